@@ -1,0 +1,885 @@
+//! The answers: what the admin tells glance-wizard. The same model is filled
+//! from an answers file (TOML) or from the TUI's forms, validated field by
+//! field with [`validate`], and resolved into [`Settings`] that the plan uses.
+
+pub mod openrc;
+pub mod secrets;
+pub mod validate;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::secret::Secret;
+use crate::target::Profile;
+
+pub use secrets::{SecretName, Secrets};
+
+/// The answers file, as written by the admin. Optional fields get their
+/// defaults in [`Answers::resolve`], where they may depend on the controller
+/// name or the target release.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Answers {
+    pub controller: ControllerAnswers,
+    pub database: DatabaseAnswers,
+    pub keystone: KeystoneAnswers,
+    pub endpoints: EndpointAnswers,
+    pub image_store: ImageStoreAnswers,
+    pub test_image: TestImageAnswers,
+    pub proxy: ProxyAnswers,
+    pub target: TargetAnswers,
+    pub secrets: SecretsAnswers,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ControllerAnswers {
+    pub host: String,
+}
+
+impl Default for ControllerAnswers {
+    fn default() -> Self {
+        Self {
+            host: "controller".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AdminAccess {
+    /// root over the unix socket, no password (Debian/Ubuntu MariaDB).
+    Socket,
+    /// A user and password over TCP (RDO).
+    Tcp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseAnswers {
+    pub host: Option<String>,
+    pub port: i64,
+    pub admin_access: AdminAccess,
+    pub admin_user: String,
+    pub socket: String,
+    pub name: String,
+    pub user: String,
+}
+
+impl Default for DatabaseAnswers {
+    fn default() -> Self {
+        Self {
+            host: None,
+            port: 3306,
+            admin_access: AdminAccess::Socket,
+            admin_user: "root".into(),
+            socket: "/run/mysqld/mysqld.sock".into(),
+            name: "glance".into(),
+            user: "glance".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KeystoneAnswers {
+    pub admin_openrc: String,
+    pub os_auth_url: String,
+    pub os_username: String,
+    pub os_project_name: String,
+    pub os_user_domain_name: String,
+    pub os_project_domain_name: String,
+    pub region: String,
+    pub service_user: String,
+    pub service_project: String,
+    pub www_authenticate_uri: Option<String>,
+    pub auth_url: Option<String>,
+    pub memcached_servers: Option<Vec<String>>,
+}
+
+impl Default for KeystoneAnswers {
+    fn default() -> Self {
+        Self {
+            admin_openrc: String::new(),
+            os_auth_url: String::new(),
+            os_username: "admin".into(),
+            os_project_name: "admin".into(),
+            os_user_domain_name: "Default".into(),
+            os_project_domain_name: "Default".into(),
+            region: "RegionOne".into(),
+            service_user: "glance".into(),
+            service_project: "service".into(),
+            www_authenticate_uri: None,
+            auth_url: None,
+            memcached_servers: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EndpointAnswers {
+    pub public: Option<String>,
+    pub internal: Option<String>,
+    pub admin: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ImageStoreAnswers {
+    pub stores: Vec<String>,
+    pub default_store: String,
+    pub data_dir: String,
+    pub min_free_mib: u64,
+}
+
+impl Default for ImageStoreAnswers {
+    fn default() -> Self {
+        Self {
+            stores: vec!["file".into()],
+            default_store: "file".into(),
+            data_dir: "/var/lib/glance/images/".into(),
+            min_free_mib: 1024,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TestImageAnswers {
+    pub source: Option<String>,
+    pub name: String,
+    pub disk_format: String,
+    pub container_format: String,
+}
+
+impl Default for TestImageAnswers {
+    fn default() -> Self {
+        Self {
+            source: None,
+            name: "cirros".into(),
+            disk_format: "qcow2".into(),
+            container_format: "bare".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProxyAnswers {
+    pub http_proxy: String,
+    pub https_proxy: String,
+    pub no_proxy: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TargetAnswers {
+    pub distro: String,
+    pub release: String,
+}
+
+impl Default for TargetAnswers {
+    fn default() -> Self {
+        Self {
+            distro: "auto".into(),
+            release: "auto".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecretsAnswers {
+    pub file: String,
+}
+
+impl Default for SecretsAnswers {
+    fn default() -> Self {
+        Self {
+            file: "answers.secrets.toml".into(),
+        }
+    }
+}
+
+/// One problem in the answers: the field's path and the rule it breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub rule: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.rule)
+    }
+}
+
+/// All problems found, in file order.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct AnswersError(pub Vec<FieldError>);
+
+impl fmt::Display for AnswersError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "the answers have {} problem(s):", self.0.len())?;
+        for e in &self.0 {
+            writeln!(f, "  - {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl AnswersError {
+    pub fn single(field: impl Into<String>, rule: impl Into<String>) -> Self {
+        AnswersError(vec![FieldError {
+            field: field.into(),
+            rule: rule.into(),
+        }])
+    }
+}
+
+/// Keystone admin credentials as the environment of an `openstack` call.
+/// The password is kept apart so it is only ever put in a child's
+/// environment, never in argv or a log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdminCredentials {
+    /// OS_* variables other than OS_PASSWORD.
+    pub vars: BTreeMap<String, String>,
+    pub password: Secret,
+    /// Where they came from, for messages.
+    pub origin: String,
+}
+
+impl AdminCredentials {
+    pub fn auth_url(&self) -> &str {
+        self.vars.get("OS_AUTH_URL").map_or("", String::as_str)
+    }
+
+    fn var(&self, name: &str) -> &str {
+        self.vars.get(name).map_or("", String::as_str)
+    }
+
+    pub fn username(&self) -> &str {
+        self.var("OS_USERNAME")
+    }
+    pub fn project_name(&self) -> &str {
+        self.var("OS_PROJECT_NAME")
+    }
+    pub fn user_domain_name(&self) -> &str {
+        let v = self.var("OS_USER_DOMAIN_NAME");
+        if v.is_empty() { "Default" } else { v }
+    }
+    pub fn project_domain_name(&self) -> &str {
+        let v = self.var("OS_PROJECT_DOMAIN_NAME");
+        if v.is_empty() { "Default" } else { v }
+    }
+
+    /// The full environment for a child process, password included.
+    pub fn child_env(&self) -> Vec<(String, String)> {
+        let mut env: Vec<(String, String)> = self
+            .vars
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        env.push(("OS_PASSWORD".into(), self.password.expose().to_string()));
+        env
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DbAdmin {
+    Socket { path: String, user: String },
+    Tcp { user: String, password: Secret },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DbSettings {
+    pub host: String,
+    pub port: u16,
+    pub admin: DbAdmin,
+    pub name: String,
+    pub user: String,
+    pub password: Secret,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeystoneSettings {
+    pub admin: AdminCredentials,
+    pub region: String,
+    pub service_user: String,
+    pub service_project: String,
+    pub service_password: Secret,
+    pub www_authenticate_uri: String,
+    pub auth_url: String,
+    pub memcached_servers: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndpointSettings {
+    pub public: String,
+    pub internal: String,
+    pub admin: String,
+}
+
+impl EndpointSettings {
+    pub fn by_interface(&self) -> [(&'static str, &str); 3] {
+        [
+            ("public", &self.public),
+            ("internal", &self.internal),
+            ("admin", &self.admin),
+        ]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreSettings {
+    pub stores: Vec<String>,
+    pub default_store: String,
+    pub data_dir: String,
+    pub min_free_mib: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImageSource {
+    Path(PathBuf),
+    Url(String),
+}
+
+impl fmt::Display for ImageSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ImageSource::Path(p) => write!(f, "{}", p.display()),
+            ImageSource::Url(u) => f.write_str(u),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestImageSettings {
+    pub source: ImageSource,
+    pub name: String,
+    pub disk_format: String,
+    pub container_format: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProxySettings {
+    pub http_proxy: String,
+    pub https_proxy: String,
+    /// User's entries plus the controller's names and addresses.
+    pub no_proxy: Vec<String>,
+}
+
+impl ProxySettings {
+    pub fn is_set(&self) -> bool {
+        !self.http_proxy.is_empty() || !self.https_proxy.is_empty()
+    }
+
+    /// Environment for a child that should go through the proxy (package
+    /// manager, downloads): lower and upper case, since libcurl honours only
+    /// lower-case `http_proxy` and other tools only upper case.
+    pub fn child_env(&self) -> Vec<(String, String)> {
+        let mut env = Vec::new();
+        let no_proxy = self.no_proxy.join(",");
+        for (name, value) in [
+            ("http_proxy", &self.http_proxy),
+            ("https_proxy", &self.https_proxy),
+            ("no_proxy", &no_proxy),
+        ] {
+            if !value.is_empty() {
+                env.push((name.to_string(), value.clone()));
+                env.push((name.to_uppercase(), value.clone()));
+            }
+        }
+        env
+    }
+}
+
+/// Everything the plan needs, validated, with defaults filled in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub controller: String,
+    pub db: DbSettings,
+    pub keystone: KeystoneSettings,
+    pub endpoints: EndpointSettings,
+    pub store: StoreSettings,
+    pub test_image: TestImageSettings,
+    pub proxy: ProxySettings,
+}
+
+impl Settings {
+    /// Every secret, for the redactor.
+    pub fn secrets(&self) -> Vec<&Secret> {
+        let mut all = vec![
+            &self.db.password,
+            &self.keystone.service_password,
+            &self.keystone.admin.password,
+        ];
+        if let DbAdmin::Tcp { password, .. } = &self.db.admin {
+            all.push(password);
+        }
+        all
+    }
+}
+
+/// The answers template, with comments, printed by `answers --template`.
+pub const TEMPLATE: &str = include_str!("../../assets/answers.template.toml");
+
+impl Answers {
+    /// Parses an answers file's text. Unknown keys and wrong types are
+    /// reported with the field's path.
+    pub fn from_toml(text: &str) -> Result<Answers, AnswersError> {
+        toml::from_str::<Answers>(text).map_err(|e| {
+            let field = e
+                .span()
+                .map(|span| field_path_at(text, span.start))
+                .unwrap_or_else(|| "answers".into());
+            AnswersError::single(field, e.message().to_string())
+        })
+    }
+
+    pub fn load(path: &Path) -> Result<Answers, AnswersError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            AnswersError::single("answers", format!("cannot read {}: {e}", path.display()))
+        })?;
+        Self::from_toml(&text)
+    }
+
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("answers always serialize")
+    }
+
+    /// The secrets file named in `[secrets] file`, relative to the answers
+    /// file's directory.
+    pub fn secrets_path(&self, answers_path: &Path) -> PathBuf {
+        let file = Path::new(&self.secrets.file);
+        if file.is_absolute() {
+            file.to_path_buf()
+        } else {
+            answers_path.parent().unwrap_or(Path::new(".")).join(file)
+        }
+    }
+
+    /// The controller's default URL for a port.
+    fn controller_url(&self, port: u16) -> String {
+        format!(
+            "http://{}:{port}",
+            crate::escape::url_host(&self.controller.host)
+        )
+    }
+
+    /// Checks every field that does not need secrets or the machine.
+    /// Collects all problems instead of stopping at the first.
+    pub fn validate_fields(&self, profile: &Profile) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let mut check = |field: &str, result: Result<(), String>| {
+            if let Err(rule) = result {
+                errors.push(FieldError {
+                    field: field.into(),
+                    rule,
+                });
+            }
+        };
+        check("controller.host", validate::host(&self.controller.host));
+        if let Some(h) = &self.database.host {
+            check("database.host", validate::host(h));
+        }
+        check(
+            "database.port",
+            validate::port(self.database.port).map(|_| ()),
+        );
+        check(
+            "database.admin_user",
+            validate::identifier(&self.database.admin_user),
+        );
+        if self.database.admin_access == AdminAccess::Socket {
+            check(
+                "database.socket",
+                validate::absolute_path(&self.database.socket),
+            );
+        }
+        check("database.name", validate::identifier(&self.database.name));
+        check("database.user", validate::identifier(&self.database.user));
+
+        let k = &self.keystone;
+        if k.admin_openrc.is_empty() {
+            if k.os_auth_url.is_empty() {
+                check(
+                    "keystone.admin_openrc",
+                    Err("give the path of an admin-openrc, or os_auth_url and the other os_* values".into()),
+                );
+            } else {
+                check(
+                    "keystone.os_auth_url",
+                    validate::http_url(&k.os_auth_url).map(|_| ()),
+                );
+                check("keystone.os_username", non_empty(&k.os_username));
+                check("keystone.os_project_name", non_empty(&k.os_project_name));
+            }
+        } else {
+            check(
+                "keystone.admin_openrc",
+                validate::absolute_path(&k.admin_openrc),
+            );
+        }
+        check("keystone.region", validate::region(&k.region));
+        check(
+            "keystone.service_user",
+            validate::identifier(&k.service_user),
+        );
+        check(
+            "keystone.service_project",
+            validate::identifier(&k.service_project),
+        );
+        if let Some(u) = &k.www_authenticate_uri {
+            check(
+                "keystone.www_authenticate_uri",
+                validate::http_url(u).map(|_| ()),
+            );
+        }
+        if let Some(u) = &k.auth_url {
+            check("keystone.auth_url", validate::http_url(u).map(|_| ()));
+        }
+        if let Some(servers) = &k.memcached_servers {
+            if servers.is_empty() {
+                check(
+                    "keystone.memcached_servers",
+                    Err("list at least one host:port".into()),
+                );
+            }
+            for (i, s) in servers.iter().enumerate() {
+                check(
+                    &format!("keystone.memcached_servers[{i}]"),
+                    validate::memcached_server(s),
+                );
+            }
+        }
+        for (name, url) in [
+            ("endpoints.public", &self.endpoints.public),
+            ("endpoints.internal", &self.endpoints.internal),
+            ("endpoints.admin", &self.endpoints.admin),
+        ] {
+            if let Some(u) = url {
+                check(name, validate::http_url(u).map(|_| ()));
+            }
+        }
+        let s = &self.image_store;
+        if s.stores.is_empty() {
+            check(
+                "image_store.stores",
+                Err("list at least one store: \"file\"".into()),
+            );
+        }
+        for (i, store) in s.stores.iter().enumerate() {
+            if !matches!(store.as_str(), "file" | "http") {
+                check(
+                    &format!("image_store.stores[{i}]"),
+                    Err(format!(
+                        "`{store}` is not supported: use \"file\" or \"http\""
+                    )),
+                );
+            }
+        }
+        if !s.stores.contains(&s.default_store) {
+            check(
+                "image_store.default_store",
+                Err(format!(
+                    "`{}` must be one of the stores listed in image_store.stores",
+                    s.default_store
+                )),
+            );
+        }
+        check("image_store.data_dir", validate::absolute_path(&s.data_dir));
+
+        let t = &self.test_image;
+        if let Some(src) = &t.source {
+            if src.starts_with("http://") || src.starts_with("https://") {
+                check("test_image.source", validate::http_url(src).map(|_| ()));
+            } else {
+                check("test_image.source", validate::absolute_path(src));
+            }
+        }
+        check("test_image.name", non_empty(&t.name));
+        if !matches!(
+            t.disk_format.as_str(),
+            "qcow2"
+                | "raw"
+                | "vmdk"
+                | "vdi"
+                | "iso"
+                | "vhd"
+                | "vhdx"
+                | "ami"
+                | "ari"
+                | "aki"
+                | "ploop"
+        ) {
+            check(
+                "test_image.disk_format",
+                Err(format!(
+                    "`{}` is not a Glance disk format (qcow2, raw, ...)",
+                    t.disk_format
+                )),
+            );
+        }
+        if !matches!(
+            t.container_format.as_str(),
+            "bare" | "ovf" | "ova" | "docker" | "ami" | "ari" | "aki" | "compressed"
+        ) {
+            check(
+                "test_image.container_format",
+                Err(format!(
+                    "`{}` is not a Glance container format (bare, ...)",
+                    t.container_format
+                )),
+            );
+        }
+
+        let p = &self.proxy;
+        if !p.http_proxy.is_empty() {
+            check("proxy.http_proxy", validate::proxy_url(&p.http_proxy));
+        }
+        if !p.https_proxy.is_empty() {
+            check("proxy.https_proxy", validate::proxy_url(&p.https_proxy));
+        }
+        for entry in split_list(&p.no_proxy) {
+            check("proxy.no_proxy", validate::no_proxy_entry(entry));
+        }
+        if profile.release.refuse_url_encoded_passwords {
+            // Checked again on the secrets in `resolve`; here only the name.
+        }
+        errors
+    }
+
+    /// Validates everything and fills defaults. `admin` are the resolved
+    /// Keystone admin credentials (from the openrc or the os_* fields).
+    pub fn resolve(
+        &self,
+        profile: &Profile,
+        secrets: &Secrets,
+        admin: AdminCredentials,
+    ) -> Result<Settings, AnswersError> {
+        let mut errors = self.validate_fields(profile);
+        let mut secret = |name: SecretName, new_account: bool| -> Secret {
+            match secrets.get(name) {
+                Some(value) => {
+                    let rule = if new_account {
+                        validate::new_password(value.expose())
+                    } else {
+                        validate::password(value.expose())
+                    };
+                    let rule = rule.and_then(|()| {
+                        if new_account
+                            && profile.release.refuse_url_encoded_passwords
+                            && crate::escape::needs_url_encoding(value.expose())
+                        {
+                            Err(format!(
+                                "on {} glance-manage db_sync fails on passwords that need URL encoding (launchpad 1695299): use only letters, digits and - . _ ~",
+                                profile.release.title
+                            ))
+                        } else {
+                            Ok(())
+                        }
+                    });
+                    if let Err(rule) = rule {
+                        errors.push(FieldError {
+                            field: format!("secrets.{}", name.key()),
+                            rule,
+                        });
+                    }
+                    value.clone()
+                }
+                None => {
+                    errors.push(FieldError {
+                        field: format!("secrets.{}", name.key()),
+                        rule: "missing: put it in the secrets file (mode 0600), run in a terminal to be asked, or use --generate-passwords".into(),
+                    });
+                    Secret::default()
+                }
+            }
+        };
+        let db_password = secret(SecretName::GlanceDbPassword, true);
+        let service_password = secret(SecretName::GlanceServicePassword, true);
+        let db_admin = match self.database.admin_access {
+            AdminAccess::Socket => DbAdmin::Socket {
+                path: self.database.socket.clone(),
+                user: self.database.admin_user.clone(),
+            },
+            AdminAccess::Tcp => DbAdmin::Tcp {
+                user: self.database.admin_user.clone(),
+                password: secret(SecretName::DbAdminPassword, false),
+            },
+        };
+        if !errors.is_empty() {
+            return Err(AnswersError(errors));
+        }
+
+        let controller = self.controller.host.clone();
+        let keystone_default = self.controller_url(5000);
+        let auth_url_default = self.controller_url(profile.release.auth_url_port);
+        let memcached = self
+            .keystone
+            .memcached_servers
+            .clone()
+            .unwrap_or_else(|| vec![format!("{}:11211", crate::escape::url_host(&controller))]);
+        let glance_url = self.controller_url(9292);
+        let endpoint = |v: &Option<String>| v.clone().unwrap_or_else(|| glance_url.clone());
+        let source = match &self.test_image.source {
+            Some(s) if s.starts_with("http://") || s.starts_with("https://") => {
+                ImageSource::Url(s.clone())
+            }
+            Some(s) => ImageSource::Path(PathBuf::from(s)),
+            None => ImageSource::Url(profile.release.cirros_url()),
+        };
+        let mut no_proxy: Vec<String> = split_list(&self.proxy.no_proxy)
+            .map(str::to_string)
+            .collect();
+        for always in controller_no_proxy(&controller) {
+            if !no_proxy.contains(&always) {
+                no_proxy.push(always);
+            }
+        }
+        Ok(Settings {
+            controller: controller.clone(),
+            db: DbSettings {
+                host: self
+                    .database
+                    .host
+                    .clone()
+                    .unwrap_or_else(|| controller.clone()),
+                port: self.database.port as u16,
+                admin: db_admin,
+                name: self.database.name.clone(),
+                user: self.database.user.clone(),
+                password: db_password,
+            },
+            keystone: KeystoneSettings {
+                admin,
+                region: self.keystone.region.clone(),
+                service_user: self.keystone.service_user.clone(),
+                service_project: self.keystone.service_project.clone(),
+                service_password,
+                www_authenticate_uri: self
+                    .keystone
+                    .www_authenticate_uri
+                    .clone()
+                    .unwrap_or(keystone_default),
+                auth_url: self.keystone.auth_url.clone().unwrap_or(auth_url_default),
+                memcached_servers: memcached,
+            },
+            endpoints: EndpointSettings {
+                public: endpoint(&self.endpoints.public),
+                internal: endpoint(&self.endpoints.internal),
+                admin: endpoint(&self.endpoints.admin),
+            },
+            store: StoreSettings {
+                stores: self.image_store.stores.clone(),
+                default_store: self.image_store.default_store.clone(),
+                data_dir: self.image_store.data_dir.clone(),
+                min_free_mib: self.image_store.min_free_mib,
+            },
+            test_image: TestImageSettings {
+                source,
+                name: self.test_image.name.clone(),
+                disk_format: self.test_image.disk_format.clone(),
+                container_format: self.test_image.container_format.clone(),
+            },
+            proxy: ProxySettings {
+                http_proxy: self.proxy.http_proxy.clone(),
+                https_proxy: self.proxy.https_proxy.clone(),
+                no_proxy,
+            },
+        })
+    }
+
+    /// Keystone admin credentials from the os_* fields (password from the
+    /// secrets), when no admin-openrc is given.
+    pub fn manual_admin_credentials(&self, secrets: &Secrets) -> Option<AdminCredentials> {
+        let k = &self.keystone;
+        if !k.admin_openrc.is_empty() || k.os_auth_url.is_empty() {
+            return None;
+        }
+        let mut vars = BTreeMap::new();
+        for (name, value) in [
+            ("OS_AUTH_URL", &k.os_auth_url),
+            ("OS_USERNAME", &k.os_username),
+            ("OS_PROJECT_NAME", &k.os_project_name),
+            ("OS_USER_DOMAIN_NAME", &k.os_user_domain_name),
+            ("OS_PROJECT_DOMAIN_NAME", &k.os_project_domain_name),
+        ] {
+            vars.insert(name.to_string(), value.clone());
+        }
+        vars.insert("OS_IDENTITY_API_VERSION".into(), "3".into());
+        Some(AdminCredentials {
+            vars,
+            password: secrets
+                .get(SecretName::OsPassword)
+                .cloned()
+                .unwrap_or_default(),
+            origin: "keystone.os_* in the answers".into(),
+        })
+    }
+}
+
+fn non_empty(value: &str) -> Result<(), String> {
+    if value.trim().is_empty() {
+        Err("must not be empty".into())
+    } else {
+        Ok(())
+    }
+}
+
+fn split_list(value: &str) -> impl Iterator<Item = &str> {
+    value.split(',').map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Names that must never go through a proxy: the controller's name, its
+/// resolved addresses, localhost and 127.0.0.1.
+pub fn controller_no_proxy(controller: &str) -> Vec<String> {
+    use std::net::ToSocketAddrs;
+    let mut out = vec![controller.to_string()];
+    if let Ok(addrs) = (controller, 0).to_socket_addrs() {
+        for addr in addrs {
+            let ip = addr.ip().to_string();
+            if !out.contains(&ip) {
+                out.push(ip);
+            }
+        }
+    }
+    for fixed in ["localhost", "127.0.0.1"] {
+        if !out.iter().any(|e| e == fixed) {
+            out.push(fixed.to_string());
+        }
+    }
+    out
+}
+
+/// The dotted TOML path of the key at a byte offset, for error messages
+/// (`[database]` + `port = 0` gives `database.port`).
+fn field_path_at(text: &str, offset: usize) -> String {
+    let before = &text[..offset.min(text.len())];
+    let mut section = String::new();
+    for line in before.lines() {
+        let line = line.trim();
+        if line.starts_with('[') && line.ends_with(']') {
+            section = line.trim_matches(['[', ']']).trim().to_string();
+        }
+    }
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or("");
+    let key = line
+        .split('=')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_matches('"')
+        .to_string();
+    match (section.is_empty(), key.is_empty() || key.starts_with('[')) {
+        (true, _) => key,
+        (false, true) => section,
+        (false, false) => format!("{section}.{key}"),
+    }
+}

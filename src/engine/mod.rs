@@ -1,0 +1,401 @@
+//! The engine runs a plan: it skips tasks the journal records as done with
+//! the same input fingerprint, runs the rest in order through one runner per
+//! task kind, retries transient failures, and reports everything as
+//! [`Event`]s to a sink (the headless printer or the TUI) and to a log file.
+
+pub mod journal;
+pub mod lock;
+pub mod runner;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::answers::Settings;
+use crate::plan::Plan;
+use crate::secret::Redactor;
+
+pub use journal::{Journal, TaskRecord, TaskStatus};
+
+/// What the engine reports. Small and cloneable, so it can cross a channel.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    RunStarted {
+        total: usize,
+        log_path: PathBuf,
+    },
+    TaskSkipped {
+        id: String,
+        title: String,
+        reason: String,
+    },
+    TaskStarted {
+        id: String,
+        title: String,
+        index: usize,
+        total: usize,
+    },
+    /// A line of a child's output or of the runner's own narration,
+    /// already redacted.
+    Output {
+        id: String,
+        line: String,
+    },
+    TaskRetrying {
+        id: String,
+        attempt: u32,
+        wait: Duration,
+        reason: String,
+    },
+    TaskFinished {
+        id: String,
+        duration: Duration,
+        outputs: BTreeMap<String, String>,
+    },
+    TaskFailed {
+        id: String,
+        duration: Duration,
+        error: String,
+    },
+    RunFinished {
+        ok: bool,
+        duration: Duration,
+    },
+}
+
+/// Where events go.
+pub trait EventSink {
+    fn emit(&mut self, event: Event);
+}
+
+impl EventSink for std::sync::mpsc::Sender<Event> {
+    fn emit(&mut self, event: Event) {
+        let _ = self.send(event);
+    }
+}
+
+impl<F: FnMut(Event)> EventSink for F {
+    fn emit(&mut self, event: Event) {
+        self(event)
+    }
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunOutcome {
+    /// Every task done, verification included.
+    Verified {
+        outputs: BTreeMap<String, String>,
+    },
+    Failed {
+        task: String,
+        error: String,
+    },
+    Cancelled,
+}
+
+/// A task's failure, as the runner judges it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskError {
+    pub message: String,
+    /// Worth retrying after a pause (a mirror hiccup, a service starting).
+    pub retryable: bool,
+}
+
+impl TaskError {
+    pub fn fatal(message: impl Into<String>) -> Self {
+        TaskError {
+            message: message.into(),
+            retryable: false,
+        }
+    }
+    pub fn transient(message: impl Into<String>) -> Self {
+        TaskError {
+            message: message.into(),
+            retryable: true,
+        }
+    }
+}
+
+impl<E: std::fmt::Display> From<E> for TaskError {
+    fn from(e: E) -> Self {
+        TaskError::fatal(e.to_string())
+    }
+}
+
+/// Default state directory.
+pub const DEFAULT_STATE_DIR: &str = "/var/lib/glance-wizard";
+
+/// Creates the state directory, owner-only.
+pub fn ensure_state_dir(state_dir: &Path) -> anyhow::Result<()> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(state_dir.join("logs"))?;
+    Ok(())
+}
+
+/// Retry policy: bounded attempts with growing pauses.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    pub attempts: u32,
+    pub first_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 3,
+            first_wait: Duration::from_secs(5),
+        }
+    }
+}
+
+pub struct Engine<'a> {
+    pub plan: &'a Plan,
+    pub settings: &'a Settings,
+    pub state_dir: PathBuf,
+    pub redactor: Redactor,
+    pub cancel: Arc<AtomicBool>,
+    pub retry: RetryPolicy,
+}
+
+/// The sink plus the log file: every event goes to both.
+struct Reporter<'s> {
+    sink: &'s mut dyn EventSink,
+    log: std::fs::File,
+}
+
+impl Reporter<'_> {
+    fn emit(&mut self, event: Event) {
+        let _ = writeln!(self.log, "{} {}", timestamp(), log_line(&event));
+        self.sink.emit(event);
+    }
+}
+
+fn timestamp() -> String {
+    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}
+
+/// One log-file line per event.
+pub fn log_line(event: &Event) -> String {
+    match event {
+        Event::RunStarted { total, log_path } => {
+            format!("run started: {total} tasks, log {}", log_path.display())
+        }
+        Event::TaskSkipped { id, reason, .. } => format!("[{id}] skipped: {reason}"),
+        Event::TaskStarted {
+            id,
+            title,
+            index,
+            total,
+        } => format!("[{id}] started ({index}/{total}): {title}"),
+        Event::Output { id, line } => format!("[{id}] {line}"),
+        Event::TaskRetrying {
+            id,
+            attempt,
+            wait,
+            reason,
+        } => format!(
+            "[{id}] attempt {attempt} failed: {reason}; retrying in {}s",
+            wait.as_secs()
+        ),
+        Event::TaskFinished { id, duration, .. } => {
+            format!("[{id}] done in {:.1}s", duration.as_secs_f64())
+        }
+        Event::TaskFailed {
+            id,
+            duration,
+            error,
+        } => format!(
+            "[{id}] FAILED after {:.1}s: {error}",
+            duration.as_secs_f64()
+        ),
+        Event::RunFinished { ok, duration } => format!(
+            "run {} in {:.1}s",
+            if *ok { "succeeded" } else { "stopped" },
+            duration.as_secs_f64()
+        ),
+    }
+}
+
+impl<'a> Engine<'a> {
+    pub fn new(plan: &'a Plan, settings: &'a Settings, state_dir: &Path) -> Self {
+        let mut redactor = Redactor::new();
+        for secret in settings.secrets() {
+            redactor.add(secret);
+        }
+        Engine {
+            plan,
+            settings,
+            state_dir: state_dir.to_path_buf(),
+            redactor,
+            cancel: Arc::new(AtomicBool::new(false)),
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// Runs the plan. The caller holds the [`lock::RunLock`].
+    pub fn run(&self, sink: &mut dyn EventSink) -> anyhow::Result<RunOutcome> {
+        ensure_state_dir(&self.state_dir)?;
+        let log_path = self
+            .state_dir
+            .join("logs")
+            .join(format!("apply-{}.log", timestamp().replace(':', "")));
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(&log_path)?;
+        let mut reporter = Reporter { sink, log };
+        let run_started = Instant::now();
+
+        let target = self.plan.profile.summary();
+        let mut journal = Journal::load(&self.state_dir)?.unwrap_or_else(|| Journal::new(&target));
+        journal.target = target;
+        let fingerprints = self.plan.fingerprints(&journal.salt);
+        let total = self.plan.tasks.len();
+        reporter.emit(Event::RunStarted {
+            total,
+            log_path: log_path.clone(),
+        });
+
+        let mut all_outputs = BTreeMap::new();
+        for (index, (task, fingerprint)) in self.plan.tasks.iter().zip(&fingerprints).enumerate() {
+            if self.cancel.load(Ordering::SeqCst) {
+                reporter.emit(Event::RunFinished {
+                    ok: false,
+                    duration: run_started.elapsed(),
+                });
+                return Ok(RunOutcome::Cancelled);
+            }
+            if journal.is_done_with(&task.id, fingerprint) {
+                let record = &journal.tasks[&task.id];
+                all_outputs.extend(record.outputs.clone());
+                reporter.emit(Event::TaskSkipped {
+                    id: task.id.clone(),
+                    title: task.title.clone(),
+                    reason: format!(
+                        "done at {} with the same inputs",
+                        record.finished_at.as_deref().unwrap_or("?")
+                    ),
+                });
+                continue;
+            }
+            let previous_outputs = journal
+                .tasks
+                .get(&task.id)
+                .map(|r| r.outputs.clone())
+                .unwrap_or_default();
+            let started = Instant::now();
+            let attempts_before = journal.tasks.get(&task.id).map_or(0, |r| r.attempts);
+            journal.tasks.insert(
+                task.id.clone(),
+                TaskRecord {
+                    status: TaskStatus::Running,
+                    fingerprint: fingerprint.clone(),
+                    started_at: timestamp(),
+                    finished_at: None,
+                    duration_ms: None,
+                    attempts: attempts_before + 1,
+                    outputs: previous_outputs.clone(),
+                    error: None,
+                },
+            );
+            journal.save(&self.state_dir)?;
+            reporter.emit(Event::TaskStarted {
+                id: task.id.clone(),
+                title: task.title.clone(),
+                index: index + 1,
+                total,
+            });
+
+            let mut attempt = 1;
+            let result = loop {
+                let mut emit_line = |line: &str| {
+                    reporter.emit(Event::Output {
+                        id: task.id.clone(),
+                        line: self.redactor.redact(line),
+                    })
+                };
+                let mut ctx = runner::TaskContext {
+                    settings: self.settings,
+                    profile: &self.plan.profile,
+                    state_dir: &self.state_dir,
+                    redactor: &self.redactor,
+                    cancel: &self.cancel,
+                    previous_outputs: &previous_outputs,
+                    log: &mut emit_line,
+                };
+                let result = runner::run_task(task, &mut ctx);
+                match result {
+                    Err(e) if e.retryable && attempt < self.retry.attempts => {
+                        let wait = self.retry.first_wait * 2u32.pow(attempt - 1);
+                        reporter.emit(Event::TaskRetrying {
+                            id: task.id.clone(),
+                            attempt,
+                            wait,
+                            reason: self.redactor.redact(&e.message),
+                        });
+                        let deadline = Instant::now() + wait;
+                        while Instant::now() < deadline && !self.cancel.load(Ordering::SeqCst) {
+                            std::thread::sleep(Duration::from_millis(100));
+                        }
+                        attempt += 1;
+                    }
+                    other => break other,
+                }
+            };
+            let duration = started.elapsed();
+            let record = journal.tasks.get_mut(&task.id).expect("inserted above");
+            record.finished_at = Some(timestamp());
+            record.duration_ms = Some(duration.as_millis() as u64);
+            match result {
+                Ok(outputs) => {
+                    record.status = TaskStatus::Done;
+                    record.outputs = outputs.clone();
+                    journal.save(&self.state_dir)?;
+                    all_outputs.extend(outputs.clone());
+                    reporter.emit(Event::TaskFinished {
+                        id: task.id.clone(),
+                        duration,
+                        outputs,
+                    });
+                }
+                Err(e) => {
+                    let error = self.redactor.redact(&e.message);
+                    record.status = TaskStatus::Failed;
+                    record.error = Some(error.clone());
+                    journal.save(&self.state_dir)?;
+                    reporter.emit(Event::TaskFailed {
+                        id: task.id.clone(),
+                        duration,
+                        error: error.clone(),
+                    });
+                    reporter.emit(Event::RunFinished {
+                        ok: false,
+                        duration: run_started.elapsed(),
+                    });
+                    if self.cancel.load(Ordering::SeqCst) {
+                        return Ok(RunOutcome::Cancelled);
+                    }
+                    return Ok(RunOutcome::Failed {
+                        task: task.id.clone(),
+                        error,
+                    });
+                }
+            }
+        }
+        reporter.emit(Event::RunFinished {
+            ok: true,
+            duration: run_started.elapsed(),
+        });
+        Ok(RunOutcome::Verified {
+            outputs: all_outputs,
+        })
+    }
+}

@@ -1,0 +1,80 @@
+//! The config task: a format-preserving edit of Glance's config files. Every
+//! byte outside the managed keys stays as it was; the original is backed up
+//! once; the new file replaces the old atomically with its owner and mode.
+
+use std::io::Write;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
+
+use super::{Outputs, TaskContext};
+use crate::engine::TaskError;
+use crate::ini::IniDocument;
+use crate::plan::{ConfigSpec, apply_config_spec};
+
+/// The backup of the file as it was before glance-wizard first touched it.
+pub const BACKUP_SUFFIX: &str = ".glance-wizard.orig";
+
+/// Writes `text` to `path` atomically, with the owner, group and mode of
+/// `like` (the file being replaced).
+pub fn replace_atomically(
+    path: &Path,
+    text: &str,
+    like: &std::fs::Metadata,
+) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("/"));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = dir.join(format!(".{name}.glance-wizard.tmp"));
+    let _ = std::fs::remove_file(&tmp);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)?;
+    // Owner and mode first, so the secret never sits in a file others can read.
+    file.set_permissions(std::fs::Permissions::from_mode(like.mode() & 0o7777))?;
+    std::os::unix::fs::fchown(&file, Some(like.uid()), Some(like.gid()))?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+pub fn run(spec: &ConfigSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
+    let path = Path::new(&spec.path);
+    let before = std::fs::read_to_string(path).map_err(|e| {
+        TaskError::fatal(format!(
+            "cannot read {}: {e} (the package should have installed it)",
+            spec.path
+        ))
+    })?;
+    let meta = std::fs::metadata(path)?;
+    let mut doc = IniDocument::parse(&before);
+    let commented = apply_config_spec(&mut doc, spec, true).map_err(TaskError::fatal)?;
+    for key in &commented {
+        ctx.say(format!("commented out [keystone_authtoken] {key}"));
+    }
+    for e in &spec.edits {
+        ctx.say(format!("[{}] {} = {}", e.section, e.key, e.value.shown()));
+    }
+    let after = doc.to_string();
+    if after == before {
+        ctx.say(format!("{} already has these values", spec.path));
+        return Ok(Outputs::new());
+    }
+    let backup = format!("{}{BACKUP_SUFFIX}", spec.path);
+    if !Path::new(&backup).exists() {
+        replace_atomically(Path::new(&backup), &before, &meta)?;
+        ctx.say(format!("backed up the original to {backup}"));
+    }
+    replace_atomically(path, &after, &meta)?;
+    ctx.say(format!(
+        "wrote {} (owner {}:{}, mode {:04o})",
+        spec.path,
+        meta.uid(),
+        meta.gid(),
+        meta.mode() & 0o7777
+    ));
+    Ok(Outputs::from([("backup".to_string(), backup)]))
+}

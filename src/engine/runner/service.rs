@@ -1,0 +1,133 @@
+//! Database sync and the Glance services.
+
+use std::time::{Duration, Instant};
+
+use super::identity::direct_agent;
+use super::{Network, Outputs, TaskContext, run_streamed};
+use crate::engine::TaskError;
+use crate::plan::{ServiceSpec, commands};
+
+pub fn db_sync(check: bool, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
+    let sync = run_streamed(
+        ctx,
+        &commands::glance_manage("db_sync"),
+        &[],
+        Network::Direct,
+    )?;
+    if !sync.success() {
+        let tail = sync.tail(5);
+        let hint = if tail.contains("Access denied") {
+            " (the glance account's password or grants do not match [database] connection)"
+        } else {
+            ""
+        };
+        return Err(TaskError::fatal(format!(
+            "glance-manage db_sync failed{hint}: {tail}"
+        )));
+    }
+    if check {
+        let result = run_streamed(
+            ctx,
+            &commands::glance_manage("db check"),
+            &[],
+            Network::Direct,
+        )?;
+        let meaning = match result.code {
+            Some(0) => None,
+            Some(3) => Some("an expand migration is still needed"),
+            Some(4) => Some("a data migration is still needed"),
+            Some(5) => Some("a contract migration is still needed"),
+            _ => Some("it failed"),
+        };
+        if let Some(meaning) = meaning {
+            return Err(TaskError::fatal(format!(
+                "`glance-manage db check` says the schema is not at head: {meaning}"
+            )));
+        }
+        ctx.say("the schema is at head");
+    }
+    Ok(Outputs::new())
+}
+
+/// Polls Glance until it answers: `GET /` gives 300 (versions) without auth.
+pub fn wait_for_glance(url: &str, timeout: Duration) -> Result<u16, String> {
+    let agent = direct_agent(Duration::from_secs(5));
+    let deadline = Instant::now() + timeout;
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        match agent.get(url).call() {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                if status == 300 || status == 200 {
+                    return Ok(status);
+                }
+                last = format!("HTTP {status}");
+            }
+            Err(e) => last = e.to_string(),
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    Err(last)
+}
+
+pub fn restart(spec: &ServiceSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
+    let data_dir = ctx.settings.store.data_dir.clone();
+    let mkdir = vec![
+        "install".to_string(),
+        "-d".into(),
+        "-o".into(),
+        "glance".into(),
+        "-g".into(),
+        "glance".into(),
+        "-m".into(),
+        "0750".into(),
+        data_dir,
+    ];
+    if !run_streamed(ctx, &mkdir, &[], Network::Direct)?.success() {
+        return Err(TaskError::fatal("cannot create the image directory"));
+    }
+    let manager = ctx.profile.package_manager;
+    for service in &spec.services {
+        for cmd in commands::service_enable(spec.init, manager, service) {
+            let result = run_streamed(ctx, &cmd, &[], Network::Direct)?;
+            if !result.success() {
+                return Err(TaskError::fatal(format!(
+                    "cannot enable {service}: {}",
+                    result.tail(3)
+                )));
+            }
+        }
+        let result = run_streamed(
+            ctx,
+            &commands::service_restart(spec.init, service),
+            &[],
+            Network::Direct,
+        )?;
+        if !result.success() {
+            return Err(TaskError::fatal(format!(
+                "cannot restart {service}: {}",
+                result.tail(3)
+            )));
+        }
+    }
+    ctx.say(format!("waiting for {} to answer", spec.health_url));
+    match wait_for_glance(&spec.health_url, Duration::from_secs(90)) {
+        Ok(status) => {
+            ctx.say(format!("glance-api answers (HTTP {status})"));
+            Ok(Outputs::new())
+        }
+        Err(last) => {
+            let log_tail = std::fs::read_to_string("/var/log/glance/glance-api.log")
+                .map(|t| {
+                    let lines: Vec<&str> = t.lines().collect();
+                    lines[lines.len().saturating_sub(5)..].join("\n")
+                })
+                .unwrap_or_default();
+            Err(TaskError::fatal(format!(
+                "glance-api did not answer at {} within 90 s (last: {last}); /var/log/glance/glance-api.log ends with:\n{}",
+                spec.health_url,
+                ctx.redactor.redact(&log_tail)
+            )))
+        }
+    }
+}

@@ -1,0 +1,413 @@
+//! The command-line face of the engine: `answers`, `check`, `plan`, `apply`,
+//! `status`, `reset`. Events become progress lines; nothing here decides
+//! what to run.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::answers::{
+    self, AdminCredentials, Answers, AnswersError, SecretName, Secrets, Settings,
+};
+use crate::engine::{
+    self, Engine, Event, EventSink, Journal, RunOutcome, TaskStatus, lock::RunLock,
+};
+use crate::plan::{Plan, build_plan, render_plan};
+use crate::precheck::{self, Status};
+use crate::secret::Secret;
+use crate::target::{self, Profile};
+
+/// Exit codes, distinct per way of failing.
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const ERROR: i32 = 1;
+    pub const INVALID_ANSWERS: i32 = 3;
+    pub const PRECHECK_FAILED: i32 = 4;
+    pub const TASK_FAILED: i32 = 5;
+    pub const VERIFY_FAILED: i32 = 6;
+    pub const LOCKED: i32 = 7;
+    pub const CANCELLED: i32 = 130;
+}
+
+/// How to read the answers: shared by every subcommand that needs them.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    pub answers: PathBuf,
+    pub secrets: Option<PathBuf>,
+    pub distro: Option<String>,
+    pub release: Option<String>,
+    pub generate_passwords: bool,
+    /// Ask for missing secrets on the terminal.
+    pub prompt: bool,
+}
+
+/// Why loading failed, mapped to an exit code by the caller.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{0}")]
+    Answers(#[from] AnswersError),
+    #[error("target: {0}")]
+    Target(#[from] target::TargetError),
+}
+
+impl LoadError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            LoadError::Answers(_) => exit::INVALID_ANSWERS,
+            LoadError::Target(_) => exit::PRECHECK_FAILED,
+        }
+    }
+}
+
+pub struct Loaded {
+    pub answers: Answers,
+    pub settings: Settings,
+    pub profile: Profile,
+    /// Notes for the user (generated passwords and where they went).
+    pub notes: Vec<String>,
+}
+
+fn needed_secrets(answers: &Answers) -> Vec<SecretName> {
+    let mut needed = vec![
+        SecretName::GlanceDbPassword,
+        SecretName::GlanceServicePassword,
+    ];
+    if answers.database.admin_access == answers::AdminAccess::Tcp {
+        needed.push(SecretName::DbAdminPassword);
+    }
+    if answers.keystone.admin_openrc.is_empty() {
+        needed.push(SecretName::OsPassword);
+    }
+    needed
+}
+
+fn prompt_secret(name: SecretName) -> Option<Secret> {
+    let first = rpassword::prompt_password(format!("{}: ", name.prompt())).ok()?;
+    if name.is_generatable() {
+        let again = rpassword::prompt_password("Type it again: ").ok()?;
+        if again != first {
+            eprintln!("The two entries differ.");
+            return None;
+        }
+    }
+    Some(Secret::new(first))
+}
+
+/// Reads answers, secrets and admin credentials, detects the target and
+/// validates everything.
+pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
+    let answers = Answers::load(&options.answers)?;
+    let distro = options
+        .distro
+        .clone()
+        .unwrap_or_else(|| answers.target.distro.clone());
+    let release = options
+        .release
+        .clone()
+        .unwrap_or_else(|| answers.target.release.clone());
+    let profile = target::detect(&distro, &release)?;
+
+    let field_errors = answers.validate_fields(&profile);
+    if !field_errors.is_empty() {
+        return Err(AnswersError(field_errors).into());
+    }
+
+    let secrets_path = options
+        .secrets
+        .clone()
+        .unwrap_or_else(|| answers.secrets_path(&options.answers));
+    let mut secrets = Secrets::load(&secrets_path)?;
+    let mut notes = Vec::new();
+    let needed = needed_secrets(&answers);
+    if options.generate_passwords {
+        let filled = secrets.generate_missing(&needed);
+        if !filled.is_empty() {
+            secrets.save(&secrets_path).map_err(|e| {
+                AnswersError::single(
+                    "secrets.file",
+                    format!("cannot write {}: {e}", secrets_path.display()),
+                )
+            })?;
+            let names: Vec<&str> = filled.iter().map(|n| n.key()).collect();
+            notes.push(format!(
+                "generated {} and saved them to {} (mode 0600)",
+                names.join(", "),
+                secrets_path.display()
+            ));
+        }
+    }
+    if options.prompt && std::io::stdin().is_terminal() {
+        for name in &needed {
+            if secrets.get(*name).is_none()
+                && let Some(value) = prompt_secret(*name)
+            {
+                secrets.set(*name, value);
+            }
+        }
+    }
+
+    let admin = if answers.keystone.admin_openrc.is_empty() {
+        answers
+            .manual_admin_credentials(&secrets)
+            .unwrap_or(AdminCredentials {
+                vars: Default::default(),
+                password: Secret::default(),
+                origin: "nowhere".into(),
+            })
+    } else {
+        answers::openrc::load(Path::new(&answers.keystone.admin_openrc))
+            .map_err(|rule| AnswersError::single("keystone.admin_openrc", rule))?
+    };
+    let settings = answers.resolve(&profile, &secrets, admin)?;
+    Ok(Loaded {
+        answers,
+        settings,
+        profile,
+        notes,
+    })
+}
+
+fn read_config(path: &str) -> Option<String> {
+    std::fs::read_to_string(path).ok()
+}
+
+/// `glance-wizard plan`.
+pub fn plan_text(loaded: &Loaded) -> String {
+    let plan = build_plan(&loaded.settings, &loaded.profile);
+    render_plan(&plan, &loaded.settings, &read_config)
+}
+
+fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "pass",
+        Status::Warn => "WARN",
+        Status::Fail => "FAIL",
+    }
+}
+
+/// Runs the prechecks and prints them; true when none failed.
+pub fn print_prechecks(loaded: &Loaded, out: &mut dyn Write) -> bool {
+    let checks = precheck::run_all(&loaded.settings, &loaded.profile);
+    for c in &checks {
+        let _ = writeln!(
+            out,
+            "  [{}] {:<16} {}",
+            status_word(c.status),
+            c.name,
+            c.detail
+        );
+    }
+    checks.iter().all(|c| c.status != Status::Fail)
+}
+
+/// Prints events as progress lines.
+pub struct LinePrinter<W: Write> {
+    pub out: W,
+    total: usize,
+}
+
+impl<W: Write> LinePrinter<W> {
+    pub fn new(out: W) -> Self {
+        LinePrinter { out, total: 0 }
+    }
+}
+
+fn seconds(d: Duration) -> String {
+    format!("{:.1}s", d.as_secs_f64())
+}
+
+impl<W: Write> EventSink for LinePrinter<W> {
+    fn emit(&mut self, event: Event) {
+        let out = &mut self.out;
+        let _ = match &event {
+            Event::RunStarted { total, log_path } => {
+                self.total = *total;
+                writeln!(
+                    out,
+                    "Running {total} tasks; full log: {}",
+                    log_path.display()
+                )
+            }
+            Event::TaskSkipped { id, title, reason } => {
+                writeln!(out, "[skip] {id}: {title} ({reason})")
+            }
+            Event::TaskStarted {
+                id,
+                title,
+                index,
+                total,
+            } => {
+                writeln!(out, "[{index}/{total}] {id}: {title}")
+            }
+            Event::Output { id, line } => writeln!(out, "    {id} | {line}"),
+            Event::TaskRetrying {
+                id,
+                attempt,
+                wait,
+                reason,
+            } => writeln!(
+                out,
+                "[retry] {id}: attempt {attempt} failed ({reason}); retrying in {}s",
+                wait.as_secs()
+            ),
+            Event::TaskFinished { id, duration, .. } => {
+                writeln!(out, "[done] {id} in {}", seconds(*duration))
+            }
+            Event::TaskFailed {
+                id,
+                duration,
+                error,
+            } => {
+                writeln!(out, "[FAILED] {id} after {}: {error}", seconds(*duration))
+            }
+            Event::RunFinished { ok, duration } => writeln!(
+                out,
+                "{} in {}",
+                if *ok { "Finished" } else { "Stopped" },
+                seconds(*duration)
+            ),
+        };
+        let _ = out.flush();
+    }
+}
+
+/// `glance-wizard apply`: prechecks, then the engine. Returns the exit code.
+pub fn apply(loaded: &Loaded, state_dir: &Path, skip_prechecks: bool, out: &mut dyn Write) -> i32 {
+    for note in &loaded.notes {
+        let _ = writeln!(out, "{note}");
+    }
+    let _ = writeln!(out, "Target: {}", loaded.profile.summary());
+    if let Err(e) = engine::ensure_state_dir(state_dir) {
+        let _ = writeln!(
+            out,
+            "cannot create the state directory {}: {e}",
+            state_dir.display()
+        );
+        return exit::ERROR;
+    }
+    let _lock = match RunLock::acquire(state_dir) {
+        Ok(lock) => lock,
+        Err(e) => {
+            let _ = writeln!(out, "{e}");
+            return exit::LOCKED;
+        }
+    };
+    if !skip_prechecks {
+        let _ = writeln!(out, "Prechecks:");
+        if !print_prechecks(loaded, out) {
+            let _ = writeln!(
+                out,
+                "A precheck failed: nothing was changed. Fix it and run again."
+            );
+            return exit::PRECHECK_FAILED;
+        }
+    }
+    let plan: Plan = build_plan(&loaded.settings, &loaded.profile);
+    let engine = Engine::new(&plan, &loaded.settings, state_dir);
+    let mut printer = LinePrinter::new(&mut *out);
+    let outcome = engine.run(&mut printer);
+    match outcome {
+        Ok(RunOutcome::Verified { outputs }) => {
+            let _ = writeln!(
+                out,
+                "Glance works: image {} is active and its sha512 matches the local file.",
+                outputs.get("image_id").map_or("?", String::as_str)
+            );
+            let _ = writeln!(out, "Journal: {}", Journal::path(state_dir).display());
+            exit::OK
+        }
+        Ok(RunOutcome::Failed { task, error }) => {
+            let _ = writeln!(out, "Task {task} failed: {error}");
+            let _ = writeln!(
+                out,
+                "Fix the cause and run the same command again: finished tasks are skipped and it resumes at {task}."
+            );
+            if task.starts_with("verify") {
+                exit::VERIFY_FAILED
+            } else {
+                exit::TASK_FAILED
+            }
+        }
+        Ok(RunOutcome::Cancelled) => exit::CANCELLED,
+        Err(e) => {
+            let _ = writeln!(out, "glance-wizard: {e:#}");
+            exit::ERROR
+        }
+    }
+}
+
+/// `glance-wizard status`.
+pub fn status(state_dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
+    match Journal::load(state_dir)? {
+        None => writeln!(
+            out,
+            "No journal in {}: nothing has run yet.",
+            state_dir.display()
+        )?,
+        Some(journal) => {
+            writeln!(
+                out,
+                "Journal {} (target: {})",
+                Journal::path(state_dir).display(),
+                journal.target
+            )?;
+            for (id, r) in &journal.tasks {
+                let status = match r.status {
+                    TaskStatus::Done => "done",
+                    TaskStatus::Failed => "FAILED",
+                    TaskStatus::Running => "interrupted",
+                };
+                let duration = r.duration_ms.map_or(String::new(), |ms| {
+                    format!(" in {:.1}s", ms as f64 / 1000.0)
+                });
+                writeln!(
+                    out,
+                    "  {id:<22} {status:<11} {}{duration} (attempts {})",
+                    r.finished_at.as_deref().unwrap_or(&r.started_at),
+                    r.attempts
+                )?;
+                for (k, v) in &r.outputs {
+                    writeln!(out, "      {k} = {v}")?;
+                }
+                if let Some(e) = &r.error {
+                    writeln!(out, "      error: {e}")?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `glance-wizard reset [TASK]`.
+pub fn reset(state_dir: &Path, task: Option<&str>, out: &mut dyn Write) -> anyhow::Result<i32> {
+    let _lock = match RunLock::acquire(state_dir) {
+        Ok(l) => l,
+        Err(e) => {
+            writeln!(out, "{e}")?;
+            return Ok(exit::LOCKED);
+        }
+    };
+    let Some(mut journal) = Journal::load(state_dir)? else {
+        writeln!(out, "No journal: nothing to forget.")?;
+        return Ok(exit::OK);
+    };
+    match task {
+        None => {
+            journal.tasks.clear();
+            writeln!(
+                out,
+                "Forgot every checkpoint; the next apply runs every task."
+            )?;
+        }
+        Some(id) => {
+            if journal.tasks.remove(id).is_none() {
+                let known: Vec<&String> = journal.tasks.keys().collect();
+                writeln!(out, "No checkpoint for {id}. Known: {known:?}")?;
+                return Ok(exit::ERROR);
+            }
+            writeln!(out, "Forgot {id}; the next apply runs it again.")?;
+        }
+    }
+    journal.save(state_dir)?;
+    Ok(exit::OK)
+}

@@ -1,0 +1,18 @@
+//! glance-wizard: installs and configures the OpenStack Image service
+//! (Glance) on a controller node.
+//!
+//! Layers: `answers` and `target` are the domain (what the admin wants, what
+//! the machine is); `plan` turns them into tasks; `engine` runs tasks with
+//! checkpoints; `headless` and (later) `ui` only present. Nothing below the
+//! presentation layer prints to the terminal.
+#![forbid(unsafe_code)]
+
+pub mod answers;
+pub mod engine;
+pub mod escape;
+pub mod headless;
+pub mod ini;
+pub mod plan;
+pub mod precheck;
+pub mod secret;
+pub mod target;

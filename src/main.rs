@@ -1,0 +1,159 @@
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use glance_wizard::engine::DEFAULT_STATE_DIR;
+use glance_wizard::headless::{self, LoadOptions, exit};
+
+/// Installs and configures the OpenStack Image service (Glance) on a
+/// controller node, step by step, resumable.
+#[derive(Parser, Debug)]
+#[command(version, about, propagate_version = true)]
+struct Cli {
+    /// Where the journal, lock and logs live.
+    #[arg(long, global = true, default_value = DEFAULT_STATE_DIR)]
+    state_dir: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(clap::Args, Debug)]
+struct AnswersArgs {
+    /// The answers file (see `glance-wizard answers --template`).
+    #[arg(long, short = 'a')]
+    answers: PathBuf,
+    /// The secrets file (default: [secrets] file in the answers).
+    #[arg(long)]
+    secrets: Option<PathBuf>,
+    /// Distro family to plan for (debian, ubuntu, rdo) instead of detecting it.
+    #[arg(long)]
+    distro: Option<String>,
+    /// Glance release to plan for (zed, 2026.1, ...) instead of detecting it.
+    #[arg(long)]
+    release: Option<String>,
+    /// Fill blank glance passwords with strong random values and save them
+    /// to the secrets file.
+    #[arg(long)]
+    generate_passwords: bool,
+}
+
+impl AnswersArgs {
+    fn options(&self, prompt: bool) -> LoadOptions {
+        LoadOptions {
+            answers: self.answers.clone(),
+            secrets: self.secrets.clone(),
+            distro: self.distro.clone(),
+            release: self.release.clone(),
+            generate_passwords: self.generate_passwords,
+            prompt,
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print a commented answers file.
+    Answers {
+        #[arg(long)]
+        template: bool,
+    },
+    /// Validate the answers and run the prechecks.
+    Check(AnswersArgs),
+    /// Print the tasks, commands, statements and config diffs.
+    Plan(AnswersArgs),
+    /// Run the plan, resuming after the last finished task.
+    Apply {
+        #[command(flatten)]
+        args: AnswersArgs,
+        /// Do not run the prechecks first.
+        #[arg(long)]
+        skip_prechecks: bool,
+    },
+    /// Show the journal.
+    Status,
+    /// Forget checkpoints (all, or one task's).
+    Reset { task: Option<String> },
+}
+
+fn load_or_exit(options: &LoadOptions) -> headless::Loaded {
+    match headless::load(options) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprint!("glance-wizard: {e}");
+            if !e.to_string().ends_with('\n') {
+                eprintln!();
+            }
+            std::process::exit(e.exit_code());
+        }
+    }
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let mut stdout = std::io::stdout();
+    let code = match cli.command {
+        None => {
+            use clap::CommandFactory;
+            let _ = Cli::command().print_help();
+            exit::OK
+        }
+        Some(Command::Answers { template }) => {
+            if template {
+                print!("{}", glance_wizard::answers::TEMPLATE);
+                exit::OK
+            } else {
+                eprintln!(
+                    "glance-wizard answers: use --template to print a commented answers file"
+                );
+                2
+            }
+        }
+        Some(Command::Check(args)) => {
+            let loaded = load_or_exit(&args.options(true));
+            for note in &loaded.notes {
+                println!("{note}");
+            }
+            println!("Answers: valid.");
+            println!("Target: {}", loaded.profile.summary());
+            println!("Prechecks:");
+            if headless::print_prechecks(&loaded, &mut stdout) {
+                exit::OK
+            } else {
+                exit::PRECHECK_FAILED
+            }
+        }
+        Some(Command::Plan(args)) => {
+            let loaded = load_or_exit(&args.options(true));
+            for note in &loaded.notes {
+                println!("{note}");
+            }
+            print!("{}", headless::plan_text(&loaded));
+            exit::OK
+        }
+        Some(Command::Apply {
+            args,
+            skip_prechecks,
+        }) => {
+            let loaded = load_or_exit(&args.options(true));
+            headless::apply(&loaded, &cli.state_dir, skip_prechecks, &mut stdout)
+        }
+        Some(Command::Status) => match headless::status(&cli.state_dir, &mut stdout) {
+            Ok(()) => exit::OK,
+            Err(e) => {
+                eprintln!("glance-wizard: {e:#}");
+                exit::ERROR
+            }
+        },
+        Some(Command::Reset { task }) => {
+            match headless::reset(&cli.state_dir, task.as_deref(), &mut stdout) {
+                Ok(code) => code,
+                Err(e) => {
+                    eprintln!("glance-wizard: {e:#}");
+                    exit::ERROR
+                }
+            }
+        }
+    };
+    std::process::exit(code);
+}

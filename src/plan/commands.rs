@@ -1,0 +1,185 @@
+//! The command lines tasks run, built in one place so that `plan` shows
+//! exactly what the runners execute. None of them carries a secret: the
+//! admin password travels in the child's environment, the glance user's
+//! password through Keystone's API.
+
+use crate::target::{InitSystem, PackageManager};
+
+/// `openstack` arguments; the runner adds `-f json` where it parses output.
+pub fn user_create(domain: &str, user: &str) -> Vec<String> {
+    args(&["user", "create", "--domain", domain, "--or-show", user])
+}
+
+pub fn role_add(project: &str, user: &str) -> Vec<String> {
+    args(&["role", "add", "--project", project, "--user", user, "admin"])
+}
+
+pub fn service_list() -> Vec<String> {
+    args(&["service", "list", "--long"])
+}
+
+pub fn service_create() -> Vec<String> {
+    args(&[
+        "service",
+        "create",
+        "--name",
+        "glance",
+        "--description",
+        "OpenStack Image",
+        "image",
+    ])
+}
+
+pub fn endpoint_list(region: &str, interface: &str) -> Vec<String> {
+    args(&[
+        "endpoint",
+        "list",
+        "--service",
+        "image",
+        "--interface",
+        interface,
+        "--region",
+        region,
+    ])
+}
+
+pub fn endpoint_create(region: &str, interface: &str, url: &str) -> Vec<String> {
+    args(&[
+        "endpoint", "create", "--region", region, "image", interface, url,
+    ])
+}
+
+pub fn endpoint_set_url(id: &str, url: &str) -> Vec<String> {
+    args(&["endpoint", "set", "--url", url, id])
+}
+
+pub fn image_list_named(name: &str) -> Vec<String> {
+    args(&["image", "list", "--name", name, "--long"])
+}
+
+pub fn image_show(id: &str) -> Vec<String> {
+    args(&["image", "show", id])
+}
+
+pub fn image_delete(id: &str) -> Vec<String> {
+    args(&["image", "delete", id])
+}
+
+/// Marks the images glance-wizard uploads, so a rerun after a kill can tell
+/// its own half-uploaded image from one the admin made.
+pub const IMAGE_MARK: &str = "glance_wizard=test-image";
+
+pub fn image_create(name: &str, file: &str, disk: &str, container: &str) -> Vec<String> {
+    args(&[
+        "image",
+        "create",
+        name,
+        "--file",
+        file,
+        "--disk-format",
+        disk,
+        "--container-format",
+        container,
+        "--public",
+        "--property",
+        IMAGE_MARK,
+    ])
+}
+
+pub fn image_list() -> Vec<String> {
+    args(&["image", "list"])
+}
+
+/// Refreshes the package lists before an install, so a broken mirror shows
+/// up before anything changes.
+pub fn package_refresh(manager: PackageManager) -> Vec<String> {
+    match manager {
+        PackageManager::Apt => args(&["apt-get", "update"]),
+        PackageManager::Yum => args(&["yum", "makecache"]),
+        PackageManager::Dnf => args(&["dnf", "makecache"]),
+    }
+}
+
+pub fn package_install(manager: PackageManager, packages: &[String]) -> Vec<String> {
+    let mut cmd = match manager {
+        PackageManager::Apt => args(&[
+            "apt-get",
+            "install",
+            "-y",
+            "-o",
+            "Dpkg::Options::=--force-confdef",
+            "-o",
+            "Dpkg::Options::=--force-confold",
+        ]),
+        PackageManager::Yum => args(&["yum", "install", "-y"]),
+        PackageManager::Dnf => args(&["dnf", "install", "-y"]),
+    };
+    cmd.extend(packages.iter().cloned());
+    cmd
+}
+
+/// Confirms a package is installed: a package manager may exit 0 without
+/// installing anything (Red Hat bugzilla 965567).
+pub fn package_query(manager: PackageManager, package: &str) -> Vec<String> {
+    match manager {
+        PackageManager::Apt => args(&["dpkg-query", "-W", "-f=${Status}\\n", package]),
+        PackageManager::Yum | PackageManager::Dnf => args(&["rpm", "-q", package]),
+    }
+}
+
+pub fn glance_manage(subcommand: &str) -> Vec<String> {
+    args(&[
+        "su",
+        "-s",
+        "/bin/sh",
+        "-c",
+        &format!("glance-manage {subcommand}"),
+        "glance",
+    ])
+}
+
+/// Enables a service at boot. On sysv-init Debian, `defaults` creates the
+/// runlevel links when a package left none and `enable` undoes an earlier
+/// `disable`.
+pub fn service_enable(
+    init: InitSystem,
+    manager: PackageManager,
+    service: &str,
+) -> Vec<Vec<String>> {
+    match (init, manager) {
+        (InitSystem::Systemd, _) => vec![args(&["systemctl", "enable", service])],
+        (InitSystem::SysV, PackageManager::Apt) => vec![
+            args(&["update-rc.d", service, "defaults"]),
+            args(&["update-rc.d", service, "enable"]),
+        ],
+        (InitSystem::SysV, _) => vec![args(&["chkconfig", service, "on"])],
+    }
+}
+
+pub fn service_restart(init: InitSystem, service: &str) -> Vec<String> {
+    match init {
+        InitSystem::Systemd => args(&["systemctl", "restart", service]),
+        InitSystem::SysV => args(&["service", service, "restart"]),
+    }
+}
+
+fn args(parts: &[&str]) -> Vec<String> {
+    parts.iter().map(|s| s.to_string()).collect()
+}
+
+/// A command line as a shell would show it, quoting where needed.
+pub fn display(argv: &[String]) -> String {
+    argv.iter()
+        .map(|a| {
+            if !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c))
+            {
+                a.clone()
+            } else {
+                crate::escape::shell_single_quote(a)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}

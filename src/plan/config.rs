@@ -1,0 +1,183 @@
+//! What glance-wizard sets in Glance's config files, per release era.
+
+use crate::answers::Settings;
+use crate::ini::{IniDocument, oslo_quote};
+use crate::secret::{MASK, Secret};
+use crate::target::{Profile, StoreLayout};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfigValue {
+    Plain(String),
+    /// A value holding a secret: `shown` has the secret masked, `secret` is
+    /// the whole clear value.
+    Secret {
+        shown: String,
+        secret: Secret,
+    },
+}
+
+impl ConfigValue {
+    pub fn shown(&self) -> &str {
+        match self {
+            ConfigValue::Plain(v) => v,
+            ConfigValue::Secret { shown, .. } => shown,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigEdit {
+    pub section: String,
+    pub key: String,
+    pub value: ConfigValue,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigSpec {
+    pub path: String,
+    pub edits: Vec<ConfigEdit>,
+    /// The guide: "comment out or remove any other options in
+    /// [keystone_authtoken]".
+    pub comment_out_except: Option<(String, Vec<String>)>,
+}
+
+impl ConfigSpec {
+    /// `glance-api` for `/etc/glance/glance-api.conf`.
+    pub fn file_stem(&self) -> String {
+        let name = self.path.rsplit('/').next().unwrap_or(&self.path);
+        name.trim_end_matches(".conf").to_string()
+    }
+}
+
+fn edit(section: &str, key: &str, value: impl Into<String>) -> ConfigEdit {
+    ConfigEdit {
+        section: section.into(),
+        key: key.into(),
+        value: ConfigValue::Plain(value.into()),
+    }
+}
+
+/// The config files of this release and what is set in each.
+pub fn config_specs(settings: &Settings, profile: &Profile) -> Vec<ConfigSpec> {
+    let db = &settings.db;
+    let k = &settings.keystone;
+    let release = &profile.release;
+    let url = |password: &str| {
+        crate::escape::database_url(&db.user, password, &db.host, db.port, &db.name)
+    };
+    let connection = ConfigEdit {
+        section: "database".into(),
+        key: "connection".into(),
+        value: ConfigValue::Secret {
+            shown: url(MASK),
+            secret: Secret::new(url(db.password.expose())),
+        },
+    };
+    let domain = &release.domain_name;
+    let authtoken = vec![
+        edit(
+            "keystone_authtoken",
+            &release.authtoken_uri_key,
+            &k.www_authenticate_uri,
+        ),
+        edit("keystone_authtoken", "auth_url", &k.auth_url),
+        edit(
+            "keystone_authtoken",
+            "memcached_servers",
+            k.memcached_servers.join(","),
+        ),
+        edit("keystone_authtoken", "auth_type", "password"),
+        edit("keystone_authtoken", "project_domain_name", domain),
+        edit("keystone_authtoken", "user_domain_name", domain),
+        edit("keystone_authtoken", "project_name", &k.service_project),
+        edit("keystone_authtoken", "username", &k.service_user),
+        ConfigEdit {
+            section: "keystone_authtoken".into(),
+            key: "password".into(),
+            value: ConfigValue::Secret {
+                shown: MASK.into(),
+                secret: k.service_password.clone(),
+            },
+        },
+    ];
+    let keep: Vec<String> = authtoken.iter().map(|e| e.key.clone()).collect();
+    let paste = edit("paste_deploy", "flavor", "keystone");
+
+    let mut api = vec![connection.clone()];
+    api.extend(authtoken.iter().cloned());
+    api.push(paste.clone());
+    let store = &settings.store;
+    match release.store_layout {
+        StoreLayout::Stores => {
+            api.push(edit("glance_store", "stores", store.stores.join(",")));
+            api.push(edit("glance_store", "default_store", &store.default_store));
+            api.push(edit(
+                "glance_store",
+                "filesystem_store_datadir",
+                &store.data_dir,
+            ));
+        }
+        StoreLayout::EnabledBackends => {
+            // Backend ids: "fs" for the file store, as the guide names it,
+            // "http" for the read-only http store.
+            let backends: Vec<String> = store
+                .stores
+                .iter()
+                .map(|s| match s.as_str() {
+                    "file" => "fs:file".to_string(),
+                    other => format!("{other}:{other}"),
+                })
+                .collect();
+            let default_backend = if store.default_store == "file" {
+                "fs".to_string()
+            } else {
+                store.default_store.clone()
+            };
+            api.push(edit("DEFAULT", "enabled_backends", backends.join(",")));
+            api.push(edit("glance_store", "default_backend", default_backend));
+            api.push(edit("fs", "filesystem_store_datadir", &store.data_dir));
+        }
+    }
+
+    let mut specs = vec![ConfigSpec {
+        path: profile.config_path("glance-api.conf"),
+        edits: api,
+        comment_out_except: Some(("keystone_authtoken".into(), keep.clone())),
+    }];
+    if release.registry {
+        let mut registry = vec![connection];
+        registry.extend(authtoken);
+        registry.push(paste);
+        specs.push(ConfigSpec {
+            path: profile.config_path("glance-registry.conf"),
+            edits: registry,
+            comment_out_except: Some(("keystone_authtoken".into(), keep)),
+        });
+    }
+    specs
+}
+
+/// Applies a spec to a parsed file. With `reveal` false, secrets are written
+/// masked: that is the preview shown by `plan`. Returns the options that
+/// were commented out.
+pub fn apply_config_spec(
+    doc: &mut IniDocument,
+    spec: &ConfigSpec,
+    reveal: bool,
+) -> Result<Vec<String>, String> {
+    for e in &spec.edits {
+        let value = match (&e.value, reveal) {
+            (ConfigValue::Secret { secret, .. }, true) => secret.expose(),
+            (value, _) => value.shown(),
+        };
+        let raw = oslo_quote(value).map_err(|err| format!("[{}] {}: {err}", e.section, e.key))?;
+        doc.set(&e.section, &e.key, &raw)
+            .map_err(|err| format!("[{}] {}: {err}", e.section, e.key))?;
+    }
+    let mut commented = Vec::new();
+    if let Some((section, keep)) = &spec.comment_out_except {
+        let keep: Vec<&str> = keep.iter().map(String::as_str).collect();
+        commented = doc.comment_out_except(section, &keep);
+    }
+    Ok(commented)
+}

@@ -1,0 +1,380 @@
+//! The plan: answers + target profile → an ordered list of tasks with stable
+//! ids, the inputs each uses (for checkpoint fingerprints) and a description
+//! of exactly what each will do. Tasks are data; the engine has one runner
+//! per kind.
+
+pub mod commands;
+mod config;
+mod render;
+
+use sha2::{Digest, Sha256};
+
+use crate::answers::{DbAdmin, ImageSource, Settings};
+use crate::secret::{MASK, Secret};
+use crate::target::{InitSystem, PackageManager, Profile};
+
+pub use config::{ConfigEdit, ConfigSpec, ConfigValue, apply_config_spec, config_specs};
+pub use render::render_plan;
+
+/// A value a task depends on. Secrets enter the fingerprint only as a salted
+/// hash, so the journal never holds them in clear.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    Plain(String),
+    Secret(Secret),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SqlSpec {
+    pub admin: DbAdmin,
+    pub host: String,
+    pub port: u16,
+    pub database: String,
+    pub user: String,
+    pub password: Secret,
+    /// Hosts of the accounts: `localhost` and `%` (an anonymous
+    /// `''@'localhost'` would otherwise shadow `%` for local logins).
+    pub account_hosts: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceSpec {
+    pub services: Vec<String>,
+    pub init: InitSystem,
+    /// Polled after the restart until Glance answers.
+    pub health_url: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifySpec {
+    pub source: ImageSource,
+    pub name: String,
+    pub disk_format: String,
+    pub container_format: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TaskKind {
+    Sql(SqlSpec),
+    IdentityUser,
+    IdentityRole,
+    IdentityService,
+    IdentityEndpoints,
+    Packages {
+        manager: PackageManager,
+        packages: Vec<String>,
+    },
+    Config(ConfigSpec),
+    DbSync {
+        check: bool,
+    },
+    Services(ServiceSpec),
+    Verify(VerifySpec),
+}
+
+impl TaskKind {
+    /// Short name of the runner, shown in progress lines.
+    pub fn label(&self) -> &'static str {
+        match self {
+            TaskKind::Sql(_) => "sql",
+            TaskKind::IdentityUser
+            | TaskKind::IdentityRole
+            | TaskKind::IdentityService
+            | TaskKind::IdentityEndpoints => "identity",
+            TaskKind::Packages { .. } => "packages",
+            TaskKind::Config(_) => "config",
+            TaskKind::DbSync { .. } => "db",
+            TaskKind::Services(_) => "service",
+            TaskKind::Verify(_) => "verify",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Task {
+    /// Stable id used by the journal and `reset`.
+    pub id: String,
+    pub title: String,
+    pub kind: TaskKind,
+    /// Values this task's result depends on.
+    pub inputs: Vec<(String, Input)>,
+    /// Tasks whose fingerprints feed into this one: when they change, this
+    /// task runs again (a changed config means a restart).
+    pub after: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub profile: Profile,
+    pub tasks: Vec<Task>,
+}
+
+impl Plan {
+    pub fn task(&self, id: &str) -> Option<&Task> {
+        self.tasks.iter().find(|t| t.id == id)
+    }
+
+    /// Fingerprints of every task, in order, with `salt` hashing the secrets.
+    pub fn fingerprints(&self, salt: &str) -> Vec<String> {
+        let mut done: Vec<(String, String)> = Vec::new();
+        for task in &self.tasks {
+            let mut hasher = Sha256::new();
+            hasher.update(task.id.as_bytes());
+            hasher.update([0]);
+            for (name, input) in &task.inputs {
+                hasher.update(name.as_bytes());
+                hasher.update([b'=']);
+                match input {
+                    Input::Plain(v) => hasher.update(v.as_bytes()),
+                    Input::Secret(s) => {
+                        hasher.update(salted_secret_hash(salt, s).as_bytes());
+                    }
+                }
+                hasher.update([0]);
+            }
+            for upstream in &task.after {
+                if let Some((_, fp)) = done.iter().find(|(id, _)| id == upstream) {
+                    hasher.update(fp.as_bytes());
+                }
+            }
+            let fp = hex(&hasher.finalize());
+            done.push((task.id.clone(), fp));
+        }
+        done.into_iter().map(|(_, fp)| fp).collect()
+    }
+}
+
+fn salted_secret_hash(salt: &str, secret: &Secret) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(salt.as_bytes());
+    hasher.update([0]);
+    hasher.update(secret.expose().as_bytes());
+    hex(&hasher.finalize())
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn plain(name: &str, value: impl Into<String>) -> (String, Input) {
+    (name.to_string(), Input::Plain(value.into()))
+}
+
+fn secret(name: &str, value: &Secret) -> (String, Input) {
+    (name.to_string(), Input::Secret(value.clone()))
+}
+
+/// Builds the plan, in the install guide's order.
+pub fn build_plan(settings: &Settings, profile: &Profile) -> Plan {
+    let k = &settings.keystone;
+    let mut tasks = Vec::new();
+
+    let sql = SqlSpec {
+        admin: settings.db.admin.clone(),
+        host: settings.db.host.clone(),
+        port: settings.db.port,
+        database: settings.db.name.clone(),
+        user: settings.db.user.clone(),
+        password: settings.db.password.clone(),
+        account_hosts: vec!["localhost".into(), "%".into()],
+    };
+    tasks.push(Task {
+        id: "sql.database".into(),
+        title: "Create the glance database and its accounts".into(),
+        inputs: vec![
+            plain("host", format!("{}:{}", sql.host, sql.port)),
+            plain("database", &sql.database),
+            plain("user", &sql.user),
+            secret("password", &sql.password),
+        ],
+        kind: TaskKind::Sql(sql),
+        after: vec![],
+    });
+
+    let admin_inputs = || {
+        vec![
+            plain("auth_url", k.admin.auth_url()),
+            plain("admin_user", k.admin.username()),
+        ]
+    };
+    let mut user_inputs = admin_inputs();
+    user_inputs.extend([
+        plain("user", &k.service_user),
+        secret("password", &k.service_password),
+    ]);
+    tasks.push(Task {
+        id: "identity.user".into(),
+        title: format!("Create the Keystone user {}", k.service_user),
+        kind: TaskKind::IdentityUser,
+        inputs: user_inputs,
+        after: vec![],
+    });
+    let mut role_inputs = admin_inputs();
+    role_inputs.extend([
+        plain("user", &k.service_user),
+        plain("project", &k.service_project),
+    ]);
+    tasks.push(Task {
+        id: "identity.role".into(),
+        title: format!(
+            "Give {} the admin role on project {}",
+            k.service_user, k.service_project
+        ),
+        kind: TaskKind::IdentityRole,
+        inputs: role_inputs,
+        after: vec!["identity.user".into()],
+    });
+    tasks.push(Task {
+        id: "identity.service".into(),
+        title: "Create the image service entity".into(),
+        kind: TaskKind::IdentityService,
+        inputs: admin_inputs(),
+        after: vec![],
+    });
+    let mut endpoint_inputs = admin_inputs();
+    endpoint_inputs.push(plain("region", &k.region));
+    for (interface, url) in settings.endpoints.by_interface() {
+        endpoint_inputs.push(plain(interface, url));
+    }
+    tasks.push(Task {
+        id: "identity.endpoints".into(),
+        title: "Create the public, internal and admin endpoints".into(),
+        kind: TaskKind::IdentityEndpoints,
+        inputs: endpoint_inputs,
+        after: vec!["identity.service".into()],
+    });
+
+    let packages = profile.packages();
+    tasks.push(Task {
+        id: "packages.install".into(),
+        title: format!("Install {}", packages.join(" ")),
+        inputs: vec![
+            plain("manager", profile.package_manager.name()),
+            plain("packages", packages.join(" ")),
+        ],
+        kind: TaskKind::Packages {
+            manager: profile.package_manager,
+            packages,
+        },
+        after: vec![],
+    });
+
+    let mut config_ids = Vec::new();
+    for spec in config_specs(settings, profile) {
+        let id = format!("config.{}", spec.file_stem());
+        let mut inputs = vec![plain("path", &spec.path)];
+        for edit in &spec.edits {
+            let name = format!("{}.{}", edit.section, edit.key);
+            inputs.push(match &edit.value {
+                ConfigValue::Plain(v) => plain(&name, v),
+                ConfigValue::Secret { shown, secret: s } => (
+                    name,
+                    Input::Secret(Secret::new(format!("{shown}\0{}", s.expose()))),
+                ),
+            });
+        }
+        if let Some((section, keep)) = &spec.comment_out_except {
+            inputs.push(plain(
+                "comment_out_except",
+                format!("{section}:{}", keep.join(",")),
+            ));
+        }
+        config_ids.push(id.clone());
+        tasks.push(Task {
+            id,
+            title: format!("Configure {}", spec.path),
+            kind: TaskKind::Config(spec),
+            inputs,
+            after: vec!["packages.install".into()],
+        });
+    }
+
+    let mut after = vec!["sql.database".to_string()];
+    after.extend(config_ids.iter().cloned());
+    tasks.push(Task {
+        id: "db.sync".into(),
+        title: "Populate the Image service database (glance-manage db_sync)".into(),
+        kind: TaskKind::DbSync {
+            check: profile.release.db_check,
+        },
+        inputs: vec![plain("release", &profile.release.name)],
+        after,
+    });
+
+    let health_url = format!(
+        "http://{}:9292/",
+        crate::escape::url_host(&settings.controller)
+    );
+    let services = profile.services();
+    let mut after = config_ids.clone();
+    after.push("packages.install".into());
+    after.push("db.sync".into());
+    tasks.push(Task {
+        id: "service.restart".into(),
+        title: format!("Enable and restart {}", services.join(" ")),
+        inputs: vec![
+            plain("services", services.join(" ")),
+            plain("init", profile.init.name()),
+            plain("health_url", &health_url),
+        ],
+        kind: TaskKind::Services(ServiceSpec {
+            services,
+            init: profile.init,
+            health_url,
+        }),
+        after,
+    });
+
+    let t = &settings.test_image;
+    tasks.push(Task {
+        id: "verify.image".into(),
+        title: format!("Upload the test image {} and check it", t.name),
+        inputs: vec![
+            plain("source", t.source.to_string()),
+            plain("name", &t.name),
+            plain("disk_format", &t.disk_format),
+            plain("container_format", &t.container_format),
+        ],
+        kind: TaskKind::Verify(VerifySpec {
+            source: t.source.clone(),
+            name: t.name.clone(),
+            disk_format: t.disk_format.clone(),
+            container_format: t.container_format.clone(),
+        }),
+        after: vec![
+            "service.restart".into(),
+            "identity.endpoints".into(),
+            "identity.role".into(),
+        ],
+    });
+
+    Plan {
+        profile: profile.clone(),
+        tasks,
+    }
+}
+
+/// The SQL statements of the database task, with the password as given by
+/// `password_literal` (masked for display, escaped for execution).
+pub fn sql_statements(spec: &SqlSpec, password_literal: &str) -> Vec<String> {
+    let db = &spec.database;
+    let mut out = vec![format!(
+        "CREATE DATABASE IF NOT EXISTS `{db}` CHARACTER SET utf8"
+    )];
+    for host in &spec.account_hosts {
+        let account = format!("'{}'@'{}'", spec.user, host);
+        out.push(format!(
+            "CREATE USER IF NOT EXISTS {account} IDENTIFIED BY {password_literal}"
+        ));
+        out.push(format!(
+            "ALTER USER {account} IDENTIFIED BY {password_literal}"
+        ));
+        out.push(format!("GRANT ALL PRIVILEGES ON `{db}`.* TO {account}"));
+    }
+    out
+}
+
+/// The masked literal used in plan output and logs.
+pub fn masked_literal() -> String {
+    format!("'{MASK}'")
+}

@@ -1,0 +1,225 @@
+//! `glance-wizard plan`: every task with the exact statements, commands and
+//! config keys, secrets masked, and a unified diff of each config file.
+
+use std::fmt::Write;
+
+use super::commands::{self, display};
+use super::{ConfigValue, Plan, TaskKind, apply_config_spec, masked_literal, sql_statements};
+use crate::answers::{DbAdmin, ImageSource, Settings};
+use crate::ini::IniDocument;
+
+/// Renders the plan. `read_config` gives a config file's current text (or
+/// `None` when it does not exist yet), so tests can feed fixtures.
+pub fn render_plan(
+    plan: &Plan,
+    settings: &Settings,
+    read_config: &dyn Fn(&str) -> Option<String>,
+) -> String {
+    let profile = &plan.profile;
+    let k = &settings.keystone;
+    let mut out = String::new();
+    let _ = writeln!(out, "Target: {}", profile.summary());
+    let _ = writeln!(out, "Install guide: {}", profile.release.guide);
+    let _ = writeln!(
+        out,
+        "Keystone admin: {} as {} (password from {}, passed in the environment)",
+        k.admin.auth_url(),
+        k.admin.username(),
+        k.admin.origin
+    );
+    let _ = writeln!(out);
+    for (i, task) in plan.tasks.iter().enumerate() {
+        let _ = writeln!(out, "{}. {} [{}]", i + 1, task.title, task.id);
+        let mut line = |text: String| {
+            let _ = writeln!(out, "     {text}");
+        };
+        let os = |argv: Vec<String>| format!("$ openstack {}", display(&argv));
+        match &task.kind {
+            TaskKind::Sql(spec) => {
+                line(match &spec.admin {
+                    DbAdmin::Socket { path, user } => {
+                        format!("connect as {user} over the unix socket {path}")
+                    }
+                    DbAdmin::Tcp { user, .. } => format!(
+                        "connect as {user} to {}:{} over TCP (password ********)",
+                        spec.host, spec.port
+                    ),
+                });
+                for statement in sql_statements(spec, &masked_literal()) {
+                    line(format!("SQL> {statement};"));
+                }
+            }
+            TaskKind::IdentityUser => {
+                line(os(commands::user_create(
+                    &profile.release.domain_name,
+                    &k.service_user,
+                )));
+                line(format!(
+                    "set the password of {} (********) with PATCH {}/users/<id>, not on a command line",
+                    k.service_user,
+                    k.admin.auth_url().trim_end_matches('/')
+                ));
+            }
+            TaskKind::IdentityRole => {
+                line(os(commands::role_add(&k.service_project, &k.service_user)));
+            }
+            TaskKind::IdentityService => {
+                line(os(commands::service_list()));
+                line(format!(
+                    "only if no service of type image exists: {}",
+                    os(commands::service_create())
+                ));
+            }
+            TaskKind::IdentityEndpoints => {
+                for (interface, url) in settings.endpoints.by_interface() {
+                    line(os(commands::endpoint_list(&k.region, interface)));
+                    line(format!(
+                        "  if missing: {}",
+                        os(commands::endpoint_create(&k.region, interface, url))
+                    ));
+                    line(format!(
+                        "  if its URL differs: {}",
+                        os(commands::endpoint_set_url("<id>", url))
+                    ));
+                }
+            }
+            TaskKind::Packages { manager, packages } => {
+                line(format!(
+                    "if not installed: $ {}",
+                    display(&commands::package_refresh(*manager))
+                ));
+                line(format!(
+                    "$ {}",
+                    display(&commands::package_install(*manager, packages))
+                ));
+                for p in packages {
+                    line(format!(
+                        "$ {}",
+                        display(&commands::package_query(*manager, p))
+                    ));
+                }
+                if settings.proxy.is_set() {
+                    line(format!(
+                        "through the proxy {} (no_proxy={})",
+                        if settings.proxy.http_proxy.is_empty() {
+                            &settings.proxy.https_proxy
+                        } else {
+                            &settings.proxy.http_proxy
+                        },
+                        settings.proxy.no_proxy.join(",")
+                    ));
+                }
+            }
+            TaskKind::Config(spec) => {
+                for e in &spec.edits {
+                    let marker = match e.value {
+                        ConfigValue::Secret { .. } => " (secret)",
+                        ConfigValue::Plain(_) => "",
+                    };
+                    line(format!(
+                        "[{}] {} = {}{marker}",
+                        e.section,
+                        e.key,
+                        e.value.shown()
+                    ));
+                }
+                if let Some((section, keep)) = &spec.comment_out_except {
+                    line(format!(
+                        "comment out every other option in [{section}] (keeping {})",
+                        keep.join(", ")
+                    ));
+                }
+                line(format!(
+                    "back up the original once to {}{}; replace atomically, keeping owner and mode",
+                    spec.path,
+                    crate::engine::runner::config::BACKUP_SUFFIX
+                ));
+                match read_config(&spec.path) {
+                    Some(before) => {
+                        let mut doc = IniDocument::parse(&before);
+                        match apply_config_spec(&mut doc, spec, false) {
+                            Ok(_) => {
+                                let after = doc.to_string();
+                                let diff = similar::TextDiff::from_lines(&before, &after);
+                                let text = diff
+                                    .unified_diff()
+                                    .context_radius(2)
+                                    .header(&spec.path, &format!("{} (planned)", spec.path))
+                                    .to_string();
+                                if text.is_empty() {
+                                    line("no change: the file already has these values".into());
+                                } else {
+                                    for l in text.lines() {
+                                        line(format!("  {l}"));
+                                    }
+                                }
+                            }
+                            Err(e) => line(format!("cannot preview: {e}")),
+                        }
+                    }
+                    None => line(format!(
+                        "{} does not exist yet (the package installs it); the diff is shown once it does",
+                        spec.path
+                    )),
+                }
+            }
+            TaskKind::DbSync { check } => {
+                line(format!(
+                    "$ {}",
+                    display(&commands::glance_manage("db_sync"))
+                ));
+                if *check {
+                    line(format!(
+                        "$ {}   (exit 0: schema at head)",
+                        display(&commands::glance_manage("db check"))
+                    ));
+                } else {
+                    line(
+                        "this release has no `db check`: the sync's own result is the check".into(),
+                    );
+                }
+            }
+            TaskKind::Services(spec) => {
+                for s in &spec.services {
+                    for cmd in commands::service_enable(spec.init, profile.package_manager, s) {
+                        line(format!("$ {}", display(&cmd)));
+                    }
+                    line(format!(
+                        "$ {}",
+                        display(&commands::service_restart(spec.init, s))
+                    ));
+                }
+                line(format!(
+                    "wait until GET {} answers (up to 90 s)",
+                    spec.health_url
+                ));
+            }
+            TaskKind::Verify(spec) => {
+                let file = match &spec.source {
+                    ImageSource::Path(p) => p.display().to_string(),
+                    ImageSource::Url(u) => {
+                        line(format!("download {u} into the state directory"));
+                        "<downloaded file>".to_string()
+                    }
+                };
+                line(format!(
+                    "reuse an active image named {} whose sha512 matches, else delete this wizard's unfinished uploads",
+                    spec.name
+                ));
+                line(os(commands::image_create(
+                    &spec.name,
+                    &file,
+                    &spec.disk_format,
+                    &spec.container_format,
+                )));
+                line(
+                    "wait for status active; compare os_hash_value (sha512) with the local file"
+                        .into(),
+                );
+                line(os(commands::image_list()));
+            }
+        }
+        let _ = writeln!(out);
+    }
+    out
+}

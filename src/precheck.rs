@@ -1,0 +1,202 @@
+//! Prechecks: what must hold on the machine before anything changes. Each
+//! check says pass / warn / fail with a reason, and names the answers field
+//! that fixes it (the TUI jumps there).
+
+use std::io::{Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::path::Path;
+use std::time::Duration;
+
+use crate::answers::Settings;
+use crate::engine::runner::identity::{admin_token, direct_agent};
+use crate::engine::runner::sql::admin_connection;
+use crate::target::Profile;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Pass,
+    Warn,
+    Fail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub name: &'static str,
+    pub status: Status,
+    pub detail: String,
+    /// The answers field to change when it fails.
+    pub field: Option<&'static str>,
+}
+
+fn check(name: &'static str, field: Option<&'static str>, result: Result<String, String>) -> Check {
+    match result {
+        Ok(detail) => Check {
+            name,
+            status: Status::Pass,
+            detail,
+            field,
+        },
+        Err(detail) => Check {
+            name,
+            status: Status::Fail,
+            detail,
+            field,
+        },
+    }
+}
+
+pub fn run_all(settings: &Settings, profile: &Profile) -> Vec<Check> {
+    let mut checks = Vec::new();
+    checks.push(check(
+        "root",
+        None,
+        if rustix::process::geteuid().is_root() {
+            Ok("running as root".into())
+        } else {
+            Err("glance-wizard installs packages and edits /etc: run it as root (sudo)".into())
+        },
+    ));
+    checks.push(Check {
+        name: "target",
+        status: Status::Pass,
+        detail: profile.detection.join("; "),
+        field: Some("target.release"),
+    });
+    checks.push(check(
+        "controller name",
+        Some("controller.host"),
+        (settings.controller.as_str(), 0)
+            .to_socket_addrs()
+            .map(|addrs| {
+                let ips: Vec<String> = addrs.map(|a| a.ip().to_string()).collect();
+                format!("{} resolves to {}", settings.controller, ips.join(", "))
+            })
+            .map_err(|e| {
+                format!(
+                    "{} does not resolve ({e}): add it to /etc/hosts or DNS",
+                    settings.controller
+                )
+            }),
+    ));
+    let db = &settings.db;
+    checks.push(check(
+        "database login",
+        Some("database.admin_access"),
+        admin_connection(&db.admin, &db.host, db.port)
+            .map(|_| "the administrator logs in".to_string())
+            .map_err(|e| format!("cannot log in as the database administrator: {e}")),
+    ));
+    let admin = &settings.keystone.admin;
+    checks.push(check(
+        "keystone admin",
+        Some("keystone.admin_openrc"),
+        admin_token(admin)
+            .map(|_| format!("{} yields a token from {}", admin.origin, admin.auth_url()))
+            .map_err(|e| format!("{} does not yield a token: {e}", admin.origin)),
+    ));
+    for server in &settings.keystone.memcached_servers {
+        checks.push(check(
+            "memcached",
+            Some("keystone.memcached_servers"),
+            memcached(server),
+        ));
+    }
+    checks.push(port_9292(settings));
+    checks.push(check(
+        "free disk",
+        Some("image_store.data_dir"),
+        free_disk(
+            Path::new(&settings.store.data_dir),
+            settings.store.min_free_mib,
+        ),
+    ));
+    checks
+}
+
+fn memcached(server: &str) -> Result<String, String> {
+    let addr = server
+        .to_socket_addrs()
+        .map_err(|e| format!("{server} does not resolve: {e}"))?
+        .next()
+        .ok_or_else(|| format!("{server} has no address"))?;
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(3))
+        .map_err(|e| format!("cannot connect to memcached at {server}: {e}"))?;
+    stream.set_read_timeout(Some(Duration::from_secs(3))).ok();
+    stream
+        .write_all(b"version\r\n")
+        .map_err(|e| e.to_string())?;
+    let mut buf = [0u8; 64];
+    let n = stream
+        .read(&mut buf)
+        .map_err(|e| format!("memcached at {server} did not answer: {e}"))?;
+    let answer = String::from_utf8_lossy(&buf[..n]);
+    answer
+        .strip_prefix("VERSION ")
+        .map(|v| format!("memcached {} at {server}", v.trim()))
+        .ok_or_else(|| format!("{server} answered something other than memcached"))
+}
+
+fn port_9292(settings: &Settings) -> Check {
+    let name = "port 9292";
+    let field = Some("controller.host");
+    let addr = (settings.controller.as_str(), 9292u16)
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next());
+    let Some(addr) = addr else {
+        return Check {
+            name,
+            status: Status::Warn,
+            detail: "controller does not resolve".into(),
+            field,
+        };
+    };
+    if TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_err() {
+        return Check {
+            name,
+            status: Status::Pass,
+            detail: "free".into(),
+            field,
+        };
+    }
+    let url = format!(
+        "http://{}:9292/",
+        crate::escape::url_host(&settings.controller)
+    );
+    let glance = direct_agent(Duration::from_secs(5))
+        .get(&url)
+        .call()
+        .ok()
+        .and_then(|mut r| {
+            let status = r.status().as_u16();
+            let body = r.body_mut().read_to_string().unwrap_or_default();
+            (status == 300 && body.contains("\"versions\"")).then_some(())
+        });
+    match glance {
+        Some(()) => Check { name, status: Status::Pass, detail: "already Glance".into(), field },
+        None => Check {
+            name,
+            status: Status::Fail,
+            detail: "something other than Glance listens on port 9292: stop it (ss -ltnp 'sport = :9292' shows what)".into(),
+            field,
+        },
+    }
+}
+
+fn free_disk(dir: &Path, min_mib: u64) -> Result<String, String> {
+    let existing = dir
+        .ancestors()
+        .find(|p| p.exists())
+        .ok_or_else(|| format!("no part of {} exists", dir.display()))?;
+    let stat = rustix::fs::statvfs(existing)
+        .map_err(|e| format!("statvfs {}: {e}", existing.display()))?;
+    let free_mib = stat.f_bavail * stat.f_frsize / (1024 * 1024);
+    if free_mib >= min_mib {
+        Ok(format!("{free_mib} MiB free at {}", existing.display()))
+    } else {
+        Err(format!(
+            "only {free_mib} MiB free at {} (image_store.min_free_mib asks {min_mib})",
+            existing.display()
+        ))
+    }
+}
