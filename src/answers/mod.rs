@@ -648,9 +648,6 @@ impl Answers {
         for entry in split_list(&p.no_proxy) {
             check("proxy.no_proxy", validate::no_proxy_entry(entry));
         }
-        if profile.release.refuse_url_encoded_passwords {
-            // Checked again on the secrets in `resolve`; here only the name.
-        }
         errors
     }
 
@@ -664,6 +661,8 @@ impl Answers {
     ) -> Result<Settings, AnswersError> {
         let mut errors = self.validate_fields(profile);
         let mut secret = |name: SecretName, new_account: bool| -> Secret {
+            // Only the database password lands in a URL.
+            let in_url = name == SecretName::GlanceDbPassword;
             match secrets.get(name) {
                 Some(value) => {
                     let rule = if new_account {
@@ -672,7 +671,7 @@ impl Answers {
                         validate::password(value.expose())
                     };
                     let rule = rule.and_then(|()| {
-                        if new_account
+                        if in_url
                             && profile.release.refuse_url_encoded_passwords
                             && crate::escape::needs_url_encoding(value.expose())
                         {

@@ -1,0 +1,92 @@
+//! A changed input reruns exactly the tasks that depend on it: checked on
+//! the fingerprints the engine compares with the journal.
+
+use glance_wizard::answers::{Answers, SecretName, Secrets};
+use glance_wizard::plan::{Plan, build_plan};
+use glance_wizard::secret::Secret;
+use glance_wizard::target::{InitSystem, profile_for};
+
+fn plan(answers_text: &str, db_password: &str, service_password: &str) -> Plan {
+    let answers = Answers::from_toml(answers_text).unwrap();
+    let profile = profile_for("debian", "zed", InitSystem::SysV).unwrap();
+    let mut secrets = Secrets::default();
+    secrets.set(SecretName::GlanceDbPassword, Secret::new(db_password));
+    secrets.set(
+        SecretName::GlanceServicePassword,
+        Secret::new(service_password),
+    );
+    secrets.set(SecretName::OsPassword, Secret::new("admin-password"));
+    let admin = answers.manual_admin_credentials(&secrets).unwrap();
+    let settings = answers.resolve(&profile, &secrets, admin).unwrap();
+    build_plan(&settings, &profile)
+}
+
+const BASE: &str = "[keystone]\nos_auth_url = \"http://controller:5000/v3\"\n";
+
+/// Ids of the tasks whose fingerprint differs between two plans.
+fn changed(a: &Plan, b: &Plan) -> Vec<String> {
+    let salt = "fixed-salt";
+    a.tasks
+        .iter()
+        .zip(a.fingerprints(salt).iter().zip(b.fingerprints(salt)))
+        .filter(|(_, (x, y))| *x != y)
+        .map(|(t, _)| t.id.clone())
+        .collect()
+}
+
+#[test]
+fn same_inputs_same_fingerprints() {
+    let a = plan(BASE, "db-password-1", "svc-password-1");
+    let b = plan(BASE, "db-password-1", "svc-password-1");
+    assert!(changed(&a, &b).is_empty());
+}
+
+#[test]
+fn db_password_change_reruns_database_config_and_what_follows() {
+    let a = plan(BASE, "db-password-1", "svc-password-1");
+    let b = plan(BASE, "db-password-2", "svc-password-1");
+    assert_eq!(
+        changed(&a, &b),
+        [
+            "sql.database",
+            "config.glance-api",
+            "db.sync",
+            "service.restart",
+            "verify.image"
+        ]
+    );
+}
+
+#[test]
+fn service_password_change_reruns_user_role_config_and_what_follows() {
+    let a = plan(BASE, "db-password-1", "svc-password-1");
+    let b = plan(BASE, "db-password-1", "svc-password-2");
+    assert_eq!(
+        changed(&a, &b),
+        [
+            "identity.user",
+            "identity.role",
+            "config.glance-api",
+            "db.sync",
+            "service.restart",
+            "verify.image"
+        ]
+    );
+}
+
+#[test]
+fn endpoint_change_reruns_only_endpoints_and_verify() {
+    let a = plan(BASE, "db-password-1", "svc-password-1");
+    let other = format!("{BASE}[endpoints]\npublic = \"http://images.example.org:9292\"\n");
+    let b = plan(&other, "db-password-1", "svc-password-1");
+    assert_eq!(changed(&a, &b), ["identity.endpoints", "verify.image"]);
+}
+
+#[test]
+fn fingerprints_hold_no_secret_in_clear() {
+    let a = plan(BASE, "db-password-1", "svc-password-1");
+    for fp in a.fingerprints("salt") {
+        assert_eq!(fp.len(), 64);
+        assert!(!fp.contains("password"));
+    }
+}
