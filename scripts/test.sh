@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The project's one test command:  sudo scripts/test.sh
+#
+# 1. scripts/lab-setup.sh: MariaDB, memcached, Keystone, /root/admin-openrc (idempotent)
+# 2. cargo fmt --check, cargo clippy -D warnings
+# 3. cargo nextest run (unit tests in parallel; tests/e2e_*.rs serialised through the `e2e`
+#    test group in .config/nextest.toml), then the doc tests (nextest does not run those)
+#
+# Tests see GW_LAB=1 (the lab is up) and GW_ADMIN_OPENRC=/root/admin-openrc.
+# Extra arguments are passed to `cargo nextest run` (e.g. a filter: scripts/test.sh e2e_).
+set -euo pipefail
+
+die() { printf '[test] ERROR: %s\n' "$*" >&2; exit 1; }
+step() { printf '[test] == %s\n' "$*"; }
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+[[ ${EUID} -eq 0 ]] || die "run as root: sudo scripts/test.sh (the end-to-end tests change the system)"
+
+step "lab setup"
+bash scripts/lab-setup.sh
+
+# sudo's secure_path usually drops ~/.cargo/bin.
+export PATH="${PATH}:${HOME}/.cargo/bin:/root/.cargo/bin"
+command -v cargo >/dev/null || die "cargo not found: install a Rust toolchain (rustup) for root"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+if ! cargo nextest --version >/dev/null 2>&1; then
+    step "installing cargo-nextest"
+    cargo install --locked cargo-nextest
+fi
+
+locked=()
+[[ -f Cargo.lock ]] && locked=(--locked)
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy"
+cargo clippy "${locked[@]}" --workspace --all-targets -- -D warnings
+
+export GW_LAB=1
+export GW_ADMIN_OPENRC=/root/admin-openrc
+export no_proxy="controller,localhost,127.0.0.1${no_proxy:+,${no_proxy}}"
+export NO_PROXY="${no_proxy}"
+
+status=0
+step "cargo nextest run"
+cargo nextest run "${locked[@]}" --workspace --all-targets --no-fail-fast "$@" || status=$?
+
+if [[ $# -eq 0 ]]; then
+    step "doc tests"
+    cargo test "${locked[@]}" --workspace --doc || status=$?
+fi
+
+if [[ ${status} -ne 0 ]]; then
+    die "tests failed (exit ${status})"
+fi
+step "all checks passed"
