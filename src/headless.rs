@@ -107,7 +107,7 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
         .unwrap_or_else(|| answers.target.release.clone());
     let profile = target::detect(&distro, &release)?;
 
-    let field_errors = answers.validate_fields(&profile);
+    let field_errors = answers.validate_fields();
     if !field_errors.is_empty() {
         return Err(AnswersError(field_errors).into());
     }

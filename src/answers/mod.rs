@@ -38,12 +38,16 @@ pub struct Answers {
 #[serde(deny_unknown_fields, default)]
 pub struct ControllerAnswers {
     pub host: String,
+    /// Address glance-api listens on (`[DEFAULT] bind_host`); empty leaves
+    /// Glance's default (all addresses).
+    pub bind_host: String,
 }
 
 impl Default for ControllerAnswers {
     fn default() -> Self {
         Self {
             host: "controller".into(),
+            bind_host: String::new(),
         }
     }
 }
@@ -402,6 +406,8 @@ impl ProxySettings {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     pub controller: String,
+    /// `[DEFAULT] bind_host`, when the admin chose one.
+    pub bind_host: Option<String>,
     pub db: DbSettings,
     pub keystone: KeystoneSettings,
     pub endpoints: EndpointSettings,
@@ -473,7 +479,7 @@ impl Answers {
 
     /// Checks every field that does not need secrets or the machine.
     /// Collects all problems instead of stopping at the first.
-    pub fn validate_fields(&self, profile: &Profile) -> Vec<FieldError> {
+    pub fn validate_fields(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         let mut check = |field: &str, result: Result<(), String>| {
             if let Err(rule) = result {
@@ -484,6 +490,21 @@ impl Answers {
             }
         };
         check("controller.host", validate::host(&self.controller.host));
+        if !self.controller.bind_host.is_empty() {
+            check(
+                "controller.bind_host",
+                self.controller
+                    .bind_host
+                    .parse::<std::net::IpAddr>()
+                    .map(|_| ())
+                    .map_err(|_| {
+                        format!(
+                            "`{}` must be an IP address such as 0.0.0.0 or 127.0.0.1",
+                            self.controller.bind_host
+                        )
+                    }),
+            );
+        }
         if let Some(h) = &self.database.host {
             check("database.host", validate::host(h));
         }
@@ -659,13 +680,15 @@ impl Answers {
         secrets: &Secrets,
         admin: AdminCredentials,
     ) -> Result<Settings, AnswersError> {
-        let mut errors = self.validate_fields(profile);
+        let mut errors = self.validate_fields();
         let mut secret = |name: SecretName, new_account: bool| -> Secret {
             // Only the database password lands in a URL.
             let in_url = name == SecretName::GlanceDbPassword;
             match secrets.get(name) {
                 Some(value) => {
-                    let rule = if new_account {
+                    let rule = if in_url {
+                        validate::db_password(value.expose())
+                    } else if new_account {
                         validate::new_password(value.expose())
                     } else {
                         validate::password(value.expose())
@@ -743,6 +766,7 @@ impl Answers {
         }
         Ok(Settings {
             controller: controller.clone(),
+            bind_host: Some(self.controller.bind_host.clone()).filter(|b| !b.is_empty()),
             db: DbSettings {
                 host: self
                     .database

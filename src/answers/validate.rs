@@ -174,6 +174,21 @@ pub fn new_password(value: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The glance database password: Glance connects through PyMySQL, which
+/// sends the password encoded as Latin-1 (`password.encode("latin1")` in
+/// PyMySQL 1.0), so a character outside ASCII either cannot be sent at all
+/// (`UnicodeEncodeError` at db_sync, seen on Debian bookworm) or is sent as
+/// other bytes than the server hashed.
+pub fn db_password(value: &str) -> Result<(), String> {
+    new_password(value)?;
+    if let Some(c) = value.chars().find(|c| !c.is_ascii()) {
+        return Err(format!(
+            "contains `{c}`: Glance's MySQL driver (PyMySQL) sends the password as Latin-1, so only ASCII characters work in the database password"
+        ));
+    }
+    Ok(())
+}
+
 /// A proxy URL: http(s)://[user:pass@]host:port, no quotes (shells and
 /// /etc/environment keep them literally), port required.
 pub fn proxy_url(value: &str) -> Result<(), String> {

@@ -104,6 +104,9 @@ pub fn config_specs(settings: &Settings, profile: &Profile) -> Vec<ConfigSpec> {
     let paste = edit("paste_deploy", "flavor", "keystone");
 
     let mut api = vec![connection.clone()];
+    if let Some(bind_host) = &settings.bind_host {
+        api.push(edit("DEFAULT", "bind_host", bind_host));
+    }
     api.extend(authtoken.iter().cloned());
     api.push(paste.clone());
     let store = &settings.store;

@@ -17,6 +17,9 @@ pub fn direct_agent(timeout: Duration) -> ureq::Agent {
     ureq::Agent::config_builder()
         .proxy(None)
         .http_status_as_error(false)
+        // Glance answers `GET /` with 300 Multiple Choices and no Location:
+        // that is the answer we want, not a redirect to follow.
+        .max_redirects(0)
         .timeout_global(Some(timeout))
         .build()
         .into()

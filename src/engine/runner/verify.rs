@@ -28,6 +28,17 @@ fn sha512_file(path: &Path) -> std::io::Result<String> {
     Ok(hex(&hasher.finalize()))
 }
 
+/// An image attribute: python-openstackclient 6 nests `os_hash_value` and
+/// friends under `properties`, other versions put them at the top level.
+fn image_attr<'v>(shown: &'v serde_json::Value, key: &str) -> &'v str {
+    let top = json_str(shown, key);
+    if top.is_empty() {
+        shown.get("properties").map_or("", |p| json_str(p, key))
+    } else {
+        top
+    }
+}
+
 fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> {
     let name = url
         .rsplit('/')
@@ -95,7 +106,7 @@ pub fn run(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, Task
             .and_then(|p| p.get("glance_wizard"))
             .and_then(|v| v.as_str())
             == Some("test-image");
-        if status == "active" && json_str(&shown, "os_hash_value") == local_hash {
+        if status == "active" && image_attr(&shown, "os_hash_value") == local_hash {
             ctx.say(format!(
                 "image {id} is active with the same sha512: reusing it"
             ));
@@ -146,7 +157,13 @@ pub fn run(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, Task
             }
         }
     };
-    let remote_hash = json_str(&shown, "os_hash_value");
+    let algo = image_attr(&shown, "os_hash_algo");
+    if algo != "sha512" {
+        return Err(TaskError::fatal(format!(
+            "image {id} is active but Glance hashed it with `{algo}`, not sha512 ([DEFAULT] hashing_algorithm)"
+        )));
+    }
+    let remote_hash = image_attr(&shown, "os_hash_value");
     if remote_hash != local_hash {
         return Err(TaskError::fatal(format!(
             "image {id} is active but its sha512 ({}) differs from the local file's ({})",

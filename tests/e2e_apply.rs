@@ -1,0 +1,329 @@
+//! End-to-end: `glance-wizard apply` against the real lab (MariaDB,
+//! memcached, Keystone and Debian's Glance packages), checked independently
+//! of the wizard's own output.
+
+mod common;
+
+use std::collections::HashMap;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// Passwords with characters that each need escaping somewhere: quotes for
+/// SQL, `@ / % #` for the URL, `$` for oslo.config, spaces at both ends,
+/// non-ASCII (Keystone only: the DB driver takes ASCII only).
+const DB_PASSWORD: &str = " Db'p@ss/w$rd%#;\"x\\ ";
+const SERVICE_PASSWORD: &str = "Svc $HOME p@ss\"w'rd\\ 中文 ";
+
+const API_CONF: &str = "/etc/glance/glance-api.conf";
+
+fn images_named(name: &str) -> Vec<serde_json::Value> {
+    openstack(&["image", "list", "--name", name])
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The checks the issue lists, none of which trusts the wizard's output.
+fn assert_installed(s: &Scenario, image_name: &str) {
+    // Exactly one image service and its three endpoints.
+    let services = openstack(&["service", "list", "--long"]);
+    let image_services: Vec<_> = services
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["Type"] == "image")
+        .collect();
+    assert_eq!(image_services.len(), 1, "image services: {services}");
+    let endpoints = openstack(&["endpoint", "list", "--service", "image"]);
+    let mut interfaces: Vec<&str> = endpoints
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["Interface"].as_str().unwrap())
+        .collect();
+    interfaces.sort();
+    assert_eq!(interfaces, ["admin", "internal", "public"], "{endpoints}");
+    for e in endpoints.as_array().unwrap() {
+        assert_eq!(e["URL"], "http://controller:9292");
+        assert_eq!(e["Region"], "RegionOne");
+    }
+    // Exactly one glance user.
+    let users = openstack(&["user", "list"]);
+    let glance_users = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["Name"] == "glance")
+        .count();
+    assert_eq!(glance_users, 1, "{users}");
+
+    // The test image is active, once, with the local file's hash.
+    let images = images_named(image_name);
+    assert_eq!(images.len(), 1, "{images:?}");
+    assert_eq!(images[0]["Status"], "active");
+    let id = images[0]["ID"].as_str().unwrap();
+    let shown = openstack(&["image", "show", id]);
+    let local = Command::new("sha512sum").arg(&s.image).output().unwrap();
+    let local = String::from_utf8_lossy(&local.stdout);
+    let remote = shown["os_hash_value"]
+        .as_str()
+        .or(shown["properties"]["os_hash_value"].as_str());
+    assert_eq!(remote, local.split_whitespace().next());
+
+    // The glance DB account logs in over TCP with its password.
+    let opts = mysql::OptsBuilder::new()
+        .ip_or_hostname(Some("127.0.0.1"))
+        .user(Some("glance"))
+        .pass(Some(s.db_password.clone()))
+        .db_name(Some("glance"));
+    let mut conn = mysql::Conn::new(opts).expect("glance logs in to MariaDB");
+    use mysql::prelude::Queryable;
+    let tables: Vec<String> = conn.query("SHOW TABLES").unwrap();
+    assert!(tables.contains(&"images".to_string()), "{tables:?}");
+
+    // oslo.config reads back exactly the values: the real parser Glance uses.
+    let script = r#"
+import sys
+from oslo_config import cfg
+conf = cfg.ConfigOpts()
+conf.register_opt(cfg.StrOpt('connection'), group='database')
+conf.register_opt(cfg.StrOpt('password'), group='keystone_authtoken')
+conf.register_opt(cfg.StrOpt('region_name'), group='keystone_authtoken')
+conf(args=[], default_config_files=[sys.argv[1]])
+from urllib.parse import unquote
+url = conf.database.connection
+sys.stdout.write(unquote(url.split('://', 1)[1].split(':', 1)[1].rsplit('@', 1)[0]) + '\0')
+sys.stdout.write(conf.keystone_authtoken.password + '\0')
+sys.stdout.write(str(conf.keystone_authtoken.region_name))
+"#;
+    let out = Command::new("/usr/bin/python3")
+        .args(["-c", script, API_CONF])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let values: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .split('\0')
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        values[0], s.db_password,
+        "DB password as SQLAlchemy decodes it"
+    );
+    assert_eq!(
+        values[1], s.service_password,
+        "Keystone password as oslo reads it"
+    );
+    assert_eq!(
+        values[2], "None",
+        "other [keystone_authtoken] options are commented out"
+    );
+
+    assert_config_changed_only_in_managed_keys();
+}
+
+/// The edited file differs from the original only in managed keys and in
+/// options commented out; every comment of the original is still there.
+fn assert_config_changed_only_in_managed_keys() {
+    let original = std::fs::read_to_string(format!("{API_CONF}.glance-wizard.orig"))
+        .expect("the original was backed up");
+    let edited = std::fs::read_to_string(API_CONF).unwrap();
+    let managed = [
+        "connection",
+        "www_authenticate_uri",
+        "auth_url",
+        "memcached_servers",
+        "auth_type",
+        "project_domain_name",
+        "user_domain_name",
+        "project_name",
+        "username",
+        "password",
+        "flavor",
+        "stores",
+        "default_store",
+        "filesystem_store_datadir",
+        "bind_host",
+    ];
+    let key_of = |line: &str| line.split('=').next().unwrap_or("").trim().to_string();
+    let diff = similar::TextDiff::from_lines(&original, &edited);
+    let mut removed = Vec::new();
+    let mut added = Vec::new();
+    for change in diff.iter_all_changes() {
+        match change.tag() {
+            similar::ChangeTag::Delete => removed.push(change.value().to_string()),
+            similar::ChangeTag::Insert => added.push(change.value().to_string()),
+            similar::ChangeTag::Equal => {}
+        }
+    }
+    for line in &removed {
+        let commented = format!("#{line}");
+        assert!(
+            managed.contains(&key_of(line).as_str()) || added.contains(&commented),
+            "a line changed that the wizard does not manage: {line:?}"
+        );
+        assert!(!line.starts_with('#'), "a comment was removed: {line:?}");
+    }
+    for line in &added {
+        let uncommented = line.strip_prefix('#').unwrap_or("");
+        assert!(
+            managed.contains(&key_of(line).as_str()) || removed.iter().any(|r| r == uncommented),
+            "an unexpected line was added: {line:?}"
+        );
+    }
+    // Owner and mode kept (Debian: root:glance 0640).
+    use std::os::unix::fs::MetadataExt;
+    let (a, b) = (
+        std::fs::metadata(format!("{API_CONF}.glance-wizard.orig")).unwrap(),
+        std::fs::metadata(API_CONF).unwrap(),
+    );
+    assert_eq!((a.uid(), a.gid(), a.mode()), (b.uid(), b.gid(), b.mode()));
+}
+
+fn installed(package: &str) -> bool {
+    let out = Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout) == "install ok installed"
+}
+
+#[test]
+fn e2e_fresh_install_with_packages_absent_then_idempotent_rerun() {
+    let Some(_lab) = lab() else { return };
+    reset_glance(true);
+    assert!(!installed("glance-api"), "the reset purged glance-api");
+    let s = scenario("fresh", DB_PASSWORD, SERVICE_PASSWORD);
+
+    let started = Instant::now();
+    let out = s.apply().stdin(Stdio::null()).output().unwrap();
+    let first = started.elapsed();
+    let log = text(&out);
+    println!("{log}");
+    assert_eq!(out.status.code(), Some(0), "first apply failed:\n{log}");
+    assert!(
+        installed("glance-api"),
+        "the package task installed glance-api"
+    );
+    assert_installed(&s, "e2e-fresh");
+    for secret in [DB_PASSWORD, SERVICE_PASSWORD] {
+        assert!(!log.contains(secret), "a secret reached the output");
+    }
+
+    // A second apply changes nothing: every task skipped, no command run,
+    // the config file untouched.
+    let mtime = std::fs::metadata(API_CONF).unwrap().modified().unwrap();
+    let started = Instant::now();
+    let out = s.apply().stdin(Stdio::null()).output().unwrap();
+    let second = started.elapsed();
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(0), "second apply failed:\n{log}");
+    assert_eq!(log.matches("[skip]").count(), 10, "{log}");
+    assert!(
+        !log.contains("$ "),
+        "the second apply ran a command:\n{log}"
+    );
+    assert_eq!(
+        std::fs::metadata(API_CONF).unwrap().modified().unwrap(),
+        mtime
+    );
+    assert_installed(&s, "e2e-fresh");
+    println!("first apply {first:?}, second apply {second:?}");
+}
+
+/// Waits until the journal says `task` is running, then SIGKILLs the wizard.
+fn kill_during(s: &Scenario, task: &str) {
+    let mut child = s
+        .apply()
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let journal = s.state_dir.join("journal.json");
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&journal)
+            && let Ok(j) = serde_json::from_str::<serde_json::Value>(&text)
+            && j["tasks"][task]["status"] == "running"
+        {
+            break;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the wizard ended ({status}) before {task} started");
+        }
+        assert!(Instant::now() < deadline, "{task} never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&journal).unwrap()).unwrap();
+    assert_eq!(
+        j["tasks"][task]["status"], "running",
+        "the journal tells the truth after the kill"
+    );
+}
+
+#[test]
+fn e2e_killed_runs_resume_without_duplicates() {
+    let Some(_lab) = lab() else { return };
+    reset_glance(false);
+    let s = scenario("killed", "plain-db-password-1", "plain-service-password-1");
+    for task in ["identity.endpoints", "verify.image"] {
+        kill_during(&s, task);
+    }
+    let out = s.apply().stdin(Stdio::null()).output().unwrap();
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(0), "resumed apply failed:\n{log}");
+    assert!(log.contains("[skip] sql.database"), "{log}");
+    assert_installed(&s, "e2e-killed");
+
+    // A changed password reruns exactly the tasks that use it, and the new
+    // one works.
+    let changed = scenario_with_same_state(&s, "plain-db-password-2");
+    let out = changed.apply().stdin(Stdio::null()).output().unwrap();
+    let log = text(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "apply with a new password failed:\n{log}"
+    );
+    let ran: Vec<&str> = log
+        .lines()
+        .filter_map(|l| l.strip_prefix("[done] "))
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(
+        ran,
+        [
+            "sql.database",
+            "config.glance-api",
+            "db.sync",
+            "service.restart",
+            "verify.image"
+        ]
+    );
+    assert_installed(&changed, "e2e-killed");
+}
+
+/// Same answers and state directory, another DB password.
+fn scenario_with_same_state(s: &Scenario, db_password: &str) -> Scenario {
+    use std::os::unix::fs::PermissionsExt;
+    let secrets = s.dir.join("answers.secrets.toml");
+    let mut table: HashMap<String, String> =
+        toml::from_str(&std::fs::read_to_string(&secrets).unwrap()).unwrap();
+    table.insert("glance_db_password".into(), db_password.into());
+    std::fs::write(&secrets, toml::to_string(&table).unwrap()).unwrap();
+    std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o600)).unwrap();
+    Scenario {
+        dir: s.dir.clone(),
+        answers: s.answers.clone(),
+        state_dir: s.state_dir.clone(),
+        image: s.image.clone(),
+        db_password: db_password.into(),
+        service_password: s.service_password.clone(),
+    }
+}
