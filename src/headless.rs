@@ -285,7 +285,7 @@ pub fn apply(loaded: &Loaded, state_dir: &Path, skip_prechecks: bool, out: &mut 
         );
         return exit::ERROR;
     }
-    let _lock = match RunLock::acquire(state_dir) {
+    let lock = match RunLock::acquire(state_dir, engine::lock::ORPHAN_WAIT) {
         Ok(lock) => lock,
         Err(e) => {
             let _ = writeln!(out, "{e}");
@@ -303,7 +303,8 @@ pub fn apply(loaded: &Loaded, state_dir: &Path, skip_prechecks: bool, out: &mut 
         }
     }
     let plan: Plan = build_plan(&loaded.settings, &loaded.profile);
-    let engine = Engine::new(&plan, &loaded.settings, state_dir);
+    let mut engine = Engine::new(&plan, &loaded.settings, state_dir);
+    engine.lock = Some(&lock);
     let mut printer = LinePrinter::new(&mut *out);
     let outcome = engine.run(&mut printer);
     match outcome {
@@ -380,7 +381,7 @@ pub fn status(state_dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
 
 /// `glance-wizard reset [TASK]`.
 pub fn reset(state_dir: &Path, task: Option<&str>, out: &mut dyn Write) -> anyhow::Result<i32> {
-    let _lock = match RunLock::acquire(state_dir) {
+    let _lock = match RunLock::acquire(state_dir, engine::lock::ORPHAN_WAIT) {
         Ok(l) => l,
         Err(e) => {
             writeln!(out, "{e}")?;

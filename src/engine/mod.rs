@@ -162,6 +162,8 @@ pub struct Engine<'a> {
     pub redactor: Redactor,
     pub cancel: Arc<AtomicBool>,
     pub retry: RetryPolicy,
+    /// Held by the caller; shared with `openstack` children (see [`lock`]).
+    pub lock: Option<&'a lock::RunLock>,
 }
 
 /// The sink plus the log file: every event goes to both.
@@ -236,6 +238,7 @@ impl<'a> Engine<'a> {
             redactor,
             cancel: Arc::new(AtomicBool::new(false)),
             retry: RetryPolicy::default(),
+            lock: None,
         }
     }
 
@@ -329,6 +332,7 @@ impl<'a> Engine<'a> {
                     redactor: &self.redactor,
                     cancel: &self.cancel,
                     previous_outputs: &previous_outputs,
+                    lock: self.lock,
                     log: &mut emit_line,
                 };
                 let result = runner::run_task(task, &mut ctx);

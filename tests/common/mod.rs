@@ -7,8 +7,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Mutex, MutexGuard};
 
-/// End-to-end tests share one machine: one at a time, whatever the runner.
+/// End-to-end tests share one machine: one at a time, whatever the runner
+/// (threads of one test binary, or several test processes: the file lock).
 static LAB: Mutex<()> = Mutex::new(());
+const LAB_LOCK_FILE: &str = "/run/glance-wizard-lab.lock";
+
+/// Holding this means the lab is ours until it is dropped.
+pub struct LabGuard {
+    _thread: MutexGuard<'static, ()>,
+    _file: std::fs::File,
+}
 
 pub const OPENRC: &str = "/root/admin-openrc";
 
@@ -18,7 +26,7 @@ pub fn repo() -> PathBuf {
 
 /// Locks the lab, or returns None (with a note) when no lab is up and none
 /// was promised. With GW_LAB=1 (set by scripts/test.sh) a missing lab fails.
-pub fn lab() -> Option<MutexGuard<'static, ()>> {
+pub fn lab() -> Option<LabGuard> {
     let promised = std::env::var("GW_LAB").as_deref() == Ok("1");
     let present = Path::new(OPENRC).exists();
     if !present {
@@ -29,7 +37,18 @@ pub fn lab() -> Option<MutexGuard<'static, ()>> {
         eprintln!("SKIPPED: no lab (run scripts/lab-setup.sh, or scripts/test.sh)");
         return None;
     }
-    Some(LAB.lock().unwrap_or_else(|e| e.into_inner()))
+    let thread = LAB.lock().unwrap_or_else(|e| e.into_inner());
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(LAB_LOCK_FILE)
+        .expect("lab lock file");
+    file.lock().expect("lab lock");
+    Some(LabGuard {
+        _thread: thread,
+        _file: file,
+    })
 }
 
 pub fn run(cmd: &mut Command) -> Output {

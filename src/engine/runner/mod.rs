@@ -30,6 +30,7 @@ pub struct TaskContext<'a> {
     pub redactor: &'a Redactor,
     pub cancel: &'a AtomicBool,
     pub previous_outputs: &'a Outputs,
+    pub lock: Option<&'a crate::engine::lock::RunLock>,
     pub log: &'a mut dyn FnMut(&str),
 }
 
@@ -199,6 +200,14 @@ pub fn run_captured(
     ))
 }
 
+/// Lets the next child inherit the run lock (see [`crate::engine::lock`]).
+fn share_lock(ctx: &TaskContext<'_>) -> Result<Option<std::os::fd::OwnedFd>, TaskError> {
+    ctx.lock
+        .map(|l| l.inheritable())
+        .transpose()
+        .map_err(|e| TaskError::fatal(format!("cannot share the run lock: {e}")))
+}
+
 /// The `openstack` CLI with the admin credentials in its environment.
 pub fn openstack_json(
     ctx: &mut TaskContext<'_>,
@@ -208,6 +217,7 @@ pub fn openstack_json(
     argv.extend(args);
     argv.extend(["-f".to_string(), "json".to_string()]);
     let env = ctx.settings.keystone.admin.child_env();
+    let _shared_lock = share_lock(ctx)?;
     let (code, stdout) = run_captured(ctx, &argv, &env, Network::Direct)?;
     if code != Some(0) {
         return Err(TaskError::fatal(format!(
@@ -229,6 +239,7 @@ pub fn openstack_plain(ctx: &mut TaskContext<'_>, args: Vec<String>) -> Result<(
     let mut argv = vec!["openstack".to_string()];
     argv.extend(args);
     let env = ctx.settings.keystone.admin.child_env();
+    let _shared_lock = share_lock(ctx)?;
     let result = run_streamed(ctx, &argv, &env, Network::Direct)?;
     if result.success() {
         Ok(())
