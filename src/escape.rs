@@ -47,11 +47,6 @@ pub fn needs_url_encoding(value: &str) -> bool {
     percent_encode_userinfo(value) != value
 }
 
-/// oslo.config runs values through `string.Template`: a literal `$` is `$$`.
-pub fn oslo_dollar_escape(value: &str) -> String {
-    value.replace('$', "$$")
-}
-
 /// The body of a single-quoted SQL string literal (without the quotes).
 /// With `NO_BACKSLASH_ESCAPES` in `sql_mode`, a backslash is literal and
 /// only the quote needs doubling; otherwise backslashes are escaped too.
@@ -88,8 +83,9 @@ pub fn url_host(host: &str) -> String {
 }
 
 /// `mysql+pymysql://user:password@host[:port]/database` with the password
-/// percent-encoded. The oslo `$$` rule is applied by the config writer, not
-/// here, since this URL is also shown and tested on its own.
+/// percent-encoded. The oslo.config quoting (`$$` and friends) is applied by
+/// the config writer (`ini::oslo_quote`), since this URL is also shown and
+/// tested on its own.
 pub fn database_url(user: &str, password: &str, host: &str, port: u16, database: &str) -> String {
     let host = url_host(host);
     let port = if port == 3306 {
@@ -129,11 +125,6 @@ mod tests {
     fn sql_literal_respects_sql_mode() {
         assert_eq!(sql_string_literal(r"it's\", false), r"'it''s\\'");
         assert_eq!(sql_string_literal(r"it's\", true), r"'it''s\'");
-    }
-
-    #[test]
-    fn dollar_is_doubled() {
-        assert_eq!(oslo_dollar_escape("a$b$$"), "a$$b$$$$");
     }
 
     #[test]

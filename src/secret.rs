@@ -61,15 +61,17 @@ impl Redactor {
         if value.chars().count() < 3 {
             return;
         }
-        let variants = [
+        let encoded = crate::escape::percent_encode_userinfo(value);
+        let mut variants = vec![
             value.to_string(),
-            crate::escape::percent_encode_userinfo(value),
-            crate::escape::oslo_dollar_escape(value),
-            crate::escape::oslo_dollar_escape(&crate::escape::percent_encode_userinfo(value)),
             crate::escape::sql_string_body(value, false),
             crate::escape::sql_string_body(value, true),
             crate::escape::shell_single_quote(value),
         ];
+        // As written to an oslo.config file, alone or inside the DB URL.
+        variants.extend(crate::ini::oslo_quote(value).ok());
+        variants.extend(crate::ini::oslo_quote(&encoded).ok());
+        variants.push(encoded);
         for variant in variants {
             if !self.needles.contains(&variant) {
                 self.needles.push(variant);
@@ -105,7 +107,7 @@ mod tests {
         let mut redactor = Redactor::new();
         redactor.add(&Secret::new("p@ss$word'"));
         let line =
-            "url=mysql+pymysql://glance:p%40ss$$word%27@h/glance sql='p@ss$word\\'' raw p@ss$word'";
+            "url=mysql+pymysql://glance:p%40ss$$word%27@h/glance sql='p@ss$word''' raw p@ss$word'";
         let redacted = redactor.redact(line);
         assert!(!redacted.contains("ss$"), "{redacted}");
         assert!(!redacted.contains("p%40"), "{redacted}");

@@ -52,8 +52,7 @@ pub fn lab() -> Option<LabGuard> {
 }
 
 pub fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("spawn");
-    out
+    cmd.output().expect("spawn")
 }
 
 pub fn text(out: &Output) -> String {
