@@ -352,7 +352,10 @@ pub fn status(state_dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
                 Journal::path(state_dir).display(),
                 journal.target
             )?;
-            for (id, r) in &journal.tasks {
+            // In the order they ran.
+            let mut records: Vec<_> = journal.tasks.iter().collect();
+            records.sort_by(|a, b| a.1.started_at.cmp(&b.1.started_at).then(a.0.cmp(b.0)));
+            for (id, r) in records {
                 let status = match r.status {
                     TaskStatus::Done => "done",
                     TaskStatus::Failed => "FAILED",

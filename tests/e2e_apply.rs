@@ -182,6 +182,43 @@ fn assert_config_changed_only_in_managed_keys() {
     assert_eq!((a.uid(), a.gid(), a.mode()), (b.uid(), b.gid(), b.mode()));
 }
 
+/// Neither the output nor any file in the state directory (journal, logs)
+/// holds a secret, in clear or in any escaped form.
+fn assert_no_secret_in_state(s: &Scenario, output: &str) {
+    let mut texts = vec![("output".to_string(), output.to_string())];
+    for entry in walk(&s.state_dir) {
+        if let Ok(text) = std::fs::read_to_string(&entry) {
+            texts.push((entry.display().to_string(), text));
+        }
+    }
+    assert!(texts.len() >= 3, "journal and a log file exist: {texts:?}");
+    for secret in [&s.db_password, &s.service_password] {
+        let forms = [
+            secret.to_string(),
+            secret.trim().to_string(),
+            glance_wizard::escape::percent_encode_userinfo(secret),
+        ];
+        for (name, text) in &texts {
+            for form in &forms {
+                assert!(!text.contains(form.as_str()), "a secret reached {name}");
+            }
+        }
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
 fn installed(package: &str) -> bool {
     let out = Command::new("dpkg-query")
         .args(["-W", "-f=${Status}", package])
@@ -208,9 +245,7 @@ fn e2e_fresh_install_with_packages_absent_then_idempotent_rerun() {
         "the package task installed glance-api"
     );
     assert_installed(&s, "e2e-fresh");
-    for secret in [DB_PASSWORD, SERVICE_PASSWORD] {
-        assert!(!log.contains(secret), "a secret reached the output");
-    }
+    assert_no_secret_in_state(&s, &log);
 
     // A second apply changes nothing: every task skipped, no command run,
     // the config file untouched.

@@ -71,8 +71,8 @@ pub fn render_plan(
                 ));
             }
             TaskKind::IdentityEndpoints => {
+                line(os(commands::endpoint_list(&k.region)));
                 for (interface, url) in settings.endpoints.by_interface() {
-                    line(os(commands::endpoint_list(&k.region, interface)));
                     line(format!(
                         "  if missing: {}",
                         os(commands::endpoint_create(&k.region, interface, url))

@@ -186,12 +186,13 @@ pub fn endpoints(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
     let settings = ctx.settings;
     let region = settings.keystone.region.clone();
     let mut outputs = Outputs::new();
+    let list = openstack_json(ctx, commands::endpoint_list(&region))?;
+    let all: Vec<serde_json::Value> = list.as_array().cloned().unwrap_or_default();
     for (interface, url) in settings.endpoints.by_interface() {
-        let list = openstack_json(ctx, commands::endpoint_list(&region, interface))?;
-        let found: Vec<&serde_json::Value> = list
-            .as_array()
-            .map(|a| a.iter().collect())
-            .unwrap_or_default();
+        let found: Vec<&serde_json::Value> = all
+            .iter()
+            .filter(|e| json_str(e, "Interface") == interface)
+            .collect();
         let id = match found.as_slice() {
             [] => {
                 let created =
