@@ -378,3 +378,55 @@ pub fn sql_statements(spec: &SqlSpec, password_literal: &str) -> Vec<String> {
 pub fn masked_literal() -> String {
     format!("'{MASK}'")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> SqlSpec {
+        SqlSpec {
+            admin: DbAdmin::Socket {
+                path: "/run/mysqld/mysqld.sock".into(),
+                user: "root".into(),
+            },
+            host: "controller".into(),
+            port: 3306,
+            database: "glance".into(),
+            user: "glance".into(),
+            password: Secret::new("x"),
+            account_hosts: vec!["localhost".into(), "%".into()],
+        }
+    }
+
+    /// MySQL 8 removed `GRANT ... IDENTIFIED BY` (the guide's syntax): the
+    /// password is set by CREATE USER / ALTER USER, grants carry none.
+    #[test]
+    fn statements_use_syntax_mysql_8_accepts() {
+        let statements = sql_statements(&spec(), "'pw'");
+        for s in &statements {
+            if s.starts_with("GRANT") {
+                assert!(!s.contains("IDENTIFIED"), "{s}");
+            }
+        }
+        // Both accounts, each created, its password (re)set and granted.
+        for host in ["localhost", "%"] {
+            let account = format!("'glance'@'{host}'");
+            assert!(
+                statements
+                    .iter()
+                    .any(|s| s.starts_with("CREATE USER IF NOT EXISTS") && s.contains(&account))
+            );
+            assert!(
+                statements
+                    .iter()
+                    .any(|s| s.starts_with("ALTER USER") && s.contains(&account))
+            );
+            assert!(
+                statements
+                    .iter()
+                    .any(|s| s.starts_with("GRANT ALL PRIVILEGES") && s.contains(&account))
+            );
+        }
+        assert!(statements[0].starts_with("CREATE DATABASE IF NOT EXISTS"));
+    }
+}
