@@ -14,6 +14,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 [[ ${EUID} -eq 0 ]] || { echo "run as root: sudo $0" >&2; exit 1; }
 export PATH="${PATH}:${HOME}/.cargo/bin:/root/.cargo/bin"
+# The end-to-end tests take the same lock: one user of the lab at a time.
+exec 9>/run/glance-wizard-lab.lock
+flock 9
 
 bash scripts/lab-setup.sh
 cargo build --release --quiet
