@@ -131,6 +131,14 @@ pub fn glance_manage(subcommand: &str) -> Vec<String> {
     ])
 }
 
+/// Creates the image directory for the file store, owned by glance (a
+/// data_dir other than the package's does not exist yet).
+pub fn image_dir(data_dir: &str) -> Vec<String> {
+    args(&[
+        "install", "-d", "-o", "glance", "-g", "glance", "-m", "0750", data_dir,
+    ])
+}
+
 /// Enables a service at boot. On sysv-init Debian, `defaults` creates the
 /// runlevel links when a package left none and `enable` undoes an earlier
 /// `disable`.

@@ -180,6 +180,10 @@ pub fn render_plan(
                 }
             }
             TaskKind::Services(spec) => {
+                line(format!(
+                    "$ {}",
+                    display(&commands::image_dir(&settings.store.data_dir))
+                ));
                 for s in &spec.services {
                     for cmd in commands::service_enable(spec.init, profile.package_manager, s) {
                         line(format!("$ {}", display(&cmd)));

@@ -71,18 +71,7 @@ pub fn wait_for_glance(url: &str, timeout: Duration) -> Result<u16, String> {
 }
 
 pub fn restart(spec: &ServiceSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
-    let data_dir = ctx.settings.store.data_dir.clone();
-    let mkdir = vec![
-        "install".to_string(),
-        "-d".into(),
-        "-o".into(),
-        "glance".into(),
-        "-g".into(),
-        "glance".into(),
-        "-m".into(),
-        "0750".into(),
-        data_dir,
-    ];
+    let mkdir = commands::image_dir(&ctx.settings.store.data_dir);
     if !run_streamed(ctx, &mkdir, &[], Network::Direct)?.success() {
         return Err(TaskError::fatal("cannot create the image directory"));
     }
