@@ -10,7 +10,12 @@ pub mod verify;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use rustix::process::{Pid, Signal};
 
 use crate::answers::Settings;
 use crate::plan::{Task, TaskKind};
@@ -111,14 +116,82 @@ impl ChildResult {
     }
 }
 
+/// How long a child gets to exit after SIGTERM when the user stops the run,
+/// before it is killed: enough for a package manager to finish the step it
+/// is in, so the next run finds a consistent system.
+pub const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// The error of a task the user stopped.
+pub const STOPPED: &str = "stopped by the user";
+
+/// How often a runner waiting on a child looks at the cancel flag.
+const CANCEL_POLL: Duration = Duration::from_millis(50);
+
+/// Stops a running child when the user cancels: SIGTERM first, SIGKILL
+/// once `grace` has passed. `poll` returns true once the child is gone.
+struct Stopper {
+    grace: Duration,
+    term_sent: Option<Instant>,
+}
+
+impl Stopper {
+    fn new(grace: Duration) -> Self {
+        Stopper {
+            grace,
+            term_sent: None,
+        }
+    }
+
+    /// Called on every poll while cancelled; `kill` is the hard stop.
+    fn step(&mut self, ctx: &mut TaskContext<'_>, pids: &[u32], kill: impl FnOnce()) {
+        match self.term_sent {
+            None => {
+                ctx.say("stopping: sent SIGTERM to the running command");
+                for pid in pids {
+                    if let Some(pid) = i32::try_from(*pid).ok().and_then(Pid::from_raw) {
+                        let _ = rustix::process::kill_process(pid, Signal::TERM);
+                    }
+                }
+                self.term_sent = Some(Instant::now());
+            }
+            Some(sent) if sent.elapsed() >= self.grace => {
+                ctx.say(format!(
+                    "stopping: the command did not exit within {} s of SIGTERM; killed it",
+                    self.grace.as_secs()
+                ));
+                kill();
+                // Only once.
+                self.term_sent = Some(Instant::now() + Duration::from_secs(3600));
+            }
+            Some(_) => {}
+        }
+    }
+
+    fn stopping(&self) -> bool {
+        self.term_sent.is_some()
+    }
+}
+
 /// Runs a command, streaming its merged stdout and stderr line by line to
 /// the task's log (redacted). Stdin is /dev/null: no child can grab the
-/// terminal the TUI draws on.
+/// terminal the TUI draws on. A cancel stops the child within
+/// [`CANCEL_POLL`] (SIGTERM, then SIGKILL after [`STOP_GRACE`]), even when
+/// it prints nothing.
 pub fn run_streamed(
     ctx: &mut TaskContext<'_>,
     argv: &[String],
     extra_env: &[(String, String)],
     network: Network,
+) -> Result<ChildResult, TaskError> {
+    stream_child(ctx, argv, extra_env, network, STOP_GRACE)
+}
+
+fn stream_child(
+    ctx: &mut TaskContext<'_>,
+    argv: &[String],
+    extra_env: &[(String, String)],
+    network: Network,
+    grace: Duration,
 ) -> Result<ChildResult, TaskError> {
     ctx.say(format!("$ {}", crate::plan::commands::display(argv)));
     let expr = duct::cmd(&argv[0], &argv[1..])
@@ -130,28 +203,62 @@ pub fn run_streamed(
         .stdin_null()
         .stderr_to_stdout()
         .unchecked();
-    let reader = expr
-        .reader()
-        .map_err(|e| TaskError::fatal(format!("cannot start {}: {e}", argv[0])))?;
+    let reader = Arc::new(
+        expr.reader()
+            .map_err(|e| TaskError::fatal(format!("cannot start {}: {e}", argv[0])))?,
+    );
+    // A blocking read would not see the cancel flag until the child's next
+    // line: a thread reads, this one waits on the channel and the flag.
+    let (tx, rx) = mpsc::channel::<std::io::Result<Vec<u8>>>();
+    let thread_reader = Arc::clone(&reader);
+    std::thread::Builder::new()
+        .name("child-output".into())
+        .spawn(move || {
+            let mut buffered = BufReader::new(&*thread_reader);
+            loop {
+                let mut raw = Vec::new();
+                match buffered.read_until(b'\n', &mut raw) {
+                    Ok(0) => break,
+                    Ok(_) => {
+                        if tx.send(Ok(raw)).is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        break;
+                    }
+                }
+            }
+        })
+        .map_err(|e| TaskError::fatal(format!("cannot start a reader thread: {e}")))?;
     let mut lines = Vec::new();
-    let mut buffered = BufReader::new(&reader);
-    let mut raw = Vec::new();
+    let mut stopper = Stopper::new(grace);
     loop {
-        raw.clear();
-        match buffered.read_until(b'\n', &mut raw) {
-            Ok(0) => break,
-            Ok(_) => {
+        match rx.recv_timeout(CANCEL_POLL) {
+            Ok(Ok(raw)) => {
                 let line = String::from_utf8_lossy(&raw);
                 let line = ctx.redactor.redact(line.trim_end_matches(['\n', '\r']));
                 ctx.say(&line);
                 lines.push(line);
-                if ctx.cancelled() {
-                    let _ = reader.kill();
-                    return Err(TaskError::fatal("stopped by the user"));
-                }
             }
-            Err(e) => return Err(TaskError::fatal(format!("reading {}: {e}", argv[0]))),
+            Ok(Err(e)) => return Err(TaskError::fatal(format!("reading {}: {e}", argv[0]))),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
         }
+        if ctx.cancelled() {
+            stopper.step(ctx, &reader.pids(), || {
+                let _ = reader.kill();
+            });
+            // A grandchild may keep the pipe open after the child is gone:
+            // the child's exit is what counts.
+            if matches!(reader.try_wait(), Ok(Some(_))) {
+                return Err(TaskError::fatal(STOPPED));
+            }
+        }
+    }
+    if stopper.stopping() {
+        return Err(TaskError::fatal(STOPPED));
     }
     let status = reader
         .try_wait()
@@ -170,15 +277,26 @@ pub fn run_streamed(
     })
 }
 
-/// Runs a command and returns its stdout; stderr goes to the log.
+/// Runs a command and returns its stdout; stderr goes to the log. Stopped
+/// on cancel like [`run_streamed`].
 pub fn run_captured(
     ctx: &mut TaskContext<'_>,
     argv: &[String],
     extra_env: &[(String, String)],
     network: Network,
 ) -> Result<(Option<i32>, String), TaskError> {
+    capture_child(ctx, argv, extra_env, network, STOP_GRACE)
+}
+
+fn capture_child(
+    ctx: &mut TaskContext<'_>,
+    argv: &[String],
+    extra_env: &[(String, String)],
+    network: Network,
+    grace: Duration,
+) -> Result<(Option<i32>, String), TaskError> {
     ctx.say(format!("$ {}", crate::plan::commands::display(argv)));
-    let output = duct::cmd(&argv[0], &argv[1..])
+    let handle = duct::cmd(&argv[0], &argv[1..])
         .full_env(
             base_env(ctx, network)
                 .into_iter()
@@ -188,11 +306,31 @@ pub fn run_captured(
         .stdout_capture()
         .stderr_capture()
         .unchecked()
-        .run()
+        .start()
         .map_err(|e| TaskError::fatal(format!("cannot start {}: {e}", argv[0])))?;
+    let mut stopper = Stopper::new(grace);
+    // Short commands (most `openstack` calls) are polled often at first.
+    let mut pause = Duration::from_millis(2);
+    let output = loop {
+        match handle.try_wait() {
+            Ok(Some(output)) => break output.clone(),
+            Ok(None) => {}
+            Err(e) => return Err(TaskError::fatal(format!("{}: {e}", argv[0]))),
+        }
+        if ctx.cancelled() {
+            stopper.step(ctx, &handle.pids(), || {
+                let _ = handle.kill();
+            });
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(CANCEL_POLL);
+    };
     for line in String::from_utf8_lossy(&output.stderr).lines() {
         let line = ctx.redactor.redact(line);
         ctx.say(line);
+    }
+    if stopper.stopping() {
+        return Err(TaskError::fatal(STOPPED));
     }
     Ok((
         output.status.code(),
@@ -255,4 +393,138 @@ pub fn openstack_plain(ctx: &mut TaskContext<'_>, args: Vec<String>) -> Result<(
 /// A string field of a JSON object.
 pub fn json_str<'v>(value: &'v serde_json::Value, key: &str) -> &'v str {
     value.get(key).and_then(|v| v.as_str()).unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::answers::{Answers, SecretName, Secrets};
+    use crate::secret::Secret;
+    use crate::target::{InitSystem, profile_for};
+    use std::sync::atomic::AtomicBool;
+
+    fn settings() -> (Settings, Profile) {
+        let answers =
+            Answers::from_toml("[keystone]\nos_auth_url = \"http://controller:5000/v3\"\n")
+                .unwrap();
+        let profile = profile_for("debian", "zed", InitSystem::SysV).unwrap();
+        let mut secrets = Secrets::default();
+        secrets.set(SecretName::GlanceDbPassword, Secret::new("db-password-1"));
+        secrets.set(
+            SecretName::GlanceServicePassword,
+            Secret::new("svc-password"),
+        );
+        secrets.set(SecretName::OsPassword, Secret::new("admin-password"));
+        let admin = answers.manual_admin_credentials(&secrets).unwrap();
+        (answers.resolve(&profile, &secrets, admin).unwrap(), profile)
+    }
+
+    /// Runs `f` with a context whose cancel flag is set `cancel_after` in.
+    fn with_ctx<T>(
+        cancel_after: Option<Duration>,
+        f: impl FnOnce(&mut TaskContext<'_>) -> T,
+    ) -> (T, Vec<String>) {
+        let (settings, profile) = settings();
+        let redactor = Redactor::new();
+        let cancel = Arc::new(AtomicBool::new(false));
+        if let Some(after) = cancel_after {
+            let flag = Arc::clone(&cancel);
+            std::thread::spawn(move || {
+                std::thread::sleep(after);
+                flag.store(true, Ordering::SeqCst);
+            });
+        }
+        let outputs = Outputs::new();
+        let mut said = Vec::new();
+        let mut log = |line: &str| said.push(line.to_string());
+        let mut ctx = TaskContext {
+            settings: &settings,
+            profile: &profile,
+            state_dir: Path::new("/nonexistent"),
+            redactor: &redactor,
+            cancel: &cancel,
+            previous_outputs: &outputs,
+            lock: None,
+            log: &mut log,
+        };
+        let result = f(&mut ctx);
+        (result, said)
+    }
+
+    fn sh(script: &str) -> Vec<String> {
+        vec!["sh".into(), "-c".into(), script.into()]
+    }
+
+    #[test]
+    fn streamed_lines_and_exit_status() {
+        let (result, said) = with_ctx(None, |ctx| {
+            run_streamed(
+                ctx,
+                &sh("echo one; echo two >&2; exit 3"),
+                &[],
+                Network::Direct,
+            )
+        });
+        let result = result.unwrap();
+        assert_eq!(result.code, Some(3));
+        assert_eq!(result.lines, ["one", "two"]);
+        assert!(said.iter().any(|l| l == "(exit status 3)"), "{said:?}");
+    }
+
+    /// The child prints once and then stays silent: a blocking read would
+    /// only see the cancel at its next line (30 s later).
+    #[test]
+    fn cancel_stops_a_silent_streamed_child_promptly() {
+        let started = Instant::now();
+        let (result, said) = with_ctx(Some(Duration::from_millis(300)), |ctx| {
+            run_streamed(
+                ctx,
+                &sh("echo started; exec sleep 30"),
+                &[],
+                Network::Direct,
+            )
+        });
+        assert_eq!(result.err().unwrap().message, STOPPED);
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "took {:?}",
+            started.elapsed()
+        );
+        assert!(said.iter().any(|l| l.contains("SIGTERM")), "{said:?}");
+    }
+
+    /// A child that ignores SIGTERM is killed once the grace time is over.
+    #[test]
+    fn cancel_kills_a_child_that_ignores_sigterm() {
+        let started = Instant::now();
+        let (result, said) = with_ctx(Some(Duration::from_millis(300)), |ctx| {
+            stream_child(
+                ctx,
+                &sh("trap '' TERM; echo ready; while :; do sleep 0.1; done"),
+                &[],
+                Network::Direct,
+                Duration::from_secs(1),
+            )
+        });
+        assert_eq!(result.err().unwrap().message, STOPPED);
+        let took = started.elapsed();
+        assert!(took >= Duration::from_millis(1300), "took {took:?}");
+        assert!(took < Duration::from_secs(4), "took {took:?}");
+        assert!(said.iter().any(|l| l.contains("killed it")), "{said:?}");
+    }
+
+    #[test]
+    fn captured_stdout_and_cancel() {
+        let ((code, stdout), _) = with_ctx(None, |ctx| {
+            run_captured(ctx, &sh("echo out; echo err >&2"), &[], Network::Direct).unwrap()
+        });
+        assert_eq!((code, stdout.as_str()), (Some(0), "out\n"));
+
+        let started = Instant::now();
+        let (result, _) = with_ctx(Some(Duration::from_millis(200)), |ctx| {
+            run_captured(ctx, &sh("exec sleep 30"), &[], Network::Direct)
+        });
+        assert_eq!(result.err().unwrap().message, STOPPED);
+        assert!(started.elapsed() < Duration::from_secs(3));
+    }
 }

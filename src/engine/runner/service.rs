@@ -50,11 +50,19 @@ pub fn db_sync(check: bool, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskEr
 }
 
 /// Polls Glance until it answers: `GET /` gives 300 (versions) without auth.
-pub fn wait_for_glance(url: &str, timeout: Duration) -> Result<u16, String> {
+/// Gives up early when `cancel` is set.
+pub fn wait_for_glance(
+    url: &str,
+    timeout: Duration,
+    cancel: &std::sync::atomic::AtomicBool,
+) -> Result<u16, String> {
     let agent = direct_agent(Duration::from_secs(5));
     let deadline = Instant::now() + timeout;
     let mut last = String::new();
     while Instant::now() < deadline {
+        if cancel.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(super::STOPPED.into());
+        }
         match agent.get(url).call() {
             Ok(response) => {
                 let status = response.status().as_u16();
@@ -100,11 +108,12 @@ pub fn restart(spec: &ServiceSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs,
         }
     }
     ctx.say(format!("waiting for {} to answer", spec.health_url));
-    match wait_for_glance(&spec.health_url, Duration::from_secs(90)) {
+    match wait_for_glance(&spec.health_url, Duration::from_secs(90), ctx.cancel) {
         Ok(status) => {
             ctx.say(format!("glance-api answers (HTTP {status})"));
             Ok(Outputs::new())
         }
+        Err(last) if last == super::STOPPED => Err(TaskError::fatal(last)),
         Err(last) => {
             let log_tail = std::fs::read_to_string("/var/log/glance/glance-api.log")
                 .map(|t| {

@@ -151,6 +151,7 @@ pub fn run(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, Task
                     "image {id} still {other} after 180 s"
                 )));
             }
+            _ if ctx.cancelled() => return Err(TaskError::fatal(super::STOPPED)),
             other => {
                 ctx.say(format!("image {id} is {other}; waiting"));
                 std::thread::sleep(Duration::from_secs(2));
