@@ -67,7 +67,8 @@ pub struct Loaded {
     pub notes: Vec<String>,
 }
 
-fn needed_secrets(answers: &Answers) -> Vec<SecretName> {
+/// The secrets these answers need.
+pub fn needed_secrets(answers: &Answers) -> Vec<SecretName> {
     let mut needed = vec![
         SecretName::GlanceDbPassword,
         SecretName::GlanceServicePassword,
@@ -146,19 +147,7 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
         }
     }
 
-    let admin = if answers.keystone.admin_openrc.is_empty() {
-        answers
-            .manual_admin_credentials(&secrets)
-            .unwrap_or(AdminCredentials {
-                vars: Default::default(),
-                password: Secret::default(),
-                origin: "nowhere".into(),
-            })
-    } else {
-        answers::openrc::load(Path::new(&answers.keystone.admin_openrc))
-            .map_err(|rule| AnswersError::single("keystone.admin_openrc", rule))?
-    };
-    let settings = answers.resolve(&profile, &secrets, admin)?;
+    let settings = settings_from(&answers, &secrets, &profile)?;
     Ok(Loaded {
         answers,
         settings,
@@ -167,14 +156,54 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
     })
 }
 
+/// The Keystone admin credentials the answers point to: the admin-openrc
+/// (read by bash), or the os_* fields with `os_password` from the secrets.
+pub fn admin_credentials(
+    answers: &Answers,
+    secrets: &Secrets,
+) -> Result<AdminCredentials, AnswersError> {
+    if answers.keystone.admin_openrc.is_empty() {
+        Ok(answers
+            .manual_admin_credentials(secrets)
+            .unwrap_or(AdminCredentials {
+                vars: Default::default(),
+                password: Secret::default(),
+                origin: "nowhere".into(),
+            }))
+    } else {
+        answers::openrc::load(Path::new(&answers.keystone.admin_openrc))
+            .map_err(|rule| AnswersError::single("keystone.admin_openrc", rule))
+    }
+}
+
+/// Validated settings from answers and secrets held in memory (the answers
+/// file's loader and the TUI's forms both end here).
+pub fn settings_from(
+    answers: &Answers,
+    secrets: &Secrets,
+    profile: &Profile,
+) -> Result<Settings, AnswersError> {
+    let field_errors = answers.validate_fields();
+    if !field_errors.is_empty() {
+        return Err(AnswersError(field_errors));
+    }
+    let admin = admin_credentials(answers, secrets)?;
+    answers.resolve(profile, secrets, admin)
+}
+
 fn read_config(path: &str) -> Option<String> {
     std::fs::read_to_string(path).ok()
 }
 
 /// `glance-wizard plan`.
 pub fn plan_text(loaded: &Loaded) -> String {
-    let plan = build_plan(&loaded.settings, &loaded.profile);
-    render_plan(&plan, &loaded.settings, &read_config)
+    settings_plan_text(&loaded.settings, &loaded.profile)
+}
+
+/// The plan text for settings, against the config files on this machine.
+pub fn settings_plan_text(settings: &Settings, profile: &Profile) -> String {
+    let plan = build_plan(settings, profile);
+    render_plan(&plan, settings, &read_config)
 }
 
 fn status_word(status: Status) -> &'static str {

@@ -200,3 +200,132 @@ fn free_disk(dir: &Path, min_mib: u64) -> Result<String, String> {
         ))
     }
 }
+
+/// True when `host` matches a `no_proxy` entry (exact, or a domain suffix).
+fn bypasses_proxy(host: &str, no_proxy: &[String]) -> bool {
+    no_proxy.iter().any(|entry| {
+        let entry = entry.trim_start_matches('.');
+        entry == "*" || host == entry || host.ends_with(&format!(".{entry}"))
+    })
+}
+
+/// Fetches `url` the way the image download will: through the answers'
+/// proxy unless the host is in `no_proxy`. Says what happened in one line,
+/// for the proxy screen's test action.
+pub fn proxy_fetch(proxy: &crate::answers::ProxySettings, url: &str) -> Result<String, String> {
+    let parsed = url::Url::parse(url).map_err(|e| format!("`{url}` is not a URL: {e}"))?;
+    let host = parsed.host_str().unwrap_or("");
+    let proxy_url = if parsed.scheme() == "https" {
+        &proxy.https_proxy
+    } else {
+        &proxy.http_proxy
+    };
+    let via = if proxy_url.is_empty() || bypasses_proxy(host, &proxy.no_proxy) {
+        None
+    } else {
+        Some(proxy_url.as_str())
+    };
+    let config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(15)));
+    let config = match via {
+        None => config.proxy(None),
+        Some(p) => config.proxy(Some(
+            ureq::Proxy::new(p).map_err(|e| format!("proxy {p}: {e}"))?,
+        )),
+    };
+    let agent: ureq::Agent = config.build().into();
+    let started = std::time::Instant::now();
+    let route = via.map_or("directly".to_string(), |p| format!("through {p}"));
+    let response = agent
+        .get(url)
+        .call()
+        .map_err(|e| format!("GET {url} {route} failed: {e}"))?;
+    let status = response.status().as_u16();
+    let line = format!(
+        "GET {url} {route}: HTTP {status} in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    if (200..400).contains(&status) {
+        Ok(line)
+    } else {
+        Err(line)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::BufRead;
+
+    type Head = std::io::BufReader<std::net::TcpStream>;
+
+    fn read_head(reader: &mut Head) -> String {
+        let mut first = String::new();
+        reader.read_line(&mut first).unwrap();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+        }
+        first.trim().to_string()
+    }
+
+    /// A one-connection HTTP proxy on loopback that records the request
+    /// lines it sees. ureq tunnels through CONNECT even for http:// URLs
+    /// (as the image download does), so it answers CONNECT, then the
+    /// tunnelled request.
+    fn fake_proxy() -> (String, std::thread::JoinHandle<Vec<String>>) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let handle = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+            let mut seen = vec![read_head(&mut reader)];
+            if seen[0].starts_with("CONNECT ") {
+                stream
+                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .unwrap();
+                seen.push(read_head(&mut reader));
+            }
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+                .unwrap();
+            seen
+        });
+        (format!("http://{addr}"), handle)
+    }
+
+    #[test]
+    fn proxy_fetch_goes_through_the_proxy() {
+        let (proxy_url, handle) = fake_proxy();
+        let proxy = crate::answers::ProxySettings {
+            http_proxy: proxy_url.clone(),
+            https_proxy: String::new(),
+            no_proxy: vec!["controller".into()],
+        };
+        let said = proxy_fetch(
+            &proxy,
+            "http://mirror.invalid/debian/dists/bookworm/Release",
+        )
+        .unwrap();
+        assert!(said.contains(&format!("through {proxy_url}")), "{said}");
+        assert!(said.contains("HTTP 200"), "{said}");
+        assert_eq!(
+            handle.join().unwrap(),
+            [
+                "CONNECT mirror.invalid:80 HTTP/1.1",
+                "GET /debian/dists/bookworm/Release HTTP/1.1"
+            ]
+        );
+    }
+
+    #[test]
+    fn no_proxy_hosts_are_fetched_directly() {
+        assert!(bypasses_proxy("controller", &["controller".into()]));
+        assert!(bypasses_proxy("a.example.org", &[".example.org".into()]));
+        assert!(!bypasses_proxy("example.org.evil", &["example.org".into()]));
+    }
+}
