@@ -346,8 +346,14 @@ pub fn apply(loaded: &Loaded, state_dir: &Path, skip_prechecks: bool, out: &mut 
             let _ = writeln!(out, "Journal: {}", Journal::path(state_dir).display());
             exit::OK
         }
-        Ok(RunOutcome::Failed { task, error }) => {
+        Ok(RunOutcome::Failed { task, error, kind }) => {
             let _ = writeln!(out, "Task {task} failed: {error}");
+            if kind.needs_proxy_settings() {
+                let _ = writeln!(
+                    out,
+                    "This is a network path problem: set or correct http_proxy / https_proxy (and no_proxy) in the [proxy] section of the answers file."
+                );
+            }
             let _ = writeln!(
                 out,
                 "Fix the cause and run the same command again: finished tasks are skipped and it resumes at {task}."

@@ -305,6 +305,7 @@ mod tests {
             http_proxy: proxy_url.clone(),
             https_proxy: String::new(),
             no_proxy: vec!["controller".into()],
+            persist: false,
         };
         let said = proxy_fetch(
             &proxy,

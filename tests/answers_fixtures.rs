@@ -64,6 +64,13 @@ fn plan_for(path: &Path) -> Result<String, AnswersError> {
             "plan output leaks a secret"
         );
     }
+    for password in settings.proxy.passwords() {
+        assert!(
+            !rendered.contains(&password)
+                && !rendered.contains(&glance_wizard::escape::percent_encode_userinfo(&password)),
+            "plan output leaks the proxy's password"
+        );
+    }
     Ok(rendered)
 }
 

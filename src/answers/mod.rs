@@ -30,6 +30,7 @@ pub struct Answers {
     pub image_store: ImageStoreAnswers,
     pub test_image: TestImageAnswers,
     pub proxy: ProxyAnswers,
+    pub packages: PackageAnswers,
     pub target: TargetAnswers,
     pub secrets: SecretsAnswers,
 }
@@ -177,6 +178,29 @@ pub struct ProxyAnswers {
     pub http_proxy: String,
     pub https_proxy: String,
     pub no_proxy: String,
+    /// Also write the proxy into the package manager's own configuration
+    /// (apt.conf.d / yum.conf / dnf.conf), the original backed up, so that
+    /// later runs of apt or yum by hand use it too. Off unless the admin
+    /// says so: glance-wizard otherwise only sets it in the environment of
+    /// the package manager it runs.
+    pub persist: bool,
+}
+
+/// How the package manager is called.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PackageAnswers {
+    /// Extra arguments given to every apt-get / yum / dnf call, right after
+    /// the program name: e.g. `["-o", "Acquire::http::Timeout=30"]` or
+    /// `["--setopt=timeout=30"]`; a private sources list and state
+    /// directory (the end-to-end tests install into a scratch root this
+    /// way). Shown by `plan`; never put a password here (argv is visible to
+    /// every user): the proxy's credentials belong in `[proxy]`.
+    pub manager_options: Vec<String>,
+    /// Extra arguments for the "is it installed?" check (`dpkg-query`,
+    /// `rpm -q`), e.g. `["--admindir=/srv/root/var/lib/dpkg"]` to match a
+    /// `Dir::State::status` given in `manager_options`.
+    pub query_options: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -375,6 +399,15 @@ pub struct ProxySettings {
     pub https_proxy: String,
     /// User's entries plus the controller's names and addresses.
     pub no_proxy: Vec<String>,
+    /// Write the proxy into the package manager's configuration too.
+    pub persist: bool,
+}
+
+/// See [`PackageAnswers`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PackageSettings {
+    pub manager_options: Vec<String>,
+    pub query_options: Vec<String>,
 }
 
 impl ProxySettings {
@@ -400,6 +433,73 @@ impl ProxySettings {
         }
         env
     }
+
+    /// The proxy for a URL, unless its host is in no_proxy (matched the way
+    /// curl does: `*`, the host itself, or a domain suffix with or without
+    /// a leading dot; an entry with a port matches that port only).
+    pub fn proxy_for(&self, url: &str) -> Option<&str> {
+        let parsed = url::Url::parse(url).ok()?;
+        let proxy = match parsed.scheme() {
+            "https" => &self.https_proxy,
+            _ => &self.http_proxy,
+        };
+        if proxy.is_empty() {
+            return None;
+        }
+        let host = parsed
+            .host_str()?
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
+        let port = parsed.port_or_known_default();
+        let bypass = self.no_proxy.iter().any(|entry| {
+            let entry = entry.to_ascii_lowercase();
+            if entry == "*" {
+                return true;
+            }
+            let (name, entry_port) = match entry.rsplit_once(':') {
+                Some((h, p)) if !h.contains(':') && p.chars().all(|c| c.is_ascii_digit()) => {
+                    (h.to_string(), p.parse::<u16>().ok())
+                }
+                _ => (entry.clone(), None),
+            };
+            if entry_port.is_some() && entry_port != port {
+                return false;
+            }
+            let name = name.trim_start_matches('[').trim_end_matches(']');
+            let suffix = name.trim_start_matches('.');
+            host == suffix || host.ends_with(&format!(".{suffix}"))
+        });
+        (!bypass).then_some(proxy.as_str())
+    }
+
+    /// The passwords in the proxy URLs (`http://user:password@proxy:3128`),
+    /// percent-decoded, for the redactor (which adds the encoded form).
+    pub fn passwords(&self) -> Vec<String> {
+        [&self.http_proxy, &self.https_proxy]
+            .into_iter()
+            .filter_map(|u| url::Url::parse(u).ok())
+            .filter_map(|u| {
+                u.password().map(|p| {
+                    percent_encoding::percent_decode_str(p)
+                        .decode_utf8_lossy()
+                        .into_owned()
+                })
+            })
+            .filter(|p| !p.is_empty())
+            .collect()
+    }
+}
+
+/// A proxy URL fit to show: the password, if any, replaced by `********`.
+pub fn masked_proxy_url(proxy: &str) -> String {
+    match url::Url::parse(proxy) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some(crate::secret::MASK));
+            u.to_string().trim_end_matches('/').to_string()
+        }
+        _ => proxy.to_string(),
+    }
 }
 
 /// Everything the plan needs, validated, with defaults filled in.
@@ -414,6 +514,7 @@ pub struct Settings {
     pub store: StoreSettings,
     pub test_image: TestImageSettings,
     pub proxy: ProxySettings,
+    pub packages: PackageSettings,
 }
 
 impl Settings {
@@ -702,6 +803,20 @@ impl Answers {
         for entry in split_list(&p.no_proxy) {
             check("proxy.no_proxy", validate::no_proxy_entry(entry));
         }
+        if p.persist && p.http_proxy.is_empty() && p.https_proxy.is_empty() {
+            check(
+                "proxy.persist",
+                Err("there is no proxy to persist: set http_proxy or https_proxy, or persist = false".into()),
+            );
+        }
+        for (name, list) in [
+            ("packages.manager_options", &self.packages.manager_options),
+            ("packages.query_options", &self.packages.query_options),
+        ] {
+            for (i, option) in list.iter().enumerate() {
+                check(&format!("{name}[{i}]"), validate::command_option(option));
+            }
+        }
         errors
     }
 
@@ -847,6 +962,11 @@ impl Answers {
                 http_proxy: self.proxy.http_proxy.clone(),
                 https_proxy: self.proxy.https_proxy.clone(),
                 no_proxy,
+                persist: self.proxy.persist,
+            },
+            packages: PackageSettings {
+                manager_options: self.packages.manager_options.clone(),
+                query_options: self.packages.query_options.clone(),
             },
         })
     }
@@ -967,5 +1087,56 @@ mod save_tests {
         assert_eq!(loaded.secrets_path(&path), secrets_path);
         assert_eq!(Secrets::load(&secrets_path).unwrap(), secrets);
         assert!(!std::fs::read_to_string(&path).unwrap().contains("db'pass"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn proxy(no_proxy: &[&str]) -> ProxySettings {
+        ProxySettings {
+            http_proxy: "http://gw:p%40ss@proxy:3128".into(),
+            https_proxy: String::new(),
+            no_proxy: no_proxy.iter().map(|s| s.to_string()).collect(),
+            persist: false,
+        }
+    }
+
+    #[test]
+    fn no_proxy_matching() {
+        let p = proxy(&["controller", "127.0.0.1", ".example.org", "mirror.lan:8080"]);
+        let via = |url: &str| p.proxy_for(url).is_some();
+        assert!(via("http://download.cirros-cloud.net/0.4.0/x.img"));
+        assert!(
+            via("http://127.0.0.2:8000/x.img"),
+            "127.0.0.2 is not listed"
+        );
+        assert!(!via("http://controller:9292/"));
+        assert!(!via("http://127.0.0.1:8000/x"));
+        assert!(!via("http://images.example.org/x"));
+        assert!(
+            !via("http://example.org/x"),
+            "curl: .example.org covers example.org"
+        );
+        assert!(!via("http://mirror.lan:8080/x"));
+        assert!(via("http://mirror.lan/x"), "another port");
+        assert!(via("http://notexample.org/x"));
+        assert!(
+            p.proxy_for("https://secure.example.com/").is_none(),
+            "no https_proxy: https goes direct"
+        );
+        assert!(proxy(&["*"]).proxy_for("http://anything/").is_none());
+    }
+
+    #[test]
+    fn proxy_password_masked_and_known() {
+        let p = proxy(&[]);
+        assert_eq!(p.passwords(), vec!["p@ss".to_string()]);
+        assert_eq!(
+            masked_proxy_url(&p.http_proxy),
+            "http://gw:********@proxy:3128"
+        );
+        assert_eq!(masked_proxy_url("http://proxy:3128"), "http://proxy:3128");
     }
 }

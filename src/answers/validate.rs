@@ -236,6 +236,22 @@ pub fn no_proxy_entry(value: &str) -> Result<(), String> {
     host(bare)
 }
 
+/// One extra command-line argument for the package manager: passed as is
+/// (no shell), so anything printable goes, but not an empty string or a
+/// control character (a newline would split the plan's display and the log).
+pub fn command_option(value: &str) -> Result<(), String> {
+    if value.is_empty() {
+        return Err("must not be empty: remove the entry instead".into());
+    }
+    if value.chars().any(char::is_control) {
+        return Err(format!(
+            "`{}` contains a control character",
+            value.escape_default()
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

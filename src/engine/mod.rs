@@ -94,8 +94,59 @@ pub enum RunOutcome {
     Failed {
         task: String,
         error: String,
+        /// What kind of failure, for the front end to route on (the TUI
+        /// opens the proxy screen when [`ErrorKind::needs_proxy_settings`]).
+        kind: ErrorKind,
     },
     Cancelled,
+}
+
+/// What kind of trouble a task ran into, as far as the runner can tell.
+/// Front ends route on it; the message says the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ErrorKind {
+    /// Anything not listed below.
+    #[default]
+    Other,
+    /// The mirror or its metadata (HTTP 5xx/404, hash mismatch, a timeout
+    /// mid-transfer): metadata cleaned, retried with back-off.
+    Mirror,
+    /// Another package manager holds the lock: waited for.
+    LockHeld,
+    /// The mirror (or the proxy) cannot be reached at all: name resolution
+    /// or connection failure. Retried; then the answer is usually a proxy.
+    Unreachable,
+    /// The proxy wants credentials (HTTP 407).
+    ProxyAuth,
+    /// A TLS or CA problem (often a TLS-inspecting proxy whose CA is not
+    /// installed).
+    Tls,
+    /// The package is in no enabled repository: a repository to enable.
+    RepositoryMissing,
+}
+
+impl ErrorKind {
+    /// The fix is in the `[proxy]` answers (or the network path they
+    /// describe): the TUI sends the user to its proxy screen.
+    pub fn needs_proxy_settings(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Unreachable | ErrorKind::ProxyAuth | ErrorKind::Tls
+        )
+    }
+
+    /// A short stable name, for logs and tests.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::Other => "other",
+            ErrorKind::Mirror => "mirror",
+            ErrorKind::LockHeld => "lock-held",
+            ErrorKind::Unreachable => "unreachable",
+            ErrorKind::ProxyAuth => "proxy-auth",
+            ErrorKind::Tls => "tls",
+            ErrorKind::RepositoryMissing => "repository-missing",
+        }
+    }
 }
 
 /// A task's failure, as the runner judges it.
@@ -104,6 +155,8 @@ pub struct TaskError {
     pub message: String,
     /// Worth retrying after a pause (a mirror hiccup, a service starting).
     pub retryable: bool,
+    /// What kind of failure; [`ErrorKind::Other`] unless the runner knows.
+    pub kind: ErrorKind,
 }
 
 impl TaskError {
@@ -111,13 +164,19 @@ impl TaskError {
         TaskError {
             message: message.into(),
             retryable: false,
+            kind: ErrorKind::Other,
         }
     }
     pub fn transient(message: impl Into<String>) -> Self {
         TaskError {
             message: message.into(),
             retryable: true,
+            kind: ErrorKind::Other,
         }
+    }
+    pub fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.kind = kind;
+        self
     }
 }
 
@@ -139,19 +198,40 @@ pub fn ensure_state_dir(state_dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Retry policy: bounded attempts with growing pauses.
+/// Retry policy: bounded attempts with growing pauses, and a separate,
+/// longer budget for waiting on a lock another package manager holds
+/// (unattended-upgrades can hold it for minutes). Tests shorten the waits.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
+    /// Attempts in all for a retryable failure (the first one included).
     pub attempts: u32,
+    /// Pause after the first failed attempt; doubled after each further one.
     pub first_wait: Duration,
+    /// Longest pause between two attempts.
+    pub max_wait: Duration,
+    /// How long to keep waiting for a held lock, in all.
+    pub lock_wait: Duration,
+    /// Pause between two looks at a held lock.
+    pub lock_poll: Duration,
 }
 
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
-            attempts: 3,
-            first_wait: Duration::from_secs(5),
+            attempts: 4,
+            first_wait: Duration::from_secs(10),
+            max_wait: Duration::from_secs(60),
+            lock_wait: Duration::from_secs(600),
+            lock_poll: Duration::from_secs(10),
         }
+    }
+}
+
+impl RetryPolicy {
+    /// The pause after failed attempt number `attempt` (1-based).
+    pub fn wait_after(&self, attempt: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(16));
+        self.first_wait.saturating_mul(factor).min(self.max_wait)
     }
 }
 
@@ -230,6 +310,9 @@ impl<'a> Engine<'a> {
         let mut redactor = Redactor::new();
         for secret in settings.secrets() {
             redactor.add(secret);
+        }
+        for password in settings.proxy.passwords() {
+            redactor.add(&crate::secret::Secret::new(password));
         }
         Engine {
             plan,
@@ -318,6 +401,10 @@ impl<'a> Engine<'a> {
             });
 
             let mut attempt = 1;
+            // Failed attempts that count against `retry.attempts` (lock
+            // waits do not), and time spent waiting for a lock.
+            let mut failures = 0;
+            let mut lock_waited = Duration::ZERO;
             let result = loop {
                 let mut emit_line = |line: &str| {
                     reporter.emit(Event::Output {
@@ -336,9 +423,23 @@ impl<'a> Engine<'a> {
                     log: &mut emit_line,
                 };
                 let result = runner::run_task(task, &mut ctx);
-                match result {
-                    Err(e) if e.retryable && attempt < self.retry.attempts => {
-                        let wait = self.retry.first_wait * 2u32.pow(attempt - 1);
+                let wait = match &result {
+                    Err(_) if self.cancel.load(Ordering::SeqCst) => None,
+                    Err(e) if e.retryable && e.kind == ErrorKind::LockHeld => {
+                        let wait = self.retry.lock_poll;
+                        (lock_waited + wait <= self.retry.lock_wait).then(|| {
+                            lock_waited += wait;
+                            wait
+                        })
+                    }
+                    Err(e) if e.retryable => {
+                        failures += 1;
+                        (failures < self.retry.attempts).then(|| self.retry.wait_after(failures))
+                    }
+                    _ => None,
+                };
+                match (result, wait) {
+                    (Err(e), Some(wait)) => {
                         reporter.emit(Event::TaskRetrying {
                             id: task.id.clone(),
                             attempt,
@@ -346,12 +447,28 @@ impl<'a> Engine<'a> {
                             reason: self.redactor.redact(&e.message),
                         });
                         let deadline = Instant::now() + wait;
-                        while Instant::now() < deadline && !self.cancel.load(Ordering::SeqCst) {
-                            std::thread::sleep(Duration::from_millis(100));
+                        while !self.cancel.load(Ordering::SeqCst) {
+                            let left = deadline.saturating_duration_since(Instant::now());
+                            if left.is_zero() {
+                                break;
+                            }
+                            std::thread::sleep(left.min(Duration::from_millis(100)));
                         }
                         attempt += 1;
                     }
-                    other => break other,
+                    (Err(mut e), None) if e.retryable && attempt > 1 => {
+                        e.message = if e.kind == ErrorKind::LockHeld {
+                            format!(
+                                "{} (waited {:.1} s for the lock)",
+                                e.message,
+                                lock_waited.as_secs_f64()
+                            )
+                        } else {
+                            format!("{} (gave up after {attempt} attempts)", e.message)
+                        };
+                        break Err(e);
+                    }
+                    (other, _) => break other,
                 }
             };
             let duration = started.elapsed();
@@ -390,6 +507,7 @@ impl<'a> Engine<'a> {
                     return Ok(RunOutcome::Failed {
                         task: task.id.clone(),
                         error,
+                        kind: e.kind,
                     });
                 }
             }
@@ -401,5 +519,19 @@ impl<'a> Engine<'a> {
         Ok(RunOutcome::Verified {
             outputs: all_outputs,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn back_off_doubles_up_to_the_cap() {
+        let policy = RetryPolicy::default();
+        let waits: Vec<u64> = (1..=5).map(|a| policy.wait_after(a).as_secs()).collect();
+        assert_eq!(waits, [10, 20, 40, 60, 60]);
+        assert!(ErrorKind::ProxyAuth.needs_proxy_settings());
+        assert!(!ErrorKind::Mirror.needs_proxy_settings());
     }
 }

@@ -83,41 +83,94 @@ pub fn image_list() -> Vec<String> {
     args(&["image", "list"])
 }
 
+/// The package manager's program, then the admin's extra options
+/// (`[packages] manager_options`), then `rest`.
+fn package_manager(manager: PackageManager, options: &[String], rest: &[&str]) -> Vec<String> {
+    let program = match manager {
+        PackageManager::Apt => "apt-get",
+        PackageManager::Yum => "yum",
+        PackageManager::Dnf => "dnf",
+    };
+    let mut cmd = vec![program.to_string()];
+    cmd.extend(options.iter().cloned());
+    cmd.extend(rest.iter().map(|s| s.to_string()));
+    cmd
+}
+
 /// Refreshes the package lists before an install, so a broken mirror shows
 /// up before anything changes.
-pub fn package_refresh(manager: PackageManager) -> Vec<String> {
+pub fn package_refresh(manager: PackageManager, options: &[String]) -> Vec<String> {
     match manager {
-        PackageManager::Apt => args(&["apt-get", "update"]),
-        PackageManager::Yum => args(&["yum", "makecache"]),
-        PackageManager::Dnf => args(&["dnf", "makecache"]),
+        PackageManager::Apt => package_manager(manager, options, &["update"]),
+        PackageManager::Yum | PackageManager::Dnf => {
+            package_manager(manager, options, &["makecache"])
+        }
     }
 }
 
-pub fn package_install(manager: PackageManager, packages: &[String]) -> Vec<String> {
+pub fn package_install(
+    manager: PackageManager,
+    options: &[String],
+    packages: &[String],
+) -> Vec<String> {
     let mut cmd = match manager {
-        PackageManager::Apt => args(&[
-            "apt-get",
-            "install",
-            "-y",
-            "-o",
-            "Dpkg::Options::=--force-confdef",
-            "-o",
-            "Dpkg::Options::=--force-confold",
-        ]),
-        PackageManager::Yum => args(&["yum", "install", "-y"]),
-        PackageManager::Dnf => args(&["dnf", "install", "-y"]),
+        PackageManager::Apt => package_manager(
+            manager,
+            options,
+            &[
+                "install",
+                "-y",
+                "-o",
+                "Dpkg::Options::=--force-confdef",
+                "-o",
+                "Dpkg::Options::=--force-confold",
+            ],
+        ),
+        PackageManager::Yum | PackageManager::Dnf => {
+            package_manager(manager, options, &["install", "-y"])
+        }
     };
     cmd.extend(packages.iter().cloned());
     cmd
 }
 
-/// Confirms a package is installed: a package manager may exit 0 without
-/// installing anything (Red Hat bugzilla 965567).
-pub fn package_query(manager: PackageManager, package: &str) -> Vec<String> {
+/// Throws away downloaded metadata and packages, the cure for a mirror that
+/// served a broken or stale index: `apt-get clean` (the next `apt-get
+/// update` fetches the lists afresh; `clean` also empties
+/// `lists/partial`), `yum|dnf clean metadata` then `clean all`.
+pub fn package_clean(manager: PackageManager, options: &[String]) -> Vec<Vec<String>> {
     match manager {
-        PackageManager::Apt => args(&["dpkg-query", "-W", "-f=${Status}\\n", package]),
-        PackageManager::Yum | PackageManager::Dnf => args(&["rpm", "-q", package]),
+        PackageManager::Apt => vec![package_manager(manager, options, &["clean"])],
+        PackageManager::Yum | PackageManager::Dnf => vec![
+            package_manager(manager, options, &["clean", "metadata"]),
+            package_manager(manager, options, &["clean", "all"]),
+        ],
     }
+}
+
+/// Where `[proxy] persist = true` writes the proxy for the package manager.
+pub fn proxy_config_path(manager: PackageManager) -> &'static str {
+    match manager {
+        PackageManager::Apt => "/etc/apt/apt.conf.d/95glance-wizard-proxy",
+        PackageManager::Yum => "/etc/yum.conf",
+        PackageManager::Dnf => "/etc/dnf/dnf.conf",
+    }
+}
+
+/// Confirms a package is installed: a package manager may exit 0 without
+/// installing anything (Red Hat bugzilla 965567). `options` are the
+/// admin's `[packages] query_options`.
+pub fn package_query(manager: PackageManager, options: &[String], package: &str) -> Vec<String> {
+    let mut cmd = match manager {
+        PackageManager::Apt => args(&["dpkg-query"]),
+        PackageManager::Yum | PackageManager::Dnf => args(&["rpm"]),
+    };
+    cmd.extend(options.iter().cloned());
+    match manager {
+        PackageManager::Apt => cmd.extend(args(&["-W", "-f=${Status}\\n", package])),
+        PackageManager::Yum | PackageManager::Dnf => cmd.extend(args(&["-q", package])),
+    }
+    cmd
 }
 
 pub fn glance_manage(subcommand: &str) -> Vec<String> {

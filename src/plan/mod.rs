@@ -245,13 +245,30 @@ pub fn build_plan(settings: &Settings, profile: &Profile) -> Plan {
     });
 
     let packages = profile.packages();
+    let mut package_inputs = vec![
+        plain("manager", profile.package_manager.name()),
+        plain("packages", packages.join(" ")),
+    ];
+    // Only when set, so that the default plan keeps its fingerprints.
+    let p = &settings.packages;
+    if !p.manager_options.is_empty() {
+        package_inputs.push(plain("manager_options", p.manager_options.join("\0")));
+    }
+    if !p.query_options.is_empty() {
+        package_inputs.push(plain("query_options", p.query_options.join("\0")));
+    }
+    if settings.proxy.persist {
+        // The URL may hold the proxy's password: hashed like a secret.
+        let proxy = format!(
+            "{}\0{}",
+            settings.proxy.http_proxy, settings.proxy.https_proxy
+        );
+        package_inputs.push(secret("persisted_proxy", &Secret::new(proxy)));
+    }
     tasks.push(Task {
         id: "packages.install".into(),
         title: format!("Install {}", packages.join(" ")),
-        inputs: vec![
-            plain("manager", profile.package_manager.name()),
-            plain("packages", packages.join(" ")),
-        ],
+        inputs: package_inputs,
         kind: TaskKind::Packages {
             manager: profile.package_manager,
             packages,

@@ -84,28 +84,46 @@ pub fn render_plan(
                 }
             }
             TaskKind::Packages { manager, packages } => {
-                line(format!(
-                    "if not installed: $ {}",
-                    display(&commands::package_refresh(*manager))
-                ));
-                line(format!(
-                    "$ {}",
-                    display(&commands::package_install(*manager, packages))
-                ));
+                let options = &settings.packages.manager_options;
+                let query = &settings.packages.query_options;
                 for p in packages {
                     line(format!(
                         "$ {}",
-                        display(&commands::package_query(*manager, p))
+                        display(&commands::package_query(*manager, query, p))
                     ));
                 }
+                if settings.proxy.persist {
+                    line(format!(
+                        "if any is missing: write the proxy to {} (original kept as {}.glance-wizard.orig)",
+                        commands::proxy_config_path(*manager),
+                        commands::proxy_config_path(*manager)
+                    ));
+                }
+                line(format!(
+                    "if any is missing: $ {}",
+                    display(&commands::package_refresh(*manager, options))
+                ));
+                line(format!(
+                    "$ {}",
+                    display(&commands::package_install(*manager, options, packages))
+                ));
+                line("then the installed check again: exiting 0 is not enough".to_string());
+                let clean: Vec<String> = commands::package_clean(*manager, options)
+                    .iter()
+                    .map(|c| format!("$ {}", display(c)))
+                    .collect();
+                line(format!(
+                    "on mirror or metadata trouble: {}, then again from the refresh, with growing pauses",
+                    clean.join(" and ")
+                ));
                 if settings.proxy.is_set() {
                     line(format!(
                         "through the proxy {} (no_proxy={})",
-                        if settings.proxy.http_proxy.is_empty() {
+                        crate::answers::masked_proxy_url(if settings.proxy.http_proxy.is_empty() {
                             &settings.proxy.https_proxy
                         } else {
                             &settings.proxy.http_proxy
-                        },
+                        }),
                         settings.proxy.no_proxy.join(",")
                     ));
                 }

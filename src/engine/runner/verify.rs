@@ -52,23 +52,27 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
         ctx.say(format!("using {} downloaded earlier", target.display()));
         return Ok(target);
     }
-    let proxy = &ctx.settings.proxy;
-    let proxy_url = if url.starts_with("https://") {
-        &proxy.https_proxy
-    } else {
-        &proxy.http_proxy
-    };
+    // Through the answers' proxy unless the host is in no_proxy; never
+    // through a proxy from the environment.
+    let proxy_url = ctx.settings.proxy.proxy_for(url).map(str::to_string);
     let mut config = ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(600)));
-    config = if proxy_url.is_empty() {
-        config.proxy(None)
-    } else {
-        config
-            .proxy(Some(ureq::Proxy::new(proxy_url).map_err(|e| {
-                TaskError::fatal(format!("proxy {proxy_url}: {e}"))
-            })?))
+    config = match &proxy_url {
+        None => config.proxy(None),
+        Some(p) => config.proxy(Some(ureq::Proxy::new(p).map_err(|e| {
+            TaskError::fatal(format!(
+                "proxy {}: {e}",
+                crate::answers::masked_proxy_url(p)
+            ))
+        })?)),
     };
     let agent: ureq::Agent = config.build().into();
-    ctx.say(format!("downloading {url}"));
+    match &proxy_url {
+        Some(p) => ctx.say(format!(
+            "downloading {url} through the proxy {}",
+            crate::answers::masked_proxy_url(p)
+        )),
+        None => ctx.say(format!("downloading {url}")),
+    }
     let mut response = agent
         .get(url)
         .call()

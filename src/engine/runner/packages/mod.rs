@@ -1,0 +1,265 @@
+//! The package task: install Glance with the distro's package manager and
+//! confirm it really is installed.
+//!
+//! 1. Every package already installed (`dpkg-query` / `rpm -q`): done.
+//! 2. With `[proxy] persist`, write the proxy into the package manager's
+//!    configuration (original backed up).
+//! 3. Refresh (`apt-get update` / `yum makecache`): a broken mirror shows
+//!    here, before anything changes. apt exits 0 on most download failures,
+//!    so its warnings count too.
+//! 4. Install, then check each package again: exiting 0 is not enough.
+//!
+//! A failure is classified ([`classify`]) and answered: mirror trouble →
+//! clean the metadata, then a retryable error (the engine waits with
+//! growing pauses and runs the task again from 1); a held lock → retryable,
+//! waited for; unreachable → retryable, then a message saying what to set
+//! in `[proxy]`; HTTP 407 and TLS → stop at once with that message; a
+//! package in no repository → stop, naming the repository to enable.
+
+pub mod classify;
+pub mod persist;
+
+use super::{Network, Outputs, TaskContext, run_streamed};
+use crate::answers::masked_proxy_url;
+use crate::engine::{ErrorKind, TaskError};
+use crate::plan::commands;
+use crate::target::PackageManager;
+
+use classify::{Diagnosis, ProxyEndpoint};
+
+fn installed(
+    ctx: &mut TaskContext<'_>,
+    manager: PackageManager,
+    package: &str,
+) -> Result<bool, TaskError> {
+    let query = ctx.settings.packages.query_options.clone();
+    let result = run_streamed(
+        ctx,
+        &commands::package_query(manager, &query, package),
+        &[],
+        Network::Direct,
+    )?;
+    Ok(match manager {
+        PackageManager::Apt => {
+            result.success()
+                && result
+                    .lines
+                    .iter()
+                    .any(|l| l.trim() == "install ok installed")
+        }
+        PackageManager::Yum | PackageManager::Dnf => result.success(),
+    })
+}
+
+/// Where the package manager's sources are configured, for messages.
+fn sources(manager: PackageManager) -> &'static str {
+    match manager {
+        PackageManager::Apt => "/etc/apt/sources.list and /etc/apt/sources.list.d/",
+        PackageManager::Yum | PackageManager::Dnf => "/etc/yum.repos.d/",
+    }
+}
+
+/// The proxy the package manager was given, shown without its password.
+fn proxy_shown(ctx: &TaskContext<'_>) -> Option<String> {
+    let p = &ctx.settings.proxy;
+    let url = if p.http_proxy.is_empty() {
+        &p.https_proxy
+    } else {
+        &p.http_proxy
+    };
+    (!url.is_empty()).then(|| masked_proxy_url(url))
+}
+
+/// The error for a diagnosis: what happened, and exactly what to do.
+pub fn error_for(
+    diagnosis: &Diagnosis,
+    manager: PackageManager,
+    proxy: Option<&str>,
+    repository: &str,
+    fallback: &str,
+) -> TaskError {
+    let name = manager.name();
+    let kind = diagnosis.kind();
+    let evidence = diagnosis.evidence();
+    let set_proxy = "[proxy] http_proxy = \"http://PROXY:PORT\" and https_proxy = \"http://PROXY:PORT\" in the answers file";
+    match diagnosis {
+        Diagnosis::Mirror { .. } => TaskError::transient(format!(
+            "the mirror failed: {evidence}. Its metadata was cleaned for the next try; if this persists, the mirror itself is broken: wait for it to recover or use another mirror in {}",
+            sources(manager)
+        )),
+        Diagnosis::Locked { .. } => TaskError::transient(format!(
+            "another package manager holds the lock ({evidence}); waiting for it to finish"
+        )),
+        Diagnosis::Unreachable { proxy: true, .. } => TaskError::transient(format!(
+            "{name} cannot reach the proxy {}: {evidence}. Check the host and port of [proxy] http_proxy / https_proxy in the answers file",
+            proxy.unwrap_or("?")
+        )),
+        Diagnosis::Unreachable { .. } => match proxy {
+            None => TaskError::transient(format!(
+                "{name} cannot reach its mirror: {evidence}. If this machine reaches the internet only through a proxy, set {set_proxy}; otherwise check DNS and the route to the mirror"
+            )),
+            Some(p) => TaskError::transient(format!(
+                "{name} cannot reach its mirror through the proxy {p}: {evidence}. Check [proxy] in the answers file: the proxy URL, and that no_proxy does not list the mirror"
+            )),
+        },
+        Diagnosis::ProxyAuth { .. } => TaskError::fatal(match proxy {
+            Some(p) => format!(
+                "the proxy {p} refuses the request without valid credentials (HTTP 407): {evidence}. Put the user and password in the proxy URL: [proxy] http_proxy = \"http://USER:PASSWORD@host:port\" (and https_proxy; percent-encode special characters)"
+            ),
+            None => format!(
+                "a proxy on the way asks for credentials (HTTP 407): {evidence}. Set [proxy] http_proxy = \"http://USER:PASSWORD@PROXY:PORT\" and https_proxy in the answers file"
+            ),
+        }),
+        Diagnosis::Tls { .. } => TaskError::fatal(format!(
+            "{name} does not trust the TLS certificate it was shown: {evidence}. If a proxy inspects TLS, install its CA certificate ({}) or set [proxy] https_proxy to a proxy that does not intercept; otherwise check this machine's clock and CA certificates",
+            match manager {
+                PackageManager::Apt =>
+                    "copy it to /usr/local/share/ca-certificates/ and run update-ca-certificates",
+                PackageManager::Yum | PackageManager::Dnf =>
+                    "copy it to /etc/pki/ca-trust/source/anchors/ and run update-ca-trust",
+            }
+        )),
+        Diagnosis::NotFound { packages, .. } => TaskError::fatal(format!(
+            "{} in no enabled repository ({evidence}): enable {repository}",
+            if packages.is_empty() {
+                "a package is".to_string()
+            } else {
+                format!("{} is", packages.join(", "))
+            }
+        )),
+        Diagnosis::Unknown => TaskError::fatal(format!("{name} failed: {fallback}")),
+    }
+    .with_kind(kind)
+}
+
+/// Classifies a failed step, cleans the metadata on mirror trouble, and
+/// returns the error.
+fn fail(
+    ctx: &mut TaskContext<'_>,
+    manager: PackageManager,
+    output: &str,
+    fallback: &str,
+) -> TaskError {
+    let endpoint = [
+        &ctx.settings.proxy.http_proxy,
+        &ctx.settings.proxy.https_proxy,
+    ]
+    .into_iter()
+    .find(|u| !u.is_empty())
+    .and_then(|u| ProxyEndpoint::from_url(u));
+    let diagnosis = classify::classify(output, endpoint.as_ref());
+    ctx.say(format!(
+        "diagnosis: {} ({})",
+        diagnosis.kind().name(),
+        match diagnosis.kind() {
+            ErrorKind::Mirror => "cleaning the metadata, then retrying",
+            ErrorKind::LockHeld => "waiting for the lock",
+            ErrorKind::Unreachable => "retrying; if it stays unreachable, check [proxy]",
+            ErrorKind::ProxyAuth | ErrorKind::Tls => "stopping: see [proxy]",
+            ErrorKind::RepositoryMissing => "stopping: a repository is missing",
+            ErrorKind::Other => "stopping",
+        }
+    ));
+    if diagnosis.kind() == ErrorKind::Mirror {
+        let options = ctx.settings.packages.manager_options.clone();
+        for clean in commands::package_clean(manager, &options) {
+            match run_streamed(ctx, &clean, &[], Network::Direct) {
+                Ok(r) if r.success() => {}
+                Ok(_) | Err(_) => ctx.say("(cleaning failed; retrying anyway)"),
+            }
+        }
+    }
+    let repository = ctx
+        .profile
+        .distro
+        .repository
+        .replace("{release}", &ctx.profile.release.name);
+    let proxy = proxy_shown(ctx);
+    error_for(&diagnosis, manager, proxy.as_deref(), &repository, fallback)
+}
+
+pub fn run(
+    manager: PackageManager,
+    packages: &[String],
+    ctx: &mut TaskContext<'_>,
+) -> Result<Outputs, TaskError> {
+    let mut missing = Vec::new();
+    for package in packages {
+        if !installed(ctx, manager, package)? {
+            missing.push(package.clone());
+        }
+    }
+    if missing.is_empty() {
+        ctx.say(format!("{} already installed", packages.join(" ")));
+        return Ok(Outputs::new());
+    }
+    let mut outputs = Outputs::new();
+    if ctx.settings.proxy.persist {
+        let written =
+            persist::persist_proxy(manager, &ctx.settings.proxy, std::path::Path::new("/"))
+                .map_err(|e| {
+                    TaskError::fatal(format!(
+                        "cannot write the proxy to {}: {e}",
+                        commands::proxy_config_path(manager)
+                    ))
+                })?;
+        ctx.say(written.describe());
+        if let Some(backup) = written.backup {
+            outputs.insert("proxy_config_backup".into(), backup.display().to_string());
+        }
+        outputs.insert("proxy_config".into(), written.path.display().to_string());
+    }
+    let options = ctx.settings.packages.manager_options.clone();
+    let env = vec![("DEBIAN_FRONTEND".to_string(), "noninteractive".to_string())];
+
+    // Refresh first, so a broken mirror shows before anything changes.
+    let refresh = run_streamed(
+        ctx,
+        &commands::package_refresh(manager, &options),
+        &env,
+        Network::ViaProxy,
+    )?;
+    let refresh_text = refresh.lines.join("\n");
+    if !refresh.success() || classify::refresh_had_trouble(&refresh_text) {
+        let fallback = refresh.tail(3);
+        return Err(fail(ctx, manager, &refresh_text, &fallback));
+    }
+
+    let install = run_streamed(
+        ctx,
+        &commands::package_install(manager, &options, packages),
+        &env,
+        Network::ViaProxy,
+    )?;
+    let install_text = install.lines.join("\n");
+    if !install.success() {
+        let fallback = install.tail(3);
+        return Err(fail(ctx, manager, &install_text, &fallback));
+    }
+    let mut absent = Vec::new();
+    for package in packages {
+        if !installed(ctx, manager, package)? {
+            absent.push(package.clone());
+        }
+    }
+    if !absent.is_empty() {
+        // yum may say "No package X available. Nothing to do" and exit 0.
+        let diagnosis = classify::classify(&install_text, None);
+        if matches!(diagnosis, Diagnosis::NotFound { .. }) {
+            return Err(fail(ctx, manager, &install_text, ""));
+        }
+        return Err(TaskError::fatal(format!(
+            "{} exited 0 but {} {} not installed (checked with {}); its last words: {}",
+            manager.name(),
+            absent.join(", "),
+            if absent.len() == 1 { "is" } else { "are" },
+            match manager {
+                PackageManager::Apt => "dpkg-query",
+                PackageManager::Yum | PackageManager::Dnf => "rpm -q",
+            },
+            install.tail(2).replace('\n', " / ")
+        )));
+    }
+    ctx.say(format!("installed {}", packages.join(" ")));
+    Ok(outputs)
+}
