@@ -16,3 +16,4 @@ pub mod plan;
 pub mod precheck;
 pub mod secret;
 pub mod target;
+pub mod ui;

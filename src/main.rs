@@ -5,6 +5,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use glance_wizard::engine::DEFAULT_STATE_DIR;
 use glance_wizard::headless::{self, LoadOptions, exit};
+use glance_wizard::ui::i18n::Lang;
+
+fn parse_lang(value: &str) -> Result<Lang, String> {
+    Lang::parse(value).ok_or_else(|| format!("`{value}`: use en or zh-CN"))
+}
 
 /// Installs and configures the OpenStack Image service (Glance) on a
 /// controller node, step by step, resumable.
@@ -14,6 +19,16 @@ struct Cli {
     /// Where the journal, lock and logs live.
     #[arg(long, global = true, default_value = DEFAULT_STATE_DIR)]
     state_dir: PathBuf,
+    /// Language of the interactive wizard: en or zh-CN (default: from
+    /// LC_ALL, LC_MESSAGES or LANG).
+    #[arg(long, value_parser = parse_lang)]
+    lang: Option<Lang>,
+    /// Distro family for the interactive wizard (default: detected).
+    #[arg(long)]
+    distro: Option<String>,
+    /// Glance release for the interactive wizard (default: detected).
+    #[arg(long)]
+    release: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -94,9 +109,20 @@ fn main() {
     let mut stdout = std::io::stdout();
     let code = match cli.command {
         None => {
-            use clap::CommandFactory;
-            let _ = Cli::command().print_help();
-            exit::OK
+            use std::io::IsTerminal;
+            if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+                glance_wizard::ui::run(glance_wizard::ui::Options {
+                    state_dir: cli.state_dir,
+                    lang: cli.lang,
+                    distro: cli.distro,
+                    release: cli.release,
+                })
+            } else {
+                // Not a terminal (a pipe, a script): the wizard cannot draw.
+                use clap::CommandFactory;
+                let _ = Cli::command().print_help();
+                exit::OK
+            }
         }
         Some(Command::Answers { template }) => {
             if template {

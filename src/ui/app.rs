@@ -1,0 +1,970 @@
+//! The wizard's state and what each key does. No I/O here: work that
+//! touches the machine is asked for as a [`Request`] and done by the
+//! runtime (`ui::run`), whose results come back as [`Msg`]s.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crossterm::event::{
+    Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind,
+};
+
+use super::draft::{Draft, F, Kind, Problem};
+use super::i18n::Texts;
+use super::run::{FailureChoice, RunView, Search};
+use super::theme::Theme;
+use crate::engine::{Event, RunOutcome};
+use crate::precheck::{Check, Status};
+use crate::target::Profile;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Screen {
+    Welcome,
+    Database,
+    Identity,
+    Image,
+    Proxy,
+    Prechecks,
+    Review,
+    Run,
+    Done,
+}
+
+impl Screen {
+    pub const ALL: [Screen; 9] = [
+        Screen::Welcome,
+        Screen::Database,
+        Screen::Identity,
+        Screen::Image,
+        Screen::Proxy,
+        Screen::Prechecks,
+        Screen::Review,
+        Screen::Run,
+        Screen::Done,
+    ];
+
+    /// The i18n name: `screen.<name>`, `hints.<name>`, `help.<name>`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Screen::Welcome => "welcome",
+            Screen::Database => "database",
+            Screen::Identity => "identity",
+            Screen::Image => "image",
+            Screen::Proxy => "proxy",
+            Screen::Prechecks => "prechecks",
+            Screen::Review => "review",
+            Screen::Run => "run",
+            Screen::Done => "done",
+        }
+    }
+
+    pub fn fields(self) -> &'static [F] {
+        match self {
+            Screen::Database => F::DATABASE,
+            Screen::Identity => F::IDENTITY,
+            Screen::Image => F::IMAGE,
+            Screen::Proxy => F::PROXY,
+            _ => &[],
+        }
+    }
+
+    pub fn is_form(self) -> bool {
+        !self.fields().is_empty()
+    }
+
+    fn next(self) -> Screen {
+        let i = Screen::ALL.iter().position(|s| *s == self).unwrap_or(0);
+        Screen::ALL[(i + 1).min(Screen::ALL.len() - 1)]
+    }
+
+    fn previous(self) -> Screen {
+        let i = Screen::ALL.iter().position(|s| *s == self).unwrap_or(0);
+        Screen::ALL[i.saturating_sub(1)]
+    }
+
+    /// The screen holding a field.
+    pub fn of_field(f: F) -> Screen {
+        [
+            Screen::Database,
+            Screen::Identity,
+            Screen::Image,
+            Screen::Proxy,
+        ]
+        .into_iter()
+        .find(|s| s.fields().contains(&f))
+        .unwrap_or(Screen::Database)
+    }
+
+    /// Where to fix what a failed task depends on.
+    pub fn for_task(id: &str) -> Screen {
+        match id.split('.').next().unwrap_or("") {
+            "sql" | "db" | "service" => Screen::Database,
+            "identity" | "config" => Screen::Identity,
+            "packages" => Screen::Proxy,
+            "verify" => Screen::Image,
+            _ => Screen::Review,
+        }
+    }
+}
+
+/// What the journal says about an earlier run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResumeInfo {
+    pub done: usize,
+    /// Tasks in the plan of the saved answers, when they could be planned.
+    pub total: Option<usize>,
+    /// The task that was running or failed last.
+    pub stopped_at: Option<String>,
+    /// Answers of that run saved in the state directory.
+    pub has_session: bool,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WelcomeChoice {
+    Resume,
+    EditSaved,
+    Fresh,
+}
+
+/// Work for the runtime.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    ParseOpenrc(String),
+    ProxyTest(String),
+    Prechecks,
+    Review,
+    Save(PathBuf),
+    /// Start (or restart) the engine, leaving out the tasks named.
+    StartRun {
+        skip: Vec<String>,
+    },
+    /// Load the saved session's answers into the forms.
+    LoadSession,
+    /// Compute the controller's no_proxy entries (a DNS lookup).
+    NoProxyDefault,
+    Cancel,
+}
+
+/// What the runtime sends back, and the terminal's input.
+#[derive(Debug)]
+pub enum Msg {
+    Input(TermEvent),
+    Engine(Event),
+    EngineDone(Result<RunOutcome, String>),
+    Openrc(String, Result<Vec<(String, String)>, String>),
+    ProxyTest(Result<String, String>),
+    Prechecks(Result<Vec<Check>, Vec<(String, String)>>),
+    Review(Result<Vec<String>, Vec<(String, String)>>),
+    Saved(Result<(PathBuf, PathBuf), String>),
+    RunRefused(String),
+    /// SIGTERM, SIGHUP or SIGINT from outside.
+    Signal,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pending<T> {
+    Idle,
+    Busy,
+    Ready(T),
+}
+
+/// One line of the prechecks screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckRow {
+    /// i18n key of the check's name, or the field's label key.
+    pub name_key: String,
+    pub status: Status,
+    pub detail: String,
+    /// The form field that fixes it.
+    pub field: Option<F>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Verified(BTreeMap<String, String>),
+    Failed { task: String, error: String },
+    Cancelled,
+    Error(String),
+}
+
+pub struct App {
+    pub texts: &'static Texts,
+    pub theme: Theme,
+    pub screen: Screen,
+    pub profile: Result<Profile, String>,
+    pub state_dir: PathBuf,
+    pub resume: Option<ResumeInfo>,
+    pub welcome_choice: usize,
+    pub draft: Draft,
+    pub focus: BTreeMap<Screen, usize>,
+    /// Char index of the cursor in the focused text field.
+    pub cursor: usize,
+    pub openrc: Pending<Result<Vec<(String, String)>, String>>,
+    openrc_parsed_for: Option<String>,
+    pub proxy_test: Pending<Result<String, String>>,
+    pub checks: Pending<Vec<CheckRow>>,
+    pub check_selected: usize,
+    pub review: Pending<Result<Vec<String>, Vec<CheckRow>>>,
+    pub review_scroll: usize,
+    /// The save dialog's path while it is open.
+    pub save_input: Option<String>,
+    pub saved: Option<Result<(PathBuf, PathBuf), String>>,
+    pub default_save_path: PathBuf,
+    pub run: RunView,
+    pub engine_running: bool,
+    pub outcome: Option<Outcome>,
+    pub skipped_by_user: BTreeSet<String>,
+    pub help: bool,
+    pub confirm_quit: bool,
+    /// Quit once the engine has stopped.
+    pub quitting: bool,
+    pub notice: Option<String>,
+    pub now: Instant,
+    pub exit: Option<i32>,
+    requests: Vec<Request>,
+}
+
+/// Exit codes of the wizard, as `apply`'s.
+pub mod code {
+    pub use crate::headless::exit::*;
+}
+
+fn is_ctrl(key: &KeyEvent, c: char) -> bool {
+    key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
+}
+
+impl App {
+    pub fn new(
+        texts: &'static Texts,
+        theme: Theme,
+        profile: Result<Profile, String>,
+        state_dir: PathBuf,
+        draft: Draft,
+        now: Instant,
+    ) -> App {
+        App {
+            texts,
+            theme,
+            screen: Screen::Welcome,
+            profile,
+            state_dir,
+            resume: None,
+            welcome_choice: 0,
+            draft,
+            focus: BTreeMap::new(),
+            cursor: 0,
+            openrc: Pending::Idle,
+            openrc_parsed_for: None,
+            proxy_test: Pending::Idle,
+            checks: Pending::Idle,
+            check_selected: 0,
+            review: Pending::Idle,
+            review_scroll: 0,
+            save_input: None,
+            saved: None,
+            default_save_path: PathBuf::from("glance-wizard-answers.toml"),
+            run: RunView::default(),
+            engine_running: false,
+            outcome: None,
+            skipped_by_user: BTreeSet::new(),
+            help: false,
+            confirm_quit: false,
+            quitting: false,
+            notice: None,
+            now,
+            exit: None,
+            requests: Vec::new(),
+        }
+    }
+
+    pub fn take_requests(&mut self) -> Vec<Request> {
+        std::mem::take(&mut self.requests)
+    }
+
+    fn request(&mut self, r: Request) {
+        self.requests.push(r);
+    }
+
+    pub fn profile(&self) -> Option<&Profile> {
+        self.profile.as_ref().ok()
+    }
+
+    /// The profile to validate against: the detected one, or a stand-in
+    /// when detection failed (the welcome screen says so).
+    pub fn problems(&self) -> BTreeMap<F, Problem> {
+        match &self.profile {
+            Ok(p) => self.draft.problems(p),
+            Err(_) => {
+                let p = crate::target::profile_for(
+                    "debian",
+                    "zed",
+                    crate::target::InitSystem::detect(),
+                )
+                .expect("built-in profile");
+                self.draft.problems(&p)
+            }
+        }
+    }
+
+    pub fn welcome_choices(&self) -> Vec<WelcomeChoice> {
+        match &self.resume {
+            Some(r) if r.has_session => {
+                let finished = r.total.is_some_and(|t| r.done >= t) && r.stopped_at.is_none();
+                if finished {
+                    vec![WelcomeChoice::EditSaved, WelcomeChoice::Fresh]
+                } else {
+                    vec![
+                        WelcomeChoice::Resume,
+                        WelcomeChoice::EditSaved,
+                        WelcomeChoice::Fresh,
+                    ]
+                }
+            }
+            _ => vec![WelcomeChoice::Fresh],
+        }
+    }
+
+    /// Visible fields of the current form.
+    pub fn visible_fields(&self) -> Vec<F> {
+        self.screen
+            .fields()
+            .iter()
+            .copied()
+            .filter(|f| self.draft.visible(*f))
+            .collect()
+    }
+
+    pub fn focused(&self) -> Option<F> {
+        let fields = self.visible_fields();
+        let i = self.focus.get(&self.screen).copied().unwrap_or(0);
+        fields.get(i.min(fields.len().saturating_sub(1))).copied()
+    }
+
+    fn set_focus(&mut self, i: usize) {
+        let before = self.focused();
+        self.focus.insert(self.screen, i);
+        let after = self.focused();
+        if before == Some(F::Openrc) && after != Some(F::Openrc) {
+            self.parse_openrc();
+        }
+        if let Some(f) = after {
+            self.cursor = self
+                .draft
+                .value(f, self.profile.as_ref().ok())
+                .chars()
+                .count();
+        }
+    }
+
+    fn focus_field(&mut self, f: F) {
+        self.go(Screen::of_field(f));
+        if let Some(i) = self.visible_fields().iter().position(|x| *x == f) {
+            self.set_focus(i);
+        }
+    }
+
+    fn parse_openrc(&mut self) {
+        if self.draft.choice(F::AdminMode) != "openrc" {
+            return;
+        }
+        let path = self.draft.raw(F::Openrc).trim().to_string();
+        if self.openrc_parsed_for.as_deref() == Some(path.as_str()) {
+            return;
+        }
+        self.openrc_parsed_for = Some(path.clone());
+        if path.is_empty() {
+            self.openrc = Pending::Idle;
+            return;
+        }
+        self.openrc = Pending::Busy;
+        self.request(Request::ParseOpenrc(path));
+    }
+
+    /// Shows a screen, starting what it needs.
+    pub fn go(&mut self, screen: Screen) {
+        self.screen = screen;
+        self.help = false;
+        self.notice = None;
+        match screen {
+            Screen::Identity => self.parse_openrc(),
+            Screen::Proxy if self.draft.no_proxy_default.is_empty() => {
+                self.request(Request::NoProxyDefault);
+            }
+            Screen::Prechecks => {
+                self.checks = Pending::Busy;
+                self.check_selected = 0;
+                self.request(Request::Prechecks);
+            }
+            Screen::Review => {
+                self.review = Pending::Busy;
+                self.review_scroll = 0;
+                self.save_input = None;
+                self.request(Request::Review);
+            }
+            _ => {}
+        }
+        if screen.is_form() {
+            let i = self.focus.get(&screen).copied().unwrap_or(0);
+            self.set_focus(i);
+        }
+    }
+
+    /// Leaves a form for the next screen when every field is valid;
+    /// otherwise shows the first problem.
+    fn next_from_form(&mut self) {
+        let problems = self.problems();
+        if let Some(f) = self
+            .visible_fields()
+            .into_iter()
+            .find(|f| problems.contains_key(f))
+        {
+            self.focus_field(f);
+            self.notice = Some(self.texts.t("form.fix_first"));
+            return;
+        }
+        let next = self.screen.next();
+        self.go(next);
+    }
+
+    pub fn handle(&mut self, msg: Msg) {
+        match msg {
+            Msg::Input(TermEvent::Key(key)) if key.kind != KeyEventKind::Release => self.key(key),
+            Msg::Input(TermEvent::Mouse(m)) => match m.kind {
+                MouseEventKind::ScrollUp => self.wheel(-3),
+                MouseEventKind::ScrollDown => self.wheel(3),
+                _ => {}
+            },
+            Msg::Input(_) => {}
+            Msg::Engine(event) => {
+                let texts = self.texts;
+                let words = |k: &str, a: &[(&str, &dyn std::fmt::Display)]| texts.f(k, a);
+                self.run.apply(&event, self.now, &words);
+            }
+            Msg::EngineDone(result) => self.engine_done(result),
+            Msg::Openrc(path, result) => {
+                if self.openrc_parsed_for.as_deref() == Some(path.as_str()) {
+                    self.openrc = Pending::Ready(result);
+                }
+            }
+            Msg::ProxyTest(result) => self.proxy_test = Pending::Ready(result),
+            Msg::Prechecks(result) => {
+                self.checks = Pending::Ready(match result {
+                    Ok(checks) => checks.into_iter().map(check_row).collect(),
+                    Err(errors) => self.error_rows(errors),
+                });
+            }
+            Msg::Review(result) => {
+                self.review = Pending::Ready(result.map_err(|e| self.error_rows(e)));
+            }
+            Msg::Saved(result) => {
+                self.saved = Some(result);
+                self.save_input = None;
+            }
+            Msg::RunRefused(why) => {
+                self.engine_running = false;
+                self.outcome = Some(Outcome::Error(why));
+            }
+            Msg::Signal => self.quit_now(),
+        }
+    }
+
+    /// Answers problems (from resolving them) as failing rows.
+    fn error_rows(&self, errors: Vec<(String, String)>) -> Vec<CheckRow> {
+        errors
+            .into_iter()
+            .map(|(path, rule)| {
+                let field = super::draft::field_of(&path, &self.draft);
+                CheckRow {
+                    name_key: field.map_or("check.answers".to_string(), |f| {
+                        format!("field.{}.label", f.name())
+                    }),
+                    status: Status::Fail,
+                    detail: rule,
+                    field,
+                }
+            })
+            .collect()
+    }
+
+    fn engine_done(&mut self, result: Result<RunOutcome, String>) {
+        self.engine_running = false;
+        let outcome = match result {
+            Ok(RunOutcome::Verified { outputs }) => Outcome::Verified(outputs),
+            Ok(RunOutcome::Failed { task, error }) => Outcome::Failed { task, error },
+            Ok(RunOutcome::Cancelled) => Outcome::Cancelled,
+            Err(e) => Outcome::Error(e),
+        };
+        if self.quitting {
+            self.exit = Some(match outcome {
+                Outcome::Verified(_) => code::OK,
+                Outcome::Failed { .. } => code::TASK_FAILED,
+                Outcome::Cancelled => code::CANCELLED,
+                Outcome::Error(_) => code::ERROR,
+            });
+        } else if matches!(outcome, Outcome::Verified(_)) {
+            self.screen = Screen::Done;
+        }
+        self.outcome = Some(outcome);
+    }
+
+    /// Starts the install from the review screen (or a retry).
+    fn start_run(&mut self) {
+        self.outcome = None;
+        self.engine_running = true;
+        self.screen = Screen::Run;
+        self.request(Request::StartRun {
+            skip: self.skipped_by_user.iter().cloned().collect(),
+        });
+    }
+
+    /// Stops the engine (if it runs) and quits once it has.
+    fn quit_now(&mut self) {
+        self.confirm_quit = false;
+        if self.engine_running {
+            self.quitting = true;
+            self.request(Request::Cancel);
+        } else {
+            self.exit = Some(match &self.outcome {
+                Some(Outcome::Verified(_)) => code::OK,
+                Some(Outcome::Failed { .. }) => code::TASK_FAILED,
+                None => code::OK,
+                _ => code::CANCELLED,
+            });
+        }
+    }
+
+    /// `q`: asks first while a task runs.
+    fn quit(&mut self) {
+        if self.engine_running {
+            self.confirm_quit = true;
+        } else {
+            self.quit_now();
+        }
+    }
+
+    fn wheel(&mut self, delta: isize) {
+        match self.screen {
+            Screen::Run => self.run.scroll(delta),
+            Screen::Review => {
+                self.review_scroll = (self.review_scroll as isize + delta).max(0) as usize;
+            }
+            _ => {}
+        }
+    }
+
+    pub fn key(&mut self, key: KeyEvent) {
+        if is_ctrl(&key, 'c') {
+            self.quit_now();
+            return;
+        }
+        if is_ctrl(&key, 'q') {
+            self.quit();
+            return;
+        }
+        if self.confirm_quit {
+            match key.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') => self.quit_now(),
+                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => self.confirm_quit = false,
+                _ => {}
+            }
+            return;
+        }
+        if self.quitting {
+            return;
+        }
+        if key.code == KeyCode::F(1) {
+            self.help = !self.help;
+            return;
+        }
+        if self.help {
+            if key.code == KeyCode::Esc || key.code == KeyCode::Char('q') {
+                self.help = false;
+            }
+            return;
+        }
+        match self.screen {
+            Screen::Welcome => self.key_welcome(key),
+            Screen::Database | Screen::Identity | Screen::Image | Screen::Proxy => {
+                self.key_form(key)
+            }
+            Screen::Prechecks => self.key_prechecks(key),
+            Screen::Review => self.key_review(key),
+            Screen::Run => self.key_run(key),
+            Screen::Done => {
+                if matches!(key.code, KeyCode::Enter | KeyCode::Char('q') | KeyCode::Esc) {
+                    self.quit_now();
+                }
+            }
+        }
+    }
+
+    fn key_welcome(&mut self, key: KeyEvent) {
+        let choices = self.welcome_choices();
+        match key.code {
+            KeyCode::Up | KeyCode::BackTab => {
+                self.welcome_choice = self.welcome_choice.saturating_sub(1)
+            }
+            KeyCode::Down | KeyCode::Tab => {
+                self.welcome_choice = (self.welcome_choice + 1).min(choices.len() - 1)
+            }
+            KeyCode::Char('q') | KeyCode::Esc => self.quit(),
+            KeyCode::Enter => {
+                if self.profile.is_err() {
+                    self.notice = Some(self.texts.t("welcome.no_target"));
+                    return;
+                }
+                match choices[self.welcome_choice.min(choices.len() - 1)] {
+                    WelcomeChoice::Resume => {
+                        self.request(Request::LoadSession);
+                        self.start_run();
+                    }
+                    WelcomeChoice::EditSaved => {
+                        self.request(Request::LoadSession);
+                        self.go(Screen::Database);
+                    }
+                    WelcomeChoice::Fresh => self.go(Screen::Database),
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn key_form(&mut self, key: KeyEvent) {
+        let fields = self.visible_fields();
+        let Some(f) = self.focused() else {
+            return;
+        };
+        let i = fields.iter().position(|x| *x == f).unwrap_or(0);
+        let profile = self.profile.as_ref().ok().cloned();
+        if self.screen == Screen::Proxy && is_ctrl(&key, 't') {
+            self.proxy_test();
+            return;
+        }
+        match key.code {
+            KeyCode::Tab | KeyCode::Down => self.set_focus((i + 1) % fields.len()),
+            KeyCode::BackTab | KeyCode::Up => self.set_focus((i + fields.len() - 1) % fields.len()),
+            KeyCode::Enter => {
+                if i + 1 < fields.len() {
+                    self.set_focus(i + 1);
+                } else {
+                    self.next_from_form();
+                }
+            }
+            KeyCode::PageDown => self.next_from_form(),
+            KeyCode::Esc => {
+                let previous = self.screen.previous();
+                self.go(previous);
+            }
+            KeyCode::F(5) if f.generatable() => {
+                self.draft.generate(f);
+                self.cursor = self.draft.raw(f).chars().count();
+            }
+            _ => match f.kind() {
+                Kind::Choice(values) => {
+                    let current = values
+                        .iter()
+                        .position(|v| *v == self.draft.choice(f))
+                        .unwrap_or(0);
+                    let next = match key.code {
+                        KeyCode::Left => (current + values.len() - 1) % values.len(),
+                        KeyCode::Right | KeyCode::Char(' ') => (current + 1) % values.len(),
+                        _ => return,
+                    };
+                    self.draft.set(f, values[next].to_string());
+                    if f == F::AdminMode {
+                        self.parse_openrc();
+                    }
+                }
+                Kind::Text | Kind::Secret => self.edit_text(f, key, profile.as_ref()),
+            },
+        }
+    }
+
+    fn edit_text(&mut self, f: F, key: KeyEvent, profile: Option<&Profile>) {
+        let mut chars: Vec<char> = self.draft.value(f, profile).chars().collect();
+        let mut cursor = self.cursor.min(chars.len());
+        let mut changed = true;
+        match key.code {
+            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                chars.clear();
+                cursor = 0;
+            }
+            KeyCode::Char(_) if key.modifiers.contains(KeyModifiers::CONTROL) => return,
+            KeyCode::Char(c) => {
+                chars.insert(cursor, c);
+                cursor += 1;
+            }
+            KeyCode::Backspace if cursor > 0 => {
+                chars.remove(cursor - 1);
+                cursor -= 1;
+            }
+            KeyCode::Delete if cursor < chars.len() => {
+                chars.remove(cursor);
+            }
+            KeyCode::Left => {
+                cursor = cursor.saturating_sub(1);
+                changed = false;
+            }
+            KeyCode::Right => {
+                cursor = (cursor + 1).min(chars.len());
+                changed = false;
+            }
+            KeyCode::Home => {
+                cursor = 0;
+                changed = false;
+            }
+            KeyCode::End => {
+                cursor = chars.len();
+                changed = false;
+            }
+            _ => return,
+        }
+        self.cursor = cursor;
+        if changed {
+            if f.is_derived() {
+                self.draft.editable(f, profile);
+            }
+            self.draft.set(f, chars.into_iter().collect());
+            if f == F::HttpProxy || f == F::HttpsProxy || f == F::NoProxy || f == F::ProxyTestUrl {
+                self.proxy_test = Pending::Idle;
+            }
+        }
+    }
+
+    fn proxy_test(&mut self) {
+        let url = self
+            .draft
+            .value(F::ProxyTestUrl, self.profile.as_ref().ok());
+        let problems = self.problems();
+        for f in [F::HttpProxy, F::HttpsProxy, F::NoProxy, F::ProxyTestUrl] {
+            if problems.contains_key(&f) {
+                self.focus_field(f);
+                self.notice = Some(self.texts.t("form.fix_first"));
+                return;
+            }
+        }
+        self.proxy_test = Pending::Busy;
+        self.request(Request::ProxyTest(url));
+    }
+
+    fn key_prechecks(&mut self, key: KeyEvent) {
+        let rows = match &self.checks {
+            Pending::Ready(rows) => rows.clone(),
+            _ => Vec::new(),
+        };
+        match key.code {
+            KeyCode::Up => self.check_selected = self.check_selected.saturating_sub(1),
+            KeyCode::Down => {
+                self.check_selected = (self.check_selected + 1).min(rows.len().saturating_sub(1))
+            }
+            KeyCode::Esc => self.go(Screen::Proxy),
+            KeyCode::Char('q') => self.quit(),
+            KeyCode::Char('r') => self.go(Screen::Prechecks),
+            KeyCode::Enter => {
+                if rows.is_empty() {
+                    return;
+                }
+                let selected = &rows[self.check_selected.min(rows.len() - 1)];
+                if selected.status == Status::Fail {
+                    if let Some(f) = selected.field {
+                        self.focus_field(f);
+                    }
+                } else if let Some(i) = rows.iter().position(|r| r.status == Status::Fail) {
+                    self.check_selected = i;
+                    self.notice = Some(self.texts.t("prechecks.fix_first"));
+                } else {
+                    self.go(Screen::Review);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn key_review(&mut self, key: KeyEvent) {
+        if let Some(path) = &mut self.save_input {
+            match key.code {
+                KeyCode::Esc => self.save_input = None,
+                KeyCode::Enter => {
+                    let path = PathBuf::from(path.trim());
+                    self.request(Request::Save(path));
+                }
+                KeyCode::Backspace => {
+                    path.pop();
+                }
+                KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => path.clear(),
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => path.push(c),
+                _ => {}
+            }
+            return;
+        }
+        let ready = matches!(self.review, Pending::Ready(Ok(_)));
+        match key.code {
+            KeyCode::Up => self.review_scroll = self.review_scroll.saturating_sub(1),
+            KeyCode::Down => self.review_scroll += 1,
+            KeyCode::PageUp => self.review_scroll = self.review_scroll.saturating_sub(15),
+            KeyCode::PageDown => self.review_scroll += 15,
+            KeyCode::Home => self.review_scroll = 0,
+            KeyCode::Esc => self.go(Screen::Prechecks),
+            KeyCode::Char('q') => self.quit(),
+            KeyCode::Char('s') if ready => {
+                self.saved = None;
+                self.save_input = Some(self.default_save_path.display().to_string());
+            }
+            KeyCode::Enter => {
+                if ready {
+                    self.skipped_by_user.clear();
+                    self.start_run();
+                } else if let Pending::Ready(Err(rows)) = &self.review
+                    && let Some(f) = rows.iter().find_map(|r| r.field)
+                {
+                    self.focus_field(f);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn failure_choices(&self) -> Vec<FailureChoice> {
+        FailureChoice::ALL.to_vec()
+    }
+
+    pub fn can_skip(&self) -> bool {
+        self.run
+            .failure
+            .as_ref()
+            .is_some_and(|f| self.run.skippable.contains(&f.task))
+    }
+
+    fn key_run(&mut self, key: KeyEvent) {
+        if let Some(search) = &mut self.run.search
+            && search.editing
+        {
+            match key.code {
+                KeyCode::Esc => self.run.search = None,
+                KeyCode::Enter => {
+                    search.editing = false;
+                    search.current = None;
+                    self.run.find(true);
+                }
+                KeyCode::Backspace => {
+                    search.query.pop();
+                }
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    search.query.push(c)
+                }
+                _ => {}
+            }
+            return;
+        }
+        let failed = self.run.failure.is_some() && !self.engine_running;
+        match key.code {
+            KeyCode::Up => self.run.select(self.run.selected.saturating_sub(1)),
+            KeyCode::Down => self.run.select(self.run.selected + 1),
+            KeyCode::PageUp => self.run.page(false),
+            KeyCode::PageDown => self.run.page(true),
+            KeyCode::Home => self.run.home(),
+            KeyCode::End => self.run.end(),
+            KeyCode::Char('/') => {
+                self.run.search = Some(Search {
+                    editing: true,
+                    ..Search::default()
+                })
+            }
+            KeyCode::Char('n') if self.run.search.is_some() => self.run.find(true),
+            KeyCode::Char('N') if self.run.search.is_some() => self.run.find(false),
+            KeyCode::Esc if self.run.search.is_some() => self.run.search = None,
+            KeyCode::Char('f') => {
+                self.run.manual_selection = false;
+                if let Some(i) = self.run.tasks.iter().position(|t| {
+                    matches!(
+                        t.state,
+                        super::run::TaskState::Running
+                            | super::run::TaskState::Retrying
+                            | super::run::TaskState::Failed
+                    )
+                }) {
+                    self.run.selected = i;
+                    self.run.top = None;
+                }
+            }
+            KeyCode::Char('q') => self.quit(),
+            KeyCode::Left | KeyCode::Right if failed => {
+                let n = self.failure_choices().len();
+                if let Some(f) = &mut self.run.failure {
+                    f.choice = if key.code == KeyCode::Left {
+                        (f.choice + n - 1) % n
+                    } else {
+                        (f.choice + 1) % n
+                    };
+                }
+            }
+            KeyCode::Enter if failed => {
+                let choice = self.run.failure.as_ref().map_or(0, |f| f.choice);
+                self.failure_action(self.failure_choices()[choice]);
+            }
+            KeyCode::Char('r') if failed => self.failure_action(FailureChoice::Retry),
+            KeyCode::Char('e') if failed => self.failure_action(FailureChoice::Edit),
+            KeyCode::Char('s') if failed => self.failure_action(FailureChoice::Skip),
+            KeyCode::Enter
+                if !self.engine_running && matches!(self.outcome, Some(Outcome::Error(_))) =>
+            {
+                self.go(Screen::Review)
+            }
+            _ => {}
+        }
+    }
+
+    fn failure_action(&mut self, choice: FailureChoice) {
+        let Some(failure) = self.run.failure.clone() else {
+            return;
+        };
+        match choice {
+            FailureChoice::Retry => self.start_run(),
+            FailureChoice::Edit => {
+                let screen = Screen::for_task(&failure.task);
+                self.go(screen);
+            }
+            FailureChoice::Skip => {
+                if self.can_skip() {
+                    self.skipped_by_user.insert(failure.task);
+                    self.start_run();
+                } else {
+                    self.notice = Some(self.texts.t("run.skip_unsafe"));
+                }
+            }
+            FailureChoice::Quit => self.quit_now(),
+        }
+    }
+}
+
+fn check_row(c: Check) -> CheckRow {
+    CheckRow {
+        name_key: format!("check.{}", c.name.replace(' ', "_")),
+        status: c.status,
+        detail: c.detail,
+        field: c.field.and_then(|path| {
+            F::all().find(|f| f.path() == path).or(match path {
+                "database.admin_access" => Some(F::AdminAccess),
+                "keystone.admin_openrc" => Some(F::Openrc),
+                _ => None,
+            })
+        }),
+    }
+}
+
+/// The names `precheck::run_all` gives its checks (their i18n keys are
+/// `check.<name with _>`); a test keeps this list and the translations in
+/// step.
+pub const CHECK_NAMES: &[&str] = &[
+    "root",
+    "target",
+    "controller name",
+    "database login",
+    "keystone admin",
+    "memcached",
+    "port 9292",
+    "free disk",
+    "answers",
+];

@@ -1,0 +1,801 @@
+//! The forms' state: one string per field, turned into the same
+//! [`Answers`] and [`Secrets`] an answers file gives, and validated by the
+//! same code (`Answers::resolve`, which calls `answers::validate`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::answers::{AdminAccess, AdminCredentials, Answers, SecretName, Secrets, validate};
+use crate::escape::url_host;
+use crate::secret::Secret;
+use crate::target::Profile;
+
+/// Every field of every form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum F {
+    ControllerHost,
+    BindHost,
+    DbHost,
+    DbPort,
+    AdminAccess,
+    AdminUser,
+    Socket,
+    DbAdminPassword,
+    DbName,
+    DbUser,
+    DbPassword,
+    DbPasswordAgain,
+    AdminMode,
+    Openrc,
+    OsAuthUrl,
+    OsUsername,
+    OsProjectName,
+    OsUserDomain,
+    OsProjectDomain,
+    OsPassword,
+    ServicePassword,
+    ServicePasswordAgain,
+    Region,
+    ServiceUser,
+    ServiceProject,
+    WwwAuthUri,
+    AuthUrl,
+    Memcached,
+    EndpointPublic,
+    EndpointInternal,
+    EndpointAdmin,
+    Stores,
+    DefaultStore,
+    DataDir,
+    MinFree,
+    TestSource,
+    TestName,
+    DiskFormat,
+    ContainerFormat,
+    HttpProxy,
+    HttpsProxy,
+    NoProxy,
+    ProxyTestUrl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    /// Masked on screen, always.
+    Secret,
+    /// One of fixed values, cycled with ←/→/Space.
+    Choice(&'static [&'static str]),
+}
+
+pub const DISK_FORMATS: &[&str] = &[
+    "qcow2", "raw", "vmdk", "vdi", "iso", "vhd", "vhdx", "ami", "ari", "aki", "ploop",
+];
+pub const CONTAINER_FORMATS: &[&str] = &[
+    "bare",
+    "ovf",
+    "ova",
+    "docker",
+    "ami",
+    "ari",
+    "aki",
+    "compressed",
+];
+
+impl F {
+    pub const DATABASE: &[F] = &[
+        F::ControllerHost,
+        F::BindHost,
+        F::DbHost,
+        F::DbPort,
+        F::AdminAccess,
+        F::AdminUser,
+        F::Socket,
+        F::DbAdminPassword,
+        F::DbName,
+        F::DbUser,
+        F::DbPassword,
+        F::DbPasswordAgain,
+    ];
+    pub const IDENTITY: &[F] = &[
+        F::AdminMode,
+        F::Openrc,
+        F::OsAuthUrl,
+        F::OsUsername,
+        F::OsProjectName,
+        F::OsUserDomain,
+        F::OsProjectDomain,
+        F::OsPassword,
+        F::ServicePassword,
+        F::ServicePasswordAgain,
+        F::Region,
+        F::ServiceUser,
+        F::ServiceProject,
+        F::WwwAuthUri,
+        F::AuthUrl,
+        F::Memcached,
+        F::EndpointPublic,
+        F::EndpointInternal,
+        F::EndpointAdmin,
+    ];
+    pub const IMAGE: &[F] = &[
+        F::Stores,
+        F::DefaultStore,
+        F::DataDir,
+        F::MinFree,
+        F::TestSource,
+        F::TestName,
+        F::DiskFormat,
+        F::ContainerFormat,
+    ];
+    pub const PROXY: &[F] = &[F::HttpProxy, F::HttpsProxy, F::NoProxy, F::ProxyTestUrl];
+
+    pub fn all() -> impl Iterator<Item = F> {
+        [F::DATABASE, F::IDENTITY, F::IMAGE, F::PROXY]
+            .into_iter()
+            .flatten()
+            .copied()
+    }
+
+    /// The i18n name: `field.<name>.label` and `field.<name>.rule`.
+    pub fn name(self) -> &'static str {
+        match self {
+            F::ControllerHost => "controller_host",
+            F::BindHost => "bind_host",
+            F::DbHost => "db_host",
+            F::DbPort => "db_port",
+            F::AdminAccess => "admin_access",
+            F::AdminUser => "admin_user",
+            F::Socket => "socket",
+            F::DbAdminPassword => "db_admin_password",
+            F::DbName => "db_name",
+            F::DbUser => "db_user",
+            F::DbPassword => "db_password",
+            F::DbPasswordAgain => "db_password_again",
+            F::AdminMode => "admin_mode",
+            F::Openrc => "openrc",
+            F::OsAuthUrl => "os_auth_url",
+            F::OsUsername => "os_username",
+            F::OsProjectName => "os_project_name",
+            F::OsUserDomain => "os_user_domain",
+            F::OsProjectDomain => "os_project_domain",
+            F::OsPassword => "os_password",
+            F::ServicePassword => "service_password",
+            F::ServicePasswordAgain => "service_password_again",
+            F::Region => "region",
+            F::ServiceUser => "service_user",
+            F::ServiceProject => "service_project",
+            F::WwwAuthUri => "www_authenticate_uri",
+            F::AuthUrl => "auth_url",
+            F::Memcached => "memcached",
+            F::EndpointPublic => "endpoint_public",
+            F::EndpointInternal => "endpoint_internal",
+            F::EndpointAdmin => "endpoint_admin",
+            F::Stores => "stores",
+            F::DefaultStore => "default_store",
+            F::DataDir => "data_dir",
+            F::MinFree => "min_free",
+            F::TestSource => "test_source",
+            F::TestName => "test_name",
+            F::DiskFormat => "disk_format",
+            F::ContainerFormat => "container_format",
+            F::HttpProxy => "http_proxy",
+            F::HttpsProxy => "https_proxy",
+            F::NoProxy => "no_proxy",
+            F::ProxyTestUrl => "proxy_test_url",
+        }
+    }
+
+    pub fn kind(self) -> Kind {
+        match self {
+            F::DbAdminPassword
+            | F::DbPassword
+            | F::DbPasswordAgain
+            | F::OsPassword
+            | F::ServicePassword
+            | F::ServicePasswordAgain => Kind::Secret,
+            F::AdminAccess => Kind::Choice(&["socket", "tcp"]),
+            F::AdminMode => Kind::Choice(&["openrc", "manual"]),
+            F::Stores => Kind::Choice(&["file", "file+http"]),
+            F::DefaultStore => Kind::Choice(&["file", "http"]),
+            F::DiskFormat => Kind::Choice(DISK_FORMATS),
+            F::ContainerFormat => Kind::Choice(CONTAINER_FORMATS),
+            _ => Kind::Text,
+        }
+    }
+
+    /// The answers-file path whose errors belong to this field.
+    pub fn path(self) -> &'static str {
+        match self {
+            F::ControllerHost => "controller.host",
+            F::BindHost => "controller.bind_host",
+            F::DbHost => "database.host",
+            F::DbPort => "database.port",
+            F::AdminAccess => "database.admin_access",
+            F::AdminUser => "database.admin_user",
+            F::Socket => "database.socket",
+            F::DbAdminPassword => "secrets.db_admin_password",
+            F::DbName => "database.name",
+            F::DbUser => "database.user",
+            F::DbPassword => "secrets.glance_db_password",
+            F::DbPasswordAgain => "",
+            F::AdminMode => "",
+            F::Openrc => "keystone.admin_openrc",
+            F::OsAuthUrl => "keystone.os_auth_url",
+            F::OsUsername => "keystone.os_username",
+            F::OsProjectName => "keystone.os_project_name",
+            F::OsUserDomain => "keystone.os_user_domain_name",
+            F::OsProjectDomain => "keystone.os_project_domain_name",
+            F::OsPassword => "secrets.os_password",
+            F::ServicePassword => "secrets.glance_service_password",
+            F::ServicePasswordAgain => "",
+            F::Region => "keystone.region",
+            F::ServiceUser => "keystone.service_user",
+            F::ServiceProject => "keystone.service_project",
+            F::WwwAuthUri => "keystone.www_authenticate_uri",
+            F::AuthUrl => "keystone.auth_url",
+            F::Memcached => "keystone.memcached_servers",
+            F::EndpointPublic => "endpoints.public",
+            F::EndpointInternal => "endpoints.internal",
+            F::EndpointAdmin => "endpoints.admin",
+            F::Stores => "image_store.stores",
+            F::DefaultStore => "image_store.default_store",
+            F::DataDir => "image_store.data_dir",
+            F::MinFree => "image_store.min_free_mib",
+            F::TestSource => "test_image.source",
+            F::TestName => "test_image.name",
+            F::DiskFormat => "test_image.disk_format",
+            F::ContainerFormat => "test_image.container_format",
+            F::HttpProxy => "proxy.http_proxy",
+            F::HttpsProxy => "proxy.https_proxy",
+            F::NoProxy => "proxy.no_proxy",
+            F::ProxyTestUrl => "",
+        }
+    }
+
+    /// Fields whose default follows the controller's name (or the release)
+    /// until the admin edits them.
+    pub fn is_derived(self) -> bool {
+        matches!(
+            self,
+            F::DbHost
+                | F::WwwAuthUri
+                | F::AuthUrl
+                | F::Memcached
+                | F::EndpointPublic
+                | F::EndpointInternal
+                | F::EndpointAdmin
+                | F::NoProxy
+                | F::TestSource
+                | F::ProxyTestUrl
+        )
+    }
+
+    /// Password fields that glance-wizard may generate (F5).
+    pub fn generatable(self) -> bool {
+        matches!(self, F::DbPassword | F::ServicePassword)
+    }
+
+    /// The first entry of a password pair, for the "again" field.
+    pub fn confirms(self) -> Option<F> {
+        match self {
+            F::DbPasswordAgain => Some(F::DbPassword),
+            F::ServicePasswordAgain => Some(F::ServicePassword),
+            _ => None,
+        }
+    }
+
+    pub fn confirmation(self) -> Option<F> {
+        match self {
+            F::DbPassword => Some(F::DbPasswordAgain),
+            F::ServicePassword => Some(F::ServicePasswordAgain),
+            _ => None,
+        }
+    }
+}
+
+/// Why a field is invalid: the validator's own words (the answers file's
+/// loader says the same) and the field's rule for the translated screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// From `answers::validate` (through `Answers::resolve`).
+    Rule(String),
+    /// The two entries of a password differ.
+    Mismatch,
+    /// Not a number.
+    NotANumber,
+}
+
+/// The forms' values. Not `Debug`: it holds the passwords in clear.
+#[derive(Clone)]
+pub struct Draft {
+    values: BTreeMap<F, String>,
+    /// Derived fields the admin has edited (the others follow their default).
+    touched: BTreeSet<F>,
+    /// Passwords generated by the wizard.
+    pub generated: BTreeSet<F>,
+    /// The target answers (`auto` or given on the command line).
+    pub target: crate::answers::TargetAnswers,
+    /// The controller's names and addresses for no_proxy, computed by the
+    /// runtime (a DNS lookup) when the proxy screen opens.
+    pub no_proxy_default: String,
+    /// Where the proxy test fetches from by default (the package mirror).
+    pub proxy_test_default: String,
+}
+
+fn secret_of(secrets: &Secrets, name: SecretName) -> String {
+    secrets
+        .get(name)
+        .map(|s| s.expose().to_string())
+        .unwrap_or_default()
+}
+
+impl Draft {
+    /// The forms filled from answers and secrets (defaults, a saved session
+    /// or an answers file).
+    pub fn from_answers(a: &Answers, secrets: &Secrets) -> Draft {
+        let mut d = Draft {
+            values: BTreeMap::new(),
+            touched: BTreeSet::new(),
+            generated: BTreeSet::new(),
+            target: a.target.clone(),
+            no_proxy_default: String::new(),
+            proxy_test_default: String::new(),
+        };
+        let mut set = |f: F, v: &str| {
+            d.values.insert(f, v.to_string());
+        };
+        set(F::ControllerHost, &a.controller.host);
+        set(F::BindHost, &a.controller.bind_host);
+        set(F::DbPort, &a.database.port.to_string());
+        set(
+            F::AdminAccess,
+            match a.database.admin_access {
+                AdminAccess::Socket => "socket",
+                AdminAccess::Tcp => "tcp",
+            },
+        );
+        set(F::AdminUser, &a.database.admin_user);
+        set(F::Socket, &a.database.socket);
+        set(F::DbName, &a.database.name);
+        set(F::DbUser, &a.database.user);
+        let k = &a.keystone;
+        set(
+            F::AdminMode,
+            if k.admin_openrc.is_empty() && !k.os_auth_url.is_empty() {
+                "manual"
+            } else {
+                "openrc"
+            },
+        );
+        set(F::Openrc, &k.admin_openrc);
+        set(F::OsAuthUrl, &k.os_auth_url);
+        set(F::OsUsername, &k.os_username);
+        set(F::OsProjectName, &k.os_project_name);
+        set(F::OsUserDomain, &k.os_user_domain_name);
+        set(F::OsProjectDomain, &k.os_project_domain_name);
+        set(F::Region, &k.region);
+        set(F::ServiceUser, &k.service_user);
+        set(F::ServiceProject, &k.service_project);
+        let s = &a.image_store;
+        set(
+            F::Stores,
+            if s.stores.iter().any(|x| x == "http") {
+                "file+http"
+            } else {
+                "file"
+            },
+        );
+        set(F::DefaultStore, &s.default_store);
+        set(F::DataDir, &s.data_dir);
+        set(F::MinFree, &s.min_free_mib.to_string());
+        set(F::TestName, &a.test_image.name);
+        set(F::DiskFormat, &a.test_image.disk_format);
+        set(F::ContainerFormat, &a.test_image.container_format);
+        set(F::HttpProxy, &a.proxy.http_proxy);
+        set(F::HttpsProxy, &a.proxy.https_proxy);
+        for (f, secret) in [
+            (F::DbPassword, SecretName::GlanceDbPassword),
+            (F::DbPasswordAgain, SecretName::GlanceDbPassword),
+            (F::ServicePassword, SecretName::GlanceServicePassword),
+            (F::ServicePasswordAgain, SecretName::GlanceServicePassword),
+            (F::DbAdminPassword, SecretName::DbAdminPassword),
+            (F::OsPassword, SecretName::OsPassword),
+        ] {
+            set(f, &secret_of(secrets, secret));
+        }
+        let derived = [
+            (F::DbHost, a.database.host.clone()),
+            (F::WwwAuthUri, k.www_authenticate_uri.clone()),
+            (F::AuthUrl, k.auth_url.clone()),
+            (
+                F::Memcached,
+                k.memcached_servers.as_ref().map(|m| m.join(",")),
+            ),
+            (F::EndpointPublic, a.endpoints.public.clone()),
+            (F::EndpointInternal, a.endpoints.internal.clone()),
+            (F::EndpointAdmin, a.endpoints.admin.clone()),
+            (
+                F::NoProxy,
+                Some(a.proxy.no_proxy.clone()).filter(|v| !v.is_empty()),
+            ),
+            (F::TestSource, a.test_image.source.clone()),
+        ];
+        for (f, value) in derived {
+            if let Some(v) = value {
+                d.values.insert(f, v);
+                d.touched.insert(f);
+            }
+        }
+        d
+    }
+
+    /// The value as the form shows it: a derived field's default until
+    /// edited. `profile` gives release-dependent defaults.
+    pub fn value(&self, f: F, profile: Option<&Profile>) -> String {
+        if f.is_derived() && !self.touched.contains(&f) {
+            return self.default_of(f, profile);
+        }
+        self.values.get(&f).cloned().unwrap_or_default()
+    }
+
+    pub fn raw(&self, f: F) -> &str {
+        self.values.get(&f).map_or("", String::as_str)
+    }
+
+    pub fn is_default(&self, f: F) -> bool {
+        f.is_derived() && !self.touched.contains(&f)
+    }
+
+    fn controller_url(&self, port: u16) -> String {
+        format!("http://{}:{port}", url_host(self.raw(F::ControllerHost)))
+    }
+
+    pub fn default_of(&self, f: F, profile: Option<&Profile>) -> String {
+        let controller = self.raw(F::ControllerHost);
+        match f {
+            F::DbHost => controller.to_string(),
+            F::WwwAuthUri => self.controller_url(5000),
+            F::AuthUrl => self.controller_url(profile.map_or(5000, |p| p.release.auth_url_port)),
+            F::Memcached => format!("{}:11211", url_host(controller)),
+            F::EndpointPublic | F::EndpointInternal | F::EndpointAdmin => self.controller_url(9292),
+            F::NoProxy => self.no_proxy_default.clone(),
+            F::TestSource => profile.map(|p| p.release.cirros_url()).unwrap_or_default(),
+            F::ProxyTestUrl => {
+                let source = self.value(F::TestSource, profile);
+                if self.proxy_test_default.is_empty() && source.starts_with("http") {
+                    source
+                } else {
+                    self.proxy_test_default.clone()
+                }
+            }
+            _ => String::new(),
+        }
+    }
+
+    /// Sets a field as typed. A derived field becomes the admin's own.
+    pub fn set(&mut self, f: F, value: String) {
+        if f.is_derived() {
+            self.touched.insert(f);
+        }
+        self.generated.remove(&f);
+        if let Some(first) = f.confirms() {
+            self.generated.remove(&first);
+        }
+        self.values.insert(f, value);
+    }
+
+    /// A derived field's text before the first edit: its default.
+    pub fn editable(&mut self, f: F, profile: Option<&Profile>) -> String {
+        let v = self.value(f, profile);
+        if f.is_derived() && !self.touched.contains(&f) {
+            self.touched.insert(f);
+            self.values.insert(f, v.clone());
+        }
+        v
+    }
+
+    /// Fills a password pair with a strong random value.
+    pub fn generate(&mut self, f: F) {
+        let value = crate::answers::secrets::generate_password()
+            .expose()
+            .to_string();
+        self.values.insert(f, value.clone());
+        if let Some(again) = f.confirmation() {
+            self.values.insert(again, value);
+        }
+        self.generated.insert(f);
+    }
+
+    pub fn choice(&self, f: F) -> &str {
+        self.raw(f)
+    }
+
+    /// Whether a field is shown, given the choices made.
+    pub fn visible(&self, f: F) -> bool {
+        match f {
+            F::Socket => self.choice(F::AdminAccess) == "socket",
+            F::DbAdminPassword => self.choice(F::AdminAccess) == "tcp",
+            F::Openrc => self.choice(F::AdminMode) == "openrc",
+            F::OsAuthUrl
+            | F::OsUsername
+            | F::OsProjectName
+            | F::OsUserDomain
+            | F::OsProjectDomain
+            | F::OsPassword => self.choice(F::AdminMode) == "manual",
+            _ => true,
+        }
+    }
+
+    fn derived_answer(&self, f: F) -> Option<String> {
+        self.touched
+            .contains(&f)
+            .then(|| self.raw(f).trim().to_string())
+    }
+
+    /// The answers, as an answers file would hold them.
+    pub fn answers(&self) -> Answers {
+        let mut a = Answers::default();
+        let text = |f: F| self.raw(f).trim().to_string();
+        a.controller.host = text(F::ControllerHost);
+        a.controller.bind_host = text(F::BindHost);
+        a.database.host = self.derived_answer(F::DbHost);
+        a.database.port = text(F::DbPort).parse().unwrap_or(0);
+        a.database.admin_access = if self.choice(F::AdminAccess) == "tcp" {
+            AdminAccess::Tcp
+        } else {
+            AdminAccess::Socket
+        };
+        a.database.admin_user = text(F::AdminUser);
+        a.database.socket = text(F::Socket);
+        a.database.name = text(F::DbName);
+        a.database.user = text(F::DbUser);
+        let k = &mut a.keystone;
+        if self.choice(F::AdminMode) == "manual" {
+            k.admin_openrc = String::new();
+            k.os_auth_url = text(F::OsAuthUrl);
+        } else {
+            k.admin_openrc = text(F::Openrc);
+            k.os_auth_url = String::new();
+        }
+        k.os_username = text(F::OsUsername);
+        k.os_project_name = text(F::OsProjectName);
+        k.os_user_domain_name = text(F::OsUserDomain);
+        k.os_project_domain_name = text(F::OsProjectDomain);
+        k.region = text(F::Region);
+        k.service_user = text(F::ServiceUser);
+        k.service_project = text(F::ServiceProject);
+        k.www_authenticate_uri = self.derived_answer(F::WwwAuthUri);
+        k.auth_url = self.derived_answer(F::AuthUrl);
+        k.memcached_servers = self.derived_answer(F::Memcached).map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        });
+        a.endpoints.public = self.derived_answer(F::EndpointPublic);
+        a.endpoints.internal = self.derived_answer(F::EndpointInternal);
+        a.endpoints.admin = self.derived_answer(F::EndpointAdmin);
+        a.image_store.stores = if self.choice(F::Stores) == "file+http" {
+            vec!["file".into(), "http".into()]
+        } else {
+            vec!["file".into()]
+        };
+        a.image_store.default_store = text(F::DefaultStore);
+        a.image_store.data_dir = text(F::DataDir);
+        a.image_store.min_free_mib = text(F::MinFree).parse().unwrap_or(0);
+        a.test_image.source = self.derived_answer(F::TestSource).filter(|s| !s.is_empty());
+        a.test_image.name = text(F::TestName);
+        a.test_image.disk_format = text(F::DiskFormat);
+        a.test_image.container_format = text(F::ContainerFormat);
+        a.proxy.http_proxy = text(F::HttpProxy);
+        a.proxy.https_proxy = text(F::HttpsProxy);
+        a.proxy.no_proxy = self.derived_answer(F::NoProxy).unwrap_or_default();
+        a.target = self.target.clone();
+        a
+    }
+
+    /// The secrets typed or generated.
+    pub fn secrets(&self) -> Secrets {
+        let mut s = Secrets::default();
+        let mut put = |name: SecretName, f: F| {
+            if !self.raw(f).is_empty() {
+                s.set(name, Secret::new(self.raw(f)));
+            }
+        };
+        put(SecretName::GlanceDbPassword, F::DbPassword);
+        put(SecretName::GlanceServicePassword, F::ServicePassword);
+        if self.choice(F::AdminAccess) == "tcp" {
+            put(SecretName::DbAdminPassword, F::DbAdminPassword);
+        }
+        if self.choice(F::AdminMode) == "manual" {
+            put(SecretName::OsPassword, F::OsPassword);
+        }
+        s
+    }
+
+    /// Every problem, by field, found by the answers' own validation.
+    pub fn problems(&self, profile: &Profile) -> BTreeMap<F, Problem> {
+        let mut out = BTreeMap::new();
+        let answers = self.answers();
+        let secrets = self.secrets();
+        // The admin credentials are checked by the prechecks (they need
+        // bash or Keystone); a stand-in lets resolve() check the rest.
+        let stand_in = AdminCredentials {
+            vars: Default::default(),
+            password: Secret::new("stand-in"),
+            origin: String::new(),
+        };
+        if let Err(errors) = answers.resolve(profile, &secrets, stand_in) {
+            for e in errors.0 {
+                if let Some(f) = field_of(&e.field, self) {
+                    out.entry(f).or_insert(Problem::Rule(e.rule));
+                }
+            }
+        }
+        if self.raw(F::DbPort).trim().parse::<i64>().is_err() {
+            out.insert(F::DbPort, Problem::NotANumber);
+        }
+        if self.raw(F::MinFree).trim().parse::<u64>().is_err() {
+            out.insert(F::MinFree, Problem::NotANumber);
+        }
+        if self.choice(F::AdminMode) == "manual"
+            && let Err(rule) = validate::password(self.raw(F::OsPassword))
+        {
+            out.insert(F::OsPassword, Problem::Rule(rule));
+        }
+        for again in [F::DbPasswordAgain, F::ServicePasswordAgain] {
+            let first = again.confirms().expect("a confirmation field");
+            if self.raw(again) != self.raw(first) {
+                out.insert(again, Problem::Mismatch);
+            }
+        }
+        let test_url = self.value(F::ProxyTestUrl, Some(profile));
+        if !test_url.is_empty()
+            && let Err(rule) = validate::http_url(&test_url)
+        {
+            out.insert(F::ProxyTestUrl, Problem::Rule(rule));
+        }
+        out.retain(|f, _| self.visible(*f));
+        out
+    }
+}
+
+/// The form field an answers path belongs to.
+pub fn field_of(path: &str, draft: &Draft) -> Option<F> {
+    if path == "keystone.admin_openrc" && draft.choice(F::AdminMode) == "manual" {
+        return Some(F::OsAuthUrl);
+    }
+    let base = path.split('[').next().unwrap_or(path);
+    F::all().find(|f| !f.path().is_empty() && f.path() == base)
+}
+
+/// A rough strength: bits of a random password of this length over the
+/// character classes it uses.
+pub fn strength_bits(password: &str) -> u32 {
+    let mut pool = 0u32;
+    if password.chars().any(|c| c.is_ascii_lowercase()) {
+        pool += 26;
+    }
+    if password.chars().any(|c| c.is_ascii_uppercase()) {
+        pool += 26;
+    }
+    if password.chars().any(|c| c.is_ascii_digit()) {
+        pool += 10;
+    }
+    if password
+        .chars()
+        .any(|c| c.is_ascii_punctuation() || c == ' ')
+    {
+        pool += 33;
+    }
+    if !password.is_ascii() {
+        pool += 100;
+    }
+    let len = password.chars().count() as f64;
+    (len * f64::from(pool.max(1)).log2()).floor() as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::{InitSystem, profile_for};
+
+    fn profile() -> Profile {
+        profile_for("debian", "zed", InitSystem::SysV).unwrap()
+    }
+
+    fn lab_draft() -> Draft {
+        let mut a = Answers::default();
+        a.keystone.admin_openrc = "/root/admin-openrc".into();
+        Draft::from_answers(&a, &Secrets::default())
+    }
+
+    #[test]
+    fn the_answers_file_validators_decide() {
+        let mut d = lab_draft();
+        d.set(F::ControllerHost, "bad host".into());
+        d.set(F::DbPassword, "short".into());
+        d.set(F::DbPasswordAgain, "short".into());
+        d.set(F::HttpProxy, "http://proxy".into());
+        let p = d.problems(&profile());
+        // The same words as validate::host / new_password / proxy_url.
+        assert_eq!(
+            p[&F::ControllerHost],
+            Problem::Rule(validate::host("bad host").unwrap_err())
+        );
+        assert_eq!(
+            p[&F::DbPassword],
+            Problem::Rule(validate::db_password("short").unwrap_err())
+        );
+        assert!(matches!(&p[&F::HttpProxy], Problem::Rule(r) if r.contains("explicit port")));
+        assert!(!p.contains_key(&F::DbPasswordAgain));
+        assert!(p.contains_key(&F::ServicePassword), "missing secret");
+    }
+
+    #[test]
+    fn generated_passwords_fill_both_entries_and_validate() {
+        let mut d = lab_draft();
+        d.generate(F::DbPassword);
+        d.generate(F::ServicePassword);
+        assert_eq!(d.raw(F::DbPassword), d.raw(F::DbPasswordAgain));
+        assert_eq!(d.problems(&profile()), BTreeMap::new());
+        d.set(F::DbPasswordAgain, "different-1".into());
+        assert_eq!(
+            d.problems(&profile())[&F::DbPasswordAgain],
+            Problem::Mismatch
+        );
+    }
+
+    #[test]
+    fn derived_fields_follow_the_controller_until_edited() {
+        let mut d = lab_draft();
+        d.set(F::ControllerHost, "ctl1".into());
+        assert_eq!(d.value(F::EndpointPublic, None), "http://ctl1:9292");
+        assert_eq!(d.answers().endpoints.public, None);
+        d.set(F::EndpointPublic, "http://api.example.org:9292".into());
+        d.set(F::ControllerHost, "ctl2".into());
+        assert_eq!(
+            d.value(F::EndpointPublic, None),
+            "http://api.example.org:9292"
+        );
+        assert_eq!(d.value(F::EndpointInternal, None), "http://ctl2:9292");
+        assert_eq!(
+            d.answers().endpoints.public.as_deref(),
+            Some("http://api.example.org:9292")
+        );
+    }
+
+    /// Answers → forms → answers keeps every value.
+    #[test]
+    fn round_trip_through_the_forms() {
+        let text = r#"
+[controller]
+host = "ctl"
+bind_host = "127.0.0.1"
+[database]
+host = "db1"
+admin_access = "tcp"
+admin_user = "admin"
+[keystone]
+admin_openrc = ""
+os_auth_url = "http://ctl:5000/v3"
+memcached_servers = ["m1:11211", "m2:11211"]
+[image_store]
+stores = ["file", "http"]
+[test_image]
+source = "/tmp/x.img"
+[proxy]
+http_proxy = "http://p:3128"
+no_proxy = "a,b"
+"#;
+        let a = Answers::from_toml(text).unwrap();
+        let d = Draft::from_answers(&a, &Secrets::default());
+        assert_eq!(d.answers(), a);
+    }
+
+    #[test]
+    fn strength() {
+        assert!(strength_bits("abc") < 20);
+        assert!(strength_bits("Tr0ub4dor&3xyzAB") > 90);
+    }
+}

@@ -1,0 +1,246 @@
+//! Translations: every string the wizard draws comes from
+//! `assets/i18n/<lang>.toml`, embedded at build time. Keys are dotted paths
+//! (`welcome.title`); `{name}` placeholders are filled by [`Texts::f`].
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    ZhCn,
+}
+
+const EN: &str = include_str!("../../assets/i18n/en.toml");
+const ZH_CN: &str = include_str!("../../assets/i18n/zh-CN.toml");
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::ZhCn];
+
+    /// `en`, `zh-CN` (also `zh_CN`, `zh`, `zh-Hans`).
+    pub fn parse(value: &str) -> Option<Lang> {
+        let v = value.to_ascii_lowercase().replace('_', "-");
+        if v == "en" || v.starts_with("en-") || v == "c" || v == "posix" {
+            Some(Lang::En)
+        } else if v == "zh" || v.starts_with("zh-cn") || v.starts_with("zh-hans") || v == "zh-sg" {
+            Some(Lang::ZhCn)
+        } else {
+            None
+        }
+    }
+
+    /// From a locale such as `zh_CN.UTF-8`: the first of LC_ALL, LC_MESSAGES
+    /// and LANG that is set decides, as for gettext; Chinese when it starts
+    /// with `zh`, English otherwise.
+    pub fn from_locale(
+        lc_all: Option<&str>,
+        lc_messages: Option<&str>,
+        lang: Option<&str>,
+    ) -> Lang {
+        let locale = [lc_all, lc_messages, lang]
+            .into_iter()
+            .flatten()
+            .find(|v| !v.is_empty())
+            .unwrap_or("");
+        if locale.to_ascii_lowercase().starts_with("zh") {
+            Lang::ZhCn
+        } else {
+            Lang::En
+        }
+    }
+
+    pub fn from_env() -> Lang {
+        let var = |name: &str| std::env::var(name).ok();
+        Self::from_locale(
+            var("LC_ALL").as_deref(),
+            var("LC_MESSAGES").as_deref(),
+            var("LANG").as_deref(),
+        )
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::ZhCn => "zh-CN",
+        }
+    }
+
+    fn source(self) -> &'static str {
+        match self {
+            Lang::En => EN,
+            Lang::ZhCn => ZH_CN,
+        }
+    }
+}
+
+/// One language's strings.
+#[derive(Debug)]
+pub struct Texts {
+    pub lang: Lang,
+    map: BTreeMap<String, String>,
+}
+
+fn flatten(prefix: &str, table: &toml::Table, out: &mut BTreeMap<String, String>) {
+    for (key, value) in table {
+        let path = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match value {
+            toml::Value::Table(t) => flatten(&path, t, out),
+            toml::Value::String(s) => {
+                out.insert(path, s.clone());
+            }
+            other => panic!("i18n key {path}: expected a string, got {other}"),
+        }
+    }
+}
+
+impl Texts {
+    fn parse(lang: Lang) -> Texts {
+        let table: toml::Table = toml::from_str(lang.source())
+            .unwrap_or_else(|e| panic!("assets/i18n/{}.toml: {e}", lang.code()));
+        let mut map = BTreeMap::new();
+        flatten("", &table, &mut map);
+        Texts { lang, map }
+    }
+
+    /// The strings of a language, parsed once.
+    pub fn of(lang: Lang) -> &'static Texts {
+        static EN_TEXTS: OnceLock<Texts> = OnceLock::new();
+        static ZH_TEXTS: OnceLock<Texts> = OnceLock::new();
+        match lang {
+            Lang::En => EN_TEXTS.get_or_init(|| Texts::parse(Lang::En)),
+            Lang::ZhCn => ZH_TEXTS.get_or_init(|| Texts::parse(Lang::ZhCn)),
+        }
+    }
+
+    /// A string. A missing key shows as `⟨key⟩` (and fails the tests).
+    pub fn t(&self, key: &str) -> String {
+        match self.map.get(key) {
+            Some(s) => s.clone(),
+            None => format!("⟨{key}⟩"),
+        }
+    }
+
+    /// A string with `{name}` placeholders filled.
+    pub fn f(&self, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+        let mut out = self.t(key);
+        for (name, value) in args {
+            out = out.replace(&format!("{{{name}}}"), &value.to_string());
+        }
+        out
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.map.contains_key(key)
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.map.keys()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_have_the_same_keys() {
+        let en = Texts::of(Lang::En);
+        let zh = Texts::of(Lang::ZhCn);
+        let missing_zh: Vec<_> = en.keys().filter(|k| !zh.has(k)).collect();
+        let missing_en: Vec<_> = zh.keys().filter(|k| !en.has(k)).collect();
+        assert!(
+            missing_zh.is_empty(),
+            "missing in zh-CN.toml: {missing_zh:?}"
+        );
+        assert!(missing_en.is_empty(), "missing in en.toml: {missing_en:?}");
+    }
+
+    /// Placeholders must match, or a translation would drop a value.
+    #[test]
+    fn placeholders_match_between_languages() {
+        let en = Texts::of(Lang::En);
+        let zh = Texts::of(Lang::ZhCn);
+        let names = |s: &str| {
+            let mut v: Vec<String> = s
+                .split('{')
+                .skip(1)
+                .filter_map(|p| p.split_once('}').map(|(n, _)| n.to_string()))
+                .collect();
+            v.sort();
+            v
+        };
+        for key in en.keys() {
+            assert_eq!(
+                names(&en.t(key)),
+                names(&zh.t(key)),
+                "placeholders of {key}"
+            );
+        }
+    }
+
+    /// Every key written literally in src/ui (`.t("…")`, `.f("…"`, `tr!`-less
+    /// code) exists in both files.
+    #[test]
+    fn every_key_used_in_the_code_exists() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/ui");
+        let mut used = Vec::new();
+        let mut stack = vec![std::path::PathBuf::from(dir)];
+        while let Some(path) = stack.pop() {
+            if path.is_dir() {
+                for entry in std::fs::read_dir(&path).unwrap() {
+                    stack.push(entry.unwrap().path());
+                }
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") || path.ends_with("i18n.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for marker in [".t(\"", ".f(\""] {
+                for piece in text.split(marker).skip(1) {
+                    if let Some((key, _)) = piece.split_once('"')
+                        && !key.contains('{')
+                        && !key.is_empty()
+                    {
+                        used.push((key.to_string(), path.display().to_string()));
+                    }
+                }
+            }
+        }
+        assert!(
+            used.len() > 50,
+            "found only {} keys: scanner broken?",
+            used.len()
+        );
+        for lang in Lang::ALL {
+            let texts = Texts::of(lang);
+            for (key, file) in &used {
+                assert!(
+                    texts.has(key),
+                    "{key} (used in {file}) missing in {}.toml",
+                    lang.code()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn locale_choice() {
+        assert_eq!(
+            Lang::from_locale(Some("zh_CN.UTF-8"), None, Some("en_US.UTF-8")),
+            Lang::ZhCn
+        );
+        assert_eq!(
+            Lang::from_locale(Some(""), None, Some("zh_CN.UTF-8")),
+            Lang::ZhCn
+        );
+        assert_eq!(Lang::from_locale(None, None, Some("C.UTF-8")), Lang::En);
+        assert_eq!(Lang::from_locale(None, None, None), Lang::En);
+        assert_eq!(Lang::parse("zh-CN"), Some(Lang::ZhCn));
+        assert_eq!(Lang::parse("fr"), None);
+    }
+}

@@ -1,0 +1,462 @@
+//! The interactive wizard: full-screen forms over the same answers model,
+//! validators and engine as `apply`. The only module that uses ratatui and
+//! crossterm. It runs no command itself: the engine runs on its own thread
+//! and reports over a channel; the loop here waits on input, engine events
+//! and a tick, and draws.
+
+pub mod app;
+pub mod draft;
+pub mod i18n;
+pub mod render;
+pub mod run;
+pub mod theme;
+
+#[cfg(test)]
+mod tests;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+use crate::answers::{Answers, Secrets, TargetAnswers};
+use crate::engine::{self, Engine, EventSink, Journal, TaskStatus, lock::RunLock};
+use crate::headless;
+use crate::plan::build_plan;
+use crate::secret::MASK;
+use crate::target::{self, Profile};
+
+use app::{App, Msg, Outcome, Request, ResumeInfo, Screen};
+use draft::Draft;
+use i18n::{Lang, Texts};
+use theme::Theme;
+
+/// What `glance-wizard` with no subcommand was given.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub state_dir: PathBuf,
+    pub lang: Option<Lang>,
+    pub distro: Option<String>,
+    pub release: Option<String>,
+}
+
+/// Where the wizard keeps the answers of its run, so that a run killed
+/// half-way can be resumed with the same answers (secrets beside it, 0600).
+pub fn session_answers_path(state_dir: &Path) -> PathBuf {
+    state_dir.join("wizard-answers.toml")
+}
+
+const TICK: Duration = Duration::from_millis(250);
+
+/// The engine's events, sent to the UI loop.
+struct ChannelSink(Sender<Msg>);
+
+impl EventSink for ChannelSink {
+    fn emit(&mut self, event: engine::Event) {
+        let _ = self.0.send(Msg::Engine(event));
+    }
+}
+
+/// The defaults of a fresh start: the install guide's, with the admin-openrc
+/// the guide writes.
+fn default_answers(target: TargetAnswers) -> Answers {
+    let mut a = Answers::default();
+    a.keystone.admin_openrc = "/root/admin-openrc".into();
+    a.target = target;
+    a
+}
+
+/// What the journal says about an earlier run, and the plan size of the
+/// saved answers.
+pub fn resume_info(state_dir: &Path, profile: Option<&Profile>) -> Option<ResumeInfo> {
+    let journal = match Journal::load(state_dir) {
+        Ok(Some(j)) => j,
+        Ok(None) => return None,
+        Err(e) => {
+            return Some(ResumeInfo {
+                error: Some(format!("{e:#}")),
+                ..ResumeInfo::default()
+            });
+        }
+    };
+    let done = journal
+        .tasks
+        .values()
+        .filter(|r| r.status == TaskStatus::Done)
+        .count();
+    let stopped_at = journal
+        .tasks
+        .iter()
+        .filter(|(_, r)| r.status != TaskStatus::Done)
+        .max_by(|a, b| a.1.started_at.cmp(&b.1.started_at))
+        .map(|(id, _)| id.clone());
+    let session = load_session(state_dir);
+    let total = match (&session, profile) {
+        (Some((answers, secrets)), Some(profile)) => {
+            headless::settings_from(answers, secrets, profile)
+                .ok()
+                .map(|s| build_plan(&s, profile).tasks.len())
+        }
+        _ => None,
+    };
+    Some(ResumeInfo {
+        done,
+        total,
+        stopped_at,
+        has_session: session.is_some(),
+        error: None,
+    })
+}
+
+fn load_session(state_dir: &Path) -> Option<(Answers, Secrets)> {
+    let path = session_answers_path(state_dir);
+    let answers = Answers::load(&path).ok()?;
+    let secrets = Secrets::load(&answers.secrets_path(&path)).ok()?;
+    Some((answers, secrets))
+}
+
+/// The package mirror the proxy test fetches from: the first http(s) URI
+/// in the apt sources.
+fn mirror_url() -> String {
+    let mut files = vec![PathBuf::from("/etc/apt/sources.list")];
+    if let Ok(dir) = std::fs::read_dir("/etc/apt/sources.list.d") {
+        let mut more: Vec<PathBuf> = dir.flatten().map(|e| e.path()).collect();
+        more.sort();
+        files.extend(more);
+    }
+    for file in files {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        for line in text.lines() {
+            let line = line.trim();
+            if line.starts_with('#') {
+                continue;
+            }
+            if let Some(uri) = line
+                .split_whitespace()
+                .find(|w| w.starts_with("http://") || w.starts_with("https://"))
+            {
+                let mut uri = uri.to_string();
+                if !uri.ends_with('/') {
+                    uri.push('/');
+                }
+                return uri;
+            }
+        }
+    }
+    String::new()
+}
+
+/// The runtime: the engine's thread and its cancel flag.
+struct Runtime {
+    tx: Sender<Msg>,
+    cancel: Arc<AtomicBool>,
+    engine: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Runtime {
+    fn perform(&mut self, app: &mut App, request: Request) {
+        let tx = self.tx.clone();
+        match request {
+            Request::ParseOpenrc(path) => {
+                std::thread::spawn(move || {
+                    let result = crate::answers::openrc::load(Path::new(&path)).map(|c| {
+                        let mut vars: Vec<(String, String)> = c.vars.into_iter().collect();
+                        vars.retain(|(k, _)| {
+                            matches!(
+                                k.as_str(),
+                                "OS_AUTH_URL" | "OS_USERNAME" | "OS_PROJECT_NAME"
+                            )
+                        });
+                        vars.push(("OS_PASSWORD".into(), MASK.into()));
+                        vars
+                    });
+                    let _ = tx.send(Msg::Openrc(path, result));
+                });
+            }
+            Request::NoProxyDefault => {
+                let controller = app.draft.raw(draft::F::ControllerHost).to_string();
+                app.draft.no_proxy_default =
+                    crate::answers::controller_no_proxy(&controller).join(",");
+            }
+            Request::ProxyTest(url) => {
+                let answers = app.draft.answers();
+                let controller = answers.controller.host.clone();
+                let mut no_proxy: Vec<String> = answers
+                    .proxy
+                    .no_proxy
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                no_proxy.extend(crate::answers::controller_no_proxy(&controller));
+                let proxy = crate::answers::ProxySettings {
+                    http_proxy: answers.proxy.http_proxy,
+                    https_proxy: answers.proxy.https_proxy,
+                    no_proxy,
+                };
+                std::thread::spawn(move || {
+                    let _ = tx.send(Msg::ProxyTest(crate::precheck::proxy_fetch(&proxy, &url)));
+                });
+            }
+            Request::Prechecks | Request::Review => {
+                let answers = app.draft.answers();
+                let secrets = app.draft.secrets();
+                let profile = app.profile.clone();
+                let review = request == Request::Review;
+                std::thread::spawn(move || {
+                    let Ok(profile) = profile else { return };
+                    let settings =
+                        headless::settings_from(&answers, &secrets, &profile).map_err(|e| {
+                            e.0.into_iter()
+                                .map(|f| (f.field, f.rule))
+                                .collect::<Vec<_>>()
+                        });
+                    let msg = if review {
+                        Msg::Review(settings.map(|s| {
+                            headless::settings_plan_text(&s, &profile)
+                                .lines()
+                                .map(str::to_string)
+                                .collect()
+                        }))
+                    } else {
+                        Msg::Prechecks(settings.map(|s| crate::precheck::run_all(&s, &profile)))
+                    };
+                    let _ = tx.send(msg);
+                });
+            }
+            Request::Save(path) => {
+                let result = app
+                    .draft
+                    .answers()
+                    .save(&path, &app.draft.secrets())
+                    .map(|secrets| (path.clone(), secrets))
+                    .map_err(|e| format!("{}: {e}", path.display()));
+                app.handle(Msg::Saved(result));
+            }
+            Request::LoadSession => {
+                if let Some((answers, secrets)) = load_session(&app.state_dir) {
+                    app.draft = Draft::from_answers(&answers, &secrets);
+                    app.draft.proxy_test_default = mirror_url();
+                }
+            }
+            Request::Cancel => self.cancel.store(true, Ordering::SeqCst),
+            Request::StartRun { skip } => self.start_run(app, skip),
+        }
+    }
+
+    fn start_run(&mut self, app: &mut App, skip: Vec<String>) {
+        if let Some(handle) = self.engine.take() {
+            let _ = handle.join();
+        }
+        let refuse = |app: &mut App, why: String| app.handle(Msg::RunRefused(why));
+        let Ok(profile) = app.profile.clone() else {
+            return refuse(app, "no target".into());
+        };
+        let answers = app.draft.answers();
+        let secrets = app.draft.secrets();
+        let settings = match headless::settings_from(&answers, &secrets, &profile) {
+            Ok(s) => s,
+            Err(e) => return refuse(app, e.to_string()),
+        };
+        let state_dir = app.state_dir.clone();
+        if let Err(e) = engine::ensure_state_dir(&state_dir) {
+            return refuse(app, format!("{}: {e:#}", state_dir.display()));
+        }
+        if let Err(e) = answers.save(&session_answers_path(&state_dir), &secrets) {
+            return refuse(app, format!("cannot save the answers of this run: {e}"));
+        }
+        let mut plan = build_plan(&settings, &profile);
+        plan.tasks.retain(|t| !skip.contains(&t.id));
+        let rows: Vec<(String, String, Vec<String>)> = plan
+            .tasks
+            .iter()
+            .map(|t| (t.id.clone(), t.title.clone(), t.after.clone()))
+            .collect();
+        app.run = run::RunView::new(&rows);
+        self.cancel = Arc::new(AtomicBool::new(false));
+        let cancel = Arc::clone(&self.cancel);
+        let tx = self.tx.clone();
+        self.engine = Some(std::thread::spawn(move || {
+            let result = (|| {
+                let lock = RunLock::acquire(&state_dir, engine::lock::ORPHAN_WAIT)
+                    .map_err(|e| format!("{e:#}"))?;
+                let mut engine = Engine::new(&plan, &settings, &state_dir);
+                engine.cancel = cancel;
+                engine.lock = Some(&lock);
+                let mut sink = ChannelSink(tx.clone());
+                engine.run(&mut sink).map_err(|e| format!("{e:#}"))
+            })();
+            let _ = tx.send(Msg::EngineDone(result));
+        }));
+    }
+}
+
+/// Puts the terminal back: raw mode off, main screen, mouse released.
+fn restore_terminal() {
+    let _ = disable_raw_mode();
+    let _ = execute!(
+        std::io::stdout(),
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+}
+
+/// Builds the app for a terminal session: target detection, journal,
+/// defaults.
+pub fn build_app(options: &Options, lang: Lang, theme: Theme) -> App {
+    let target = TargetAnswers {
+        distro: options.distro.clone().unwrap_or_else(|| "auto".into()),
+        release: options.release.clone().unwrap_or_else(|| "auto".into()),
+    };
+    let profile = target::detect(&target.distro, &target.release).map_err(|e| e.to_string());
+    let mut draft = Draft::from_answers(&default_answers(target), &Secrets::default());
+    draft.proxy_test_default = mirror_url();
+    let mut app = App::new(
+        Texts::of(lang),
+        theme,
+        profile,
+        options.state_dir.clone(),
+        draft,
+        Instant::now(),
+    );
+    app.resume = resume_info(&options.state_dir, app.profile());
+    if let Ok(cwd) = std::env::current_dir() {
+        app.default_save_path = cwd.join("glance-wizard-answers.toml");
+    }
+    app
+}
+
+/// Runs the wizard in this terminal. Returns the exit code.
+pub fn run(options: Options) -> i32 {
+    let lang = options.lang.unwrap_or_else(Lang::from_env);
+    let mut app = build_app(&options, lang, Theme::from_env());
+
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        previous_hook(info);
+    }));
+    if let Err(e) = enable_raw_mode()
+        .and_then(|()| execute!(std::io::stdout(), EnterAlternateScreen, EnableMouseCapture))
+    {
+        restore_terminal();
+        eprintln!("glance-wizard: cannot set up the terminal: {e}");
+        return headless::exit::ERROR;
+    }
+    let mut terminal = match Terminal::new(CrosstermBackend::new(std::io::stdout())) {
+        Ok(t) => t,
+        Err(e) => {
+            restore_terminal();
+            eprintln!("glance-wizard: cannot set up the terminal: {e}");
+            return headless::exit::ERROR;
+        }
+    };
+
+    let (tx, rx) = mpsc::channel::<Msg>();
+    let input_tx = tx.clone();
+    std::thread::spawn(move || {
+        while let Ok(event) = crossterm::event::read() {
+            if input_tx.send(Msg::Input(event)).is_err() {
+                break;
+            }
+        }
+    });
+    if let Ok(mut signals) = signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+        signal_hook::consts::SIGINT,
+    ]) {
+        let signal_tx = tx.clone();
+        std::thread::spawn(move || {
+            for _ in signals.forever() {
+                if signal_tx.send(Msg::Signal).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+
+    let mut runtime = Runtime {
+        tx,
+        cancel: Arc::new(AtomicBool::new(false)),
+        engine: None,
+    };
+    let code = event_loop(&mut app, &mut terminal, &rx, &mut runtime);
+    if let Some(handle) = runtime.engine.take() {
+        runtime.cancel.store(true, Ordering::SeqCst);
+        let _ = handle.join();
+    }
+    restore_terminal();
+    let t = app.texts;
+    let mut out = std::io::stdout();
+    let _ = match &app.outcome {
+        Some(Outcome::Verified(outputs)) => writeln!(
+            out,
+            "{}",
+            t.f(
+                "exit.verified",
+                &[("id", &outputs.get("image_id").map_or("-", String::as_str))]
+            )
+        ),
+        Some(Outcome::Failed { task, .. }) => {
+            writeln!(out, "{}", t.f("exit.failed", &[("task", task)]))
+        }
+        Some(Outcome::Cancelled) => writeln!(out, "{}", t.t("exit.stopped")),
+        Some(Outcome::Error(e)) => writeln!(out, "{e}"),
+        None => Ok(()),
+    };
+    code
+}
+
+fn event_loop(
+    app: &mut App,
+    terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
+    rx: &Receiver<Msg>,
+    runtime: &mut Runtime,
+) -> i32 {
+    loop {
+        app.now = Instant::now();
+        if let Err(e) = terminal.draw(|frame| render::draw(app, frame)) {
+            restore_terminal();
+            eprintln!("glance-wizard: cannot draw: {e}");
+            return headless::exit::ERROR;
+        }
+        if let Some(code) = app.exit {
+            return code;
+        }
+        match rx.recv_timeout(TICK) {
+            Ok(msg) => {
+                app.now = Instant::now();
+                app.handle(msg);
+                // Take whatever else is waiting (a burst of log lines) before
+                // drawing again, but keep drawing at least every tick.
+                let deadline = Instant::now() + Duration::from_millis(30);
+                while Instant::now() < deadline {
+                    match rx.try_recv() {
+                        Ok(msg) => app.handle(msg),
+                        Err(_) => break,
+                    }
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return headless::exit::ERROR,
+        }
+        for request in app.take_requests() {
+            runtime.perform(app, request);
+        }
+        if app.screen == Screen::Run && app.engine_running && app.exit.is_none() {
+            continue;
+        }
+    }
+}

@@ -1,0 +1,1161 @@
+//! Drawing: pure functions of the [`App`]; no I/O. Widths are display
+//! widths (a CJK character takes two columns), so labels and tables line up
+//! in Chinese too.
+
+use std::time::Duration;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Clear, Gauge, Paragraph, Wrap};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use super::app::{App, Outcome, Pending, Screen, WelcomeChoice};
+use super::draft::{F, Kind, Problem, strength_bits};
+use super::i18n::Lang;
+use super::run::{FailureChoice, TaskState};
+use crate::precheck::Status;
+
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+const LABEL_WIDTH: usize = 24;
+
+/// Pads `s` with spaces to `width` columns (or cuts it, ending in `…`).
+pub fn fit(s: &str, width: usize) -> String {
+    let w = s.width();
+    if w <= width {
+        let mut out = s.to_string();
+        out.push_str(&" ".repeat(width - w));
+        return out;
+    }
+    cut(s, width)
+}
+
+/// Cuts `s` to at most `width` columns, ending in `…` when cut.
+pub fn cut(s: &str, width: usize) -> String {
+    if s.width() <= width {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if used + cw + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += cw;
+    }
+    out.push('…');
+    used += 1;
+    out.push_str(&" ".repeat(width.saturating_sub(used)));
+    out
+}
+
+/// Splits text into lines of at most `width` columns (by characters, so
+/// Chinese text without spaces wraps too).
+pub fn wrap(s: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for para in s.split('\n') {
+        let mut line = String::new();
+        let mut used = 0;
+        for word in para.split_inclusive(' ') {
+            let ww = word.width();
+            if used + ww > width && !line.is_empty() {
+                out.push(line.trim_end().to_string());
+                line.clear();
+                used = 0;
+            }
+            if ww > width {
+                for c in word.chars() {
+                    let cw = c.width().unwrap_or(0);
+                    if used + cw > width {
+                        out.push(std::mem::take(&mut line));
+                        used = 0;
+                    }
+                    line.push(c);
+                    used += cw;
+                }
+            } else {
+                line.push_str(word);
+                used += ww;
+            }
+        }
+        out.push(line.trim_end().to_string());
+    }
+    out
+}
+
+fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s < 10.0 {
+        format!("{s:.1}s")
+    } else if s < 600.0 {
+        format!("{}s", s.round() as u64)
+    } else {
+        format!("{}m{:02}s", d.as_secs() / 60, d.as_secs() % 60)
+    }
+}
+
+pub fn draw(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let t = app.texts;
+        let text = t.f(
+            "ui.too_small",
+            &[
+                ("width", &area.width),
+                ("height", &area.height),
+                ("min_width", &MIN_WIDTH),
+                ("min_height", &MIN_HEIGHT),
+            ],
+        );
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    let [header, body, hints] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_header(app, frame, header);
+    match app.screen {
+        Screen::Welcome => draw_welcome(app, frame, body),
+        Screen::Database | Screen::Identity | Screen::Image | Screen::Proxy => {
+            draw_form(app, frame, body)
+        }
+        Screen::Prechecks => draw_prechecks(app, frame, body),
+        Screen::Review => draw_review(app, frame, body),
+        Screen::Run => draw_run(app, frame, body),
+        Screen::Done => draw_done(app, frame, body),
+    }
+    draw_hints(app, frame, hints);
+    if app.help {
+        draw_help(app, frame, area);
+    }
+    if app.confirm_quit {
+        draw_confirm(app, frame, area);
+    }
+}
+
+fn draw_header(app: &App, frame: &mut Frame, area: Rect) {
+    let t = app.texts;
+    let th = &app.theme;
+    let mut spans = vec![Span::styled(format!(" {} ", t.t("app.name")), th.title())];
+    for (i, s) in Screen::ALL.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled("›", th.dim()));
+        }
+        let name = t.t(&format!("screen.{}.short", s.name()));
+        let style = if *s == app.screen {
+            th.selected()
+        } else if *s < app.screen {
+            th.normal()
+        } else {
+            th.dim()
+        };
+        spans.push(Span::styled(name, style));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_hints(app: &App, frame: &mut Frame, area: Rect) {
+    let t = app.texts;
+    let key = if app.confirm_quit {
+        "hints.confirm"
+    } else if app.help {
+        "hints.help"
+    } else {
+        match app.screen {
+            Screen::Run if app.run.search.as_ref().is_some_and(|s| s.editing) => "hints.search",
+            Screen::Run if app.run.failure.is_some() && !app.engine_running => "hints.run_failed",
+            Screen::Review if app.save_input.is_some() => "hints.save",
+            Screen::Welcome => "hints.welcome",
+            Screen::Database | Screen::Identity | Screen::Image => "hints.form",
+            Screen::Proxy => "hints.proxy",
+            Screen::Prechecks => "hints.prechecks",
+            Screen::Review => "hints.review",
+            Screen::Run => "hints.run",
+            Screen::Done => "hints.done",
+        }
+    };
+    let text = fit(&format!(" {}", t.t(key)), area.width as usize);
+    frame.render_widget(
+        Paragraph::new(Span::styled(text, app.theme.key_hint())),
+        area,
+    );
+}
+
+fn screen_block(app: &App) -> Block<'static> {
+    Block::bordered().title(Span::styled(
+        format!(
+            " {} ",
+            app.texts.t(&format!("screen.{}.title", app.screen.name()))
+        ),
+        app.theme.title(),
+    ))
+}
+
+fn notice_line(app: &App) -> Option<Line<'static>> {
+    app.notice
+        .as_ref()
+        .map(|n| Line::styled(n.clone(), app.theme.warn()))
+}
+
+fn draw_welcome(app: &App, frame: &mut Frame, area: Rect) {
+    let t = app.texts;
+    let th = &app.theme;
+    let block = screen_block(app);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width as usize;
+    let mut lines: Vec<Line> = Vec::new();
+    for l in wrap(&t.t("welcome.intro"), width) {
+        lines.push(Line::raw(l));
+    }
+    lines.push(Line::raw(""));
+    match &app.profile {
+        Ok(p) => {
+            lines.push(Line::styled(t.t("welcome.target_heading"), th.accent()));
+            for (label, value) in [
+                ("welcome.distro", p.distro.title.clone()),
+                ("welcome.release", p.release.title.clone()),
+                ("welcome.init", p.init.name().to_string()),
+                (
+                    "welcome.package_manager",
+                    p.package_manager.name().to_string(),
+                ),
+            ] {
+                lines.push(Line::from(vec![
+                    Span::raw(format!("  {}", fit(&t.t(label), 18))),
+                    Span::raw(value),
+                ]));
+            }
+        }
+        Err(e) => {
+            lines.push(Line::styled(t.t("welcome.no_target"), th.error()));
+            for l in wrap(e, width) {
+                lines.push(Line::raw(l));
+            }
+        }
+    }
+    lines.push(Line::raw(""));
+    if let Some(r) = &app.resume {
+        if let Some(err) = &r.error {
+            lines.push(Line::styled(
+                t.f("welcome.journal_unreadable", &[("error", err)]),
+                th.error(),
+            ));
+        } else {
+            let text = match (&r.stopped_at, r.total) {
+                (Some(task), Some(total)) => t.f(
+                    "welcome.journal_stopped",
+                    &[("done", &r.done), ("total", &total), ("task", task)],
+                ),
+                (Some(task), None) => t.f(
+                    "welcome.journal_stopped_unknown_total",
+                    &[("done", &r.done), ("task", task)],
+                ),
+                (None, Some(total)) => t.f(
+                    "welcome.journal_done",
+                    &[("done", &r.done), ("total", &total)],
+                ),
+                (None, None) => t.f("welcome.journal_some", &[("done", &r.done)]),
+            };
+            for l in wrap(&text, width) {
+                lines.push(Line::styled(l, th.warn()));
+            }
+            if !r.has_session {
+                for l in wrap(&t.t("welcome.no_session"), width) {
+                    lines.push(Line::styled(l, th.dim()));
+                }
+            }
+        }
+        lines.push(Line::raw(""));
+    }
+    let choices = app.welcome_choices();
+    for (i, c) in choices.iter().enumerate() {
+        let key = match c {
+            WelcomeChoice::Resume => "welcome.choice_resume",
+            WelcomeChoice::EditSaved => "welcome.choice_edit",
+            WelcomeChoice::Fresh if app.resume.is_some() => "welcome.choice_fresh",
+            WelcomeChoice::Fresh => "welcome.choice_start",
+        };
+        let selected = i == app.welcome_choice.min(choices.len() - 1);
+        let text = format!("{} {}", if selected { "›" } else { " " }, t.t(key));
+        lines.push(Line::styled(
+            text,
+            if selected { th.selected() } else { th.normal() },
+        ));
+    }
+    if let Some(n) = notice_line(app) {
+        lines.push(Line::raw(""));
+        lines.push(n);
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The text a field shows: masked for secrets, always.
+fn shown_value(app: &App, f: F) -> (String, bool) {
+    let t = app.texts;
+    let value = app.draft.value(f, app.profile());
+    match f.kind() {
+        Kind::Secret => {
+            let n = value.chars().count();
+            let mut s = "*".repeat(n.min(40));
+            if app.draft.generated.contains(&f)
+                || f.confirms()
+                    .is_some_and(|p| app.draft.generated.contains(&p))
+            {
+                s = format!("{} {}", crate::secret::MASK, t.t("form.generated"));
+            }
+            (s, false)
+        }
+        Kind::Choice(_) => {
+            let key = format!("choice.{value}");
+            let label = if t.has(&key) { t.t(&key) } else { value };
+            (format!("‹ {label} ›"), false)
+        }
+        Kind::Text => (value, app.draft.is_default(f)),
+    }
+}
+
+/// A window of `s` of `width` columns that contains the char `cursor`;
+/// returns the text and the cursor's column in it.
+fn window(s: &str, cursor: usize, width: usize) -> (String, usize) {
+    let chars: Vec<char> = s.chars().collect();
+    let cursor = cursor.min(chars.len());
+    let col = |from: usize, to: usize| -> usize {
+        chars[from..to].iter().map(|c| c.width().unwrap_or(0)).sum()
+    };
+    let mut start = 0;
+    while col(start, cursor) >= width.saturating_sub(1) && start < cursor {
+        start += 1;
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in &chars[start..] {
+        let cw = c.width().unwrap_or(0);
+        if used + cw > width {
+            break;
+        }
+        out.push(*c);
+        used += cw;
+    }
+    (out, col(start, cursor))
+}
+
+fn problem_text(app: &App, f: F, p: &Problem) -> String {
+    let t = app.texts;
+    match p {
+        Problem::Mismatch => t.t("rule.mismatch"),
+        Problem::NotANumber => t.t("rule.not_a_number"),
+        // English: the validator's own words, as the answers file's loader
+        // says them. Other languages: the field's rule, translated.
+        Problem::Rule(rule) if t.lang == Lang::En => rule.clone(),
+        Problem::Rule(_) => t.t(&format!("field.{}.rule", f.name())),
+    }
+}
+
+fn draw_form(app: &App, frame: &mut Frame, area: Rect) {
+    let t = app.texts;
+    let th = &app.theme;
+    let block = screen_block(app);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width as usize;
+    let value_width = width.saturating_sub(LABEL_WIDTH + 3);
+    let problems = app.problems();
+    let focused = app.focused();
+    let mut lines: Vec<Line> = Vec::new();
+    let mut focus_span = (0, 0);
+    let mut cursor_pos = None;
+    if let Some(intro) = Some(t.t(&format!("screen.{}.intro", app.screen.name()))) {
+        for l in wrap(&intro, width) {
+            lines.push(Line::styled(l, th.dim()));
+        }
+    }
+    for f in app.visible_fields() {
+        let is_focused = focused == Some(f);
+        let problem = problems.get(&f);
+        let start = lines.len();
+        let marker = if is_focused {
+            Span::styled("›", th.accent())
+        } else if problem.is_some() {
+            Span::styled("✗", th.error())
+        } else {
+            Span::raw(" ")
+        };
+        let label = fit(&t.t(&format!("field.{}.label", f.name())), LABEL_WIDTH);
+        let (value, is_default) = shown_value(app, f);
+        let (value, cursor_col) = if is_focused && f.kind() != Kind::Secret {
+            window(&value, app.cursor, value_width)
+        } else if is_focused {
+            let n = value.chars().count();
+            window(&value, n, value_width)
+        } else {
+            (cut(&value, value_width), 0)
+        };
+        let value_style = if is_focused {
+            th.input()
+        } else if problem.is_some() {
+            th.error()
+        } else if is_default {
+            th.dim()
+        } else {
+            th.normal()
+        };
+        let shown = if is_focused {
+            fit(&value, value_width)
+        } else {
+            value
+        };
+        lines.push(Line::from(vec![
+            marker,
+            Span::raw(" "),
+            Span::styled(label, if is_focused { th.accent() } else { th.normal() }),
+            Span::raw(" "),
+            Span::styled(shown, value_style),
+        ]));
+        if is_focused && matches!(f.kind(), Kind::Text | Kind::Secret) {
+            cursor_pos = Some((lines.len() - 1, LABEL_WIDTH + 3 + cursor_col));
+        }
+        if is_focused {
+            let indent = 4;
+            let mut rule = match problem {
+                Some(p) => problem_text(app, f, p),
+                None => t.t(&format!("field.{}.rule", f.name())),
+            };
+            if f.generatable() && !app.draft.raw(f).is_empty() {
+                let bits = strength_bits(app.draft.raw(f));
+                let level = match bits {
+                    0..50 => t.t("strength.weak"),
+                    50..80 => t.t("strength.fair"),
+                    _ => t.t("strength.strong"),
+                };
+                rule = format!(
+                    "{}  {}",
+                    t.f("form.strength", &[("level", &level), ("bits", &bits)]),
+                    rule
+                );
+            }
+            if f.generatable() {
+                rule = format!("{} {}", rule, t.t("form.generate_hint"));
+            }
+            let style = if problem.is_some() {
+                th.error()
+            } else {
+                th.dim()
+            };
+            for l in wrap(&rule, width - indent).into_iter().take(3) {
+                lines.push(Line::styled(format!("{}{l}", " ".repeat(indent)), style));
+            }
+        }
+        if f == F::Openrc {
+            let text = match &app.openrc {
+                Pending::Idle => None,
+                Pending::Busy => Some((t.t("identity.openrc_reading"), th.dim())),
+                Pending::Ready(Ok(vars)) => Some((
+                    vars.iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join("  "),
+                    th.ok(),
+                )),
+                Pending::Ready(Err(e)) => Some((e.clone(), th.error())),
+            };
+            if let Some((text, style)) = text {
+                for l in wrap(&text, width - 4).into_iter().take(3) {
+                    lines.push(Line::styled(format!("    {l}"), style));
+                }
+            }
+        }
+        if f == F::ProxyTestUrl {
+            let (text, style) = match &app.proxy_test {
+                Pending::Idle => (t.t("proxy.test_hint"), th.dim()),
+                Pending::Busy => (t.t("proxy.testing"), th.dim()),
+                Pending::Ready(Ok(line)) => (t.f("proxy.test_ok", &[("result", line)]), th.ok()),
+                Pending::Ready(Err(line)) => {
+                    (t.f("proxy.test_failed", &[("result", line)]), th.error())
+                }
+            };
+            for l in wrap(&text, width - 4).into_iter().take(3) {
+                lines.push(Line::styled(format!("    {l}"), style));
+            }
+        }
+        if is_focused {
+            focus_span = (start, lines.len());
+        }
+    }
+    if let Some(n) = notice_line(app) {
+        lines.push(Line::raw(""));
+        lines.push(n);
+    }
+    // Scroll so the focused field and its rule are visible.
+    let height = inner.height as usize;
+    let mut offset = 0;
+    if focus_span.1 > height {
+        offset = focus_span.1 - height;
+    }
+    if lines.len() > height && app.notice.is_some() && offset + height < lines.len() {
+        // Keep the notice in view too.
+        offset = (lines.len() - height).min(focus_span.0);
+    }
+    let visible: Vec<Line> = lines.into_iter().skip(offset).take(height).collect();
+    frame.render_widget(Paragraph::new(visible), inner);
+    if let Some((row, col)) = cursor_pos
+        && row >= offset
+        && row < offset + height
+    {
+        frame.set_cursor_position(Position::new(
+            inner.x + col as u16,
+            inner.y + (row - offset) as u16,
+        ));
+    }
+}
+
+fn status_span(app: &App, status: Status) -> Span<'static> {
+    let t = app.texts;
+    let th = &app.theme;
+    match status {
+        Status::Pass => Span::styled(fit(&t.t("status.pass"), 6), th.ok()),
+        Status::Warn => Span::styled(fit(&t.t("status.warn"), 6), th.warn()),
+        Status::Fail => Span::styled(fit(&t.t("status.fail"), 6), th.error()),
+    }
+}
+
+fn check_lines(
+    app: &App,
+    rows: &[super::app::CheckRow],
+    selected: Option<usize>,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let t = app.texts;
+    let th = &app.theme;
+    let name_width = 18;
+    let detail_width = width.saturating_sub(name_width + 8);
+    let mut lines = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let is_selected = selected == Some(i);
+        let name = fit(&t.t(&row.name_key), name_width);
+        let mut detail = row.detail.clone();
+        if row.status == Status::Fail
+            && let Some(f) = row.field
+        {
+            let screen = Screen::of_field(f);
+            detail = format!(
+                "{detail} {}",
+                t.f(
+                    "prechecks.jump",
+                    &[("screen", &t.t(&format!("screen.{}.title", screen.name())))]
+                )
+            );
+        }
+        let wrapped = wrap(&detail, detail_width.max(10));
+        for (j, d) in wrapped.into_iter().enumerate().take(3) {
+            if j == 0 {
+                lines.push(Line::from(vec![
+                    Span::raw(if is_selected { "›" } else { " " }),
+                    status_span(app, row.status),
+                    Span::styled(
+                        name.clone(),
+                        if is_selected {
+                            th.selected()
+                        } else {
+                            th.normal()
+                        },
+                    ),
+                    Span::raw(" "),
+                    Span::raw(d),
+                ]));
+            } else {
+                lines.push(Line::raw(format!("{}{d}", " ".repeat(name_width + 8))));
+            }
+        }
+    }
+    lines
+}
+
+fn draw_prechecks(app: &App, frame: &mut Frame, area: Rect) {
+    let t = app.texts;
+    let block = screen_block(app);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let mut lines = match &app.checks {
+        Pending::Ready(rows) => {
+            let mut lines = check_lines(app, rows, Some(app.check_selected), inner.width as usize);
+            lines.push(Line::raw(""));
+            let failed = rows.iter().any(|r| r.status == Status::Fail);
+            lines.push(Line::styled(
+                t.t(if failed {
+                    "prechecks.some_failed"
+                } else {
+                    "prechecks.all_passed"
+                }),
+                if failed {
+                    app.theme.error()
+                } else {
+                    app.theme.ok()
+                },
+            ));
+            lines
+        }
+        _ => vec![Line::styled(t.t("prechecks.running"), app.theme.dim())],
+    };
+    if let Some(n) = notice_line(app) {
+        lines.push(n);
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn draw_review(app: &App, frame: &mut Frame, area: Rect) {
+    let t = app.texts;
+    let th = &app.theme;
+    let block = screen_block(app);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let footer_height = if app.save_input.is_some() || app.saved.is_some() {
+        3
+    } else {
+        1
+    };
+    let [text_area, footer] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(footer_height)]).areas(inner);
+    let width = text_area.width as usize;
+    match &app.review {
+        Pending::Ready(Ok(text)) => {
+            let height = text_area.height as usize;
+            let max = text.len().saturating_sub(height);
+            let scroll = app.review_scroll.min(max);
+            let lines: Vec<Line> = text
+                .iter()
+                .skip(scroll)
+                .take(height)
+                .map(|l| {
+                    let style = if l.starts_with("     +") || l.starts_with("       +") {
+                        th.ok()
+                    } else if l.starts_with("     -") || l.starts_with("       -") {
+                        th.error()
+                    } else if l.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+                        th.accent()
+                    } else {
+                        th.normal()
+                    };
+                    Line::styled(cut(l, width), style)
+                })
+                .collect();
+            frame.render_widget(Paragraph::new(lines), text_area);
+        }
+        Pending::Ready(Err(rows)) => {
+            let mut lines = vec![Line::styled(t.t("review.invalid"), th.error())];
+            lines.extend(check_lines(app, rows, None, width));
+            frame.render_widget(Paragraph::new(lines), text_area);
+        }
+        _ => frame.render_widget(
+            Paragraph::new(Line::styled(t.t("review.building"), th.dim())),
+            text_area,
+        ),
+    }
+    let mut lines = Vec::new();
+    if let Some(path) = &app.save_input {
+        let label = t.t("review.save_to");
+        let w = footer.width as usize - label.width() - 2;
+        let (shown, col) = window(path, path.chars().count(), w);
+        lines.push(Line::from(vec![
+            Span::styled(label.clone(), th.accent()),
+            Span::raw(" "),
+            Span::styled(fit(&shown, w), th.input()),
+        ]));
+        frame.set_cursor_position(Position::new(
+            footer.x + label.width() as u16 + 1 + col as u16,
+            footer.y,
+        ));
+        lines.push(Line::styled(
+            cut(&t.t("review.save_note"), footer.width as usize),
+            th.dim(),
+        ));
+    } else if let Some(saved) = &app.saved {
+        match saved {
+            Ok((answers, secrets)) => {
+                for l in wrap(
+                    &t.f(
+                        "review.saved",
+                        &[
+                            ("answers", &answers.display()),
+                            ("secrets", &secrets.display()),
+                        ],
+                    ),
+                    footer.width as usize,
+                )
+                .into_iter()
+                .take(3)
+                {
+                    lines.push(Line::styled(l, th.ok()));
+                }
+            }
+            Err(e) => lines.push(Line::styled(
+                t.f("review.save_failed", &[("error", e)]),
+                th.error(),
+            )),
+        }
+    } else {
+        lines.push(Line::styled(t.t("review.footer"), th.dim()));
+    }
+    frame.render_widget(Paragraph::new(lines), footer);
+}
+
+fn task_glyph(state: TaskState) -> &'static str {
+    match state {
+        TaskState::Pending => "·",
+        TaskState::Running => "▶",
+        TaskState::Done => "✓",
+        TaskState::Skipped => "↷",
+        TaskState::Failed => "✗",
+        TaskState::Retrying => "↻",
+    }
+}
+
+fn draw_run(app: &App, frame: &mut Frame, area: Rect) {
+    let t = app.texts;
+    let th = &app.theme;
+    let run = &app.run;
+    let failed = run.failure.is_some() && !app.engine_running;
+    let error = matches!(app.outcome, Some(Outcome::Error(_)));
+    let bottom = if failed || error { 6 } else { 0 };
+    let [gauge_area, middle, bottom_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(bottom),
+    ])
+    .areas(area);
+
+    let (done, total) = run.progress();
+    let elapsed = run
+        .finished_in
+        .or_else(|| run.started.map(|s| app.now.saturating_duration_since(s)))
+        .unwrap_or_default();
+    let label = t.f(
+        "run.progress",
+        &[
+            ("done", &done),
+            ("total", &total),
+            ("elapsed", &seconds(elapsed)),
+        ],
+    );
+    let ratio = if total == 0 {
+        0.0
+    } else {
+        done as f64 / total as f64
+    };
+    frame.render_widget(
+        Gauge::default()
+            .gauge_style(if th.color { th.ok() } else { th.selected() })
+            .ratio(ratio)
+            .label(label),
+        gauge_area,
+    );
+
+    let [tasks_area, log_area] =
+        Layout::horizontal([Constraint::Length(32), Constraint::Fill(1)]).areas(middle);
+    let tasks_block =
+        Block::bordered().title(Span::styled(format!(" {} ", t.t("run.tasks")), th.title()));
+    let tasks_inner = tasks_block.inner(tasks_area);
+    frame.render_widget(tasks_block, tasks_area);
+    let id_width = tasks_inner.width as usize - 9;
+    let rows: Vec<Line> = run
+        .tasks
+        .iter()
+        .enumerate()
+        .map(|(i, task)| {
+            let mut state = task.state;
+            if state == TaskState::Retrying && task.retry_until.is_some_and(|u| app.now >= u) {
+                state = TaskState::Running;
+            }
+            let time = match state {
+                TaskState::Running => task
+                    .started
+                    .map(|s| seconds(app.now.saturating_duration_since(s)))
+                    .unwrap_or_default(),
+                TaskState::Retrying => task
+                    .retry_until
+                    .map(|u| {
+                        let left = u.saturating_duration_since(app.now);
+                        t.f("run.retry_in", &[("seconds", &left.as_secs_f64().ceil())])
+                    })
+                    .unwrap_or_default(),
+                TaskState::Done | TaskState::Failed => {
+                    task.duration.map(seconds).unwrap_or_default()
+                }
+                TaskState::Skipped => t.t("run.skipped_short"),
+                TaskState::Pending => String::new(),
+            };
+            let style = match state {
+                TaskState::Done => th.ok(),
+                TaskState::Failed => th.error(),
+                TaskState::Retrying => th.warn(),
+                TaskState::Running => th.accent(),
+                TaskState::Skipped | TaskState::Pending => th.dim(),
+            };
+            let selected = i == run.selected;
+            let time = cut(&time, 6);
+            let text = format!(
+                "{} {} {}{time}",
+                task_glyph(state),
+                fit(&task.id, id_width),
+                " ".repeat(6usize.saturating_sub(time.width()))
+            );
+            Line::styled(
+                text,
+                if selected {
+                    style.patch(th.selected())
+                } else {
+                    style
+                },
+            )
+        })
+        .collect();
+    let visible = tasks_inner.height as usize;
+    let skip = run.selected.saturating_sub(visible.saturating_sub(1));
+    frame.render_widget(
+        Paragraph::new(rows.into_iter().skip(skip).collect::<Vec<_>>()),
+        tasks_inner,
+    );
+
+    // The selected task's log.
+    let selected = run.tasks.get(run.selected);
+    let title = selected.map_or(String::new(), |task| format!(" {} ", task.title));
+    let log = run.selected_log();
+    let searching = run.search.as_ref();
+    let log_block = Block::bordered()
+        .title(Span::styled(
+            cut(&title, log_area.width.saturating_sub(4) as usize),
+            th.title(),
+        ))
+        .title_bottom(Span::styled(
+            {
+                let end = log.map_or(0, |l| l.end());
+                if run.top.is_none() {
+                    format!(" {} ", t.f("run.following", &[("lines", &end)]))
+                } else {
+                    let first = run.first_line(run.view_height.get()) + 1;
+                    format!(
+                        " {} ",
+                        t.f("run.scrolled", &[("line", &first), ("lines", &end)])
+                    )
+                }
+            },
+            th.dim(),
+        ));
+    let log_inner = log_block.inner(log_area);
+    frame.render_widget(log_block, log_area);
+    let search_rows = usize::from(searching.is_some());
+    let height = (log_inner.height as usize).saturating_sub(search_rows);
+    run.view_height.set(height);
+    let width = log_inner.width as usize;
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(log) = log {
+        let first = run.first_line(height);
+        let query = searching
+            .map(|s| s.query.to_lowercase())
+            .filter(|q| !q.is_empty());
+        for n in first..(first + height).min(log.end()) {
+            let Some(line) = log.get(n) else { continue };
+            let shown = cut(line, width);
+            let is_current = searching.and_then(|s| s.current) == Some(n);
+            match &query {
+                Some(q) if shown.to_lowercase().contains(q.as_str()) => {
+                    lines.push(highlight(
+                        &shown,
+                        q,
+                        if is_current {
+                            th.selected()
+                        } else {
+                            th.highlight()
+                        },
+                    ));
+                }
+                _ => lines.push(Line::raw(shown)),
+            }
+        }
+    }
+    while lines.len() < height {
+        lines.push(Line::raw(""));
+    }
+    if let Some(s) = searching {
+        let text = if s.editing {
+            format!("/{}", s.query)
+        } else if s.not_found {
+            t.f("run.not_found", &[("query", &s.query)])
+        } else {
+            t.f("run.search_active", &[("query", &s.query)])
+        };
+        lines.push(Line::styled(
+            cut(&text, width),
+            if s.not_found { th.warn() } else { th.accent() },
+        ));
+        if s.editing {
+            frame.set_cursor_position(Position::new(
+                log_inner.x + (1 + s.query.width()).min(width.saturating_sub(1)) as u16,
+                log_inner.y + height as u16,
+            ));
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), log_inner);
+
+    if failed && let Some(failure) = &run.failure {
+        let block = Block::bordered().title(Span::styled(
+            format!(" {} ", t.f("run.failed_title", &[("task", &failure.task)])),
+            th.error(),
+        ));
+        let inner = block.inner(bottom_area);
+        frame.render_widget(Clear, bottom_area);
+        frame.render_widget(block, bottom_area);
+        let w = inner.width as usize;
+        let mut lines: Vec<Line> = wrap(&failure.error, w)
+            .into_iter()
+            .take(2)
+            .map(|l| Line::styled(l, th.error()))
+            .collect();
+        while lines.len() < 2 {
+            lines.push(Line::raw(""));
+        }
+        let mut spans = Vec::new();
+        for (i, c) in FailureChoice::ALL.iter().enumerate() {
+            let (key, text) = match c {
+                FailureChoice::Retry => ("r", t.t("run.choice_retry")),
+                FailureChoice::Edit => (
+                    "e",
+                    t.f(
+                        "run.choice_edit",
+                        &[(
+                            "screen",
+                            &t.t(&format!(
+                                "screen.{}.short",
+                                Screen::for_task(&failure.task).name()
+                            )),
+                        )],
+                    ),
+                ),
+                FailureChoice::Skip if app.can_skip() => ("s", t.t("run.choice_skip")),
+                FailureChoice::Skip => ("s", t.t("run.choice_skip_unsafe")),
+                FailureChoice::Quit => ("q", t.t("run.choice_quit")),
+            };
+            let mut style = if i == failure.choice {
+                th.selected()
+            } else {
+                th.normal()
+            };
+            if *c == FailureChoice::Skip && !app.can_skip() {
+                style = style.patch(th.dim());
+            }
+            spans.push(Span::styled(format!("[{key}] {text}"), style));
+            spans.push(Span::raw("  "));
+        }
+        lines.push(Line::from(spans));
+        if let Some(n) = notice_line(app) {
+            lines.push(n);
+        } else {
+            lines.push(Line::styled(cut(&t.t("run.resume_note"), w), th.dim()));
+        }
+        frame.render_widget(Paragraph::new(lines), inner);
+    } else if let Some(Outcome::Error(e)) = &app.outcome {
+        let block = Block::bordered().title(Span::styled(
+            format!(" {} ", t.t("run.error_title")),
+            th.error(),
+        ));
+        let inner = block.inner(bottom_area);
+        frame.render_widget(Clear, bottom_area);
+        frame.render_widget(block, bottom_area);
+        let mut lines: Vec<Line> = wrap(e, inner.width as usize)
+            .into_iter()
+            .take(3)
+            .map(|l| Line::styled(l, th.error()))
+            .collect();
+        lines.push(Line::styled(t.t("run.error_back"), th.dim()));
+        frame.render_widget(Paragraph::new(lines), inner);
+    }
+    if app.quitting {
+        let text = t.t("run.stopping");
+        let w = (text.width() as u16 + 4).min(area.width);
+        let r = Rect::new(
+            area.x + (area.width - w) / 2,
+            area.y + area.height / 2,
+            w,
+            3,
+        );
+        frame.render_widget(Clear, r);
+        frame.render_widget(
+            Paragraph::new(Line::styled(text, th.warn())).block(Block::bordered()),
+            r,
+        );
+    }
+}
+
+/// A line with every occurrence of `query` (lower case) styled.
+fn highlight(line: &str, query: &str, style: Style) -> Line<'static> {
+    let lower = line.to_lowercase();
+    if lower.len() != line.len() {
+        // Case folding changed byte offsets: highlight the whole line.
+        return Line::styled(line.to_string(), style);
+    }
+    let mut spans = Vec::new();
+    let mut at = 0;
+    while let Some(i) = lower[at..].find(query) {
+        let start = at + i;
+        let end = start + query.len();
+        spans.push(Span::raw(line[at..start].to_string()));
+        spans.push(Span::styled(line[start..end].to_string(), style));
+        at = end;
+    }
+    spans.push(Span::raw(line[at..].to_string()));
+    Line::from(spans)
+}
+
+fn draw_done(app: &App, frame: &mut Frame, area: Rect) {
+    let t = app.texts;
+    let th = &app.theme;
+    let block = screen_block(app);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width as usize;
+    let mut lines: Vec<Line> = Vec::new();
+    let mut push = |text: String, style: Style| {
+        for l in wrap(&text, width) {
+            lines.push(Line::styled(l, style));
+        }
+    };
+    if let Some(Outcome::Verified(outputs)) = &app.outcome {
+        match outputs.get("image_id") {
+            Some(id) => {
+                push(t.t("done.works"), th.ok());
+                push(
+                    t.f(
+                        "done.image",
+                        &[
+                            ("id", id),
+                            (
+                                "status",
+                                &outputs.get("image_status").map_or("?", String::as_str),
+                            ),
+                        ],
+                    ),
+                    th.normal(),
+                );
+                let hash = outputs.get("image_sha512").map_or("", String::as_str);
+                push(
+                    t.f(
+                        "done.hash",
+                        &[("hash", &cut(hash, 32).trim_end().to_string())],
+                    ),
+                    th.normal(),
+                );
+            }
+            None => push(t.t("done.unverified"), th.warn()),
+        }
+    }
+    push(String::new(), th.normal());
+    if let Some(log) = &app.run.log_path {
+        push(t.f("done.log", &[("path", &log.display())]), th.normal());
+    }
+    push(
+        t.f(
+            "done.journal",
+            &[(
+                "path",
+                &crate::engine::Journal::path(&app.state_dir).display(),
+            )],
+        ),
+        th.normal(),
+    );
+    push(
+        t.f(
+            "done.session",
+            &[(
+                "path",
+                &super::session_answers_path(&app.state_dir).display(),
+            )],
+        ),
+        th.normal(),
+    );
+    if let Some(Ok((answers, _))) = &app.saved {
+        push(
+            t.f("done.saved", &[("path", &answers.display())]),
+            th.normal(),
+        );
+    }
+    push(String::new(), th.normal());
+    push(t.t("done.next_heading"), th.accent());
+    push(t.t("done.next_steps"), th.normal());
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+fn draw_help(app: &App, frame: &mut Frame, area: Rect) {
+    let t = app.texts;
+    let inner_width = 70;
+    let mut text = Vec::new();
+    for l in wrap(&t.t(&format!("help.{}", app.screen.name())), inner_width) {
+        text.push(Line::raw(l));
+    }
+    text.push(Line::raw(""));
+    for l in wrap(&t.t("help.common"), inner_width) {
+        text.push(Line::styled(l, app.theme.dim()));
+    }
+    let r = centered(area, inner_width as u16 + 2, text.len() as u16 + 2);
+    let block = Block::bordered().title(Span::styled(
+        format!(" {} ", t.t("help.title")),
+        app.theme.title(),
+    ));
+    let inner = block.inner(r);
+    frame.render_widget(Clear, r);
+    frame.render_widget(block, r);
+    frame.render_widget(Paragraph::new(Text::from(text)), inner);
+}
+
+fn draw_confirm(app: &App, frame: &mut Frame, area: Rect) {
+    let t = app.texts;
+    let r = centered(area, 60, 7);
+    let block = Block::bordered().title(Span::styled(
+        format!(" {} ", t.t("confirm.title")),
+        app.theme.warn(),
+    ));
+    let inner = block.inner(r);
+    frame.render_widget(Clear, r);
+    frame.render_widget(block, r);
+    let lines: Vec<Line> = wrap(&t.t("confirm.quit_running"), inner.width as usize)
+        .into_iter()
+        .map(Line::raw)
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_counts_wide_characters_twice() {
+        assert_eq!(fit("数据库", 8), "数据库  ");
+        assert_eq!(fit("数据库主机地址", 8).width(), 8);
+        assert_eq!(cut("abcdef", 4), "abc…");
+    }
+
+    #[test]
+    fn wrap_breaks_chinese_without_spaces() {
+        let lines = wrap("一二三四五六七八九十", 8);
+        assert_eq!(lines, ["一二三四", "五六七八", "九十"]);
+        assert!(wrap("one two three", 7).iter().all(|l| l.width() <= 7));
+    }
+}

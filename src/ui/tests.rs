@@ -1,0 +1,688 @@
+//! Snapshots of every screen at 80x24 in both languages, drawn on
+//! ratatui's TestBackend from the real app state (the run screen fed with
+//! a scripted sequence of engine events modelled on a real lab run), and
+//! the key handling that moves between them.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use unicode_width::UnicodeWidthStr;
+
+use super::app::{App, CheckRow, Msg, Outcome, Pending, Request, ResumeInfo, Screen};
+use super::draft::{Draft, F};
+use super::i18n::{Lang, Texts};
+use super::render;
+use super::theme::Theme;
+use crate::answers::{Answers, Secrets};
+use crate::engine::Event;
+use crate::precheck::Status;
+use crate::target::{InitSystem, profile_for};
+
+const SECRET_DB: &str = "Sup3r$ecretDbPass";
+const SECRET_SVC: &str = "An0ther*SvcPass";
+
+fn base_answers() -> Answers {
+    let mut a = Answers::default();
+    a.keystone.admin_openrc = "/root/admin-openrc".into();
+    a
+}
+
+fn app(lang: Lang) -> App {
+    let profile = profile_for("debian", "zed", InitSystem::SysV).unwrap();
+    let mut draft = Draft::from_answers(&base_answers(), &Secrets::default());
+    draft.no_proxy_default = "controller,127.0.0.1,localhost".into();
+    draft.proxy_test_default = "http://deb.debian.org/debian/".into();
+    let mut app = App::new(
+        Texts::of(lang),
+        Theme { color: true },
+        Ok(profile),
+        PathBuf::from("/var/lib/glance-wizard"),
+        draft,
+        Instant::now(),
+    );
+    app.default_save_path = PathBuf::from("/root/glance-wizard-answers.toml");
+    app
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    app.handle(Msg::Input(TermEvent::Key(KeyEvent::new(
+        code,
+        KeyModifiers::NONE,
+    ))));
+}
+
+fn ctrl(app: &mut App, c: char) {
+    app.handle(Msg::Input(TermEvent::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::CONTROL,
+    ))));
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+fn screen(app: &App) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|f| render::draw(app, f)).unwrap();
+    terminal.backend().to_string()
+}
+
+fn snap(name: &str, lang: Lang, app: &App) -> String {
+    let text = screen(app);
+    insta::assert_snapshot!(format!("{name}_{}", lang.code()), text);
+    text
+}
+
+/// Fills the database screen: passwords typed twice (masked).
+fn fill_database(app: &mut App) {
+    app.go(Screen::Database);
+    while app.focused() != Some(F::DbPassword) {
+        key(app, KeyCode::Tab);
+    }
+    type_text(app, SECRET_DB);
+    key(app, KeyCode::Tab);
+    type_text(app, SECRET_DB);
+}
+
+fn fill_identity(app: &mut App) {
+    app.go(Screen::Identity);
+    app.handle(Msg::Openrc(
+        "/root/admin-openrc".into(),
+        Ok(vec![
+            ("OS_AUTH_URL".into(), "http://controller:5000/v3".into()),
+            ("OS_PROJECT_NAME".into(), "admin".into()),
+            ("OS_USERNAME".into(), "admin".into()),
+            ("OS_PASSWORD".into(), crate::secret::MASK.into()),
+        ]),
+    ));
+    while app.focused() != Some(F::ServicePassword) {
+        key(app, KeyCode::Tab);
+    }
+    type_text(app, SECRET_SVC);
+    key(app, KeyCode::Tab);
+    type_text(app, SECRET_SVC);
+}
+
+fn t0() -> Instant {
+    Instant::now()
+}
+
+fn plan_rows() -> Vec<(String, String, Vec<String>)> {
+    let mut a = base_answers();
+    a.keystone.admin_openrc = String::new();
+    a.keystone.os_auth_url = "http://controller:5000/v3".into();
+    let mut secrets = Secrets::default();
+    secrets.set(
+        crate::answers::SecretName::GlanceDbPassword,
+        crate::secret::Secret::new(SECRET_DB),
+    );
+    secrets.set(
+        crate::answers::SecretName::GlanceServicePassword,
+        crate::secret::Secret::new(SECRET_SVC),
+    );
+    secrets.set(
+        crate::answers::SecretName::OsPassword,
+        crate::secret::Secret::new("Adm1nPw#zz"),
+    );
+    let profile = profile_for("debian", "zed", InitSystem::SysV).unwrap();
+    let settings = crate::headless::settings_from(&a, &secrets, &profile).unwrap();
+    crate::plan::build_plan(&settings, &profile)
+        .tasks
+        .iter()
+        .map(|t| (t.id.clone(), t.title.clone(), t.after.clone()))
+        .collect()
+}
+
+fn out(id: &str, line: &str) -> Event {
+    Event::Output {
+        id: id.into(),
+        line: line.into(),
+    }
+}
+
+/// A run up to the package install, as the lab's log shows it.
+fn run_events(app: &mut App, start: Instant) {
+    let rows = plan_rows();
+    app.run = super::run::RunView::new(&rows);
+    app.engine_running = true;
+    app.screen = Screen::Run;
+    let mut at = start;
+    let mut feed = |app: &mut App, e: Event, after_ms: u64| {
+        at += Duration::from_millis(after_ms);
+        app.now = at;
+        app.handle(Msg::Engine(e));
+    };
+    feed(
+        app,
+        Event::RunStarted {
+            total: rows.len(),
+            log_path: "/var/lib/glance-wizard/logs/apply-2026-05-01T101500Z.log".into(),
+        },
+        0,
+    );
+    feed(
+        app,
+        Event::TaskSkipped {
+            id: "sql.database".into(),
+            title: rows[0].1.clone(),
+            reason: "done at 2026-05-01T10:12:03Z with the same inputs".into(),
+        },
+        10,
+    );
+    for (i, id) in [
+        "identity.user",
+        "identity.role",
+        "identity.service",
+        "identity.endpoints",
+    ]
+    .iter()
+    .enumerate()
+    {
+        feed(
+            app,
+            Event::TaskStarted {
+                id: (*id).into(),
+                title: rows[i + 1].1.clone(),
+                index: i + 2,
+                total: rows.len(),
+            },
+            5,
+        );
+        feed(
+            app,
+            out(id, "$ openstack --os-interface public ... -f json"),
+            300,
+        );
+        feed(
+            app,
+            Event::TaskFinished {
+                id: (*id).into(),
+                duration: Duration::from_millis(1200 + 100 * i as u64),
+                outputs: BTreeMap::new(),
+            },
+            900,
+        );
+    }
+    feed(
+        app,
+        Event::TaskStarted {
+            id: "packages.install".into(),
+            title: rows[5].1.clone(),
+            index: 6,
+            total: rows.len(),
+        },
+        5,
+    );
+    for line in [
+        "$ dpkg-query -W -f=${Status} glance-api",
+        "dpkg-query: no packages found matching glance-api",
+        "(exit status 1)",
+        "$ apt-get update",
+        "Hit:1 http://deb.debian.org/debian bookworm InRelease",
+        "Get:2 http://deb.debian.org/debian bookworm-updates InRelease [55.4 kB]",
+        "Reading package lists...",
+        "$ apt-get install -y glance-api glance-common python3-glance",
+        "Reading package lists...",
+        "Building dependency tree...",
+        "The following NEW packages will be installed:",
+        "  glance-api glance-common python3-glance python3-glance-store",
+        "Get:1 http://deb.debian.org/debian bookworm/main amd64 python3-glance-store all 4.1.0-2 [118 kB]",
+        "Unpacking glance-common (2:25.1.0-2+deb12u5) ...",
+    ] {
+        feed(app, out("packages.install", line), 400);
+    }
+}
+
+fn both(f: impl Fn(Lang)) {
+    for lang in Lang::ALL {
+        f(lang);
+    }
+}
+
+#[test]
+fn welcome() {
+    both(|lang| {
+        let a = app(lang);
+        snap("welcome", lang, &a);
+    });
+}
+
+#[test]
+fn welcome_with_a_stopped_install() {
+    both(|lang| {
+        let mut a = app(lang);
+        a.resume = Some(ResumeInfo {
+            done: 5,
+            total: Some(10),
+            stopped_at: Some("packages.install".into()),
+            has_session: true,
+            error: None,
+        });
+        let text = snap("welcome_resume", lang, &a);
+        assert!(text.contains("5/10") || text.contains("5 of 10"), "{text}");
+    });
+}
+
+#[test]
+fn database_form() {
+    both(|lang| {
+        let mut a = app(lang);
+        fill_database(&mut a);
+        // An invalid controller name: the rule shows under the field.
+        while a.focused() != Some(F::ControllerHost) {
+            key(&mut a, KeyCode::BackTab);
+        }
+        key(&mut a, KeyCode::End);
+        type_text(&mut a, "_1");
+        snap("database", lang, &a);
+    });
+}
+
+#[test]
+fn identity_form() {
+    both(|lang| {
+        let mut a = app(lang);
+        fill_database(&mut a);
+        fill_identity(&mut a);
+        snap("identity", lang, &a);
+    });
+}
+
+#[test]
+fn image_form() {
+    both(|lang| {
+        let mut a = app(lang);
+        a.go(Screen::Image);
+        while a.focused() != Some(F::TestSource) {
+            key(&mut a, KeyCode::Tab);
+        }
+        ctrl(&mut a, 'u');
+        type_text(&mut a, "/root/cirros-0.6.2-x86_64-disk.img");
+        snap("image", lang, &a);
+    });
+}
+
+#[test]
+fn proxy_form_with_a_test_result() {
+    both(|lang| {
+        let mut a = app(lang);
+        a.go(Screen::Proxy);
+        type_text(&mut a, "http://proxy.example.org:3128");
+        ctrl(&mut a, 't');
+        assert_eq!(a.proxy_test, Pending::Busy);
+        assert!(
+            a.take_requests()
+                .contains(&Request::ProxyTest("http://deb.debian.org/debian/".into()))
+        );
+        a.handle(Msg::ProxyTest(Ok(
+            "GET http://deb.debian.org/debian/ through http://proxy.example.org:3128: HTTP 200 in 0.3 s".into(),
+        )));
+        snap("proxy", lang, &a);
+    });
+}
+
+fn checks() -> Vec<crate::precheck::Check> {
+    use crate::precheck::Check;
+    vec![
+        Check { name: "root", status: Status::Pass, detail: "running as root".into(), field: None },
+        Check { name: "target", status: Status::Pass, detail: "distro: Debian (from /etc/os-release); release: Zed (from the candidate package glance-api 2:25.1.0-2+deb12u5)".into(), field: Some("target.release") },
+        Check { name: "controller name", status: Status::Pass, detail: "controller resolves to 127.0.0.1".into(), field: Some("controller.host") },
+        Check { name: "database login", status: Status::Fail, detail: "cannot log in as the database administrator: Access denied for user 'root'@'localhost'".into(), field: Some("database.admin_access") },
+        Check { name: "keystone admin", status: Status::Pass, detail: "/root/admin-openrc yields a token from http://controller:5000/v3".into(), field: Some("keystone.admin_openrc") },
+        Check { name: "memcached", status: Status::Pass, detail: "memcached 1.6.18 at controller:11211".into(), field: Some("keystone.memcached_servers") },
+        Check { name: "port 9292", status: Status::Warn, detail: "controller does not resolve".into(), field: Some("controller.host") },
+        Check { name: "free disk", status: Status::Pass, detail: "50212 MiB free at /var/lib".into(), field: Some("image_store.data_dir") },
+    ]
+}
+
+#[test]
+fn prechecks_with_a_failure_jump_to_the_fix() {
+    both(|lang| {
+        let mut a = app(lang);
+        a.go(Screen::Prechecks);
+        assert!(a.take_requests().contains(&Request::Prechecks));
+        a.handle(Msg::Prechecks(Ok(checks())));
+        // Enter on a passing check with a failure elsewhere selects it.
+        key(&mut a, KeyCode::Enter);
+        assert_eq!(a.check_selected, 3);
+        snap("prechecks", lang, &a);
+        key(&mut a, KeyCode::Enter);
+        assert_eq!(a.screen, Screen::Database);
+        assert_eq!(a.focused(), Some(F::AdminAccess));
+    });
+}
+
+fn review_lines() -> Vec<String> {
+    let mut a = base_answers();
+    a.keystone.admin_openrc = String::new();
+    a.keystone.os_auth_url = "http://controller:5000/v3".into();
+    let mut secrets = Secrets::default();
+    secrets.set(
+        crate::answers::SecretName::GlanceDbPassword,
+        crate::secret::Secret::new(SECRET_DB),
+    );
+    secrets.set(
+        crate::answers::SecretName::GlanceServicePassword,
+        crate::secret::Secret::new(SECRET_SVC),
+    );
+    secrets.set(
+        crate::answers::SecretName::OsPassword,
+        crate::secret::Secret::new("Adm1nPw#zz"),
+    );
+    let profile = profile_for("debian", "zed", InitSystem::SysV).unwrap();
+    let settings = crate::headless::settings_from(&a, &secrets, &profile).unwrap();
+    let plan = crate::plan::build_plan(&settings, &profile);
+    crate::plan::render_plan(&plan, &settings, &|_| None)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn review_and_save() {
+    both(|lang| {
+        let mut a = app(lang);
+        a.go(Screen::Review);
+        a.handle(Msg::Review(Ok(review_lines())));
+        snap("review", lang, &a);
+        key(&mut a, KeyCode::Char('s'));
+        snap("review_save", lang, &a);
+        key(&mut a, KeyCode::Enter);
+        assert!(a.take_requests().iter().any(|r| matches!(r, Request::Save(p) if p == &PathBuf::from("/root/glance-wizard-answers.toml"))));
+    });
+}
+
+#[test]
+fn run_screen_follows_the_running_task() {
+    both(|lang| {
+        let mut a = app(lang);
+        let start = t0();
+        run_events(&mut a, start);
+        a.now += Duration::from_secs(3);
+        snap("run", lang, &a);
+    });
+}
+
+#[test]
+fn run_screen_with_a_retry_countdown() {
+    both(|lang| {
+        let mut a = app(lang);
+        let start = t0();
+        run_events(&mut a, start);
+        a.handle(Msg::Engine(out("packages.install", "E: Failed to fetch http://deb.debian.org/debian/pool/main/g/glance/glance-api_25.1.0.deb  Temporary failure resolving 'deb.debian.org'")));
+        a.handle(Msg::Engine(Event::TaskRetrying {
+            id: "packages.install".into(),
+            attempt: 1,
+            wait: Duration::from_secs(5),
+            reason: "apt could not download from its mirror (see the log); retrying after cleaning its metadata".into(),
+        }));
+        a.now += Duration::from_millis(1800);
+        let text = snap("run_retry", lang, &a);
+        assert!(text.contains("↻ packages.install"), "{text}");
+    });
+}
+
+#[test]
+fn run_screen_after_a_failure_offers_the_choices() {
+    both(|lang| {
+        let mut a = app(lang);
+        let start = t0();
+        run_events(&mut a, start);
+        a.handle(Msg::Engine(Event::TaskFailed {
+            id: "packages.install".into(),
+            duration: Duration::from_secs(42),
+            error: "apt could not download from its mirror (see the log); retrying after cleaning its metadata".into(),
+        }));
+        a.handle(Msg::Engine(Event::RunFinished {
+            ok: false,
+            duration: Duration::from_secs(51),
+        }));
+        a.handle(Msg::EngineDone(Ok(crate::engine::RunOutcome::Failed {
+            task: "packages.install".into(),
+            error: "apt could not download".into(),
+        })));
+        snap("run_failed", lang, &a);
+        // Skipping is refused: later tasks depend on the packages.
+        key(&mut a, KeyCode::Char('s'));
+        assert!(a.take_requests().is_empty());
+        // Edit goes to the proxy screen (a package download failed).
+        key(&mut a, KeyCode::Char('e'));
+        assert_eq!(a.screen, Screen::Proxy);
+        // Retry from the run screen starts the engine again.
+        a.screen = Screen::Run;
+        key(&mut a, KeyCode::Char('r'));
+        assert!(
+            a.take_requests()
+                .iter()
+                .any(|r| matches!(r, Request::StartRun { skip } if skip.is_empty()))
+        );
+    });
+}
+
+#[test]
+fn run_log_search_and_scroll() {
+    both(|lang| {
+        let mut a = app(lang);
+        let start = t0();
+        run_events(&mut a, start);
+        screen(&a); // sets the pane height
+        key(&mut a, KeyCode::Char('/'));
+        type_text(&mut a, "apt-get");
+        key(&mut a, KeyCode::Enter);
+        let text = snap("run_search", lang, &a);
+        assert!(text.contains("$ apt-get install"), "{text}");
+    });
+}
+
+#[test]
+fn done_screen() {
+    both(|lang| {
+        let mut a = app(lang);
+        run_events(&mut a, t0());
+        a.handle(Msg::EngineDone(Ok(crate::engine::RunOutcome::Verified {
+            outputs: BTreeMap::from([
+                (
+                    "image_id".to_string(),
+                    "5f1a3c9e-0b6d-4e0f-9d8e-2c1b7a6f4e3d".to_string(),
+                ),
+                ("image_status".to_string(), "active".to_string()),
+                (
+                    "image_sha512".to_string(),
+                    "9a8b7c6d5e4f30211f2e3d4c5b6a79880a1b2c3d".to_string(),
+                ),
+            ]),
+        })));
+        assert_eq!(a.screen, Screen::Done);
+        snap("done", lang, &a);
+        key(&mut a, KeyCode::Enter);
+        assert_eq!(a.exit, Some(0));
+    });
+}
+
+#[test]
+fn help_and_quit_confirmation() {
+    both(|lang| {
+        let mut a = app(lang);
+        run_events(&mut a, t0());
+        key(&mut a, KeyCode::F(1));
+        snap("help_run", lang, &a);
+        key(&mut a, KeyCode::Esc);
+        key(&mut a, KeyCode::Char('q'));
+        assert!(a.confirm_quit, "a running task asks first");
+        snap("confirm_quit", lang, &a);
+        key(&mut a, KeyCode::Char('y'));
+        assert!(a.take_requests().contains(&Request::Cancel));
+        assert_eq!(a.exit, None, "waits for the engine to stop");
+        a.handle(Msg::EngineDone(Ok(crate::engine::RunOutcome::Cancelled)));
+        assert_eq!(a.exit, Some(crate::headless::exit::CANCELLED));
+    });
+}
+
+#[test]
+fn too_small_a_terminal_says_so() {
+    let a = app(Lang::En);
+    let mut terminal = Terminal::new(TestBackend::new(60, 20)).unwrap();
+    terminal.draw(|f| render::draw(&a, f)).unwrap();
+    assert!(terminal.backend().to_string().contains("at least 80x24"));
+}
+
+/// No screen shows a password in clear, whatever state it is in.
+#[test]
+fn secrets_never_appear_on_screen() {
+    for lang in Lang::ALL {
+        let mut a = app(lang);
+        fill_database(&mut a);
+        fill_identity(&mut a);
+        let mut seen = Vec::new();
+        for s in [
+            Screen::Database,
+            Screen::Identity,
+            Screen::Image,
+            Screen::Proxy,
+        ] {
+            a.go(s);
+            for _ in 0..25 {
+                seen.push(screen(&a));
+                key(&mut a, KeyCode::Tab);
+            }
+        }
+        a.go(Screen::Review);
+        a.handle(Msg::Review(Ok(review_lines())));
+        seen.push(screen(&a));
+        for text in seen {
+            for secret in [SECRET_DB, SECRET_SVC, "Adm1nPw#zz"] {
+                assert!(!text.contains(secret), "{secret} on screen:\n{text}");
+                // Not even a long piece of it.
+                assert!(!text.contains(&secret[..6]), "{secret} on screen:\n{text}");
+            }
+        }
+    }
+}
+
+/// The forms produce the answers an answers file would, and the secrets.
+#[test]
+fn typed_answers_are_the_answers_apply_replays() {
+    let mut a = app(Lang::En);
+    fill_database(&mut a);
+    fill_identity(&mut a);
+    let answers = a.draft.answers();
+    assert_eq!(answers.keystone.admin_openrc, "/root/admin-openrc");
+    assert_eq!(answers.endpoints.public, None, "follows the controller");
+    let secrets = a.draft.secrets();
+    assert_eq!(
+        secrets
+            .get(crate::answers::SecretName::GlanceDbPassword)
+            .unwrap()
+            .expose(),
+        SECRET_DB
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("answers.toml");
+    let secrets_path = answers.save(&path, &secrets).unwrap();
+    let again = Answers::load(&path).unwrap();
+    assert_eq!(again.controller, answers.controller);
+    assert_eq!(Secrets::load(&secrets_path).unwrap(), secrets);
+}
+
+#[test]
+fn forms_refuse_to_move_on_with_an_invalid_field() {
+    let mut a = app(Lang::En);
+    a.go(Screen::Database);
+    key(&mut a, KeyCode::PageDown);
+    assert_eq!(a.screen, Screen::Database, "passwords missing");
+    assert_eq!(a.focused(), Some(F::DbPassword));
+    key(&mut a, KeyCode::F(5));
+    key(&mut a, KeyCode::PageDown);
+    assert_eq!(a.screen, Screen::Identity);
+    key(&mut a, KeyCode::Esc);
+    assert_eq!(a.screen, Screen::Database);
+}
+
+#[test]
+fn failure_of_a_task_nothing_depends_on_can_be_skipped() {
+    let mut a = app(Lang::En);
+    run_events(&mut a, t0());
+    a.handle(Msg::Engine(Event::TaskFailed {
+        id: "verify.image".into(),
+        duration: Duration::from_secs(3),
+        error: "image upload failed".into(),
+    }));
+    a.handle(Msg::EngineDone(Ok(crate::engine::RunOutcome::Failed {
+        task: "verify.image".into(),
+        error: "image upload failed".into(),
+    })));
+    key(&mut a, KeyCode::Char('s'));
+    assert!(
+        a.take_requests().iter().any(
+            |r| matches!(r, Request::StartRun { skip } if skip == &["verify.image".to_string()])
+        )
+    );
+}
+
+#[test]
+fn hints_fit_in_80_columns() {
+    for lang in Lang::ALL {
+        let t = Texts::of(lang);
+        for k in t.keys().filter(|k| k.starts_with("hints.")) {
+            assert!(
+                t.t(k).width() <= 79,
+                "{k} in {} is {} columns",
+                lang.code(),
+                t.t(k).width()
+            );
+        }
+        for s in Screen::ALL {
+            for part in ["short", "title"] {
+                assert!(
+                    t.has(&format!("screen.{}.{part}", s.name())),
+                    "screen.{}.{part}",
+                    s.name()
+                );
+            }
+            assert!(t.has(&format!("help.{}", s.name())));
+        }
+        for f in F::all() {
+            for part in ["label", "rule"] {
+                let key = format!("field.{}.{part}", f.name());
+                assert!(t.has(&key), "{key} missing in {}", lang.code());
+            }
+            if part_label_too_wide(&t.t(&format!("field.{}.label", f.name()))) {
+                panic!("label of {} too wide in {}", f.name(), lang.code());
+            }
+        }
+        for name in super::app::CHECK_NAMES {
+            let key = format!("check.{}", name.replace(' ', "_"));
+            assert!(t.has(&key), "{key} missing in {}", lang.code());
+        }
+    }
+}
+
+fn part_label_too_wide(label: &str) -> bool {
+    label.width() > 24
+}
+
+#[test]
+fn outcome_error_goes_back_to_review() {
+    let mut a = app(Lang::En);
+    a.screen = Screen::Run;
+    a.engine_running = true;
+    a.handle(Msg::RunRefused(
+        "another glance-wizard run (pid 42) holds /var/lib/glance-wizard/lock".into(),
+    ));
+    assert!(matches!(a.outcome, Some(Outcome::Error(_))));
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.screen, Screen::Review);
+    let _ = CheckRow {
+        name_key: String::new(),
+        status: Status::Pass,
+        detail: String::new(),
+        field: None,
+    };
+}
