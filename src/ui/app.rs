@@ -216,6 +216,9 @@ pub struct App {
     pub engine_running: bool,
     pub outcome: Option<Outcome>,
     pub skipped_by_user: BTreeSet<String>,
+    /// The last failure was the network's (mirror, proxy, TLS): editing
+    /// goes to the proxy screen.
+    pub network_failure: bool,
     pub help: bool,
     pub confirm_quit: bool,
     /// Quit once the engine has stopped.
@@ -269,6 +272,7 @@ impl App {
             engine_running: false,
             outcome: None,
             skipped_by_user: BTreeSet::new(),
+            network_failure: false,
             help: false,
             confirm_quit: false,
             quitting: false,
@@ -492,7 +496,10 @@ impl App {
         self.engine_running = false;
         let outcome = match result {
             Ok(RunOutcome::Verified { outputs }) => Outcome::Verified(outputs),
-            Ok(RunOutcome::Failed { task, error }) => Outcome::Failed { task, error },
+            Ok(RunOutcome::Failed { task, error, kind }) => {
+                self.network_failure = kind.needs_proxy_settings();
+                Outcome::Failed { task, error }
+            }
             Ok(RunOutcome::Cancelled) => Outcome::Cancelled,
             Err(e) => Outcome::Error(e),
         };
@@ -830,6 +837,15 @@ impl App {
         FailureChoice::ALL.to_vec()
     }
 
+    /// Where "edit answers" goes after a task failed.
+    pub fn edit_screen(&self, task: &str) -> Screen {
+        if self.network_failure {
+            Screen::Proxy
+        } else {
+            Screen::for_task(task)
+        }
+    }
+
     pub fn can_skip(&self) -> bool {
         self.run
             .failure
@@ -923,7 +939,7 @@ impl App {
         match choice {
             FailureChoice::Retry => self.start_run(),
             FailureChoice::Edit => {
-                let screen = Screen::for_task(&failure.task);
+                let screen = self.edit_screen(&failure.task);
                 self.go(screen);
             }
             FailureChoice::Skip => {

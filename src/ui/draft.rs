@@ -319,6 +319,8 @@ pub struct Draft {
     pub no_proxy_default: String,
     /// Where the proxy test fetches from by default (the package mirror).
     pub proxy_test_default: String,
+    /// `[proxy] persist`: not on a form, kept as the answers had it.
+    pub proxy_persist: bool,
 }
 
 fn secret_of(secrets: &Secrets, name: SecretName) -> String {
@@ -339,6 +341,7 @@ impl Draft {
             target: a.target.clone(),
             no_proxy_default: String::new(),
             proxy_test_default: String::new(),
+            proxy_persist: a.proxy.persist,
         };
         let mut set = |f: F, v: &str| {
             d.values.insert(f, v.to_string());
@@ -590,6 +593,7 @@ impl Draft {
         a.proxy.http_proxy = text(F::HttpProxy);
         a.proxy.https_proxy = text(F::HttpsProxy);
         a.proxy.no_proxy = self.derived_answer(F::NoProxy).unwrap_or_default();
+        a.proxy.persist = self.proxy_persist;
         a.target = self.target.clone();
         a
     }

@@ -203,6 +203,7 @@ impl Runtime {
                     http_proxy: answers.proxy.http_proxy,
                     https_proxy: answers.proxy.https_proxy,
                     no_proxy,
+                    persist: false,
                 };
                 std::thread::spawn(move || {
                     let _ = tx.send(Msg::ProxyTest(crate::precheck::proxy_fetch(&proxy, &url)));

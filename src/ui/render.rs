@@ -933,7 +933,7 @@ fn draw_run(app: &App, frame: &mut Frame, area: Rect) {
                             "screen",
                             &t.t(&format!(
                                 "screen.{}.short",
-                                Screen::for_task(&failure.task).name()
+                                app.edit_screen(&failure.task).name()
                             )),
                         )],
                     ),

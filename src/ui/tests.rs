@@ -447,6 +447,7 @@ fn run_screen_after_a_failure_offers_the_choices() {
         a.handle(Msg::EngineDone(Ok(crate::engine::RunOutcome::Failed {
             task: "packages.install".into(),
             error: "apt could not download".into(),
+            kind: crate::engine::ErrorKind::Unreachable,
         })));
         snap("run_failed", lang, &a);
         // Skipping is refused: later tasks depend on the packages.
@@ -617,6 +618,7 @@ fn failure_of_a_task_nothing_depends_on_can_be_skipped() {
     a.handle(Msg::EngineDone(Ok(crate::engine::RunOutcome::Failed {
         task: "verify.image".into(),
         error: "image upload failed".into(),
+        kind: crate::engine::ErrorKind::Other,
     })));
     key(&mut a, KeyCode::Char('s'));
     assert!(
