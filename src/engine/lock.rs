@@ -2,7 +2,7 @@
 //! The kernel drops the lock when the last holder of the open file goes, so
 //! a killed run never leaves a stale lock behind.
 //!
-//! `openstack` children get a copy of the locked descriptor: if the wizard
+//! `openstack` and `glance-manage` children get a copy of the locked descriptor: if the wizard
 //! is killed while `openstack endpoint create` runs, the orphaned child still
 //! holds the lock, and the next run waits for it to finish instead of racing
 //! it into a duplicate endpoint. Daemons (service restarts, package scripts)

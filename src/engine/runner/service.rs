@@ -8,6 +8,10 @@ use crate::engine::TaskError;
 use crate::plan::{ServiceSpec, commands};
 
 pub fn db_sync(check: bool, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
+    // glance-manage gets the run lock too: a db_sync orphaned by a killed
+    // run goes on migrating, and a second one started by the next run
+    // collides with it in alembic_version ("expected to match one row").
+    let _shared_lock = super::share_lock(ctx)?;
     let sync = run_streamed(
         ctx,
         &commands::glance_manage("db_sync"),
