@@ -62,6 +62,9 @@ pub fn run_all(settings: &Settings, profile: &Profile) -> Vec<Check> {
         detail: profile.detection.join("; "),
         field: Some("target.release"),
     });
+    let observed =
+        crate::target::package_version(profile.package_manager, &profile.distro.package_probe);
+    checks.push(repository(profile, observed));
     checks.push(check(
         "controller name",
         Some("controller.host"),
@@ -111,6 +114,46 @@ pub fn run_all(settings: &Settings, profile: &Profile) -> Vec<Check> {
         ),
     ));
     checks
+}
+
+/// Whether the enabled repositories provide this release's Glance: the
+/// installed or candidate version of the distro's probe package (`observed`,
+/// as `target::package_version` gives it) must be of the planned release.
+pub fn repository(profile: &Profile, observed: Option<(String, &'static str)>) -> Check {
+    let distro = &profile.distro;
+    let release = &profile.release;
+    let probe = &distro.package_probe;
+    let enable = format!("enable {}: {}", distro.repository, distro.repository_setup);
+    let result = match observed {
+        None => Err(format!(
+            "no enabled repository offers {probe} ({} finds no version of it): {enable}",
+            profile.package_manager.name()
+        )),
+        Some((version, source)) => match crate::target::release_from_version(&version) {
+            Some(found) if found.name == release.name => Ok(format!(
+                "{probe} {version} ({source}) is Glance {}",
+                release.title
+            )),
+            found => {
+                let what = found.map_or_else(
+                    || "a Glance release glance-wizard does not know".to_string(),
+                    |r| format!("Glance {}", r.title),
+                );
+                if source == "installed package" {
+                    Err(format!(
+                        "{probe} {version} is installed: that is {what}, not Glance {}; plan for the installed release ([target] release) or remove it first",
+                        release.title
+                    ))
+                } else {
+                    Err(format!(
+                        "the enabled repositories offer {probe} {version}, which is {what}, not Glance {}: {enable}",
+                        release.title
+                    ))
+                }
+            }
+        },
+    };
+    check("repository", Some("target.release"), result)
 }
 
 fn memcached(server: &str) -> Result<String, String> {
@@ -328,5 +371,63 @@ mod tests {
         assert!(bypasses_proxy("controller", &["controller".into()]));
         assert!(bypasses_proxy("a.example.org", &[".example.org".into()]));
         assert!(!bypasses_proxy("example.org.evil", &["example.org".into()]));
+    }
+}
+
+#[cfg(test)]
+mod repository_tests {
+    use super::*;
+    use crate::target::{InitSystem, profile_for};
+
+    // What yum/dnf/apt would report is given directly: those tools (and
+    // RDO or Ubuntu repositories) cannot run here. The real query runs
+    // against this machine's apt in tests/precheck_repository.rs.
+
+    #[test]
+    fn matching_candidate_passes() {
+        let p = profile_for("rdo", "2023.1", InitSystem::Systemd).unwrap();
+        let c = repository(&p, Some(("26.1.0".into(), "candidate package")));
+        assert_eq!(c.status, Status::Pass, "{}", c.detail);
+        assert!(c.detail.contains("Glance 2023.1 Antelope"));
+    }
+
+    #[test]
+    fn missing_rdo_repository_names_the_release_package() {
+        let p = profile_for("rdo", "pike", InitSystem::Systemd).unwrap();
+        let c = repository(&p, None);
+        assert_eq!(c.status, Status::Fail);
+        assert!(
+            c.detail
+                .contains("yum install centos-release-openstack-pike"),
+            "{}",
+            c.detail
+        );
+        assert_eq!(c.field, Some("target.release"));
+    }
+
+    #[test]
+    fn ubuntu_archive_of_another_release_asks_for_the_cloud_archive() {
+        let p = profile_for("ubuntu", "2024.2", InitSystem::Systemd).unwrap();
+        let c = repository(&p, Some(("2:28.0.1-0ubuntu1".into(), "candidate package")));
+        assert_eq!(c.status, Status::Fail);
+        assert!(c.detail.contains("Glance 2024.1 Caracal"), "{}", c.detail);
+        assert!(
+            c.detail
+                .contains("add-apt-repository cloud-archive:dalmatian"),
+            "{}",
+            c.detail
+        );
+    }
+
+    #[test]
+    fn installed_other_release_is_refused() {
+        let p = profile_for("debian", "2025.1", InitSystem::SysV).unwrap();
+        let c = repository(&p, Some(("2:25.1.0-2+deb12u5".into(), "installed package")));
+        assert_eq!(c.status, Status::Fail);
+        assert!(
+            c.detail.contains("is installed: that is Glance Zed"),
+            "{}",
+            c.detail
+        );
     }
 }

@@ -104,7 +104,13 @@ pub fn config_specs(settings: &Settings, profile: &Profile) -> Vec<ConfigSpec> {
     let paste = edit("paste_deploy", "flavor", "keystone");
 
     let mut api = vec![connection.clone()];
-    if let Some(bind_host) = &settings.bind_host {
+    // Where glance-api runs only under a WSGI server, bind_host is no
+    // longer a Glance option: the server's own configuration binds.
+    if let Some(bind_host) = settings
+        .bind_host
+        .as_ref()
+        .filter(|_| release.standalone_api)
+    {
         api.push(edit("DEFAULT", "bind_host", bind_host));
     }
     api.extend(authtoken.iter().cloned());

@@ -19,7 +19,22 @@ pub fn render_plan(
     let k = &settings.keystone;
     let mut out = String::new();
     let _ = writeln!(out, "Target: {}", profile.summary());
-    let _ = writeln!(out, "Install guide: {}", profile.release.guide);
+    let _ = writeln!(out, "Install guide: {}", profile.guide());
+    let _ = writeln!(
+        out,
+        "Test image: CirrOS {} ({})",
+        profile.release.cirros,
+        profile.release.verify_page()
+    );
+    let _ = writeln!(out, "Image API served by: {}", profile.distro.api_server);
+    let _ = writeln!(
+        out,
+        "Packages from: {} ({})",
+        profile.distro.repository, profile.distro.repository_setup
+    );
+    for note in profile.unverified() {
+        let _ = writeln!(out, "Unverified: {note}");
+    }
     let _ = writeln!(
         out,
         "Keystone admin: {} as {} (password from {}, passed in the environment)",
@@ -139,6 +154,15 @@ pub fn render_plan(
                         e.section,
                         e.key,
                         e.value.shown()
+                    ));
+                }
+                if spec.file_stem() == "glance-api"
+                    && !profile.release.standalone_api
+                    && let Some(bind_host) = &settings.bind_host
+                {
+                    line(format!(
+                        "controller.bind_host {bind_host} is not written: Glance {} has no bind_host option; the WSGI server decides where glance listens ({})",
+                        profile.release.title, profile.distro.api_server
                     ));
                 }
                 if let Some((section, keep)) = &spec.comment_out_except {

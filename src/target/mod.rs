@@ -22,6 +22,8 @@ pub enum StoreLayout {
 pub struct ReleaseProfile {
     pub name: String,
     pub title: String,
+    /// Lower-case series name used in repository names (`antelope`).
+    pub codename: String,
     pub glance_major: u32,
     pub registry: bool,
     pub authtoken_uri_key: String,
@@ -29,10 +31,17 @@ pub struct ReleaseProfile {
     pub store_layout: StoreLayout,
     pub domain_name: String,
     pub db_check: bool,
+    /// False where glance-api runs only under a WSGI server (no eventlet
+    /// server, no `bind_host` option).
     pub standalone_api: bool,
     pub cirros: String,
     pub refuse_url_encoded_passwords: bool,
-    pub guide: String,
+    /// The release's install guide directory.
+    pub docs: String,
+    /// What the row was checked against.
+    pub checked_against: String,
+    /// What could not be checked.
+    pub unverified: Vec<String>,
 }
 
 impl ReleaseProfile {
@@ -42,28 +51,135 @@ impl ReleaseProfile {
             v = self.cirros
         )
     }
+
+    /// The guide's page that shows the CirrOS upload.
+    pub fn verify_page(&self) -> String {
+        format!("{}verify.html", self.docs)
+    }
+
+    /// Replaces `{name}`, `{codename}` and `{title}` in a distro text.
+    pub fn fill(&self, template: &str) -> String {
+        template
+            .replace("{name}", &self.name)
+            .replace("{codename}", &self.codename)
+            .replace("{title}", &self.title)
+    }
+}
+
+/// One row of `[[distro.era]]`: the fields it names apply from release
+/// `from` on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DistroEra {
+    from: String,
+    package_manager: Option<String>,
+    packages: Option<Vec<String>>,
+    registry_packages: Option<Vec<String>>,
+    api_service: Option<String>,
+    registry_service: Option<String>,
+    api_server: Option<String>,
+    api_log: Option<String>,
+    repository: Option<String>,
+    repository_setup: Option<String>,
+    unverified: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct DistroRow {
+    family: String,
+    title: String,
+    os_ids: Vec<String>,
+    guide_page: String,
+    package_probe: String,
+    config_dir: String,
+    era: Vec<DistroEra>,
+}
+
+/// A distro family's facts for one release: its row with every era up to
+/// that release applied, repository texts filled in for the release.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DistroProfile {
     pub family: String,
     pub title: String,
     pub os_ids: Vec<String>,
-    package_managers: Vec<(String, String)>,
+    pub guide_page: String,
+    pub package_probe: String,
+    pub config_dir: String,
+    pub package_manager: PackageManager,
     pub packages: Vec<String>,
     pub registry_packages: Vec<String>,
-    pub package_probe: String,
     pub api_service: String,
     pub registry_service: String,
-    pub config_dir: String,
+    pub api_server: String,
+    pub api_log: String,
     pub repository: String,
+    pub repository_setup: String,
+    pub unverified: Vec<String>,
+}
+
+impl DistroRow {
+    fn resolve(&self, release: &ReleaseProfile) -> DistroProfile {
+        let order = release_names();
+        let index = |name: &str| {
+            order
+                .iter()
+                .position(|n| n == name)
+                .expect("era `from` names a release (checked by a unit test)")
+        };
+        let at = index(&release.name);
+        let mut merged = DistroEra::default();
+        for era in self.era.iter().filter(|e| index(&e.from) <= at) {
+            macro_rules! take {
+                ($($f:ident),*) => {$(
+                    if era.$f.is_some() {
+                        merged.$f = era.$f.clone();
+                    }
+                )*};
+            }
+            take!(
+                package_manager,
+                packages,
+                registry_packages,
+                api_service,
+                registry_service,
+                api_server,
+                api_log,
+                repository,
+                repository_setup,
+                unverified
+            );
+        }
+        let need = |v: Option<String>, what: &str| {
+            v.unwrap_or_else(|| panic!("{}: the first era must name {what}", self.family))
+        };
+        let manager = need(merged.package_manager, "package_manager");
+        DistroProfile {
+            family: self.family.clone(),
+            title: self.title.clone(),
+            os_ids: self.os_ids.clone(),
+            guide_page: self.guide_page.clone(),
+            package_probe: self.package_probe.clone(),
+            config_dir: self.config_dir.clone(),
+            package_manager: PackageManager::parse(&manager)
+                .unwrap_or_else(|| panic!("{}: unknown package manager {manager}", self.family)),
+            packages: merged.packages.unwrap_or_default(),
+            registry_packages: merged.registry_packages.unwrap_or_default(),
+            api_service: need(merged.api_service, "api_service"),
+            registry_service: need(merged.registry_service, "registry_service"),
+            api_server: need(merged.api_server, "api_server"),
+            api_log: need(merged.api_log, "api_log"),
+            repository: release.fill(&need(merged.repository, "repository")),
+            repository_setup: release.fill(&need(merged.repository_setup, "repository_setup")),
+            unverified: merged.unverified.unwrap_or_default(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
 struct ProfileTable {
     release: Vec<ReleaseProfile>,
-    distro: Vec<DistroProfile>,
+    distro: Vec<DistroRow>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,6 +266,18 @@ impl Profile {
         services
     }
 
+    /// The install guide page this plan follows.
+    pub fn guide(&self) -> String {
+        format!("{}{}", self.release.docs, self.distro.guide_page)
+    }
+
+    /// What this target's facts rest on besides the guide.
+    pub fn unverified(&self) -> Vec<String> {
+        let mut notes = self.release.unverified.clone();
+        notes.extend(self.distro.unverified.iter().cloned());
+        notes
+    }
+
     pub fn summary(&self) -> String {
         format!(
             "{} / Glance {} / {} / {}",
@@ -200,13 +328,24 @@ pub fn find_release(name: &str) -> Result<ReleaseProfile, TargetError> {
         })
 }
 
-pub fn find_distro(family: &str) -> Result<DistroProfile, TargetError> {
+fn find_distro_row(family: &str) -> Result<DistroRow, TargetError> {
     let family = family.to_ascii_lowercase();
     table()
         .distro
         .into_iter()
         .find(|d| d.family == family || d.os_ids.contains(&family))
         .ok_or(TargetError::UnknownDistro(family))
+}
+
+/// A distro family's facts for one release (`family` may also be an
+/// /etc/os-release id such as `rocky`).
+pub fn distro_for(family: &str, release: &ReleaseProfile) -> Result<DistroProfile, TargetError> {
+    Ok(find_distro_row(family)?.resolve(release))
+}
+
+/// Every (distro family, release) pair's resolved facts, for tests and docs.
+pub fn distro_families() -> Vec<String> {
+    table().distro.into_iter().map(|d| d.family).collect()
 }
 
 /// Glance release from a package version such as `2:25.1.0-2+deb12u5`.
@@ -218,32 +357,20 @@ pub fn release_from_version(version: &str) -> Option<ReleaseProfile> {
 
 /// Builds a profile from explicit names (used by tests and `--distro`/`--release`).
 pub fn profile_for(family: &str, release: &str, init: InitSystem) -> Result<Profile, TargetError> {
-    let distro = find_distro(family)?;
     let release = find_release(release)?;
-    let package_manager = package_manager_for(&distro, &release);
+    let distro = distro_for(family, &release)?;
     Ok(Profile {
         detection: vec![
             format!("distro: {} (given)", distro.title),
             format!("release: {} (given)", release.title),
             format!("init system: {}", init.name()),
+            format!("package manager: {}", distro.package_manager.name()),
         ],
+        package_manager: distro.package_manager,
         distro,
         release,
-        package_manager,
         init,
     })
-}
-
-fn package_manager_for(distro: &DistroProfile, release: &ReleaseProfile) -> PackageManager {
-    let order = release_names();
-    let index = |name: &str| order.iter().position(|n| n == name).unwrap_or(0);
-    let mut chosen = PackageManager::Apt;
-    for (from, tool) in &distro.package_managers {
-        if index(&release.name) >= index(from) {
-            chosen = PackageManager::parse(tool).unwrap_or(chosen);
-        }
-    }
-    chosen
 }
 
 /// `ID` and `ID_LIKE` from /etc/os-release.
@@ -261,8 +388,10 @@ fn os_release_ids() -> Vec<String> {
     ids
 }
 
-/// Installed or candidate version of a package, by the distro's tools.
-fn package_version(pm: PackageManager, package: &str) -> Option<(String, &'static str)> {
+/// Installed or candidate version of a package, by the distro's tools:
+/// the version and whether it is the "installed package" or the
+/// "candidate package".
+pub fn package_version(pm: PackageManager, package: &str) -> Option<(String, &'static str)> {
     let run = |program: &str, args: &[&str]| -> Option<String> {
         let out = Command::new(program).args(args).output().ok()?;
         out.status
@@ -303,47 +432,50 @@ fn package_version(pm: PackageManager, package: &str) -> Option<(String, &'stati
 /// Detects the target, honouring explicit choices (`auto` means detect).
 pub fn detect(distro_choice: &str, release_choice: &str) -> Result<Profile, TargetError> {
     let mut detection = Vec::new();
-    let distro = if distro_choice.is_empty() || distro_choice == "auto" {
+    let row = if distro_choice.is_empty() || distro_choice == "auto" {
         let ids = os_release_ids();
-        let found = ids.iter().find_map(|id| find_distro(id).ok()).ok_or_else(|| {
-            TargetError::NotDetected(format!(
-                "cannot tell the distro from /etc/os-release (ID/ID_LIKE: {}): set [target] distro",
-                ids.join(" ")
-            ))
-        })?;
+        let found = ids
+            .iter()
+            .find_map(|id| find_distro_row(id).ok())
+            .ok_or_else(|| {
+                TargetError::NotDetected(format!(
+                    "cannot tell the distro from /etc/os-release (ID/ID_LIKE: {}): set [target] distro",
+                    ids.join(" ")
+                ))
+            })?;
         detection.push(format!("distro: {} (from /etc/os-release)", found.title));
         found
     } else {
-        let d = find_distro(distro_choice)?;
+        let d = find_distro_row(distro_choice)?;
         detection.push(format!("distro: {} (given)", d.title));
         d
     };
     let release = if release_choice.is_empty() || release_choice == "auto" {
-        // Any release row gives the package manager family; the version
-        // query then decides the release.
-        let probe_pm = package_manager_for(&distro, releases().last().expect("releases"));
-        let (version, source) = package_version(probe_pm, &distro.package_probe)
+        // The newest era's package manager asks for the version; yum-era
+        // RDO has no dnf, so yum is the fallback.
+        let newest = row.resolve(releases().last().expect("releases"));
+        let probe_pm = newest.package_manager;
+        let (version, source) = package_version(probe_pm, &row.package_probe)
             .or_else(|| {
-                // yum-era RDO has no dnf.
                 (probe_pm == PackageManager::Dnf)
-                    .then(|| package_version(PackageManager::Yum, &distro.package_probe))
+                    .then(|| package_version(PackageManager::Yum, &row.package_probe))
                     .flatten()
             })
             .ok_or_else(|| {
                 TargetError::NotDetected(format!(
-                    "no installed or candidate version of {} was found, so the Glance release is unknown: enable the repository ({}) or set [target] release",
-                    distro.package_probe, distro.repository
+                    "no installed or candidate version of {} was found, so the Glance release is unknown: enable the OpenStack repository for the release you want ({}) or set [target] release",
+                    row.package_probe, newest.repository_setup
                 ))
             })?;
         let release = release_from_version(&version).ok_or_else(|| {
             TargetError::NotDetected(format!(
                 "{} {version} is not a Glance release glance-wizard knows: set [target] release",
-                distro.package_probe
+                row.package_probe
             ))
         })?;
         detection.push(format!(
             "release: {} (from the {source} {} {version})",
-            release.title, distro.package_probe
+            release.title, row.package_probe
         ));
         release
     } else {
@@ -351,14 +483,17 @@ pub fn detect(distro_choice: &str, release_choice: &str) -> Result<Profile, Targ
         detection.push(format!("release: {} (given)", r.title));
         r
     };
+    let distro = row.resolve(&release);
     let init = InitSystem::detect();
     detection.push(format!("init system: {}", init.name()));
-    let package_manager = package_manager_for(&distro, &release);
-    detection.push(format!("package manager: {}", package_manager.name()));
+    detection.push(format!(
+        "package manager: {}",
+        distro.package_manager.name()
+    ));
     Ok(Profile {
+        package_manager: distro.package_manager,
         distro,
         release,
-        package_manager,
         init,
         detection,
     })
@@ -371,7 +506,8 @@ mod tests {
     #[test]
     fn profile_table_parses_and_is_ordered() {
         let all = releases();
-        assert!(all.len() >= 18);
+        assert_eq!(all.first().unwrap().name, "pike");
+        assert_eq!(all.last().unwrap().name, "2026.2");
         for pair in all.windows(2) {
             assert!(
                 pair[0].glance_major < pair[1].glance_major,
@@ -379,7 +515,39 @@ mod tests {
                 pair[1].name
             );
         }
-        assert_eq!(table().distro.len(), 3);
+        for r in &all {
+            assert!(
+                r.docs.ends_with(&format!("/{}/install/", r.name)),
+                "{}",
+                r.name
+            );
+            assert!(
+                !r.checked_against.is_empty() || !r.unverified.is_empty(),
+                "{}: say what the row was checked against, or what is unverified",
+                r.name
+            );
+        }
+        assert_eq!(distro_families(), ["debian", "ubuntu", "rdo"]);
+    }
+
+    /// Every era starts at a known release, the first at the first release,
+    /// and every (distro, release) pair resolves with no placeholder left.
+    #[test]
+    fn every_distro_resolves_for_every_release() {
+        let names = release_names();
+        for row in table().distro {
+            assert_eq!(row.era[0].from, names[0], "{}", row.family);
+            for era in &row.era {
+                assert!(names.contains(&era.from), "{}: {}", row.family, era.from);
+            }
+            for release in releases() {
+                let d = row.resolve(&release);
+                assert!(!d.packages.is_empty(), "{} {}", d.family, release.name);
+                for text in [&d.repository, &d.repository_setup] {
+                    assert!(!text.contains('{'), "{} {}: {text}", d.family, release.name);
+                }
+            }
+        }
     }
 
     #[test]
@@ -388,25 +556,45 @@ mod tests {
             release_from_version("2:25.1.0-2+deb12u5").unwrap().name,
             "zed"
         );
+        assert_eq!(release_from_version("33.0.0").unwrap().name, "2026.2");
+        assert_eq!(
+            release_from_version("2:28.0.1-0ubuntu1~cloud0")
+                .unwrap()
+                .name,
+            "2024.1"
+        );
     }
 
     #[test]
-    fn rdo_package_manager_follows_release() {
+    fn rdo_package_manager_and_services_follow_release() {
         let init = InitSystem::Systemd;
+        let pm = |r: &str| profile_for("rdo", r, init).unwrap().package_manager;
+        assert_eq!(pm("pike"), PackageManager::Yum);
+        assert_eq!(pm("train"), PackageManager::Yum);
+        assert_eq!(pm("ussuri"), PackageManager::Dnf);
+        assert_eq!(pm("2026.2"), PackageManager::Dnf);
         assert_eq!(
-            profile_for("rdo", "pike", init).unwrap().package_manager,
-            PackageManager::Yum
+            profile_for("centos", "stein", init).unwrap().services(),
+            ["openstack-glance-api", "openstack-glance-registry"]
         );
+        let rdo = profile_for("rocky", "2023.1", init).unwrap();
         assert_eq!(
-            profile_for("rdo", "2026.1", init).unwrap().package_manager,
-            PackageManager::Dnf
+            rdo.distro.repository_setup,
+            "dnf install centos-release-openstack-antelope"
         );
-        assert_eq!(
-            profile_for("centos", "stein", init)
-                .unwrap()
-                .services()
-                .len(),
-            2
-        );
+        assert_eq!(rdo.distro.api_log, "/var/log/glance/api.log");
+    }
+
+    #[test]
+    fn wsgi_only_release_changes_what_runs_glance() {
+        let init = InitSystem::Systemd;
+        let ubuntu = profile_for("ubuntu", "2026.2", init).unwrap();
+        assert!(!ubuntu.release.standalone_api);
+        assert_eq!(ubuntu.services(), ["apache2"]);
+        let before = profile_for("ubuntu", "2026.1", init).unwrap();
+        assert_eq!(before.services(), ["glance-api"]);
+        let debian = profile_for("debian", "2026.2", init).unwrap();
+        assert_eq!(debian.services(), ["glance-api"]);
+        assert!(debian.distro.api_server.contains("uWSGI"));
     }
 }

@@ -119,14 +119,15 @@ pub fn restart(spec: &ServiceSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs,
         }
         Err(last) if last == super::STOPPED => Err(TaskError::fatal(last)),
         Err(last) => {
-            let log_tail = std::fs::read_to_string("/var/log/glance/glance-api.log")
+            let log = &ctx.profile.distro.api_log;
+            let log_tail = std::fs::read_to_string(log)
                 .map(|t| {
                     let lines: Vec<&str> = t.lines().collect();
                     lines[lines.len().saturating_sub(5)..].join("\n")
                 })
                 .unwrap_or_default();
             Err(TaskError::fatal(format!(
-                "glance-api did not answer at {} within 90 s (last: {last}); /var/log/glance/glance-api.log ends with:\n{}",
+                "glance-api did not answer at {} within 90 s (last: {last}); {log} ends with:\n{}",
                 spec.health_url,
                 ctx.redactor.redact(&log_tail)
             )))

@@ -169,11 +169,8 @@ fn fail(
             }
         }
     }
-    let repository = ctx
-        .profile
-        .distro
-        .repository
-        .replace("{release}", &ctx.profile.release.name);
+    let distro = &ctx.profile.distro;
+    let repository = format!("{} ({})", distro.repository, distro.repository_setup);
     let proxy = proxy_shown(ctx);
     error_for(&diagnosis, manager, proxy.as_deref(), &repository, fallback)
 }
