@@ -62,12 +62,16 @@ pub fn wrap(s: &str, width: usize) -> Vec<String> {
         let mut used = 0;
         for word in para.split_inclusive(' ') {
             let ww = word.width();
-            if used + ww > width && !line.is_empty() {
+            let wide_word = word.chars().any(|c| c.width().unwrap_or(0) > 1);
+            if used + ww > width && !line.is_empty() && !wide_word {
                 out.push(line.trim_end().to_string());
                 line.clear();
                 used = 0;
             }
-            if ww > width {
+            // Chinese has no spaces between words: a piece with wide
+            // characters breaks anywhere, as a long word does.
+            let wide = word.chars().any(|c| c.width().unwrap_or(0) > 1);
+            if ww > width || (wide && used + ww > width) {
                 for c in word.chars() {
                     let cw = c.width().unwrap_or(0);
                     if used + cw > width {
@@ -1156,6 +1160,11 @@ mod tests {
     fn wrap_breaks_chinese_without_spaces() {
         let lines = wrap("一二三四五六七八九十", 8);
         assert_eq!(lines, ["一二三四", "五六七八", "九十"]);
+        // Mixed text fills each line instead of moving a whole run of
+        // Chinese to the next one.
+        let lines = wrap("数据库及其账号、Keystone 用户、服务和端点", 20);
+        assert_eq!(lines[0].width(), 20, "{lines:?}");
+        assert!(lines.iter().all(|l| l.width() <= 20), "{lines:?}");
         assert!(wrap("one two three", 7).iter().all(|l| l.width() <= 7));
     }
 }

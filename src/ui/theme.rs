@@ -75,3 +75,32 @@ impl Theme {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// NO_COLOR: no style sets a colour; meaning is carried by modifiers.
+    #[test]
+    fn no_color_means_no_colour() {
+        let t = Theme { color: false };
+        for style in [
+            t.normal(),
+            t.title(),
+            t.dim(),
+            t.ok(),
+            t.warn(),
+            t.error(),
+            t.accent(),
+            t.selected(),
+            t.input(),
+            t.key_hint(),
+            t.highlight(),
+        ] {
+            assert_eq!(style.fg, None, "{style:?}");
+            assert_eq!(style.bg, None, "{style:?}");
+        }
+        assert!(t.selected().add_modifier.contains(Modifier::REVERSED));
+        assert!(Theme { color: true }.error().fg.is_some());
+    }
+}
