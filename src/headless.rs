@@ -314,7 +314,10 @@ pub fn apply(loaded: &Loaded, state_dir: &Path, skip_prechecks: bool, out: &mut 
         );
         return exit::ERROR;
     }
-    let lock = match RunLock::acquire(state_dir, engine::lock::ORPHAN_WAIT) {
+    let lock = match RunLock::acquire_reporting(state_dir, engine::lock::ORPHAN_WAIT, &mut |line| {
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
+    }) {
         Ok(lock) => lock,
         Err(e) => {
             let _ = writeln!(out, "{e}");

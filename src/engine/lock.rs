@@ -7,6 +7,16 @@
 //! holds the lock, and the next run waits for it to finish instead of racing
 //! it into a duplicate endpoint. Daemons (service restarts, package scripts)
 //! never get the copy, or they would hold the lock for ever.
+//!
+//! Every child the runners start (apt-get, `su … glance-manage db_sync`,
+//! `service glance-api restart`, `openstack …`) is also recorded, by pid and
+//! start time, in the file `child` of the state directory while it runs. A
+//! run killed with `kill -9` leaves that record behind with the child still
+//! running as an orphan; the next run waits for that process to end before
+//! it does anything, instead of racing it (a second `apt-get` against the
+//! dpkg lock, a second `db_sync` against a half-migrated schema, a second
+//! restart against the first). Only the direct child is waited for: a daemon
+//! it started is not.
 
 use std::fs::File;
 use std::io::{Read, Seek, Write};
@@ -18,8 +28,149 @@ pub struct RunLock {
     file: File,
 }
 
-/// How long a new run waits for processes left behind by a killed run.
-pub const ORPHAN_WAIT: Duration = Duration::from_secs(120);
+/// How long a new run waits for processes left behind by a killed run (an
+/// orphaned `apt-get install` may still be downloading).
+pub const ORPHAN_WAIT: Duration = Duration::from_secs(900);
+
+/// The record of the running child, in the state directory.
+pub const CHILD_FILE: &str = "child";
+
+/// A child process as recorded while it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChildRecord {
+    pub pid: u32,
+    /// Start time in clock ticks since boot (/proc/PID/stat field 22): a
+    /// later process that reuses the pid is not mistaken for the child.
+    pub start_time: u64,
+    /// The command line as shown in the log (never holds a secret).
+    pub command: String,
+}
+
+/// Start time of a live process; None when it is gone or a zombie.
+pub fn start_time(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // `pid (comm) state ppid …`: comm may hold spaces and parentheses.
+    let rest = stat.rsplit_once(") ")?.1;
+    let fields: Vec<&str> = rest.split(' ').collect();
+    if fields.first() == Some(&"Z") {
+        return None;
+    }
+    // Field 22 of the whole line is field 20 after `pid (comm)`: index 19.
+    fields.get(19)?.parse().ok()
+}
+
+impl ChildRecord {
+    fn line(&self) -> String {
+        format!("{} {} {}\n", self.pid, self.start_time, self.command)
+    }
+
+    fn parse(line: &str) -> Option<ChildRecord> {
+        let mut parts = line.splitn(3, ' ');
+        Some(ChildRecord {
+            pid: parts.next()?.parse().ok()?,
+            start_time: parts.next()?.parse().ok()?,
+            command: parts.next().unwrap_or("").to_string(),
+        })
+    }
+
+    /// The recorded process still runs.
+    pub fn running(&self) -> bool {
+        start_time(self.pid) == Some(self.start_time)
+    }
+}
+
+/// Removes the record of a child once it has ended (on drop).
+pub struct ChildGuard {
+    path: std::path::PathBuf,
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Records the children just started (one command: usually one pid) until
+/// the guard is dropped. Failing to record is not fatal: the run goes on.
+pub fn record_child(state_dir: &Path, pids: &[u32], command: &str) -> ChildGuard {
+    let path = state_dir.join(CHILD_FILE);
+    let text: String = pids
+        .iter()
+        .filter_map(|&pid| {
+            Some(
+                ChildRecord {
+                    pid,
+                    start_time: start_time(pid)?,
+                    command: command.replace('\n', " "),
+                }
+                .line(),
+            )
+        })
+        .collect();
+    let tmp = state_dir.join(format!(".{CHILD_FILE}.tmp"));
+    if std::fs::write(&tmp, text).is_ok() {
+        let _ = std::fs::rename(&tmp, &path);
+    }
+    ChildGuard { path }
+}
+
+/// The children recorded by an earlier run that still run.
+pub fn orphans(state_dir: &Path) -> Vec<ChildRecord> {
+    std::fs::read_to_string(state_dir.join(CHILD_FILE))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(ChildRecord::parse)
+        .filter(ChildRecord::running)
+        .collect()
+}
+
+fn waiting_for(child: &ChildRecord) -> String {
+    format!(
+        "waiting for `{}` (pid {}), left running by an earlier run that was killed, to finish",
+        child.command, child.pid
+    )
+}
+
+/// Waits until no child recorded by an earlier run still runs, telling
+/// `report` what it waits for. Err after `wait`.
+fn wait_for_orphans(
+    state_dir: &Path,
+    wait: Duration,
+    report: &mut dyn FnMut(&str),
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let mut told = Vec::new();
+    loop {
+        let running = orphans(state_dir);
+        if running.is_empty() {
+            if !told.is_empty() {
+                report(&format!(
+                    "it ended; waited {:.1} s",
+                    started.elapsed().as_secs_f64()
+                ));
+            }
+            let _ = std::fs::remove_file(state_dir.join(CHILD_FILE));
+            return Ok(());
+        }
+        for child in &running {
+            if !told.contains(&child.pid) {
+                report(&waiting_for(child));
+                told.push(child.pid);
+            }
+        }
+        if started.elapsed() > wait {
+            let child = &running[0];
+            anyhow::bail!(
+                "`{}` (pid {}), left running by an earlier run that was killed, still runs after {} s; wait for it or stop it (kill {}), then run again",
+                child.command,
+                child.pid,
+                wait.as_secs(),
+                child.pid
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
 
 fn holder_pid(file: &mut File) -> Option<u32> {
     let mut text = String::new();
@@ -29,13 +180,24 @@ fn holder_pid(file: &mut File) -> Option<u32> {
 }
 
 fn is_alive(pid: u32) -> bool {
-    Path::new(&format!("/proc/{pid}")).exists()
+    // A zombie (killed, not yet reaped) holds nothing.
+    start_time(pid).is_some()
 }
 
 impl RunLock {
     /// Takes the lock. A live wizard holding it is refused at once; a lock
-    /// held only by a dead wizard's children is waited for (up to `wait`).
+    /// held only by a dead wizard's children is waited for (up to `wait`),
+    /// and so is a child a killed run recorded.
     pub fn acquire(state_dir: &Path, wait: Duration) -> anyhow::Result<RunLock> {
+        Self::acquire_reporting(state_dir, wait, &mut |_| {})
+    }
+
+    /// [`RunLock::acquire`], telling `report` what it waits for.
+    pub fn acquire_reporting(
+        state_dir: &Path,
+        wait: Duration,
+        report: &mut dyn FnMut(&str),
+    ) -> anyhow::Result<RunLock> {
         let path = state_dir.join("lock");
         let mut file = std::fs::OpenOptions::new()
             .read(true)
@@ -44,6 +206,7 @@ impl RunLock {
             .truncate(false)
             .open(&path)?;
         let started = Instant::now();
+        let mut told = false;
         loop {
             match file.try_lock() {
                 Ok(()) => break,
@@ -57,6 +220,19 @@ impl RunLock {
                             "another glance-wizard run (pid {pid}) holds {}; wait for it to finish",
                             path.display()
                         );
+                    }
+                    if !told {
+                        let children = orphans(state_dir);
+                        if children.is_empty() {
+                            report(&format!(
+                                "waiting for the processes an earlier run that was killed left holding {}",
+                                path.display()
+                            ));
+                        }
+                        for child in &children {
+                            report(&waiting_for(child));
+                        }
+                        told = true;
                     }
                     if started.elapsed() > wait {
                         anyhow::bail!(
@@ -74,6 +250,7 @@ impl RunLock {
         file.rewind()?;
         writeln!(file, "{}", std::process::id())?;
         file.flush()?;
+        wait_for_orphans(state_dir, wait.saturating_sub(started.elapsed()), report)?;
         Ok(RunLock { file })
     }
 
@@ -103,6 +280,78 @@ mod tests {
         assert!(err.contains("pid 1"), "{err}");
         drop(first);
         RunLock::acquire(dir.path(), Duration::ZERO).unwrap();
+    }
+
+    #[test]
+    fn a_child_recorded_by_a_killed_run_is_waited_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new("sleep")
+            .arg("1")
+            .spawn()
+            .unwrap();
+        // A killed run never drops its guard: the record stays.
+        std::mem::forget(record_child(dir.path(), &[child.id()], "sleep 1"));
+        assert_eq!(orphans(dir.path()).len(), 1);
+        let mut told = Vec::new();
+        let lock = RunLock::acquire_reporting(dir.path(), Duration::from_secs(30), &mut |l| {
+            told.push(l.to_string())
+        })
+        .unwrap();
+        // Ended (a zombie until reaped counts as ended).
+        assert!(start_time(child.id()).is_none());
+        child.wait().unwrap();
+        assert!(told[0].contains("`sleep 1`"), "{told:?}");
+        assert!(told[0].contains(&format!("pid {}", child.id())), "{told:?}");
+        assert!(told[1].starts_with("it ended"), "{told:?}");
+        assert!(!dir.path().join(CHILD_FILE).exists());
+        drop(lock);
+    }
+
+    #[test]
+    fn a_record_whose_pid_now_names_another_process_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let me = std::process::id();
+        let other_start = start_time(me).unwrap() + 1;
+        std::fs::write(
+            dir.path().join(CHILD_FILE),
+            format!("{me} {other_start} apt-get install glance-api\n"),
+        )
+        .unwrap();
+        assert!(orphans(dir.path()).is_empty());
+        let mut told = Vec::new();
+        RunLock::acquire_reporting(dir.path(), Duration::ZERO, &mut |l| {
+            told.push(l.to_string())
+        })
+        .unwrap();
+        assert!(told.is_empty(), "{told:?}");
+    }
+
+    #[test]
+    fn an_orphan_that_outlives_the_wait_is_reported_by_pid() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        std::mem::forget(record_child(dir.path(), &[child.id()], "sleep 30"));
+        let err = RunLock::acquire(dir.path(), Duration::from_millis(300))
+            .err()
+            .unwrap()
+            .to_string();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(err.contains(&format!("kill {}", child.id())), "{err}");
+        // Once it is gone, the next run goes ahead.
+        RunLock::acquire(dir.path(), Duration::ZERO).unwrap();
+    }
+
+    #[test]
+    fn the_guard_removes_the_record_when_the_child_is_done() {
+        let dir = tempfile::tempdir().unwrap();
+        let guard = record_child(dir.path(), &[std::process::id()], "x");
+        assert_eq!(orphans(dir.path()).len(), 1);
+        drop(guard);
+        assert!(!dir.path().join(CHILD_FILE).exists());
     }
 
     #[test]

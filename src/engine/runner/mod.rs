@@ -232,6 +232,7 @@ fn stream_child(
             }
         })
         .map_err(|e| TaskError::fatal(format!("cannot start a reader thread: {e}")))?;
+    let _recorded = record_child(ctx, &reader.pids(), argv);
     let mut lines = Vec::new();
     let mut stopper = Stopper::new(grace);
     loop {
@@ -308,6 +309,7 @@ fn capture_child(
         .unchecked()
         .start()
         .map_err(|e| TaskError::fatal(format!("cannot start {}: {e}", argv[0])))?;
+    let _recorded = record_child(ctx, &handle.pids(), argv);
     let mut stopper = Stopper::new(grace);
     // Short commands (most `openstack` calls) are polled often at first.
     let mut pause = Duration::from_millis(2);
@@ -336,6 +338,17 @@ fn capture_child(
         output.status.code(),
         String::from_utf8_lossy(&output.stdout).into_owned(),
     ))
+}
+
+/// Records a child while it runs, so that a run killed meanwhile is
+/// followed by one that waits for it (see [`crate::engine::lock`]).
+fn record_child(
+    ctx: &TaskContext<'_>,
+    pids: &[u32],
+    argv: &[String],
+) -> crate::engine::lock::ChildGuard {
+    let command = ctx.redactor.redact(&crate::plan::commands::display(argv));
+    crate::engine::lock::record_child(ctx.state_dir, pids, &command)
 }
 
 /// Lets the next child inherit the run lock (see [`crate::engine::lock`]).
