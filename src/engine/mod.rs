@@ -5,6 +5,7 @@
 
 pub mod journal;
 pub mod lock;
+pub mod pause;
 pub mod runner;
 
 use std::collections::BTreeMap;
@@ -486,6 +487,7 @@ impl<'a> Engine<'a> {
                         duration,
                         outputs,
                     });
+                    pause::point(&format!("after:{}", task.id));
                 }
                 Err(e) => {
                     let error = self.redactor.redact(&e.message);

@@ -21,6 +21,17 @@ pub fn replace_atomically(
     text: &str,
     like: &std::fs::Metadata,
 ) -> std::io::Result<()> {
+    replace_atomically_then(path, text, like, || {})
+}
+
+/// [`replace_atomically`], calling `before_rename` once the new file is
+/// written and synced but not yet in place.
+fn replace_atomically_then(
+    path: &Path,
+    text: &str,
+    like: &std::fs::Metadata,
+    before_rename: impl FnOnce(),
+) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("/"));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let tmp = dir.join(format!(".{name}.glance-wizard.tmp"));
@@ -34,6 +45,7 @@ pub fn replace_atomically(
     std::os::unix::fs::fchown(&file, Some(like.uid()), Some(like.gid()))?;
     file.write_all(text.as_bytes())?;
     file.sync_all()?;
+    before_rename();
     std::fs::rename(&tmp, path)?;
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
@@ -68,7 +80,9 @@ pub fn run(spec: &ConfigSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, Task
         replace_atomically(Path::new(&backup), &before, &meta)?;
         ctx.say(format!("backed up the original to {backup}"));
     }
-    replace_atomically(path, &after, &meta)?;
+    replace_atomically_then(path, &after, &meta, || {
+        crate::engine::pause::point(&format!("during:config.{}", spec.file_stem()))
+    })?;
     ctx.say(format!(
         "wrote {} (owner {}:{}, mode {:04o})",
         spec.path,

@@ -79,7 +79,16 @@ pub fn run(spec: &SqlSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskErr
     let no_backslash_escapes = sql_mode.contains("NO_BACKSLASH_ESCAPES");
     let literal = sql_string_literal(spec.password.expose(), no_backslash_escapes);
     let shown = sql_statements(spec, &masked_literal());
+    let first_host = spec.account_hosts.first().map(|h| format!("@'{h}'"));
     for (statement, display) in sql_statements(spec, &literal).iter().zip(shown) {
+        if display.starts_with("CREATE USER")
+            && first_host
+                .as_ref()
+                .is_some_and(|h| !display.contains(h.as_str()))
+        {
+            // The first account is done, the second not yet.
+            crate::engine::pause::point("during:sql.database");
+        }
         ctx.say(format!("SQL> {display};"));
         conn.query_drop(statement).map_err(|e| {
             TaskError::fatal(format!(
