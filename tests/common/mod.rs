@@ -3,6 +3,9 @@
 //! the admin-openrc by bash, the mysql crate, python's oslo.config).
 #![allow(dead_code)]
 
+pub mod leak;
+pub mod probe;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Mutex, MutexGuard};
@@ -168,4 +171,133 @@ impl Scenario {
             .env_remove("OS_PASSWORD");
         cmd
     }
+}
+
+impl Scenario {
+    /// New passwords in the same secrets file (same answers, same state).
+    pub fn set_passwords(&mut self, db_password: &str, service_password: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        let secrets = self.dir.join("answers.secrets.toml");
+        let mut table = toml::Table::new();
+        table.insert("glance_db_password".into(), db_password.into());
+        table.insert("glance_service_password".into(), service_password.into());
+        std::fs::write(&secrets, toml::to_string(&table).unwrap()).unwrap();
+        std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o600)).unwrap();
+        self.db_password = db_password.into();
+        self.service_password = service_password.into();
+    }
+
+    /// Replaces the test image with another valid qcow2 (another virtual
+    /// size, so another sha512): the next verification must upload it.
+    pub fn new_image_content(&self, megabytes: u32) {
+        let out = run(Command::new("qemu-img")
+            .args(["create", "-q", "-f", "qcow2"])
+            .arg(&self.image)
+            .arg(format!("{megabytes}M")));
+        assert!(out.status.success(), "{}", text(&out));
+    }
+
+    /// Starts `apply` with stdout and stderr going to files
+    /// (`run-N.out`, `run-N.err` in the scenario directory).
+    pub fn spawn(&self, n: usize, env: &[(&str, &str)]) -> RunHandle {
+        let out = self.dir.join(format!("run-{n}.out"));
+        let err = self.dir.join(format!("run-{n}.err"));
+        let mut cmd = self.apply();
+        cmd.stdin(std::process::Stdio::null())
+            .stdout(std::fs::File::create(&out).unwrap())
+            .stderr(std::fs::File::create(&err).unwrap());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        RunHandle {
+            child: cmd.spawn().expect("spawn glance-wizard"),
+            out,
+            err,
+        }
+    }
+
+    /// Runs `apply` to the end: (exit code, stdout + stderr).
+    pub fn apply_logged(&self, n: usize) -> (Option<i32>, String) {
+        let mut handle = self.spawn(n, &[]);
+        let status = handle.child.wait().unwrap();
+        (status.code(), handle.output())
+    }
+}
+
+/// A running `glance-wizard apply`.
+pub struct RunHandle {
+    pub child: std::process::Child,
+    pub out: PathBuf,
+    pub err: PathBuf,
+}
+
+impl RunHandle {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// stdout then stderr, as written so far.
+    pub fn output(&self) -> String {
+        format!(
+            "{}{}",
+            std::fs::read_to_string(&self.out).unwrap_or_default(),
+            std::fs::read_to_string(&self.err).unwrap_or_default()
+        )
+    }
+
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.err).unwrap_or_default()
+    }
+}
+
+/// The journal as JSON, if there is one.
+pub fn journal(state_dir: &Path) -> Option<serde_json::Value> {
+    let text = std::fs::read_to_string(state_dir.join("journal.json")).ok()?;
+    Some(serde_json::from_str(&text).expect("the journal is valid JSON"))
+}
+
+/// The status of a task in the journal ("running", "done", "failed"), if any.
+pub fn task_status(journal: &serde_json::Value, task: &str) -> Option<String> {
+    journal["tasks"][task]["status"]
+        .as_str()
+        .map(str::to_string)
+}
+
+/// Direct children of `pid`: (pid, argv joined by spaces).
+pub fn children_of(pid: u32) -> Vec<(u32, String)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(child) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid ...: comm may hold spaces and parentheses.
+        let Some(rest) = stat.rsplit_once(") ").map(|(_, r)| r) else {
+            continue;
+        };
+        let ppid: u32 = rest
+            .split(' ')
+            .nth(1)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        if ppid == pid {
+            let argv = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            out.push((child, String::from_utf8_lossy(&argv).replace('\0', " ")));
+        }
+    }
+    out
+}
+
+pub fn alive(pid: u32) -> bool {
+    // A zombie has exited: count it as gone.
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| s.rsplit_once(") ").map(|(_, r)| !r.starts_with('Z')))
+        .unwrap_or(false)
 }
