@@ -2,6 +2,8 @@
 # Lab prerequisites for glance-wizard end-to-end tests, from Debian bookworm packages:
 # MariaDB + memcached + Keystone (uWSGI, via /etc/init.d/keystone) on loopback, `controller`
 # resolving to 127.0.0.1, and /root/admin-openrc. Glance itself is NOT installed here.
+# Also: tinyproxy on 127.0.0.1:8888 (log /var/log/tinyproxy/tinyproxy.log), the real proxy of
+# the package step's proxy test, and apt-utils (apt-ftparchive) for the test's local mirror.
 #
 # Idempotent: safe to run any number of times, on a fresh machine or with everything already
 # running (second run takes a few seconds). Works without systemd (SysV init scripts).
@@ -23,7 +25,8 @@ KEYSTONE_CONF=/etc/keystone/keystone.conf
 KEYSTONE_URL=http://controller:5000/v3
 MYSQL_SOCK=/run/mysqld/mysqld.sock
 PACKAGES=(mariadb-server mariadb-client memcached python3-openstackclient keystone
-    python3-pymysql python3-memcache qemu-utils curl tmux crudini openssl iproute2)
+    python3-pymysql python3-memcache qemu-utils curl tmux crudini openssl iproute2
+    tinyproxy apt-utils)
 
 log() { printf '[lab-setup] %s\n' "$*"; }
 die() { printf '[lab-setup] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -260,6 +263,55 @@ fi
 touch "${LAB_DIR}/keystone-bootstrapped"
 
 # ---------------------------------------------------------------------------------------------
+# 6f. tinyproxy on 127.0.0.1:8888 only (the package step's proxy test; its access log shows
+# what went through it). Debian's config with `Listen 127.0.0.1` and no other client allowed.
+# ---------------------------------------------------------------------------------------------
+TINYPROXY_CONF=/etc/tinyproxy/tinyproxy.conf
+TINYPROXY_PIDFILE=/run/tinyproxy/tinyproxy.pid
+TINYPROXY_CONTENT='# glance-wizard lab: tinyproxy on loopback only (scripts/lab-setup.sh writes this file).
+User tinyproxy
+Group tinyproxy
+Port 8888
+Listen 127.0.0.1
+Timeout 600
+DefaultErrorFile "/usr/share/tinyproxy/default.html"
+StatFile "/usr/share/tinyproxy/stats.html"
+LogFile "/var/log/tinyproxy/tinyproxy.log"
+LogLevel Info
+PidFile "/run/tinyproxy/tinyproxy.pid"
+MaxClients 100
+Allow 127.0.0.1
+ViaProxyName "tinyproxy"'
+tinyproxy_running() {
+    local pid
+    pid=$(cat "${TINYPROXY_PIDFILE}" 2>/dev/null) || return 1
+    [[ -n "${pid}" ]] && kill -0 "${pid}" 2>/dev/null
+}
+tinyproxy_restart=no
+if [[ "$(cat "${TINYPROXY_CONF}" 2>/dev/null || true)" != "${TINYPROXY_CONTENT}" ]]; then
+    log "configuring tinyproxy on 127.0.0.1:8888"
+    printf '%s\n' "${TINYPROXY_CONTENT}" >"${TINYPROXY_CONF}"
+    tinyproxy_restart=yes
+fi
+# It opens its log after dropping to its user; the package leaves the directory root's.
+if [[ "$(stat -c %U /var/log/tinyproxy 2>/dev/null || true)" != tinyproxy ]]; then
+    install -d -o tinyproxy -g tinyproxy -m 0750 /var/log/tinyproxy
+    chown tinyproxy:tinyproxy /var/log/tinyproxy
+    tinyproxy_restart=yes
+fi
+if [[ ${tinyproxy_restart} == yes ]] && tinyproxy_running; then
+    /etc/init.d/tinyproxy stop >/dev/null 2>&1 || true
+    for _ in $(seq 1 20); do tinyproxy_running || break; sleep 0.2; done
+fi
+if ! tinyproxy_running; then
+    log "starting tinyproxy"
+    /etc/init.d/tinyproxy start >/dev/null
+fi
+wait_for "tinyproxy on 127.0.0.1:8888" 30 tcp_open 127.0.0.1 8888
+listen_all=$(ss -Hltn 'sport = :8888' | awk '{print $4}' | grep -v '^127\.0\.0\.1:' || true)
+[[ -z "${listen_all}" ]] || die "tinyproxy listens beyond loopback: ${listen_all}"
+
+# ---------------------------------------------------------------------------------------------
 # 7. admin-openrc (guide format) and the service project
 # ---------------------------------------------------------------------------------------------
 OPENRC_CONTENT="export OS_PROJECT_DOMAIN_NAME=Default
@@ -288,5 +340,5 @@ fi
 # 8. Verify with the CLI, as the guide's user would
 # ---------------------------------------------------------------------------------------------
 expires=$(openstack token issue -f value -c expires) || die "openstack token issue failed"
-listen=$(ss -Hltn | awk '{print $4}' | grep -E ':(3306|5000|11211)$' | sort | tr '\n' ' ')
-log "OK: controller=127.0.0.1 mariadb+memcached+keystone up (listening: ${listen% }), openrc=${OPENRC}, token expires ${expires}"
+listen=$(ss -Hltn | awk '{print $4}' | grep -E ':(3306|5000|8888|11211)$' | sort | tr '\n' ' ')
+log "OK: controller=127.0.0.1 mariadb+memcached+keystone+tinyproxy up (listening: ${listen% }), openrc=${OPENRC}, token expires ${expires}"
