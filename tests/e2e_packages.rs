@@ -688,9 +688,12 @@ fn e2e_exit_0_without_installing_and_missing_package() {
     );
     let (error, kind) = run.failure();
     assert_eq!(kind, ErrorKind::RepositoryMissing);
+    // The repository named is the target profile's (assets/profiles.toml).
+    let distro = profile().distro;
     assert!(
         error.contains("gw-absent is in no enabled repository")
-            && error.contains("extrepo enable openstack_zed"),
+            && error.contains(&distro.repository)
+            && error.contains(&distro.repository_setup),
         "{error}"
     );
     assert!(run.retries().is_empty());
