@@ -273,13 +273,17 @@ pub fn proxy_fetch(proxy: &crate::answers::ProxySettings, url: &str) -> Result<S
         .timeout_global(Some(Duration::from_secs(15)));
     let config = match via {
         None => config.proxy(None),
-        Some(p) => config.proxy(Some(
-            ureq::Proxy::new(p).map_err(|e| format!("proxy {p}: {e}"))?,
-        )),
+        Some(p) => config
+            .proxy(Some(ureq::Proxy::new(p).map_err(|e| {
+                format!("proxy {}: {e}", crate::answers::masked_proxy_url(p))
+            })?)),
     };
     let agent: ureq::Agent = config.build().into();
     let started = std::time::Instant::now();
-    let route = via.map_or("directly".to_string(), |p| format!("through {p}"));
+    // The proxy's password, if any, never reaches the screen.
+    let route = via.map_or("directly".to_string(), |p| {
+        format!("through {}", crate::answers::masked_proxy_url(p))
+    });
     let response = agent
         .get(url)
         .call()
@@ -364,6 +368,20 @@ mod tests {
                 "GET /debian/dists/bookworm/Release HTTP/1.1"
             ]
         );
+    }
+
+    #[test]
+    fn proxy_fetch_never_shows_the_proxy_password() {
+        let (proxy_url, handle) = fake_proxy();
+        let with_login = proxy_url.replace("http://", "http://gw:s3cret-pw@");
+        let proxy = crate::answers::ProxySettings {
+            http_proxy: with_login,
+            ..Default::default()
+        };
+        let said = proxy_fetch(&proxy, "http://mirror.invalid/x").unwrap();
+        handle.join().unwrap();
+        assert!(!said.contains("s3cret-pw"), "{said}");
+        assert!(said.contains("gw:********@"), "{said}");
     }
 
     #[test]
