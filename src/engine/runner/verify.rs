@@ -86,6 +86,29 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
     Ok(target)
 }
 
+/// The first call through glance-api after a restart: glance answers `GET /`
+/// before its workers can serve authenticated requests, so a failure here
+/// is retried for a while before it counts.
+fn first_glance_call(
+    ctx: &mut TaskContext<'_>,
+    name: &str,
+) -> Result<serde_json::Value, TaskError> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match openstack_json(ctx, commands::image_list_named(name)) {
+            Ok(list) => return Ok(list),
+            Err(e) if Instant::now() < deadline && !ctx.cancelled() => {
+                ctx.say(format!(
+                    "Glance is not serving yet ({}); trying again in 2 s",
+                    e.message
+                ));
+                std::thread::sleep(Duration::from_secs(2));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 pub fn run(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
     let file = match &spec.source {
         ImageSource::Path(p) => p.clone(),
@@ -100,7 +123,7 @@ pub fn run(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, Task
     ctx.say(format!("local sha512 {}…", &local_hash[..16]));
 
     let mut image_id = None;
-    let existing = openstack_json(ctx, commands::image_list_named(&spec.name))?;
+    let existing = first_glance_call(ctx, &spec.name)?;
     for image in existing.as_array().cloned().unwrap_or_default() {
         let id = json_str(&image, "ID").to_string();
         let shown = openstack_json(ctx, commands::image_show(&id))?;
