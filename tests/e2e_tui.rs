@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::leak::{ArgvSampler, ScreenSampler, Secrets, secrets_files_values};
 use common::*;
 
 /// A tmux session on its own server socket, 80x24, killed on drop.
@@ -84,6 +85,22 @@ impl Tmux {
         std::thread::sleep(Duration::from_millis(60));
     }
 
+    /// Samples this pane's screen and every process's argv in the
+    /// background, to be checked for secrets by [`Watch::finish`].
+    fn watch(&self) -> Watch {
+        let name = self.name.clone();
+        let capture = move || {
+            String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &name]).stdout).into_owned()
+        };
+        let secrets = Secrets::default();
+        secrets.add("admin password", &common::probe::admin().password);
+        Watch {
+            screens: ScreenSampler::start(capture, Duration::from_millis(100)),
+            argv: ArgvSampler::start(secrets.clone(), Duration::from_millis(5)),
+            secrets,
+        }
+    }
+
     fn screen(&self) -> String {
         String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &self.name]).stdout)
             .into_owned()
@@ -94,15 +111,32 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).trim() == "1"
     }
 
+    /// The exit status, or the signal that ended it (`signal N`). tmux
+    /// may mark the pane dead (its terminal closed) a moment before it has
+    /// reaped the process and knows the status: wait for that.
     fn exit_status(&self) -> String {
-        let out = tmux(&[
-            "display-message",
-            "-p",
-            "-t",
-            &self.name,
-            "#{pane_dead_status}",
-        ]);
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
+        let started = Instant::now();
+        loop {
+            let out = tmux(&[
+                "display-message",
+                "-p",
+                "-t",
+                &self.name,
+                "#{pane_dead_status}|#{pane_dead_signal}",
+            ]);
+            let said = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            let (status, signal) = said.split_once('|').unwrap_or((&said, ""));
+            if !status.is_empty() {
+                return status.to_string();
+            }
+            if !signal.is_empty() {
+                return format!("signal {signal}");
+            }
+            if started.elapsed() > Duration::from_secs(5) {
+                return String::new();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Waits until the screen shows `needle`; returns the screen.
@@ -135,6 +169,38 @@ impl Tmux {
             std::thread::sleep(Duration::from_millis(100));
         }
         self.exit_status()
+    }
+}
+
+/// Screens and argv sampled while a wizard runs in tmux.
+struct Watch {
+    screens: ScreenSampler,
+    argv: ArgvSampler,
+    secrets: Secrets,
+}
+
+impl Watch {
+    /// Adds `known` and every password in the secrets files under `dir`
+    /// (typed or generated), then asserts none was ever on screen, in
+    /// clear or escaped, nor in any process's argv.
+    fn finish(self, dir: &Path, known: &[&str]) {
+        for k in known {
+            self.secrets.add("typed password", k);
+        }
+        for (key, value) in secrets_files_values(dir) {
+            self.secrets.add(&key, &value);
+        }
+        assert!(self.secrets.len() >= 3, "the passwords are known");
+        let argv = self.argv.finish();
+        let (captures, distinct, hits) = self.screens.finish(&self.secrets);
+        assert!(hits.is_empty(), "a secret on screen: {hits:#?}");
+        assert!(argv.hits.is_empty(), "a secret in argv: {:#?}", argv.hits);
+        eprintln!(
+            "no secret on screen ({captures} captures, {distinct} distinct screens) nor in argv ({} sweeps, {} distinct processes); {} secrets searched",
+            argv.sweeps,
+            argv.processes,
+            self.secrets.len()
+        );
     }
 }
 
@@ -221,6 +287,7 @@ fn e2e_tui_types_through_the_screens_and_installs() {
         &dir,
         &["--lang", "en", "--state-dir", state.to_str().unwrap()],
     );
+    let watch = t.watch();
     type_answers(&t, false, &image, "e2e-tui", Some(DB_PASSWORD));
     // Save the answers for `apply`, then install.
     t.keys(&["s"]);
@@ -239,6 +306,7 @@ fn e2e_tui_types_through_the_screens_and_installs() {
     t.keys(&["Enter"]);
     assert_eq!(t.wait_exit(Duration::from_secs(10)), "0");
     eprintln!("TUI install took {:?}", started.elapsed());
+    watch.finish(&dir, &[DB_PASSWORD]);
 
     // Independently: the image is active with the local file's hash.
     image_is_active_with_hash("e2e-tui", &image);
@@ -299,6 +367,7 @@ fn e2e_tui_killed_during_the_run_resumes_from_the_welcome_screen() {
     let args = ["--lang", "zh-CN", "--state-dir", state.to_str().unwrap()];
     {
         let t = Tmux::start("tui-killed", &dir, &args);
+        let watch = t.watch();
         type_answers(&t, true, &image, "e2e-tui-resume", None);
         t.keys(&["Enter"]);
         // Kill it once the Keystone tasks are done, mid-run.
@@ -307,6 +376,7 @@ fn e2e_tui_killed_during_the_run_resumes_from_the_welcome_screen() {
         let out = run(Command::new("kill").args(["-KILL", pid.trim()]));
         assert!(out.status.success(), "{}", text(&out));
         t.wait_exit(Duration::from_secs(10));
+        watch.finish(&dir, &[]);
     }
     let journal = std::fs::read_to_string(state.join("journal.json")).unwrap();
     assert!(
@@ -316,6 +386,7 @@ fn e2e_tui_killed_during_the_run_resumes_from_the_welcome_screen() {
 
     // Again: the welcome screen offers to resume, with what was done.
     let t = Tmux::start("tui-resumed", &dir, &args);
+    let watch = t.watch();
     let welcome = t.wait_for("用上次的应答继续安装", Duration::from_secs(30));
     assert!(welcome.contains("上次安装已中断"), "{welcome}");
     t.keys(&["Enter"]);
@@ -324,6 +395,7 @@ fn e2e_tui_killed_during_the_run_resumes_from_the_welcome_screen() {
     t.keys(&["Enter"]);
     assert_eq!(t.wait_exit(Duration::from_secs(10)), "0");
     eprintln!("kill and resume took {:?}", started.elapsed());
+    watch.finish(&dir, &[]);
     image_is_active_with_hash("e2e-tui-resume", &image);
     // Exactly one glance user and one image service: nothing created twice.
     let services = openstack(&["service", "list"]);

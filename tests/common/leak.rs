@@ -219,3 +219,83 @@ impl Drop for ArgvSampler {
         self.stop.store(true, Ordering::Relaxed);
     }
 }
+
+/// Captures a screen (tmux capture-pane) every `interval` until stopped,
+/// keeping each distinct screen, to be searched for secrets at the end
+/// (when generated passwords are known too).
+pub struct ScreenSampler {
+    stop: Arc<AtomicBool>,
+    handle: Option<std::thread::JoinHandle<(u64, Vec<String>)>>,
+}
+
+impl ScreenSampler {
+    pub fn start(
+        capture: impl Fn() -> String + Send + 'static,
+        interval: Duration,
+    ) -> ScreenSampler {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let handle = std::thread::spawn(move || {
+            let mut captures = 0;
+            let mut screens: Vec<String> = Vec::new();
+            let mut seen = HashSet::new();
+            while !flag.load(Ordering::Relaxed) {
+                let screen = capture();
+                captures += 1;
+                if seen.insert(screen.clone()) {
+                    screens.push(screen);
+                }
+                std::thread::sleep(interval);
+            }
+            (captures, screens)
+        });
+        ScreenSampler {
+            stop,
+            handle: Some(handle),
+        }
+    }
+
+    /// Stops; returns (captures, distinct screens, hits).
+    pub fn finish(mut self, secrets: &Secrets) -> (u64, usize, Vec<String>) {
+        self.stop.store(true, Ordering::Relaxed);
+        let (captures, screens) = self.handle.take().unwrap().join().unwrap();
+        let hits = screens
+            .iter()
+            .flat_map(|screen| {
+                secrets
+                    .found_in(screen)
+                    .into_iter()
+                    .map(|hit| format!("{hit} on screen:\n{}", secrets.mask(screen)))
+            })
+            .collect();
+        (captures, screens.len(), hits)
+    }
+}
+
+impl Drop for ScreenSampler {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Every value of every `*.secrets.toml` under `dir`.
+pub fn secrets_files_values(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for path in walk(dir) {
+        if !path.to_string_lossy().ends_with(".secrets.toml") {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let Ok(table) = text.parse::<toml::Table>() else {
+            continue;
+        };
+        for (key, value) in table {
+            if let Some(v) = value.as_str() {
+                out.push((key, v.to_string()));
+            }
+        }
+    }
+    out
+}
