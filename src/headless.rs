@@ -429,7 +429,22 @@ pub fn reset(state_dir: &Path, task: Option<&str>, out: &mut dyn Write) -> anyho
             return Ok(exit::LOCKED);
         }
     };
-    let Some(mut journal) = Journal::load(state_dir)? else {
+    let loaded = match Journal::load(state_dir) {
+        Ok(loaded) => loaded,
+        Err(e) if task.is_none() && Journal::path(state_dir).exists() => {
+            // A damaged journal cannot be edited, only set aside.
+            let aside = Journal::move_aside(state_dir)?;
+            writeln!(out, "{e}")?;
+            writeln!(
+                out,
+                "Moved it to {}; the next apply runs every task.",
+                aside.display()
+            )?;
+            return Ok(exit::OK);
+        }
+        Err(e) => return Err(e),
+    };
+    let Some(mut journal) = loaded else {
         writeln!(out, "No journal: nothing to forget.")?;
         return Ok(exit::OK);
     };

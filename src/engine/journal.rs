@@ -43,13 +43,15 @@ pub struct Journal {
 }
 
 pub const JOURNAL_FILE: &str = "journal.json";
+/// The journal format this version reads and writes.
+pub const FORMAT: u32 = 1;
 
 impl Journal {
     pub fn new(target: &str) -> Journal {
         use rand::Rng;
         let salt: [u8; 16] = rand::rng().random();
         Journal {
-            format: 1,
+            format: FORMAT,
             salt: crate::plan::hex(&salt),
             target: target.to_string(),
             tasks: BTreeMap::new(),
@@ -63,16 +65,45 @@ impl Journal {
     /// Loads the journal, or `None` when there is none yet.
     pub fn load(state_dir: &Path) -> anyhow::Result<Option<Journal>> {
         let path = Self::path(state_dir);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Ok(Some(serde_json::from_str(&text).map_err(|e| {
-                anyhow::anyhow!(
-                    "the journal {} is damaged ({e}); `glance-wizard reset` starts over",
-                    path.display()
-                )
-            })?)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+        let damaged = |why: String| {
+            anyhow::anyhow!(
+                "the journal {} is damaged ({why}), so no checkpoint in it can be trusted; \
+                 `glance-wizard reset` moves it aside and the next apply runs every task \
+                 (each task checks what exists before it creates anything)",
+                path.display()
+            )
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                return Err(damaged("not UTF-8".into()));
+            }
+            Err(e) => return Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+        };
+        let journal: Journal = serde_json::from_str(&text).map_err(|e| damaged(e.to_string()))?;
+        if journal.format != FORMAT {
+            return Err(damaged(format!(
+                "format {} where this glance-wizard writes format {FORMAT}",
+                journal.format
+            )));
         }
+        if journal.salt.len() != 32 || !journal.salt.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(damaged("its salt is not 32 hex digits".into()));
+        }
+        Ok(Some(journal))
+    }
+
+    /// Moves a damaged journal aside (kept for a post-mortem); returns
+    /// where it went.
+    pub fn move_aside(state_dir: &Path) -> std::io::Result<PathBuf> {
+        let path = Self::path(state_dir);
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let aside = state_dir.join(format!("{JOURNAL_FILE}.damaged-{stamp}"));
+        std::fs::rename(&path, &aside)?;
+        Ok(aside)
     }
 
     /// Writes the journal atomically (temp file, fsync, rename, fsync dir).
@@ -95,5 +126,77 @@ impl Journal {
         self.tasks
             .get(id)
             .is_some_and(|r| r.status == TaskStatus::Done && r.fingerprint == fingerprint)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn saved() -> (tempfile::TempDir, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = Journal::new("test target");
+        journal.tasks.insert(
+            "sql.database".into(),
+            TaskRecord {
+                status: TaskStatus::Done,
+                fingerprint: "ab".repeat(32),
+                started_at: "2026-11-26T00:00:00Z".into(),
+                finished_at: Some("2026-11-26T00:00:01Z".into()),
+                duration_ms: Some(1000),
+                attempts: 1,
+                outputs: BTreeMap::new(),
+                error: None,
+            },
+        );
+        journal.save(dir.path()).unwrap();
+        let text = std::fs::read_to_string(Journal::path(dir.path())).unwrap();
+        (dir, text)
+    }
+
+    #[test]
+    fn every_truncation_is_detected() {
+        let (dir, text) = saved();
+        assert!(Journal::load(dir.path()).unwrap().is_some());
+        // Cutting the file anywhere but after the closing brace is damage.
+        let end = text.trim_end().len();
+        for cut in 0..end {
+            if !text.is_char_boundary(cut) {
+                continue;
+            }
+            std::fs::write(Journal::path(dir.path()), &text[..cut]).unwrap();
+            let err = Journal::load(dir.path()).expect_err(&format!("cut at {cut}"));
+            assert!(err.to_string().contains("damaged"), "{err}");
+        }
+    }
+
+    #[test]
+    fn garbage_and_other_formats_are_not_trusted() {
+        let (dir, text) = saved();
+        for bad in [
+            text.replace("\"format\": 1", "\"format\": 2"),
+            text.replace("\"status\": \"done\"", "\"status\": \"finished\""),
+            "\u{0}\u{0}\u{0}".to_string(),
+            "[]".to_string(),
+        ] {
+            std::fs::write(Journal::path(dir.path()), &bad).unwrap();
+            assert!(Journal::load(dir.path()).is_err(), "{bad}");
+        }
+        std::fs::write(Journal::path(dir.path()), [0xff, 0xfe, 0x00]).unwrap();
+        assert!(
+            Journal::load(dir.path())
+                .unwrap_err()
+                .to_string()
+                .contains("damaged")
+        );
+    }
+
+    #[test]
+    fn move_aside_keeps_the_damaged_file() {
+        let (dir, _) = saved();
+        std::fs::write(Journal::path(dir.path()), "{").unwrap();
+        let aside = Journal::move_aside(dir.path()).unwrap();
+        assert_eq!(std::fs::read_to_string(aside).unwrap(), "{");
+        assert!(Journal::load(dir.path()).unwrap().is_none());
     }
 }
