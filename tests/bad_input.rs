@@ -201,7 +201,7 @@ fn every_field_with_an_invalid_value_is_named_with_its_rule() {
         match error {
             Some(e) if e.contains(&format!("{field}:")) || e.contains(&format!("{field} ")) => {
                 // A rule is a sentence after the field, not just the name.
-                let rule = e.split(&format!("{field}")).nth(1).unwrap_or("");
+                let rule = e.split(*field).nth(1).unwrap_or("");
                 if rule.trim().len() < 8 {
                     failures.push(format!("{field}: no rule in {e:?}"));
                 }
