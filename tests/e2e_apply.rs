@@ -266,6 +266,58 @@ fn e2e_fresh_install_with_packages_absent_then_idempotent_rerun() {
     );
     assert_installed(&s, "e2e-fresh");
     println!("first apply {first:?}, second apply {second:?}");
+
+    // An edit by hand between runs is noticed and the user told what
+    // happens to it: a managed key is set back (and Glance restarted), the
+    // admin's own lines are kept.
+    let configured = std::fs::read_to_string(API_CONF).unwrap();
+    let edited = configured.replacen(
+        "\nflavor = keystone\n",
+        "\nflavor = keystone+cachemanagement\n",
+        1,
+    ) + "# added by hand between runs\n";
+    assert_ne!(edited, configured);
+    std::fs::write(API_CONF, &edited).unwrap();
+    let out = s.apply().stdin(Stdio::null()).output().unwrap();
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert!(
+        log.contains("was edited since glance-wizard configured it"),
+        "{log}"
+    );
+    for task in ["config.glance-api", "service.restart", "verify.image"] {
+        assert!(
+            log.contains(&format!("[done] {task}")),
+            "{task} did not rerun:\n{log}"
+        );
+    }
+    assert!(log.contains("[skip] sql.database"), "{log}");
+    let now = std::fs::read_to_string(API_CONF).unwrap();
+    assert!(
+        now.contains("\nflavor = keystone\n"),
+        "the managed key was set back"
+    );
+    assert!(
+        now.ends_with("# added by hand between runs\n"),
+        "the admin's line was kept"
+    );
+
+    // An edit that leaves every managed key alone: noticed, kept, and no
+    // restart is due.
+    std::fs::write(API_CONF, now.clone() + "# another note\n").unwrap();
+    let out = s.apply().stdin(Stdio::null()).output().unwrap();
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert!(
+        log.contains("was edited since glance-wizard configured it"),
+        "{log}"
+    );
+    assert!(log.contains("already has these values"), "{log}");
+    assert!(log.contains("[skip] service.restart"), "{log}");
+    assert_eq!(
+        std::fs::read_to_string(API_CONF).unwrap(),
+        now + "# another note\n"
+    );
 }
 
 /// Waits until the journal says `task` is running, then SIGKILLs the wizard.

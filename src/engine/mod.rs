@@ -352,6 +352,8 @@ impl<'a> Engine<'a> {
         });
 
         let mut all_outputs = BTreeMap::new();
+        // Tasks that ran in this run and changed something.
+        let mut changed_this_run: Vec<String> = Vec::new();
         for (index, (task, fingerprint)) in self.plan.tasks.iter().zip(&fingerprints).enumerate() {
             if self.cancel.load(Ordering::SeqCst) {
                 reporter.emit(Event::RunFinished {
@@ -360,7 +362,22 @@ impl<'a> Engine<'a> {
                 });
                 return Ok(RunOutcome::Cancelled);
             }
+            // Done with the same inputs is skipped unless what it left has
+            // drifted (a config edited by hand) or a task it follows changed
+            // something in this run.
+            let mut rerun_note = None;
             if journal.is_done_with(&task.id, fingerprint) {
+                let record = &journal.tasks[&task.id];
+                rerun_note = runner::drift(task, &record.outputs).or_else(|| {
+                    task.after
+                        .iter()
+                        .find(|upstream| changed_this_run.contains(*upstream))
+                        .map(|upstream| {
+                            format!("running again: {upstream} changed something in this run")
+                        })
+                });
+            }
+            if rerun_note.is_none() && journal.is_done_with(&task.id, fingerprint) {
                 let record = &journal.tasks[&task.id];
                 all_outputs.extend(record.outputs.clone());
                 reporter.emit(Event::TaskSkipped {
@@ -400,6 +417,12 @@ impl<'a> Engine<'a> {
                 index: index + 1,
                 total,
             });
+            if let Some(note) = rerun_note {
+                reporter.emit(Event::Output {
+                    id: task.id.clone(),
+                    line: note,
+                });
+            }
 
             let mut attempt = 1;
             // Failed attempts that count against `retry.attempts` (lock
@@ -478,6 +501,9 @@ impl<'a> Engine<'a> {
             record.duration_ms = Some(duration.as_millis() as u64);
             match result {
                 Ok(outputs) => {
+                    if runner::changed_something(&outputs) {
+                        changed_this_run.push(task.id.clone());
+                    }
                     record.status = TaskStatus::Done;
                     record.outputs = outputs.clone();
                     journal.save(&self.state_dir)?;

@@ -53,6 +53,37 @@ fn replace_atomically_then(
     Ok(())
 }
 
+/// Output keys: the sha256 of the file as this task left it, and whether
+/// this run changed it (a restart is due only then).
+pub const OUTPUT_SHA256: &str = "sha256";
+pub const OUTPUT_CHANGED: &str = "changed";
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    crate::plan::hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// Whether the file was edited since this task last wrote or checked it:
+/// `Some(message)` says what happened and what the wizard will do about it.
+pub fn drift(spec: &ConfigSpec, outputs: &Outputs) -> Option<String> {
+    let recorded = outputs.get(OUTPUT_SHA256)?;
+    let current = match std::fs::read_to_string(&spec.path) {
+        Ok(text) => sha256_hex(&text),
+        Err(e) => {
+            return Some(format!(
+                "{} cannot be read any more ({e}): configuring it again",
+                spec.path
+            ));
+        }
+    };
+    (current != *recorded).then(|| {
+        format!(
+            "{} was edited since glance-wizard configured it: its managed keys are set again to the answers' values; every other edit in it is kept as it is",
+            spec.path
+        )
+    })
+}
+
 pub fn run(spec: &ConfigSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
     let path = Path::new(&spec.path);
     let before = std::fs::read_to_string(path).map_err(|e| {
@@ -73,7 +104,10 @@ pub fn run(spec: &ConfigSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, Task
     let after = doc.to_string();
     if after == before {
         ctx.say(format!("{} already has these values", spec.path));
-        return Ok(Outputs::new());
+        return Ok(Outputs::from([
+            (OUTPUT_SHA256.to_string(), sha256_hex(&after)),
+            (OUTPUT_CHANGED.to_string(), "false".to_string()),
+        ]));
     }
     let backup = format!("{}{BACKUP_SUFFIX}", spec.path);
     if !Path::new(&backup).exists() {
@@ -90,5 +124,9 @@ pub fn run(spec: &ConfigSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, Task
         meta.gid(),
         meta.mode() & 0o7777
     ));
-    Ok(Outputs::from([("backup".to_string(), backup)]))
+    Ok(Outputs::from([
+        ("backup".to_string(), backup),
+        (OUTPUT_SHA256.to_string(), sha256_hex(&after)),
+        (OUTPUT_CHANGED.to_string(), "true".to_string()),
+    ]))
 }

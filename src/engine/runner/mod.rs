@@ -49,6 +49,22 @@ impl TaskContext<'_> {
     }
 }
 
+/// Checks that what a finished task left is still there; `Some(message)`
+/// when it is not, and the task must run again. Only config files are
+/// checked: they are what admins edit by hand between runs.
+pub fn drift(task: &Task, outputs: &Outputs) -> Option<String> {
+    match &task.kind {
+        TaskKind::Config(spec) => config::drift(spec, outputs),
+        _ => None,
+    }
+}
+
+/// Whether a task's run changed something its dependents must follow (a
+/// config file left as it was needs no restart).
+pub fn changed_something(outputs: &Outputs) -> bool {
+    outputs.get(config::OUTPUT_CHANGED).map(String::as_str) != Some("false")
+}
+
 pub fn run_task(task: &Task, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
     match &task.kind {
         TaskKind::Sql(spec) => sql::run(spec, ctx),
