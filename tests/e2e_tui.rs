@@ -15,6 +15,7 @@ use common::*;
 /// A tmux session on its own server socket, 80x24, killed on drop.
 struct Tmux {
     name: String,
+    dir: PathBuf,
 }
 
 const SOCKET: &str = "glance-wizard-e2e";
@@ -69,6 +70,7 @@ impl Tmux {
         tmux(&["set-option", "-t", name, "remain-on-exit", "on"]);
         Tmux {
             name: name.to_string(),
+            dir: dir.to_path_buf(),
         }
     }
 
@@ -132,7 +134,27 @@ impl Tmux {
             if !signal.is_empty() {
                 return format!("signal {signal}");
             }
-            if started.elapsed() > Duration::from_secs(5) {
+            // Debian's tmux is built with libutempter, whose own SIGCHLD
+            // handler can swallow the signal for a pane's process
+            // (tmux/tmux#311, #4559): the wizard is then an unreaped
+            // zombie and tmux never learns its status. Nudge the server.
+            if started.elapsed() > Duration::from_millis(300) {
+                let server = tmux(&["display-message", "-p", "#{pid}"]);
+                let server = String::from_utf8_lossy(&server.stdout).trim().to_string();
+                if !server.is_empty() {
+                    let _ = Command::new("kill").args(["-CHLD", &server]).output();
+                }
+            }
+            if started.elapsed() > Duration::from_secs(10) {
+                let ps = Command::new("sh")
+                    .arg("-c")
+                    .arg(format!(
+                        "p=$(cat '{}/pid'); grep -E 'State|PPid' /proc/$p/status",
+                        self.dir.display()
+                    ))
+                    .output()
+                    .unwrap();
+                eprintln!("no exit status from tmux; the wizard:\n{}", text(&ps));
                 return String::new();
             }
             std::thread::sleep(Duration::from_millis(50));
