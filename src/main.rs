@@ -89,6 +89,13 @@ enum Command {
     Status,
     /// Forget checkpoints (all, or one task's).
     Reset { task: Option<String> },
+    /// Developer tool: the run screen streaming COMMAND's output through
+    /// the engine, runner and log (scripts/bench-run-screen.sh).
+    #[command(hide = true)]
+    BenchRunScreen {
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        command: Vec<String>,
+    },
 }
 
 fn load_or_exit(options: &LoadOptions) -> headless::Loaded {
@@ -105,6 +112,7 @@ fn load_or_exit(options: &LoadOptions) -> headless::Loaded {
 }
 
 fn main() {
+    glance_wizard::ui::bench::mark_process_start();
     let cli = Cli::parse();
     let mut stdout = std::io::stdout();
     let code = match cli.command {
@@ -171,6 +179,9 @@ fn main() {
                 exit::ERROR
             }
         },
+        Some(Command::BenchRunScreen { command }) => {
+            glance_wizard::ui::bench::bench_run_screen(command, cli.lang)
+        }
         Some(Command::Reset { task }) => {
             match headless::reset(&cli.state_dir, task.as_deref(), &mut stdout) {
                 Ok(code) => code,

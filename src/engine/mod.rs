@@ -236,6 +236,13 @@ impl RetryPolicy {
     }
 }
 
+/// Runs one task: [`runner::run_task`], unless a developer tool swaps it
+/// (`glance-wizard bench-run-screen` runs a command of its own through the
+/// same engine, log and front end).
+pub type TaskRunner = dyn Fn(&crate::plan::Task, &mut runner::TaskContext<'_>) -> Result<runner::Outputs, TaskError>
+    + Send
+    + Sync;
+
 pub struct Engine<'a> {
     pub plan: &'a Plan,
     pub settings: &'a Settings,
@@ -245,6 +252,7 @@ pub struct Engine<'a> {
     pub retry: RetryPolicy,
     /// Held by the caller; shared with `openstack` children (see [`lock`]).
     pub lock: Option<&'a lock::RunLock>,
+    pub task_runner: &'a TaskRunner,
 }
 
 /// The sink plus the log file: every event goes to both.
@@ -323,6 +331,7 @@ impl<'a> Engine<'a> {
             cancel: Arc::new(AtomicBool::new(false)),
             retry: RetryPolicy::default(),
             lock: None,
+            task_runner: &runner::run_task,
         }
     }
 
@@ -446,7 +455,7 @@ impl<'a> Engine<'a> {
                     lock: self.lock,
                     log: &mut emit_line,
                 };
-                let result = runner::run_task(task, &mut ctx);
+                let result = (self.task_runner)(task, &mut ctx);
                 let wait = match &result {
                     Err(_) if self.cancel.load(Ordering::SeqCst) => None,
                     Err(e) if e.retryable && e.kind == ErrorKind::LockHeld => {

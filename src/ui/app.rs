@@ -223,6 +223,9 @@ pub struct App {
     pub confirm_quit: bool,
     /// Quit once the engine has stopped.
     pub quitting: bool,
+    /// Quit as soon as the run ends, whatever its outcome (the run-screen
+    /// benchmark).
+    pub exit_on_finish: bool,
     pub notice: Option<String>,
     pub now: Instant,
     pub exit: Option<i32>,
@@ -276,6 +279,7 @@ impl App {
             help: false,
             confirm_quit: false,
             quitting: false,
+            exit_on_finish: false,
             notice: None,
             now,
             exit: None,
@@ -503,7 +507,7 @@ impl App {
             Ok(RunOutcome::Cancelled) => Outcome::Cancelled,
             Err(e) => Outcome::Error(e),
         };
-        if self.quitting {
+        if self.quitting || self.exit_on_finish {
             self.exit = Some(match outcome {
                 Outcome::Verified(_) => code::OK,
                 Outcome::Failed { .. } => code::TASK_FAILED,

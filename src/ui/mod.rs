@@ -5,6 +5,7 @@
 //! and a tick, and draws.
 
 pub mod app;
+pub mod bench;
 pub mod draft;
 pub mod i18n;
 pub mod render;
@@ -341,8 +342,33 @@ pub fn build_app(options: &Options, lang: Lang, theme: Theme) -> App {
 /// Runs the wizard in this terminal. Returns the exit code.
 pub fn run(options: Options) -> i32 {
     let lang = options.lang.unwrap_or_else(Lang::from_env);
-    let mut app = build_app(&options, lang, Theme::from_env());
+    let app = build_app(&options, lang, Theme::from_env());
+    let (app, code) = drive(app, |_, _| {});
+    let t = app.texts;
+    let mut out = std::io::stdout();
+    let _ = match &app.outcome {
+        Some(Outcome::Verified(outputs)) => writeln!(
+            out,
+            "{}",
+            t.f(
+                "exit.verified",
+                &[("id", &outputs.get("image_id").map_or("-", String::as_str))]
+            )
+        ),
+        Some(Outcome::Failed { task, .. }) => {
+            writeln!(out, "{}", t.f("exit.failed", &[("task", task)]))
+        }
+        Some(Outcome::Cancelled) => writeln!(out, "{}", t.t("exit.stopped")),
+        Some(Outcome::Error(e)) => writeln!(out, "{e}"),
+        None => Ok(()),
+    };
+    code
+}
 
+/// Sets up the terminal, the input and signal threads and the runtime,
+/// lets `start` begin (the bench starts its engine there), runs the loop
+/// and puts the terminal back. Returns the app and the exit code.
+fn drive(mut app: App, start: impl FnOnce(&mut Runtime, &mut App)) -> (App, i32) {
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore_terminal();
@@ -353,14 +379,14 @@ pub fn run(options: Options) -> i32 {
     {
         restore_terminal();
         eprintln!("glance-wizard: cannot set up the terminal: {e}");
-        return headless::exit::ERROR;
+        return (app, headless::exit::ERROR);
     }
     let mut terminal = match Terminal::new(CrosstermBackend::new(std::io::stdout())) {
         Ok(t) => t,
         Err(e) => {
             restore_terminal();
             eprintln!("glance-wizard: cannot set up the terminal: {e}");
-            return headless::exit::ERROR;
+            return (app, headless::exit::ERROR);
         }
     };
 
@@ -393,31 +419,18 @@ pub fn run(options: Options) -> i32 {
         cancel: Arc::new(AtomicBool::new(false)),
         engine: None,
     };
-    let code = event_loop(&mut app, &mut terminal, &rx, &mut runtime);
+    start(&mut runtime, &mut app);
+    let mut stats = bench::FrameStats::from_env();
+    let code = event_loop(&mut app, &mut terminal, &rx, &mut runtime, stats.as_mut());
     if let Some(handle) = runtime.engine.take() {
         runtime.cancel.store(true, Ordering::SeqCst);
         let _ = handle.join();
     }
     restore_terminal();
-    let t = app.texts;
-    let mut out = std::io::stdout();
-    let _ = match &app.outcome {
-        Some(Outcome::Verified(outputs)) => writeln!(
-            out,
-            "{}",
-            t.f(
-                "exit.verified",
-                &[("id", &outputs.get("image_id").map_or("-", String::as_str))]
-            )
-        ),
-        Some(Outcome::Failed { task, .. }) => {
-            writeln!(out, "{}", t.f("exit.failed", &[("task", task)]))
-        }
-        Some(Outcome::Cancelled) => writeln!(out, "{}", t.t("exit.stopped")),
-        Some(Outcome::Error(e)) => writeln!(out, "{e}"),
-        None => Ok(()),
-    };
-    code
+    if let Some(stats) = stats {
+        stats.write();
+    }
+    (app, code)
 }
 
 fn event_loop(
@@ -425,10 +438,18 @@ fn event_loop(
     terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
     rx: &Receiver<Msg>,
     runtime: &mut Runtime,
+    mut stats: Option<&mut bench::FrameStats>,
 ) -> i32 {
     loop {
         app.now = Instant::now();
-        if let Err(e) = terminal.draw(|frame| render::draw(app, frame)) {
+        if let Some(stats) = stats.as_deref_mut() {
+            stats.frame_start();
+        }
+        let drawn = terminal.draw(|frame| render::draw(app, frame));
+        if let Some(stats) = stats.as_deref_mut() {
+            stats.frame_end();
+        }
+        if let Err(e) = drawn {
             restore_terminal();
             eprintln!("glance-wizard: cannot draw: {e}");
             return headless::exit::ERROR;
@@ -439,13 +460,21 @@ fn event_loop(
         match rx.recv_timeout(TICK) {
             Ok(msg) => {
                 app.now = Instant::now();
+                if let Some(stats) = stats.as_deref_mut() {
+                    stats.message(&msg);
+                }
                 app.handle(msg);
                 // Take whatever else is waiting (a burst of log lines) before
                 // drawing again, but keep drawing at least every tick.
                 let deadline = Instant::now() + Duration::from_millis(30);
                 while Instant::now() < deadline {
                     match rx.try_recv() {
-                        Ok(msg) => app.handle(msg),
+                        Ok(msg) => {
+                            if let Some(stats) = stats.as_deref_mut() {
+                                stats.message(&msg);
+                            }
+                            app.handle(msg)
+                        }
                         Err(_) => break,
                     }
                 }
