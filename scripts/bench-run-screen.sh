@@ -90,7 +90,7 @@ cat > "${work}/bench.sh" <<EOF
 export GLANCE_WIZARD_FRAME_STATS=${work}/frames
 start=\${EPOCHREALTIME}
 export GLANCE_WIZARD_T0_NS=\$(date +%s%N)
-/usr/bin/time -f %M -o ${work}/rss ${bin} bench-run-screen -- seq ${lines}
+/usr/bin/time -f %M -o ${work}/rss ${bin} bench-run-screen --log-dir ${work}/state -- seq ${lines}
 echo \$? > ${work}/status
 end=\${EPOCHREALTIME}
 echo "\${start} \${end}" > ${work}/wall
@@ -111,7 +111,7 @@ for ((r = 1; r <= runs; r++)); do
     e=${EPOCHREALTIME}
     seq_ms=$(ms "$s" "$e")
 
-    rm -f "${work}/frames" "${work}/status"
+    rm -rf "${work}/frames" "${work}/status" "${work}/state"
     in_tmux "${work}/bench.sh"
     wait_dead
     [[ "$(cat "${work}/status")" == 0 ]] || { echo "bench-run-screen failed" >&2; tmux -L "${socket}" capture-pane -p -t bench >&2; exit 1; }

@@ -229,15 +229,22 @@ pub fn print_prechecks(loaded: &Loaded, out: &mut dyn Write) -> bool {
     checks.iter().all(|c| c.status != Status::Fail)
 }
 
-/// Prints events as progress lines.
+/// Prints events as progress lines: each line of output prefixed with its
+/// task. A block of output is one write.
 pub struct LinePrinter<W: Write> {
     pub out: W,
     total: usize,
+    /// Reused for blocks of output.
+    buf: Vec<u8>,
 }
 
 impl<W: Write> LinePrinter<W> {
     pub fn new(out: W) -> Self {
-        LinePrinter { out, total: 0 }
+        LinePrinter {
+            out,
+            total: 0,
+            buf: Vec::new(),
+        }
     }
 }
 
@@ -268,7 +275,17 @@ impl<W: Write> EventSink for LinePrinter<W> {
             } => {
                 writeln!(out, "[{index}/{total}] {id}: {title}")
             }
-            Event::Output { id, line } => writeln!(out, "    {id} | {line}"),
+            Event::Output { id, lines } => {
+                self.buf.clear();
+                for line in lines.split('\n') {
+                    self.buf.extend_from_slice(b"    ");
+                    self.buf.extend_from_slice(id.as_bytes());
+                    self.buf.extend_from_slice(b" | ");
+                    self.buf.extend_from_slice(line.as_bytes());
+                    self.buf.push(b'\n');
+                }
+                out.write_all(&self.buf)
+            }
             Event::TaskRetrying {
                 id,
                 attempt,
@@ -467,4 +484,28 @@ pub fn reset(state_dir: &Path, task: Option<&str>, out: &mut dyn Write) -> anyho
     }
     journal.save(state_dir)?;
     Ok(exit::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each line of a block of output is printed with its task, as a
+    /// single line of output is.
+    #[test]
+    fn every_line_is_printed_with_its_task() {
+        let mut printer = LinePrinter::new(Vec::new());
+        printer.emit(Event::Output {
+            id: "db.sync".into(),
+            lines: "one".into(),
+        });
+        printer.emit(Event::Output {
+            id: "packages.install".into(),
+            lines: "two\n\nthree".into(),
+        });
+        assert_eq!(
+            String::from_utf8(printer.out).unwrap(),
+            "    db.sync | one\n    packages.install | two\n    packages.install | \n    packages.install | three\n"
+        );
+    }
 }

@@ -93,6 +93,10 @@ enum Command {
     /// the engine, runner and log (scripts/bench-run-screen.sh).
     #[command(hide = true)]
     BenchRunScreen {
+        /// A new directory for the engine's journal and log (default: a
+        /// temporary one, removed at exit).
+        #[arg(long)]
+        log_dir: Option<PathBuf>,
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
         command: Vec<String>,
     },
@@ -179,8 +183,8 @@ fn main() {
                 exit::ERROR
             }
         },
-        Some(Command::BenchRunScreen { command }) => {
-            glance_wizard::ui::bench::bench_run_screen(command, cli.lang)
+        Some(Command::BenchRunScreen { log_dir, command }) => {
+            glance_wizard::ui::bench::bench_run_screen(command, log_dir, cli.lang)
         }
         Some(Command::Reset { task }) => {
             match headless::reset(&cli.state_dir, task.as_deref(), &mut stdout) {

@@ -344,9 +344,10 @@ impl Run {
         self.events
             .iter()
             .filter_map(|e| match e {
-                Event::Output { line, .. } => Some(line.as_str()),
+                Event::Output { lines, .. } => Some(lines.split('\n')),
                 _ => None,
             })
+            .flatten()
             .collect()
     }
 

@@ -40,11 +40,12 @@ pub enum Event {
         index: usize,
         total: usize,
     },
-    /// A line of a child's output or of the runner's own narration,
-    /// already redacted.
+    /// Lines of a child's output or of the runner's own narration, already
+    /// redacted: one line, or a block of lines joined by `\n` (a child's
+    /// output comes in blocks, as it was read), never ending in `\n`.
     Output {
         id: String,
-        line: String,
+        lines: String,
     },
     TaskRetrying {
         id: String,
@@ -255,15 +256,21 @@ pub struct Engine<'a> {
     pub task_runner: &'a TaskRunner,
 }
 
-/// The sink plus the log file: every event goes to both.
+/// The sink plus the log file: every event goes to both. An event is one
+/// write to the log (a block of a million lines is a few large writes), made
+/// before the event goes on, so a `kill -9` loses nothing already reported.
 struct Reporter<'s> {
     sink: &'s mut dyn EventSink,
     log: std::fs::File,
+    /// Reused for each event's log text.
+    buf: Vec<u8>,
 }
 
 impl Reporter<'_> {
     fn emit(&mut self, event: Event) {
-        let _ = writeln!(self.log, "{} {}", timestamp(), log_line(&event));
+        self.buf.clear();
+        write_log(&mut self.buf, &timestamp(), &event);
+        let _ = self.log.write_all(&self.buf);
         self.sink.emit(event);
     }
 }
@@ -272,7 +279,43 @@ fn timestamp() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }
 
-/// One log-file line per event.
+/// Appends an event's log text to `out`: [`log_line`] with the time before
+/// each line (one line per line of output, each with the task's id),
+/// without allocating per line.
+pub fn write_log(out: &mut Vec<u8>, timestamp: &str, event: &Event) {
+    match event {
+        Event::Output { id, lines } => {
+            let mut prefix = Vec::with_capacity(timestamp.len() + id.len() + 3);
+            prefix.extend_from_slice(timestamp.as_bytes());
+            prefix.extend_from_slice(b" [");
+            prefix.extend_from_slice(id.as_bytes());
+            prefix.extend_from_slice(b"] ");
+            let bytes = lines.as_bytes();
+            out.reserve(bytes.len() + 1 + bytes.len() / 8 * prefix.len());
+            out.extend_from_slice(&prefix);
+            // Lines are short: a plain scan beats a SIMD search per line.
+            let mut start = 0;
+            for (end, byte) in bytes.iter().enumerate() {
+                if *byte == b'\n' {
+                    out.extend_from_slice(&bytes[start..=end]);
+                    out.extend_from_slice(&prefix);
+                    start = end + 1;
+                }
+            }
+            out.extend_from_slice(&bytes[start..]);
+            out.push(b'\n');
+        }
+        other => {
+            out.extend_from_slice(timestamp.as_bytes());
+            out.push(b' ');
+            out.extend_from_slice(log_line(other).as_bytes());
+            out.push(b'\n');
+        }
+    }
+}
+
+/// What the log says of an event (without the time): one line, or one per
+/// line of an output block.
 pub fn log_line(event: &Event) -> String {
     match event {
         Event::RunStarted { total, log_path } => {
@@ -285,7 +328,11 @@ pub fn log_line(event: &Event) -> String {
             index,
             total,
         } => format!("[{id}] started ({index}/{total}): {title}"),
-        Event::Output { id, line } => format!("[{id}] {line}"),
+        Event::Output { id, lines } => lines
+            .split('\n')
+            .map(|line| format!("[{id}] {line}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
         Event::TaskRetrying {
             id,
             attempt,
@@ -347,7 +394,11 @@ impl<'a> Engine<'a> {
             .append(true)
             .mode(0o600)
             .open(&log_path)?;
-        let mut reporter = Reporter { sink, log };
+        let mut reporter = Reporter {
+            sink,
+            log,
+            buf: Vec::new(),
+        };
         let run_started = Instant::now();
 
         let target = self.plan.profile.summary();
@@ -429,7 +480,7 @@ impl<'a> Engine<'a> {
             if let Some(note) = rerun_note {
                 reporter.emit(Event::Output {
                     id: task.id.clone(),
-                    line: note,
+                    lines: note,
                 });
             }
 
@@ -439,10 +490,11 @@ impl<'a> Engine<'a> {
             let mut failures = 0;
             let mut lock_waited = Duration::ZERO;
             let result = loop {
-                let mut emit_line = |line: &str| {
+                // Redacted by the runner (`TaskContext::say`).
+                let mut emit_line = |lines: &str| {
                     reporter.emit(Event::Output {
                         id: task.id.clone(),
-                        line: self.redactor.redact(line),
+                        lines: lines.to_string(),
                     })
                 };
                 let mut ctx = runner::TaskContext {
@@ -562,6 +614,40 @@ impl<'a> Engine<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A block of output is one log line per line, each with the time and
+    /// the task, as `log_line` says.
+    #[test]
+    fn every_line_of_a_block_is_logged_with_its_task() {
+        let event = Event::Output {
+            id: "packages.install".into(),
+            lines: "Reading package lists...\n\nDone".into(),
+        };
+        let mut out = Vec::new();
+        write_log(&mut out, "2026-05-01T10:15:00Z", &event);
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "2026-05-01T10:15:00Z [packages.install] Reading package lists...\n\
+             2026-05-01T10:15:00Z [packages.install] \n\
+             2026-05-01T10:15:00Z [packages.install] Done\n"
+        );
+        let expected: Vec<String> = log_line(&event)
+            .lines()
+            .map(|l| format!("2026-05-01T10:15:00Z {l}"))
+            .collect();
+        assert_eq!(text.lines().collect::<Vec<_>>(), expected);
+        let mut out = Vec::new();
+        write_log(
+            &mut out,
+            "T",
+            &Event::RunFinished {
+                ok: true,
+                duration: Duration::from_secs(2),
+            },
+        );
+        assert_eq!(out, b"T run succeeded in 2.0s\n");
+    }
 
     #[test]
     fn back_off_doubles_up_to_the_cap() {

@@ -895,20 +895,7 @@ impl App {
             KeyCode::Char('n') if self.run.search.is_some() => self.run.find(true),
             KeyCode::Char('N') if self.run.search.is_some() => self.run.find(false),
             KeyCode::Esc if self.run.search.is_some() => self.run.search = None,
-            KeyCode::Char('f') => {
-                self.run.manual_selection = false;
-                if let Some(i) = self.run.tasks.iter().position(|t| {
-                    matches!(
-                        t.state,
-                        super::run::TaskState::Running
-                            | super::run::TaskState::Retrying
-                            | super::run::TaskState::Failed
-                    )
-                }) {
-                    self.run.selected = i;
-                    self.run.top = None;
-                }
-            }
+            KeyCode::Char('f') => self.run.follow(),
             KeyCode::Char('q') => self.quit(),
             KeyCode::Left | KeyCode::Right if failed => {
                 let n = self.failure_choices().len();

@@ -48,6 +48,9 @@ pub struct FrameStats {
     marks: Vec<(&'static str, Duration)>,
     first_frame_wall: Option<SystemTime>,
     frame_started: Option<Instant>,
+    /// Output events, and when the last one came.
+    outputs: usize,
+    last_output: Duration,
 }
 
 impl FrameStats {
@@ -59,6 +62,8 @@ impl FrameStats {
             marks: Vec::new(),
             first_frame_wall: None,
             frame_started: None,
+            outputs: 0,
+            last_output: Duration::ZERO,
         })
     }
 
@@ -84,6 +89,11 @@ impl FrameStats {
     /// noted (the streaming window).
     pub fn message(&mut self, msg: &Msg) {
         let mark = match msg {
+            Msg::Engine(Event::Output { .. }) => {
+                self.outputs += 1;
+                self.last_output = process_start().elapsed();
+                return;
+            }
             Msg::Engine(Event::TaskStarted { .. }) => "task_started",
             Msg::Engine(Event::TaskFinished { .. }) => "task_finished",
             Msg::Engine(Event::TaskFailed { .. }) => "task_failed",
@@ -116,6 +126,11 @@ impl FrameStats {
                 first.saturating_sub(t0) / 1000
             ));
         }
+        text.push_str(&format!(
+            "output_events {}\nlast_output {}\n",
+            self.outputs,
+            us(self.last_output)
+        ));
         for (mark, at) in &self.marks {
             text.push_str(&format!("{mark} {}\n", us(*at)));
         }
@@ -154,25 +169,31 @@ fn bench_settings(profile: &Profile) -> Settings {
 /// `glance-wizard bench-run-screen -- CMD...`: the run screen with a
 /// one-task plan whose task runs CMD through the runner's streaming (as
 /// apt-get runs), the engine writing its log to a temporary state
-/// directory. Exits when the task ends: 0 when CMD succeeded.
-pub fn bench_run_screen(argv: Vec<String>, lang: Option<Lang>) -> i32 {
+/// directory (`log_dir`, kept; or a temporary one, removed at exit).
+/// Exits when the task ends: 0 when CMD succeeded.
+pub fn bench_run_screen(argv: Vec<String>, log_dir: Option<PathBuf>, lang: Option<Lang>) -> i32 {
     let lang = lang.unwrap_or_else(Lang::from_env);
     let profile = profile_for("debian", "zed", InitSystem::SysV).expect("built-in profile");
-    let state = match tempfile::Builder::new()
-        .prefix("glance-wizard-bench.")
-        .tempdir()
-    {
-        Ok(dir) => dir,
-        Err(e) => {
-            eprintln!("glance-wizard: cannot create a state directory: {e}");
-            return crate::headless::exit::ERROR;
-        }
+    let temporary = match &log_dir {
+        Some(_) => None,
+        None => match tempfile::Builder::new()
+            .prefix("glance-wizard-bench.")
+            .tempdir()
+        {
+            Ok(dir) => Some(dir),
+            Err(e) => {
+                eprintln!("glance-wizard: cannot create a state directory: {e}");
+                return crate::headless::exit::ERROR;
+            }
+        },
     };
+    let state_dir =
+        log_dir.unwrap_or_else(|| temporary.as_ref().expect("made above").path().to_path_buf());
     let mut app = App::new(
         Texts::of(lang),
         Theme::from_env(),
         Ok(profile.clone()),
-        state.path().to_path_buf(),
+        state_dir.clone(),
         Draft::from_answers(&Answers::default(), &Secrets::default()),
         Instant::now(),
     );
@@ -194,32 +215,36 @@ pub fn bench_run_screen(argv: Vec<String>, lang: Option<Lang>) -> i32 {
         }],
     };
     let settings = bench_settings(&profile);
-    let state_dir = state.path().to_path_buf();
     let start = move |runtime: &mut Runtime, _: &mut App| {
         runtime.cancel = Arc::new(AtomicBool::new(false));
         let cancel = Arc::clone(&runtime.cancel);
         let tx = runtime.tx.clone();
-        runtime.engine = Some(std::thread::spawn(move || {
-            let run_command = move |_: &Task, ctx: &mut TaskContext<'_>| {
-                let result = runner::run_streamed(ctx, &argv, &[], Network::Direct)?;
-                if result.success() {
-                    Ok(Outputs::new())
-                } else {
-                    Err(TaskError::fatal(format!(
-                        "{} exited with {:?}",
-                        argv[0], result.code
-                    )))
-                }
-            };
-            let mut engine = Engine::new(&plan, &settings, &state_dir);
-            engine.cancel = cancel;
-            engine.task_runner = &run_command;
-            let mut sink = ChannelSink(tx.clone());
-            let result = engine.run(&mut sink).map_err(|e| format!("{e:#}"));
-            let _ = tx.send(Msg::EngineDone(result));
-        }));
+        let engine_thread = std::thread::Builder::new().name("engine".into());
+        runtime.engine = Some(
+            engine_thread
+                .spawn(move || {
+                    let run_command = move |_: &Task, ctx: &mut TaskContext<'_>| {
+                        let result = runner::run_streamed(ctx, &argv, &[], Network::Direct)?;
+                        if result.success() {
+                            Ok(Outputs::new())
+                        } else {
+                            Err(TaskError::fatal(format!(
+                                "{} exited with {:?}",
+                                argv[0], result.code
+                            )))
+                        }
+                    };
+                    let mut engine = Engine::new(&plan, &settings, &state_dir);
+                    engine.cancel = cancel;
+                    engine.task_runner = &run_command;
+                    let mut sink = ChannelSink(tx.clone());
+                    let result = engine.run(&mut sink).map_err(|e| format!("{e:#}"));
+                    let _ = tx.send(Msg::EngineDone(result));
+                })
+                .expect("a thread starts"),
+        );
     };
     let (_, code) = drive(app, start);
-    drop(state);
+    drop(temporary);
     code
 }

@@ -710,6 +710,9 @@ fn draw_review(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines), footer);
 }
 
+/// A running task's spinner, one frame per 100 ms of its run.
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
 fn task_glyph(state: TaskState) -> &'static str {
     match state {
         TaskState::Pending => "·",
@@ -740,11 +743,17 @@ fn draw_run(app: &App, frame: &mut Frame, area: Rect) {
         .finished_in
         .or_else(|| run.started.map(|s| app.now.saturating_duration_since(s)))
         .unwrap_or_default();
+    let running = run.running_count();
     let label = t.f(
-        "run.progress",
+        if running > 0 {
+            "run.progress_running"
+        } else {
+            "run.progress"
+        },
         &[
             ("done", &done),
             ("total", &total),
+            ("running", &running),
             ("elapsed", &seconds(elapsed)),
         ],
     );
@@ -767,7 +776,8 @@ fn draw_run(app: &App, frame: &mut Frame, area: Rect) {
         Block::bordered().title(Span::styled(format!(" {} ", t.t("run.tasks")), th.title()));
     let tasks_inner = tasks_block.inner(tasks_area);
     frame.render_widget(tasks_block, tasks_area);
-    let id_width = tasks_inner.width as usize - 9;
+    // "▶ id ⠹ 12.3s": glyph, id, spinner (running tasks), time.
+    let id_width = (tasks_inner.width as usize).saturating_sub(11);
     let rows: Vec<Line> = run
         .tasks
         .iter()
@@ -780,7 +790,11 @@ fn draw_run(app: &App, frame: &mut Frame, area: Rect) {
             let time = match state {
                 TaskState::Running => task
                     .started
-                    .map(|s| seconds(app.now.saturating_duration_since(s)))
+                    .map(|s| {
+                        let running = app.now.saturating_duration_since(s);
+                        let frame = (running.as_millis() / 100) as usize % SPINNER.len();
+                        format!("{} {}", SPINNER[frame], cut(&seconds(running), 6))
+                    })
                     .unwrap_or_default(),
                 TaskState::Retrying => task
                     .retry_until
@@ -803,12 +817,12 @@ fn draw_run(app: &App, frame: &mut Frame, area: Rect) {
                 TaskState::Skipped | TaskState::Pending => th.dim(),
             };
             let selected = i == run.selected;
-            let time = cut(&time, 6);
+            let time = cut(&time, 8);
             let text = format!(
                 "{} {} {}{time}",
                 task_glyph(state),
                 fit(&task.id, id_width),
-                " ".repeat(6usize.saturating_sub(time.width()))
+                " ".repeat(8usize.saturating_sub(time.width()))
             );
             Line::styled(
                 text,
@@ -827,9 +841,11 @@ fn draw_run(app: &App, frame: &mut Frame, area: Rect) {
         tasks_inner,
     );
 
-    // The selected task's log.
+    // The selected task's log, titled with its id (as in the list) and title.
     let selected = run.tasks.get(run.selected);
-    let title = selected.map_or(String::new(), |task| format!(" {} ", task.title));
+    let title = selected.map_or(String::new(), |task| {
+        format!(" {} · {} ", task.id, task.title)
+    });
     let log = run.selected_log();
     let searching = run.search.as_ref();
     let log_block = Block::bordered()

@@ -1,5 +1,6 @@
-//! The run screen's model: the tasks' states fed by engine events, and a
-//! bounded log per task with scrolling and search.
+//! The run screen's model: the tasks' states fed by engine events (tasks
+//! may run at the same time: their events interleave), and a bounded log
+//! per task with scrolling and search.
 
 use std::cell::Cell;
 use std::collections::VecDeque;
@@ -9,7 +10,9 @@ use std::time::{Duration, Instant};
 use crate::engine::Event;
 
 /// Lines kept per task; older ones are dropped (the log file has them all).
-pub const MAX_LINES_PER_TASK: usize = 2000;
+pub const MAX_LINES_PER_TASK: usize = 5000;
+/// Bytes of text kept per task (at most twice that in memory).
+pub const MAX_BYTES_PER_TASK: usize = 256 * 1024;
 /// Characters kept per line.
 pub const MAX_LINE_CHARS: usize = 400;
 
@@ -32,49 +35,189 @@ pub struct TaskRow {
     pub title: String,
     pub state: TaskState,
     pub started: Option<Instant>,
+    /// Order of the last start among the tasks (higher: later).
+    pub start_order: u64,
     pub duration: Option<Duration>,
     pub retry_until: Option<Instant>,
     pub attempt: u32,
 }
 
-/// One task's recent lines. `dropped` counts lines pushed out of the front,
-/// so absolute line numbers stay stable while the buffer scrolls.
+impl TaskRow {
+    fn new(id: &str, title: &str) -> TaskRow {
+        TaskRow {
+            id: id.to_string(),
+            title: title.to_string(),
+            state: TaskState::Pending,
+            started: None,
+            start_order: 0,
+            duration: None,
+            retry_until: None,
+            attempt: 1,
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        matches!(self.state, TaskState::Running | TaskState::Retrying)
+    }
+}
+
+/// One task's recent lines: a ring of bytes with line offsets. The text of
+/// the lines kept sits back to back in one buffer, each line followed by
+/// `\n`, so a line costs no allocation, and memory is bounded whatever the
+/// task prints: at most [`MAX_LINES_PER_TASK`] lines and about twice
+/// [`MAX_BYTES_PER_TASK`] bytes. `dropped` counts lines pushed out of the
+/// front, so absolute line numbers stay stable while the buffer scrolls.
 #[derive(Debug, Clone, Default)]
 pub struct LogBuf {
-    pub lines: VecDeque<String>,
+    /// `text[head..]` holds the kept lines; bytes before `head` are dead
+    /// and are dropped once there are more of them than live ones.
+    text: Vec<u8>,
+    /// Start of each kept line, counted in bytes ever written (`base` is the
+    /// count at `text[0]`).
+    starts: VecDeque<usize>,
+    base: usize,
     pub dropped: usize,
 }
 
 impl LogBuf {
-    pub fn push(&mut self, line: &str) {
-        let line: String = if line.chars().count() > MAX_LINE_CHARS {
-            let mut l: String = line.chars().take(MAX_LINE_CHARS).collect();
-            l.push('…');
-            l
-        } else {
-            line.to_string()
-        };
-        // Tabs and control characters would break the layout.
-        let line = line
-            .replace('\t', "    ")
-            .replace(|c: char| c.is_control(), "");
-        self.lines.push_back(line);
-        while self.lines.len() > MAX_LINES_PER_TASK {
-            self.lines.pop_front();
+    /// Appends one line, or a block of lines joined by `\n`. Lines of the
+    /// block that could not stay (more than [`MAX_LINES_PER_TASK`] come
+    /// after them) are only counted; printable ASCII lines (the usual) are
+    /// copied in one piece: a block of a million lines costs a count of its
+    /// line ends and one copy of its last lines.
+    pub fn push(&mut self, lines: &str) {
+        let bytes = lines.as_bytes();
+        let mut from = 0;
+        if bytes.len() > MAX_LINES_PER_TASK
+            && let Some(cut) = memchr::memrchr_iter(b'\n', bytes).nth(MAX_LINES_PER_TASK - 1)
+        {
+            from = cut + 1;
+            let skipped = count_line_ends(&bytes[..from]);
+            self.dropped += skipped + self.starts.len();
+            self.base += self.text.len();
+            self.text.clear();
+            self.starts.clear();
+        }
+        let kept = &lines[from..];
+        if !self.push_plain(kept.as_bytes()) {
+            for line in kept.split('\n') {
+                self.push_sanitized(line);
+            }
+        }
+        while self.starts.len() > MAX_LINES_PER_TASK
+            || (self.starts.len() > 1
+                && self.base + self.text.len() - self.starts[0] > MAX_BYTES_PER_TASK)
+        {
+            self.starts.pop_front();
             self.dropped += 1;
         }
+        let head = self.starts[0] - self.base;
+        if head > MAX_BYTES_PER_TASK {
+            self.text.drain(..head);
+            self.base += head;
+        }
+    }
+
+    /// Lines of printable ASCII, none longer than [`MAX_LINE_CHARS`]: one
+    /// copy. False (nothing pushed) for anything else.
+    fn push_plain(&mut self, bytes: &[u8]) -> bool {
+        let at = self.base + self.text.len();
+        let starts_before = self.starts.len();
+        let mut line_start = 0;
+        let mut plain = true;
+        for (i, b) in bytes.iter().enumerate() {
+            if *b == b'\n' {
+                if i - line_start > MAX_LINE_CHARS {
+                    plain = false;
+                    break;
+                }
+                self.starts.push_back(at + line_start);
+                line_start = i + 1;
+            } else if !(0x20..0x7f).contains(b) {
+                plain = false;
+                break;
+            }
+        }
+        if !plain || bytes.len() - line_start > MAX_LINE_CHARS {
+            self.starts.truncate(starts_before);
+            return false;
+        }
+        self.starts.push_back(at + line_start);
+        self.text.extend_from_slice(bytes);
+        self.text.push(b'\n');
+        true
+    }
+
+    /// One line, tabs expanded, control characters dropped (they would
+    /// break the layout), cut after [`MAX_LINE_CHARS`] characters.
+    fn push_sanitized(&mut self, line: &str) {
+        self.starts.push_back(self.base + self.text.len());
+        let mut utf8 = [0; 4];
+        for (n, c) in line.chars().enumerate() {
+            if n == MAX_LINE_CHARS {
+                self.text.extend_from_slice("…".as_bytes());
+                break;
+            }
+            if c == '\t' {
+                self.text.extend_from_slice(b"    ");
+            } else if !c.is_control() {
+                self.text
+                    .extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+            }
+        }
+        self.text.push(b'\n');
+    }
+
+    /// Lines kept.
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.starts.is_empty()
     }
 
     /// Absolute number of the line after the last.
     pub fn end(&self) -> usize {
-        self.dropped + self.lines.len()
+        self.dropped + self.starts.len()
     }
 
-    pub fn get(&self, absolute: usize) -> Option<&String> {
-        absolute
-            .checked_sub(self.dropped)
-            .and_then(|i| self.lines.get(i))
+    pub fn get(&self, absolute: usize) -> Option<&str> {
+        let i = absolute.checked_sub(self.dropped)?;
+        let start = *self.starts.get(i)? - self.base;
+        let end = self
+            .starts
+            .get(i + 1)
+            .map_or(self.text.len(), |next| next - self.base);
+        // Only whole characters are ever written; each line ends in `\n`.
+        std::str::from_utf8(&self.text[start..end - 1]).ok()
     }
+
+    /// Bytes held (live and dead), for the memory bound's test.
+    pub fn bytes_held(&self) -> usize {
+        self.text.len()
+    }
+}
+
+/// Line ends in `bytes`: counted 255 bytes at a time into a byte, which
+/// the compiler turns into vector instructions (gigabytes per second).
+fn count_line_ends(bytes: &[u8]) -> usize {
+    bytes
+        .chunks(255)
+        .map(|chunk| chunk.iter().fold(0u8, |n, b| n + u8::from(*b == b'\n')) as usize)
+        .sum()
+}
+
+/// Whether `line` contains `query` (already lower case), ignoring case;
+/// without allocating for ASCII lines.
+pub fn contains_ignoring_case(line: &str, query: &str) -> bool {
+    if line.is_ascii() && query.is_ascii() {
+        let (l, q) = (line.as_bytes(), query.as_bytes());
+        return q.is_empty()
+            || l.windows(q.len())
+                .any(|w| w.iter().zip(q).all(|(a, b)| a.to_ascii_lowercase() == *b));
+    }
+    line.to_lowercase().contains(query)
 }
 
 #[derive(Debug, Clone, Default)]
@@ -129,6 +272,8 @@ pub struct RunView {
     pub failure: Option<Failure>,
     /// Tasks no other task depends on: safe to skip after a failure.
     pub skippable: Vec<String>,
+    /// Starts seen, to order the tasks by their last start.
+    starts_seen: u64,
 }
 
 impl RunView {
@@ -142,15 +287,7 @@ impl RunView {
         RunView {
             tasks: tasks
                 .iter()
-                .map(|(id, title, _)| TaskRow {
-                    id: id.clone(),
-                    title: title.clone(),
-                    state: TaskState::Pending,
-                    started: None,
-                    duration: None,
-                    retry_until: None,
-                    attempt: 1,
-                })
+                .map(|(id, title, _)| TaskRow::new(id, title))
                 .collect(),
             logs: vec![LogBuf::default(); tasks.len()],
             skippable,
@@ -163,15 +300,7 @@ impl RunView {
             return i;
         }
         // A task the view did not know (cannot happen with the same plan).
-        self.tasks.push(TaskRow {
-            id: id.to_string(),
-            title: id.to_string(),
-            state: TaskState::Pending,
-            started: None,
-            duration: None,
-            retry_until: None,
-            attempt: 1,
-        });
+        self.tasks.push(TaskRow::new(id, id));
         self.logs.push(LogBuf::default());
         self.tasks.len() - 1
     }
@@ -180,6 +309,47 @@ impl RunView {
         if !self.manual_selection && self.selected != i {
             self.selected = i;
             self.top = None;
+            if let Some(s) = &mut self.search {
+                s.current = None;
+            }
+        }
+    }
+
+    /// The running task that started last: the one the log pane follows.
+    pub fn latest_running(&self) -> Option<usize> {
+        self.tasks
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.is_running())
+            .max_by_key(|(_, t)| t.start_order)
+            .map(|(i, _)| i)
+    }
+
+    /// Tasks running now (a retry's wait included).
+    pub fn running_count(&self) -> usize {
+        self.tasks.iter().filter(|t| t.is_running()).count()
+    }
+
+    /// Follows again (the `f` key): the running task that started last, or
+    /// else the failed one.
+    pub fn follow(&mut self) {
+        self.manual_selection = false;
+        let target = self
+            .latest_running()
+            .or_else(|| self.tasks.iter().position(|t| t.state == TaskState::Failed));
+        if let Some(i) = target {
+            self.select_auto(i);
+        }
+        self.top = None;
+    }
+
+    /// The followed task ended: follow another one still running, if any.
+    fn ended(&mut self, i: usize) {
+        if !self.manual_selection
+            && self.selected == i
+            && let Some(next) = self.latest_running()
+        {
+            self.select_auto(next);
         }
     }
 
@@ -199,22 +369,24 @@ impl RunView {
             }
             Event::TaskStarted { id, .. } => {
                 let i = self.index(id);
+                self.starts_seen += 1;
                 let t = &mut self.tasks[i];
                 t.state = TaskState::Running;
                 t.started = Some(now);
+                t.start_order = self.starts_seen;
                 t.duration = None;
                 t.retry_until = None;
                 t.attempt = 1;
                 self.select_auto(i);
             }
-            Event::Output { id, line } => {
+            Event::Output { id, lines } => {
                 let i = self.index(id);
                 let t = &mut self.tasks[i];
                 if t.state == TaskState::Retrying && t.retry_until.is_none_or(|u| now >= u) {
                     t.state = TaskState::Running;
                     t.retry_until = None;
                 }
-                self.logs[i].push(line);
+                self.logs[i].push(lines);
             }
             Event::TaskRetrying {
                 id,
@@ -242,6 +414,7 @@ impl RunView {
                 t.state = TaskState::Done;
                 t.duration = Some(*duration);
                 t.retry_until = None;
+                self.ended(i);
             }
             Event::TaskFailed {
                 id,
@@ -359,7 +532,7 @@ impl RunView {
         let n = hi - lo;
         let matches = |i: usize| {
             log.get(i)
-                .is_some_and(|l| l.to_lowercase().contains(&query))
+                .is_some_and(|l| contains_ignoring_case(l, &query))
         };
         let mut found = None;
         for step in 1..=n {
@@ -384,10 +557,9 @@ impl RunView {
         }
     }
 
+    /// The first running task, in plan order.
     pub fn running(&self) -> Option<&TaskRow> {
-        self.tasks
-            .iter()
-            .find(|t| matches!(t.state, TaskState::Running | TaskState::Retrying))
+        self.tasks.iter().find(|t| t.is_running())
     }
 }
 
@@ -414,21 +586,31 @@ mod tests {
             v.apply(
                 &Event::Output {
                     id: "a".into(),
-                    line: format!("line {i} {}", "x".repeat(1000)),
+                    lines: format!("line {i} {}", "x".repeat(1000)),
                 },
                 now,
                 &words,
             );
         }
         let log = &v.logs[0];
-        assert_eq!(log.lines.len(), MAX_LINES_PER_TASK);
-        assert_eq!(log.dropped, 10);
-        assert!(log.get(10).unwrap().starts_with("line 10 "));
+        // Lines of ~410 bytes: the byte bound is reached first.
+        let kept = log.len();
         assert!(
-            log.lines
-                .iter()
-                .all(|l| l.chars().count() <= MAX_LINE_CHARS + 1)
+            (MAX_BYTES_PER_TASK / 420..MAX_LINES_PER_TASK).contains(&kept),
+            "{kept}"
         );
+        assert_eq!(log.dropped + kept, MAX_LINES_PER_TASK + 10);
+        let first = log.dropped;
+        assert!(
+            log.get(first)
+                .unwrap()
+                .starts_with(&format!("line {first} "))
+        );
+        assert_eq!(log.get(first - 1), None);
+        assert!(
+            (first..log.end()).all(|n| log.get(n).unwrap().chars().count() <= MAX_LINE_CHARS + 1)
+        );
+        assert!(log.bytes_held() <= 2 * MAX_BYTES_PER_TASK + 4 * MAX_LINE_CHARS);
     }
 
     #[test]
@@ -440,7 +622,7 @@ mod tests {
             v.apply(
                 &Event::Output {
                     id: "a".into(),
-                    line: format!("l{i}"),
+                    lines: format!("l{i}"),
                 },
                 now,
                 &words,
@@ -453,7 +635,7 @@ mod tests {
         v.apply(
             &Event::Output {
                 id: "a".into(),
-                line: "new".into(),
+                lines: "new".into(),
             },
             now,
             &words,
@@ -478,7 +660,7 @@ mod tests {
             v.apply(
                 &Event::Output {
                     id: "a".into(),
-                    line: line.into(),
+                    lines: line.into(),
                 },
                 now,
                 &words,
@@ -497,6 +679,139 @@ mod tests {
         v.search.as_mut().unwrap().query = "nothing".into();
         v.find(true);
         assert!(v.search.as_ref().unwrap().not_found);
+    }
+
+    fn started(id: &str) -> Event {
+        Event::TaskStarted {
+            id: id.into(),
+            title: id.to_uppercase(),
+            index: 1,
+            total: 3,
+        }
+    }
+
+    fn output(id: &str, lines: &str) -> Event {
+        Event::Output {
+            id: id.into(),
+            lines: lines.into(),
+        }
+    }
+
+    fn finished(id: &str) -> Event {
+        Event::TaskFinished {
+            id: id.into(),
+            duration: Duration::from_millis(100),
+            outputs: Default::default(),
+        }
+    }
+
+    fn lines(log: &LogBuf) -> Vec<&str> {
+        (log.dropped..log.end())
+            .map(|n| log.get(n).unwrap())
+            .collect()
+    }
+
+    /// Three tasks at once, their events interleaved: each log gets its own
+    /// lines, the pane follows the task that started last, then the latest
+    /// one still running when it ends; a task the admin picked stays.
+    #[test]
+    fn interleaved_tasks_follow_the_latest_start() {
+        let mut v = RunView::new(&[
+            ("a".into(), "A".into(), vec![]),
+            ("b".into(), "B".into(), vec![]),
+            ("c".into(), "C".into(), vec!["a".into()]),
+        ]);
+        let now = Instant::now();
+        let apply = |v: &mut RunView, e: Event| v.apply(&e, now, &words);
+        apply(&mut v, started("a"));
+        apply(&mut v, output("a", "a1"));
+        apply(&mut v, started("b"));
+        assert_eq!(v.selected, 1, "follows the latest start");
+        apply(&mut v, output("a", "a2\na3"));
+        apply(&mut v, output("b", "b1"));
+        assert_eq!((v.running_count(), v.latest_running()), (2, Some(1)));
+        apply(&mut v, finished("b"));
+        assert_eq!(v.selected, 0, "b ended: back to a, still running");
+        apply(&mut v, started("c"));
+        apply(&mut v, output("c", "c1"));
+        assert_eq!(v.selected, 2);
+        apply(&mut v, output("a", "a4"));
+        assert_eq!(lines(&v.logs[0]), ["a1", "a2", "a3", "a4"]);
+        assert_eq!(lines(&v.logs[1]), ["b1"]);
+        assert_eq!(lines(&v.logs[2]), ["c1"]);
+        assert_eq!(v.progress(), (1, 3));
+
+        // Picked by the admin: new starts and ends do not move it.
+        v.select(1);
+        apply(&mut v, finished("c"));
+        apply(&mut v, output("a", "a5"));
+        assert_eq!(v.selected, 1);
+        // `f` follows again: the latest running task.
+        v.follow();
+        assert_eq!((v.selected, v.manual_selection), (0, false));
+        apply(&mut v, finished("a"));
+        assert_eq!(v.selected, 0, "nothing else runs: the last one stays shown");
+        assert_eq!(v.running_count(), 0);
+    }
+
+    /// A block is the same as its lines one by one, whatever its size: long
+    /// blocks (only their end kept), tabs, control characters, long lines.
+    #[test]
+    fn a_block_is_its_lines() {
+        let samples: Vec<String> = vec![
+            "plain".into(),
+            "tab\there".into(),
+            "bell\u{7}and\r".into(),
+            "中文行".into(),
+            "x".repeat(MAX_LINE_CHARS + 5),
+            "y".repeat(MAX_LINE_CHARS),
+            String::new(),
+        ];
+        for n in [
+            1,
+            3,
+            50,
+            MAX_LINES_PER_TASK - 1,
+            MAX_LINES_PER_TASK,
+            MAX_LINES_PER_TASK + 7,
+            3 * MAX_LINES_PER_TASK,
+        ] {
+            let block: Vec<String> = (0..n)
+                .map(|i| format!("{i} {}", samples[i % samples.len()]))
+                .collect();
+            let mut one_by_one = LogBuf::default();
+            one_by_one.push("before");
+            for line in &block {
+                one_by_one.push(line);
+            }
+            let mut at_once = LogBuf::default();
+            at_once.push("before");
+            at_once.push(&block.join("\n"));
+            assert_eq!(lines(&at_once), lines(&one_by_one), "n = {n}");
+            assert_eq!(at_once.dropped, one_by_one.dropped, "n = {n}");
+            assert_eq!(at_once.end(), n + 1);
+        }
+        let mut log = LogBuf::default();
+        log.push("a\tb\u{1b}[0m\n");
+        assert_eq!(lines(&log), ["a    b[0m", ""]);
+    }
+
+    /// A million lines through the ring: memory stays bounded, numbering
+    /// stays exact.
+    #[test]
+    fn a_million_lines_in_bounded_memory() {
+        let mut log = LogBuf::default();
+        let numbers: Vec<String> = (0..1_000_000).map(|i| i.to_string()).collect();
+        for block in numbers.chunks(3000) {
+            log.push(&block.join("\n"));
+        }
+        assert_eq!(log.end(), 1_000_000);
+        assert_eq!(log.get(999_999), Some("999999"));
+        assert_eq!(log.len(), MAX_LINES_PER_TASK);
+        assert!(log.bytes_held() <= 2 * MAX_BYTES_PER_TASK + 4 * MAX_LINE_CHARS);
+        assert!(contains_ignoring_case("Hit:1 HTTP", "http"));
+        assert!(!contains_ignoring_case("Hit:1", "http"));
+        assert!(contains_ignoring_case("错误 ERROR", "error"));
     }
 
     #[test]

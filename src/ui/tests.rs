@@ -143,7 +143,7 @@ fn plan_rows() -> Vec<(String, String, Vec<String>)> {
 fn out(id: &str, line: &str) -> Event {
     Event::Output {
         id: id.into(),
-        line: line.into(),
+        lines: line.into(),
     }
 }
 
@@ -407,6 +407,106 @@ fn run_screen_follows_the_running_task() {
         run_events(&mut a, start);
         a.now += Duration::from_secs(3);
         snap("run", lang, &a);
+    });
+}
+
+/// Tasks run at the same time (the engine's scheduler): their events
+/// interleave, blocks of output included. Every running row has its spinner
+/// and time, the progress counts the running tasks, and the log pane follows
+/// the task that started last and names it.
+fn concurrent_events(app: &mut App, start: Instant) {
+    let rows = plan_rows();
+    app.run = super::run::RunView::new(&rows);
+    app.engine_running = true;
+    app.screen = Screen::Run;
+    let mut at = start;
+    let mut feed = |app: &mut App, e: Event, after_ms: u64| {
+        at += Duration::from_millis(after_ms);
+        app.now = at;
+        app.handle(Msg::Engine(e));
+    };
+    let started = |id: &str, index: usize| Event::TaskStarted {
+        id: id.into(),
+        title: rows.iter().find(|r| r.0 == id).unwrap().1.clone(),
+        index,
+        total: rows.len(),
+    };
+    feed(
+        app,
+        Event::RunStarted {
+            total: rows.len(),
+            log_path: "/var/lib/glance-wizard/logs/apply-2026-05-01T101500Z.log".into(),
+        },
+        0,
+    );
+    feed(app, started("sql.database", 1), 5);
+    feed(app, started("identity.user", 2), 3);
+    feed(app, started("packages.install", 3), 2);
+    feed(
+        app,
+        out("sql.database", "SQL> CREATE DATABASE IF NOT EXISTS glance;"),
+        40,
+    );
+    feed(
+        app,
+        out("identity.user", "$ openstack user list -f json"),
+        10,
+    );
+    feed(
+        app,
+        out(
+            "packages.install",
+            "$ apt-get install -y glance-api glance-common python3-glance\nReading package lists...\nBuilding dependency tree...",
+        ),
+        30,
+    );
+    feed(
+        app,
+        Event::TaskFinished {
+            id: "sql.database".into(),
+            duration: Duration::from_millis(210),
+            outputs: BTreeMap::new(),
+        },
+        120,
+    );
+    feed(app, out("identity.user", "user glance has id 5c1d0f"), 900);
+    feed(
+        app,
+        out(
+            "packages.install",
+            "Get:1 http://deb.debian.org/debian bookworm/main amd64 python3-glance-store all 4.1.0-2 [118 kB]\nUnpacking glance-common (2:25.1.0-2+deb12u5) ...",
+        ),
+        300,
+    );
+}
+
+#[test]
+fn run_screen_with_tasks_running_at_once() {
+    both(|lang| {
+        let mut a = app(lang);
+        let start = t0();
+        concurrent_events(&mut a, start);
+        let run = &a.run;
+        let id = |i: usize| run.tasks[i].id.as_str();
+        // Followed: the task that started last; each log only its own lines.
+        assert_eq!(id(run.selected), "packages.install");
+        assert_eq!(run.running_count(), 2);
+        let log = |task: &str| {
+            let i = run.tasks.iter().position(|t| t.id == task).unwrap();
+            let log = &run.logs[i];
+            (log.dropped..log.end())
+                .map(|n| log.get(n).unwrap().to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(log("identity.user").len(), 2);
+        assert_eq!(log("packages.install").len(), 5);
+        assert_eq!(
+            log("sql.database"),
+            ["SQL> CREATE DATABASE IF NOT EXISTS glance;"]
+        );
+        let text = snap("run_concurrent", lang, &a);
+        assert!(text.contains("packages.install · "), "{text}");
+        assert_eq!(text.matches('▶').count(), 2, "{text}");
     });
 }
 

@@ -5,14 +5,15 @@ pub mod identity;
 pub mod packages;
 pub mod service;
 pub mod sql;
+pub mod stream;
 pub mod verify;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
+use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
 use std::time::{Duration, Instant};
 
 use rustix::process::{Pid, Signal};
@@ -36,12 +37,22 @@ pub struct TaskContext<'a> {
     pub cancel: &'a AtomicBool,
     pub previous_outputs: &'a Outputs,
     pub lock: Option<&'a crate::engine::lock::RunLock>,
+    /// Where the task's lines go: one or more lines joined by `\n`,
+    /// already redacted. Call [`TaskContext::say`], which redacts.
     pub log: &'a mut dyn FnMut(&str),
 }
 
 impl TaskContext<'_> {
+    /// Narrates: one line, or several joined by `\n`. Secrets are masked.
     pub fn say(&mut self, line: impl AsRef<str>) {
-        (self.log)(line.as_ref());
+        let redacted = self.redactor.redact_cow(line.as_ref());
+        (self.log)(&redacted);
+    }
+
+    /// Passes on text the caller has redacted with [`TaskContext::redactor`]
+    /// (a block of a child's output: redacted once, not twice).
+    pub fn say_redacted(&mut self, block: &str) {
+        (self.log)(block);
     }
 
     pub fn cancelled(&self) -> bool {
@@ -117,7 +128,8 @@ fn base_env(ctx: &TaskContext<'_>, network: Network) -> Vec<(String, String)> {
 
 pub struct ChildResult {
     pub code: Option<i32>,
-    pub lines: Vec<String>,
+    /// Its output, redacted (the last [`stream::CAPTURE`] bytes of it).
+    pub output: stream::Captured,
 }
 
 impl ChildResult {
@@ -125,10 +137,18 @@ impl ChildResult {
         self.code == Some(0)
     }
 
+    pub fn lines(&self) -> impl Iterator<Item = &str> {
+        self.output.lines()
+    }
+
+    /// The output kept, lines joined by `\n`.
+    pub fn text(&self) -> &str {
+        self.output.text()
+    }
+
     /// The last lines, for an error message.
     pub fn tail(&self, n: usize) -> String {
-        let start = self.lines.len().saturating_sub(n);
-        self.lines[start..].join("\n")
+        self.output.tail(n).to_string()
     }
 }
 
@@ -188,11 +208,12 @@ impl Stopper {
     }
 }
 
-/// Runs a command, streaming its merged stdout and stderr line by line to
-/// the task's log (redacted). Stdin is /dev/null: no child can grab the
-/// terminal the TUI draws on. A cancel stops the child within
-/// [`CANCEL_POLL`] (SIGTERM, then SIGKILL after [`STOP_GRACE`]), even when
-/// it prints nothing.
+/// Runs a command, streaming its merged stdout and stderr to the task's
+/// log (redacted), in blocks of whole lines: the pipe is read in large
+/// chunks, so a child printing a million lines costs a few hundred events,
+/// not a million. Stdin is /dev/null: no child can grab the terminal the
+/// TUI draws on. A cancel stops the child within [`CANCEL_POLL`] (SIGTERM,
+/// then SIGKILL after [`STOP_GRACE`]), even when it prints nothing.
 pub fn run_streamed(
     ctx: &mut TaskContext<'_>,
     argv: &[String],
@@ -201,6 +222,10 @@ pub fn run_streamed(
 ) -> Result<ChildResult, TaskError> {
     stream_child(ctx, argv, extra_env, network, STOP_GRACE)
 }
+
+/// Chunks read ahead of the runner: a bound on memory when the log's
+/// consumers are slower than the child (the child then waits on its pipe).
+const CHUNKS_AHEAD: usize = 16;
 
 fn stream_child(
     ctx: &mut TaskContext<'_>,
@@ -224,22 +249,23 @@ fn stream_child(
             .map_err(|e| TaskError::fatal(format!("cannot start {}: {e}", argv[0])))?,
     );
     // A blocking read would not see the cancel flag until the child's next
-    // line: a thread reads, this one waits on the channel and the flag.
-    let (tx, rx) = mpsc::channel::<std::io::Result<Vec<u8>>>();
+    // output: a thread reads, this one waits on the channel and the flag.
+    let (tx, rx) = mpsc::sync_channel::<std::io::Result<Vec<u8>>>(CHUNKS_AHEAD);
     let thread_reader = Arc::clone(&reader);
     std::thread::Builder::new()
         .name("child-output".into())
         .spawn(move || {
-            let mut buffered = BufReader::new(&*thread_reader);
             loop {
-                let mut raw = Vec::new();
-                match buffered.read_until(b'\n', &mut raw) {
+                let mut chunk = vec![0; stream::CHUNK];
+                match (&*thread_reader).read(&mut chunk) {
                     Ok(0) => break,
-                    Ok(_) => {
-                        if tx.send(Ok(raw)).is_err() {
+                    Ok(n) => {
+                        chunk.truncate(n);
+                        if tx.send(Ok(chunk)).is_err() {
                             break;
                         }
                     }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                     Err(e) => {
                         let _ = tx.send(Err(e));
                         break;
@@ -249,19 +275,35 @@ fn stream_child(
         })
         .map_err(|e| TaskError::fatal(format!("cannot start a reader thread: {e}")))?;
     let _recorded = record_child(ctx, &reader.pids(), argv);
-    let mut lines = Vec::new();
+    let mut cutter = stream::LineCutter::default();
+    let mut output = stream::Captured::default();
     let mut stopper = Stopper::new(grace);
-    loop {
+    let reading = |e: std::io::Error| TaskError::fatal(format!("reading {}: {e}", argv[0]));
+    let mut ended = false;
+    while !ended {
         match rx.recv_timeout(CANCEL_POLL) {
-            Ok(Ok(raw)) => {
-                let line = String::from_utf8_lossy(&raw);
-                let line = ctx.redactor.redact(line.trim_end_matches(['\n', '\r']));
-                ctx.say(&line);
-                lines.push(line);
+            Ok(chunk) => {
+                cutter.extend(&chunk.map_err(reading)?);
+                // Take what else is waiting, up to a block, before cutting:
+                // under a flood, few large blocks; a slow child's lines go
+                // out as they come.
+                while cutter.pending() < stream::BLOCK {
+                    match rx.try_recv() {
+                        Ok(chunk) => cutter.extend(&chunk.map_err(reading)?),
+                        Err(TryRecvError::Empty) => break,
+                        Err(TryRecvError::Disconnected) => {
+                            ended = true;
+                            break;
+                        }
+                    }
+                }
+                if let Some(block) = cutter.take(ctx.redactor) {
+                    ctx.say_redacted(&block);
+                    output.push(&block);
+                }
             }
-            Ok(Err(e)) => return Err(TaskError::fatal(format!("reading {}: {e}", argv[0]))),
             Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => break,
+            Err(RecvTimeoutError::Disconnected) => ended = true,
         }
         if ctx.cancelled() {
             stopper.step(ctx, &reader.pids(), || {
@@ -270,9 +312,16 @@ fn stream_child(
             // A grandchild may keep the pipe open after the child is gone:
             // the child's exit is what counts.
             if matches!(reader.try_wait(), Ok(Some(_))) {
+                if let Some(block) = cutter.finish(ctx.redactor) {
+                    ctx.say_redacted(&block);
+                }
                 return Err(TaskError::fatal(STOPPED));
             }
         }
+    }
+    if let Some(block) = cutter.finish(ctx.redactor) {
+        ctx.say_redacted(&block);
+        output.push(&block);
     }
     if stopper.stopping() {
         return Err(TaskError::fatal(STOPPED));
@@ -290,7 +339,7 @@ fn stream_child(
     }
     Ok(ChildResult {
         code: status,
-        lines,
+        output,
     })
 }
 
@@ -343,9 +392,9 @@ fn capture_child(
         std::thread::sleep(pause);
         pause = (pause * 2).min(CANCEL_POLL);
     };
-    for line in String::from_utf8_lossy(&output.stderr).lines() {
-        let line = ctx.redactor.redact(line);
-        ctx.say(line);
+    if !output.stderr.is_empty() {
+        let block = stream::block_text(&output.stderr, ctx.redactor);
+        ctx.say_redacted(&block);
     }
     if stopper.stopping() {
         return Err(TaskError::fatal(STOPPED));
@@ -496,8 +545,53 @@ mod tests {
         });
         let result = result.unwrap();
         assert_eq!(result.code, Some(3));
-        assert_eq!(result.lines, ["one", "two"]);
+        assert_eq!(result.lines().collect::<Vec<_>>(), ["one", "two"]);
         assert!(said.iter().any(|l| l == "(exit status 3)"), "{said:?}");
+    }
+
+    /// 200,000 lines come as a few blocks of whole lines, every line intact
+    /// and in order; a secret the child prints is masked however the pipe
+    /// cut its output.
+    #[test]
+    fn a_flood_comes_in_blocks_of_whole_lines() {
+        let (settings, profile) = settings();
+        let mut redactor = Redactor::new();
+        redactor.add(&crate::secret::Secret::new("s3cret-Value!"));
+        let cancel = AtomicBool::new(false);
+        let outputs = Outputs::new();
+        let mut blocks: Vec<String> = Vec::new();
+        let mut log = |block: &str| blocks.push(block.to_string());
+        let mut ctx = TaskContext {
+            settings: &settings,
+            profile: &profile,
+            state_dir: Path::new("/nonexistent"),
+            redactor: &redactor,
+            cancel: &cancel,
+            previous_outputs: &outputs,
+            lock: None,
+            log: &mut log,
+        };
+        let result = run_streamed(
+            &mut ctx,
+            &sh("i=0; while [ $i -lt 3 ]; do echo \"pw s3cret-Value! $i\"; i=$((i+1)); done; seq 200000; printf 'no newline s3cret-Value!'"),
+            &[],
+            Network::Direct,
+        )
+        .unwrap();
+        assert!(result.success());
+        let lines: Vec<&str> = blocks[1..].iter().flat_map(|b| b.split('\n')).collect();
+        assert_eq!(lines.len(), 3 + 200_000 + 1);
+        assert_eq!(lines[0], "pw ******** 0");
+        assert!(
+            lines[3..200_003]
+                .iter()
+                .enumerate()
+                .all(|(i, l)| *l == (i + 1).to_string())
+        );
+        assert_eq!(lines[200_003], "no newline ********");
+        assert!(blocks.len() < 2000, "{} blocks", blocks.len());
+        assert!(!blocks.iter().any(|b| b.contains("s3cret")));
+        assert_eq!(result.tail(1), "no newline ********");
     }
 
     /// The child prints once and then stays silent: a blocking read would

@@ -41,11 +41,7 @@ fn installed(
     )?;
     Ok(match manager {
         PackageManager::Apt => {
-            result.success()
-                && result
-                    .lines
-                    .iter()
-                    .any(|l| l.trim() == "install ok installed")
+            result.success() && result.lines().any(|l| l.trim() == "install ok installed")
         }
         PackageManager::Yum | PackageManager::Dnf => result.success(),
     })
@@ -216,10 +212,10 @@ pub fn run(
         &env,
         Network::ViaProxy,
     )?;
-    let refresh_text = refresh.lines.join("\n");
-    if !refresh.success() || classify::refresh_had_trouble(&refresh_text) {
+    let refresh_text = refresh.text();
+    if !refresh.success() || classify::refresh_had_trouble(refresh_text) {
         let fallback = refresh.tail(3);
-        return Err(fail(ctx, manager, &refresh_text, &fallback));
+        return Err(fail(ctx, manager, refresh_text, &fallback));
     }
 
     let install = run_streamed(
@@ -228,10 +224,10 @@ pub fn run(
         &env,
         Network::ViaProxy,
     )?;
-    let install_text = install.lines.join("\n");
+    let install_text = install.text();
     if !install.success() {
         let fallback = install.tail(3);
-        return Err(fail(ctx, manager, &install_text, &fallback));
+        return Err(fail(ctx, manager, install_text, &fallback));
     }
     let mut absent = Vec::new();
     for package in packages {
@@ -241,9 +237,9 @@ pub fn run(
     }
     if !absent.is_empty() {
         // yum may say "No package X available. Nothing to do" and exit 0.
-        let diagnosis = classify::classify(&install_text, None);
+        let diagnosis = classify::classify(install_text, None);
         if matches!(diagnosis, Diagnosis::NotFound { .. }) {
-            return Err(fail(ctx, manager, &install_text, ""));
+            return Err(fail(ctx, manager, install_text, ""));
         }
         return Err(TaskError::fatal(format!(
             "{} exited 0 but {} {} not installed (checked with {}); its last words: {}",
