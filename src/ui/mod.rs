@@ -19,7 +19,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::time::{Duration, Instant};
 
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
@@ -37,7 +37,7 @@ use crate::plan::build_plan;
 use crate::secret::MASK;
 use crate::target::{self, Profile};
 
-use app::{App, Msg, Outcome, Request, ResumeInfo, Screen};
+use app::{App, Msg, Outcome, Request, ResumeInfo};
 use draft::Draft;
 use i18n::{Lang, Texts};
 use theme::Theme;
@@ -57,10 +57,22 @@ pub fn session_answers_path(state_dir: &Path) -> PathBuf {
     state_dir.join("wizard-answers.toml")
 }
 
+/// Redraw when nothing happens (elapsed times, spinners): while a task runs,
+/// and otherwise.
+const TICK_RUNNING: Duration = Duration::from_millis(100);
 const TICK: Duration = Duration::from_millis(250);
+/// At most one frame per this while messages stream in; input draws at once.
+const FRAME: Duration = Duration::from_millis(16);
+/// Longest the loop takes messages before it draws again: a flood of output
+/// cannot starve the screen.
+const DRAIN_BUDGET: Duration = Duration::from_millis(8);
+/// Messages waiting for the loop; a sender waits when it is full (the
+/// engine then waits, and with it the child on its pipe): memory stays
+/// bounded whatever a task prints.
+const CHANNEL_CAPACITY: usize = 16;
 
 /// The engine's events, sent to the UI loop.
-struct ChannelSink(Sender<Msg>);
+struct ChannelSink(SyncSender<Msg>);
 
 impl EventSink for ChannelSink {
     fn emit(&mut self, event: engine::Event) {
@@ -159,7 +171,7 @@ fn mirror_url() -> String {
 
 /// The runtime: the engine's thread and its cancel flag.
 struct Runtime {
-    tx: Sender<Msg>,
+    tx: SyncSender<Msg>,
     cancel: Arc<AtomicBool>,
     engine: Option<std::thread::JoinHandle<()>>,
 }
@@ -390,7 +402,7 @@ fn drive(mut app: App, start: impl FnOnce(&mut Runtime, &mut App)) -> (App, i32)
         }
     };
 
-    let (tx, rx) = mpsc::channel::<Msg>();
+    let (tx, rx) = mpsc::sync_channel::<Msg>(CHANNEL_CAPACITY);
     let input_tx = tx.clone();
     std::thread::spawn(move || {
         while let Ok(event) = crossterm::event::read() {
@@ -422,6 +434,8 @@ fn drive(mut app: App, start: impl FnOnce(&mut Runtime, &mut App)) -> (App, i32)
     start(&mut runtime, &mut app);
     let mut stats = bench::FrameStats::from_env();
     let code = event_loop(&mut app, &mut terminal, &rx, &mut runtime, stats.as_mut());
+    // An engine blocked on a full channel gets an error instead, and stops.
+    drop(rx);
     if let Some(handle) = runtime.engine.take() {
         runtime.cancel.store(true, Ordering::SeqCst);
         let _ = handle.join();
@@ -433,6 +447,11 @@ fn drive(mut app: App, start: impl FnOnce(&mut Runtime, &mut App)) -> (App, i32)
     (app, code)
 }
 
+/// Waits on messages (input, engine events, results) and draws: at most
+/// once per [`FRAME`] while messages stream in, at once after input, every
+/// tick otherwise. Every message waiting is handled before a frame (within
+/// [`DRAIN_BUDGET`]), so a task printing a million lines costs a few
+/// hundred frames, not a million.
 fn event_loop(
     app: &mut App,
     terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
@@ -440,53 +459,66 @@ fn event_loop(
     runtime: &mut Runtime,
     mut stats: Option<&mut bench::FrameStats>,
 ) -> i32 {
+    // Something changed since the last frame; input came (draw now).
+    let mut dirty = true;
+    let mut urgent = true;
+    let mut last_frame = Instant::now();
     loop {
-        app.now = Instant::now();
-        if let Some(stats) = stats.as_deref_mut() {
-            stats.frame_start();
-        }
-        let drawn = terminal.draw(|frame| render::draw(app, frame));
-        if let Some(stats) = stats.as_deref_mut() {
-            stats.frame_end();
-        }
-        if let Err(e) = drawn {
-            restore_terminal();
-            eprintln!("glance-wizard: cannot draw: {e}");
-            return headless::exit::ERROR;
+        let now = Instant::now();
+        if dirty && (urgent || now >= last_frame + FRAME) {
+            app.now = now;
+            last_frame = now;
+            if let Some(stats) = stats.as_deref_mut() {
+                stats.frame_start();
+            }
+            let drawn = terminal.draw(|frame| render::draw(app, frame));
+            if let Some(stats) = stats.as_deref_mut() {
+                stats.frame_end();
+            }
+            if let Err(e) = drawn {
+                restore_terminal();
+                eprintln!("glance-wizard: cannot draw: {e}");
+                return headless::exit::ERROR;
+            }
+            dirty = false;
+            urgent = false;
         }
         if let Some(code) = app.exit {
             return code;
         }
-        match rx.recv_timeout(TICK) {
+        let wake = if dirty {
+            last_frame + FRAME
+        } else if app.engine_running {
+            last_frame + TICK_RUNNING
+        } else {
+            last_frame + TICK
+        };
+        let mut take = |app: &mut App, msg: Msg| {
+            if let Some(stats) = stats.as_deref_mut() {
+                stats.message(&msg);
+            }
+            urgent |= matches!(msg, Msg::Input(_) | Msg::Signal);
+            app.now = Instant::now();
+            app.handle(msg);
+        };
+        match rx.recv_timeout(wake.saturating_duration_since(Instant::now())) {
             Ok(msg) => {
-                app.now = Instant::now();
-                if let Some(stats) = stats.as_deref_mut() {
-                    stats.message(&msg);
-                }
-                app.handle(msg);
-                // Take whatever else is waiting (a burst of log lines) before
-                // drawing again, but keep drawing at least every tick.
-                let deadline = Instant::now() + Duration::from_millis(30);
-                while Instant::now() < deadline {
+                take(app, msg);
+                let budget = Instant::now() + DRAIN_BUDGET;
+                while Instant::now() < budget {
                     match rx.try_recv() {
-                        Ok(msg) => {
-                            if let Some(stats) = stats.as_deref_mut() {
-                                stats.message(&msg);
-                            }
-                            app.handle(msg)
-                        }
+                        Ok(msg) => take(app, msg),
                         Err(_) => break,
                     }
                 }
             }
+            // A frame is due, or a tick.
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return headless::exit::ERROR,
         }
+        dirty = true;
         for request in app.take_requests() {
             runtime.perform(app, request);
-        }
-        if app.screen == Screen::Run && app.engine_running && app.exit.is_none() {
-            continue;
         }
     }
 }
