@@ -5,7 +5,7 @@
 #   scripts/bench-run-screen.sh [RUNS]          (default 5 runs; needs tmux)
 #
 # Each run:
-#   1. `seq 1000000 > FILE`: the reference wall time;
+#   1. `seq 1000000 > FILE`: the reference wall time (the same output written to a file);
 #   2. `glance-wizard bench-run-screen -- seq 1000000` in a tmux pane (80x24): the real
 #      binary, the real run screen and UI loop, the real engine (log file in a temporary
 #      state directory) and runner streaming the child's output. Wall time and peak RSS
@@ -16,14 +16,27 @@
 # that execs the wizard) to the end of the first frame's draw, flush included.
 # Prints each run, then the medians.
 #
+# Columns: seq_ms (reference), wizard_ms (whole process: start, run, exit), ratio,
+# task_ms (task start to end as the screen saw them), rss_MB (peak), frames drawn while
+# the task ran and their draw times p50/p99/max (µs), gap_ms (longest time between two
+# frames while it ran), start_ms (exec to first frame, bench-run-screen), wizard_start_ms
+# (exec to first frame of the interactive wizard's welcome screen).
+#
 # Environment: GLANCE_WIZARD_BIN (default: target/release/glance-wizard, built with
-# `cargo build --release` when missing), BENCH_LINES (default 1000000),
-# BENCH_SIZE (pane size, default 80x24).
+# `cargo build --release` when missing), BENCH_LINES (default 1000000), BENCH_CMD (a shell
+# command instead of `seq BENCH_LINES`, run with sh -c for the reference and the wizard
+# alike, e.g. a slower producer to see many frames while it streams), BENCH_SIZE (pane
+# size, default 80x24).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 runs="${1:-5}"
 lines="${BENCH_LINES:-1000000}"
+if [[ -n ${BENCH_CMD:-} ]]; then
+    cmd=(sh -c "${BENCH_CMD}")
+else
+    cmd=(seq "${lines}")
+fi
 size="${BENCH_SIZE:-80x24}"
 bin="${GLANCE_WIZARD_BIN:-${PWD}/target/release/glance-wizard}"
 if [[ ! -x ${bin} ]]; then
@@ -90,7 +103,7 @@ cat > "${work}/bench.sh" <<EOF
 export GLANCE_WIZARD_FRAME_STATS=${work}/frames
 start=\${EPOCHREALTIME}
 export GLANCE_WIZARD_T0_NS=\$(date +%s%N)
-/usr/bin/time -f %M -o ${work}/rss ${bin} bench-run-screen --log-dir ${work}/state -- seq ${lines}
+/usr/bin/time -f %M -o ${work}/rss ${bin} bench-run-screen --log-dir ${work}/state -- $(printf '%q ' "${cmd[@]}")
 echo \$? > ${work}/status
 end=\${EPOCHREALTIME}
 echo "\${start} \${end}" > ${work}/wall
@@ -102,12 +115,13 @@ exec ${bin} --state-dir ${work}/state
 EOF
 
 printf 'binary: %s (%s bytes)\n' "${bin}" "$(stat -c %s "${bin}")"
+printf 'command: %s\n' "${cmd[*]}"
 printf 'machine: %s cores, %s, load %s\n' "$(nproc)" \
     "$(. /etc/os-release && echo "${PRETTY_NAME}")" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-4s %9s %10s %6s %9s %9s %7s %8s %8s %8s %8s %9s %9s\n' run seq_ms wizard_ms ratio task_ms rss_MB frames p50_us p99_us max_us gap_ms start_ms wizard_start_ms
 for ((r = 1; r <= runs; r++)); do
     s=${EPOCHREALTIME}
-    seq "${lines}" > "${work}/seq.out"
+    "${cmd[@]}" > "${work}/seq.out"
     e=${EPOCHREALTIME}
     seq_ms=$(ms "$s" "$e")
 
