@@ -318,7 +318,27 @@ impl<W: Write> EventSink for LinePrinter<W> {
 }
 
 /// `glance-wizard apply`: prechecks, then the engine. Returns the exit code.
-pub fn apply(loaded: &Loaded, state_dir: &Path, skip_prechecks: bool, out: &mut dyn Write) -> i32 {
+/// How `apply` runs the plan.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub skip_prechecks: bool,
+    /// Tasks run at once at most.
+    pub jobs: usize,
+    /// Run done tasks again (they probe and repair).
+    pub verify: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            skip_prechecks: false,
+            jobs: engine::DEFAULT_JOBS,
+            verify: false,
+        }
+    }
+}
+
+pub fn apply(loaded: &Loaded, state_dir: &Path, run: &RunOptions, out: &mut dyn Write) -> i32 {
     for note in &loaded.notes {
         let _ = writeln!(out, "{note}");
     }
@@ -341,7 +361,7 @@ pub fn apply(loaded: &Loaded, state_dir: &Path, skip_prechecks: bool, out: &mut 
             return exit::LOCKED;
         }
     };
-    if !skip_prechecks {
+    if !run.skip_prechecks {
         let _ = writeln!(out, "Prechecks:");
         if !print_prechecks(loaded, out) {
             let _ = writeln!(
@@ -354,6 +374,8 @@ pub fn apply(loaded: &Loaded, state_dir: &Path, skip_prechecks: bool, out: &mut 
     let plan: Plan = build_plan(&loaded.settings, &loaded.profile);
     let mut engine = Engine::new(&plan, &loaded.settings, state_dir);
     engine.lock = Some(&lock);
+    engine.jobs = run.jobs;
+    engine.verify = run.verify;
     let mut printer = LinePrinter::new(&mut *out);
     let outcome = engine.run(&mut printer);
     match outcome {

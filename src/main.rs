@@ -84,6 +84,14 @@ enum Command {
         /// Do not run the prechecks first.
         #[arg(long)]
         skip_prechecks: bool,
+        /// Tasks run at once at most; 1 runs them one after the other in
+        /// plan order.
+        #[arg(long, default_value_t = glance_wizard::engine::DEFAULT_JOBS as u16, value_parser = clap::value_parser!(u16).range(1..=16))]
+        jobs: u16,
+        /// Check every task again, even those the journal records as done
+        /// with the same inputs (each probes and repairs what it set up).
+        #[arg(long)]
+        verify: bool,
     },
     /// Show the journal.
     Status,
@@ -172,9 +180,16 @@ fn main() {
         Some(Command::Apply {
             args,
             skip_prechecks,
+            jobs,
+            verify,
         }) => {
             let loaded = load_or_exit(&args.options(true));
-            headless::apply(&loaded, &cli.state_dir, skip_prechecks, &mut stdout)
+            let run = headless::RunOptions {
+                skip_prechecks,
+                jobs: usize::from(jobs),
+                verify,
+            };
+            headless::apply(&loaded, &cli.state_dir, &run, &mut stdout)
         }
         Some(Command::Status) => match headless::status(&cli.state_dir, &mut stdout) {
             Ok(()) => exit::OK,

@@ -246,6 +246,20 @@ fn e2e_fresh_install_with_packages_absent_then_idempotent_rerun() {
     );
     assert_installed(&s, "e2e-fresh");
     assert_no_secret_in_state(&s, &log);
+    // The independent chains ran at once: the Keystone and package tasks
+    // started before the database task ended.
+    let at = |needle: &str| {
+        log.find(needle)
+            .unwrap_or_else(|| panic!("`{needle}` not in:\n{log}"))
+    };
+    let sql_done = at("[done] sql.database");
+    for start in [
+        "] identity.user: ",
+        "] identity.service: ",
+        "] packages.install: ",
+    ] {
+        assert!(at(start) < sql_done, "`{start}` started late:\n{log}");
+    }
 
     // A second apply changes nothing: every task skipped, no command run,
     // the config file untouched.
@@ -378,18 +392,20 @@ fn e2e_killed_runs_resume_without_duplicates() {
         Some(0),
         "apply with a new password failed:\n{log}"
     );
-    let ran: Vec<&str> = log
+    // Tasks run concurrently: compare as sets.
+    let mut ran: Vec<&str> = log
         .lines()
         .filter_map(|l| l.strip_prefix("[done] "))
         .map(|l| l.split_whitespace().next().unwrap())
         .collect();
+    ran.sort_unstable();
     assert_eq!(
         ran,
         [
-            "sql.database",
             "config.glance-api",
             "db.sync",
             "service.restart",
+            "sql.database",
             "verify.image"
         ]
     );
@@ -412,5 +428,6 @@ fn scenario_with_same_state(s: &Scenario, db_password: &str) -> Scenario {
         image: s.image.clone(),
         db_password: db_password.into(),
         service_password: s.service_password.clone(),
+        apply_args: s.apply_args.clone(),
     }
 }

@@ -18,10 +18,13 @@
 //! restart against the first). Only the direct child is waited for: a daemon
 //! it started is not.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{Read, Seek, Write};
 use std::os::fd::OwnedFd;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::time::{Duration, Instant};
 
 pub struct RunLock {
@@ -79,39 +82,65 @@ impl ChildRecord {
     }
 }
 
+/// The children running now, per state directory: tasks run concurrently,
+/// so the record file lists every child of every running task.
+static RUNNING_CHILDREN: Mutex<BTreeMap<PathBuf, BTreeMap<u64, Vec<ChildRecord>>>> =
+    Mutex::new(BTreeMap::new());
+static NEXT_CHILD_KEY: AtomicU64 = AtomicU64::new(0);
+
+/// Rewrites the record file from the registry (atomically), or removes it
+/// when no child runs.
+fn write_child_file(state_dir: &Path, children: &BTreeMap<u64, Vec<ChildRecord>>) {
+    let path = state_dir.join(CHILD_FILE);
+    if children.is_empty() {
+        let _ = std::fs::remove_file(&path);
+        return;
+    }
+    let text: String = children.values().flatten().map(ChildRecord::line).collect();
+    let tmp = state_dir.join(format!(".{CHILD_FILE}.tmp"));
+    if std::fs::write(&tmp, text).is_ok() {
+        let _ = std::fs::rename(&tmp, &path);
+    }
+}
+
 /// Removes the record of a child once it has ended (on drop).
 pub struct ChildGuard {
-    path: std::path::PathBuf,
+    state_dir: PathBuf,
+    key: u64,
 }
 
 impl Drop for ChildGuard {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        let mut registry = RUNNING_CHILDREN.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(children) = registry.get_mut(&self.state_dir) {
+            children.remove(&self.key);
+            write_child_file(&self.state_dir, children);
+        }
     }
 }
 
 /// Records the children just started (one command: usually one pid) until
 /// the guard is dropped. Failing to record is not fatal: the run goes on.
 pub fn record_child(state_dir: &Path, pids: &[u32], command: &str) -> ChildGuard {
-    let path = state_dir.join(CHILD_FILE);
-    let text: String = pids
+    let records: Vec<ChildRecord> = pids
         .iter()
         .filter_map(|&pid| {
-            Some(
-                ChildRecord {
-                    pid,
-                    start_time: start_time(pid)?,
-                    command: command.replace('\n', " "),
-                }
-                .line(),
-            )
+            Some(ChildRecord {
+                pid,
+                start_time: start_time(pid)?,
+                command: command.replace('\n', " "),
+            })
         })
         .collect();
-    let tmp = state_dir.join(format!(".{CHILD_FILE}.tmp"));
-    if std::fs::write(&tmp, text).is_ok() {
-        let _ = std::fs::rename(&tmp, &path);
+    let key = NEXT_CHILD_KEY.fetch_add(1, AtomicOrdering::Relaxed);
+    let mut registry = RUNNING_CHILDREN.lock().unwrap_or_else(|e| e.into_inner());
+    let children = registry.entry(state_dir.to_path_buf()).or_default();
+    children.insert(key, records);
+    write_child_file(state_dir, children);
+    ChildGuard {
+        state_dir: state_dir.to_path_buf(),
+        key,
     }
-    ChildGuard { path }
 }
 
 /// The children recorded by an earlier run that still run.

@@ -14,10 +14,11 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::answers::Settings;
-use crate::plan::Plan;
+use crate::plan::{Plan, Task};
 use crate::secret::Redactor;
 
 pub use journal::{Journal, TaskRecord, TaskStatus};
@@ -254,7 +255,19 @@ pub struct Engine<'a> {
     /// Held by the caller; shared with `openstack` children (see [`lock`]).
     pub lock: Option<&'a lock::RunLock>,
     pub task_runner: &'a TaskRunner,
+    /// Tasks run at once at most (1: one after the other, in plan order).
+    pub jobs: usize,
+    /// Run tasks the journal records as done with the same inputs anyway:
+    /// every runner probes before it changes anything, so this checks (and
+    /// repairs) what an earlier run set up. Off by default: the journal is
+    /// proof enough, and probing costs `openstack` calls.
+    pub verify: bool,
 }
+
+/// Tasks run at once by default: the plan has at most four independent
+/// chains (database, two Keystone chains, packages), and most of their time
+/// is spent waiting on children and servers, not on this machine's cores.
+pub const DEFAULT_JOBS: usize = 4;
 
 /// The sink plus the log file: every event goes to both. An event is one
 /// write to the log (a block of a million lines is a few large writes), made
@@ -379,10 +392,18 @@ impl<'a> Engine<'a> {
             retry: RetryPolicy::default(),
             lock: None,
             task_runner: &runner::run_task,
+            jobs: DEFAULT_JOBS,
+            verify: false,
         }
     }
 
     /// Runs the plan. The caller holds the [`lock::RunLock`].
+    ///
+    /// The plan is a graph: a task starts once every task in its `after`
+    /// list is complete, and up to [`Engine::jobs`] tasks run at once (the
+    /// database, Keystone and package tasks do not wait for each other).
+    /// After a failure no new task starts; the ones running finish, so their
+    /// checkpoints are true, and the first failure is reported.
     pub fn run(&self, sink: &mut dyn EventSink) -> anyhow::Result<RunOutcome> {
         ensure_state_dir(&self.state_dir)?;
         let log_path = self
@@ -405,210 +426,330 @@ impl<'a> Engine<'a> {
         let mut journal = Journal::load(&self.state_dir)?.unwrap_or_else(|| Journal::new(&target));
         journal.target = target;
         let fingerprints = self.plan.fingerprints(&journal.salt);
-        let total = self.plan.tasks.len();
+        let tasks = &self.plan.tasks;
+        let total = tasks.len();
         reporter.emit(Event::RunStarted {
             total,
             log_path: log_path.clone(),
         });
 
+        // Each task's upstream tasks, as indexes into the plan (an `after`
+        // naming a task not in this plan, e.g. one the admin skipped, is no
+        // constraint).
+        let upstream: Vec<Vec<usize>> = tasks
+            .iter()
+            .map(|t| {
+                t.after
+                    .iter()
+                    .filter_map(|id| tasks.iter().position(|u| &u.id == id))
+                    .collect()
+            })
+            .collect();
+        let mut slots = vec![Slot::Waiting; total];
         let mut all_outputs = BTreeMap::new();
-        // Tasks that ran in this run and changed something.
-        let mut changed_this_run: Vec<String> = Vec::new();
-        for (index, (task, fingerprint)) in self.plan.tasks.iter().zip(&fingerprints).enumerate() {
-            if self.cancel.load(Ordering::SeqCst) {
-                reporter.emit(Event::RunFinished {
-                    ok: false,
-                    duration: run_started.elapsed(),
-                });
-                return Ok(RunOutcome::Cancelled);
-            }
-            // Done with the same inputs is skipped unless what it left has
-            // drifted (a config edited by hand) or a task it follows changed
-            // something in this run.
-            let mut rerun_note = None;
-            if journal.is_done_with(&task.id, fingerprint) {
-                let record = &journal.tasks[&task.id];
-                rerun_note = runner::drift(task, &record.outputs).or_else(|| {
-                    task.after
-                        .iter()
-                        .find(|upstream| changed_this_run.contains(*upstream))
-                        .map(|upstream| {
-                            format!("running again: {upstream} changed something in this run")
-                        })
-                });
-            }
-            if rerun_note.is_none() && journal.is_done_with(&task.id, fingerprint) {
-                let record = &journal.tasks[&task.id];
-                all_outputs.extend(record.outputs.clone());
-                reporter.emit(Event::TaskSkipped {
-                    id: task.id.clone(),
-                    title: task.title.clone(),
-                    reason: format!(
-                        "done at {} with the same inputs",
-                        record.finished_at.as_deref().unwrap_or("?")
-                    ),
-                });
-                continue;
-            }
-            let previous_outputs = journal
-                .tasks
-                .get(&task.id)
-                .map(|r| r.outputs.clone())
-                .unwrap_or_default();
-            let started = Instant::now();
-            let attempts_before = journal.tasks.get(&task.id).map_or(0, |r| r.attempts);
-            journal.tasks.insert(
-                task.id.clone(),
-                TaskRecord {
-                    status: TaskStatus::Running,
-                    fingerprint: fingerprint.clone(),
-                    started_at: timestamp(),
-                    finished_at: None,
-                    duration_ms: None,
-                    attempts: attempts_before + 1,
-                    outputs: previous_outputs.clone(),
-                    error: None,
-                },
-            );
-            journal.save(&self.state_dir)?;
-            reporter.emit(Event::TaskStarted {
-                id: task.id.clone(),
-                title: task.title.clone(),
-                index: index + 1,
-                total,
-            });
-            if let Some(note) = rerun_note {
-                reporter.emit(Event::Output {
-                    id: task.id.clone(),
-                    lines: note,
-                });
-            }
+        let mut first_failure: Option<(String, String, ErrorKind)> = None;
+        let jobs = self.jobs.max(1);
 
-            let mut attempt = 1;
-            // Failed attempts that count against `retry.attempts` (lock
-            // waits do not), and time spent waiting for a lock.
-            let mut failures = 0;
-            let mut lock_waited = Duration::ZERO;
-            let result = loop {
-                // Redacted by the runner (`TaskContext::say`).
-                let mut emit_line = |lines: &str| {
-                    reporter.emit(Event::Output {
-                        id: task.id.clone(),
-                        lines: lines.to_string(),
-                    })
-                };
-                let mut ctx = runner::TaskContext {
-                    settings: self.settings,
-                    profile: &self.plan.profile,
-                    state_dir: &self.state_dir,
-                    redactor: &self.redactor,
-                    cancel: &self.cancel,
-                    previous_outputs: &previous_outputs,
-                    lock: self.lock,
-                    log: &mut emit_line,
-                };
-                let result = (self.task_runner)(task, &mut ctx);
-                let wait = match &result {
-                    Err(_) if self.cancel.load(Ordering::SeqCst) => None,
-                    Err(e) if e.retryable && e.kind == ErrorKind::LockHeld => {
-                        let wait = self.retry.lock_poll;
-                        (lock_waited + wait <= self.retry.lock_wait).then(|| {
-                            lock_waited += wait;
-                            wait
-                        })
+        std::thread::scope(|scope| -> anyhow::Result<()> {
+            // Bounded: a task flooding its log waits for the log and the
+            // front end instead of filling memory.
+            let (tx, rx) = mpsc::sync_channel::<WorkerMessage>(WORKER_MESSAGES);
+            loop {
+                let stopping = first_failure.is_some() || self.cancel.load(Ordering::SeqCst);
+                // Start (or skip) every task whose upstream is complete, in
+                // plan order, up to `jobs` at once. Plan order is a
+                // topological order, so one pass also sees tasks freed by
+                // a skip earlier in the same pass.
+                let mut running = slots.iter().filter(|s| **s == Slot::Running).count();
+                for index in 0..total {
+                    if stopping || running >= jobs {
+                        break;
                     }
-                    Err(e) if e.retryable => {
-                        failures += 1;
-                        (failures < self.retry.attempts).then(|| self.retry.wait_after(failures))
+                    if slots[index] != Slot::Waiting
+                        || !upstream[index]
+                            .iter()
+                            .all(|&u| matches!(slots[u], Slot::Complete { .. }))
+                    {
+                        continue;
                     }
-                    _ => None,
-                };
-                match (result, wait) {
-                    (Err(e), Some(wait)) => {
-                        reporter.emit(Event::TaskRetrying {
-                            id: task.id.clone(),
-                            attempt,
-                            wait,
-                            reason: self.redactor.redact(&e.message),
+                    let task = &tasks[index];
+                    let fingerprint = &fingerprints[index];
+                    // Done with the same inputs is skipped unless what it
+                    // left has drifted (a config edited by hand) or a task it
+                    // follows changed something in this run.
+                    let mut rerun_note = None;
+                    // Run only because --verify asked: the runner checks
+                    // rather than redoes where redoing costs (a restart).
+                    let mut recheck = false;
+                    if journal.is_done_with(&task.id, fingerprint) {
+                        let record = &journal.tasks[&task.id];
+                        rerun_note = runner::drift(task, &record.outputs).or_else(|| {
+                            upstream[index]
+                                .iter()
+                                .find(|&&u| slots[u] == (Slot::Complete { changed: true }))
+                                .map(|&u| {
+                                    format!(
+                                        "running again: {} changed something in this run",
+                                        tasks[u].id
+                                    )
+                                })
                         });
-                        let deadline = Instant::now() + wait;
-                        while !self.cancel.load(Ordering::SeqCst) {
-                            let left = deadline.saturating_duration_since(Instant::now());
-                            if left.is_zero() {
-                                break;
-                            }
-                            std::thread::sleep(left.min(Duration::from_millis(100)));
+                        if rerun_note.is_none() && self.verify {
+                            recheck = true;
+                            rerun_note = Some("checking it again: --verify".to_string());
                         }
-                        attempt += 1;
+                        if rerun_note.is_none() {
+                            all_outputs.extend(record.outputs.clone());
+                            reporter.emit(Event::TaskSkipped {
+                                id: task.id.clone(),
+                                title: task.title.clone(),
+                                reason: format!(
+                                    "done at {} with the same inputs",
+                                    record.finished_at.as_deref().unwrap_or("?")
+                                ),
+                            });
+                            slots[index] = Slot::Complete { changed: false };
+                            continue;
+                        }
                     }
-                    (Err(mut e), None) if e.retryable && attempt > 1 => {
-                        e.message = if e.kind == ErrorKind::LockHeld {
-                            format!(
-                                "{} (waited {:.1} s for the lock)",
-                                e.message,
-                                lock_waited.as_secs_f64()
-                            )
-                        } else {
-                            format!("{} (gave up after {attempt} attempts)", e.message)
+                    let previous_outputs = journal
+                        .tasks
+                        .get(&task.id)
+                        .map(|r| r.outputs.clone())
+                        .unwrap_or_default();
+                    let attempts_before = journal.tasks.get(&task.id).map_or(0, |r| r.attempts);
+                    journal.tasks.insert(
+                        task.id.clone(),
+                        TaskRecord {
+                            status: TaskStatus::Running,
+                            fingerprint: fingerprint.clone(),
+                            started_at: timestamp(),
+                            finished_at: None,
+                            duration_ms: None,
+                            attempts: attempts_before + 1,
+                            outputs: previous_outputs.clone(),
+                            error: None,
+                        },
+                    );
+                    journal.save(&self.state_dir)?;
+                    reporter.emit(Event::TaskStarted {
+                        id: task.id.clone(),
+                        title: task.title.clone(),
+                        index: index + 1,
+                        total,
+                    });
+                    if let Some(note) = rerun_note {
+                        reporter.emit(Event::Output {
+                            id: task.id.clone(),
+                            lines: note,
+                        });
+                    }
+                    slots[index] = Slot::Running;
+                    running += 1;
+                    let tx = tx.clone();
+                    std::thread::Builder::new()
+                        .name(format!("task {}", task.id))
+                        .spawn_scoped(scope, move || {
+                            let started = Instant::now();
+                            let result =
+                                self.run_with_retries(task, &previous_outputs, recheck, &tx);
+                            let _ = tx.send(WorkerMessage::Finished {
+                                index,
+                                duration: started.elapsed(),
+                                result,
+                            });
+                        })?;
+                }
+                if running == 0 {
+                    break;
+                }
+                // A worker always ends with `Finished`, and this scope holds
+                // a sender: the channel cannot close while one runs.
+                let message = rx.recv().expect("a running task reports");
+                let (index, duration, result) = match message {
+                    WorkerMessage::Event(event) => {
+                        reporter.emit(event);
+                        continue;
+                    }
+                    WorkerMessage::Finished {
+                        index,
+                        duration,
+                        result,
+                    } => (index, duration, result),
+                };
+                let task = &tasks[index];
+                let record = journal.tasks.get_mut(&task.id).expect("inserted at start");
+                record.finished_at = Some(timestamp());
+                record.duration_ms = Some(duration.as_millis() as u64);
+                match result {
+                    Ok(outputs) => {
+                        slots[index] = Slot::Complete {
+                            changed: runner::changed_something(&outputs),
                         };
-                        break Err(e);
+                        record.status = TaskStatus::Done;
+                        record.outputs = outputs.clone();
+                        journal.save(&self.state_dir)?;
+                        all_outputs.extend(outputs.clone());
+                        reporter.emit(Event::TaskFinished {
+                            id: task.id.clone(),
+                            duration,
+                            outputs,
+                        });
+                        pause::point(&format!("after:{}", task.id));
                     }
-                    (other, _) => break other,
-                }
-            };
-            let duration = started.elapsed();
-            let record = journal.tasks.get_mut(&task.id).expect("inserted above");
-            record.finished_at = Some(timestamp());
-            record.duration_ms = Some(duration.as_millis() as u64);
-            match result {
-                Ok(outputs) => {
-                    if runner::changed_something(&outputs) {
-                        changed_this_run.push(task.id.clone());
+                    Err(e) => {
+                        slots[index] = Slot::Failed;
+                        let error = self.redactor.redact(&e.message);
+                        record.status = TaskStatus::Failed;
+                        record.error = Some(error.clone());
+                        journal.save(&self.state_dir)?;
+                        reporter.emit(Event::TaskFailed {
+                            id: task.id.clone(),
+                            duration,
+                            error: error.clone(),
+                        });
+                        if first_failure.is_none() {
+                            first_failure = Some((task.id.clone(), error, e.kind));
+                        }
                     }
-                    record.status = TaskStatus::Done;
-                    record.outputs = outputs.clone();
-                    journal.save(&self.state_dir)?;
-                    all_outputs.extend(outputs.clone());
-                    reporter.emit(Event::TaskFinished {
-                        id: task.id.clone(),
-                        duration,
-                        outputs,
-                    });
-                    pause::point(&format!("after:{}", task.id));
-                }
-                Err(e) => {
-                    let error = self.redactor.redact(&e.message);
-                    record.status = TaskStatus::Failed;
-                    record.error = Some(error.clone());
-                    journal.save(&self.state_dir)?;
-                    reporter.emit(Event::TaskFailed {
-                        id: task.id.clone(),
-                        duration,
-                        error: error.clone(),
-                    });
-                    reporter.emit(Event::RunFinished {
-                        ok: false,
-                        duration: run_started.elapsed(),
-                    });
-                    if self.cancel.load(Ordering::SeqCst) {
-                        return Ok(RunOutcome::Cancelled);
-                    }
-                    return Ok(RunOutcome::Failed {
-                        task: task.id.clone(),
-                        error,
-                        kind: e.kind,
-                    });
                 }
             }
-        }
+            Ok(())
+        })?;
+
+        let ok = first_failure.is_none()
+            && !self.cancel.load(Ordering::SeqCst)
+            && slots.iter().all(|s| matches!(s, Slot::Complete { .. }));
         reporter.emit(Event::RunFinished {
-            ok: true,
+            ok,
             duration: run_started.elapsed(),
         });
+        if self.cancel.load(Ordering::SeqCst) {
+            return Ok(RunOutcome::Cancelled);
+        }
+        if let Some((task, error, kind)) = first_failure {
+            return Ok(RunOutcome::Failed { task, error, kind });
+        }
+        if !ok {
+            anyhow::bail!("the plan's `after` lists form a cycle: some tasks never became ready");
+        }
         Ok(RunOutcome::Verified {
             outputs: all_outputs,
         })
     }
+
+    /// Runs one task on a worker thread, retrying transient failures;
+    /// its output and retries go to `tx`.
+    fn run_with_retries(
+        &self,
+        task: &Task,
+        previous_outputs: &runner::Outputs,
+        recheck: bool,
+        tx: &mpsc::SyncSender<WorkerMessage>,
+    ) -> Result<runner::Outputs, TaskError> {
+        let send = |event: Event| {
+            let _ = tx.send(WorkerMessage::Event(event));
+        };
+        let mut attempt = 1;
+        // Failed attempts that count against `retry.attempts` (lock waits
+        // do not), and time spent waiting for a lock.
+        let mut failures = 0;
+        let mut lock_waited = Duration::ZERO;
+        loop {
+            // Redacted by the runner (`TaskContext::say`).
+            let mut emit_line = |lines: &str| {
+                send(Event::Output {
+                    id: task.id.clone(),
+                    lines: lines.to_string(),
+                })
+            };
+            let mut ctx = runner::TaskContext {
+                settings: self.settings,
+                profile: &self.plan.profile,
+                state_dir: &self.state_dir,
+                redactor: &self.redactor,
+                cancel: &self.cancel,
+                previous_outputs,
+                lock: self.lock,
+                recheck,
+                log: &mut emit_line,
+            };
+            let result = (self.task_runner)(task, &mut ctx);
+            let wait = match &result {
+                Err(_) if self.cancel.load(Ordering::SeqCst) => None,
+                Err(e) if e.retryable && e.kind == ErrorKind::LockHeld => {
+                    let wait = self.retry.lock_poll;
+                    (lock_waited + wait <= self.retry.lock_wait).then(|| {
+                        lock_waited += wait;
+                        wait
+                    })
+                }
+                Err(e) if e.retryable => {
+                    failures += 1;
+                    (failures < self.retry.attempts).then(|| self.retry.wait_after(failures))
+                }
+                _ => None,
+            };
+            match (result, wait) {
+                (Err(e), Some(wait)) => {
+                    send(Event::TaskRetrying {
+                        id: task.id.clone(),
+                        attempt,
+                        wait,
+                        reason: self.redactor.redact(&e.message),
+                    });
+                    let deadline = Instant::now() + wait;
+                    while !self.cancel.load(Ordering::SeqCst) {
+                        let left = deadline.saturating_duration_since(Instant::now());
+                        if left.is_zero() {
+                            break;
+                        }
+                        std::thread::sleep(left.min(Duration::from_millis(100)));
+                    }
+                    attempt += 1;
+                }
+                (Err(mut e), None) if e.retryable && attempt > 1 => {
+                    e.message = if e.kind == ErrorKind::LockHeld {
+                        format!(
+                            "{} (waited {:.1} s for the lock)",
+                            e.message,
+                            lock_waited.as_secs_f64()
+                        )
+                    } else {
+                        format!("{} (gave up after {attempt} attempts)", e.message)
+                    };
+                    return Err(e);
+                }
+                (other, _) => return other,
+            }
+        }
+    }
+}
+
+/// Where a task stands in this run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Waiting,
+    Running,
+    /// Done or skipped; `changed` when it ran and changed something its
+    /// dependents must follow.
+    Complete {
+        changed: bool,
+    },
+    Failed,
+}
+
+/// Messages from the tasks' threads waiting for the engine's.
+const WORKER_MESSAGES: usize = 16;
+
+/// What a worker thread tells the engine.
+enum WorkerMessage {
+    Event(Event),
+    Finished {
+        index: usize,
+        duration: Duration,
+        result: Result<runner::Outputs, TaskError>,
+    },
 }
 
 #[cfg(test)]

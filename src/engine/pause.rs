@@ -9,7 +9,8 @@
 //!
 //! Points: `after:<task id>` (checkpoint saved as done), `during:sql.database`
 //! (the first account's statements ran, the second's not),
-//! `during:config.<file>` (new file written and synced, not yet renamed).
+//! `during:config.<file>` (new file written and synced, not yet renamed),
+//! `during:verify.image` (the image record created, its upload not begun).
 
 use std::time::{Duration, Instant};
 

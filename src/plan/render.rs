@@ -17,6 +17,14 @@ pub fn render_plan(
 ) -> String {
     let profile = &plan.profile;
     let k = &settings.keystone;
+    let keystone_v3 = {
+        let base = k.admin.auth_url().trim_end_matches('/');
+        if base.ends_with("/v3") {
+            base.to_string()
+        } else {
+            format!("{base}/v3")
+        }
+    };
     let mut out = String::new();
     let _ = writeln!(out, "Target: {}", profile.summary());
     let _ = writeln!(out, "Install guide: {}", profile.guide());
@@ -65,28 +73,45 @@ pub fn render_plan(
                 }
             }
             TaskKind::IdentityUser => {
-                line(os(commands::user_create(
-                    &profile.release.domain_name,
-                    &k.service_user,
-                )));
                 line(format!(
-                    "set the password of {} (********) with PATCH {}/users/<id>, not on a command line",
+                    "probe: GET {}/users?name={}&domain_id=<{}> (admin token; no `openstack` call)",
+                    keystone_v3, k.service_user, profile.release.domain_name
+                ));
+                line(format!(
+                    "only if missing: {}",
+                    os(commands::user_create(
+                        &profile.release.domain_name,
+                        &k.service_user,
+                    ))
+                ));
+                line(format!(
+                    "set the password of {} (********) with PATCH {keystone_v3}/users/<id> unless it already logs in; never on a command line",
                     k.service_user,
-                    k.admin.auth_url().trim_end_matches('/')
                 ));
             }
             TaskKind::IdentityRole => {
-                line(os(commands::role_add(&k.service_project, &k.service_user)));
+                line(format!(
+                    "probe: GET {keystone_v3}/role_assignments?user.id=<{}>&scope.project.id=<{}>&role.id=<admin>",
+                    k.service_user, k.service_project
+                ));
+                line(format!(
+                    "only if not assigned: {}",
+                    os(commands::role_add(&k.service_project, &k.service_user))
+                ));
             }
             TaskKind::IdentityService => {
-                line(os(commands::service_list()));
+                line(format!("probe: GET {keystone_v3}/services?type=image"));
                 line(format!(
                     "only if no service of type image exists: {}",
                     os(commands::service_create())
                 ));
             }
             TaskKind::IdentityEndpoints => {
-                line(os(commands::endpoint_list(&k.region)));
+                line(format!(
+                    "probe: GET {keystone_v3}/endpoints?service_id=<image>&region_id={}",
+                    k.region
+                ));
+                line("what is missing or wrong is fixed at once, one call each:".to_string());
                 for (interface, url) in settings.endpoints.by_interface() {
                     line(format!(
                         "  if missing: {}",
@@ -249,20 +274,23 @@ pub fn render_plan(
                     }
                 };
                 line(format!(
-                    "reuse an active image named {} whose sha512 matches, else delete this wizard's unfinished uploads",
-                    spec.name
+                    "through Glance's API at the public image endpoint of the catalog (admin token), as `openstack image create {} --file {file} --disk-format {} --container-format {} --public` would:",
+                    spec.name, spec.disk_format, spec.container_format
                 ));
-                line(os(commands::image_create(
-                    &spec.name,
-                    &file,
-                    &spec.disk_format,
-                    &spec.container_format,
-                )));
+                line(format!(
+                    "  GET <glance>/v2/images?name={}: reuse an active image whose sha512 matches, else DELETE this wizard's unfinished uploads ({})",
+                    spec.name,
+                    commands::IMAGE_MARK
+                ));
+                line(format!(
+                    "  POST <glance>/v2/images (public, {}), then PUT <glance>/v2/images/<id>/file",
+                    commands::IMAGE_MARK
+                ));
                 line(
-                    "wait for status active; compare os_hash_value (sha512) with the local file"
+                    "  wait for status active; compare os_hash_value (sha512) with the local file"
                         .into(),
                 );
-                line(os(commands::image_list()));
+                line("  GET <glance>/v2/images: list the images".into());
             }
         }
         let _ = writeln!(out);

@@ -119,6 +119,8 @@ pub struct Scenario {
     pub image: PathBuf,
     pub db_password: String,
     pub service_password: String,
+    /// Extra arguments to every `apply` (e.g. `--jobs 1`).
+    pub apply_args: Vec<String>,
 }
 
 /// Writes answers and a 0600 secrets file for the lab.
@@ -157,6 +159,7 @@ name = "e2e-{name}"
         image,
         db_password: db_password.into(),
         service_password: service_password.into(),
+        apply_args: Vec::new(),
     }
 }
 
@@ -168,6 +171,7 @@ impl Scenario {
             .arg(&self.answers)
             .arg("--state-dir")
             .arg(&self.state_dir)
+            .args(&self.apply_args)
             .env_remove("OS_PASSWORD");
         cmd
     }

@@ -37,6 +37,10 @@ pub struct TaskContext<'a> {
     pub cancel: &'a AtomicBool,
     pub previous_outputs: &'a Outputs,
     pub lock: Option<&'a crate::engine::lock::RunLock>,
+    /// The task is done with the same inputs and runs only because
+    /// `apply --verify` asked: check, and redo only what the check finds
+    /// wrong (no restart of a Glance that answers).
+    pub recheck: bool,
     /// Where the task's lines go: one or more lines joined by `\n`,
     /// already redacted. Call [`TaskContext::say`], which redacts.
     pub log: &'a mut dyn FnMut(&str),
@@ -468,6 +472,119 @@ pub fn openstack_plain(ctx: &mut TaskContext<'_>, args: Vec<String>) -> Result<(
     }
 }
 
+/// Several `openstack` calls that do not depend on each other, run at
+/// once: each costs 1.3-2 s, mostly Python starting, so three endpoint
+/// creations take the time of one or two. `calls` pairs the arguments with
+/// whether the output is parsed (`-f json`; `Value::Null` otherwise). Every
+/// call is waited for and logged; the first failure is the error.
+pub fn openstack_many(
+    ctx: &mut TaskContext<'_>,
+    calls: &[(Vec<String>, bool)],
+) -> Result<Vec<serde_json::Value>, TaskError> {
+    if let [(args, json)] = calls {
+        return if *json {
+            openstack_json(ctx, args.clone()).map(|v| vec![v])
+        } else {
+            openstack_plain(ctx, args.clone()).map(|()| vec![serde_json::Value::Null])
+        };
+    }
+    let env = ctx.settings.keystone.admin.child_env();
+    let _shared_lock = share_lock(ctx)?;
+    let mut started = Vec::new();
+    for (args, json) in calls {
+        let mut argv = vec!["openstack".to_string()];
+        argv.extend(args.iter().cloned());
+        if *json {
+            argv.extend(["-f".to_string(), "json".to_string()]);
+        }
+        ctx.say(format!("$ {}", crate::plan::commands::display(&argv)));
+        let handle = duct::cmd(&argv[0], &argv[1..])
+            .full_env(
+                base_env(ctx, Network::Direct)
+                    .into_iter()
+                    .chain(env.iter().cloned()),
+            )
+            .stdin_null()
+            .stdout_capture()
+            .stderr_capture()
+            .unchecked()
+            .start()
+            .map_err(|e| TaskError::fatal(format!("cannot start {}: {e}", argv[0])))?;
+        let guard = record_child(ctx, &handle.pids(), &argv);
+        started.push((argv, handle, *json, guard));
+    }
+    let mut stopper = Stopper::new(STOP_GRACE);
+    let mut pause = Duration::from_millis(2);
+    loop {
+        let mut running = false;
+        for (argv, handle, _, _) in &started {
+            match handle.try_wait() {
+                Ok(Some(_)) => {}
+                Ok(None) => running = true,
+                Err(e) => return Err(TaskError::fatal(format!("{}: {e}", argv[0]))),
+            }
+        }
+        if !running {
+            break;
+        }
+        if ctx.cancelled() {
+            let pids: Vec<u32> = started.iter().flat_map(|(_, h, _, _)| h.pids()).collect();
+            stopper.step(ctx, &pids, || {
+                for (_, handle, _, _) in &started {
+                    let _ = handle.kill();
+                }
+            });
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(CANCEL_POLL);
+    }
+    let mut values = Vec::new();
+    let mut first_error = None;
+    for (argv, handle, json, _guard) in &started {
+        let output = match handle.try_wait() {
+            Ok(Some(output)) => output,
+            _ => return Err(TaskError::fatal(format!("{} vanished", argv[0]))),
+        };
+        for line in String::from_utf8_lossy(&output.stderr).lines() {
+            let line = ctx.redactor.redact(line);
+            ctx.say(line);
+        }
+        let shown = crate::plan::commands::display(argv);
+        let value = if output.status.code() != Some(0) {
+            first_error.get_or_insert_with(|| {
+                TaskError::fatal(format!(
+                    "`{shown}` failed (exit {}): see the log above",
+                    output
+                        .status
+                        .code()
+                        .map_or("killed".into(), |c| c.to_string())
+                ))
+            });
+            serde_json::Value::Null
+        } else if *json {
+            match serde_json::from_slice(&output.stdout) {
+                Ok(v) => v,
+                Err(e) => {
+                    first_error.get_or_insert_with(|| {
+                        TaskError::fatal(format!("unexpected output from `{shown}` ({e})"))
+                    });
+                    serde_json::Value::Null
+                }
+            }
+        } else {
+            serde_json::Value::Null
+        };
+        values.push(value);
+    }
+    if stopper.stopping() {
+        return Err(TaskError::fatal(STOPPED));
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(values),
+    }
+}
+
 /// A string field of a JSON object.
 pub fn json_str<'v>(value: &'v serde_json::Value, key: &str) -> &'v str {
     value.get(key).and_then(|v| v.as_str()).unwrap_or("")
@@ -523,6 +640,7 @@ mod tests {
             cancel: &cancel,
             previous_outputs: &outputs,
             lock: None,
+            recheck: false,
             log: &mut log,
         };
         let result = f(&mut ctx);
@@ -569,6 +687,7 @@ mod tests {
             cancel: &cancel,
             previous_outputs: &outputs,
             lock: None,
+            recheck: false,
             log: &mut log,
         };
         let result = run_streamed(

@@ -12,6 +12,19 @@ pub fn db_sync(check: bool, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskEr
     // run goes on migrating, and a second one started by the next run
     // collides with it in alembic_version ("expected to match one row").
     let _shared_lock = super::share_lock(ctx)?;
+    if ctx.recheck && check {
+        let result = run_streamed(
+            ctx,
+            &commands::glance_manage("db check"),
+            &[],
+            Network::Direct,
+        )?;
+        if result.success() {
+            ctx.say("the schema is at head: no sync needed");
+            return Ok(Outputs::new());
+        }
+        ctx.say("the schema is not at head: syncing");
+    }
     let sync = run_streamed(
         ctx,
         &commands::glance_manage("db_sync"),
@@ -77,12 +90,21 @@ pub fn wait_for_glance(
             }
             Err(e) => last = e.to_string(),
         }
-        std::thread::sleep(Duration::from_millis(500));
+        std::thread::sleep(Duration::from_millis(100));
     }
     Err(last)
 }
 
 pub fn restart(spec: &ServiceSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
+    if ctx.recheck
+        && let Ok(status) = wait_for_glance(&spec.health_url, Duration::from_secs(2), ctx.cancel)
+    {
+        ctx.say(format!(
+            "glance-api answers at {} (HTTP {status}): not restarted",
+            spec.health_url
+        ));
+        return Ok(Outputs::new());
+    }
     let mkdir = commands::image_dir(&ctx.settings.store.data_dir);
     if !run_streamed(ctx, &mkdir, &[], Network::Direct)?.success() {
         return Err(TaskError::fatal("cannot create the image directory"));

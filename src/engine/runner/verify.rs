@@ -9,7 +9,10 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha512};
 
-use super::{Outputs, TaskContext, json_str, openstack_json, openstack_plain};
+use serde_json::Value;
+
+use super::identity::{catalog_url, direct_agent, issue_token_with_catalog};
+use super::{Outputs, TaskContext, json_str};
 use crate::answers::ImageSource;
 use crate::engine::TaskError;
 use crate::plan::{VerifySpec, commands, hex};
@@ -26,17 +29,6 @@ fn sha512_file(path: &Path) -> std::io::Result<String> {
         hasher.update(&buf[..n]);
     }
     Ok(hex(&hasher.finalize()))
-}
-
-/// An image attribute: python-openstackclient 6 nests `os_hash_value` and
-/// friends under `properties`, other versions put them at the top level.
-fn image_attr<'v>(shown: &'v serde_json::Value, key: &str) -> &'v str {
-    let top = json_str(shown, key);
-    if top.is_empty() {
-        shown.get("properties").map_or("", |p| json_str(p, key))
-    } else {
-        top
-    }
 }
 
 fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> {
@@ -86,23 +78,157 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
     Ok(target)
 }
 
+/// Glance's image API, reached the way the `openstack` CLI reaches it: an
+/// admin token, and the `image` endpoint of the token's catalog (so a wrong
+/// endpoint fails here as it would for any client). Direct calls, not the
+/// CLI: each `openstack` call costs 1.3-2 s and this task needs several.
+struct GlanceApi {
+    base: String,
+    token: String,
+    agent: ureq::Agent,
+}
+
+impl GlanceApi {
+    fn connect(ctx: &mut TaskContext<'_>) -> Result<Self, TaskError> {
+        let k = &ctx.settings.keystone;
+        let admin = &k.admin;
+        let (token, body) = issue_token_with_catalog(
+            admin.auth_url(),
+            admin.username(),
+            admin.user_domain_name(),
+            &admin.password,
+            Some((admin.project_name(), admin.project_domain_name())),
+        )
+        .map_err(TaskError::transient)?;
+        let base = catalog_url(&body, "image", "public", &k.region).ok_or_else(|| {
+            TaskError::fatal(format!(
+                "the service catalog has no public image endpoint in region {}",
+                k.region
+            ))
+        })?;
+        ctx.say(format!("Glance's public endpoint in the catalog: {base}"));
+        Ok(GlanceApi {
+            base,
+            token,
+            agent: direct_agent(Duration::from_secs(600)),
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/v2/{path}", self.base)
+    }
+
+    /// Reads a JSON answer; `expected` statuses are success.
+    fn answer(
+        what: &str,
+        response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+        expected: &[u16],
+    ) -> Result<Value, TaskError> {
+        let mut response = response
+            .map_err(|e| TaskError::transient(format!("{what}: cannot reach Glance: {e}")))?;
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        if !expected.contains(&status) {
+            let error = TaskError::fatal(format!(
+                "{what}: Glance answered HTTP {status}: {}",
+                text.trim()
+            ));
+            // 5xx right after a restart: workers still starting.
+            return Err(if status >= 500 {
+                TaskError::transient(error.message)
+            } else {
+                error
+            });
+        }
+        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    fn get(&self, path: &str) -> Result<Value, TaskError> {
+        let url = self.url(path);
+        let response = self
+            .agent
+            .get(&url)
+            .header("X-Auth-Token", &self.token)
+            .call();
+        Self::answer(&format!("GET {url}"), response, &[200])
+    }
+
+    fn images_named(&self, name: &str) -> Result<Vec<Value>, TaskError> {
+        let mut url = url::Url::parse(&self.url("images"))
+            .map_err(|e| TaskError::fatal(format!("image endpoint {}: {e}", self.base)))?;
+        url.query_pairs_mut().append_pair("name", name);
+        let response = self
+            .agent
+            .get(url.as_str())
+            .header("X-Auth-Token", &self.token)
+            .call();
+        let listed = Self::answer(&format!("GET {url}"), response, &[200])?;
+        Ok(listed["images"].as_array().cloned().unwrap_or_default())
+    }
+
+    fn delete(&self, id: &str) -> Result<(), TaskError> {
+        let url = self.url(&format!("images/{id}"));
+        let response = self
+            .agent
+            .delete(&url)
+            .header("X-Auth-Token", &self.token)
+            .call();
+        Self::answer(&format!("DELETE {url}"), response, &[204, 404]).map(|_| ())
+    }
+
+    fn create(&self, spec: &VerifySpec) -> Result<Value, TaskError> {
+        let url = self.url("images");
+        let (mark_key, mark_value) = commands::IMAGE_MARK
+            .split_once('=')
+            .expect("IMAGE_MARK is key=value");
+        let mut body = serde_json::json!({
+            "name": spec.name,
+            "disk_format": spec.disk_format,
+            "container_format": spec.container_format,
+            "visibility": "public",
+        });
+        body[mark_key] = Value::from(mark_value);
+        let response = self
+            .agent
+            .post(&url)
+            .header("X-Auth-Token", &self.token)
+            .header("Content-Type", "application/json")
+            .send(body.to_string());
+        Self::answer(&format!("POST {url}"), response, &[201])
+    }
+
+    fn upload(&self, id: &str, file: &Path) -> Result<(), TaskError> {
+        let url = self.url(&format!("images/{id}/file"));
+        let mut reader = std::fs::File::open(file)
+            .map_err(|e| TaskError::fatal(format!("cannot read {}: {e}", file.display())))?;
+        let response = self
+            .agent
+            .put(&url)
+            .header("X-Auth-Token", &self.token)
+            .header("Content-Type", "application/octet-stream")
+            .send(ureq::SendBody::from_reader(&mut reader));
+        Self::answer(&format!("PUT {url}"), response, &[204]).map(|_| ())
+    }
+}
+
 /// The first call through glance-api after a restart: glance answers `GET /`
 /// before its workers can serve authenticated requests, so a failure here
 /// is retried for a while before it counts.
 fn first_glance_call(
     ctx: &mut TaskContext<'_>,
+    api: &GlanceApi,
     name: &str,
-) -> Result<serde_json::Value, TaskError> {
+) -> Result<Vec<Value>, TaskError> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        match openstack_json(ctx, commands::image_list_named(name)) {
+        match api.images_named(name) {
             Ok(list) => return Ok(list),
-            Err(e) if Instant::now() < deadline && !ctx.cancelled() => {
+            Err(e) if e.retryable && Instant::now() < deadline && !ctx.cancelled() => {
                 ctx.say(format!(
-                    "Glance is not serving yet ({}); trying again in 2 s",
+                    "Glance is not serving yet ({}); trying again in 0.5 s",
                     e.message
                 ));
-                std::thread::sleep(Duration::from_secs(2));
+                std::thread::sleep(Duration::from_millis(500));
             }
             Err(e) => return Err(e),
         }
@@ -122,18 +248,17 @@ pub fn run(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, Task
     })?;
     ctx.say(format!("local sha512 {}…", &local_hash[..16]));
 
+    let api = GlanceApi::connect(ctx)?;
     let mut image_id = None;
-    let existing = first_glance_call(ctx, &spec.name)?;
-    for image in existing.as_array().cloned().unwrap_or_default() {
-        let id = json_str(&image, "ID").to_string();
-        let shown = openstack_json(ctx, commands::image_show(&id))?;
-        let status = json_str(&shown, "status");
-        let ours = shown
-            .get("properties")
-            .and_then(|p| p.get("glance_wizard"))
-            .and_then(|v| v.as_str())
-            == Some("test-image");
-        if status == "active" && image_attr(&shown, "os_hash_value") == local_hash {
+    let existing = first_glance_call(ctx, &api, &spec.name)?;
+    let (mark_key, mark_value) = commands::IMAGE_MARK
+        .split_once('=')
+        .expect("IMAGE_MARK is key=value");
+    for image in existing {
+        let id = json_str(&image, "id").to_string();
+        let status = json_str(&image, "status");
+        let ours = json_str(&image, mark_key) == mark_value;
+        if status == "active" && json_str(&image, "os_hash_value") == local_hash {
             ctx.say(format!(
                 "image {id} is active with the same sha512: reusing it"
             ));
@@ -142,29 +267,40 @@ pub fn run(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, Task
         }
         if ours {
             ctx.say(format!(
-                "deleting this wizard's earlier image {id} (status {status})"
+                "deleting this wizard's earlier image {id} (status {status}): DELETE {}",
+                api.url(&format!("images/{id}"))
             ));
-            openstack_plain(ctx, commands::image_delete(&id))?;
+            api.delete(&id)?;
         }
     }
     let id = match image_id {
         Some(id) => id,
         None => {
-            let created = openstack_json(
-                ctx,
-                commands::image_create(
-                    &spec.name,
-                    &file.display().to_string(),
-                    &spec.disk_format,
-                    &spec.container_format,
-                ),
-            )?;
-            json_str(&created, "id").to_string()
+            ctx.say(format!(
+                "creating the image {} ({}, {}, public): POST {}",
+                spec.name,
+                spec.disk_format,
+                spec.container_format,
+                api.url("images")
+            ));
+            let created = api.create(spec)?;
+            let id = json_str(&created, "id").to_string();
+            if id.is_empty() {
+                return Err(TaskError::fatal("Glance created the image but gave no id"));
+            }
+            crate::engine::pause::point("during:verify.image");
+            ctx.say(format!(
+                "uploading {} to image {id}: PUT {}",
+                file.display(),
+                api.url(&format!("images/{id}/file"))
+            ));
+            api.upload(&id, &file)?;
+            id
         }
     };
     let deadline = Instant::now() + Duration::from_secs(180);
     let shown = loop {
-        let shown = openstack_json(ctx, commands::image_show(&id))?;
+        let shown = api.get(&format!("images/{id}"))?;
         match json_str(&shown, "status") {
             "active" => break shown,
             "killed" | "deleted" | "deactivated" => {
@@ -181,17 +317,17 @@ pub fn run(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, Task
             _ if ctx.cancelled() => return Err(TaskError::fatal(super::STOPPED)),
             other => {
                 ctx.say(format!("image {id} is {other}; waiting"));
-                std::thread::sleep(Duration::from_secs(2));
+                std::thread::sleep(Duration::from_millis(500));
             }
         }
     };
-    let algo = image_attr(&shown, "os_hash_algo");
+    let algo = json_str(&shown, "os_hash_algo");
     if algo != "sha512" {
         return Err(TaskError::fatal(format!(
             "image {id} is active but Glance hashed it with `{algo}`, not sha512 ([DEFAULT] hashing_algorithm)"
         )));
     }
-    let remote_hash = image_attr(&shown, "os_hash_value");
+    let remote_hash = json_str(&shown, "os_hash_value");
     if remote_hash != local_hash {
         return Err(TaskError::fatal(format!(
             "image {id} is active but its sha512 ({}) differs from the local file's ({})",
@@ -201,7 +337,17 @@ pub fn run(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, Task
     ctx.say(format!(
         "image {id} is active and its sha512 matches the local file"
     ));
-    openstack_plain(ctx, commands::image_list())?;
+    // The guide's last step: list the images.
+    let listed = api.get("images")?;
+    ctx.say(format!("GET {}:", api.url("images")));
+    for image in listed["images"].as_array().cloned().unwrap_or_default() {
+        ctx.say(format!(
+            "  {}  {}  {}",
+            json_str(&image, "id"),
+            json_str(&image, "name"),
+            json_str(&image, "status")
+        ));
+    }
     Ok(Outputs::from([
         ("image_id".to_string(), id),
         ("image_status".to_string(), "active".to_string()),
