@@ -106,6 +106,14 @@ fn during(task: &str) -> Trigger {
     }
 }
 
+/// The wizard has written `pid` to its record of running children.
+fn recorded(s: &Scenario, pid: u32) -> bool {
+    std::fs::read_to_string(s.state_dir.join("child"))
+        .unwrap_or_default()
+        .lines()
+        .any(|line| line.split(' ').next() == Some(pid.to_string().as_str()))
+}
+
 /// How a kill went.
 struct Kill {
     what: String,
@@ -207,7 +215,10 @@ fn run_and_kill(
                         seen.push(pid);
                     }
                 }
-                if seen.len() >= nth {
+                // Killed only once the wizard has recorded the child: a
+                // kill in the microseconds between spawn and record would
+                // leave an orphan no run can know about.
+                if seen.len() >= nth && recorded(s, seen[nth - 1]) {
                     let pid = seen[nth - 1];
                     std::thread::sleep(Duration::from_millis(delay_ms));
                     assert!(
@@ -225,6 +236,7 @@ fn run_and_kill(
                     .into_iter()
                     .find(|(_, cmdline)| cmdline.contains(argv));
                 if let Some((pid, _)) = child
+                    && recorded(s, pid)
                     && ready()
                 {
                     assert!(alive(pid), "run {n}: the child `{argv}` ended");

@@ -114,10 +114,11 @@ impl Tmux {
     }
 
     /// The exit status, or the signal that ended it (`signal N`). tmux
-    /// may mark the pane dead (its terminal closed) a moment before it has
-    /// reaped the process and knows the status: wait for that.
+    /// marks the pane dead when its terminal closes, and knows the status
+    /// only once it has reaped the process: wait for that.
     fn exit_status(&self) -> String {
         let started = Instant::now();
+        let mut nudged = false;
         loop {
             let out = tmux(&[
                 "display-message",
@@ -137,24 +138,22 @@ impl Tmux {
             // Debian's tmux is built with libutempter, whose own SIGCHLD
             // handler can swallow the signal for a pane's process
             // (tmux/tmux#311, #4559): the wizard is then an unreaped
-            // zombie and tmux never learns its status. Nudge the server.
-            if started.elapsed() > Duration::from_millis(300) {
+            // zombie and tmux never learns its status. Nudge the server once.
+            if !nudged && started.elapsed() > Duration::from_millis(300) {
                 let server = tmux(&["display-message", "-p", "#{pid}"]);
                 let server = String::from_utf8_lossy(&server.stdout).trim().to_string();
-                if !server.is_empty() {
-                    let _ = Command::new("kill").args(["-CHLD", &server]).output();
-                }
+                let _ = Command::new("kill").args(["-CHLD", &server]).output();
+                nudged = true;
             }
             if started.elapsed() > Duration::from_secs(10) {
-                let ps = Command::new("sh")
-                    .arg("-c")
-                    .arg(format!(
-                        "p=$(cat '{}/pid'); grep -E 'State|PPid' /proc/$p/status",
-                        self.dir.display()
-                    ))
-                    .output()
-                    .unwrap();
-                eprintln!("no exit status from tmux; the wizard:\n{}", text(&ps));
+                let pid = std::fs::read_to_string(self.dir.join("pid")).unwrap_or_default();
+                let status = std::fs::read_to_string(format!("/proc/{}/status", pid.trim()))
+                    .unwrap_or_else(|e| format!("(gone: {e})"));
+                let state: Vec<&str> = status
+                    .lines()
+                    .filter(|l| l.starts_with("State") || l.starts_with("PPid"))
+                    .collect();
+                eprintln!("no exit status from tmux; the wizard: {state:?}");
                 return String::new();
             }
             std::thread::sleep(Duration::from_millis(50));
