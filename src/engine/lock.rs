@@ -3,7 +3,7 @@
 //! a killed run never leaves a stale lock behind.
 //!
 //! `openstack` and `glance-manage` children get a copy of the locked descriptor: if the wizard
-//! is killed while `openstack endpoint create` runs, the orphaned child still
+//! is killed while `openstack` creates the endpoints, the orphaned child still
 //! holds the lock, and the next run waits for it to finish instead of racing
 //! it into a duplicate endpoint. Daemons (service restarts, package scripts)
 //! never get the copy, or they would hold the lock for ever.

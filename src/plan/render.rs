@@ -111,7 +111,10 @@ pub fn render_plan(
                     "probe: GET {keystone_v3}/endpoints?service_id=<image>&region_id={}",
                     k.region
                 ));
-                line("what is missing or wrong is fixed at once, one call each:".to_string());
+                line(
+                    "what is missing or wrong is fixed by one `openstack` process (the commands on its standard input), then probed again:"
+                        .to_string(),
+                );
                 for (interface, url) in settings.endpoints.by_interface() {
                     line(format!(
                         "  if missing: {}",

@@ -3,11 +3,12 @@
 //! user's password) goes to Keystone's API directly: the CLI would need the
 //! password in argv (`--password`) or a terminal (`--password-prompt`).
 
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::{Outputs, TaskContext, json_str, openstack_json, openstack_many, openstack_plain};
+use super::{Outputs, TaskContext, json_str, openstack_batch, openstack_json, openstack_plain};
 use crate::answers::AdminCredentials;
 use crate::engine::TaskError;
 use crate::plan::commands;
@@ -113,15 +114,78 @@ pub fn catalog_url(
         .map(|e| json_str(&e, "url").trim_end_matches('/').to_string())
 }
 
-/// A project-scoped admin token from the admin credentials.
+/// The admin token this process got last, reused while it is young: each
+/// probe and each `openstack` call of a run would otherwise have Keystone
+/// check the admin password again (a bcrypt hash, about 0.25 s of its CPU
+/// every time, on a controller that is busy starting Glance meanwhile).
+struct CachedAdminToken {
+    admin: AdminCredentials,
+    token: String,
+    issued: Instant,
+}
+
+static ADMIN_TOKEN: Mutex<Option<CachedAdminToken>> = Mutex::new(None);
+
+/// Well within Keystone's shortest sensible token lifetime (default 1 h):
+/// a token handed to a child is never near its expiry.
+const ADMIN_TOKEN_REUSE: Duration = Duration::from_secs(600);
+
+/// A project-scoped admin token from the admin credentials (the same one
+/// for every caller of this process for [`ADMIN_TOKEN_REUSE`]; tasks that
+/// start together wait for one request instead of each making its own).
 pub fn admin_token(admin: &AdminCredentials) -> Result<String, String> {
-    issue_token(
+    let mut cached = ADMIN_TOKEN.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(c) = cached.as_ref()
+        && c.admin == *admin
+        && c.issued.elapsed() < ADMIN_TOKEN_REUSE
+    {
+        return Ok(c.token.clone());
+    }
+    let issued = Instant::now();
+    let token = issue_token(
         admin.auth_url(),
         admin.username(),
         admin.user_domain_name(),
         &admin.password,
         Some((admin.project_name(), admin.project_domain_name())),
-    )
+    )?;
+    *cached = Some(CachedAdminToken {
+        admin: admin.clone(),
+        token: token.clone(),
+        issued,
+    });
+    Ok(token)
+}
+
+/// The environment of an `openstack` child: the admin's OS_* variables
+/// with the cached admin token in place of the user and password
+/// (`OS_AUTH_TYPE=v3token`), so Keystone does not check the password for
+/// each call. Without a token (Keystone refused or unreachable) the
+/// password goes, and the child says what is wrong.
+pub fn admin_cli_env(admin: &AdminCredentials) -> Vec<(String, String)> {
+    let Ok(token) = admin_token(admin) else {
+        return admin.child_env();
+    };
+    let mut env: Vec<(String, String)> = admin
+        .vars
+        .iter()
+        .filter(|(name, _)| {
+            !matches!(
+                name.as_str(),
+                "OS_USERNAME"
+                    | "OS_USER_ID"
+                    | "OS_USER_DOMAIN_NAME"
+                    | "OS_USER_DOMAIN_ID"
+                    | "OS_PASSWORD"
+                    | "OS_AUTH_TYPE"
+                    | "OS_TOKEN"
+            )
+        })
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    env.push(("OS_AUTH_TYPE".into(), "v3token".into()));
+    env.push(("OS_TOKEN".into(), token));
+    env
 }
 
 /// Keystone's API with an admin token, for the probes: one listing per
@@ -243,6 +307,7 @@ pub fn user(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
     let domain = ctx.profile.release.domain_name.clone();
     let api = KeystoneApi::connect(&k.admin)?;
     let domain_id = api.domain_id(&domain)?;
+    let mut created_now = false;
     let user_id = match api.user_id(&k.service_user, &domain_id)? {
         Some(id) => {
             ctx.say(format!("user {} exists already: {id}", k.service_user));
@@ -257,17 +322,24 @@ pub fn user(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
                 return Err(TaskError::fatal("`openstack user create` returned no id"));
             }
             ctx.say(format!("user {} has id {id}", k.service_user));
+            created_now = true;
             id
         }
     };
-    // Is the password already the one in the answers?
-    let current = issue_token(
-        k.admin.auth_url(),
-        &k.service_user,
-        &domain,
-        &k.service_password,
-        None,
-    );
+    // Is the password already the one in the answers? (A user this run
+    // created has none, or, created meanwhile by someone else and shown by
+    // --or-show, gets the answers' one anyway: no need to ask Keystone.)
+    let current = if created_now {
+        Err(String::new())
+    } else {
+        issue_token(
+            k.admin.auth_url(),
+            &k.service_user,
+            &domain,
+            &k.service_password,
+            None,
+        )
+    };
     if current.is_ok() {
         ctx.say("its password is already the one in the answers");
     } else {
@@ -371,31 +443,93 @@ pub fn endpoints(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
             )));
         }
     };
+    let fixes = endpoint_fixes(ctx, &api, &service_id, &region, true)?;
+    if fixes.is_empty() {
+        return endpoint_outputs(ctx, &api, &service_id, &region);
+    }
+    // What is missing or wrong, fixed by one `openstack` process.
+    let commands: Vec<Vec<String>> = fixes
+        .iter()
+        .map(|fix| match &fix.existing {
+            None => commands::endpoint_create(&region, fix.interface, fix.url),
+            Some(id) => commands::endpoint_set_url(id, fix.url),
+        })
+        .collect();
+    let result = openstack_batch(ctx, &commands)?;
+    // The batch's exit status says nothing about its commands: Keystone does.
+    let left = endpoint_fixes(ctx, &api, &service_id, &region, false)?;
+    if let Some(fix) = left.first() {
+        return Err(TaskError::fatal(format!(
+            "the {} endpoint is still {} after `openstack` ran: {}",
+            fix.interface,
+            if fix.existing.is_some() {
+                "pointing elsewhere"
+            } else {
+                "missing"
+            },
+            result.tail(3)
+        )));
+    }
+    for fix in &fixes {
+        let what = if fix.existing.is_some() {
+            "updated"
+        } else {
+            "created"
+        };
+        ctx.say(format!(
+            "{what} the {} endpoint → {}",
+            fix.interface, fix.url
+        ));
+    }
+    endpoint_outputs(ctx, &api, &service_id, &region)
+}
+
+/// An endpoint to create (`existing` None) or to point at `url`.
+struct EndpointFix<'s> {
+    interface: &'s str,
+    url: &'s str,
+    existing: Option<String>,
+}
+
+/// What the image endpoints of `region` lack; an interface with several
+/// endpoints is an error (the CLI cannot tell which one is meant).
+fn endpoint_fixes<'s>(
+    ctx: &mut TaskContext<'s>,
+    api: &KeystoneApi,
+    service_id: &str,
+    region: &str,
+    say_found: bool,
+) -> Result<Vec<EndpointFix<'s>>, TaskError> {
+    let settings = ctx.settings;
     let all = api.list(
         "endpoints",
-        &[("service_id", &service_id), ("region_id", &region)],
+        &[("service_id", service_id), ("region_id", region)],
     )?;
-    let mut outputs = Outputs::new();
-    // What is missing or wrong, fixed with one `openstack` call each, all
-    // at once.
-    let mut fixes: Vec<(&str, &str, Option<String>)> = Vec::new();
+    let mut fixes = Vec::new();
     for (interface, url) in settings.endpoints.by_interface() {
         let found: Vec<&Value> = all
             .iter()
             .filter(|e| json_str(e, "interface") == interface)
             .collect();
         match found.as_slice() {
-            [] => fixes.push((interface, url, None)),
+            [] => fixes.push(EndpointFix {
+                interface,
+                url,
+                existing: None,
+            }),
             [one] => {
                 let id = json_str(one, "id").to_string();
                 if json_str(one, "url") != url {
-                    fixes.push((interface, url, Some(id.clone())));
-                } else {
+                    fixes.push(EndpointFix {
+                        interface,
+                        url,
+                        existing: Some(id),
+                    });
+                } else if say_found {
                     ctx.say(format!(
                         "the {interface} endpoint exists already: {id} → {url}"
                     ));
                 }
-                outputs.insert(format!("endpoint_{interface}_id"), id);
             }
             many => {
                 let ids: Vec<&str> = many.iter().map(|e| json_str(e, "id")).collect();
@@ -407,22 +541,27 @@ pub fn endpoints(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
             }
         }
     }
-    let calls: Vec<(Vec<String>, bool)> = fixes
-        .iter()
-        .map(|(interface, url, existing)| match existing {
-            None => (commands::endpoint_create(&region, interface, url), true),
-            Some(id) => (commands::endpoint_set_url(id, url), false),
-        })
-        .collect();
-    let results = openstack_many(ctx, &calls)?;
-    for ((interface, url, existing), result) in fixes.iter().zip(results) {
-        match existing {
-            None => {
-                let id = json_str(&result, "id").to_string();
-                ctx.say(format!("created the {interface} endpoint {id} → {url}"));
-                outputs.insert(format!("endpoint_{interface}_id"), id);
-            }
-            Some(id) => ctx.say(format!("updated the {interface} endpoint {id} → {url}")),
+    Ok(fixes)
+}
+
+/// The ids of the three endpoints, once all are right.
+fn endpoint_outputs(
+    ctx: &mut TaskContext<'_>,
+    api: &KeystoneApi,
+    service_id: &str,
+    region: &str,
+) -> Result<Outputs, TaskError> {
+    let all = api.list(
+        "endpoints",
+        &[("service_id", service_id), ("region_id", region)],
+    )?;
+    let mut outputs = Outputs::new();
+    for (interface, _) in ctx.settings.endpoints.by_interface() {
+        if let Some(one) = all.iter().find(|e| json_str(e, "interface") == interface) {
+            outputs.insert(
+                format!("endpoint_{interface}_id"),
+                json_str(one, "id").to_string(),
+            );
         }
     }
     Ok(outputs)

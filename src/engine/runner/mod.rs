@@ -224,7 +224,7 @@ pub fn run_streamed(
     extra_env: &[(String, String)],
     network: Network,
 ) -> Result<ChildResult, TaskError> {
-    stream_child(ctx, argv, extra_env, network, STOP_GRACE)
+    stream_child(ctx, argv, extra_env, network, STOP_GRACE, None)
 }
 
 /// Chunks read ahead of the runner: a bound on memory when the log's
@@ -237,6 +237,7 @@ fn stream_child(
     extra_env: &[(String, String)],
     network: Network,
     grace: Duration,
+    input: Option<Vec<u8>>,
 ) -> Result<ChildResult, TaskError> {
     ctx.say(format!("$ {}", crate::plan::commands::display(argv)));
     let expr = duct::cmd(&argv[0], &argv[1..])
@@ -245,9 +246,13 @@ fn stream_child(
                 .into_iter()
                 .chain(extra_env.iter().cloned()),
         )
-        .stdin_null()
         .stderr_to_stdout()
         .unchecked();
+    // Given input is written by duct from a thread; otherwise /dev/null.
+    let expr = match input {
+        Some(bytes) => expr.stdin_bytes(bytes),
+        None => expr.stdin_null(),
+    };
     let reader = Arc::new(
         expr.reader()
             .map_err(|e| TaskError::fatal(format!("cannot start {}: {e}", argv[0])))?,
@@ -436,7 +441,7 @@ pub fn openstack_json(
     let mut argv = vec!["openstack".to_string()];
     argv.extend(args);
     argv.extend(["-f".to_string(), "json".to_string()]);
-    let env = ctx.settings.keystone.admin.child_env();
+    let env = identity::admin_cli_env(&ctx.settings.keystone.admin);
     let _shared_lock = share_lock(ctx)?;
     let (code, stdout) = run_captured(ctx, &argv, &env, Network::Direct)?;
     if code != Some(0) {
@@ -458,7 +463,7 @@ pub fn openstack_json(
 pub fn openstack_plain(ctx: &mut TaskContext<'_>, args: Vec<String>) -> Result<(), TaskError> {
     let mut argv = vec!["openstack".to_string()];
     argv.extend(args);
-    let env = ctx.settings.keystone.admin.child_env();
+    let env = identity::admin_cli_env(&ctx.settings.keystone.admin);
     let _shared_lock = share_lock(ctx)?;
     let result = run_streamed(ctx, &argv, &env, Network::Direct)?;
     if result.success() {
@@ -472,117 +477,33 @@ pub fn openstack_plain(ctx: &mut TaskContext<'_>, args: Vec<String>) -> Result<(
     }
 }
 
-/// Several `openstack` calls that do not depend on each other, run at
-/// once: each costs 1.3-2 s, mostly Python starting, so three endpoint
-/// creations take the time of one or two. `calls` pairs the arguments with
-/// whether the output is parsed (`-f json`; `Value::Null` otherwise). Every
-/// call is waited for and logged; the first failure is the error.
-pub fn openstack_many(
+/// Runs several `openstack` commands in one `openstack` process, one per
+/// line on its standard input (cliff's interactive mode): the CLI's start-up
+/// (1.2-1.5 s of CPU, mostly Python imports) is paid once, not per command.
+/// The interactive mode exits 0 whatever the commands did, so the caller
+/// must check the result with a probe; the output is in the task's log.
+/// The commands carry no secret (the credentials are in the environment).
+pub fn openstack_batch(
     ctx: &mut TaskContext<'_>,
-    calls: &[(Vec<String>, bool)],
-) -> Result<Vec<serde_json::Value>, TaskError> {
-    if let [(args, json)] = calls {
-        return if *json {
-            openstack_json(ctx, args.clone()).map(|v| vec![v])
-        } else {
-            openstack_plain(ctx, args.clone()).map(|()| vec![serde_json::Value::Null])
-        };
+    commands: &[Vec<String>],
+) -> Result<ChildResult, TaskError> {
+    let mut input = String::new();
+    for args in commands {
+        let line = crate::plan::commands::display(args);
+        ctx.say(format!("openstack> {line}"));
+        input.push_str(&line);
+        input.push('\n');
     }
-    let env = ctx.settings.keystone.admin.child_env();
+    let env = identity::admin_cli_env(&ctx.settings.keystone.admin);
     let _shared_lock = share_lock(ctx)?;
-    let mut started = Vec::new();
-    for (args, json) in calls {
-        let mut argv = vec!["openstack".to_string()];
-        argv.extend(args.iter().cloned());
-        if *json {
-            argv.extend(["-f".to_string(), "json".to_string()]);
-        }
-        ctx.say(format!("$ {}", crate::plan::commands::display(&argv)));
-        let handle = duct::cmd(&argv[0], &argv[1..])
-            .full_env(
-                base_env(ctx, Network::Direct)
-                    .into_iter()
-                    .chain(env.iter().cloned()),
-            )
-            .stdin_null()
-            .stdout_capture()
-            .stderr_capture()
-            .unchecked()
-            .start()
-            .map_err(|e| TaskError::fatal(format!("cannot start {}: {e}", argv[0])))?;
-        let guard = record_child(ctx, &handle.pids(), &argv);
-        started.push((argv, handle, *json, guard));
-    }
-    let mut stopper = Stopper::new(STOP_GRACE);
-    let mut pause = Duration::from_millis(2);
-    loop {
-        let mut running = false;
-        for (argv, handle, _, _) in &started {
-            match handle.try_wait() {
-                Ok(Some(_)) => {}
-                Ok(None) => running = true,
-                Err(e) => return Err(TaskError::fatal(format!("{}: {e}", argv[0]))),
-            }
-        }
-        if !running {
-            break;
-        }
-        if ctx.cancelled() {
-            let pids: Vec<u32> = started.iter().flat_map(|(_, h, _, _)| h.pids()).collect();
-            stopper.step(ctx, &pids, || {
-                for (_, handle, _, _) in &started {
-                    let _ = handle.kill();
-                }
-            });
-        }
-        std::thread::sleep(pause);
-        pause = (pause * 2).min(CANCEL_POLL);
-    }
-    let mut values = Vec::new();
-    let mut first_error = None;
-    for (argv, handle, json, _guard) in &started {
-        let output = match handle.try_wait() {
-            Ok(Some(output)) => output,
-            _ => return Err(TaskError::fatal(format!("{} vanished", argv[0]))),
-        };
-        for line in String::from_utf8_lossy(&output.stderr).lines() {
-            let line = ctx.redactor.redact(line);
-            ctx.say(line);
-        }
-        let shown = crate::plan::commands::display(argv);
-        let value = if output.status.code() != Some(0) {
-            first_error.get_or_insert_with(|| {
-                TaskError::fatal(format!(
-                    "`{shown}` failed (exit {}): see the log above",
-                    output
-                        .status
-                        .code()
-                        .map_or("killed".into(), |c| c.to_string())
-                ))
-            });
-            serde_json::Value::Null
-        } else if *json {
-            match serde_json::from_slice(&output.stdout) {
-                Ok(v) => v,
-                Err(e) => {
-                    first_error.get_or_insert_with(|| {
-                        TaskError::fatal(format!("unexpected output from `{shown}` ({e})"))
-                    });
-                    serde_json::Value::Null
-                }
-            }
-        } else {
-            serde_json::Value::Null
-        };
-        values.push(value);
-    }
-    if stopper.stopping() {
-        return Err(TaskError::fatal(STOPPED));
-    }
-    match first_error {
-        Some(e) => Err(e),
-        None => Ok(values),
-    }
+    stream_child(
+        ctx,
+        &["openstack".to_string()],
+        &env,
+        Network::Direct,
+        STOP_GRACE,
+        Some(input.into_bytes()),
+    )
 }
 
 /// A string field of a JSON object.
@@ -746,6 +667,7 @@ mod tests {
                 &[],
                 Network::Direct,
                 Duration::from_secs(1),
+                None,
             )
         });
         assert_eq!(result.err().unwrap().message, STOPPED);
