@@ -241,9 +241,10 @@ impl RetryPolicy {
 /// Runs one task: [`runner::run_task`], unless a developer tool swaps it
 /// (`glance-wizard bench-run-screen` runs a command of its own through the
 /// same engine, log and front end).
-pub type TaskRunner = dyn Fn(&crate::plan::Task, &mut runner::TaskContext<'_>) -> Result<runner::Outputs, TaskError>
+pub type TaskRunner<'r> = dyn Fn(&crate::plan::Task, &mut runner::TaskContext<'_>) -> Result<runner::Outputs, TaskError>
     + Send
-    + Sync;
+    + Sync
+    + 'r;
 
 pub struct Engine<'a> {
     pub plan: &'a Plan,
@@ -254,7 +255,7 @@ pub struct Engine<'a> {
     pub retry: RetryPolicy,
     /// Held by the caller; shared with `openstack` children (see [`lock`]).
     pub lock: Option<&'a lock::RunLock>,
-    pub task_runner: &'a TaskRunner,
+    pub task_runner: &'a TaskRunner<'a>,
     /// Tasks run at once at most (1: one after the other, in plan order).
     pub jobs: usize,
     /// Run tasks the journal records as done with the same inputs anyway:
@@ -788,6 +789,251 @@ mod tests {
             },
         );
         assert_eq!(out, b"T run succeeded in 2.0s\n");
+    }
+
+    use crate::answers::{Answers, SecretName, Secrets};
+    use crate::plan::{Task, TaskKind};
+    use crate::secret::Secret;
+    use crate::target::{InitSystem, profile_for};
+    use std::sync::Mutex;
+
+    fn settings() -> (Settings, crate::target::Profile) {
+        let answers =
+            Answers::from_toml("[keystone]\nos_auth_url = \"http://controller:5000/v3\"\n")
+                .unwrap();
+        let profile = profile_for("debian", "zed", InitSystem::SysV).unwrap();
+        let mut secrets = Secrets::default();
+        secrets.set(SecretName::GlanceDbPassword, Secret::new("db-password-1"));
+        secrets.set(SecretName::GlanceServicePassword, Secret::new("svc-pass"));
+        secrets.set(SecretName::OsPassword, Secret::new("admin-password"));
+        let admin = answers.manual_admin_credentials(&secrets).unwrap();
+        (answers.resolve(&profile, &secrets, admin).unwrap(), profile)
+    }
+
+    /// What a stand-in task does: sleep, then succeed (changing something
+    /// or not) or fail.
+    #[derive(Clone, Copy)]
+    struct Behaviour {
+        millis: u64,
+        fails: bool,
+        changes: bool,
+    }
+
+    /// When each task started and ended, and whether it ran as a recheck.
+    #[derive(Default)]
+    struct Timeline {
+        entries: Mutex<Vec<(String, &'static str, Instant, bool)>>,
+    }
+
+    impl Timeline {
+        fn at(&self, id: &str, what: &str) -> Instant {
+            let entries = self.entries.lock().unwrap();
+            entries
+                .iter()
+                .find(|(i, w, _, _)| i == id && *w == what)
+                .unwrap_or_else(|| panic!("{id} never {what}"))
+                .2
+        }
+
+        fn ran(&self) -> Vec<(String, bool)> {
+            let entries = self.entries.lock().unwrap();
+            entries
+                .iter()
+                .filter(|(_, w, _, _)| *w == "started")
+                .map(|(id, _, _, recheck)| (id.clone(), *recheck))
+                .collect()
+        }
+    }
+
+    /// A plan of stand-in tasks: (id, after).
+    fn plan_of(profile: &crate::target::Profile, tasks: &[(&str, &[&str])]) -> Plan {
+        Plan {
+            profile: profile.clone(),
+            tasks: tasks
+                .iter()
+                .map(|(id, after)| Task {
+                    id: id.to_string(),
+                    title: format!("task {id}"),
+                    kind: TaskKind::IdentityUser,
+                    inputs: vec![],
+                    after: after.iter().map(|a| a.to_string()).collect(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Runs `plan` with stand-in tasks behaving as `behaviour` says.
+    fn run_plan(
+        plan: &Plan,
+        settings: &Settings,
+        state_dir: &Path,
+        jobs: usize,
+        verify: bool,
+        behaviour: &(dyn Fn(&str) -> Behaviour + Sync),
+    ) -> (RunOutcome, Timeline) {
+        let timeline = Timeline::default();
+        let outcome = {
+            let runner: &TaskRunner<'_> = &|task, ctx| {
+                let b = behaviour(&task.id);
+                let recheck = ctx.recheck;
+                let note = |what| {
+                    timeline.entries.lock().unwrap().push((
+                        task.id.clone(),
+                        what,
+                        Instant::now(),
+                        recheck,
+                    ))
+                };
+                note("started");
+                std::thread::sleep(Duration::from_millis(b.millis));
+                note("ended");
+                if b.fails {
+                    return Err(TaskError::fatal(format!("{} failed", task.id)));
+                }
+                Ok(runner::Outputs::from([(
+                    runner::config::OUTPUT_CHANGED.to_string(),
+                    b.changes.to_string(),
+                )]))
+            };
+            let mut engine = Engine::new(plan, settings, state_dir);
+            engine.task_runner = runner;
+            engine.jobs = jobs;
+            engine.verify = verify;
+            engine.run(&mut |_event: Event| {}).unwrap()
+        };
+        (outcome, timeline)
+    }
+
+    fn quick(millis: u64) -> Behaviour {
+        Behaviour {
+            millis,
+            fails: false,
+            changes: true,
+        }
+    }
+
+    /// Independent tasks run at the same time; a task starts only once
+    /// every task it follows has ended.
+    #[test]
+    fn independent_tasks_overlap_and_followers_wait() {
+        let (settings, profile) = settings();
+        let dir = tempfile::tempdir().unwrap();
+        let plan = plan_of(
+            &profile,
+            &[("a", &[]), ("b", &[]), ("c", &["a"]), ("d", &["b", "c"])],
+        );
+        let millis = |id: &str| quick(if id == "b" { 300 } else { 100 });
+        let (outcome, t) = run_plan(&plan, &settings, dir.path(), 4, false, &millis);
+        assert!(
+            matches!(outcome, RunOutcome::Verified { .. }),
+            "{outcome:?}"
+        );
+        assert!(t.at("b", "started") < t.at("a", "ended"), "a and b overlap");
+        assert!(t.at("c", "started") >= t.at("a", "ended"));
+        assert!(t.at("c", "started") < t.at("b", "ended"), "c runs beside b");
+        assert!(t.at("d", "started") >= t.at("b", "ended"));
+        assert!(t.at("d", "started") >= t.at("c", "ended"));
+    }
+
+    /// `--jobs 1`: one task at a time, in plan order.
+    #[test]
+    fn one_job_runs_the_plan_in_order_one_task_at_a_time() {
+        let (settings, profile) = settings();
+        let dir = tempfile::tempdir().unwrap();
+        let plan = plan_of(
+            &profile,
+            &[("a", &[]), ("b", &[]), ("c", &["a"]), ("d", &["b", "c"])],
+        );
+        let (outcome, t) = run_plan(&plan, &settings, dir.path(), 1, false, &|_| quick(20));
+        assert!(
+            matches!(outcome, RunOutcome::Verified { .. }),
+            "{outcome:?}"
+        );
+        let order: Vec<String> = t.ran().into_iter().map(|(id, _)| id).collect();
+        assert_eq!(order, ["a", "b", "c", "d"]);
+        for pair in order.windows(2) {
+            assert!(
+                t.at(&pair[1], "started") >= t.at(&pair[0], "ended"),
+                "{pair:?}"
+            );
+        }
+    }
+
+    /// After a failure no task starts; the ones running finish and are
+    /// recorded; the run reports the failed task.
+    #[test]
+    fn after_a_failure_no_task_starts_and_running_ones_finish() {
+        let (settings, profile) = settings();
+        let dir = tempfile::tempdir().unwrap();
+        let plan = plan_of(
+            &profile,
+            &[("a", &[]), ("b", &[]), ("c", &["b"]), ("d", &[])],
+        );
+        let behaviour = |id: &str| match id {
+            "a" => Behaviour {
+                millis: 20,
+                fails: true,
+                changes: false,
+            },
+            "b" => quick(300),
+            _ => quick(10),
+        };
+        let (outcome, t) = run_plan(&plan, &settings, dir.path(), 2, false, &behaviour);
+        match outcome {
+            RunOutcome::Failed { task, error, .. } => {
+                assert_eq!(task, "a");
+                assert_eq!(error, "a failed");
+            }
+            other => panic!("{other:?}"),
+        }
+        // d would have taken a's slot, c would have followed b.
+        let ran: Vec<String> = t.ran().into_iter().map(|(id, _)| id).collect();
+        assert_eq!(ran, ["a", "b"]);
+        let journal = journal::Journal::load(dir.path()).unwrap().unwrap();
+        assert_eq!(journal.tasks["a"].status, TaskStatus::Failed);
+        assert_eq!(journal.tasks["b"].status, TaskStatus::Done);
+        assert!(!journal.tasks.contains_key("c"));
+        assert!(!journal.tasks.contains_key("d"));
+    }
+
+    /// A second run runs nothing; `--verify` rechecks every task, and a
+    /// task following one that changed something runs again for real.
+    #[test]
+    fn a_rerun_skips_done_tasks_and_verify_rechecks_them() {
+        let (settings, profile) = settings();
+        let dir = tempfile::tempdir().unwrap();
+        let plan = plan_of(&profile, &[("a", &[]), ("b", &[]), ("c", &["a"])]);
+        let unchanged = |_: &str| Behaviour {
+            millis: 5,
+            fails: false,
+            changes: false,
+        };
+        let (first, _) = run_plan(&plan, &settings, dir.path(), 4, false, &unchanged);
+        assert!(matches!(first, RunOutcome::Verified { .. }), "{first:?}");
+        let (again, t) = run_plan(&plan, &settings, dir.path(), 4, false, &unchanged);
+        assert!(matches!(again, RunOutcome::Verified { .. }), "{again:?}");
+        assert!(t.ran().is_empty(), "{:?}", t.ran());
+        // --verify: a finds something to repair (changed), b does not.
+        let repairs_a = |id: &str| Behaviour {
+            millis: 5,
+            fails: false,
+            changes: id == "a",
+        };
+        let (verified, t) = run_plan(&plan, &settings, dir.path(), 4, true, &repairs_a);
+        assert!(
+            matches!(verified, RunOutcome::Verified { .. }),
+            "{verified:?}"
+        );
+        let mut ran = t.ran();
+        ran.sort();
+        assert_eq!(
+            ran,
+            [
+                ("a".to_string(), true),
+                ("b".to_string(), true),
+                ("c".to_string(), false)
+            ]
+        );
     }
 
     #[test]

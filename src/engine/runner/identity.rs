@@ -163,9 +163,14 @@ pub fn admin_token(admin: &AdminCredentials) -> Result<String, String> {
 /// each call. Without a token (Keystone refused or unreachable) the
 /// password goes, and the child says what is wrong.
 pub fn admin_cli_env(admin: &AdminCredentials) -> Vec<(String, String)> {
-    let Ok(token) = admin_token(admin) else {
-        return admin.child_env();
-    };
+    match admin_token(admin) {
+        Ok(token) => token_env(admin, token),
+        Err(_) => admin.child_env(),
+    }
+}
+
+/// The admin's OS_* variables with `token` in place of the user's login.
+fn token_env(admin: &AdminCredentials, token: String) -> Vec<(String, String)> {
     let mut env: Vec<(String, String)> = admin
         .vars
         .iter()
@@ -565,4 +570,40 @@ fn endpoint_outputs(
         }
     }
     Ok(outputs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An `openstack` child gets the token and the project, never the
+    /// admin's name or password.
+    #[test]
+    fn openstack_children_get_the_token_not_the_password() {
+        let admin = AdminCredentials {
+            vars: [
+                ("OS_AUTH_URL", "http://controller:5000/v3"),
+                ("OS_USERNAME", "admin"),
+                ("OS_USER_DOMAIN_NAME", "Default"),
+                ("OS_PROJECT_NAME", "admin"),
+                ("OS_PROJECT_DOMAIN_NAME", "Default"),
+                ("OS_IDENTITY_API_VERSION", "3"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+            password: Secret::new("admin-pass"),
+            origin: "test".into(),
+        };
+        let env = token_env(&admin, "gAAAA-token".into());
+        let get = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        assert_eq!(get("OS_AUTH_TYPE"), Some("v3token"));
+        assert_eq!(get("OS_TOKEN"), Some("gAAAA-token"));
+        assert_eq!(get("OS_PROJECT_NAME"), Some("admin"));
+        assert_eq!(get("OS_AUTH_URL"), Some("http://controller:5000/v3"));
+        for gone in ["OS_USERNAME", "OS_USER_DOMAIN_NAME", "OS_PASSWORD"] {
+            assert_eq!(get(gone), None, "{gone}");
+        }
+        assert!(!env.iter().any(|(_, v)| v.contains("admin-pass")));
+    }
 }
