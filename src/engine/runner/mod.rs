@@ -264,13 +264,15 @@ fn stream_child(
     std::thread::Builder::new()
         .name("child-output".into())
         .spawn(move || {
+            // One buffer for every read: a child writing 4 KiB at a time
+            // (stdio to a pipe) makes thousands of reads, and a fresh zeroed
+            // 64 KiB for each cost more than the copy of what was read.
+            let mut buffer = vec![0; stream::CHUNK];
             loop {
-                let mut chunk = vec![0; stream::CHUNK];
-                match (&*thread_reader).read(&mut chunk) {
+                match (&*thread_reader).read(&mut buffer) {
                     Ok(0) => break,
                     Ok(n) => {
-                        chunk.truncate(n);
-                        if tx.send(Ok(chunk)).is_err() {
+                        if tx.send(Ok(buffer[..n].to_vec())).is_err() {
                             break;
                         }
                     }
