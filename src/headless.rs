@@ -406,7 +406,7 @@ pub fn apply(loaded: &Loaded, state_dir: &Path, run: &RunOptions, out: &mut dyn 
             // fail the same way again.
             let _ = writeln!(
                 out,
-                "If the cause is something a finished task set up that was changed or removed outside the wizard since (the glance database or its accounts, Keystone's glance user, service or endpoints), run `glance-wizard reset` first: every task then checks its work again and redoes only what is missing."
+                "If the cause is something a finished task set up that was changed or removed outside the wizard since (the glance database or its accounts, Keystone's glance user, service or endpoints), add `--verify`: every finished task then checks its work again and redoes only what is missing."
             );
             if task.starts_with("verify") {
                 exit::VERIFY_FAILED

@@ -431,3 +431,43 @@ fn scenario_with_same_state(s: &Scenario, db_password: &str) -> Scenario {
         apply_args: s.apply_args.clone(),
     }
 }
+
+/// What finished tasks set up is removed outside the wizard (as
+/// `scripts/lab-reset-glance.sh` does: the glance database and accounts
+/// dropped, Keystone's glance user, service and endpoints deleted, the
+/// config files back to the packaged ones). A plain apply trusts its
+/// journal, fails, and says to add `--verify`; `apply --verify` has every
+/// finished task probe its work, and puts everything back.
+#[test]
+fn e2e_verify_repairs_what_was_removed_outside_the_wizard() {
+    let Some(_lab) = lab() else { return };
+    reset_glance(false);
+    let s = scenario("verify", DB_PASSWORD, SERVICE_PASSWORD);
+    let out = s.apply().stdin(Stdio::null()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "first apply:\n{}", text(&out));
+
+    reset_glance(false);
+    let out = s.apply().stdin(Stdio::null()).output().unwrap();
+    let log = text(&out);
+    println!("{log}");
+    assert_eq!(out.status.code(), Some(5), "a plain apply:\n{log}");
+    assert!(log.contains("add `--verify`"), "{log}");
+
+    let out = s
+        .apply()
+        .arg("--verify")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let log = text(&out);
+    println!("{log}");
+    assert_eq!(out.status.code(), Some(0), "apply --verify:\n{log}");
+    for task in ["sql.database", "identity.user", "identity.service"] {
+        assert!(
+            log.contains(&format!("{task} | checking it again: --verify")),
+            "{task} was not rechecked:\n{log}"
+        );
+    }
+    assert_installed(&s, "e2e-verify");
+    assert_no_secret_in_state(&s, &log);
+}

@@ -136,9 +136,11 @@ pub enum Request {
     Prechecks,
     Review,
     Save(PathBuf),
-    /// Start (or restart) the engine, leaving out the tasks named.
+    /// Start (or restart) the engine, leaving out the tasks named;
+    /// `verify`: finished tasks probe their work again.
     StartRun {
         skip: Vec<String>,
+        verify: bool,
     },
     /// Load the saved session's answers into the forms.
     LoadSession,
@@ -522,11 +524,17 @@ impl App {
 
     /// Starts the install from the review screen (or a retry).
     fn start_run(&mut self) {
+        self.start_run_checking(false);
+    }
+
+    /// Starts the install; `verify`: finished tasks check their work again.
+    fn start_run_checking(&mut self, verify: bool) {
         self.outcome = None;
         self.engine_running = true;
         self.screen = Screen::Run;
         self.request(Request::StartRun {
             skip: self.skipped_by_user.iter().cloned().collect(),
+            verify,
         });
     }
 
@@ -914,6 +922,7 @@ impl App {
             KeyCode::Char('r') if failed => self.failure_action(FailureChoice::Retry),
             KeyCode::Char('e') if failed => self.failure_action(FailureChoice::Edit),
             KeyCode::Char('s') if failed => self.failure_action(FailureChoice::Skip),
+            KeyCode::Char('v') if failed => self.failure_action(FailureChoice::Recheck),
             KeyCode::Enter
                 if !self.engine_running && matches!(self.outcome, Some(Outcome::Error(_))) =>
             {
@@ -929,6 +938,7 @@ impl App {
         };
         match choice {
             FailureChoice::Retry => self.start_run(),
+            FailureChoice::Recheck => self.start_run_checking(true),
             FailureChoice::Edit => {
                 let screen = self.edit_screen(&failure.task);
                 self.go(screen);

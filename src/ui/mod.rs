@@ -264,11 +264,11 @@ impl Runtime {
                 }
             }
             Request::Cancel => self.cancel.store(true, Ordering::SeqCst),
-            Request::StartRun { skip } => self.start_run(app, skip),
+            Request::StartRun { skip, verify } => self.start_run(app, skip, verify),
         }
     }
 
-    fn start_run(&mut self, app: &mut App, skip: Vec<String>) {
+    fn start_run(&mut self, app: &mut App, skip: Vec<String>, verify: bool) {
         if let Some(handle) = self.engine.take() {
             let _ = handle.join();
         }
@@ -307,6 +307,7 @@ impl Runtime {
                 let mut engine = Engine::new(&plan, &settings, &state_dir);
                 engine.cancel = cancel;
                 engine.lock = Some(&lock);
+                engine.verify = verify;
                 let mut sink = ChannelSink(tx.clone());
                 engine.run(&mut sink).map_err(|e| format!("{e:#}"))
             })();

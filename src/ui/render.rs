@@ -730,7 +730,15 @@ fn draw_run(app: &App, frame: &mut Frame, area: Rect) {
     let run = &app.run;
     let failed = run.failure.is_some() && !app.engine_running;
     let error = matches!(app.outcome, Some(Outcome::Error(_)));
-    let bottom = if failed || error { 6 } else { 0 };
+    // A failure: two lines of error, the choices, the recheck choice and
+    // the resume note.
+    let bottom = if failed {
+        7
+    } else if error {
+        6
+    } else {
+        0
+    };
     let [gauge_area, middle, bottom_area] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
@@ -942,8 +950,20 @@ fn draw_run(app: &App, frame: &mut Frame, area: Rect) {
             lines.push(Line::raw(""));
         }
         let mut spans = Vec::new();
+        let mut recheck = None;
         for (i, c) in FailureChoice::ALL.iter().enumerate() {
             let (key, text) = match c {
+                FailureChoice::Recheck => {
+                    // On a line of its own: it is long, and rarer.
+                    let style = if i == failure.choice {
+                        th.selected()
+                    } else {
+                        th.normal()
+                    };
+                    let text = format!("[v] {}", t.t("run.choice_recheck"));
+                    recheck = Some(Line::styled(cut(&text, w), style));
+                    continue;
+                }
                 FailureChoice::Retry => ("r", t.t("run.choice_retry")),
                 FailureChoice::Edit => (
                     "e",
@@ -974,6 +994,7 @@ fn draw_run(app: &App, frame: &mut Frame, area: Rect) {
             spans.push(Span::raw("  "));
         }
         lines.push(Line::from(spans));
+        lines.extend(recheck);
         if let Some(n) = notice_line(app) {
             lines.push(n);
         } else {

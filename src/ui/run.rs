@@ -236,14 +236,19 @@ pub enum FailureChoice {
     Edit,
     Skip,
     Quit,
+    /// Run again with every finished task probing its work (`apply
+    /// --verify`): the way out when something a finished task set up was
+    /// changed or removed outside the wizard.
+    Recheck,
 }
 
 impl FailureChoice {
-    pub const ALL: [FailureChoice; 4] = [
+    pub const ALL: [FailureChoice; 5] = [
         FailureChoice::Retry,
         FailureChoice::Edit,
         FailureChoice::Skip,
         FailureChoice::Quit,
+        FailureChoice::Recheck,
     ];
 }
 

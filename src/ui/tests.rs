@@ -562,7 +562,20 @@ fn run_screen_after_a_failure_offers_the_choices() {
         assert!(
             a.take_requests()
                 .iter()
-                .any(|r| matches!(r, Request::StartRun { skip } if skip.is_empty()))
+                .any(|r| matches!(r, Request::StartRun { skip, verify: false } if skip.is_empty()))
+        );
+        // `v`: again, every finished task checking its work.
+        a.screen = Screen::Run;
+        a.handle(Msg::EngineDone(Ok(crate::engine::RunOutcome::Failed {
+            task: "packages.install".into(),
+            error: "mirror".into(),
+            kind: crate::engine::ErrorKind::Mirror,
+        })));
+        key(&mut a, KeyCode::Char('v'));
+        assert!(
+            a.take_requests()
+                .iter()
+                .any(|r| matches!(r, Request::StartRun { verify: true, .. }))
         );
     });
 }
@@ -721,11 +734,9 @@ fn failure_of_a_task_nothing_depends_on_can_be_skipped() {
         kind: crate::engine::ErrorKind::Other,
     })));
     key(&mut a, KeyCode::Char('s'));
-    assert!(
-        a.take_requests().iter().any(
-            |r| matches!(r, Request::StartRun { skip } if skip == &["verify.image".to_string()])
-        )
-    );
+    assert!(a.take_requests().iter().any(
+        |r| matches!(r, Request::StartRun { skip, .. } if skip == &["verify.image".to_string()])
+    ));
 }
 
 #[test]
