@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::answers::Settings;
-use crate::engine::runner::identity::{admin_token, direct_agent};
+use crate::engine::runner::identity::{direct_agent, fresh_admin_token};
 use crate::engine::runner::sql::admin_connection;
 use crate::target::Profile;
 
@@ -93,7 +93,7 @@ pub fn run_all(settings: &Settings, profile: &Profile) -> Vec<Check> {
     checks.push(check(
         "keystone admin",
         Some("keystone.admin_openrc"),
-        admin_token(admin)
+        fresh_admin_token(admin)
             .map(|_| format!("{} yields a token from {}", admin.origin, admin.auth_url()))
             .map_err(|e| format!("{} does not yield a token: {e}", admin.origin)),
     ));

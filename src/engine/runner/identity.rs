@@ -134,14 +134,27 @@ const ADMIN_TOKEN_REUSE: Duration = Duration::from_secs(600);
 /// for every caller of this process for [`ADMIN_TOKEN_REUSE`]; tasks that
 /// start together wait for one request instead of each making its own).
 pub fn admin_token(admin: &AdminCredentials) -> Result<String, String> {
+    admin_token_from(admin, true)
+}
+
+/// A new admin token, always asked of Keystone (the precheck: it must
+/// prove the credentials work now), then reused by [`admin_token`].
+pub fn fresh_admin_token(admin: &AdminCredentials) -> Result<String, String> {
+    admin_token_from(admin, false)
+}
+
+fn admin_token_from(admin: &AdminCredentials, reuse: bool) -> Result<String, String> {
     let mut cached = ADMIN_TOKEN.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(c) = cached.as_ref()
+    if reuse
+        && let Some(c) = cached.as_ref()
         && c.admin == *admin
         && c.issued.elapsed() < ADMIN_TOKEN_REUSE
     {
         return Ok(c.token.clone());
     }
     let issued = Instant::now();
+    // A refusal forgets the token held: the credentials no longer work.
+    *cached = None;
     let token = issue_token(
         admin.auth_url(),
         admin.username(),
