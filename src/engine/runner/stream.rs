@@ -7,7 +7,7 @@
 //! after the last line end wait for the next read. A line longer than
 //! [`MAX_LINE`] is cut before it grows without bound, at a point no
 //! occurrence of a secret crosses, keeping enough bytes for any secret that
-//! may be completed by the next read (see [`LineCutter::push`]).
+//! may be completed by the next read (see [`LineCutter::take`]).
 
 use std::borrow::Cow;
 
