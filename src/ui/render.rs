@@ -446,7 +446,7 @@ fn draw_form(app: &App, frame: &mut Frame, area: Rect) {
                 );
             }
             if f.generatable() {
-                rule = format!("{} {}", rule, t.t("form.generate_hint"));
+                rule = format!("{} · {}", rule, t.t("form.generate_hint"));
             }
             let style = if problem.is_some() {
                 th.error()
