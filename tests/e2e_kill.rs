@@ -62,40 +62,32 @@ enum Trigger {
     },
 }
 
-/// db_sync is under way: the glance database has some tables already.
-fn migrating() -> bool {
+/// A `SELECT COUNT(*)` as the lab's MariaDB root (0 when it cannot run).
+fn lab_count(sql: &str) -> u64 {
     use mysql::prelude::Queryable;
     let opts = mysql::OptsBuilder::new()
         .socket(Some("/run/mysqld/mysqld.sock"))
         .user(Some("root"))
         .prefer_socket(true);
     let Ok(mut conn) = mysql::Conn::new(opts) else {
-        return false;
+        return 0;
     };
-    let n: Option<u64> = conn
-        .query_first("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'glance'")
-        .unwrap_or(None);
-    n.unwrap_or(0) >= 3
+    conn.query_first(sql).unwrap_or(None).unwrap_or(0)
+}
+
+/// db_sync is under way: the glance database has some tables already.
+fn migrating() -> bool {
+    lab_count("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'glance'") >= 3
 }
 
 /// The one `openstack` process creating the endpoints has made some of
 /// them, not all three (Keystone's database, read directly).
 fn endpoints_partly_created() -> bool {
-    use mysql::prelude::Queryable;
-    let opts = mysql::OptsBuilder::new()
-        .socket(Some("/run/mysqld/mysqld.sock"))
-        .user(Some("root"))
-        .prefer_socket(true);
-    let Ok(mut conn) = mysql::Conn::new(opts) else {
-        return false;
-    };
-    let n: Option<u64> = conn
-        .query_first(
-            "SELECT COUNT(*) FROM keystone.endpoint e JOIN keystone.service s \
-             ON e.service_id = s.id WHERE s.type = 'image'",
-        )
-        .unwrap_or(None);
-    matches!(n, Some(1..=2))
+    let made = lab_count(
+        "SELECT COUNT(*) FROM keystone.endpoint e JOIN keystone.service s \
+         ON e.service_id = s.id WHERE s.type = 'image'",
+    );
+    (1..=2).contains(&made)
 }
 
 fn during(task: &str) -> Trigger {

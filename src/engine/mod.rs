@@ -791,24 +791,9 @@ mod tests {
         assert_eq!(out, b"T run succeeded in 2.0s\n");
     }
 
-    use crate::answers::{Answers, SecretName, Secrets};
     use crate::plan::{Task, TaskKind};
-    use crate::secret::Secret;
-    use crate::target::{InitSystem, profile_for};
+    use runner::tests::settings;
     use std::sync::Mutex;
-
-    fn settings() -> (Settings, crate::target::Profile) {
-        let answers =
-            Answers::from_toml("[keystone]\nos_auth_url = \"http://controller:5000/v3\"\n")
-                .unwrap();
-        let profile = profile_for("debian", "zed", InitSystem::SysV).unwrap();
-        let mut secrets = Secrets::default();
-        secrets.set(SecretName::GlanceDbPassword, Secret::new("db-password-1"));
-        secrets.set(SecretName::GlanceServicePassword, Secret::new("svc-pass"));
-        secrets.set(SecretName::OsPassword, Secret::new("admin-password"));
-        let admin = answers.manual_admin_credentials(&secrets).unwrap();
-        (answers.resolve(&profile, &secrets, admin).unwrap(), profile)
-    }
 
     /// What a stand-in task does: sleep, then succeed (changing something
     /// or not) or fail.

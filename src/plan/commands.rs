@@ -14,10 +14,6 @@ pub fn role_add(project: &str, user: &str) -> Vec<String> {
     args(&["role", "add", "--project", project, "--user", user, "admin"])
 }
 
-pub fn service_list() -> Vec<String> {
-    args(&["service", "list", "--long"])
-}
-
 pub fn service_create() -> Vec<String> {
     args(&[
         "service",
@@ -30,12 +26,6 @@ pub fn service_create() -> Vec<String> {
     ])
 }
 
-/// All image endpoints of a region, every interface: one call instead of
-/// three (each `openstack` call costs 1.3-2 s).
-pub fn endpoint_list(region: &str) -> Vec<String> {
-    args(&["endpoint", "list", "--service", "image", "--region", region])
-}
-
 pub fn endpoint_create(region: &str, interface: &str, url: &str) -> Vec<String> {
     args(&[
         "endpoint", "create", "--region", region, "image", interface, url,
@@ -46,42 +36,10 @@ pub fn endpoint_set_url(id: &str, url: &str) -> Vec<String> {
     args(&["endpoint", "set", "--url", url, id])
 }
 
-pub fn image_list_named(name: &str) -> Vec<String> {
-    args(&["image", "list", "--name", name, "--long"])
-}
-
-pub fn image_show(id: &str) -> Vec<String> {
-    args(&["image", "show", id])
-}
-
-pub fn image_delete(id: &str) -> Vec<String> {
-    args(&["image", "delete", id])
-}
-
 /// Marks the images glance-wizard uploads, so a rerun after a kill can tell
 /// its own half-uploaded image from one the admin made.
-pub const IMAGE_MARK: &str = "glance_wizard=test-image";
-
-pub fn image_create(name: &str, file: &str, disk: &str, container: &str) -> Vec<String> {
-    args(&[
-        "image",
-        "create",
-        name,
-        "--file",
-        file,
-        "--disk-format",
-        disk,
-        "--container-format",
-        container,
-        "--public",
-        "--property",
-        IMAGE_MARK,
-    ])
-}
-
-pub fn image_list() -> Vec<String> {
-    args(&["image", "list"])
-}
+/// A property of the image: key and value.
+pub const IMAGE_MARK: (&str, &str) = ("glance_wizard", "test-image");
 
 /// The package manager's program, then the admin's extra options
 /// (`[packages] manager_options`), then `rest`.

@@ -280,14 +280,13 @@ pub fn render_plan(
                     "through Glance's API at the public image endpoint of the catalog (admin token), as `openstack image create {} --file {file} --disk-format {} --container-format {} --public` would:",
                     spec.name, spec.disk_format, spec.container_format
                 ));
+                let mark = format!("{}={}", commands::IMAGE_MARK.0, commands::IMAGE_MARK.1);
                 line(format!(
-                    "  GET <glance>/v2/images?name={}: reuse an active image whose sha512 matches, else DELETE this wizard's unfinished uploads ({})",
+                    "  GET <glance>/v2/images?name={}: reuse an active image whose sha512 matches, else DELETE this wizard's unfinished uploads ({mark})",
                     spec.name,
-                    commands::IMAGE_MARK
                 ));
                 line(format!(
-                    "  POST <glance>/v2/images (public, {}), then PUT <glance>/v2/images/<id>/file",
-                    commands::IMAGE_MARK
+                    "  POST <glance>/v2/images (public, {mark}), then PUT <glance>/v2/images/<id>/file"
                 ));
                 line(
                     "  wait for status active; compare os_hash_value (sha512) with the local file"

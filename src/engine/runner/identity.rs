@@ -344,12 +344,7 @@ pub fn user(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
             id
         }
     };
-    // Is the password already the one in the answers? (A user this run
-    // created has none, or, created meanwhile by someone else and shown by
-    // --or-show, gets the answers' one anyway: no need to ask Keystone.)
-    let current = if created_now {
-        Err(String::new())
-    } else {
+    let glance_login = || {
         issue_token(
             k.admin.auth_url(),
             &k.service_user,
@@ -358,7 +353,10 @@ pub fn user(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
             None,
         )
     };
-    if current.is_ok() {
+    // Is the password already the one in the answers? (A user this run
+    // created has none, or, created meanwhile by someone else and shown by
+    // --or-show, gets the answers' one anyway: no need to ask Keystone.)
+    if !created_now && glance_login().is_ok() {
         ctx.say("its password is already the one in the answers");
     } else {
         let url = format!("{}/users/{user_id}", v3_base(k.admin.auth_url()));
@@ -379,14 +377,8 @@ pub fn user(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
                 ctx.redactor.redact(text.trim())
             )));
         }
-        issue_token(
-            k.admin.auth_url(),
-            &k.service_user,
-            &domain,
-            &k.service_password,
-            None,
-        )
-        .map_err(|e| TaskError::fatal(format!("the new password does not log in: {e}")))?;
+        glance_login()
+            .map_err(|e| TaskError::fatal(format!("the new password does not log in: {e}")))?;
         ctx.say("password set; the user logs in with it");
     }
     Ok(Outputs::from([("user_id".to_string(), user_id)]))
@@ -450,7 +442,7 @@ pub fn service(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
 
 pub fn endpoints(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
     let settings = ctx.settings;
-    let region = settings.keystone.region.clone();
+    let region = &settings.keystone.region;
     let api = KeystoneApi::connect(&settings.keystone.admin)?;
     let service_id = match api.image_services()?.as_slice() {
         [one] => one.clone(),
@@ -461,22 +453,26 @@ pub fn endpoints(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
             )));
         }
     };
-    let fixes = endpoint_fixes(ctx, &api, &service_id, &region, true)?;
-    if fixes.is_empty() {
-        return endpoint_outputs(ctx, &api, &service_id, &region);
+    let probe = probe_endpoints(settings, &api, &service_id)?;
+    for (interface, id) in &probe.right {
+        ctx.say(format!("the {interface} endpoint exists already: {id}"));
+    }
+    if probe.fixes.is_empty() {
+        return Ok(probe.outputs());
     }
     // What is missing or wrong, fixed by one `openstack` process.
-    let commands: Vec<Vec<String>> = fixes
+    let commands: Vec<Vec<String>> = probe
+        .fixes
         .iter()
         .map(|fix| match &fix.existing {
-            None => commands::endpoint_create(&region, fix.interface, fix.url),
+            None => commands::endpoint_create(region, fix.interface, fix.url),
             Some(id) => commands::endpoint_set_url(id, fix.url),
         })
         .collect();
     let result = openstack_batch(ctx, &commands)?;
     // The batch's exit status says nothing about its commands: Keystone does.
-    let left = endpoint_fixes(ctx, &api, &service_id, &region, false)?;
-    if let Some(fix) = left.first() {
+    let after = probe_endpoints(settings, &api, &service_id)?;
+    if let Some(fix) = after.fixes.first() {
         return Err(TaskError::fatal(format!(
             "the {} endpoint is still {} after `openstack` ran: {}",
             fix.interface,
@@ -488,7 +484,7 @@ pub fn endpoints(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
             result.tail(3)
         )));
     }
-    for fix in &fixes {
+    for fix in &probe.fixes {
         let what = if fix.existing.is_some() {
             "updated"
         } else {
@@ -499,7 +495,7 @@ pub fn endpoints(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
             fix.interface, fix.url
         ));
     }
-    endpoint_outputs(ctx, &api, &service_id, &region)
+    Ok(after.outputs())
 }
 
 /// An endpoint to create (`existing` None) or to point at `url`.
@@ -509,44 +505,61 @@ struct EndpointFix<'s> {
     existing: Option<String>,
 }
 
-/// What the image endpoints of `region` lack; an interface with several
-/// endpoints is an error (the CLI cannot tell which one is meant).
-fn endpoint_fixes<'s>(
-    ctx: &mut TaskContext<'s>,
+/// The image endpoints of the region against the answers, from one listing.
+struct EndpointProbe<'s> {
+    /// (interface, id) of the endpoints that are as answered.
+    right: Vec<(&'s str, String)>,
+    fixes: Vec<EndpointFix<'s>>,
+}
+
+impl EndpointProbe<'_> {
+    /// The task's outputs: the id of each endpoint that is right.
+    fn outputs(&self) -> Outputs {
+        self.right
+            .iter()
+            .map(|(interface, id)| (format!("endpoint_{interface}_id"), id.clone()))
+            .collect()
+    }
+}
+
+/// Lists the image endpoints of the region once and compares them with
+/// the answers; an interface with several endpoints is an error (the CLI
+/// cannot tell which one is meant).
+fn probe_endpoints<'s>(
+    settings: &'s crate::answers::Settings,
     api: &KeystoneApi,
     service_id: &str,
-    region: &str,
-    say_found: bool,
-) -> Result<Vec<EndpointFix<'s>>, TaskError> {
-    let settings = ctx.settings;
+) -> Result<EndpointProbe<'s>, TaskError> {
+    let region = &settings.keystone.region;
     let all = api.list(
         "endpoints",
         &[("service_id", service_id), ("region_id", region)],
     )?;
-    let mut fixes = Vec::new();
+    let mut probe = EndpointProbe {
+        right: Vec::new(),
+        fixes: Vec::new(),
+    };
     for (interface, url) in settings.endpoints.by_interface() {
         let found: Vec<&Value> = all
             .iter()
             .filter(|e| json_str(e, "interface") == interface)
             .collect();
         match found.as_slice() {
-            [] => fixes.push(EndpointFix {
+            [] => probe.fixes.push(EndpointFix {
                 interface,
                 url,
                 existing: None,
             }),
             [one] => {
                 let id = json_str(one, "id").to_string();
-                if json_str(one, "url") != url {
-                    fixes.push(EndpointFix {
+                if json_str(one, "url") == url {
+                    probe.right.push((interface, id));
+                } else {
+                    probe.fixes.push(EndpointFix {
                         interface,
                         url,
                         existing: Some(id),
                     });
-                } else if say_found {
-                    ctx.say(format!(
-                        "the {interface} endpoint exists already: {id} → {url}"
-                    ));
                 }
             }
             many => {
@@ -559,30 +572,7 @@ fn endpoint_fixes<'s>(
             }
         }
     }
-    Ok(fixes)
-}
-
-/// The ids of the three endpoints, once all are right.
-fn endpoint_outputs(
-    ctx: &mut TaskContext<'_>,
-    api: &KeystoneApi,
-    service_id: &str,
-    region: &str,
-) -> Result<Outputs, TaskError> {
-    let all = api.list(
-        "endpoints",
-        &[("service_id", service_id), ("region_id", region)],
-    )?;
-    let mut outputs = Outputs::new();
-    for (interface, _) in ctx.settings.endpoints.by_interface() {
-        if let Some(one) = all.iter().find(|e| json_str(e, "interface") == interface) {
-            outputs.insert(
-                format!("endpoint_{interface}_id"),
-                json_str(one, "id").to_string(),
-            );
-        }
-    }
-    Ok(outputs)
+    Ok(probe)
 }
 
 #[cfg(test)]

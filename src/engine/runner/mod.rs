@@ -514,14 +514,15 @@ pub fn json_str<'v>(value: &'v serde_json::Value, key: &str) -> &'v str {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::answers::{Answers, SecretName, Secrets};
     use crate::secret::Secret;
     use crate::target::{InitSystem, profile_for};
     use std::sync::atomic::AtomicBool;
 
-    fn settings() -> (Settings, Profile) {
+    /// Settings for tests: Debian Zed, fixed passwords, no Keystone.
+    pub(crate) fn settings() -> (Settings, Profile) {
         let answers =
             Answers::from_toml("[keystone]\nos_auth_url = \"http://controller:5000/v3\"\n")
                 .unwrap();

@@ -92,6 +92,9 @@ impl GlanceApi {
     fn connect(ctx: &mut TaskContext<'_>) -> Result<Self, TaskError> {
         let k = &ctx.settings.keystone;
         let admin = &k.admin;
+        // A new token, not the run's cached one: a token's catalog is
+        // fixed when it is issued, before identity.endpoints made the
+        // image endpoints.
         let (token, body) = issue_token_with_catalog(
             admin.auth_url(),
             admin.username(),
@@ -178,9 +181,7 @@ impl GlanceApi {
 
     fn create(&self, spec: &VerifySpec) -> Result<Value, TaskError> {
         let url = self.url("images");
-        let (mark_key, mark_value) = commands::IMAGE_MARK
-            .split_once('=')
-            .expect("IMAGE_MARK is key=value");
+        let (mark_key, mark_value) = commands::IMAGE_MARK;
         let mut body = serde_json::json!({
             "name": spec.name,
             "disk_format": spec.disk_format,
@@ -251,9 +252,7 @@ pub fn run(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, Task
     let api = GlanceApi::connect(ctx)?;
     let mut image_id = None;
     let existing = first_glance_call(ctx, &api, &spec.name)?;
-    let (mark_key, mark_value) = commands::IMAGE_MARK
-        .split_once('=')
-        .expect("IMAGE_MARK is key=value");
+    let (mark_key, mark_value) = commands::IMAGE_MARK;
     for image in existing {
         let id = json_str(&image, "id").to_string();
         let status = json_str(&image, "status");
