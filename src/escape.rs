@@ -40,6 +40,17 @@ pub fn percent_encode_userinfo(value: &str) -> String {
     utf8_percent_encode(value, USERINFO).to_string()
 }
 
+/// Percent-encodes every byte but the unreserved ones (`A-Z a-z 0-9 - . _ ~`),
+/// as Python's `urllib.parse.quote(value, safe="")` does.
+pub fn percent_encode_all(value: &str) -> String {
+    const UNRESERVED_KEPT: &AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    utf8_percent_encode(value, UNRESERVED_KEPT).to_string()
+}
+
 /// True when the value changes under [`percent_encode_userinfo`]. Pike and
 /// Queens' `glance-manage db_sync` crashes on a `%` in the URL (launchpad
 /// 1695299), so those releases refuse such passwords.

@@ -79,6 +79,9 @@ pub fn needed_secrets(answers: &Answers) -> Vec<SecretName> {
     if answers.keystone.admin_openrc.is_empty() {
         needed.push(SecretName::OsPassword);
     }
+    if answers.proxy.names_a_user() {
+        needed.push(SecretName::ProxyPassword);
+    }
     needed
 }
 

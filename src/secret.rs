@@ -41,104 +41,124 @@ impl fmt::Display for Secret {
 }
 
 /// Replaces every registered secret, and the forms it takes once escaped for
-/// SQL, a database URL or oslo.config, with [`MASK`].
+/// SQL, a database URL, oslo.config, JSON or a shell, with [`MASK`].
 ///
 /// One pass over the text finds every occurrence of every form, overlapping
 /// ones included (an automaton over all of them); each run of overlapping
 /// occurrences becomes one [`MASK`], so no byte of any occurrence survives.
 /// Forms never contain a line break (secrets with control characters are
 /// refused), so text may be redacted a line or a block of lines at a time.
-#[derive(Clone, Default, Debug)]
+///
+/// Secrets can be added while text is being redacted (an admin token got
+/// during the run): the forms sit behind a lock that readers share, and
+/// each addition builds a new set.
+#[derive(Default, Debug)]
 pub struct Redactor {
+    forms: std::sync::RwLock<std::sync::Arc<Forms>>,
+}
+
+impl Clone for Redactor {
+    fn clone(&self) -> Self {
+        Redactor {
+            forms: std::sync::RwLock::new(self.current()),
+        }
+    }
+}
+
+/// One generation of registered forms and the automata over them.
+#[derive(Default, Debug)]
+struct Forms {
     needles: Vec<String>,
-    /// Built from `needles` when first needed (after the last
-    /// [`Redactor::add`]). `any` only tells whether a form occurs (a SIMD
-    /// search at gigabytes per second: the usual answer is no); `all` then
-    /// finds every occurrence, overlapping ones included.
+    /// Built when first needed. `any` only tells whether a form occurs (a
+    /// SIMD search at gigabytes per second: the usual answer is no); `all`
+    /// then finds every occurrence, overlapping ones included.
     any: std::sync::OnceLock<aho_corasick::AhoCorasick>,
     all: std::sync::OnceLock<aho_corasick::AhoCorasick>,
 }
+
+/// Secrets shorter than this are not masked: masking every "a" in a log
+/// would make it unreadable and protect nothing. Input refuses them
+/// ([`crate::answers::validate::maskable_secret`]).
+pub const MIN_MASKED_CHARS: usize = 3;
 
 impl Redactor {
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Registers a secret and its escaped variants. Very short values are
-    /// skipped: masking every "a" in a log would make it unreadable and
-    /// protects nothing (validation refuses such passwords anyway).
-    pub fn add(&mut self, secret: &Secret) {
-        let value = secret.expose();
-        if value.chars().count() < 3 {
+    fn current(&self) -> std::sync::Arc<Forms> {
+        self.forms.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Registers a secret and its escaped variants ([`escaped_forms`]).
+    pub fn add(&self, secret: &Secret) {
+        let variants = escaped_forms(secret.expose());
+        if variants.is_empty() {
             return;
         }
-        let encoded = crate::escape::percent_encode_userinfo(value);
-        let mut variants = vec![
-            value.to_string(),
-            crate::escape::sql_string_body(value, false),
-            crate::escape::sql_string_body(value, true),
-            crate::escape::shell_single_quote(value),
-        ];
-        // As written to an oslo.config file, alone or inside the DB URL.
-        variants.extend(crate::ini::oslo_quote(value).ok());
-        variants.extend(crate::ini::oslo_quote(&encoded).ok());
-        variants.push(encoded);
+        let mut forms = self.forms.write().unwrap_or_else(|e| e.into_inner());
+        let mut needles = forms.needles.clone();
         for variant in variants {
-            if !self.needles.contains(&variant) {
-                self.needles.push(variant);
+            if !needles.contains(&variant) {
+                needles.push(variant);
             }
         }
-        self.any = Default::default();
-        self.all = Default::default();
+        *forms = std::sync::Arc::new(Forms {
+            needles,
+            ..Forms::default()
+        });
     }
 
     /// Every form registered (each secret as is and escaped).
-    pub fn forms(&self) -> &[String] {
-        &self.needles
+    pub fn forms(&self) -> Vec<String> {
+        self.current().needles.clone()
     }
 
     /// The longest form of any secret, in bytes (0 without secrets): a
     /// stream cut anywhere but a line end must keep this many bytes minus
     /// one for the next piece (see `engine::runner::stream`).
     pub fn longest(&self) -> usize {
-        self.needles.iter().map(String::len).max().unwrap_or(0)
+        self.current()
+            .needles
+            .iter()
+            .map(String::len)
+            .max()
+            .unwrap_or(0)
     }
 
     /// Where forms of secrets occur in `bytes`, as merged `start..end`
     /// ranges (overlapping occurrences make one range), in order.
     pub fn occurrences(&self, bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
-        if self.needles.is_empty() {
+        let forms = self.current();
+        if forms.needles.is_empty() {
             return Vec::new();
         }
         const BUILT: &str = "a few short patterns build";
-        let any = self.any.get_or_init(|| {
+        let any = forms.any.get_or_init(|| {
             aho_corasick::AhoCorasick::builder()
                 .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-                .build(&self.needles)
+                .build(&forms.needles)
                 .expect(BUILT)
         });
         if !any.is_match(bytes) {
             return Vec::new();
         }
-        let all = self
+        let all = forms
             .all
-            .get_or_init(|| aho_corasick::AhoCorasick::new(&self.needles).expect(BUILT));
+            .get_or_init(|| aho_corasick::AhoCorasick::new(&forms.needles).expect(BUILT));
         let mut ranges: Vec<std::ops::Range<usize>> = all
             .find_overlapping_iter(bytes)
             .map(|m| m.start()..m.end())
             .collect();
-        if ranges.len() > 1 {
-            ranges.sort_by_key(|r| r.start);
-            let mut merged: Vec<std::ops::Range<usize>> = Vec::with_capacity(ranges.len());
-            for r in ranges {
-                match merged.last_mut() {
-                    Some(last) if r.start < last.end => last.end = last.end.max(r.end),
-                    _ => merged.push(r),
-                }
+        ranges.sort_by_key(|r| r.start);
+        let mut merged: Vec<std::ops::Range<usize>> = Vec::with_capacity(ranges.len());
+        for r in ranges {
+            match merged.last_mut() {
+                Some(last) if r.start < last.end => last.end = last.end.max(r.end),
+                _ => merged.push(r),
             }
-            ranges = merged;
         }
-        ranges
+        merged
     }
 
     /// `text` with every form of every secret masked; borrowed when there
@@ -165,6 +185,102 @@ impl Redactor {
     }
 }
 
+/// Every form a secret takes where glance-wizard or a tool it runs may
+/// write it: as is; as a SQL string body (both `sql_mode`s); shell-quoted;
+/// percent-encoded (the DB URL's set and every non-unreserved byte, upper
+/// and lower-case hex, `+` for a space as in a form); as written to
+/// oslo.config (alone or inside the DB URL); and inside a JSON string
+/// (raw UTF-8 as serde writes it, or `\uXXXX` as Python's `json.dumps`
+/// does, in either case of hex). Empty for a value too short to mask.
+pub fn escaped_forms(value: &str) -> Vec<String> {
+    if value.chars().count() < MIN_MASKED_CHARS {
+        return Vec::new();
+    }
+    let userinfo = crate::escape::percent_encode_userinfo(value);
+    let every = crate::escape::percent_encode_all(value);
+    let mut variants = vec![
+        value.to_string(),
+        crate::escape::sql_string_body(value, false),
+        crate::escape::sql_string_body(value, true),
+        crate::escape::shell_single_quote(value),
+        userinfo.to_lowercase_hex(),
+        every.to_lowercase_hex(),
+        every.replace("%20", "+"),
+        json_string_body(value, false, false),
+        json_string_body(value, true, false),
+        json_string_body(value, true, true),
+    ];
+    variants.extend(crate::ini::oslo_quote(value).ok());
+    variants.extend(crate::ini::oslo_quote(&userinfo).ok());
+    variants.push(userinfo);
+    variants.push(every);
+    let mut unique = Vec::with_capacity(variants.len());
+    for v in variants {
+        if !unique.contains(&v) {
+            unique.push(v);
+        }
+    }
+    unique
+}
+
+/// Lower-cases the hex digits of `%XX` escapes (Python's `quote` writes
+/// upper case, other encoders lower).
+trait LowercaseHex {
+    fn to_lowercase_hex(&self) -> String;
+}
+
+impl LowercaseHex for String {
+    fn to_lowercase_hex(&self) -> String {
+        let mut out = String::with_capacity(self.len());
+        let mut hex_left = 0;
+        for c in self.chars() {
+            if c == '%' {
+                hex_left = 2;
+                out.push(c);
+            } else if hex_left > 0 {
+                hex_left -= 1;
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+}
+
+/// The body of a JSON string holding `value` (no quotes). `ascii` escapes
+/// every non-ASCII character as `\uXXXX` (UTF-16, surrogate pairs above
+/// U+FFFF), as Python's `json.dumps` does by default; `upper` writes those
+/// hex digits in upper case.
+fn json_string_body(value: &str, ascii: bool, upper: bool) -> String {
+    let mut out = String::with_capacity(value.len() + 8);
+    let unit = |u: u16, out: &mut String| {
+        if upper {
+            out.push_str(&format!("\\u{u:04X}"));
+        } else {
+            out.push_str(&format!("\\u{u:04x}"));
+        }
+    };
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => unit(c as u16, &mut out),
+            c if ascii && !c.is_ascii() => {
+                let mut buf = [0u16; 2];
+                for u in c.encode_utf16(&mut buf) {
+                    unit(*u, &mut out);
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,7 +293,7 @@ mod tests {
 
     #[test]
     fn redacts_escaped_forms() {
-        let mut redactor = Redactor::new();
+        let redactor = Redactor::new();
         redactor.add(&Secret::new("p@ss$word'"));
         let line =
             "url=mysql+pymysql://glance:p%40ss$$word%27@h/glance sql='p@ss$word''' raw p@ss$word'";
@@ -189,7 +305,7 @@ mod tests {
     /// Two secrets that overlap in the text: neither leaves a fragment.
     #[test]
     fn overlapping_secrets_are_masked_whole() {
-        let mut redactor = Redactor::new();
+        let redactor = Redactor::new();
         redactor.add(&Secret::new("abcxy"));
         redactor.add(&Secret::new("xyz123"));
         assert_eq!(redactor.redact("[abcxyz123]"), "[********]");

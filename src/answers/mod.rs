@@ -186,6 +186,17 @@ pub struct ProxyAnswers {
     pub persist: bool,
 }
 
+impl ProxyAnswers {
+    /// A proxy URL names a user (`http://USER@proxy:3128`): the user's
+    /// password then comes from the secrets file.
+    pub fn names_a_user(&self) -> bool {
+        [&self.http_proxy, &self.https_proxy]
+            .into_iter()
+            .filter_map(|u| url::Url::parse(u).ok())
+            .any(|u| !u.username().is_empty())
+    }
+}
+
 /// How the package manager is called.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -380,7 +391,8 @@ impl fmt::Display for ImageSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ImageSource::Path(p) => write!(f, "{}", p.display()),
-            ImageSource::Url(u) => f.write_str(u),
+            // Credentials in the URL are never shown.
+            ImageSource::Url(u) => f.write_str(&crate::mask::mask_url_password(u)),
         }
     }
 }
@@ -395,8 +407,12 @@ pub struct TestImageSettings {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProxySettings {
+    /// The proxy URLs as the answers give them: perhaps a user name, never
+    /// a password, so they may be shown as they are.
     pub http_proxy: String,
     pub https_proxy: String,
+    /// The proxy user's password (`proxy_password` in the secrets file).
+    pub password: Option<Secret>,
     /// User's entries plus the controller's names and addresses.
     pub no_proxy: Vec<String>,
     /// Write the proxy into the package manager's configuration too.
@@ -415,44 +431,78 @@ impl ProxySettings {
         !self.http_proxy.is_empty() || !self.https_proxy.is_empty()
     }
 
+    /// The first proxy URL set (http before https), as shown.
+    pub fn shown(&self) -> Option<&str> {
+        [&self.http_proxy, &self.https_proxy]
+            .into_iter()
+            .find(|u| !u.is_empty())
+            .map(String::as_str)
+    }
+
+    /// `url` (one of the proxy URLs) with the password put in, for a
+    /// child's environment or an HTTP agent: never for showing.
+    pub fn with_credentials(&self, url: &str) -> Secret {
+        match (&self.password, url::Url::parse(url)) {
+            (Some(password), Ok(mut parsed)) if !parsed.username().is_empty() => {
+                // Encoded here: the url crate leaves `%` as it is.
+                let encoded = crate::escape::percent_encode_userinfo(password.expose());
+                let _ = parsed.set_password(Some(&encoded));
+                Secret::new(parsed.as_str().trim_end_matches('/'))
+            }
+            _ => Secret::new(url),
+        }
+    }
+
     /// Environment for a child that should go through the proxy (package
     /// manager, downloads): lower and upper case, since libcurl honours only
     /// lower-case `http_proxy` and other tools only upper case.
     pub fn child_env(&self) -> Vec<(String, String)> {
         let mut env = Vec::new();
-        let no_proxy = self.no_proxy.join(",");
         for (name, value) in [
-            ("http_proxy", &self.http_proxy),
-            ("https_proxy", &self.https_proxy),
-            ("no_proxy", &no_proxy),
+            ("http_proxy", self.http_proxy.as_str()),
+            ("https_proxy", self.https_proxy.as_str()),
         ] {
             if !value.is_empty() {
+                let value = self.with_credentials(value).expose().to_string();
                 env.push((name.to_string(), value.clone()));
-                env.push((name.to_uppercase(), value.clone()));
+                env.push((name.to_uppercase(), value));
             }
+        }
+        if !self.no_proxy.is_empty() {
+            let no_proxy = self.no_proxy.join(",");
+            env.push(("no_proxy".into(), no_proxy.clone()));
+            env.push(("NO_PROXY".into(), no_proxy));
         }
         env
     }
 
-    /// The proxy for a URL, unless its host is in no_proxy (matched the way
-    /// curl does: `*`, the host itself, or a domain suffix with or without
-    /// a leading dot; an entry with a port matches that port only).
-    pub fn proxy_for(&self, url: &str) -> Option<&str> {
+    /// The proxy for a URL (credentials included), unless its host is in
+    /// no_proxy (matched the way curl does: `*`, the host itself, or a
+    /// domain suffix with or without a leading dot; an entry with a port
+    /// matches that port only).
+    pub fn proxy_for(&self, url: &str) -> Option<Secret> {
         let parsed = url::Url::parse(url).ok()?;
         let proxy = match parsed.scheme() {
             "https" => &self.https_proxy,
             _ => &self.http_proxy,
         };
-        if proxy.is_empty() {
+        if proxy.is_empty() || self.bypasses(&parsed) {
             return None;
         }
-        let host = parsed
-            .host_str()?
+        Some(self.with_credentials(proxy))
+    }
+
+    /// `url`'s host (and port, where the entry names one) is in no_proxy.
+    fn bypasses(&self, url: &url::Url) -> bool {
+        let Some(host) = url.host_str() else {
+            return false;
+        };
+        let host = host
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_ascii_lowercase();
-        let port = parsed.port_or_known_default();
-        let bypass = self.no_proxy.iter().any(|entry| {
+        let port = url.port_or_known_default();
+        self.no_proxy.iter().any(|entry| {
             let entry = entry.to_ascii_lowercase();
             if entry == "*" {
                 return true;
@@ -469,36 +519,7 @@ impl ProxySettings {
             let name = name.trim_start_matches('[').trim_end_matches(']');
             let suffix = name.trim_start_matches('.');
             host == suffix || host.ends_with(&format!(".{suffix}"))
-        });
-        (!bypass).then_some(proxy.as_str())
-    }
-
-    /// The passwords in the proxy URLs (`http://user:password@proxy:3128`),
-    /// percent-decoded, for the redactor (which adds the encoded form).
-    pub fn passwords(&self) -> Vec<String> {
-        [&self.http_proxy, &self.https_proxy]
-            .into_iter()
-            .filter_map(|u| url::Url::parse(u).ok())
-            .filter_map(|u| {
-                u.password().map(|p| {
-                    percent_encoding::percent_decode_str(p)
-                        .decode_utf8_lossy()
-                        .into_owned()
-                })
-            })
-            .filter(|p| !p.is_empty())
-            .collect()
-    }
-}
-
-/// A proxy URL fit to show: the password, if any, replaced by `********`.
-pub fn masked_proxy_url(proxy: &str) -> String {
-    match url::Url::parse(proxy) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some(crate::secret::MASK));
-            u.to_string().trim_end_matches('/').to_string()
-        }
-        _ => proxy.to_string(),
+        })
     }
 }
 
@@ -519,16 +540,29 @@ pub struct Settings {
 
 impl Settings {
     /// Every secret, for the redactor.
-    pub fn secrets(&self) -> Vec<&Secret> {
+    pub fn secrets(&self) -> Vec<Secret> {
         let mut all = vec![
-            &self.db.password,
-            &self.keystone.service_password,
-            &self.keystone.admin.password,
+            self.db.password.clone(),
+            self.keystone.service_password.clone(),
+            self.keystone.admin.password.clone(),
         ];
         if let DbAdmin::Tcp { password, .. } = &self.db.admin {
-            all.push(password);
+            all.push(password.clone());
+        }
+        all.extend(self.proxy.password.clone());
+        if let ImageSource::Url(url) = &self.test_image.source {
+            all.extend(crate::mask::url_password(url).map(Secret::new));
         }
         all
+    }
+
+    /// A redactor that knows every secret of these settings.
+    pub fn redactor(&self) -> crate::secret::Redactor {
+        let redactor = crate::secret::Redactor::new();
+        for secret in self.secrets() {
+            redactor.add(&secret);
+        }
+        redactor
     }
 }
 
@@ -863,9 +897,14 @@ impl Answers {
                     value.clone()
                 }
                 None => {
+                    let rule = if name.is_generatable() {
+                        "missing: put it in the secrets file (mode 0600), run in a terminal to be asked, or use --generate-passwords"
+                    } else {
+                        "missing: put it in the secrets file (mode 0600), or run in a terminal to be asked"
+                    };
                     errors.push(FieldError {
                         field: format!("secrets.{}", name.key()),
-                        rule: "missing: put it in the secrets file (mode 0600), run in a terminal to be asked, or use --generate-passwords".into(),
+                        rule: rule.into(),
                     });
                     Secret::default()
                 }
@@ -883,6 +922,26 @@ impl Answers {
                 password: secret(SecretName::DbAdminPassword, false),
             },
         };
+        let proxy_password = self
+            .proxy
+            .names_a_user()
+            .then(|| secret(SecretName::ProxyPassword, false));
+        if proxy_password.is_none() && secrets.get(SecretName::ProxyPassword).is_some() {
+            errors.push(FieldError {
+                field: "secrets.proxy_password".into(),
+                rule: "the proxy URL names no user: write it as http://USER@HOST:PORT".into(),
+            });
+        }
+        if let Err(rule) = validate::password(admin.password.expose()) {
+            errors.push(FieldError {
+                field: if self.keystone.admin_openrc.is_empty() {
+                    "secrets.os_password".into()
+                } else {
+                    "keystone.admin_openrc".into()
+                },
+                rule: format!("OS_PASSWORD {rule}"),
+            });
+        }
         if !errors.is_empty() {
             return Err(AnswersError(errors));
         }
@@ -961,6 +1020,7 @@ impl Answers {
             proxy: ProxySettings {
                 http_proxy: self.proxy.http_proxy.clone(),
                 https_proxy: self.proxy.https_proxy.clone(),
+                password: proxy_password,
                 no_proxy,
                 persist: self.proxy.persist,
             },
@@ -1096,8 +1156,9 @@ mod tests {
 
     fn proxy(no_proxy: &[&str]) -> ProxySettings {
         ProxySettings {
-            http_proxy: "http://gw:p%40ss@proxy:3128".into(),
+            http_proxy: "http://gw@proxy:3128".into(),
             https_proxy: String::new(),
+            password: Some(Secret::new("p@ss%x")),
             no_proxy: no_proxy.iter().map(|s| s.to_string()).collect(),
             persist: false,
         }
@@ -1130,13 +1191,25 @@ mod tests {
     }
 
     #[test]
-    fn proxy_password_masked_and_known() {
+    fn proxy_password_only_where_the_proxy_is_used() {
         let p = proxy(&[]);
-        assert_eq!(p.passwords(), vec!["p@ss".to_string()]);
         assert_eq!(
-            masked_proxy_url(&p.http_proxy),
-            "http://gw:********@proxy:3128"
+            p.with_credentials(&p.http_proxy).expose(),
+            "http://gw:p%40ss%25x@proxy:3128"
         );
-        assert_eq!(masked_proxy_url("http://proxy:3128"), "http://proxy:3128");
+        assert_eq!(p.shown(), Some("http://gw@proxy:3128"));
+        assert!(!format!("{p:?}").contains("p@ss"));
+        let env = p.child_env();
+        assert!(env.contains(&(
+            "http_proxy".into(),
+            "http://gw:p%40ss%25x@proxy:3128".into()
+        )));
+        assert!(
+            p.proxy_for("http://example.net/")
+                .is_some_and(|u| u.expose().contains("p%40ss"))
+        );
+        let redactor = crate::secret::Redactor::new();
+        redactor.add(p.password.as_ref().unwrap());
+        assert_eq!(redactor.redact(&env[0].1), "http://gw:********@proxy:3128");
     }
 }

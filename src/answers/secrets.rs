@@ -20,14 +20,17 @@ pub enum SecretName {
     DbAdminPassword,
     /// Keystone admin password, when the os_* fields replace an openrc.
     OsPassword,
+    /// Password of the user named in the proxy URL.
+    ProxyPassword,
 }
 
 impl SecretName {
-    pub const ALL: [SecretName; 4] = [
+    pub const ALL: [SecretName; 5] = [
         SecretName::GlanceDbPassword,
         SecretName::GlanceServicePassword,
         SecretName::DbAdminPassword,
         SecretName::OsPassword,
+        SecretName::ProxyPassword,
     ];
 
     pub fn key(self) -> &'static str {
@@ -36,6 +39,7 @@ impl SecretName {
             SecretName::GlanceServicePassword => "glance_service_password",
             SecretName::DbAdminPassword => "db_admin_password",
             SecretName::OsPassword => "os_password",
+            SecretName::ProxyPassword => "proxy_password",
         }
     }
 
@@ -57,6 +61,7 @@ impl SecretName {
             SecretName::GlanceServicePassword => "Password for the glance Keystone user",
             SecretName::DbAdminPassword => "Password of the database administrator",
             SecretName::OsPassword => "Keystone admin password (OS_PASSWORD)",
+            SecretName::ProxyPassword => "Password of the proxy user",
         }
     }
 }
@@ -119,7 +124,10 @@ impl Secrets {
             let Some(name) = SecretName::from_key(&key) else {
                 return Err(AnswersError::single(
                     format!("secrets.{key}"),
-                    "unknown secret: expected glance_db_password, glance_service_password, db_admin_password or os_password",
+                    format!(
+                        "unknown secret: expected one of {}",
+                        SecretName::ALL.map(SecretName::key).join(", ")
+                    ),
                 ));
             };
             let toml::Value::String(value) = value else {

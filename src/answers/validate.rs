@@ -60,19 +60,21 @@ pub fn port(value: i64) -> Result<u16, String> {
 }
 
 /// An http or https URL with a valid host.
+/// Messages quote the URL with its password, if any, masked.
 pub fn http_url(value: &str) -> Result<url::Url, String> {
+    let shown = crate::mask::mask_url_password(value);
     let parsed = url::Url::parse(value).map_err(|e| {
-        format!("`{value}` is not a URL ({e}); write it like http://controller:9292")
+        format!("`{shown}` is not a URL ({e}); write it like http://controller:9292")
     })?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(format!("`{value}` must start with http:// or https://"));
+        return Err(format!("`{shown}` must start with http:// or https://"));
     }
     match parsed.host_str() {
         Some(h) => host(h)?,
-        None => return Err(format!("`{value}` has no host")),
+        None => return Err(format!("`{shown}` has no host")),
     }
     if value.contains(char::is_whitespace) || value.contains(['"', '\'']) {
-        return Err(format!("`{value}` must not contain spaces or quotes"));
+        return Err(format!("`{shown}` must not contain spaces or quotes"));
     }
     Ok(parsed)
 }
@@ -139,25 +141,26 @@ pub fn memcached_server(value: &str) -> Result<(), String> {
 /// escaped for the place it lands); control characters cannot be written to
 /// an oslo.config file or typed at a prompt reliably, so they are refused.
 pub fn password(value: &str) -> Result<(), String> {
+    // No message says how long the password is or which character is
+    // wrong: each would tell a reader of the screen part of the secret.
     let chars = value.chars().count();
     if chars == 0 {
         return Err("must not be empty".into());
     }
-    if chars > MAX_PASSWORD_CHARS {
+    if chars < crate::secret::MIN_MASKED_CHARS {
         return Err(format!(
-            "must have at most {MAX_PASSWORD_CHARS} characters (has {chars})"
+            "must have at least {} characters: a shorter one could not be told apart from other text, so it could not be hidden in logs and on screen",
+            crate::secret::MIN_MASKED_CHARS
         ));
     }
-    if let Some(c) = value.chars().find(|c| c.is_control()) {
-        let name = match c {
-            '\n' => "a newline".to_string(),
-            '\r' => "a carriage return".to_string(),
-            '\t' => "a tab".to_string(),
-            other => format!("the control character U+{:04X}", other as u32),
-        };
-        return Err(format!(
-            "contains {name}, which cannot be stored in glance-api.conf; use printable characters only"
-        ));
+    if chars > MAX_PASSWORD_CHARS {
+        return Err(format!("must have at most {MAX_PASSWORD_CHARS} characters"));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(
+            "contains a control character (a newline, a tab...), which cannot be stored in glance-api.conf nor hidden in logs; use printable characters only"
+                .into(),
+        );
     }
     Ok(())
 }
@@ -165,10 +168,9 @@ pub fn password(value: &str) -> Result<(), String> {
 /// A password for an account glance-wizard creates: also a minimum length.
 pub fn new_password(value: &str) -> Result<(), String> {
     password(value)?;
-    let chars = value.chars().count();
-    if chars < MIN_PASSWORD_CHARS {
+    if value.chars().count() < MIN_PASSWORD_CHARS {
         return Err(format!(
-            "must have at least {MIN_PASSWORD_CHARS} characters (has {chars})"
+            "must have at least {MIN_PASSWORD_CHARS} characters"
         ));
     }
     Ok(())
@@ -181,10 +183,11 @@ pub fn new_password(value: &str) -> Result<(), String> {
 /// other bytes than the server hashed.
 pub fn db_password(value: &str) -> Result<(), String> {
     new_password(value)?;
-    if let Some(c) = value.chars().find(|c| !c.is_ascii()) {
-        return Err(format!(
-            "contains `{c}`: Glance's MySQL driver (PyMySQL) sends the password as Latin-1, so only ASCII characters work in the database password"
-        ));
+    if !value.is_ascii() {
+        return Err(
+            "contains a character outside ASCII: Glance's MySQL driver (PyMySQL) sends the password as Latin-1, so only ASCII characters work in the database password"
+                .into(),
+        );
     }
     Ok(())
 }
@@ -196,6 +199,12 @@ pub fn proxy_url(value: &str) -> Result<(), String> {
         return Err("must not contain quotes".into());
     }
     let parsed = http_url(value)?;
+    if parsed.password().is_some() {
+        return Err(format!(
+            "`{}` carries a password, and the answers file is no place for one: write the URL with the user only (http://USER@HOST:PORT) and put the password in the secrets file as proxy_password (mode 0600)",
+            crate::mask::mask_url_password(value)
+        ));
+    }
     if parsed.port().is_none()
         && !value
             .trim_end_matches('/')
@@ -204,7 +213,8 @@ pub fn proxy_url(value: &str) -> Result<(), String> {
             .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
     {
         return Err(format!(
-            "`{value}` needs an explicit port, e.g. http://proxy:3128"
+            "`{}` needs an explicit port, e.g. http://proxy:3128",
+            crate::mask::mask_url_password(value)
         ));
     }
     Ok(())

@@ -377,13 +377,7 @@ pub fn log_line(event: &Event) -> String {
 
 impl<'a> Engine<'a> {
     pub fn new(plan: &'a Plan, settings: &'a Settings, state_dir: &Path) -> Self {
-        let mut redactor = Redactor::new();
-        for secret in settings.secrets() {
-            redactor.add(secret);
-        }
-        for password in settings.proxy.passwords() {
-            redactor.add(&crate::secret::Secret::new(password));
-        }
+        let redactor = settings.redactor();
         Engine {
             plan,
             settings,

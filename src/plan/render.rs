@@ -159,14 +159,14 @@ pub fn render_plan(
                     "on mirror or metadata trouble: {}, then again from the refresh, with growing pauses",
                     clean.join(" and ")
                 ));
-                if settings.proxy.is_set() {
+                if let Some(proxy) = settings.proxy.shown() {
                     line(format!(
-                        "through the proxy {} (no_proxy={})",
-                        crate::answers::masked_proxy_url(if settings.proxy.http_proxy.is_empty() {
-                            &settings.proxy.https_proxy
+                        "through the proxy {proxy}{} (no_proxy={})",
+                        if settings.proxy.password.is_some() {
+                            " (password from the secrets file)"
                         } else {
-                            &settings.proxy.http_proxy
-                        }),
+                            ""
+                        },
                         settings.proxy.no_proxy.join(",")
                     ));
                 }
@@ -206,25 +206,8 @@ pub fn render_plan(
                 ));
                 match read_config(&spec.path) {
                     Some(before) => {
-                        let mut doc = IniDocument::parse(&before);
-                        match apply_config_spec(&mut doc, spec, false) {
-                            Ok(_) => {
-                                let after = doc.to_string();
-                                let diff = similar::TextDiff::from_lines(&before, &after);
-                                let text = diff
-                                    .unified_diff()
-                                    .context_radius(2)
-                                    .header(&spec.path, &format!("{} (planned)", spec.path))
-                                    .to_string();
-                                if text.is_empty() {
-                                    line("no change: the file already has these values".into());
-                                } else {
-                                    for l in text.lines() {
-                                        line(format!("  {l}"));
-                                    }
-                                }
-                            }
-                            Err(e) => line(format!("cannot preview: {e}")),
+                        for l in config_diff(spec, &before, settings) {
+                            line(l);
                         }
                     }
                     None => line(format!(
@@ -272,7 +255,10 @@ pub fn render_plan(
                 let file = match &spec.source {
                     ImageSource::Path(p) => p.display().to_string(),
                     ImageSource::Url(u) => {
-                        line(format!("download {u} into the state directory"));
+                        line(format!(
+                            "download {} into the state directory",
+                            crate::mask::mask_url_password(u)
+                        ));
                         "<downloaded file>".to_string()
                     }
                 };
@@ -298,4 +284,56 @@ pub fn render_plan(
         let _ = writeln!(out);
     }
     out
+}
+
+/// The planned change to a config file as a unified diff, with every
+/// secret masked on both sides: by key name (managed or not, commented out
+/// or not, only the password inside a URL), then by value, for the
+/// answers' secrets and every secret the file holds now. The change itself
+/// is computed with the real values, so "no change" means the file already
+/// has the answers' passwords; a change only to a secret says so without
+/// showing it.
+fn config_diff(spec: &super::ConfigSpec, before: &str, settings: &Settings) -> Vec<String> {
+    let mut doc = IniDocument::parse(before);
+    if let Err(e) = apply_config_spec(&mut doc, spec, true) {
+        return vec![format!("cannot preview: {e}")];
+    }
+    let after = doc.to_string();
+    let redactor = settings.redactor();
+    for secret in crate::mask::ini_secret_values(before) {
+        redactor.add(&secret);
+    }
+    let mask = |text: &str| redactor.redact(&crate::mask::mask_ini_text(text));
+    let (shown_before, shown_after) = (mask(before), mask(&after));
+    let real_changes = changed_lines(before, &after);
+    let shown_changes = changed_lines(&shown_before, &shown_after);
+    if real_changes == 0 {
+        return vec!["no change: the file already has these values".into()];
+    }
+    if shown_changes == 0 {
+        return vec!["secret changed (hidden)".into()];
+    }
+    let diff = similar::TextDiff::from_lines(&shown_before, &shown_after);
+    let mut lines: Vec<String> = diff
+        .unified_diff()
+        .context_radius(2)
+        .header(&spec.path, &format!("{} (planned)", spec.path))
+        .to_string()
+        .lines()
+        .map(|l| format!("  {l}"))
+        .collect();
+    if shown_changes < real_changes {
+        lines.push("and a secret changed (hidden)".into());
+    }
+    lines
+}
+
+/// How many lines a minimal line diff removes or adds. Masking maps equal
+/// lines to equal lines, so a masked text never has more changes than the
+/// real one; fewer means a change touched only a secret.
+fn changed_lines(before: &str, after: &str) -> usize {
+    similar::TextDiff::from_lines(before, after)
+        .iter_all_changes()
+        .filter(|c| c.tag() != similar::ChangeTag::Equal)
+        .count()
 }

@@ -746,7 +746,7 @@ impl App {
                 self.draft.editable(f, profile);
             }
             self.draft.set(f, chars.into_iter().collect());
-            if f == F::HttpProxy || f == F::HttpsProxy || f == F::NoProxy || f == F::ProxyTestUrl {
+            if F::PROXY.contains(&f) {
                 self.proxy_test = Pending::Idle;
             }
         }
@@ -757,7 +757,7 @@ impl App {
             .draft
             .value(F::ProxyTestUrl, self.profile.as_ref().ok());
         let problems = self.problems();
-        for f in [F::HttpProxy, F::HttpsProxy, F::NoProxy, F::ProxyTestUrl] {
+        for &f in F::PROXY {
             if problems.contains_key(&f) {
                 self.focus_field(f);
                 self.notice = Some(self.texts.t("form.fix_first"));

@@ -53,6 +53,7 @@ pub enum F {
     ContainerFormat,
     HttpProxy,
     HttpsProxy,
+    ProxyPassword,
     NoProxy,
     ProxyTestUrl,
 }
@@ -126,7 +127,13 @@ impl F {
         F::DiskFormat,
         F::ContainerFormat,
     ];
-    pub const PROXY: &[F] = &[F::HttpProxy, F::HttpsProxy, F::NoProxy, F::ProxyTestUrl];
+    pub const PROXY: &[F] = &[
+        F::HttpProxy,
+        F::HttpsProxy,
+        F::ProxyPassword,
+        F::NoProxy,
+        F::ProxyTestUrl,
+    ];
 
     pub fn all() -> impl Iterator<Item = F> {
         [F::DATABASE, F::IDENTITY, F::IMAGE, F::PROXY]
@@ -179,6 +186,7 @@ impl F {
             F::ContainerFormat => "container_format",
             F::HttpProxy => "http_proxy",
             F::HttpsProxy => "https_proxy",
+            F::ProxyPassword => "proxy_password",
             F::NoProxy => "no_proxy",
             F::ProxyTestUrl => "proxy_test_url",
         }
@@ -191,7 +199,8 @@ impl F {
             | F::DbPasswordAgain
             | F::OsPassword
             | F::ServicePassword
-            | F::ServicePasswordAgain => Kind::Secret,
+            | F::ServicePasswordAgain
+            | F::ProxyPassword => Kind::Secret,
             F::AdminAccess => Kind::Choice(&["socket", "tcp"]),
             F::AdminMode => Kind::Choice(&["openrc", "manual"]),
             F::Stores => Kind::Choice(&["file", "file+http"]),
@@ -246,6 +255,7 @@ impl F {
             F::ContainerFormat => "test_image.container_format",
             F::HttpProxy => "proxy.http_proxy",
             F::HttpsProxy => "proxy.https_proxy",
+            F::ProxyPassword => "secrets.proxy_password",
             F::NoProxy => "proxy.no_proxy",
             F::ProxyTestUrl => "",
         }
@@ -402,6 +412,7 @@ impl Draft {
             (F::ServicePasswordAgain, SecretName::GlanceServicePassword),
             (F::DbAdminPassword, SecretName::DbAdminPassword),
             (F::OsPassword, SecretName::OsPassword),
+            (F::ProxyPassword, SecretName::ProxyPassword),
         ] {
             set(f, &secret_of(secrets, secret));
         }
@@ -614,6 +625,7 @@ impl Draft {
         if self.choice(F::AdminMode) == "manual" {
             put(SecretName::OsPassword, F::OsPassword);
         }
+        put(SecretName::ProxyPassword, F::ProxyPassword);
         s
     }
 

@@ -215,6 +215,11 @@ impl Runtime {
                 let proxy = crate::answers::ProxySettings {
                     http_proxy: answers.proxy.http_proxy,
                     https_proxy: answers.proxy.https_proxy,
+                    password: app
+                        .draft
+                        .secrets()
+                        .get(crate::answers::SecretName::ProxyPassword)
+                        .cloned(),
                     no_proxy,
                     persist: false,
                 };

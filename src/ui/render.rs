@@ -306,15 +306,19 @@ fn shown_value(app: &App, f: F) -> (String, bool) {
     let t = app.texts;
     let value = app.draft.value(f, app.profile());
     match f.kind() {
+        // The same mask whatever the length: a row of one star per
+        // character would tell every onlooker how long the password is.
         Kind::Secret => {
-            let n = value.chars().count();
-            let mut s = "*".repeat(n.min(40));
-            if app.draft.generated.contains(&f)
+            let generated = app.draft.generated.contains(&f)
                 || f.confirms()
-                    .is_some_and(|p| app.draft.generated.contains(&p))
-            {
-                s = format!("{} {}", crate::secret::MASK, t.t("form.generated"));
-            }
+                    .is_some_and(|p| app.draft.generated.contains(&p));
+            let s = if generated {
+                format!("{} {}", crate::secret::MASK, t.t("form.generated"))
+            } else if value.is_empty() {
+                String::new()
+            } else {
+                crate::secret::MASK.to_string()
+            };
             (s, false)
         }
         Kind::Choice(_) => {
@@ -432,18 +436,15 @@ fn draw_form(app: &App, frame: &mut Frame, area: Rect) {
                 Some(p) => problem_text(app, f, p),
                 None => t.t(&format!("field.{}.rule", f.name())),
             };
-            if f.generatable() && !app.draft.raw(f).is_empty() {
-                let bits = strength_bits(app.draft.raw(f));
-                let level = match bits {
+            // The level only (its bits would hint at the length), and only
+            // for a password the rules accept.
+            if f.generatable() && !app.draft.raw(f).is_empty() && problem.is_none() {
+                let level = match strength_bits(app.draft.raw(f)) {
                     0..50 => t.t("strength.weak"),
                     50..80 => t.t("strength.fair"),
                     _ => t.t("strength.strong"),
                 };
-                rule = format!(
-                    "{}  {}",
-                    t.f("form.strength", &[("level", &level), ("bits", &bits)]),
-                    rule
-                );
+                rule = format!("{}  {}", t.f("form.strength", &[("level", &level)]), rule);
             }
             if f.generatable() {
                 rule = format!("{} · {}", rule, t.t("form.generate_hint"));

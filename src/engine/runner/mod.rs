@@ -435,6 +435,24 @@ fn share_lock(ctx: &TaskContext<'_>) -> Result<Option<std::os::fd::OwnedFd>, Tas
         .map_err(|e| TaskError::fatal(format!("cannot share the run lock: {e}")))
 }
 
+/// The environment of an `openstack` child. The admin token in it joins
+/// the secrets the log masks: a token is as good as the password for as
+/// long as it lives.
+fn openstack_env(ctx: &TaskContext<'_>) -> Vec<(String, String)> {
+    let env = identity::admin_cli_env(&ctx.settings.keystone.admin);
+    mask_env_secrets(ctx.redactor, &env);
+    env
+}
+
+/// Registers with `redactor` the credentials among a child's variables.
+pub fn mask_env_secrets(redactor: &Redactor, env: &[(String, String)]) {
+    for (name, value) in env {
+        if matches!(name.as_str(), "OS_TOKEN" | "OS_PASSWORD") {
+            redactor.add(&crate::secret::Secret::new(value.as_str()));
+        }
+    }
+}
+
 /// The `openstack` CLI with the admin credentials in its environment.
 pub fn openstack_json(
     ctx: &mut TaskContext<'_>,
@@ -443,7 +461,7 @@ pub fn openstack_json(
     let mut argv = vec!["openstack".to_string()];
     argv.extend(args);
     argv.extend(["-f".to_string(), "json".to_string()]);
-    let env = identity::admin_cli_env(&ctx.settings.keystone.admin);
+    let env = openstack_env(ctx);
     let _shared_lock = share_lock(ctx)?;
     let (code, stdout) = run_captured(ctx, &argv, &env, Network::Direct)?;
     if code != Some(0) {
@@ -465,7 +483,7 @@ pub fn openstack_json(
 pub fn openstack_plain(ctx: &mut TaskContext<'_>, args: Vec<String>) -> Result<(), TaskError> {
     let mut argv = vec!["openstack".to_string()];
     argv.extend(args);
-    let env = identity::admin_cli_env(&ctx.settings.keystone.admin);
+    let env = openstack_env(ctx);
     let _shared_lock = share_lock(ctx)?;
     let result = run_streamed(ctx, &argv, &env, Network::Direct)?;
     if result.success() {
@@ -496,7 +514,7 @@ pub fn openstack_batch(
         input.push_str(&line);
         input.push('\n');
     }
-    let env = identity::admin_cli_env(&ctx.settings.keystone.admin);
+    let env = openstack_env(ctx);
     let _shared_lock = share_lock(ctx)?;
     stream_child(
         ctx,
@@ -597,7 +615,7 @@ pub(crate) mod tests {
     #[test]
     fn a_flood_comes_in_blocks_of_whole_lines() {
         let (settings, profile) = settings();
-        let mut redactor = Redactor::new();
+        let redactor = Redactor::new();
         redactor.add(&crate::secret::Secret::new("s3cret-Value!"));
         let cancel = AtomicBool::new(false);
         let outputs = Outputs::new();

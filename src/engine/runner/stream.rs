@@ -222,7 +222,7 @@ mod tests {
     fn redactor() -> Redactor {
         static R: std::sync::OnceLock<Redactor> = std::sync::OnceLock::new();
         R.get_or_init(|| {
-            let mut r = Redactor::new();
+            let r = Redactor::new();
             r.add(&Secret::new("p@ss'w0rd$x"));
             r.add(&Secret::new("Zz9-secret"));
             r

@@ -46,33 +46,18 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
     }
     // Through the answers' proxy unless the host is in no_proxy; never
     // through a proxy from the environment.
-    let proxy_url = ctx.settings.proxy.proxy_for(url).map(str::to_string);
-    let mut config = ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(600)));
-    config = match &proxy_url {
-        None => config.proxy(None),
-        Some(p) => config.proxy(Some(ureq::Proxy::new(p).map_err(|e| {
-            TaskError::fatal(format!(
-                "proxy {}: {e}",
-                crate::answers::masked_proxy_url(p)
-            ))
-        })?)),
-    };
-    let agent: ureq::Agent = config.build().into();
-    match &proxy_url {
-        Some(p) => ctx.say(format!(
-            "downloading {url} through the proxy {}",
-            crate::answers::masked_proxy_url(p)
-        )),
-        None => ctx.say(format!("downloading {url}")),
-    }
+    let (agent, route) = crate::http::agent_for(&ctx.settings.proxy, url, Duration::from_secs(600))
+        .map_err(TaskError::fatal)?;
+    let shown = crate::mask::mask_url_password(url);
+    ctx.say(format!("downloading {shown} {route}"));
     let mut response = agent
         .get(url)
         .call()
-        .map_err(|e| TaskError::transient(format!("cannot download {url}: {e}")))?;
+        .map_err(|e| TaskError::transient(format!("cannot download {shown}: {e}")))?;
     let partial = dir.join(format!(".{name}.part"));
     let mut file = std::fs::File::create(&partial)?;
     std::io::copy(&mut response.body_mut().as_reader(), &mut file)
-        .map_err(|e| TaskError::transient(format!("download of {url} broke off: {e}")))?;
+        .map_err(|e| TaskError::transient(format!("download of {shown} broke off: {e}")))?;
     file.sync_all()?;
     std::fs::rename(&partial, &target)?;
     Ok(target)

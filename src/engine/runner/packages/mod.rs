@@ -20,7 +20,6 @@ pub mod classify;
 pub mod persist;
 
 use super::{Network, Outputs, TaskContext, run_streamed};
-use crate::answers::masked_proxy_url;
 use crate::engine::{ErrorKind, TaskError};
 use crate::plan::commands;
 use crate::target::PackageManager;
@@ -57,13 +56,7 @@ fn sources(manager: PackageManager) -> &'static str {
 
 /// The proxy the package manager was given, shown without its password.
 fn proxy_shown(ctx: &TaskContext<'_>) -> Option<String> {
-    let p = &ctx.settings.proxy;
-    let url = if p.http_proxy.is_empty() {
-        &p.https_proxy
-    } else {
-        &p.http_proxy
-    };
-    (!url.is_empty()).then(|| masked_proxy_url(url))
+    ctx.settings.proxy.shown().map(str::to_string)
 }
 
 /// The error for a diagnosis: what happened, and exactly what to do.
@@ -136,13 +129,7 @@ fn fail(
     output: &str,
     fallback: &str,
 ) -> TaskError {
-    let endpoint = [
-        &ctx.settings.proxy.http_proxy,
-        &ctx.settings.proxy.https_proxy,
-    ]
-    .into_iter()
-    .find(|u| !u.is_empty())
-    .and_then(|u| ProxyEndpoint::from_url(u));
+    let endpoint = ctx.settings.proxy.shown().and_then(ProxyEndpoint::from_url);
     let diagnosis = classify::classify(output, endpoint.as_ref());
     ctx.say(format!(
         "diagnosis: {} ({})",

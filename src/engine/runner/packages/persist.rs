@@ -56,7 +56,8 @@ pub fn apt_conf(proxy: &ProxySettings) -> String {
         if url.is_empty() {
             continue;
         }
-        text.push_str(&format!("Acquire::{scheme}::Proxy \"{url}\";\n"));
+        let url = proxy.with_credentials(url);
+        text.push_str(&format!("Acquire::{scheme}::Proxy \"{}\";\n", url.expose()));
         // apt knows no no_proxy list; it takes a DIRECT per host name.
         for host in &proxy.no_proxy {
             if host != "*"
@@ -76,20 +77,12 @@ pub fn apt_conf(proxy: &ProxySettings) -> String {
 /// `[main]` of yum.conf / dnf.conf with the proxy set: `proxy` without the
 /// credentials, which go to `proxy_username` / `proxy_password`.
 pub fn yum_conf(original: &str, proxy: &ProxySettings) -> Result<String, String> {
-    let url = if proxy.http_proxy.is_empty() {
-        &proxy.https_proxy
-    } else {
-        &proxy.http_proxy
-    };
+    let url = proxy.shown().unwrap_or_default();
     let mut parsed = url::Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
     let user = percent_encoding::percent_decode_str(parsed.username())
         .decode_utf8_lossy()
         .into_owned();
-    let password = parsed.password().map(|p| {
-        percent_encoding::percent_decode_str(p)
-            .decode_utf8_lossy()
-            .into_owned()
-    });
+    let password = proxy.password.as_ref().filter(|_| !user.is_empty());
     let _ = parsed.set_username("");
     let _ = parsed.set_password(None);
     let bare = parsed.as_str().trim_end_matches('/').to_string();
@@ -102,14 +95,14 @@ pub fn yum_conf(original: &str, proxy: &ProxySettings) -> Result<String, String>
     if !user.is_empty() {
         set("proxy_username", &user)?;
     }
-    if let Some(p) = &password {
-        set("proxy_password", p)?;
+    if let Some(p) = password {
+        set("proxy_password", p.expose())?;
     }
     Ok(doc.render())
 }
 
 fn has_password(proxy: &ProxySettings) -> bool {
-    !proxy.passwords().is_empty()
+    proxy.password.is_some()
 }
 
 /// Writes `text` to `path` through a temporary file and a rename, with
@@ -188,10 +181,19 @@ pub fn persist_proxy(
 mod tests {
     use super::*;
 
+    /// Settings for `url`, its password (if any) moved to the secrets as
+    /// `Answers::resolve` has it.
     fn proxy(url: &str) -> ProxySettings {
+        let mut parsed = url::Url::parse(url).unwrap();
+        let password = parsed.password().map(|p| {
+            crate::secret::Secret::new(percent_encoding::percent_decode_str(p).decode_utf8_lossy())
+        });
+        parsed.set_password(None).unwrap();
+        let url = parsed.as_str().trim_end_matches('/');
         ProxySettings {
             http_proxy: url.into(),
             https_proxy: url.into(),
+            password,
             no_proxy: vec![
                 "controller".into(),
                 "127.0.0.1".into(),
