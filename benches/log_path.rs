@@ -32,7 +32,7 @@ fn seq_output() -> Vec<u8> {
 /// A redactor as a run has one: the glance DB and service passwords, the
 /// admin's and a DB administrator's, each in its escaped forms.
 fn redactor() -> Redactor {
-    let mut r = Redactor::new();
+    let r = Redactor::new();
     for secret in [
         "Sup3r$ecretDbPass-7fQ2x9Lw",
         "An0ther*SvcPass/K8mZt4Rv",
