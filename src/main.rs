@@ -128,52 +128,16 @@ fn main() {
     let cli = Cli::parse();
     let mut stdout = std::io::stdout();
     let code = match cli.command {
-        None => {
-            use std::io::IsTerminal;
-            if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
-                glance_wizard::ui::run(glance_wizard::ui::Options {
-                    state_dir: cli.state_dir,
-                    lang: cli.lang,
-                    distro: cli.distro,
-                    release: cli.release,
-                })
-            } else {
-                // Not a terminal (a pipe, a script): the wizard cannot draw.
-                use clap::CommandFactory;
-                let _ = Cli::command().print_help();
-                exit::OK
-            }
-        }
-        Some(Command::Answers { template }) => {
-            if template {
-                print!("{}", glance_wizard::answers::TEMPLATE);
-                exit::OK
-            } else {
-                eprintln!(
-                    "glance-wizard answers: use --template to print a commented answers file"
-                );
-                2
-            }
-        }
-        Some(Command::Check(args)) => {
-            let loaded = load_or_exit(&args.options(true));
-            for note in &loaded.notes {
-                println!("{note}");
-            }
-            println!("Answers: valid.");
-            println!("Target: {}", loaded.profile.summary());
-            println!("Prechecks:");
-            if headless::print_prechecks(&loaded, &mut stdout) {
-                exit::OK
-            } else {
-                exit::PRECHECK_FAILED
-            }
-        }
+        None => interactive(glance_wizard::ui::Options {
+            state_dir: cli.state_dir,
+            lang: cli.lang,
+            distro: cli.distro,
+            release: cli.release,
+        }),
+        Some(Command::Answers { template }) => answers(template),
+        Some(Command::Check(args)) => check(&args),
         Some(Command::Plan(args)) => {
-            let loaded = load_or_exit(&args.options(true));
-            for note in &loaded.notes {
-                println!("{note}");
-            }
+            let loaded = load_with_notes(&args);
             print!("{}", headless::plan_text(&loaded));
             exit::OK
         }
@@ -183,6 +147,7 @@ fn main() {
             jobs,
             verify,
         }) => {
+            // apply prints the notes itself.
             let loaded = load_or_exit(&args.options(true));
             let run = headless::RunOptions {
                 skip_prechecks,
@@ -191,25 +156,70 @@ fn main() {
             };
             headless::apply(&loaded, &cli.state_dir, &run, &mut stdout)
         }
-        Some(Command::Status) => match headless::status(&cli.state_dir, &mut stdout) {
-            Ok(()) => exit::OK,
-            Err(e) => {
-                eprintln!("glance-wizard: {e:#}");
-                exit::ERROR
-            }
-        },
+        Some(Command::Status) => {
+            code_or_error(headless::status(&cli.state_dir, &mut stdout).map(|()| exit::OK))
+        }
         Some(Command::BenchRunScreen { log_dir, command }) => {
             glance_wizard::ui::bench::bench_run_screen(command, log_dir, cli.lang)
         }
-        Some(Command::Reset { task }) => {
-            match headless::reset(&cli.state_dir, task.as_deref(), &mut stdout) {
-                Ok(code) => code,
-                Err(e) => {
-                    eprintln!("glance-wizard: {e:#}");
-                    exit::ERROR
-                }
-            }
-        }
+        Some(Command::Reset { task }) => code_or_error(headless::reset(
+            &cli.state_dir,
+            task.as_deref(),
+            &mut stdout,
+        )),
     };
     std::process::exit(code);
+}
+
+/// No command: the wizard, when there is a terminal to draw on.
+fn interactive(options: glance_wizard::ui::Options) -> i32 {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+        glance_wizard::ui::run(options)
+    } else {
+        // Not a terminal (a pipe, a script): the wizard cannot draw.
+        use clap::CommandFactory;
+        let _ = Cli::command().print_help();
+        exit::OK
+    }
+}
+
+fn answers(template: bool) -> i32 {
+    if template {
+        print!("{}", glance_wizard::answers::TEMPLATE);
+        exit::OK
+    } else {
+        eprintln!("glance-wizard answers: use --template to print a commented answers file");
+        2
+    }
+}
+
+fn check(args: &AnswersArgs) -> i32 {
+    let loaded = load_with_notes(args);
+    println!("Answers: valid.");
+    println!("Target: {}", loaded.profile.summary());
+    println!("Prechecks:");
+    if headless::print_prechecks(&loaded, &mut std::io::stdout()) {
+        exit::OK
+    } else {
+        exit::PRECHECK_FAILED
+    }
+}
+
+/// Loads the answers (or exits saying why) and prints the notes made on
+/// the way.
+fn load_with_notes(args: &AnswersArgs) -> headless::Loaded {
+    let loaded = load_or_exit(&args.options(true));
+    for note in &loaded.notes {
+        println!("{note}");
+    }
+    loaded
+}
+
+/// A command's exit code, or its error said and [`exit::ERROR`].
+fn code_or_error<E: std::fmt::Display>(result: Result<i32, E>) -> i32 {
+    result.unwrap_or_else(|e| {
+        eprintln!("glance-wizard: {e:#}");
+        exit::ERROR
+    })
 }

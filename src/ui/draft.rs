@@ -340,6 +340,91 @@ fn secret_of(secrets: &Secrets, name: SecretName) -> String {
         .unwrap_or_default()
 }
 
+/// The controller's and the database's fields, from the answers.
+fn database_values(a: &Answers) -> Vec<(F, String)> {
+    let db = &a.database;
+    let admin_access = match db.admin_access {
+        AdminAccess::Socket => "socket",
+        AdminAccess::Tcp => "tcp",
+    };
+    vec![
+        (F::ControllerHost, a.controller.host.clone()),
+        (F::BindHost, a.controller.bind_host.clone()),
+        (F::DbPort, db.port.to_string()),
+        (F::AdminAccess, admin_access.to_string()),
+        (F::AdminUser, db.admin_user.clone()),
+        (F::Socket, db.socket.clone()),
+        (F::DbName, db.name.clone()),
+        (F::DbUser, db.user.clone()),
+    ]
+}
+
+/// The identity form's fields (passwords aside), from the answers.
+fn keystone_values(a: &Answers) -> Vec<(F, String)> {
+    let k = &a.keystone;
+    let admin_mode = if k.admin_openrc.is_empty() && !k.os_auth_url.is_empty() {
+        "manual"
+    } else {
+        "openrc"
+    };
+    vec![
+        (F::AdminMode, admin_mode.to_string()),
+        (F::Openrc, k.admin_openrc.clone()),
+        (F::OsAuthUrl, k.os_auth_url.clone()),
+        (F::OsUsername, k.os_username.clone()),
+        (F::OsProjectName, k.os_project_name.clone()),
+        (F::OsUserDomain, k.os_user_domain_name.clone()),
+        (F::OsProjectDomain, k.os_project_domain_name.clone()),
+        (F::Region, k.region.clone()),
+        (F::ServiceUser, k.service_user.clone()),
+        (F::ServiceProject, k.service_project.clone()),
+    ]
+}
+
+/// The image store's, the test image's and the proxy's fields, from the
+/// answers.
+fn image_values(a: &Answers) -> Vec<(F, String)> {
+    let s = &a.image_store;
+    let stores = if s.stores.iter().any(|x| x == "http") {
+        "file+http"
+    } else {
+        "file"
+    };
+    vec![
+        (F::Stores, stores.to_string()),
+        (F::DefaultStore, s.default_store.clone()),
+        (F::DataDir, s.data_dir.clone()),
+        (F::MinFree, s.min_free_mib.to_string()),
+        (F::TestName, a.test_image.name.clone()),
+        (F::DiskFormat, a.test_image.disk_format.clone()),
+        (F::ContainerFormat, a.test_image.container_format.clone()),
+        (F::HttpProxy, a.proxy.http_proxy.clone()),
+        (F::HttpsProxy, a.proxy.https_proxy.clone()),
+    ]
+}
+
+/// The derived fields the answers set (`None`: left to the default).
+fn derived_values(a: &Answers) -> [(F, Option<String>); 9] {
+    let k = &a.keystone;
+    [
+        (F::DbHost, a.database.host.clone()),
+        (F::WwwAuthUri, k.www_authenticate_uri.clone()),
+        (F::AuthUrl, k.auth_url.clone()),
+        (
+            F::Memcached,
+            k.memcached_servers.as_ref().map(|m| m.join(",")),
+        ),
+        (F::EndpointPublic, a.endpoints.public.clone()),
+        (F::EndpointInternal, a.endpoints.internal.clone()),
+        (F::EndpointAdmin, a.endpoints.admin.clone()),
+        (
+            F::NoProxy,
+            Some(a.proxy.no_proxy.clone()).filter(|v| !v.is_empty()),
+        ),
+        (F::TestSource, a.test_image.source.clone()),
+    ]
+}
+
 impl Draft {
     /// The forms filled from answers and secrets (defaults, a saved session
     /// or an answers file).
@@ -353,58 +438,8 @@ impl Draft {
             proxy_test_default: String::new(),
             proxy_persist: a.proxy.persist,
         };
-        let mut set = |f: F, v: &str| {
-            d.values.insert(f, v.to_string());
-        };
-        set(F::ControllerHost, &a.controller.host);
-        set(F::BindHost, &a.controller.bind_host);
-        set(F::DbPort, &a.database.port.to_string());
-        set(
-            F::AdminAccess,
-            match a.database.admin_access {
-                AdminAccess::Socket => "socket",
-                AdminAccess::Tcp => "tcp",
-            },
-        );
-        set(F::AdminUser, &a.database.admin_user);
-        set(F::Socket, &a.database.socket);
-        set(F::DbName, &a.database.name);
-        set(F::DbUser, &a.database.user);
-        let k = &a.keystone;
-        set(
-            F::AdminMode,
-            if k.admin_openrc.is_empty() && !k.os_auth_url.is_empty() {
-                "manual"
-            } else {
-                "openrc"
-            },
-        );
-        set(F::Openrc, &k.admin_openrc);
-        set(F::OsAuthUrl, &k.os_auth_url);
-        set(F::OsUsername, &k.os_username);
-        set(F::OsProjectName, &k.os_project_name);
-        set(F::OsUserDomain, &k.os_user_domain_name);
-        set(F::OsProjectDomain, &k.os_project_domain_name);
-        set(F::Region, &k.region);
-        set(F::ServiceUser, &k.service_user);
-        set(F::ServiceProject, &k.service_project);
-        let s = &a.image_store;
-        set(
-            F::Stores,
-            if s.stores.iter().any(|x| x == "http") {
-                "file+http"
-            } else {
-                "file"
-            },
-        );
-        set(F::DefaultStore, &s.default_store);
-        set(F::DataDir, &s.data_dir);
-        set(F::MinFree, &s.min_free_mib.to_string());
-        set(F::TestName, &a.test_image.name);
-        set(F::DiskFormat, &a.test_image.disk_format);
-        set(F::ContainerFormat, &a.test_image.container_format);
-        set(F::HttpProxy, &a.proxy.http_proxy);
-        set(F::HttpsProxy, &a.proxy.https_proxy);
+        let given = [database_values(a), keystone_values(a), image_values(a)];
+        d.values.extend(given.into_iter().flatten());
         for (f, secret) in [
             (F::DbPassword, SecretName::GlanceDbPassword),
             (F::DbPasswordAgain, SecretName::GlanceDbPassword),
@@ -414,26 +449,11 @@ impl Draft {
             (F::OsPassword, SecretName::OsPassword),
             (F::ProxyPassword, SecretName::ProxyPassword),
         ] {
-            set(f, &secret_of(secrets, secret));
+            d.values.insert(f, secret_of(secrets, secret));
         }
-        let derived = [
-            (F::DbHost, a.database.host.clone()),
-            (F::WwwAuthUri, k.www_authenticate_uri.clone()),
-            (F::AuthUrl, k.auth_url.clone()),
-            (
-                F::Memcached,
-                k.memcached_servers.as_ref().map(|m| m.join(",")),
-            ),
-            (F::EndpointPublic, a.endpoints.public.clone()),
-            (F::EndpointInternal, a.endpoints.internal.clone()),
-            (F::EndpointAdmin, a.endpoints.admin.clone()),
-            (
-                F::NoProxy,
-                Some(a.proxy.no_proxy.clone()).filter(|v| !v.is_empty()),
-            ),
-            (F::TestSource, a.test_image.source.clone()),
-        ];
-        for (f, value) in derived {
+        // A derived field the answers give is one the admin set: it no
+        // longer follows its default.
+        for (f, value) in derived_values(a) {
             if let Some(v) = value {
                 d.values.insert(f, v);
                 d.touched.insert(f);

@@ -2,6 +2,7 @@
 //! widths (a CJK character takes two columns), so labels and tables line up
 //! in Chinese too.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use ratatui::Frame;
@@ -11,10 +12,11 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Clear, Gauge, Paragraph, Wrap};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use super::app::{App, Outcome, Pending, Screen, WelcomeChoice};
+use super::app::{App, Outcome, Pending, ResumeInfo, Screen, WelcomeChoice};
 use super::draft::{F, Kind, Problem, strength_bits};
 use super::i18n::Lang;
-use super::run::{FailureChoice, TaskState};
+use super::run::{Failure, FailureChoice, LogBuf, Search, TaskRow, TaskState};
+use super::theme::Theme;
 use crate::precheck::Status;
 
 pub const MIN_WIDTH: u16 = 80;
@@ -209,17 +211,35 @@ fn notice_line(app: &App) -> Option<Line<'static>> {
 }
 
 fn draw_welcome(app: &App, frame: &mut Frame, area: Rect) {
-    let t = app.texts;
-    let th = &app.theme;
     let block = screen_block(app);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = inner.width as usize;
     let mut lines: Vec<Line> = Vec::new();
-    for l in wrap(&t.t("welcome.intro"), width) {
+    for l in wrap(&app.texts.t("welcome.intro"), width) {
         lines.push(Line::raw(l));
     }
     lines.push(Line::raw(""));
+    lines.extend(target_lines(app, width));
+    lines.push(Line::raw(""));
+    if let Some(r) = &app.resume {
+        lines.extend(resume_lines(app, r, width));
+        lines.push(Line::raw(""));
+    }
+    lines.extend(welcome_choice_lines(app));
+    if let Some(n) = notice_line(app) {
+        lines.push(Line::raw(""));
+        lines.push(n);
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The target detected (distro, release, init, package manager), or why
+/// there is none.
+fn target_lines(app: &App, width: usize) -> Vec<Line<'static>> {
+    let t = app.texts;
+    let th = &app.theme;
+    let mut lines = Vec::new();
     match &app.profile {
         Ok(p) => {
             lines.push(Line::styled(t.t("welcome.target_heading"), th.accent()));
@@ -245,41 +265,53 @@ fn draw_welcome(app: &App, frame: &mut Frame, area: Rect) {
             }
         }
     }
-    lines.push(Line::raw(""));
-    if let Some(r) = &app.resume {
-        if let Some(err) = &r.error {
-            lines.push(Line::styled(
-                t.f("welcome.journal_unreadable", &[("error", err)]),
-                th.error(),
-            ));
-        } else {
-            let text = match (&r.stopped_at, r.total) {
-                (Some(task), Some(total)) => t.f(
-                    "welcome.journal_stopped",
-                    &[("done", &r.done), ("total", &total), ("task", task)],
-                ),
-                (Some(task), None) => t.f(
-                    "welcome.journal_stopped_unknown_total",
-                    &[("done", &r.done), ("task", task)],
-                ),
-                (None, Some(total)) => t.f(
-                    "welcome.journal_done",
-                    &[("done", &r.done), ("total", &total)],
-                ),
-                (None, None) => t.f("welcome.journal_some", &[("done", &r.done)]),
-            };
-            for l in wrap(&text, width) {
-                lines.push(Line::styled(l, th.warn()));
-            }
-            if !r.has_session {
-                for l in wrap(&t.t("welcome.no_session"), width) {
-                    lines.push(Line::styled(l, th.dim()));
-                }
-            }
-        }
-        lines.push(Line::raw(""));
+    lines
+}
+
+/// What the journal says of an earlier run: where it stopped, and whether
+/// its answers were saved.
+fn resume_lines(app: &App, r: &ResumeInfo, width: usize) -> Vec<Line<'static>> {
+    let t = app.texts;
+    let th = &app.theme;
+    if let Some(err) = &r.error {
+        return vec![Line::styled(
+            t.f("welcome.journal_unreadable", &[("error", err)]),
+            th.error(),
+        )];
     }
+    let text = match (&r.stopped_at, r.total) {
+        (Some(task), Some(total)) => t.f(
+            "welcome.journal_stopped",
+            &[("done", &r.done), ("total", &total), ("task", task)],
+        ),
+        (Some(task), None) => t.f(
+            "welcome.journal_stopped_unknown_total",
+            &[("done", &r.done), ("task", task)],
+        ),
+        (None, Some(total)) => t.f(
+            "welcome.journal_done",
+            &[("done", &r.done), ("total", &total)],
+        ),
+        (None, None) => t.f("welcome.journal_some", &[("done", &r.done)]),
+    };
+    let mut lines: Vec<Line> = wrap(&text, width)
+        .into_iter()
+        .map(|l| Line::styled(l, th.warn()))
+        .collect();
+    if !r.has_session {
+        for l in wrap(&t.t("welcome.no_session"), width) {
+            lines.push(Line::styled(l, th.dim()));
+        }
+    }
+    lines
+}
+
+/// The welcome screen's choices, the selected one marked.
+fn welcome_choice_lines(app: &App) -> Vec<Line<'static>> {
+    let t = app.texts;
+    let th = &app.theme;
     let choices = app.welcome_choices();
+    let mut lines = Vec::new();
     for (i, c) in choices.iter().enumerate() {
         let key = match c {
             WelcomeChoice::Resume => "welcome.choice_resume",
@@ -294,11 +326,7 @@ fn draw_welcome(app: &App, frame: &mut Frame, area: Rect) {
             if selected { th.selected() } else { th.normal() },
         ));
     }
-    if let Some(n) = notice_line(app) {
-        lines.push(Line::raw(""));
-        lines.push(n);
-    }
-    frame.render_widget(Paragraph::new(lines), inner);
+    lines
 }
 
 /// The text a field shows: masked for secrets, always.
@@ -616,8 +644,6 @@ fn draw_prechecks(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 fn draw_review(app: &App, frame: &mut Frame, area: Rect) {
-    let t = app.texts;
-    let th = &app.theme;
     let block = screen_block(app);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -628,87 +654,116 @@ fn draw_review(app: &App, frame: &mut Frame, area: Rect) {
     };
     let [text_area, footer] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(footer_height)]).areas(inner);
-    let width = text_area.width as usize;
+    draw_review_body(app, frame, text_area);
+    let lines = if let Some(path) = &app.save_input {
+        save_prompt_lines(app, frame, footer, path)
+    } else if let Some(saved) = &app.saved {
+        saved_lines(app, saved, footer.width as usize)
+    } else {
+        vec![Line::styled(app.texts.t("review.footer"), app.theme.dim())]
+    };
+    frame.render_widget(Paragraph::new(lines), footer);
+}
+
+/// The plan's text scrolled, or why it could not be built, or that it is
+/// being built.
+fn draw_review_body(app: &App, frame: &mut Frame, area: Rect) {
+    let t = app.texts;
+    let th = &app.theme;
+    let width = area.width as usize;
     match &app.review {
         Pending::Ready(Ok(text)) => {
-            let height = text_area.height as usize;
+            let height = area.height as usize;
             let max = text.len().saturating_sub(height);
             let scroll = app.review_scroll.min(max);
             let lines: Vec<Line> = text
                 .iter()
                 .skip(scroll)
                 .take(height)
-                .map(|l| {
-                    let style = if l.starts_with("     +") || l.starts_with("       +") {
-                        th.ok()
-                    } else if l.starts_with("     -") || l.starts_with("       -") {
-                        th.error()
-                    } else if l.chars().next().is_some_and(|c| c.is_ascii_digit()) {
-                        th.accent()
-                    } else {
-                        th.normal()
-                    };
-                    Line::styled(cut(l, width), style)
-                })
+                .map(|l| Line::styled(cut(l, width), plan_line_style(th, l)))
                 .collect();
-            frame.render_widget(Paragraph::new(lines), text_area);
+            frame.render_widget(Paragraph::new(lines), area);
         }
         Pending::Ready(Err(rows)) => {
             let mut lines = vec![Line::styled(t.t("review.invalid"), th.error())];
             lines.extend(check_lines(app, rows, None, width));
-            frame.render_widget(Paragraph::new(lines), text_area);
+            frame.render_widget(Paragraph::new(lines), area);
         }
         _ => frame.render_widget(
             Paragraph::new(Line::styled(t.t("review.building"), th.dim())),
-            text_area,
+            area,
         ),
     }
-    let mut lines = Vec::new();
-    if let Some(path) = &app.save_input {
-        let label = t.t("review.save_to");
-        let w = footer.width as usize - label.width() - 2;
-        let (shown, col) = window(path, path.chars().count(), w);
-        lines.push(Line::from(vec![
-            Span::styled(label.clone(), th.accent()),
+}
+
+/// A plan line's style: a config diff's added and removed lines, and the
+/// tasks' headings ("3. title [id]").
+fn plan_line_style(th: &Theme, l: &str) -> Style {
+    if l.starts_with("     +") || l.starts_with("       +") {
+        th.ok()
+    } else if l.starts_with("     -") || l.starts_with("       -") {
+        th.error()
+    } else if l.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+        th.accent()
+    } else {
+        th.normal()
+    }
+}
+
+/// The footer while the admin types where to save the answers (the cursor
+/// at the end of the path).
+fn save_prompt_lines(app: &App, frame: &mut Frame, footer: Rect, path: &str) -> Vec<Line<'static>> {
+    let t = app.texts;
+    let th = &app.theme;
+    let label = t.t("review.save_to");
+    let w = footer.width as usize - label.width() - 2;
+    let (shown, col) = window(path, path.chars().count(), w);
+    frame.set_cursor_position(Position::new(
+        footer.x + label.width() as u16 + 1 + col as u16,
+        footer.y,
+    ));
+    vec![
+        Line::from(vec![
+            Span::styled(label, th.accent()),
             Span::raw(" "),
             Span::styled(fit(&shown, w), th.input()),
-        ]));
-        frame.set_cursor_position(Position::new(
-            footer.x + label.width() as u16 + 1 + col as u16,
-            footer.y,
-        ));
-        lines.push(Line::styled(
+        ]),
+        Line::styled(
             cut(&t.t("review.save_note"), footer.width as usize),
             th.dim(),
-        ));
-    } else if let Some(saved) = &app.saved {
-        match saved {
-            Ok((answers, secrets)) => {
-                for l in wrap(
-                    &t.f(
-                        "review.saved",
-                        &[
-                            ("answers", &answers.display()),
-                            ("secrets", &secrets.display()),
-                        ],
-                    ),
-                    footer.width as usize,
-                )
-                .into_iter()
-                .take(3)
-                {
-                    lines.push(Line::styled(l, th.ok()));
-                }
-            }
-            Err(e) => lines.push(Line::styled(
-                t.f("review.save_failed", &[("error", e)]),
-                th.error(),
-            )),
-        }
-    } else {
-        lines.push(Line::styled(t.t("review.footer"), th.dim()));
+        ),
+    ]
+}
+
+/// The footer after saving: where the answers and secrets went, or why
+/// they could not be saved.
+fn saved_lines(
+    app: &App,
+    saved: &Result<(PathBuf, PathBuf), String>,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let t = app.texts;
+    let th = &app.theme;
+    match saved {
+        Ok((answers, secrets)) => wrap(
+            &t.f(
+                "review.saved",
+                &[
+                    ("answers", &answers.display()),
+                    ("secrets", &secrets.display()),
+                ],
+            ),
+            width,
+        )
+        .into_iter()
+        .take(3)
+        .map(|l| Line::styled(l, th.ok()))
+        .collect(),
+        Err(e) => vec![Line::styled(
+            t.f("review.save_failed", &[("error", e)]),
+            th.error(),
+        )],
     }
-    frame.render_widget(Paragraph::new(lines), footer);
 }
 
 /// A running task's spinner, one frame per 100 ms of its run.
@@ -726,10 +781,7 @@ fn task_glyph(state: TaskState) -> &'static str {
 }
 
 fn draw_run(app: &App, frame: &mut Frame, area: Rect) {
-    let t = app.texts;
-    let th = &app.theme;
-    let run = &app.run;
-    let failed = run.failure.is_some() && !app.engine_running;
+    let failed = app.run.failure.is_some() && !app.engine_running;
     let error = matches!(app.outcome, Some(Outcome::Error(_)));
     // A failure: two lines of error, the choices, the recheck choice and
     // the resume note.
@@ -746,7 +798,26 @@ fn draw_run(app: &App, frame: &mut Frame, area: Rect) {
         Constraint::Length(bottom),
     ])
     .areas(area);
+    draw_run_gauge(app, frame, gauge_area);
+    let [tasks_area, log_area] =
+        Layout::horizontal([Constraint::Length(32), Constraint::Fill(1)]).areas(middle);
+    draw_task_list(app, frame, tasks_area);
+    draw_task_log(app, frame, log_area);
+    if failed && let Some(failure) = &app.run.failure {
+        draw_failure(app, failure, frame, bottom_area);
+    } else if let Some(Outcome::Error(e)) = &app.outcome {
+        draw_run_error(app, e, frame, bottom_area);
+    }
+    if app.quitting {
+        draw_stopping(app, frame, area);
+    }
+}
 
+/// The progress bar: tasks done out of all, those running, time so far.
+fn draw_run_gauge(app: &App, frame: &mut Frame, area: Rect) {
+    let t = app.texts;
+    let th = &app.theme;
+    let run = &app.run;
     let (done, total) = run.progress();
     let elapsed = run
         .finished_in
@@ -776,263 +847,310 @@ fn draw_run(app: &App, frame: &mut Frame, area: Rect) {
             .gauge_style(if th.color { th.ok() } else { th.selected() })
             .ratio(ratio)
             .label(label),
-        gauge_area,
+        area,
     );
+}
 
-    let [tasks_area, log_area] =
-        Layout::horizontal([Constraint::Length(32), Constraint::Fill(1)]).areas(middle);
-    let tasks_block =
-        Block::bordered().title(Span::styled(format!(" {} ", t.t("run.tasks")), th.title()));
-    let tasks_inner = tasks_block.inner(tasks_area);
-    frame.render_widget(tasks_block, tasks_area);
+/// The task list, scrolled so that the selected task shows.
+fn draw_task_list(app: &App, frame: &mut Frame, area: Rect) {
+    let run = &app.run;
+    let block = Block::bordered().title(Span::styled(
+        format!(" {} ", app.texts.t("run.tasks")),
+        app.theme.title(),
+    ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
     // "▶ id ⠹ 12.3s": glyph, id, spinner (running tasks), time.
-    let id_width = (tasks_inner.width as usize).saturating_sub(11);
+    let id_width = (inner.width as usize).saturating_sub(11);
     let rows: Vec<Line> = run
         .tasks
         .iter()
         .enumerate()
-        .map(|(i, task)| {
-            let mut state = task.state;
-            if state == TaskState::Retrying && task.retry_until.is_some_and(|u| app.now >= u) {
-                state = TaskState::Running;
-            }
-            let time = match state {
-                TaskState::Running => task
-                    .started
-                    .map(|s| {
-                        let running = app.now.saturating_duration_since(s);
-                        let frame = (running.as_millis() / 100) as usize % SPINNER.len();
-                        format!("{} {}", SPINNER[frame], cut(&seconds(running), 6))
-                    })
-                    .unwrap_or_default(),
-                TaskState::Retrying => task
-                    .retry_until
-                    .map(|u| {
-                        let left = u.saturating_duration_since(app.now);
-                        t.f("run.retry_in", &[("seconds", &left.as_secs_f64().ceil())])
-                    })
-                    .unwrap_or_default(),
-                TaskState::Done | TaskState::Failed => {
-                    task.duration.map(seconds).unwrap_or_default()
-                }
-                TaskState::Skipped => t.t("run.skipped_short"),
-                TaskState::Pending => String::new(),
-            };
-            let style = match state {
-                TaskState::Done => th.ok(),
-                TaskState::Failed => th.error(),
-                TaskState::Retrying => th.warn(),
-                TaskState::Running => th.accent(),
-                TaskState::Skipped | TaskState::Pending => th.dim(),
-            };
-            let selected = i == run.selected;
-            let time = cut(&time, 8);
-            let text = format!(
-                "{} {} {}{time}",
-                task_glyph(state),
-                fit(&task.id, id_width),
-                " ".repeat(8usize.saturating_sub(time.width()))
-            );
-            Line::styled(
-                text,
-                if selected {
-                    style.patch(th.selected())
-                } else {
-                    style
-                },
-            )
-        })
+        .map(|(i, task)| task_line(app, task, i == run.selected, id_width))
         .collect();
-    let visible = tasks_inner.height as usize;
+    let visible = inner.height as usize;
     let skip = run.selected.saturating_sub(visible.saturating_sub(1));
     frame.render_widget(
         Paragraph::new(rows.into_iter().skip(skip).collect::<Vec<_>>()),
-        tasks_inner,
+        inner,
     );
+}
 
-    // The selected task's log, titled with its id (as in the list) and title.
-    let selected = run.tasks.get(run.selected);
-    let title = selected.map_or(String::new(), |task| {
+/// One task's row: glyph, id and time, styled by its state.
+fn task_line(app: &App, task: &TaskRow, selected: bool, id_width: usize) -> Line<'static> {
+    let th = &app.theme;
+    let mut state = task.state;
+    if state == TaskState::Retrying && task.retry_until.is_some_and(|u| app.now >= u) {
+        state = TaskState::Running;
+    }
+    let style = match state {
+        TaskState::Done => th.ok(),
+        TaskState::Failed => th.error(),
+        TaskState::Retrying => th.warn(),
+        TaskState::Running => th.accent(),
+        TaskState::Skipped | TaskState::Pending => th.dim(),
+    };
+    let time = cut(&task_time(app, task, state), 8);
+    let text = format!(
+        "{} {} {}{time}",
+        task_glyph(state),
+        fit(&task.id, id_width),
+        " ".repeat(8usize.saturating_sub(time.width()))
+    );
+    Line::styled(
+        text,
+        if selected {
+            style.patch(th.selected())
+        } else {
+            style
+        },
+    )
+}
+
+/// A task's time column: a spinner and the time so far while it runs, the
+/// wait before a retry, its duration once ended.
+fn task_time(app: &App, task: &TaskRow, state: TaskState) -> String {
+    let t = app.texts;
+    match state {
+        TaskState::Running => task
+            .started
+            .map(|s| {
+                let running = app.now.saturating_duration_since(s);
+                let frame = (running.as_millis() / 100) as usize % SPINNER.len();
+                format!("{} {}", SPINNER[frame], cut(&seconds(running), 6))
+            })
+            .unwrap_or_default(),
+        TaskState::Retrying => task
+            .retry_until
+            .map(|u| {
+                let left = u.saturating_duration_since(app.now);
+                t.f("run.retry_in", &[("seconds", &left.as_secs_f64().ceil())])
+            })
+            .unwrap_or_default(),
+        TaskState::Done | TaskState::Failed => task.duration.map(seconds).unwrap_or_default(),
+        TaskState::Skipped => t.t("run.skipped_short"),
+        TaskState::Pending => String::new(),
+    }
+}
+
+/// The selected task's log, titled with its id (as in the list) and title,
+/// and the search line under it while searching.
+fn draw_task_log(app: &App, frame: &mut Frame, area: Rect) {
+    let th = &app.theme;
+    let run = &app.run;
+    let title = run.tasks.get(run.selected).map_or(String::new(), |task| {
         format!(" {} · {} ", task.id, task.title)
     });
     let log = run.selected_log();
     let searching = run.search.as_ref();
-    let log_block = Block::bordered()
+    let block = Block::bordered()
         .title(Span::styled(
-            cut(&title, log_area.width.saturating_sub(4) as usize),
+            cut(&title, area.width.saturating_sub(4) as usize),
             th.title(),
         ))
-        .title_bottom(Span::styled(
-            {
-                let end = log.map_or(0, |l| l.end());
-                if run.top.is_none() {
-                    format!(" {} ", t.f("run.following", &[("lines", &end)]))
-                } else {
-                    let first = run.first_line(run.view_height.get()) + 1;
-                    format!(
-                        " {} ",
-                        t.f("run.scrolled", &[("line", &first), ("lines", &end)])
-                    )
-                }
-            },
-            th.dim(),
-        ));
-    let log_inner = log_block.inner(log_area);
-    frame.render_widget(log_block, log_area);
+        .title_bottom(Span::styled(log_position(app, log), th.dim()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
     let search_rows = usize::from(searching.is_some());
-    let height = (log_inner.height as usize).saturating_sub(search_rows);
+    let height = (inner.height as usize).saturating_sub(search_rows);
     run.view_height.set(height);
-    let width = log_inner.width as usize;
-    let mut lines: Vec<Line> = Vec::new();
-    if let Some(log) = log {
-        let first = run.first_line(height);
-        let query = searching
-            .map(|s| s.query.to_lowercase())
-            .filter(|q| !q.is_empty());
-        for n in first..(first + height).min(log.end()) {
-            let Some(line) = log.get(n) else { continue };
-            let shown = cut(line, width);
-            let is_current = searching.and_then(|s| s.current) == Some(n);
-            match &query {
-                Some(q) if shown.to_lowercase().contains(q.as_str()) => {
-                    lines.push(highlight(
-                        &shown,
-                        q,
-                        if is_current {
-                            th.selected()
-                        } else {
-                            th.highlight()
-                        },
-                    ));
-                }
-                _ => lines.push(Line::raw(shown)),
-            }
-        }
-    }
+    let width = inner.width as usize;
+    let mut lines = log.map_or_else(Vec::new, |log| log_lines(app, log, height, width));
     while lines.len() < height {
         lines.push(Line::raw(""));
     }
     if let Some(s) = searching {
-        let text = if s.editing {
-            format!("/{}", s.query)
-        } else if s.not_found {
-            t.f("run.not_found", &[("query", &s.query)])
-        } else {
-            t.f("run.search_active", &[("query", &s.query)])
-        };
-        lines.push(Line::styled(
-            cut(&text, width),
-            if s.not_found { th.warn() } else { th.accent() },
-        ));
+        lines.push(search_line(app, s, width));
         if s.editing {
             frame.set_cursor_position(Position::new(
-                log_inner.x + (1 + s.query.width()).min(width.saturating_sub(1)) as u16,
-                log_inner.y + height as u16,
+                inner.x + (1 + s.query.width()).min(width.saturating_sub(1)) as u16,
+                inner.y + height as u16,
             ));
         }
     }
-    frame.render_widget(Paragraph::new(lines), log_inner);
+    frame.render_widget(Paragraph::new(lines), inner);
+}
 
-    if failed && let Some(failure) = &run.failure {
-        let block = Block::bordered().title(Span::styled(
-            format!(" {} ", t.f("run.failed_title", &[("task", &failure.task)])),
-            th.error(),
-        ));
-        let inner = block.inner(bottom_area);
-        frame.render_widget(Clear, bottom_area);
-        frame.render_widget(block, bottom_area);
-        let w = inner.width as usize;
-        let mut lines: Vec<Line> = wrap(&failure.error, w)
-            .into_iter()
-            .take(2)
-            .map(|l| Line::styled(l, th.error()))
-            .collect();
-        while lines.len() < 2 {
-            lines.push(Line::raw(""));
-        }
-        let mut spans = Vec::new();
-        let mut recheck = None;
-        for (i, c) in FailureChoice::ALL.iter().enumerate() {
-            let (key, text) = match c {
-                FailureChoice::Recheck => {
-                    // On a line of its own: it is long, and rarer.
-                    let style = if i == failure.choice {
+/// The log pane's bottom title: following the end, or where the view is.
+/// Reads the pane's height of the last draw, as scrolling does.
+fn log_position(app: &App, log: Option<&LogBuf>) -> String {
+    let t = app.texts;
+    let run = &app.run;
+    let end = log.map_or(0, |l| l.end());
+    if run.top.is_none() {
+        format!(" {} ", t.f("run.following", &[("lines", &end)]))
+    } else {
+        let first = run.first_line(run.view_height.get()) + 1;
+        format!(
+            " {} ",
+            t.f("run.scrolled", &[("line", &first), ("lines", &end)])
+        )
+    }
+}
+
+/// The log lines in view, the search's matches highlighted (the current
+/// one as selected).
+fn log_lines(app: &App, log: &LogBuf, height: usize, width: usize) -> Vec<Line<'static>> {
+    let th = &app.theme;
+    let run = &app.run;
+    let searching = run.search.as_ref();
+    let first = run.first_line(height);
+    let query = searching
+        .map(|s| s.query.to_lowercase())
+        .filter(|q| !q.is_empty());
+    let mut lines = Vec::new();
+    for n in first..(first + height).min(log.end()) {
+        let Some(line) = log.get(n) else { continue };
+        let shown = cut(line, width);
+        let is_current = searching.and_then(|s| s.current) == Some(n);
+        match &query {
+            Some(q) if shown.to_lowercase().contains(q.as_str()) => {
+                lines.push(highlight(
+                    &shown,
+                    q,
+                    if is_current {
                         th.selected()
                     } else {
-                        th.normal()
-                    };
-                    let text = format!("[v] {}", t.t("run.choice_recheck"));
-                    recheck = Some(Line::styled(cut(&text, w), style));
-                    continue;
-                }
-                FailureChoice::Retry => ("r", t.t("run.choice_retry")),
-                FailureChoice::Edit => (
-                    "e",
-                    t.f(
-                        "run.choice_edit",
-                        &[(
-                            "screen",
-                            &t.t(&format!(
-                                "screen.{}.short",
-                                app.edit_screen(&failure.task).name()
-                            )),
-                        )],
-                    ),
-                ),
-                FailureChoice::Skip if app.can_skip() => ("s", t.t("run.choice_skip")),
-                FailureChoice::Skip => ("s", t.t("run.choice_skip_unsafe")),
-                FailureChoice::Quit => ("q", t.t("run.choice_quit")),
-            };
-            let mut style = if i == failure.choice {
-                th.selected()
-            } else {
-                th.normal()
-            };
-            if *c == FailureChoice::Skip && !app.can_skip() {
-                style = style.patch(th.dim());
+                        th.highlight()
+                    },
+                ));
             }
-            spans.push(Span::styled(format!("[{key}] {text}"), style));
-            spans.push(Span::raw("  "));
+            _ => lines.push(Line::raw(shown)),
         }
-        lines.push(Line::from(spans));
-        lines.extend(recheck);
-        if let Some(n) = notice_line(app) {
-            lines.push(n);
-        } else {
-            lines.push(Line::styled(cut(&t.t("run.resume_note"), w), th.dim()));
-        }
-        frame.render_widget(Paragraph::new(lines), inner);
-    } else if let Some(Outcome::Error(e)) = &app.outcome {
-        let block = Block::bordered().title(Span::styled(
-            format!(" {} ", t.t("run.error_title")),
-            th.error(),
+    }
+    lines
+}
+
+/// The line under the log while searching: the query being typed, or the
+/// search's state.
+fn search_line(app: &App, s: &Search, width: usize) -> Line<'static> {
+    let t = app.texts;
+    let th = &app.theme;
+    let text = if s.editing {
+        format!("/{}", s.query)
+    } else if s.not_found {
+        t.f("run.not_found", &[("query", &s.query)])
+    } else {
+        t.f("run.search_active", &[("query", &s.query)])
+    };
+    Line::styled(
+        cut(&text, width),
+        if s.not_found { th.warn() } else { th.accent() },
+    )
+}
+
+/// A bordered panel over `area` (cleared first) with `title` in the error
+/// style; returns the area inside it.
+fn error_panel(app: &App, frame: &mut Frame, area: Rect, title: &str) -> Rect {
+    let block = Block::bordered().title(Span::styled(format!(" {title} "), app.theme.error()));
+    let inner = block.inner(area);
+    frame.render_widget(Clear, area);
+    frame.render_widget(block, area);
+    inner
+}
+
+/// At most `max` lines of `error` wrapped to `width`, in the error style.
+fn error_lines(app: &App, error: &str, width: usize, max: usize) -> Vec<Line<'static>> {
+    wrap(error, width)
+        .into_iter()
+        .take(max)
+        .map(|l| Line::styled(l, app.theme.error()))
+        .collect()
+}
+
+/// The failed task's panel: two lines of its error, the choices and the
+/// resume note (or the notice).
+fn draw_failure(app: &App, failure: &Failure, frame: &mut Frame, area: Rect) {
+    let t = app.texts;
+    let title = t.f("run.failed_title", &[("task", &failure.task)]);
+    let inner = error_panel(app, frame, area, &title);
+    let w = inner.width as usize;
+    let mut lines = error_lines(app, &failure.error, w, 2);
+    while lines.len() < 2 {
+        lines.push(Line::raw(""));
+    }
+    let (choices, recheck) = failure_choices(app, failure, w);
+    lines.push(choices);
+    lines.extend(recheck);
+    if let Some(n) = notice_line(app) {
+        lines.push(n);
+    } else {
+        lines.push(Line::styled(
+            cut(&t.t("run.resume_note"), w),
+            app.theme.dim(),
         ));
-        let inner = block.inner(bottom_area);
-        frame.render_widget(Clear, bottom_area);
-        frame.render_widget(block, bottom_area);
-        let mut lines: Vec<Line> = wrap(e, inner.width as usize)
-            .into_iter()
-            .take(3)
-            .map(|l| Line::styled(l, th.error()))
-            .collect();
-        lines.push(Line::styled(t.t("run.error_back"), th.dim()));
-        frame.render_widget(Paragraph::new(lines), inner);
     }
-    if app.quitting {
-        let text = t.t("run.stopping");
-        let w = (text.width() as u16 + 4).min(area.width);
-        let r = Rect::new(
-            area.x + (area.width - w) / 2,
-            area.y + area.height / 2,
-            w,
-            3,
-        );
-        frame.render_widget(Clear, r);
-        frame.render_widget(
-            Paragraph::new(Line::styled(text, th.warn())).block(Block::bordered()),
-            r,
-        );
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The choices after a failure: one line of keys, and the recheck on a line
+/// of its own (it is long, and rarer).
+fn failure_choices(
+    app: &App,
+    failure: &Failure,
+    w: usize,
+) -> (Line<'static>, Option<Line<'static>>) {
+    let t = app.texts;
+    let th = &app.theme;
+    let mut spans = Vec::new();
+    let mut recheck = None;
+    for (i, c) in FailureChoice::ALL.iter().enumerate() {
+        let mut style = if i == failure.choice {
+            th.selected()
+        } else {
+            th.normal()
+        };
+        let (key, text) = match c {
+            FailureChoice::Recheck => {
+                let text = format!("[v] {}", t.t("run.choice_recheck"));
+                recheck = Some(Line::styled(cut(&text, w), style));
+                continue;
+            }
+            FailureChoice::Retry => ("r", t.t("run.choice_retry")),
+            FailureChoice::Edit => {
+                let screen = app.edit_screen(&failure.task).name();
+                let short = t.t(&format!("screen.{screen}.short"));
+                ("e", t.f("run.choice_edit", &[("screen", &short)]))
+            }
+            FailureChoice::Skip if app.can_skip() => ("s", t.t("run.choice_skip")),
+            FailureChoice::Skip => ("s", t.t("run.choice_skip_unsafe")),
+            FailureChoice::Quit => ("q", t.t("run.choice_quit")),
+        };
+        if *c == FailureChoice::Skip && !app.can_skip() {
+            style = style.patch(th.dim());
+        }
+        spans.push(Span::styled(format!("[{key}] {text}"), style));
+        spans.push(Span::raw("  "));
     }
+    (Line::from(spans), recheck)
+}
+
+/// The install could not start (or the engine ended in an error of its
+/// own, not a task's): the error and the way back.
+fn draw_run_error(app: &App, error: &str, frame: &mut Frame, area: Rect) {
+    let t = app.texts;
+    let inner = error_panel(app, frame, area, &t.t("run.error_title"));
+    let mut lines = error_lines(app, error, inner.width as usize, 3);
+    lines.push(Line::styled(t.t("run.error_back"), app.theme.dim()));
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A box in the middle of the screen while quitting stops the running
+/// command.
+fn draw_stopping(app: &App, frame: &mut Frame, area: Rect) {
+    let text = app.texts.t("run.stopping");
+    let w = (text.width() as u16 + 4).min(area.width);
+    let r = Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + area.height / 2,
+        w,
+        3,
+    );
+    frame.render_widget(Clear, r);
+    frame.render_widget(
+        Paragraph::new(Line::styled(text, app.theme.warn())).block(Block::bordered()),
+        r,
+    );
 }
 
 /// A line with every occurrence of `query` (lower case) styled.

@@ -372,80 +372,101 @@ impl RunView {
                 self.tasks[i].state = TaskState::Skipped;
                 self.logs[i].push(&words("run.log_skipped", &[("reason", reason)]));
             }
-            Event::TaskStarted { id, .. } => {
-                let i = self.index(id);
-                self.starts_seen += 1;
-                let t = &mut self.tasks[i];
-                t.state = TaskState::Running;
-                t.started = Some(now);
-                t.start_order = self.starts_seen;
-                t.duration = None;
-                t.retry_until = None;
-                t.attempt = 1;
-                self.select_auto(i);
-            }
-            Event::Output { id, lines } => {
-                let i = self.index(id);
-                let t = &mut self.tasks[i];
-                if t.state == TaskState::Retrying && t.retry_until.is_none_or(|u| now >= u) {
-                    t.state = TaskState::Running;
-                    t.retry_until = None;
-                }
-                self.logs[i].push(lines);
-            }
+            Event::TaskStarted { id, .. } => self.task_started(id, now),
+            Event::Output { id, lines } => self.output(id, lines, now),
             Event::TaskRetrying {
                 id,
                 attempt,
                 wait,
                 reason,
-            } => {
-                let i = self.index(id);
-                let t = &mut self.tasks[i];
-                t.state = TaskState::Retrying;
-                t.retry_until = Some(now + *wait);
-                t.attempt = attempt + 1;
-                self.logs[i].push(&words(
-                    "run.log_retry",
-                    &[
-                        ("attempt", attempt),
-                        ("reason", reason),
-                        ("seconds", &wait.as_secs()),
-                    ],
-                ));
-            }
+            } => self.task_retrying(id, *attempt, *wait, reason, now, words),
             Event::TaskFinished { id, duration, .. } => {
-                let i = self.index(id);
-                let t = &mut self.tasks[i];
-                t.state = TaskState::Done;
-                t.duration = Some(*duration);
-                t.retry_until = None;
+                let i = self.task_ended(id, TaskState::Done, *duration);
                 self.ended(i);
             }
             Event::TaskFailed {
                 id,
                 duration,
                 error,
-            } => {
-                let i = self.index(id);
-                let t = &mut self.tasks[i];
-                t.state = TaskState::Failed;
-                t.duration = Some(*duration);
-                t.retry_until = None;
-                for line in error.lines() {
-                    self.logs[i].push(&words("run.log_error", &[("error", &line)]));
-                }
-                self.failure = Some(Failure {
-                    task: id.clone(),
-                    error: error.clone(),
-                    choice: 0,
-                });
-                self.manual_selection = false;
-                self.select_auto(i);
-            }
+            } => self.task_failed(id, *duration, error, words),
             Event::RunFinished { duration, .. } => {
                 self.finished_in = Some(*duration);
             }
         }
+    }
+
+    fn task_started(&mut self, id: &str, now: Instant) {
+        let i = self.index(id);
+        self.starts_seen += 1;
+        let t = &mut self.tasks[i];
+        t.state = TaskState::Running;
+        t.started = Some(now);
+        t.start_order = self.starts_seen;
+        t.duration = None;
+        t.retry_until = None;
+        t.attempt = 1;
+        self.select_auto(i);
+    }
+
+    /// A task's output; output after a retry's wait means it runs again.
+    fn output(&mut self, id: &str, lines: &str, now: Instant) {
+        let i = self.index(id);
+        let t = &mut self.tasks[i];
+        if t.state == TaskState::Retrying && t.retry_until.is_none_or(|u| now >= u) {
+            t.state = TaskState::Running;
+            t.retry_until = None;
+        }
+        self.logs[i].push(lines);
+    }
+
+    fn task_retrying(
+        &mut self,
+        id: &str,
+        attempt: u32,
+        wait: Duration,
+        reason: &str,
+        now: Instant,
+        words: &Words,
+    ) {
+        let i = self.index(id);
+        let t = &mut self.tasks[i];
+        t.state = TaskState::Retrying;
+        t.retry_until = Some(now + wait);
+        t.attempt = attempt + 1;
+        self.logs[i].push(&words(
+            "run.log_retry",
+            &[
+                ("attempt", &attempt),
+                ("reason", &reason),
+                ("seconds", &wait.as_secs()),
+            ],
+        ));
+    }
+
+    /// A task finished or failed (`state`): its row shows how long it took.
+    fn task_ended(&mut self, id: &str, state: TaskState, duration: Duration) -> usize {
+        let i = self.index(id);
+        let t = &mut self.tasks[i];
+        t.state = state;
+        t.duration = Some(duration);
+        t.retry_until = None;
+        i
+    }
+
+    /// A task failed: its error goes to its log and the view selects it, for
+    /// the failure's choices.
+    fn task_failed(&mut self, id: &str, duration: Duration, error: &str, words: &Words) {
+        let i = self.task_ended(id, TaskState::Failed, duration);
+        for line in error.lines() {
+            self.logs[i].push(&words("run.log_error", &[("error", &line)]));
+        }
+        self.failure = Some(Failure {
+            task: id.to_string(),
+            error: error.to_string(),
+            choice: 0,
+        });
+        self.manual_selection = false;
+        self.select_auto(i);
     }
 
     /// Done and skipped tasks, out of all.
