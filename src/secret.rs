@@ -302,6 +302,54 @@ mod tests {
         assert!(!redacted.contains("p%40"), "{redacted}");
     }
 
+    /// The forms other programs write a secret in, produced by those
+    /// programs' own encoders (Python's, as the `openstack` client and
+    /// Keystone are Python): JSON with `\uXXXX` or raw UTF-8,
+    /// percent-encoding in both cases, a form's `+` for a space.
+    #[test]
+    fn redacts_what_python_encoders_write() {
+        let secret = "p\"a\\b 中🙂%/x";
+        let redactor = Redactor::new();
+        redactor.add(&Secret::new(secret));
+        let script = concat!(
+            "import json,sys,urllib.parse as u\n",
+            "s=sys.stdin.read()\n",
+            "for line in (json.dumps(s), json.dumps(s, ensure_ascii=False),\n",
+            "    u.quote(s, safe=''), u.quote(s, safe='').lower(), u.quote_plus(s)):\n",
+            "    print('[' + line + ']')\n",
+        );
+        let output = duct::cmd!("python3", "-c", script)
+            .stdin_bytes(secret)
+            .read()
+            .expect("python3 runs");
+        let lines: Vec<&str> = output.lines().collect();
+        assert_eq!(lines.len(), 5, "{output}");
+        for line in lines {
+            let redacted = redactor.redact(line);
+            assert!(
+                redacted == "[\"********\"]" || redacted == "[********]",
+                "{line} -> {redacted}"
+            );
+        }
+    }
+
+    #[test]
+    fn too_short_to_mask_registers_nothing() {
+        assert!(escaped_forms("ab").is_empty());
+        assert!(!escaped_forms("abc").is_empty());
+    }
+
+    /// A secret learnt while text is being redacted (an admin token) is
+    /// masked from then on, in every clone made afterwards too.
+    #[test]
+    fn secrets_added_later_are_masked() {
+        let redactor = Redactor::new();
+        assert_eq!(redactor.redact("token gAAAA-xyz"), "token gAAAA-xyz");
+        redactor.add(&Secret::new("gAAAA-xyz"));
+        assert_eq!(redactor.redact("token gAAAA-xyz"), "token ********");
+        assert_eq!(redactor.clone().redact("gAAAA-xyz"), "********");
+    }
+
     /// Two secrets that overlap in the text: neither leaves a fragment.
     #[test]
     fn overlapping_secrets_are_masked_whole() {

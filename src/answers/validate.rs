@@ -289,6 +289,32 @@ mod tests {
         assert!(new_password("short").unwrap_err().contains("at least 8"));
     }
 
+    /// A rule's message is shown on screen next to the masked field: it
+    /// must not tell how long the password is, nor quote a character of it.
+    #[test]
+    fn password_rules_tell_neither_length_nor_character() {
+        let long = "y".repeat(MAX_PASSWORD_CHARS + 7);
+        for (message, leaked) in [
+            (new_password("abcd").unwrap_err(), "4"),
+            (password(&long).unwrap_err(), "263"),
+            (db_password("密码abc12345").unwrap_err(), "密"),
+            (password("ab\u{7}cd").unwrap_err(), "0007"),
+            (password("ab").unwrap_err(), "2)"),
+        ] {
+            assert!(!message.contains(leaked), "{message}");
+        }
+    }
+
+    #[test]
+    fn proxy_password_belongs_in_the_secrets_file() {
+        let message = proxy_url("http://gw:s3cr%40t@proxy:3128").unwrap_err();
+        assert!(message.contains("proxy_password"), "{message}");
+        assert!(!message.contains("s3cr"), "{message}");
+        assert!(proxy_url("http://gw@proxy:3128").is_ok());
+        let message = proxy_url("http://gw:s3cr%40t@proxy").unwrap_err();
+        assert!(!message.contains("s3cr"), "{message}");
+    }
+
     #[test]
     fn proxies() {
         assert!(proxy_url("http://proxy:3128").is_ok());

@@ -713,3 +713,19 @@ pub(crate) mod tests {
         assert!(started.elapsed() < Duration::from_secs(3));
     }
 }
+
+/// The admin token an `openstack` child gets is masked in what the
+/// child prints, like a password.
+#[test]
+fn the_admin_token_of_a_child_is_masked() {
+    let redactor = Redactor::new();
+    let env = vec![
+        ("OS_AUTH_TYPE".to_string(), "v3token".to_string()),
+        ("OS_TOKEN".to_string(), "gAAAAABn-token-value".to_string()),
+    ];
+    mask_env_secrets(&redactor, &env);
+    assert_eq!(
+        redactor.redact("X-Auth-Token: gAAAAABn-token-value v3token"),
+        "X-Auth-Token: ******** v3token"
+    );
+}
