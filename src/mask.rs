@@ -37,42 +37,30 @@ fn is_url_key(key: &str) -> bool {
     matches!(key, "connection" | "slave_connection" | "transport_url")
 }
 
-/// `url` with the password of its userinfo (`scheme://user:PASSWORD@host`)
-/// replaced by [`MASK`]. The userinfo ends at the *last* `@` before the
-/// path, so an unescaped `@` in a hand-written password is masked too.
-pub fn mask_url_password(url: &str) -> Cow<'_, str> {
-    let Some(scheme_end) = url.find("://") else {
-        return Cow::Borrowed(url);
-    };
-    let rest_start = scheme_end + 3;
+/// Where the password of `url`'s userinfo (`scheme://user:PASSWORD@host`)
+/// is, as a byte range. The userinfo ends at the *last* `@` before the
+/// path, so an unescaped `@` in a hand-written password is covered too.
+pub fn url_password_span(url: &str) -> Option<std::ops::Range<usize>> {
+    let rest_start = url.find("://")? + 3;
     let rest = &url[rest_start..];
-    let Some(at) = rest.rfind('@') else {
-        return Cow::Borrowed(url);
-    };
-    let userinfo = &rest[..at];
-    let Some(colon) = userinfo.find(':') else {
-        return Cow::Borrowed(url);
-    };
-    let password_start = rest_start + colon + 1;
-    let password_end = rest_start + at;
-    Cow::Owned(format!(
-        "{}{MASK}{}",
-        &url[..password_start],
-        &url[password_end..]
-    ))
+    let at = rest.rfind('@')?;
+    let colon = rest[..at].find(':')?;
+    Some(rest_start + colon + 1..rest_start + at)
+}
+
+/// `url` with the password of its userinfo replaced by [`MASK`].
+pub fn mask_url_password(url: &str) -> Cow<'_, str> {
+    match url_password_span(url) {
+        Some(span) => Cow::Owned(format!("{}{MASK}{}", &url[..span.start], &url[span.end..])),
+        None => Cow::Borrowed(url),
+    }
 }
 
 /// The password of a URL's userinfo, percent-decoded, if it has one.
 pub fn url_password(url: &str) -> Option<String> {
-    let masked = mask_url_password(url);
-    if matches!(masked, Cow::Borrowed(_)) {
-        return None;
-    }
-    let start = masked.find(MASK)?;
-    let end = url.len() - (masked.len() - start - MASK.len());
-    let raw = &url[start..end];
+    let span = url_password_span(url)?;
     Some(
-        percent_encoding::percent_decode_str(raw)
+        percent_encoding::percent_decode_str(&url[span])
             .decode_utf8_lossy()
             .into_owned(),
     )

@@ -354,7 +354,29 @@ fn shown_value(app: &App, f: F) -> (String, bool) {
             let label = if t.has(&key) { t.t(&key) } else { value };
             (format!("‹ {label} ›"), false)
         }
-        Kind::Text => (value, app.draft.is_default(f)),
+        // A URL's password is masked even while it is typed.
+        Kind::Text => (
+            crate::mask::mask_url_password(&value).into_owned(),
+            app.draft.is_default(f),
+        ),
+    }
+}
+
+/// The cursor's char index in the shown (masked) text of a text field:
+/// past a masked URL password it moves by the difference in length, inside
+/// one it stays at the mask's end.
+fn shown_cursor(app: &App, f: F) -> usize {
+    let value = app.draft.value(f, app.profile());
+    let Some(span) = crate::mask::url_password_span(&value) else {
+        return app.cursor;
+    };
+    let start = value[..span.start].chars().count();
+    let end = value[..span.end].chars().count();
+    let mask = crate::secret::MASK.chars().count();
+    match app.cursor {
+        c if c <= start => c,
+        c if c >= end => c - (end - start) + mask,
+        _ => start + mask,
     }
 }
 
@@ -427,7 +449,7 @@ fn draw_form(app: &App, frame: &mut Frame, area: Rect) {
         let label = fit(&t.t(&format!("field.{}.label", f.name())), LABEL_WIDTH);
         let (value, is_default) = shown_value(app, f);
         let (value, cursor_col) = if is_focused && f.kind() != Kind::Secret {
-            window(&value, app.cursor, value_width)
+            window(&value, shown_cursor(app, f), value_width)
         } else if is_focused {
             let n = value.chars().count();
             window(&value, n, value_width)

@@ -5,6 +5,7 @@
 
 pub mod leak;
 pub mod probe;
+pub mod tmux;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
