@@ -10,7 +10,9 @@
 pub mod answers;
 pub mod engine;
 pub mod escape;
+pub mod fsutil;
 pub mod headless;
+pub mod inherit;
 pub mod ini;
 pub mod plan;
 pub mod precheck;
