@@ -420,9 +420,11 @@ impl<'a> Engine<'a> {
         let run_started = Instant::now();
 
         let target = self.plan.profile.summary();
+        let key = Journal::key(&self.state_dir)?;
         let mut journal = Journal::load(&self.state_dir)?.unwrap_or_else(|| Journal::new(&target));
         journal.target = target;
-        let fingerprints = self.plan.fingerprints(&journal.salt);
+        let fingerprints = self.plan.fingerprints(&key);
+        journal.rekey(self.plan, &fingerprints);
         let tasks = &self.plan.tasks;
         let total = tasks.len();
         reporter.emit(Event::RunStarted {
