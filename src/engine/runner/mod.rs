@@ -672,7 +672,7 @@ pub(crate) mod tests {
     }
 
     /// Runs `f` with a context whose cancel flag is set `cancel_after` in.
-    fn with_ctx<T>(
+    pub(crate) fn with_ctx<T>(
         cancel_after: Option<Duration>,
         f: impl FnOnce(&mut TaskContext<'_>) -> T,
     ) -> (T, Vec<String>) {
