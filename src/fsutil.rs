@@ -202,6 +202,23 @@ fn parent(path: &Path) -> &Path {
         .unwrap_or(Path::new("."))
 }
 
+/// A new temporary file (mode 0600, random name, `O_EXCL`) in the
+/// directory of `path`, to be renamed onto it; the leftovers of killed runs
+/// for the same `path` are removed first.
+pub fn temp_beside(path: &Path) -> io::Result<tempfile::NamedTempFile> {
+    let dir = parent(path);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let prefix = format!(".{name}.");
+    remove_leftovers(dir, &prefix);
+    tempfile::Builder::new()
+        .prefix(&prefix)
+        .suffix(TEMP_SUFFIX)
+        .tempfile_in(dir)
+}
+
 /// The temporary file, written and synced, with its final owner and mode.
 fn filled_temp(
     path: &Path,
