@@ -10,8 +10,10 @@
 pub mod answers;
 pub mod engine;
 pub mod escape;
+pub mod fsutil;
 pub mod headless;
 pub mod http;
+pub mod inherit;
 pub mod ini;
 pub mod mask;
 pub mod plan;

@@ -2,7 +2,7 @@
 //! the fingerprints the engine compares with the journal.
 
 use glance_wizard::answers::{Answers, SecretName, Secrets};
-use glance_wizard::plan::{Plan, build_plan};
+use glance_wizard::plan::{FingerprintKey, Plan, build_plan};
 use glance_wizard::secret::Secret;
 use glance_wizard::target::{InitSystem, profile_for};
 
@@ -25,10 +25,10 @@ const BASE: &str = "[keystone]\nos_auth_url = \"http://controller:5000/v3\"\n";
 
 /// Ids of the tasks whose fingerprint differs between two plans.
 fn changed(a: &Plan, b: &Plan) -> Vec<String> {
-    let salt = "fixed-salt";
+    let key = FingerprintKey::new([7; 32]);
     a.tasks
         .iter()
-        .zip(a.fingerprints(salt).iter().zip(b.fingerprints(salt)))
+        .zip(a.fingerprints(&key).iter().zip(b.fingerprints(&key)))
         .filter(|(_, (x, y))| *x != y)
         .map(|(t, _)| t.id.clone())
         .collect()
@@ -85,8 +85,31 @@ fn endpoint_change_reruns_only_endpoints_and_verify() {
 #[test]
 fn fingerprints_hold_no_secret_in_clear() {
     let a = plan(BASE, "db-password-1", "svc-password-1");
-    for fp in a.fingerprints("salt") {
+    for fp in a.fingerprints(&FingerprintKey::random()) {
         assert_eq!(fp.len(), 64);
         assert!(!fp.contains("password"));
     }
+}
+
+/// A secret's part of a fingerprint depends on the key: without the key
+/// file, the journal's fingerprints cannot be recomputed for a guessed
+/// password. Tasks without a secret input do not depend on it.
+#[test]
+fn secrets_enter_fingerprints_keyed() {
+    let a = plan(BASE, "db-password-1", "svc-password-1");
+    let one = a.fingerprints(&FingerprintKey::new([1; 32]));
+    let two = a.fingerprints(&FingerprintKey::new([2; 32]));
+    let differ: Vec<&str> = a
+        .tasks
+        .iter()
+        .zip(one.iter().zip(&two))
+        .filter(|(_, (x, y))| x != y)
+        .map(|(t, _)| t.id.as_str())
+        .collect();
+    assert!(differ.contains(&"sql.database"), "{differ:?}");
+    assert!(!differ.contains(&"packages.install"), "{differ:?}");
+    assert_eq!(
+        FingerprintKey::from_hex(&FingerprintKey::new([9; 32]).to_hex()),
+        Some(FingerprintKey::new([9; 32]))
+    );
 }

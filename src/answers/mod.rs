@@ -607,22 +607,12 @@ impl Answers {
         answers.secrets.file = format!("{stem}.secrets.toml");
         let secrets_path = answers.secrets_path(path);
         secrets.save(&secrets_path)?;
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        use std::io::Write;
-        tmp.write_all(
-            format!(
-                "# glance-wizard answers: replay with `glance-wizard apply --answers {}`\n{}",
-                path.display(),
-                answers.to_toml()
-            )
-            .as_bytes(),
-        )?;
-        tmp.as_file().sync_all()?;
-        tmp.persist(path).map_err(|e| e.error)?;
+        let text = format!(
+            "# glance-wizard answers: replay with `glance-wizard apply --answers {}`\n{}",
+            path.display(),
+            answers.to_toml()
+        );
+        crate::fsutil::write_atomically(path, text.as_bytes(), 0o600, None)?;
         Ok(secrets_path)
     }
 

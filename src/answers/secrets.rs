@@ -2,8 +2,7 @@
 //! must be readable by its owner only.
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use crate::secret::Secret;
@@ -156,25 +155,7 @@ impl Secrets {
             "# glance-wizard secrets: keep this file mode 0600.\n{}",
             toml::to_string(&toml::Value::Table(table)).expect("strings serialize")
         );
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let tmp = dir.join(format!(
-            ".{}.tmp",
-            path.file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("secrets")
-        ));
-        let _ = std::fs::remove_file(&tmp);
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
+        crate::fsutil::write_atomically(path, text.as_bytes(), 0o600, None)
     }
 
     /// Fills blank generatable secrets with random values; returns the

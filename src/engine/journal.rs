@@ -4,8 +4,11 @@
 //! leaves either the old or the new version, never half of one.
 
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::Read;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+
+use crate::plan::{FingerprintKey, Plan};
 
 use serde::{Deserialize, Serialize};
 
@@ -35,24 +38,31 @@ pub struct TaskRecord {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Journal {
     pub format: u32,
-    /// Random per journal: secrets enter fingerprints as salted hashes.
-    pub salt: String,
+    /// Format 1 only: the salt its fingerprints hashed secrets with, kept
+    /// until [`Journal::rekey`] turns them into keyed ones (format 2, whose
+    /// key is in [`KEY_FILE`], not here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salt: Option<String>,
     /// The target the tasks ran for.
     pub target: String,
     pub tasks: BTreeMap<String, TaskRecord>,
 }
 
 pub const JOURNAL_FILE: &str = "journal.json";
-/// The journal format this version reads and writes.
-pub const FORMAT: u32 = 1;
+/// The journal format this version writes: fingerprints keyed with the key
+/// in [`KEY_FILE`]. It reads format 1 too (salted fingerprints, the salt in
+/// the journal) and carries its checkpoints over ([`Journal::rekey`]).
+pub const FORMAT: u32 = 2;
+const SALTED_FORMAT: u32 = 1;
+/// The fingerprint key ([`FingerprintKey`]), in the state directory beside
+/// the journal, mode 0600; made once.
+pub const KEY_FILE: &str = "fingerprint.key";
 
 impl Journal {
     pub fn new(target: &str) -> Journal {
-        use rand::Rng;
-        let salt: [u8; 16] = rand::rng().random();
         Journal {
             format: FORMAT,
-            salt: crate::plan::hex(&salt),
+            salt: None,
             target: target.to_string(),
             tasks: BTreeMap::new(),
         }
@@ -73,7 +83,7 @@ impl Journal {
                 path.display()
             )
         };
-        let text = match std::fs::read_to_string(&path) {
+        let text = match crate::fsutil::read_regular(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
@@ -82,14 +92,17 @@ impl Journal {
             Err(e) => return Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
         };
         let journal: Journal = serde_json::from_str(&text).map_err(|e| damaged(e.to_string()))?;
-        if journal.format != FORMAT {
-            return Err(damaged(format!(
-                "format {} where this glance-wizard writes format {FORMAT}",
-                journal.format
-            )));
-        }
-        if journal.salt.len() != 32 || !journal.salt.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err(damaged("its salt is not 32 hex digits".into()));
+        match (journal.format, &journal.salt) {
+            (FORMAT, None) => {}
+            (SALTED_FORMAT, Some(salt))
+                if salt.len() == 32 && salt.chars().all(|c| c.is_ascii_hexdigit()) => {}
+            (SALTED_FORMAT, _) => return Err(damaged("its salt is not 32 hex digits".into())),
+            (FORMAT, Some(_)) => return Err(damaged(format!("a salt in format {FORMAT}"))),
+            (other, _) => {
+                return Err(damaged(format!(
+                    "format {other} where this glance-wizard writes format {FORMAT}"
+                )));
+            }
         }
         Ok(Some(journal))
     }
@@ -106,20 +119,55 @@ impl Journal {
         Ok(aside)
     }
 
-    /// Writes the journal atomically (temp file, fsync, rename, fsync dir).
+    /// Writes the journal atomically, mode 0600 ([`crate::fsutil`]).
     pub fn save(&self, state_dir: &Path) -> anyhow::Result<()> {
-        let path = Self::path(state_dir);
-        let tmp = state_dir.join(".journal.json.tmp");
-        let text = serde_json::to_string_pretty(self)?;
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(text.as_bytes())?;
-        file.write_all(b"\n")?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, &path)?;
-        if let Ok(dir) = std::fs::File::open(state_dir) {
-            let _ = dir.sync_all();
-        }
+        let mut text = serde_json::to_string_pretty(self)?;
+        text.push('\n');
+        crate::fsutil::write_atomically(&Self::path(state_dir), text.as_bytes(), 0o600, None)?;
         Ok(())
+    }
+
+    /// Carries a format-1 journal over to keyed fingerprints: a task whose
+    /// salted fingerprint matches what `plan` gives with the journal's salt
+    /// ran with these very inputs, and gets its keyed fingerprint
+    /// (`fingerprints`, in the plan's order); any other keeps its old one,
+    /// which matches nothing, so it runs again. Saved as format 2 next time.
+    pub fn rekey(&mut self, plan: &Plan, fingerprints: &[String]) {
+        let Some(salt) = self.salt.take() else {
+            return;
+        };
+        let salted = plan.salted_fingerprints(&salt);
+        for ((task, old), new) in plan.tasks.iter().zip(&salted).zip(fingerprints) {
+            if let Some(record) = self.tasks.get_mut(&task.id)
+                && record.fingerprint == *old
+            {
+                record.fingerprint = new.clone();
+            }
+        }
+        self.format = FORMAT;
+    }
+
+    /// The fingerprint key of `state_dir`, made (random, mode 0600) the
+    /// first time. A key file that is a link is refused; one others can
+    /// read is closed to 0600.
+    pub fn key(state_dir: &Path) -> anyhow::Result<FingerprintKey> {
+        let path = state_dir.join(KEY_FILE);
+        let fresh = FingerprintKey::random();
+        crate::fsutil::create_atomically(&path, fresh.to_hex().as_bytes(), 0o600)?;
+        let (mut file, meta) = crate::fsutil::open_regular(&path)?;
+        if meta.mode() & 0o077 != 0 {
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+        let mut text = String::new();
+        let _ = file.read_to_string(&mut text);
+        FingerprintKey::from_hex(text.trim()).ok_or_else(|| {
+            anyhow::anyhow!(
+                "the fingerprint key {} is damaged (not 64 hex digits); remove it and \
+                 `glance-wizard reset`: the next apply then runs every task (each task \
+                 checks what exists before it creates anything)",
+                path.display()
+            )
+        })
     }
 
     pub fn is_done_with(&self, id: &str, fingerprint: &str) -> bool {
@@ -174,7 +222,7 @@ mod tests {
     fn garbage_and_other_formats_are_not_trusted() {
         let (dir, text) = saved();
         for bad in [
-            text.replace("\"format\": 1", "\"format\": 2"),
+            text.replace("\"format\": 2", "\"format\": 3"),
             text.replace("\"status\": \"done\"", "\"status\": \"finished\""),
             "\u{0}\u{0}\u{0}".to_string(),
             "[]".to_string(),
@@ -198,5 +246,90 @@ mod tests {
         let aside = Journal::move_aside(dir.path()).unwrap();
         assert_eq!(std::fs::read_to_string(aside).unwrap(), "{");
         assert!(Journal::load(dir.path()).unwrap().is_none());
+    }
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::symlink_metadata(path).unwrap().mode() & 0o7777
+    }
+
+    #[test]
+    fn the_journal_and_its_key_are_private_and_links_are_not_followed() {
+        use std::os::unix::fs::symlink;
+        let (dir, _) = saved();
+        assert_eq!(mode(&Journal::path(dir.path())), 0o600);
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "keep").unwrap();
+        symlink(&victim, dir.path().join(".journal.json.tmp")).unwrap();
+        let journal = Journal::load(dir.path()).unwrap().unwrap();
+        journal.save(dir.path()).unwrap();
+        std::fs::remove_file(Journal::path(dir.path())).unwrap();
+        symlink(&victim, Journal::path(dir.path())).unwrap();
+        assert!(journal.save(dir.path()).is_err());
+        assert!(Journal::load(dir.path()).is_err());
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+
+        let key = Journal::key(dir.path()).unwrap();
+        assert_eq!(mode(&dir.path().join(KEY_FILE)), 0o600);
+        assert_eq!(Journal::key(dir.path()).unwrap(), key, "made once");
+        let other = tempfile::tempdir().unwrap();
+        symlink(&victim, other.path().join(KEY_FILE)).unwrap();
+        assert!(Journal::key(other.path()).is_err());
+    }
+
+    /// A journal written before fingerprints were keyed (format 1, salted):
+    /// its checkpoints still count where the inputs are the same, and the
+    /// salt is gone once it is saved again.
+    #[test]
+    fn a_salted_journal_is_carried_over() {
+        let (settings, profile) = crate::engine::runner::tests::settings();
+        let plan = crate::plan::build_plan(&settings, &profile);
+        let salt = "00112233445566778899aabbccddeeff";
+        let salted = plan.salted_fingerprints(salt);
+        let dir = tempfile::tempdir().unwrap();
+        let mut old = Journal::new("t");
+        for (i, (task, fp)) in plan.tasks.iter().zip(&salted).enumerate() {
+            // The first task ran with other inputs.
+            let fingerprint = if i == 0 { "ab".repeat(32) } else { fp.clone() };
+            old.tasks.insert(task.id.clone(), done(&fingerprint));
+        }
+        let mut text = serde_json::to_value(&old).unwrap();
+        text["format"] = 1.into();
+        text["salt"] = salt.into();
+        std::fs::write(Journal::path(dir.path()), text.to_string()).unwrap();
+
+        let mut journal = Journal::load(dir.path()).unwrap().unwrap();
+        let key = Journal::key(dir.path()).unwrap();
+        let fingerprints = plan.fingerprints(&key);
+        journal.rekey(&plan, &fingerprints);
+        let done_now: Vec<bool> = plan
+            .tasks
+            .iter()
+            .zip(&fingerprints)
+            .map(|(t, fp)| journal.is_done_with(&t.id, fp))
+            .collect();
+        assert!(
+            !done_now[0] && done_now[1..].iter().all(|d| *d),
+            "{done_now:?}"
+        );
+        journal.save(dir.path()).unwrap();
+        let saved = std::fs::read_to_string(Journal::path(dir.path())).unwrap();
+        assert!(
+            !saved.contains("salt") && saved.contains("\"format\": 2"),
+            "{saved}"
+        );
+        assert_eq!(Journal::load(dir.path()).unwrap().unwrap(), journal);
+    }
+
+    fn done(fingerprint: &str) -> TaskRecord {
+        TaskRecord {
+            status: TaskStatus::Done,
+            fingerprint: fingerprint.to_string(),
+            started_at: "2026-11-26T00:00:00Z".into(),
+            finished_at: None,
+            duration_ms: None,
+            attempts: 1,
+            outputs: BTreeMap::new(),
+            error: None,
+        }
     }
 }

@@ -6,7 +6,13 @@
 //! is killed while `openstack` creates the endpoints, the orphaned child still
 //! holds the lock, and the next run waits for it to finish instead of racing
 //! it into a duplicate endpoint. Daemons (service restarts, package scripts)
-//! never get the copy, or they would hold the lock for ever.
+//! never get the copy, or they would hold the lock for ever: the copy exists
+//! only while its one child is started ([`crate::inherit::start_child`]), so
+//! no other child started meanwhile inherits it, and the wizard itself holds
+//! no copy once the child runs.
+//!
+//! The lock file, like every file of the state directory, is opened without
+//! following a link and kept mode 0600 ([`crate::fsutil`]).
 //!
 //! Every child the runners start (apt-get, `su … glance-manage db_sync`,
 //! `service glance-api restart`, `openstack …`) is also recorded, by pid and
@@ -21,7 +27,7 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{Read, Seek, Write};
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
@@ -97,10 +103,7 @@ fn write_child_file(state_dir: &Path, children: &BTreeMap<u64, Vec<ChildRecord>>
         return;
     }
     let text: String = children.values().flatten().map(ChildRecord::line).collect();
-    let tmp = state_dir.join(format!(".{CHILD_FILE}.tmp"));
-    if std::fs::write(&tmp, text).is_ok() {
-        let _ = std::fs::rename(&tmp, &path);
-    }
+    let _ = crate::fsutil::write_atomically(&path, text.as_bytes(), 0o600, None);
 }
 
 /// Removes the record of a child once it has ended (on drop).
@@ -145,7 +148,7 @@ pub fn record_child(state_dir: &Path, pids: &[u32], command: &str) -> ChildGuard
 
 /// The children recorded by an earlier run that still run.
 pub fn orphans(state_dir: &Path) -> Vec<ChildRecord> {
-    std::fs::read_to_string(state_dir.join(CHILD_FILE))
+    crate::fsutil::read_regular(&state_dir.join(CHILD_FILE))
         .unwrap_or_default()
         .lines()
         .filter_map(ChildRecord::parse)
@@ -227,13 +230,9 @@ impl RunLock {
         wait: Duration,
         report: &mut dyn FnMut(&str),
     ) -> anyhow::Result<RunLock> {
+        crate::engine::ensure_state_dir(state_dir)?;
         let path = state_dir.join("lock");
-        let mut file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)?;
+        let mut file = crate::fsutil::open_private(&path, crate::fsutil::Access::ReadWrite)?;
         let started = Instant::now();
         let mut told = false;
         loop {
@@ -282,13 +281,13 @@ impl RunLock {
         wait_for_orphans(state_dir, wait.saturating_sub(started.elapsed()), report)?;
         Ok(RunLock { file })
     }
+}
 
-    /// A duplicate of the locked descriptor without close-on-exec, for a
-    /// short-lived child to inherit. Drop it right after the spawn.
-    pub fn inheritable(&self) -> std::io::Result<OwnedFd> {
-        // dup(2) gives a new descriptor without FD_CLOEXEC, sharing the open
-        // file description and so the flock.
-        Ok(rustix::io::dup(&self.file)?)
+/// The locked descriptor, for [`crate::inherit::start_child`] to hand to
+/// one short-lived child.
+impl AsFd for RunLock {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.file.as_fd()
     }
 }
 
@@ -387,12 +386,11 @@ mod tests {
     fn a_lock_left_with_a_child_is_waited_for() {
         let dir = tempfile::tempdir().unwrap();
         let lock = RunLock::acquire(dir.path(), Duration::ZERO).unwrap();
-        let copy = lock.inheritable().unwrap();
-        let mut child = std::process::Command::new("sleep")
-            .arg("1")
-            .spawn()
-            .unwrap();
-        drop(copy);
+        let mut child = crate::inherit::start_child(Some(lock.as_fd()), |_| {
+            std::process::Command::new("sleep").arg("1").spawn()
+        })
+        .unwrap()
+        .unwrap();
         drop(lock); // the child still holds the description
         let again = RunLock::acquire(dir.path(), Duration::from_secs(30)).unwrap();
         assert!(
@@ -400,5 +398,65 @@ mod tests {
             "the lock was only granted once the child had exited"
         );
         drop(again);
+    }
+
+    /// A state directory with links planted where glance-wizard writes:
+    /// nothing is written through them.
+    #[test]
+    fn links_planted_in_the_state_dir_are_not_followed() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "keep").unwrap();
+        let state = dir.path().join("state");
+        std::fs::create_dir(&state).unwrap();
+        symlink(&victim, state.join("lock")).unwrap();
+        let err = RunLock::acquire(&state, Duration::ZERO).err().unwrap();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        std::fs::remove_file(state.join("lock")).unwrap();
+        for name in [CHILD_FILE, ".child.tmp"] {
+            symlink(&victim, state.join(name)).unwrap();
+        }
+        let guard = record_child(&state, &[std::process::id()], "x");
+        drop(guard);
+        let lock = RunLock::acquire(&state, Duration::ZERO).unwrap();
+        drop(lock);
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+    }
+
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::symlink_metadata(path).unwrap().mode() & 0o7777
+    }
+
+    #[test]
+    fn an_open_state_dir_of_ours_is_closed_and_its_files_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        std::fs::create_dir(&state).unwrap();
+        std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let lock = RunLock::acquire(&state, Duration::ZERO).unwrap();
+        assert_eq!(mode(&state), 0o700);
+        assert_eq!(mode(&state.join("lock")), 0o600);
+        let _guard = record_child(&state, &[std::process::id()], "x");
+        assert_eq!(mode(&state.join(CHILD_FILE)), 0o600);
+        drop(lock);
+    }
+
+    /// Needs root to give the directory away, as the wizard runs.
+    #[test]
+    fn a_state_dir_owned_by_someone_else_is_refused() {
+        if !rustix::process::geteuid().is_root() {
+            eprintln!("SKIPPED: needs root to chown");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        std::fs::create_dir(&state).unwrap();
+        std::os::unix::fs::chown(&state, Some(65534), Some(65534)).unwrap();
+        let err = RunLock::acquire(&state, Duration::ZERO).err().unwrap();
+        assert!(err.to_string().contains("owned by uid 65534"), "{err}");
+        assert!(!state.join("lock").exists());
     }
 }

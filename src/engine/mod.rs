@@ -10,7 +10,6 @@ pub mod runner;
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -192,12 +191,13 @@ impl<E: std::fmt::Display> From<E> for TaskError {
 /// Default state directory.
 pub const DEFAULT_STATE_DIR: &str = "/var/lib/glance-wizard";
 
-/// Creates the state directory, owner-only.
+/// Creates the state directory, owner-only, or checks the one there (see
+/// [`crate::fsutil::private_dir`]): whoever else could write to it could
+/// plant links to files glance-wizard then writes as root, or rewrite the
+/// journal.
 pub fn ensure_state_dir(state_dir: &Path) -> anyhow::Result<()> {
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(state_dir.join("logs"))?;
+    crate::fsutil::private_dir(state_dir)?;
+    crate::fsutil::private_dir(&state_dir.join("logs"))?;
     Ok(())
 }
 
@@ -405,11 +405,7 @@ impl<'a> Engine<'a> {
             .state_dir
             .join("logs")
             .join(format!("apply-{}.log", timestamp().replace(':', "")));
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .mode(0o600)
-            .open(&log_path)?;
+        let log = crate::fsutil::open_private(&log_path, crate::fsutil::Access::Append)?;
         let mut reporter = Reporter {
             sink,
             log,
@@ -418,9 +414,11 @@ impl<'a> Engine<'a> {
         let run_started = Instant::now();
 
         let target = self.plan.profile.summary();
+        let key = Journal::key(&self.state_dir)?;
         let mut journal = Journal::load(&self.state_dir)?.unwrap_or_else(|| Journal::new(&target));
         journal.target = target;
-        let fingerprints = self.plan.fingerprints(&journal.salt);
+        let fingerprints = self.plan.fingerprints(&key);
+        journal.rekey(self.plan, &fingerprints);
         let tasks = &self.plan.tasks;
         let total = tasks.len();
         reporter.emit(Event::RunStarted {

@@ -16,8 +16,8 @@ use crate::target::{InitSystem, PackageManager, Profile};
 pub use config::{ConfigEdit, ConfigSpec, ConfigValue, apply_config_spec, config_specs};
 pub use render::render_plan;
 
-/// A value a task depends on. Secrets enter the fingerprint only as a salted
-/// hash, so the journal never holds them in clear.
+/// A value a task depends on. Secrets enter the fingerprint only keyed
+/// ([`FingerprintKey`]), so the journal never holds them in clear.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input {
     Plain(String),
@@ -114,8 +114,28 @@ impl Plan {
         self.tasks.iter().find(|t| t.id == id)
     }
 
-    /// Fingerprints of every task, in order, with `salt` hashing the secrets.
-    pub fn fingerprints(&self, salt: &str) -> Vec<String> {
+    /// Fingerprints of every task, in order; secrets enter them keyed with
+    /// `key` (HMAC-SHA256).
+    pub fn fingerprints(&self, key: &FingerprintKey) -> Vec<String> {
+        self.fingerprints_with(|secret| key.hash(secret))
+    }
+
+    /// The fingerprints a format-1 journal holds: secrets hashed with the
+    /// salt written beside them (SHA-256 of salt, NUL, secret). Only to
+    /// carry such a journal's checkpoints over to keyed fingerprints.
+    pub fn salted_fingerprints(&self, salt: &str) -> Vec<String> {
+        self.fingerprints_with(|secret| {
+            let mut hasher = Sha256::new();
+            hasher.update(salt.as_bytes());
+            hasher.update([0]);
+            hasher.update(secret.expose().as_bytes());
+            hex(&hasher.finalize())
+        })
+    }
+
+    /// SHA-256 of the task's id, its inputs (secrets as `secret_hash`
+    /// gives them) and its upstream tasks' fingerprints.
+    fn fingerprints_with(&self, secret_hash: impl Fn(&Secret) -> String) -> Vec<String> {
         let mut done: Vec<(String, String)> = Vec::new();
         for task in &self.tasks {
             let mut hasher = Sha256::new();
@@ -126,9 +146,7 @@ impl Plan {
                 hasher.update([b'=']);
                 match input {
                     Input::Plain(v) => hasher.update(v.as_bytes()),
-                    Input::Secret(s) => {
-                        hasher.update(salted_secret_hash(salt, s).as_bytes());
-                    }
+                    Input::Secret(s) => hasher.update(secret_hash(s).as_bytes()),
                 }
                 hasher.update([0]);
             }
@@ -144,12 +162,53 @@ impl Plan {
     }
 }
 
-fn salted_secret_hash(salt: &str, secret: &Secret) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(salt.as_bytes());
-    hasher.update([0]);
-    hasher.update(secret.expose().as_bytes());
-    hex(&hasher.finalize())
+/// The key secrets are hashed with (HMAC-SHA256) before they enter a
+/// fingerprint. It is kept apart from the journal (the engine keeps it in a
+/// file of its own, mode 0600): a journal that leaked alone does not let
+/// anyone test guesses of a password against its fingerprints.
+#[derive(Clone, PartialEq, Eq)]
+pub struct FingerprintKey([u8; 32]);
+
+impl FingerprintKey {
+    pub fn new(bytes: [u8; 32]) -> FingerprintKey {
+        FingerprintKey(bytes)
+    }
+
+    pub fn random() -> FingerprintKey {
+        use rand::Rng;
+        FingerprintKey(rand::rng().random())
+    }
+
+    /// 64 hex digits, as [`FingerprintKey::to_hex`] writes them.
+    pub fn from_hex(text: &str) -> Option<FingerprintKey> {
+        if text.len() != 64 || !text.is_ascii() {
+            return None;
+        }
+        let mut bytes = [0u8; 32];
+        for (byte, pair) in bytes.iter_mut().zip(text.as_bytes().chunks(2)) {
+            *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+        }
+        Some(FingerprintKey(bytes))
+    }
+
+    pub fn to_hex(&self) -> String {
+        hex(&self.0)
+    }
+
+    fn hash(&self, secret: &Secret) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes a key of any length");
+        mac.update(secret.expose().as_bytes());
+        hex(&mac.finalize().into_bytes())
+    }
+}
+
+/// Never the key itself.
+impl std::fmt::Debug for FingerprintKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FingerprintKey(..)")
+    }
 }
 
 pub fn hex(bytes: &[u8]) -> String {

@@ -2,55 +2,27 @@
 //! byte outside the managed keys stays as it was; the original is backed up
 //! once; the new file replaces the old atomically with its owner and mode.
 
-use std::io::Write;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::io::Read;
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use super::{Outputs, TaskContext};
 use crate::engine::TaskError;
+use crate::fsutil::{Owner, write_atomically, write_atomically_then};
 use crate::ini::IniDocument;
 use crate::plan::{ConfigSpec, apply_config_spec};
 
 /// The backup of the file as it was before glance-wizard first touched it.
 pub const BACKUP_SUFFIX: &str = ".glance-wizard.orig";
 
-/// Writes `text` to `path` atomically, with the owner, group and mode of
-/// `like` (the file being replaced).
-pub fn replace_atomically(
-    path: &Path,
-    text: &str,
-    like: &std::fs::Metadata,
-) -> std::io::Result<()> {
-    replace_atomically_then(path, text, like, || {})
-}
-
-/// [`replace_atomically`], calling `before_rename` once the new file is
-/// written and synced but not yet in place.
-fn replace_atomically_then(
-    path: &Path,
-    text: &str,
-    like: &std::fs::Metadata,
-    before_rename: impl FnOnce(),
-) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("/"));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.glance-wizard.tmp"));
-    let _ = std::fs::remove_file(&tmp);
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)?;
-    // Owner and mode first, so the secret never sits in a file others can read.
-    file.set_permissions(std::fs::Permissions::from_mode(like.mode() & 0o7777))?;
-    std::os::unix::fs::fchown(&file, Some(like.uid()), Some(like.gid()))?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()?;
-    before_rename();
-    std::fs::rename(&tmp, path)?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+/// Reads a config file through a descriptor opened without following a
+/// link, and its owner and mode from that same descriptor: a config file
+/// that is a link (or not a regular file) is refused, not edited through.
+fn read_config(path: &Path) -> std::io::Result<(String, std::fs::Metadata)> {
+    let (mut file, meta) = crate::fsutil::open_regular(path)?;
+    let mut text = String::new();
+    file.read_to_string(&mut text)?;
+    Ok((text, meta))
 }
 
 /// Output keys: the sha256 of the file as this task left it, and whether
@@ -67,8 +39,8 @@ fn sha256_hex(text: &str) -> String {
 /// `Some(message)` says what happened and what the wizard will do about it.
 pub fn drift(spec: &ConfigSpec, outputs: &Outputs) -> Option<String> {
     let recorded = outputs.get(OUTPUT_SHA256)?;
-    let current = match std::fs::read_to_string(&spec.path) {
-        Ok(text) => sha256_hex(&text),
+    let current = match read_config(Path::new(&spec.path)) {
+        Ok((text, _)) => sha256_hex(&text),
         Err(e) => {
             return Some(format!(
                 "{} cannot be read any more ({e}): configuring it again",
@@ -86,13 +58,14 @@ pub fn drift(spec: &ConfigSpec, outputs: &Outputs) -> Option<String> {
 
 pub fn run(spec: &ConfigSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
     let path = Path::new(&spec.path);
-    let before = std::fs::read_to_string(path).map_err(|e| {
-        TaskError::fatal(format!(
+    let (before, meta) = read_config(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => TaskError::fatal(format!(
             "cannot read {}: {e} (the package should have installed it)",
             spec.path
-        ))
+        )),
+        _ => TaskError::fatal(format!("cannot read {}: {e}", spec.path)),
     })?;
-    let meta = std::fs::metadata(path)?;
+    let (mode, owner) = (meta.mode() & 0o7777, Some(Owner::of(&meta)));
     let mut doc = IniDocument::parse(&before);
     let commented = apply_config_spec(&mut doc, spec, true).map_err(TaskError::fatal)?;
     for key in &commented {
@@ -110,11 +83,13 @@ pub fn run(spec: &ConfigSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, Task
         ]));
     }
     let backup = format!("{}{BACKUP_SUFFIX}", spec.path);
-    if !Path::new(&backup).exists() {
-        replace_atomically(Path::new(&backup), &before, &meta)?;
+    // symlink_metadata: a link planted at the backup's name is refused by
+    // the writer, not taken for a backup.
+    if std::fs::symlink_metadata(&backup).is_err() {
+        write_atomically(Path::new(&backup), before.as_bytes(), mode, owner)?;
         ctx.say(format!("backed up the original to {backup}"));
     }
-    replace_atomically_then(path, &after, &meta, || {
+    write_atomically_then(path, after.as_bytes(), mode, owner, || {
         crate::engine::pause::point(&format!("during:config.{}", spec.file_stem()))
     })?;
     ctx.say(format!(
@@ -129,4 +104,67 @@ pub fn run(spec: &ConfigSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, Task
         (OUTPUT_SHA256.to_string(), sha256_hex(&after)),
         (OUTPUT_CHANGED.to_string(), "true".to_string()),
     ]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::runner::tests::with_ctx;
+    use crate::plan::{ConfigEdit, ConfigValue};
+    use std::os::unix::fs::PermissionsExt;
+
+    fn spec(path: &Path) -> ConfigSpec {
+        ConfigSpec {
+            path: path.display().to_string(),
+            edits: vec![ConfigEdit {
+                section: "DEFAULT".into(),
+                key: "debug".into(),
+                value: ConfigValue::Plain("true".into()),
+            }],
+            comment_out_except: None,
+        }
+    }
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::symlink_metadata(path).unwrap().mode() & 0o7777
+    }
+
+    /// A config file that is a link is refused, not edited through (nor
+    /// replaced by a file with the link target's owner and mode).
+    #[test]
+    fn a_linked_config_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere.conf");
+        std::fs::write(&elsewhere, "[DEFAULT]\n").unwrap();
+        let path = dir.path().join("glance-api.conf");
+        std::os::unix::fs::symlink(&elsewhere, &path).unwrap();
+        let (result, _) = with_ctx(None, |ctx| run(&spec(&path), ctx));
+        let err = result.err().unwrap().message;
+        assert!(err.contains("symbolic link"), "{err}");
+        assert!(std::fs::symlink_metadata(&path).unwrap().is_symlink());
+        assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "[DEFAULT]\n");
+        assert!(
+            !dir.path()
+                .join(format!("glance-api.conf{BACKUP_SUFFIX}"))
+                .exists()
+        );
+    }
+
+    #[test]
+    fn a_config_keeps_its_mode_and_is_backed_up_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("glance-api.conf");
+        std::fs::write(&path, "[DEFAULT]\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let (result, _) = with_ctx(None, |ctx| run(&spec(&path), ctx));
+        assert_eq!(result.unwrap()[OUTPUT_CHANGED], "true");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "[DEFAULT]\ndebug = true\n"
+        );
+        assert_eq!(mode(&path), 0o640);
+        let backup = dir.path().join(format!("glance-api.conf{BACKUP_SUFFIX}"));
+        assert_eq!(std::fs::read_to_string(&backup).unwrap(), "[DEFAULT]\n");
+        assert_eq!(mode(&backup), 0o640);
+    }
 }

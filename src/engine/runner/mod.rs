@@ -224,7 +224,61 @@ pub fn run_streamed(
     extra_env: &[(String, String)],
     network: Network,
 ) -> Result<ChildResult, TaskError> {
-    stream_child(ctx, argv, extra_env, network, STOP_GRACE, None)
+    stream_child(
+        ctx,
+        argv,
+        extra_env,
+        network,
+        STOP_GRACE,
+        None,
+        LockCopy::Withheld,
+    )
+}
+
+/// [`run_streamed`] for a child that holds the run lock while it runs.
+pub fn run_streamed_holding_lock(
+    ctx: &mut TaskContext<'_>,
+    argv: &[String],
+    extra_env: &[(String, String)],
+    network: Network,
+) -> Result<ChildResult, TaskError> {
+    stream_child(
+        ctx,
+        argv,
+        extra_env,
+        network,
+        STOP_GRACE,
+        None,
+        LockCopy::Given,
+    )
+}
+
+/// Whether a child gets a copy of the run lock (see [`crate::engine::lock`]):
+/// the `openstack` CLI and `glance-manage` do, so that one a killed run left
+/// running keeps the next run waiting; package managers and service
+/// scripts, which may start daemons, never do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockCopy {
+    Given,
+    Withheld,
+}
+
+/// Starts one child (`start`), handing it the run lock when `lock` says so
+/// and never to any other child ([`crate::inherit::start_child`]).
+fn start_child<T>(
+    ctx: &TaskContext<'_>,
+    lock: LockCopy,
+    argv0: &str,
+    start: impl FnOnce() -> std::io::Result<T>,
+) -> Result<T, TaskError> {
+    use std::os::fd::AsFd;
+    let fd = match lock {
+        LockCopy::Given => ctx.lock.map(|l| l.as_fd()),
+        LockCopy::Withheld => None,
+    };
+    crate::inherit::start_child(fd, |_| start())
+        .and_then(|started| started)
+        .map_err(|e| TaskError::fatal(format!("cannot start {argv0}: {e}")))
 }
 
 /// Chunks read ahead of the runner: a bound on memory when the log's
@@ -238,6 +292,7 @@ fn stream_child(
     network: Network,
     grace: Duration,
     input: Option<Vec<u8>>,
+    lock: LockCopy,
 ) -> Result<ChildResult, TaskError> {
     ctx.say(format!("$ {}", crate::plan::commands::display(argv)));
     let expr = duct::cmd(&argv[0], &argv[1..])
@@ -253,10 +308,7 @@ fn stream_child(
         Some(bytes) => expr.stdin_bytes(bytes),
         None => expr.stdin_null(),
     };
-    let reader = Arc::new(
-        expr.reader()
-            .map_err(|e| TaskError::fatal(format!("cannot start {}: {e}", argv[0])))?,
-    );
+    let reader = Arc::new(start_child(ctx, lock, &argv[0], || expr.reader())?);
     // A blocking read would not see the cancel flag until the child's next
     // output: a thread reads, this one waits on the channel and the flag.
     let (tx, rx) = mpsc::sync_channel::<std::io::Result<Vec<u8>>>(CHUNKS_AHEAD);
@@ -362,7 +414,14 @@ pub fn run_captured(
     extra_env: &[(String, String)],
     network: Network,
 ) -> Result<(Option<i32>, String), TaskError> {
-    capture_child(ctx, argv, extra_env, network, STOP_GRACE)
+    capture_child(
+        ctx,
+        argv,
+        extra_env,
+        network,
+        STOP_GRACE,
+        LockCopy::Withheld,
+    )
 }
 
 fn capture_child(
@@ -371,9 +430,10 @@ fn capture_child(
     extra_env: &[(String, String)],
     network: Network,
     grace: Duration,
+    lock: LockCopy,
 ) -> Result<(Option<i32>, String), TaskError> {
     ctx.say(format!("$ {}", crate::plan::commands::display(argv)));
-    let handle = duct::cmd(&argv[0], &argv[1..])
+    let expr = duct::cmd(&argv[0], &argv[1..])
         .full_env(
             base_env(ctx, network)
                 .into_iter()
@@ -382,9 +442,8 @@ fn capture_child(
         .stdin_null()
         .stdout_capture()
         .stderr_capture()
-        .unchecked()
-        .start()
-        .map_err(|e| TaskError::fatal(format!("cannot start {}: {e}", argv[0])))?;
+        .unchecked();
+    let handle = start_child(ctx, lock, &argv[0], || expr.start())?;
     let _recorded = record_child(ctx, &handle.pids(), argv);
     let mut stopper = Stopper::new(grace);
     // Short commands (most `openstack` calls) are polled often at first.
@@ -427,14 +486,6 @@ fn record_child(
     crate::engine::lock::record_child(ctx.state_dir, pids, &command)
 }
 
-/// Lets the next child inherit the run lock (see [`crate::engine::lock`]).
-fn share_lock(ctx: &TaskContext<'_>) -> Result<Option<std::os::fd::OwnedFd>, TaskError> {
-    ctx.lock
-        .map(|l| l.inheritable())
-        .transpose()
-        .map_err(|e| TaskError::fatal(format!("cannot share the run lock: {e}")))
-}
-
 /// The environment of an `openstack` child. The admin token in it joins
 /// the secrets the log masks: a token is as good as the password for as
 /// long as it lives.
@@ -462,8 +513,14 @@ pub fn openstack_json(
     argv.extend(args);
     argv.extend(["-f".to_string(), "json".to_string()]);
     let env = openstack_env(ctx);
-    let _shared_lock = share_lock(ctx)?;
-    let (code, stdout) = run_captured(ctx, &argv, &env, Network::Direct)?;
+    let (code, stdout) = capture_child(
+        ctx,
+        &argv,
+        &env,
+        Network::Direct,
+        STOP_GRACE,
+        LockCopy::Given,
+    )?;
     if code != Some(0) {
         return Err(TaskError::fatal(format!(
             "`{}` failed (exit {}): see the log above",
@@ -484,8 +541,7 @@ pub fn openstack_plain(ctx: &mut TaskContext<'_>, args: Vec<String>) -> Result<(
     let mut argv = vec!["openstack".to_string()];
     argv.extend(args);
     let env = openstack_env(ctx);
-    let _shared_lock = share_lock(ctx)?;
-    let result = run_streamed(ctx, &argv, &env, Network::Direct)?;
+    let result = run_streamed_holding_lock(ctx, &argv, &env, Network::Direct)?;
     if result.success() {
         Ok(())
     } else {
@@ -515,7 +571,6 @@ pub fn openstack_batch(
         input.push('\n');
     }
     let env = openstack_env(ctx);
-    let _shared_lock = share_lock(ctx)?;
     stream_child(
         ctx,
         &["openstack".to_string()],
@@ -523,6 +578,7 @@ pub fn openstack_batch(
         Network::Direct,
         STOP_GRACE,
         Some(input.into_bytes()),
+        LockCopy::Given,
     )
 }
 
@@ -556,8 +612,85 @@ pub(crate) mod tests {
         (answers.resolve(&profile, &secrets, admin).unwrap(), profile)
     }
 
+    /// How many descriptors of process `pid` ("self" for this one) are
+    /// open on `file`.
+    fn fds_on(pid: &str, file: &Path) -> usize {
+        std::fs::read_dir(format!("/proc/{pid}/fd"))
+            .unwrap()
+            .flatten()
+            .filter(|e| std::fs::read_link(e.path()).is_ok_and(|t| t == file))
+            .count()
+    }
+
+    /// Waits until `n` children are recorded in `state_dir`; their records.
+    fn recorded(state_dir: &Path, n: usize) -> Vec<crate::engine::lock::ChildRecord> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let children = crate::engine::lock::orphans(state_dir);
+            if children.len() >= n || Instant::now() > deadline {
+                return children;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// The run lock goes to the child it is meant for, not to a child
+    /// another task starts while that one runs (a daemon would hold it for
+    /// ever); the wizard keeps no copy of its own once the child started.
+    #[test]
+    fn the_run_lock_goes_to_its_one_child_only() {
+        let (settings, profile) = settings();
+        let state = tempfile::tempdir().unwrap();
+        let lock = crate::engine::lock::RunLock::acquire(state.path(), Duration::ZERO).unwrap();
+        let lock_file = state.path().join("lock");
+        let (redactor, cancel, outputs) = (Redactor::new(), AtomicBool::new(false), Outputs::new());
+        let run = |script: &str, copy: LockCopy| {
+            let mut log = |_: &str| {};
+            let mut ctx = TaskContext {
+                settings: &settings,
+                profile: &profile,
+                state_dir: state.path(),
+                redactor: &redactor,
+                cancel: &cancel,
+                previous_outputs: &outputs,
+                lock: Some(&lock),
+                recheck: false,
+                log: &mut log,
+            };
+            stream_child(
+                &mut ctx,
+                &sh(script),
+                &[],
+                Network::Direct,
+                STOP_GRACE,
+                None,
+                copy,
+            )
+            .unwrap()
+        };
+        std::thread::scope(|s| {
+            let holder = s.spawn(|| run("sleep 3; echo holder", LockCopy::Given));
+            let first = recorded(state.path(), 1);
+            let other = s.spawn(|| run("sleep 3; echo other", LockCopy::Withheld));
+            let both = recorded(state.path(), 2);
+            assert_eq!((first.len(), both.len()), (1, 2), "{both:?}");
+            for child in &both {
+                let holds = fds_on(&child.pid.to_string(), &lock_file);
+                let meant = child.command.contains("holder");
+                assert_eq!(
+                    holds,
+                    usize::from(meant),
+                    "{child:?} holds the lock {holds} times"
+                );
+            }
+            assert_eq!(fds_on("self", &lock_file), 1, "the wizard's own copy only");
+            assert!(holder.join().unwrap().success());
+            assert!(other.join().unwrap().success());
+        });
+    }
+
     /// Runs `f` with a context whose cancel flag is set `cancel_after` in.
-    fn with_ctx<T>(
+    pub(crate) fn with_ctx<T>(
         cancel_after: Option<Duration>,
         f: impl FnOnce(&mut TaskContext<'_>) -> T,
     ) -> (T, Vec<String>) {
@@ -689,6 +822,7 @@ pub(crate) mod tests {
                 Network::Direct,
                 Duration::from_secs(1),
                 None,
+                LockCopy::Withheld,
             )
         });
         assert_eq!(result.err().unwrap().message, STOPPED);

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use super::identity::direct_agent;
-use super::{Network, Outputs, TaskContext, run_streamed};
+use super::{Network, Outputs, TaskContext, run_streamed, run_streamed_holding_lock};
 use crate::engine::TaskError;
 use crate::plan::{ServiceSpec, commands};
 
@@ -11,9 +11,8 @@ pub fn db_sync(check: bool, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskEr
     // glance-manage gets the run lock too: a db_sync orphaned by a killed
     // run goes on migrating, and a second one started by the next run
     // collides with it in alembic_version ("expected to match one row").
-    let _shared_lock = super::share_lock(ctx)?;
     if ctx.recheck && check {
-        let result = run_streamed(
+        let result = run_streamed_holding_lock(
             ctx,
             &commands::glance_manage("db check"),
             &[],
@@ -25,7 +24,7 @@ pub fn db_sync(check: bool, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskEr
         }
         ctx.say("the schema is not at head: syncing");
     }
-    let sync = run_streamed(
+    let sync = run_streamed_holding_lock(
         ctx,
         &commands::glance_manage("db_sync"),
         &[],
@@ -43,7 +42,7 @@ pub fn db_sync(check: bool, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskEr
         )));
     }
     if check {
-        let result = run_streamed(
+        let result = run_streamed_holding_lock(
             ctx,
             &commands::glance_manage("db check"),
             &[],

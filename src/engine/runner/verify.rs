@@ -17,8 +17,14 @@ use crate::answers::ImageSource;
 use crate::engine::TaskError;
 use crate::plan::{VerifySpec, commands, hex};
 
+/// Output key: the sha512 of the image uploaded.
+const OUTPUT_SHA512: &str = "image_sha512";
+
 fn sha512_file(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
+    sha512_of(std::fs::File::open(path)?)
+}
+
+fn sha512_of(mut file: std::fs::File) -> std::io::Result<String> {
     let mut hasher = Sha512::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
@@ -38,9 +44,9 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
         .filter(|n| !n.is_empty())
         .unwrap_or("test-image");
     let dir = ctx.state_dir.join("images");
-    std::fs::create_dir_all(&dir)?;
+    crate::fsutil::private_dir(&dir)?;
     let target = dir.join(name);
-    if target.exists() {
+    if downloaded_earlier(&target, ctx) {
         ctx.say(format!("using {} downloaded earlier", target.display()));
         return Ok(target);
     }
@@ -54,13 +60,34 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
         .get(url)
         .call()
         .map_err(|e| TaskError::transient(format!("cannot download {shown}: {e}")))?;
-    let partial = dir.join(format!(".{name}.part"));
-    let mut file = std::fs::File::create(&partial)?;
-    std::io::copy(&mut response.body_mut().as_reader(), &mut file)
+    let mut partial = crate::fsutil::temp_beside(&target)?;
+    std::io::copy(&mut response.body_mut().as_reader(), &mut partial)
         .map_err(|e| TaskError::transient(format!("download of {shown} broke off: {e}")))?;
-    file.sync_all()?;
-    std::fs::rename(&partial, &target)?;
+    partial.as_file().sync_all()?;
+    // The rename replaces whatever is at the name (a link too) without
+    // following it.
+    partial.persist(&target).map_err(|e| e.error)?;
     Ok(target)
+}
+
+/// Whether the file at `target` is the one an earlier run downloaded and
+/// uploaded: a regular file (not a link) whose sha512 is the one the
+/// journal recorded. Anything else there is not trusted: it is downloaded
+/// again.
+fn downloaded_earlier(target: &Path, ctx: &mut TaskContext<'_>) -> bool {
+    let Some(recorded) = ctx.previous_outputs.get(OUTPUT_SHA512) else {
+        return false;
+    };
+    let matches = crate::fsutil::open_regular(target)
+        .and_then(|(file, _)| sha512_of(file))
+        .is_ok_and(|hash| hash == *recorded);
+    if !matches && std::fs::symlink_metadata(target).is_ok() {
+        ctx.say(format!(
+            "{} is not the image downloaded earlier: downloading it again",
+            target.display()
+        ));
+    }
+    matches
 }
 
 /// Glance's image API, reached the way the `openstack` CLI reaches it: an
@@ -335,6 +362,92 @@ pub fn run(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, Task
     Ok(Outputs::from([
         ("image_id".to_string(), id),
         ("image_status".to_string(), "active".to_string()),
-        ("image_sha512".to_string(), local_hash),
+        (OUTPUT_SHA512.to_string(), local_hash),
     ]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::runner::Outputs;
+    use crate::secret::Redactor;
+    use std::io::Write;
+    use std::sync::atomic::AtomicBool;
+
+    /// An HTTP server on 127.0.0.1 that answers each request with `body`;
+    /// the URL of `name` on it.
+    fn serve(body: &'static [u8], name: &str) -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let mut stream = stream.unwrap();
+                let mut request = Vec::new();
+                let mut byte = [0u8; 1];
+                while !request.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap() == 1 {
+                    request.push(byte[0]);
+                }
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                stream.write_all(head.as_bytes()).unwrap();
+                stream.write_all(body).unwrap();
+            }
+        });
+        format!("http://127.0.0.1:{port}/{name}")
+    }
+
+    fn download_with(state: &Path, url: &str, previous: &Outputs) -> (PathBuf, Vec<String>) {
+        let (settings, profile) = crate::engine::runner::tests::settings();
+        let (redactor, cancel) = (Redactor::new(), AtomicBool::new(false));
+        let mut said = Vec::new();
+        let mut log = |line: &str| said.push(line.to_string());
+        let mut ctx = TaskContext {
+            settings: &settings,
+            profile: &profile,
+            state_dir: state,
+            redactor: &redactor,
+            cancel: &cancel,
+            previous_outputs: previous,
+            lock: None,
+            recheck: false,
+            log: &mut log,
+        };
+        let path = download(url, &mut ctx).unwrap();
+        (path, said)
+    }
+
+    /// A file or a link already at the download path is not uploaded as the
+    /// test image: only the file whose sha512 the journal recorded is.
+    #[test]
+    fn a_file_at_the_download_path_is_not_trusted() {
+        let state = tempfile::tempdir().unwrap();
+        let url = serve(b"the real image", "test.img");
+        let images = state.path().join("images");
+        std::fs::create_dir(&images).unwrap();
+        std::fs::write(images.join("test.img"), "planted").unwrap();
+        let (path, _) = download_with(state.path(), &url, &Outputs::new());
+        assert_eq!(std::fs::read(&path).unwrap(), b"the real image");
+
+        let victim = state.path().join("victim");
+        std::fs::write(&victim, "secret").unwrap();
+        std::fs::remove_file(&path).unwrap();
+        std::os::unix::fs::symlink(&victim, &path).unwrap();
+        let recorded = sha512_file(&victim).unwrap();
+        let previous = Outputs::from([(OUTPUT_SHA512.to_string(), recorded)]);
+        let (path, said) = download_with(state.path(), &url, &previous);
+        assert_eq!(std::fs::read(&path).unwrap(), b"the real image");
+        assert!(
+            said.iter().any(|l| l.contains("downloading it again")),
+            "{said:?}"
+        );
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "secret");
+
+        // The image the journal recorded is used again, not downloaded.
+        let recorded = sha512_file(&path).unwrap();
+        let previous = Outputs::from([(OUTPUT_SHA512.to_string(), recorded)]);
+        let (_, said) = download_with(state.path(), "http://127.0.0.1:1/test.img", &previous);
+        assert!(said[0].contains("downloaded earlier"), "{said:?}");
+    }
 }

@@ -12,8 +12,7 @@
 //!
 //! A file that ends up holding a password is made mode 0600.
 
-use std::io::Write;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use crate::answers::ProxySettings;
@@ -105,26 +104,15 @@ fn has_password(proxy: &ProxySettings) -> bool {
     proxy.password.is_some()
 }
 
-/// Writes `text` to `path` through a temporary file and a rename, with
-/// `mode`; keeps the owner of the file it replaces.
+/// Writes `text` to `path` atomically with `mode`; keeps the owner of the
+/// file it replaces (a link there is refused, see [`crate::fsutil`]).
 fn write_atomically(path: &Path, text: &str, mode: u32) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("/"));
     std::fs::create_dir_all(dir)?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.glance-wizard.tmp"));
-    let _ = std::fs::remove_file(&tmp);
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(&tmp)?;
-    file.set_permissions(std::fs::Permissions::from_mode(mode))?;
-    if let Ok(old) = std::fs::metadata(path) {
-        std::os::unix::fs::fchown(&file, Some(old.uid()), Some(old.gid()))?;
-    }
-    file.write_all(text.as_bytes())?;
-    file.sync_all()?;
-    std::fs::rename(&tmp, path)
+    let owner = std::fs::symlink_metadata(path)
+        .ok()
+        .map(|m| crate::fsutil::Owner::of(&m));
+    crate::fsutil::write_atomically(path, text.as_bytes(), mode, owner)
 }
 
 /// Writes the proxy into the package manager's configuration under `root`
