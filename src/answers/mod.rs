@@ -4,6 +4,7 @@
 
 mod fields;
 pub mod openrc;
+mod resolve;
 pub mod secrets;
 pub mod validate;
 
@@ -671,171 +672,12 @@ impl Answers {
         secrets: &Secrets,
         admin: AdminCredentials,
     ) -> Result<Settings, AnswersError> {
-        let mut errors = self.validate_fields();
-        let mut secret = |name: SecretName, new_account: bool| -> Secret {
-            // Only the database password lands in a URL.
-            let in_url = name == SecretName::GlanceDbPassword;
-            match secrets.get(name) {
-                Some(value) => {
-                    let rule = if in_url {
-                        validate::db_password(value.expose())
-                    } else if new_account {
-                        validate::new_password(value.expose())
-                    } else {
-                        validate::password(value.expose())
-                    };
-                    let rule = rule.and_then(|()| {
-                        if in_url
-                            && profile.release.refuse_url_encoded_passwords
-                            && crate::escape::needs_url_encoding(value.expose())
-                        {
-                            Err(format!(
-                                "on {} glance-manage db_sync fails on passwords that need URL encoding (launchpad 1695299): use only letters, digits and - . _ ~",
-                                profile.release.title
-                            ))
-                        } else {
-                            Ok(())
-                        }
-                    });
-                    if let Err(rule) = rule {
-                        errors.push(FieldError {
-                            field: format!("secrets.{}", name.key()),
-                            rule,
-                        });
-                    }
-                    value.clone()
-                }
-                None => {
-                    let rule = if name.is_generatable() {
-                        "missing: put it in the secrets file (mode 0600), run in a terminal to be asked, or use --generate-passwords"
-                    } else {
-                        "missing: put it in the secrets file (mode 0600), or run in a terminal to be asked"
-                    };
-                    errors.push(FieldError {
-                        field: format!("secrets.{}", name.key()),
-                        rule: rule.into(),
-                    });
-                    Secret::default()
-                }
-            }
-        };
-        let db_password = secret(SecretName::GlanceDbPassword, true);
-        let service_password = secret(SecretName::GlanceServicePassword, true);
-        let db_admin = match self.database.admin_access {
-            AdminAccess::Socket => DbAdmin::Socket {
-                path: self.database.socket.clone(),
-                user: self.database.admin_user.clone(),
-            },
-            AdminAccess::Tcp => DbAdmin::Tcp {
-                user: self.database.admin_user.clone(),
-                password: secret(SecretName::DbAdminPassword, false),
-            },
-        };
-        let proxy_password = self
-            .proxy
-            .names_a_user()
-            .then(|| secret(SecretName::ProxyPassword, false));
-        if proxy_password.is_none() && secrets.get(SecretName::ProxyPassword).is_some() {
-            errors.push(FieldError {
-                field: "secrets.proxy_password".into(),
-                rule: "the proxy URL names no user: write it as http://USER@HOST:PORT".into(),
-            });
+        let mut problems = Problems(self.validate_fields());
+        let resolved = self.resolve_secrets(profile, secrets, &admin, &mut problems);
+        if !problems.0.is_empty() {
+            return Err(AnswersError(problems.0));
         }
-        if let Err(rule) = validate::password(admin.password.expose()) {
-            errors.push(FieldError {
-                field: if self.keystone.admin_openrc.is_empty() {
-                    "secrets.os_password".into()
-                } else {
-                    "keystone.admin_openrc".into()
-                },
-                rule: format!("OS_PASSWORD {rule}"),
-            });
-        }
-        if !errors.is_empty() {
-            return Err(AnswersError(errors));
-        }
-
-        let controller = self.controller.host.clone();
-        let keystone_default = self.controller_url(5000);
-        let auth_url_default = self.controller_url(profile.release.auth_url_port);
-        let memcached = self
-            .keystone
-            .memcached_servers
-            .clone()
-            .unwrap_or_else(|| vec![format!("{}:11211", crate::escape::url_host(&controller))]);
-        let glance_url = self.controller_url(9292);
-        let endpoint = |v: &Option<String>| v.clone().unwrap_or_else(|| glance_url.clone());
-        let source = match &self.test_image.source {
-            Some(s) if is_url_source(s) => ImageSource::Url(s.clone()),
-            Some(s) => ImageSource::Path(PathBuf::from(s)),
-            None => ImageSource::Url(profile.release.cirros_url()),
-        };
-        let mut no_proxy: Vec<String> = split_list(&self.proxy.no_proxy)
-            .map(str::to_string)
-            .collect();
-        for always in controller_no_proxy(&controller) {
-            if !no_proxy.contains(&always) {
-                no_proxy.push(always);
-            }
-        }
-        Ok(Settings {
-            controller: controller.clone(),
-            bind_host: Some(self.controller.bind_host.clone()).filter(|b| !b.is_empty()),
-            db: DbSettings {
-                host: self
-                    .database
-                    .host
-                    .clone()
-                    .unwrap_or_else(|| controller.clone()),
-                port: self.database.port as u16,
-                admin: db_admin,
-                name: self.database.name.clone(),
-                user: self.database.user.clone(),
-                password: db_password,
-            },
-            keystone: KeystoneSettings {
-                admin,
-                region: self.keystone.region.clone(),
-                service_user: self.keystone.service_user.clone(),
-                service_project: self.keystone.service_project.clone(),
-                service_password,
-                www_authenticate_uri: self
-                    .keystone
-                    .www_authenticate_uri
-                    .clone()
-                    .unwrap_or(keystone_default),
-                auth_url: self.keystone.auth_url.clone().unwrap_or(auth_url_default),
-                memcached_servers: memcached,
-            },
-            endpoints: EndpointSettings {
-                public: endpoint(&self.endpoints.public),
-                internal: endpoint(&self.endpoints.internal),
-                admin: endpoint(&self.endpoints.admin),
-            },
-            store: StoreSettings {
-                stores: self.image_store.stores.clone(),
-                default_store: self.image_store.default_store.clone(),
-                data_dir: self.image_store.data_dir.clone(),
-                min_free_mib: self.image_store.min_free_mib,
-            },
-            test_image: TestImageSettings {
-                source,
-                name: self.test_image.name.clone(),
-                disk_format: self.test_image.disk_format.clone(),
-                container_format: self.test_image.container_format.clone(),
-            },
-            proxy: ProxySettings {
-                http_proxy: self.proxy.http_proxy.clone(),
-                https_proxy: self.proxy.https_proxy.clone(),
-                password: proxy_password,
-                no_proxy,
-                persist: self.proxy.persist,
-            },
-            packages: PackageSettings {
-                manager_options: self.packages.manager_options.clone(),
-                query_options: self.packages.query_options.clone(),
-            },
-        })
+        Ok(self.settings(profile, admin, resolved))
     }
 
     /// Keystone admin credentials from the os_* fields (password from the
