@@ -10,7 +10,7 @@ use crate::answers::{
     self, AdminCredentials, Answers, AnswersError, SecretName, Secrets, Settings,
 };
 use crate::engine::{
-    self, Engine, Event, EventSink, Journal, RunOutcome, TaskStatus, lock::RunLock,
+    self, Engine, ErrorKind, Event, EventSink, Journal, RunOutcome, TaskStatus, lock::RunLock,
 };
 use crate::plan::{Plan, build_plan, render_plan};
 use crate::precheck::{self, Status};
@@ -342,6 +342,29 @@ impl Default for RunOptions {
 }
 
 pub fn apply(loaded: &Loaded, state_dir: &Path, run: &RunOptions, out: &mut dyn Write) -> i32 {
+    let lock = match prepare_apply(loaded, state_dir, run, out) {
+        Ok(lock) => lock,
+        Err(code) => return code,
+    };
+    let plan: Plan = build_plan(&loaded.settings, &loaded.profile);
+    let mut engine = Engine::new(&plan, &loaded.settings, state_dir);
+    engine.lock = Some(&lock);
+    engine.jobs = run.jobs;
+    engine.verify = run.verify;
+    let mut printer = LinePrinter::new(&mut *out);
+    let outcome = engine.run(&mut printer);
+    report_outcome(outcome, state_dir, out)
+}
+
+/// Everything before the first task: the notes, the state directory, the
+/// run lock and the prechecks. The exit code when one of them stops the
+/// run.
+fn prepare_apply(
+    loaded: &Loaded,
+    state_dir: &Path,
+    run: &RunOptions,
+    out: &mut dyn Write,
+) -> Result<RunLock, i32> {
     for note in &loaded.notes {
         let _ = writeln!(out, "{note}");
     }
@@ -352,18 +375,16 @@ pub fn apply(loaded: &Loaded, state_dir: &Path, run: &RunOptions, out: &mut dyn 
             "cannot create the state directory {}: {e}",
             state_dir.display()
         );
-        return exit::ERROR;
+        return Err(exit::ERROR);
     }
-    let lock = match RunLock::acquire_reporting(state_dir, engine::lock::ORPHAN_WAIT, &mut |line| {
+    let lock = RunLock::acquire_reporting(state_dir, engine::lock::ORPHAN_WAIT, &mut |line| {
         let _ = writeln!(out, "{line}");
         let _ = out.flush();
-    }) {
-        Ok(lock) => lock,
-        Err(e) => {
-            let _ = writeln!(out, "{e}");
-            return exit::LOCKED;
-        }
-    };
+    })
+    .map_err(|e| {
+        let _ = writeln!(out, "{e}");
+        exit::LOCKED
+    })?;
     if !run.skip_prechecks {
         let _ = writeln!(out, "Prechecks:");
         if !print_prechecks(loaded, out) {
@@ -371,16 +392,18 @@ pub fn apply(loaded: &Loaded, state_dir: &Path, run: &RunOptions, out: &mut dyn 
                 out,
                 "A precheck failed: nothing was changed. Fix it and run again."
             );
-            return exit::PRECHECK_FAILED;
+            return Err(exit::PRECHECK_FAILED);
         }
     }
-    let plan: Plan = build_plan(&loaded.settings, &loaded.profile);
-    let mut engine = Engine::new(&plan, &loaded.settings, state_dir);
-    engine.lock = Some(&lock);
-    engine.jobs = run.jobs;
-    engine.verify = run.verify;
-    let mut printer = LinePrinter::new(&mut *out);
-    let outcome = engine.run(&mut printer);
+    Ok(lock)
+}
+
+/// Says how the run ended and returns its exit code.
+fn report_outcome(
+    outcome: anyhow::Result<RunOutcome>,
+    state_dir: &Path,
+    out: &mut dyn Write,
+) -> i32 {
     match outcome {
         Ok(RunOutcome::Verified { outputs }) => {
             let _ = writeln!(
@@ -392,25 +415,7 @@ pub fn apply(loaded: &Loaded, state_dir: &Path, run: &RunOptions, out: &mut dyn 
             exit::OK
         }
         Ok(RunOutcome::Failed { task, error, kind }) => {
-            let _ = writeln!(out, "Task {task} failed: {error}");
-            if kind.needs_proxy_settings() {
-                let _ = writeln!(
-                    out,
-                    "This is a network path problem: set or correct http_proxy / https_proxy (and no_proxy) in the [proxy] section of the answers file."
-                );
-            }
-            let _ = writeln!(
-                out,
-                "Fix the cause and run the same command again: finished tasks are skipped and it resumes at {task}."
-            );
-            // Finished tasks are trusted, not probed: when the cause is
-            // something one of them set up and someone removed since (a
-            // dropped database, deleted Keystone objects), skipping it would
-            // fail the same way again.
-            let _ = writeln!(
-                out,
-                "If the cause is something a finished task set up that was changed or removed outside the wizard since (the glance database or its accounts, Keystone's glance user, service or endpoints), add `--verify`: every finished task then checks its work again and redoes only what is missing."
-            );
+            report_failure(&task, &error, kind, out);
             if task.starts_with("verify") {
                 exit::VERIFY_FAILED
             } else {
@@ -423,6 +428,29 @@ pub fn apply(loaded: &Loaded, state_dir: &Path, run: &RunOptions, out: &mut dyn 
             exit::ERROR
         }
     }
+}
+
+/// The failed task, its error and what to do about it.
+fn report_failure(task: &str, error: &str, kind: ErrorKind, out: &mut dyn Write) {
+    let _ = writeln!(out, "Task {task} failed: {error}");
+    if kind.needs_proxy_settings() {
+        let _ = writeln!(
+            out,
+            "This is a network path problem: set or correct http_proxy / https_proxy (and no_proxy) in the [proxy] section of the answers file."
+        );
+    }
+    let _ = writeln!(
+        out,
+        "Fix the cause and run the same command again: finished tasks are skipped and it resumes at {task}."
+    );
+    // Finished tasks are trusted, not probed: when the cause is
+    // something one of them set up and someone removed since (a
+    // dropped database, deleted Keystone objects), skipping it would
+    // fail the same way again.
+    let _ = writeln!(
+        out,
+        "If the cause is something a finished task set up that was changed or removed outside the wizard since (the glance database or its accounts, Keystone's glance user, service or endpoints), add `--verify`: every finished task then checks its work again and redoes only what is missing."
+    );
 }
 
 /// `glance-wizard status`.

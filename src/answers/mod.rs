@@ -2,7 +2,9 @@
 //! from an answers file (TOML) or from the TUI's forms, validated field by
 //! field with [`validate`], and resolved into [`Settings`] that the plan uses.
 
+mod fields;
 pub mod openrc;
+mod resolve;
 pub mod secrets;
 pub mod validate;
 
@@ -15,6 +17,8 @@ use serde::{Deserialize, Serialize};
 use crate::secret::Secret;
 use crate::target::Profile;
 
+use fields::Problems;
+pub use fields::{CONTAINER_FORMATS, DISK_FORMATS};
 pub use secrets::{SecretName, Secrets};
 
 /// The answers file, as written by the admin. Optional fields get their
@@ -638,210 +642,16 @@ impl Answers {
     /// Checks every field that does not need secrets or the machine.
     /// Collects all problems instead of stopping at the first.
     pub fn validate_fields(&self) -> Vec<FieldError> {
-        let mut errors = Vec::new();
-        let mut check = |field: &str, result: Result<(), String>| {
-            if let Err(rule) = result {
-                errors.push(FieldError {
-                    field: field.into(),
-                    rule,
-                });
-            }
-        };
-        check("controller.host", validate::host(&self.controller.host));
-        if !self.controller.bind_host.is_empty() {
-            check(
-                "controller.bind_host",
-                self.controller
-                    .bind_host
-                    .parse::<std::net::IpAddr>()
-                    .map(|_| ())
-                    .map_err(|_| {
-                        format!(
-                            "`{}` must be an IP address such as 0.0.0.0 or 127.0.0.1",
-                            self.controller.bind_host
-                        )
-                    }),
-            );
-        }
-        if let Some(h) = &self.database.host {
-            check("database.host", validate::host(h));
-        }
-        check(
-            "database.port",
-            validate::port(self.database.port).map(|_| ()),
-        );
-        check(
-            "database.admin_user",
-            validate::identifier(&self.database.admin_user),
-        );
-        if self.database.admin_access == AdminAccess::Socket {
-            check(
-                "database.socket",
-                validate::absolute_path(&self.database.socket),
-            );
-        }
-        check("database.name", validate::identifier(&self.database.name));
-        check("database.user", validate::identifier(&self.database.user));
-
-        let k = &self.keystone;
-        if k.admin_openrc.is_empty() {
-            if k.os_auth_url.is_empty() {
-                check(
-                    "keystone.admin_openrc",
-                    Err("give the path of an admin-openrc, or os_auth_url and the other os_* values".into()),
-                );
-            } else {
-                check(
-                    "keystone.os_auth_url",
-                    validate::http_url(&k.os_auth_url).map(|_| ()),
-                );
-                check("keystone.os_username", non_empty(&k.os_username));
-                check("keystone.os_project_name", non_empty(&k.os_project_name));
-            }
-        } else {
-            check(
-                "keystone.admin_openrc",
-                validate::absolute_path(&k.admin_openrc),
-            );
-        }
-        check("keystone.region", validate::region(&k.region));
-        check(
-            "keystone.service_user",
-            validate::identifier(&k.service_user),
-        );
-        check(
-            "keystone.service_project",
-            validate::identifier(&k.service_project),
-        );
-        if let Some(u) = &k.www_authenticate_uri {
-            check(
-                "keystone.www_authenticate_uri",
-                validate::http_url(u).map(|_| ()),
-            );
-        }
-        if let Some(u) = &k.auth_url {
-            check("keystone.auth_url", validate::http_url(u).map(|_| ()));
-        }
-        if let Some(servers) = &k.memcached_servers {
-            if servers.is_empty() {
-                check(
-                    "keystone.memcached_servers",
-                    Err("list at least one host:port".into()),
-                );
-            }
-            for (i, s) in servers.iter().enumerate() {
-                check(
-                    &format!("keystone.memcached_servers[{i}]"),
-                    validate::memcached_server(s),
-                );
-            }
-        }
-        for (name, url) in [
-            ("endpoints.public", &self.endpoints.public),
-            ("endpoints.internal", &self.endpoints.internal),
-            ("endpoints.admin", &self.endpoints.admin),
-        ] {
-            if let Some(u) = url {
-                check(name, validate::http_url(u).map(|_| ()));
-            }
-        }
-        let s = &self.image_store;
-        if s.stores.is_empty() {
-            check(
-                "image_store.stores",
-                Err("list at least one store: \"file\"".into()),
-            );
-        }
-        for (i, store) in s.stores.iter().enumerate() {
-            if !matches!(store.as_str(), "file" | "http") {
-                check(
-                    &format!("image_store.stores[{i}]"),
-                    Err(format!(
-                        "`{store}` is not supported: use \"file\" or \"http\""
-                    )),
-                );
-            }
-        }
-        if !s.stores.contains(&s.default_store) {
-            check(
-                "image_store.default_store",
-                Err(format!(
-                    "`{}` must be one of the stores listed in image_store.stores",
-                    s.default_store
-                )),
-            );
-        }
-        check("image_store.data_dir", validate::absolute_path(&s.data_dir));
-
-        let t = &self.test_image;
-        if let Some(src) = &t.source {
-            if src.starts_with("http://") || src.starts_with("https://") {
-                check("test_image.source", validate::http_url(src).map(|_| ()));
-            } else {
-                check("test_image.source", validate::absolute_path(src));
-            }
-        }
-        check("test_image.name", non_empty(&t.name));
-        if !matches!(
-            t.disk_format.as_str(),
-            "qcow2"
-                | "raw"
-                | "vmdk"
-                | "vdi"
-                | "iso"
-                | "vhd"
-                | "vhdx"
-                | "ami"
-                | "ari"
-                | "aki"
-                | "ploop"
-        ) {
-            check(
-                "test_image.disk_format",
-                Err(format!(
-                    "`{}` is not a Glance disk format (qcow2, raw, ...)",
-                    t.disk_format
-                )),
-            );
-        }
-        if !matches!(
-            t.container_format.as_str(),
-            "bare" | "ovf" | "ova" | "docker" | "ami" | "ari" | "aki" | "compressed"
-        ) {
-            check(
-                "test_image.container_format",
-                Err(format!(
-                    "`{}` is not a Glance container format (bare, ...)",
-                    t.container_format
-                )),
-            );
-        }
-
-        let p = &self.proxy;
-        if !p.http_proxy.is_empty() {
-            check("proxy.http_proxy", validate::proxy_url(&p.http_proxy));
-        }
-        if !p.https_proxy.is_empty() {
-            check("proxy.https_proxy", validate::proxy_url(&p.https_proxy));
-        }
-        for entry in split_list(&p.no_proxy) {
-            check("proxy.no_proxy", validate::no_proxy_entry(entry));
-        }
-        if p.persist && p.http_proxy.is_empty() && p.https_proxy.is_empty() {
-            check(
-                "proxy.persist",
-                Err("there is no proxy to persist: set http_proxy or https_proxy, or persist = false".into()),
-            );
-        }
-        for (name, list) in [
-            ("packages.manager_options", &self.packages.manager_options),
-            ("packages.query_options", &self.packages.query_options),
-        ] {
-            for (i, option) in list.iter().enumerate() {
-                check(&format!("{name}[{i}]"), validate::command_option(option));
-            }
-        }
-        errors
+        let mut problems = Problems::default();
+        fields::controller(&self.controller, &mut problems);
+        fields::database(&self.database, &mut problems);
+        fields::keystone(&self.keystone, &mut problems);
+        fields::endpoints(&self.endpoints, &mut problems);
+        fields::image_store(&self.image_store, &mut problems);
+        fields::test_image(&self.test_image, &mut problems);
+        fields::proxy(&self.proxy, &mut problems);
+        fields::packages(&self.packages, &mut problems);
+        problems.0
     }
 
     /// Validates everything and fills defaults. `admin` are the resolved
@@ -852,173 +662,12 @@ impl Answers {
         secrets: &Secrets,
         admin: AdminCredentials,
     ) -> Result<Settings, AnswersError> {
-        let mut errors = self.validate_fields();
-        let mut secret = |name: SecretName, new_account: bool| -> Secret {
-            // Only the database password lands in a URL.
-            let in_url = name == SecretName::GlanceDbPassword;
-            match secrets.get(name) {
-                Some(value) => {
-                    let rule = if in_url {
-                        validate::db_password(value.expose())
-                    } else if new_account {
-                        validate::new_password(value.expose())
-                    } else {
-                        validate::password(value.expose())
-                    };
-                    let rule = rule.and_then(|()| {
-                        if in_url
-                            && profile.release.refuse_url_encoded_passwords
-                            && crate::escape::needs_url_encoding(value.expose())
-                        {
-                            Err(format!(
-                                "on {} glance-manage db_sync fails on passwords that need URL encoding (launchpad 1695299): use only letters, digits and - . _ ~",
-                                profile.release.title
-                            ))
-                        } else {
-                            Ok(())
-                        }
-                    });
-                    if let Err(rule) = rule {
-                        errors.push(FieldError {
-                            field: format!("secrets.{}", name.key()),
-                            rule,
-                        });
-                    }
-                    value.clone()
-                }
-                None => {
-                    let rule = if name.is_generatable() {
-                        "missing: put it in the secrets file (mode 0600), run in a terminal to be asked, or use --generate-passwords"
-                    } else {
-                        "missing: put it in the secrets file (mode 0600), or run in a terminal to be asked"
-                    };
-                    errors.push(FieldError {
-                        field: format!("secrets.{}", name.key()),
-                        rule: rule.into(),
-                    });
-                    Secret::default()
-                }
-            }
-        };
-        let db_password = secret(SecretName::GlanceDbPassword, true);
-        let service_password = secret(SecretName::GlanceServicePassword, true);
-        let db_admin = match self.database.admin_access {
-            AdminAccess::Socket => DbAdmin::Socket {
-                path: self.database.socket.clone(),
-                user: self.database.admin_user.clone(),
-            },
-            AdminAccess::Tcp => DbAdmin::Tcp {
-                user: self.database.admin_user.clone(),
-                password: secret(SecretName::DbAdminPassword, false),
-            },
-        };
-        let proxy_password = self
-            .proxy
-            .names_a_user()
-            .then(|| secret(SecretName::ProxyPassword, false));
-        if proxy_password.is_none() && secrets.get(SecretName::ProxyPassword).is_some() {
-            errors.push(FieldError {
-                field: "secrets.proxy_password".into(),
-                rule: "the proxy URL names no user: write it as http://USER@HOST:PORT".into(),
-            });
+        let mut problems = Problems(self.validate_fields());
+        let resolved = self.resolve_secrets(profile, secrets, &admin, &mut problems);
+        if !problems.0.is_empty() {
+            return Err(AnswersError(problems.0));
         }
-        if let Err(rule) = validate::password(admin.password.expose()) {
-            errors.push(FieldError {
-                field: if self.keystone.admin_openrc.is_empty() {
-                    "secrets.os_password".into()
-                } else {
-                    "keystone.admin_openrc".into()
-                },
-                rule: format!("OS_PASSWORD {rule}"),
-            });
-        }
-        if !errors.is_empty() {
-            return Err(AnswersError(errors));
-        }
-
-        let controller = self.controller.host.clone();
-        let keystone_default = self.controller_url(5000);
-        let auth_url_default = self.controller_url(profile.release.auth_url_port);
-        let memcached = self
-            .keystone
-            .memcached_servers
-            .clone()
-            .unwrap_or_else(|| vec![format!("{}:11211", crate::escape::url_host(&controller))]);
-        let glance_url = self.controller_url(9292);
-        let endpoint = |v: &Option<String>| v.clone().unwrap_or_else(|| glance_url.clone());
-        let source = match &self.test_image.source {
-            Some(s) if s.starts_with("http://") || s.starts_with("https://") => {
-                ImageSource::Url(s.clone())
-            }
-            Some(s) => ImageSource::Path(PathBuf::from(s)),
-            None => ImageSource::Url(profile.release.cirros_url()),
-        };
-        let mut no_proxy: Vec<String> = split_list(&self.proxy.no_proxy)
-            .map(str::to_string)
-            .collect();
-        for always in controller_no_proxy(&controller) {
-            if !no_proxy.contains(&always) {
-                no_proxy.push(always);
-            }
-        }
-        Ok(Settings {
-            controller: controller.clone(),
-            bind_host: Some(self.controller.bind_host.clone()).filter(|b| !b.is_empty()),
-            db: DbSettings {
-                host: self
-                    .database
-                    .host
-                    .clone()
-                    .unwrap_or_else(|| controller.clone()),
-                port: self.database.port as u16,
-                admin: db_admin,
-                name: self.database.name.clone(),
-                user: self.database.user.clone(),
-                password: db_password,
-            },
-            keystone: KeystoneSettings {
-                admin,
-                region: self.keystone.region.clone(),
-                service_user: self.keystone.service_user.clone(),
-                service_project: self.keystone.service_project.clone(),
-                service_password,
-                www_authenticate_uri: self
-                    .keystone
-                    .www_authenticate_uri
-                    .clone()
-                    .unwrap_or(keystone_default),
-                auth_url: self.keystone.auth_url.clone().unwrap_or(auth_url_default),
-                memcached_servers: memcached,
-            },
-            endpoints: EndpointSettings {
-                public: endpoint(&self.endpoints.public),
-                internal: endpoint(&self.endpoints.internal),
-                admin: endpoint(&self.endpoints.admin),
-            },
-            store: StoreSettings {
-                stores: self.image_store.stores.clone(),
-                default_store: self.image_store.default_store.clone(),
-                data_dir: self.image_store.data_dir.clone(),
-                min_free_mib: self.image_store.min_free_mib,
-            },
-            test_image: TestImageSettings {
-                source,
-                name: self.test_image.name.clone(),
-                disk_format: self.test_image.disk_format.clone(),
-                container_format: self.test_image.container_format.clone(),
-            },
-            proxy: ProxySettings {
-                http_proxy: self.proxy.http_proxy.clone(),
-                https_proxy: self.proxy.https_proxy.clone(),
-                password: proxy_password,
-                no_proxy,
-                persist: self.proxy.persist,
-            },
-            packages: PackageSettings {
-                manager_options: self.packages.manager_options.clone(),
-                query_options: self.packages.query_options.clone(),
-            },
-        })
+        Ok(self.settings(profile, admin, resolved))
     }
 
     /// Keystone admin credentials from the os_* fields (password from the
@@ -1056,6 +705,11 @@ fn non_empty(value: &str) -> Result<(), String> {
     } else {
         Ok(())
     }
+}
+
+/// A test image source that is a URL to download (else it is a local path).
+fn is_url_source(source: &str) -> bool {
+    source.starts_with("http://") || source.starts_with("https://")
 }
 
 fn split_list(value: &str) -> impl Iterator<Item = &str> {

@@ -1,9 +1,9 @@
 //! What glance-wizard sets in Glance's config files, per release era.
 
-use crate::answers::Settings;
+use crate::answers::{DbSettings, KeystoneSettings, Settings, StoreSettings};
 use crate::ini::{IniDocument, oslo_quote};
 use crate::secret::{MASK, Secret};
-use crate::target::{Profile, StoreLayout};
+use crate::target::{Profile, ReleaseProfile, StoreLayout};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConfigValue {
@@ -57,49 +57,19 @@ fn edit(section: &str, key: &str, value: impl Into<String>) -> ConfigEdit {
     }
 }
 
+fn secret_edit(section: &str, key: &str, shown: String, secret: Secret) -> ConfigEdit {
+    ConfigEdit {
+        section: section.into(),
+        key: key.into(),
+        value: ConfigValue::Secret { shown, secret },
+    }
+}
+
 /// The config files of this release and what is set in each.
 pub fn config_specs(settings: &Settings, profile: &Profile) -> Vec<ConfigSpec> {
-    let db = &settings.db;
-    let k = &settings.keystone;
     let release = &profile.release;
-    let url = |password: &str| {
-        crate::escape::database_url(&db.user, password, &db.host, db.port, &db.name)
-    };
-    let connection = ConfigEdit {
-        section: "database".into(),
-        key: "connection".into(),
-        value: ConfigValue::Secret {
-            shown: url(MASK),
-            secret: Secret::new(url(db.password.expose())),
-        },
-    };
-    let domain = &release.domain_name;
-    let authtoken = vec![
-        edit(
-            "keystone_authtoken",
-            &release.authtoken_uri_key,
-            &k.www_authenticate_uri,
-        ),
-        edit("keystone_authtoken", "auth_url", &k.auth_url),
-        edit(
-            "keystone_authtoken",
-            "memcached_servers",
-            k.memcached_servers.join(","),
-        ),
-        edit("keystone_authtoken", "auth_type", "password"),
-        edit("keystone_authtoken", "project_domain_name", domain),
-        edit("keystone_authtoken", "user_domain_name", domain),
-        edit("keystone_authtoken", "project_name", &k.service_project),
-        edit("keystone_authtoken", "username", &k.service_user),
-        ConfigEdit {
-            section: "keystone_authtoken".into(),
-            key: "password".into(),
-            value: ConfigValue::Secret {
-                shown: MASK.into(),
-                secret: k.service_password.clone(),
-            },
-        },
-    ];
+    let connection = connection_edit(&settings.db);
+    let authtoken = authtoken_edits(&settings.keystone, release);
     let keep: Vec<String> = authtoken.iter().map(|e| e.key.clone()).collect();
     let paste = edit("paste_deploy", "flavor", "keystone");
 
@@ -115,38 +85,7 @@ pub fn config_specs(settings: &Settings, profile: &Profile) -> Vec<ConfigSpec> {
     }
     api.extend(authtoken.iter().cloned());
     api.push(paste.clone());
-    let store = &settings.store;
-    match release.store_layout {
-        StoreLayout::Stores => {
-            api.push(edit("glance_store", "stores", store.stores.join(",")));
-            api.push(edit("glance_store", "default_store", &store.default_store));
-            api.push(edit(
-                "glance_store",
-                "filesystem_store_datadir",
-                &store.data_dir,
-            ));
-        }
-        StoreLayout::EnabledBackends => {
-            // Backend ids: "fs" for the file store, as the guide names it,
-            // "http" for the read-only http store.
-            let backends: Vec<String> = store
-                .stores
-                .iter()
-                .map(|s| match s.as_str() {
-                    "file" => "fs:file".to_string(),
-                    other => format!("{other}:{other}"),
-                })
-                .collect();
-            let default_backend = if store.default_store == "file" {
-                "fs".to_string()
-            } else {
-                store.default_store.clone()
-            };
-            api.push(edit("DEFAULT", "enabled_backends", backends.join(",")));
-            api.push(edit("glance_store", "default_backend", default_backend));
-            api.push(edit("fs", "filesystem_store_datadir", &store.data_dir));
-        }
-    }
+    api.extend(store_edits(&settings.store, &release.store_layout));
 
     let mut specs = vec![ConfigSpec {
         path: profile.config_path("glance-api.conf"),
@@ -164,6 +103,69 @@ pub fn config_specs(settings: &Settings, profile: &Profile) -> Vec<ConfigSpec> {
         });
     }
     specs
+}
+
+/// `[database] connection`: a URL with the glance account's password.
+fn connection_edit(db: &DbSettings) -> ConfigEdit {
+    let url = |password: &str| {
+        crate::escape::database_url(&db.user, password, &db.host, db.port, &db.name)
+    };
+    secret_edit(
+        "database",
+        "connection",
+        url(MASK),
+        Secret::new(url(db.password.expose())),
+    )
+}
+
+/// `[keystone_authtoken]`: how glance checks tokens, as the glance user.
+fn authtoken_edits(k: &KeystoneSettings, release: &ReleaseProfile) -> Vec<ConfigEdit> {
+    let domain = &release.domain_name;
+    let section = "keystone_authtoken";
+    vec![
+        edit(section, &release.authtoken_uri_key, &k.www_authenticate_uri),
+        edit(section, "auth_url", &k.auth_url),
+        edit(section, "memcached_servers", k.memcached_servers.join(",")),
+        edit(section, "auth_type", "password"),
+        edit(section, "project_domain_name", domain),
+        edit(section, "user_domain_name", domain),
+        edit(section, "project_name", &k.service_project),
+        edit(section, "username", &k.service_user),
+        secret_edit(section, "password", MASK.into(), k.service_password.clone()),
+    ]
+}
+
+/// Where images are stored, in the layout of this release.
+fn store_edits(store: &StoreSettings, layout: &StoreLayout) -> Vec<ConfigEdit> {
+    match layout {
+        StoreLayout::Stores => vec![
+            edit("glance_store", "stores", store.stores.join(",")),
+            edit("glance_store", "default_store", &store.default_store),
+            edit("glance_store", "filesystem_store_datadir", &store.data_dir),
+        ],
+        StoreLayout::EnabledBackends => {
+            // Backend ids: "fs" for the file store, as the guide names it,
+            // "http" for the read-only http store.
+            let backends: Vec<String> = store
+                .stores
+                .iter()
+                .map(|s| match s.as_str() {
+                    "file" => "fs:file".to_string(),
+                    other => format!("{other}:{other}"),
+                })
+                .collect();
+            let default_backend = if store.default_store == "file" {
+                "fs".to_string()
+            } else {
+                store.default_store.clone()
+            };
+            vec![
+                edit("DEFAULT", "enabled_backends", backends.join(",")),
+                edit("glance_store", "default_backend", default_backend),
+                edit("fs", "filesystem_store_datadir", &store.data_dir),
+            ]
+        }
+    }
 }
 
 /// Applies a spec to a parsed file. With `reveal` false, secrets are written

@@ -9,7 +9,7 @@ mod render;
 
 use sha2::{Digest, Sha256};
 
-use crate::answers::{DbAdmin, ImageSource, Settings};
+use crate::answers::{DbAdmin, ImageSource, KeystoneSettings, Settings, TestImageSettings};
 use crate::secret::{MASK, Secret};
 use crate::target::{InitSystem, PackageManager, Profile};
 
@@ -225,9 +225,25 @@ fn secret(name: &str, value: &Secret) -> (String, Input) {
 
 /// Builds the plan, in the install guide's order.
 pub fn build_plan(settings: &Settings, profile: &Profile) -> Plan {
-    let k = &settings.keystone;
-    let mut tasks = Vec::new();
+    let mut tasks = vec![sql_task(settings)];
+    tasks.extend(identity_tasks(settings));
+    tasks.push(packages_task(settings, profile));
+    let configs: Vec<Task> = config_specs(settings, profile)
+        .into_iter()
+        .map(config_task)
+        .collect();
+    let config_ids: Vec<String> = configs.iter().map(|t| t.id.clone()).collect();
+    tasks.extend(configs);
+    tasks.push(db_sync_task(profile, &config_ids));
+    tasks.push(services_task(settings, profile, &config_ids));
+    tasks.push(verify_task(&settings.test_image));
+    Plan {
+        profile: profile.clone(),
+        tasks,
+    }
+}
 
+fn sql_task(settings: &Settings) -> Task {
     let sql = SqlSpec {
         admin: settings.db.admin.clone(),
         host: settings.db.host.clone(),
@@ -237,7 +253,7 @@ pub fn build_plan(settings: &Settings, profile: &Profile) -> Plan {
         password: settings.db.password.clone(),
         account_hosts: vec!["localhost".into(), "%".into()],
     };
-    tasks.push(Task {
+    Task {
         id: "sql.database".into(),
         title: "Create the glance database and its accounts".into(),
         inputs: vec![
@@ -248,73 +264,89 @@ pub fn build_plan(settings: &Settings, profile: &Profile) -> Plan {
         ],
         kind: TaskKind::Sql(sql),
         after: vec![],
-    });
+    }
+}
 
-    let admin_inputs = || {
-        vec![
-            plain("auth_url", k.admin.auth_url()),
-            plain("admin_user", k.admin.username()),
-        ]
-    };
-    let mut user_inputs = admin_inputs();
-    user_inputs.extend([
-        plain("user", &k.service_user),
-        secret("password", &k.service_password),
-    ]);
-    tasks.push(Task {
-        id: "identity.user".into(),
-        title: format!("Create the Keystone user {}", k.service_user),
-        kind: TaskKind::IdentityUser,
-        inputs: user_inputs,
-        after: vec![],
-    });
-    let mut role_inputs = admin_inputs();
-    role_inputs.extend([
-        plain("user", &k.service_user),
-        plain("project", &k.service_project),
-    ]);
-    tasks.push(Task {
-        id: "identity.role".into(),
-        title: format!(
-            "Give {} the admin role on project {}",
-            k.service_user, k.service_project
-        ),
-        kind: TaskKind::IdentityRole,
-        inputs: role_inputs,
-        after: vec!["identity.user".into()],
-    });
-    tasks.push(Task {
-        id: "identity.service".into(),
-        title: "Create the image service entity".into(),
-        kind: TaskKind::IdentityService,
-        inputs: admin_inputs(),
-        after: vec![],
-    });
-    let mut endpoint_inputs = admin_inputs();
-    endpoint_inputs.push(plain("region", &k.region));
+/// The Keystone admin every identity task works as, followed by `more`.
+fn admin_inputs(
+    k: &KeystoneSettings,
+    more: impl IntoIterator<Item = (String, Input)>,
+) -> Vec<(String, Input)> {
+    let mut inputs = vec![
+        plain("auth_url", k.admin.auth_url()),
+        plain("admin_user", k.admin.username()),
+    ];
+    inputs.extend(more);
+    inputs
+}
+
+/// The user, its role, the image service and its endpoints.
+fn identity_tasks(settings: &Settings) -> [Task; 4] {
+    let k = &settings.keystone;
+    let mut endpoint_inputs = admin_inputs(k, [plain("region", &k.region)]);
     for (interface, url) in settings.endpoints.by_interface() {
         endpoint_inputs.push(plain(interface, url));
     }
-    tasks.push(Task {
-        id: "identity.endpoints".into(),
-        title: "Create the public, internal and admin endpoints".into(),
-        kind: TaskKind::IdentityEndpoints,
-        inputs: endpoint_inputs,
-        after: vec!["identity.service".into()],
-    });
+    [
+        Task {
+            id: "identity.user".into(),
+            title: format!("Create the Keystone user {}", k.service_user),
+            kind: TaskKind::IdentityUser,
+            inputs: admin_inputs(
+                k,
+                [
+                    plain("user", &k.service_user),
+                    secret("password", &k.service_password),
+                ],
+            ),
+            after: vec![],
+        },
+        Task {
+            id: "identity.role".into(),
+            title: format!(
+                "Give {} the admin role on project {}",
+                k.service_user, k.service_project
+            ),
+            kind: TaskKind::IdentityRole,
+            inputs: admin_inputs(
+                k,
+                [
+                    plain("user", &k.service_user),
+                    plain("project", &k.service_project),
+                ],
+            ),
+            after: vec!["identity.user".into()],
+        },
+        Task {
+            id: "identity.service".into(),
+            title: "Create the image service entity".into(),
+            kind: TaskKind::IdentityService,
+            inputs: admin_inputs(k, []),
+            after: vec![],
+        },
+        Task {
+            id: "identity.endpoints".into(),
+            title: "Create the public, internal and admin endpoints".into(),
+            kind: TaskKind::IdentityEndpoints,
+            inputs: endpoint_inputs,
+            after: vec!["identity.service".into()],
+        },
+    ]
+}
 
+fn packages_task(settings: &Settings, profile: &Profile) -> Task {
     let packages = profile.packages();
-    let mut package_inputs = vec![
+    let mut inputs = vec![
         plain("manager", profile.package_manager.name()),
         plain("packages", packages.join(" ")),
     ];
     // Only when set, so that the default plan keeps its fingerprints.
     let p = &settings.packages;
     if !p.manager_options.is_empty() {
-        package_inputs.push(plain("manager_options", p.manager_options.join("\0")));
+        inputs.push(plain("manager_options", p.manager_options.join("\0")));
     }
     if !p.query_options.is_empty() {
-        package_inputs.push(plain("query_options", p.query_options.join("\0")));
+        inputs.push(plain("query_options", p.query_options.join("\0")));
     }
     if settings.proxy.persist {
         // The URL may hold the proxy's password: hashed like a secret.
@@ -322,52 +354,51 @@ pub fn build_plan(settings: &Settings, profile: &Profile) -> Plan {
             "{}\0{}",
             settings.proxy.http_proxy, settings.proxy.https_proxy
         );
-        package_inputs.push(secret("persisted_proxy", &Secret::new(proxy)));
+        inputs.push(secret("persisted_proxy", &Secret::new(proxy)));
     }
-    tasks.push(Task {
+    Task {
         id: "packages.install".into(),
         title: format!("Install {}", packages.join(" ")),
-        inputs: package_inputs,
+        inputs,
         kind: TaskKind::Packages {
             manager: profile.package_manager,
             packages,
         },
         after: vec![],
-    });
+    }
+}
 
-    let mut config_ids = Vec::new();
-    for spec in config_specs(settings, profile) {
-        let id = format!("config.{}", spec.file_stem());
-        let mut inputs = vec![plain("path", &spec.path)];
-        for edit in &spec.edits {
-            let name = format!("{}.{}", edit.section, edit.key);
-            inputs.push(match &edit.value {
-                ConfigValue::Plain(v) => plain(&name, v),
-                ConfigValue::Secret { shown, secret: s } => (
-                    name,
-                    Input::Secret(Secret::new(format!("{shown}\0{}", s.expose()))),
-                ),
-            });
-        }
-        if let Some((section, keep)) = &spec.comment_out_except {
-            inputs.push(plain(
-                "comment_out_except",
-                format!("{section}:{}", keep.join(",")),
-            ));
-        }
-        config_ids.push(id.clone());
-        tasks.push(Task {
-            id,
-            title: format!("Configure {}", spec.path),
-            kind: TaskKind::Config(spec),
-            inputs,
-            after: vec!["packages.install".into()],
+fn config_task(spec: ConfigSpec) -> Task {
+    let mut inputs = vec![plain("path", &spec.path)];
+    for edit in &spec.edits {
+        let name = format!("{}.{}", edit.section, edit.key);
+        inputs.push(match &edit.value {
+            ConfigValue::Plain(v) => plain(&name, v),
+            ConfigValue::Secret { shown, secret: s } => (
+                name,
+                Input::Secret(Secret::new(format!("{shown}\0{}", s.expose()))),
+            ),
         });
     }
+    if let Some((section, keep)) = &spec.comment_out_except {
+        inputs.push(plain(
+            "comment_out_except",
+            format!("{section}:{}", keep.join(",")),
+        ));
+    }
+    Task {
+        id: format!("config.{}", spec.file_stem()),
+        title: format!("Configure {}", spec.path),
+        kind: TaskKind::Config(spec),
+        inputs,
+        after: vec!["packages.install".into()],
+    }
+}
 
+fn db_sync_task(profile: &Profile, config_ids: &[String]) -> Task {
     let mut after = vec!["sql.database".to_string()];
     after.extend(config_ids.iter().cloned());
-    tasks.push(Task {
+    Task {
         id: "db.sync".into(),
         title: "Populate the Image service database (glance-manage db_sync)".into(),
         kind: TaskKind::DbSync {
@@ -375,17 +406,19 @@ pub fn build_plan(settings: &Settings, profile: &Profile) -> Plan {
         },
         inputs: vec![plain("release", &profile.release.name)],
         after,
-    });
+    }
+}
 
+fn services_task(settings: &Settings, profile: &Profile, config_ids: &[String]) -> Task {
     let health_url = format!(
         "http://{}:9292/",
         crate::escape::url_host(&settings.controller)
     );
     let services = profile.services();
-    let mut after = config_ids.clone();
+    let mut after = config_ids.to_vec();
     after.push("packages.install".into());
     after.push("db.sync".into());
-    tasks.push(Task {
+    Task {
         id: "service.restart".into(),
         title: format!("Enable and restart {}", services.join(" ")),
         inputs: vec![
@@ -399,10 +432,11 @@ pub fn build_plan(settings: &Settings, profile: &Profile) -> Plan {
             health_url,
         }),
         after,
-    });
+    }
+}
 
-    let t = &settings.test_image;
-    tasks.push(Task {
+fn verify_task(t: &TestImageSettings) -> Task {
+    Task {
         id: "verify.image".into(),
         title: format!("Upload the test image {} and check it", t.name),
         inputs: vec![
@@ -422,11 +456,6 @@ pub fn build_plan(settings: &Settings, profile: &Profile) -> Plan {
             "identity.endpoints".into(),
             "identity.role".into(),
         ],
-    });
-
-    Plan {
-        profile: profile.clone(),
-        tasks,
     }
 }
 

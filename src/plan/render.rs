@@ -4,9 +4,13 @@
 use std::fmt::Write;
 
 use super::commands::{self, display};
-use super::{ConfigValue, Plan, TaskKind, apply_config_spec, masked_literal, sql_statements};
+use super::{
+    ConfigSpec, ConfigValue, Plan, ServiceSpec, SqlSpec, TaskKind, VerifySpec, apply_config_spec,
+    masked_literal, sql_statements,
+};
 use crate::answers::{DbAdmin, ImageSource, Settings};
 use crate::ini::IniDocument;
+use crate::target::{PackageManager, Profile};
 
 /// Renders the plan. `read_config` gives a config file's current text (or
 /// `None` when it does not exist yet), so tests can feed fixtures.
@@ -15,275 +19,333 @@ pub fn render_plan(
     settings: &Settings,
     read_config: &dyn Fn(&str) -> Option<String>,
 ) -> String {
-    let profile = &plan.profile;
-    let k = &settings.keystone;
-    let keystone_v3 = {
-        let base = k.admin.auth_url().trim_end_matches('/');
-        if base.ends_with("/v3") {
-            base.to_string()
-        } else {
-            format!("{base}/v3")
-        }
+    let view = View {
+        profile: &plan.profile,
+        settings,
+        keystone_v3: keystone_v3(settings),
     };
     let mut out = String::new();
-    let _ = writeln!(out, "Target: {}", profile.summary());
-    let _ = writeln!(out, "Install guide: {}", profile.guide());
-    let _ = writeln!(
-        out,
-        "Test image: CirrOS {} ({})",
-        profile.release.cirros,
-        profile.release.verify_page()
-    );
-    let _ = writeln!(out, "Image API served by: {}", profile.distro.api_server);
-    let _ = writeln!(
-        out,
-        "Packages from: {} ({})",
-        profile.distro.repository, profile.distro.repository_setup
-    );
-    for note in profile.unverified() {
-        let _ = writeln!(out, "Unverified: {note}");
+    for l in header_lines(&plan.profile, settings) {
+        let _ = writeln!(out, "{l}");
     }
-    let _ = writeln!(
-        out,
-        "Keystone admin: {} as {} (password from {}, passed in the environment)",
-        k.admin.auth_url(),
-        k.admin.username(),
-        k.admin.origin
-    );
     let _ = writeln!(out);
     for (i, task) in plan.tasks.iter().enumerate() {
         let _ = writeln!(out, "{}. {} [{}]", i + 1, task.title, task.id);
-        let mut line = |text: String| {
+        for text in view.task_lines(&task.kind, read_config) {
             let _ = writeln!(out, "     {text}");
-        };
-        let os = |argv: Vec<String>| format!("$ openstack {}", display(&argv));
-        match &task.kind {
-            TaskKind::Sql(spec) => {
-                line(match &spec.admin {
-                    DbAdmin::Socket { path, user } => {
-                        format!("connect as {user} over the unix socket {path}")
-                    }
-                    DbAdmin::Tcp { user, .. } => format!(
-                        "connect as {user} to {}:{} over TCP (password ********)",
-                        spec.host, spec.port
-                    ),
-                });
-                for statement in sql_statements(spec, &masked_literal()) {
-                    line(format!("SQL> {statement};"));
-                }
-            }
-            TaskKind::IdentityUser => {
-                line(format!(
-                    "probe: GET {}/users?name={}&domain_id=<{}> (admin token; no `openstack` call)",
-                    keystone_v3, k.service_user, profile.release.domain_name
-                ));
-                line(format!(
-                    "only if missing: {}",
-                    os(commands::user_create(
-                        &profile.release.domain_name,
-                        &k.service_user,
-                    ))
-                ));
-                line(format!(
-                    "set the password of {} (********) with PATCH {keystone_v3}/users/<id> unless it already logs in; never on a command line",
-                    k.service_user,
-                ));
-            }
-            TaskKind::IdentityRole => {
-                line(format!(
-                    "probe: GET {keystone_v3}/role_assignments?user.id=<{}>&scope.project.id=<{}>&role.id=<admin>",
-                    k.service_user, k.service_project
-                ));
-                line(format!(
-                    "only if not assigned: {}",
-                    os(commands::role_add(&k.service_project, &k.service_user))
-                ));
-            }
-            TaskKind::IdentityService => {
-                line(format!("probe: GET {keystone_v3}/services?type=image"));
-                line(format!(
-                    "only if no service of type image exists: {}",
-                    os(commands::service_create())
-                ));
-            }
-            TaskKind::IdentityEndpoints => {
-                line(format!(
-                    "probe: GET {keystone_v3}/endpoints?service_id=<image>&region_id={}",
-                    k.region
-                ));
-                line(
-                    "what is missing or wrong is fixed by one `openstack` process (the commands on its standard input), then probed again:"
-                        .to_string(),
-                );
-                for (interface, url) in settings.endpoints.by_interface() {
-                    line(format!(
-                        "  if missing: {}",
-                        os(commands::endpoint_create(&k.region, interface, url))
-                    ));
-                    line(format!(
-                        "  if its URL differs: {}",
-                        os(commands::endpoint_set_url("<id>", url))
-                    ));
-                }
-            }
-            TaskKind::Packages { manager, packages } => {
-                let options = &settings.packages.manager_options;
-                let query = &settings.packages.query_options;
-                for p in packages {
-                    line(format!(
-                        "$ {}",
-                        display(&commands::package_query(*manager, query, p))
-                    ));
-                }
-                if settings.proxy.persist {
-                    line(format!(
-                        "if any is missing: write the proxy to {} (original kept as {}.glance-wizard.orig)",
-                        commands::proxy_config_path(*manager),
-                        commands::proxy_config_path(*manager)
-                    ));
-                }
-                line(format!(
-                    "if any is missing: $ {}",
-                    display(&commands::package_refresh(*manager, options))
-                ));
-                line(format!(
-                    "$ {}",
-                    display(&commands::package_install(*manager, options, packages))
-                ));
-                line("then the installed check again: exiting 0 is not enough".to_string());
-                let clean: Vec<String> = commands::package_clean(*manager, options)
-                    .iter()
-                    .map(|c| format!("$ {}", display(c)))
-                    .collect();
-                line(format!(
-                    "on mirror or metadata trouble: {}, then again from the refresh, with growing pauses",
-                    clean.join(" and ")
-                ));
-                if let Some(proxy) = settings.proxy.shown() {
-                    line(format!(
-                        "through the proxy {proxy}{} (no_proxy={})",
-                        if settings.proxy.password.is_some() {
-                            " (password from the secrets file)"
-                        } else {
-                            ""
-                        },
-                        settings.proxy.no_proxy.join(",")
-                    ));
-                }
-            }
-            TaskKind::Config(spec) => {
-                for e in &spec.edits {
-                    let marker = match e.value {
-                        ConfigValue::Secret { .. } => " (secret)",
-                        ConfigValue::Plain(_) => "",
-                    };
-                    line(format!(
-                        "[{}] {} = {}{marker}",
-                        e.section,
-                        e.key,
-                        e.value.shown()
-                    ));
-                }
-                if spec.file_stem() == "glance-api"
-                    && !profile.release.standalone_api
-                    && let Some(bind_host) = &settings.bind_host
-                {
-                    line(format!(
-                        "controller.bind_host {bind_host} is not written: Glance {} has no bind_host option; the WSGI server decides where glance listens ({})",
-                        profile.release.title, profile.distro.api_server
-                    ));
-                }
-                if let Some((section, keep)) = &spec.comment_out_except {
-                    line(format!(
-                        "comment out every other option in [{section}] (keeping {})",
-                        keep.join(", ")
-                    ));
-                }
-                line(format!(
-                    "back up the original once to {}{}; replace atomically, keeping owner and mode",
-                    spec.path,
-                    crate::engine::runner::config::BACKUP_SUFFIX
-                ));
-                match read_config(&spec.path) {
-                    Some(before) => {
-                        for l in config_diff(spec, &before, settings) {
-                            line(l);
-                        }
-                    }
-                    None => line(format!(
-                        "{} does not exist yet (the package installs it); the diff is shown once it does",
-                        spec.path
-                    )),
-                }
-            }
-            TaskKind::DbSync { check } => {
-                line(format!(
-                    "$ {}",
-                    display(&commands::glance_manage("db_sync"))
-                ));
-                if *check {
-                    line(format!(
-                        "$ {}   (exit 0: schema at head)",
-                        display(&commands::glance_manage("db check"))
-                    ));
-                } else {
-                    line(
-                        "this release has no `db check`: the sync's own result is the check".into(),
-                    );
-                }
-            }
-            TaskKind::Services(spec) => {
-                line(format!(
-                    "$ {}",
-                    display(&commands::image_dir(&settings.store.data_dir))
-                ));
-                for s in &spec.services {
-                    for cmd in commands::service_enable(spec.init, profile.package_manager, s) {
-                        line(format!("$ {}", display(&cmd)));
-                    }
-                    line(format!(
-                        "$ {}",
-                        display(&commands::service_restart(spec.init, s))
-                    ));
-                }
-                line(format!(
-                    "wait until GET {} answers (up to 90 s)",
-                    spec.health_url
-                ));
-            }
-            TaskKind::Verify(spec) => {
-                let file = match &spec.source {
-                    ImageSource::Path(p) => p.display().to_string(),
-                    ImageSource::Url(u) => {
-                        line(format!(
-                            "download {} into the state directory",
-                            crate::mask::mask_url_password(u)
-                        ));
-                        "<downloaded file>".to_string()
-                    }
-                };
-                line(format!(
-                    "through Glance's API at the public image endpoint of the catalog (admin token), as `openstack image create {} --file {file} --disk-format {} --container-format {} --public` would:",
-                    spec.name, spec.disk_format, spec.container_format
-                ));
-                let mark = format!("{}={}", commands::IMAGE_MARK.0, commands::IMAGE_MARK.1);
-                line(format!(
-                    "  GET <glance>/v2/images?name={}: reuse an active image whose sha512 matches, else DELETE this wizard's unfinished uploads ({mark})",
-                    spec.name,
-                ));
-                line(format!(
-                    "  POST <glance>/v2/images (public, {mark}), then PUT <glance>/v2/images/<id>/file"
-                ));
-                line(
-                    "  wait for status active; compare os_hash_value (sha512) with the local file"
-                        .into(),
-                );
-                line("  GET <glance>/v2/images: list the images".into());
-            }
         }
         let _ = writeln!(out);
     }
     out
+}
+
+/// What every task's lines are rendered from.
+struct View<'a> {
+    profile: &'a Profile,
+    settings: &'a Settings,
+    /// Keystone's v3 base URL, where the identity probes go.
+    keystone_v3: String,
+}
+
+/// The admin auth URL with `/v3` appended unless it already ends so.
+fn keystone_v3(settings: &Settings) -> String {
+    let base = settings.keystone.admin.auth_url().trim_end_matches('/');
+    if base.ends_with("/v3") {
+        base.to_string()
+    } else {
+        format!("{base}/v3")
+    }
+}
+
+/// The target, sources and Keystone admin the plan is for.
+fn header_lines(profile: &Profile, settings: &Settings) -> Vec<String> {
+    let admin = &settings.keystone.admin;
+    let mut lines = vec![
+        format!("Target: {}", profile.summary()),
+        format!("Install guide: {}", profile.guide()),
+        format!(
+            "Test image: CirrOS {} ({})",
+            profile.release.cirros,
+            profile.release.verify_page()
+        ),
+        format!("Image API served by: {}", profile.distro.api_server),
+        format!(
+            "Packages from: {} ({})",
+            profile.distro.repository, profile.distro.repository_setup
+        ),
+    ];
+    lines.extend(
+        profile
+            .unverified()
+            .into_iter()
+            .map(|note| format!("Unverified: {note}")),
+    );
+    lines.push(format!(
+        "Keystone admin: {} as {} (password from {}, passed in the environment)",
+        admin.auth_url(),
+        admin.username(),
+        admin.origin
+    ));
+    lines
+}
+
+/// An `openstack` command line as the plan shows it.
+fn openstack(argv: Vec<String>) -> String {
+    format!("$ openstack {}", display(&argv))
+}
+
+/// A shell command line as the plan shows it.
+fn shell(argv: &[String]) -> String {
+    format!("$ {}", display(argv))
+}
+
+impl View<'_> {
+    /// The indented lines under one task's title.
+    fn task_lines(
+        &self,
+        kind: &TaskKind,
+        read_config: &dyn Fn(&str) -> Option<String>,
+    ) -> Vec<String> {
+        match kind {
+            TaskKind::Sql(spec) => sql_lines(spec),
+            TaskKind::IdentityUser => self.identity_user_lines(),
+            TaskKind::IdentityRole => self.identity_role_lines(),
+            TaskKind::IdentityService => self.identity_service_lines(),
+            TaskKind::IdentityEndpoints => self.identity_endpoints_lines(),
+            TaskKind::Packages { manager, packages } => self.packages_lines(*manager, packages),
+            TaskKind::Config(spec) => self.config_lines(spec, read_config),
+            TaskKind::DbSync { check } => db_sync_lines(*check),
+            TaskKind::Services(spec) => self.services_lines(spec),
+            TaskKind::Verify(spec) => verify_lines(spec),
+        }
+    }
+
+    fn identity_user_lines(&self) -> Vec<String> {
+        let k = &self.settings.keystone;
+        let (v3, domain) = (&self.keystone_v3, &self.profile.release.domain_name);
+        vec![
+            format!(
+                "probe: GET {v3}/users?name={}&domain_id=<{domain}> (admin token; no `openstack` call)",
+                k.service_user
+            ),
+            format!(
+                "only if missing: {}",
+                openstack(commands::user_create(domain, &k.service_user))
+            ),
+            format!(
+                "set the password of {} (********) with PATCH {v3}/users/<id> unless it already logs in; never on a command line",
+                k.service_user,
+            ),
+        ]
+    }
+
+    fn identity_role_lines(&self) -> Vec<String> {
+        let k = &self.settings.keystone;
+        vec![
+            format!(
+                "probe: GET {}/role_assignments?user.id=<{}>&scope.project.id=<{}>&role.id=<admin>",
+                self.keystone_v3, k.service_user, k.service_project
+            ),
+            format!(
+                "only if not assigned: {}",
+                openstack(commands::role_add(&k.service_project, &k.service_user))
+            ),
+        ]
+    }
+
+    fn identity_service_lines(&self) -> Vec<String> {
+        vec![
+            format!("probe: GET {}/services?type=image", self.keystone_v3),
+            format!(
+                "only if no service of type image exists: {}",
+                openstack(commands::service_create())
+            ),
+        ]
+    }
+
+    fn identity_endpoints_lines(&self) -> Vec<String> {
+        let region = &self.settings.keystone.region;
+        let mut lines = vec![
+            format!(
+                "probe: GET {}/endpoints?service_id=<image>&region_id={region}",
+                self.keystone_v3
+            ),
+            "what is missing or wrong is fixed by one `openstack` process (the commands on its standard input), then probed again:"
+                .to_string(),
+        ];
+        for (interface, url) in self.settings.endpoints.by_interface() {
+            lines.push(format!(
+                "  if missing: {}",
+                openstack(commands::endpoint_create(region, interface, url))
+            ));
+            lines.push(format!(
+                "  if its URL differs: {}",
+                openstack(commands::endpoint_set_url("<id>", url))
+            ));
+        }
+        lines
+    }
+
+    fn packages_lines(&self, manager: PackageManager, packages: &[String]) -> Vec<String> {
+        let settings = self.settings;
+        let options = &settings.packages.manager_options;
+        let query = &settings.packages.query_options;
+        let mut lines: Vec<String> = packages
+            .iter()
+            .map(|p| shell(&commands::package_query(manager, query, p)))
+            .collect();
+        if settings.proxy.persist {
+            let path = commands::proxy_config_path(manager);
+            lines.push(format!(
+                "if any is missing: write the proxy to {path} (original kept as {path}.glance-wizard.orig)"
+            ));
+        }
+        lines.push(format!(
+            "if any is missing: {}",
+            shell(&commands::package_refresh(manager, options))
+        ));
+        lines.push(shell(&commands::package_install(
+            manager, options, packages,
+        )));
+        lines.push("then the installed check again: exiting 0 is not enough".to_string());
+        let clean: Vec<String> = commands::package_clean(manager, options)
+            .iter()
+            .map(|c| shell(c))
+            .collect();
+        lines.push(format!(
+            "on mirror or metadata trouble: {}, then again from the refresh, with growing pauses",
+            clean.join(" and ")
+        ));
+        if let Some(proxy) = settings.proxy.shown() {
+            let password = if settings.proxy.password.is_some() {
+                " (password from the secrets file)"
+            } else {
+                ""
+            };
+            lines.push(format!(
+                "through the proxy {proxy}{password} (no_proxy={})",
+                settings.proxy.no_proxy.join(",")
+            ));
+        }
+        lines
+    }
+
+    fn config_lines(
+        &self,
+        spec: &ConfigSpec,
+        read_config: &dyn Fn(&str) -> Option<String>,
+    ) -> Vec<String> {
+        let (profile, settings) = (self.profile, self.settings);
+        let mut lines: Vec<String> = spec
+            .edits
+            .iter()
+            .map(|e| {
+                let marker = match e.value {
+                    ConfigValue::Secret { .. } => " (secret)",
+                    ConfigValue::Plain(_) => "",
+                };
+                format!("[{}] {} = {}{marker}", e.section, e.key, e.value.shown())
+            })
+            .collect();
+        if spec.file_stem() == "glance-api"
+            && !profile.release.standalone_api
+            && let Some(bind_host) = &settings.bind_host
+        {
+            lines.push(format!(
+                "controller.bind_host {bind_host} is not written: Glance {} has no bind_host option; the WSGI server decides where glance listens ({})",
+                profile.release.title, profile.distro.api_server
+            ));
+        }
+        if let Some((section, keep)) = &spec.comment_out_except {
+            lines.push(format!(
+                "comment out every other option in [{section}] (keeping {})",
+                keep.join(", ")
+            ));
+        }
+        lines.push(format!(
+            "back up the original once to {}{}; replace atomically, keeping owner and mode",
+            spec.path,
+            crate::engine::runner::config::BACKUP_SUFFIX
+        ));
+        match read_config(&spec.path) {
+            Some(before) => lines.extend(config_diff(spec, &before, settings)),
+            None => lines.push(format!(
+                "{} does not exist yet (the package installs it); the diff is shown once it does",
+                spec.path
+            )),
+        }
+        lines
+    }
+
+    fn services_lines(&self, spec: &ServiceSpec) -> Vec<String> {
+        let mut lines = vec![shell(&commands::image_dir(&self.settings.store.data_dir))];
+        for s in &spec.services {
+            for cmd in commands::service_enable(spec.init, self.profile.package_manager, s) {
+                lines.push(shell(&cmd));
+            }
+            lines.push(shell(&commands::service_restart(spec.init, s)));
+        }
+        lines.push(format!(
+            "wait until GET {} answers (up to 90 s)",
+            spec.health_url
+        ));
+        lines
+    }
+}
+
+fn sql_lines(spec: &SqlSpec) -> Vec<String> {
+    let connect = match &spec.admin {
+        DbAdmin::Socket { path, user } => format!("connect as {user} over the unix socket {path}"),
+        DbAdmin::Tcp { user, .. } => format!(
+            "connect as {user} to {}:{} over TCP (password ********)",
+            spec.host, spec.port
+        ),
+    };
+    let statements = sql_statements(spec, &masked_literal());
+    std::iter::once(connect)
+        .chain(statements.iter().map(|s| format!("SQL> {s};")))
+        .collect()
+}
+
+fn db_sync_lines(check: bool) -> Vec<String> {
+    let check_line = if check {
+        format!(
+            "{}   (exit 0: schema at head)",
+            shell(&commands::glance_manage("db check"))
+        )
+    } else {
+        "this release has no `db check`: the sync's own result is the check".into()
+    };
+    vec![shell(&commands::glance_manage("db_sync")), check_line]
+}
+
+fn verify_lines(spec: &VerifySpec) -> Vec<String> {
+    let mut lines = Vec::new();
+    let file = match &spec.source {
+        ImageSource::Path(p) => p.display().to_string(),
+        ImageSource::Url(u) => {
+            lines.push(format!(
+                "download {} into the state directory",
+                crate::mask::mask_url_password(u)
+            ));
+            "<downloaded file>".to_string()
+        }
+    };
+    let mark = format!("{}={}", commands::IMAGE_MARK.0, commands::IMAGE_MARK.1);
+    lines.extend([
+        format!(
+            "through Glance's API at the public image endpoint of the catalog (admin token), as `openstack image create {} --file {file} --disk-format {} --container-format {} --public` would:",
+            spec.name, spec.disk_format, spec.container_format
+        ),
+        format!(
+            "  GET <glance>/v2/images?name={}: reuse an active image whose sha512 matches, else DELETE this wizard's unfinished uploads ({mark})",
+            spec.name,
+        ),
+        format!("  POST <glance>/v2/images (public, {mark}), then PUT <glance>/v2/images/<id>/file"),
+        "  wait for status active; compare os_hash_value (sha512) with the local file".into(),
+        "  GET <glance>/v2/images: list the images".into(),
+    ]);
+    lines
 }
 
 /// The planned change to a config file as a unified diff, with every
@@ -293,7 +355,7 @@ pub fn render_plan(
 /// is computed with the real values, so "no change" means the file already
 /// has the answers' passwords; a change only to a secret says so without
 /// showing it.
-fn config_diff(spec: &super::ConfigSpec, before: &str, settings: &Settings) -> Vec<String> {
+fn config_diff(spec: &ConfigSpec, before: &str, settings: &Settings) -> Vec<String> {
     let mut doc = IniDocument::parse(before);
     if let Err(e) = apply_config_spec(&mut doc, spec, true) {
         return vec![format!("cannot preview: {e}")];

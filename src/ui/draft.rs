@@ -67,19 +67,8 @@ pub enum Kind {
     Choice(&'static [&'static str]),
 }
 
-pub const DISK_FORMATS: &[&str] = &[
-    "qcow2", "raw", "vmdk", "vdi", "iso", "vhd", "vhdx", "ami", "ari", "aki", "ploop",
-];
-pub const CONTAINER_FORMATS: &[&str] = &[
-    "bare",
-    "ovf",
-    "ova",
-    "docker",
-    "ami",
-    "ari",
-    "aki",
-    "compressed",
-];
+/// The formats the answers accept: the form offers exactly these.
+pub use crate::answers::{CONTAINER_FORMATS, DISK_FORMATS};
 
 impl F {
     pub const DATABASE: &[F] = &[

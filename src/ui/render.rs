@@ -418,149 +418,15 @@ fn problem_text(app: &App, f: F, p: &Problem) -> String {
 }
 
 fn draw_form(app: &App, frame: &mut Frame, area: Rect) {
-    let t = app.texts;
-    let th = &app.theme;
     let block = screen_block(app);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let width = inner.width as usize;
-    let value_width = width.saturating_sub(LABEL_WIDTH + 3);
-    let problems = app.problems();
-    let focused = app.focused();
-    let mut lines: Vec<Line> = Vec::new();
-    let mut focus_span = (0, 0);
-    let mut cursor_pos = None;
-    if let Some(intro) = Some(t.t(&format!("screen.{}.intro", app.screen.name()))) {
-        for l in wrap(&intro, width) {
-            lines.push(Line::styled(l, th.dim()));
-        }
-    }
-    for f in app.visible_fields() {
-        let is_focused = focused == Some(f);
-        let problem = problems.get(&f);
-        let start = lines.len();
-        let marker = if is_focused {
-            Span::styled("›", th.accent())
-        } else if problem.is_some() {
-            Span::styled("✗", th.error())
-        } else {
-            Span::raw(" ")
-        };
-        let label = fit(&t.t(&format!("field.{}.label", f.name())), LABEL_WIDTH);
-        let (value, is_default) = shown_value(app, f);
-        let (value, cursor_col) = if is_focused && f.kind() != Kind::Secret {
-            window(&value, shown_cursor(app, f), value_width)
-        } else if is_focused {
-            let n = value.chars().count();
-            window(&value, n, value_width)
-        } else {
-            (cut(&value, value_width), 0)
-        };
-        let value_style = if is_focused {
-            th.input()
-        } else if problem.is_some() {
-            th.error()
-        } else if is_default {
-            th.dim()
-        } else {
-            th.normal()
-        };
-        let shown = if is_focused {
-            fit(&value, value_width)
-        } else {
-            value
-        };
-        lines.push(Line::from(vec![
-            marker,
-            Span::raw(" "),
-            Span::styled(label, if is_focused { th.accent() } else { th.normal() }),
-            Span::raw(" "),
-            Span::styled(shown, value_style),
-        ]));
-        if is_focused && matches!(f.kind(), Kind::Text | Kind::Secret) {
-            cursor_pos = Some((lines.len() - 1, LABEL_WIDTH + 3 + cursor_col));
-        }
-        if is_focused {
-            let indent = 4;
-            let mut rule = match problem {
-                Some(p) => problem_text(app, f, p),
-                None => t.t(&format!("field.{}.rule", f.name())),
-            };
-            // The level only (its bits would hint at the length), and only
-            // for a password the rules accept.
-            if f.generatable() && !app.draft.raw(f).is_empty() && problem.is_none() {
-                let level = match strength_bits(app.draft.raw(f)) {
-                    0..50 => t.t("strength.weak"),
-                    50..80 => t.t("strength.fair"),
-                    _ => t.t("strength.strong"),
-                };
-                rule = format!("{}  {}", t.f("form.strength", &[("level", &level)]), rule);
-            }
-            if f.generatable() {
-                rule = format!("{} · {}", rule, t.t("form.generate_hint"));
-            }
-            let style = if problem.is_some() {
-                th.error()
-            } else {
-                th.dim()
-            };
-            for l in wrap(&rule, width - indent).into_iter().take(3) {
-                lines.push(Line::styled(format!("{}{l}", " ".repeat(indent)), style));
-            }
-        }
-        if f == F::Openrc {
-            let text = match &app.openrc {
-                Pending::Idle => None,
-                Pending::Busy => Some((t.t("identity.openrc_reading"), th.dim())),
-                Pending::Ready(Ok(vars)) => Some((
-                    vars.iter()
-                        .map(|(k, v)| format!("{k}={v}"))
-                        .collect::<Vec<_>>()
-                        .join("  "),
-                    th.ok(),
-                )),
-                Pending::Ready(Err(e)) => Some((e.clone(), th.error())),
-            };
-            if let Some((text, style)) = text {
-                for l in wrap(&text, width - 4).into_iter().take(3) {
-                    lines.push(Line::styled(format!("    {l}"), style));
-                }
-            }
-        }
-        if f == F::ProxyTestUrl {
-            let (text, style) = match &app.proxy_test {
-                Pending::Idle => (t.t("proxy.test_hint"), th.dim()),
-                Pending::Busy => (t.t("proxy.testing"), th.dim()),
-                Pending::Ready(Ok(line)) => (t.f("proxy.test_ok", &[("result", line)]), th.ok()),
-                Pending::Ready(Err(line)) => {
-                    (t.f("proxy.test_failed", &[("result", line)]), th.error())
-                }
-            };
-            for l in wrap(&text, width - 4).into_iter().take(3) {
-                lines.push(Line::styled(format!("    {l}"), style));
-            }
-        }
-        if is_focused {
-            focus_span = (start, lines.len());
-        }
-    }
-    if let Some(n) = notice_line(app) {
-        lines.push(Line::raw(""));
-        lines.push(n);
-    }
-    // Scroll so the focused field and its rule are visible.
+    let form = form_lines(app, inner.width as usize);
     let height = inner.height as usize;
-    let mut offset = 0;
-    if focus_span.1 > height {
-        offset = focus_span.1 - height;
-    }
-    if lines.len() > height && app.notice.is_some() && offset + height < lines.len() {
-        // Keep the notice in view too.
-        offset = (lines.len() - height).min(focus_span.0);
-    }
-    let visible: Vec<Line> = lines.into_iter().skip(offset).take(height).collect();
+    let offset = form_scroll(app, &form, height);
+    let visible: Vec<Line> = form.lines.into_iter().skip(offset).take(height).collect();
     frame.render_widget(Paragraph::new(visible), inner);
-    if let Some((row, col)) = cursor_pos
+    if let Some((row, col)) = form.cursor
         && row >= offset
         && row < offset + height
     {
@@ -569,6 +435,190 @@ fn draw_form(app: &App, frame: &mut Frame, area: Rect) {
             inner.y + (row - offset) as u16,
         ));
     }
+}
+
+/// A form screen's text, before scrolling.
+struct FormLines {
+    lines: Vec<Line<'static>>,
+    /// The focused field's lines (its row and its rule), start..end.
+    focus: (usize, usize),
+    /// Line and column of the text cursor, when a text field has focus.
+    cursor: Option<(usize, usize)>,
+}
+
+/// The screen's intro, a row for each visible field (with its rule and
+/// status lines below when it has them) and the notice.
+fn form_lines(app: &App, width: usize) -> FormLines {
+    let problems = app.problems();
+    let focused = app.focused();
+    let intro = app.texts.t(&format!("screen.{}.intro", app.screen.name()));
+    let mut form = FormLines {
+        lines: wrap(&intro, width)
+            .into_iter()
+            .map(|l| Line::styled(l, app.theme.dim()))
+            .collect(),
+        focus: (0, 0),
+        cursor: None,
+    };
+    for f in app.visible_fields() {
+        let is_focused = focused == Some(f);
+        let problem = problems.get(&f);
+        let start = form.lines.len();
+        let (row, cursor_col) = field_row(app, f, problem, is_focused, width);
+        form.lines.push(row);
+        if is_focused && matches!(f.kind(), Kind::Text | Kind::Secret) {
+            form.cursor = Some((start, LABEL_WIDTH + 3 + cursor_col));
+        }
+        if is_focused {
+            let rule = field_rule(app, f, problem);
+            let style = if problem.is_some() {
+                app.theme.error()
+            } else {
+                app.theme.dim()
+            };
+            form.lines.extend(indented(&rule, width, style));
+        }
+        if let Some((text, style)) = field_status(app, f) {
+            form.lines.extend(indented(&text, width, style));
+        }
+        if is_focused {
+            form.focus = (start, form.lines.len());
+        }
+    }
+    if let Some(n) = notice_line(app) {
+        form.lines.push(Line::raw(""));
+        form.lines.push(n);
+    }
+    form
+}
+
+/// The first line shown: the focused field and its rule stay visible, and
+/// the notice too when there is one.
+fn form_scroll(app: &App, form: &FormLines, height: usize) -> usize {
+    let (focus_start, focus_end) = form.focus;
+    let total = form.lines.len();
+    let mut offset = focus_end.saturating_sub(height);
+    if total > height && app.notice.is_some() && offset + height < total {
+        offset = (total - height).min(focus_start);
+    }
+    offset
+}
+
+/// A field's row: marker, label and value; and the cursor's column within
+/// the value.
+fn field_row(
+    app: &App,
+    f: F,
+    problem: Option<&Problem>,
+    is_focused: bool,
+    width: usize,
+) -> (Line<'static>, usize) {
+    let th = &app.theme;
+    let value_width = width.saturating_sub(LABEL_WIDTH + 3);
+    let marker = if is_focused {
+        Span::styled("›", th.accent())
+    } else if problem.is_some() {
+        Span::styled("✗", th.error())
+    } else {
+        Span::raw(" ")
+    };
+    let label = fit(
+        &app.texts.t(&format!("field.{}.label", f.name())),
+        LABEL_WIDTH,
+    );
+    let (value, is_default) = shown_value(app, f);
+    let (shown, cursor_col) = if is_focused {
+        // A secret shows a fixed mask: its cursor stays at the end.
+        let at = if f.kind() == Kind::Secret {
+            value.chars().count()
+        } else {
+            shown_cursor(app, f)
+        };
+        let (value, col) = window(&value, at, value_width);
+        (fit(&value, value_width), col)
+    } else {
+        (cut(&value, value_width), 0)
+    };
+    let value_style = if is_focused {
+        th.input()
+    } else if problem.is_some() {
+        th.error()
+    } else if is_default {
+        th.dim()
+    } else {
+        th.normal()
+    };
+    let label_style = if is_focused { th.accent() } else { th.normal() };
+    let row = Line::from(vec![
+        marker,
+        Span::raw(" "),
+        Span::styled(label, label_style),
+        Span::raw(" "),
+        Span::styled(shown, value_style),
+    ]);
+    (row, cursor_col)
+}
+
+/// The focused field's rule, or the problem with its value; for a password
+/// the wizard can generate, its strength and the generate hint.
+fn field_rule(app: &App, f: F, problem: Option<&Problem>) -> String {
+    let t = app.texts;
+    let mut rule = match problem {
+        Some(p) => problem_text(app, f, p),
+        None => t.t(&format!("field.{}.rule", f.name())),
+    };
+    // The level only (its bits would hint at the length), and only
+    // for a password the rules accept.
+    if f.generatable() && !app.draft.raw(f).is_empty() && problem.is_none() {
+        let level = match strength_bits(app.draft.raw(f)) {
+            0..50 => t.t("strength.weak"),
+            50..80 => t.t("strength.fair"),
+            _ => t.t("strength.strong"),
+        };
+        rule = format!("{}  {}", t.f("form.strength", &[("level", &level)]), rule);
+    }
+    if f.generatable() {
+        rule = format!("{} · {}", rule, t.t("form.generate_hint"));
+    }
+    rule
+}
+
+/// What a background check found for this field: the admin-openrc's
+/// variables, or the proxy test's result.
+fn field_status(app: &App, f: F) -> Option<(String, Style)> {
+    let (t, th) = (app.texts, &app.theme);
+    match f {
+        F::Openrc => match &app.openrc {
+            Pending::Idle => None,
+            Pending::Busy => Some((t.t("identity.openrc_reading"), th.dim())),
+            Pending::Ready(Ok(vars)) => Some((
+                vars.iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("  "),
+                th.ok(),
+            )),
+            Pending::Ready(Err(e)) => Some((e.clone(), th.error())),
+        },
+        F::ProxyTestUrl => Some(match &app.proxy_test {
+            Pending::Idle => (t.t("proxy.test_hint"), th.dim()),
+            Pending::Busy => (t.t("proxy.testing"), th.dim()),
+            Pending::Ready(Ok(line)) => (t.f("proxy.test_ok", &[("result", line)]), th.ok()),
+            Pending::Ready(Err(line)) => {
+                (t.f("proxy.test_failed", &[("result", line)]), th.error())
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// Up to three lines of `text` under a field, indented by four.
+fn indented(text: &str, width: usize, style: Style) -> Vec<Line<'static>> {
+    wrap(text, width - 4)
+        .into_iter()
+        .take(3)
+        .map(|l| Line::styled(format!("    {l}"), style))
+        .collect()
 }
 
 fn status_span(app: &App, status: Status) -> Span<'static> {
