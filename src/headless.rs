@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::answers::{
-    self, AdminCredentials, Answers, AnswersError, SecretName, Secrets, Settings,
+    self, AdminCredentials, Answers, AnswersError, CheckedAnswers, SecretName, Secrets, Settings,
 };
 use crate::engine::{
     self, Engine, ErrorKind, Event, EventSink, Journal, RunOutcome, TaskStatus, lock::RunLock,
@@ -111,10 +111,7 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
         .unwrap_or_else(|| answers.target.release.clone());
     let profile = target::detect(&distro, &release)?;
 
-    let field_errors = answers.validate_fields();
-    if !field_errors.is_empty() {
-        return Err(AnswersError(field_errors).into());
-    }
+    let checked = answers.checked()?;
 
     let secrets_path = options
         .secrets
@@ -150,7 +147,7 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
         }
     }
 
-    let settings = settings_from(&answers, &secrets, &profile)?;
+    let settings = checked_settings(checked, &secrets, &profile)?;
     Ok(Loaded {
         answers,
         settings,
@@ -186,11 +183,17 @@ pub fn settings_from(
     secrets: &Secrets,
     profile: &Profile,
 ) -> Result<Settings, AnswersError> {
-    let field_errors = answers.validate_fields();
-    if !field_errors.is_empty() {
-        return Err(AnswersError(field_errors));
-    }
-    let admin = admin_credentials(answers, secrets)?;
+    checked_settings(answers.checked()?, secrets, profile)
+}
+
+/// The settings of answers whose fields were already checked: the admin
+/// credentials are read first, then the secrets checked.
+fn checked_settings(
+    answers: CheckedAnswers<'_>,
+    secrets: &Secrets,
+    profile: &Profile,
+) -> Result<Settings, AnswersError> {
+    let admin = admin_credentials(answers.answers(), secrets)?;
     answers.resolve(profile, secrets, admin)
 }
 

@@ -662,7 +662,30 @@ impl Answers {
         secrets: &Secrets,
         admin: AdminCredentials,
     ) -> Result<Settings, AnswersError> {
-        let mut problems = Problems(self.validate_fields());
+        let problems = Problems(self.validate_fields());
+        self.resolve_with(problems, profile, secrets, admin)
+    }
+
+    /// These answers once every field passed [`Answers::validate_fields`],
+    /// so that resolving them does not check the fields again.
+    pub fn checked(&self) -> Result<CheckedAnswers<'_>, AnswersError> {
+        let errors = self.validate_fields();
+        if errors.is_empty() {
+            Ok(CheckedAnswers(self))
+        } else {
+            Err(AnswersError(errors))
+        }
+    }
+
+    /// The secrets checked after the field `problems` found before, then
+    /// the settings when there is no problem at all.
+    fn resolve_with(
+        &self,
+        mut problems: Problems,
+        profile: &Profile,
+        secrets: &Secrets,
+        admin: AdminCredentials,
+    ) -> Result<Settings, AnswersError> {
         let resolved = self.resolve_secrets(profile, secrets, &admin, &mut problems);
         if !problems.0.is_empty() {
             return Err(AnswersError(problems.0));
@@ -696,6 +719,28 @@ impl Answers {
                 .unwrap_or_default(),
             origin: "keystone.os_* in the answers".into(),
         })
+    }
+}
+
+/// Answers whose fields all passed [`Answers::validate_fields`]; made by
+/// [`Answers::checked`].
+#[derive(Debug, Clone, Copy)]
+pub struct CheckedAnswers<'a>(&'a Answers);
+
+impl<'a> CheckedAnswers<'a> {
+    pub fn answers(self) -> &'a Answers {
+        self.0
+    }
+
+    /// [`Answers::resolve`] without checking the fields again.
+    pub fn resolve(
+        self,
+        profile: &Profile,
+        secrets: &Secrets,
+        admin: AdminCredentials,
+    ) -> Result<Settings, AnswersError> {
+        self.0
+            .resolve_with(Problems::default(), profile, secrets, admin)
     }
 }
 
