@@ -3,18 +3,16 @@
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::Path;
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 pub const LAB_LOCK_FILE: &str = "/run/glance-wizard-lab.lock";
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(900);
 const REPORT_EVERY: Duration = Duration::from_secs(30);
-// Polled rather than blocking, so the wait can report and end (a blocked flock(2) cannot
-// be interrupted without a signal handler).
-const POLL: Duration = Duration::from_millis(200);
 
 /// Takes the lab lock (the file is opened close-on-exec: children do not inherit it).
-/// Waits at most GW_LAB_LOCK_TIMEOUT seconds (default 900), saying every 30 s which
-/// processes have the lock file open; then panics naming them.
+/// Waits at most GW_LAB_LOCK_TIMEOUT seconds (default 900), saying at once and then every
+/// 30 s which processes have the lock file open; then panics naming them.
 pub fn take() -> File {
     let file = OpenOptions::new()
         .create(true)
@@ -22,15 +20,25 @@ pub fn take() -> File {
         .write(true)
         .open(LAB_LOCK_FILE)
         .expect("lab lock file");
+    match file.try_lock() {
+        Ok(()) => file,
+        Err(TryLockError::WouldBlock) => wait_for(file),
+        Err(TryLockError::Error(e)) => panic!("lab lock {LAB_LOCK_FILE}: {e}"),
+    }
+}
+
+fn wait_for(file: File) -> File {
+    // A blocking flock(2) in a thread of its own: woken at once when the lock is released
+    // (polling with try_lock lost every time to tests that block, for 15 minutes), while
+    // this thread reports and gives up. After giving up, the thread's file is dropped as
+    // soon as it gets the lock, since nobody receives it: the lock goes with it.
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(file.lock().map(|()| file));
+    });
     let limit = timeout();
     let start = Instant::now();
-    let mut next_report = Duration::ZERO;
     loop {
-        match file.try_lock() {
-            Ok(()) => return file,
-            Err(TryLockError::WouldBlock) => {}
-            Err(TryLockError::Error(e)) => panic!("lab lock {LAB_LOCK_FILE}: {e}"),
-        }
         let waited = start.elapsed();
         assert!(
             waited < limit,
@@ -39,17 +47,18 @@ pub fn take() -> File {
             limit.as_secs(),
             users()
         );
-        if waited >= next_report {
-            eprintln!(
-                "[lab-lock] waiting for the lab lock {LAB_LOCK_FILE} ({} s of {} s); \
-                 processes with it open:\n{}",
-                waited.as_secs(),
-                limit.as_secs(),
-                users()
-            );
-            next_report += REPORT_EVERY;
+        eprintln!(
+            "[lab-lock] waiting for the lab lock {LAB_LOCK_FILE} ({} s of {} s); \
+             processes with it open:\n{}",
+            waited.as_secs(),
+            limit.as_secs(),
+            users()
+        );
+        match receiver.recv_timeout(REPORT_EVERY.min(limit - waited)) {
+            Ok(locked) => return locked.expect("lab lock"),
+            Err(RecvTimeoutError::Disconnected) => panic!("lab lock: the locking thread died"),
+            Err(RecvTimeoutError::Timeout) => {}
         }
-        std::thread::sleep(POLL);
     }
 }
 
