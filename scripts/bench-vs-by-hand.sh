@@ -10,18 +10,26 @@
 # and prints each wall time, the medians and the ratios wizard / by hand. The second wizard
 # apply also runs with --verify (re-probing every task) for the record.
 #
-# Takes the lab lock like the end-to-end tests. Results also go to target/bench-vs-by-hand.txt.
+# Takes the lab lock like the end-to-end tests, after the build. Results also go to
+# target/bench-vs-by-hand.txt.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 [[ ${EUID} -eq 0 ]] || { echo "run as root: sudo $0" >&2; exit 1; }
 RUNS=${1:-5}
 export PATH="${PATH}:${HOME}/.cargo/bin:/root/.cargo/bin"
 export no_proxy="controller,localhost,127.0.0.1" NO_PROXY="controller,localhost,127.0.0.1"
-exec 9>/run/glance-wizard-lab.lock
-flock 9
+
+# The rest runs under the lab lock (scripts/lab-lock.sh), in a second bash that does not
+# have the lock's descriptor: the lab set-up, both installs and glance-api must not inherit it.
+if [[ ${GW_BENCH_LOCKED:-} != 1 ]]; then
+    cargo build --release --quiet
+    # shellcheck source=scripts/lab-lock.sh
+    . scripts/lab-lock.sh
+    GW_BENCH_LOCKED=1 lab_locked bash scripts/bench-vs-by-hand.sh "$@"
+    exit
+fi
 
 bash scripts/lab-setup.sh >/dev/null
-cargo build --release --quiet
 wizard="${PWD}/target/release/glance-wizard"
 
 dir=$(mktemp -d /tmp/glance-wizard-bench.XXXXXX)

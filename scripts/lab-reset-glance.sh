@@ -23,8 +23,11 @@
 #   python3-glance-store, glance-store-common (no autoremove: their dependencies stay, which
 #   keeps the next install quick), then removes /etc/glance, /var/lib/glance, /var/log/glance.
 #
-# Idempotent; works when glance was never installed.
+# Idempotent; works when glance was never installed. Its callers hold the lab lock; MariaDB
+# is started without any of their descriptors (lab_daemon, scripts/lab-lock.sh).
 set -euo pipefail
+# shellcheck source=scripts/lab-lock.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lab-lock.sh"
 
 export PATH="/usr/sbin:/usr/bin:/sbin:/bin:${PATH}"
 export DEBIAN_FRONTEND=noninteractive
@@ -112,7 +115,7 @@ mysql_ok() { mysqladmin --protocol=socket --socket="${MYSQL_SOCK}" ping >/dev/nu
 if command -v mysql >/dev/null && [[ -x /etc/init.d/mariadb ]]; then
     if ! mysql_ok; then
         log "starting MariaDB"
-        /etc/init.d/mariadb start >/dev/null 2>&1 || true
+        lab_daemon /etc/init.d/mariadb start >/dev/null 2>&1 || true
         for _ in {1..60}; do mysql_ok && break; sleep 0.5; done
         mysql_ok || die "MariaDB is not answering on ${MYSQL_SOCK}"
     fi

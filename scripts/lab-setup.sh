@@ -11,7 +11,13 @@
 # Lab-only secrets are generated once and kept under /var/lib/glance-wizard-lab/ (0600):
 #   keystone-db-password   MariaDB password of 'keystone'@'localhost' / '%'
 #   admin-password         Keystone admin password (also in /root/admin-openrc)
+#
+# It does not take the lab lock (scripts/lab-lock.sh): its callers do (test.sh, lab-demo.sh).
+# Daemons are started through lab_daemon, with no descriptor but stdin, stdout and stderr:
+# one that inherited the caller's lab lock would keep the lab locked for as long as it runs.
 set -euo pipefail
+# shellcheck source=scripts/lab-lock.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lab-lock.sh"
 
 export PATH="/usr/sbin:/usr/bin:/sbin:/bin:${PATH}"
 export DEBIAN_FRONTEND=noninteractive
@@ -128,11 +134,11 @@ fi
 if mysql_ok; then
     if [[ ${mariadb_restart} == yes ]]; then
         log "restarting MariaDB"
-        /etc/init.d/mariadb restart >/dev/null
+        lab_daemon /etc/init.d/mariadb restart >/dev/null
     fi
 else
     log "starting MariaDB"
-    /etc/init.d/mariadb start >/dev/null || true
+    lab_daemon /etc/init.d/mariadb start >/dev/null || true
 fi
 wait_for "MariaDB on ${MYSQL_SOCK}" 60 mysql_ok
 
@@ -147,7 +153,7 @@ if ! grep -Eq '^-l[[:space:]]+127\.0\.0\.1[[:space:]]*$' /etc/memcached.conf; th
 fi
 if ! /etc/init.d/memcached status >/dev/null 2>&1; then
     log "starting memcached"
-    /etc/init.d/memcached start >/dev/null
+    lab_daemon /etc/init.d/memcached start >/dev/null
 fi
 wait_for "memcached on 127.0.0.1:11211" 30 tcp_open 127.0.0.1 11211
 
@@ -225,7 +231,7 @@ keystone_start() {
             die "port 5000 is taken by something other than the keystone init script's uWSGI"
         fi
         log "starting keystone"
-        /etc/init.d/keystone start >/dev/null
+        lab_daemon /etc/init.d/keystone start >/dev/null
     fi
     wait_for "keystone at ${KEYSTONE_URL}" 90 keystone_up
 }
@@ -305,7 +311,7 @@ if [[ ${tinyproxy_restart} == yes ]] && tinyproxy_running; then
 fi
 if ! tinyproxy_running; then
     log "starting tinyproxy"
-    /etc/init.d/tinyproxy start >/dev/null
+    lab_daemon /etc/init.d/tinyproxy start >/dev/null
 fi
 wait_for "tinyproxy on 127.0.0.1:8888" 30 tcp_open 127.0.0.1 8888
 listen_all=$(ss -Hltn 'sport = :8888' | awk '{print $4}' | grep -v '^127\.0\.0\.1:' || true)

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # The project's one test command:  sudo scripts/test.sh
 #
-# 1. scripts/lab-setup.sh: MariaDB, memcached, Keystone, /root/admin-openrc (idempotent)
+# 1. scripts/lab-setup.sh: MariaDB, memcached, Keystone, /root/admin-openrc (idempotent), under
+#    the lab lock (scripts/lab-lock.sh). A lab daemon holding that lock (it inherited it from
+#    the script that started it) fails this at once: the end-to-end tests would wait for it.
 # 2. cargo fmt --check, cargo clippy -D warnings
 # 3. cargo nextest run (unit tests in parallel; tests/e2e_*.rs serialised through the `e2e`
-#    test group in .config/nextest.toml), then the doc tests (nextest does not run those)
+#    test group in .config/nextest.toml; each takes the lab lock), then the doc tests (nextest
+#    does not run those)
+# 4. again: no lab daemon holds the lab lock
 #
 # Tests see GW_LAB=1 (the lab is up) and GW_ADMIN_OPENRC=/root/admin-openrc.
 # Extra arguments are passed to `cargo nextest run` (e.g. a filter: scripts/test.sh e2e_).
@@ -16,8 +20,11 @@ step() { printf '[test] == %s\n' "$*"; }
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 [[ ${EUID} -eq 0 ]] || die "run as root: sudo scripts/test.sh (the end-to-end tests change the system)"
 
+# shellcheck source=scripts/lab-lock.sh
+. scripts/lab-lock.sh
 step "lab setup"
-bash scripts/lab-setup.sh
+lab_lock_no_daemons
+lab_locked bash scripts/lab-setup.sh
 
 # sudo's secure_path usually drops ~/.cargo/bin.
 export PATH="${PATH}:${HOME}/.cargo/bin:/root/.cargo/bin"
@@ -51,6 +58,9 @@ if [[ $# -eq 0 ]]; then
     step "doc tests"
     cargo test "${locked[@]}" --workspace --doc || status=$?
 fi
+
+step "no lab daemon holds the lab lock"
+(lab_lock_no_daemons) || status=1
 
 if [[ ${status} -ne 0 ]]; then
     die "tests failed (exit ${status})"

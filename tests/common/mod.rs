@@ -3,6 +3,7 @@
 //! the admin-openrc by bash, the mysql crate, python's oslo.config).
 #![allow(dead_code)]
 
+pub mod lab_lock;
 pub mod leak;
 pub mod probe;
 pub mod tmux;
@@ -14,7 +15,6 @@ use std::sync::{Mutex, MutexGuard};
 /// End-to-end tests share one machine: one at a time, whatever the runner
 /// (threads of one test binary, or several test processes: the file lock).
 static LAB: Mutex<()> = Mutex::new(());
-const LAB_LOCK_FILE: &str = "/run/glance-wizard-lab.lock";
 
 /// Holding this means the lab is ours until it is dropped.
 pub struct LabGuard {
@@ -42,16 +42,9 @@ pub fn lab() -> Option<LabGuard> {
         return None;
     }
     let thread = LAB.lock().unwrap_or_else(|e| e.into_inner());
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(LAB_LOCK_FILE)
-        .expect("lab lock file");
-    file.lock().expect("lab lock");
     Some(LabGuard {
         _thread: thread,
-        _file: file,
+        _file: lab_lock::take(),
     })
 }
 
