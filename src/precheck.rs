@@ -113,7 +113,16 @@ pub fn run_all(settings: &Settings, profile: &Profile) -> Vec<Check> {
             settings.store.min_free_mib,
         ),
     ));
+    redact_details(&mut checks, &settings.redactor());
     checks
+}
+
+/// Details may quote what a server answered (Keystone echoes parts of a
+/// request it refuses, JSON-escaped): every secret is masked in them.
+fn redact_details(checks: &mut [Check], redactor: &crate::secret::Redactor) {
+    for check in checks {
+        check.detail = redactor.redact(&check.detail);
+    }
 }
 
 /// Whether the enabled repositories provide this release's Glance: the
@@ -317,6 +326,24 @@ mod tests {
             seen
         });
         (format!("http://{addr}"), handle)
+    }
+
+    #[test]
+    fn details_quoting_a_server_are_redacted() {
+        let redactor = crate::secret::Redactor::new();
+        redactor.add(&crate::secret::Secret::new("adm\"in-pw中"));
+        let mut checks = vec![check(
+            "keystone admin",
+            None,
+            Err(r#"Keystone answered HTTP 400: {"error": {"message": "Invalid input for field 'password': 'adm\"in-pw\u4e2d' is too long"}}"#.into()),
+        )];
+        redact_details(&mut checks, &redactor);
+        assert!(!checks[0].detail.contains("in-pw"), "{}", checks[0].detail);
+        assert!(
+            checks[0].detail.contains("'********' is too long"),
+            "{}",
+            checks[0].detail
+        );
     }
 
     #[test]
