@@ -113,3 +113,30 @@ fn secrets_enter_fingerprints_keyed() {
         Some(FingerprintKey::new([9; 32]))
     );
 }
+
+/// identity.user and identity.role look the user up in the release's
+/// domain: another domain reruns them (and what follows the user).
+#[test]
+fn domain_change_reruns_the_identity_tasks_that_read_it() {
+    let answers = Answers::from_toml(BASE).unwrap();
+    let mut secrets = Secrets::default();
+    secrets.set(SecretName::GlanceDbPassword, Secret::new("db-password-1"));
+    secrets.set(
+        SecretName::GlanceServicePassword,
+        Secret::new("svc-password-1"),
+    );
+    secrets.set(SecretName::OsPassword, Secret::new("admin-password"));
+    let admin = answers.manual_admin_credentials(&secrets).unwrap();
+    let profile = profile_for("debian", "zed", InitSystem::SysV).unwrap();
+    let settings = answers.resolve(&profile, &secrets, admin).unwrap();
+    let mut other = profile.clone();
+    other.release.domain_name = "Other".into();
+    let changed = changed(
+        &build_plan(&settings, &profile),
+        &build_plan(&settings, &other),
+    );
+    assert!(
+        changed.starts_with(&["identity.user".to_string(), "identity.role".to_string()]),
+        "{changed:?}"
+    );
+}

@@ -226,7 +226,7 @@ fn secret(name: &str, value: &Secret) -> (String, Input) {
 /// Builds the plan, in the install guide's order.
 pub fn build_plan(settings: &Settings, profile: &Profile) -> Plan {
     let mut tasks = vec![sql_task(settings)];
-    tasks.extend(identity_tasks(settings));
+    tasks.extend(identity_tasks(settings, profile));
     tasks.push(packages_task(settings, profile));
     let configs: Vec<Task> = config_specs(settings, profile)
         .into_iter()
@@ -281,8 +281,10 @@ fn admin_inputs(
 }
 
 /// The user, its role, the image service and its endpoints.
-fn identity_tasks(settings: &Settings) -> [Task; 4] {
+fn identity_tasks(settings: &Settings, profile: &Profile) -> [Task; 4] {
     let k = &settings.keystone;
+    // The user is looked up and made in the release's domain.
+    let domain = || plain("domain", &profile.release.domain_name);
     let mut endpoint_inputs = admin_inputs(k, [plain("region", &k.region)]);
     for (interface, url) in settings.endpoints.by_interface() {
         endpoint_inputs.push(plain(interface, url));
@@ -295,6 +297,7 @@ fn identity_tasks(settings: &Settings) -> [Task; 4] {
             inputs: admin_inputs(
                 k,
                 [
+                    domain(),
                     plain("user", &k.service_user),
                     secret("password", &k.service_password),
                 ],
@@ -311,6 +314,7 @@ fn identity_tasks(settings: &Settings) -> [Task; 4] {
             inputs: admin_inputs(
                 k,
                 [
+                    domain(),
                     plain("user", &k.service_user),
                     plain("project", &k.service_project),
                 ],
