@@ -6,28 +6,16 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::answers::{
-    self, AdminCredentials, Answers, AnswersError, CheckedAnswers, SecretName, Secrets, Settings,
-};
+use crate::answers::{self, Answers, AnswersError, SecretName, Secrets, Settings};
 use crate::engine::{
     self, Engine, ErrorKind, Event, EventSink, Journal, RunOutcome, TaskStatus, lock::RunLock,
 };
-use crate::plan::{Plan, build_plan, render_plan};
+use crate::plan::{Plan, build_plan};
 use crate::precheck::{self, Status};
 use crate::secret::Secret;
 use crate::target::{self, Profile};
-
-/// Exit codes, distinct per way of failing.
-pub mod exit {
-    pub const OK: i32 = 0;
-    pub const ERROR: i32 = 1;
-    pub const INVALID_ANSWERS: i32 = 3;
-    pub const PRECHECK_FAILED: i32 = 4;
-    pub const TASK_FAILED: i32 = 5;
-    pub const VERIFY_FAILED: i32 = 6;
-    pub const LOCKED: i32 = 7;
-    pub const CANCELLED: i32 = 130;
-}
+use crate::wizard::checked_settings;
+pub use crate::wizard::{admin_credentials, exit, settings_from, settings_plan_text};
 
 /// How to read the answers: shared by every subcommand that needs them.
 #[derive(Debug, Clone, Default)]
@@ -156,60 +144,9 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
     })
 }
 
-/// The Keystone admin credentials the answers point to: the admin-openrc
-/// (read by bash), or the os_* fields with `os_password` from the secrets.
-pub fn admin_credentials(
-    answers: &Answers,
-    secrets: &Secrets,
-) -> Result<AdminCredentials, AnswersError> {
-    if answers.keystone.admin_openrc.is_empty() {
-        Ok(answers
-            .manual_admin_credentials(secrets)
-            .unwrap_or(AdminCredentials {
-                vars: Default::default(),
-                password: Secret::default(),
-                origin: "nowhere".into(),
-            }))
-    } else {
-        answers::openrc::load(Path::new(&answers.keystone.admin_openrc))
-            .map_err(|rule| AnswersError::single("keystone.admin_openrc", rule))
-    }
-}
-
-/// Validated settings from answers and secrets held in memory (the answers
-/// file's loader and the TUI's forms both end here).
-pub fn settings_from(
-    answers: &Answers,
-    secrets: &Secrets,
-    profile: &Profile,
-) -> Result<Settings, AnswersError> {
-    checked_settings(answers.checked()?, secrets, profile)
-}
-
-/// The settings of answers whose fields were already checked: the admin
-/// credentials are read first, then the secrets checked.
-fn checked_settings(
-    answers: CheckedAnswers<'_>,
-    secrets: &Secrets,
-    profile: &Profile,
-) -> Result<Settings, AnswersError> {
-    let admin = admin_credentials(answers.answers(), secrets)?;
-    answers.resolve(profile, secrets, admin)
-}
-
-fn read_config(path: &str) -> Option<String> {
-    std::fs::read_to_string(path).ok()
-}
-
 /// `glance-wizard plan`.
 pub fn plan_text(loaded: &Loaded) -> String {
     settings_plan_text(&loaded.settings, &loaded.profile)
-}
-
-/// The plan text for settings, against the config files on this machine.
-pub fn settings_plan_text(settings: &Settings, profile: &Profile) -> String {
-    let plan = build_plan(settings, profile);
-    render_plan(&plan, settings, &read_config)
 }
 
 fn status_word(status: Status) -> &'static str {
@@ -407,6 +344,10 @@ fn report_outcome(
     state_dir: &Path,
     out: &mut dyn Write,
 ) -> i32 {
+    let code = match &outcome {
+        Ok(outcome) => exit::for_outcome(outcome),
+        Err(_) => exit::ERROR,
+    };
     match outcome {
         Ok(RunOutcome::Verified { outputs }) => {
             let _ = writeln!(
@@ -415,22 +356,14 @@ fn report_outcome(
                 outputs.get("image_id").map_or("?", String::as_str)
             );
             let _ = writeln!(out, "Journal: {}", Journal::path(state_dir).display());
-            exit::OK
         }
-        Ok(RunOutcome::Failed { task, error, kind }) => {
-            report_failure(&task, &error, kind, out);
-            if task.starts_with("verify") {
-                exit::VERIFY_FAILED
-            } else {
-                exit::TASK_FAILED
-            }
-        }
-        Ok(RunOutcome::Cancelled) => exit::CANCELLED,
+        Ok(RunOutcome::Failed { task, error, kind }) => report_failure(&task, &error, kind, out),
+        Ok(RunOutcome::Cancelled) => {}
         Err(e) => {
             let _ = writeln!(out, "glance-wizard: {e:#}");
-            exit::ERROR
         }
     }
+    code
 }
 
 /// The failed task, its error and what to do about it.

@@ -21,3 +21,4 @@ pub mod precheck;
 pub mod secret;
 pub mod target;
 pub mod ui;
+pub mod wizard;

@@ -191,6 +191,18 @@ pub enum Outcome {
     Error(String),
 }
 
+impl Outcome {
+    /// The same code `apply` gives for the same outcome.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Outcome::Verified(_) => code::OK,
+            Outcome::Failed { task, .. } => code::for_failed_task(task),
+            Outcome::Cancelled => code::CANCELLED,
+            Outcome::Error(_) => code::ERROR,
+        }
+    }
+}
+
 pub struct App {
     pub texts: &'static Texts,
     pub theme: Theme,
@@ -236,7 +248,7 @@ pub struct App {
 
 /// Exit codes of the wizard, as `apply`'s.
 pub mod code {
-    pub use crate::headless::exit::*;
+    pub use crate::wizard::exit::*;
 }
 
 fn is_ctrl(key: &KeyEvent, c: char) -> bool {
@@ -510,12 +522,7 @@ impl App {
             Err(e) => Outcome::Error(e),
         };
         if self.quitting || self.exit_on_finish {
-            self.exit = Some(match outcome {
-                Outcome::Verified(_) => code::OK,
-                Outcome::Failed { .. } => code::TASK_FAILED,
-                Outcome::Cancelled => code::CANCELLED,
-                Outcome::Error(_) => code::ERROR,
-            });
+            self.exit = Some(outcome.exit_code());
         } else if matches!(outcome, Outcome::Verified(_)) {
             self.screen = Screen::Done;
         }
@@ -545,12 +552,7 @@ impl App {
             self.quitting = true;
             self.request(Request::Cancel);
         } else {
-            self.exit = Some(match &self.outcome {
-                Some(Outcome::Verified(_)) => code::OK,
-                Some(Outcome::Failed { .. }) => code::TASK_FAILED,
-                None => code::OK,
-                _ => code::CANCELLED,
-            });
+            self.exit = Some(self.outcome.as_ref().map_or(code::OK, Outcome::exit_code));
         }
     }
 

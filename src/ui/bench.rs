@@ -183,7 +183,7 @@ pub fn bench_run_screen(argv: Vec<String>, log_dir: Option<PathBuf>, lang: Optio
             Ok(dir) => Some(dir),
             Err(e) => {
                 eprintln!("glance-wizard: cannot create a state directory: {e}");
-                return crate::headless::exit::ERROR;
+                return crate::wizard::exit::ERROR;
             }
         },
     };

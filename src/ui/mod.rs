@@ -32,7 +32,6 @@ use ratatui::backend::CrosstermBackend;
 
 use crate::answers::{Answers, Secrets, TargetAnswers};
 use crate::engine::{self, Engine, EventSink, Journal, TaskStatus, lock::RunLock};
-use crate::headless;
 use crate::plan::build_plan;
 use crate::secret::MASK;
 use crate::target::{self, Profile};
@@ -116,7 +115,7 @@ pub fn resume_info(state_dir: &Path, profile: Option<&Profile>) -> Option<Resume
     let session = load_session(state_dir);
     let total = match (&session, profile) {
         (Some((answers, secrets)), Some(profile)) => {
-            headless::settings_from(answers, secrets, profile)
+            crate::wizard::settings_from(answers, secrets, profile)
                 .ok()
                 .map(|s| build_plan(&s, profile).tasks.len())
         }
@@ -234,15 +233,15 @@ impl Runtime {
                 let review = request == Request::Review;
                 std::thread::spawn(move || {
                     let Ok(profile) = profile else { return };
-                    let settings =
-                        headless::settings_from(&answers, &secrets, &profile).map_err(|e| {
+                    let settings = crate::wizard::settings_from(&answers, &secrets, &profile)
+                        .map_err(|e| {
                             e.0.into_iter()
                                 .map(|f| (f.field, f.rule))
                                 .collect::<Vec<_>>()
                         });
                     let msg = if review {
                         Msg::Review(settings.map(|s| {
-                            headless::settings_plan_text(&s, &profile)
+                            crate::wizard::settings_plan_text(&s, &profile)
                                 .lines()
                                 .map(str::to_string)
                                 .collect()
@@ -283,7 +282,7 @@ impl Runtime {
         };
         let answers = app.draft.answers();
         let secrets = app.draft.secrets();
-        let settings = match headless::settings_from(&answers, &secrets, &profile) {
+        let settings = match crate::wizard::settings_from(&answers, &secrets, &profile) {
             Ok(s) => s,
             Err(e) => return refuse(app, e.to_string()),
         };
@@ -397,14 +396,14 @@ fn drive(mut app: App, start: impl FnOnce(&mut Runtime, &mut App)) -> (App, i32)
     {
         restore_terminal();
         eprintln!("glance-wizard: cannot set up the terminal: {e}");
-        return (app, headless::exit::ERROR);
+        return (app, crate::wizard::exit::ERROR);
     }
     let mut terminal = match Terminal::new(CrosstermBackend::new(std::io::stdout())) {
         Ok(t) => t,
         Err(e) => {
             restore_terminal();
             eprintln!("glance-wizard: cannot set up the terminal: {e}");
-            return (app, headless::exit::ERROR);
+            return (app, crate::wizard::exit::ERROR);
         }
     };
 
@@ -484,7 +483,7 @@ fn event_loop(
             if let Err(e) = drawn {
                 restore_terminal();
                 eprintln!("glance-wizard: cannot draw: {e}");
-                return headless::exit::ERROR;
+                return crate::wizard::exit::ERROR;
             }
             dirty = false;
             urgent = false;
@@ -520,7 +519,7 @@ fn event_loop(
             }
             // A frame is due, or a tick.
             Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => return headless::exit::ERROR,
+            Err(RecvTimeoutError::Disconnected) => return crate::wizard::exit::ERROR,
         }
         dirty = true;
         for request in app.take_requests() {

@@ -132,7 +132,7 @@ fn plan_rows() -> Vec<(String, String, Vec<String>)> {
         crate::secret::Secret::new("Adm1nPw#zz"),
     );
     let profile = profile_for("debian", "zed", InitSystem::SysV).unwrap();
-    let settings = crate::headless::settings_from(&a, &secrets, &profile).unwrap();
+    let settings = crate::wizard::settings_from(&a, &secrets, &profile).unwrap();
     crate::plan::build_plan(&settings, &profile)
         .tasks
         .iter()
@@ -377,7 +377,7 @@ fn review_lines() -> Vec<String> {
         crate::secret::Secret::new("Adm1nPw#zz"),
     );
     let profile = profile_for("debian", "zed", InitSystem::SysV).unwrap();
-    let settings = crate::headless::settings_from(&a, &secrets, &profile).unwrap();
+    let settings = crate::wizard::settings_from(&a, &secrets, &profile).unwrap();
     let plan = crate::plan::build_plan(&settings, &profile);
     crate::plan::render_plan(&plan, &settings, &|_| None)
         .lines()
@@ -635,7 +635,7 @@ fn help_and_quit_confirmation() {
         assert!(a.take_requests().contains(&Request::Cancel));
         assert_eq!(a.exit, None, "waits for the engine to stop");
         a.handle(Msg::EngineDone(Ok(crate::engine::RunOutcome::Cancelled)));
-        assert_eq!(a.exit, Some(crate::headless::exit::CANCELLED));
+        assert_eq!(a.exit, Some(crate::wizard::exit::CANCELLED));
     });
 }
 
@@ -798,4 +798,36 @@ fn outcome_error_goes_back_to_review() {
         detail: String::new(),
         field: None,
     };
+}
+
+/// The interactive wizard exits with the code `apply` gives for the same
+/// outcome: a failed verification is 6 in both (the TUI said 5).
+#[test]
+fn exit_codes_match_apply() {
+    use crate::engine::{ErrorKind, RunOutcome};
+    use crate::ui::app::Outcome;
+    for task in ["verify.image", "db.sync"] {
+        let engine = RunOutcome::Failed {
+            task: task.into(),
+            error: "e".into(),
+            kind: ErrorKind::Other,
+        };
+        let ui = Outcome::Failed {
+            task: task.into(),
+            error: "e".into(),
+        };
+        assert_eq!(
+            ui.exit_code(),
+            crate::wizard::exit::for_outcome(&engine),
+            "{task}"
+        );
+    }
+    assert_eq!(
+        Outcome::Failed {
+            task: "verify.image".into(),
+            error: String::new()
+        }
+        .exit_code(),
+        crate::wizard::exit::VERIFY_FAILED
+    );
 }

@@ -1,0 +1,96 @@
+//! The core both faces call: answers and secrets in memory to settings,
+//! the plan text, and the exit code of an outcome. The command line
+//! (`headless`) and the interactive wizard (`ui`) present; this decides.
+
+use std::path::Path;
+
+use crate::answers::{
+    self, AdminCredentials, Answers, AnswersError, CheckedAnswers, Secrets, Settings,
+};
+use crate::plan::{build_plan, render_plan};
+use crate::secret::Secret;
+use crate::target::Profile;
+
+/// Exit codes, distinct per way of failing.
+pub mod exit {
+    use crate::engine::RunOutcome;
+
+    pub const OK: i32 = 0;
+    pub const ERROR: i32 = 1;
+    pub const INVALID_ANSWERS: i32 = 3;
+    pub const PRECHECK_FAILED: i32 = 4;
+    pub const TASK_FAILED: i32 = 5;
+    pub const VERIFY_FAILED: i32 = 6;
+    pub const LOCKED: i32 = 7;
+    pub const CANCELLED: i32 = 130;
+
+    /// The code for a run's outcome: the one mapping for the command line
+    /// and the interactive wizard.
+    pub fn for_outcome(outcome: &RunOutcome) -> i32 {
+        match outcome {
+            RunOutcome::Verified { .. } => OK,
+            RunOutcome::Failed { task, .. } => for_failed_task(task),
+            RunOutcome::Cancelled => CANCELLED,
+        }
+    }
+
+    /// A failed verification is told apart from a failed installation step.
+    pub fn for_failed_task(task: &str) -> i32 {
+        if task.starts_with("verify") {
+            VERIFY_FAILED
+        } else {
+            TASK_FAILED
+        }
+    }
+}
+
+/// The Keystone admin credentials the answers point to: the admin-openrc
+/// (read by bash), or the os_* fields with `os_password` from the secrets.
+pub fn admin_credentials(
+    answers: &Answers,
+    secrets: &Secrets,
+) -> Result<AdminCredentials, AnswersError> {
+    if answers.keystone.admin_openrc.is_empty() {
+        Ok(answers
+            .manual_admin_credentials(secrets)
+            .unwrap_or(AdminCredentials {
+                vars: Default::default(),
+                password: Secret::default(),
+                origin: "nowhere".into(),
+            }))
+    } else {
+        answers::openrc::load(Path::new(&answers.keystone.admin_openrc))
+            .map_err(|rule| AnswersError::single("keystone.admin_openrc", rule))
+    }
+}
+
+/// Validated settings from answers and secrets held in memory (the answers
+/// file's loader and the TUI's forms both end here).
+pub fn settings_from(
+    answers: &Answers,
+    secrets: &Secrets,
+    profile: &Profile,
+) -> Result<Settings, AnswersError> {
+    checked_settings(answers.checked()?, secrets, profile)
+}
+
+/// The settings of answers whose fields were already checked: the admin
+/// credentials are read first, then the secrets checked.
+pub(crate) fn checked_settings(
+    answers: CheckedAnswers<'_>,
+    secrets: &Secrets,
+    profile: &Profile,
+) -> Result<Settings, AnswersError> {
+    let admin = admin_credentials(answers.answers(), secrets)?;
+    answers.resolve(profile, secrets, admin)
+}
+
+fn read_config(path: &str) -> Option<String> {
+    std::fs::read_to_string(path).ok()
+}
+
+/// The plan text for settings, against the config files on this machine.
+pub fn settings_plan_text(settings: &Settings, profile: &Profile) -> String {
+    let plan = build_plan(settings, profile);
+    render_plan(&plan, settings, &read_config)
+}
