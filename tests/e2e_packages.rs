@@ -320,6 +320,7 @@ fn fast_retries() -> RetryPolicy {
         max_wait: Duration::from_millis(200),
         lock_wait: Duration::from_secs(20),
         lock_poll: Duration::from_millis(300),
+        recheck_wait: Duration::from_millis(50),
     }
 }
 
@@ -731,7 +732,11 @@ fn e2e_unreachable_and_tls() {
             && error.contains("[proxy] http_proxy = \"http://PROXY:PORT\""),
         "{error}"
     );
-    assert_eq!(run.retries().len(), 2, "unreachable is retried");
+    assert_eq!(
+        run.retries().len(),
+        1,
+        "a refused mirror needs the user: one quick recheck, no back-off"
+    );
 
     // 127.0.0.2: loopback too, but not in no_proxy (127.0.0.1 always is).
     let mirror = Mirror::start("127.0.0.2", &repo);
@@ -856,11 +861,15 @@ fn e2e_proxy_authentication() {
     assert!(kind.needs_proxy_settings());
     assert!(
         error.contains("407")
-            && error.contains("http://USER:PASSWORD@host:port")
+            && error.contains("http://USER@host:port")
+            && error.contains("proxy_password")
             && error.contains(&bare),
         "{error}"
     );
-    assert!(run.retries().is_empty(), "407 is not retried");
+    assert!(
+        run.retries().len() <= 1,
+        "407 needs the user: one recheck at most"
+    );
     assert!(
         mirror.requests().is_empty(),
         "the proxy let nothing through"
