@@ -22,6 +22,13 @@ impl Route {
         Route { proxy: None }
     }
 
+    /// Through the proxy at `shown` (a URL already fit to show).
+    pub fn through(shown: &str) -> Route {
+        Route {
+            proxy: Some(crate::mask::mask_url_password(shown).into_owned()),
+        }
+    }
+
     /// The proxy, fit to show.
     pub fn proxy(&self) -> Option<&str> {
         self.proxy.as_deref()
