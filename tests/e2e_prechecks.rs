@@ -129,6 +129,16 @@ fn serve_once(image: &Path) -> String {
     format!("http://127.0.0.1:{port}/test-image.qcow2")
 }
 
+/// A failed assertion must not leave the run retrying behind the test.
+struct KillOnDrop(RunHandle);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.child.kill();
+        let _ = self.0.child.wait();
+    }
+}
+
 #[test]
 fn e2e_image_source_failing_mid_run_stops_in_seconds() {
     let Some(_lab) = lab() else { return };
@@ -136,7 +146,8 @@ fn e2e_image_source_failing_mid_run_stops_in_seconds() {
     let s = scenario("prechecks-midrun", DB_PASSWORD, SERVICE_PASSWORD);
     let url = serve_once(&s.image);
     rewrite_answers(&s, Some(&url), "");
-    let mut handle = s.spawn(1, &[]);
+    let mut handle = KillOnDrop(s.spawn(1, &[]));
+    let handle = &mut handle.0;
     let mut verify_started = None;
     let status = loop {
         if let Some(status) = handle.child.try_wait().unwrap() {
