@@ -1,30 +1,445 @@
 //! The HTTP agent for fetches that go through the answers' proxy (the test
 //! image download, the proxy screen's test, the prechecks): one place that
-//! decides the route and never shows the proxy's password.
+//! decides the route and never shows the proxy's password, and one place
+//! that says what a failed request means ([`NetFault`]): what fixes it and
+//! whether waiting can.
 
+use std::fmt;
 use std::time::Duration;
 
 use crate::answers::ProxySettings;
+use crate::engine::{ErrorClass, ErrorKind, TaskError};
+
+/// How a request goes: directly, or through a proxy (kept as shown, its
+/// password masked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    proxy: Option<String>,
+}
+
+impl Route {
+    pub fn direct() -> Route {
+        Route { proxy: None }
+    }
+
+    /// Through the proxy at `shown` (a URL already fit to show).
+    pub fn through(shown: &str) -> Route {
+        Route {
+            proxy: Some(crate::mask::mask_url_password(shown).into_owned()),
+        }
+    }
+
+    /// The proxy, fit to show.
+    pub fn proxy(&self) -> Option<&str> {
+        self.proxy.as_deref()
+    }
+}
+
+impl fmt::Display for Route {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.proxy {
+            None => f.write_str("directly"),
+            Some(p) => write!(f, "through {p}"),
+        }
+    }
+}
 
 /// An agent for `url`: through the answers' proxy unless no_proxy covers
-/// the host, never through a proxy from the environment. Also the route in
-/// words (`directly`, `through http://proxy:3128`), fit to show.
+/// the host, never through a proxy from the environment. Also the route
+/// (`directly`, `through http://proxy:3128`), fit to show. Connecting
+/// takes at most 5 s (less if `timeout` is shorter): a proxy or host that
+/// does not accept a connection by then is reported, not waited for.
 pub fn agent_for(
     proxy: &ProxySettings,
     url: &str,
     timeout: Duration,
-) -> Result<(ureq::Agent, String), String> {
+) -> Result<(ureq::Agent, Route), String> {
     let config = ureq::Agent::config_builder()
         .http_status_as_error(false)
+        .timeout_connect(Some(timeout.min(Duration::from_secs(5))))
         .timeout_global(Some(timeout));
     let (config, route) = match proxy.proxy_for(url) {
-        None => (config.proxy(None), "directly".to_string()),
+        None => (config.proxy(None), Route::direct()),
         Some(via) => {
             let shown = crate::mask::mask_url_password(via.expose()).into_owned();
             let parsed =
                 ureq::Proxy::new(via.expose()).map_err(|e| format!("proxy {shown}: {e}"))?;
-            (config.proxy(Some(parsed)), format!("through {shown}"))
+            (config.proxy(Some(parsed)), Route { proxy: Some(shown) })
         }
     };
     Ok((config.build().into(), route))
+}
+
+/// What went wrong with one request, by what fixes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetFault {
+    /// Nothing listens at the proxy's address.
+    ProxyRefused,
+    /// The proxy's host name does not resolve.
+    ProxyUnresolvable,
+    /// The proxy wants (other) credentials: HTTP 407.
+    ProxyAuth,
+    /// The proxy answered the tunnel request with another error (it could
+    /// not reach the host), or not at all.
+    ProxyFailed,
+    /// The host's name does not resolve.
+    Unresolvable,
+    /// Nothing listens at the host's address.
+    Refused,
+    /// No answer in time.
+    TimedOut,
+    /// The TLS handshake or certificate failed.
+    Tls,
+    /// The server answered with this status (not 2xx/3xx).
+    Status(u16),
+    /// The connection broke off mid-way.
+    BrokenOff,
+    /// A request that cannot be made as written (a bad URL).
+    Invalid,
+}
+
+impl NetFault {
+    /// The fault behind a failed request on `route`. With a proxy, ureq
+    /// resolves and connects to the proxy only (the target's name goes to
+    /// the proxy in CONNECT), so a name or connection failure is the proxy's.
+    pub fn of(error: &ureq::Error, route: &Route) -> NetFault {
+        let via_proxy = route.proxy.is_some();
+        match error {
+            ureq::Error::HostNotFound if via_proxy => NetFault::ProxyUnresolvable,
+            ureq::Error::HostNotFound => NetFault::Unresolvable,
+            // std says so in words only (its kind is not public).
+            ureq::Error::Io(e)
+                if e.to_string()
+                    .contains("failed to lookup address information") =>
+            {
+                if via_proxy {
+                    NetFault::ProxyUnresolvable
+                } else {
+                    NetFault::Unresolvable
+                }
+            }
+            ureq::Error::Io(e) => match e.kind() {
+                std::io::ErrorKind::ConnectionRefused if via_proxy => NetFault::ProxyRefused,
+                std::io::ErrorKind::ConnectionRefused => NetFault::Refused,
+                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => NetFault::TimedOut,
+                _ => NetFault::BrokenOff,
+            },
+            ureq::Error::ConnectionFailed if via_proxy => NetFault::ProxyRefused,
+            ureq::Error::ConnectionFailed => NetFault::Refused,
+            ureq::Error::Timeout(_) => NetFault::TimedOut,
+            ureq::Error::StatusCode(407) => NetFault::ProxyAuth,
+            ureq::Error::StatusCode(status) => NetFault::Status(*status),
+            ureq::Error::ConnectProxyFailed(reason) => {
+                // "proxy server responded 407/Proxy Authentication Required"
+                if reason.contains(" 407") {
+                    NetFault::ProxyAuth
+                } else {
+                    NetFault::ProxyFailed
+                }
+            }
+            ureq::Error::Tls(_) | ureq::Error::TlsRequired => NetFault::Tls,
+            ureq::Error::BadUri(_) | ureq::Error::InvalidProxyUrl | ureq::Error::Http(_) => {
+                NetFault::Invalid
+            }
+            _ => NetFault::BrokenOff,
+        }
+    }
+
+    /// The fault an answer's status shows, if any (2xx and 3xx are fine).
+    pub fn of_status(status: u16) -> Option<NetFault> {
+        match status {
+            200..=399 => None,
+            407 => Some(NetFault::ProxyAuth),
+            other => Some(NetFault::Status(other)),
+        }
+    }
+
+    /// What fixes it. Only what can pass by itself is retryable: a timeout,
+    /// a broken transfer, a 5xx, 408 or 429, a proxy that could not reach
+    /// the host this time. A refused connection, a name that does not
+    /// resolve, a 407, a 404 stay until the user changes something.
+    pub fn class(self) -> ErrorClass {
+        match self {
+            NetFault::TimedOut | NetFault::BrokenOff | NetFault::ProxyFailed => {
+                ErrorClass::Retryable
+            }
+            NetFault::Status(s) if s >= 500 || s == 408 || s == 429 => ErrorClass::Retryable,
+            NetFault::Invalid => ErrorClass::Fatal,
+            NetFault::ProxyRefused
+            | NetFault::ProxyUnresolvable
+            | NetFault::ProxyAuth
+            | NetFault::Unresolvable
+            | NetFault::Refused
+            | NetFault::Tls
+            | NetFault::Status(_) => ErrorClass::NeedsUser,
+        }
+    }
+
+    /// The kind front ends route on: the proxy's faults (and a name that
+    /// does not resolve, which a proxy often fixes) send the user to the
+    /// proxy settings.
+    pub fn kind(self) -> ErrorKind {
+        match self {
+            NetFault::ProxyRefused | NetFault::ProxyUnresolvable | NetFault::Unresolvable => {
+                ErrorKind::Unreachable
+            }
+            NetFault::ProxyAuth => ErrorKind::ProxyAuth,
+            NetFault::Tls => ErrorKind::Tls,
+            _ => ErrorKind::Other,
+        }
+    }
+
+    /// What to do, in words: names the answers field to change. `url` is
+    /// shown as given (mask it first); `field` is where it comes from
+    /// (e.g. `[test_image] source`).
+    pub fn advice(self, url: &str, route: &Route, field: &str) -> String {
+        let proxy = route.proxy().unwrap_or("?");
+        let host = url::Url::parse(url)
+            .ok()
+            .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
+            .unwrap_or_else(|| url.to_string());
+        let set_proxy = "[proxy] http_proxy / https_proxy in the answers file";
+        match self {
+            NetFault::ProxyRefused => format!(
+                "nothing answers at the proxy {proxy} (connection refused): correct the host and port of {set_proxy}, or start the proxy"
+            ),
+            NetFault::ProxyUnresolvable => {
+                format!("the proxy's host name in {proxy} does not resolve: correct {set_proxy}")
+            }
+            NetFault::ProxyAuth => format!(
+                "the proxy {proxy} asks for credentials (HTTP 407): put the user in the proxy URL ([proxy] http_proxy = \"http://USER@host:port\", and https_proxy) and the password as proxy_password in the secrets file"
+            ),
+            NetFault::ProxyFailed => format!(
+                "the proxy {proxy} could not reach {host}: check {field}, and that the proxy reaches it"
+            ),
+            NetFault::Unresolvable => format!(
+                "{host} does not resolve: correct {field}; if this machine reaches it only through a proxy, set {set_proxy}"
+            ),
+            NetFault::Refused => format!(
+                "nothing listens at {host} (connection refused): correct {field}, or start the server it names"
+            ),
+            NetFault::TimedOut => format!("{host} did not answer in time {route}"),
+            NetFault::Tls => format!(
+                "the TLS connection to {host} failed: install the CA certificate of the server (or of a TLS-inspecting proxy), or correct {field}"
+            ),
+            NetFault::Status(s) if s >= 500 || s == 408 || s == 429 => {
+                format!("{url} answered HTTP {s}: the server is in trouble; trying again may pass")
+            }
+            NetFault::Status(s) => {
+                format!("{url} answered HTTP {s}: correct {field}")
+            }
+            NetFault::BrokenOff => format!("the connection to {host} broke off {route}"),
+            NetFault::Invalid => format!("{url} cannot be requested: correct {field}"),
+        }
+    }
+
+    /// The task error: `what` failed (`detail` from the HTTP library), and
+    /// what fixes it, classed and kinded.
+    pub fn task_error(
+        self,
+        what: &str,
+        detail: &str,
+        url: &str,
+        route: &Route,
+        field: &str,
+    ) -> TaskError {
+        let advice = self.advice(url, route, field);
+        TaskError::new(self.class(), format!("{what} failed ({detail}): {advice}"))
+            .with_kind(self.kind())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io;
+
+    fn via() -> Route {
+        Route {
+            proxy: Some("http://127.0.0.1:9".into()),
+        }
+    }
+
+    fn io_error(kind: io::ErrorKind) -> ureq::Error {
+        ureq::Error::Io(io::Error::from(kind))
+    }
+
+    #[test]
+    fn faults_are_classed_by_what_fixes_them() {
+        let direct = Route::direct();
+        let cases: &[(ureq::Error, &Route, NetFault, ErrorClass)] = &[
+            (
+                io_error(io::ErrorKind::ConnectionRefused),
+                &via(),
+                NetFault::ProxyRefused,
+                ErrorClass::NeedsUser,
+            ),
+            (
+                io_error(io::ErrorKind::ConnectionRefused),
+                &direct,
+                NetFault::Refused,
+                ErrorClass::NeedsUser,
+            ),
+            (
+                ureq::Error::HostNotFound,
+                &via(),
+                NetFault::ProxyUnresolvable,
+                ErrorClass::NeedsUser,
+            ),
+            (
+                ureq::Error::HostNotFound,
+                &direct,
+                NetFault::Unresolvable,
+                ErrorClass::NeedsUser,
+            ),
+            (
+                ureq::Error::ConnectProxyFailed(
+                    "proxy server responded 407/Proxy Authentication Required".into(),
+                ),
+                &via(),
+                NetFault::ProxyAuth,
+                ErrorClass::NeedsUser,
+            ),
+            (
+                ureq::Error::ConnectProxyFailed("proxy server responded 502/Bad Gateway".into()),
+                &via(),
+                NetFault::ProxyFailed,
+                ErrorClass::Retryable,
+            ),
+            (
+                ureq::Error::Timeout(ureq::Timeout::Connect),
+                &direct,
+                NetFault::TimedOut,
+                ErrorClass::Retryable,
+            ),
+            (
+                io_error(io::ErrorKind::TimedOut),
+                &direct,
+                NetFault::TimedOut,
+                ErrorClass::Retryable,
+            ),
+            (
+                io_error(io::ErrorKind::ConnectionReset),
+                &direct,
+                NetFault::BrokenOff,
+                ErrorClass::Retryable,
+            ),
+            (
+                ureq::Error::StatusCode(503),
+                &direct,
+                NetFault::Status(503),
+                ErrorClass::Retryable,
+            ),
+            (
+                ureq::Error::StatusCode(407),
+                &via(),
+                NetFault::ProxyAuth,
+                ErrorClass::NeedsUser,
+            ),
+            (
+                ureq::Error::BadUri("x".into()),
+                &direct,
+                NetFault::Invalid,
+                ErrorClass::Fatal,
+            ),
+        ];
+        for (error, route, fault, class) in cases {
+            let found = NetFault::of(error, route);
+            assert_eq!(found, *fault, "{error}");
+            assert_eq!(found.class(), *class, "{error}");
+        }
+    }
+
+    #[test]
+    fn statuses() {
+        assert_eq!(NetFault::of_status(200), None);
+        assert_eq!(NetFault::of_status(302), None);
+        assert_eq!(NetFault::of_status(407), Some(NetFault::ProxyAuth));
+        for (status, class) in [
+            (500, ErrorClass::Retryable),
+            (502, ErrorClass::Retryable),
+            (503, ErrorClass::Retryable),
+            (429, ErrorClass::Retryable),
+            (408, ErrorClass::Retryable),
+            (404, ErrorClass::NeedsUser),
+            (403, ErrorClass::NeedsUser),
+        ] {
+            assert_eq!(
+                NetFault::of_status(status).unwrap().class(),
+                class,
+                "{status}"
+            );
+        }
+    }
+
+    #[test]
+    fn advice_names_the_field_to_change() {
+        let url = "http://no-such-host.invalid/cirros.img";
+        let field = "[test_image] source";
+        let said = NetFault::Unresolvable.advice(url, &Route::direct(), field);
+        assert!(
+            said.contains("no-such-host.invalid:80 does not resolve"),
+            "{said}"
+        );
+        assert!(said.contains(field), "{said}");
+        let said = NetFault::ProxyRefused.advice(url, &via(), field);
+        assert!(said.contains("http://127.0.0.1:9"), "{said}");
+        assert!(said.contains("[proxy] http_proxy / https_proxy"), "{said}");
+        let said = NetFault::ProxyAuth.advice(url, &via(), field);
+        assert!(said.contains("proxy_password"), "{said}");
+    }
+
+    /// Real sockets: a port nothing listens on is refused at once, as a
+    /// direct target and as a proxy.
+    #[test]
+    fn a_closed_port_is_refused_at_once() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = closed.local_addr().unwrap().port();
+        drop(closed);
+        let url = format!("http://127.0.0.1:{port}/x");
+        let (agent, route) =
+            agent_for(&ProxySettings::default(), &url, Duration::from_secs(5)).unwrap();
+        let error = agent.get(&url).call().unwrap_err();
+        assert_eq!(NetFault::of(&error, &route), NetFault::Refused, "{error}");
+
+        let proxy = ProxySettings {
+            http_proxy: format!("http://127.0.0.1:{port}"),
+            ..Default::default()
+        };
+        let target = "http://mirror.invalid/x";
+        let (agent, route) = agent_for(&proxy, target, Duration::from_secs(5)).unwrap();
+        let error = agent.get(target).call().unwrap_err();
+        assert_eq!(
+            NetFault::of(&error, &route),
+            NetFault::ProxyRefused,
+            "{error}"
+        );
+    }
+
+    /// Real resolver: `.invalid` never resolves (RFC 6761), as a target
+    /// and as a proxy.
+    #[test]
+    fn an_invalid_name_does_not_resolve() {
+        let url = "http://no-such-host.invalid/cirros.img";
+        let (agent, route) =
+            agent_for(&ProxySettings::default(), url, Duration::from_secs(5)).unwrap();
+        let error = agent.get(url).call().unwrap_err();
+        assert_eq!(
+            NetFault::of(&error, &route),
+            NetFault::Unresolvable,
+            "{error}"
+        );
+
+        let proxy = ProxySettings {
+            http_proxy: "http://no-such-proxy.invalid:3128".into(),
+            ..Default::default()
+        };
+        let (agent, route) = agent_for(&proxy, url, Duration::from_secs(5)).unwrap();
+        let error = agent.get(url).call().unwrap_err();
+        assert_eq!(
+            NetFault::of(&error, &route),
+            NetFault::ProxyUnresolvable,
+            "{error}"
+        );
+    }
 }

@@ -104,6 +104,7 @@ pub fn run_all(settings: &Settings, profile: &Profile) -> Vec<Check> {
             memcached(server),
         ));
     }
+    checks.extend(outside_dependencies(settings, profile));
     checks.push(port_9292(settings));
     checks.push(check(
         "free disk",
@@ -251,6 +252,157 @@ fn free_disk(dir: &Path, min_mib: u64) -> Result<String, String> {
             existing.display()
         ))
     }
+}
+
+/// How long a precheck waits for an outside server: a dead proxy or
+/// mirror must be reported in seconds, not after the run's retries.
+const OUTSIDE_TIMEOUT: Duration = Duration::from_secs(4);
+
+/// What the plan needs from outside this machine, checked the way the run
+/// will reach it: the proxy (when set), the package repository through it
+/// (apt; when a proxy is set: without one, `repository` above already
+/// asked apt), and the test image (a file, or a URL that answers).
+fn outside_dependencies(settings: &Settings, profile: &Profile) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let proxy = &settings.proxy;
+    if proxy.is_set() {
+        let mut urls = vec![proxy.http_proxy.as_str(), proxy.https_proxy.as_str()];
+        urls.retain(|u| !u.is_empty());
+        urls.dedup();
+        for url in urls {
+            checks.push(check("proxy", Some("proxy.http_proxy"), proxy_answers(url)));
+        }
+        if profile.package_manager == crate::target::PackageManager::Apt {
+            let options = &settings.packages.manager_options;
+            checks.push(check(
+                "mirror via proxy",
+                Some("proxy.http_proxy"),
+                apt_repository_via_proxy(proxy, options),
+            ));
+        }
+    }
+    checks.push(check(
+        "test image",
+        Some("test_image.source"),
+        test_image(proxy, &settings.test_image.source),
+    ));
+    checks
+}
+
+/// The proxy accepts a connection (name resolved, something listens).
+fn proxy_answers(shown_url: &str) -> Result<String, String> {
+    let parsed =
+        url::Url::parse(shown_url).map_err(|e| format!("`{shown_url}` is not a URL: {e}"))?;
+    let (Some(host), Some(port)) = (parsed.host_str(), parsed.port_or_known_default()) else {
+        return Err(format!("`{shown_url}` names no host"));
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let route = crate::http::Route::through(shown_url);
+    let fault = |f: crate::http::NetFault, detail: String| {
+        format!("{detail}: {}", f.advice(shown_url, &route, "[proxy]"))
+    };
+    let addr = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| fault(crate::http::NetFault::ProxyUnresolvable, e.to_string()))?
+        .next()
+        .ok_or_else(|| {
+            fault(
+                crate::http::NetFault::ProxyUnresolvable,
+                "no address".into(),
+            )
+        })?;
+    TcpStream::connect_timeout(&addr, OUTSIDE_TIMEOUT).map_err(|e| {
+        let f = match e.kind() {
+            std::io::ErrorKind::ConnectionRefused => crate::http::NetFault::ProxyRefused,
+            _ => crate::http::NetFault::TimedOut,
+        };
+        fault(f, e.to_string())
+    })?;
+    Ok(format!("{shown_url} accepts connections"))
+}
+
+/// Asks `url` for its head (or, where HEAD is refused, its first bytes)
+/// the way the run would fetch it: the route and the status, or what went
+/// wrong and what fixes it (`field`).
+fn answers_head(
+    proxy: &crate::answers::ProxySettings,
+    url: &str,
+    field: &str,
+) -> Result<(String, u16), String> {
+    use crate::http::NetFault;
+    let shown = crate::mask::mask_url_password(url).into_owned();
+    let (agent, route) = crate::http::agent_for(proxy, url, OUTSIDE_TIMEOUT)?;
+    let redactor = crate::secret::Redactor::new();
+    if let Some(password) = &proxy.password {
+        redactor.add(password);
+    }
+    let failed = |fault: NetFault, detail: &str| {
+        redactor.redact(&format!(
+            "{shown} {route}: {detail}: {}",
+            fault.advice(&shown, &route, field)
+        ))
+    };
+    let mut status = match agent.head(url).call() {
+        Ok(r) => r.status().as_u16(),
+        Err(e) => return Err(failed(NetFault::of(&e, &route), &e.to_string())),
+    };
+    if status == 405 || status == 501 {
+        status = match agent.get(url).header("Range", "bytes=0-0").call() {
+            Ok(r) => r.status().as_u16(),
+            Err(e) => return Err(failed(NetFault::of(&e, &route), &e.to_string())),
+        };
+    }
+    match NetFault::of_status(status) {
+        None => Ok((format!("{shown} {route}: HTTP {status}"), status)),
+        Some(fault) => Err(failed(fault, &format!("HTTP {status}"))),
+    }
+}
+
+/// The test image: a readable regular file, or a URL that answers.
+fn test_image(
+    proxy: &crate::answers::ProxySettings,
+    source: &crate::answers::ImageSource,
+) -> Result<String, String> {
+    match source {
+        crate::answers::ImageSource::Path(path) => crate::fsutil::open_regular(path)
+            .map(|(file, _)| {
+                let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+                format!("{} ({size} bytes)", path.display())
+            })
+            .map_err(|e| {
+                format!(
+                    "cannot read {}: {e}: correct [test_image] source",
+                    path.display()
+                )
+            }),
+        crate::answers::ImageSource::Url(url) => {
+            answers_head(proxy, url, "[test_image] source").map(|(said, _)| said)
+        }
+    }
+}
+
+/// The first repository apt would use answers through the proxy: its
+/// `InRelease` (or `Release`) file. apt itself says which repository
+/// (`apt-get indextargets`, with the answers' manager options).
+fn apt_repository_via_proxy(
+    proxy: &crate::answers::ProxySettings,
+    options: &[String],
+) -> Result<String, String> {
+    let output = std::process::Command::new("apt-get")
+        .args(options)
+        .args(["indextargets", "--format", "$(BASE_URI)"])
+        .output()
+        .map_err(|e| format!("cannot run apt-get indextargets: {e}"))?;
+    let listed = String::from_utf8_lossy(&output.stdout);
+    let Some(base) = listed.lines().map(str::trim).find(|l| !l.is_empty()) else {
+        return Err("apt lists no repository: add one to /etc/apt/sources.list(.d)".into());
+    };
+    let field = "[proxy] http_proxy / https_proxy (and no_proxy)";
+    match answers_head(proxy, &format!("{base}InRelease"), field) {
+        Err(_) => answers_head(proxy, &format!("{base}Release"), field),
+        found => found,
+    }
+    .map(|(said, _)| said)
 }
 
 /// Fetches `url` the way the image download will: through the answers'

@@ -151,34 +151,65 @@ impl ErrorKind {
     }
 }
 
+/// What fixes a failure, which decides what the engine does with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// Can pass by itself (a mirror hiccup, a timeout, a service still
+    /// starting, a held lock): retried with growing pauses.
+    Retryable,
+    /// Only the user can fix it (a proxy that refuses or does not resolve,
+    /// a name that does not resolve, HTTP 407, a missing repository): one
+    /// quick recheck at most, then the message that names the fix.
+    NeedsUser,
+    /// Neither time nor the answers are known to fix it: stop at once.
+    Fatal,
+}
+
+impl ErrorClass {
+    /// A short stable name, for logs and tests.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorClass::Retryable => "retryable",
+            ErrorClass::NeedsUser => "needs-user",
+            ErrorClass::Fatal => "fatal",
+        }
+    }
+}
+
 /// A task's failure, as the runner judges it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskError {
     pub message: String,
-    /// Worth retrying after a pause (a mirror hiccup, a service starting).
-    pub retryable: bool,
+    /// What fixes it: time, the user, or nothing known.
+    pub class: ErrorClass,
     /// What kind of failure; [`ErrorKind::Other`] unless the runner knows.
     pub kind: ErrorKind,
 }
 
 impl TaskError {
-    pub fn fatal(message: impl Into<String>) -> Self {
+    pub fn new(class: ErrorClass, message: impl Into<String>) -> Self {
         TaskError {
             message: message.into(),
-            retryable: false,
+            class,
             kind: ErrorKind::Other,
         }
     }
+    pub fn fatal(message: impl Into<String>) -> Self {
+        Self::new(ErrorClass::Fatal, message)
+    }
     pub fn transient(message: impl Into<String>) -> Self {
-        TaskError {
-            message: message.into(),
-            retryable: true,
-            kind: ErrorKind::Other,
-        }
+        Self::new(ErrorClass::Retryable, message)
+    }
+    pub fn needs_user(message: impl Into<String>) -> Self {
+        Self::new(ErrorClass::NeedsUser, message)
     }
     pub fn with_kind(mut self, kind: ErrorKind) -> Self {
         self.kind = kind;
         self
+    }
+    /// Worth retrying after a pause.
+    pub fn retryable(&self) -> bool {
+        self.class == ErrorClass::Retryable
     }
 }
 
@@ -216,6 +247,9 @@ pub struct RetryPolicy {
     pub lock_wait: Duration,
     /// Pause between two looks at a held lock.
     pub lock_poll: Duration,
+    /// Pause before the one recheck of a needs-user failure (a proxy
+    /// restarting in that instant should not stop the run).
+    pub recheck_wait: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -226,6 +260,7 @@ impl Default for RetryPolicy {
             max_wait: Duration::from_secs(60),
             lock_wait: Duration::from_secs(600),
             lock_poll: Duration::from_secs(10),
+            recheck_wait: Duration::from_secs(2),
         }
     }
 }
@@ -631,6 +666,36 @@ impl<'a> Engine<'a> {
         })
     }
 
+    /// The pause before the next attempt after `error`, or None to stop:
+    /// a held lock is polled within its own budget, a retryable failure
+    /// backs off within `retry.attempts`, a needs-user failure gets one
+    /// quick recheck (its `failures` count starts it), a fatal one none.
+    fn next_wait(
+        &self,
+        error: &TaskError,
+        failures: &mut u32,
+        lock_waited: &mut Duration,
+    ) -> Option<Duration> {
+        match error.class {
+            ErrorClass::Retryable if error.kind == ErrorKind::LockHeld => {
+                let wait = self.retry.lock_poll;
+                (*lock_waited + wait <= self.retry.lock_wait).then(|| {
+                    *lock_waited += wait;
+                    wait
+                })
+            }
+            ErrorClass::Retryable => {
+                *failures += 1;
+                (*failures < self.retry.attempts).then(|| self.retry.wait_after(*failures))
+            }
+            ErrorClass::NeedsUser => {
+                *failures += 1;
+                (*failures == 1).then_some(self.retry.recheck_wait)
+            }
+            ErrorClass::Fatal => None,
+        }
+    }
+
     /// Runs one task on a worker thread, retrying transient failures;
     /// its output and retries go to `tx`.
     fn run_with_retries(
@@ -670,18 +735,8 @@ impl<'a> Engine<'a> {
             let result = (self.task_runner)(task, &mut ctx);
             let wait = match &result {
                 Err(_) if self.cancel.load(Ordering::SeqCst) => None,
-                Err(e) if e.retryable && e.kind == ErrorKind::LockHeld => {
-                    let wait = self.retry.lock_poll;
-                    (lock_waited + wait <= self.retry.lock_wait).then(|| {
-                        lock_waited += wait;
-                        wait
-                    })
-                }
-                Err(e) if e.retryable => {
-                    failures += 1;
-                    (failures < self.retry.attempts).then(|| self.retry.wait_after(failures))
-                }
-                _ => None,
+                Err(e) => self.next_wait(e, &mut failures, &mut lock_waited),
+                Ok(_) => None,
             };
             match (result, wait) {
                 (Err(e), Some(wait)) => {
@@ -701,7 +756,7 @@ impl<'a> Engine<'a> {
                     }
                     attempt += 1;
                 }
-                (Err(mut e), None) if e.retryable && attempt > 1 => {
+                (Err(mut e), None) if e.retryable() && attempt > 1 => {
                     e.message = if e.kind == ErrorKind::LockHeld {
                         format!(
                             "{} (waited {:.1} s for the lock)",
@@ -1020,5 +1075,44 @@ mod tests {
         assert_eq!(waits, [10, 20, 40, 60, 60]);
         assert!(ErrorKind::ProxyAuth.needs_proxy_settings());
         assert!(!ErrorKind::Mirror.needs_proxy_settings());
+    }
+
+    /// The retry loop by class: a retryable failure uses every attempt,
+    /// a needs-user one gets one quick recheck, a fatal one none.
+    #[test]
+    fn needs_user_failures_are_rechecked_once_not_retried() {
+        let (settings, profile) = settings();
+        let plan = plan_of(&profile, &[("a", &[])]);
+        for (class, runs) in [
+            (ErrorClass::Retryable, 3),
+            (ErrorClass::NeedsUser, 2),
+            (ErrorClass::Fatal, 1),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let calls = std::sync::atomic::AtomicUsize::new(0);
+            let runner: &TaskRunner<'_> = &|_, _| {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err(TaskError::new(class, "the proxy refuses"))
+            };
+            let mut engine = Engine::new(&plan, &settings, dir.path());
+            engine.task_runner = runner;
+            engine.retry = RetryPolicy {
+                attempts: 3,
+                first_wait: Duration::from_millis(10),
+                max_wait: Duration::from_millis(10),
+                recheck_wait: Duration::from_millis(10),
+                ..RetryPolicy::default()
+            };
+            let outcome = engine.run(&mut |_event: Event| {}).unwrap();
+            assert_eq!(calls.load(Ordering::SeqCst), runs, "{}", class.name());
+            let RunOutcome::Failed { error, .. } = outcome else {
+                panic!("{outcome:?}")
+            };
+            assert_eq!(
+                error.contains("gave up after"),
+                class == ErrorClass::Retryable,
+                "{error}"
+            );
+        }
     }
 }

@@ -56,10 +56,24 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
         .map_err(TaskError::fatal)?;
     let shown = crate::mask::mask_url_password(url);
     ctx.say(format!("downloading {shown} {route}"));
-    let mut response = agent
-        .get(url)
-        .call()
-        .map_err(|e| TaskError::transient(format!("cannot download {shown}: {e}")))?;
+    // Classed by what fixes it: a host that does not resolve or refuses, a
+    // proxy that refuses or wants credentials, a 404 stop the run with the
+    // field to change; a timeout or a 5xx is retried.
+    let what = format!("the download of {shown} {route}");
+    let field = "[test_image] source";
+    let mut response = agent.get(url).call().map_err(|e| {
+        crate::http::NetFault::of(&e, &route).task_error(
+            &what,
+            &e.to_string(),
+            &shown,
+            &route,
+            field,
+        )
+    })?;
+    let status = response.status().as_u16();
+    if let Some(fault) = crate::http::NetFault::of_status(status) {
+        return Err(fault.task_error(&what, &format!("HTTP {status}"), &shown, &route, field));
+    }
     let mut partial = crate::fsutil::temp_beside(&target)?;
     std::io::copy(&mut response.body_mut().as_reader(), &mut partial)
         .map_err(|e| TaskError::transient(format!("download of {shown} broke off: {e}")))?;
@@ -236,7 +250,7 @@ fn first_glance_call(
     loop {
         match api.images_named(name) {
             Ok(list) => return Ok(list),
-            Err(e) if e.retryable && Instant::now() < deadline && !ctx.cancelled() => {
+            Err(e) if e.retryable() && Instant::now() < deadline && !ctx.cancelled() => {
                 ctx.say(format!(
                     "Glance is not serving yet ({}); trying again in 0.5 s",
                     e.message

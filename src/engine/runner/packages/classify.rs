@@ -21,7 +21,7 @@
 //! and from recorded yum and dnf outputs (tests/fixtures/package-errors/,
 //! each with its source).
 
-use crate::engine::ErrorKind;
+use crate::engine::{ErrorClass, ErrorKind};
 
 /// The classified failure, with the line that shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +57,24 @@ impl Diagnosis {
             Diagnosis::NotFound { .. } => ErrorKind::RepositoryMissing,
             Diagnosis::Locked { .. } => ErrorKind::LockHeld,
             Diagnosis::Unknown => ErrorKind::Other,
+        }
+    }
+
+    /// What fixes it. Only what can pass by itself is retried: a mirror
+    /// answering badly, a held lock, a connection that timed out. A name
+    /// that does not resolve, a refused connection (to the proxy or the
+    /// mirror), a 407, an untrusted certificate, a missing repository stay
+    /// until the user changes something: retrying them only delays the
+    /// message (apt-get update against a dead proxy was retried for 100 s).
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Diagnosis::Mirror { .. } | Diagnosis::Locked { .. } => ErrorClass::Retryable,
+            Diagnosis::Unreachable { evidence, .. } if timed_out(evidence) => ErrorClass::Retryable,
+            Diagnosis::Unreachable { .. }
+            | Diagnosis::ProxyAuth { .. }
+            | Diagnosis::Tls { .. }
+            | Diagnosis::NotFound { .. } => ErrorClass::NeedsUser,
+            Diagnosis::Unknown => ErrorClass::Fatal,
         }
     }
 
@@ -225,6 +243,21 @@ const UNREACHABLE: &[&str] = &[
     "Timeout was reached",
     "Connection timed out after",
 ];
+
+/// Of the [`UNREACHABLE`] lines, those where nothing answered in time:
+/// a busy or distant server may answer the next time.
+const TIMED_OUT: &[&str] = &[
+    "connection timed out",
+    "connect() timed out",
+    "Curl error (28)",
+    "curl#28",
+    "Timeout was reached",
+    "Operation timed out",
+];
+
+fn timed_out(line: &str) -> bool {
+    first_line(&[line], TIMED_OUT).is_some()
+}
 
 /// A download failed, without saying why (yum and dnf print these on top
 /// of the specific lines above; apt prints "Failed to fetch" with a reason).
@@ -454,6 +487,58 @@ mod tests {
         ];
         for (output, kind) in cases {
             assert_eq!(classify(output, None).kind(), *kind, "{output}");
+        }
+    }
+
+    /// Refused and unresolvable (mirror or proxy), 407, TLS and a missing
+    /// package need the user; a timeout, a mirror's 5xx and a held lock
+    /// can pass by themselves.
+    #[test]
+    fn classes() {
+        let cases: &[(&str, ErrorClass)] = &[
+            (
+                "W: Failed to fetch http://127.0.0.1:18081/./InRelease  Could not connect to 127.0.0.1:18098 (127.0.0.1). - connect (111: Connection refused)",
+                ErrorClass::NeedsUser,
+            ),
+            (
+                "W: Failed to fetch http://deb.debian.org/debian/dists/bookworm/InRelease  Temporary failure resolving 'deb.debian.org'",
+                ErrorClass::NeedsUser,
+            ),
+            (
+                "E: Failed to fetch http://127.0.0.1:18081/./Packages  407  Proxy Authentication Required [IP: 127.0.0.1 18888]",
+                ErrorClass::NeedsUser,
+            ),
+            (
+                "W: Failed to fetch https://127.0.0.1:18443/./InRelease  Certificate verification failed: The certificate is NOT trusted.",
+                ErrorClass::NeedsUser,
+            ),
+            (
+                "E: Unable to locate package nosuchpkg",
+                ErrorClass::NeedsUser,
+            ),
+            (
+                "W: Failed to fetch http://10.9.9.9/debian/dists/bookworm/InRelease  Could not connect to 10.9.9.9:80 (10.9.9.9), connection timed out",
+                ErrorClass::Retryable,
+            ),
+            (
+                "Curl error (28): Timeout was reached for http://mirror/repodata/repomd.xml",
+                ErrorClass::Retryable,
+            ),
+            (
+                "Err:3 http://127.0.0.1:18081 ./ Packages\n  503  Service Unavailable [IP: 127.0.0.1 18081]",
+                ErrorClass::Retryable,
+            ),
+            (
+                "E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4242 (python3)",
+                ErrorClass::Retryable,
+            ),
+            (
+                "E: Sub-process /usr/bin/dpkg returned an error code (1)",
+                ErrorClass::Fatal,
+            ),
+        ];
+        for (output, class) in cases {
+            assert_eq!(classify(output, Some(&proxy())).class(), *class, "{output}");
         }
     }
 

@@ -12,15 +12,17 @@
 //! A failure is classified ([`classify`]) and answered: mirror trouble →
 //! clean the metadata, then a retryable error (the engine waits with
 //! growing pauses and runs the task again from 1); a held lock → retryable,
-//! waited for; unreachable → retryable, then a message saying what to set
-//! in `[proxy]`; HTTP 407 and TLS → stop at once with that message; a
-//! package in no repository → stop, naming the repository to enable.
+//! waited for; a connection that timed out → retryable; a refused
+//! connection or a name that does not resolve (proxy or mirror), HTTP 407
+//! and TLS → needs the user: one quick recheck, then the message saying
+//! what to set in `[proxy]`; a package in no repository → stop, naming the
+//! repository to enable. [`Diagnosis::class`] says which.
 
 pub mod classify;
 pub mod persist;
 
 use super::{Network, Outputs, TaskContext, run_streamed};
-use crate::engine::{ErrorKind, TaskError};
+use crate::engine::{ErrorClass, ErrorKind, TaskError};
 use crate::plan::commands;
 use crate::target::PackageManager;
 
@@ -71,7 +73,7 @@ pub fn error_for(
     let kind = diagnosis.kind();
     let evidence = diagnosis.evidence();
     let set_proxy = "[proxy] http_proxy = \"http://PROXY:PORT\" and https_proxy = \"http://PROXY:PORT\" in the answers file";
-    match diagnosis {
+    let error = match diagnosis {
         Diagnosis::Mirror { .. } => TaskError::transient(format!(
             "the mirror failed: {evidence}. Its metadata was cleaned for the next try; if this persists, the mirror itself is broken: wait for it to recover or use another mirror in {}",
             sources(manager)
@@ -93,10 +95,10 @@ pub fn error_for(
         },
         Diagnosis::ProxyAuth { .. } => TaskError::fatal(match proxy {
             Some(p) => format!(
-                "the proxy {p} refuses the request without valid credentials (HTTP 407): {evidence}. Put the user and password in the proxy URL: [proxy] http_proxy = \"http://USER:PASSWORD@host:port\" (and https_proxy; percent-encode special characters)"
+                "the proxy {p} refuses the request without valid credentials (HTTP 407): {evidence}. Put the user in the proxy URL ([proxy] http_proxy = \"http://USER@host:port\", and https_proxy) and the password as proxy_password in the secrets file"
             ),
             None => format!(
-                "a proxy on the way asks for credentials (HTTP 407): {evidence}. Set [proxy] http_proxy = \"http://USER:PASSWORD@PROXY:PORT\" and https_proxy in the answers file"
+                "a proxy on the way asks for credentials (HTTP 407): {evidence}. Set [proxy] http_proxy = \"http://USER@PROXY:PORT\" and https_proxy in the answers file, and the password as proxy_password in the secrets file"
             ),
         }),
         Diagnosis::Tls { .. } => TaskError::fatal(format!(
@@ -117,8 +119,11 @@ pub fn error_for(
             }
         )),
         Diagnosis::Unknown => TaskError::fatal(format!("{name} failed: {fallback}")),
+    };
+    TaskError {
+        class: diagnosis.class(),
+        ..error.with_kind(kind)
     }
-    .with_kind(kind)
 }
 
 /// Classifies a failed step, cleans the metadata on mirror trouble, and
@@ -137,7 +142,10 @@ fn fail(
         match diagnosis.kind() {
             ErrorKind::Mirror => "cleaning the metadata, then retrying",
             ErrorKind::LockHeld => "waiting for the lock",
-            ErrorKind::Unreachable => "retrying; if it stays unreachable, check [proxy]",
+            ErrorKind::Unreachable if diagnosis.class() == ErrorClass::Retryable => {
+                "timed out: retrying; if it stays unreachable, check [proxy]"
+            }
+            ErrorKind::Unreachable => "checking once more, then stopping: see [proxy]",
             ErrorKind::ProxyAuth | ErrorKind::Tls => "stopping: see [proxy]",
             ErrorKind::RepositoryMissing => "stopping: a repository is missing",
             ErrorKind::Other => "stopping",
