@@ -39,14 +39,14 @@ impl fmt::Display for Route {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.proxy {
             None => f.write_str("directly"),
-            Some(p) => write!(f, "through {p}"),
+            Some(p) => write!(f, "through the proxy {p}"),
         }
     }
 }
 
 /// An agent for `url`: through the answers' proxy unless no_proxy covers
 /// the host, never through a proxy from the environment. Also the route
-/// (`directly`, `through http://proxy:3128`), fit to show. Connecting
+/// (`directly`, `through the proxy http://proxy:3128`), fit to show. Connecting
 /// takes at most 5 s (less if `timeout` is shorter): a proxy or host that
 /// does not accept a connection by then is reported, not waited for.
 pub fn agent_for(

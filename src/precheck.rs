@@ -511,7 +511,10 @@ mod tests {
             "http://mirror.invalid/debian/dists/bookworm/Release",
         )
         .unwrap();
-        assert!(said.contains(&format!("through {proxy_url}")), "{said}");
+        assert!(
+            said.contains(&format!("through the proxy {proxy_url}")),
+            "{said}"
+        );
         assert!(said.contains("HTTP 200"), "{said}");
         assert_eq!(
             handle.join().unwrap(),
@@ -535,7 +538,7 @@ mod tests {
         let requests = handle.join().unwrap();
         assert!(!said.contains("s3cret-pw"), "{said}");
         assert!(
-            said.contains("through http://gw:********@127.0.0.1"),
+            said.contains("through the proxy http://gw:********@127.0.0.1"),
             "{said}"
         );
         // The proxy got the password all the same (ureq sends it as Basic).

@@ -237,52 +237,52 @@ fn e2e_unusable_passwords_are_refused_at_input() {
         (
             "glance_db_password",
             "two\nlines-password".into(),
-            "contains a newline",
+            "contains a control character",
         ),
         (
             "glance_db_password",
             "carriage\rreturn".into(),
-            "contains a carriage return",
+            "contains a control character",
         ),
         (
             "glance_db_password",
             "with\ta-tab-inside".into(),
-            "contains a tab",
+            "contains a control character",
         ),
         (
             "glance_db_password",
             "bell\u{7}-character".into(),
-            "control character U+0007",
+            "contains a control character",
         ),
         (
             "glance_db_password",
             "nul\u{0}-character".into(),
-            "control character U+0000",
+            "contains a control character",
         ),
         (
             "glance_service_password",
             "two\nlines-password".into(),
-            "contains a newline",
+            "contains a control character",
         ),
         (
             "glance_service_password",
             "carriage\rreturn".into(),
-            "contains a carriage return",
+            "contains a control character",
         ),
         (
             "glance_service_password",
             "delete\u{7f}-char".into(),
-            "control character U+007F",
+            "contains a control character",
         ),
         (
             "glance_service_password",
             "next-line\u{85}-char".into(),
-            "control character U+0085",
+            "contains a control character",
         ),
         (
             "glance_db_password",
             "pässwörd-non-ascii".into(),
-            "contains `ä`: Glance's MySQL driver (PyMySQL) sends the password as Latin-1, so only ASCII characters work in the database password",
+            "contains a character outside ASCII: Glance's MySQL driver (PyMySQL) sends the password as Latin-1, so only ASCII characters work in the database password",
         ),
     ];
     let conf_before = std::fs::read(API_CONF).ok();

@@ -299,11 +299,19 @@ fn settings_for(sandbox: &Sandbox, proxy: Option<&str>, extra: &[&str]) -> Setti
         .manager_options
         .extend(extra.iter().map(|s| s.to_string()));
     answers.packages.query_options = vec![format!("--admindir={}", sandbox.admindir().display())];
+    let mut secrets = Secrets::default();
     if let Some(p) = proxy {
+        // A password goes to the secrets file, the URL keeps the user.
+        let mut url = url::Url::parse(p).unwrap();
+        if let Some(password) = url.password() {
+            let password = percent_encoding::percent_decode_str(password).decode_utf8_lossy();
+            secrets.set(SecretName::ProxyPassword, Secret::new(password));
+            url.set_password(None).unwrap();
+        }
+        let p = url.as_str().trim_end_matches('/');
         answers.proxy.http_proxy = p.into();
         answers.proxy.https_proxy = p.into();
     }
-    let mut secrets = Secrets::default();
     for name in [
         SecretName::GlanceDbPassword,
         SecretName::GlanceServicePassword,
