@@ -225,6 +225,18 @@ impl KeystoneApi {
         })
     }
 
+    /// The admin token's service catalog as Keystone has it now, in the
+    /// shape of a token's body (for [`catalog_url`]): one request, no
+    /// password check.
+    pub fn catalog(&self) -> Result<Value, TaskError> {
+        let body = self.get("auth/catalog", &[])?.unwrap_or(Value::Null);
+        Ok(serde_json::json!({"token": {"catalog": body["catalog"]}}))
+    }
+
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
     /// `GET /v3/<path>?<query>`; `None` on 404.
     fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Option<Value>, TaskError> {
         let mut url = url::Url::parse(&format!("{}/{path}", self.base))
@@ -384,31 +396,37 @@ pub fn user(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
     Ok(Outputs::from([("user_id".to_string(), user_id)]))
 }
 
-pub fn role(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
+/// Whether the glance user has the admin role on the service project,
+/// probed: `role add` would say nothing either way.
+fn role_assigned(ctx: &TaskContext<'_>) -> Result<bool, TaskError> {
     let k = &ctx.settings.keystone;
-    let domain = ctx.profile.release.domain_name.clone();
     let api = KeystoneApi::connect(&k.admin)?;
-    let domain_id = api.domain_id(&domain)?;
-    // The assignment, probed: `role add` would say nothing either way.
+    let domain_id = api.domain_id(&ctx.profile.release.domain_name)?;
     let user = api.user_id(&k.service_user, &domain_id)?;
     let project = api.one_named("projects", &k.service_project, Some(&domain_id))?;
     let role = api.one_named("roles", "admin", None)?;
-    if let (Some(user), Some(project), Some(role)) = (&user, &project, &role) {
-        let assigned = api.list(
-            "role_assignments",
-            &[
-                ("user.id", user),
-                ("scope.project.id", project),
-                ("role.id", role),
-            ],
-        )?;
-        if !assigned.is_empty() {
-            ctx.say(format!(
-                "{} has the admin role on project {} already",
-                k.service_user, k.service_project
-            ));
-            return Ok(Outputs::new());
-        }
+    let (Some(user), Some(project), Some(role)) = (&user, &project, &role) else {
+        return Ok(false);
+    };
+    let assigned = api.list(
+        "role_assignments",
+        &[
+            ("user.id", user),
+            ("scope.project.id", project),
+            ("role.id", role),
+        ],
+    )?;
+    Ok(!assigned.is_empty())
+}
+
+pub fn role(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
+    let k = &ctx.settings.keystone;
+    if role_assigned(ctx)? {
+        ctx.say(format!(
+            "{} has the admin role on project {} already",
+            k.service_user, k.service_project
+        ));
+        return Ok(Outputs::new());
     }
     // `role add` of an existing assignment exits 0 silently.
     openstack_plain(ctx, commands::role_add(&k.service_project, &k.service_user))?;
@@ -496,6 +514,85 @@ pub fn endpoints(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
         ));
     }
     Ok(after.outputs())
+}
+
+/// The user task's probe: the glance user logs in to Keystone with the
+/// answers' password (one token request), as glance-api will.
+pub fn probe_user(ctx: &mut TaskContext<'_>) -> Result<String, String> {
+    let k = &ctx.settings.keystone;
+    let domain = &ctx.profile.release.domain_name;
+    issue_token(
+        k.admin.auth_url(),
+        &k.service_user,
+        domain,
+        &k.service_password,
+        None,
+    )
+    .map(|_| format!("{} logs in to Keystone with its password", k.service_user))
+    .map_err(|e| format!("{} cannot log in to Keystone: {e}", k.service_user))
+}
+
+/// The role task's probe: the assignment is there (filtered listings).
+pub fn probe_role(ctx: &mut TaskContext<'_>) -> Result<String, String> {
+    let k = &ctx.settings.keystone;
+    let what = format!(
+        "{} has the admin role on project {}",
+        k.service_user, k.service_project
+    );
+    match role_assigned(ctx) {
+        Ok(true) => Ok(what),
+        Ok(false) => Err(format!("it is no longer true that {what}")),
+        Err(e) => Err(e.message),
+    }
+}
+
+/// The service task's probe: one service of type image, the one it made
+/// or found (one listing).
+pub fn probe_service(ctx: &mut TaskContext<'_>) -> Result<String, String> {
+    let api = KeystoneApi::connect(&ctx.settings.keystone.admin).map_err(|e| e.message)?;
+    let images = api.image_services().map_err(|e| e.message)?;
+    let recorded = ctx.previous_outputs.get("service_id");
+    match images.as_slice() {
+        [one] if recorded.is_none_or(|r| r == one) => {
+            Ok(format!("the image service {one} is there"))
+        }
+        [other] => Err(format!(
+            "the image service is now {other}, not the one recorded"
+        )),
+        [] => Err("Keystone has no image service".to_string()),
+        many => Err(format!("Keystone has {} image services", many.len())),
+    }
+}
+
+/// The endpoints task's probe: one listing, compared with the answers.
+pub fn probe_endpoints_task(ctx: &mut TaskContext<'_>) -> Result<String, String> {
+    let settings = ctx.settings;
+    let api = KeystoneApi::connect(&settings.keystone.admin).map_err(|e| e.message)?;
+    let service_id = match api.image_services().map_err(|e| e.message)?.as_slice() {
+        [one] => one.clone(),
+        other => return Err(format!("Keystone has {} image services", other.len())),
+    };
+    let probe = probe_endpoints(settings, &api, &service_id).map_err(|e| e.message)?;
+    match probe.fixes.first() {
+        None => Ok(format!(
+            "the image endpoints are as answered ({})",
+            probe
+                .right
+                .iter()
+                .map(|(interface, _)| *interface)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        Some(fix) => Err(format!(
+            "the {} image endpoint is {}",
+            fix.interface,
+            if fix.existing.is_some() {
+                "pointing elsewhere"
+            } else {
+                "missing"
+            }
+        )),
+    }
 }
 
 /// An endpoint to create (`existing` None) or to point at `url`.
