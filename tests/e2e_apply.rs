@@ -451,7 +451,10 @@ fn e2e_verify_repairs_what_was_removed_outside_the_wizard() {
     let log = text(&out);
     println!("{log}");
     assert_eq!(out.status.code(), Some(0), "a plain apply:\n{log}");
-    assert!(!log.contains("[skip]"), "every task's work was gone:\n{log}");
+    assert!(
+        !log.contains("[skip]"),
+        "every task's work was gone:\n{log}"
+    );
     assert_installed(&s, "e2e-verify");
 
     let out = s
@@ -544,7 +547,10 @@ fn e2e_plain_apply_repairs_what_changed_behind_its_back() {
     ]);
     let id = internal[0]["ID"].as_str().expect("an internal endpoint");
     openstack_plain(&["endpoint", "delete", id]);
-    assert!(probe::db_login(&s.db_password).is_err(), "the password changed");
+    assert!(
+        probe::db_login(&s.db_password).is_err(),
+        "the password changed"
+    );
 
     let started = Instant::now();
     let out = s.apply().stdin(Stdio::null()).output().unwrap();

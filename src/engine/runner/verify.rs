@@ -11,7 +11,7 @@ use sha2::{Digest, Sha512};
 
 use serde_json::Value;
 
-use super::identity::{KeystoneApi, catalog_url, direct_agent, issue_token_with_catalog};
+use super::identity::{admin_token, catalog_url, direct_agent, issue_token_with_catalog};
 use super::{Outputs, TaskContext, json_str};
 use crate::answers::ImageSource;
 use crate::engine::{Cause, TaskError};
@@ -139,15 +139,20 @@ impl GlanceApi {
         })
     }
 
-    /// For the probe: the run's admin token and the catalog Keystone has
-    /// now (no password check, a few milliseconds).
+    /// For the probe: the public endpoint as answered (identity.endpoints'
+    /// probe compares the catalog with the answers; when they differ that
+    /// task runs again, and this one after it) and the run's admin token:
+    /// no request to Keystone of its own, so it overlaps the other probes.
     fn connect_cached(ctx: &TaskContext<'_>) -> Result<Self, TaskError> {
         let k = &ctx.settings.keystone;
-        let keystone = KeystoneApi::connect(&k.admin)?;
-        let base = public_image_url(&keystone.catalog()?, &k.region)?;
         Ok(GlanceApi {
-            base,
-            token: keystone.token().to_string(),
+            base: ctx
+                .settings
+                .endpoints
+                .public
+                .trim_end_matches('/')
+                .to_string(),
+            token: admin_token(&k.admin).map_err(TaskError::transient)?,
             agent: direct_agent(Duration::from_secs(10)),
             refused: Default::default(),
         })
