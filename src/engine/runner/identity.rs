@@ -584,7 +584,7 @@ pub fn probe_user(ctx: &mut TaskContext<'_>) -> Result<String, String> {
 /// carries the admin role.
 pub fn probe_role(ctx: &mut TaskContext<'_>) -> Result<String, String> {
     let k = &ctx.settings.keystone;
-    let view = glance_user_view(ctx)?;
+    let view = glance_user_view(ctx).map_err(cannot_check)?;
     let what = format!(
         "{} has the admin role on project {}",
         k.service_user, k.service_project
@@ -600,9 +600,14 @@ pub fn probe_role(ctx: &mut TaskContext<'_>) -> Result<String, String> {
     }
 }
 
+/// A probe that needs the glance user's view cannot tell without it.
+fn cannot_check(e: String) -> String {
+    format!("cannot check without the glance user's token ({e})")
+}
+
 /// The image services in the glance user's catalog.
 fn catalog_image_services(ctx: &TaskContext<'_>) -> Result<Vec<Value>, String> {
-    let view = glance_user_view(ctx)?;
+    let view = glance_user_view(ctx).map_err(cannot_check)?;
     let catalog = view["token"]["catalog"]
         .as_array()
         .cloned()
