@@ -379,13 +379,11 @@ fn report_failure(task: &str, error: &str, kind: ErrorKind, out: &mut dyn Write)
         out,
         "Fix the cause and run the same command again: finished tasks are skipped and it resumes at {task}."
     );
-    // Finished tasks are trusted, not probed: when the cause is
-    // something one of them set up and someone removed since (a
-    // dropped database, deleted Keystone objects), skipping it would
-    // fail the same way again.
+    // Finished tasks were probed cheaply and a failure with a known
+    // cause repaired its task once; a full recheck looks further.
     let _ = writeln!(
         out,
-        "If the cause is something a finished task set up that was changed or removed outside the wizard since (the glance database or its accounts, Keystone's glance user, service or endpoints), add `--verify`: every finished task then checks its work again and redoes only what is missing."
+        "If the cause is something a finished task set up that was changed or removed outside the wizard since (the glance database or its accounts, Keystone's glance user, service or endpoints), add `--verify`: every finished task then checks its work again in full and redoes only what is missing."
     );
 }
 

@@ -184,6 +184,45 @@ pub struct TaskError {
     pub class: ErrorClass,
     /// What kind of failure; [`ErrorKind::Other`] unless the runner knows.
     pub kind: ErrorKind,
+    /// Set when what failed is something a finished task set up: the
+    /// engine checks that task again, repairs it, then retries this one.
+    pub cause: Option<Cause>,
+}
+
+/// A failure whose fix is the work of another task, one the journal may
+/// record as done: someone changed or removed it outside the wizard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// The database refused the glance account (wrong password, no
+    /// grants, no database): the database task's work.
+    DbAccessDenied,
+    /// Keystone refused the glance service user's password: the user
+    /// task's work.
+    ServiceUserRefused,
+    /// An image endpoint is missing from the catalog: the endpoints task's.
+    EndpointMissing,
+}
+
+impl Cause {
+    /// Whether a task of `kind` sets up what this cause is about.
+    pub fn owned_by(self, kind: &crate::plan::TaskKind) -> bool {
+        use crate::plan::TaskKind;
+        matches!(
+            (self, kind),
+            (Cause::DbAccessDenied, TaskKind::Sql(_))
+                | (Cause::ServiceUserRefused, TaskKind::IdentityUser)
+                | (Cause::EndpointMissing, TaskKind::IdentityEndpoints)
+        )
+    }
+
+    /// For messages: what went wrong.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Cause::DbAccessDenied => "the database refused the glance account",
+            Cause::ServiceUserRefused => "Keystone refused the glance user's password",
+            Cause::EndpointMissing => "an image endpoint is missing",
+        }
+    }
 }
 
 impl TaskError {
@@ -192,6 +231,7 @@ impl TaskError {
             message: message.into(),
             class,
             kind: ErrorKind::Other,
+            cause: None,
         }
     }
     pub fn fatal(message: impl Into<String>) -> Self {
@@ -210,6 +250,10 @@ impl TaskError {
     /// Worth retrying after a pause.
     pub fn retryable(&self) -> bool {
         self.class == ErrorClass::Retryable
+    }
+    pub fn with_cause(mut self, cause: Cause) -> Self {
+        self.cause = Some(cause);
+        self
     }
 }
 
@@ -281,6 +325,14 @@ pub type TaskRunner<'r> = dyn Fn(&crate::plan::Task, &mut runner::TaskContext<'_
     + Sync
     + 'r;
 
+/// Looks, cheaply and without changing anything, whether what a finished
+/// task set up is still there: `Ok(what it found)` or `Err(what is wrong)`.
+/// [`runner::probe`], unless a test swaps it.
+pub type TaskProbe<'r> = dyn Fn(&crate::plan::Task, &mut runner::TaskContext<'_>) -> Result<String, String>
+    + Send
+    + Sync
+    + 'r;
+
 pub struct Engine<'a> {
     pub plan: &'a Plan,
     pub settings: &'a Settings,
@@ -291,12 +343,16 @@ pub struct Engine<'a> {
     /// Held by the caller; shared with `openstack` children (see [`lock`]).
     pub lock: Option<&'a lock::RunLock>,
     pub task_runner: &'a TaskRunner<'a>,
+    /// Probes each finished task at the start of every run (see
+    /// [`TaskProbe`]): a task whose probe fails runs again.
+    pub task_probe: &'a TaskProbe<'a>,
     /// Tasks run at once at most (1: one after the other, in plan order).
     pub jobs: usize,
     /// Run tasks the journal records as done with the same inputs anyway:
     /// every runner probes before it changes anything, so this checks (and
-    /// repairs) what an earlier run set up. Off by default: the journal is
-    /// proof enough, and probing costs `openstack` calls.
+    /// repairs) in full what an earlier run set up. Off by default: every
+    /// run probes its finished tasks cheaply ([`Engine::task_probe`]), and
+    /// a failure whose [`Cause`] is a finished task's work reruns that task.
     pub verify: bool,
 }
 
@@ -422,6 +478,7 @@ impl<'a> Engine<'a> {
             retry: RetryPolicy::default(),
             lock: None,
             task_runner: &runner::run_task,
+            task_probe: &runner::probe,
             jobs: DEFAULT_JOBS,
             verify: false,
         }
@@ -473,6 +530,12 @@ impl<'a> Engine<'a> {
                     .collect()
             })
             .collect();
+        let mut upstream = upstream;
+        let mut probes = self.probe_finished(&journal, &fingerprints);
+        // A finished task to check again because a later task failed on
+        // what it set up: the note saying so.
+        let mut repairing: Vec<Option<String>> = vec![None; total];
+        let mut repaired = vec![false; total];
         let mut slots = vec![Slot::Waiting; total];
         let mut all_outputs = BTreeMap::new();
         let mut first_failure: Option<(String, String, ErrorKind)> = None;
@@ -502,44 +565,28 @@ impl<'a> Engine<'a> {
                     }
                     let task = &tasks[index];
                     let fingerprint = &fingerprints[index];
-                    // Done with the same inputs is skipped unless what it
-                    // left has drifted (a config edited by hand) or a task it
-                    // follows changed something in this run.
-                    let mut rerun_note = None;
-                    // Run only because --verify asked: the runner checks
-                    // rather than redoes where redoing costs (a restart).
-                    let mut recheck = false;
-                    if journal.is_done_with(&task.id, fingerprint) {
-                        let record = &journal.tasks[&task.id];
-                        rerun_note = runner::drift(task, &record.outputs).or_else(|| {
-                            upstream[index]
-                                .iter()
-                                .find(|&&u| slots[u] == (Slot::Complete { changed: true }))
-                                .map(|&u| {
-                                    format!(
-                                        "running again: {} changed something in this run",
-                                        tasks[u].id
-                                    )
-                                })
-                        });
-                        if rerun_note.is_none() && self.verify {
-                            recheck = true;
-                            rerun_note = Some("checking it again: --verify".to_string());
-                        }
-                        if rerun_note.is_none() {
+                    let (rerun_note, recheck) = match self.decide(
+                        &journal,
+                        index,
+                        fingerprint,
+                        &slots,
+                        &upstream[index],
+                        &mut probes[index],
+                        repairing[index].take(),
+                    ) {
+                        Decision::Skip(reason) => {
+                            let record = &journal.tasks[&task.id];
                             all_outputs.extend(record.outputs.clone());
                             reporter.emit(Event::TaskSkipped {
                                 id: task.id.clone(),
                                 title: task.title.clone(),
-                                reason: format!(
-                                    "done at {} with the same inputs",
-                                    record.finished_at.as_deref().unwrap_or("?")
-                                ),
+                                reason,
                             });
                             slots[index] = Slot::Complete { changed: false };
                             continue;
                         }
-                    }
+                        Decision::Run { note, recheck } => (note, recheck),
+                    };
                     let previous_outputs = journal
                         .tasks
                         .get(&task.id)
@@ -626,11 +673,41 @@ impl<'a> Engine<'a> {
                         pause::point(&format!("after:{}", task.id));
                     }
                     Err(e) => {
-                        slots[index] = Slot::Failed;
                         let error = self.redactor.redact(&e.message);
                         record.status = TaskStatus::Failed;
                         record.error = Some(error.clone());
                         journal.save(&self.state_dir)?;
+                        let owner = e.cause.and_then(|cause| {
+                            let stopping = self.cancel.load(Ordering::SeqCst);
+                            owner_to_repair(tasks, &slots, &repaired, cause)
+                                .filter(|_| !stopping)
+                                .map(|owner| (cause, owner))
+                        });
+                        if let Some((cause, owner)) = owner {
+                            // Repair the owner, then retry this task after it.
+                            repaired[owner] = true;
+                            repairing[owner] = Some(format!(
+                                "checking it again: {} failed because {}",
+                                task.id,
+                                cause.describe()
+                            ));
+                            slots[owner] = Slot::Waiting;
+                            slots[index] = Slot::Waiting;
+                            if !upstream[index].contains(&owner) {
+                                upstream[index].push(owner);
+                            }
+                            reporter.emit(Event::Output {
+                                id: task.id.clone(),
+                                lines: format!(
+                                    "failed: {error}\n{} is {}'s work: it is checked again and repaired, then {} is retried",
+                                    cause.describe(),
+                                    tasks[owner].id,
+                                    task.id
+                                ),
+                            });
+                            continue;
+                        }
+                        slots[index] = Slot::Failed;
                         reporter.emit(Event::TaskFailed {
                             id: task.id.clone(),
                             duration,
@@ -696,6 +773,135 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// Whether a task runs in this pass, and why. Done with the same
+    /// inputs is skipped only when what it left holds: its config file is
+    /// as it left it, no task it follows changed something in this run,
+    /// and its probe in this run found its work in place.
+    #[allow(clippy::too_many_arguments)]
+    fn decide(
+        &self,
+        journal: &Journal,
+        index: usize,
+        fingerprint: &str,
+        slots: &[Slot],
+        upstream: &[usize],
+        probe: &mut Option<Result<String, String>>,
+        repairing: Option<String>,
+    ) -> Decision {
+        let task = &self.plan.tasks[index];
+        if let Some(note) = repairing {
+            return Decision::Run {
+                note: Some(note),
+                recheck: true,
+            };
+        }
+        let Some(record) = journal
+            .tasks
+            .get(&task.id)
+            .filter(|_| journal.is_done_with(&task.id, fingerprint))
+        else {
+            return Decision::Run {
+                note: None,
+                recheck: false,
+            };
+        };
+        let changed_upstream = || {
+            upstream
+                .iter()
+                .find(|&&u| slots[u] == (Slot::Complete { changed: true }))
+                .map(|&u| {
+                    format!(
+                        "running again: {} changed something in this run",
+                        self.plan.tasks[u].id
+                    )
+                })
+        };
+        if let Some(note) = runner::drift(task, &record.outputs).or_else(changed_upstream) {
+            return Decision::Run {
+                note: Some(note),
+                recheck: false,
+            };
+        }
+        // Only what was checked in this run counts (taken: a task run
+        // again later in this run is not skipped on this probe).
+        match probe.take() {
+            _ if self.verify => Decision::Run {
+                note: Some("checking it again: --verify".to_string()),
+                recheck: true,
+            },
+            Some(Ok(found)) => Decision::Skip(format!(
+                "done at {} with the same inputs; checked now: {found}",
+                record.finished_at.as_deref().unwrap_or("?")
+            )),
+            Some(Err(broken)) => Decision::Run {
+                note: Some(format!("checking it again: {broken}")),
+                recheck: true,
+            },
+            None => Decision::Run {
+                note: Some("checking it again: not probed in this run".to_string()),
+                recheck: true,
+            },
+        }
+    }
+
+    /// Probes every task the journal records as done with the same inputs,
+    /// all at once (each probe only reads: a REST listing, a login, one SQL
+    /// query), before anything runs. `None` for the other tasks, and for
+    /// all with `--verify` (each finished task then rechecks in full).
+    fn probe_finished(
+        &self,
+        journal: &Journal,
+        fingerprints: &[String],
+    ) -> Vec<Option<Result<String, String>>> {
+        let tasks = &self.plan.tasks;
+        if self.verify {
+            return vec![None; tasks.len()];
+        }
+        std::thread::scope(|scope| {
+            let probes: Vec<_> = tasks
+                .iter()
+                .zip(fingerprints)
+                .map(|(task, fingerprint)| {
+                    let record = journal
+                        .tasks
+                        .get(&task.id)
+                        .filter(|_| journal.is_done_with(&task.id, fingerprint))?;
+                    Some(scope.spawn(move || self.probe_one(task, &record.outputs)))
+                })
+                .collect();
+            probes
+                .into_iter()
+                .map(|probe| {
+                    probe.map(|p| {
+                        p.join()
+                            .unwrap_or_else(|_| Err("its probe panicked".to_string()))
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// One task's probe; what it says is redacted, what it narrates is not
+    /// shown (a run with nothing to do stays quiet).
+    fn probe_one(&self, task: &Task, outputs: &runner::Outputs) -> Result<String, String> {
+        let mut quiet = |_: &str| {};
+        let mut ctx = runner::TaskContext {
+            settings: self.settings,
+            profile: &self.plan.profile,
+            state_dir: &self.state_dir,
+            redactor: &self.redactor,
+            cancel: &self.cancel,
+            previous_outputs: outputs,
+            lock: self.lock,
+            recheck: false,
+            log: &mut quiet,
+        };
+        match (self.task_probe)(task, &mut ctx) {
+            Ok(found) => Ok(self.redactor.redact(&found)),
+            Err(broken) => Err(self.redactor.redact(&broken)),
+        }
+    }
+
     /// Runs one task on a worker thread, retrying transient failures;
     /// its output and retries go to `tx`.
     fn run_with_retries(
@@ -735,6 +941,9 @@ impl<'a> Engine<'a> {
             let result = (self.task_runner)(task, &mut ctx);
             let wait = match &result {
                 Err(_) if self.cancel.load(Ordering::SeqCst) => None,
+                // Waiting does not fix it: the engine repairs the task whose
+                // work the cause is, then retries (see `Cause`).
+                Err(e) if e.cause.is_some() => None,
                 Err(e) => self.next_wait(e, &mut failures, &mut lock_waited),
                 Ok(_) => None,
             };
@@ -772,6 +981,28 @@ impl<'a> Engine<'a> {
             }
         }
     }
+}
+
+/// What the engine does with a task whose upstream is complete.
+enum Decision {
+    /// Skipped: the reason, naming the check made in this run.
+    Skip(String),
+    /// Run, with a note saying why when it is done already, as a recheck
+    /// when it is (see [`runner::TaskContext::recheck`]).
+    Run { note: Option<String>, recheck: bool },
+}
+
+/// The complete task whose work `cause` is about, unless it was repaired
+/// once already in this run (then the failure stands).
+fn owner_to_repair(
+    tasks: &[Task],
+    slots: &[Slot],
+    repaired: &[bool],
+    cause: Cause,
+) -> Option<usize> {
+    tasks.iter().enumerate().position(|(i, t)| {
+        cause.owned_by(&t.kind) && matches!(slots[i], Slot::Complete { .. }) && !repaired[i]
+    })
 }
 
 /// Where a task stands in this run.
@@ -851,6 +1082,16 @@ mod tests {
         changes: bool,
     }
 
+    /// What a stand-in task's probe finds, and what its run fails with
+    /// while its cause's owner has not run in this run.
+    #[derive(Clone, Copy, Default)]
+    struct Probed {
+        broken: bool,
+        fails_until_owner_ran: Option<Cause>,
+        /// The failure stays after its owner's repair.
+        cause_persists: bool,
+    }
+
     /// When each task started and ended, and whether it ran as a recheck.
     #[derive(Default)]
     struct Timeline {
@@ -886,7 +1127,7 @@ mod tests {
                 .map(|(id, after)| Task {
                     id: id.to_string(),
                     title: format!("task {id}"),
-                    kind: TaskKind::IdentityUser,
+                    kind: TaskKind::IdentityRole,
                     inputs: vec![],
                     after: after.iter().map(|a| a.to_string()).collect(),
                 })
@@ -894,7 +1135,8 @@ mod tests {
         }
     }
 
-    /// Runs `plan` with stand-in tasks behaving as `behaviour` says.
+    /// Runs `plan` with stand-in tasks behaving as `behaviour` says, their
+    /// probes finding everything in place.
     fn run_plan(
         plan: &Plan,
         settings: &Settings,
@@ -903,7 +1145,27 @@ mod tests {
         verify: bool,
         behaviour: &(dyn Fn(&str) -> Behaviour + Sync),
     ) -> (RunOutcome, Timeline) {
+        let (outcome, timeline, _) = run_probed(
+            plan,
+            state_dir,
+            (settings, jobs, verify),
+            behaviour,
+            &|_| Probed::default(),
+        );
+        (outcome, timeline)
+    }
+
+    /// [`run_plan`] with probes that find what `probed` says; also returns
+    /// the events.
+    fn run_probed(
+        plan: &Plan,
+        state_dir: &Path,
+        (settings, jobs, verify): (&Settings, usize, bool),
+        behaviour: &(dyn Fn(&str) -> Behaviour + Sync),
+        probed: &(dyn Fn(&str) -> Probed + Sync),
+    ) -> (RunOutcome, Timeline, Vec<Event>) {
         let timeline = Timeline::default();
+        let mut events = Vec::new();
         let outcome = {
             let runner: &TaskRunner<'_> = &|task, ctx| {
                 let b = behaviour(&task.id);
@@ -922,18 +1184,36 @@ mod tests {
                 if b.fails {
                     return Err(TaskError::fatal(format!("{} failed", task.id)));
                 }
+                if let Some(cause) = probed(&task.id).fails_until_owner_ran {
+                    let owner_ran = timeline.entries.lock().unwrap().iter().any(|(id, w, ..)| {
+                        *w == "ended" && plan.task(id).is_some_and(|t| cause.owned_by(&t.kind))
+                    });
+                    if !owner_ran || probed(&task.id).cause_persists {
+                        return Err(
+                            TaskError::transient(format!("{} refused", task.id)).with_cause(cause)
+                        );
+                    }
+                }
                 Ok(runner::Outputs::from([(
                     runner::config::OUTPUT_CHANGED.to_string(),
                     b.changes.to_string(),
                 )]))
             };
+            let probe: &TaskProbe<'_> = &|task, _ctx| {
+                if probed(&task.id).broken {
+                    Err(format!("{} is gone", task.id))
+                } else {
+                    Ok(format!("{} is there", task.id))
+                }
+            };
             let mut engine = Engine::new(plan, settings, state_dir);
             engine.task_runner = runner;
+            engine.task_probe = probe;
             engine.jobs = jobs;
             engine.verify = verify;
-            engine.run(&mut |_event: Event| {}).unwrap()
+            engine.run(&mut |event: Event| events.push(event)).unwrap()
         };
-        (outcome, timeline)
+        (outcome, timeline, events)
     }
 
     fn quick(millis: u64) -> Behaviour {
@@ -1066,6 +1346,119 @@ mod tests {
                 ("c".to_string(), false)
             ]
         );
+    }
+
+    fn unchanged(_: &str) -> Behaviour {
+        Behaviour {
+            millis: 5,
+            fails: false,
+            changes: false,
+        }
+    }
+
+    /// Every run probes its finished tasks: one whose work is gone runs
+    /// again (as a recheck: it redoes only what is missing), the others
+    /// are skipped with what their probe found in this run, never on the
+    /// journal's word alone.
+    #[test]
+    fn a_finished_task_whose_probe_fails_runs_again() {
+        let (settings, profile) = settings();
+        let dir = tempfile::tempdir().unwrap();
+        let plan = plan_of(&profile, &[("a", &[]), ("b", &[]), ("c", &["a"])]);
+        let all_there = |_: &str| Probed::default();
+        let opts = (&settings, 4, false);
+        let (first, ..) = run_probed(&plan, dir.path(), opts, &unchanged, &all_there);
+        assert!(matches!(first, RunOutcome::Verified { .. }), "{first:?}");
+
+        let a_gone = |id: &str| Probed {
+            broken: id == "a",
+            ..Probed::default()
+        };
+        let (again, t, events) = run_probed(&plan, dir.path(), opts, &unchanged, &a_gone);
+        assert!(matches!(again, RunOutcome::Verified { .. }), "{again:?}");
+        assert_eq!(t.ran(), [("a".to_string(), true)]);
+        assert!(
+            events.contains(&Event::Output {
+                id: "a".into(),
+                lines: "checking it again: a is gone".into()
+            }),
+            "{events:?}"
+        );
+        let skipped: Vec<&str> = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::TaskSkipped { id, reason, .. } => {
+                    assert!(
+                        reason.ends_with(&format!("checked now: {id} is there")),
+                        "{reason}"
+                    );
+                    Some(id.as_str())
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(skipped, ["b", "c"]);
+    }
+
+    /// A task failing on what a finished task set up (here: Keystone
+    /// refuses the service user) has that task checked again and repaired,
+    /// then is retried, once; when the failure stays, it is reported.
+    #[test]
+    fn a_failure_naming_a_finished_tasks_cause_reruns_that_task_then_retries() {
+        let (settings, profile) = settings();
+        let dir = tempfile::tempdir().unwrap();
+        let mut plan = plan_of(&profile, &[("user", &[]), ("b", &[]), ("v", &["b"])]);
+        plan.tasks[0].kind = TaskKind::IdentityUser;
+        let opts = (&settings, 4, false);
+        let all_there = |_: &str| Probed::default();
+        let (first, ..) = run_probed(&plan, dir.path(), opts, &unchanged, &all_there);
+        assert!(matches!(first, RunOutcome::Verified { .. }), "{first:?}");
+
+        // v's probe fails; its run fails on the user's work until the user
+        // task has run again.
+        let v_refused = |id: &str| Probed {
+            broken: id == "v",
+            fails_until_owner_ran: (id == "v").then_some(Cause::ServiceUserRefused),
+            cause_persists: false,
+        };
+        let started = Instant::now();
+        let (again, t, events) = run_probed(&plan, dir.path(), opts, &unchanged, &v_refused);
+        assert!(matches!(again, RunOutcome::Verified { .. }), "{again:?}");
+        let ran = t.ran();
+        assert_eq!(
+            ran,
+            [
+                ("v".to_string(), true),
+                ("user".to_string(), true),
+                // Failed in this run: a plain run now.
+                ("v".to_string(), false)
+            ]
+        );
+        assert!(t.at("user", "started") >= t.at("v", "ended"));
+        // No back-off wait: waiting does not repair it.
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let said = |needle: &str| {
+            events
+                .iter()
+                .any(|e| matches!(e, Event::Output { lines, .. } if lines.contains(needle)))
+        };
+        assert!(
+            said("Keystone refused the glance user's password is user's work"),
+            "{events:?}"
+        );
+        assert!(said("checking it again: v failed because Keystone refused"));
+
+        let stays = |id: &str| Probed {
+            cause_persists: id == "v",
+            ..v_refused(id)
+        };
+        let (third, t, _) = run_probed(&plan, dir.path(), opts, &unchanged, &stays);
+        match third {
+            RunOutcome::Failed { task, .. } => assert_eq!(task, "v"),
+            other => panic!("{other:?}"),
+        }
+        let ran: Vec<String> = t.ran().into_iter().map(|(id, _)| id).collect();
+        assert_eq!(ran, ["v", "user", "v"], "the user task is repaired once");
     }
 
     #[test]

@@ -384,31 +384,37 @@ pub fn user(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
     Ok(Outputs::from([("user_id".to_string(), user_id)]))
 }
 
-pub fn role(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
+/// Whether the glance user has the admin role on the service project,
+/// probed: `role add` would say nothing either way.
+fn role_assigned(ctx: &TaskContext<'_>) -> Result<bool, TaskError> {
     let k = &ctx.settings.keystone;
-    let domain = ctx.profile.release.domain_name.clone();
     let api = KeystoneApi::connect(&k.admin)?;
-    let domain_id = api.domain_id(&domain)?;
-    // The assignment, probed: `role add` would say nothing either way.
+    let domain_id = api.domain_id(&ctx.profile.release.domain_name)?;
     let user = api.user_id(&k.service_user, &domain_id)?;
     let project = api.one_named("projects", &k.service_project, Some(&domain_id))?;
     let role = api.one_named("roles", "admin", None)?;
-    if let (Some(user), Some(project), Some(role)) = (&user, &project, &role) {
-        let assigned = api.list(
-            "role_assignments",
-            &[
-                ("user.id", user),
-                ("scope.project.id", project),
-                ("role.id", role),
-            ],
-        )?;
-        if !assigned.is_empty() {
-            ctx.say(format!(
-                "{} has the admin role on project {} already",
-                k.service_user, k.service_project
-            ));
-            return Ok(Outputs::new());
-        }
+    let (Some(user), Some(project), Some(role)) = (&user, &project, &role) else {
+        return Ok(false);
+    };
+    let assigned = api.list(
+        "role_assignments",
+        &[
+            ("user.id", user),
+            ("scope.project.id", project),
+            ("role.id", role),
+        ],
+    )?;
+    Ok(!assigned.is_empty())
+}
+
+pub fn role(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
+    let k = &ctx.settings.keystone;
+    if role_assigned(ctx)? {
+        ctx.say(format!(
+            "{} has the admin role on project {} already",
+            k.service_user, k.service_project
+        ));
+        return Ok(Outputs::new());
     }
     // `role add` of an existing assignment exits 0 silently.
     openstack_plain(ctx, commands::role_add(&k.service_project, &k.service_user))?;
@@ -496,6 +502,169 @@ pub fn endpoints(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
         ));
     }
     Ok(after.outputs())
+}
+
+/// What Keystone says to the glance user, asked once for all the probes
+/// of a run: a token scoped to the service project, with its roles and the
+/// service catalog. One password check (bcrypt, a few hundred milliseconds
+/// on a busy controller) instead of one per probe plus a listing each.
+#[derive(Clone, PartialEq)]
+struct ViewKey {
+    auth_url: String,
+    user: String,
+    domain: String,
+    project: String,
+    password: Secret,
+}
+
+struct GlanceView {
+    key: ViewKey,
+    asked: Instant,
+    answer: Result<Value, String>,
+}
+
+static GLANCE_VIEW: Mutex<Option<GlanceView>> = Mutex::new(None);
+
+/// The probes of one run start together: an answer younger than this is
+/// theirs, an older one is another run's and is asked again.
+const VIEW_REUSE: Duration = Duration::from_secs(3);
+
+/// The glance user's project-scoped token body (see [`GlanceView`]).
+pub fn glance_user_view(ctx: &TaskContext<'_>) -> Result<Value, String> {
+    let k = &ctx.settings.keystone;
+    let key = ViewKey {
+        auth_url: k.admin.auth_url().to_string(),
+        user: k.service_user.clone(),
+        domain: ctx.profile.release.domain_name.clone(),
+        project: k.service_project.clone(),
+        password: k.service_password.clone(),
+    };
+    // Held while asking: probes that come meanwhile wait for this answer.
+    let mut view = GLANCE_VIEW.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(v) = view.as_ref()
+        && v.key == key
+        && v.asked.elapsed() < VIEW_REUSE
+    {
+        return v.answer.clone();
+    }
+    let asked = Instant::now();
+    let answer = issue_token_with_catalog(
+        &key.auth_url,
+        &key.user,
+        &key.domain,
+        &key.password,
+        Some((&key.project, &key.domain)),
+    )
+    .map(|(_, body)| body)
+    .map_err(|e| {
+        format!(
+            "{} cannot log in to Keystone on project {}: {e}",
+            key.user, key.project
+        )
+    });
+    *view = Some(GlanceView {
+        key,
+        asked,
+        answer: answer.clone(),
+    });
+    answer
+}
+
+/// The user task's probe: the glance user logs in to Keystone with the
+/// answers' password, as glance-api will.
+pub fn probe_user(ctx: &mut TaskContext<'_>) -> Result<String, String> {
+    glance_user_view(ctx)?;
+    Ok(format!(
+        "{} logs in to Keystone with its password",
+        ctx.settings.keystone.service_user
+    ))
+}
+
+/// The role task's probe: the glance user's token on the service project
+/// carries the admin role.
+pub fn probe_role(ctx: &mut TaskContext<'_>) -> Result<String, String> {
+    let k = &ctx.settings.keystone;
+    let view = glance_user_view(ctx).map_err(cannot_check)?;
+    let what = format!(
+        "{} has the admin role on project {}",
+        k.service_user, k.service_project
+    );
+    let roles = view["token"]["roles"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if roles.iter().any(|r| json_str(r, "name") == "admin") {
+        Ok(what)
+    } else {
+        Err(format!("it is no longer true that {what}"))
+    }
+}
+
+/// A probe that needs the glance user's view cannot tell without it.
+fn cannot_check(e: String) -> String {
+    format!("cannot check without the glance user's token ({e})")
+}
+
+/// The image services in the glance user's catalog.
+fn catalog_image_services(ctx: &TaskContext<'_>) -> Result<Vec<Value>, String> {
+    let view = glance_user_view(ctx).map_err(cannot_check)?;
+    let catalog = view["token"]["catalog"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    Ok(catalog
+        .into_iter()
+        .filter(|s| json_str(s, "type") == "image")
+        .collect())
+}
+
+/// The service task's probe: one service of type image in the catalog,
+/// the one the task made or found.
+pub fn probe_service(ctx: &mut TaskContext<'_>) -> Result<String, String> {
+    let images = catalog_image_services(ctx)?;
+    let recorded = ctx.previous_outputs.get("service_id");
+    match images.as_slice() {
+        [one] if recorded.is_none_or(|r| r == json_str(one, "id")) => Ok(format!(
+            "the image service {} is in the catalog",
+            json_str(one, "id")
+        )),
+        [_] => Err("the image service is not the one recorded".to_string()),
+        [] => Err("the catalog has no image service".to_string()),
+        many => Err(format!("the catalog has {} image services", many.len())),
+    }
+}
+
+/// The endpoints task's probe: the image service's endpoints in the
+/// catalog, one per interface in the region, at the answers' URLs.
+pub fn probe_endpoints_task(ctx: &mut TaskContext<'_>) -> Result<String, String> {
+    let region = &ctx.settings.keystone.region;
+    let images = catalog_image_services(ctx)?;
+    let [service] = images.as_slice() else {
+        return Err(format!("the catalog has {} image services", images.len()));
+    };
+    let endpoints = service["endpoints"].as_array().cloned().unwrap_or_default();
+    for (interface, url) in ctx.settings.endpoints.by_interface() {
+        let found: Vec<&Value> = endpoints
+            .iter()
+            .filter(|e| {
+                json_str(e, "interface") == interface
+                    && (json_str(e, "region_id") == region || json_str(e, "region") == region)
+            })
+            .collect();
+        match found.as_slice() {
+            [] => return Err(format!("the {interface} image endpoint is missing")),
+            // The same rule as the task's own probe: the URL as answered.
+            [one] if json_str(one, "url") == url => {}
+            [_] => return Err(format!("the {interface} image endpoint points elsewhere")),
+            many => {
+                return Err(format!(
+                    "region {region} has {} {interface} image endpoints",
+                    many.len()
+                ));
+            }
+        }
+    }
+    Ok("the public, internal and admin image endpoints are as answered".to_string())
 }
 
 /// An endpoint to create (`existing` None) or to point at `url`.

@@ -80,6 +80,25 @@ pub fn changed_something(outputs: &Outputs) -> bool {
     outputs.get(config::OUTPUT_CHANGED).map(String::as_str) != Some("false")
 }
 
+/// A cheap look at what a finished task set up, made at the start of every
+/// run (see [`crate::engine::TaskProbe`]): one login, listing or query per
+/// task, nothing changed. `Ok(what was found)` or `Err(what is wrong)`.
+pub fn probe(task: &Task, ctx: &mut TaskContext<'_>) -> Result<String, String> {
+    match &task.kind {
+        TaskKind::Sql(spec) => sql::probe(spec),
+        TaskKind::IdentityUser => identity::probe_user(ctx),
+        TaskKind::IdentityRole => identity::probe_role(ctx),
+        TaskKind::IdentityService => identity::probe_service(ctx),
+        TaskKind::IdentityEndpoints => identity::probe_endpoints_task(ctx),
+        TaskKind::Packages { manager, packages } => packages::probe(*manager, packages, ctx),
+        // Its file's hash, compared by `drift` before the probes.
+        TaskKind::Config(spec) => Ok(format!("{} is as this task left it", spec.path)),
+        TaskKind::DbSync { .. } => sql::probe_schema(ctx.settings),
+        TaskKind::Services(spec) => service::probe(spec),
+        TaskKind::Verify(spec) => verify::probe(spec, ctx),
+    }
+}
+
 pub fn run_task(task: &Task, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
     match &task.kind {
         TaskKind::Sql(spec) => sql::run(spec, ctx),

@@ -37,9 +37,12 @@ pub fn db_sync(check: bool, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskEr
         } else {
             ""
         };
-        return Err(TaskError::fatal(format!(
-            "glance-manage db_sync failed{hint}: {tail}"
-        )));
+        let error = TaskError::fatal(format!("glance-manage db_sync failed{hint}: {tail}"));
+        return Err(if hint.is_empty() {
+            error
+        } else {
+            error.with_cause(crate::engine::Cause::DbAccessDenied)
+        });
     }
     if check {
         let result = run_streamed_holding_lock(
@@ -92,6 +95,28 @@ pub fn wait_for_glance(
         std::thread::sleep(Duration::from_millis(100));
     }
     Err(last)
+}
+
+/// The service task's probe: glance-api answers its version document
+/// (one request).
+pub fn probe(spec: &ServiceSpec) -> Result<String, String> {
+    let agent = direct_agent(Duration::from_secs(2));
+    match agent.get(&spec.health_url).call() {
+        Ok(response) if matches!(response.status().as_u16(), 200 | 300) => Ok(format!(
+            "glance-api answers at {} (HTTP {})",
+            spec.health_url,
+            response.status().as_u16()
+        )),
+        Ok(response) => Err(format!(
+            "glance-api answers HTTP {} at {}",
+            response.status().as_u16(),
+            spec.health_url
+        )),
+        Err(e) => Err(format!(
+            "glance-api does not answer at {}: {e}",
+            spec.health_url
+        )),
+    }
 }
 
 pub fn restart(spec: &ServiceSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {

@@ -38,6 +38,18 @@ pub fn account_login(
     password: &Secret,
     database: &str,
 ) -> Result<(), String> {
+    account_query(host, port, user, password, database, "SELECT 1").map(|_| ())
+}
+
+/// Logs in as an account over TCP and runs one query: its first value.
+fn account_query(
+    host: &str,
+    port: u16,
+    user: &str,
+    password: &Secret,
+    database: &str,
+    query: &str,
+) -> Result<Option<u64>, String> {
     let opts = OptsBuilder::new()
         .ip_or_hostname(Some(host.to_string()))
         .tcp_port(port)
@@ -47,7 +59,41 @@ pub fn account_login(
         .prefer_socket(false)
         .tcp_connect_timeout(Some(std::time::Duration::from_secs(10)));
     let mut conn = Conn::new(opts).map_err(|e| describe_error(&e))?;
-    conn.query_drop("SELECT 1").map_err(|e| describe_error(&e))
+    conn.query_first(query).map_err(|e| describe_error(&e))
+}
+
+/// The database task's probe: the glance account logs in to its database
+/// over TCP with the answers' password, as Glance will.
+pub fn probe(spec: &SqlSpec) -> Result<String, String> {
+    let at = format!("{}:{}/{}", spec.host, spec.port, spec.database);
+    account_login(
+        &spec.host,
+        spec.port,
+        &spec.user,
+        &spec.password,
+        &spec.database,
+    )
+    .map(|()| format!("{} logs in to {at} with its password", spec.user))
+    .map_err(|e| format!("{} cannot log in to {at}: {e}", spec.user))
+}
+
+/// db.sync's probe: the schema's migration record is there, read as the
+/// glance account (one query).
+pub fn probe_schema(settings: &crate::answers::Settings) -> Result<String, String> {
+    let db = &settings.db;
+    let rows = account_query(
+        &db.host,
+        db.port,
+        &db.user,
+        &db.password,
+        &db.name,
+        "SELECT COUNT(*) FROM alembic_version",
+    )
+    .map_err(|e| format!("cannot read the schema's version as {}: {e}", db.user))?;
+    match rows {
+        Some(n) if n > 0 => Ok("the schema has its migration record".to_string()),
+        _ => Err("the schema's migration record (alembic_version) is empty".to_string()),
+    }
 }
 
 fn describe_error(e: &mysql::Error) -> String {

@@ -11,10 +11,10 @@ use sha2::{Digest, Sha512};
 
 use serde_json::Value;
 
-use super::identity::{catalog_url, direct_agent, issue_token_with_catalog};
+use super::identity::{admin_token, catalog_url, direct_agent, issue_token_with_catalog};
 use super::{Outputs, TaskContext, json_str};
 use crate::answers::ImageSource;
-use crate::engine::TaskError;
+use crate::engine::{Cause, TaskError};
 use crate::plan::{VerifySpec, commands, hex};
 
 /// Output key: the sha512 of the image uploaded.
@@ -112,6 +112,20 @@ struct GlanceApi {
     base: String,
     token: String,
     agent: ureq::Agent,
+    /// Glance answered 401 or 5xx: what it needs of the database or of
+    /// Keystone may be what is wrong ([`owner_of_refusal`]).
+    refused: std::cell::Cell<bool>,
+}
+
+/// The public image endpoint in a catalog, or the error that names the
+/// endpoints task as the one to repair.
+fn public_image_url(catalog: &Value, region: &str) -> Result<String, TaskError> {
+    catalog_url(catalog, "image", "public", region).ok_or_else(|| {
+        TaskError::fatal(format!(
+            "the service catalog has no public image endpoint in region {region}"
+        ))
+        .with_cause(Cause::EndpointMissing)
+    })
 }
 
 impl GlanceApi {
@@ -129,17 +143,32 @@ impl GlanceApi {
             Some((admin.project_name(), admin.project_domain_name())),
         )
         .map_err(TaskError::transient)?;
-        let base = catalog_url(&body, "image", "public", &k.region).ok_or_else(|| {
-            TaskError::fatal(format!(
-                "the service catalog has no public image endpoint in region {}",
-                k.region
-            ))
-        })?;
+        let base = public_image_url(&body, &k.region)?;
         ctx.say(format!("Glance's public endpoint in the catalog: {base}"));
         Ok(GlanceApi {
             base,
             token,
             agent: direct_agent(Duration::from_secs(600)),
+            refused: Default::default(),
+        })
+    }
+
+    /// For the probe: the public endpoint as answered (identity.endpoints'
+    /// probe compares the catalog with the answers; when they differ that
+    /// task runs again, and this one after it) and the run's admin token:
+    /// no request to Keystone of its own, so it overlaps the other probes.
+    fn connect_cached(ctx: &TaskContext<'_>) -> Result<Self, TaskError> {
+        let k = &ctx.settings.keystone;
+        Ok(GlanceApi {
+            base: ctx
+                .settings
+                .endpoints
+                .public
+                .trim_end_matches('/')
+                .to_string(),
+            token: admin_token(&k.admin).map_err(TaskError::transient)?,
+            agent: direct_agent(Duration::from_secs(10)),
+            refused: Default::default(),
         })
     }
 
@@ -149,6 +178,7 @@ impl GlanceApi {
 
     /// Reads a JSON answer; `expected` statuses are success.
     fn answer(
+        &self,
         what: &str,
         response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
         expected: &[u16],
@@ -158,6 +188,9 @@ impl GlanceApi {
         let status = response.status().as_u16();
         let text = response.body_mut().read_to_string().unwrap_or_default();
         if !expected.contains(&status) {
+            if status == 401 || status >= 500 {
+                self.refused.set(true);
+            }
             let error = TaskError::fatal(format!(
                 "{what}: Glance answered HTTP {status}: {}",
                 text.trim()
@@ -179,7 +212,7 @@ impl GlanceApi {
             .get(&url)
             .header("X-Auth-Token", &self.token)
             .call();
-        Self::answer(&format!("GET {url}"), response, &[200])
+        self.answer(&format!("GET {url}"), response, &[200])
     }
 
     fn images_named(&self, name: &str) -> Result<Vec<Value>, TaskError> {
@@ -191,7 +224,7 @@ impl GlanceApi {
             .get(url.as_str())
             .header("X-Auth-Token", &self.token)
             .call();
-        let listed = Self::answer(&format!("GET {url}"), response, &[200])?;
+        let listed = self.answer(&format!("GET {url}"), response, &[200])?;
         Ok(listed["images"].as_array().cloned().unwrap_or_default())
     }
 
@@ -202,7 +235,8 @@ impl GlanceApi {
             .delete(&url)
             .header("X-Auth-Token", &self.token)
             .call();
-        Self::answer(&format!("DELETE {url}"), response, &[204, 404]).map(|_| ())
+        self.answer(&format!("DELETE {url}"), response, &[204, 404])
+            .map(|_| ())
     }
 
     fn create(&self, spec: &VerifySpec) -> Result<Value, TaskError> {
@@ -221,7 +255,7 @@ impl GlanceApi {
             .header("X-Auth-Token", &self.token)
             .header("Content-Type", "application/json")
             .send(body.to_string());
-        Self::answer(&format!("POST {url}"), response, &[201])
+        self.answer(&format!("POST {url}"), response, &[201])
     }
 
     fn upload(&self, id: &str, file: &Path) -> Result<(), TaskError> {
@@ -234,7 +268,8 @@ impl GlanceApi {
             .header("X-Auth-Token", &self.token)
             .header("Content-Type", "application/octet-stream")
             .send(ureq::SendBody::from_reader(&mut reader));
-        Self::answer(&format!("PUT {url}"), response, &[204]).map(|_| ())
+        self.answer(&format!("PUT {url}"), response, &[204])
+            .map(|_| ())
     }
 }
 
@@ -276,8 +311,77 @@ pub fn run(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, Task
     ctx.say(format!("local sha512 {}…", &local_hash[..16]));
 
     let api = GlanceApi::connect(ctx)?;
+    upload_and_check(spec, ctx, &api, &file, local_hash).map_err(|e| {
+        if api.refused.get() && e.cause.is_none() {
+            owner_of_refusal(e, ctx)
+        } else {
+            e
+        }
+    })
+}
+
+/// Glance refused a request (401, 5xx): glance-api logs in to the database
+/// and to Keystone with the answers' passwords. Either login, tried here,
+/// that fails names the task whose work was changed behind the wizard's
+/// back, so the engine repairs that task and retries this one.
+fn owner_of_refusal(error: TaskError, ctx: &mut TaskContext<'_>) -> TaskError {
+    let db = &ctx.settings.db;
+    if let Err(e) = super::sql::account_login(&db.host, db.port, &db.user, &db.password, &db.name) {
+        ctx.say(format!("{} cannot log in to the database: {e}", db.user));
+        return error.with_cause(Cause::DbAccessDenied);
+    }
+    if let Err(e) = super::identity::probe_user(ctx) {
+        ctx.say(e);
+        return error.with_cause(Cause::ServiceUserRefused);
+    }
+    error
+}
+
+/// The verify.image probe: the image the journal records, read through
+/// Glance's API now, is active with the sha512 recorded, which is still the
+/// local file's. The success message of a run that skips this task comes
+/// from this check.
+pub fn probe(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<String, String> {
+    let (Some(id), Some(recorded)) = (
+        ctx.previous_outputs.get("image_id"),
+        ctx.previous_outputs.get(OUTPUT_SHA512),
+    ) else {
+        return Err("the journal records no image".to_string());
+    };
+    if let ImageSource::Path(path) = &spec.source {
+        let local =
+            sha512_file(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        if local != *recorded {
+            return Err(format!("{} changed since it was uploaded", path.display()));
+        }
+    }
+    let api = GlanceApi::connect_cached(ctx).map_err(|e| e.message)?;
+    let shown = api.get(&format!("images/{id}")).map_err(|e| e.message)?;
+    let status = json_str(&shown, "status");
+    if status != "active" {
+        return Err(format!("image {id} is {status}"));
+    }
+    if json_str(&shown, "os_hash_algo") != "sha512" || json_str(&shown, "os_hash_value") != recorded
+    {
+        return Err(format!("image {id}'s sha512 is not the local file's"));
+    }
+    Ok(format!(
+        "image {id} is active and its sha512 matches the local file (GET {})",
+        api.url(&format!("images/{id}"))
+    ))
+}
+
+/// Finds or uploads the test image, waits until it is active, checks its
+/// hash and lists the images.
+fn upload_and_check(
+    spec: &VerifySpec,
+    ctx: &mut TaskContext<'_>,
+    api: &GlanceApi,
+    file: &Path,
+    local_hash: String,
+) -> Result<Outputs, TaskError> {
     let mut image_id = None;
-    let existing = first_glance_call(ctx, &api, &spec.name)?;
+    let existing = first_glance_call(ctx, api, &spec.name)?;
     let (mark_key, mark_value) = commands::IMAGE_MARK;
     for image in existing {
         let id = json_str(&image, "id").to_string();
@@ -319,7 +423,7 @@ pub fn run(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, Task
                 file.display(),
                 api.url(&format!("images/{id}/file"))
             ));
-            api.upload(&id, &file)?;
+            api.upload(&id, file)?;
             id
         }
     };

@@ -166,6 +166,21 @@ fn fail(
     error_for(&diagnosis, manager, proxy.as_deref(), &repository, fallback)
 }
 
+/// The package task's probe: each package is still installed (one query
+/// of the package database each).
+pub fn probe(
+    manager: PackageManager,
+    packages: &[String],
+    ctx: &mut TaskContext<'_>,
+) -> Result<String, String> {
+    for package in packages {
+        if !installed(ctx, manager, package).map_err(|e| e.message)? {
+            return Err(format!("{package} is no longer installed"));
+        }
+    }
+    Ok(format!("{} installed", packages.join(" ")))
+}
+
 pub fn run(
     manager: PackageManager,
     packages: &[String],
