@@ -531,11 +531,21 @@ const VIEW_REUSE: Duration = Duration::from_secs(3);
 
 /// The glance user's project-scoped token body (see [`GlanceView`]).
 pub fn glance_user_view(ctx: &TaskContext<'_>) -> Result<Value, String> {
-    let k = &ctx.settings.keystone;
+    glance_user_view_for(ctx.settings, &ctx.profile.release.domain_name)
+}
+
+/// [`glance_user_view`] from the settings: `apply` asks it while the
+/// prechecks run, so that its password check (a bcrypt hash in Keystone)
+/// overlaps theirs instead of following it.
+pub fn glance_user_view_for(
+    settings: &crate::answers::Settings,
+    domain: &str,
+) -> Result<Value, String> {
+    let k = &settings.keystone;
     let key = ViewKey {
         auth_url: k.admin.auth_url().to_string(),
         user: k.service_user.clone(),
-        domain: ctx.profile.release.domain_name.clone(),
+        domain: domain.to_string(),
         project: k.service_project.clone(),
         password: k.service_password.clone(),
     };
