@@ -325,6 +325,15 @@ fn prepare_apply(
         let _ = writeln!(out, "{e}");
         exit::LOCKED
     })?;
+    if Journal::path(state_dir).exists() {
+        // The probes' one Keystone request, made while the prechecks run
+        // (see `glance_user_view_for`); its answer waits for them.
+        let settings = loaded.settings.clone();
+        let domain = loaded.profile.release.domain_name.clone();
+        std::thread::spawn(move || {
+            let _ = engine::runner::identity::glance_user_view_for(&settings, &domain);
+        });
+    }
     if !run.skip_prechecks {
         let _ = writeln!(out, "Prechecks:");
         if !print_prechecks(loaded, out) {

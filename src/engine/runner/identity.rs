@@ -225,6 +225,13 @@ impl KeystoneApi {
         })
     }
 
+    /// The service catalog as Keystone has it now (`GET /v3/auth/catalog`
+    /// with the run's admin token: no password check).
+    fn catalog(&self) -> Result<Vec<Value>, TaskError> {
+        let body = self.get("auth/catalog", &[])?.unwrap_or(Value::Null);
+        Ok(body["catalog"].as_array().cloned().unwrap_or_default())
+    }
+
     /// `GET /v3/<path>?<query>`; `None` on 404.
     fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Option<Value>, TaskError> {
         let mut url = url::Url::parse(&format!("{}/{path}", self.base))
@@ -504,10 +511,10 @@ pub fn endpoints(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
     Ok(after.outputs())
 }
 
-/// What Keystone says to the glance user, asked once for all the probes
-/// of a run: a token scoped to the service project, with its roles and the
-/// service catalog. One password check (bcrypt, a few hundred milliseconds
-/// on a busy controller) instead of one per probe plus a listing each.
+/// What Keystone says to the glance user, asked once for the user and role
+/// probes of a run: a token scoped to the service project, with its roles.
+/// One password check (bcrypt, a few hundred milliseconds on a busy
+/// controller) for both.
 #[derive(Clone, PartialEq)]
 struct ViewKey {
     auth_url: String,
@@ -531,11 +538,21 @@ const VIEW_REUSE: Duration = Duration::from_secs(3);
 
 /// The glance user's project-scoped token body (see [`GlanceView`]).
 pub fn glance_user_view(ctx: &TaskContext<'_>) -> Result<Value, String> {
-    let k = &ctx.settings.keystone;
+    glance_user_view_for(ctx.settings, &ctx.profile.release.domain_name)
+}
+
+/// [`glance_user_view`] from the settings: `apply` asks it while the
+/// prechecks run, so that its password check (a bcrypt hash in Keystone)
+/// overlaps theirs instead of following it.
+pub fn glance_user_view_for(
+    settings: &crate::answers::Settings,
+    domain: &str,
+) -> Result<Value, String> {
+    let k = &settings.keystone;
     let key = ViewKey {
         auth_url: k.admin.auth_url().to_string(),
         user: k.service_user.clone(),
-        domain: ctx.profile.release.domain_name.clone(),
+        domain: domain.to_string(),
         project: k.service_project.clone(),
         password: k.service_password.clone(),
     };
@@ -605,13 +622,12 @@ fn cannot_check(e: String) -> String {
     format!("cannot check without the glance user's token ({e})")
 }
 
-/// The image services in the glance user's catalog.
+/// The image services in the catalog, read with the admin token: not
+/// with the glance user's, whose password may be the one changing in this
+/// run (the service and its endpoints do not depend on it).
 fn catalog_image_services(ctx: &TaskContext<'_>) -> Result<Vec<Value>, String> {
-    let view = glance_user_view(ctx).map_err(cannot_check)?;
-    let catalog = view["token"]["catalog"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let api = KeystoneApi::connect(&ctx.settings.keystone.admin).map_err(|e| e.message)?;
+    let catalog = api.catalog().map_err(|e| e.message)?;
     Ok(catalog
         .into_iter()
         .filter(|s| json_str(s, "type") == "image")
