@@ -226,17 +226,7 @@ fn filled_temp(
     mode: u32,
     owner: Option<Owner>,
 ) -> io::Result<tempfile::NamedTempFile> {
-    let dir = parent(path);
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    let prefix = format!(".{name}.");
-    remove_leftovers(dir, &prefix);
-    let mut temp = tempfile::Builder::new()
-        .prefix(&prefix)
-        .suffix(TEMP_SUFFIX)
-        .tempfile_in(dir)?;
+    let mut temp = temp_beside(path)?;
     // Owner before mode: chown clears the set-id bits.
     if let Some(o) = owner {
         std::os::unix::fs::fchown(temp.as_file(), Some(o.uid), Some(o.gid))?;
