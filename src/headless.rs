@@ -144,6 +144,51 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
     })
 }
 
+/// `glance-wizard export ansible`: the project written into `output`.
+pub fn export_ansible(
+    loaded: &Loaded,
+    inventory: &Path,
+    output: &Path,
+    out: &mut dyn Write,
+) -> i32 {
+    use crate::export::{ExportInput, Inventory, export, write_export};
+    let inventory = match Inventory::load(inventory) {
+        Ok(inventory) => inventory,
+        Err(e) => {
+            eprint!("glance-wizard: {e}");
+            return exit::INVALID_ANSWERS;
+        }
+    };
+    let input = ExportInput {
+        settings: &loaded.settings,
+        profile: &loaded.profile,
+        inventory: &inventory,
+        memcached_on_controllers: loaded.answers.keystone.memcached_servers.is_none(),
+    };
+    let written = export(&input).and_then(|project| write_export(output, &project));
+    match written {
+        Ok(()) => {
+            let _ = writeln!(
+                out,
+                "Wrote an Ansible project for {} controller(s) to {}.\nEncrypt its secrets before it leaves this machine: ansible-vault encrypt {}\nThen: cd {} && ansible-playbook site.yml --ask-vault-pass",
+                inventory.controllers.len(),
+                output.display(),
+                output.join("secrets.yml").display(),
+                output.display()
+            );
+            exit::OK
+        }
+        Err(e @ crate::export::ExportError::Write { .. }) => {
+            eprintln!("glance-wizard: {e}");
+            exit::ERROR
+        }
+        Err(e) => {
+            eprintln!("glance-wizard: {e}");
+            exit::INVALID_ANSWERS
+        }
+    }
+}
+
 /// `glance-wizard plan`.
 pub fn plan_text(loaded: &Loaded) -> String {
     settings_plan_text(&loaded.settings, &loaded.profile)

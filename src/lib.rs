@@ -10,6 +10,7 @@
 pub mod answers;
 pub mod engine;
 pub mod escape;
+pub mod export;
 pub mod fsutil;
 pub mod headless;
 pub mod http;

@@ -93,6 +93,12 @@ enum Command {
         #[arg(long)]
         verify: bool,
     },
+    /// Write the plan for another engine: `export ansible` writes an
+    /// Ansible project for one or more controllers behind a VIP.
+    Export {
+        #[command(subcommand)]
+        format: ExportFormat,
+    },
     /// Show the journal.
     Status,
     /// Forget checkpoints (all, or one task's).
@@ -107,6 +113,22 @@ enum Command {
         log_dir: Option<PathBuf>,
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
         command: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ExportFormat {
+    /// An Ansible project: site.yml, group_vars, inventory, a secrets file
+    /// to encrypt with ansible-vault, an HAProxy snippet, a README.
+    Ansible {
+        #[command(flatten)]
+        args: AnswersArgs,
+        /// The controllers (TOML, see docs/ansible.md).
+        #[arg(long)]
+        inventory: PathBuf,
+        /// The directory to write the project into.
+        #[arg(long, short = 'o')]
+        output: PathBuf,
     },
 }
 
@@ -155,6 +177,17 @@ fn main() {
                 verify,
             };
             headless::apply(&loaded, &cli.state_dir, &run, &mut stdout)
+        }
+        Some(Command::Export {
+            format:
+                ExportFormat::Ansible {
+                    args,
+                    inventory,
+                    output,
+                },
+        }) => {
+            let loaded = load_with_notes(&args);
+            headless::export_ansible(&loaded, &inventory, &output, &mut stdout)
         }
         Some(Command::Status) => {
             code_or_error(headless::status(&cli.state_dir, &mut stdout).map(|()| exit::OK))

@@ -130,6 +130,9 @@ fn keystone_admin(k: &KeystoneAnswers, p: &mut Problems) {
 }
 
 pub(super) fn endpoints(e: &EndpointAnswers, p: &mut Problems) {
+    if let Some(vip) = &e.vip {
+        p.check("endpoints.vip", validate::host(vip));
+    }
     for (name, value) in [
         ("endpoints.public", &e.public),
         ("endpoints.internal", &e.internal),

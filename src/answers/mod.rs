@@ -131,6 +131,10 @@ impl Default for KeystoneAnswers {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EndpointAnswers {
+    /// The load balancer's name or address in front of several
+    /// controllers (`export ansible`); the endpoints default to it.
+    /// Default: the controller.
+    pub vip: Option<String>,
     pub public: Option<String>,
     pub internal: Option<String>,
     pub admin: Option<String>,
@@ -362,6 +366,9 @@ pub struct KeystoneSettings {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct EndpointSettings {
+    /// The name clients reach Glance by: the load balancer's, or the
+    /// controller's when there is one controller.
+    pub vip: String,
     pub public: String,
     pub internal: String,
     pub admin: String,

@@ -206,10 +206,18 @@ impl Answers {
         }
     }
 
-    /// Each endpoint defaults to glance-api on the controller.
+    /// Each endpoint defaults to glance-api on the VIP, which defaults to
+    /// the controller.
     fn endpoint_settings(&self) -> EndpointSettings {
-        let endpoint = |v: &Option<String>| v.clone().unwrap_or_else(|| self.controller_url(9292));
+        let vip = self
+            .endpoints
+            .vip
+            .clone()
+            .unwrap_or_else(|| self.controller.host.clone());
+        let default = format!("http://{}:9292", crate::escape::url_host(&vip));
+        let endpoint = |v: &Option<String>| v.clone().unwrap_or_else(|| default.clone());
         EndpointSettings {
+            vip,
             public: endpoint(&self.endpoints.public),
             internal: endpoint(&self.endpoints.internal),
             admin: endpoint(&self.endpoints.admin),

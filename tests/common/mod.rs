@@ -3,6 +3,7 @@
 //! the admin-openrc by bash, the mysql crate, python's oslo.config).
 #![allow(dead_code)]
 
+pub mod ansible;
 pub mod lab_lock;
 pub mod leak;
 pub mod probe;
