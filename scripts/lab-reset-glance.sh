@@ -17,7 +17,8 @@
 #   are deleted. If glance-common is not installed, those files are deleted instead: its
 #   postinst only copies a file that is missing, so a leftover edited file would survive a
 #   reinstall.
-# - deletes wizard backups and leftovers /etc/glance/**/*.glance-wizard.orig, .*.glance-wizard.tmp
+# - deletes wizard backups and leftovers /etc/glance/**/*.glance-wizard.orig, .*.glance-wizard.tmp,
+#   and the backups of the exported playbook's ini_file tasks (*.conf.PID.DATE@TIME~)
 # - deletes the wizard's state dir(s) in $GW_STATE_DIR (':'-separated) if set
 # - --purge-packages: `apt-get purge` glance, glance-api, glance-common, python3-glance,
 #   python3-glance-store, glance-store-common (no autoremove: their dependencies stay, which
@@ -198,7 +199,8 @@ if [[ -d /var/lib/glance/images ]]; then
 fi
 
 if [[ -d "${ETC}" ]]; then
-    find "${ETC}" \( -name '*.glance-wizard.orig' -o -name '.*.glance-wizard.tmp' \) -delete
+    find "${ETC}" \( -name '*.glance-wizard.orig' -o -name '.*.glance-wizard.tmp' \
+        -o -name '*.conf.*@*~' \) -delete
 fi
 
 if [[ "$(pkg_status glance-common)" == installed ]]; then
