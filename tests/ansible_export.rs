@@ -141,3 +141,76 @@ fn a_local_file_store_is_refused_for_two_controllers() {
     let one = "[[controller]]\nname = \"ctl1\"\naddress = \"192.0.2.11\"\n";
     assert!(export_for("debian", "zed", InitSystem::SysV, one).is_ok());
 }
+
+/// Every task of site.yml that reads a secret, or a variable holding one
+/// (the Keystone auth, a TCP database login, a proxy URL with its password),
+/// has `no_log: true`: with a TCP database administrator and a proxy with a
+/// password, the export's every secret-bearing branch.
+#[test]
+fn every_task_that_reads_a_secret_has_no_log() {
+    let answers = format!(
+        "{ANSWERS}\n[database]\nadmin_access = \"tcp\"\nadmin_user = \"root\"\n\n[proxy]\nhttp_proxy = \"http://gw@proxy.example.net:3128\"\n"
+    );
+    let profile = profile_for("debian", "zed", InitSystem::SysV).unwrap();
+    let answers = Answers::from_toml(&answers).unwrap();
+    let mut secrets = secrets();
+    secrets.set(SecretName::DbAdminPassword, Secret::new("root-pass"));
+    secrets.set(SecretName::ProxyPassword, Secret::new("proxy-pass"));
+    let admin = answers.manual_admin_credentials(&secrets).unwrap();
+    let settings = answers.resolve(&profile, &secrets, admin).unwrap();
+    let inventory = Inventory::from_toml(INVENTORY).unwrap();
+    let project = export(&ExportInput {
+        settings: &settings,
+        profile: &profile,
+        inventory: &inventory,
+        memcached_on_controllers: true,
+    })
+    .unwrap();
+    let secret_file = &project.file("secrets.yml").unwrap().text;
+    let mut secret_vars: Vec<String> = secret_file
+        .lines()
+        .filter_map(|l| l.split_once(": !unsafe").map(|(name, _)| name.to_string()))
+        .collect();
+    assert!(
+        secret_vars.contains(&"glance_http_proxy".to_string()),
+        "{secret_vars:?}"
+    );
+    assert!(secret_vars.contains(&"glance_db_admin_password".to_string()));
+    // group_vars entries that name a secret hold one too.
+    let group_vars = &project.file("group_vars/controllers.yml").unwrap().text;
+    let mut holders = Vec::new();
+    let mut current = String::new();
+    for line in group_vars.lines() {
+        if let Some((name, _)) = line
+            .split_once(':')
+            .filter(|_| !line.starts_with([' ', '#', '-']))
+        {
+            current = name.to_string();
+        }
+        if secret_vars
+            .iter()
+            .any(|s| line.contains(&format!("{{{{ {s} }}}}")))
+        {
+            holders.push(current.clone());
+        }
+    }
+    assert!(
+        holders.contains(&"glance_keystone_auth".to_string()),
+        "{holders:?}"
+    );
+    assert!(
+        holders.contains(&"glance_proxy_env".to_string()),
+        "{holders:?}"
+    );
+    secret_vars.extend(holders);
+    let site = &project.file("site.yml").unwrap().text;
+    for task in site.split("\n    - name: ").skip(1) {
+        let title = task.lines().next().unwrap();
+        if secret_vars.iter().any(|v| task.contains(v.as_str())) {
+            assert!(
+                task.contains("\n      no_log: true"),
+                "task {title:?} reads a secret without no_log"
+            );
+        }
+    }
+}

@@ -548,7 +548,13 @@ collections:
 
 fn site_yml(input: &ExportInput, parts: &Parts) -> String {
     let profile = input.profile;
-    let packages = package_task(parts.manager, input.settings.proxy.password.is_some());
+    // The proxy's URLs hold its password when it has one.
+    let proxy_no_log = if input.settings.proxy.password.is_some() {
+        "      no_log: true\n"
+    } else {
+        ""
+    };
+    let packages = package_task(parts.manager, proxy_no_log);
     let service_module = match parts.init {
         InitSystem::Systemd => "ansible.builtin.systemd_service",
         InitSystem::SysV => "ansible.builtin.service",
@@ -568,11 +574,12 @@ fn site_yml(input: &ExportInput, parts: &Parts) -> String {
             .replace("@PACKAGES@", &packages)
             .replace("@SERVICE_MODULE@", service_module)
             .replace("@DB_SYNC@", db_sync)
+            .replace("@PROXY_NO_LOG@", proxy_no_log)
 }
 
-/// The profile's package module; `no_log` when the proxy URL holds a
-/// password.
-fn package_task(manager: PackageManager, proxy_secret: bool) -> String {
+/// The profile's package module, through the proxy (`no_log` is that
+/// task's line for a proxy with a password, or nothing).
+fn package_task(manager: PackageManager, no_log: &str) -> String {
     let (module, extra) = match manager {
         PackageManager::Apt => (
             "ansible.builtin.apt",
@@ -583,11 +590,6 @@ fn package_task(manager: PackageManager, proxy_secret: bool) -> String {
         // the yum-era hosts (CentOS 7): `package` picks yum there under the
         // ansible-core <= 2.16 such hosts need.
         PackageManager::Yum => ("ansible.builtin.package", ""),
-    };
-    let no_log = if proxy_secret {
-        "      no_log: true\n"
-    } else {
-        ""
     };
     format!(
         "    - name: Install the packages\n      {module}:\n        name: \"{{{{ glance_packages }}}}\"\n        state: present\n{extra}      environment: \"{{{{ glance_proxy_env }}}}\"\n      register: glance_packages_result\n{no_log}"
