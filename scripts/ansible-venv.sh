@@ -21,6 +21,10 @@ log() { printf '[ansible-venv] %s\n' "$*" >&2; }
 
 [[ ${EUID} -eq 0 ]] || { log "must run as root"; exit 1; }
 
+mkdir -p "${CACHE}"
+# Tests that need the venv may start this at once: one makes it, the others wait and reuse it.
+exec 9>"${CACHE}/ansible-venv.lock"
+flock 9
 if [[ -x "${VENV}/bin/ansible-playbook" && -f "${VENV}/.complete" ]]; then
     echo "${VENV}/bin"
     exit 0
@@ -29,7 +33,6 @@ if ! /usr/bin/python3 -c 'import ensurepip' 2>/dev/null; then
     log "installing python3-venv"
     apt-get install -y -q python3-venv >/dev/null
 fi
-mkdir -p "${CACHE}"
 # A venv's scripts name its own path, so it is made in place; `.complete` is written last, and a
 # venv without it (a killed run) is made again from scratch.
 rm -rf "${VENV}"
