@@ -501,6 +501,13 @@ fn inventory_yml(inventory: &Inventory) -> String {
         let _ = writeln!(out, "      ansible_connection: {}", c.connection.plugin());
         let host = c.host.clone().unwrap_or_else(|| address.clone());
         let _ = writeln!(out, "      ansible_host: {}", literal(&host));
+        if let Some(exe) = c
+            .chroot_exe
+            .as_ref()
+            .filter(|_| c.connection == Connection::Chroot)
+        {
+            let _ = writeln!(out, "      ansible_chroot_exe: {}", literal(exe));
+        }
         if c.connection == Connection::Local {
             // Ansible's own Python has the modules' libraries.
             let _ = writeln!(

@@ -56,6 +56,10 @@ pub struct Controller {
     /// a chroot.
     #[serde(default)]
     pub host: Option<String>,
+    /// For a chroot: the command that enters it (`ansible_chroot_exe`),
+    /// e.g. a wrapper that enters the node's network namespace too.
+    #[serde(default)]
+    pub chroot_exe: Option<String>,
 }
 
 fn default_connection() -> Connection {
