@@ -74,8 +74,14 @@ node_up() {
 
 forward() {
     local port=$1
-    lab_daemon socat "TCP-LISTEN:${port},bind=10.231.0.1,reuseaddr,fork" "TCP:127.0.0.1:${port}" \
-        </dev/null >/dev/null 2>&1 &
+    # Like lab_daemon, in one subshell that execs socat, so that $! is socat's PID.
+    (
+        for fd in /proc/"${BASHPID}"/fd/*; do
+            fd=${fd##*/}
+            if ((fd > 2)); then exec {fd}>&-; fi
+        done
+        exec socat "TCP-LISTEN:${port},bind=10.231.0.1,reuseaddr,fork" "TCP:127.0.0.1:${port}"
+    ) </dev/null >/dev/null 2>&1 &
     echo $! >"${RUN}/socat-${port}.pid"
 }
 
@@ -125,6 +131,7 @@ down_quietly() {
     done
     ip link del gwbr0 2>/dev/null || true
     mountpoint -q "${RUN}" && umount -l "${RUN}"
+    rm -rf "${UPPER}"
     return 0
 }
 
