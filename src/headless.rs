@@ -327,11 +327,11 @@ fn prepare_apply(
     })?;
     if Journal::path(state_dir).exists() {
         // The probes' one Keystone request, made while the prechecks run
-        // (see `glance_user_view_for`); its answer waits for them.
-        let settings = loaded.settings.clone();
-        let domain = loaded.profile.release.domain_name.clone();
+        // (see `glance_user_view`); its answer waits for them.
+        let login = crate::plan::service_login(&loaded.settings, &loaded.profile);
         std::thread::spawn(move || {
-            let _ = engine::runner::identity::glance_user_view_for(&settings, &domain);
+            // Only to warm the shared answer: the probe asks again.
+            let _ = engine::runner::identity::glance_user_view(&login);
         });
     }
     if !run.skip_prechecks {

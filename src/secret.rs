@@ -28,6 +28,40 @@ impl Secret {
     }
 }
 
+/// A secret serialises as [`MASK`], except inside [`hashing_secrets`], where
+/// it serialises as the hash that function was given: fingerprints are
+/// computed from whole task specs (every field a runner reads), and the
+/// secrets among those fields must enter them keyed, never in clear.
+impl serde::Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        SECRET_HASH.with(|hash| match hash.borrow().as_ref() {
+            Some(hash) => serializer.serialize_str(&hash(self)),
+            None => serializer.serialize_str(MASK),
+        })
+    }
+}
+
+type SecretHash = std::rc::Rc<dyn Fn(&Secret) -> String>;
+
+thread_local! {
+    static SECRET_HASH: std::cell::RefCell<Option<SecretHash>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with every [`Secret`] serialised on this thread as `hash` gives
+/// it (then as [`MASK`] again, even if `f` panics).
+pub fn hashing_secrets<T>(hash: impl Fn(&Secret) -> String + 'static, f: impl FnOnce() -> T) -> T {
+    struct Restore(Option<SecretHash>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            SECRET_HASH.with(|h| *h.borrow_mut() = previous);
+        }
+    }
+    let previous = SECRET_HASH.with(|h| h.borrow_mut().replace(std::rc::Rc::new(hash)));
+    let _restore = Restore(previous);
+    f()
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(MASK)
@@ -284,6 +318,20 @@ fn json_string_body(value: &str, ascii: bool, upper: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Serialised, a secret is the mask, except inside `hashing_secrets`,
+    /// and only there (also after a panic inside it).
+    #[test]
+    fn a_secret_serialises_masked_or_hashed_never_in_clear() {
+        let secret = Secret::new("s3cret-Value");
+        let json = || serde_json::to_string(&secret).unwrap();
+        assert_eq!(json(), format!("\"{MASK}\""));
+        let hashed = hashing_secrets(|s| format!("h({})", s.expose().len()), json);
+        assert_eq!(hashed, "\"h(12)\"");
+        let panicked = std::panic::catch_unwind(|| hashing_secrets(|_| "x".into(), || panic!()));
+        assert!(panicked.is_err());
+        assert_eq!(json(), format!("\"{MASK}\""));
+    }
 
     #[test]
     fn debug_and_display_mask() {

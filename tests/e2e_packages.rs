@@ -398,10 +398,11 @@ fn run_packages(
     let mut plan = build_plan(settings, &profile());
     plan.tasks.retain(|t| t.id == "packages.install");
     assert_eq!(plan.tasks.len(), 1);
-    plan.tasks[0].kind = TaskKind::Packages {
-        manager: PackageManager::Apt,
-        packages: packages.iter().map(|s| s.to_string()).collect(),
+    let TaskKind::Packages(spec) = &mut plan.tasks[0].kind else {
+        panic!("packages.install installs packages");
     };
+    assert_eq!(spec.manager, PackageManager::Apt);
+    spec.packages = packages.iter().map(|s| s.to_string()).collect();
     let mut engine = Engine::new(&plan, settings, state_dir);
     engine.retry = retry;
     let mut events = Vec::new();

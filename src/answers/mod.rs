@@ -332,7 +332,7 @@ impl AdminCredentials {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum DbAdmin {
     Socket { path: String, user: String },
     Tcp { user: String, password: Secret },
@@ -391,6 +391,25 @@ pub enum ImageSource {
     Url(String),
 }
 
+/// A URL's password (a source may be `https://user:pw@host/...`) is
+/// serialised as the secret it is, never as part of the URL.
+impl serde::Serialize for ImageSource {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStructVariant;
+        match self {
+            ImageSource::Path(path) => {
+                serializer.serialize_newtype_variant("ImageSource", 0, "Path", path)
+            }
+            ImageSource::Url(url) => {
+                let mut v = serializer.serialize_struct_variant("ImageSource", 1, "Url", 2)?;
+                v.serialize_field("url", &crate::mask::mask_url_password(url))?;
+                v.serialize_field("password", &crate::mask::url_password(url).map(Secret::new))?;
+                v.end()
+            }
+        }
+    }
+}
+
 impl fmt::Display for ImageSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -409,7 +428,7 @@ pub struct TestImageSettings {
     pub container_format: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct ProxySettings {
     /// The proxy URLs as the answers give them: perhaps a user name, never
     /// a password, so they may be shown as they are.

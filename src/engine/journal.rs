@@ -33,6 +33,11 @@ pub struct TaskRecord {
     #[serde(default)]
     pub outputs: BTreeMap<String, String>,
     pub error: Option<String>,
+    /// Carried over from a journal of an older format, whose fingerprints
+    /// cannot be compared with this version's: the task counts as done only
+    /// once it has been checked again (its recheck probes and repairs).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unverified: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,10 +54,13 @@ pub struct Journal {
 }
 
 pub const JOURNAL_FILE: &str = "journal.json";
-/// The journal format this version writes: fingerprints keyed with the key
-/// in [`KEY_FILE`]. It reads format 1 too (salted fingerprints, the salt in
-/// the journal) and carries its checkpoints over ([`Journal::rekey`]).
-pub const FORMAT: u32 = 2;
+/// The journal format this version writes: fingerprints of whole task
+/// specs, secrets keyed with the key in [`KEY_FILE`]. It reads formats 1
+/// (salted fingerprints, the salt in the journal) and 2 (keyed fingerprints
+/// of hand-kept input lists) too, and carries their checkpoints over as
+/// unverified ([`Journal::carry_over`]).
+pub const FORMAT: u32 = 3;
+const KEYED_FORMAT: u32 = 2;
 const SALTED_FORMAT: u32 = 1;
 /// The fingerprint key ([`FingerprintKey`]), in the state directory beside
 /// the journal, mode 0600; made once.
@@ -93,11 +101,13 @@ impl Journal {
         };
         let journal: Journal = serde_json::from_str(&text).map_err(|e| damaged(e.to_string()))?;
         match (journal.format, &journal.salt) {
-            (FORMAT, None) => {}
+            (FORMAT | KEYED_FORMAT, None) => {}
             (SALTED_FORMAT, Some(salt))
                 if salt.len() == 32 && salt.chars().all(|c| c.is_ascii_hexdigit()) => {}
             (SALTED_FORMAT, _) => return Err(damaged("its salt is not 32 hex digits".into())),
-            (FORMAT, Some(_)) => return Err(damaged(format!("a salt in format {FORMAT}"))),
+            (format, Some(_)) if format != SALTED_FORMAT => {
+                return Err(damaged(format!("a salt in format {format}")));
+            }
             (other, _) => {
                 return Err(damaged(format!(
                     "format {other} where this glance-wizard writes format {FORMAT}"
@@ -127,21 +137,23 @@ impl Journal {
         Ok(())
     }
 
-    /// Carries a format-1 journal over to keyed fingerprints: a task whose
-    /// salted fingerprint matches what `plan` gives with the journal's salt
-    /// ran with these very inputs, and gets its keyed fingerprint
-    /// (`fingerprints`, in the plan's order); any other keeps its old one,
-    /// which matches nothing, so it runs again. Saved as format 2 next time.
-    pub fn rekey(&mut self, plan: &Plan, fingerprints: &[String]) {
-        let Some(salt) = self.salt.take() else {
+    /// Carries a journal of an older format over: its fingerprints were
+    /// computed another way and cannot be compared, so each task it records
+    /// as done takes its fingerprint in this plan (`fingerprints`, in plan
+    /// order) and is marked unverified: the next run checks it again (probe
+    /// and repair, as `--verify` does) instead of trusting or redoing it.
+    /// Saved in this format next time.
+    pub fn carry_over(&mut self, plan: &Plan, fingerprints: &[String]) {
+        if self.format == FORMAT {
             return;
-        };
-        let salted = plan.salted_fingerprints(&salt);
-        for ((task, old), new) in plan.tasks.iter().zip(&salted).zip(fingerprints) {
+        }
+        self.salt = None;
+        for (task, new) in plan.tasks.iter().zip(fingerprints) {
             if let Some(record) = self.tasks.get_mut(&task.id)
-                && record.fingerprint == *old
+                && record.status == TaskStatus::Done
             {
                 record.fingerprint = new.clone();
+                record.unverified = true;
             }
         }
         self.format = FORMAT;
@@ -195,6 +207,7 @@ mod tests {
                 attempts: 1,
                 outputs: BTreeMap::new(),
                 error: None,
+                unverified: false,
             },
         );
         journal.save(dir.path()).unwrap();
@@ -222,7 +235,7 @@ mod tests {
     fn garbage_and_other_formats_are_not_trusted() {
         let (dir, text) = saved();
         for bad in [
-            text.replace("\"format\": 2", "\"format\": 3"),
+            text.replace("\"format\": 3", "\"format\": 4"),
             text.replace("\"status\": \"done\"", "\"status\": \"finished\""),
             "\u{0}\u{0}\u{0}".to_string(),
             "[]".to_string(),
@@ -276,48 +289,48 @@ mod tests {
         assert!(Journal::key(other.path()).is_err());
     }
 
-    /// A journal written before fingerprints were keyed (format 1, salted):
-    /// its checkpoints still count where the inputs are the same, and the
-    /// salt is gone once it is saved again.
+    /// A journal of an older format (1: salted, 2: keyed fingerprints of
+    /// hand-kept input lists): its done tasks are kept, marked unverified
+    /// (checked again by the next run), the salt is gone once it is saved,
+    /// and what it recorded (outputs) stays.
     #[test]
-    fn a_salted_journal_is_carried_over() {
+    fn an_older_journal_is_carried_over_unverified() {
         let (settings, profile) = crate::engine::runner::tests::settings();
         let plan = crate::plan::build_plan(&settings, &profile);
-        let salt = "00112233445566778899aabbccddeeff";
-        let salted = plan.salted_fingerprints(salt);
-        let dir = tempfile::tempdir().unwrap();
-        let mut old = Journal::new("t");
-        for (i, (task, fp)) in plan.tasks.iter().zip(&salted).enumerate() {
-            // The first task ran with other inputs.
-            let fingerprint = if i == 0 { "ab".repeat(32) } else { fp.clone() };
-            old.tasks.insert(task.id.clone(), done(&fingerprint));
-        }
-        let mut text = serde_json::to_value(&old).unwrap();
-        text["format"] = 1.into();
-        text["salt"] = salt.into();
-        std::fs::write(Journal::path(dir.path()), text.to_string()).unwrap();
+        for (format, salt) in [(1, Some("00112233445566778899aabbccddeeff")), (2, None)] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut old = Journal::new("t");
+            for task in &plan.tasks[1..] {
+                let mut record = done(&"ab".repeat(32));
+                record.outputs.insert("id".into(), task.id.clone());
+                old.tasks.insert(task.id.clone(), record);
+            }
+            let mut text = serde_json::to_value(&old).unwrap();
+            text["format"] = format.into();
+            if let Some(salt) = salt {
+                text["salt"] = salt.into();
+            }
+            std::fs::write(Journal::path(dir.path()), text.to_string()).unwrap();
 
-        let mut journal = Journal::load(dir.path()).unwrap().unwrap();
-        let key = Journal::key(dir.path()).unwrap();
-        let fingerprints = plan.fingerprints(&key);
-        journal.rekey(&plan, &fingerprints);
-        let done_now: Vec<bool> = plan
-            .tasks
-            .iter()
-            .zip(&fingerprints)
-            .map(|(t, fp)| journal.is_done_with(&t.id, fp))
-            .collect();
-        assert!(
-            !done_now[0] && done_now[1..].iter().all(|d| *d),
-            "{done_now:?}"
-        );
-        journal.save(dir.path()).unwrap();
-        let saved = std::fs::read_to_string(Journal::path(dir.path())).unwrap();
-        assert!(
-            !saved.contains("salt") && saved.contains("\"format\": 2"),
-            "{saved}"
-        );
-        assert_eq!(Journal::load(dir.path()).unwrap().unwrap(), journal);
+            let mut journal = Journal::load(dir.path()).unwrap().unwrap();
+            let key = Journal::key(dir.path()).unwrap();
+            let fingerprints = plan.fingerprints(&key);
+            journal.carry_over(&plan, &fingerprints);
+            for (task, fp) in plan.tasks.iter().zip(&fingerprints).skip(1) {
+                let record = &journal.tasks[&task.id];
+                assert!(journal.is_done_with(&task.id, fp), "{}", task.id);
+                assert!(record.unverified, "{}", task.id);
+                assert_eq!(record.outputs["id"], task.id);
+            }
+            assert!(!journal.tasks.contains_key(&plan.tasks[0].id));
+            journal.save(dir.path()).unwrap();
+            let saved = std::fs::read_to_string(Journal::path(dir.path())).unwrap();
+            assert!(
+                !saved.contains("salt") && saved.contains("\"format\": 3"),
+                "{saved}"
+            );
+            assert_eq!(Journal::load(dir.path()).unwrap().unwrap(), journal);
+        }
     }
 
     fn done(fingerprint: &str) -> TaskRecord {
@@ -330,6 +343,7 @@ mod tests {
             attempts: 1,
             outputs: BTreeMap::new(),
             error: None,
+            unverified: false,
         }
     }
 }

@@ -10,25 +10,36 @@ pub fn user_create(domain: &str, user: &str) -> Vec<String> {
     args(&["user", "create", "--domain", domain, "--or-show", user])
 }
 
-pub fn role_add(project: &str, user: &str) -> Vec<String> {
-    args(&["role", "add", "--project", project, "--user", user, "admin"])
+pub fn role_add(project: &str, user: &str, role: &str) -> Vec<String> {
+    args(&["role", "add", "--project", project, "--user", user, role])
 }
 
-pub fn service_create() -> Vec<String> {
+pub fn service_create(name: &str, description: &str, service_type: &str) -> Vec<String> {
     args(&[
         "service",
         "create",
         "--name",
-        "glance",
+        name,
         "--description",
-        "OpenStack Image",
-        "image",
+        description,
+        service_type,
     ])
 }
 
-pub fn endpoint_create(region: &str, interface: &str, url: &str) -> Vec<String> {
+pub fn endpoint_create(
+    region: &str,
+    service_type: &str,
+    interface: &str,
+    url: &str,
+) -> Vec<String> {
     args(&[
-        "endpoint", "create", "--region", region, "image", interface, url,
+        "endpoint",
+        "create",
+        "--region",
+        region,
+        service_type,
+        interface,
+        url,
     ])
 }
 

@@ -5,7 +5,7 @@ use crate::ini::{IniDocument, oslo_quote};
 use crate::secret::{MASK, Secret};
 use crate::target::{Profile, ReleaseProfile, StoreLayout};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum ConfigValue {
     Plain(String),
     /// A value holding a secret: `shown` has the secret masked, `secret` is
@@ -25,14 +25,14 @@ impl ConfigValue {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ConfigEdit {
     pub section: String,
     pub key: String,
     pub value: ConfigValue,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ConfigSpec {
     pub path: String,
     pub edits: Vec<ConfigEdit>,

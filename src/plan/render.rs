@@ -5,12 +5,13 @@ use std::fmt::Write;
 
 use super::commands::{self, display};
 use super::{
-    ConfigSpec, ConfigValue, Plan, ServiceSpec, SqlSpec, TaskKind, VerifySpec, apply_config_spec,
+    ConfigSpec, ConfigValue, EndpointSpec, EndpointsSpec, PackagesSpec, Plan, RoleSpec,
+    ServiceEntitySpec, ServiceSpec, SqlSpec, TaskKind, UserSpec, VerifySpec, apply_config_spec,
     masked_literal, sql_statements,
 };
 use crate::answers::{DbAdmin, ImageSource, Settings};
 use crate::ini::IniDocument;
-use crate::target::{PackageManager, Profile};
+use crate::target::Profile;
 
 /// Renders the plan. `read_config` gives a config file's current text (or
 /// `None` when it does not exist yet), so tests can feed fixtures.
@@ -108,63 +109,68 @@ impl View<'_> {
     ) -> Vec<String> {
         match kind {
             TaskKind::Sql(spec) => sql_lines(spec),
-            TaskKind::IdentityUser => self.identity_user_lines(),
-            TaskKind::IdentityRole => self.identity_role_lines(),
-            TaskKind::IdentityService => self.identity_service_lines(),
-            TaskKind::IdentityEndpoints => self.identity_endpoints_lines(),
-            TaskKind::Packages { manager, packages } => self.packages_lines(*manager, packages),
+            TaskKind::IdentityUser(spec) => self.identity_user_lines(spec),
+            TaskKind::IdentityRole(spec) => self.identity_role_lines(spec),
+            TaskKind::IdentityService(spec) => self.identity_service_lines(spec),
+            TaskKind::IdentityEndpoints(spec) => self.identity_endpoints_lines(spec),
+            TaskKind::Packages(spec) => self.packages_lines(spec),
             TaskKind::Config(spec) => self.config_lines(spec, read_config),
-            TaskKind::DbSync { check } => db_sync_lines(*check),
+            TaskKind::DbSync(spec) => db_sync_lines(spec.check),
             TaskKind::Services(spec) => self.services_lines(spec),
             TaskKind::Verify(spec) => verify_lines(spec),
         }
     }
 
-    fn identity_user_lines(&self) -> Vec<String> {
-        let k = &self.settings.keystone;
-        let (v3, domain) = (&self.keystone_v3, &self.profile.release.domain_name);
+    fn identity_user_lines(&self, spec: &UserSpec) -> Vec<String> {
+        let login = &spec.login;
+        let (v3, domain) = (&self.keystone_v3, &login.domain);
         vec![
             format!(
                 "probe: GET {v3}/users?name={}&domain_id=<{domain}> (admin token; no `openstack` call)",
-                k.service_user
+                login.user
             ),
             format!(
                 "only if missing: {}",
-                openstack(commands::user_create(domain, &k.service_user))
+                openstack(commands::user_create(domain, &login.user))
             ),
             format!(
                 "set the password of {} (********) with PATCH {v3}/users/<id> unless it already logs in; never on a command line",
-                k.service_user,
+                login.user,
             ),
         ]
     }
 
-    fn identity_role_lines(&self) -> Vec<String> {
-        let k = &self.settings.keystone;
+    fn identity_role_lines(&self, spec: &RoleSpec) -> Vec<String> {
+        let login = &spec.login;
         vec![
             format!(
-                "probe: GET {}/role_assignments?user.id=<{}>&scope.project.id=<{}>&role.id=<admin>",
-                self.keystone_v3, k.service_user, k.service_project
+                "probe: GET {}/role_assignments?user.id=<{}>&scope.project.id=<{}>&role.id=<{}>",
+                self.keystone_v3, login.user, login.project, spec.role
             ),
             format!(
                 "only if not assigned: {}",
-                openstack(commands::role_add(&k.service_project, &k.service_user))
+                openstack(commands::role_add(&login.project, &login.user, &spec.role))
             ),
         ]
     }
 
-    fn identity_service_lines(&self) -> Vec<String> {
+    fn identity_service_lines(&self, spec: &ServiceEntitySpec) -> Vec<String> {
+        let kind = &spec.service_type;
         vec![
-            format!("probe: GET {}/services?type=image", self.keystone_v3),
+            format!("probe: GET {}/services?type={kind}", self.keystone_v3),
             format!(
-                "only if no service of type image exists: {}",
-                openstack(commands::service_create())
+                "only if no service of type {kind} exists: {}",
+                openstack(commands::service_create(
+                    &spec.name,
+                    &spec.description,
+                    kind
+                ))
             ),
         ]
     }
 
-    fn identity_endpoints_lines(&self) -> Vec<String> {
-        let region = &self.settings.keystone.region;
+    fn identity_endpoints_lines(&self, spec: &EndpointsSpec) -> Vec<String> {
+        let region = &spec.region;
         let mut lines = vec![
             format!(
                 "probe: GET {}/endpoints?service_id=<image>&region_id={region}",
@@ -173,10 +179,15 @@ impl View<'_> {
             "what is missing or wrong is fixed by one `openstack` process (the commands on its standard input), then probed again:"
                 .to_string(),
         ];
-        for (interface, url) in self.settings.endpoints.by_interface() {
+        for EndpointSpec { interface, url } in &spec.endpoints {
             lines.push(format!(
                 "  if missing: {}",
-                openstack(commands::endpoint_create(region, interface, url))
+                openstack(commands::endpoint_create(
+                    region,
+                    &spec.service_type,
+                    interface.as_str(),
+                    url
+                ))
             ));
             lines.push(format!(
                 "  if its URL differs: {}",
@@ -186,15 +197,16 @@ impl View<'_> {
         lines
     }
 
-    fn packages_lines(&self, manager: PackageManager, packages: &[String]) -> Vec<String> {
+    fn packages_lines(&self, spec: &PackagesSpec) -> Vec<String> {
         let settings = self.settings;
-        let options = &settings.packages.manager_options;
-        let query = &settings.packages.query_options;
+        let (manager, packages) = (spec.manager, &spec.packages);
+        let options = &spec.manager_options;
+        let query = &spec.query_options;
         let mut lines: Vec<String> = packages
             .iter()
             .map(|p| shell(&commands::package_query(manager, query, p)))
             .collect();
-        if settings.proxy.persist {
+        if spec.persist_proxy.is_some() {
             let path = commands::proxy_config_path(manager);
             lines.push(format!(
                 "if any is missing: write the proxy to {path} (original kept as {path}.glance-wizard.orig)"

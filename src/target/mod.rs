@@ -182,7 +182,7 @@ struct ProfileTable {
     distro: Vec<DistroRow>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum PackageManager {
     Apt,
     Yum,
@@ -208,7 +208,7 @@ impl PackageManager {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum InitSystem {
     /// systemd is PID 1: `systemctl`.
     Systemd,

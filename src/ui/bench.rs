@@ -18,7 +18,7 @@ use super::{ChannelSink, Runtime, drive, run};
 use crate::answers::{Answers, SecretName, Secrets, Settings};
 use crate::engine::runner::{self, Network, Outputs, TaskContext};
 use crate::engine::{Engine, Event, TaskError};
-use crate::plan::{Plan, Task, TaskKind};
+use crate::plan::{Plan, Task};
 use crate::target::{InitSystem, Profile, profile_for};
 
 /// The environment variable naming the frame statistics file.
@@ -203,18 +203,19 @@ pub fn bench_run_screen(argv: Vec<String>, log_dir: Option<PathBuf>, lang: Optio
     app.screen = Screen::Run;
     app.engine_running = true;
     app.exit_on_finish = true;
+    let settings = bench_settings(&profile);
     let plan = Plan {
         profile: profile.clone(),
         tasks: vec![Task {
             id,
             title,
             // Not run: the bench's runner below takes its place.
-            kind: TaskKind::IdentityUser,
-            inputs: vec![],
+            kind: crate::plan::build_plan(&settings, &profile).tasks[0]
+                .kind
+                .clone(),
             after: vec![],
         }],
     };
-    let settings = bench_settings(&profile);
     let start = move |runtime: &mut Runtime, _: &mut App| {
         runtime.cancel = Arc::new(AtomicBool::new(false));
         let cancel = Arc::clone(&runtime.cancel);

@@ -11,7 +11,9 @@ use serde_json::Value;
 use super::{Outputs, TaskContext, json_str, openstack_batch, openstack_json, openstack_plain};
 use crate::answers::AdminCredentials;
 use crate::engine::TaskError;
-use crate::plan::commands;
+use crate::plan::{
+    EndpointSpec, EndpointsSpec, RoleSpec, ServiceEntitySpec, ServiceLogin, UserSpec, commands,
+};
 use crate::secret::Secret;
 
 /// An HTTP agent that never uses a proxy: Keystone and Glance are on the
@@ -317,46 +319,45 @@ impl KeystoneApi {
         self.one_named("users", name, Some(domain_id))
     }
 
-    /// Services of type `image`, as (id, name).
-    pub fn image_services(&self) -> Result<Vec<String>, TaskError> {
+    /// The ids of the services of a type (`image`).
+    pub fn services_of_type(&self, service_type: &str) -> Result<Vec<String>, TaskError> {
         Ok(self
-            .list("services", &[("type", "image")])?
+            .list("services", &[("type", service_type)])?
             .iter()
             .map(|s| json_str(s, "id").to_string())
             .collect())
     }
 }
 
-pub fn user(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
-    let k = &ctx.settings.keystone;
-    let domain = ctx.profile.release.domain_name.clone();
-    let api = KeystoneApi::connect(&k.admin)?;
-    let domain_id = api.domain_id(&domain)?;
+pub fn user(spec: &UserSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
+    let login = &spec.login;
+    let api = KeystoneApi::connect(&ctx.reach.admin)?;
+    let domain_id = api.domain_id(&login.domain)?;
     let mut created_now = false;
-    let user_id = match api.user_id(&k.service_user, &domain_id)? {
+    let user_id = match api.user_id(&login.user, &domain_id)? {
         Some(id) => {
-            ctx.say(format!("user {} exists already: {id}", k.service_user));
+            ctx.say(format!("user {} exists already: {id}", login.user));
             id
         }
         None => {
             // --or-show: a user created meanwhile by someone else is found,
             // not duplicated.
-            let created = openstack_json(ctx, commands::user_create(&domain, &k.service_user))?;
+            let created = openstack_json(ctx, commands::user_create(&login.domain, &login.user))?;
             let id = json_str(&created, "id").to_string();
             if id.is_empty() {
                 return Err(TaskError::fatal("`openstack user create` returned no id"));
             }
-            ctx.say(format!("user {} has id {id}", k.service_user));
+            ctx.say(format!("user {} has id {id}", login.user));
             created_now = true;
             id
         }
     };
     let glance_login = || {
         issue_token(
-            k.admin.auth_url(),
-            &k.service_user,
-            &domain,
-            &k.service_password,
+            &login.auth_url,
+            &login.user,
+            &login.domain,
+            &login.password,
             None,
         )
     };
@@ -366,10 +367,9 @@ pub fn user(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
     if !created_now && glance_login().is_ok() {
         ctx.say("its password is already the one in the answers");
     } else {
-        let url = format!("{}/users/{user_id}", v3_base(k.admin.auth_url()));
+        let url = format!("{}/users/{user_id}", v3_base(&login.auth_url));
         ctx.say(format!("setting its password: PATCH {url}"));
-        let body =
-            serde_json::json!({"user": {"password": k.service_password.expose()}}).to_string();
+        let body = serde_json::json!({"user": {"password": login.password.expose()}}).to_string();
         let mut response = direct_agent(Duration::from_secs(30))
             .patch(&url)
             .header("Content-Type", "application/json")
@@ -393,13 +393,13 @@ pub fn user(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
 
 /// Whether the glance user has the admin role on the service project,
 /// probed: `role add` would say nothing either way.
-fn role_assigned(ctx: &TaskContext<'_>) -> Result<bool, TaskError> {
-    let k = &ctx.settings.keystone;
-    let api = KeystoneApi::connect(&k.admin)?;
-    let domain_id = api.domain_id(&ctx.profile.release.domain_name)?;
-    let user = api.user_id(&k.service_user, &domain_id)?;
-    let project = api.one_named("projects", &k.service_project, Some(&domain_id))?;
-    let role = api.one_named("roles", "admin", None)?;
+fn role_assigned(spec: &RoleSpec, ctx: &TaskContext<'_>) -> Result<bool, TaskError> {
+    let login = &spec.login;
+    let api = KeystoneApi::connect(&ctx.reach.admin)?;
+    let domain_id = api.domain_id(&login.domain)?;
+    let user = api.user_id(&login.user, &domain_id)?;
+    let project = api.one_named("projects", &login.project, Some(&domain_id))?;
+    let role = api.one_named("roles", &spec.role, None)?;
     let (Some(user), Some(project), Some(role)) = (&user, &project, &role) else {
         return Ok(false);
     };
@@ -414,26 +414,32 @@ fn role_assigned(ctx: &TaskContext<'_>) -> Result<bool, TaskError> {
     Ok(!assigned.is_empty())
 }
 
-pub fn role(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
-    let k = &ctx.settings.keystone;
-    if role_assigned(ctx)? {
+pub fn role(spec: &RoleSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
+    let login = &spec.login;
+    if role_assigned(spec, ctx)? {
         ctx.say(format!(
-            "{} has the admin role on project {} already",
-            k.service_user, k.service_project
+            "{} has the {} role on project {} already",
+            login.user, spec.role, login.project
         ));
         return Ok(Outputs::new());
     }
     // `role add` of an existing assignment exits 0 silently.
-    openstack_plain(ctx, commands::role_add(&k.service_project, &k.service_user))?;
+    openstack_plain(
+        ctx,
+        commands::role_add(&login.project, &login.user, &spec.role),
+    )?;
     Ok(Outputs::new())
 }
 
-pub fn service(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
-    let api = KeystoneApi::connect(&ctx.settings.keystone.admin)?;
-    let images = api.image_services()?;
+pub fn service(spec: &ServiceEntitySpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
+    let api = KeystoneApi::connect(&ctx.reach.admin)?;
+    let images = api.services_of_type(&spec.service_type)?;
     let id = match images.as_slice() {
         [] => {
-            let created = openstack_json(ctx, commands::service_create())?;
+            let created = openstack_json(
+                ctx,
+                commands::service_create(&spec.name, &spec.description, &spec.service_type),
+            )?;
             let id = json_str(&created, "id").to_string();
             ctx.say(format!("created the image service {id}"));
             id
@@ -453,11 +459,10 @@ pub fn service(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
     Ok(Outputs::from([("service_id".to_string(), id)]))
 }
 
-pub fn endpoints(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
-    let settings = ctx.settings;
-    let region = &settings.keystone.region;
-    let api = KeystoneApi::connect(&settings.keystone.admin)?;
-    let service_id = match api.image_services()?.as_slice() {
+pub fn endpoints(spec: &EndpointsSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
+    let region = &spec.region;
+    let api = KeystoneApi::connect(&ctx.reach.admin)?;
+    let service_id = match api.services_of_type(&spec.service_type)?.as_slice() {
         [one] => one.clone(),
         other => {
             return Err(TaskError::fatal(format!(
@@ -466,7 +471,7 @@ pub fn endpoints(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
             )));
         }
     };
-    let probe = probe_endpoints(settings, &api, &service_id)?;
+    let probe = probe_endpoints(spec, &api, &service_id)?;
     for (interface, id) in &probe.right {
         ctx.say(format!("the {interface} endpoint exists already: {id}"));
     }
@@ -478,13 +483,18 @@ pub fn endpoints(ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
         .fixes
         .iter()
         .map(|fix| match &fix.existing {
-            None => commands::endpoint_create(region, fix.interface, fix.url),
+            None => commands::endpoint_create(
+                region,
+                &spec.service_type,
+                fix.interface.as_str(),
+                fix.url,
+            ),
             Some(id) => commands::endpoint_set_url(id, fix.url),
         })
         .collect();
     let result = openstack_batch(ctx, &commands)?;
     // The batch's exit status says nothing about its commands: Keystone does.
-    let after = probe_endpoints(settings, &api, &service_id)?;
+    let after = probe_endpoints(spec, &api, &service_id)?;
     if let Some(fix) = after.fixes.first() {
         return Err(TaskError::fatal(format!(
             "the {} endpoint is still {} after `openstack` ran: {}",
@@ -537,24 +547,15 @@ static GLANCE_VIEW: Mutex<Option<GlanceView>> = Mutex::new(None);
 const VIEW_REUSE: Duration = Duration::from_secs(3);
 
 /// The glance user's project-scoped token body (see [`GlanceView`]).
-pub fn glance_user_view(ctx: &TaskContext<'_>) -> Result<Value, String> {
-    glance_user_view_for(ctx.settings, &ctx.profile.release.domain_name)
-}
-
-/// [`glance_user_view`] from the settings: `apply` asks it while the
-/// prechecks run, so that its password check (a bcrypt hash in Keystone)
-/// overlaps theirs instead of following it.
-pub fn glance_user_view_for(
-    settings: &crate::answers::Settings,
-    domain: &str,
-) -> Result<Value, String> {
-    let k = &settings.keystone;
+/// `apply` asks it while the prechecks run, so that its password check (a
+/// bcrypt hash in Keystone) overlaps theirs instead of following it.
+pub fn glance_user_view(login: &ServiceLogin) -> Result<Value, String> {
     let key = ViewKey {
-        auth_url: k.admin.auth_url().to_string(),
-        user: k.service_user.clone(),
-        domain: domain.to_string(),
-        project: k.service_project.clone(),
-        password: k.service_password.clone(),
+        auth_url: login.auth_url.clone(),
+        user: login.user.clone(),
+        domain: login.domain.clone(),
+        project: login.project.clone(),
+        password: login.password.clone(),
     };
     // Held while asking: probes that come meanwhile wait for this answer.
     let mut view = GLANCE_VIEW.lock().unwrap_or_else(|e| e.into_inner());
@@ -589,28 +590,28 @@ pub fn glance_user_view_for(
 
 /// The user task's probe: the glance user logs in to Keystone with the
 /// answers' password, as glance-api will.
-pub fn probe_user(ctx: &mut TaskContext<'_>) -> Result<String, String> {
-    glance_user_view(ctx)?;
+pub fn probe_user(spec: &UserSpec) -> Result<String, String> {
+    glance_user_view(&spec.login)?;
     Ok(format!(
         "{} logs in to Keystone with its password",
-        ctx.settings.keystone.service_user
+        spec.login.user
     ))
 }
 
 /// The role task's probe: the glance user's token on the service project
 /// carries the admin role.
-pub fn probe_role(ctx: &mut TaskContext<'_>) -> Result<String, String> {
-    let k = &ctx.settings.keystone;
-    let view = glance_user_view(ctx).map_err(cannot_check)?;
+pub fn probe_role(spec: &RoleSpec) -> Result<String, String> {
+    let login = &spec.login;
+    let view = glance_user_view(login).map_err(cannot_check)?;
     let what = format!(
-        "{} has the admin role on project {}",
-        k.service_user, k.service_project
+        "{} has the {} role on project {}",
+        login.user, spec.role, login.project
     );
     let roles = view["token"]["roles"]
         .as_array()
         .cloned()
         .unwrap_or_default();
-    if roles.iter().any(|r| json_str(r, "name") == "admin") {
+    if roles.iter().any(|r| json_str(r, "name") == spec.role) {
         Ok(what)
     } else {
         Err(format!("it is no longer true that {what}"))
@@ -622,22 +623,25 @@ fn cannot_check(e: String) -> String {
     format!("cannot check without the glance user's token ({e})")
 }
 
-/// The image services in the catalog, read with the admin token: not
+/// The services of a type in the catalog, read with the admin token: not
 /// with the glance user's, whose password may be the one changing in this
 /// run (the service and its endpoints do not depend on it).
-fn catalog_image_services(ctx: &TaskContext<'_>) -> Result<Vec<Value>, String> {
-    let api = KeystoneApi::connect(&ctx.settings.keystone.admin).map_err(|e| e.message)?;
+fn catalog_services(ctx: &TaskContext<'_>, service_type: &str) -> Result<Vec<Value>, String> {
+    let api = KeystoneApi::connect(&ctx.reach.admin).map_err(|e| e.message)?;
     let catalog = api.catalog().map_err(|e| e.message)?;
     Ok(catalog
         .into_iter()
-        .filter(|s| json_str(s, "type") == "image")
+        .filter(|s| json_str(s, "type") == service_type)
         .collect())
 }
 
 /// The service task's probe: one service of type image in the catalog,
 /// the one the task made or found.
-pub fn probe_service(ctx: &mut TaskContext<'_>) -> Result<String, String> {
-    let images = catalog_image_services(ctx)?;
+pub fn probe_service(
+    spec: &ServiceEntitySpec,
+    ctx: &mut TaskContext<'_>,
+) -> Result<String, String> {
+    let images = catalog_services(ctx, &spec.service_type)?;
     let recorded = ctx.previous_outputs.get("service_id");
     match images.as_slice() {
         [one] if recorded.is_none_or(|r| r == json_str(one, "id")) => Ok(format!(
@@ -652,18 +656,21 @@ pub fn probe_service(ctx: &mut TaskContext<'_>) -> Result<String, String> {
 
 /// The endpoints task's probe: the image service's endpoints in the
 /// catalog, one per interface in the region, at the answers' URLs.
-pub fn probe_endpoints_task(ctx: &mut TaskContext<'_>) -> Result<String, String> {
-    let region = &ctx.settings.keystone.region;
-    let images = catalog_image_services(ctx)?;
+pub fn probe_endpoints_task(
+    spec: &EndpointsSpec,
+    ctx: &mut TaskContext<'_>,
+) -> Result<String, String> {
+    let region = &spec.region;
+    let images = catalog_services(ctx, &spec.service_type)?;
     let [service] = images.as_slice() else {
         return Err(format!("the catalog has {} image services", images.len()));
     };
     let endpoints = service["endpoints"].as_array().cloned().unwrap_or_default();
-    for (interface, url) in ctx.settings.endpoints.by_interface() {
+    for EndpointSpec { interface, url } in &spec.endpoints {
         let found: Vec<&Value> = endpoints
             .iter()
             .filter(|e| {
-                json_str(e, "interface") == interface
+                json_str(e, "interface") == interface.as_str()
                     && (json_str(e, "region_id") == region || json_str(e, "region") == region)
             })
             .collect();
@@ -685,7 +692,7 @@ pub fn probe_endpoints_task(ctx: &mut TaskContext<'_>) -> Result<String, String>
 
 /// An endpoint to create (`existing` None) or to point at `url`.
 struct EndpointFix<'s> {
-    interface: &'s str,
+    interface: crate::plan::Interface,
     url: &'s str,
     existing: Option<String>,
 }
@@ -693,7 +700,7 @@ struct EndpointFix<'s> {
 /// The image endpoints of the region against the answers, from one listing.
 struct EndpointProbe<'s> {
     /// (interface, id) of the endpoints that are as answered.
-    right: Vec<(&'s str, String)>,
+    right: Vec<(crate::plan::Interface, String)>,
     fixes: Vec<EndpointFix<'s>>,
 }
 
@@ -711,11 +718,11 @@ impl EndpointProbe<'_> {
 /// the answers; an interface with several endpoints is an error (the CLI
 /// cannot tell which one is meant).
 fn probe_endpoints<'s>(
-    settings: &'s crate::answers::Settings,
+    spec: &'s EndpointsSpec,
     api: &KeystoneApi,
     service_id: &str,
 ) -> Result<EndpointProbe<'s>, TaskError> {
-    let region = &settings.keystone.region;
+    let region = &spec.region;
     let all = api.list(
         "endpoints",
         &[("service_id", service_id), ("region_id", region)],
@@ -724,10 +731,10 @@ fn probe_endpoints<'s>(
         right: Vec::new(),
         fixes: Vec::new(),
     };
-    for (interface, url) in settings.endpoints.by_interface() {
+    for &EndpointSpec { interface, ref url } in &spec.endpoints {
         let found: Vec<&Value> = all
             .iter()
-            .filter(|e| json_str(e, "interface") == interface)
+            .filter(|e| json_str(e, "interface") == interface.as_str())
             .collect();
         match found.as_slice() {
             [] => probe.fixes.push(EndpointFix {

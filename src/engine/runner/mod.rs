@@ -18,20 +18,38 @@ use std::time::{Duration, Instant};
 
 use rustix::process::{Pid, Signal};
 
-use crate::answers::Settings;
+use crate::answers::{AdminCredentials, ProxySettings, Settings};
 use crate::plan::{Task, TaskKind};
 use crate::secret::Redactor;
-use crate::target::Profile;
 
 use super::TaskError;
 
 pub type Outputs = BTreeMap<String, String>;
 
-/// What a runner gets: the settings, a place to narrate, and the ids the
-/// task recorded last time (so a rerun can find what it created).
+/// Who does the work and by which route: the Keystone admin the identity
+/// and verify tasks act as, and the proxy of package managers and
+/// downloads. Not part of any task's spec: they change how a task reaches
+/// the world, not what it leaves behind, so a change to them reruns nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reach {
+    pub admin: AdminCredentials,
+    pub proxy: ProxySettings,
+}
+
+impl Reach {
+    pub fn of(settings: &Settings) -> Reach {
+        Reach {
+            admin: settings.keystone.admin.clone(),
+            proxy: settings.proxy.clone(),
+        }
+    }
+}
+
+/// What a runner gets besides its spec: the [`Reach`], a place to narrate,
+/// and what the task recorded last time (so a rerun can find what it
+/// created).
 pub struct TaskContext<'a> {
-    pub settings: &'a Settings,
-    pub profile: &'a Profile,
+    pub reach: &'a Reach,
     pub state_dir: &'a Path,
     pub redactor: &'a Redactor,
     pub cancel: &'a AtomicBool,
@@ -86,14 +104,14 @@ pub fn changed_something(outputs: &Outputs) -> bool {
 pub fn probe(task: &Task, ctx: &mut TaskContext<'_>) -> Result<String, String> {
     match &task.kind {
         TaskKind::Sql(spec) => sql::probe(spec),
-        TaskKind::IdentityUser => identity::probe_user(ctx),
-        TaskKind::IdentityRole => identity::probe_role(ctx),
-        TaskKind::IdentityService => identity::probe_service(ctx),
-        TaskKind::IdentityEndpoints => identity::probe_endpoints_task(ctx),
-        TaskKind::Packages { manager, packages } => packages::probe(*manager, packages, ctx),
+        TaskKind::IdentityUser(spec) => identity::probe_user(spec),
+        TaskKind::IdentityRole(spec) => identity::probe_role(spec),
+        TaskKind::IdentityService(spec) => identity::probe_service(spec, ctx),
+        TaskKind::IdentityEndpoints(spec) => identity::probe_endpoints_task(spec, ctx),
+        TaskKind::Packages(spec) => packages::probe(spec, ctx),
         // Its file's hash, compared by `drift` before the probes.
         TaskKind::Config(spec) => Ok(format!("{} is as this task left it", spec.path)),
-        TaskKind::DbSync { .. } => sql::probe_schema(ctx.settings),
+        TaskKind::DbSync(spec) => sql::probe_schema(&spec.account),
         TaskKind::Services(spec) => service::probe(spec),
         TaskKind::Verify(spec) => verify::probe(spec, ctx),
     }
@@ -102,13 +120,13 @@ pub fn probe(task: &Task, ctx: &mut TaskContext<'_>) -> Result<String, String> {
 pub fn run_task(task: &Task, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
     match &task.kind {
         TaskKind::Sql(spec) => sql::run(spec, ctx),
-        TaskKind::IdentityUser => identity::user(ctx),
-        TaskKind::IdentityRole => identity::role(ctx),
-        TaskKind::IdentityService => identity::service(ctx),
-        TaskKind::IdentityEndpoints => identity::endpoints(ctx),
-        TaskKind::Packages { manager, packages } => packages::run(*manager, packages, ctx),
+        TaskKind::IdentityUser(spec) => identity::user(spec, ctx),
+        TaskKind::IdentityRole(spec) => identity::role(spec, ctx),
+        TaskKind::IdentityService(spec) => identity::service(spec, ctx),
+        TaskKind::IdentityEndpoints(spec) => identity::endpoints(spec, ctx),
+        TaskKind::Packages(spec) => packages::run(spec, ctx),
         TaskKind::Config(spec) => config::run(spec, ctx),
-        TaskKind::DbSync { check } => service::db_sync(*check, ctx),
+        TaskKind::DbSync(spec) => service::db_sync(spec, ctx),
         TaskKind::Services(spec) => service::restart(spec, ctx),
         TaskKind::Verify(spec) => verify::run(spec, ctx),
     }
@@ -140,9 +158,9 @@ fn base_env(ctx: &TaskContext<'_>, network: Network) -> Vec<(String, String)> {
         ),
     ];
     if network == Network::ViaProxy {
-        env.extend(ctx.settings.proxy.child_env());
+        env.extend(ctx.reach.proxy.child_env());
     } else {
-        let no_proxy = ctx.settings.proxy.no_proxy.join(",");
+        let no_proxy = ctx.reach.proxy.no_proxy.join(",");
         env.push(("no_proxy".into(), no_proxy.clone()));
         env.push(("NO_PROXY".into(), no_proxy));
     }
@@ -509,7 +527,7 @@ fn record_child(
 /// the secrets the log masks: a token is as good as the password for as
 /// long as it lives.
 fn openstack_env(ctx: &TaskContext<'_>) -> Vec<(String, String)> {
-    let env = identity::admin_cli_env(&ctx.settings.keystone.admin);
+    let env = identity::admin_cli_env(&ctx.reach.admin);
     mask_env_secrets(ctx.redactor, &env);
     env
 }
@@ -615,7 +633,7 @@ pub(crate) mod tests {
     use std::sync::atomic::AtomicBool;
 
     /// Settings for tests: Debian Zed, fixed passwords, no Keystone.
-    pub(crate) fn settings() -> (Settings, Profile) {
+    pub(crate) fn settings() -> (Settings, crate::target::Profile) {
         let answers =
             Answers::from_toml("[keystone]\nos_auth_url = \"http://controller:5000/v3\"\n")
                 .unwrap();
@@ -658,7 +676,8 @@ pub(crate) mod tests {
     /// ever); the wizard keeps no copy of its own once the child started.
     #[test]
     fn the_run_lock_goes_to_its_one_child_only() {
-        let (settings, profile) = settings();
+        let (settings, _) = settings();
+        let reach = Reach::of(&settings);
         let state = tempfile::tempdir().unwrap();
         let lock = crate::engine::lock::RunLock::acquire(state.path(), Duration::ZERO).unwrap();
         let lock_file = state.path().join("lock");
@@ -666,8 +685,7 @@ pub(crate) mod tests {
         let run = |script: &str, copy: LockCopy| {
             let mut log = |_: &str| {};
             let mut ctx = TaskContext {
-                settings: &settings,
-                profile: &profile,
+                reach: &reach,
                 state_dir: state.path(),
                 redactor: &redactor,
                 cancel: &cancel,
@@ -713,7 +731,8 @@ pub(crate) mod tests {
         cancel_after: Option<Duration>,
         f: impl FnOnce(&mut TaskContext<'_>) -> T,
     ) -> (T, Vec<String>) {
-        let (settings, profile) = settings();
+        let (settings, _) = settings();
+        let reach = Reach::of(&settings);
         let redactor = Redactor::new();
         let cancel = Arc::new(AtomicBool::new(false));
         if let Some(after) = cancel_after {
@@ -727,8 +746,7 @@ pub(crate) mod tests {
         let mut said = Vec::new();
         let mut log = |line: &str| said.push(line.to_string());
         let mut ctx = TaskContext {
-            settings: &settings,
-            profile: &profile,
+            reach: &reach,
             state_dir: Path::new("/nonexistent"),
             redactor: &redactor,
             cancel: &cancel,
@@ -766,7 +784,8 @@ pub(crate) mod tests {
     /// cut its output.
     #[test]
     fn a_flood_comes_in_blocks_of_whole_lines() {
-        let (settings, profile) = settings();
+        let (settings, _) = settings();
+        let reach = Reach::of(&settings);
         let redactor = Redactor::new();
         redactor.add(&crate::secret::Secret::new("s3cret-Value!"));
         let cancel = AtomicBool::new(false);
@@ -774,8 +793,7 @@ pub(crate) mod tests {
         let mut blocks: Vec<String> = Vec::new();
         let mut log = |block: &str| blocks.push(block.to_string());
         let mut ctx = TaskContext {
-            settings: &settings,
-            profile: &profile,
+            reach: &reach,
             state_dir: Path::new("/nonexistent"),
             redactor: &redactor,
             cancel: &cancel,

@@ -5,9 +5,10 @@ use std::time::{Duration, Instant};
 use super::identity::direct_agent;
 use super::{Network, Outputs, TaskContext, run_streamed, run_streamed_holding_lock};
 use crate::engine::TaskError;
-use crate::plan::{ServiceSpec, commands};
+use crate::plan::{DbSyncSpec, ServiceSpec, commands};
 
-pub fn db_sync(check: bool, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
+pub fn db_sync(spec: &DbSyncSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
+    let check = spec.check;
     // glance-manage gets the run lock too: a db_sync orphaned by a killed
     // run goes on migrating, and a second one started by the next run
     // collides with it in alembic_version ("expected to match one row").
@@ -129,13 +130,12 @@ pub fn restart(spec: &ServiceSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs,
         ));
         return Ok(Outputs::new());
     }
-    let mkdir = commands::image_dir(&ctx.settings.store.data_dir);
+    let mkdir = commands::image_dir(&spec.image_dir);
     if !run_streamed(ctx, &mkdir, &[], Network::Direct)?.success() {
         return Err(TaskError::fatal("cannot create the image directory"));
     }
-    let manager = ctx.profile.package_manager;
     for service in &spec.services {
-        for cmd in commands::service_enable(spec.init, manager, service) {
+        for cmd in commands::service_enable(spec.init, spec.manager, service) {
             let result = run_streamed(ctx, &cmd, &[], Network::Direct)?;
             if !result.success() {
                 return Err(TaskError::fatal(format!(
@@ -165,7 +165,7 @@ pub fn restart(spec: &ServiceSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs,
         }
         Err(last) if last == super::STOPPED => Err(TaskError::fatal(last)),
         Err(last) => {
-            let log = &ctx.profile.distro.api_log;
+            let log = &spec.api_log;
             let log_tail = std::fs::read_to_string(log)
                 .map(|t| {
                     let lines: Vec<&str> = t.lines().collect();

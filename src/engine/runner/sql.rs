@@ -9,8 +9,7 @@ use super::{Outputs, TaskContext};
 use crate::answers::DbAdmin;
 use crate::engine::TaskError;
 use crate::escape::sql_string_literal;
-use crate::plan::{SqlSpec, masked_literal, sql_statements};
-use crate::secret::Secret;
+use crate::plan::{DbAccount, SqlSpec, masked_literal, sql_statements};
 
 /// Connects as the database administrator.
 pub fn admin_connection(spec_admin: &DbAdmin, host: &str, port: u16) -> Result<Conn, String> {
@@ -31,31 +30,18 @@ pub fn admin_connection(spec_admin: &DbAdmin, host: &str, port: u16) -> Result<C
 }
 
 /// Logs in as an account over TCP, as Glance will.
-pub fn account_login(
-    host: &str,
-    port: u16,
-    user: &str,
-    password: &Secret,
-    database: &str,
-) -> Result<(), String> {
-    account_query(host, port, user, password, database, "SELECT 1").map(|_| ())
+pub fn account_login(account: &DbAccount) -> Result<(), String> {
+    account_query(account, "SELECT 1").map(|_| ())
 }
 
 /// Logs in as an account over TCP and runs one query: its first value.
-fn account_query(
-    host: &str,
-    port: u16,
-    user: &str,
-    password: &Secret,
-    database: &str,
-    query: &str,
-) -> Result<Option<u64>, String> {
+fn account_query(account: &DbAccount, query: &str) -> Result<Option<u64>, String> {
     let opts = OptsBuilder::new()
-        .ip_or_hostname(Some(host.to_string()))
-        .tcp_port(port)
-        .user(Some(user.to_string()))
-        .pass(Some(password.expose().to_string()))
-        .db_name(Some(database.to_string()))
+        .ip_or_hostname(Some(account.host.clone()))
+        .tcp_port(account.port)
+        .user(Some(account.user.clone()))
+        .pass(Some(account.password.expose().to_string()))
+        .db_name(Some(account.database.clone()))
         .prefer_socket(false)
         .tcp_connect_timeout(Some(std::time::Duration::from_secs(10)));
     let mut conn = Conn::new(opts).map_err(|e| describe_error(&e))?;
@@ -66,30 +52,16 @@ fn account_query(
 /// over TCP with the answers' password, as Glance will.
 pub fn probe(spec: &SqlSpec) -> Result<String, String> {
     let at = format!("{}:{}/{}", spec.host, spec.port, spec.database);
-    account_login(
-        &spec.host,
-        spec.port,
-        &spec.user,
-        &spec.password,
-        &spec.database,
-    )
-    .map(|()| format!("{} logs in to {at} with its password", spec.user))
-    .map_err(|e| format!("{} cannot log in to {at}: {e}", spec.user))
+    account_login(&spec.account())
+        .map(|()| format!("{} logs in to {at} with its password", spec.user))
+        .map_err(|e| format!("{} cannot log in to {at}: {e}", spec.user))
 }
 
 /// db.sync's probe: the schema's migration record is there, read as the
 /// glance account (one query).
-pub fn probe_schema(settings: &crate::answers::Settings) -> Result<String, String> {
-    let db = &settings.db;
-    let rows = account_query(
-        &db.host,
-        db.port,
-        &db.user,
-        &db.password,
-        &db.name,
-        "SELECT COUNT(*) FROM alembic_version",
-    )
-    .map_err(|e| format!("cannot read the schema's version as {}: {e}", db.user))?;
+pub fn probe_schema(db: &DbAccount) -> Result<String, String> {
+    let rows = account_query(db, "SELECT COUNT(*) FROM alembic_version")
+        .map_err(|e| format!("cannot read the schema's version as {}: {e}", db.user))?;
     match rows {
         Some(n) if n > 0 => Ok("the schema has its migration record".to_string()),
         _ => Err("the schema's migration record (alembic_version) is empty".to_string()),
@@ -145,14 +117,7 @@ pub fn run(spec: &SqlSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskErr
     }
     conn.query_drop("FLUSH PRIVILEGES")?;
     // Prove the account works the way Glance will use it.
-    account_login(
-        &spec.host,
-        spec.port,
-        &spec.user,
-        &spec.password,
-        &spec.database,
-    )
-    .map_err(|e| {
+    account_login(&spec.account()).map_err(|e| {
         TaskError::fatal(format!(
             "the account {}@{} was created but cannot log in over TCP: {}",
             spec.user,

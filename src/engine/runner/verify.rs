@@ -52,7 +52,7 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
     }
     // Through the answers' proxy unless the host is in no_proxy; never
     // through a proxy from the environment.
-    let (agent, route) = crate::http::agent_for(&ctx.settings.proxy, url, Duration::from_secs(600))
+    let (agent, route) = crate::http::agent_for(&ctx.reach.proxy, url, Duration::from_secs(600))
         .map_err(TaskError::fatal)?;
     let shown = crate::mask::mask_url_password(url);
     ctx.say(format!("downloading {shown} {route}"));
@@ -129,9 +129,8 @@ fn public_image_url(catalog: &Value, region: &str) -> Result<String, TaskError> 
 }
 
 impl GlanceApi {
-    fn connect(ctx: &mut TaskContext<'_>) -> Result<Self, TaskError> {
-        let k = &ctx.settings.keystone;
-        let admin = &k.admin;
+    fn connect(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<Self, TaskError> {
+        let admin = &ctx.reach.admin;
         // A new token, not the run's cached one: a token's catalog is
         // fixed when it is issued, before identity.endpoints made the
         // image endpoints.
@@ -143,7 +142,7 @@ impl GlanceApi {
             Some((admin.project_name(), admin.project_domain_name())),
         )
         .map_err(TaskError::transient)?;
-        let base = public_image_url(&body, &k.region)?;
+        let base = public_image_url(&body, &spec.region)?;
         ctx.say(format!("Glance's public endpoint in the catalog: {base}"));
         Ok(GlanceApi {
             base,
@@ -157,16 +156,10 @@ impl GlanceApi {
     /// probe compares the catalog with the answers; when they differ that
     /// task runs again, and this one after it) and the run's admin token:
     /// no request to Keystone of its own, so it overlaps the other probes.
-    fn connect_cached(ctx: &TaskContext<'_>) -> Result<Self, TaskError> {
-        let k = &ctx.settings.keystone;
+    fn connect_cached(spec: &VerifySpec, ctx: &TaskContext<'_>) -> Result<Self, TaskError> {
         Ok(GlanceApi {
-            base: ctx
-                .settings
-                .endpoints
-                .public
-                .trim_end_matches('/')
-                .to_string(),
-            token: admin_token(&k.admin).map_err(TaskError::transient)?,
+            base: spec.public_url.trim_end_matches('/').to_string(),
+            token: admin_token(&ctx.reach.admin).map_err(TaskError::transient)?,
             agent: direct_agent(Duration::from_secs(10)),
             refused: Default::default(),
         })
@@ -310,10 +303,10 @@ pub fn run(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, Task
     })?;
     ctx.say(format!("local sha512 {}…", &local_hash[..16]));
 
-    let api = GlanceApi::connect(ctx)?;
+    let api = GlanceApi::connect(spec, ctx)?;
     upload_and_check(spec, ctx, &api, &file, local_hash).map_err(|e| {
         if api.refused.get() && e.cause.is_none() {
-            owner_of_refusal(e, ctx)
+            owner_of_refusal(spec, e, ctx)
         } else {
             e
         }
@@ -324,13 +317,13 @@ pub fn run(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, Task
 /// and to Keystone with the answers' passwords. Either login, tried here,
 /// that fails names the task whose work was changed behind the wizard's
 /// back, so the engine repairs that task and retries this one.
-fn owner_of_refusal(error: TaskError, ctx: &mut TaskContext<'_>) -> TaskError {
-    let db = &ctx.settings.db;
-    if let Err(e) = super::sql::account_login(&db.host, db.port, &db.user, &db.password, &db.name) {
+fn owner_of_refusal(spec: &VerifySpec, error: TaskError, ctx: &mut TaskContext<'_>) -> TaskError {
+    let db = &spec.account;
+    if let Err(e) = super::sql::account_login(db) {
         ctx.say(format!("{} cannot log in to the database: {e}", db.user));
         return error.with_cause(Cause::DbAccessDenied);
     }
-    if let Err(e) = super::identity::probe_user(ctx) {
+    if let Err(e) = super::identity::glance_user_view(&spec.login) {
         ctx.say(e);
         return error.with_cause(Cause::ServiceUserRefused);
     }
@@ -355,7 +348,7 @@ pub fn probe(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<String, Str
             return Err(format!("{} changed since it was uploaded", path.display()));
         }
     }
-    let api = GlanceApi::connect_cached(ctx).map_err(|e| e.message)?;
+    let api = GlanceApi::connect_cached(spec, ctx).map_err(|e| e.message)?;
     let shown = api.get(&format!("images/{id}")).map_err(|e| e.message)?;
     let status = json_str(&shown, "status");
     if status != "active" {
@@ -517,13 +510,13 @@ mod tests {
     }
 
     fn download_with(state: &Path, url: &str, previous: &Outputs) -> (PathBuf, Vec<String>) {
-        let (settings, profile) = crate::engine::runner::tests::settings();
+        let (settings, _) = crate::engine::runner::tests::settings();
+        let reach = crate::engine::runner::Reach::of(&settings);
         let (redactor, cancel) = (Redactor::new(), AtomicBool::new(false));
         let mut said = Vec::new();
         let mut log = |line: &str| said.push(line.to_string());
         let mut ctx = TaskContext {
-            settings: &settings,
-            profile: &profile,
+            reach: &reach,
             state_dir: state,
             redactor: &redactor,
             cancel: &cancel,

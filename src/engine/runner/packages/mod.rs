@@ -23,24 +23,23 @@ pub mod persist;
 
 use super::{Network, Outputs, TaskContext, run_streamed};
 use crate::engine::{ErrorClass, ErrorKind, TaskError};
-use crate::plan::commands;
+use crate::plan::{PackagesSpec, commands};
 use crate::target::PackageManager;
 
 use classify::{Diagnosis, ProxyEndpoint};
 
 fn installed(
     ctx: &mut TaskContext<'_>,
-    manager: PackageManager,
+    spec: &PackagesSpec,
     package: &str,
 ) -> Result<bool, TaskError> {
-    let query = ctx.settings.packages.query_options.clone();
     let result = run_streamed(
         ctx,
-        &commands::package_query(manager, &query, package),
+        &commands::package_query(spec.manager, &spec.query_options, package),
         &[],
         Network::Direct,
     )?;
-    Ok(match manager {
+    Ok(match spec.manager {
         PackageManager::Apt => {
             result.success() && result.lines().any(|l| l.trim() == "install ok installed")
         }
@@ -58,7 +57,7 @@ fn sources(manager: PackageManager) -> &'static str {
 
 /// The proxy the package manager was given, shown without its password.
 fn proxy_shown(ctx: &TaskContext<'_>) -> Option<String> {
-    ctx.settings.proxy.shown().map(str::to_string)
+    ctx.reach.proxy.shown().map(str::to_string)
 }
 
 /// The error for a diagnosis: what happened, and exactly what to do.
@@ -128,13 +127,9 @@ pub fn error_for(
 
 /// Classifies a failed step, cleans the metadata on mirror trouble, and
 /// returns the error.
-fn fail(
-    ctx: &mut TaskContext<'_>,
-    manager: PackageManager,
-    output: &str,
-    fallback: &str,
-) -> TaskError {
-    let endpoint = ctx.settings.proxy.shown().and_then(ProxyEndpoint::from_url);
+fn fail(ctx: &mut TaskContext<'_>, spec: &PackagesSpec, output: &str, fallback: &str) -> TaskError {
+    let manager = spec.manager;
+    let endpoint = ctx.reach.proxy.shown().and_then(ProxyEndpoint::from_url);
     let diagnosis = classify::classify(output, endpoint.as_ref());
     ctx.say(format!(
         "diagnosis: {} ({})",
@@ -152,117 +147,125 @@ fn fail(
         }
     ));
     if diagnosis.kind() == ErrorKind::Mirror {
-        let options = ctx.settings.packages.manager_options.clone();
-        for clean in commands::package_clean(manager, &options) {
+        for clean in commands::package_clean(manager, &spec.manager_options) {
             match run_streamed(ctx, &clean, &[], Network::Direct) {
                 Ok(r) if r.success() => {}
                 Ok(_) | Err(_) => ctx.say("(cleaning failed; retrying anyway)"),
             }
         }
     }
-    let distro = &ctx.profile.distro;
-    let repository = format!("{} ({})", distro.repository, distro.repository_setup);
     let proxy = proxy_shown(ctx);
-    error_for(&diagnosis, manager, proxy.as_deref(), &repository, fallback)
+    error_for(
+        &diagnosis,
+        manager,
+        proxy.as_deref(),
+        &spec.repository,
+        fallback,
+    )
 }
 
 /// The package task's probe: each package is still installed (one query
 /// of the package database each).
-pub fn probe(
-    manager: PackageManager,
-    packages: &[String],
-    ctx: &mut TaskContext<'_>,
-) -> Result<String, String> {
-    for package in packages {
-        if !installed(ctx, manager, package).map_err(|e| e.message)? {
+pub fn probe(spec: &PackagesSpec, ctx: &mut TaskContext<'_>) -> Result<String, String> {
+    for package in &spec.packages {
+        if !installed(ctx, spec, package).map_err(|e| e.message)? {
             return Err(format!("{package} is no longer installed"));
         }
     }
-    Ok(format!("{} installed", packages.join(" ")))
+    Ok(format!("{} installed", spec.packages.join(" ")))
 }
 
-pub fn run(
-    manager: PackageManager,
-    packages: &[String],
-    ctx: &mut TaskContext<'_>,
-) -> Result<Outputs, TaskError> {
+/// The packages of `spec` not installed now.
+fn missing(spec: &PackagesSpec, ctx: &mut TaskContext<'_>) -> Result<Vec<String>, TaskError> {
     let mut missing = Vec::new();
-    for package in packages {
-        if !installed(ctx, manager, package)? {
+    for package in &spec.packages {
+        if !installed(ctx, spec, package)? {
             missing.push(package.clone());
         }
     }
-    if missing.is_empty() {
-        ctx.say(format!("{} already installed", packages.join(" ")));
+    Ok(missing)
+}
+
+pub fn run(spec: &PackagesSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
+    if missing(spec, ctx)?.is_empty() {
+        ctx.say(format!("{} already installed", spec.packages.join(" ")));
         return Ok(Outputs::new());
     }
     let mut outputs = Outputs::new();
-    if ctx.settings.proxy.persist {
-        let written =
-            persist::persist_proxy(manager, &ctx.settings.proxy, std::path::Path::new("/"))
-                .map_err(|e| {
-                    TaskError::fatal(format!(
-                        "cannot write the proxy to {}: {e}",
-                        commands::proxy_config_path(manager)
-                    ))
-                })?;
-        ctx.say(written.describe());
-        if let Some(backup) = written.backup {
-            outputs.insert("proxy_config_backup".into(), backup.display().to_string());
-        }
-        outputs.insert("proxy_config".into(), written.path.display().to_string());
+    if let Some(proxy) = &spec.persist_proxy {
+        persist_proxy(spec.manager, proxy, ctx, &mut outputs)?;
     }
-    let options = ctx.settings.packages.manager_options.clone();
     let env = vec![("DEBIAN_FRONTEND".to_string(), "noninteractive".to_string())];
-
     // Refresh first, so a broken mirror shows before anything changes.
     let refresh = run_streamed(
         ctx,
-        &commands::package_refresh(manager, &options),
+        &commands::package_refresh(spec.manager, &spec.manager_options),
         &env,
         Network::ViaProxy,
     )?;
-    let refresh_text = refresh.text();
-    if !refresh.success() || classify::refresh_had_trouble(refresh_text) {
-        let fallback = refresh.tail(3);
-        return Err(fail(ctx, manager, refresh_text, &fallback));
+    if !refresh.success() || classify::refresh_had_trouble(refresh.text()) {
+        return Err(fail(ctx, spec, refresh.text(), &refresh.tail(3)));
     }
-
     let install = run_streamed(
         ctx,
-        &commands::package_install(manager, &options, packages),
+        &commands::package_install(spec.manager, &spec.manager_options, &spec.packages),
         &env,
         Network::ViaProxy,
     )?;
-    let install_text = install.text();
     if !install.success() {
-        let fallback = install.tail(3);
-        return Err(fail(ctx, manager, install_text, &fallback));
+        return Err(fail(ctx, spec, install.text(), &install.tail(3)));
     }
-    let mut absent = Vec::new();
-    for package in packages {
-        if !installed(ctx, manager, package)? {
-            absent.push(package.clone());
-        }
-    }
-    if !absent.is_empty() {
-        // yum may say "No package X available. Nothing to do" and exit 0.
-        let diagnosis = classify::classify(install_text, None);
-        if matches!(diagnosis, Diagnosis::NotFound { .. }) {
-            return Err(fail(ctx, manager, install_text, ""));
-        }
-        return Err(TaskError::fatal(format!(
-            "{} exited 0 but {} {} not installed (checked with {}); its last words: {}",
-            manager.name(),
-            absent.join(", "),
-            if absent.len() == 1 { "is" } else { "are" },
-            match manager {
-                PackageManager::Apt => "dpkg-query",
-                PackageManager::Yum | PackageManager::Dnf => "rpm -q",
-            },
-            install.tail(2).replace('\n', " / ")
-        )));
-    }
-    ctx.say(format!("installed {}", packages.join(" ")));
+    confirm_installed(spec, ctx, &install)?;
+    ctx.say(format!("installed {}", spec.packages.join(" ")));
     Ok(outputs)
+}
+
+/// Writes the proxy into the package manager's configuration.
+fn persist_proxy(
+    manager: PackageManager,
+    proxy: &crate::answers::ProxySettings,
+    ctx: &mut TaskContext<'_>,
+    outputs: &mut Outputs,
+) -> Result<(), TaskError> {
+    let written =
+        persist::persist_proxy(manager, proxy, std::path::Path::new("/")).map_err(|e| {
+            TaskError::fatal(format!(
+                "cannot write the proxy to {}: {e}",
+                commands::proxy_config_path(manager)
+            ))
+        })?;
+    ctx.say(written.describe());
+    if let Some(backup) = written.backup {
+        outputs.insert("proxy_config_backup".into(), backup.display().to_string());
+    }
+    outputs.insert("proxy_config".into(), written.path.display().to_string());
+    Ok(())
+}
+
+/// An install that exited 0 is checked package by package: yum may say
+/// "No package X available. Nothing to do" and exit 0.
+fn confirm_installed(
+    spec: &PackagesSpec,
+    ctx: &mut TaskContext<'_>,
+    install: &super::ChildResult,
+) -> Result<(), TaskError> {
+    let absent = missing(spec, ctx)?;
+    if absent.is_empty() {
+        return Ok(());
+    }
+    let diagnosis = classify::classify(install.text(), None);
+    if matches!(diagnosis, Diagnosis::NotFound { .. }) {
+        return Err(fail(ctx, spec, install.text(), ""));
+    }
+    Err(TaskError::fatal(format!(
+        "{} exited 0 but {} {} not installed (checked with {}); its last words: {}",
+        spec.manager.name(),
+        absent.join(", "),
+        if absent.len() == 1 { "is" } else { "are" },
+        match spec.manager {
+            PackageManager::Apt => "dpkg-query",
+            PackageManager::Yum | PackageManager::Dnf => "rpm -q",
+        },
+        install.tail(2).replace('\n', " / ")
+    )))
 }
