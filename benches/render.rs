@@ -79,7 +79,9 @@ fn app(lang: Lang) -> App {
                 Event::TaskFinished {
                     id: id.to_string(),
                     duration: Duration::from_millis(1200),
-                    outputs: Default::default(),
+                    outputs: glance_wizard::engine::outputs::TaskOutputs::DbSync(
+                        glance_wizard::engine::outputs::DbSyncOutputs { synced: true },
+                    ),
                 },
             );
         }

@@ -362,7 +362,7 @@ fn report_outcome(
             let _ = writeln!(
                 out,
                 "Glance works: image {} is active and its sha512 matches the local file.",
-                outputs.get("image_id").map_or("?", String::as_str)
+                engine::verified_image(&outputs).map_or("?", |i| i.id.as_str())
             );
             let _ = writeln!(out, "Journal: {}", Journal::path(state_dir).display());
         }
@@ -429,8 +429,8 @@ pub fn status(state_dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
                     r.finished_at.as_deref().unwrap_or(&r.started_at),
                     r.attempts
                 )?;
-                for (k, v) in &r.outputs {
-                    writeln!(out, "      {k} = {v}")?;
+                for line in r.outputs.iter().flat_map(|o| o.summary()) {
+                    writeln!(out, "      {line}")?;
                 }
                 if let Some(e) = &r.error {
                     writeln!(out, "      error: {e}")?;

@@ -29,9 +29,10 @@ pub struct TaskRecord {
     pub finished_at: Option<String>,
     pub duration_ms: Option<u64>,
     pub attempts: u32,
-    /// Ids of what the task created or found (user id, endpoint ids, ...).
-    #[serde(default)]
-    pub outputs: BTreeMap<String, String>,
+    /// What the task created or found (user id, endpoint ids, ...); none
+    /// until it finished once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outputs: Option<crate::engine::outputs::TaskOutputs>,
     pub error: Option<String>,
     /// Carried over from a journal of an older format, whose fingerprints
     /// cannot be compared with this version's: the task counts as done only
@@ -66,6 +67,26 @@ const SALTED_FORMAT: u32 = 1;
 /// the journal, mode 0600; made once.
 pub const KEY_FILE: &str = "fingerprint.key";
 
+/// Formats 1 and 2 recorded outputs as untyped `name: value` pairs: they
+/// are dropped (their tasks are checked again anyway, see
+/// [`Journal::carry_over`], and record their outputs anew).
+fn forget_untyped_outputs(journal: &mut serde_json::Value) {
+    let older = journal
+        .get("format")
+        .and_then(serde_json::Value::as_u64)
+        .is_some_and(|f| f < u64::from(FORMAT));
+    let tasks = journal
+        .get_mut("tasks")
+        .and_then(serde_json::Value::as_object_mut);
+    if let (true, Some(tasks)) = (older, tasks) {
+        for record in tasks.values_mut() {
+            if let Some(record) = record.as_object_mut() {
+                record.remove("outputs");
+            }
+        }
+    }
+}
+
 impl Journal {
     pub fn new(target: &str) -> Journal {
         Journal {
@@ -99,7 +120,10 @@ impl Journal {
             }
             Err(e) => return Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
         };
-        let journal: Journal = serde_json::from_str(&text).map_err(|e| damaged(e.to_string()))?;
+        let mut value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| damaged(e.to_string()))?;
+        forget_untyped_outputs(&mut value);
+        let journal: Journal = serde_json::from_value(value).map_err(|e| damaged(e.to_string()))?;
         match (journal.format, &journal.salt) {
             (FORMAT | KEYED_FORMAT, None) => {}
             (SALTED_FORMAT, Some(salt))
@@ -205,7 +229,7 @@ mod tests {
                 finished_at: Some("2026-11-26T00:00:01Z".into()),
                 duration_ms: Some(1000),
                 attempts: 1,
-                outputs: BTreeMap::new(),
+                outputs: None,
                 error: None,
                 unverified: false,
             },
@@ -292,7 +316,7 @@ mod tests {
     /// A journal of an older format (1: salted, 2: keyed fingerprints of
     /// hand-kept input lists): its done tasks are kept, marked unverified
     /// (checked again by the next run), the salt is gone once it is saved,
-    /// and what it recorded (outputs) stays.
+    /// and its untyped outputs are dropped (the recheck records them anew).
     #[test]
     fn an_older_journal_is_carried_over_unverified() {
         let (settings, profile) = crate::engine::runner::tests::settings();
@@ -301,11 +325,12 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let mut old = Journal::new("t");
             for task in &plan.tasks[1..] {
-                let mut record = done(&"ab".repeat(32));
-                record.outputs.insert("id".into(), task.id.clone());
-                old.tasks.insert(task.id.clone(), record);
+                old.tasks.insert(task.id.clone(), done(&"ab".repeat(32)));
             }
             let mut text = serde_json::to_value(&old).unwrap();
+            for record in text["tasks"].as_object_mut().unwrap().values_mut() {
+                record["outputs"] = serde_json::json!({"user_id": "4f1c", "changed": "true"});
+            }
             text["format"] = format.into();
             if let Some(salt) = salt {
                 text["salt"] = salt.into();
@@ -320,7 +345,7 @@ mod tests {
                 let record = &journal.tasks[&task.id];
                 assert!(journal.is_done_with(&task.id, fp), "{}", task.id);
                 assert!(record.unverified, "{}", task.id);
-                assert_eq!(record.outputs["id"], task.id);
+                assert_eq!(record.outputs, None);
             }
             assert!(!journal.tasks.contains_key(&plan.tasks[0].id));
             journal.save(dir.path()).unwrap();
@@ -341,7 +366,7 @@ mod tests {
             finished_at: None,
             duration_ms: None,
             attempts: 1,
-            outputs: BTreeMap::new(),
+            outputs: None,
             error: None,
             unverified: false,
         }

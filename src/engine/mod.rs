@@ -5,6 +5,7 @@
 
 pub mod journal;
 pub mod lock;
+pub mod outputs;
 pub mod pause;
 pub mod runner;
 
@@ -56,7 +57,7 @@ pub enum Event {
     TaskFinished {
         id: String,
         duration: Duration,
-        outputs: BTreeMap<String, String>,
+        outputs: outputs::TaskOutputs,
     },
     TaskFailed {
         id: String,
@@ -86,12 +87,19 @@ impl<F: FnMut(Event)> EventSink for F {
     }
 }
 
+/// The test image a verified run's outputs name.
+pub fn verified_image(
+    outputs: &BTreeMap<String, outputs::TaskOutputs>,
+) -> Option<&outputs::ImageOutputs> {
+    outputs.values().find_map(outputs::TaskOutputs::image)
+}
+
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RunOutcome {
-    /// Every task done, verification included.
+    /// Every task done, verification included: what each left, by task id.
     Verified {
-        outputs: BTreeMap<String, String>,
+        outputs: BTreeMap<String, outputs::TaskOutputs>,
     },
     Failed {
         task: String,
@@ -320,7 +328,7 @@ impl RetryPolicy {
 /// Runs one task: [`runner::run_task`], unless a developer tool swaps it
 /// (`glance-wizard bench-run-screen` runs a command of its own through the
 /// same engine, log and front end).
-pub type TaskRunner<'r> = dyn Fn(&crate::plan::Task, &mut runner::TaskContext<'_>) -> Result<runner::Outputs, TaskError>
+pub type TaskRunner<'r> = dyn Fn(&crate::plan::Task, &mut runner::TaskContext<'_>) -> Result<runner::TaskOutputs, TaskError>
     + Send
     + Sync
     + 'r;
@@ -577,7 +585,9 @@ impl<'a> Engine<'a> {
                     ) {
                         Decision::Skip(reason) => {
                             let record = &journal.tasks[&task.id];
-                            all_outputs.extend(record.outputs.clone());
+                            if let Some(outputs) = &record.outputs {
+                                all_outputs.insert(task.id.clone(), outputs.clone());
+                            }
                             reporter.emit(Event::TaskSkipped {
                                 id: task.id.clone(),
                                 title: task.title.clone(),
@@ -588,11 +598,8 @@ impl<'a> Engine<'a> {
                         }
                         Decision::Run { note, recheck } => (note, recheck),
                     };
-                    let previous_outputs = journal
-                        .tasks
-                        .get(&task.id)
-                        .map(|r| r.outputs.clone())
-                        .unwrap_or_default();
+                    let previous_outputs =
+                        journal.tasks.get(&task.id).and_then(|r| r.outputs.clone());
                     let attempts_before = journal.tasks.get(&task.id).map_or(0, |r| r.attempts);
                     journal.tasks.insert(
                         task.id.clone(),
@@ -628,8 +635,12 @@ impl<'a> Engine<'a> {
                         .name(format!("task {}", task.id))
                         .spawn_scoped(scope, move || {
                             let started = Instant::now();
-                            let result =
-                                self.run_with_retries(task, &previous_outputs, recheck, &tx);
+                            let result = self.run_with_retries(
+                                task,
+                                previous_outputs.as_ref(),
+                                recheck,
+                                &tx,
+                            );
                             let _ = tx.send(WorkerMessage::Finished {
                                 index,
                                 duration: started.elapsed(),
@@ -661,12 +672,12 @@ impl<'a> Engine<'a> {
                 match result {
                     Ok(outputs) => {
                         slots[index] = Slot::Complete {
-                            changed: runner::changed_something(&outputs),
+                            changed: outputs.changed_something(),
                         };
                         record.status = TaskStatus::Done;
-                        record.outputs = outputs.clone();
+                        record.outputs = Some(outputs.clone());
                         journal.save(&self.state_dir)?;
-                        all_outputs.extend(outputs.clone());
+                        all_outputs.insert(task.id.clone(), outputs.clone());
                         reporter.emit(Event::TaskFinished {
                             id: task.id.clone(),
                             duration,
@@ -827,7 +838,7 @@ impl<'a> Engine<'a> {
                     )
                 })
         };
-        if let Some(note) = runner::drift(task, &record.outputs).or_else(changed_upstream) {
+        if let Some(note) = runner::drift(task, record.outputs.as_ref()).or_else(changed_upstream) {
             return Decision::Run {
                 note: Some(note),
                 recheck: false,
@@ -877,7 +888,7 @@ impl<'a> Engine<'a> {
                         .tasks
                         .get(&task.id)
                         .filter(|_| journal.is_done_with(&task.id, fingerprint))?;
-                    Some(scope.spawn(move || self.probe_one(task, &record.outputs)))
+                    Some(scope.spawn(move || self.probe_one(task, record.outputs.as_ref())))
                 })
                 .collect();
             probes
@@ -894,7 +905,11 @@ impl<'a> Engine<'a> {
 
     /// One task's probe; what it says is redacted, what it narrates is not
     /// shown (a run with nothing to do stays quiet).
-    fn probe_one(&self, task: &Task, outputs: &runner::Outputs) -> Result<String, String> {
+    fn probe_one(
+        &self,
+        task: &Task,
+        outputs: Option<&runner::TaskOutputs>,
+    ) -> Result<String, String> {
         let mut quiet = |_: &str| {};
         let mut ctx = runner::TaskContext {
             reach: &self.reach,
@@ -917,10 +932,10 @@ impl<'a> Engine<'a> {
     fn run_with_retries(
         &self,
         task: &Task,
-        previous_outputs: &runner::Outputs,
+        previous_outputs: Option<&runner::TaskOutputs>,
         recheck: bool,
         tx: &mpsc::SyncSender<WorkerMessage>,
-    ) -> Result<runner::Outputs, TaskError> {
+    ) -> Result<runner::TaskOutputs, TaskError> {
         let send = |event: Event| {
             let _ = tx.send(WorkerMessage::Event(event));
         };
@@ -1036,7 +1051,7 @@ enum WorkerMessage {
     Finished {
         index: usize,
         duration: Duration,
-        result: Result<runner::Outputs, TaskError>,
+        result: Result<runner::TaskOutputs, TaskError>,
     },
 }
 
@@ -1211,10 +1226,12 @@ mod tests {
                         );
                     }
                 }
-                Ok(runner::Outputs::from([(
-                    runner::config::OUTPUT_CHANGED.to_string(),
-                    b.changes.to_string(),
-                )]))
+                // A config task's outputs say whether it changed its file.
+                Ok(runner::TaskOutputs::Config(outputs::ConfigOutputs {
+                    sha256: String::new(),
+                    changed: b.changes,
+                    backup: None,
+                }))
             };
             let probe: &TaskProbe<'_> = &|task, _ctx| {
                 if probed(&task.id).broken {

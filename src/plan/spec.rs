@@ -86,7 +86,7 @@ pub struct ServiceEntitySpec {
 }
 
 /// Which of a service's three endpoints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Interface {
     Public,

@@ -185,8 +185,12 @@ pub struct CheckRow {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    Verified(BTreeMap<String, String>),
-    Failed { task: String, error: String },
+    /// The test image checked, when the run got that far.
+    Verified(Option<crate::engine::outputs::ImageOutputs>),
+    Failed {
+        task: String,
+        error: String,
+    },
     Cancelled,
     Error(String),
 }
@@ -513,7 +517,9 @@ impl App {
     fn engine_done(&mut self, result: Result<RunOutcome, String>) {
         self.engine_running = false;
         let outcome = match result {
-            Ok(RunOutcome::Verified { outputs }) => Outcome::Verified(outputs),
+            Ok(RunOutcome::Verified { outputs }) => {
+                Outcome::Verified(crate::engine::verified_image(&outputs).cloned())
+            }
             Ok(RunOutcome::Failed { task, error, kind }) => {
                 self.network_failure = kind.needs_proxy_settings();
                 Outcome::Failed { task, error }

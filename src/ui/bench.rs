@@ -16,7 +16,8 @@ use super::i18n::{Lang, Texts};
 use super::theme::Theme;
 use super::{ChannelSink, Runtime, drive, run};
 use crate::answers::{Answers, SecretName, Secrets, Settings};
-use crate::engine::runner::{self, Network, Outputs, TaskContext};
+use crate::engine::outputs::{ServicesOutputs, TaskOutputs};
+use crate::engine::runner::{self, Network, TaskContext};
 use crate::engine::{Engine, Event, TaskError};
 use crate::plan::{Plan, Task};
 use crate::target::{InitSystem, Profile, profile_for};
@@ -227,7 +228,8 @@ pub fn bench_run_screen(argv: Vec<String>, log_dir: Option<PathBuf>, lang: Optio
                     let run_command = move |_: &Task, ctx: &mut TaskContext<'_>| {
                         let result = runner::run_streamed(ctx, &argv, &[], Network::Direct)?;
                         if result.success() {
-                            Ok(Outputs::new())
+                            // What a command leaves is nothing the engine follows.
+                            Ok(TaskOutputs::Services(ServicesOutputs { restarted: vec![] }))
                         } else {
                             Err(TaskError::fatal(format!(
                                 "{} exited with {:?}",

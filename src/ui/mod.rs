@@ -364,12 +364,12 @@ pub fn run(options: Options) -> i32 {
     let t = app.texts;
     let mut out = std::io::stdout();
     let _ = match &app.outcome {
-        Some(Outcome::Verified(outputs)) => writeln!(
+        Some(Outcome::Verified(image)) => writeln!(
             out,
             "{}",
             t.f(
                 "exit.verified",
-                &[("id", &outputs.get("image_id").map_or("-", String::as_str))]
+                &[("id", &image.as_ref().map_or("-", |i| i.id.as_str()))]
             )
         ),
         Some(Outcome::Failed { task, .. }) => {

@@ -1258,24 +1258,18 @@ fn draw_done(app: &App, frame: &mut Frame, area: Rect) {
             lines.push(Line::styled(l, style));
         }
     };
-    if let Some(Outcome::Verified(outputs)) = &app.outcome {
-        match outputs.get("image_id") {
-            Some(id) => {
+    if let Some(Outcome::Verified(image)) = &app.outcome {
+        match image {
+            Some(image) => {
                 push(t.t("done.works"), th.ok());
                 push(
                     t.f(
                         "done.image",
-                        &[
-                            ("id", id),
-                            (
-                                "status",
-                                &outputs.get("image_status").map_or("?", String::as_str),
-                            ),
-                        ],
+                        &[("id", &image.id), ("status", &image.status)],
                     ),
                     th.normal(),
                 );
-                let hash = outputs.get("image_sha512").map_or("", String::as_str);
+                let hash = &image.sha512;
                 push(
                     t.f(
                         "done.hash",

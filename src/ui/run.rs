@@ -727,7 +727,9 @@ mod tests {
         Event::TaskFinished {
             id: id.into(),
             duration: Duration::from_millis(100),
-            outputs: Default::default(),
+            outputs: crate::engine::outputs::TaskOutputs::DbSync(
+                crate::engine::outputs::DbSyncOutputs { synced: true },
+            ),
         }
     }
 

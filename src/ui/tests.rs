@@ -205,7 +205,9 @@ fn run_events(app: &mut App, start: Instant) {
             Event::TaskFinished {
                 id: (*id).into(),
                 duration: Duration::from_millis(1200 + 100 * i as u64),
-                outputs: BTreeMap::new(),
+                outputs: crate::engine::outputs::TaskOutputs::DbSync(
+                    crate::engine::outputs::DbSyncOutputs { synced: true },
+                ),
             },
             900,
         );
@@ -465,7 +467,9 @@ fn concurrent_events(app: &mut App, start: Instant) {
         Event::TaskFinished {
             id: "sql.database".into(),
             duration: Duration::from_millis(210),
-            outputs: BTreeMap::new(),
+            outputs: crate::engine::outputs::TaskOutputs::DbSync(
+                crate::engine::outputs::DbSyncOutputs { synced: true },
+            ),
         },
         120,
     );
@@ -601,17 +605,15 @@ fn done_screen() {
         let mut a = app(lang);
         run_events(&mut a, t0());
         a.handle(Msg::EngineDone(Ok(crate::engine::RunOutcome::Verified {
-            outputs: BTreeMap::from([
-                (
-                    "image_id".to_string(),
-                    "5f1a3c9e-0b6d-4e0f-9d8e-2c1b7a6f4e3d".to_string(),
-                ),
-                ("image_status".to_string(), "active".to_string()),
-                (
-                    "image_sha512".to_string(),
-                    "9a8b7c6d5e4f30211f2e3d4c5b6a79880a1b2c3d".to_string(),
-                ),
-            ]),
+            outputs: BTreeMap::from([(
+                "verify.image".to_string(),
+                crate::engine::outputs::TaskOutputs::Image(crate::engine::outputs::ImageOutputs {
+                    id: "5f1a3c9e-0b6d-4e0f-9d8e-2c1b7a6f4e3d".to_string(),
+                    origin: crate::engine::outputs::Origin::Created,
+                    status: "active".to_string(),
+                    sha512: "9a8b7c6d5e4f30211f2e3d4c5b6a79880a1b2c3d".to_string(),
+                }),
+            )]),
         })));
         assert_eq!(a.screen, Screen::Done);
         snap("done", lang, &a);

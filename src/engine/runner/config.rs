@@ -6,8 +6,9 @@ use std::io::Read;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use super::{Outputs, TaskContext};
+use super::TaskContext;
 use crate::engine::TaskError;
+use crate::engine::outputs::{ConfigOutputs, TaskOutputs};
 use crate::fsutil::{Owner, write_atomically, write_atomically_then};
 use crate::ini::IniDocument;
 use crate::plan::{ConfigSpec, apply_config_spec};
@@ -25,11 +26,6 @@ fn read_config(path: &Path) -> std::io::Result<(String, std::fs::Metadata)> {
     Ok((text, meta))
 }
 
-/// Output keys: the sha256 of the file as this task left it, and whether
-/// this run changed it (a restart is due only then).
-pub const OUTPUT_SHA256: &str = "sha256";
-pub const OUTPUT_CHANGED: &str = "changed";
-
 fn sha256_hex(text: &str) -> String {
     use sha2::{Digest, Sha256};
     crate::plan::hex(&Sha256::digest(text.as_bytes()))
@@ -37,8 +33,8 @@ fn sha256_hex(text: &str) -> String {
 
 /// Whether the file was edited since this task last wrote or checked it:
 /// `Some(message)` says what happened and what the wizard will do about it.
-pub fn drift(spec: &ConfigSpec, outputs: &Outputs) -> Option<String> {
-    let recorded = outputs.get(OUTPUT_SHA256)?;
+pub fn drift(spec: &ConfigSpec, outputs: Option<&TaskOutputs>) -> Option<String> {
+    let recorded = &outputs?.config()?.sha256;
     let current = match read_config(Path::new(&spec.path)) {
         Ok((text, _)) => sha256_hex(&text),
         Err(e) => {
@@ -56,7 +52,7 @@ pub fn drift(spec: &ConfigSpec, outputs: &Outputs) -> Option<String> {
     })
 }
 
-pub fn run(spec: &ConfigSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
+pub fn run(spec: &ConfigSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, TaskError> {
     let path = Path::new(&spec.path);
     let (before, meta) = read_config(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => TaskError::fatal(format!(
@@ -75,14 +71,15 @@ pub fn run(spec: &ConfigSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, Task
         ctx.say(format!("[{}] {} = {}", e.section, e.key, e.value.shown()));
     }
     let after = doc.to_string();
+    let backup = format!("{}{BACKUP_SUFFIX}", spec.path);
     if after == before {
         ctx.say(format!("{} already has these values", spec.path));
-        return Ok(Outputs::from([
-            (OUTPUT_SHA256.to_string(), sha256_hex(&after)),
-            (OUTPUT_CHANGED.to_string(), "false".to_string()),
-        ]));
+        return Ok(TaskOutputs::Config(ConfigOutputs {
+            sha256: sha256_hex(&after),
+            changed: false,
+            backup: std::fs::symlink_metadata(&backup).is_ok().then_some(backup),
+        }));
     }
-    let backup = format!("{}{BACKUP_SUFFIX}", spec.path);
     // symlink_metadata: a link planted at the backup's name is refused by
     // the writer, not taken for a backup.
     if std::fs::symlink_metadata(&backup).is_err() {
@@ -99,11 +96,11 @@ pub fn run(spec: &ConfigSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, Task
         meta.gid(),
         meta.mode() & 0o7777
     ));
-    Ok(Outputs::from([
-        ("backup".to_string(), backup),
-        (OUTPUT_SHA256.to_string(), sha256_hex(&after)),
-        (OUTPUT_CHANGED.to_string(), "true".to_string()),
-    ]))
+    Ok(TaskOutputs::Config(ConfigOutputs {
+        sha256: sha256_hex(&after),
+        changed: true,
+        backup: Some(backup),
+    }))
 }
 
 #[cfg(test)]
@@ -157,7 +154,7 @@ mod tests {
         std::fs::write(&path, "[DEFAULT]\n").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
         let (result, _) = with_ctx(None, |ctx| run(&spec(&path), ctx));
-        assert_eq!(result.unwrap()[OUTPUT_CHANGED], "true");
+        assert!(result.unwrap().changed_something());
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
             "[DEFAULT]\ndebug = true\n"

@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::{Outputs, TaskContext, json_str, openstack_batch, openstack_json, openstack_plain};
+use super::{TaskContext, json_str, openstack_batch, openstack_json, openstack_plain};
 use crate::answers::AdminCredentials;
 use crate::engine::TaskError;
+use crate::engine::outputs::{EndpointOutput, ObjectOutput, Origin, TaskOutputs};
 use crate::plan::{
     EndpointSpec, EndpointsSpec, RoleSpec, ServiceEntitySpec, ServiceLogin, UserSpec, commands,
 };
@@ -329,7 +330,20 @@ impl KeystoneApi {
     }
 }
 
-pub fn user(spec: &UserSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
+/// An object with `id` is created by this task if it made it now or an
+/// earlier run of the task recorded it as created (a rerun finds its own).
+fn origin_of(id: &str, created_now: bool, previous: Option<&TaskOutputs>) -> Origin {
+    let recorded_created = match previous {
+        Some(TaskOutputs::User(o) | TaskOutputs::Service(o)) => o.id == id && o.origin.created(),
+        Some(TaskOutputs::Endpoints { endpoints }) => {
+            endpoints.iter().any(|e| e.id == id && e.origin.created())
+        }
+        _ => false,
+    };
+    Origin::of(created_now || recorded_created)
+}
+
+pub fn user(spec: &UserSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, TaskError> {
     let login = &spec.login;
     let api = KeystoneApi::connect(&ctx.reach.admin)?;
     let domain_id = api.domain_id(&login.domain)?;
@@ -388,7 +402,11 @@ pub fn user(spec: &UserSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskE
             .map_err(|e| TaskError::fatal(format!("the new password does not log in: {e}")))?;
         ctx.say("password set; the user logs in with it");
     }
-    Ok(Outputs::from([("user_id".to_string(), user_id)]))
+    let origin = origin_of(&user_id, created_now, ctx.previous_outputs);
+    Ok(TaskOutputs::User(ObjectOutput {
+        id: user_id,
+        origin,
+    }))
 }
 
 /// Whether the glance user has the admin role on the service project,
@@ -414,28 +432,43 @@ fn role_assigned(spec: &RoleSpec, ctx: &TaskContext<'_>) -> Result<bool, TaskErr
     Ok(!assigned.is_empty())
 }
 
-pub fn role(spec: &RoleSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
+pub fn role(spec: &RoleSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, TaskError> {
     let login = &spec.login;
     if role_assigned(spec, ctx)? {
         ctx.say(format!(
             "{} has the {} role on project {} already",
             login.user, spec.role, login.project
         ));
-        return Ok(Outputs::new());
+        let created_before = matches!(
+            ctx.previous_outputs,
+            Some(TaskOutputs::Role {
+                origin: Origin::Created
+            })
+        );
+        return Ok(TaskOutputs::Role {
+            origin: Origin::of(created_before),
+        });
     }
     // `role add` of an existing assignment exits 0 silently.
     openstack_plain(
         ctx,
         commands::role_add(&login.project, &login.user, &spec.role),
     )?;
-    Ok(Outputs::new())
+    Ok(TaskOutputs::Role {
+        origin: Origin::Created,
+    })
 }
 
-pub fn service(spec: &ServiceEntitySpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
+pub fn service(
+    spec: &ServiceEntitySpec,
+    ctx: &mut TaskContext<'_>,
+) -> Result<TaskOutputs, TaskError> {
     let api = KeystoneApi::connect(&ctx.reach.admin)?;
     let images = api.services_of_type(&spec.service_type)?;
+    let mut created_now = false;
     let id = match images.as_slice() {
         [] => {
+            created_now = true;
             let created = openstack_json(
                 ctx,
                 commands::service_create(&spec.name, &spec.description, &spec.service_type),
@@ -456,10 +489,14 @@ pub fn service(spec: &ServiceEntitySpec, ctx: &mut TaskContext<'_>) -> Result<Ou
             )));
         }
     };
-    Ok(Outputs::from([("service_id".to_string(), id)]))
+    let origin = origin_of(&id, created_now, ctx.previous_outputs);
+    Ok(TaskOutputs::Service(ObjectOutput { id, origin }))
 }
 
-pub fn endpoints(spec: &EndpointsSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
+pub fn endpoints(
+    spec: &EndpointsSpec,
+    ctx: &mut TaskContext<'_>,
+) -> Result<TaskOutputs, TaskError> {
     let region = &spec.region;
     let api = KeystoneApi::connect(&ctx.reach.admin)?;
     let service_id = match api.services_of_type(&spec.service_type)?.as_slice() {
@@ -476,7 +513,7 @@ pub fn endpoints(spec: &EndpointsSpec, ctx: &mut TaskContext<'_>) -> Result<Outp
         ctx.say(format!("the {interface} endpoint exists already: {id}"));
     }
     if probe.fixes.is_empty() {
-        return Ok(probe.outputs());
+        return Ok(probe.outputs(&[], ctx.previous_outputs));
     }
     // What is missing or wrong, fixed by one `openstack` process.
     let commands: Vec<Vec<String>> = probe
@@ -518,7 +555,7 @@ pub fn endpoints(spec: &EndpointsSpec, ctx: &mut TaskContext<'_>) -> Result<Outp
             fix.interface, fix.url
         ));
     }
-    Ok(after.outputs())
+    Ok(after.outputs(&probe.fixes, ctx.previous_outputs))
 }
 
 /// What Keystone says to the glance user, asked once for the user and role
@@ -642,7 +679,10 @@ pub fn probe_service(
     ctx: &mut TaskContext<'_>,
 ) -> Result<String, String> {
     let images = catalog_services(ctx, &spec.service_type)?;
-    let recorded = ctx.previous_outputs.get("service_id");
+    let recorded = match ctx.previous_outputs {
+        Some(TaskOutputs::Service(o)) => Some(&o.id),
+        _ => None,
+    };
     match images.as_slice() {
         [one] if recorded.is_none_or(|r| r == json_str(one, "id")) => Ok(format!(
             "the image service {} is in the catalog",
@@ -694,7 +734,9 @@ pub fn probe_endpoints_task(
 struct EndpointFix<'s> {
     interface: crate::plan::Interface,
     url: &'s str,
+    /// Its id and URL now, when it exists (pointing elsewhere).
     existing: Option<String>,
+    existing_url: Option<String>,
 }
 
 /// The image endpoints of the region against the answers, from one listing.
@@ -705,12 +747,34 @@ struct EndpointProbe<'s> {
 }
 
 impl EndpointProbe<'_> {
-    /// The task's outputs: the id of each endpoint that is right.
-    fn outputs(&self) -> Outputs {
-        self.right
+    /// The task's outputs: each endpoint that is right, created when
+    /// `fixes` (this run's) created it or an earlier run recorded so, with
+    /// its earlier URL when this run pointed it here.
+    fn outputs(&self, fixes: &[EndpointFix<'_>], previous: Option<&TaskOutputs>) -> TaskOutputs {
+        let endpoints = self
+            .right
             .iter()
-            .map(|(interface, id)| (format!("endpoint_{interface}_id"), id.clone()))
-            .collect()
+            .map(|(interface, id)| {
+                let fix = fixes.iter().find(|f| f.interface == *interface);
+                let created_now = fix.is_some_and(|f| f.existing.is_none());
+                let previous_url =
+                    fix.and_then(|f| f.existing_url.clone())
+                        .or_else(|| match previous {
+                            Some(TaskOutputs::Endpoints { endpoints }) => endpoints
+                                .iter()
+                                .find(|e| &e.id == id)
+                                .and_then(|e| e.previous_url.clone()),
+                            _ => None,
+                        });
+                EndpointOutput {
+                    interface: *interface,
+                    id: id.clone(),
+                    origin: origin_of(id, created_now, previous),
+                    previous_url,
+                }
+            })
+            .collect();
+        TaskOutputs::Endpoints { endpoints }
     }
 }
 
@@ -741,6 +805,7 @@ fn probe_endpoints<'s>(
                 interface,
                 url,
                 existing: None,
+                existing_url: None,
             }),
             [one] => {
                 let id = json_str(one, "id").to_string();
@@ -751,6 +816,7 @@ fn probe_endpoints<'s>(
                         interface,
                         url,
                         existing: Some(id),
+                        existing_url: Some(json_str(one, "url").to_string()),
                     });
                 }
             }

@@ -8,7 +8,6 @@ pub mod sql;
 pub mod stream;
 pub mod verify;
 
-use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
@@ -24,7 +23,7 @@ use crate::secret::Redactor;
 
 use super::TaskError;
 
-pub type Outputs = BTreeMap<String, String>;
+pub use crate::engine::outputs::TaskOutputs;
 
 /// Who does the work and by which route: the Keystone admin the identity
 /// and verify tasks act as, and the proxy of package managers and
@@ -53,7 +52,7 @@ pub struct TaskContext<'a> {
     pub state_dir: &'a Path,
     pub redactor: &'a Redactor,
     pub cancel: &'a AtomicBool,
-    pub previous_outputs: &'a Outputs,
+    pub previous_outputs: Option<&'a TaskOutputs>,
     pub lock: Option<&'a crate::engine::lock::RunLock>,
     /// The task is done with the same inputs and runs only because
     /// `apply --verify` asked: check, and redo only what the check finds
@@ -85,17 +84,11 @@ impl TaskContext<'_> {
 /// Checks that what a finished task left is still there; `Some(message)`
 /// when it is not, and the task must run again. Only config files are
 /// checked: they are what admins edit by hand between runs.
-pub fn drift(task: &Task, outputs: &Outputs) -> Option<String> {
+pub fn drift(task: &Task, outputs: Option<&TaskOutputs>) -> Option<String> {
     match &task.kind {
         TaskKind::Config(spec) => config::drift(spec, outputs),
         _ => None,
     }
-}
-
-/// Whether a task's run changed something its dependents must follow (a
-/// config file left as it was needs no restart).
-pub fn changed_something(outputs: &Outputs) -> bool {
-    outputs.get(config::OUTPUT_CHANGED).map(String::as_str) != Some("false")
 }
 
 /// A cheap look at what a finished task set up, made at the start of every
@@ -117,7 +110,7 @@ pub fn probe(task: &Task, ctx: &mut TaskContext<'_>) -> Result<String, String> {
     }
 }
 
-pub fn run_task(task: &Task, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
+pub fn run_task(task: &Task, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, TaskError> {
     match &task.kind {
         TaskKind::Sql(spec) => sql::run(spec, ctx),
         TaskKind::IdentityUser(spec) => identity::user(spec, ctx),
@@ -681,7 +674,7 @@ pub(crate) mod tests {
         let state = tempfile::tempdir().unwrap();
         let lock = crate::engine::lock::RunLock::acquire(state.path(), Duration::ZERO).unwrap();
         let lock_file = state.path().join("lock");
-        let (redactor, cancel, outputs) = (Redactor::new(), AtomicBool::new(false), Outputs::new());
+        let (redactor, cancel) = (Redactor::new(), AtomicBool::new(false));
         let run = |script: &str, copy: LockCopy| {
             let mut log = |_: &str| {};
             let mut ctx = TaskContext {
@@ -689,7 +682,7 @@ pub(crate) mod tests {
                 state_dir: state.path(),
                 redactor: &redactor,
                 cancel: &cancel,
-                previous_outputs: &outputs,
+                previous_outputs: None,
                 lock: Some(&lock),
                 recheck: false,
                 log: &mut log,
@@ -742,7 +735,6 @@ pub(crate) mod tests {
                 flag.store(true, Ordering::SeqCst);
             });
         }
-        let outputs = Outputs::new();
         let mut said = Vec::new();
         let mut log = |line: &str| said.push(line.to_string());
         let mut ctx = TaskContext {
@@ -750,7 +742,7 @@ pub(crate) mod tests {
             state_dir: Path::new("/nonexistent"),
             redactor: &redactor,
             cancel: &cancel,
-            previous_outputs: &outputs,
+            previous_outputs: None,
             lock: None,
             recheck: false,
             log: &mut log,
@@ -789,7 +781,6 @@ pub(crate) mod tests {
         let redactor = Redactor::new();
         redactor.add(&crate::secret::Secret::new("s3cret-Value!"));
         let cancel = AtomicBool::new(false);
-        let outputs = Outputs::new();
         let mut blocks: Vec<String> = Vec::new();
         let mut log = |block: &str| blocks.push(block.to_string());
         let mut ctx = TaskContext {
@@ -797,7 +788,7 @@ pub(crate) mod tests {
             state_dir: Path::new("/nonexistent"),
             redactor: &redactor,
             cancel: &cancel,
-            previous_outputs: &outputs,
+            previous_outputs: None,
             lock: None,
             recheck: false,
             log: &mut log,

@@ -3,11 +3,12 @@
 use std::time::{Duration, Instant};
 
 use super::identity::direct_agent;
-use super::{Network, Outputs, TaskContext, run_streamed, run_streamed_holding_lock};
+use super::{Network, TaskContext, run_streamed, run_streamed_holding_lock};
 use crate::engine::TaskError;
+use crate::engine::outputs::{DbSyncOutputs, ServicesOutputs, TaskOutputs};
 use crate::plan::{DbSyncSpec, ServiceSpec, commands};
 
-pub fn db_sync(spec: &DbSyncSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
+pub fn db_sync(spec: &DbSyncSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, TaskError> {
     let check = spec.check;
     // glance-manage gets the run lock too: a db_sync orphaned by a killed
     // run goes on migrating, and a second one started by the next run
@@ -21,7 +22,7 @@ pub fn db_sync(spec: &DbSyncSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, 
         )?;
         if result.success() {
             ctx.say("the schema is at head: no sync needed");
-            return Ok(Outputs::new());
+            return Ok(TaskOutputs::DbSync(DbSyncOutputs { synced: false }));
         }
         ctx.say("the schema is not at head: syncing");
     }
@@ -66,7 +67,7 @@ pub fn db_sync(spec: &DbSyncSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, 
         }
         ctx.say("the schema is at head");
     }
-    Ok(Outputs::new())
+    Ok(TaskOutputs::DbSync(DbSyncOutputs { synced: true }))
 }
 
 /// Polls Glance until it answers: `GET /` gives 300 (versions) without auth.
@@ -120,7 +121,7 @@ pub fn probe(spec: &ServiceSpec) -> Result<String, String> {
     }
 }
 
-pub fn restart(spec: &ServiceSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
+pub fn restart(spec: &ServiceSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, TaskError> {
     if ctx.recheck
         && let Ok(status) = wait_for_glance(&spec.health_url, Duration::from_secs(2), ctx.cancel)
     {
@@ -128,7 +129,7 @@ pub fn restart(spec: &ServiceSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs,
             "glance-api answers at {} (HTTP {status}): not restarted",
             spec.health_url
         ));
-        return Ok(Outputs::new());
+        return Ok(TaskOutputs::Services(ServicesOutputs { restarted: vec![] }));
     }
     let mkdir = commands::image_dir(&spec.image_dir);
     if !run_streamed(ctx, &mkdir, &[], Network::Direct)?.success() {
@@ -161,7 +162,9 @@ pub fn restart(spec: &ServiceSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs,
     match wait_for_glance(&spec.health_url, Duration::from_secs(90), ctx.cancel) {
         Ok(status) => {
             ctx.say(format!("glance-api answers (HTTP {status})"));
-            Ok(Outputs::new())
+            Ok(TaskOutputs::Services(ServicesOutputs {
+                restarted: spec.services.clone(),
+            }))
         }
         Err(last) if last == super::STOPPED => Err(TaskError::fatal(last)),
         Err(last) => {

@@ -5,9 +5,10 @@
 use mysql::prelude::Queryable;
 use mysql::{Conn, OptsBuilder};
 
-use super::{Outputs, TaskContext};
+use super::TaskContext;
 use crate::answers::DbAdmin;
 use crate::engine::TaskError;
+use crate::engine::outputs::{AccountOutput, Origin, SqlOutputs, TaskOutputs};
 use crate::escape::sql_string_literal;
 use crate::plan::{DbAccount, SqlSpec, masked_literal, sql_statements};
 
@@ -75,7 +76,54 @@ fn describe_error(e: &mysql::Error) -> String {
     }
 }
 
-pub fn run(spec: &SqlSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
+/// What exists before the statements run: the database, and each account
+/// of `spec.account_hosts`; an object an earlier run of this task created
+/// (killed before it could record it as done, or run again) stays created.
+fn existing(
+    conn: &mut Conn,
+    spec: &SqlSpec,
+    previous: Option<&TaskOutputs>,
+) -> Result<SqlOutputs, TaskError> {
+    let previous = match previous {
+        Some(TaskOutputs::Sql(sql)) => Some(sql),
+        _ => None,
+    };
+    let count = |conn: &mut Conn, query: &str, params: Vec<&str>| -> Result<bool, TaskError> {
+        let n: Option<u64> = conn
+            .exec_first(query, params)
+            .map_err(|e| TaskError::fatal(describe_error(&e)))?;
+        Ok(n.unwrap_or(0) > 0)
+    };
+    let had_database = count(
+        conn,
+        "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
+        vec![&spec.database],
+    )?;
+    let created_before = previous.is_some_and(|p| p.database.created());
+    let mut accounts = Vec::new();
+    for host in &spec.account_hosts {
+        let had = count(
+            conn,
+            "SELECT COUNT(*) FROM mysql.user WHERE User = ? AND Host = ?",
+            vec![&spec.user, host],
+        )?;
+        let created_before = previous.is_some_and(|p| {
+            p.accounts
+                .iter()
+                .any(|a| &a.host == host && a.origin.created())
+        });
+        accounts.push(AccountOutput {
+            host: host.clone(),
+            origin: Origin::of(!had || created_before),
+        });
+    }
+    Ok(SqlOutputs {
+        database: Origin::of(!had_database || created_before),
+        accounts,
+    })
+}
+
+pub fn run(spec: &SqlSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, TaskError> {
     ctx.say(match &spec.admin {
         DbAdmin::Socket { path, user } => format!("connecting as {user} over {path}"),
         DbAdmin::Tcp { user, .. } => {
@@ -92,6 +140,7 @@ pub fn run(spec: &SqlSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskErr
         .query_first("SELECT @@SESSION.sql_mode")?
         .unwrap_or_default();
     ctx.say(format!("server {version}, sql_mode={sql_mode}"));
+    let outputs = existing(&mut conn, spec, ctx.previous_outputs)?;
     // `IDENTIFIED BY ?` cannot be a placeholder (ERROR 1064), so the
     // password is a literal escaped for the session's sql_mode.
     let no_backslash_escapes = sql_mode.contains("NO_BACKSLASH_ESCAPES");
@@ -129,5 +178,5 @@ pub fn run(spec: &SqlSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskErr
         "{} logs in to {}:{}/{} with its password",
         spec.user, spec.host, spec.port, spec.database
     ));
-    Ok(Outputs::new())
+    Ok(TaskOutputs::Sql(outputs))
 }

@@ -12,13 +12,16 @@ use sha2::{Digest, Sha512};
 use serde_json::Value;
 
 use super::identity::{admin_token, catalog_url, direct_agent, issue_token_with_catalog};
-use super::{Outputs, TaskContext, json_str};
+use super::{TaskContext, json_str};
 use crate::answers::ImageSource;
+use crate::engine::outputs::{ImageOutputs, Origin, TaskOutputs};
 use crate::engine::{Cause, TaskError};
 use crate::plan::{VerifySpec, commands, hex};
 
-/// Output key: the sha512 of the image uploaded.
-const OUTPUT_SHA512: &str = "image_sha512";
+/// The image an earlier run of this task recorded.
+fn recorded_image<'o>(ctx: &TaskContext<'o>) -> Option<&'o ImageOutputs> {
+    ctx.previous_outputs.and_then(TaskOutputs::image)
+}
 
 fn sha512_file(path: &Path) -> std::io::Result<String> {
     sha512_of(std::fs::File::open(path)?)
@@ -89,7 +92,7 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
 /// journal recorded. Anything else there is not trusted: it is downloaded
 /// again.
 fn downloaded_earlier(target: &Path, ctx: &mut TaskContext<'_>) -> bool {
-    let Some(recorded) = ctx.previous_outputs.get(OUTPUT_SHA512) else {
+    let Some(recorded) = recorded_image(ctx).map(|i| &i.sha512) else {
         return false;
     };
     let matches = crate::fsutil::open_regular(target)
@@ -290,7 +293,7 @@ fn first_glance_call(
     }
 }
 
-pub fn run(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
+pub fn run(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, TaskError> {
     let file = match &spec.source {
         ImageSource::Path(p) => p.clone(),
         ImageSource::Url(u) => download(u, ctx)?,
@@ -335,10 +338,12 @@ fn owner_of_refusal(spec: &VerifySpec, error: TaskError, ctx: &mut TaskContext<'
 /// local file's. The success message of a run that skips this task comes
 /// from this check.
 pub fn probe(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<String, String> {
-    let (Some(id), Some(recorded)) = (
-        ctx.previous_outputs.get("image_id"),
-        ctx.previous_outputs.get(OUTPUT_SHA512),
-    ) else {
+    let Some(ImageOutputs {
+        id,
+        sha512: recorded,
+        ..
+    }) = recorded_image(ctx)
+    else {
         return Err("the journal records no image".to_string());
     };
     if let ImageSource::Path(path) = &spec.source {
@@ -372,11 +377,48 @@ fn upload_and_check(
     api: &GlanceApi,
     file: &Path,
     local_hash: String,
-) -> Result<Outputs, TaskError> {
-    let mut image_id = None;
-    let existing = first_glance_call(ctx, api, &spec.name)?;
+) -> Result<TaskOutputs, TaskError> {
+    let (id, origin) = match reusable_image(spec, ctx, api, &local_hash)? {
+        Some(found) => found,
+        None => (upload(spec, ctx, api, file)?, Origin::Created),
+    };
+    let shown = wait_until_active(ctx, api, &id)?;
+    let algo = json_str(&shown, "os_hash_algo");
+    if algo != "sha512" {
+        return Err(TaskError::fatal(format!(
+            "image {id} is active but Glance hashed it with `{algo}`, not sha512 ([DEFAULT] hashing_algorithm)"
+        )));
+    }
+    let remote_hash = json_str(&shown, "os_hash_value");
+    if remote_hash != local_hash {
+        return Err(TaskError::fatal(format!(
+            "image {id} is active but its sha512 ({remote_hash}) differs from the local file's ({local_hash})"
+        )));
+    }
+    ctx.say(format!(
+        "image {id} is active and its sha512 matches the local file"
+    ));
+    list_images(ctx, api)?;
+    Ok(TaskOutputs::Image(ImageOutputs {
+        id,
+        origin,
+        status: "active".to_string(),
+        sha512: local_hash,
+    }))
+}
+
+/// An active image of the test image's name with the local file's hash,
+/// reused (created by this wizard when it carries [`commands::IMAGE_MARK`]);
+/// this wizard's other images of that name (an upload a killed run left)
+/// are deleted.
+fn reusable_image(
+    spec: &VerifySpec,
+    ctx: &mut TaskContext<'_>,
+    api: &GlanceApi,
+    local_hash: &str,
+) -> Result<Option<(String, Origin)>, TaskError> {
     let (mark_key, mark_value) = commands::IMAGE_MARK;
-    for image in existing {
+    for image in first_glance_call(ctx, api, &spec.name)? {
         let id = json_str(&image, "id").to_string();
         let status = json_str(&image, "status");
         let ours = json_str(&image, mark_key) == mark_value;
@@ -384,8 +426,7 @@ fn upload_and_check(
             ctx.say(format!(
                 "image {id} is active with the same sha512: reusing it"
             ));
-            image_id = Some(id);
-            break;
+            return Ok(Some((id, Origin::of(ours))));
         }
         if ours {
             ctx.say(format!(
@@ -395,36 +436,49 @@ fn upload_and_check(
             api.delete(&id)?;
         }
     }
-    let id = match image_id {
-        Some(id) => id,
-        None => {
-            ctx.say(format!(
-                "creating the image {} ({}, {}, public): POST {}",
-                spec.name,
-                spec.disk_format,
-                spec.container_format,
-                api.url("images")
-            ));
-            let created = api.create(spec)?;
-            let id = json_str(&created, "id").to_string();
-            if id.is_empty() {
-                return Err(TaskError::fatal("Glance created the image but gave no id"));
-            }
-            crate::engine::pause::point("during:verify.image");
-            ctx.say(format!(
-                "uploading {} to image {id}: PUT {}",
-                file.display(),
-                api.url(&format!("images/{id}/file"))
-            ));
-            api.upload(&id, file)?;
-            id
-        }
-    };
+    Ok(None)
+}
+
+/// Creates the image and uploads the file; its id.
+fn upload(
+    spec: &VerifySpec,
+    ctx: &mut TaskContext<'_>,
+    api: &GlanceApi,
+    file: &Path,
+) -> Result<String, TaskError> {
+    ctx.say(format!(
+        "creating the image {} ({}, {}, public): POST {}",
+        spec.name,
+        spec.disk_format,
+        spec.container_format,
+        api.url("images")
+    ));
+    let created = api.create(spec)?;
+    let id = json_str(&created, "id").to_string();
+    if id.is_empty() {
+        return Err(TaskError::fatal("Glance created the image but gave no id"));
+    }
+    crate::engine::pause::point("during:verify.image");
+    ctx.say(format!(
+        "uploading {} to image {id}: PUT {}",
+        file.display(),
+        api.url(&format!("images/{id}/file"))
+    ));
+    api.upload(&id, file)?;
+    Ok(id)
+}
+
+/// Polls the image until it is active (at most 180 s); its record then.
+fn wait_until_active(
+    ctx: &mut TaskContext<'_>,
+    api: &GlanceApi,
+    id: &str,
+) -> Result<Value, TaskError> {
     let deadline = Instant::now() + Duration::from_secs(180);
-    let shown = loop {
+    loop {
         let shown = api.get(&format!("images/{id}"))?;
         match json_str(&shown, "status") {
-            "active" => break shown,
+            "active" => return Ok(shown),
             "killed" | "deleted" | "deactivated" => {
                 return Err(TaskError::fatal(format!(
                     "image {id} ended {}; glance-api's log says why",
@@ -442,24 +496,11 @@ fn upload_and_check(
                 std::thread::sleep(Duration::from_millis(500));
             }
         }
-    };
-    let algo = json_str(&shown, "os_hash_algo");
-    if algo != "sha512" {
-        return Err(TaskError::fatal(format!(
-            "image {id} is active but Glance hashed it with `{algo}`, not sha512 ([DEFAULT] hashing_algorithm)"
-        )));
     }
-    let remote_hash = json_str(&shown, "os_hash_value");
-    if remote_hash != local_hash {
-        return Err(TaskError::fatal(format!(
-            "image {id} is active but its sha512 ({}) differs from the local file's ({})",
-            remote_hash, local_hash
-        )));
-    }
-    ctx.say(format!(
-        "image {id} is active and its sha512 matches the local file"
-    ));
-    // The guide's last step: list the images.
+}
+
+/// The guide's last step: list the images.
+fn list_images(ctx: &mut TaskContext<'_>, api: &GlanceApi) -> Result<(), TaskError> {
     let listed = api.get("images")?;
     ctx.say(format!("GET {}:", api.url("images")));
     for image in listed["images"].as_array().cloned().unwrap_or_default() {
@@ -470,17 +511,12 @@ fn upload_and_check(
             json_str(&image, "status")
         ));
     }
-    Ok(Outputs::from([
-        ("image_id".to_string(), id),
-        ("image_status".to_string(), "active".to_string()),
-        (OUTPUT_SHA512.to_string(), local_hash),
-    ]))
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::runner::Outputs;
     use crate::secret::Redactor;
     use std::io::Write;
     use std::sync::atomic::AtomicBool;
@@ -509,7 +545,21 @@ mod tests {
         format!("http://127.0.0.1:{port}/{name}")
     }
 
-    fn download_with(state: &Path, url: &str, previous: &Outputs) -> (PathBuf, Vec<String>) {
+    /// What a run that uploaded a file of sha512 `recorded` left.
+    fn recorded_with(recorded: String) -> TaskOutputs {
+        TaskOutputs::Image(ImageOutputs {
+            id: "img".into(),
+            origin: Origin::Created,
+            status: "active".into(),
+            sha512: recorded,
+        })
+    }
+
+    fn download_with(
+        state: &Path,
+        url: &str,
+        previous: Option<&TaskOutputs>,
+    ) -> (PathBuf, Vec<String>) {
         let (settings, _) = crate::engine::runner::tests::settings();
         let reach = crate::engine::runner::Reach::of(&settings);
         let (redactor, cancel) = (Redactor::new(), AtomicBool::new(false));
@@ -538,7 +588,7 @@ mod tests {
         let images = state.path().join("images");
         std::fs::create_dir(&images).unwrap();
         std::fs::write(images.join("test.img"), "planted").unwrap();
-        let (path, _) = download_with(state.path(), &url, &Outputs::new());
+        let (path, _) = download_with(state.path(), &url, None);
         assert_eq!(std::fs::read(&path).unwrap(), b"the real image");
 
         let victim = state.path().join("victim");
@@ -546,8 +596,8 @@ mod tests {
         std::fs::remove_file(&path).unwrap();
         std::os::unix::fs::symlink(&victim, &path).unwrap();
         let recorded = sha512_file(&victim).unwrap();
-        let previous = Outputs::from([(OUTPUT_SHA512.to_string(), recorded)]);
-        let (path, said) = download_with(state.path(), &url, &previous);
+        let previous = recorded_with(recorded);
+        let (path, said) = download_with(state.path(), &url, Some(&previous));
         assert_eq!(std::fs::read(&path).unwrap(), b"the real image");
         assert!(
             said.iter().any(|l| l.contains("downloading it again")),
@@ -557,8 +607,8 @@ mod tests {
 
         // The image the journal recorded is used again, not downloaded.
         let recorded = sha512_file(&path).unwrap();
-        let previous = Outputs::from([(OUTPUT_SHA512.to_string(), recorded)]);
-        let (_, said) = download_with(state.path(), "http://127.0.0.1:1/test.img", &previous);
+        let previous = recorded_with(recorded);
+        let (_, said) = download_with(state.path(), "http://127.0.0.1:1/test.img", Some(&previous));
         assert!(said[0].contains("downloaded earlier"), "{said:?}");
     }
 }

@@ -21,7 +21,8 @@
 pub mod classify;
 pub mod persist;
 
-use super::{Network, Outputs, TaskContext, run_streamed};
+use super::{Network, TaskContext, run_streamed};
+use crate::engine::outputs::{PackagesOutputs, TaskOutputs, WrittenFile};
 use crate::engine::{ErrorClass, ErrorKind, TaskError};
 use crate::plan::{PackagesSpec, commands};
 use crate::target::PackageManager;
@@ -186,14 +187,15 @@ fn missing(spec: &PackagesSpec, ctx: &mut TaskContext<'_>) -> Result<Vec<String>
     Ok(missing)
 }
 
-pub fn run(spec: &PackagesSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
-    if missing(spec, ctx)?.is_empty() {
+pub fn run(spec: &PackagesSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, TaskError> {
+    let missing_before = missing(spec, ctx)?;
+    let mut outputs = installed_by_earlier_run(spec, &missing_before, ctx.previous_outputs);
+    if missing_before.is_empty() {
         ctx.say(format!("{} already installed", spec.packages.join(" ")));
-        return Ok(Outputs::new());
+        return Ok(TaskOutputs::Packages(outputs));
     }
-    let mut outputs = Outputs::new();
     if let Some(proxy) = &spec.persist_proxy {
-        persist_proxy(spec.manager, proxy, ctx, &mut outputs)?;
+        outputs.proxy_config = Some(persist_proxy(spec.manager, proxy, ctx)?);
     }
     let env = vec![("DEBIAN_FRONTEND".to_string(), "noninteractive".to_string())];
     // Refresh first, so a broken mirror shows before anything changes.
@@ -217,7 +219,30 @@ pub fn run(spec: &PackagesSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, Ta
     }
     confirm_installed(spec, ctx, &install)?;
     ctx.say(format!("installed {}", spec.packages.join(" ")));
-    Ok(outputs)
+    Ok(TaskOutputs::Packages(outputs))
+}
+
+/// Which packages this task installs (missing now, or installed by an
+/// earlier run of it) and which it found installed.
+fn installed_by_earlier_run(
+    spec: &PackagesSpec,
+    missing: &[String],
+    previous: Option<&TaskOutputs>,
+) -> PackagesOutputs {
+    let (earlier, proxy_config) = match previous {
+        Some(TaskOutputs::Packages(p)) => (p.installed.as_slice(), p.proxy_config.clone()),
+        _ => (&[][..], None),
+    };
+    let (installed, found) = spec
+        .packages
+        .iter()
+        .cloned()
+        .partition(|p| missing.contains(p) || earlier.contains(p));
+    PackagesOutputs {
+        installed,
+        found,
+        proxy_config,
+    }
 }
 
 /// Writes the proxy into the package manager's configuration.
@@ -225,8 +250,7 @@ fn persist_proxy(
     manager: PackageManager,
     proxy: &crate::answers::ProxySettings,
     ctx: &mut TaskContext<'_>,
-    outputs: &mut Outputs,
-) -> Result<(), TaskError> {
+) -> Result<WrittenFile, TaskError> {
     let written =
         persist::persist_proxy(manager, proxy, std::path::Path::new("/")).map_err(|e| {
             TaskError::fatal(format!(
@@ -235,11 +259,10 @@ fn persist_proxy(
             ))
         })?;
     ctx.say(written.describe());
-    if let Some(backup) = written.backup {
-        outputs.insert("proxy_config_backup".into(), backup.display().to_string());
-    }
-    outputs.insert("proxy_config".into(), written.path.display().to_string());
-    Ok(())
+    Ok(WrittenFile {
+        path: written.path.display().to_string(),
+        backup: written.backup.map(|b| b.display().to_string()),
+    })
 }
 
 /// An install that exited 0 is checked package by package: yum may say

@@ -1,0 +1,233 @@
+//! What a task left, as the journal records it: one type per task kind,
+//! each telling what the task *created* from what it *found* already there.
+//! A rerun finds its own objects by these ids; undo takes back only what
+//! was created.
+
+use serde::{Deserialize, Serialize};
+
+use crate::plan::Interface;
+
+/// Whether the task made an object or found it there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    Created,
+    Found,
+}
+
+impl Origin {
+    pub fn created(self) -> bool {
+        self == Origin::Created
+    }
+
+    /// `Created` when `created`.
+    pub fn of(created: bool) -> Origin {
+        if created {
+            Origin::Created
+        } else {
+            Origin::Found
+        }
+    }
+}
+
+/// A database account (`'user'@'host'`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountOutput {
+    pub host: String,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SqlOutputs {
+    pub database: Origin,
+    pub accounts: Vec<AccountOutput>,
+}
+
+/// A Keystone object with its id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectOutput {
+    pub id: String,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointOutput {
+    pub interface: Interface,
+    pub id: String,
+    pub origin: Origin,
+    /// The URL an endpoint found pointing elsewhere had before this task
+    /// set it (undo puts it back).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_url: Option<String>,
+}
+
+/// A file the task wrote, and where its original was kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WrittenFile {
+    pub path: String,
+    /// `None` when there was no file before.
+    pub backup: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackagesOutputs {
+    /// Installed by this task (absent before it ran).
+    pub installed: Vec<String>,
+    /// Installed already.
+    pub found: Vec<String>,
+    /// The package manager's proxy configuration, when written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy_config: Option<WrittenFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigOutputs {
+    /// SHA-256 of the file as the task left it (drift is checked on it).
+    pub sha256: String,
+    /// Whether the task changed the file (a restart follows only then).
+    pub changed: bool,
+    /// The packaged original, kept once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DbSyncOutputs {
+    /// Whether a sync ran (a recheck that found the schema at head runs none).
+    pub synced: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServicesOutputs {
+    /// Enabled and restarted by the task (none when a recheck found Glance
+    /// answering).
+    pub restarted: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageOutputs {
+    pub id: String,
+    pub origin: Origin,
+    pub status: String,
+    /// Of the local file, which Glance's matched.
+    pub sha512: String,
+}
+
+/// What one task left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TaskOutputs {
+    Sql(SqlOutputs),
+    User(ObjectOutput),
+    Role { origin: Origin },
+    Service(ObjectOutput),
+    Endpoints { endpoints: Vec<EndpointOutput> },
+    Packages(PackagesOutputs),
+    Config(ConfigOutputs),
+    DbSync(DbSyncOutputs),
+    Services(ServicesOutputs),
+    Image(ImageOutputs),
+}
+
+impl TaskOutputs {
+    /// Whether dependents must follow (a config file left as it was needs
+    /// no restart).
+    pub fn changed_something(&self) -> bool {
+        match self {
+            TaskOutputs::Config(c) => c.changed,
+            _ => true,
+        }
+    }
+
+    pub fn image(&self) -> Option<&ImageOutputs> {
+        match self {
+            TaskOutputs::Image(image) => Some(image),
+            _ => None,
+        }
+    }
+
+    pub fn config(&self) -> Option<&ConfigOutputs> {
+        match self {
+            TaskOutputs::Config(config) => Some(config),
+            _ => None,
+        }
+    }
+
+    /// One line per object, for `status`: what was created, what found.
+    pub fn summary(&self) -> Vec<String> {
+        let object = |what: &str, o: &ObjectOutput| {
+            vec![format!("{what} {} ({})", o.id, origin_word(o.origin))]
+        };
+        match self {
+            TaskOutputs::Sql(s) => {
+                std::iter::once(format!("database ({})", origin_word(s.database)))
+                    .chain(
+                        s.accounts
+                            .iter()
+                            .map(|a| format!("account @{} ({})", a.host, origin_word(a.origin))),
+                    )
+                    .collect()
+            }
+            TaskOutputs::User(o) => object("user", o),
+            TaskOutputs::Role { origin } => {
+                vec![format!("role assignment ({})", origin_word(*origin))]
+            }
+            TaskOutputs::Service(o) => object("service", o),
+            TaskOutputs::Endpoints { endpoints } => endpoints
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{} endpoint {} ({})",
+                        e.interface,
+                        e.id,
+                        match (&e.previous_url, e.origin) {
+                            (Some(_), _) => "updated",
+                            (None, origin) => origin_word(origin),
+                        }
+                    )
+                })
+                .collect(),
+            TaskOutputs::Packages(p) => {
+                let mut lines = Vec::new();
+                if !p.installed.is_empty() {
+                    lines.push(format!("installed {}", p.installed.join(" ")));
+                }
+                if !p.found.is_empty() {
+                    lines.push(format!("found installed {}", p.found.join(" ")));
+                }
+                lines.extend(p.proxy_config.as_ref().map(|f| format!("wrote {}", f.path)));
+                lines
+            }
+            TaskOutputs::Config(c) => vec![format!(
+                "{} (sha256 {})",
+                if c.changed { "changed" } else { "unchanged" },
+                &c.sha256[..c.sha256.len().min(12)]
+            )],
+            TaskOutputs::DbSync(d) => vec![
+                if d.synced {
+                    "schema synced"
+                } else {
+                    "schema at head already"
+                }
+                .to_string(),
+            ],
+            TaskOutputs::Services(s) if s.restarted.is_empty() => {
+                vec!["answering already: not restarted".to_string()]
+            }
+            TaskOutputs::Services(s) => vec![format!("restarted {}", s.restarted.join(" "))],
+            TaskOutputs::Image(i) => vec![format!(
+                "image {} {} ({})",
+                i.id,
+                i.status,
+                origin_word(i.origin)
+            )],
+        }
+    }
+}
+
+fn origin_word(origin: Origin) -> &'static str {
+    match origin {
+        Origin::Created => "created",
+        Origin::Found => "found",
+    }
+}
