@@ -10,7 +10,7 @@ use crate::answers::{self, Answers, AnswersError, SecretName, Secrets, Settings}
 use crate::engine::{
     self, Engine, ErrorKind, Event, EventSink, Journal, RunOutcome, TaskStatus, lock::RunLock,
 };
-use crate::plan::{Plan, build_plan};
+use crate::plan::{Plan, TaskId, build_plan};
 use crate::precheck::{self, Status};
 use crate::secret::Secret;
 use crate::target::{self, Profile};
@@ -222,7 +222,7 @@ impl<W: Write> EventSink for LinePrinter<W> {
                 self.buf.clear();
                 for line in lines.split('\n') {
                     self.buf.extend_from_slice(b"    ");
-                    self.buf.extend_from_slice(id.as_bytes());
+                    self.buf.extend_from_slice(id.as_str().as_bytes());
                     self.buf.extend_from_slice(b" | ");
                     self.buf.extend_from_slice(line.as_bytes());
                     self.buf.push(b'\n');
@@ -376,7 +376,7 @@ fn report_outcome(
 }
 
 /// The failed task, its error and what to do about it.
-fn report_failure(task: &str, error: &str, kind: ErrorKind, out: &mut dyn Write) {
+fn report_failure(task: &TaskId, error: &str, kind: ErrorKind, out: &mut dyn Write) {
     let _ = writeln!(out, "Task {task} failed: {error}");
     if kind.needs_proxy_settings() {
         let _ = writeln!(
@@ -442,7 +442,7 @@ pub fn status(state_dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
 }
 
 /// `glance-wizard reset [TASK]`.
-pub fn reset(state_dir: &Path, task: Option<&str>, out: &mut dyn Write) -> anyhow::Result<i32> {
+pub fn reset(state_dir: &Path, task: Option<TaskId>, out: &mut dyn Write) -> anyhow::Result<i32> {
     let _lock = match RunLock::acquire(state_dir, engine::lock::ORPHAN_WAIT) {
         Ok(l) => l,
         Err(e) => {
@@ -478,9 +478,9 @@ pub fn reset(state_dir: &Path, task: Option<&str>, out: &mut dyn Write) -> anyho
             )?;
         }
         Some(id) => {
-            if journal.tasks.remove(id).is_none() {
-                let known: Vec<&String> = journal.tasks.keys().collect();
-                writeln!(out, "No checkpoint for {id}. Known: {known:?}")?;
+            if journal.tasks.remove(&id).is_none() {
+                let known: Vec<&str> = journal.tasks.keys().map(|k| k.as_str()).collect();
+                writeln!(out, "No checkpoint for {id}. Known: {}", known.join(", "))?;
                 return Ok(exit::ERROR);
             }
             writeln!(out, "Forgot {id}; the next apply runs it again.")?;
@@ -500,11 +500,11 @@ mod tests {
     fn every_line_is_printed_with_its_task() {
         let mut printer = LinePrinter::new(Vec::new());
         printer.emit(Event::Output {
-            id: "db.sync".into(),
+            id: TaskId::DbSync,
             lines: "one".into(),
         });
         printer.emit(Event::Output {
-            id: "packages.install".into(),
+            id: TaskId::PackagesInstall,
             lines: "two\n\nthree".into(),
         });
         assert_eq!(

@@ -96,7 +96,10 @@ enum Command {
     /// Show the journal.
     Status,
     /// Forget checkpoints (all, or one task's).
-    Reset { task: Option<String> },
+    Reset {
+        /// A task id (`glance-wizard status` lists them), e.g. verify.image.
+        task: Option<glance_wizard::plan::TaskId>,
+    },
     /// Developer tool: the run screen streaming COMMAND's output through
     /// the engine, runner and log (scripts/bench-run-screen.sh).
     #[command(hide = true)]
@@ -162,11 +165,9 @@ fn main() {
         Some(Command::BenchRunScreen { log_dir, command }) => {
             glance_wizard::ui::bench::bench_run_screen(command, log_dir, cli.lang)
         }
-        Some(Command::Reset { task }) => code_or_error(headless::reset(
-            &cli.state_dir,
-            task.as_deref(),
-            &mut stdout,
-        )),
+        Some(Command::Reset { task }) => {
+            code_or_error(headless::reset(&cli.state_dir, task, &mut stdout))
+        }
     };
     std::process::exit(code);
 }

@@ -29,14 +29,14 @@ pub mod exit {
     pub fn for_outcome(outcome: &RunOutcome) -> i32 {
         match outcome {
             RunOutcome::Verified { .. } => OK,
-            RunOutcome::Failed { task, .. } => for_failed_task(task),
+            RunOutcome::Failed { task, .. } => for_failed_task(*task),
             RunOutcome::Cancelled => CANCELLED,
         }
     }
 
     /// A failed verification is told apart from a failed installation step.
-    pub fn for_failed_task(task: &str) -> i32 {
-        if task.starts_with("verify") {
+    pub fn for_failed_task(task: crate::plan::TaskId) -> i32 {
+        if task == crate::plan::TaskId::VerifyImage {
             VERIFY_FAILED
         } else {
             TASK_FAILED

@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use glance_wizard::answers::{Answers, SecretName, Secrets, Settings};
 use glance_wizard::engine::{Engine, ErrorKind, Event, RetryPolicy, RunOutcome};
-use glance_wizard::plan::{TaskKind, build_plan};
+use glance_wizard::plan::{TaskId, TaskKind, build_plan};
 use glance_wizard::secret::Secret;
 use glance_wizard::target::{InitSystem, PackageManager, Profile, profile_for};
 
@@ -396,7 +396,7 @@ fn run_packages(
     mut on_event: impl FnMut(&Event),
 ) -> Run {
     let mut plan = build_plan(settings, &profile());
-    plan.tasks.retain(|t| t.id == "packages.install");
+    plan.tasks.retain(|t| t.id == TaskId::PackagesInstall);
     assert_eq!(plan.tasks.len(), 1);
     let TaskKind::Packages(spec) = &mut plan.tasks[0].kind else {
         panic!("packages.install installs packages");

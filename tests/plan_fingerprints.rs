@@ -30,7 +30,7 @@ fn changed(a: &Plan, b: &Plan) -> Vec<String> {
         .iter()
         .zip(a.fingerprints(&key).iter().zip(b.fingerprints(&key)))
         .filter(|(_, (x, y))| *x != y)
-        .map(|(t, _)| t.id.clone())
+        .map(|(t, _)| t.id.to_string())
         .collect()
 }
 

@@ -312,10 +312,10 @@ fn compare(a: &Plan, b: &Plan) -> (Vec<String>, Result<(), String>) {
         let upstream = ta.after.iter().any(|u| fp_changed.contains(&u.as_str()));
         let changed = fa[i] != fb[i];
         if own {
-            spec_changed.push(ta.id.clone());
+            spec_changed.push(ta.id.to_string());
         }
         if changed {
-            fp_changed.push(&ta.id);
+            fp_changed.push(ta.id.as_str());
         }
         if changed != (own || upstream) && verdict.is_ok() {
             verdict = Err(format!(

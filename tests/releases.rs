@@ -100,7 +100,7 @@ fn golden(distro: &str, release: &str, init: InitSystem) {
             .filter(|c| c.tag() != similar::ChangeTag::Equal)
             .count();
         insta::assert_snapshot!(
-            format!("{case}-{}", spec.file_stem()),
+            format!("{case}-{}", spec.file.file_name().trim_end_matches(".conf")),
             format!(
                 "{checked}{}: {} lines, {changed} lines differ from the fixture; the lines oslo.config reads:\n{}",
                 spec.path,

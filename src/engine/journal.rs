@@ -8,7 +8,7 @@ use std::io::Read;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use crate::plan::{FingerprintKey, Plan};
+use crate::plan::{FingerprintKey, Plan, TaskId};
 
 use serde::{Deserialize, Serialize};
 
@@ -51,7 +51,7 @@ pub struct Journal {
     pub salt: Option<String>,
     /// The target the tasks ran for.
     pub target: String,
-    pub tasks: BTreeMap<String, TaskRecord>,
+    pub tasks: BTreeMap<TaskId, TaskRecord>,
 }
 
 pub const JOURNAL_FILE: &str = "journal.json";
@@ -206,9 +206,9 @@ impl Journal {
         })
     }
 
-    pub fn is_done_with(&self, id: &str, fingerprint: &str) -> bool {
+    pub fn is_done_with(&self, id: TaskId, fingerprint: &str) -> bool {
         self.tasks
-            .get(id)
+            .get(&id)
             .is_some_and(|r| r.status == TaskStatus::Done && r.fingerprint == fingerprint)
     }
 }
@@ -221,7 +221,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut journal = Journal::new("test target");
         journal.tasks.insert(
-            "sql.database".into(),
+            TaskId::SqlDatabase,
             TaskRecord {
                 status: TaskStatus::Done,
                 fingerprint: "ab".repeat(32),
@@ -325,7 +325,7 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let mut old = Journal::new("t");
             for task in &plan.tasks[1..] {
-                old.tasks.insert(task.id.clone(), done(&"ab".repeat(32)));
+                old.tasks.insert(task.id, done(&"ab".repeat(32)));
             }
             let mut text = serde_json::to_value(&old).unwrap();
             for record in text["tasks"].as_object_mut().unwrap().values_mut() {
@@ -343,7 +343,7 @@ mod tests {
             journal.carry_over(&plan, &fingerprints);
             for (task, fp) in plan.tasks.iter().zip(&fingerprints).skip(1) {
                 let record = &journal.tasks[&task.id];
-                assert!(journal.is_done_with(&task.id, fp), "{}", task.id);
+                assert!(journal.is_done_with(task.id, fp), "{}", task.id);
                 assert!(record.unverified, "{}", task.id);
                 assert_eq!(record.outputs, None);
             }

@@ -18,7 +18,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::answers::Settings;
-use crate::plan::{Plan, Task};
+use crate::plan::{Plan, Task, TaskId};
 use crate::secret::Redactor;
 
 pub use journal::{Journal, TaskRecord, TaskStatus};
@@ -31,12 +31,12 @@ pub enum Event {
         log_path: PathBuf,
     },
     TaskSkipped {
-        id: String,
+        id: TaskId,
         title: String,
         reason: String,
     },
     TaskStarted {
-        id: String,
+        id: TaskId,
         title: String,
         index: usize,
         total: usize,
@@ -45,22 +45,22 @@ pub enum Event {
     /// redacted: one line, or a block of lines joined by `\n` (a child's
     /// output comes in blocks, as it was read), never ending in `\n`.
     Output {
-        id: String,
+        id: TaskId,
         lines: String,
     },
     TaskRetrying {
-        id: String,
+        id: TaskId,
         attempt: u32,
         wait: Duration,
         reason: String,
     },
     TaskFinished {
-        id: String,
+        id: TaskId,
         duration: Duration,
         outputs: outputs::TaskOutputs,
     },
     TaskFailed {
-        id: String,
+        id: TaskId,
         duration: Duration,
         error: String,
     },
@@ -89,7 +89,7 @@ impl<F: FnMut(Event)> EventSink for F {
 
 /// The test image a verified run's outputs name.
 pub fn verified_image(
-    outputs: &BTreeMap<String, outputs::TaskOutputs>,
+    outputs: &BTreeMap<TaskId, outputs::TaskOutputs>,
 ) -> Option<&outputs::ImageOutputs> {
     outputs.values().find_map(outputs::TaskOutputs::image)
 }
@@ -99,10 +99,10 @@ pub fn verified_image(
 pub enum RunOutcome {
     /// Every task done, verification included: what each left, by task id.
     Verified {
-        outputs: BTreeMap<String, outputs::TaskOutputs>,
+        outputs: BTreeMap<TaskId, outputs::TaskOutputs>,
     },
     Failed {
-        task: String,
+        task: TaskId,
         error: String,
         /// What kind of failure, for the front end to route on (the TUI
         /// opens the proxy screen when [`ErrorKind::needs_proxy_settings`]).
@@ -399,10 +399,10 @@ fn timestamp() -> String {
 pub fn write_log(out: &mut Vec<u8>, timestamp: &str, event: &Event) {
     match event {
         Event::Output { id, lines } => {
-            let mut prefix = Vec::with_capacity(timestamp.len() + id.len() + 3);
+            let mut prefix = Vec::with_capacity(timestamp.len() + id.as_str().len() + 3);
             prefix.extend_from_slice(timestamp.as_bytes());
             prefix.extend_from_slice(b" [");
-            prefix.extend_from_slice(id.as_bytes());
+            prefix.extend_from_slice(id.as_str().as_bytes());
             prefix.extend_from_slice(b"] ");
             let bytes = lines.as_bytes();
             out.reserve(bytes.len() + 1 + bytes.len() / 8 * prefix.len());
@@ -547,7 +547,7 @@ impl<'a> Engine<'a> {
         let mut repaired = vec![false; total];
         let mut slots = vec![Slot::Waiting; total];
         let mut all_outputs = BTreeMap::new();
-        let mut first_failure: Option<(String, String, ErrorKind)> = None;
+        let mut first_failure: Option<(TaskId, String, ErrorKind)> = None;
         let jobs = self.jobs.max(1);
 
         std::thread::scope(|scope| -> anyhow::Result<()> {
@@ -586,10 +586,10 @@ impl<'a> Engine<'a> {
                         Decision::Skip(reason) => {
                             let record = &journal.tasks[&task.id];
                             if let Some(outputs) = &record.outputs {
-                                all_outputs.insert(task.id.clone(), outputs.clone());
+                                all_outputs.insert(task.id, outputs.clone());
                             }
                             reporter.emit(Event::TaskSkipped {
-                                id: task.id.clone(),
+                                id: task.id,
                                 title: task.title.clone(),
                                 reason,
                             });
@@ -602,7 +602,7 @@ impl<'a> Engine<'a> {
                         journal.tasks.get(&task.id).and_then(|r| r.outputs.clone());
                     let attempts_before = journal.tasks.get(&task.id).map_or(0, |r| r.attempts);
                     journal.tasks.insert(
-                        task.id.clone(),
+                        task.id,
                         TaskRecord {
                             status: TaskStatus::Running,
                             fingerprint: fingerprint.clone(),
@@ -617,14 +617,14 @@ impl<'a> Engine<'a> {
                     );
                     journal.save(&self.state_dir)?;
                     reporter.emit(Event::TaskStarted {
-                        id: task.id.clone(),
+                        id: task.id,
                         title: task.title.clone(),
                         index: index + 1,
                         total,
                     });
                     if let Some(note) = rerun_note {
                         reporter.emit(Event::Output {
-                            id: task.id.clone(),
+                            id: task.id,
                             lines: note,
                         });
                     }
@@ -677,9 +677,9 @@ impl<'a> Engine<'a> {
                         record.status = TaskStatus::Done;
                         record.outputs = Some(outputs.clone());
                         journal.save(&self.state_dir)?;
-                        all_outputs.insert(task.id.clone(), outputs.clone());
+                        all_outputs.insert(task.id, outputs.clone());
                         reporter.emit(Event::TaskFinished {
-                            id: task.id.clone(),
+                            id: task.id,
                             duration,
                             outputs,
                         });
@@ -710,7 +710,7 @@ impl<'a> Engine<'a> {
                                 upstream[index].push(owner);
                             }
                             reporter.emit(Event::Output {
-                                id: task.id.clone(),
+                                id: task.id,
                                 lines: format!(
                                     "failed: {error}\n{} is {}'s work: it is checked again and repaired, then {} is retried",
                                     cause.describe(),
@@ -722,12 +722,12 @@ impl<'a> Engine<'a> {
                         }
                         slots[index] = Slot::Failed;
                         reporter.emit(Event::TaskFailed {
-                            id: task.id.clone(),
+                            id: task.id,
                             duration,
                             error: error.clone(),
                         });
                         if first_failure.is_none() {
-                            first_failure = Some((task.id.clone(), error, e.kind));
+                            first_failure = Some((task.id, error, e.kind));
                         }
                     }
                 }
@@ -811,7 +811,7 @@ impl<'a> Engine<'a> {
         let Some(record) = journal
             .tasks
             .get(&task.id)
-            .filter(|_| journal.is_done_with(&task.id, fingerprint))
+            .filter(|_| journal.is_done_with(task.id, fingerprint))
         else {
             return Decision::Run {
                 note: None,
@@ -887,7 +887,7 @@ impl<'a> Engine<'a> {
                     let record = journal
                         .tasks
                         .get(&task.id)
-                        .filter(|_| journal.is_done_with(&task.id, fingerprint))?;
+                        .filter(|_| journal.is_done_with(task.id, fingerprint))?;
                     Some(scope.spawn(move || self.probe_one(task, record.outputs.as_ref())))
                 })
                 .collect();
@@ -948,7 +948,7 @@ impl<'a> Engine<'a> {
             // Redacted by the runner (`TaskContext::say`).
             let mut emit_line = |lines: &str| {
                 send(Event::Output {
-                    id: task.id.clone(),
+                    id: task.id,
                     lines: lines.to_string(),
                 })
             };
@@ -974,7 +974,7 @@ impl<'a> Engine<'a> {
             match (result, wait) {
                 (Err(e), Some(wait)) => {
                     send(Event::TaskRetrying {
-                        id: task.id.clone(),
+                        id: task.id,
                         attempt,
                         wait,
                         reason: self.redactor.redact(&e.message),
@@ -1064,7 +1064,7 @@ mod tests {
     #[test]
     fn every_line_of_a_block_is_logged_with_its_task() {
         let event = Event::Output {
-            id: "packages.install".into(),
+            id: TaskId::PackagesInstall,
             lines: "Reading package lists...\n\nDone".into(),
         };
         let mut out = Vec::new();
@@ -1093,7 +1093,7 @@ mod tests {
         assert_eq!(out, b"T run succeeded in 2.0s\n");
     }
 
-    use crate::plan::{Task, TaskKind};
+    use crate::plan::{Task, TaskKind, letter, stand_in};
     use runner::tests::settings;
     use std::sync::Mutex;
 
@@ -1144,7 +1144,7 @@ mod tests {
 
     /// The kind of the real plan's task `id` (the test settings'), for a
     /// stand-in task.
-    fn kind_of(id: &str) -> TaskKind {
+    fn kind_of(id: TaskId) -> TaskKind {
         let (settings, profile) = settings();
         let plan = crate::plan::build_plan(&settings, &profile);
         plan.task(id).expect("a task of the plan").kind.clone()
@@ -1152,16 +1152,16 @@ mod tests {
 
     /// A plan of stand-in tasks: (id, after).
     fn plan_of(profile: &crate::target::Profile, tasks: &[(&str, &[&str])]) -> Plan {
-        let kind = kind_of("identity.role");
+        let kind = kind_of(TaskId::IdentityRole);
         Plan {
             profile: profile.clone(),
             tasks: tasks
                 .iter()
                 .map(|(id, after)| Task {
-                    id: id.to_string(),
+                    id: stand_in(id),
                     title: format!("task {id}"),
                     kind: kind.clone(),
-                    after: after.iter().map(|a| a.to_string()).collect(),
+                    after: after.iter().map(|a| stand_in(a)).collect(),
                 })
                 .collect(),
         }
@@ -1200,11 +1200,12 @@ mod tests {
         let mut events = Vec::new();
         let outcome = {
             let runner: &TaskRunner<'_> = &|task, ctx| {
-                let b = behaviour(&task.id);
+                let id = letter(task.id);
+                let b = behaviour(id);
                 let recheck = ctx.recheck;
                 let note = |what| {
                     timeline.entries.lock().unwrap().push((
-                        task.id.clone(),
+                        id.to_string(),
                         what,
                         Instant::now(),
                         recheck,
@@ -1214,16 +1215,17 @@ mod tests {
                 std::thread::sleep(Duration::from_millis(b.millis));
                 note("ended");
                 if b.fails {
-                    return Err(TaskError::fatal(format!("{} failed", task.id)));
+                    return Err(TaskError::fatal(format!("{id} failed")));
                 }
-                if let Some(cause) = probed(&task.id).fails_until_owner_ran {
-                    let owner_ran = timeline.entries.lock().unwrap().iter().any(|(id, w, ..)| {
-                        *w == "ended" && plan.task(id).is_some_and(|t| cause.owned_by(&t.kind))
+                if let Some(cause) = probed(id).fails_until_owner_ran {
+                    let owner_ran = timeline.entries.lock().unwrap().iter().any(|(e, w, ..)| {
+                        *w == "ended"
+                            && plan
+                                .task(stand_in(e))
+                                .is_some_and(|t| cause.owned_by(&t.kind))
                     });
-                    if !owner_ran || probed(&task.id).cause_persists {
-                        return Err(
-                            TaskError::transient(format!("{} refused", task.id)).with_cause(cause)
-                        );
+                    if !owner_ran || probed(id).cause_persists {
+                        return Err(TaskError::transient(format!("{id} refused")).with_cause(cause));
                     }
                 }
                 // A config task's outputs say whether it changed its file.
@@ -1234,10 +1236,11 @@ mod tests {
                 }))
             };
             let probe: &TaskProbe<'_> = &|task, _ctx| {
-                if probed(&task.id).broken {
-                    Err(format!("{} is gone", task.id))
+                let id = letter(task.id);
+                if probed(id).broken {
+                    Err(format!("{id} is gone"))
                 } else {
-                    Ok(format!("{} is there", task.id))
+                    Ok(format!("{id} is there"))
                 }
             };
             let mut engine = Engine::new(plan, settings, state_dir);
@@ -1327,7 +1330,7 @@ mod tests {
         let (outcome, t) = run_plan(&plan, &settings, dir.path(), 2, false, &behaviour);
         match outcome {
             RunOutcome::Failed { task, error, .. } => {
-                assert_eq!(task, "a");
+                assert_eq!(task, stand_in("a"));
                 assert_eq!(error, "a failed");
             }
             other => panic!("{other:?}"),
@@ -1336,10 +1339,10 @@ mod tests {
         let ran: Vec<String> = t.ran().into_iter().map(|(id, _)| id).collect();
         assert_eq!(ran, ["a", "b"]);
         let journal = journal::Journal::load(dir.path()).unwrap().unwrap();
-        assert_eq!(journal.tasks["a"].status, TaskStatus::Failed);
-        assert_eq!(journal.tasks["b"].status, TaskStatus::Done);
-        assert!(!journal.tasks.contains_key("c"));
-        assert!(!journal.tasks.contains_key("d"));
+        assert_eq!(journal.tasks[&stand_in("a")].status, TaskStatus::Failed);
+        assert_eq!(journal.tasks[&stand_in("b")].status, TaskStatus::Done);
+        assert!(!journal.tasks.contains_key(&stand_in("c")));
+        assert!(!journal.tasks.contains_key(&stand_in("d")));
     }
 
     /// A second run runs nothing; `--verify` rechecks every task, and a
@@ -1413,7 +1416,7 @@ mod tests {
         assert_eq!(t.ran(), [("a".to_string(), true)]);
         assert!(
             events.contains(&Event::Output {
-                id: "a".into(),
+                id: stand_in("a"),
                 lines: "checking it again: a is gone".into()
             }),
             "{events:?}"
@@ -1422,11 +1425,12 @@ mod tests {
             .iter()
             .filter_map(|e| match e {
                 Event::TaskSkipped { id, reason, .. } => {
+                    let id = letter(*id);
                     assert!(
                         reason.ends_with(&format!("checked now: {id} is there")),
                         "{reason}"
                     );
-                    Some(id.as_str())
+                    Some(id)
                 }
                 _ => None,
             })
@@ -1442,7 +1446,7 @@ mod tests {
         let (settings, profile) = settings();
         let dir = tempfile::tempdir().unwrap();
         let mut plan = plan_of(&profile, &[("user", &[]), ("b", &[]), ("v", &["b"])]);
-        plan.tasks[0].kind = kind_of("identity.user");
+        plan.tasks[0].kind = kind_of(TaskId::IdentityUser);
         let opts = (&settings, 4, false);
         let all_there = |_: &str| Probed::default();
         let (first, ..) = run_probed(&plan, dir.path(), opts, &unchanged, &all_there);
@@ -1477,10 +1481,12 @@ mod tests {
                 .any(|e| matches!(e, Event::Output { lines, .. } if lines.contains(needle)))
         };
         assert!(
-            said("Keystone refused the glance user's password is user's work"),
+            said("Keystone refused the glance user's password is identity.user's work"),
             "{events:?}"
         );
-        assert!(said("checking it again: v failed because Keystone refused"));
+        assert!(said(
+            "checking it again: verify.image failed because Keystone refused"
+        ));
 
         let stays = |id: &str| Probed {
             cause_persists: id == "v",
@@ -1488,7 +1494,7 @@ mod tests {
         };
         let (third, t, _) = run_probed(&plan, dir.path(), opts, &unchanged, &stays);
         match third {
-            RunOutcome::Failed { task, .. } => assert_eq!(task, "v"),
+            RunOutcome::Failed { task, .. } => assert_eq!(task, stand_in("v")),
             other => panic!("{other:?}"),
         }
         let ran: Vec<String> = t.ran().into_iter().map(|(id, _)| id).collect();

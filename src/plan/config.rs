@@ -1,5 +1,6 @@
 //! What glance-wizard sets in Glance's config files, per release era.
 
+use super::ConfigFile;
 use crate::answers::{DbSettings, KeystoneSettings, Settings, StoreSettings};
 use crate::ini::{IniDocument, oslo_quote};
 use crate::secret::{MASK, Secret};
@@ -34,19 +35,12 @@ pub struct ConfigEdit {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ConfigSpec {
+    pub file: ConfigFile,
     pub path: String,
     pub edits: Vec<ConfigEdit>,
     /// The guide: "comment out or remove any other options in
     /// [keystone_authtoken]".
     pub comment_out_except: Option<(String, Vec<String>)>,
-}
-
-impl ConfigSpec {
-    /// `glance-api` for `/etc/glance/glance-api.conf`.
-    pub fn file_stem(&self) -> String {
-        let name = self.path.rsplit('/').next().unwrap_or(&self.path);
-        name.trim_end_matches(".conf").to_string()
-    }
 }
 
 fn edit(section: &str, key: &str, value: impl Into<String>) -> ConfigEdit {
@@ -87,8 +81,10 @@ pub fn config_specs(settings: &Settings, profile: &Profile) -> Vec<ConfigSpec> {
     api.push(paste.clone());
     api.extend(store_edits(&settings.store, &release.store_layout));
 
+    let api_file = ConfigFile::GlanceApi;
     let mut specs = vec![ConfigSpec {
-        path: profile.config_path("glance-api.conf"),
+        file: api_file,
+        path: profile.config_path(api_file.file_name()),
         edits: api,
         comment_out_except: Some(("keystone_authtoken".into(), keep.clone())),
     }];
@@ -96,8 +92,10 @@ pub fn config_specs(settings: &Settings, profile: &Profile) -> Vec<ConfigSpec> {
         let mut registry = vec![connection];
         registry.extend(authtoken);
         registry.push(paste);
+        let registry_file = ConfigFile::GlanceRegistry;
         specs.push(ConfigSpec {
-            path: profile.config_path("glance-registry.conf"),
+            file: registry_file,
+            path: profile.config_path(registry_file.file_name()),
             edits: registry,
             comment_out_except: Some(("keystone_authtoken".into(), keep)),
         });

@@ -7,6 +7,7 @@ pub mod commands;
 mod config;
 mod render;
 mod spec;
+mod task_id;
 
 use sha2::{Digest, Sha256};
 
@@ -20,17 +21,20 @@ pub use spec::{
     DbAccount, DbSyncSpec, EndpointSpec, EndpointsSpec, Interface, PackagesSpec, RoleSpec,
     ServiceEntitySpec, ServiceLogin, ServiceSpec, SqlSpec, TaskKind, UserSpec, VerifySpec,
 };
+pub use task_id::{ConfigFile, TaskId, UnknownTask};
+#[cfg(test)]
+pub(crate) use task_id::{letter, stand_in};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Task {
     /// Stable id used by the journal and `reset`.
-    pub id: String,
+    pub id: TaskId,
     pub title: String,
     /// What the task does: everything its runner reads.
     pub kind: TaskKind,
     /// Tasks whose fingerprints feed into this one: when they change, this
     /// task runs again (a changed config means a restart).
-    pub after: Vec<String>,
+    pub after: Vec<TaskId>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -40,7 +44,7 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn task(&self, id: &str) -> Option<&Task> {
+    pub fn task(&self, id: TaskId) -> Option<&Task> {
         self.tasks.iter().find(|t| t.id == id)
     }
 
@@ -52,10 +56,10 @@ impl Plan {
         crate::secret::hashing_secrets(
             move |secret| key.hash(secret),
             || {
-                let mut done: Vec<(&str, String)> = Vec::new();
+                let mut done: Vec<(TaskId, String)> = Vec::new();
                 for task in &self.tasks {
                     let mut hasher = Sha256::new();
-                    hasher.update(task.id.as_bytes());
+                    hasher.update(task.id.as_str().as_bytes());
                     hasher.update([0]);
                     let spec = serde_json::to_vec(&task.kind)
                         .expect("a spec is plain data: it always serialises");
@@ -66,7 +70,7 @@ impl Plan {
                             hasher.update(fp.as_bytes());
                         }
                     }
-                    done.push((&task.id, hex(&hasher.finalize())));
+                    done.push((task.id, hex(&hasher.finalize())));
                 }
                 done.into_iter().map(|(_, fp)| fp).collect()
             },
@@ -136,7 +140,7 @@ pub fn build_plan(settings: &Settings, profile: &Profile) -> Plan {
         .into_iter()
         .map(config_task)
         .collect();
-    let config_ids: Vec<String> = configs.iter().map(|t| t.id.clone()).collect();
+    let config_ids: Vec<TaskId> = configs.iter().map(|t| t.id).collect();
     tasks.extend(configs);
     tasks.push(db_sync_task(settings, profile, &config_ids));
     tasks.push(services_task(settings, profile, &config_ids));
@@ -162,7 +166,7 @@ fn sql_spec(settings: &Settings) -> SqlSpec {
 
 fn sql_task(settings: &Settings) -> Task {
     Task {
-        id: "sql.database".into(),
+        id: TaskId::SqlDatabase,
         title: "Create the glance database and its accounts".into(),
         kind: TaskKind::Sql(sql_spec(settings)),
         after: vec![],
@@ -196,7 +200,7 @@ fn identity_tasks(settings: &Settings, profile: &Profile) -> [Task; 4] {
         .collect();
     [
         Task {
-            id: "identity.user".into(),
+            id: TaskId::IdentityUser,
             title: format!("Create the Keystone user {}", k.service_user),
             kind: TaskKind::IdentityUser(UserSpec {
                 login: login.clone(),
@@ -204,7 +208,7 @@ fn identity_tasks(settings: &Settings, profile: &Profile) -> [Task; 4] {
             after: vec![],
         },
         Task {
-            id: "identity.role".into(),
+            id: TaskId::IdentityRole,
             title: format!(
                 "Give {} the admin role on project {}",
                 k.service_user, k.service_project
@@ -213,10 +217,10 @@ fn identity_tasks(settings: &Settings, profile: &Profile) -> [Task; 4] {
                 login,
                 role: "admin".into(),
             }),
-            after: vec!["identity.user".into()],
+            after: vec![TaskId::IdentityUser],
         },
         Task {
-            id: "identity.service".into(),
+            id: TaskId::IdentityService,
             title: "Create the image service entity".into(),
             kind: TaskKind::IdentityService(ServiceEntitySpec {
                 auth_url: auth_url.clone(),
@@ -227,7 +231,7 @@ fn identity_tasks(settings: &Settings, profile: &Profile) -> [Task; 4] {
             after: vec![],
         },
         Task {
-            id: "identity.endpoints".into(),
+            id: TaskId::IdentityEndpoints,
             title: "Create the public, internal and admin endpoints".into(),
             kind: TaskKind::IdentityEndpoints(EndpointsSpec {
                 auth_url,
@@ -235,7 +239,7 @@ fn identity_tasks(settings: &Settings, profile: &Profile) -> [Task; 4] {
                 region: k.region.clone(),
                 endpoints,
             }),
-            after: vec!["identity.service".into()],
+            after: vec![TaskId::IdentityService],
         },
     ]
 }
@@ -245,7 +249,7 @@ fn packages_task(settings: &Settings, profile: &Profile) -> Task {
     let p = &settings.packages;
     let distro = &profile.distro;
     Task {
-        id: "packages.install".into(),
+        id: TaskId::PackagesInstall,
         title: format!("Install {}", packages.join(" ")),
         kind: TaskKind::Packages(PackagesSpec {
             manager: profile.package_manager,
@@ -261,18 +265,18 @@ fn packages_task(settings: &Settings, profile: &Profile) -> Task {
 
 fn config_task(spec: ConfigSpec) -> Task {
     Task {
-        id: format!("config.{}", spec.file_stem()),
+        id: TaskId::Config(spec.file),
         title: format!("Configure {}", spec.path),
         kind: TaskKind::Config(spec),
-        after: vec!["packages.install".into()],
+        after: vec![TaskId::PackagesInstall],
     }
 }
 
-fn db_sync_task(settings: &Settings, profile: &Profile, config_ids: &[String]) -> Task {
-    let mut after = vec!["sql.database".to_string()];
-    after.extend(config_ids.iter().cloned());
+fn db_sync_task(settings: &Settings, profile: &Profile, config_ids: &[TaskId]) -> Task {
+    let mut after = vec![TaskId::SqlDatabase];
+    after.extend(config_ids.iter().copied());
     Task {
-        id: "db.sync".into(),
+        id: TaskId::DbSync,
         title: "Populate the Image service database (glance-manage db_sync)".into(),
         kind: TaskKind::DbSync(DbSyncSpec {
             release: profile.release.name.clone(),
@@ -283,13 +287,13 @@ fn db_sync_task(settings: &Settings, profile: &Profile, config_ids: &[String]) -
     }
 }
 
-fn services_task(settings: &Settings, profile: &Profile, config_ids: &[String]) -> Task {
+fn services_task(settings: &Settings, profile: &Profile, config_ids: &[TaskId]) -> Task {
     let services = profile.services();
     let mut after = config_ids.to_vec();
-    after.push("packages.install".into());
-    after.push("db.sync".into());
+    after.push(TaskId::PackagesInstall);
+    after.push(TaskId::DbSync);
     Task {
-        id: "service.restart".into(),
+        id: TaskId::ServiceRestart,
         title: format!("Enable and restart {}", services.join(" ")),
         kind: TaskKind::Services(ServiceSpec {
             services,
@@ -314,7 +318,7 @@ fn health_url(settings: &Settings) -> String {
 fn verify_task(settings: &Settings, profile: &Profile) -> Task {
     let t: &TestImageSettings = &settings.test_image;
     Task {
-        id: "verify.image".into(),
+        id: TaskId::VerifyImage,
         title: format!("Upload the test image {} and check it", t.name),
         kind: TaskKind::Verify(VerifySpec {
             source: t.source.clone(),
@@ -327,9 +331,9 @@ fn verify_task(settings: &Settings, profile: &Profile) -> Task {
             login: service_login(settings, profile),
         }),
         after: vec![
-            "service.restart".into(),
-            "identity.endpoints".into(),
-            "identity.role".into(),
+            TaskId::ServiceRestart,
+            TaskId::IdentityEndpoints,
+            TaskId::IdentityRole,
         ],
     }
 }

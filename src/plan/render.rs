@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::commands::{self, display};
 use super::{
-    ConfigSpec, ConfigValue, EndpointSpec, EndpointsSpec, PackagesSpec, Plan, RoleSpec,
+    ConfigFile, ConfigSpec, ConfigValue, EndpointSpec, EndpointsSpec, PackagesSpec, Plan, RoleSpec,
     ServiceEntitySpec, ServiceSpec, SqlSpec, TaskKind, UserSpec, VerifySpec, apply_config_spec,
     masked_literal, sql_statements,
 };
@@ -259,7 +259,7 @@ impl View<'_> {
                 format!("[{}] {} = {}{marker}", e.section, e.key, e.value.shown())
             })
             .collect();
-        if spec.file_stem() == "glance-api"
+        if spec.file == ConfigFile::GlanceApi
             && !profile.release.standalone_api
             && let Some(bind_host) = &settings.bind_host
         {

@@ -15,6 +15,7 @@ use super::i18n::Texts;
 use super::run::{FailureChoice, RunView, Search};
 use super::theme::Theme;
 use crate::engine::{Event, RunOutcome};
+use crate::plan::TaskId;
 use crate::precheck::{Check, Status};
 use crate::target::Profile;
 
@@ -97,13 +98,16 @@ impl Screen {
     }
 
     /// Where to fix what a failed task depends on.
-    pub fn for_task(id: &str) -> Screen {
-        match id.split('.').next().unwrap_or("") {
-            "sql" | "db" | "service" => Screen::Database,
-            "identity" | "config" => Screen::Identity,
-            "packages" => Screen::Proxy,
-            "verify" => Screen::Image,
-            _ => Screen::Review,
+    pub fn for_task(id: TaskId) -> Screen {
+        match id {
+            TaskId::SqlDatabase | TaskId::DbSync | TaskId::ServiceRestart => Screen::Database,
+            TaskId::IdentityUser
+            | TaskId::IdentityRole
+            | TaskId::IdentityService
+            | TaskId::IdentityEndpoints
+            | TaskId::Config(_) => Screen::Identity,
+            TaskId::PackagesInstall => Screen::Proxy,
+            TaskId::VerifyImage => Screen::Image,
         }
     }
 }
@@ -115,7 +119,7 @@ pub struct ResumeInfo {
     /// Tasks in the plan of the saved answers, when they could be planned.
     pub total: Option<usize>,
     /// The task that was running or failed last.
-    pub stopped_at: Option<String>,
+    pub stopped_at: Option<TaskId>,
     /// Answers of that run saved in the state directory.
     pub has_session: bool,
     pub error: Option<String>,
@@ -139,7 +143,7 @@ pub enum Request {
     /// Start (or restart) the engine, leaving out the tasks named;
     /// `verify`: finished tasks probe their work again.
     StartRun {
-        skip: Vec<String>,
+        skip: Vec<TaskId>,
         verify: bool,
     },
     /// Load the saved session's answers into the forms.
@@ -188,7 +192,7 @@ pub enum Outcome {
     /// The test image checked, when the run got that far.
     Verified(Option<crate::engine::outputs::ImageOutputs>),
     Failed {
-        task: String,
+        task: TaskId,
         error: String,
     },
     Cancelled,
@@ -200,7 +204,7 @@ impl Outcome {
     pub fn exit_code(&self) -> i32 {
         match self {
             Outcome::Verified(_) => code::OK,
-            Outcome::Failed { task, .. } => code::for_failed_task(task),
+            Outcome::Failed { task, .. } => code::for_failed_task(*task),
             Outcome::Cancelled => code::CANCELLED,
             Outcome::Error(_) => code::ERROR,
         }
@@ -233,7 +237,7 @@ pub struct App {
     pub run: RunView,
     pub engine_running: bool,
     pub outcome: Option<Outcome>,
-    pub skipped_by_user: BTreeSet<String>,
+    pub skipped_by_user: BTreeSet<TaskId>,
     /// The last failure was the network's (mirror, proxy, TLS): editing
     /// goes to the proxy screen.
     pub network_failure: bool,
@@ -546,7 +550,7 @@ impl App {
         self.engine_running = true;
         self.screen = Screen::Run;
         self.request(Request::StartRun {
-            skip: self.skipped_by_user.iter().cloned().collect(),
+            skip: self.skipped_by_user.iter().copied().collect(),
             verify,
         });
     }
@@ -858,7 +862,7 @@ impl App {
     }
 
     /// Where "edit answers" goes after a task failed.
-    pub fn edit_screen(&self, task: &str) -> Screen {
+    pub fn edit_screen(&self, task: TaskId) -> Screen {
         if self.network_failure {
             Screen::Proxy
         } else {
@@ -948,7 +952,7 @@ impl App {
             FailureChoice::Retry => self.start_run(),
             FailureChoice::Recheck => self.start_run_checking(true),
             FailureChoice::Edit => {
-                let screen = self.edit_screen(&failure.task);
+                let screen = self.edit_screen(failure.task);
                 self.go(screen);
             }
             FailureChoice::Skip => {

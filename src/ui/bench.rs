@@ -198,9 +198,10 @@ pub fn bench_run_screen(argv: Vec<String>, log_dir: Option<PathBuf>, lang: Optio
         Draft::from_answers(&Answers::default(), &Secrets::default()),
         Instant::now(),
     );
-    let id = "bench.output".to_string();
+    // The run screen shows plan tasks; the command runs as the last one.
+    let id = crate::plan::TaskId::VerifyImage;
     let title = format!("Run {}", crate::plan::commands::display(&argv));
-    app.run = run::RunView::new(&[(id.clone(), title.clone(), vec![])]);
+    app.run = run::RunView::new(&[(id, title.clone(), vec![])]);
     app.screen = Screen::Run;
     app.engine_running = true;
     app.exit_on_finish = true;

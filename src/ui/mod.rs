@@ -111,7 +111,7 @@ pub fn resume_info(state_dir: &Path, profile: Option<&Profile>) -> Option<Resume
         .iter()
         .filter(|(_, r)| r.status != TaskStatus::Done)
         .max_by(|a, b| a.1.started_at.cmp(&b.1.started_at))
-        .map(|(id, _)| id.clone());
+        .map(|(id, _)| *id);
     let session = load_session(state_dir);
     let total = match (&session, profile) {
         (Some((answers, secrets)), Some(profile)) => {
@@ -272,7 +272,7 @@ impl Runtime {
         }
     }
 
-    fn start_run(&mut self, app: &mut App, skip: Vec<String>, verify: bool) {
+    fn start_run(&mut self, app: &mut App, skip: Vec<crate::plan::TaskId>, verify: bool) {
         if let Some(handle) = self.engine.take() {
             let _ = handle.join();
         }
@@ -295,10 +295,10 @@ impl Runtime {
         }
         let mut plan = build_plan(&settings, &profile);
         plan.tasks.retain(|t| !skip.contains(&t.id));
-        let rows: Vec<(String, String, Vec<String>)> = plan
+        let rows: Vec<_> = plan
             .tasks
             .iter()
-            .map(|t| (t.id.clone(), t.title.clone(), t.after.clone()))
+            .map(|t| (t.id, t.title.clone(), t.after.clone()))
             .collect();
         app.run = run::RunView::new(&rows);
         self.cancel = Arc::new(AtomicBool::new(false));

@@ -966,7 +966,7 @@ fn task_line(app: &App, task: &TaskRow, selected: bool, id_width: usize) -> Line
     let text = format!(
         "{} {} {}{time}",
         task_glyph(state),
-        fit(&task.id, id_width),
+        fit(task.id.as_str(), id_width),
         " ".repeat(8usize.saturating_sub(time.width()))
     );
     Line::styled(
@@ -1180,7 +1180,7 @@ fn failure_choices(
             }
             FailureChoice::Retry => ("r", t.t("run.choice_retry")),
             FailureChoice::Edit => {
-                let screen = app.edit_screen(&failure.task).name();
+                let screen = app.edit_screen(failure.task).name();
                 let short = t.t(&format!("screen.{screen}.short"));
                 ("e", t.f("run.choice_edit", &[("screen", &short)]))
             }

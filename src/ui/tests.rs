@@ -114,7 +114,7 @@ fn t0() -> Instant {
     Instant::now()
 }
 
-fn plan_rows() -> Vec<(String, String, Vec<String>)> {
+fn plan_rows() -> Vec<(crate::plan::TaskId, String, Vec<crate::plan::TaskId>)> {
     let mut a = base_answers();
     a.keystone.admin_openrc = String::new();
     a.keystone.os_auth_url = "http://controller:5000/v3".into();
@@ -136,13 +136,18 @@ fn plan_rows() -> Vec<(String, String, Vec<String>)> {
     crate::plan::build_plan(&settings, &profile)
         .tasks
         .iter()
-        .map(|t| (t.id.clone(), t.title.clone(), t.after.clone()))
+        .map(|t| (t.id, t.title.clone(), t.after.clone()))
         .collect()
+}
+
+/// A task id of the plan.
+fn tid(id: &str) -> crate::plan::TaskId {
+    id.parse().unwrap()
 }
 
 fn out(id: &str, line: &str) -> Event {
     Event::Output {
-        id: id.into(),
+        id: tid(id),
         lines: line.into(),
     }
 }
@@ -170,7 +175,7 @@ fn run_events(app: &mut App, start: Instant) {
     feed(
         app,
         Event::TaskSkipped {
-            id: "sql.database".into(),
+            id: tid("sql.database"),
             title: rows[0].1.clone(),
             reason: "done at 2026-05-01T10:12:03Z with the same inputs".into(),
         },
@@ -188,7 +193,7 @@ fn run_events(app: &mut App, start: Instant) {
         feed(
             app,
             Event::TaskStarted {
-                id: (*id).into(),
+                id: tid(id),
                 title: rows[i + 1].1.clone(),
                 index: i + 2,
                 total: rows.len(),
@@ -203,7 +208,7 @@ fn run_events(app: &mut App, start: Instant) {
         feed(
             app,
             Event::TaskFinished {
-                id: (*id).into(),
+                id: tid(id),
                 duration: Duration::from_millis(1200 + 100 * i as u64),
                 outputs: crate::engine::outputs::TaskOutputs::DbSync(
                     crate::engine::outputs::DbSyncOutputs { synced: true },
@@ -215,7 +220,7 @@ fn run_events(app: &mut App, start: Instant) {
     feed(
         app,
         Event::TaskStarted {
-            id: "packages.install".into(),
+            id: tid("packages.install"),
             title: rows[5].1.clone(),
             index: 6,
             total: rows.len(),
@@ -263,7 +268,7 @@ fn welcome_with_a_stopped_install() {
         a.resume = Some(ResumeInfo {
             done: 5,
             total: Some(10),
-            stopped_at: Some("packages.install".into()),
+            stopped_at: Some(tid("packages.install")),
             has_session: true,
             error: None,
         });
@@ -428,8 +433,8 @@ fn concurrent_events(app: &mut App, start: Instant) {
         app.handle(Msg::Engine(e));
     };
     let started = |id: &str, index: usize| Event::TaskStarted {
-        id: id.into(),
-        title: rows.iter().find(|r| r.0 == id).unwrap().1.clone(),
+        id: tid(id),
+        title: rows.iter().find(|r| r.0 == tid(id)).unwrap().1.clone(),
         index,
         total: rows.len(),
     };
@@ -465,7 +470,7 @@ fn concurrent_events(app: &mut App, start: Instant) {
     feed(
         app,
         Event::TaskFinished {
-            id: "sql.database".into(),
+            id: tid("sql.database"),
             duration: Duration::from_millis(210),
             outputs: crate::engine::outputs::TaskOutputs::DbSync(
                 crate::engine::outputs::DbSyncOutputs { synced: true },
@@ -496,7 +501,7 @@ fn run_screen_with_tasks_running_at_once() {
         assert_eq!(id(run.selected), "packages.install");
         assert_eq!(run.running_count(), 2);
         let log = |task: &str| {
-            let i = run.tasks.iter().position(|t| t.id == task).unwrap();
+            let i = run.tasks.iter().position(|t| t.id == tid(task)).unwrap();
             let log = &run.logs[i];
             (log.dropped..log.end())
                 .map(|n| log.get(n).unwrap().to_string())
@@ -522,7 +527,7 @@ fn run_screen_with_a_retry_countdown() {
         run_events(&mut a, start);
         a.handle(Msg::Engine(out("packages.install", "E: Failed to fetch http://deb.debian.org/debian/pool/main/g/glance/glance-api_25.1.0.deb  Temporary failure resolving 'deb.debian.org'")));
         a.handle(Msg::Engine(Event::TaskRetrying {
-            id: "packages.install".into(),
+            id: tid("packages.install"),
             attempt: 1,
             wait: Duration::from_secs(5),
             reason: "apt could not download from its mirror (see the log); retrying after cleaning its metadata".into(),
@@ -540,7 +545,7 @@ fn run_screen_after_a_failure_offers_the_choices() {
         let start = t0();
         run_events(&mut a, start);
         a.handle(Msg::Engine(Event::TaskFailed {
-            id: "packages.install".into(),
+            id: tid("packages.install"),
             duration: Duration::from_secs(42),
             error: "apt could not download from its mirror (see the log); retrying after cleaning its metadata".into(),
         }));
@@ -549,7 +554,7 @@ fn run_screen_after_a_failure_offers_the_choices() {
             duration: Duration::from_secs(51),
         }));
         a.handle(Msg::EngineDone(Ok(crate::engine::RunOutcome::Failed {
-            task: "packages.install".into(),
+            task: tid("packages.install"),
             error: "apt could not download".into(),
             kind: crate::engine::ErrorKind::Unreachable,
         })));
@@ -571,7 +576,7 @@ fn run_screen_after_a_failure_offers_the_choices() {
         // `v`: again, every finished task checking its work.
         a.screen = Screen::Run;
         a.handle(Msg::EngineDone(Ok(crate::engine::RunOutcome::Failed {
-            task: "packages.install".into(),
+            task: tid("packages.install"),
             error: "mirror".into(),
             kind: crate::engine::ErrorKind::Mirror,
         })));
@@ -606,7 +611,7 @@ fn done_screen() {
         run_events(&mut a, t0());
         a.handle(Msg::EngineDone(Ok(crate::engine::RunOutcome::Verified {
             outputs: BTreeMap::from([(
-                "verify.image".to_string(),
+                tid("verify.image"),
                 crate::engine::outputs::TaskOutputs::Image(crate::engine::outputs::ImageOutputs {
                     id: "5f1a3c9e-0b6d-4e0f-9d8e-2c1b7a6f4e3d".to_string(),
                     origin: crate::engine::outputs::Origin::Created,
@@ -726,19 +731,21 @@ fn failure_of_a_task_nothing_depends_on_can_be_skipped() {
     let mut a = app(Lang::En);
     run_events(&mut a, t0());
     a.handle(Msg::Engine(Event::TaskFailed {
-        id: "verify.image".into(),
+        id: tid("verify.image"),
         duration: Duration::from_secs(3),
         error: "image upload failed".into(),
     }));
     a.handle(Msg::EngineDone(Ok(crate::engine::RunOutcome::Failed {
-        task: "verify.image".into(),
+        task: tid("verify.image"),
         error: "image upload failed".into(),
         kind: crate::engine::ErrorKind::Other,
     })));
     key(&mut a, KeyCode::Char('s'));
-    assert!(a.take_requests().iter().any(
-        |r| matches!(r, Request::StartRun { skip, .. } if skip == &["verify.image".to_string()])
-    ));
+    assert!(
+        a.take_requests()
+            .iter()
+            .any(|r| matches!(r, Request::StartRun { skip, .. } if skip == &[tid("verify.image")]))
+    );
 }
 
 #[test]
@@ -810,12 +817,12 @@ fn exit_codes_match_apply() {
     use crate::ui::app::Outcome;
     for task in ["verify.image", "db.sync"] {
         let engine = RunOutcome::Failed {
-            task: task.into(),
+            task: tid(task),
             error: "e".into(),
             kind: ErrorKind::Other,
         };
         let ui = Outcome::Failed {
-            task: task.into(),
+            task: tid(task),
             error: "e".into(),
         };
         assert_eq!(
@@ -826,7 +833,7 @@ fn exit_codes_match_apply() {
     }
     assert_eq!(
         Outcome::Failed {
-            task: "verify.image".into(),
+            task: tid("verify.image"),
             error: String::new()
         }
         .exit_code(),

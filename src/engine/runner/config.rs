@@ -87,7 +87,10 @@ pub fn run(spec: &ConfigSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, 
         ctx.say(format!("backed up the original to {backup}"));
     }
     write_atomically_then(path, after.as_bytes(), mode, owner, || {
-        crate::engine::pause::point(&format!("during:config.{}", spec.file_stem()))
+        crate::engine::pause::point(&format!(
+            "during:{}",
+            crate::plan::TaskId::Config(spec.file)
+        ))
     })?;
     ctx.say(format!(
         "wrote {} (owner {}:{}, mode {:04o})",
@@ -112,6 +115,7 @@ mod tests {
 
     fn spec(path: &Path) -> ConfigSpec {
         ConfigSpec {
+            file: crate::plan::ConfigFile::GlanceApi,
             path: path.display().to_string(),
             edits: vec![ConfigEdit {
                 section: "DEFAULT".into(),
