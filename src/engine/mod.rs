@@ -8,6 +8,7 @@ pub mod lock;
 pub mod outputs;
 pub mod pause;
 pub mod runner;
+mod scheduler;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -20,6 +21,7 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::answers::Settings;
 use crate::plan::{Plan, Task, TaskId};
 use crate::secret::Redactor;
+use scheduler::{Slot, WorkerMessage};
 
 pub use journal::{Journal, TaskRecord, TaskStatus};
 
@@ -512,248 +514,8 @@ impl<'a> Engine<'a> {
             log,
             buf: Vec::new(),
         };
-        let run_started = Instant::now();
-
-        let target = self.plan.profile.summary();
-        let key = Journal::key(&self.state_dir)?;
-        let mut journal = Journal::load(&self.state_dir)?.unwrap_or_else(|| Journal::new(&target));
-        journal.target = target;
-        let fingerprints = self.plan.fingerprints(&key);
-        journal.carry_over(self.plan, &fingerprints);
-        let tasks = &self.plan.tasks;
-        let total = tasks.len();
-        reporter.emit(Event::RunStarted {
-            total,
-            log_path: log_path.clone(),
-        });
-
-        // Each task's upstream tasks, as indexes into the plan (an `after`
-        // naming a task not in this plan, e.g. one the admin skipped, is no
-        // constraint).
-        let upstream: Vec<Vec<usize>> = tasks
-            .iter()
-            .map(|t| {
-                t.after
-                    .iter()
-                    .filter_map(|id| tasks.iter().position(|u| &u.id == id))
-                    .collect()
-            })
-            .collect();
-        let mut upstream = upstream;
-        let mut probes = self.probe_finished(&journal, &fingerprints);
-        // A finished task to check again because a later task failed on
-        // what it set up: the note saying so.
-        let mut repairing: Vec<Option<String>> = vec![None; total];
-        let mut repaired = vec![false; total];
-        let mut slots = vec![Slot::Waiting; total];
-        let mut all_outputs = BTreeMap::new();
-        let mut first_failure: Option<(TaskId, String, ErrorKind)> = None;
-        let jobs = self.jobs.max(1);
-
-        std::thread::scope(|scope| -> anyhow::Result<()> {
-            // Bounded: a task flooding its log waits for the log and the
-            // front end instead of filling memory.
-            let (tx, rx) = mpsc::sync_channel::<WorkerMessage>(WORKER_MESSAGES);
-            loop {
-                let stopping = first_failure.is_some() || self.cancel.load(Ordering::SeqCst);
-                // Start (or skip) every task whose upstream is complete, in
-                // plan order, up to `jobs` at once. Plan order is a
-                // topological order, so one pass also sees tasks freed by
-                // a skip earlier in the same pass.
-                let mut running = slots.iter().filter(|s| **s == Slot::Running).count();
-                for index in 0..total {
-                    if stopping || running >= jobs {
-                        break;
-                    }
-                    if slots[index] != Slot::Waiting
-                        || !upstream[index]
-                            .iter()
-                            .all(|&u| matches!(slots[u], Slot::Complete { .. }))
-                    {
-                        continue;
-                    }
-                    let task = &tasks[index];
-                    let fingerprint = &fingerprints[index];
-                    let (rerun_note, recheck) = match self.decide(
-                        &journal,
-                        index,
-                        fingerprint,
-                        &slots,
-                        &upstream[index],
-                        &mut probes[index],
-                        repairing[index].take(),
-                    ) {
-                        Decision::Skip(reason) => {
-                            let record = &journal.tasks[&task.id];
-                            if let Some(outputs) = &record.outputs {
-                                all_outputs.insert(task.id, outputs.clone());
-                            }
-                            reporter.emit(Event::TaskSkipped {
-                                id: task.id,
-                                title: task.title.clone(),
-                                reason,
-                            });
-                            slots[index] = Slot::Complete { changed: false };
-                            continue;
-                        }
-                        Decision::Run { note, recheck } => (note, recheck),
-                    };
-                    let previous_outputs =
-                        journal.tasks.get(&task.id).and_then(|r| r.outputs.clone());
-                    let attempts_before = journal.tasks.get(&task.id).map_or(0, |r| r.attempts);
-                    journal.tasks.insert(
-                        task.id,
-                        TaskRecord {
-                            status: TaskStatus::Running,
-                            fingerprint: fingerprint.clone(),
-                            started_at: timestamp(),
-                            finished_at: None,
-                            duration_ms: None,
-                            attempts: attempts_before + 1,
-                            outputs: previous_outputs.clone(),
-                            error: None,
-                            unverified: false,
-                        },
-                    );
-                    journal.save(&self.state_dir)?;
-                    reporter.emit(Event::TaskStarted {
-                        id: task.id,
-                        title: task.title.clone(),
-                        index: index + 1,
-                        total,
-                    });
-                    if let Some(note) = rerun_note {
-                        reporter.emit(Event::Output {
-                            id: task.id,
-                            lines: note,
-                        });
-                    }
-                    slots[index] = Slot::Running;
-                    running += 1;
-                    let tx = tx.clone();
-                    std::thread::Builder::new()
-                        .name(format!("task {}", task.id))
-                        .spawn_scoped(scope, move || {
-                            let started = Instant::now();
-                            let result = self.run_with_retries(
-                                task,
-                                previous_outputs.as_ref(),
-                                recheck,
-                                &tx,
-                            );
-                            let _ = tx.send(WorkerMessage::Finished {
-                                index,
-                                duration: started.elapsed(),
-                                result,
-                            });
-                        })?;
-                }
-                if running == 0 {
-                    break;
-                }
-                // A worker always ends with `Finished`, and this scope holds
-                // a sender: the channel cannot close while one runs.
-                let message = rx.recv().expect("a running task reports");
-                let (index, duration, result) = match message {
-                    WorkerMessage::Event(event) => {
-                        reporter.emit(event);
-                        continue;
-                    }
-                    WorkerMessage::Finished {
-                        index,
-                        duration,
-                        result,
-                    } => (index, duration, result),
-                };
-                let task = &tasks[index];
-                let record = journal.tasks.get_mut(&task.id).expect("inserted at start");
-                record.finished_at = Some(timestamp());
-                record.duration_ms = Some(duration.as_millis() as u64);
-                match result {
-                    Ok(outputs) => {
-                        slots[index] = Slot::Complete {
-                            changed: outputs.changed_something(),
-                        };
-                        record.status = TaskStatus::Done;
-                        record.outputs = Some(outputs.clone());
-                        journal.save(&self.state_dir)?;
-                        all_outputs.insert(task.id, outputs.clone());
-                        reporter.emit(Event::TaskFinished {
-                            id: task.id,
-                            duration,
-                            outputs,
-                        });
-                        pause::point(&format!("after:{}", task.id));
-                    }
-                    Err(e) => {
-                        let error = self.redactor.redact(&e.message);
-                        record.status = TaskStatus::Failed;
-                        record.error = Some(error.clone());
-                        journal.save(&self.state_dir)?;
-                        let owner = e.cause.and_then(|cause| {
-                            let stopping = self.cancel.load(Ordering::SeqCst);
-                            owner_to_repair(tasks, &slots, &repaired, cause)
-                                .filter(|_| !stopping)
-                                .map(|owner| (cause, owner))
-                        });
-                        if let Some((cause, owner)) = owner {
-                            // Repair the owner, then retry this task after it.
-                            repaired[owner] = true;
-                            repairing[owner] = Some(format!(
-                                "checking it again: {} failed because {}",
-                                task.id,
-                                cause.describe()
-                            ));
-                            slots[owner] = Slot::Waiting;
-                            slots[index] = Slot::Waiting;
-                            if !upstream[index].contains(&owner) {
-                                upstream[index].push(owner);
-                            }
-                            reporter.emit(Event::Output {
-                                id: task.id,
-                                lines: format!(
-                                    "failed: {error}\n{} is {}'s work: it is checked again and repaired, then {} is retried",
-                                    cause.describe(),
-                                    tasks[owner].id,
-                                    task.id
-                                ),
-                            });
-                            continue;
-                        }
-                        slots[index] = Slot::Failed;
-                        reporter.emit(Event::TaskFailed {
-                            id: task.id,
-                            duration,
-                            error: error.clone(),
-                        });
-                        if first_failure.is_none() {
-                            first_failure = Some((task.id, error, e.kind));
-                        }
-                    }
-                }
-            }
-            Ok(())
-        })?;
-
-        let ok = first_failure.is_none()
-            && !self.cancel.load(Ordering::SeqCst)
-            && slots.iter().all(|s| matches!(s, Slot::Complete { .. }));
-        reporter.emit(Event::RunFinished {
-            ok,
-            duration: run_started.elapsed(),
-        });
-        if self.cancel.load(Ordering::SeqCst) {
-            return Ok(RunOutcome::Cancelled);
-        }
-        if let Some((task, error, kind)) = first_failure {
-            return Ok(RunOutcome::Failed { task, error, kind });
-        }
-        if !ok {
-            anyhow::bail!("the plan's `after` lists form a cycle: some tasks never became ready");
-        }
-        Ok(RunOutcome::Verified {
-            outputs: all_outputs,
-        })
+        let run = scheduler::Run::start(self, &mut reporter, log_path)?;
+        run.drive(&mut reporter)
     }
 
     /// The pause before the next attempt after `error`, or None to stop:
@@ -1008,51 +770,12 @@ impl<'a> Engine<'a> {
 }
 
 /// What the engine does with a task whose upstream is complete.
-enum Decision {
+pub(crate) enum Decision {
     /// Skipped: the reason, naming the check made in this run.
     Skip(String),
     /// Run, with a note saying why when it is done already, as a recheck
     /// when it is (see [`runner::TaskContext::recheck`]).
     Run { note: Option<String>, recheck: bool },
-}
-
-/// The complete task whose work `cause` is about, unless it was repaired
-/// once already in this run (then the failure stands).
-fn owner_to_repair(
-    tasks: &[Task],
-    slots: &[Slot],
-    repaired: &[bool],
-    cause: Cause,
-) -> Option<usize> {
-    tasks.iter().enumerate().position(|(i, t)| {
-        cause.owned_by(&t.kind) && matches!(slots[i], Slot::Complete { .. }) && !repaired[i]
-    })
-}
-
-/// Where a task stands in this run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Slot {
-    Waiting,
-    Running,
-    /// Done or skipped; `changed` when it ran and changed something its
-    /// dependents must follow.
-    Complete {
-        changed: bool,
-    },
-    Failed,
-}
-
-/// Messages from the tasks' threads waiting for the engine's.
-const WORKER_MESSAGES: usize = 16;
-
-/// What a worker thread tells the engine.
-enum WorkerMessage {
-    Event(Event),
-    Finished {
-        index: usize,
-        duration: Duration,
-        result: Result<runner::TaskOutputs, TaskError>,
-    },
 }
 
 #[cfg(test)]

@@ -12,6 +12,79 @@ pub mod render;
 pub mod run;
 pub mod theme;
 
+/// Reads an openrc in the background: the variables the form shows, the
+/// password masked.
+fn parse_openrc(path: String, tx: mpsc::SyncSender<Msg>) {
+    std::thread::spawn(move || {
+        let result = crate::answers::openrc::load(Path::new(&path)).map(|c| {
+            let mut vars: Vec<(String, String)> = c.vars.into_iter().collect();
+            vars.retain(|(k, _)| {
+                matches!(
+                    k.as_str(),
+                    "OS_AUTH_URL" | "OS_USERNAME" | "OS_PROJECT_NAME"
+                )
+            });
+            vars.push(("OS_PASSWORD".into(), MASK.into()));
+            vars
+        });
+        // The front end is gone when the send fails: nobody to tell.
+        let _ = tx.send(Msg::Openrc(path, result));
+    });
+}
+
+/// The proxy the form describes now, for its test button.
+fn draft_proxy(app: &App) -> crate::answers::ProxySettings {
+    let answers = app.draft.answers();
+    let controller = answers.controller.host.clone();
+    let mut no_proxy: Vec<String> = answers
+        .proxy
+        .no_proxy
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    no_proxy.extend(crate::answers::controller_no_proxy(&controller));
+    crate::answers::ProxySettings {
+        http_proxy: answers.proxy.http_proxy,
+        https_proxy: answers.proxy.https_proxy,
+        password: app
+            .draft
+            .secrets()
+            .get(crate::answers::SecretName::ProxyPassword)
+            .cloned(),
+        no_proxy,
+        persist: false,
+    }
+}
+
+/// The prechecks, or the review's plan text (`review`), worked out in the
+/// background from the form's answers.
+fn check_in_background(app: &App, tx: mpsc::SyncSender<Msg>, review: bool) {
+    let answers = app.draft.answers();
+    let secrets = app.draft.secrets();
+    let profile = app.profile.clone();
+    std::thread::spawn(move || {
+        let Ok(profile) = profile else { return };
+        let settings = crate::wizard::settings_from(&answers, &secrets, &profile).map_err(|e| {
+            e.0.into_iter()
+                .map(|f| (f.field, f.rule))
+                .collect::<Vec<_>>()
+        });
+        let msg = if review {
+            Msg::Review(settings.map(|s| {
+                crate::wizard::settings_plan_text(&s, &profile)
+                    .lines()
+                    .map(str::to_string)
+                    .collect()
+            }))
+        } else {
+            Msg::Prechecks(settings.map(|s| crate::precheck::run_all(&s, &profile)))
+        };
+        // The front end is gone when the send fails: nobody to tell.
+        let _ = tx.send(msg);
+    });
+}
+
 #[cfg(test)]
 mod tests;
 
@@ -179,79 +252,21 @@ impl Runtime {
     fn perform(&mut self, app: &mut App, request: Request) {
         let tx = self.tx.clone();
         match request {
-            Request::ParseOpenrc(path) => {
-                std::thread::spawn(move || {
-                    let result = crate::answers::openrc::load(Path::new(&path)).map(|c| {
-                        let mut vars: Vec<(String, String)> = c.vars.into_iter().collect();
-                        vars.retain(|(k, _)| {
-                            matches!(
-                                k.as_str(),
-                                "OS_AUTH_URL" | "OS_USERNAME" | "OS_PROJECT_NAME"
-                            )
-                        });
-                        vars.push(("OS_PASSWORD".into(), MASK.into()));
-                        vars
-                    });
-                    let _ = tx.send(Msg::Openrc(path, result));
-                });
-            }
+            Request::ParseOpenrc(path) => parse_openrc(path, tx),
             Request::NoProxyDefault => {
                 let controller = app.draft.raw(draft::F::ControllerHost).to_string();
                 app.draft.no_proxy_default =
                     crate::answers::controller_no_proxy(&controller).join(",");
             }
             Request::ProxyTest(url) => {
-                let answers = app.draft.answers();
-                let controller = answers.controller.host.clone();
-                let mut no_proxy: Vec<String> = answers
-                    .proxy
-                    .no_proxy
-                    .split(',')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect();
-                no_proxy.extend(crate::answers::controller_no_proxy(&controller));
-                let proxy = crate::answers::ProxySettings {
-                    http_proxy: answers.proxy.http_proxy,
-                    https_proxy: answers.proxy.https_proxy,
-                    password: app
-                        .draft
-                        .secrets()
-                        .get(crate::answers::SecretName::ProxyPassword)
-                        .cloned(),
-                    no_proxy,
-                    persist: false,
-                };
+                let proxy = draft_proxy(app);
                 std::thread::spawn(move || {
+                    // The front end is gone when the send fails: nobody to tell.
                     let _ = tx.send(Msg::ProxyTest(crate::precheck::proxy_fetch(&proxy, &url)));
                 });
             }
-            Request::Prechecks | Request::Review => {
-                let answers = app.draft.answers();
-                let secrets = app.draft.secrets();
-                let profile = app.profile.clone();
-                let review = request == Request::Review;
-                std::thread::spawn(move || {
-                    let Ok(profile) = profile else { return };
-                    let settings = crate::wizard::settings_from(&answers, &secrets, &profile)
-                        .map_err(|e| {
-                            e.0.into_iter()
-                                .map(|f| (f.field, f.rule))
-                                .collect::<Vec<_>>()
-                        });
-                    let msg = if review {
-                        Msg::Review(settings.map(|s| {
-                            crate::wizard::settings_plan_text(&s, &profile)
-                                .lines()
-                                .map(str::to_string)
-                                .collect()
-                        }))
-                    } else {
-                        Msg::Prechecks(settings.map(|s| crate::precheck::run_all(&s, &profile)))
-                    };
-                    let _ = tx.send(msg);
-                });
-            }
+            Request::Prechecks => check_in_background(app, tx, false),
+            Request::Review => check_in_background(app, tx, true),
             Request::Save(path) => {
                 let result = app
                     .draft

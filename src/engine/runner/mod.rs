@@ -339,10 +339,39 @@ fn stream_child(
         None => expr.stdin_null(),
     };
     let reader = Arc::new(start_child(ctx, lock, &argv[0], || expr.reader())?);
-    // A blocking read would not see the cancel flag until the child's next
-    // output: a thread reads, this one waits on the channel and the flag.
-    let (tx, rx) = mpsc::sync_channel::<std::io::Result<Vec<u8>>>(CHUNKS_AHEAD);
-    let thread_reader = Arc::clone(&reader);
+    let rx = read_in_thread(Arc::clone(&reader))?;
+    let _recorded = record_child(ctx, &reader.pids(), argv);
+    let mut stopper = Stopper::new(grace);
+    let output = match pump(ctx, &rx, &reader, &mut stopper, &argv[0])? {
+        Pumped::Ended(output) => output,
+        Pumped::Stopped => return Err(TaskError::fatal(STOPPED)),
+    };
+    if stopper.stopping() {
+        return Err(TaskError::fatal(STOPPED));
+    }
+    let status = reader
+        .try_wait()
+        .map_err(|e| TaskError::fatal(format!("{}: {e}", argv[0])))?
+        .map(|out| out.status.code())
+        .unwrap_or(None);
+    if status != Some(0) {
+        ctx.say(format!(
+            "(exit status {})",
+            status.map_or("killed".into(), |c| c.to_string())
+        ));
+    }
+    Ok(ChildResult {
+        code: status,
+        output,
+    })
+}
+
+type Chunk = std::io::Result<Vec<u8>>;
+
+/// A blocking read would not see the cancel flag until the child's next
+/// output: a thread reads, the runner waits on the channel and the flag.
+fn read_in_thread(reader: Arc<duct::ReaderHandle>) -> Result<mpsc::Receiver<Chunk>, TaskError> {
+    let (tx, rx) = mpsc::sync_channel::<Chunk>(CHUNKS_AHEAD);
     std::thread::Builder::new()
         .name("child-output".into())
         .spawn(move || {
@@ -351,27 +380,43 @@ fn stream_child(
             // 64 KiB for each cost more than the copy of what was read.
             let mut buffer = vec![0; stream::CHUNK];
             loop {
-                match (&*thread_reader).read(&mut buffer) {
+                let chunk = match (&*reader).read(&mut buffer) {
                     Ok(0) => break,
-                    Ok(n) => {
-                        if tx.send(Ok(buffer[..n].to_vec())).is_err() {
-                            break;
-                        }
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(e) => {
-                        let _ = tx.send(Err(e));
-                        break;
-                    }
+                    Ok(n) => Ok(buffer[..n].to_vec()),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => Err(e),
+                };
+                let failed = chunk.is_err();
+                // A closed channel: the runner stopped listening.
+                if tx.send(chunk).is_err() || failed {
+                    break;
                 }
             }
         })
         .map_err(|e| TaskError::fatal(format!("cannot start a reader thread: {e}")))?;
-    let _recorded = record_child(ctx, &reader.pids(), argv);
+    Ok(rx)
+}
+
+/// How reading a child's output ended.
+enum Pumped {
+    /// Its output closed: what was kept of it.
+    Ended(stream::Captured),
+    /// The user stopped the run and the child is gone.
+    Stopped,
+}
+
+/// Passes the child's output to the log in blocks of whole lines until it
+/// closes, stopping the child when the run is cancelled.
+fn pump(
+    ctx: &mut TaskContext<'_>,
+    rx: &mpsc::Receiver<Chunk>,
+    reader: &duct::ReaderHandle,
+    stopper: &mut Stopper,
+    program: &str,
+) -> Result<Pumped, TaskError> {
+    let reading = |e: std::io::Error| TaskError::fatal(format!("reading {program}: {e}"));
     let mut cutter = stream::LineCutter::default();
     let mut output = stream::Captured::default();
-    let mut stopper = Stopper::new(grace);
-    let reading = |e: std::io::Error| TaskError::fatal(format!("reading {}: {e}", argv[0]));
     let mut ended = false;
     while !ended {
         match rx.recv_timeout(CANCEL_POLL) {
@@ -400,6 +445,8 @@ fn stream_child(
         }
         if ctx.cancelled() {
             stopper.step(ctx, &reader.pids(), || {
+                // Already gone, or the kill itself failed: the wait below
+                // tells.
                 let _ = reader.kill();
             });
             // A grandchild may keep the pipe open after the child is gone:
@@ -408,7 +455,7 @@ fn stream_child(
                 if let Some(block) = cutter.finish(ctx.redactor) {
                     ctx.say_redacted(&block);
                 }
-                return Err(TaskError::fatal(STOPPED));
+                return Ok(Pumped::Stopped);
             }
         }
     }
@@ -416,24 +463,7 @@ fn stream_child(
         ctx.say_redacted(&block);
         output.push(&block);
     }
-    if stopper.stopping() {
-        return Err(TaskError::fatal(STOPPED));
-    }
-    let status = reader
-        .try_wait()
-        .map_err(|e| TaskError::fatal(format!("{}: {e}", argv[0])))?
-        .map(|out| out.status.code())
-        .unwrap_or(None);
-    if status != Some(0) {
-        ctx.say(format!(
-            "(exit status {})",
-            status.map_or("killed".into(), |c| c.to_string())
-        ));
-    }
-    Ok(ChildResult {
-        code: status,
-        output,
-    })
+    Ok(Pumped::Ended(output))
 }
 
 /// Runs a command and returns its stdout; stderr goes to the log. Stopped
