@@ -76,6 +76,10 @@ pub struct DatabaseAnswers {
     pub socket: String,
     pub name: String,
     pub user: String,
+    /// Load Glance's metadata definitions (`glance-manage
+    /// db_load_metadefs`) after the schema: the install guide never does,
+    /// and Horizon's "Update Metadata" is empty without them.
+    pub load_metadefs: bool,
 }
 
 impl Default for DatabaseAnswers {
@@ -88,6 +92,7 @@ impl Default for DatabaseAnswers {
             socket: "/run/mysqld/mysqld.sock".into(),
             name: "glance".into(),
             user: "glance".into(),
+            load_metadefs: true,
         }
     }
 }
@@ -346,6 +351,7 @@ pub struct DbSettings {
     pub name: String,
     pub user: String,
     pub password: Secret,
+    pub load_metadefs: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

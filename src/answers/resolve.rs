@@ -172,6 +172,7 @@ impl Answers {
             name: d.name.clone(),
             user: d.user.clone(),
             password,
+            load_metadefs: d.load_metadefs,
         }
     }
 

@@ -1058,8 +1058,10 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        // d would have taken a's slot, c would have followed b.
-        let ran: Vec<String> = t.ran().into_iter().map(|(id, _)| id).collect();
+        // d would have taken a's slot, c would have followed b. (a and b
+        // start together: their threads may note their start in any order.)
+        let mut ran: Vec<String> = t.ran().into_iter().map(|(id, _)| id).collect();
+        ran.sort();
         assert_eq!(ran, ["a", "b"]);
         let journal = journal::Journal::load(dir.path()).unwrap().unwrap();
         assert_eq!(journal.tasks[&stand_in("a")].status, TaskStatus::Failed);

@@ -97,6 +97,14 @@ pub struct DbSyncOutputs {
     pub synced: bool,
 }
 
+/// Metadata definition namespaces in the database before and after the
+/// load: the difference is what this task added.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetadefsOutputs {
+    pub namespaces_before: u64,
+    pub namespaces_after: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServicesOutputs {
     /// Enabled and restarted by the task (none when a recheck found Glance
@@ -125,6 +133,7 @@ pub enum TaskOutputs {
     Packages(PackagesOutputs),
     Config(ConfigOutputs),
     DbSync(DbSyncOutputs),
+    Metadefs(MetadefsOutputs),
     Services(ServicesOutputs),
     Image(ImageOutputs),
 }
@@ -211,6 +220,11 @@ impl TaskOutputs {
                 }
                 .to_string(),
             ],
+            TaskOutputs::Metadefs(m) => vec![format!(
+                "{} metadata namespaces loaded ({} there already)",
+                m.namespaces_after.saturating_sub(m.namespaces_before),
+                m.namespaces_before
+            )],
             TaskOutputs::Services(s) if s.restarted.is_empty() => {
                 vec!["answering already: not restarted".to_string()]
             }

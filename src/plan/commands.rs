@@ -66,6 +66,15 @@ fn package_manager(manager: PackageManager, options: &[String], rest: &[&str]) -
     cmd
 }
 
+/// `glance-manage db_load_metadefs DIR` (the path shell-quoted inside the
+/// `su -c` string).
+pub fn metadefs_load(dir: &str) -> Vec<String> {
+    glance_manage(&format!(
+        "db_load_metadefs {}",
+        display(&[dir.to_string()])
+    ))
+}
+
 /// Refreshes the package lists before an install, so a broken mirror shows
 /// up before anything changes.
 pub fn package_refresh(manager: PackageManager, options: &[String]) -> Vec<String> {
@@ -142,6 +151,8 @@ pub fn package_query(manager: PackageManager, options: &[String], package: &str)
     cmd
 }
 
+/// `glance-manage` as the glance user; `subcommand` is its shell words
+/// (quoted where they need it: see [`metadefs_load`]).
 pub fn glance_manage(subcommand: &str) -> Vec<String> {
     args(&[
         "su",

@@ -18,8 +18,9 @@ use crate::target::Profile;
 pub use config::{ConfigEdit, ConfigSpec, ConfigValue, apply_config_spec, config_specs};
 pub use render::render_plan;
 pub use spec::{
-    DbAccount, DbSyncSpec, EndpointSpec, EndpointsSpec, Interface, PackagesSpec, RoleSpec,
-    ServiceEntitySpec, ServiceLogin, ServiceSpec, SqlSpec, TaskKind, UserSpec, VerifySpec,
+    DbAccount, DbSyncSpec, EndpointSpec, EndpointsSpec, Interface, MetadefsSpec, PackagesSpec,
+    RoleSpec, ServiceEntitySpec, ServiceLogin, ServiceSpec, SqlSpec, TaskKind, UserSpec,
+    VerifySpec,
 };
 pub use task_id::{ConfigFile, TaskId, UnknownTask};
 #[cfg(test)]
@@ -143,6 +144,9 @@ pub fn build_plan(settings: &Settings, profile: &Profile) -> Plan {
     let config_ids: Vec<TaskId> = configs.iter().map(|t| t.id).collect();
     tasks.extend(configs);
     tasks.push(db_sync_task(settings, profile, &config_ids));
+    if settings.db.load_metadefs {
+        tasks.push(metadefs_task(settings, profile));
+    }
     tasks.push(services_task(settings, profile, &config_ids));
     tasks.push(verify_task(settings, profile));
     Plan {
@@ -284,6 +288,18 @@ fn db_sync_task(settings: &Settings, profile: &Profile, config_ids: &[TaskId]) -
             account: sql_spec(settings).account(),
         }),
         after,
+    }
+}
+
+fn metadefs_task(settings: &Settings, profile: &Profile) -> Task {
+    Task {
+        id: TaskId::DbMetadefs,
+        title: "Load the metadata definitions (glance-manage db_load_metadefs)".into(),
+        kind: TaskKind::Metadefs(MetadefsSpec {
+            dir: profile.config_path("metadefs"),
+            account: sql_spec(settings).account(),
+        }),
+        after: vec![TaskId::DbSync],
     }
 }
 

@@ -5,9 +5,9 @@ use std::fmt::Write;
 
 use super::commands::{self, display};
 use super::{
-    ConfigFile, ConfigSpec, ConfigValue, EndpointSpec, EndpointsSpec, PackagesSpec, Plan, RoleSpec,
-    ServiceEntitySpec, ServiceSpec, SqlSpec, TaskKind, UserSpec, VerifySpec, apply_config_spec,
-    masked_literal, sql_statements,
+    ConfigFile, ConfigSpec, ConfigValue, EndpointSpec, EndpointsSpec, MetadefsSpec, PackagesSpec,
+    Plan, RoleSpec, ServiceEntitySpec, ServiceSpec, SqlSpec, TaskKind, UserSpec, VerifySpec,
+    apply_config_spec, masked_literal, sql_statements,
 };
 use crate::answers::{DbAdmin, ImageSource, Settings};
 use crate::ini::IniDocument;
@@ -116,6 +116,7 @@ impl View<'_> {
             TaskKind::Packages(spec) => self.packages_lines(spec),
             TaskKind::Config(spec) => self.config_lines(spec, read_config),
             TaskKind::DbSync(spec) => db_sync_lines(spec.check),
+            TaskKind::Metadefs(spec) => metadefs_lines(spec),
             TaskKind::Services(spec) => self.services_lines(spec),
             TaskKind::Verify(spec) => verify_lines(spec),
         }
@@ -317,6 +318,16 @@ fn sql_lines(spec: &SqlSpec) -> Vec<String> {
     std::iter::once(connect)
         .chain(statements.iter().map(|s| format!("SQL> {s};")))
         .collect()
+}
+
+fn metadefs_lines(spec: &MetadefsSpec) -> Vec<String> {
+    vec![
+        shell(&commands::metadefs_load(&spec.dir)),
+        format!(
+            "adds the namespaces of {}/*.json the database has not got; those it has (an admin's edits too) are kept",
+            spec.dir
+        ),
+    ]
 }
 
 fn db_sync_lines(check: bool) -> Vec<String> {

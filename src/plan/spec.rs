@@ -156,6 +156,16 @@ pub struct DbSyncSpec {
     pub account: DbAccount,
 }
 
+/// Glance's metadata definitions, loaded into its database
+/// (`glance-manage db_load_metadefs`): namespaces already there are kept.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetadefsSpec {
+    /// Where the package puts the definitions (JSON files).
+    pub dir: String,
+    /// The account the runner and probe count namespaces with.
+    pub account: DbAccount,
+}
+
 /// The Glance services, enabled and restarted.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ServiceSpec {
@@ -198,6 +208,7 @@ pub enum TaskKind {
     Packages(PackagesSpec),
     Config(ConfigSpec),
     DbSync(DbSyncSpec),
+    Metadefs(MetadefsSpec),
     Services(ServiceSpec),
     Verify(VerifySpec),
 }
@@ -213,7 +224,7 @@ impl TaskKind {
             | TaskKind::IdentityEndpoints(_) => "identity",
             TaskKind::Packages(_) => "packages",
             TaskKind::Config(_) => "config",
-            TaskKind::DbSync(_) => "db",
+            TaskKind::DbSync(_) | TaskKind::Metadefs(_) => "db",
             TaskKind::Services(_) => "service",
             TaskKind::Verify(_) => "verify",
         }

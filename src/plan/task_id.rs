@@ -32,13 +32,14 @@ pub enum TaskId {
     PackagesInstall,
     Config(ConfigFile),
     DbSync,
+    DbMetadefs,
     ServiceRestart,
     VerifyImage,
 }
 
 impl TaskId {
     /// Every id a plan can hold, in the guide's order.
-    pub const ALL: [TaskId; 11] = [
+    pub const ALL: [TaskId; 12] = [
         TaskId::SqlDatabase,
         TaskId::IdentityUser,
         TaskId::IdentityRole,
@@ -48,6 +49,7 @@ impl TaskId {
         TaskId::Config(ConfigFile::GlanceApi),
         TaskId::Config(ConfigFile::GlanceRegistry),
         TaskId::DbSync,
+        TaskId::DbMetadefs,
         TaskId::ServiceRestart,
         TaskId::VerifyImage,
     ];
@@ -63,6 +65,7 @@ impl TaskId {
             TaskId::Config(ConfigFile::GlanceApi) => "config.glance-api",
             TaskId::Config(ConfigFile::GlanceRegistry) => "config.glance-registry",
             TaskId::DbSync => "db.sync",
+            TaskId::DbMetadefs => "db.metadefs",
             TaskId::ServiceRestart => "service.restart",
             TaskId::VerifyImage => "verify.image",
         }

@@ -100,7 +100,9 @@ impl Screen {
     /// Where to fix what a failed task depends on.
     pub fn for_task(id: TaskId) -> Screen {
         match id {
-            TaskId::SqlDatabase | TaskId::DbSync | TaskId::ServiceRestart => Screen::Database,
+            TaskId::SqlDatabase | TaskId::DbSync | TaskId::DbMetadefs | TaskId::ServiceRestart => {
+                Screen::Database
+            }
             TaskId::IdentityUser
             | TaskId::IdentityRole
             | TaskId::IdentityService

@@ -105,6 +105,7 @@ pub fn probe(task: &Task, ctx: &mut TaskContext<'_>) -> Result<String, String> {
         // Its file's hash, compared by `drift` before the probes.
         TaskKind::Config(spec) => Ok(format!("{} is as this task left it", spec.path)),
         TaskKind::DbSync(spec) => sql::probe_schema(&spec.account),
+        TaskKind::Metadefs(spec) => sql::probe_metadefs(&spec.account),
         TaskKind::Services(spec) => service::probe(spec),
         TaskKind::Verify(spec) => verify::probe(spec, ctx),
     }
@@ -120,6 +121,7 @@ pub fn run_task(task: &Task, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, T
         TaskKind::Packages(spec) => packages::run(spec, ctx),
         TaskKind::Config(spec) => config::run(spec, ctx),
         TaskKind::DbSync(spec) => service::db_sync(spec, ctx),
+        TaskKind::Metadefs(spec) => service::load_metadefs(spec, ctx),
         TaskKind::Services(spec) => service::restart(spec, ctx),
         TaskKind::Verify(spec) => verify::run(spec, ctx),
     }

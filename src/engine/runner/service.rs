@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 use super::identity::direct_agent;
 use super::{Network, TaskContext, run_streamed, run_streamed_holding_lock};
 use crate::engine::TaskError;
-use crate::engine::outputs::{DbSyncOutputs, ServicesOutputs, TaskOutputs};
-use crate::plan::{DbSyncSpec, ServiceSpec, commands};
+use crate::engine::outputs::{DbSyncOutputs, MetadefsOutputs, ServicesOutputs, TaskOutputs};
+use crate::plan::{DbSyncSpec, MetadefsSpec, ServiceSpec, commands};
 
 pub fn db_sync(spec: &DbSyncSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, TaskError> {
     let check = spec.check;
@@ -68,6 +68,52 @@ pub fn db_sync(spec: &DbSyncSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutpu
         ctx.say("the schema is at head");
     }
     Ok(TaskOutputs::DbSync(DbSyncOutputs { synced: true }))
+}
+
+/// Loads the metadata definitions: `glance-manage db_load_metadefs` adds the
+/// namespaces of the package's JSON files the database has not got, and
+/// skips (never overwrites) those it has, an admin's edits included.
+pub fn load_metadefs(
+    spec: &MetadefsSpec,
+    ctx: &mut TaskContext<'_>,
+) -> Result<TaskOutputs, TaskError> {
+    let count = |ctx: &mut TaskContext<'_>| {
+        super::sql::count_rows(&spec.account, "metadef_namespaces").map_err(|e| {
+            TaskError::fatal(format!(
+                "cannot count the metadata namespaces as {}: {}",
+                spec.account.user,
+                ctx.redactor.redact(&e)
+            ))
+        })
+    };
+    let before = count(ctx)?;
+    let load = run_streamed_holding_lock(
+        ctx,
+        &commands::metadefs_load(&spec.dir),
+        &[],
+        Network::Direct,
+    )?;
+    if !load.success() {
+        return Err(TaskError::fatal(format!(
+            "glance-manage db_load_metadefs failed: {}",
+            load.tail(5)
+        )));
+    }
+    let after = count(ctx)?;
+    if after == 0 {
+        return Err(TaskError::fatal(format!(
+            "glance-manage db_load_metadefs loaded nothing: is {} empty?",
+            spec.dir
+        )));
+    }
+    ctx.say(format!(
+        "{} metadata namespaces loaded, {before} there already",
+        after.saturating_sub(before)
+    ));
+    Ok(TaskOutputs::Metadefs(MetadefsOutputs {
+        namespaces_before: before,
+        namespaces_after: after,
+    }))
 }
 
 /// Polls Glance until it answers: `GET /` gives 300 (versions) without auth.

@@ -35,6 +35,27 @@ pub fn account_login(account: &DbAccount) -> Result<(), String> {
     account_query(account, "SELECT 1").map(|_| ())
 }
 
+/// The number of rows of `table`, counted as the glance account.
+pub fn count_rows(account: &DbAccount, table: &str) -> Result<u64, String> {
+    account_query(account, &format!("SELECT COUNT(*) FROM `{table}`")).map(|n| n.unwrap_or(0))
+}
+
+/// db.metadefs' probe: the definitions are in the database (namespaces and
+/// the resource types they apply to).
+pub fn probe_metadefs(db: &DbAccount) -> Result<String, String> {
+    let count = |table| {
+        count_rows(db, table).map_err(|e| format!("cannot count {table} as {}: {e}", db.user))
+    };
+    match (
+        count("metadef_namespaces")?,
+        count("metadef_resource_types")?,
+    ) {
+        (0, _) => Err("the database has no metadata definition namespaces".to_string()),
+        (_, 0) => Err("the database has no metadata resource types".to_string()),
+        (namespaces, _) => Ok(format!("{namespaces} metadata namespaces are loaded")),
+    }
+}
+
 /// Logs in as an account over TCP and runs one query: its first value.
 fn account_query(account: &DbAccount, query: &str) -> Result<Option<u64>, String> {
     let opts = OptsBuilder::new()
