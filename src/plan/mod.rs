@@ -246,10 +246,10 @@ pub fn build_plan(settings: &Settings, profile: &Profile) -> Plan {
 fn sql_task(settings: &Settings) -> Task {
     let sql = SqlSpec {
         admin: settings.db.admin.clone(),
-        host: settings.db.host.clone(),
-        port: settings.db.port,
-        database: settings.db.name.clone(),
-        user: settings.db.user.clone(),
+        host: settings.db.host.to_string(),
+        port: settings.db.port.get(),
+        database: settings.db.name.to_string(),
+        user: settings.db.user.to_string(),
         password: settings.db.password.clone(),
         account_hosts: vec!["localhost".into(), "%".into()],
     };
@@ -452,8 +452,8 @@ fn verify_task(t: &TestImageSettings) -> Task {
         kind: TaskKind::Verify(VerifySpec {
             source: t.source.clone(),
             name: t.name.clone(),
-            disk_format: t.disk_format.clone(),
-            container_format: t.container_format.clone(),
+            disk_format: t.disk_format.to_string(),
+            container_format: t.container_format.to_string(),
         }),
         after: vec![
             "service.restart".into(),
@@ -495,8 +495,8 @@ mod tests {
     fn spec() -> SqlSpec {
         SqlSpec {
             admin: DbAdmin::Socket {
-                path: "/run/mysqld/mysqld.sock".into(),
-                user: "root".into(),
+                path: "/run/mysqld/mysqld.sock".parse().unwrap(),
+                user: "root".parse().unwrap(),
             },
             host: "controller".into(),
             port: 3306,

@@ -14,6 +14,7 @@ use super::draft::{Draft, F, Kind, Problem};
 use super::i18n::Texts;
 use super::run::{FailureChoice, RunView, Search};
 use super::theme::Theme;
+use crate::answers::FieldError;
 use crate::engine::{Event, RunOutcome};
 use crate::precheck::{Check, Status};
 use crate::target::Profile;
@@ -157,8 +158,8 @@ pub enum Msg {
     EngineDone(Result<RunOutcome, String>),
     Openrc(String, Result<Vec<(String, String)>, String>),
     ProxyTest(Result<String, String>),
-    Prechecks(Result<Vec<Check>, Vec<(String, String)>>),
-    Review(Result<Vec<String>, Vec<(String, String)>>),
+    Prechecks(Result<Vec<Check>, Vec<FieldError>>),
+    Review(Result<Vec<String>, Vec<FieldError>>),
     Saved(Result<(PathBuf, PathBuf), String>),
     RunRefused(String),
     /// SIGTERM, SIGHUP or SIGINT from outside.
@@ -493,17 +494,17 @@ impl App {
     }
 
     /// Answers problems (from resolving them) as failing rows.
-    fn error_rows(&self, errors: Vec<(String, String)>) -> Vec<CheckRow> {
+    fn error_rows(&self, errors: Vec<FieldError>) -> Vec<CheckRow> {
         errors
             .into_iter()
-            .map(|(path, rule)| {
+            .map(|FieldError { field: path, rule }| {
                 let field = super::draft::field_of(&path, &self.draft);
                 CheckRow {
                     name_key: field.map_or("check.answers".to_string(), |f| {
                         format!("field.{}.label", f.name())
                     }),
                     status: Status::Fail,
-                    detail: rule,
+                    detail: rule.to_string(),
                     field,
                 }
             })

@@ -1,10 +1,12 @@
 //! The forms' state: one string per field, turned into the same
-//! [`Answers`] and [`Secrets`] an answers file gives, and validated by the
-//! same code (`Answers::resolve`, which calls `answers::validate`).
+//! [`Answers`] and [`Secrets`] an answers file gives, and parsed by the
+//! same code (`Answers::resolve`, which parses each field with its type from
+//! `answers::types` and checks passwords with `answers::validate`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::answers::{AdminAccess, AdminCredentials, Answers, SecretName, Secrets, validate};
+use crate::answers::types::HttpUrl;
+use crate::answers::{AdminAccess, AdminCredentials, Answers, Rule, SecretName, Secrets, validate};
 use crate::escape::url_host;
 use crate::secret::Secret;
 use crate::target::Profile;
@@ -291,12 +293,12 @@ impl F {
     }
 }
 
-/// Why a field is invalid: the validator's own words (the answers file's
+/// Why a field is invalid: the parser's own words (the answers file's
 /// loader says the same) and the field's rule for the translated screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
-    /// From `answers::validate` (through `Answers::resolve`).
-    Rule(String),
+    /// From the answers' own parse (through `Answers::resolve`).
+    Rule(Rule),
     /// The two entries of a password differ.
     Mismatch,
     /// Not a number.
@@ -666,7 +668,7 @@ impl Draft {
         if self.choice(F::AdminMode) == "manual"
             && let Err(rule) = validate::password(self.raw(F::OsPassword))
         {
-            out.insert(F::OsPassword, Problem::Rule(rule));
+            out.insert(F::OsPassword, Problem::Rule(rule.into()));
         }
         for again in [F::DbPasswordAgain, F::ServicePasswordAgain] {
             let first = again.confirms().expect("a confirmation field");
@@ -676,9 +678,9 @@ impl Draft {
         }
         let test_url = self.value(F::ProxyTestUrl, Some(profile));
         if !test_url.is_empty()
-            && let Err(rule) = validate::http_url(&test_url)
+            && let Err(rule) = test_url.parse::<HttpUrl>()
         {
-            out.insert(F::ProxyTestUrl, Problem::Rule(rule));
+            out.insert(F::ProxyTestUrl, Problem::Rule(rule.into()));
         }
         out.retain(|f, _| self.visible(*f));
         out
@@ -723,6 +725,7 @@ pub fn strength_bits(password: &str) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::answers::types::{Host, ProxyUrlError};
     use crate::target::{InitSystem, profile_for};
 
     fn profile() -> Profile {
@@ -743,16 +746,19 @@ mod tests {
         d.set(F::DbPasswordAgain, "short".into());
         d.set(F::HttpProxy, "http://proxy".into());
         let p = d.problems(&profile());
-        // The same words as validate::host / new_password / proxy_url.
+        // The same errors as the types' and the password rules' own.
         assert_eq!(
             p[&F::ControllerHost],
-            Problem::Rule(validate::host("bad host").unwrap_err())
+            Problem::Rule("bad host".parse::<Host>().unwrap_err().into())
         );
         assert_eq!(
             p[&F::DbPassword],
-            Problem::Rule(validate::db_password("short").unwrap_err())
+            Problem::Rule(validate::db_password("short").unwrap_err().into())
         );
-        assert!(matches!(&p[&F::HttpProxy], Problem::Rule(r) if r.contains("explicit port")));
+        assert_eq!(
+            p[&F::HttpProxy],
+            Problem::Rule(ProxyUrlError::NoPort("http://proxy".into()).into())
+        );
         assert!(!p.contains_key(&F::DbPasswordAgain));
         assert!(p.contains_key(&F::ServicePassword), "missing secret");
     }

@@ -233,12 +233,8 @@ impl Runtime {
                 let review = request == Request::Review;
                 std::thread::spawn(move || {
                     let Ok(profile) = profile else { return };
-                    let settings = crate::wizard::settings_from(&answers, &secrets, &profile)
-                        .map_err(|e| {
-                            e.0.into_iter()
-                                .map(|f| (f.field, f.rule))
-                                .collect::<Vec<_>>()
-                        });
+                    let settings =
+                        crate::wizard::settings_from(&answers, &secrets, &profile).map_err(|e| e.0);
                     let msg = if review {
                         Msg::Review(settings.map(|s| {
                             crate::wizard::settings_plan_text(&s, &profile)

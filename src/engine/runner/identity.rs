@@ -551,9 +551,9 @@ pub fn glance_user_view_for(
     let k = &settings.keystone;
     let key = ViewKey {
         auth_url: k.admin.auth_url().to_string(),
-        user: k.service_user.clone(),
+        user: k.service_user.to_string(),
         domain: domain.to_string(),
-        project: k.service_project.clone(),
+        project: k.service_project.to_string(),
         password: k.service_password.clone(),
     };
     // Held while asking: probes that come meanwhile wait for this answer.

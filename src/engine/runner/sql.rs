@@ -83,7 +83,7 @@ pub fn probe_schema(settings: &crate::answers::Settings) -> Result<String, Strin
     let db = &settings.db;
     let rows = account_query(
         &db.host,
-        db.port,
+        db.port.get(),
         &db.user,
         &db.password,
         &db.name,

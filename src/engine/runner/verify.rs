@@ -326,7 +326,9 @@ pub fn run(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, Task
 /// back, so the engine repairs that task and retries this one.
 fn owner_of_refusal(error: TaskError, ctx: &mut TaskContext<'_>) -> TaskError {
     let db = &ctx.settings.db;
-    if let Err(e) = super::sql::account_login(&db.host, db.port, &db.user, &db.password, &db.name) {
+    if let Err(e) =
+        super::sql::account_login(&db.host, db.port.get(), &db.user, &db.password, &db.name)
+    {
         ctx.say(format!("{} cannot log in to the database: {e}", db.user));
         return error.with_cause(Cause::DbAccessDenied);
     }
