@@ -796,6 +796,88 @@ mod tests {
         );
     }
 
+    /// The same bad value typed in the form and written in an answers file
+    /// is refused by the same rule, in the same words.
+    #[test]
+    fn the_form_and_the_answers_file_agree_on_every_rule() {
+        const BAD: &[(F, &str, &str)] = &[
+            (F::ControllerHost, "bad host", "\"bad host\""),
+            (F::BindHost, "not-an-ip", "\"not-an-ip\""),
+            (F::DbHost, "-db", "\"-db\""),
+            (F::DbPort, "70000", "70000"),
+            (F::DbPort, "0", "0"),
+            (F::AdminUser, "ro ot", "\"ro ot\""),
+            (F::Socket, "run/mysqld.sock", "\"run/mysqld.sock\""),
+            (F::DbName, "gl;ance", "\"gl;ance\""),
+            (F::DbUser, "", "\"\""),
+            (F::Openrc, "admin-openrc", "\"admin-openrc\""),
+            (F::Region, "Region One", "\"Region One\""),
+            (F::ServiceUser, "gl@nce", "\"gl@nce\""),
+            (
+                F::ServiceProject,
+                "a-name-longer-than-sixty-four-characters-which-mysql-would-not-take",
+                "\"{}\"",
+            ),
+            (F::WwwAuthUri, "ldap://x", "\"ldap://x\""),
+            (F::AuthUrl, "http://", "\"http://\""),
+            (F::Memcached, "controller", "[\"controller\"]"),
+            (F::Memcached, "ctl:x", "[\"ctl:x\"]"),
+            (F::EndpointPublic, "controller:9292", "\"controller:9292\""),
+            (
+                F::EndpointInternal,
+                "http://a_b:9292",
+                "\"http://a_b:9292\"",
+            ),
+            (F::EndpointAdmin, "ftp://controller", "\"ftp://controller\""),
+            (F::DataDir, "images", "\"images\""),
+            (F::TestSource, "cirros.img", "\"cirros.img\""),
+            (
+                F::TestSource,
+                "http://300.1.1.1/x",
+                "\"http://300.1.1.1/x\"",
+            ),
+            (F::TestName, " ", "\" \""),
+            (F::DiskFormat, "exe", "\"exe\""),
+            (F::ContainerFormat, "zip", "\"zip\""),
+            (F::HttpProxy, "proxy:3128", "\"proxy:3128\""),
+            (F::HttpProxy, "http://proxy", "\"http://proxy\""),
+            (F::HttpsProxy, "'http://p:3128'", "\"'http://p:3128'\""),
+            (F::NoProxy, "10.0.0.0/8", "\"10.0.0.0/8\""),
+        ];
+        for (f, typed, toml_value) in BAD {
+            let mut d = lab_draft();
+            d.set(*f, typed.to_string());
+            let in_form = d.problems(&profile()).remove(f);
+
+            let (section, key) = f.path().split_once('.').unwrap();
+            let toml_value = toml_value.replace("{}", typed);
+            // The lab draft's admin-openrc, unless it is the field tried.
+            let openrc = match *f {
+                F::Openrc => "",
+                _ => "admin_openrc = \"/root/admin-openrc\"\n",
+            };
+            let text = if section == "keystone" {
+                format!("[keystone]\n{openrc}{key} = {toml_value}\n")
+            } else {
+                format!("[keystone]\n{openrc}[{section}]\n{key} = {toml_value}\n")
+            };
+            let answers = Answers::from_toml(&text).unwrap();
+            let in_file = answers.validate_fields();
+            assert_eq!(in_file.len(), 1, "{text}: {in_file:?}");
+            let in_file = &in_file[0];
+            assert_eq!(
+                field_of(&in_file.field, &d),
+                Some(*f),
+                "{text}: {in_file:?}"
+            );
+            assert_eq!(
+                in_form,
+                Some(Problem::Rule(in_file.rule.clone())),
+                "{f:?} = {typed:?}"
+            );
+        }
+    }
+
     /// Answers → forms → answers keeps every value.
     #[test]
     fn round_trip_through_the_forms() {
