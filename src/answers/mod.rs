@@ -543,8 +543,12 @@ impl ProxySettings {
             (Some(password), Ok(mut parsed)) if !parsed.username().is_empty() => {
                 // Encoded here: the url crate leaves `%` as it is.
                 let encoded = crate::escape::percent_encode_userinfo(password.expose());
-                let _ = parsed.set_password(Some(&encoded));
-                Secret::new(parsed.as_str().trim_end_matches('/'))
+                match parsed.set_password(Some(&encoded)) {
+                    Ok(()) => Secret::new(parsed.as_str().trim_end_matches('/')),
+                    // A URL that names a user has a host, so it takes a
+                    // password; one that did not would go as given.
+                    Err(()) => Secret::new(url),
+                }
             }
             _ => Secret::new(url),
         }

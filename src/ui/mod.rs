@@ -75,6 +75,9 @@ struct ChannelSink(SyncSender<Msg>);
 
 impl EventSink for ChannelSink {
     fn emit(&mut self, event: engine::Event) {
+        // Fails only when the UI loop has ended (the wizard is quitting and
+        // cancelled the run): nobody is left to show the event to, and the
+        // engine's log file has it.
         let _ = self.0.send(Msg::Engine(event));
     }
 }
@@ -192,6 +195,7 @@ impl Runtime {
                         vars.push(("OS_PASSWORD".into(), MASK.into()));
                         vars
                     });
+                    // Fails only when the UI loop has ended: nobody to tell.
                     let _ = tx.send(Msg::Openrc(path, result));
                 });
             }
@@ -223,6 +227,7 @@ impl Runtime {
                     persist: false,
                 };
                 std::thread::spawn(move || {
+                    // Fails only when the UI loop has ended: nobody to tell.
                     let _ = tx.send(Msg::ProxyTest(crate::precheck::proxy_fetch(&proxy, &url)));
                 });
             }
@@ -245,6 +250,7 @@ impl Runtime {
                     } else {
                         Msg::Prechecks(settings.map(|s| crate::precheck::run_all(&s, &profile)))
                     };
+                    // Fails only when the UI loop has ended: nobody to tell.
                     let _ = tx.send(msg);
                 });
             }
@@ -270,6 +276,8 @@ impl Runtime {
 
     fn start_run(&mut self, app: &mut App, skip: Vec<String>, verify: bool) {
         if let Some(handle) = self.engine.take() {
+            // The previous run's result came as Msg::EngineDone; a panic in
+            // it was shown by the panic hook. Joining only reaps the thread.
             let _ = handle.join();
         }
         let refuse = |app: &mut App, why: String| app.handle(Msg::RunRefused(why));
@@ -311,12 +319,17 @@ impl Runtime {
                 let mut sink = ChannelSink(tx.clone());
                 engine.run(&mut sink).map_err(|e| format!("{e:#}"))
             })();
+            // Fails only when the UI loop has ended (quitting): the run's
+            // journal and log file keep its result.
             let _ = tx.send(Msg::EngineDone(result));
         }));
     }
 }
 
 /// Puts the terminal back: raw mode off, main screen, mouse released.
+/// Best effort, each step on its own: it also runs from the panic hook and
+/// after a failed set-up, where a step may fail because it was never done,
+/// and nothing better can be done with the terminal than try the next.
 fn restore_terminal() {
     let _ = disable_raw_mode();
     let _ = execute!(
@@ -359,6 +372,8 @@ pub fn run(options: Options) -> i32 {
     let (app, code) = drive(app, |_, _| {});
     let t = app.texts;
     let mut out = std::io::stdout();
+    // The last line after the screen is gone; a closed stdout cannot be
+    // told anything, and the exit code says the outcome anyway.
     let _ = match &app.outcome {
         Some(Outcome::Verified(outputs)) => writeln!(
             out,
@@ -439,6 +454,8 @@ fn drive(mut app: App, start: impl FnOnce(&mut Runtime, &mut App)) -> (App, i32)
     drop(rx);
     if let Some(handle) = runtime.engine.take() {
         runtime.cancel.store(true, Ordering::SeqCst);
+        // Waits for the cancelled run to stop; its result is in the journal
+        // and a panic in it was shown by the panic hook.
         let _ = handle.join();
     }
     restore_terminal();
