@@ -293,6 +293,8 @@ pub enum Rule {
     Store(#[from] StoreError),
     #[error(transparent)]
     Password(#[from] PasswordError),
+    #[error(transparent)]
+    Openrc(#[from] openrc::OpenrcError),
     /// The Keystone admin's password (from the openrc or the secrets).
     #[error("OS_PASSWORD {0}")]
     AdminPassword(PasswordError),

@@ -15,6 +15,7 @@ use super::i18n::Texts;
 use super::run::{FailureChoice, RunView, Search};
 use super::theme::Theme;
 use crate::answers::FieldError;
+use crate::answers::openrc::OpenrcError;
 use crate::engine::{Event, RunOutcome};
 use crate::precheck::{Check, Status};
 use crate::target::Profile;
@@ -156,7 +157,7 @@ pub enum Msg {
     Input(TermEvent),
     Engine(Event),
     EngineDone(Result<RunOutcome, String>),
-    Openrc(String, Result<Vec<(String, String)>, String>),
+    Openrc(String, Result<Vec<(String, String)>, OpenrcError>),
     ProxyTest(Result<String, String>),
     Prechecks(Result<Vec<Check>, Vec<FieldError>>),
     Review(Result<Vec<String>, Vec<FieldError>>),
@@ -216,7 +217,7 @@ pub struct App {
     pub focus: BTreeMap<Screen, usize>,
     /// Char index of the cursor in the focused text field.
     pub cursor: usize,
-    pub openrc: Pending<Result<Vec<(String, String)>, String>>,
+    pub openrc: Pending<Result<Vec<(String, String)>, OpenrcError>>,
     openrc_parsed_for: Option<String>,
     pub proxy_test: Pending<Result<String, String>>,
     pub checks: Pending<Vec<CheckRow>>,

@@ -598,7 +598,7 @@ fn field_status(app: &App, f: F) -> Option<(String, Style)> {
                     .join("  "),
                 th.ok(),
             )),
-            Pending::Ready(Err(e)) => Some((e.clone(), th.error())),
+            Pending::Ready(Err(e)) => Some((e.to_string(), th.error())),
         },
         F::ProxyTestUrl => Some(match &app.proxy_test {
             Pending::Idle => (t.t("proxy.test_hint"), th.dim()),
