@@ -248,6 +248,9 @@ fn remove_leftovers(dir: &Path, prefix: &str) {
         let name = entry.file_name();
         let name = name.to_string_lossy();
         if name.starts_with(prefix) && name.ends_with(TEMP_SUFFIX) {
+            // Best-effort cleanup: a leftover that stays (another run
+            // removed it first, or it is not ours to remove) harms nothing,
+            // since each write takes a fresh temporary name.
             let _ = std::fs::remove_file(entry.path());
         }
     }
@@ -255,6 +258,9 @@ fn remove_leftovers(dir: &Path, prefix: &str) {
 
 fn sync_dir(path: &Path) {
     if let Ok(d) = File::open(parent(path)) {
+        // The file's data was synced and the rename is done: a directory
+        // that cannot be synced (some file systems refuse fsync on one)
+        // makes the rename less sure to survive a power cut, not wrong.
         let _ = d.sync_all();
     }
 }

@@ -17,6 +17,22 @@ use crate::target::{self, Profile};
 use crate::wizard::checked_settings;
 pub use crate::wizard::{admin_credentials, exit, settings_from, settings_plan_text};
 
+/// `writeln!` for the report on the command line: see [`report`].
+macro_rules! say {
+    ($out:expr, $($arg:tt)*) => {
+        report($out, format_args!($($arg)*))
+    };
+}
+
+/// Writes one line of the report (stdout, or a test's buffer). A report
+/// that cannot be written (stdout closed: `| head`, a terminal gone) must
+/// not stop or change a run that is changing the system: the run's log file
+/// keeps the whole story, so the line is dropped, here and nowhere else.
+fn report(out: &mut dyn Write, line: std::fmt::Arguments<'_>) {
+    // Ignored on purpose: see above.
+    let _ = out.write_fmt(line).and_then(|()| out.write_all(b"\n"));
+}
+
 /// How to read the answers: shared by every subcommand that needs them.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
@@ -161,7 +177,7 @@ fn status_word(status: Status) -> &'static str {
 pub fn print_prechecks(loaded: &Loaded, out: &mut dyn Write) -> bool {
     let checks = precheck::run_all(&loaded.settings, &loaded.profile);
     for c in &checks {
-        let _ = writeln!(
+        say!(
             out,
             "  [{}] {:<16} {}",
             status_word(c.status),
@@ -198,6 +214,8 @@ fn seconds(d: Duration) -> String {
 impl<W: Write> EventSink for LinePrinter<W> {
     fn emit(&mut self, event: Event) {
         let out = &mut self.out;
+        // Ignored on purpose, as in `report`: the engine's log file has
+        // every event; a closed stdout must not stop the run.
         let _ = match &event {
             Event::RunStarted { total, log_path } => {
                 self.total = *total;
@@ -255,8 +273,8 @@ impl<W: Write> EventSink for LinePrinter<W> {
                 if *ok { "Finished" } else { "Stopped" },
                 seconds(*duration)
             ),
-        };
-        let _ = out.flush();
+        }
+        .and_then(|()| out.flush());
     }
 }
 
@@ -306,11 +324,11 @@ fn prepare_apply(
     out: &mut dyn Write,
 ) -> Result<RunLock, i32> {
     for note in &loaded.notes {
-        let _ = writeln!(out, "{note}");
+        say!(out, "{note}");
     }
-    let _ = writeln!(out, "Target: {}", loaded.profile.summary());
+    say!(out, "Target: {}", loaded.profile.summary());
     if let Err(e) = engine::ensure_state_dir(state_dir) {
-        let _ = writeln!(
+        say!(
             out,
             "cannot create the state directory {}: {e}",
             state_dir.display()
@@ -318,11 +336,12 @@ fn prepare_apply(
         return Err(exit::ERROR);
     }
     let lock = RunLock::acquire_reporting(state_dir, engine::lock::ORPHAN_WAIT, &mut |line| {
-        let _ = writeln!(out, "{line}");
+        say!(out, "{line}");
+        // Ignored on purpose, as in `report`.
         let _ = out.flush();
     })
     .map_err(|e| {
-        let _ = writeln!(out, "{e}");
+        say!(out, "{e}");
         exit::LOCKED
     })?;
     if Journal::path(state_dir).exists() {
@@ -335,9 +354,9 @@ fn prepare_apply(
         });
     }
     if !run.skip_prechecks {
-        let _ = writeln!(out, "Prechecks:");
+        say!(out, "Prechecks:");
         if !print_prechecks(loaded, out) {
-            let _ = writeln!(
+            say!(
                 out,
                 "A precheck failed: nothing was changed. Fix it and run again."
             );
@@ -359,17 +378,17 @@ fn report_outcome(
     };
     match outcome {
         Ok(RunOutcome::Verified { outputs }) => {
-            let _ = writeln!(
+            say!(
                 out,
                 "Glance works: image {} is active and its sha512 matches the local file.",
                 engine::verified_image(&outputs).map_or("?", |i| i.id.as_str())
             );
-            let _ = writeln!(out, "Journal: {}", Journal::path(state_dir).display());
+            say!(out, "Journal: {}", Journal::path(state_dir).display());
         }
         Ok(RunOutcome::Failed { task, error, kind }) => report_failure(&task, &error, kind, out),
         Ok(RunOutcome::Cancelled) => {}
         Err(e) => {
-            let _ = writeln!(out, "glance-wizard: {e:#}");
+            say!(out, "glance-wizard: {e:#}");
         }
     }
     code
@@ -377,20 +396,20 @@ fn report_outcome(
 
 /// The failed task, its error and what to do about it.
 fn report_failure(task: &TaskId, error: &str, kind: ErrorKind, out: &mut dyn Write) {
-    let _ = writeln!(out, "Task {task} failed: {error}");
+    say!(out, "Task {task} failed: {error}");
     if kind.needs_proxy_settings() {
-        let _ = writeln!(
+        say!(
             out,
             "This is a network path problem: set or correct http_proxy / https_proxy (and no_proxy) in the [proxy] section of the answers file."
         );
     }
-    let _ = writeln!(
+    say!(
         out,
         "Fix the cause and run the same command again: finished tasks are skipped and it resumes at {task}."
     );
     // Finished tasks were probed cheaply and a failure with a known
     // cause repaired its task once; a full recheck looks further.
-    let _ = writeln!(
+    say!(
         out,
         "If the cause is something a finished task set up that was changed or removed outside the wizard since (the glance database or its accounts, Keystone's glance user, service or endpoints), add `--verify`: every finished task then checks its work again in full and redoes only what is missing."
     );

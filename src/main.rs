@@ -180,6 +180,7 @@ fn interactive(options: glance_wizard::ui::Options) -> i32 {
     } else {
         // Not a terminal (a pipe, a script): the wizard cannot draw.
         use clap::CommandFactory;
+        // Help on a closed stdout cannot be shown anywhere else.
         let _ = Cli::command().print_help();
         exit::OK
     }

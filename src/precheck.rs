@@ -85,7 +85,7 @@ pub fn run_all(settings: &Settings, profile: &Profile) -> Vec<Check> {
     checks.push(check(
         "database login",
         Some("database.admin_access"),
-        admin_connection(&db.admin, &db.host, db.port)
+        admin_connection(&db.admin, &db.host, db.port.get())
             .map(|_| "the administrator logs in".to_string())
             .map_err(|e| format!("cannot log in as the database administrator: {e}")),
     ));

@@ -133,6 +133,7 @@ fn serve_once(image: &Path) -> String {
 struct KillOnDrop(RunHandle);
 
 impl Drop for KillOnDrop {
+    /// Best effort: the run may have ended already.
     fn drop(&mut self) {
         let _ = self.0.child.kill();
         let _ = self.0.child.wait();

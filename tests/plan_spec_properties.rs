@@ -39,7 +39,7 @@ type Change = fn(&mut Settings, &mut Profile, &str);
 const CHANGES: &[(&str, Change, &[&str])] = &[
     (
         "db.host",
-        |s, _, v| s.db.host = v.into(),
+        |s, _, v| s.db.host = v.parse().unwrap(),
         &[
             "sql.database",
             "config.glance-api",
@@ -50,7 +50,7 @@ const CHANGES: &[(&str, Change, &[&str])] = &[
     ),
     (
         "db.port",
-        |s, _, v| s.db.port = 1 + v.len() as u16,
+        |s, _, v| s.db.port = (1 + v.len() as i64).try_into().unwrap(),
         &[
             "sql.database",
             "config.glance-api",
@@ -61,7 +61,7 @@ const CHANGES: &[(&str, Change, &[&str])] = &[
     ),
     (
         "db.name",
-        |s, _, v| s.db.name = v.into(),
+        |s, _, v| s.db.name = v.parse().unwrap(),
         &[
             "sql.database",
             "config.glance-api",
@@ -72,7 +72,7 @@ const CHANGES: &[(&str, Change, &[&str])] = &[
     ),
     (
         "db.user",
-        |s, _, v| s.db.user = v.into(),
+        |s, _, v| s.db.user = v.parse().unwrap(),
         &[
             "sql.database",
             "config.glance-api",
@@ -96,7 +96,7 @@ const CHANGES: &[(&str, Change, &[&str])] = &[
         "db.admin",
         |s, _, v| {
             s.db.admin = DbAdmin::Tcp {
-                user: "root".into(),
+                user: "root".parse().unwrap(),
                 password: Secret::new(v),
             }
         },
@@ -104,12 +104,12 @@ const CHANGES: &[(&str, Change, &[&str])] = &[
     ),
     (
         "keystone.region",
-        |s, _, v| s.keystone.region = v.into(),
+        |s, _, v| s.keystone.region = v.parse().unwrap(),
         &["identity.endpoints", "verify.image"],
     ),
     (
         "keystone.service_user",
-        |s, _, v| s.keystone.service_user = v.into(),
+        |s, _, v| s.keystone.service_user = v.parse().unwrap(),
         &[
             "identity.user",
             "identity.role",
@@ -119,7 +119,7 @@ const CHANGES: &[(&str, Change, &[&str])] = &[
     ),
     (
         "keystone.service_project",
-        |s, _, v| s.keystone.service_project = v.into(),
+        |s, _, v| s.keystone.service_project = v.parse().unwrap(),
         &[
             "identity.user",
             "identity.role",
@@ -139,17 +139,17 @@ const CHANGES: &[(&str, Change, &[&str])] = &[
     ),
     (
         "keystone.www_authenticate_uri",
-        |s, _, v| s.keystone.www_authenticate_uri = v.into(),
+        |s, _, v| s.keystone.www_authenticate_uri = format!("http://{v}:5000").parse().unwrap(),
         &["config.glance-api"],
     ),
     (
         "keystone.auth_url",
-        |s, _, v| s.keystone.auth_url = v.into(),
+        |s, _, v| s.keystone.auth_url = format!("http://{v}:5000").parse().unwrap(),
         &["config.glance-api"],
     ),
     (
         "keystone.memcached_servers",
-        |s, _, v| s.keystone.memcached_servers = vec![v.into()],
+        |s, _, v| s.keystone.memcached_servers = vec![format!("{v}:11211").parse().unwrap()],
         &["config.glance-api"],
     ),
     // Where the identity objects live: the admin's Keystone.
@@ -177,32 +177,32 @@ const CHANGES: &[(&str, Change, &[&str])] = &[
     ),
     (
         "endpoints.public",
-        |s, _, v| s.endpoints.public = v.into(),
+        |s, _, v| s.endpoints.public = format!("http://{v}:9292").parse().unwrap(),
         &["identity.endpoints", "verify.image"],
     ),
     (
         "endpoints.internal",
-        |s, _, v| s.endpoints.internal = v.into(),
+        |s, _, v| s.endpoints.internal = format!("http://{v}:9292").parse().unwrap(),
         &["identity.endpoints"],
     ),
     (
         "endpoints.admin",
-        |s, _, v| s.endpoints.admin = v.into(),
+        |s, _, v| s.endpoints.admin = format!("http://{v}:9292").parse().unwrap(),
         &["identity.endpoints"],
     ),
     (
         "store.stores",
-        |s, _, v| s.store.stores = vec!["file".into(), v.into()],
+        |s, _, _| s.store.stores = vec!["file".parse().unwrap(), "http".parse().unwrap()],
         &["config.glance-api"],
     ),
     (
         "store.default_store",
-        |s, _, v| s.store.default_store = v.into(),
+        |s, _, _| s.store.default_store = "http".parse().unwrap(),
         &["config.glance-api"],
     ),
     (
         "store.data_dir",
-        |s, _, v| s.store.data_dir = v.into(),
+        |s, _, v| s.store.data_dir = format!("/{v}").parse().unwrap(),
         &["config.glance-api", "service.restart"],
     ),
     (
@@ -213,23 +213,27 @@ const CHANGES: &[(&str, Change, &[&str])] = &[
     (
         "test_image.source URL password",
         |s, _, v| {
-            s.test_image.source = ImageSource::Url(format!("http://u:{v}@images.example/c.img"));
+            s.test_image.source = ImageSource::Url(
+                format!("http://u:{v}@images.example/c.img")
+                    .parse()
+                    .unwrap(),
+            );
         },
         &["verify.image"],
     ),
     (
         "test_image.name",
-        |s, _, v| s.test_image.name = v.into(),
+        |s, _, v| s.test_image.name = v.parse().unwrap(),
         &["verify.image"],
     ),
     (
         "test_image.disk_format",
-        |s, _, v| s.test_image.disk_format = v.into(),
+        |s, _, _| s.test_image.disk_format = "raw".parse().unwrap(),
         &["verify.image"],
     ),
     (
         "test_image.container_format",
-        |s, _, v| s.test_image.container_format = v.into(),
+        |s, _, _| s.test_image.container_format = "ovf".parse().unwrap(),
         &["verify.image"],
     ),
     // The route only, while the proxy is not written into apt's config.
@@ -253,22 +257,22 @@ const CHANGES: &[(&str, Change, &[&str])] = &[
     ),
     (
         "packages.manager_options",
-        |s, _, v| s.packages.manager_options = vec![v.into()],
+        |s, _, v| s.packages.manager_options = vec![format!("--{v}").parse().unwrap()],
         &["packages.install"],
     ),
     (
         "packages.query_options",
-        |s, _, v| s.packages.query_options = vec![v.into()],
+        |s, _, v| s.packages.query_options = vec![format!("--{v}").parse().unwrap()],
         &["packages.install"],
     ),
     (
         "controller",
-        |s, _, v| s.controller = v.into(),
+        |s, _, v| s.controller = v.parse().unwrap(),
         &["service.restart"],
     ),
     (
         "release.domain_name",
-        |_, p, v| p.release.domain_name = v.into(),
+        |_, p, v| p.release.domain_name = v.parse().unwrap(),
         &[
             "identity.user",
             "identity.role",
@@ -278,7 +282,7 @@ const CHANGES: &[(&str, Change, &[&str])] = &[
     ),
     (
         "release.name",
-        |_, p, v| p.release.name = v.into(),
+        |_, p, v| p.release.name = v.parse().unwrap(),
         &["db.sync"],
     ),
     (
@@ -288,12 +292,12 @@ const CHANGES: &[(&str, Change, &[&str])] = &[
     ),
     (
         "distro.api_log",
-        |_, p, v| p.distro.api_log = v.into(),
+        |_, p, v| p.distro.api_log = v.parse().unwrap(),
         &["service.restart"],
     ),
     (
         "distro.repository",
-        |_, p, v| p.distro.repository = v.into(),
+        |_, p, v| p.distro.repository = v.parse().unwrap(),
         &["packages.install"],
     ),
     (
@@ -333,7 +337,7 @@ fn compare(a: &Plan, b: &Plan) -> (Vec<String>, Result<(), String>) {
 }
 
 fn value() -> impl Strategy<Value = String> {
-    "[a-z][a-z0-9-]{2,12}"
+    "[a-z][a-z0-9-]{1,11}[a-z0-9]"
 }
 
 proptest! {

@@ -1,11 +1,17 @@
 //! The answers: what the admin tells glance-wizard. The same model is filled
-//! from an answers file (TOML) or from the TUI's forms, validated field by
-//! field with [`validate`], and resolved into [`Settings`] that the plan uses.
+//! from an answers file (TOML) or from the TUI's forms, parsed field by field
+//! into the types of [`types`] (passwords checked by [`validate`]), and
+//! resolved into [`Settings`] that the plan uses.
+//!
+//! [`Answers`] keeps each field as the admin wrote it, so that one pass can
+//! report every broken rule with its field's path; the settings hold only
+//! parsed values.
 
 mod fields;
 pub mod openrc;
 mod resolve;
 pub mod secrets;
+pub mod types;
 pub mod validate;
 
 use std::collections::BTreeMap;
@@ -17,9 +23,16 @@ use serde::{Deserialize, Serialize};
 use crate::secret::Secret;
 use crate::target::Profile;
 
-use fields::Problems;
-pub use fields::{CONTAINER_FORMATS, DISK_FORMATS};
+use fields::{Fields, Problems};
 pub use secrets::{SecretName, Secrets};
+use types::{
+    AbsolutePath, CommandOptionError, ContainerFormat, DiskFormat, FormatError, Host, HostError,
+    HttpUrl, IpAddress, IpAddressError, KeystoneName, MemcachedError, MemcachedServer, NameError,
+    NoProxyError, PathError, Port, PortError, ProxyUrlError, RegionError, RegionName,
+    SqlIdentifier, Store, StoreError, UrlError,
+};
+pub use types::{CONTAINER_FORMATS, DISK_FORMATS};
+use validate::PasswordError;
 
 /// The answers file, as written by the admin. Optional fields get their
 /// defaults in [`Answers::resolve`], where they may depend on the controller
@@ -253,11 +266,87 @@ impl Default for SecretsAnswers {
     }
 }
 
+/// The rule a field breaks: each kind of value's own error, the rules that
+/// tie fields together, and what a parser or the file system said.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rule {
+    #[error(transparent)]
+    Host(#[from] HostError),
+    #[error(transparent)]
+    IpAddress(#[from] IpAddressError),
+    #[error(transparent)]
+    Port(#[from] PortError),
+    #[error(transparent)]
+    Name(#[from] NameError),
+    #[error(transparent)]
+    Region(#[from] RegionError),
+    #[error(transparent)]
+    Path(#[from] PathError),
+    #[error(transparent)]
+    Url(#[from] UrlError),
+    #[error(transparent)]
+    ProxyUrl(#[from] ProxyUrlError),
+    #[error(transparent)]
+    NoProxy(#[from] NoProxyError),
+    #[error(transparent)]
+    Memcached(#[from] MemcachedError),
+    #[error(transparent)]
+    CommandOption(#[from] CommandOptionError),
+    #[error(transparent)]
+    Format(#[from] FormatError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+    #[error(transparent)]
+    Openrc(#[from] openrc::OpenrcError),
+    /// The Keystone admin's password (from the openrc or the secrets).
+    #[error("OS_PASSWORD {0}")]
+    AdminPassword(PasswordError),
+    #[error("must not be empty")]
+    Empty,
+    #[error("give the path of an admin-openrc, or os_auth_url and the other os_* values")]
+    NoAdminCredentials,
+    #[error("list at least one host:port")]
+    NoMemcached,
+    #[error("list at least one store: \"file\"")]
+    NoStore,
+    #[error("`{0}` must be one of the stores listed in image_store.stores")]
+    DefaultStoreNotListed(String),
+    #[error("there is no proxy to persist: set http_proxy or https_proxy, or persist = false")]
+    NothingToPersist,
+    /// A missing password glance-wizard could generate.
+    #[error(
+        "missing: put it in the secrets file (mode 0600), run in a terminal to be asked, or use --generate-passwords"
+    )]
+    MissingGeneratable,
+    #[error("missing: put it in the secrets file (mode 0600), or run in a terminal to be asked")]
+    Missing,
+    #[error("the proxy URL names no user: write it as http://USER@HOST:PORT")]
+    ProxyNamesNoUser,
+    /// What a parser (TOML, bash reading an openrc) or the file system
+    /// said, in its words.
+    #[error("{0}")]
+    Said(String),
+}
+
+impl From<String> for Rule {
+    fn from(said: String) -> Rule {
+        Rule::Said(said)
+    }
+}
+
+impl From<&str> for Rule {
+    fn from(said: &str) -> Rule {
+        Rule::Said(said.to_string())
+    }
+}
+
 /// One problem in the answers: the field's path and the rule it breaks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     pub field: String,
-    pub rule: String,
+    pub rule: Rule,
 }
 
 impl fmt::Display for FieldError {
@@ -281,7 +370,7 @@ impl fmt::Display for AnswersError {
 }
 
 impl AnswersError {
-    pub fn single(field: impl Into<String>, rule: impl Into<String>) -> Self {
+    pub fn single(field: impl Into<String>, rule: impl Into<Rule>) -> Self {
         AnswersError(vec![FieldError {
             field: field.into(),
             rule: rule.into(),
@@ -339,17 +428,23 @@ impl AdminCredentials {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum DbAdmin {
-    Socket { path: String, user: String },
-    Tcp { user: String, password: Secret },
+    Socket {
+        path: AbsolutePath,
+        user: SqlIdentifier,
+    },
+    Tcp {
+        user: SqlIdentifier,
+        password: Secret,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct DbSettings {
-    pub host: String,
-    pub port: u16,
+    pub host: Host,
+    pub port: Port,
     pub admin: DbAdmin,
-    pub name: String,
-    pub user: String,
+    pub name: SqlIdentifier,
+    pub user: SqlIdentifier,
     pub password: Secret,
     pub load_metadefs: bool,
 }
@@ -357,44 +452,44 @@ pub struct DbSettings {
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeystoneSettings {
     pub admin: AdminCredentials,
-    pub region: String,
-    pub service_user: String,
-    pub service_project: String,
+    pub region: RegionName,
+    pub service_user: KeystoneName,
+    pub service_project: KeystoneName,
     pub service_password: Secret,
-    pub www_authenticate_uri: String,
-    pub auth_url: String,
-    pub memcached_servers: Vec<String>,
+    pub www_authenticate_uri: HttpUrl,
+    pub auth_url: HttpUrl,
+    pub memcached_servers: Vec<MemcachedServer>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct EndpointSettings {
-    pub public: String,
-    pub internal: String,
-    pub admin: String,
+    pub public: HttpUrl,
+    pub internal: HttpUrl,
+    pub admin: HttpUrl,
 }
 
 impl EndpointSettings {
     pub fn by_interface(&self) -> [(&'static str, &str); 3] {
         [
-            ("public", &self.public),
-            ("internal", &self.internal),
-            ("admin", &self.admin),
+            ("public", self.public.as_str()),
+            ("internal", self.internal.as_str()),
+            ("admin", self.admin.as_str()),
         ]
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoreSettings {
-    pub stores: Vec<String>,
-    pub default_store: String,
-    pub data_dir: String,
+    pub stores: Vec<Store>,
+    pub default_store: Store,
+    pub data_dir: AbsolutePath,
     pub min_free_mib: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ImageSource {
     Path(PathBuf),
-    Url(String),
+    Url(HttpUrl),
 }
 
 /// A URL's password (a source may be `https://user:pw@host/...`) is
@@ -430,8 +525,8 @@ impl fmt::Display for ImageSource {
 pub struct TestImageSettings {
     pub source: ImageSource,
     pub name: String,
-    pub disk_format: String,
-    pub container_format: String,
+    pub disk_format: DiskFormat,
+    pub container_format: ContainerFormat,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -475,8 +570,12 @@ impl ProxySettings {
             (Some(password), Ok(mut parsed)) if !parsed.username().is_empty() => {
                 // Encoded here: the url crate leaves `%` as it is.
                 let encoded = crate::escape::percent_encode_userinfo(password.expose());
-                let _ = parsed.set_password(Some(&encoded));
-                Secret::new(parsed.as_str().trim_end_matches('/'))
+                match parsed.set_password(Some(&encoded)) {
+                    Ok(()) => Secret::new(parsed.as_str().trim_end_matches('/')),
+                    // A URL that names a user has a host, so it takes a
+                    // password; one that did not would go as given.
+                    Err(()) => Secret::new(url),
+                }
             }
             _ => Secret::new(url),
         }
@@ -555,9 +654,9 @@ impl ProxySettings {
 /// Everything the plan needs, validated, with defaults filled in.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
-    pub controller: String,
+    pub controller: Host,
     /// `[DEFAULT] bind_host`, when the admin chose one.
-    pub bind_host: Option<String>,
+    pub bind_host: Option<IpAddress>,
     pub db: DbSettings,
     pub keystone: KeystoneSettings,
     pub endpoints: EndpointSettings,
@@ -656,26 +755,11 @@ impl Answers {
         }
     }
 
-    /// The controller's default URL for a port.
-    fn controller_url(&self, port: u16) -> String {
-        format!(
-            "http://{}:{port}",
-            crate::escape::url_host(&self.controller.host)
-        )
-    }
-
     /// Checks every field that does not need secrets or the machine.
     /// Collects all problems instead of stopping at the first.
     pub fn validate_fields(&self) -> Vec<FieldError> {
         let mut problems = Problems::default();
-        fields::controller(&self.controller, &mut problems);
-        fields::database(&self.database, &mut problems);
-        fields::keystone(&self.keystone, &mut problems);
-        fields::endpoints(&self.endpoints, &mut problems);
-        fields::image_store(&self.image_store, &mut problems);
-        fields::test_image(&self.test_image, &mut problems);
-        fields::proxy(&self.proxy, &mut problems);
-        fields::packages(&self.packages, &mut problems);
+        fields::parse(self, &mut problems);
         problems.0
     }
 
@@ -687,35 +771,42 @@ impl Answers {
         secrets: &Secrets,
         admin: AdminCredentials,
     ) -> Result<Settings, AnswersError> {
-        let problems = Problems(self.validate_fields());
-        self.resolve_with(problems, profile, secrets, admin)
+        let mut problems = Problems::default();
+        let fields = fields::parse(self, &mut problems);
+        self.resolve_with(fields, problems, profile, secrets, admin)
     }
 
-    /// These answers once every field passed [`Answers::validate_fields`],
-    /// so that resolving them does not check the fields again.
+    /// These answers once every field parsed, so that resolving them does
+    /// not parse the fields again.
     pub fn checked(&self) -> Result<CheckedAnswers<'_>, AnswersError> {
-        let errors = self.validate_fields();
-        if errors.is_empty() {
-            Ok(CheckedAnswers(self))
-        } else {
-            Err(AnswersError(errors))
+        let mut problems = Problems::default();
+        match fields::parse(self, &mut problems) {
+            Some(fields) if problems.0.is_empty() => Ok(CheckedAnswers {
+                answers: self,
+                fields,
+            }),
+            _ => Err(AnswersError(problems.0)),
         }
     }
 
     /// The secrets checked after the field `problems` found before, then
-    /// the settings when there is no problem at all.
+    /// the settings when there is no problem at all (`fields` is `None`
+    /// only when a field's problem was recorded).
     fn resolve_with(
         &self,
+        fields: Option<Fields>,
         mut problems: Problems,
         profile: &Profile,
         secrets: &Secrets,
         admin: AdminCredentials,
     ) -> Result<Settings, AnswersError> {
         let resolved = self.resolve_secrets(profile, secrets, &admin, &mut problems);
-        if !problems.0.is_empty() {
-            return Err(AnswersError(problems.0));
+        match fields {
+            Some(fields) if problems.0.is_empty() => {
+                Ok(Answers::settings(fields, profile, admin, resolved))
+            }
+            _ => Err(AnswersError(problems.0)),
         }
-        Ok(self.settings(profile, admin, resolved))
     }
 
     /// Keystone admin credentials from the os_* fields (password from the
@@ -747,14 +838,17 @@ impl Answers {
     }
 }
 
-/// Answers whose fields all passed [`Answers::validate_fields`]; made by
+/// Answers whose fields all parsed, with their parsed values; made by
 /// [`Answers::checked`].
-#[derive(Debug, Clone, Copy)]
-pub struct CheckedAnswers<'a>(&'a Answers);
+#[derive(Debug, Clone)]
+pub struct CheckedAnswers<'a> {
+    answers: &'a Answers,
+    fields: Fields,
+}
 
 impl<'a> CheckedAnswers<'a> {
-    pub fn answers(self) -> &'a Answers {
-        self.0
+    pub fn answers(&self) -> &'a Answers {
+        self.answers
     }
 
     /// [`Answers::resolve`] without checking the fields again.
@@ -764,16 +858,13 @@ impl<'a> CheckedAnswers<'a> {
         secrets: &Secrets,
         admin: AdminCredentials,
     ) -> Result<Settings, AnswersError> {
-        self.0
-            .resolve_with(Problems::default(), profile, secrets, admin)
-    }
-}
-
-fn non_empty(value: &str) -> Result<(), String> {
-    if value.trim().is_empty() {
-        Err("must not be empty".into())
-    } else {
-        Ok(())
+        self.answers.resolve_with(
+            Some(self.fields),
+            Problems::default(),
+            profile,
+            secrets,
+            admin,
+        )
     }
 }
 

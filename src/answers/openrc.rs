@@ -16,15 +16,49 @@ use std::path::Path;
 use super::AdminCredentials;
 use crate::secret::Secret;
 
-pub fn load(path: &Path) -> Result<AdminCredentials, String> {
+/// Why an admin-openrc cannot be used. Each names the file (`path`, as
+/// shown) and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OpenrcError {
+    #[error("{path} does not exist")]
+    Missing { path: String },
+    /// The system's words (kept as text, so that the error can be compared
+    /// and cloned like every other rule).
+    #[error("cannot read {path}: {error}")]
+    Unreadable { path: String, error: String },
+    #[error(
+        "{path} is owned by uid {owner}: an admin openrc is read as root, so it must belong to root or to you (uid {me}); refused (chown it)"
+    )]
+    Owner { path: String, owner: u32, me: u32 },
+    #[error(
+        "{path} has mode {mode:04o}: its group or others can write it, and an admin openrc is read as root; refused (chmod go-w {path})"
+    )]
+    Writable { path: String, mode: u32 },
+    #[error("{path} does not set {variable}")]
+    Unset {
+        path: String,
+        variable: &'static str,
+    },
+    #[error("cannot run bash to read {path}: {error}")]
+    Bash { path: String, error: String },
+}
+
+fn shown(path: &Path) -> String {
+    path.display().to_string()
+}
+
+pub fn load(path: &Path) -> Result<AdminCredentials, OpenrcError> {
+    let unreadable = |e: std::io::Error| OpenrcError::Unreadable {
+        path: shown(path),
+        error: e.to_string(),
+    };
     let (mut file, meta) = crate::fsutil::open_regular(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => format!("{} does not exist", path.display()),
-        _ => format!("cannot read {}: {e}", path.display()),
+        std::io::ErrorKind::NotFound => OpenrcError::Missing { path: shown(path) },
+        _ => unreadable(e),
     })?;
     trusted(path, &meta)?;
     let mut text = String::new();
-    file.read_to_string(&mut text)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    file.read_to_string(&mut text).map_err(unreadable)?;
     let assignments = match parse_simple(&text) {
         Some(assignments) => assignments,
         None => source_with_bash(path, &file)?,
@@ -34,22 +68,22 @@ pub fn load(path: &Path) -> Result<AdminCredentials, String> {
 
 /// The ssh rule: owned by root or by the real user (who could edit it
 /// anyway), writable by nobody else. The file is run as root by bash.
-fn trusted(path: &Path, meta: &std::fs::Metadata) -> Result<(), String> {
+fn trusted(path: &Path, meta: &std::fs::Metadata) -> Result<(), OpenrcError> {
     let me = rustix::process::getuid().as_raw();
     let owner = meta.uid();
     if owner != 0 && owner != me {
-        return Err(format!(
-            "{} is owned by uid {owner}: an admin openrc is read as root, so it must belong to root or to you (uid {me}); refused (chown it)",
-            path.display()
-        ));
+        return Err(OpenrcError::Owner {
+            path: shown(path),
+            owner,
+            me,
+        });
     }
     let mode = meta.mode() & 0o7777;
     if mode & 0o022 != 0 {
-        return Err(format!(
-            "{} has mode {mode:04o}: its group or others can write it, and an admin openrc is read as root; refused (chmod go-w {})",
-            path.display(),
-            path.display()
-        ));
+        return Err(OpenrcError::Writable {
+            path: shown(path),
+            mode,
+        });
     }
     Ok(())
 }
@@ -57,7 +91,11 @@ fn trusted(path: &Path, meta: &std::fs::Metadata) -> Result<(), String> {
 fn credentials(
     path: &Path,
     assignments: Vec<(String, String)>,
-) -> Result<AdminCredentials, String> {
+) -> Result<AdminCredentials, OpenrcError> {
+    let unset = |variable| OpenrcError::Unset {
+        path: shown(path),
+        variable,
+    };
     let mut vars = BTreeMap::new();
     let mut password = None;
     for (name, value) in assignments {
@@ -72,12 +110,12 @@ fn credentials(
     }
     for required in ["OS_AUTH_URL", "OS_USERNAME", "OS_PROJECT_NAME"] {
         if vars.get(required).is_none_or(|v| v.is_empty()) {
-            return Err(format!("{} does not set {required}", path.display()));
+            return Err(unset(required));
         }
     }
     let password = password
         .filter(|p| !p.is_empty())
-        .ok_or_else(|| format!("{} does not set OS_PASSWORD", path.display()))?;
+        .ok_or_else(|| unset("OS_PASSWORD"))?;
     Ok(AdminCredentials {
         vars,
         password,
@@ -87,7 +125,10 @@ fn credentials(
 
 /// bash sources the checked file through the descriptor it was checked on
 /// (handed to bash alone) and prints its environment.
-fn source_with_bash(path: &Path, file: &std::fs::File) -> Result<Vec<(String, String)>, String> {
+fn source_with_bash(
+    path: &Path,
+    file: &std::fs::File,
+) -> Result<Vec<(String, String)>, OpenrcError> {
     let run = |fd: Option<RawFd>| {
         let source = format!("/dev/fd/{}", fd.unwrap_or(-1));
         duct::cmd!(
@@ -107,7 +148,10 @@ fn source_with_bash(path: &Path, file: &std::fs::File) -> Result<Vec<(String, St
     let output = crate::inherit::start_child(Some(file.as_fd()), run)
         .and_then(|started| started)
         .and_then(|handle| handle.into_output())
-        .map_err(|e| format!("cannot run bash to read {}: {e}", path.display()))?;
+        .map_err(|e| OpenrcError::Bash {
+            path: shown(path),
+            error: e.to_string(),
+        })?;
     Ok(output
         .stdout
         .split(|b| *b == 0)
@@ -206,7 +250,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("rc");
         std::fs::write(&path, "export OS_USERNAME=admin\nexport OS_PROJECT_NAME=admin\nexport OS_AUTH_URL=http://x:5000/v3\n").unwrap();
-        assert!(load(&path).unwrap_err().contains("OS_PASSWORD"));
+        assert!(load(&path).unwrap_err().to_string().contains("OS_PASSWORD"));
     }
 
     const PLAIN: &str = "export OS_USERNAME=admin\nexport OS_PASSWORD=pw\nexport OS_PROJECT_NAME=admin\nexport OS_AUTH_URL=http://x:5000/v3\n";
@@ -224,7 +268,7 @@ mod tests {
     fn a_file_others_can_write_is_refused() {
         for mode in [0o664, 0o646, 0o666] {
             let (_dir, path) = openrc(PLAIN, mode);
-            let err = load(&path).unwrap_err();
+            let err = load(&path).unwrap_err().to_string();
             assert!(err.contains(&format!("mode {mode:04o}")), "{err}");
             assert!(err.contains("chmod go-w"), "{err}");
         }
@@ -241,7 +285,7 @@ mod tests {
         }
         let (_dir, path) = openrc(PLAIN, 0o600);
         std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
-        let err = load(&path).unwrap_err();
+        let err = load(&path).unwrap_err().to_string();
         assert!(err.contains("owned by uid 65534"), "{err}");
     }
 
@@ -250,7 +294,7 @@ mod tests {
         let (dir, path) = openrc(PLAIN, 0o600);
         let link = dir.path().join("link");
         std::os::unix::fs::symlink(&path, &link).unwrap();
-        let err = load(&link).unwrap_err();
+        let err = load(&link).unwrap_err().to_string();
         assert!(err.contains("symbolic link"), "{err}");
     }
 

@@ -69,10 +69,7 @@ fn package_manager(manager: PackageManager, options: &[String], rest: &[&str]) -
 /// `glance-manage db_load_metadefs DIR` (the path shell-quoted inside the
 /// `su -c` string).
 pub fn metadefs_load(dir: &str) -> Vec<String> {
-    glance_manage(&format!(
-        "db_load_metadefs {}",
-        display(&[dir.to_string()])
-    ))
+    glance_manage(&format!("db_load_metadefs {}", display(&[dir.to_string()])))
 }
 
 /// Refreshes the package lists before an install, so a broken mirror shows

@@ -106,7 +106,7 @@ pub fn config_specs(settings: &Settings, profile: &Profile) -> Vec<ConfigSpec> {
 /// `[database] connection`: a URL with the glance account's password.
 fn connection_edit(db: &DbSettings) -> ConfigEdit {
     let url = |password: &str| {
-        crate::escape::database_url(&db.user, password, &db.host, db.port, &db.name)
+        crate::escape::database_url(&db.user, password, &db.host, db.port.get(), &db.name)
     };
     secret_edit(
         "database",
@@ -138,7 +138,7 @@ fn store_edits(store: &StoreSettings, layout: &StoreLayout) -> Vec<ConfigEdit> {
     match layout {
         StoreLayout::Stores => vec![
             edit("glance_store", "stores", store.stores.join(",")),
-            edit("glance_store", "default_store", &store.default_store),
+            edit("glance_store", "default_store", store.default_store),
             edit("glance_store", "filesystem_store_datadir", &store.data_dir),
         ],
         StoreLayout::EnabledBackends => {
@@ -155,7 +155,7 @@ fn store_edits(store: &StoreSettings, layout: &StoreLayout) -> Vec<ConfigEdit> {
             let default_backend = if store.default_store == "file" {
                 "fs".to_string()
             } else {
-                store.default_store.clone()
+                store.default_store.to_string()
             };
             vec![
                 edit("DEFAULT", "enabled_backends", backends.join(",")),

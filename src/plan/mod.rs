@@ -159,10 +159,10 @@ fn sql_spec(settings: &Settings) -> SqlSpec {
     let db = &settings.db;
     SqlSpec {
         admin: db.admin.clone(),
-        host: db.host.clone(),
-        port: db.port,
-        database: db.name.clone(),
-        user: db.user.clone(),
+        host: db.host.to_string(),
+        port: db.port.get(),
+        database: db.name.to_string(),
+        user: db.user.to_string(),
         password: db.password.clone(),
         account_hosts: vec!["localhost".into(), "%".into()],
     }
@@ -182,9 +182,9 @@ pub fn service_login(settings: &Settings, profile: &Profile) -> ServiceLogin {
     let k = &settings.keystone;
     ServiceLogin {
         auth_url: k.admin.auth_url().to_string(),
-        user: k.service_user.clone(),
+        user: k.service_user.to_string(),
         domain: profile.release.domain_name.clone(),
-        project: k.service_project.clone(),
+        project: k.service_project.to_string(),
         password: k.service_password.clone(),
     }
 }
@@ -240,7 +240,7 @@ fn identity_tasks(settings: &Settings, profile: &Profile) -> [Task; 4] {
             kind: TaskKind::IdentityEndpoints(EndpointsSpec {
                 auth_url,
                 service_type: "image".into(),
-                region: k.region.clone(),
+                region: k.region.to_string(),
                 endpoints,
             }),
             after: vec![TaskId::IdentityService],
@@ -316,7 +316,7 @@ fn services_task(settings: &Settings, profile: &Profile, config_ids: &[TaskId]) 
             init: profile.init,
             manager: profile.package_manager,
             health_url: health_url(settings),
-            image_dir: settings.store.data_dir.clone(),
+            image_dir: settings.store.data_dir.to_string(),
             api_log: profile.distro.api_log.clone(),
         }),
         after,
@@ -339,10 +339,10 @@ fn verify_task(settings: &Settings, profile: &Profile) -> Task {
         kind: TaskKind::Verify(VerifySpec {
             source: t.source.clone(),
             name: t.name.clone(),
-            disk_format: t.disk_format.clone(),
-            container_format: t.container_format.clone(),
-            region: settings.keystone.region.clone(),
-            public_url: settings.endpoints.public.clone(),
+            disk_format: t.disk_format.to_string(),
+            container_format: t.container_format.to_string(),
+            region: settings.keystone.region.to_string(),
+            public_url: settings.endpoints.public.to_string(),
             account: sql_spec(settings).account(),
             login: service_login(settings, profile),
         }),
@@ -388,8 +388,8 @@ mod tests {
     fn spec() -> SqlSpec {
         SqlSpec {
             admin: DbAdmin::Socket {
-                path: "/run/mysqld/mysqld.sock".into(),
-                user: "root".into(),
+                path: "/run/mysqld/mysqld.sock".parse().unwrap(),
+                user: "root".parse().unwrap(),
             },
             host: "controller".into(),
             port: 3306,

@@ -14,6 +14,8 @@ use super::draft::{Draft, F, Kind, Problem};
 use super::i18n::Texts;
 use super::run::{FailureChoice, RunView, Search};
 use super::theme::Theme;
+use crate::answers::FieldError;
+use crate::answers::openrc::OpenrcError;
 use crate::engine::{Event, RunOutcome};
 use crate::plan::TaskId;
 use crate::precheck::{Check, Status};
@@ -161,10 +163,10 @@ pub enum Msg {
     Input(TermEvent),
     Engine(Event),
     EngineDone(Result<RunOutcome, String>),
-    Openrc(String, Result<Vec<(String, String)>, String>),
+    Openrc(String, Result<Vec<(String, String)>, OpenrcError>),
     ProxyTest(Result<String, String>),
-    Prechecks(Result<Vec<Check>, Vec<(String, String)>>),
-    Review(Result<Vec<String>, Vec<(String, String)>>),
+    Prechecks(Result<Vec<Check>, Vec<FieldError>>),
+    Review(Result<Vec<String>, Vec<FieldError>>),
     Saved(Result<(PathBuf, PathBuf), String>),
     RunRefused(String),
     /// SIGTERM, SIGHUP or SIGINT from outside.
@@ -225,7 +227,7 @@ pub struct App {
     pub focus: BTreeMap<Screen, usize>,
     /// Char index of the cursor in the focused text field.
     pub cursor: usize,
-    pub openrc: Pending<Result<Vec<(String, String)>, String>>,
+    pub openrc: Pending<Result<Vec<(String, String)>, OpenrcError>>,
     openrc_parsed_for: Option<String>,
     pub proxy_test: Pending<Result<String, String>>,
     pub checks: Pending<Vec<CheckRow>>,
@@ -503,17 +505,17 @@ impl App {
     }
 
     /// Answers problems (from resolving them) as failing rows.
-    fn error_rows(&self, errors: Vec<(String, String)>) -> Vec<CheckRow> {
+    fn error_rows(&self, errors: Vec<FieldError>) -> Vec<CheckRow> {
         errors
             .into_iter()
-            .map(|(path, rule)| {
+            .map(|FieldError { field: path, rule }| {
                 let field = super::draft::field_of(&path, &self.draft);
                 CheckRow {
                     name_key: field.map_or("check.answers".to_string(), |f| {
                         format!("field.{}.label", f.name())
                     }),
                     status: Status::Fail,
-                    detail: rule,
+                    detail: rule.to_string(),
                     field,
                 }
             })

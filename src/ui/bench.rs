@@ -243,6 +243,7 @@ pub fn bench_run_screen(argv: Vec<String>, log_dir: Option<PathBuf>, lang: Optio
                     engine.task_runner = &run_command;
                     let mut sink = ChannelSink(tx.clone());
                     let result = engine.run(&mut sink).map_err(|e| format!("{e:#}"));
+                    // Fails only when the UI loop has ended: nobody to tell.
                     let _ = tx.send(Msg::EngineDone(result));
                 })
                 .expect("a thread starts"),

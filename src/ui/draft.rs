@@ -1,10 +1,12 @@
 //! The forms' state: one string per field, turned into the same
-//! [`Answers`] and [`Secrets`] an answers file gives, and validated by the
-//! same code (`Answers::resolve`, which calls `answers::validate`).
+//! [`Answers`] and [`Secrets`] an answers file gives, and parsed by the
+//! same code (`Answers::resolve`, which parses each field with its type from
+//! `answers::types` and checks passwords with `answers::validate`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::answers::{AdminAccess, AdminCredentials, Answers, SecretName, Secrets, validate};
+use crate::answers::types::HttpUrl;
+use crate::answers::{AdminAccess, AdminCredentials, Answers, Rule, SecretName, Secrets, validate};
 use crate::escape::url_host;
 use crate::secret::Secret;
 use crate::target::Profile;
@@ -291,12 +293,12 @@ impl F {
     }
 }
 
-/// Why a field is invalid: the validator's own words (the answers file's
+/// Why a field is invalid: the parser's own words (the answers file's
 /// loader says the same) and the field's rule for the translated screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
-    /// From `answers::validate` (through `Answers::resolve`).
-    Rule(String),
+    /// From the answers' own parse (through `Answers::resolve`).
+    Rule(Rule),
     /// The two entries of a password differ.
     Mismatch,
     /// Not a number.
@@ -666,7 +668,7 @@ impl Draft {
         if self.choice(F::AdminMode) == "manual"
             && let Err(rule) = validate::password(self.raw(F::OsPassword))
         {
-            out.insert(F::OsPassword, Problem::Rule(rule));
+            out.insert(F::OsPassword, Problem::Rule(rule.into()));
         }
         for again in [F::DbPasswordAgain, F::ServicePasswordAgain] {
             let first = again.confirms().expect("a confirmation field");
@@ -676,9 +678,9 @@ impl Draft {
         }
         let test_url = self.value(F::ProxyTestUrl, Some(profile));
         if !test_url.is_empty()
-            && let Err(rule) = validate::http_url(&test_url)
+            && let Err(rule) = test_url.parse::<HttpUrl>()
         {
-            out.insert(F::ProxyTestUrl, Problem::Rule(rule));
+            out.insert(F::ProxyTestUrl, Problem::Rule(rule.into()));
         }
         out.retain(|f, _| self.visible(*f));
         out
@@ -723,6 +725,7 @@ pub fn strength_bits(password: &str) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::answers::types::{Host, ProxyUrlError};
     use crate::target::{InitSystem, profile_for};
 
     fn profile() -> Profile {
@@ -743,16 +746,19 @@ mod tests {
         d.set(F::DbPasswordAgain, "short".into());
         d.set(F::HttpProxy, "http://proxy".into());
         let p = d.problems(&profile());
-        // The same words as validate::host / new_password / proxy_url.
+        // The same errors as the types' and the password rules' own.
         assert_eq!(
             p[&F::ControllerHost],
-            Problem::Rule(validate::host("bad host").unwrap_err())
+            Problem::Rule("bad host".parse::<Host>().unwrap_err().into())
         );
         assert_eq!(
             p[&F::DbPassword],
-            Problem::Rule(validate::db_password("short").unwrap_err())
+            Problem::Rule(validate::db_password("short").unwrap_err().into())
         );
-        assert!(matches!(&p[&F::HttpProxy], Problem::Rule(r) if r.contains("explicit port")));
+        assert_eq!(
+            p[&F::HttpProxy],
+            Problem::Rule(ProxyUrlError::NoPort("http://proxy".into()).into())
+        );
         assert!(!p.contains_key(&F::DbPasswordAgain));
         assert!(p.contains_key(&F::ServicePassword), "missing secret");
     }
@@ -788,6 +794,88 @@ mod tests {
             d.answers().endpoints.public.as_deref(),
             Some("http://api.example.org:9292")
         );
+    }
+
+    /// The same bad value typed in the form and written in an answers file
+    /// is refused by the same rule, in the same words.
+    #[test]
+    fn the_form_and_the_answers_file_agree_on_every_rule() {
+        const BAD: &[(F, &str, &str)] = &[
+            (F::ControllerHost, "bad host", "\"bad host\""),
+            (F::BindHost, "not-an-ip", "\"not-an-ip\""),
+            (F::DbHost, "-db", "\"-db\""),
+            (F::DbPort, "70000", "70000"),
+            (F::DbPort, "0", "0"),
+            (F::AdminUser, "ro ot", "\"ro ot\""),
+            (F::Socket, "run/mysqld.sock", "\"run/mysqld.sock\""),
+            (F::DbName, "gl;ance", "\"gl;ance\""),
+            (F::DbUser, "", "\"\""),
+            (F::Openrc, "admin-openrc", "\"admin-openrc\""),
+            (F::Region, "Region One", "\"Region One\""),
+            (F::ServiceUser, "gl@nce", "\"gl@nce\""),
+            (
+                F::ServiceProject,
+                "a-name-longer-than-sixty-four-characters-which-mysql-would-not-take",
+                "\"{}\"",
+            ),
+            (F::WwwAuthUri, "ldap://x", "\"ldap://x\""),
+            (F::AuthUrl, "http://", "\"http://\""),
+            (F::Memcached, "controller", "[\"controller\"]"),
+            (F::Memcached, "ctl:x", "[\"ctl:x\"]"),
+            (F::EndpointPublic, "controller:9292", "\"controller:9292\""),
+            (
+                F::EndpointInternal,
+                "http://a_b:9292",
+                "\"http://a_b:9292\"",
+            ),
+            (F::EndpointAdmin, "ftp://controller", "\"ftp://controller\""),
+            (F::DataDir, "images", "\"images\""),
+            (F::TestSource, "cirros.img", "\"cirros.img\""),
+            (
+                F::TestSource,
+                "http://300.1.1.1/x",
+                "\"http://300.1.1.1/x\"",
+            ),
+            (F::TestName, " ", "\" \""),
+            (F::DiskFormat, "exe", "\"exe\""),
+            (F::ContainerFormat, "zip", "\"zip\""),
+            (F::HttpProxy, "proxy:3128", "\"proxy:3128\""),
+            (F::HttpProxy, "http://proxy", "\"http://proxy\""),
+            (F::HttpsProxy, "'http://p:3128'", "\"'http://p:3128'\""),
+            (F::NoProxy, "10.0.0.0/8", "\"10.0.0.0/8\""),
+        ];
+        for (f, typed, toml_value) in BAD {
+            let mut d = lab_draft();
+            d.set(*f, typed.to_string());
+            let in_form = d.problems(&profile()).remove(f);
+
+            let (section, key) = f.path().split_once('.').unwrap();
+            let toml_value = toml_value.replace("{}", typed);
+            // The lab draft's admin-openrc, unless it is the field tried.
+            let openrc = match *f {
+                F::Openrc => "",
+                _ => "admin_openrc = \"/root/admin-openrc\"\n",
+            };
+            let text = if section == "keystone" {
+                format!("[keystone]\n{openrc}{key} = {toml_value}\n")
+            } else {
+                format!("[keystone]\n{openrc}[{section}]\n{key} = {toml_value}\n")
+            };
+            let answers = Answers::from_toml(&text).unwrap();
+            let in_file = answers.validate_fields();
+            assert_eq!(in_file.len(), 1, "{text}: {in_file:?}");
+            let in_file = &in_file[0];
+            assert_eq!(
+                field_of(&in_file.field, &d),
+                Some(*f),
+                "{text}: {in_file:?}"
+            );
+            assert_eq!(
+                in_form,
+                Some(Problem::Rule(in_file.rule.clone())),
+                "{f:?} = {typed:?}"
+            );
+        }
     }
 
     /// Answers → forms → answers keeps every value.

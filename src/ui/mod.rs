@@ -65,11 +65,7 @@ fn check_in_background(app: &App, tx: mpsc::SyncSender<Msg>, review: bool) {
     let profile = app.profile.clone();
     std::thread::spawn(move || {
         let Ok(profile) = profile else { return };
-        let settings = crate::wizard::settings_from(&answers, &secrets, &profile).map_err(|e| {
-            e.0.into_iter()
-                .map(|f| (f.field, f.rule))
-                .collect::<Vec<_>>()
-        });
+        let settings = crate::wizard::settings_from(&answers, &secrets, &profile).map_err(|e| e.0);
         let msg = if review {
             Msg::Review(settings.map(|s| {
                 crate::wizard::settings_plan_text(&s, &profile)
@@ -148,6 +144,9 @@ struct ChannelSink(SyncSender<Msg>);
 
 impl EventSink for ChannelSink {
     fn emit(&mut self, event: engine::Event) {
+        // Fails only when the UI loop has ended (the wizard is quitting and
+        // cancelled the run): nobody is left to show the event to, and the
+        // engine's log file has it.
         let _ = self.0.send(Msg::Engine(event));
     }
 }
@@ -289,6 +288,8 @@ impl Runtime {
 
     fn start_run(&mut self, app: &mut App, skip: Vec<crate::plan::TaskId>, verify: bool) {
         if let Some(handle) = self.engine.take() {
+            // The previous run's result came as Msg::EngineDone; a panic in
+            // it was shown by the panic hook. Joining only reaps the thread.
             let _ = handle.join();
         }
         let refuse = |app: &mut App, why: String| app.handle(Msg::RunRefused(why));
@@ -330,12 +331,17 @@ impl Runtime {
                 let mut sink = ChannelSink(tx.clone());
                 engine.run(&mut sink).map_err(|e| format!("{e:#}"))
             })();
+            // Fails only when the UI loop has ended (quitting): the run's
+            // journal and log file keep its result.
             let _ = tx.send(Msg::EngineDone(result));
         }));
     }
 }
 
 /// Puts the terminal back: raw mode off, main screen, mouse released.
+/// Best effort, each step on its own: it also runs from the panic hook and
+/// after a failed set-up, where a step may fail because it was never done,
+/// and nothing better can be done with the terminal than try the next.
 fn restore_terminal() {
     let _ = disable_raw_mode();
     let _ = execute!(
@@ -378,6 +384,8 @@ pub fn run(options: Options) -> i32 {
     let (app, code) = drive(app, |_, _| {});
     let t = app.texts;
     let mut out = std::io::stdout();
+    // The last line after the screen is gone; a closed stdout cannot be
+    // told anything, and the exit code says the outcome anyway.
     let _ = match &app.outcome {
         Some(Outcome::Verified(image)) => writeln!(
             out,
@@ -458,6 +466,8 @@ fn drive(mut app: App, start: impl FnOnce(&mut Runtime, &mut App)) -> (App, i32)
     drop(rx);
     if let Some(handle) = runtime.engine.take() {
         runtime.cancel.store(true, Ordering::SeqCst);
+        // Waits for the cancelled run to stop; its result is in the journal
+        // and a panic in it was shown by the panic hook.
         let _ = handle.join();
     }
     restore_terminal();

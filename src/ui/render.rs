@@ -412,7 +412,7 @@ fn problem_text(app: &App, f: F, p: &Problem) -> String {
         Problem::NotANumber => t.t("rule.not_a_number"),
         // English: the validator's own words, as the answers file's loader
         // says them. Other languages: the field's rule, translated.
-        Problem::Rule(rule) if t.lang == Lang::En => rule.clone(),
+        Problem::Rule(rule) if t.lang == Lang::En => rule.to_string(),
         Problem::Rule(_) => t.t(&format!("field.{}.rule", f.name())),
     }
 }
@@ -598,7 +598,7 @@ fn field_status(app: &App, f: F) -> Option<(String, Style)> {
                     .join("  "),
                 th.ok(),
             )),
-            Pending::Ready(Err(e)) => Some((e.clone(), th.error())),
+            Pending::Ready(Err(e)) => Some((e.to_string(), th.error())),
         },
         F::ProxyTestUrl => Some(match &app.proxy_test {
             Pending::Idle => (t.t("proxy.test_hint"), th.dim()),

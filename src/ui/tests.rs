@@ -12,7 +12,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use unicode_width::UnicodeWidthStr;
 
-use super::app::{App, CheckRow, Msg, Outcome, Pending, Request, ResumeInfo, Screen};
+use super::app::{App, Msg, Outcome, Pending, Request, ResumeInfo, Screen};
 use super::draft::{Draft, F};
 use super::i18n::{Lang, Texts};
 use super::render;
@@ -801,12 +801,6 @@ fn outcome_error_goes_back_to_review() {
     assert!(matches!(a.outcome, Some(Outcome::Error(_))));
     key(&mut a, KeyCode::Enter);
     assert_eq!(a.screen, Screen::Review);
-    let _ = CheckRow {
-        name_key: String::new(),
-        status: Status::Pass,
-        detail: String::new(),
-        field: None,
-    };
 }
 
 /// The interactive wizard exits with the code `apply` gives for the same

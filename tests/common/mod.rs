@@ -90,7 +90,11 @@ pub fn wizard() -> Command {
 /// A scratch directory for one scenario, emptied first so reruns start clean.
 pub fn scratch(name: &str) -> PathBuf {
     let dir = PathBuf::from(format!("/tmp/glance-wizard-e2e/{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
+    if let Err(e) = std::fs::remove_dir_all(&dir)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        panic!("cannot empty {}: {e}", dir.display());
+    }
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
