@@ -7,6 +7,8 @@ use super::{
     is_url_source, non_empty, split_list, validate,
 };
 
+/// The Glance stores glance-wizard can configure.
+pub const STORES: &[&str] = &["file", "http"];
 /// The Glance disk formats a test image may have.
 pub const DISK_FORMATS: &[&str] = &[
     "qcow2", "raw", "vmdk", "vdi", "iso", "vhd", "vhdx", "ami", "ari", "aki", "ploop",
@@ -146,10 +148,11 @@ pub(super) fn image_store(s: &ImageStoreAnswers, p: &mut Problems) {
         p.add("image_store.stores", "list at least one store: \"file\"");
     }
     for (i, store) in s.stores.iter().enumerate() {
-        if !matches!(store.as_str(), "file" | "http") {
+        if !STORES.contains(&store.as_str()) {
+            let supported: Vec<String> = STORES.iter().map(|s| format!("\"{s}\"")).collect();
             p.add(
                 format!("image_store.stores[{i}]"),
-                format!("`{store}` is not supported: use \"file\" or \"http\""),
+                format!("`{store}` is not supported: use {}", supported.join(" or ")),
             );
         }
     }

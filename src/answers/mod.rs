@@ -5,6 +5,7 @@
 mod fields;
 pub mod openrc;
 mod resolve;
+mod schema;
 pub mod secrets;
 pub mod validate;
 
@@ -12,20 +13,26 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::secret::Secret;
 use crate::target::Profile;
 
 use fields::Problems;
-pub use fields::{CONTAINER_FORMATS, DISK_FORMATS};
+pub use fields::{CONTAINER_FORMATS, DISK_FORMATS, STORES};
+pub use schema::schema_json;
 pub use secrets::{SecretName, Secrets};
 
 /// The answers file, as written by the admin. Optional fields get their
 /// defaults in [`Answers::resolve`], where they may depend on the controller
 /// name or the target release.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
+#[schemars(
+    title = "glance-wizard answers file",
+    description = "What glance-wizard installs Glance with (`glance-wizard answers --template` prints a commented example). Passwords never go here: they belong in the secrets file."
+)]
 pub struct Answers {
     pub controller: ControllerAnswers,
     pub database: DatabaseAnswers,
@@ -39,7 +46,7 @@ pub struct Answers {
     pub secrets: SecretsAnswers,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ControllerAnswers {
     pub host: String,
@@ -57,7 +64,7 @@ impl Default for ControllerAnswers {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AdminAccess {
     /// root over the unix socket, no password (Debian/Ubuntu MariaDB).
@@ -66,10 +73,11 @@ pub enum AdminAccess {
     Tcp,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseAnswers {
     pub host: Option<String>,
+    #[schemars(extend("minimum" = *validate::PORTS.start(), "maximum" = *validate::PORTS.end()))]
     pub port: i64,
     pub admin_access: AdminAccess,
     pub admin_user: String,
@@ -92,7 +100,7 @@ impl Default for DatabaseAnswers {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct KeystoneAnswers {
     pub admin_openrc: String,
@@ -128,7 +136,7 @@ impl Default for KeystoneAnswers {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct EndpointAnswers {
     pub public: Option<String>,
@@ -136,9 +144,10 @@ pub struct EndpointAnswers {
     pub admin: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ImageStoreAnswers {
+    #[schemars(extend("items" = { "type": "string", "enum": STORES }))]
     pub stores: Vec<String>,
     pub default_store: String,
     pub data_dir: String,
@@ -156,12 +165,14 @@ impl Default for ImageStoreAnswers {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct TestImageAnswers {
     pub source: Option<String>,
     pub name: String,
+    #[schemars(extend("enum" = DISK_FORMATS))]
     pub disk_format: String,
+    #[schemars(extend("enum" = CONTAINER_FORMATS))]
     pub container_format: String,
 }
 
@@ -176,7 +187,7 @@ impl Default for TestImageAnswers {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ProxyAnswers {
     pub http_proxy: String,
@@ -202,7 +213,7 @@ impl ProxyAnswers {
 }
 
 /// How the package manager is called.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct PackageAnswers {
     /// Extra arguments given to every apt-get / yum / dnf call, right after
@@ -218,7 +229,7 @@ pub struct PackageAnswers {
     pub query_options: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct TargetAnswers {
     pub distro: String,
@@ -234,7 +245,7 @@ impl Default for TargetAnswers {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct SecretsAnswers {
     pub file: String,

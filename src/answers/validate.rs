@@ -48,13 +48,18 @@ pub fn host(value: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The TCP ports a port field accepts (also the answers schema's bounds).
+pub const PORTS: std::ops::RangeInclusive<i64> = 1..=65535;
+
 /// A TCP port.
 pub fn port(value: i64) -> Result<u16, String> {
-    if (1..=65535).contains(&value) {
+    if PORTS.contains(&value) {
         Ok(value as u16)
     } else {
         Err(format!(
-            "must be a port number from 1 to 65535 (got {value})"
+            "must be a port number from {} to {} (got {value})",
+            PORTS.start(),
+            PORTS.end()
         ))
     }
 }
