@@ -8,7 +8,10 @@
 # 3. cargo nextest run (unit tests in parallel; tests/e2e_*.rs serialised through the `e2e`
 #    test group in .config/nextest.toml; each takes the lab lock), then the doc tests (nextest
 #    does not run those)
-# 4. again: no lab daemon holds the lab lock
+# 4. scripts/test-packages.sh (full runs only): the glibc-2.17 release build (reused when
+#    lab-demo.sh made it), the objdump -T check, the .deb installed with dpkg -i and checked
+#    (--version, man, bash completion) then removed, the .rpm's metadata and files
+# 5. again: no lab daemon holds the lab lock
 #
 # Tests see GW_LAB=1 (the lab is up) and GW_ADMIN_OPENRC=/root/admin-openrc.
 # Extra arguments are passed to `cargo nextest run` (e.g. a filter: scripts/test.sh e2e_).
@@ -57,6 +60,8 @@ cargo nextest run "${locked[@]}" --workspace --all-targets --no-fail-fast "$@" |
 if [[ $# -eq 0 ]]; then
     step "doc tests"
     cargo test "${locked[@]}" --workspace --doc || status=$?
+    step "packages (scripts/test-packages.sh)"
+    bash scripts/test-packages.sh || status=$?
 fi
 
 step "no lab daemon holds the lab lock"

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod answers;
+pub mod cli;
 pub mod engine;
 pub mod escape;
 pub mod fsutil;

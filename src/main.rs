@@ -1,117 +1,8 @@
 #![forbid(unsafe_code)]
 
-use std::path::PathBuf;
-
-use clap::{Parser, Subcommand};
-use glance_wizard::engine::DEFAULT_STATE_DIR;
+use clap::Parser;
+use glance_wizard::cli::{AnswersArgs, AnswersPrint, Cli, Command};
 use glance_wizard::headless::{self, LoadOptions, exit};
-use glance_wizard::ui::i18n::Lang;
-
-fn parse_lang(value: &str) -> Result<Lang, String> {
-    Lang::parse(value).ok_or_else(|| format!("`{value}`: use en or zh-CN"))
-}
-
-/// Installs and configures the OpenStack Image service (Glance) on a
-/// controller node, step by step, resumable.
-#[derive(Parser, Debug)]
-#[command(version, about, propagate_version = true)]
-struct Cli {
-    /// Where the journal, lock and logs live.
-    #[arg(long, global = true, default_value = DEFAULT_STATE_DIR)]
-    state_dir: PathBuf,
-    /// Language of the interactive wizard: en or zh-CN (default: from
-    /// LC_ALL, LC_MESSAGES or LANG).
-    #[arg(long, value_parser = parse_lang)]
-    lang: Option<Lang>,
-    /// Distro family for the interactive wizard (default: detected).
-    #[arg(long)]
-    distro: Option<String>,
-    /// Glance release for the interactive wizard (default: detected).
-    #[arg(long)]
-    release: Option<String>,
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(clap::Args, Debug)]
-struct AnswersArgs {
-    /// The answers file (see `glance-wizard answers --template`).
-    #[arg(long, short = 'a')]
-    answers: PathBuf,
-    /// The secrets file (default: [secrets] file in the answers).
-    #[arg(long)]
-    secrets: Option<PathBuf>,
-    /// Distro family to plan for (debian, ubuntu, rdo) instead of detecting it.
-    #[arg(long)]
-    distro: Option<String>,
-    /// Glance release to plan for (zed, 2026.1, ...) instead of detecting it.
-    #[arg(long)]
-    release: Option<String>,
-    /// Fill blank glance passwords with strong random values and save them
-    /// to the secrets file.
-    #[arg(long)]
-    generate_passwords: bool,
-}
-
-impl AnswersArgs {
-    fn options(&self, prompt: bool) -> LoadOptions {
-        LoadOptions {
-            answers: self.answers.clone(),
-            secrets: self.secrets.clone(),
-            distro: self.distro.clone(),
-            release: self.release.clone(),
-            generate_passwords: self.generate_passwords,
-            prompt,
-        }
-    }
-}
-
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// Print a commented answers file.
-    Answers {
-        #[arg(long)]
-        template: bool,
-    },
-    /// Validate the answers and run the prechecks.
-    Check(AnswersArgs),
-    /// Print the tasks, commands, statements and config diffs.
-    Plan(AnswersArgs),
-    /// Run the plan, resuming after the last finished task.
-    Apply {
-        #[command(flatten)]
-        args: AnswersArgs,
-        /// Do not run the prechecks first.
-        #[arg(long)]
-        skip_prechecks: bool,
-        /// Tasks run at once at most; 1 runs them one after the other in
-        /// plan order.
-        #[arg(long, default_value_t = glance_wizard::engine::DEFAULT_JOBS as u16, value_parser = clap::value_parser!(u16).range(1..=16))]
-        jobs: u16,
-        /// Check every task again, even those the journal records as done
-        /// with the same inputs (each probes and repairs what it set up).
-        #[arg(long)]
-        verify: bool,
-    },
-    /// Show the journal.
-    Status,
-    /// Forget checkpoints (all, or one task's).
-    Reset {
-        /// A task id (`glance-wizard status` lists them), e.g. verify.image.
-        task: Option<glance_wizard::plan::TaskId>,
-    },
-    /// Developer tool: the run screen streaming COMMAND's output through
-    /// the engine, runner and log (scripts/bench-run-screen.sh).
-    #[command(hide = true)]
-    BenchRunScreen {
-        /// A new directory for the engine's journal and log (default: a
-        /// temporary one, removed at exit).
-        #[arg(long)]
-        log_dir: Option<PathBuf>,
-        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
-        command: Vec<String>,
-    },
-}
 
 fn load_or_exit(options: &LoadOptions) -> headless::Loaded {
     match headless::load(options) {
@@ -137,7 +28,7 @@ fn main() {
             distro: cli.distro,
             release: cli.release,
         }),
-        Some(Command::Answers { template }) => answers(template),
+        Some(Command::Answers(what)) => answers(&what),
         Some(Command::Check(args)) => check(&args),
         Some(Command::Plan(args)) => {
             let loaded = load_with_notes(&args);
@@ -168,6 +59,17 @@ fn main() {
         Some(Command::Reset { task }) => {
             code_or_error(headless::reset(&cli.state_dir, task, &mut stdout))
         }
+        Some(Command::Man { dir }) => code_or_error(
+            match dir {
+                Some(dir) => glance_wizard::cli::write_man_pages(&dir),
+                None => glance_wizard::cli::write_man_page(&mut stdout),
+            }
+            .map(|()| exit::OK),
+        ),
+        Some(Command::Completions { shell }) => {
+            glance_wizard::cli::write_completions(shell, &mut stdout);
+            exit::OK
+        }
     };
     std::process::exit(code);
 }
@@ -186,14 +88,14 @@ fn interactive(options: glance_wizard::ui::Options) -> i32 {
     }
 }
 
-fn answers(template: bool) -> i32 {
-    if template {
-        print!("{}", glance_wizard::answers::TEMPLATE);
-        exit::OK
+/// `answers --template` or `answers --schema` (clap requires one of them).
+fn answers(what: &AnswersPrint) -> i32 {
+    if what.schema {
+        println!("{}", glance_wizard::answers::schema_json());
     } else {
-        eprintln!("glance-wizard answers: use --template to print a commented answers file");
-        2
+        print!("{}", glance_wizard::answers::TEMPLATE);
     }
+    exit::OK
 }
 
 fn check(args: &AnswersArgs) -> i32 {

@@ -10,6 +10,7 @@
 mod fields;
 pub mod openrc;
 mod resolve;
+mod schema;
 pub mod secrets;
 pub mod types;
 pub mod validate;
@@ -18,12 +19,14 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::secret::Secret;
 use crate::target::Profile;
 
 use fields::{Fields, Problems};
+pub use schema::schema_json;
 pub use secrets::{SecretName, Secrets};
 use types::{
     AbsolutePath, CommandOptionError, ContainerFormat, DiskFormat, FormatError, Host, HostError,
@@ -31,14 +34,18 @@ use types::{
     NoProxyError, PathError, Port, PortError, ProxyUrlError, RegionError, RegionName,
     SqlIdentifier, Store, StoreError, UrlError,
 };
-pub use types::{CONTAINER_FORMATS, DISK_FORMATS};
+pub use types::{CONTAINER_FORMATS, DISK_FORMATS, PORTS, STORES};
 use validate::PasswordError;
 
 /// The answers file, as written by the admin. Optional fields get their
 /// defaults in [`Answers::resolve`], where they may depend on the controller
 /// name or the target release.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
+#[schemars(
+    title = "glance-wizard answers file",
+    description = "What glance-wizard installs Glance with (`glance-wizard answers --template` prints a commented example). Passwords never go here: they belong in the secrets file."
+)]
 pub struct Answers {
     pub controller: ControllerAnswers,
     pub database: DatabaseAnswers,
@@ -52,7 +59,7 @@ pub struct Answers {
     pub secrets: SecretsAnswers,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ControllerAnswers {
     pub host: String,
@@ -70,7 +77,7 @@ impl Default for ControllerAnswers {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AdminAccess {
     /// root over the unix socket, no password (Debian/Ubuntu MariaDB).
@@ -79,10 +86,11 @@ pub enum AdminAccess {
     Tcp,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseAnswers {
     pub host: Option<String>,
+    #[schemars(extend("minimum" = *types::PORTS.start(), "maximum" = *types::PORTS.end()))]
     pub port: i64,
     pub admin_access: AdminAccess,
     pub admin_user: String,
@@ -110,7 +118,7 @@ impl Default for DatabaseAnswers {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct KeystoneAnswers {
     pub admin_openrc: String,
@@ -146,7 +154,7 @@ impl Default for KeystoneAnswers {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct EndpointAnswers {
     pub public: Option<String>,
@@ -154,9 +162,10 @@ pub struct EndpointAnswers {
     pub admin: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ImageStoreAnswers {
+    #[schemars(extend("items" = { "type": "string", "enum": STORES }))]
     pub stores: Vec<String>,
     pub default_store: String,
     pub data_dir: String,
@@ -174,12 +183,14 @@ impl Default for ImageStoreAnswers {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct TestImageAnswers {
     pub source: Option<String>,
     pub name: String,
+    #[schemars(extend("enum" = DISK_FORMATS))]
     pub disk_format: String,
+    #[schemars(extend("enum" = CONTAINER_FORMATS))]
     pub container_format: String,
 }
 
@@ -194,7 +205,7 @@ impl Default for TestImageAnswers {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ProxyAnswers {
     pub http_proxy: String,
@@ -220,7 +231,7 @@ impl ProxyAnswers {
 }
 
 /// How the package manager is called.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct PackageAnswers {
     /// Extra arguments given to every apt-get / yum / dnf call, right after
@@ -236,7 +247,7 @@ pub struct PackageAnswers {
     pub query_options: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct TargetAnswers {
     pub distro: String,
@@ -252,7 +263,7 @@ impl Default for TargetAnswers {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct SecretsAnswers {
     pub file: String,

@@ -661,8 +661,14 @@ pub enum Store {
     Http,
 }
 
+/// The stores, as the answers name them (also the answers schema's list).
+pub const STORES: [&str; 2] = [Store::File.as_str(), Store::Http.as_str()];
+
+/// The TCP ports a port field accepts (also the answers schema's bounds).
+pub const PORTS: std::ops::RangeInclusive<i64> = 1..=65535;
+
 impl Store {
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Store::File => "file",
             Store::Http => "http",
