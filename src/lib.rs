@@ -8,6 +8,8 @@
 #![forbid(unsafe_code)]
 
 pub mod answers;
+pub mod bundle;
+pub mod doctor;
 pub mod engine;
 pub mod escape;
 pub mod fsutil;

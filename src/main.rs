@@ -66,6 +66,12 @@ impl AnswersArgs {
     }
 }
 
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Text,
+    Json,
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Print a commented answers file.
@@ -92,6 +98,37 @@ enum Command {
         /// with the same inputs (each probes and repairs what it set up).
         #[arg(long)]
         verify: bool,
+    },
+    /// Inspect the Glance on this machine (installed by the wizard or by
+    /// hand): every link from its config files to the running service.
+    /// Exit 0 when healthy, 8 when something was found.
+    Doctor {
+        /// text, or json for scripts.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Glance's config directory.
+        #[arg(long, default_value = "/etc/glance")]
+        config_dir: PathBuf,
+        /// Admin credentials used to list Keystone's services and endpoints
+        /// (default: /root/admin-openrc when it exists; else the service
+        /// user's token).
+        #[arg(long)]
+        admin_openrc: Option<PathBuf>,
+    },
+    /// Write a support bundle: answers (no secrets), journal, logs, Glance's
+    /// config and log tails, package versions, prechecks, doctor, service
+    /// status; every secret masked.
+    Bundle {
+        /// The .tar.gz to write (mode 0600).
+        #[arg(long, short = 'o')]
+        output: PathBuf,
+        /// The answers file, to include it and run the prechecks.
+        #[arg(long, short = 'a')]
+        answers: Option<PathBuf>,
+        /// The secrets file (default: [secrets] file in the answers): read
+        /// to mask its values, never included.
+        #[arg(long)]
+        secrets: Option<PathBuf>,
     },
     /// Show the journal.
     Status,
@@ -156,6 +193,16 @@ fn main() {
             };
             headless::apply(&loaded, &cli.state_dir, &run, &mut stdout)
         }
+        Some(Command::Doctor {
+            format,
+            config_dir,
+            admin_openrc,
+        }) => doctor(format, config_dir, admin_openrc),
+        Some(Command::Bundle {
+            output,
+            answers,
+            secrets,
+        }) => bundle(output, answers, secrets, cli.state_dir),
         Some(Command::Status) => {
             code_or_error(headless::status(&cli.state_dir, &mut stdout).map(|()| exit::OK))
         }
@@ -204,6 +251,59 @@ fn check(args: &AnswersArgs) -> i32 {
     } else {
         exit::PRECHECK_FAILED
     }
+}
+
+fn doctor(format: Format, config_dir: PathBuf, admin_openrc: Option<PathBuf>) -> i32 {
+    let mut options = glance_wizard::doctor::Options::detected();
+    options.config_dir = config_dir;
+    if admin_openrc.is_some() {
+        options.admin_openrc = admin_openrc;
+    }
+    let report = glance_wizard::doctor::run(&options);
+    match format {
+        Format::Text => print!("{}", glance_wizard::doctor::render_text(&report)),
+        Format::Json => print!("{}", glance_wizard::doctor::render_json(&report)),
+    }
+    if report.healthy {
+        exit::OK
+    } else {
+        exit::DOCTOR_FOUND
+    }
+}
+
+fn bundle(
+    output: PathBuf,
+    answers: Option<PathBuf>,
+    secrets: Option<PathBuf>,
+    state_dir: PathBuf,
+) -> i32 {
+    let options = glance_wizard::bundle::Options {
+        output: output.clone(),
+        state_dir,
+        answers: answers.map(|answers| LoadOptions {
+            answers,
+            secrets,
+            distro: None,
+            release: None,
+            generate_passwords: false,
+            prompt: false,
+        }),
+        doctor: glance_wizard::doctor::Options::detected(),
+    };
+    code_or_error(glance_wizard::bundle::build(&options).map(|manifest| {
+        println!(
+            "Wrote {} ({} files):",
+            output.display(),
+            manifest.files.len() + 1
+        );
+        for f in &manifest.files {
+            println!("  {:<40} {}", f.path, f.description);
+        }
+        for m in &manifest.missing {
+            println!("  not included: {m}");
+        }
+        exit::OK
+    }))
 }
 
 /// Loads the answers (or exits saying why) and prints the notes made on

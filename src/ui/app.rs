@@ -982,6 +982,7 @@ pub const CHECK_NAMES: &[&str] = &[
     "repository",
     "controller name",
     "database login",
+    "binary logging",
     "keystone admin",
     "memcached",
     "proxy",
