@@ -1,7 +1,8 @@
 //! End-to-end: `glance-wizard doctor` on the lab. After `apply` (and the
 //! metadata definitions loaded by hand until the wizard does it), nothing
 //! is found; then each fault is injected by hand, one at a time, named
-//! with its fix, and the lab restored (the doctor finds nothing again).
+//! with its fix, and the lab restored (the next fault's findings, compared
+//! as a set, and a last healthy report prove each restore).
 
 mod common;
 
@@ -25,6 +26,7 @@ const BINLOG_BASE: &str = "/var/lib/mysql/gw-doctor-e2e-binlog";
 /// Every doctor output seen, for the check that none holds a secret.
 struct Doctor {
     outputs: Vec<String>,
+    text_seen: bool,
 }
 
 impl Doctor {
@@ -65,9 +67,10 @@ impl Doctor {
                 );
             }
         }
-        // The text form says the same, with the fix (for a finding: a
-        // healthy lab's JSON says all there is).
-        if !expected.is_empty() {
+        // The text form says the same, with the fix (once: the JSON holds
+        // the same texts for the secrets check).
+        if !expected.is_empty() && !self.text_seen {
+            self.text_seen = true;
             let out = run(wizard().arg("doctor"));
             let text = common::text(&out);
             assert_eq!(out.status.code(), Some(code), "{text}");
@@ -162,7 +165,6 @@ fn config_faults(doctor: &mut Doctor) {
     );
     assert_eq!(found[0]["apply_fixes"], true);
     std::fs::write(API_CONF, &original).unwrap();
-    doctor.healthy("wrong DB password");
 
     set_raw("keystone_authtoken", "password", WRONG_SERVICE_PASSWORD);
     let found = doctor.finds("wrong service password", &["service-user"]);
@@ -174,7 +176,6 @@ fn config_faults(doctor: &mut Doctor) {
     );
     assert!(found[0]["problem"].as_str().unwrap().contains("HTTP 401"));
     std::fs::write(API_CONF, &original).unwrap();
-    doctor.healthy("wrong service password");
 
     // A `$` as a hand edit leaves it: oslo.config reads `$doc` as an option.
     set_raw("keystone_authtoken", "password", "Svc$doc-unescaped");
@@ -187,7 +188,6 @@ fn config_faults(doctor: &mut Doctor) {
     );
     assert!(found[0]["fix"].as_str().unwrap().contains("`$$`"));
     std::fs::write(API_CONF, &original).unwrap();
-    doctor.healthy("`$` unescaped");
 }
 
 /// Keystone faults: a missing endpoint (restored by `apply`, as the doctor
@@ -220,7 +220,6 @@ fn keystone_faults(doctor: &mut Doctor, s: &Scenario) {
     );
     assert_eq!(found[0]["apply_fixes"], true);
     apply_ok(s, 2);
-    doctor.healthy("missing endpoint (apply repaired it)");
 
     let _ = run(Command::new("bash")
         .arg("-c")
@@ -241,7 +240,6 @@ fn keystone_faults(doctor: &mut Doctor, s: &Scenario) {
         openstack_quiet(&format!("endpoint set --region RegionOne {id}"));
     }
     openstack_quiet("region delete RegionTwo");
-    doctor.healthy("wrong region");
 }
 
 fn openstack_quiet(args: &str) {
@@ -267,7 +265,6 @@ fn host_faults(doctor: &mut Doctor, s: &Scenario) {
             .contains("start memcached")
     );
     init("memcached", "start");
-    doctor.healthy("memcached stopped");
 
     init("glance-api", "stop");
     let found = doctor.finds("glance-api stopped", &["glance-api"]);
@@ -279,7 +276,6 @@ fn host_faults(doctor: &mut Doctor, s: &Scenario) {
     );
     assert_eq!(found[0]["apply_fixes"], true);
     apply_ok(s, 3);
-    doctor.healthy("glance-api stopped (apply restarted it)");
 
     let moved = format!("{IMAGES}.doctor-e2e");
     std::fs::rename(IMAGES, &moved).unwrap();
@@ -297,7 +293,6 @@ fn host_faults(doctor: &mut Doctor, s: &Scenario) {
             .contains("install -d -o glance")
     );
     std::fs::rename(&moved, IMAGES).unwrap();
-    doctor.healthy("images directory missing");
 
     std::fs::write(
         BINLOG_CNF,
@@ -323,7 +318,6 @@ fn host_faults(doctor: &mut Doctor, s: &Scenario) {
     );
     doctor.outputs.push(common::text(&check));
     binlog_off();
-    doctor.healthy("binary logging on");
 }
 
 /// Files every bundle of an installed Glance holds (and its manifest lists).
@@ -500,6 +494,7 @@ fn doctor_names_each_fault_with_its_fix_and_nothing_on_a_healthy_lab() {
     apply_ok(&s, 1);
     let mut doctor = Doctor {
         outputs: Vec::new(),
+        text_seen: false,
     };
     // The wizard does not load the metadata definitions yet: the doctor
     // says so, with the command; loaded by hand, nothing is left.
@@ -520,9 +515,13 @@ fn doctor_names_each_fault_with_its_fix_and_nothing_on_a_healthy_lab() {
     assert!(out.status.success(), "{}", common::text(&out));
     doctor.healthy("apply and db_load_metadefs");
 
+    // Each fault's findings are compared as a set: one the previous fault
+    // left behind would show there, so a restore is proven by the next
+    // fault's check, and the last by a healthy report.
     config_faults(&mut doctor);
     keystone_faults(&mut doctor, &s);
     host_faults(&mut doctor, &s);
+    doctor.healthy("every fault restored");
 
     let admin = std::fs::read_to_string("/var/lib/glance-wizard-lab/admin-password").unwrap();
     bundle_holds_no_planted_secret(&s, admin.trim());

@@ -73,13 +73,18 @@ pub fn load(options: &Options, report: &mut Report, redactor: &Redactor) -> Opti
     let api = match read(&api_path, redactor, report) {
         Ok(file) => file,
         Err(e) => {
+            let denied = e.kind() == std::io::ErrorKind::PermissionDenied;
             report.find(Finding {
                 check: CheckId::ConfigFile,
                 object: api_path.display().to_string(),
                 problem: format!("cannot read it: {e}"),
                 why: "glance-api reads all of its settings from this file".into(),
-                fix: "install Glance's packages (they ship it), or run glance-wizard apply".into(),
-                apply_fixes: true,
+                fix: if denied {
+                    "run the doctor as root (the file is readable by root and glance only)".into()
+                } else {
+                    "install Glance's packages (they ship it), or run glance-wizard apply".into()
+                },
+                apply_fixes: !denied,
             });
             return None;
         }
