@@ -88,10 +88,12 @@ horizon = false
 [image]
 region = ${OS_REGION_NAME:-RegionOne}
 endpoint_type = public
-# web-download imports fetch from this machine (port 80: Glance's import filter allows only
-# 80 and 443), not from download.cirros-cloud.net: the lab has no internet.
-http_image = http://controller/lab-image.qcow2
-http_qcow2_image = http://controller/lab-image.qcow2
+# web-download imports fetch from this machine, not from download.cirros-cloud.net (the lab
+# has no internet): port 80 (Glance's import filter allows only 80 and 443), on an address
+# other than loopback (Glance refuses loopback and link-local ones: the SSRF fix in Debian's
+# 2:25.1.0-2+deb12u5).
+http_image = http://${WEB_HOST}/lab-image.qcow2
+http_qcow2_image = http://${WEB_HOST}/lab-image.qcow2
 
 [image-feature-enabled]
 api_v2 = true
@@ -115,11 +117,14 @@ run_tests() {
     said=$("${VENV}/bin/tempest" init --workspace-path "${registry}/workspace.yaml" --name lab . \
         2>&1) || die "tempest init failed: ${said}"
     rm -rf "${registry}"
+    # This machine's first address that is not loopback, for the web-download import.
+    WEB_HOST=$(ip -4 -o addr show scope global | awk 'NR == 1 {sub("/.*", "", $4); print $4}')
+    [[ -n "${WEB_HOST}" ]] || die "no global IPv4 address for the web-download test's server"
     (umask 077 && tempest_conf >etc/tempest.conf)
     mkdir www
     qemu-img create -q -f qcow2 www/lab-image.qcow2 16M
     # A web server for the web-download import, with no descriptor of ours; stopped by PID.
-    setsid /usr/bin/python3 -m http.server 80 --bind 127.0.0.1 --directory www \
+    setsid /usr/bin/python3 -m http.server 80 --bind "${WEB_HOST}" --directory www \
         </dev/null >www.log 2>&1 &
     WEB_PID=$!
     trap 'kill "${WEB_PID}" 2>/dev/null || true' EXIT
