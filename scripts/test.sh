@@ -5,13 +5,14 @@
 #    the lab lock (scripts/lab-lock.sh). A lab daemon holding that lock (it inherited it from
 #    the script that started it) fails this at once: the end-to-end tests would wait for it.
 # 2. cargo fmt --check, cargo clippy -D warnings
-# 3. cargo nextest run (unit tests in parallel; tests/e2e_*.rs serialised through the `e2e`
+# 3. scripts/lab-tempest.sh install: Tempest's venv (cached; made in the background during 2)
+# 4. cargo nextest run (unit tests in parallel; tests/e2e_*.rs serialised through the `e2e`
 #    test group in .config/nextest.toml; each takes the lab lock), then the doc tests (nextest
 #    does not run those)
-# 4. scripts/test-packages.sh (full runs only): the glibc-2.17 release build (reused when
+# 5. scripts/test-packages.sh (full runs only): the glibc-2.17 release build (reused when
 #    lab-demo.sh made it), the objdump -T check, the .deb installed with dpkg -i and checked
 #    (--version, man, bash completion) then removed, the .rpm's metadata and files
-# 5. again: no lab daemon holds the lab lock
+# 6. again: no lab daemon holds the lab lock
 #
 # Tests see GW_LAB=1 (the lab is up) and GW_ADMIN_OPENRC=/root/admin-openrc.
 # Extra arguments are passed to `cargo nextest run` (e.g. a filter: scripts/test.sh e2e_).
@@ -42,11 +43,21 @@ fi
 locked=()
 [[ -f Cargo.lock ]] && locked=(--locked)
 
+# Tempest for tests/e2e_tempest.rs: a venv from PyPI, cached under /var/cache/glance-wizard-lab.
+# Made once (about 4 minutes here, mostly downloads), in the background while clippy builds.
+tempest_log=$(mktemp)
+bash scripts/lab-tempest.sh install >"${tempest_log}" 2>&1 &
+tempest_pid=$!
+
 step "cargo fmt --check"
 cargo fmt --all --check
 
 step "cargo clippy"
 cargo clippy "${locked[@]}" --workspace --all-targets -- -D warnings
+
+step "tempest venv (waiting for the background install)"
+wait "${tempest_pid}" || die "scripts/lab-tempest.sh install failed: $(tail -n 20 "${tempest_log}")"
+cat "${tempest_log}"
 
 export GW_LAB=1
 export GW_ADMIN_OPENRC=/root/admin-openrc

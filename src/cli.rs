@@ -89,6 +89,13 @@ pub struct AnswersPrint {
     pub schema: bool,
 }
 
+/// How a report is printed.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Print a commented answers file or its JSON Schema.
@@ -112,6 +119,37 @@ pub enum Command {
         /// with the same inputs (each probes and repairs what it set up).
         #[arg(long)]
         verify: bool,
+    },
+    /// Inspect the Glance on this machine (installed by the wizard or by
+    /// hand): every link from its config files to the running service.
+    /// Exit 0 when healthy, 8 when something was found.
+    Doctor {
+        /// text, or json for scripts.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Glance's config directory.
+        #[arg(long, default_value = "/etc/glance")]
+        config_dir: PathBuf,
+        /// Admin credentials used to list Keystone's services and endpoints
+        /// (default: /root/admin-openrc when it exists; else the service
+        /// user's token).
+        #[arg(long)]
+        admin_openrc: Option<PathBuf>,
+    },
+    /// Write a support bundle: answers (no secrets), journal, logs, Glance's
+    /// config and log tails, package versions, prechecks, doctor, service
+    /// status; every secret masked.
+    Bundle {
+        /// The .tar.gz to write (mode 0600).
+        #[arg(long, short = 'o')]
+        output: PathBuf,
+        /// The answers file, to include it and run the prechecks.
+        #[arg(long, short = 'a')]
+        answers: Option<PathBuf>,
+        /// The secrets file (default: [secrets] file in the answers): read
+        /// to mask its values, never included.
+        #[arg(long)]
+        secrets: Option<PathBuf>,
     },
     /// Show the journal.
     Status,

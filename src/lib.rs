@@ -8,7 +8,9 @@
 #![forbid(unsafe_code)]
 
 pub mod answers;
+pub mod bundle;
 pub mod cli;
+pub mod doctor;
 pub mod engine;
 pub mod escape;
 pub mod fsutil;

@@ -1,7 +1,9 @@
 #![forbid(unsafe_code)]
 
 use clap::Parser;
-use glance_wizard::cli::{AnswersArgs, AnswersPrint, Cli, Command};
+use std::path::PathBuf;
+
+use glance_wizard::cli::{AnswersArgs, AnswersPrint, Cli, Command, Format};
 use glance_wizard::headless::{self, LoadOptions, exit};
 
 fn load_or_exit(options: &LoadOptions) -> headless::Loaded {
@@ -50,6 +52,16 @@ fn main() {
             };
             headless::apply(&loaded, &cli.state_dir, &run, &mut stdout)
         }
+        Some(Command::Doctor {
+            format,
+            config_dir,
+            admin_openrc,
+        }) => doctor(format, config_dir, admin_openrc),
+        Some(Command::Bundle {
+            output,
+            answers,
+            secrets,
+        }) => bundle(output, answers, secrets, cli.state_dir),
         Some(Command::Status) => {
             code_or_error(headless::status(&cli.state_dir, &mut stdout).map(|()| exit::OK))
         }
@@ -108,6 +120,59 @@ fn check(args: &AnswersArgs) -> i32 {
     } else {
         exit::PRECHECK_FAILED
     }
+}
+
+fn doctor(format: Format, config_dir: PathBuf, admin_openrc: Option<PathBuf>) -> i32 {
+    let mut options = glance_wizard::doctor::Options::detected();
+    options.config_dir = config_dir;
+    if admin_openrc.is_some() {
+        options.admin_openrc = admin_openrc;
+    }
+    let report = glance_wizard::doctor::run(&options);
+    match format {
+        Format::Text => print!("{}", glance_wizard::doctor::render_text(&report)),
+        Format::Json => print!("{}", glance_wizard::doctor::render_json(&report)),
+    }
+    if report.healthy {
+        exit::OK
+    } else {
+        exit::DOCTOR_FOUND
+    }
+}
+
+fn bundle(
+    output: PathBuf,
+    answers: Option<PathBuf>,
+    secrets: Option<PathBuf>,
+    state_dir: PathBuf,
+) -> i32 {
+    let options = glance_wizard::bundle::Options {
+        output: output.clone(),
+        state_dir,
+        answers: answers.map(|answers| LoadOptions {
+            answers,
+            secrets,
+            distro: None,
+            release: None,
+            generate_passwords: false,
+            prompt: false,
+        }),
+        doctor: glance_wizard::doctor::Options::detected(),
+    };
+    code_or_error(glance_wizard::bundle::build(&options).map(|manifest| {
+        println!(
+            "Wrote {} ({} files):",
+            output.display(),
+            manifest.files.len() + 1
+        );
+        for f in &manifest.files {
+            println!("  {:<40} {}", f.path, f.description);
+        }
+        for m in &manifest.missing {
+            println!("  not included: {m}");
+        }
+        exit::OK
+    }))
 }
 
 /// Loads the answers (or exits saying why) and prints the notes made on

@@ -82,13 +82,18 @@ pub fn run_all(settings: &Settings, profile: &Profile) -> Vec<Check> {
             }),
     ));
     let db = &settings.db;
+    let mut admin_db = admin_connection(&db.admin, &db.host, db.port.get());
     checks.push(check(
         "database login",
         Some("database.admin_access"),
-        admin_connection(&db.admin, &db.host, db.port.get())
+        admin_db
+            .as_ref()
             .map(|_| "the administrator logs in".to_string())
             .map_err(|e| format!("cannot log in as the database administrator: {e}")),
     ));
+    if let Ok(conn) = &mut admin_db {
+        checks.push(binary_logging(conn, &db.host));
+    }
     let admin = &settings.keystone.admin;
     checks.push(check(
         "keystone admin",
@@ -124,6 +129,22 @@ fn redact_details(checks: &mut [Check], redactor: &crate::secret::Redactor) {
     for check in checks {
         check.detail = redactor.redact(&check.detail);
     }
+}
+
+/// Binary logging without `log_bin_trust_function_creators`: db_sync
+/// would stop half-way (the rule and its words: `doctor::database`).
+fn binary_logging(conn: &mut mysql::Conn, host: &str) -> Check {
+    use crate::doctor::database;
+    let result = match database::binary_logging(conn) {
+        Ok(None) => Ok("off, or log_bin_trust_function_creators on".to_string()),
+        Ok(Some(found)) => Err(format!(
+            "{found}: {}; fix {}",
+            database::BINARY_LOGGING_WHY,
+            database::binary_logging_fix(host)
+        )),
+        Err(e) => Err(format!("cannot read log_bin: {e}")),
+    };
+    check("binary logging", Some("database.host"), result)
 }
 
 /// Whether the enabled repositories provide this release's Glance: the
@@ -166,7 +187,8 @@ pub fn repository(profile: &Profile, observed: Option<(String, &'static str)>) -
     check("repository", Some("target.release"), result)
 }
 
-fn memcached(server: &str) -> Result<String, String> {
+/// memcached at `server` (`host:port`) answers `version`.
+pub(crate) fn memcached(server: &str) -> Result<String, String> {
     let addr = server
         .to_socket_addrs()
         .map_err(|e| format!("{server} does not resolve: {e}"))?

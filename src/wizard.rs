@@ -22,6 +22,8 @@ pub mod exit {
     pub const TASK_FAILED: i32 = 5;
     pub const VERIFY_FAILED: i32 = 6;
     pub const LOCKED: i32 = 7;
+    /// `doctor` found something that breaks Glance.
+    pub const DOCTOR_FOUND: i32 = 8;
     pub const CANCELLED: i32 = 130;
 
     /// The code for a run's outcome: the one mapping for the command line

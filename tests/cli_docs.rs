@@ -54,11 +54,13 @@ fn the_man_page_formats_and_lists_the_subcommands() {
 }
 
 /// The subcommands a user sees, each with its own page.
-const SUBCOMMANDS: [&str; 8] = [
+const SUBCOMMANDS: [&str; 10] = [
     "answers",
     "check",
     "plan",
     "apply",
+    "doctor",
+    "bundle",
     "status",
     "reset",
     "man",

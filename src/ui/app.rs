@@ -32,6 +32,9 @@ pub enum Screen {
     Review,
     Run,
     Done,
+    /// `glance-wizard doctor`, reached from the welcome screen (not a step
+    /// of the install).
+    Doctor,
 }
 
 impl Screen {
@@ -59,6 +62,7 @@ impl Screen {
             Screen::Review => "review",
             Screen::Run => "run",
             Screen::Done => "done",
+            Screen::Doctor => "doctor",
         }
     }
 
@@ -134,6 +138,8 @@ pub enum WelcomeChoice {
     Resume,
     EditSaved,
     Fresh,
+    /// Inspect the Glance on this machine.
+    Doctor,
 }
 
 /// Work for the runtime.
@@ -154,6 +160,8 @@ pub enum Request {
     LoadSession,
     /// Compute the controller's no_proxy entries (a DNS lookup).
     NoProxyDefault,
+    /// Run the doctor.
+    Doctor,
     Cancel,
 }
 
@@ -169,6 +177,7 @@ pub enum Msg {
     Review(Result<Vec<String>, Vec<FieldError>>),
     Saved(Result<(PathBuf, PathBuf), String>),
     RunRefused(String),
+    Doctor(crate::doctor::Report),
     /// SIGTERM, SIGHUP or SIGINT from outside.
     Signal,
 }
@@ -234,6 +243,8 @@ pub struct App {
     pub check_selected: usize,
     pub review: Pending<Result<Vec<String>, Vec<CheckRow>>>,
     pub review_scroll: usize,
+    pub doctor: Pending<crate::doctor::Report>,
+    pub doctor_scroll: usize,
     /// The save dialog's path while it is open.
     pub save_input: Option<String>,
     pub saved: Option<Result<(PathBuf, PathBuf), String>>,
@@ -294,6 +305,8 @@ impl App {
             check_selected: 0,
             review: Pending::Idle,
             review_scroll: 0,
+            doctor: Pending::Idle,
+            doctor_scroll: 0,
             save_input: None,
             saved: None,
             default_save_path: PathBuf::from("glance-wizard-answers.toml"),
@@ -343,6 +356,12 @@ impl App {
     }
 
     pub fn welcome_choices(&self) -> Vec<WelcomeChoice> {
+        let mut choices = self.install_choices();
+        choices.push(WelcomeChoice::Doctor);
+        choices
+    }
+
+    fn install_choices(&self) -> Vec<WelcomeChoice> {
         match &self.resume {
             Some(r) if r.has_session => {
                 let finished = r.total.is_some_and(|t| r.done >= t) && r.stopped_at.is_none();
@@ -426,6 +445,11 @@ impl App {
             Screen::Proxy if self.draft.no_proxy_default.is_empty() => {
                 self.request(Request::NoProxyDefault);
             }
+            Screen::Doctor => {
+                self.doctor = Pending::Busy;
+                self.doctor_scroll = 0;
+                self.request(Request::Doctor);
+            }
             Screen::Prechecks => {
                 self.checks = Pending::Busy;
                 self.check_selected = 0;
@@ -483,6 +507,7 @@ impl App {
                 }
             }
             Msg::ProxyTest(result) => self.proxy_test = Pending::Ready(result),
+            Msg::Doctor(report) => self.doctor = Pending::Ready(report),
             Msg::Prechecks(result) => {
                 self.checks = Pending::Ready(match result {
                     Ok(checks) => checks.into_iter().map(check_row).collect(),
@@ -627,6 +652,7 @@ impl App {
             Screen::Prechecks => self.key_prechecks(key),
             Screen::Review => self.key_review(key),
             Screen::Run => self.key_run(key),
+            Screen::Doctor => self.key_doctor(key),
             Screen::Done => {
                 if matches!(key.code, KeyCode::Enter | KeyCode::Char('q') | KeyCode::Esc) {
                     self.quit_now();
@@ -646,11 +672,17 @@ impl App {
             }
             KeyCode::Char('q') | KeyCode::Esc => self.quit(),
             KeyCode::Enter => {
+                let choice = choices[self.welcome_choice.min(choices.len() - 1)];
+                // The doctor reads the machine as it is: no target needed.
+                if choice == WelcomeChoice::Doctor {
+                    self.go(Screen::Doctor);
+                    return;
+                }
                 if self.profile.is_err() {
                     self.notice = Some(self.texts.t("welcome.no_target"));
                     return;
                 }
-                match choices[self.welcome_choice.min(choices.len() - 1)] {
+                match choice {
                     WelcomeChoice::Resume => {
                         self.request(Request::LoadSession);
                         self.start_run();
@@ -660,6 +692,7 @@ impl App {
                         self.go(Screen::Database);
                     }
                     WelcomeChoice::Fresh => self.go(Screen::Database),
+                    WelcomeChoice::Doctor => {}
                 }
             }
             _ => {}
@@ -782,6 +815,20 @@ impl App {
         }
         self.proxy_test = Pending::Busy;
         self.request(Request::ProxyTest(url));
+    }
+
+    fn key_doctor(&mut self, key: KeyEvent) {
+        match key.code {
+            KeyCode::Up => self.doctor_scroll = self.doctor_scroll.saturating_sub(1),
+            KeyCode::Down => self.doctor_scroll += 1,
+            KeyCode::PageUp => self.doctor_scroll = self.doctor_scroll.saturating_sub(10),
+            KeyCode::PageDown => self.doctor_scroll += 10,
+            KeyCode::Home => self.doctor_scroll = 0,
+            KeyCode::Char('r') => self.go(Screen::Doctor),
+            KeyCode::Esc => self.go(Screen::Welcome),
+            KeyCode::Char('q') => self.quit(),
+            _ => {}
+        }
     }
 
     fn key_prechecks(&mut self, key: KeyEvent) {
@@ -996,6 +1043,7 @@ pub const CHECK_NAMES: &[&str] = &[
     "repository",
     "controller name",
     "database login",
+    "binary logging",
     "keystone admin",
     "memcached",
     "proxy",

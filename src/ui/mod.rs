@@ -281,6 +281,13 @@ impl Runtime {
                     app.draft.proxy_test_default = mirror_url();
                 }
             }
+            Request::Doctor => {
+                let tx = self.tx.clone();
+                std::thread::spawn(move || {
+                    let options = crate::doctor::Options::detected();
+                    let _ = tx.send(Msg::Doctor(crate::doctor::run(&options)));
+                });
+            }
             Request::Cancel => self.cancel.store(true, Ordering::SeqCst),
             Request::StartRun { skip, verify } => self.start_run(app, skip, verify),
         }

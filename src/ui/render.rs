@@ -136,6 +136,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
         Screen::Review => draw_review(app, frame, body),
         Screen::Run => draw_run(app, frame, body),
         Screen::Done => draw_done(app, frame, body),
+        Screen::Doctor => draw_doctor(app, frame, body),
     }
     draw_hints(app, frame, hints);
     if app.help {
@@ -185,6 +186,7 @@ fn draw_hints(app: &App, frame: &mut Frame, area: Rect) {
             Screen::Review => "hints.review",
             Screen::Run => "hints.run",
             Screen::Done => "hints.done",
+            Screen::Doctor => "hints.doctor",
         }
     };
     let text = fit(&format!(" {}", t.t(key)), area.width as usize);
@@ -318,6 +320,7 @@ fn welcome_choice_lines(app: &App) -> Vec<Line<'static>> {
             WelcomeChoice::EditSaved => "welcome.choice_edit",
             WelcomeChoice::Fresh if app.resume.is_some() => "welcome.choice_fresh",
             WelcomeChoice::Fresh => "welcome.choice_start",
+            WelcomeChoice::Doctor => "welcome.choice_doctor",
         };
         let selected = i == app.welcome_choice.min(choices.len() - 1);
         let text = format!("{} {}", if selected { "›" } else { " " }, t.t(key));
@@ -713,6 +716,65 @@ fn draw_prechecks(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(n);
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The doctor's report: findings first (each with why and fix), then the
+/// checks that passed; scrolled with ↑↓.
+fn draw_doctor(app: &App, frame: &mut Frame, area: Rect) {
+    let block = screen_block(app);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let lines = match &app.doctor {
+        Pending::Ready(report) => doctor_lines(app, report, inner.width as usize),
+        _ => vec![Line::styled(app.texts.t("doctor.running"), app.theme.dim())],
+    };
+    let skip = app.doctor_scroll.min(lines.len().saturating_sub(1));
+    frame.render_widget(Paragraph::new(lines[skip..].to_vec()), inner);
+}
+
+fn doctor_lines(app: &App, report: &crate::doctor::Report, width: usize) -> Vec<Line<'static>> {
+    let t = app.texts;
+    let th = &app.theme;
+    let mut lines = Vec::new();
+    if report.healthy {
+        lines.push(Line::styled(t.t("doctor.healthy"), th.ok()));
+    } else {
+        let n = report.findings.len();
+        lines.push(Line::styled(t.f("doctor.found", &[("n", &n)]), th.error()));
+    }
+    for f in &report.findings {
+        lines.push(Line::raw(""));
+        let head = format!("✗ {}: {}", f.check.label(), f.object);
+        lines.extend(
+            wrap(&head, width)
+                .into_iter()
+                .map(|l| Line::styled(l, th.error())),
+        );
+        let mut parts = vec![
+            (t.t("doctor.problem"), f.problem.clone()),
+            (t.t("doctor.why"), f.why.clone()),
+            (t.t("doctor.fix"), f.fix.clone()),
+        ];
+        if f.apply_fixes {
+            parts.push((t.t("doctor.or"), crate::doctor::APPLY_HINT.to_string()));
+        }
+        for (label, text) in parts {
+            for l in wrap(&format!("  {label} {text}"), width) {
+                lines.push(Line::raw(l));
+            }
+        }
+    }
+    lines.push(Line::raw(""));
+    for note in &report.checks {
+        let mark = if note.passed { "✓" } else { "–" };
+        let text = format!("{mark} {}: {}", note.check.label(), note.detail);
+        lines.extend(
+            wrap(&text, width)
+                .into_iter()
+                .map(|l| Line::styled(l, th.dim())),
+        );
+    }
+    lines
 }
 
 fn draw_review(app: &App, frame: &mut Frame, area: Rect) {

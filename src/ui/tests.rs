@@ -277,6 +277,50 @@ fn welcome_with_a_stopped_install() {
     });
 }
 
+/// The welcome screen's last choice opens the doctor, which asks the
+/// runtime for a report and shows each finding with its fix (scrolled
+/// with ↓), then the checks that passed.
+#[test]
+fn doctor_from_the_welcome_screen() {
+    use crate::doctor::{CheckId, Finding, Note, Report};
+    both(|lang| {
+        let mut a = app(lang);
+        let last = a.welcome_choices().len() - 1;
+        for _ in 0..last {
+            key(&mut a, KeyCode::Down);
+        }
+        key(&mut a, KeyCode::Enter);
+        assert_eq!(a.screen, Screen::Doctor);
+        assert!(a.take_requests().contains(&Request::Doctor));
+        a.handle(Msg::Doctor(Report {
+            healthy: false,
+            files: vec!["/etc/glance/glance-api.conf".into()],
+            findings: vec![Finding {
+                check: CheckId::ServiceUser,
+                object: "/etc/glance/glance-api.conf [keystone_authtoken] password".into(),
+                problem: "glance gets no token: Keystone answered HTTP 401".into(),
+                why: "glance-api answers every request with 401".into(),
+                fix: "set [keystone_authtoken] password to the glance user's".into(),
+                apply_fixes: true,
+            }],
+            checks: vec![Note {
+                check: CheckId::Memcached,
+                passed: true,
+                detail: "memcached 1.6.18 at controller:11211".into(),
+            }],
+        }));
+        let text = snap("doctor", lang, &a);
+        assert!(text.contains("[keystone_authtoken] password"), "{text}");
+        assert!(
+            text.contains("glance-wizard apply -a ANSWERS.toml"),
+            "{text}"
+        );
+        assert!(text.contains("memcached 1.6.18"), "{text}");
+        key(&mut a, KeyCode::Esc);
+        assert_eq!(a.screen, Screen::Welcome);
+    });
+}
+
 #[test]
 fn database_form() {
     both(|lang| {

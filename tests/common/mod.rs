@@ -176,6 +176,16 @@ impl Scenario {
 }
 
 impl Scenario {
+    /// `glance-wizard check` with these answers.
+    pub fn check_command(&self) -> Command {
+        let mut cmd = wizard();
+        cmd.arg("check")
+            .arg("--answers")
+            .arg(&self.answers)
+            .env_remove("OS_PASSWORD");
+        cmd
+    }
+
     /// New passwords in the same secrets file (same answers, same state).
     pub fn set_passwords(&mut self, db_password: &str, service_password: &str) {
         use std::os::unix::fs::PermissionsExt;

@@ -1,0 +1,140 @@
+use super::config::{ConfFile, GlanceConf};
+use super::*;
+use crate::ini::IniDocument;
+
+fn conf(text: &str) -> GlanceConf {
+    GlanceConf {
+        api: ConfFile {
+            path: "/etc/glance/glance-api.conf".into(),
+            doc: IniDocument::parse(text),
+        },
+        registry: None,
+    }
+}
+
+#[test]
+fn database_url_is_decoded_as_sqlalchemy_does() {
+    let url = database::parse_url(
+        "mysql+pymysql://glance:p%40ss%2Fw@rd@db.example:3307/glance?charset=utf8",
+    )
+    .unwrap();
+    assert_eq!(url.user, "glance");
+    assert_eq!(url.password.expose(), "p@ss/w@rd");
+    assert_eq!(
+        (url.host.as_str(), url.port, url.name.as_str()),
+        ("db.example", 3307, "glance")
+    );
+    let sqlite = database::parse_url("sqlite:////var/lib/glance/glance.sqlite")
+        .err()
+        .unwrap();
+    assert!(sqlite.contains("sqlite backend"), "{sqlite}");
+}
+
+#[test]
+fn an_unescaped_dollar_is_found_in_secret_values_only() {
+    let c = conf(
+        "[database]\nconnection = mysql+pymysql://glance:a$$b@h/glance\n\
+         [keystone_authtoken]\npassword = pa$wXyZ\n[DEFAULT]\nlock_path = $state_path/lock\n\
+         [oslo_messaging_rabbit]\nrabbit_password = x\\$y\n",
+    );
+    let mut report = Report::default();
+    config::dollar_escapes(&c, &mut report);
+    assert_eq!(report.findings.len(), 1, "{:#?}", report.findings);
+    let f = &report.findings[0];
+    assert_eq!(
+        f.object,
+        "/etc/glance/glance-api.conf [keystone_authtoken] password"
+    );
+    assert!(f.apply_fixes, "the wizard writes that key");
+    // The finding never quotes the value (it is a password).
+    assert!(!format!("{f:?}").contains("wXyZ"), "{f:?}");
+}
+
+#[test]
+fn the_head_is_where_the_contract_branch_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        (
+            "a_expand.py",
+            "revision = 'a_expand01'\ndown_revision = 'base'\n",
+        ),
+        (
+            "a_contract.py",
+            "revision = 'a_contract01'\ndown_revision = 'base'\ndepends_on = 'a_expand01'\n",
+        ),
+        ("base.py", "revision = 'base'\ndown_revision = None\n"),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    assert_eq!(
+        database::head_of(dir.path()).as_deref(),
+        Some("a_contract01")
+    );
+}
+
+#[test]
+fn log_lines_of_other_processes_are_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("glance-api.log");
+    std::fs::write(
+        &log,
+        "2026-11-30 02:12:55.560 100 ERROR keystonemiddleware.auth_token [-] Identity server rejected authorization\n\
+         2026-11-30 02:13:55.560 200 INFO glance.common.wsgi [-] Started child 201\n\
+         2026-11-30 02:13:56.000 201 INFO eventlet.wsgi.server [-] GET / 300\n",
+    )
+    .unwrap();
+    let lines = host::recent_lines(&log, &["200".into(), "201".into()]);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines.iter().all(|l| !l.contains("rejected")));
+    // Nothing running: the last lines, which say why it stopped.
+    assert_eq!(host::recent_lines(&log, &[]).len(), 3);
+}
+
+#[test]
+fn every_text_is_masked_by_value_and_url_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("glance-api.conf");
+    std::fs::write(&path, "[keystone_authtoken]\npassword = s3cr$$et-pw\n").unwrap();
+    let redactor = crate::secret::Redactor::new();
+    let mut report = Report::default();
+    config::read(&path, &redactor, &mut report).unwrap();
+    report.find(Finding {
+        check: CheckId::Logs,
+        object: "x".into(),
+        problem: "Keystone said 's3cr$et-pw' and mysql://glance:other-pw@h/glance".into(),
+        why: "w".into(),
+        fix: "f".into(),
+        apply_fixes: false,
+    });
+    let report = finish(report, &redactor);
+    let shown = render_text(&report) + &render_json(&report);
+    assert!(!shown.contains("s3cr"), "{shown}");
+    assert!(!shown.contains("other-pw"), "{shown}");
+    assert!(
+        shown.contains("mysql://glance:********@h/glance"),
+        "{shown}"
+    );
+    assert!(!report.healthy);
+}
+
+#[test]
+fn the_text_offers_apply_only_where_it_repairs() {
+    let finding = |apply_fixes| Finding {
+        check: CheckId::Endpoints,
+        object: "Keystone: the image service's internal endpoint in RegionOne".into(),
+        problem: "it does not exist".into(),
+        why: "w".into(),
+        fix: "openstack endpoint create".into(),
+        apply_fixes,
+    };
+    let report = Report {
+        healthy: false,
+        files: vec!["/etc/glance/glance-api.conf".into()],
+        findings: vec![finding(true), finding(false)],
+        checks: Vec::new(),
+    };
+    let text = render_text(&report);
+    assert_eq!(text.matches(APPLY_HINT).count(), 1, "{text}");
+    assert!(text.contains("fix:   openstack endpoint create"), "{text}");
+}
