@@ -265,12 +265,6 @@ impl TaskError {
     }
 }
 
-impl<E: std::fmt::Display> From<E> for TaskError {
-    fn from(e: E) -> Self {
-        TaskError::fatal(e.to_string())
-    }
-}
-
 /// Default state directory.
 pub const DEFAULT_STATE_DIR: &str = "/var/lib/glance-wizard";
 
