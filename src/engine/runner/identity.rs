@@ -41,6 +41,42 @@ fn v3_base(auth_url: &str) -> String {
     }
 }
 
+/// Why a password login to Keystone failed, by what fixes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginError {
+    /// No answer (refused, timed out, a name that does not resolve).
+    Unreachable(String),
+    /// Keystone answered with an error status (401: the password).
+    Refused { status: u16, message: String },
+    /// Keystone answered success without a token.
+    NoToken(String),
+}
+
+impl std::fmt::Display for LoginError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoginError::Unreachable(m) | LoginError::NoToken(m) => f.write_str(m),
+            LoginError::Refused { message, .. } => f.write_str(message),
+        }
+    }
+}
+
+impl LoginError {
+    /// No answer or a 5xx can pass by itself (Keystone restarting); a
+    /// refusal of the credentials will not.
+    pub fn task_error(&self) -> TaskError {
+        match self {
+            LoginError::Unreachable(_) => TaskError::transient(self.to_string()),
+            LoginError::Refused { status, .. } if *status >= 500 => {
+                TaskError::transient(self.to_string())
+            }
+            LoginError::Refused { .. } | LoginError::NoToken(_) => {
+                TaskError::fatal(self.to_string())
+            }
+        }
+    }
+}
+
 /// Password authentication; returns the token. `project` scopes the token.
 pub fn issue_token(
     auth_url: &str,
@@ -48,7 +84,7 @@ pub fn issue_token(
     user_domain: &str,
     password: &Secret,
     project: Option<(&str, &str)>,
-) -> Result<String, String> {
+) -> Result<String, LoginError> {
     issue_token_with_catalog(auth_url, user, user_domain, password, project).map(|(t, _)| t)
 }
 
@@ -60,7 +96,7 @@ pub fn issue_token_with_catalog(
     user_domain: &str,
     password: &Secret,
     project: Option<(&str, &str)>,
-) -> Result<(String, Value), String> {
+) -> Result<(String, Value), LoginError> {
     let mut auth = serde_json::json!({
         "identity": {
             "methods": ["password"],
@@ -80,7 +116,7 @@ pub fn issue_token_with_catalog(
         .post(&url)
         .header("Content-Type", "application/json")
         .send(body)
-        .map_err(|e| format!("cannot reach Keystone at {url}: {e}"))?;
+        .map_err(|e| LoginError::Unreachable(format!("cannot reach Keystone at {url}: {e}")))?;
     let status = response.status().as_u16();
     let token = response
         .headers()
@@ -89,12 +125,13 @@ pub fn issue_token_with_catalog(
         .map(str::to_string);
     let text = response.body_mut().read_to_string().unwrap_or_default();
     if status != 201 {
-        return Err(format!(
-            "Keystone answered HTTP {status} at {url}: {}",
-            text.trim()
-        ));
+        return Err(LoginError::Refused {
+            status,
+            message: format!("Keystone answered HTTP {status} at {url}: {}", text.trim()),
+        });
     }
-    let token = token.ok_or_else(|| "Keystone gave no X-Subject-Token".to_string())?;
+    let token =
+        token.ok_or_else(|| LoginError::NoToken("Keystone gave no X-Subject-Token".to_string()))?;
     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
     Ok((token, body))
 }
@@ -137,17 +174,17 @@ const ADMIN_TOKEN_REUSE: Duration = Duration::from_secs(600);
 /// A project-scoped admin token from the admin credentials (the same one
 /// for every caller of this process for [`ADMIN_TOKEN_REUSE`]; tasks that
 /// start together wait for one request instead of each making its own).
-pub fn admin_token(admin: &AdminCredentials) -> Result<String, String> {
+pub fn admin_token(admin: &AdminCredentials) -> Result<String, LoginError> {
     admin_token_from(admin, true)
 }
 
 /// A new admin token, always asked of Keystone (the precheck: it must
 /// prove the credentials work now), then reused by [`admin_token`].
-pub fn fresh_admin_token(admin: &AdminCredentials) -> Result<String, String> {
+pub fn fresh_admin_token(admin: &AdminCredentials) -> Result<String, LoginError> {
     admin_token_from(admin, false)
 }
 
-fn admin_token_from(admin: &AdminCredentials, reuse: bool) -> Result<String, String> {
+fn admin_token_from(admin: &AdminCredentials, reuse: bool) -> Result<String, LoginError> {
     let mut cached = ADMIN_TOKEN.lock().unwrap_or_else(|e| e.into_inner());
     if reuse
         && let Some(c) = cached.as_ref()
@@ -221,7 +258,7 @@ pub struct KeystoneApi {
 
 impl KeystoneApi {
     pub fn connect(admin: &AdminCredentials) -> Result<Self, TaskError> {
-        let token = admin_token(admin).map_err(TaskError::transient)?;
+        let token = admin_token(admin).map_err(|e| e.task_error())?;
         Ok(KeystoneApi {
             base: v3_base(admin.auth_url()),
             token,
@@ -519,6 +556,7 @@ impl Keystone for RealKeystone<'_> {
             None,
         )
         .map(|_| ())
+        .map_err(|e| e.to_string())
     }
 
     fn user_roles(&self, login: &ServiceLogin) -> Result<Vec<String>, String> {
@@ -1027,6 +1065,52 @@ mod tests {
         }
         assert!(!env.iter().any(|(_, v)| v.contains("admin-pass")));
     }
+}
+
+/// A password login's failure is classed by what fixes it: Keystone not
+/// answering may pass; its refusal of the password will not.
+#[cfg(test)]
+#[test]
+fn login_failures_are_classed() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for (stream, status) in listener.incoming().zip(["401 Unauthorized", "503 Busy"]) {
+            let mut stream = stream.unwrap();
+            let mut request = Vec::new();
+            let mut byte = [0u8; 1];
+            while !request.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap() == 1 {
+                request.push(byte[0]);
+            }
+            let head =
+                format!("HTTP/1.1 {status}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}");
+            stream.write_all(head.as_bytes()).unwrap();
+        }
+    });
+    let login = |url: &str| issue_token(url, "glance", "Default", &Secret::new("pw"), None);
+    let url = format!("http://127.0.0.1:{port}/v3");
+    let refused = login(&url).unwrap_err();
+    assert!(
+        matches!(refused, LoginError::Refused { status: 401, .. }),
+        "{refused:?}"
+    );
+    assert_eq!(refused.task_error().class, crate::engine::ErrorClass::Fatal);
+    let busy = login(&url).unwrap_err();
+    assert_eq!(
+        busy.task_error().class,
+        crate::engine::ErrorClass::Retryable
+    );
+    // Nothing listens on port 1.
+    let unreachable = login("http://127.0.0.1:1/v3").unwrap_err();
+    assert!(
+        matches!(unreachable, LoginError::Unreachable(_)),
+        "{unreachable:?}"
+    );
+    assert_eq!(
+        unreachable.task_error().class,
+        crate::engine::ErrorClass::Retryable
+    );
 }
 
 /// The identity runners against a Keystone test double.

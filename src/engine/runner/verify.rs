@@ -154,7 +154,7 @@ impl GlanceApi {
             &admin.password,
             Some((admin.project_name(), admin.project_domain_name())),
         )
-        .map_err(TaskError::transient)?;
+        .map_err(|e| e.task_error())?;
         let base = public_image_url(&body, &spec.region)?;
         ctx.say(format!("Glance's public endpoint in the catalog: {base}"));
         Ok(GlanceApi {
@@ -172,7 +172,7 @@ impl GlanceApi {
     fn connect_cached(spec: &VerifySpec, ctx: &TaskContext<'_>) -> Result<Self, TaskError> {
         Ok(GlanceApi {
             base: spec.public_url.trim_end_matches('/').to_string(),
-            token: admin_token(&ctx.reach.admin).map_err(TaskError::transient)?,
+            token: admin_token(&ctx.reach.admin).map_err(|e| e.task_error())?,
             agent: direct_agent(Duration::from_secs(10)),
             refused: Default::default(),
         })
