@@ -93,7 +93,7 @@ fn service_token(conf: &GlanceConf, report: &mut Report) -> Option<(String, Valu
             Some((token, body, auth_url))
         }
         Err(e) => {
-            report.find(token_finding(conf, &said, &e));
+            report.find(token_finding(conf, &said, &e.to_string()));
             None
         }
     }

@@ -83,7 +83,8 @@ pub fn run(spec: &ConfigSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, 
     // symlink_metadata: a link planted at the backup's name is refused by
     // the writer, not taken for a backup.
     if std::fs::symlink_metadata(&backup).is_err() {
-        write_atomically(Path::new(&backup), before.as_bytes(), mode, owner)?;
+        write_atomically(Path::new(&backup), before.as_bytes(), mode, owner)
+            .map_err(|e| TaskError::fatal(format!("cannot write {backup}: {e}")))?;
         ctx.say(format!("backed up the original to {backup}"));
     }
     write_atomically_then(path, after.as_bytes(), mode, owner, || {
@@ -91,7 +92,8 @@ pub fn run(spec: &ConfigSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, 
             "during:{}",
             crate::plan::TaskId::Config(spec.file)
         ))
-    })?;
+    })
+    .map_err(|e| TaskError::fatal(format!("cannot write {}: {e}", spec.path)))?;
     ctx.say(format!(
         "wrote {} (owner {}:{}, mode {:04o})",
         spec.path,
@@ -167,5 +169,80 @@ mod tests {
         let backup = dir.path().join(format!("glance-api.conf{BACKUP_SUFFIX}"));
         assert_eq!(std::fs::read_to_string(&backup).unwrap(), "[DEFAULT]\n");
         assert_eq!(mode(&backup), 0o640);
+    }
+
+    /// A rerun on the file it wrote changes nothing and records so; an
+    /// edit behind its back is drift, and the rerun sets the managed key
+    /// again keeping the edit.
+    #[test]
+    fn a_rerun_changes_nothing_and_drift_is_repaired() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("glance-api.conf");
+        std::fs::write(&path, "[DEFAULT]\n").unwrap();
+        let (first, _) = with_ctx(None, |ctx| run(&spec(&path), ctx));
+        let first = first.unwrap();
+        assert_eq!(drift(&spec(&path), Some(&first)), None);
+        let (again, said) = with_ctx(None, |ctx| run(&spec(&path), ctx));
+        let again = again.unwrap();
+        assert!(!again.changed_something());
+        assert_eq!(
+            again.config().unwrap().sha256,
+            first.config().unwrap().sha256
+        );
+        assert_eq!(
+            again.config().unwrap().backup,
+            first.config().unwrap().backup
+        );
+        assert!(
+            said.iter().any(|l| l.ends_with("already has these values")),
+            "{said:?}"
+        );
+
+        std::fs::write(&path, "[DEFAULT]\ndebug = false\nverbose = true\n").unwrap();
+        let drifted = drift(&spec(&path), Some(&first)).unwrap();
+        assert!(
+            drifted.contains("was edited since glance-wizard configured it"),
+            "{drifted}"
+        );
+        let (repaired, _) = with_ctx(None, |ctx| run(&spec(&path), ctx));
+        assert!(repaired.unwrap().changed_something());
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "[DEFAULT]\ndebug = true\nverbose = true\n"
+        );
+        // The backup is still the first original.
+        let backup = dir.path().join(format!("glance-api.conf{BACKUP_SUFFIX}"));
+        assert_eq!(std::fs::read_to_string(&backup).unwrap(), "[DEFAULT]\n");
+    }
+
+    /// A missing config file is fatal, names the file and the package that
+    /// should have installed it, and writes nothing.
+    #[test]
+    fn a_missing_config_is_fatal_and_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("glance-api.conf");
+        let (result, _) = with_ctx(None, |ctx| run(&spec(&path), ctx));
+        let error = result.unwrap_err();
+        assert_eq!(error.class, crate::engine::ErrorClass::Fatal);
+        assert!(
+            error.message.contains(&path.display().to_string()),
+            "{}",
+            error.message
+        );
+        assert!(
+            error
+                .message
+                .contains("the package should have installed it")
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        let gone = drift(
+            &spec(&path),
+            Some(&TaskOutputs::Config(ConfigOutputs {
+                sha256: String::new(),
+                changed: true,
+                backup: None,
+            })),
+        );
+        assert!(gone.unwrap().contains("cannot be read any more"));
     }
 }

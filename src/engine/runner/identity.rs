@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::clients::{CatalogService, Endpoint, EndpointChange, Keystone};
 use super::{TaskContext, json_str, openstack_batch, openstack_json, openstack_plain};
 use crate::answers::AdminCredentials;
 use crate::engine::TaskError;
@@ -40,6 +41,42 @@ fn v3_base(auth_url: &str) -> String {
     }
 }
 
+/// Why a password login to Keystone failed, by what fixes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginError {
+    /// No answer (refused, timed out, a name that does not resolve).
+    Unreachable(String),
+    /// Keystone answered with an error status (401: the password).
+    Refused { status: u16, message: String },
+    /// Keystone answered success without a token.
+    NoToken(String),
+}
+
+impl std::fmt::Display for LoginError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoginError::Unreachable(m) | LoginError::NoToken(m) => f.write_str(m),
+            LoginError::Refused { message, .. } => f.write_str(message),
+        }
+    }
+}
+
+impl LoginError {
+    /// No answer or a 5xx can pass by itself (Keystone restarting); a
+    /// refusal of the credentials will not.
+    pub fn task_error(&self) -> TaskError {
+        match self {
+            LoginError::Unreachable(_) => TaskError::transient(self.to_string()),
+            LoginError::Refused { status, .. } if *status >= 500 => {
+                TaskError::transient(self.to_string())
+            }
+            LoginError::Refused { .. } | LoginError::NoToken(_) => {
+                TaskError::fatal(self.to_string())
+            }
+        }
+    }
+}
+
 /// Password authentication; returns the token. `project` scopes the token.
 pub fn issue_token(
     auth_url: &str,
@@ -47,7 +84,7 @@ pub fn issue_token(
     user_domain: &str,
     password: &Secret,
     project: Option<(&str, &str)>,
-) -> Result<String, String> {
+) -> Result<String, LoginError> {
     issue_token_with_catalog(auth_url, user, user_domain, password, project).map(|(t, _)| t)
 }
 
@@ -59,7 +96,7 @@ pub fn issue_token_with_catalog(
     user_domain: &str,
     password: &Secret,
     project: Option<(&str, &str)>,
-) -> Result<(String, Value), String> {
+) -> Result<(String, Value), LoginError> {
     let mut auth = serde_json::json!({
         "identity": {
             "methods": ["password"],
@@ -79,7 +116,7 @@ pub fn issue_token_with_catalog(
         .post(&url)
         .header("Content-Type", "application/json")
         .send(body)
-        .map_err(|e| format!("cannot reach Keystone at {url}: {e}"))?;
+        .map_err(|e| LoginError::Unreachable(format!("cannot reach Keystone at {url}: {e}")))?;
     let status = response.status().as_u16();
     let token = response
         .headers()
@@ -88,12 +125,13 @@ pub fn issue_token_with_catalog(
         .map(str::to_string);
     let text = response.body_mut().read_to_string().unwrap_or_default();
     if status != 201 {
-        return Err(format!(
-            "Keystone answered HTTP {status} at {url}: {}",
-            text.trim()
-        ));
+        return Err(LoginError::Refused {
+            status,
+            message: format!("Keystone answered HTTP {status} at {url}: {}", text.trim()),
+        });
     }
-    let token = token.ok_or_else(|| "Keystone gave no X-Subject-Token".to_string())?;
+    let token =
+        token.ok_or_else(|| LoginError::NoToken("Keystone gave no X-Subject-Token".to_string()))?;
     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
     Ok((token, body))
 }
@@ -136,17 +174,17 @@ const ADMIN_TOKEN_REUSE: Duration = Duration::from_secs(600);
 /// A project-scoped admin token from the admin credentials (the same one
 /// for every caller of this process for [`ADMIN_TOKEN_REUSE`]; tasks that
 /// start together wait for one request instead of each making its own).
-pub fn admin_token(admin: &AdminCredentials) -> Result<String, String> {
+pub fn admin_token(admin: &AdminCredentials) -> Result<String, LoginError> {
     admin_token_from(admin, true)
 }
 
 /// A new admin token, always asked of Keystone (the precheck: it must
 /// prove the credentials work now), then reused by [`admin_token`].
-pub fn fresh_admin_token(admin: &AdminCredentials) -> Result<String, String> {
+pub fn fresh_admin_token(admin: &AdminCredentials) -> Result<String, LoginError> {
     admin_token_from(admin, false)
 }
 
-fn admin_token_from(admin: &AdminCredentials, reuse: bool) -> Result<String, String> {
+fn admin_token_from(admin: &AdminCredentials, reuse: bool) -> Result<String, LoginError> {
     let mut cached = ADMIN_TOKEN.lock().unwrap_or_else(|e| e.into_inner());
     if reuse
         && let Some(c) = cached.as_ref()
@@ -220,7 +258,7 @@ pub struct KeystoneApi {
 
 impl KeystoneApi {
     pub fn connect(admin: &AdminCredentials) -> Result<Self, TaskError> {
-        let token = admin_token(admin).map_err(TaskError::transient)?;
+        let token = admin_token(admin).map_err(|e| e.task_error())?;
         Ok(KeystoneApi {
             base: v3_base(admin.auth_url()),
             token,
@@ -330,6 +368,211 @@ impl KeystoneApi {
     }
 }
 
+/// Keystone as the real runs reach it: listings through [`KeystoneApi`]
+/// (connected on first use, with the run's admin token), changes through
+/// the `openstack` CLI, the password through the API.
+pub struct RealKeystone<'a> {
+    admin: &'a AdminCredentials,
+    api: std::cell::OnceCell<KeystoneApi>,
+}
+
+impl<'a> RealKeystone<'a> {
+    pub fn new(admin: &'a AdminCredentials) -> Self {
+        RealKeystone {
+            admin,
+            api: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn api(&self) -> Result<&KeystoneApi, TaskError> {
+        if let Some(api) = self.api.get() {
+            return Ok(api);
+        }
+        let api = KeystoneApi::connect(self.admin)?;
+        Ok(self.api.get_or_init(|| api))
+    }
+}
+
+/// An endpoint of a listing or of the catalog (which names the region
+/// `region_id` or `region`).
+fn endpoint_of(e: &Value) -> Endpoint {
+    let region = match json_str(e, "region_id") {
+        "" => json_str(e, "region"),
+        id => id,
+    };
+    Endpoint {
+        id: json_str(e, "id").to_string(),
+        interface: json_str(e, "interface").to_string(),
+        region: region.to_string(),
+        url: json_str(e, "url").to_string(),
+    }
+}
+
+impl Keystone for RealKeystone<'_> {
+    fn domain_id(&self, id_or_name: &str) -> Result<String, TaskError> {
+        self.api()?.domain_id(id_or_name)
+    }
+
+    fn user_id(&self, name: &str, domain_id: &str) -> Result<Option<String>, TaskError> {
+        self.api()?.user_id(name, domain_id)
+    }
+
+    fn project_id(&self, name: &str, domain_id: &str) -> Result<Option<String>, TaskError> {
+        self.api()?.one_named("projects", name, Some(domain_id))
+    }
+
+    fn role_id(&self, name: &str) -> Result<Option<String>, TaskError> {
+        self.api()?.one_named("roles", name, None)
+    }
+
+    fn role_assigned(&self, user: &str, project: &str, role: &str) -> Result<bool, TaskError> {
+        let assigned = self.api()?.list(
+            "role_assignments",
+            &[
+                ("user.id", user),
+                ("scope.project.id", project),
+                ("role.id", role),
+            ],
+        )?;
+        Ok(!assigned.is_empty())
+    }
+
+    fn services_of_type(&self, service_type: &str) -> Result<Vec<String>, TaskError> {
+        self.api()?.services_of_type(service_type)
+    }
+
+    fn endpoints(&self, service_id: &str, region: &str) -> Result<Vec<Endpoint>, TaskError> {
+        let all = self.api()?.list(
+            "endpoints",
+            &[("service_id", service_id), ("region_id", region)],
+        )?;
+        Ok(all.iter().map(endpoint_of).collect())
+    }
+
+    fn catalog(&self) -> Result<Vec<CatalogService>, TaskError> {
+        Ok(self
+            .api()?
+            .catalog()?
+            .iter()
+            .map(|s| CatalogService {
+                id: json_str(s, "id").to_string(),
+                service_type: json_str(s, "type").to_string(),
+                endpoints: s["endpoints"]
+                    .as_array()
+                    .map(|e| e.iter().map(endpoint_of).collect())
+                    .unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    fn create_user(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        domain: &str,
+        name: &str,
+    ) -> Result<String, TaskError> {
+        // --or-show: a user created meanwhile by someone else is found,
+        // not duplicated.
+        let created = openstack_json(ctx, commands::user_create(domain, name))?;
+        Ok(json_str(&created, "id").to_string())
+    }
+
+    fn add_role(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        project: &str,
+        user: &str,
+        role: &str,
+    ) -> Result<(), TaskError> {
+        openstack_plain(ctx, commands::role_add(project, user, role))
+    }
+
+    fn create_service(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        name: &str,
+        description: &str,
+        service_type: &str,
+    ) -> Result<String, TaskError> {
+        let created = openstack_json(
+            ctx,
+            commands::service_create(name, description, service_type),
+        )?;
+        Ok(json_str(&created, "id").to_string())
+    }
+
+    fn fix_endpoints(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        region: &str,
+        service_type: &str,
+        changes: &[EndpointChange],
+    ) -> Result<String, TaskError> {
+        let commands: Vec<Vec<String>> = changes
+            .iter()
+            .map(|change| match change {
+                EndpointChange::Create { interface, url } => {
+                    commands::endpoint_create(region, service_type, interface.as_str(), url)
+                }
+                EndpointChange::SetUrl { id, url } => commands::endpoint_set_url(id, url),
+            })
+            .collect();
+        Ok(openstack_batch(ctx, &commands)?.tail(3))
+    }
+
+    fn set_password(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        auth_url: &str,
+        user_id: &str,
+        password: &Secret,
+    ) -> Result<(), TaskError> {
+        let url = format!("{}/users/{user_id}", v3_base(auth_url));
+        ctx.say(format!("setting its password: PATCH {url}"));
+        let body = serde_json::json!({"user": {"password": password.expose()}}).to_string();
+        let mut response = direct_agent(Duration::from_secs(30))
+            .patch(&url)
+            .header("Content-Type", "application/json")
+            .header("X-Auth-Token", &self.api()?.token)
+            .send(body)
+            .map_err(|e| TaskError::transient(format!("cannot reach Keystone: {e}")))?;
+        let status = response.status().as_u16();
+        if status != 200 {
+            let text = response.body_mut().read_to_string().unwrap_or_default();
+            return Err(TaskError::fatal(format!(
+                "Keystone refused the password change (HTTP {status}): {}",
+                ctx.redactor.redact(text.trim())
+            )));
+        }
+        Ok(())
+    }
+
+    fn password_login(&self, login: &ServiceLogin) -> Result<(), String> {
+        issue_token(
+            &login.auth_url,
+            &login.user,
+            &login.domain,
+            &login.password,
+            None,
+        )
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+    }
+
+    fn user_roles(&self, login: &ServiceLogin) -> Result<Vec<String>, String> {
+        let view = glance_user_view(login)?;
+        Ok(view["token"]["roles"]
+            .as_array()
+            .map(|roles| {
+                roles
+                    .iter()
+                    .map(|r| json_str(r, "name").to_string())
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+}
+
 /// An object with `id` is created by this task if it made it now or an
 /// earlier run of the task recorded it as created (a rerun finds its own).
 fn origin_of(id: &str, created_now: bool, previous: Option<&TaskOutputs>) -> Origin {
@@ -343,21 +586,21 @@ fn origin_of(id: &str, created_now: bool, previous: Option<&TaskOutputs>) -> Ori
     Origin::of(created_now || recorded_created)
 }
 
-pub fn user(spec: &UserSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, TaskError> {
+pub fn user(
+    spec: &UserSpec,
+    ctx: &mut TaskContext<'_>,
+    keystone: &dyn Keystone,
+) -> Result<TaskOutputs, TaskError> {
     let login = &spec.login;
-    let api = KeystoneApi::connect(&ctx.reach.admin)?;
-    let domain_id = api.domain_id(&login.domain)?;
+    let domain_id = keystone.domain_id(&login.domain)?;
     let mut created_now = false;
-    let user_id = match api.user_id(&login.user, &domain_id)? {
+    let user_id = match keystone.user_id(&login.user, &domain_id)? {
         Some(id) => {
             ctx.say(format!("user {} exists already: {id}", login.user));
             id
         }
         None => {
-            // --or-show: a user created meanwhile by someone else is found,
-            // not duplicated.
-            let created = openstack_json(ctx, commands::user_create(&login.domain, &login.user))?;
-            let id = json_str(&created, "id").to_string();
+            let id = keystone.create_user(ctx, &login.domain, &login.user)?;
             if id.is_empty() {
                 return Err(TaskError::fatal("`openstack user create` returned no id"));
             }
@@ -366,39 +609,15 @@ pub fn user(spec: &UserSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, T
             id
         }
     };
-    let glance_login = || {
-        issue_token(
-            &login.auth_url,
-            &login.user,
-            &login.domain,
-            &login.password,
-            None,
-        )
-    };
     // Is the password already the one in the answers? (A user this run
     // created has none, or, created meanwhile by someone else and shown by
     // --or-show, gets the answers' one anyway: no need to ask Keystone.)
-    if !created_now && glance_login().is_ok() {
+    if !created_now && keystone.password_login(login).is_ok() {
         ctx.say("its password is already the one in the answers");
     } else {
-        let url = format!("{}/users/{user_id}", v3_base(&login.auth_url));
-        ctx.say(format!("setting its password: PATCH {url}"));
-        let body = serde_json::json!({"user": {"password": login.password.expose()}}).to_string();
-        let mut response = direct_agent(Duration::from_secs(30))
-            .patch(&url)
-            .header("Content-Type", "application/json")
-            .header("X-Auth-Token", &api.token)
-            .send(body)
-            .map_err(|e| TaskError::transient(format!("cannot reach Keystone: {e}")))?;
-        let status = response.status().as_u16();
-        if status != 200 {
-            let text = response.body_mut().read_to_string().unwrap_or_default();
-            return Err(TaskError::fatal(format!(
-                "Keystone refused the password change (HTTP {status}): {}",
-                ctx.redactor.redact(text.trim())
-            )));
-        }
-        glance_login()
+        keystone.set_password(ctx, &login.auth_url, &user_id, &login.password)?;
+        keystone
+            .password_login(login)
             .map_err(|e| TaskError::fatal(format!("the new password does not log in: {e}")))?;
         ctx.say("password set; the user logs in with it");
     }
@@ -411,30 +630,25 @@ pub fn user(spec: &UserSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, T
 
 /// Whether the glance user has the admin role on the service project,
 /// probed: `role add` would say nothing either way.
-fn role_assigned(spec: &RoleSpec, ctx: &TaskContext<'_>) -> Result<bool, TaskError> {
+fn role_assigned(spec: &RoleSpec, keystone: &dyn Keystone) -> Result<bool, TaskError> {
     let login = &spec.login;
-    let api = KeystoneApi::connect(&ctx.reach.admin)?;
-    let domain_id = api.domain_id(&login.domain)?;
-    let user = api.user_id(&login.user, &domain_id)?;
-    let project = api.one_named("projects", &login.project, Some(&domain_id))?;
-    let role = api.one_named("roles", &spec.role, None)?;
+    let domain_id = keystone.domain_id(&login.domain)?;
+    let user = keystone.user_id(&login.user, &domain_id)?;
+    let project = keystone.project_id(&login.project, &domain_id)?;
+    let role = keystone.role_id(&spec.role)?;
     let (Some(user), Some(project), Some(role)) = (&user, &project, &role) else {
         return Ok(false);
     };
-    let assigned = api.list(
-        "role_assignments",
-        &[
-            ("user.id", user),
-            ("scope.project.id", project),
-            ("role.id", role),
-        ],
-    )?;
-    Ok(!assigned.is_empty())
+    keystone.role_assigned(user, project, role)
 }
 
-pub fn role(spec: &RoleSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, TaskError> {
+pub fn role(
+    spec: &RoleSpec,
+    ctx: &mut TaskContext<'_>,
+    keystone: &dyn Keystone,
+) -> Result<TaskOutputs, TaskError> {
     let login = &spec.login;
-    if role_assigned(spec, ctx)? {
+    if role_assigned(spec, keystone)? {
         ctx.say(format!(
             "{} has the {} role on project {} already",
             login.user, spec.role, login.project
@@ -450,10 +664,7 @@ pub fn role(spec: &RoleSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, T
         });
     }
     // `role add` of an existing assignment exits 0 silently.
-    openstack_plain(
-        ctx,
-        commands::role_add(&login.project, &login.user, &spec.role),
-    )?;
+    keystone.add_role(ctx, &login.project, &login.user, &spec.role)?;
     Ok(TaskOutputs::Role {
         origin: Origin::Created,
     })
@@ -462,18 +673,15 @@ pub fn role(spec: &RoleSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, T
 pub fn service(
     spec: &ServiceEntitySpec,
     ctx: &mut TaskContext<'_>,
+    keystone: &dyn Keystone,
 ) -> Result<TaskOutputs, TaskError> {
-    let api = KeystoneApi::connect(&ctx.reach.admin)?;
-    let images = api.services_of_type(&spec.service_type)?;
+    let images = keystone.services_of_type(&spec.service_type)?;
     let mut created_now = false;
     let id = match images.as_slice() {
         [] => {
             created_now = true;
-            let created = openstack_json(
-                ctx,
-                commands::service_create(&spec.name, &spec.description, &spec.service_type),
-            )?;
-            let id = json_str(&created, "id").to_string();
+            let id =
+                keystone.create_service(ctx, &spec.name, &spec.description, &spec.service_type)?;
             ctx.say(format!("created the image service {id}"));
             id
         }
@@ -496,10 +704,9 @@ pub fn service(
 pub fn endpoints(
     spec: &EndpointsSpec,
     ctx: &mut TaskContext<'_>,
+    keystone: &dyn Keystone,
 ) -> Result<TaskOutputs, TaskError> {
-    let region = &spec.region;
-    let api = KeystoneApi::connect(&ctx.reach.admin)?;
-    let service_id = match api.services_of_type(&spec.service_type)?.as_slice() {
+    let service_id = match keystone.services_of_type(&spec.service_type)?.as_slice() {
         [one] => one.clone(),
         other => {
             return Err(TaskError::fatal(format!(
@@ -508,40 +715,40 @@ pub fn endpoints(
             )));
         }
     };
-    let probe = probe_endpoints(spec, &api, &service_id)?;
+    let probe = probe_endpoints(spec, keystone, &service_id)?;
     for (interface, id) in &probe.right {
         ctx.say(format!("the {interface} endpoint exists already: {id}"));
     }
     if probe.fixes.is_empty() {
         return Ok(probe.outputs(&[], ctx.previous_outputs));
     }
-    // What is missing or wrong, fixed by one `openstack` process.
-    let commands: Vec<Vec<String>> = probe
+    // What is missing or wrong, fixed in one go (one `openstack` process).
+    let changes: Vec<EndpointChange> = probe
         .fixes
         .iter()
         .map(|fix| match &fix.existing {
-            None => commands::endpoint_create(
-                region,
-                &spec.service_type,
-                fix.interface.as_str(),
-                fix.url,
-            ),
-            Some(id) => commands::endpoint_set_url(id, fix.url),
+            None => EndpointChange::Create {
+                interface: fix.interface,
+                url: fix.url.to_string(),
+            },
+            Some(id) => EndpointChange::SetUrl {
+                id: id.clone(),
+                url: fix.url.to_string(),
+            },
         })
         .collect();
-    let result = openstack_batch(ctx, &commands)?;
+    let tail = keystone.fix_endpoints(ctx, &spec.region, &spec.service_type, &changes)?;
     // The batch's exit status says nothing about its commands: Keystone does.
-    let after = probe_endpoints(spec, &api, &service_id)?;
+    let after = probe_endpoints(spec, keystone, &service_id)?;
     if let Some(fix) = after.fixes.first() {
         return Err(TaskError::fatal(format!(
-            "the {} endpoint is still {} after `openstack` ran: {}",
+            "the {} endpoint is still {} after `openstack` ran: {tail}",
             fix.interface,
             if fix.existing.is_some() {
                 "pointing elsewhere"
             } else {
                 "missing"
             },
-            result.tail(3)
         )));
     }
     for fix in &probe.fixes {
@@ -627,8 +834,8 @@ pub fn glance_user_view(login: &ServiceLogin) -> Result<Value, String> {
 
 /// The user task's probe: the glance user logs in to Keystone with the
 /// answers' password, as glance-api will.
-pub fn probe_user(spec: &UserSpec) -> Result<String, String> {
-    glance_user_view(&spec.login)?;
+pub fn probe_user(spec: &UserSpec, keystone: &dyn Keystone) -> Result<String, String> {
+    keystone.user_roles(&spec.login)?;
     Ok(format!(
         "{} logs in to Keystone with its password",
         spec.login.user
@@ -637,18 +844,14 @@ pub fn probe_user(spec: &UserSpec) -> Result<String, String> {
 
 /// The role task's probe: the glance user's token on the service project
 /// carries the admin role.
-pub fn probe_role(spec: &RoleSpec) -> Result<String, String> {
+pub fn probe_role(spec: &RoleSpec, keystone: &dyn Keystone) -> Result<String, String> {
     let login = &spec.login;
-    let view = glance_user_view(login).map_err(cannot_check)?;
+    let roles = keystone.user_roles(login).map_err(cannot_check)?;
     let what = format!(
         "{} has the {} role on project {}",
         login.user, spec.role, login.project
     );
-    let roles = view["token"]["roles"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    if roles.iter().any(|r| json_str(r, "name") == spec.role) {
+    if roles.contains(&spec.role) {
         Ok(what)
     } else {
         Err(format!("it is no longer true that {what}"))
@@ -663,12 +866,14 @@ fn cannot_check(e: String) -> String {
 /// The services of a type in the catalog, read with the admin token: not
 /// with the glance user's, whose password may be the one changing in this
 /// run (the service and its endpoints do not depend on it).
-fn catalog_services(ctx: &TaskContext<'_>, service_type: &str) -> Result<Vec<Value>, String> {
-    let api = KeystoneApi::connect(&ctx.reach.admin).map_err(|e| e.message)?;
-    let catalog = api.catalog().map_err(|e| e.message)?;
+fn catalog_services(
+    keystone: &dyn Keystone,
+    service_type: &str,
+) -> Result<Vec<CatalogService>, String> {
+    let catalog = keystone.catalog().map_err(|e| e.message)?;
     Ok(catalog
         .into_iter()
-        .filter(|s| json_str(s, "type") == service_type)
+        .filter(|s| s.service_type == service_type)
         .collect())
 }
 
@@ -677,17 +882,17 @@ fn catalog_services(ctx: &TaskContext<'_>, service_type: &str) -> Result<Vec<Val
 pub fn probe_service(
     spec: &ServiceEntitySpec,
     ctx: &mut TaskContext<'_>,
+    keystone: &dyn Keystone,
 ) -> Result<String, String> {
-    let images = catalog_services(ctx, &spec.service_type)?;
+    let images = catalog_services(keystone, &spec.service_type)?;
     let recorded = match ctx.previous_outputs {
         Some(TaskOutputs::Service(o)) => Some(&o.id),
         _ => None,
     };
     match images.as_slice() {
-        [one] if recorded.is_none_or(|r| r == json_str(one, "id")) => Ok(format!(
-            "the image service {} is in the catalog",
-            json_str(one, "id")
-        )),
+        [one] if recorded.is_none_or(|r| *r == one.id) => {
+            Ok(format!("the image service {} is in the catalog", one.id))
+        }
         [_] => Err("the image service is not the one recorded".to_string()),
         [] => Err("the catalog has no image service".to_string()),
         many => Err(format!("the catalog has {} image services", many.len())),
@@ -698,26 +903,23 @@ pub fn probe_service(
 /// catalog, one per interface in the region, at the answers' URLs.
 pub fn probe_endpoints_task(
     spec: &EndpointsSpec,
-    ctx: &mut TaskContext<'_>,
+    keystone: &dyn Keystone,
 ) -> Result<String, String> {
     let region = &spec.region;
-    let images = catalog_services(ctx, &spec.service_type)?;
+    let images = catalog_services(keystone, &spec.service_type)?;
     let [service] = images.as_slice() else {
         return Err(format!("the catalog has {} image services", images.len()));
     };
-    let endpoints = service["endpoints"].as_array().cloned().unwrap_or_default();
     for EndpointSpec { interface, url } in &spec.endpoints {
-        let found: Vec<&Value> = endpoints
+        let found: Vec<&Endpoint> = service
+            .endpoints
             .iter()
-            .filter(|e| {
-                json_str(e, "interface") == interface.as_str()
-                    && (json_str(e, "region_id") == region || json_str(e, "region") == region)
-            })
+            .filter(|e| e.interface == interface.as_str() && e.region == *region)
             .collect();
         match found.as_slice() {
             [] => return Err(format!("the {interface} image endpoint is missing")),
             // The same rule as the task's own probe: the URL as answered.
-            [one] if json_str(one, "url") == url => {}
+            [one] if one.url == *url => {}
             [_] => return Err(format!("the {interface} image endpoint points elsewhere")),
             many => {
                 return Err(format!(
@@ -783,22 +985,19 @@ impl EndpointProbe<'_> {
 /// cannot tell which one is meant).
 fn probe_endpoints<'s>(
     spec: &'s EndpointsSpec,
-    api: &KeystoneApi,
+    keystone: &dyn Keystone,
     service_id: &str,
 ) -> Result<EndpointProbe<'s>, TaskError> {
     let region = &spec.region;
-    let all = api.list(
-        "endpoints",
-        &[("service_id", service_id), ("region_id", region)],
-    )?;
+    let all = keystone.endpoints(service_id, region)?;
     let mut probe = EndpointProbe {
         right: Vec::new(),
         fixes: Vec::new(),
     };
     for &EndpointSpec { interface, ref url } in &spec.endpoints {
-        let found: Vec<&Value> = all
+        let found: Vec<&Endpoint> = all
             .iter()
-            .filter(|e| json_str(e, "interface") == interface.as_str())
+            .filter(|e| e.interface == interface.as_str())
             .collect();
         match found.as_slice() {
             [] => probe.fixes.push(EndpointFix {
@@ -808,20 +1007,19 @@ fn probe_endpoints<'s>(
                 existing_url: None,
             }),
             [one] => {
-                let id = json_str(one, "id").to_string();
-                if json_str(one, "url") == url {
-                    probe.right.push((interface, id));
+                if one.url == *url {
+                    probe.right.push((interface, one.id.clone()));
                 } else {
                     probe.fixes.push(EndpointFix {
                         interface,
                         url,
-                        existing: Some(id),
-                        existing_url: Some(json_str(one, "url").to_string()),
+                        existing: Some(one.id.clone()),
+                        existing_url: Some(one.url.clone()),
                     });
                 }
             }
             many => {
-                let ids: Vec<&str> = many.iter().map(|e| json_str(e, "id")).collect();
+                let ids: Vec<&str> = many.iter().map(|e| e.id.as_str()).collect();
                 return Err(TaskError::fatal(format!(
                     "region {region} has {} {interface} image endpoints ({}); delete the extra ones with `openstack endpoint delete ID` and run again",
                     ids.len(),
@@ -866,5 +1064,373 @@ mod tests {
             assert_eq!(get(gone), None, "{gone}");
         }
         assert!(!env.iter().any(|(_, v)| v.contains("admin-pass")));
+    }
+}
+
+/// A password login's failure is classed by what fixes it: Keystone not
+/// answering may pass; its refusal of the password will not.
+#[cfg(test)]
+#[test]
+fn login_failures_are_classed() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for (stream, status) in listener.incoming().zip(["401 Unauthorized", "503 Busy"]) {
+            let mut stream = stream.unwrap();
+            let mut request = Vec::new();
+            let mut byte = [0u8; 1];
+            while !request.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap() == 1 {
+                request.push(byte[0]);
+            }
+            let head =
+                format!("HTTP/1.1 {status}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}");
+            stream.write_all(head.as_bytes()).unwrap();
+        }
+    });
+    let login = |url: &str| issue_token(url, "glance", "Default", &Secret::new("pw"), None);
+    let url = format!("http://127.0.0.1:{port}/v3");
+    let refused = login(&url).unwrap_err();
+    assert!(
+        matches!(refused, LoginError::Refused { status: 401, .. }),
+        "{refused:?}"
+    );
+    assert_eq!(refused.task_error().class, crate::engine::ErrorClass::Fatal);
+    let busy = login(&url).unwrap_err();
+    assert_eq!(
+        busy.task_error().class,
+        crate::engine::ErrorClass::Retryable
+    );
+    // Nothing listens on port 1.
+    let unreachable = login("http://127.0.0.1:1/v3").unwrap_err();
+    assert!(
+        matches!(unreachable, LoginError::Unreachable(_)),
+        "{unreachable:?}"
+    );
+    assert_eq!(
+        unreachable.task_error().class,
+        crate::engine::ErrorClass::Retryable
+    );
+}
+
+/// The identity runners against a Keystone test double.
+#[cfg(test)]
+mod runner_tests {
+    use super::*;
+    use crate::engine::ErrorClass;
+    use crate::engine::runner::fake::{FakeKeystone, KeystoneOp, in_ctx};
+    use crate::plan::Interface;
+
+    fn login() -> ServiceLogin {
+        ServiceLogin {
+            auth_url: "http://controller:5000/v3".into(),
+            user: "glance".into(),
+            domain: "default".into(),
+            project: "service".into(),
+            password: Secret::new("svc-password"),
+        }
+    }
+
+    fn user_spec() -> UserSpec {
+        UserSpec { login: login() }
+    }
+
+    fn role_spec() -> RoleSpec {
+        RoleSpec {
+            login: login(),
+            role: "admin".into(),
+        }
+    }
+
+    fn service_spec() -> ServiceEntitySpec {
+        ServiceEntitySpec {
+            auth_url: "http://controller:5000/v3".into(),
+            name: "glance".into(),
+            service_type: "image".into(),
+            description: "OpenStack Image".into(),
+        }
+    }
+
+    fn endpoints_spec() -> EndpointsSpec {
+        EndpointsSpec {
+            auth_url: "http://controller:5000/v3".into(),
+            service_type: "image".into(),
+            region: "RegionOne".into(),
+            endpoints: Interface::ALL
+                .map(|interface| EndpointSpec {
+                    interface,
+                    url: "http://controller:9292".into(),
+                })
+                .to_vec(),
+        }
+    }
+
+    type Runner<S> = fn(&S, &mut TaskContext<'_>, &dyn Keystone) -> Result<TaskOutputs, TaskError>;
+
+    fn run_on<S>(
+        runner: Runner<S>,
+        spec: &S,
+        keystone: &FakeKeystone,
+        previous: Option<&TaskOutputs>,
+    ) -> Result<TaskOutputs, TaskError> {
+        in_ctx(previous, false, |ctx| runner(spec, ctx, keystone)).0
+    }
+
+    /// Runs `runner` on an empty Keystone, then again on what it left, with
+    /// and without the first run's record: the second and third runs
+    /// change nothing; what the first made stays created only with its
+    /// record. Returns the three outputs.
+    fn twice<S>(runner: Runner<S>, spec: &S, keystone: &FakeKeystone) -> [TaskOutputs; 3] {
+        let first = run_on(runner, spec, keystone, None).unwrap();
+        let (left, changes) = (keystone.state.borrow().clone(), keystone.changes.get());
+        assert!(changes > 0, "the first run changed nothing");
+        let again = run_on(runner, spec, keystone, Some(&first)).unwrap();
+        let unrecorded = run_on(runner, spec, keystone, None).unwrap();
+        assert_eq!(*keystone.state.borrow(), left);
+        assert_eq!(keystone.changes.get(), changes, "a rerun changed something");
+        [first, again, unrecorded]
+    }
+
+    #[test]
+    fn the_user_is_created_then_found() {
+        let keystone = FakeKeystone::default();
+        assert!(probe_user(&user_spec(), &keystone).is_err());
+        let [first, again, unrecorded] = twice(user, &user_spec(), &keystone);
+        let id = keystone.state.borrow().users[0].0.clone();
+        let object = |origin| {
+            TaskOutputs::User(ObjectOutput {
+                id: id.clone(),
+                origin,
+            })
+        };
+        assert_eq!(first, object(Origin::Created));
+        assert_eq!(again, object(Origin::Created));
+        assert_eq!(unrecorded, object(Origin::Found));
+        assert!(probe_user(&user_spec(), &keystone).is_ok());
+    }
+
+    /// A password changed behind the wizard's back is set again; the user
+    /// is found, not created.
+    #[test]
+    fn a_changed_password_is_set_again() {
+        let keystone = FakeKeystone::default();
+        let first = run_on(user, &user_spec(), &keystone, None).unwrap();
+        keystone.state.borrow_mut().users[0].3 = "changed".into();
+        let probed = probe_user(&user_spec(), &keystone).unwrap_err();
+        assert!(probed.contains("HTTP 401"), "{probed}");
+        assert_eq!(
+            run_on(user, &user_spec(), &keystone, Some(&first)).unwrap(),
+            first
+        );
+        assert_eq!(keystone.state.borrow().users[0].3, "svc-password");
+        assert_eq!(keystone.state.borrow().users.len(), 1);
+    }
+
+    #[test]
+    fn the_role_is_assigned_then_found() {
+        let keystone = FakeKeystone::default();
+        run_on(user, &user_spec(), &keystone, None).unwrap();
+        let error = probe_role(&role_spec(), &keystone).unwrap_err();
+        assert!(error.contains("no longer true"), "{error}");
+        let [first, again, unrecorded] = twice(role, &role_spec(), &keystone);
+        let role_output = |origin| TaskOutputs::Role { origin };
+        assert_eq!(first, role_output(Origin::Created));
+        assert_eq!(again, role_output(Origin::Created));
+        assert_eq!(unrecorded, role_output(Origin::Found));
+        assert!(probe_role(&role_spec(), &keystone).is_ok());
+        // Without the user's login the probe cannot tell.
+        keystone.state.borrow_mut().users[0].3 = "changed".into();
+        let error = probe_role(&role_spec(), &keystone).unwrap_err();
+        assert!(error.contains("cannot check"), "{error}");
+    }
+
+    #[test]
+    fn the_service_is_created_then_found() {
+        let keystone = FakeKeystone::default();
+        let [first, again, unrecorded] = twice(service, &service_spec(), &keystone);
+        let id = keystone.state.borrow().services[0].0.clone();
+        let object = |origin| {
+            TaskOutputs::Service(ObjectOutput {
+                id: id.clone(),
+                origin,
+            })
+        };
+        assert_eq!(first, object(Origin::Created));
+        assert_eq!(again, object(Origin::Created));
+        assert_eq!(unrecorded, object(Origin::Found));
+        let (probed, _) = in_ctx(Some(&first), false, |ctx| {
+            probe_service(&service_spec(), ctx, &keystone)
+        });
+        assert!(probed.is_ok(), "{probed:?}");
+        // A second image service: the task cannot tell which one is meant.
+        keystone
+            .state
+            .borrow_mut()
+            .services
+            .push(("s-other".into(), "image".into()));
+        let error = run_on(service, &service_spec(), &keystone, None).unwrap_err();
+        assert_eq!(error.class, ErrorClass::Fatal);
+        assert!(
+            error.message.contains("openstack service delete"),
+            "{}",
+            error.message
+        );
+        let (probed, _) = in_ctx(Some(&first), false, |ctx| {
+            probe_service(&service_spec(), ctx, &keystone)
+        });
+        assert_eq!(probed, Err("the catalog has 2 image services".into()));
+    }
+
+    fn endpoint_outputs(keystone: &FakeKeystone, origin: Origin) -> TaskOutputs {
+        let state = keystone.state.borrow();
+        TaskOutputs::Endpoints {
+            endpoints: state
+                .endpoints
+                .iter()
+                .map(|(_, e)| EndpointOutput {
+                    interface: serde_json::from_value(e.interface.clone().into()).unwrap(),
+                    id: e.id.clone(),
+                    origin,
+                    previous_url: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_endpoints_are_created_then_found() {
+        let keystone = FakeKeystone::default();
+        let error = run_on(endpoints, &endpoints_spec(), &keystone, None).unwrap_err();
+        assert!(
+            error.message.contains("run identity.service first"),
+            "{}",
+            error.message
+        );
+        run_on(service, &service_spec(), &keystone, None).unwrap();
+        let probed = probe_endpoints_task(&endpoints_spec(), &keystone).unwrap_err();
+        assert_eq!(probed, "the public image endpoint is missing");
+        let [first, again, unrecorded] = twice(endpoints, &endpoints_spec(), &keystone);
+        assert_eq!(first, endpoint_outputs(&keystone, Origin::Created));
+        assert_eq!(again, first);
+        assert_eq!(unrecorded, endpoint_outputs(&keystone, Origin::Found));
+        assert!(probe_endpoints_task(&endpoints_spec(), &keystone).is_ok());
+    }
+
+    /// An endpoint found pointing elsewhere is pointed at the answers' URL
+    /// and recorded as found, with its earlier URL; a deleted one is made
+    /// again.
+    #[test]
+    fn a_wrong_or_missing_endpoint_is_repaired() {
+        let keystone = FakeKeystone::default();
+        run_on(service, &service_spec(), &keystone, None).unwrap();
+        let first = run_on(endpoints, &endpoints_spec(), &keystone, None).unwrap();
+        {
+            let mut state = keystone.state.borrow_mut();
+            state.endpoints[0].1.url = "http://elsewhere:9292".into();
+            state.endpoints.remove(1);
+        }
+        let probed = probe_endpoints_task(&endpoints_spec(), &keystone).unwrap_err();
+        assert_eq!(probed, "the public image endpoint points elsewhere");
+        let TaskOutputs::Endpoints { endpoints: after } =
+            run_on(endpoints, &endpoints_spec(), &keystone, None).unwrap()
+        else {
+            panic!("not endpoints");
+        };
+        let TaskOutputs::Endpoints { endpoints: before } = first else {
+            panic!("not endpoints");
+        };
+        assert_eq!(after[0].id, before[0].id);
+        assert_eq!(after[0].origin, Origin::Found);
+        assert_eq!(
+            after[0].previous_url.as_deref(),
+            Some("http://elsewhere:9292")
+        );
+        assert_ne!(after[1].id, before[1].id);
+        assert_eq!(after[1].origin, Origin::Created);
+        assert!(probe_endpoints_task(&endpoints_spec(), &keystone).is_ok());
+    }
+
+    /// The CLI batch exits 0 whatever its commands did: the listing after
+    /// it is what counts.
+    #[test]
+    fn endpoints_the_batch_did_not_make_are_an_error() {
+        let keystone = FakeKeystone::default();
+        run_on(service, &service_spec(), &keystone, None).unwrap();
+        keystone.endpoint_fixes_ignored.set(true);
+        let error = run_on(endpoints, &endpoints_spec(), &keystone, None).unwrap_err();
+        assert_eq!(error.class, ErrorClass::Fatal);
+        assert!(
+            error
+                .message
+                .contains("is still missing after `openstack` ran"),
+            "{}",
+            error.message
+        );
+    }
+
+    /// Each Keystone failure keeps its class: an unreachable Keystone is
+    /// retried, a refusal stops, and neither creates anything.
+    #[test]
+    fn keystone_errors_keep_their_class() {
+        let cases = [
+            (
+                KeystoneOp::List,
+                TaskError::transient("cannot reach Keystone"),
+            ),
+            (
+                KeystoneOp::CreateUser,
+                TaskError::fatal("`openstack user create` failed"),
+            ),
+            (
+                KeystoneOp::SetPassword,
+                TaskError::fatal("Keystone refused the password change (HTTP 403)"),
+            ),
+            (
+                KeystoneOp::AddRole,
+                TaskError::needs_user("the proxy refuses"),
+            ),
+            (KeystoneOp::CreateService, TaskError::transient("HTTP 503")),
+            (
+                KeystoneOp::FixEndpoints,
+                TaskError::fatal("`openstack` failed"),
+            ),
+        ];
+        for (op, injected) in cases {
+            let keystone = FakeKeystone::default();
+            if matches!(op, KeystoneOp::AddRole) {
+                run_on(user, &user_spec(), &keystone, None).unwrap();
+            }
+            if matches!(op, KeystoneOp::FixEndpoints) {
+                run_on(service, &service_spec(), &keystone, None).unwrap();
+            }
+            keystone.fail(op, injected.clone());
+            let changes = keystone.changes.get();
+            let error = match op {
+                KeystoneOp::List | KeystoneOp::CreateUser | KeystoneOp::SetPassword => {
+                    run_on(user, &user_spec(), &keystone, None)
+                }
+                KeystoneOp::AddRole => run_on(role, &role_spec(), &keystone, None),
+                KeystoneOp::CreateService => run_on(service, &service_spec(), &keystone, None),
+                KeystoneOp::FixEndpoints => run_on(endpoints, &endpoints_spec(), &keystone, None),
+            }
+            .unwrap_err();
+            assert_eq!(error, injected, "{op:?}");
+            if !matches!(op, KeystoneOp::SetPassword) {
+                assert_eq!(keystone.changes.get(), changes, "{op:?}");
+            }
+        }
+    }
+
+    /// The probes read the catalog with the admin token: an unreachable
+    /// Keystone is an answer, not a panic.
+    #[test]
+    fn probes_report_an_unreachable_keystone() {
+        let keystone = FakeKeystone::default();
+        keystone.fail(
+            KeystoneOp::List,
+            TaskError::transient("cannot reach Keystone at x"),
+        );
+        let probed = probe_endpoints_task(&endpoints_spec(), &keystone).unwrap_err();
+        assert!(probed.contains("cannot reach Keystone"), "{probed}");
     }
 }

@@ -1,6 +1,9 @@
 //! One runner per task kind, plus the child-process helpers they share.
 
+pub mod clients;
 pub mod config;
+#[cfg(test)]
+pub(crate) mod fake;
 pub mod identity;
 pub mod packages;
 pub mod service;
@@ -95,35 +98,48 @@ pub fn drift(task: &Task, outputs: Option<&TaskOutputs>) -> Option<String> {
 /// run (see [`crate::engine::TaskProbe`]): one login, listing or query per
 /// task, nothing changed. `Ok(what was found)` or `Err(what is wrong)`.
 pub fn probe(task: &Task, ctx: &mut TaskContext<'_>) -> Result<String, String> {
+    let reach: &Reach = ctx.reach;
+    let keystone = identity::RealKeystone::new(&reach.admin);
     match &task.kind {
-        TaskKind::Sql(spec) => sql::probe(spec),
-        TaskKind::IdentityUser(spec) => identity::probe_user(spec),
-        TaskKind::IdentityRole(spec) => identity::probe_role(spec),
-        TaskKind::IdentityService(spec) => identity::probe_service(spec, ctx),
-        TaskKind::IdentityEndpoints(spec) => identity::probe_endpoints_task(spec, ctx),
-        TaskKind::Packages(spec) => packages::probe(spec, ctx),
+        TaskKind::Sql(spec) => sql::probe(spec, &sql::MySql),
+        TaskKind::IdentityUser(spec) => identity::probe_user(spec, &keystone),
+        TaskKind::IdentityRole(spec) => identity::probe_role(spec, &keystone),
+        TaskKind::IdentityService(spec) => identity::probe_service(spec, ctx, &keystone),
+        TaskKind::IdentityEndpoints(spec) => identity::probe_endpoints_task(spec, &keystone),
+        TaskKind::Packages(spec) => packages::probe(spec, ctx, &packages::System),
         // Its file's hash, compared by `drift` before the probes.
         TaskKind::Config(spec) => Ok(format!("{} is as this task left it", spec.path)),
-        TaskKind::DbSync(spec) => sql::probe_schema(&spec.account),
+        TaskKind::DbSync(spec) => sql::probe_schema(&spec.account, &sql::MySql),
         TaskKind::Metadefs(spec) => sql::probe_metadefs(&spec.account),
-        TaskKind::Services(spec) => service::probe(spec),
-        TaskKind::Verify(spec) => verify::probe(spec, ctx),
+        TaskKind::Services(spec) => service::probe(spec, &service::System),
+        TaskKind::Verify(spec) => verify::probe(spec, ctx, &verify::GlanceHttp),
     }
 }
 
+/// Runs a task with the real clients.
 pub fn run_task(task: &Task, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, TaskError> {
+    let reach: &Reach = ctx.reach;
+    let keystone = identity::RealKeystone::new(&reach.admin);
     match &task.kind {
-        TaskKind::Sql(spec) => sql::run(spec, ctx),
-        TaskKind::IdentityUser(spec) => identity::user(spec, ctx),
-        TaskKind::IdentityRole(spec) => identity::role(spec, ctx),
-        TaskKind::IdentityService(spec) => identity::service(spec, ctx),
-        TaskKind::IdentityEndpoints(spec) => identity::endpoints(spec, ctx),
-        TaskKind::Packages(spec) => packages::run(spec, ctx),
+        TaskKind::Sql(spec) => sql::run(spec, ctx, &sql::MySql),
+        TaskKind::IdentityUser(spec) => identity::user(spec, ctx, &keystone),
+        TaskKind::IdentityRole(spec) => identity::role(spec, ctx, &keystone),
+        TaskKind::IdentityService(spec) => identity::service(spec, ctx, &keystone),
+        TaskKind::IdentityEndpoints(spec) => identity::endpoints(spec, ctx, &keystone),
+        TaskKind::Packages(spec) => packages::run(spec, ctx, &packages::System),
         TaskKind::Config(spec) => config::run(spec, ctx),
-        TaskKind::DbSync(spec) => service::db_sync(spec, ctx),
+        TaskKind::DbSync(spec) => service::db_sync(spec, ctx, &service::System),
         TaskKind::Metadefs(spec) => service::load_metadefs(spec, ctx),
-        TaskKind::Services(spec) => service::restart(spec, ctx),
-        TaskKind::Verify(spec) => verify::run(spec, ctx),
+        TaskKind::Services(spec) => service::restart(spec, ctx, &service::System),
+        TaskKind::Verify(spec) => verify::run(
+            spec,
+            ctx,
+            &verify::Verifiers {
+                glance: &verify::GlanceHttp,
+                database: &sql::MySql,
+                keystone: &keystone,
+            },
+        ),
     }
 }
 

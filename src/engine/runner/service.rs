@@ -1,37 +1,123 @@
 //! Database sync and the Glance services.
 
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
+use super::clients::{SchemaStep, Services};
 use super::identity::direct_agent;
-use super::{Network, TaskContext, run_streamed, run_streamed_holding_lock};
-use crate::engine::TaskError;
+use super::{ChildResult, Network, TaskContext, run_streamed, run_streamed_holding_lock};
 use crate::engine::outputs::{DbSyncOutputs, MetadefsOutputs, ServicesOutputs, TaskOutputs};
+use crate::engine::{Cause, TaskError};
 use crate::plan::{DbSyncSpec, MetadefsSpec, ServiceSpec, commands};
 
-pub fn db_sync(spec: &DbSyncSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, TaskError> {
-    let check = spec.check;
-    // glance-manage gets the run lock too: a db_sync orphaned by a killed
-    // run goes on migrating, and a second one started by the next run
-    // collides with it in alembic_version ("expected to match one row").
-    if ctx.recheck && check {
-        let result = run_streamed_holding_lock(
+/// The init system, `glance-manage` and HTTP, as real runs use them.
+pub struct System;
+
+impl Services for System {
+    fn make_image_dir(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        dir: &str,
+    ) -> Result<ChildResult, TaskError> {
+        run_streamed(ctx, &commands::image_dir(dir), &[], Network::Direct)
+    }
+
+    fn enable(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        spec: &ServiceSpec,
+        service: &str,
+    ) -> Result<ChildResult, TaskError> {
+        let mut last = None;
+        for cmd in commands::service_enable(spec.init, spec.manager, service) {
+            let result = run_streamed(ctx, &cmd, &[], Network::Direct)?;
+            let failed = !result.success();
+            last = Some(result);
+            if failed {
+                break;
+            }
+        }
+        Ok(last.unwrap_or(ChildResult {
+            code: Some(0),
+            output: Default::default(),
+        }))
+    }
+
+    fn restart(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        spec: &ServiceSpec,
+        service: &str,
+    ) -> Result<ChildResult, TaskError> {
+        run_streamed(
             ctx,
-            &commands::glance_manage("db check"),
+            &commands::service_restart(spec.init, service),
             &[],
             Network::Direct,
-        )?;
-        if result.success() {
+        )
+    }
+
+    /// glance-manage gets the run lock too: a db_sync orphaned by a killed
+    /// run goes on migrating, and a second one started by the next run
+    /// collides with it in alembic_version ("expected to match one row").
+    fn glance_manage(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        step: SchemaStep,
+    ) -> Result<ChildResult, TaskError> {
+        let subcommand = match step {
+            SchemaStep::Sync => "db_sync",
+            SchemaStep::Check => "db check",
+        };
+        run_streamed_holding_lock(
+            ctx,
+            &commands::glance_manage(subcommand),
+            &[],
+            Network::Direct,
+        )
+    }
+
+    fn wait_answering(
+        &self,
+        url: &str,
+        timeout: Duration,
+        cancel: &AtomicBool,
+    ) -> Result<u16, String> {
+        wait_for_glance(url, timeout, cancel)
+    }
+
+    fn answer(&self, url: &str) -> Result<u16, String> {
+        direct_agent(Duration::from_secs(2))
+            .get(url)
+            .call()
+            .map(|response| response.status().as_u16())
+            .map_err(|e| e.to_string())
+    }
+
+    fn log_tail(&self, path: &str, n: usize) -> String {
+        std::fs::read_to_string(path)
+            .map(|t| {
+                let lines: Vec<&str> = t.lines().collect();
+                lines[lines.len().saturating_sub(n)..].join("\n")
+            })
+            .unwrap_or_default()
+    }
+}
+
+pub fn db_sync(
+    spec: &DbSyncSpec,
+    ctx: &mut TaskContext<'_>,
+    services: &dyn Services,
+) -> Result<TaskOutputs, TaskError> {
+    let check = spec.check;
+    if ctx.recheck && check {
+        if services.glance_manage(ctx, SchemaStep::Check)?.success() {
             ctx.say("the schema is at head: no sync needed");
             return Ok(TaskOutputs::DbSync(DbSyncOutputs { synced: false }));
         }
         ctx.say("the schema is not at head: syncing");
     }
-    let sync = run_streamed_holding_lock(
-        ctx,
-        &commands::glance_manage("db_sync"),
-        &[],
-        Network::Direct,
-    )?;
+    let sync = services.glance_manage(ctx, SchemaStep::Sync)?;
     if !sync.success() {
         let tail = sync.tail(5);
         let hint = if tail.contains("Access denied") {
@@ -43,16 +129,11 @@ pub fn db_sync(spec: &DbSyncSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutpu
         return Err(if hint.is_empty() {
             error
         } else {
-            error.with_cause(crate::engine::Cause::DbAccessDenied)
+            error.with_cause(Cause::DbAccessDenied)
         });
     }
     if check {
-        let result = run_streamed_holding_lock(
-            ctx,
-            &commands::glance_manage("db check"),
-            &[],
-            Network::Direct,
-        )?;
+        let result = services.glance_manage(ctx, SchemaStep::Check)?;
         let meaning = match result.code {
             Some(0) => None,
             Some(3) => Some("an expand migration is still needed"),
@@ -118,11 +199,7 @@ pub fn load_metadefs(
 
 /// Polls Glance until it answers: `GET /` gives 300 (versions) without auth.
 /// Gives up early when `cancel` is set.
-pub fn wait_for_glance(
-    url: &str,
-    timeout: Duration,
-    cancel: &std::sync::atomic::AtomicBool,
-) -> Result<u16, String> {
+pub fn wait_for_glance(url: &str, timeout: Duration, cancel: &AtomicBool) -> Result<u16, String> {
     let agent = direct_agent(Duration::from_secs(5));
     let deadline = Instant::now() + timeout;
     let mut last = String::new();
@@ -147,17 +224,14 @@ pub fn wait_for_glance(
 
 /// The service task's probe: glance-api answers its version document
 /// (one request).
-pub fn probe(spec: &ServiceSpec) -> Result<String, String> {
-    let agent = direct_agent(Duration::from_secs(2));
-    match agent.get(&spec.health_url).call() {
-        Ok(response) if matches!(response.status().as_u16(), 200 | 300) => Ok(format!(
-            "glance-api answers at {} (HTTP {})",
-            spec.health_url,
-            response.status().as_u16()
+pub fn probe(spec: &ServiceSpec, services: &dyn Services) -> Result<String, String> {
+    match services.answer(&spec.health_url) {
+        Ok(status) if matches!(status, 200 | 300) => Ok(format!(
+            "glance-api answers at {} (HTTP {status})",
+            spec.health_url
         )),
-        Ok(response) => Err(format!(
-            "glance-api answers HTTP {} at {}",
-            response.status().as_u16(),
+        Ok(status) => Err(format!(
+            "glance-api answers HTTP {status} at {}",
             spec.health_url
         )),
         Err(e) => Err(format!(
@@ -167,9 +241,17 @@ pub fn probe(spec: &ServiceSpec) -> Result<String, String> {
     }
 }
 
-pub fn restart(spec: &ServiceSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, TaskError> {
+/// How long glance-api gets to answer after its restart.
+const START_TIMEOUT: Duration = Duration::from_secs(90);
+
+pub fn restart(
+    spec: &ServiceSpec,
+    ctx: &mut TaskContext<'_>,
+    services: &dyn Services,
+) -> Result<TaskOutputs, TaskError> {
     if ctx.recheck
-        && let Ok(status) = wait_for_glance(&spec.health_url, Duration::from_secs(2), ctx.cancel)
+        && let Ok(status) =
+            services.wait_answering(&spec.health_url, Duration::from_secs(2), ctx.cancel)
     {
         ctx.say(format!(
             "glance-api answers at {} (HTTP {status}): not restarted",
@@ -177,26 +259,18 @@ pub fn restart(spec: &ServiceSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutp
         ));
         return Ok(TaskOutputs::Services(ServicesOutputs { restarted: vec![] }));
     }
-    let mkdir = commands::image_dir(&spec.image_dir);
-    if !run_streamed(ctx, &mkdir, &[], Network::Direct)?.success() {
+    if !services.make_image_dir(ctx, &spec.image_dir)?.success() {
         return Err(TaskError::fatal("cannot create the image directory"));
     }
     for service in &spec.services {
-        for cmd in commands::service_enable(spec.init, spec.manager, service) {
-            let result = run_streamed(ctx, &cmd, &[], Network::Direct)?;
-            if !result.success() {
-                return Err(TaskError::fatal(format!(
-                    "cannot enable {service}: {}",
-                    result.tail(3)
-                )));
-            }
+        let result = services.enable(ctx, spec, service)?;
+        if !result.success() {
+            return Err(TaskError::fatal(format!(
+                "cannot enable {service}: {}",
+                result.tail(3)
+            )));
         }
-        let result = run_streamed(
-            ctx,
-            &commands::service_restart(spec.init, service),
-            &[],
-            Network::Direct,
-        )?;
+        let result = services.restart(ctx, spec, service)?;
         if !result.success() {
             return Err(TaskError::fatal(format!(
                 "cannot restart {service}: {}",
@@ -205,7 +279,7 @@ pub fn restart(spec: &ServiceSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutp
         }
     }
     ctx.say(format!("waiting for {} to answer", spec.health_url));
-    match wait_for_glance(&spec.health_url, Duration::from_secs(90), ctx.cancel) {
+    match services.wait_answering(&spec.health_url, START_TIMEOUT, ctx.cancel) {
         Ok(status) => {
             ctx.say(format!("glance-api answers (HTTP {status})"));
             Ok(TaskOutputs::Services(ServicesOutputs {
@@ -215,17 +289,190 @@ pub fn restart(spec: &ServiceSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutp
         Err(last) if last == super::STOPPED => Err(TaskError::fatal(last)),
         Err(last) => {
             let log = &spec.api_log;
-            let log_tail = std::fs::read_to_string(log)
-                .map(|t| {
-                    let lines: Vec<&str> = t.lines().collect();
-                    lines[lines.len().saturating_sub(5)..].join("\n")
-                })
-                .unwrap_or_default();
+            let log_tail = services.log_tail(log, 5);
             Err(TaskError::fatal(format!(
-                "glance-api did not answer at {} within 90 s (last: {last}); {log} ends with:\n{}",
+                "glance-api did not answer at {} within {} s (last: {last}); {log} ends with:\n{}",
                 spec.health_url,
+                START_TIMEOUT.as_secs(),
                 ctx.redactor.redact(&log_tail)
             )))
         }
+    }
+}
+
+/// db_sync and the services against test doubles of the init system and
+/// `glance-manage` (systemd is not PID 1 here).
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::ErrorClass;
+    use crate::engine::runner::fake::{FakeServices, ServiceOp, in_ctx};
+    use crate::target::{InitSystem, PackageManager};
+
+    fn sync_spec(check: bool) -> DbSyncSpec {
+        DbSyncSpec {
+            release: "zed".into(),
+            check,
+            account: crate::plan::DbAccount {
+                host: "controller".into(),
+                port: 3306,
+                database: "glance".into(),
+                user: "glance".into(),
+                password: crate::secret::Secret::new("db-password-1"),
+            },
+        }
+    }
+
+    fn service_spec() -> ServiceSpec {
+        ServiceSpec {
+            services: vec!["glance-api".into()],
+            init: InitSystem::Systemd,
+            manager: PackageManager::Apt,
+            health_url: "http://controller:9292/".into(),
+            image_dir: "/var/lib/glance/images".into(),
+            api_log: "/var/log/glance/glance-api.log".into(),
+        }
+    }
+
+    fn sync(services: &FakeServices, check: bool, recheck: bool) -> Result<TaskOutputs, TaskError> {
+        in_ctx(None, recheck, |ctx| {
+            db_sync(&sync_spec(check), ctx, services)
+        })
+        .0
+    }
+
+    fn synced(synced: bool) -> TaskOutputs {
+        TaskOutputs::DbSync(DbSyncOutputs { synced })
+    }
+
+    #[test]
+    fn the_schema_is_synced_and_checked() {
+        let services = FakeServices::default();
+        assert_eq!(sync(&services, true, false), Ok(synced(true)));
+        assert_eq!(services.syncs.get(), 1);
+        // A recheck finds it at head and syncs nothing.
+        assert_eq!(sync(&services, true, true), Ok(synced(false)));
+        assert_eq!(services.syncs.get(), 1);
+        // A release without `db check` syncs each time it runs.
+        assert_eq!(sync(&services, false, true), Ok(synced(true)));
+        assert_eq!(services.syncs.get(), 2);
+    }
+
+    /// A refused database names the database task as the one to repair.
+    #[test]
+    fn access_denied_names_the_database_task() {
+        let services = FakeServices::default();
+        services.child_fails(
+            ServiceOp::Sync,
+            1,
+            "sqlalchemy.exc.OperationalError: (1045, \"Access denied for user 'glance'@'controller'\")",
+        );
+        let error = sync(&services, true, false).unwrap_err();
+        assert_eq!(error.class, ErrorClass::Fatal);
+        assert_eq!(error.cause, Some(Cause::DbAccessDenied));
+        assert!(
+            error.message.contains("password or grants"),
+            "{}",
+            error.message
+        );
+
+        let services = FakeServices::default();
+        services.child_fails(
+            ServiceOp::Sync,
+            1,
+            "alembic.util.exc.CommandError: Can't locate revision",
+        );
+        let error = sync(&services, true, false).unwrap_err();
+        assert_eq!((error.class, error.cause), (ErrorClass::Fatal, None));
+    }
+
+    #[test]
+    fn a_schema_not_at_head_after_the_sync_fails() {
+        let services = FakeServices::default();
+        services.child_fails(ServiceOp::Check, 4, "");
+        let error = sync(&services, true, false).unwrap_err();
+        assert_eq!(error.class, ErrorClass::Fatal);
+        assert!(
+            error.message.ends_with("a data migration is still needed"),
+            "{}",
+            error.message
+        );
+        // An error of the runner's own (glance-manage cannot start) passes
+        // unchanged.
+        let services = FakeServices::default();
+        services.fail(
+            ServiceOp::Sync,
+            TaskError::fatal("cannot start glance-manage"),
+        );
+        assert_eq!(
+            sync(&services, true, false).unwrap_err(),
+            TaskError::fatal("cannot start glance-manage")
+        );
+    }
+
+    fn restart_on(services: &FakeServices, recheck: bool) -> Result<TaskOutputs, TaskError> {
+        in_ctx(None, recheck, |ctx| restart(&service_spec(), ctx, services)).0
+    }
+
+    fn restarted(services: &[&str]) -> TaskOutputs {
+        TaskOutputs::Services(ServicesOutputs {
+            restarted: services.iter().map(|s| s.to_string()).collect(),
+        })
+    }
+
+    #[test]
+    fn services_are_enabled_restarted_and_answer() {
+        let services = FakeServices::default();
+        assert!(probe(&service_spec(), &services).is_err());
+        assert_eq!(restart_on(&services, false), Ok(restarted(&["glance-api"])));
+        assert!(services.enabled.borrow().contains("glance-api"));
+        assert_eq!(
+            probe(&service_spec(), &services),
+            Ok("glance-api answers at http://controller:9292/ (HTTP 300)".into())
+        );
+        // A recheck of a Glance that answers restarts nothing.
+        assert_eq!(restart_on(&services, true), Ok(restarted(&[])));
+        assert_eq!(services.restarts.borrow().len(), 1);
+        // A plain rerun (its inputs changed) restarts.
+        assert_eq!(restart_on(&services, false), Ok(restarted(&["glance-api"])));
+        assert_eq!(services.restarts.borrow().len(), 2);
+    }
+
+    #[test]
+    fn service_failures_are_fatal_with_what_failed() {
+        let cases = [
+            (ServiceOp::ImageDir, "cannot create the image directory"),
+            (
+                ServiceOp::Enable,
+                "cannot enable glance-api: Failed to enable unit",
+            ),
+            (
+                ServiceOp::Restart,
+                "cannot restart glance-api: Failed to enable unit",
+            ),
+        ];
+        for (op, message) in cases {
+            let services = FakeServices::default();
+            services.child_fails(op, 1, "Failed to enable unit");
+            let error = restart_on(&services, false).unwrap_err();
+            assert_eq!(error.class, ErrorClass::Fatal);
+            assert_eq!(error.message, message);
+        }
+    }
+
+    #[test]
+    fn a_glance_that_never_answers_quotes_its_log() {
+        let services = FakeServices::default();
+        services.never_answers.set(true);
+        let error = restart_on(&services, false).unwrap_err();
+        assert_eq!(error.class, ErrorClass::Fatal);
+        assert!(
+            error
+                .message
+                .contains("did not answer at http://controller:9292/ within 90 s"),
+            "{}",
+            error.message
+        );
+        assert!(error.message.contains("cannot bind"), "{}", error.message);
     }
 }

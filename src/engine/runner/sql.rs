@@ -6,6 +6,7 @@ use mysql::prelude::Queryable;
 use mysql::{Conn, OptsBuilder};
 
 use super::TaskContext;
+use super::clients::{AccountQuery, AdminSession, Database, DbError, DbFault};
 use crate::answers::DbAdmin;
 use crate::engine::TaskError;
 use crate::engine::outputs::{AccountOutput, Origin, SqlOutputs, TaskOutputs};
@@ -13,7 +14,7 @@ use crate::escape::sql_string_literal;
 use crate::plan::{DbAccount, SqlSpec, masked_literal, sql_statements};
 
 /// Connects as the database administrator.
-pub fn admin_connection(spec_admin: &DbAdmin, host: &str, port: u16) -> Result<Conn, String> {
+pub fn admin_connection(spec_admin: &DbAdmin, host: &str, port: u16) -> Result<Conn, DbError> {
     let opts = match spec_admin {
         DbAdmin::Socket { path, user } => OptsBuilder::new()
             .socket(Some(path.clone()))
@@ -27,17 +28,14 @@ pub fn admin_connection(spec_admin: &DbAdmin, host: &str, port: u16) -> Result<C
             .prefer_socket(false),
     };
     Conn::new(opts.tcp_connect_timeout(Some(std::time::Duration::from_secs(10))))
-        .map_err(|e| describe_error(&e))
-}
-
-/// Logs in as an account over TCP, as Glance will.
-pub fn account_login(account: &DbAccount) -> Result<(), String> {
-    account_query(account, "SELECT 1").map(|_| ())
+        .map_err(|e| db_error(&e))
 }
 
 /// The number of rows of `table`, counted as the glance account.
 pub fn count_rows(account: &DbAccount, table: &str) -> Result<u64, String> {
-    account_query(account, &format!("SELECT COUNT(*) FROM `{table}`")).map(|n| n.unwrap_or(0))
+    account_query(account, &format!("SELECT COUNT(*) FROM `{table}`"))
+        .map(|n| n.unwrap_or(0))
+        .map_err(|e| e.to_string())
 }
 
 /// db.metadefs' probe: the definitions are in the database (namespaces and
@@ -57,7 +55,7 @@ pub fn probe_metadefs(db: &DbAccount) -> Result<String, String> {
 }
 
 /// Logs in as an account over TCP and runs one query: its first value.
-fn account_query(account: &DbAccount, query: &str) -> Result<Option<u64>, String> {
+fn account_query(account: &DbAccount, query: &str) -> Result<Option<u64>, DbError> {
     let opts = OptsBuilder::new()
         .ip_or_hostname(Some(account.host.clone()))
         .tcp_port(account.port)
@@ -66,34 +64,120 @@ fn account_query(account: &DbAccount, query: &str) -> Result<Option<u64>, String
         .db_name(Some(account.database.clone()))
         .prefer_socket(false)
         .tcp_connect_timeout(Some(std::time::Duration::from_secs(10)));
-    let mut conn = Conn::new(opts).map_err(|e| describe_error(&e))?;
-    conn.query_first(query).map_err(|e| describe_error(&e))
+    let mut conn = Conn::new(opts).map_err(|e| db_error(&e))?;
+    conn.query_first(query).map_err(|e| db_error(&e))
+}
+
+/// The database server reached with the `mysql` crate.
+pub struct MySql;
+
+impl Database for MySql {
+    fn admin(&self, spec: &SqlSpec) -> Result<Box<dyn AdminSession + '_>, DbError> {
+        Ok(Box::new(admin_connection(
+            &spec.admin,
+            &spec.host,
+            spec.port,
+        )?))
+    }
+
+    fn account_query(
+        &self,
+        account: &DbAccount,
+        query: AccountQuery,
+    ) -> Result<Option<u64>, DbError> {
+        account_query(
+            account,
+            match query {
+                AccountQuery::Login => "SELECT 1",
+                AccountQuery::SchemaVersions => "SELECT COUNT(*) FROM alembic_version",
+            },
+        )
+    }
+}
+
+impl AdminSession for Conn {
+    fn server(&mut self) -> Result<(String, String), DbError> {
+        let version: Option<String> = self
+            .query_first("SELECT VERSION()")
+            .map_err(|e| db_error(&e))?;
+        let sql_mode: Option<String> = self
+            .query_first("SELECT @@SESSION.sql_mode")
+            .map_err(|e| db_error(&e))?;
+        Ok((version.unwrap_or_default(), sql_mode.unwrap_or_default()))
+    }
+
+    fn schema_exists(&mut self, name: &str) -> Result<bool, DbError> {
+        count(
+            self,
+            "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
+            vec![name],
+        )
+    }
+
+    fn account_exists(&mut self, user: &str, host: &str) -> Result<bool, DbError> {
+        count(
+            self,
+            "SELECT COUNT(*) FROM mysql.user WHERE User = ? AND Host = ?",
+            vec![user, host],
+        )
+    }
+
+    fn execute(&mut self, statement: &str) -> Result<(), DbError> {
+        self.query_drop(statement).map_err(|e| db_error(&e))
+    }
+}
+
+fn count(conn: &mut Conn, query: &str, params: Vec<&str>) -> Result<bool, DbError> {
+    let n: Option<u64> = conn.exec_first(query, params).map_err(|e| db_error(&e))?;
+    Ok(n.unwrap_or(0) > 0)
+}
+
+/// MySQL's error, described and classed by what fixes it.
+fn db_error(e: &mysql::Error) -> DbError {
+    // 1044: no access to the database; 1045: wrong password or no such
+    // account; 1049: unknown database; 1698: no password login (socket
+    // authentication only).
+    let (fault, message) = match e {
+        mysql::Error::MySqlError(m) => (
+            if matches!(m.code, 1044 | 1045 | 1049 | 1698) {
+                DbFault::AccessDenied
+            } else {
+                DbFault::Other
+            },
+            format!("ERROR {} ({}): {}", m.code, m.state, m.message),
+        ),
+        mysql::Error::IoError(_) => (DbFault::Unreachable, e.to_string()),
+        mysql::Error::DriverError(
+            mysql::DriverError::ConnectTimeout | mysql::DriverError::CouldNotConnect(_),
+        ) => (DbFault::Unreachable, e.to_string()),
+        other => (DbFault::Other, other.to_string()),
+    };
+    DbError { fault, message }
+}
+
+/// Logs in as an account over TCP, as Glance will.
+pub fn account_login(db: &dyn Database, account: &DbAccount) -> Result<(), DbError> {
+    db.account_query(account, AccountQuery::Login).map(|_| ())
 }
 
 /// The database task's probe: the glance account logs in to its database
 /// over TCP with the answers' password, as Glance will.
-pub fn probe(spec: &SqlSpec) -> Result<String, String> {
+pub fn probe(spec: &SqlSpec, db: &dyn Database) -> Result<String, String> {
     let at = format!("{}:{}/{}", spec.host, spec.port, spec.database);
-    account_login(&spec.account())
+    account_login(db, &spec.account())
         .map(|()| format!("{} logs in to {at} with its password", spec.user))
         .map_err(|e| format!("{} cannot log in to {at}: {e}", spec.user))
 }
 
 /// db.sync's probe: the schema's migration record is there, read as the
 /// glance account (one query).
-pub fn probe_schema(db: &DbAccount) -> Result<String, String> {
-    let rows = account_query(db, "SELECT COUNT(*) FROM alembic_version")
-        .map_err(|e| format!("cannot read the schema's version as {}: {e}", db.user))?;
+pub fn probe_schema(account: &DbAccount, db: &dyn Database) -> Result<String, String> {
+    let rows = db
+        .account_query(account, AccountQuery::SchemaVersions)
+        .map_err(|e| format!("cannot read the schema's version as {}: {e}", account.user))?;
     match rows {
         Some(n) if n > 0 => Ok("the schema has its migration record".to_string()),
         _ => Err("the schema's migration record (alembic_version) is empty".to_string()),
-    }
-}
-
-fn describe_error(e: &mysql::Error) -> String {
-    match e {
-        mysql::Error::MySqlError(m) => format!("ERROR {} ({}): {}", m.code, m.state, m.message),
-        other => other.to_string(),
     }
 }
 
@@ -101,7 +185,7 @@ fn describe_error(e: &mysql::Error) -> String {
 /// of `spec.account_hosts`; an object an earlier run of this task created
 /// (killed before it could record it as done, or run again) stays created.
 fn existing(
-    conn: &mut Conn,
+    session: &mut dyn AdminSession,
     spec: &SqlSpec,
     previous: Option<&TaskOutputs>,
 ) -> Result<SqlOutputs, TaskError> {
@@ -109,25 +193,12 @@ fn existing(
         Some(TaskOutputs::Sql(sql)) => Some(sql),
         _ => None,
     };
-    let count = |conn: &mut Conn, query: &str, params: Vec<&str>| -> Result<bool, TaskError> {
-        let n: Option<u64> = conn
-            .exec_first(query, params)
-            .map_err(|e| TaskError::fatal(describe_error(&e)))?;
-        Ok(n.unwrap_or(0) > 0)
-    };
-    let had_database = count(
-        conn,
-        "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
-        vec![&spec.database],
-    )?;
+    let looking = |e: DbError| e.task_error("looking for what exists");
+    let had_database = session.schema_exists(&spec.database).map_err(looking)?;
     let created_before = previous.is_some_and(|p| p.database.created());
     let mut accounts = Vec::new();
     for host in &spec.account_hosts {
-        let had = count(
-            conn,
-            "SELECT COUNT(*) FROM mysql.user WHERE User = ? AND Host = ?",
-            vec![&spec.user, host],
-        )?;
+        let had = session.account_exists(&spec.user, host).map_err(looking)?;
         let created_before = previous.is_some_and(|p| {
             p.accounts
                 .iter()
@@ -144,24 +215,25 @@ fn existing(
     })
 }
 
-pub fn run(spec: &SqlSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, TaskError> {
+pub fn run(
+    spec: &SqlSpec,
+    ctx: &mut TaskContext<'_>,
+    db: &dyn Database,
+) -> Result<TaskOutputs, TaskError> {
     ctx.say(match &spec.admin {
         DbAdmin::Socket { path, user } => format!("connecting as {user} over {path}"),
         DbAdmin::Tcp { user, .. } => {
             format!("connecting as {user} to {}:{}", spec.host, spec.port)
         }
     });
-    let mut conn = admin_connection(&spec.admin, &spec.host, spec.port).map_err(|e| {
-        TaskError::fatal(format!(
-            "cannot log in to the database as administrator: {e}"
-        ))
-    })?;
-    let version: String = conn.query_first("SELECT VERSION()")?.unwrap_or_default();
-    let sql_mode: String = conn
-        .query_first("SELECT @@SESSION.sql_mode")?
-        .unwrap_or_default();
+    let mut session = db
+        .admin(spec)
+        .map_err(|e| e.task_error("cannot log in to the database as administrator"))?;
+    let (version, sql_mode) = session
+        .server()
+        .map_err(|e| e.task_error("cannot read the server's version"))?;
     ctx.say(format!("server {version}, sql_mode={sql_mode}"));
-    let outputs = existing(&mut conn, spec, ctx.previous_outputs)?;
+    let outputs = existing(session.as_mut(), spec, ctx.previous_outputs)?;
     // `IDENTIFIED BY ?` cannot be a placeholder (ERROR 1064), so the
     // password is a literal escaped for the session's sql_mode.
     let no_backslash_escapes = sql_mode.contains("NO_BACKSLASH_ESCAPES");
@@ -178,26 +250,207 @@ pub fn run(spec: &SqlSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, Tas
             crate::engine::pause::point("during:sql.database");
         }
         ctx.say(format!("SQL> {display};"));
-        conn.query_drop(statement).map_err(|e| {
-            TaskError::fatal(format!(
-                "`{display}` failed: {}",
-                ctx.redactor.redact(&describe_error(&e))
-            ))
+        session.execute(statement).map_err(|e| {
+            let e = DbError {
+                message: ctx.redactor.redact(&e.message),
+                ..e
+            };
+            e.task_error(&format!("`{display}` failed"))
         })?;
     }
-    conn.query_drop("FLUSH PRIVILEGES")?;
+    session
+        .execute("FLUSH PRIVILEGES")
+        .map_err(|e| e.task_error("`FLUSH PRIVILEGES` failed"))?;
     // Prove the account works the way Glance will use it.
-    account_login(&spec.account()).map_err(|e| {
-        TaskError::fatal(format!(
+    account_login(db, &spec.account()).map_err(|e| {
+        let error = TaskError::fatal(format!(
             "the account {}@{} was created but cannot log in over TCP: {}",
             spec.user,
             spec.host,
-            ctx.redactor.redact(&e)
-        ))
+            ctx.redactor.redact(&e.message)
+        ));
+        match e.fault {
+            DbFault::Unreachable => TaskError::transient(error.message),
+            DbFault::AccessDenied | DbFault::Other => error,
+        }
     })?;
     ctx.say(format!(
         "{} logs in to {}:{}/{} with its password",
         spec.user, spec.host, spec.port, spec.database
     ));
     Ok(TaskOutputs::Sql(outputs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::ErrorClass;
+    use crate::engine::runner::fake::{DbOp, FakeDatabase, in_ctx};
+    use crate::secret::Secret;
+
+    fn spec() -> SqlSpec {
+        SqlSpec {
+            admin: DbAdmin::Socket {
+                path: "/run/mysqld/mysqld.sock".parse().unwrap(),
+                user: "root".parse().unwrap(),
+            },
+            host: "controller".into(),
+            port: 3306,
+            database: "glance".into(),
+            user: "glance".into(),
+            password: Secret::new("db-password-1"),
+            account_hosts: vec!["localhost".into(), "%".into()],
+        }
+    }
+
+    fn all(origin: Origin) -> SqlOutputs {
+        SqlOutputs {
+            database: origin,
+            accounts: ["localhost", "%"]
+                .map(|host| AccountOutput {
+                    host: host.into(),
+                    origin,
+                })
+                .to_vec(),
+        }
+    }
+
+    fn run_on(db: &FakeDatabase, previous: Option<&TaskOutputs>) -> Result<TaskOutputs, TaskError> {
+        in_ctx(previous, false, |ctx| run(&spec(), ctx, db)).0
+    }
+
+    #[test]
+    fn from_nothing_it_creates_the_database_and_both_accounts() {
+        let db = FakeDatabase::default();
+        let (result, said) = in_ctx(None, false, |ctx| run(&spec(), ctx, &db));
+        assert_eq!(result.unwrap(), TaskOutputs::Sql(all(Origin::Created)));
+        let state = db.state.borrow();
+        assert!(state.schemas.contains("glance"));
+        for host in ["localhost", "%"] {
+            let key = ("glance".to_string(), host.to_string());
+            assert_eq!(state.accounts[&key], "db-password-1");
+            assert!(state.grants.contains(&(key.0, key.1, "glance".into())));
+        }
+        assert!(
+            said.iter().all(|l| !l.contains("db-password-1")),
+            "{said:?}"
+        );
+        assert!(
+            said.iter()
+                .any(|l| l.contains("logs in to controller:3306/glance"))
+        );
+        assert_eq!(probe(&spec(), &db).map(|_| ()), Ok(()));
+    }
+
+    /// A rerun changes nothing it did not make and keeps what the first
+    /// run created recorded as created; without that record, what is
+    /// there is found.
+    #[test]
+    fn a_rerun_creates_nothing_and_keeps_its_origins() {
+        let db = FakeDatabase::default();
+        let first = run_on(&db, None).unwrap();
+        let left = db.state.borrow().clone();
+        assert_eq!(run_on(&db, Some(&first)).unwrap(), first);
+        assert_eq!(*db.state.borrow(), left);
+        assert_eq!(
+            run_on(&db, None).unwrap(),
+            TaskOutputs::Sql(all(Origin::Found))
+        );
+        assert_eq!(*db.state.borrow(), left);
+    }
+
+    /// A password changed behind the wizard's back is set again.
+    #[test]
+    fn a_changed_password_is_set_again() {
+        let db = FakeDatabase::default();
+        run_on(&db, None).unwrap();
+        let key = ("glance".to_string(), "%".to_string());
+        db.state
+            .borrow_mut()
+            .accounts
+            .insert(key.clone(), "other".into());
+        let probed = probe(&spec(), &db).unwrap_err();
+        assert!(probed.contains("Access denied"), "{probed}");
+        run_on(&db, None).unwrap();
+        assert_eq!(db.state.borrow().accounts[&key], "db-password-1");
+    }
+
+    #[test]
+    fn errors_are_classed_by_what_fixes_them() {
+        let cases = [
+            (
+                DbOp::AdminLogin,
+                DbFault::Unreachable,
+                ErrorClass::Retryable,
+                "cannot log in to the database as administrator",
+            ),
+            (
+                DbOp::AdminLogin,
+                DbFault::AccessDenied,
+                ErrorClass::Fatal,
+                "cannot log in to the database as administrator",
+            ),
+            (
+                DbOp::Execute,
+                DbFault::Other,
+                ErrorClass::Fatal,
+                "`CREATE DATABASE IF NOT EXISTS `glance` CHARACTER SET utf8` failed",
+            ),
+            (
+                DbOp::Execute,
+                DbFault::Unreachable,
+                ErrorClass::Retryable,
+                "failed: ",
+            ),
+            (
+                DbOp::AccountLogin,
+                DbFault::AccessDenied,
+                ErrorClass::Fatal,
+                "was created but cannot log in over TCP",
+            ),
+            (
+                DbOp::AccountLogin,
+                DbFault::Unreachable,
+                ErrorClass::Retryable,
+                "was created but cannot log in over TCP",
+            ),
+        ];
+        for (op, fault, class, message) in cases {
+            let db = FakeDatabase::default();
+            db.fail(op, fault, "ERROR 9999: the injected failure db-password-1");
+            let error = run_on(&db, None).unwrap_err();
+            assert_eq!(error.class, class, "{op:?} {fault:?}: {error:?}");
+            assert!(error.message.contains(message), "{op:?}: {}", error.message);
+            assert!(error.message.contains("injected"), "{}", error.message);
+            assert_eq!(error.cause, None);
+        }
+    }
+
+    /// A password in the server's message is masked (it echoes the
+    /// statement).
+    #[test]
+    fn a_failed_statement_does_not_show_the_password() {
+        let db = FakeDatabase::default();
+        db.fail(DbOp::Execute, DbFault::Other, "near 'db-password-1'");
+        let (result, _) = in_ctx(None, false, |ctx| {
+            ctx.redactor.add(&Secret::new("db-password-1"));
+            run(&spec(), ctx, &db)
+        });
+        let message = result.unwrap_err().message;
+        assert!(!message.contains("db-password-1"), "{message}");
+    }
+
+    #[test]
+    fn the_schema_probe_reads_the_migration_record() {
+        let db = FakeDatabase::default();
+        run_on(&db, None).unwrap();
+        let account = spec().account();
+        let empty = probe_schema(&account, &db).unwrap_err();
+        assert!(empty.contains("alembic_version"), "{empty}");
+        db.state.borrow_mut().schema_versions = 1;
+        assert!(probe_schema(&account, &db).is_ok());
+        db.fail(DbOp::AccountLogin, DbFault::AccessDenied, "ERROR 1045");
+        let denied = probe_schema(&account, &db).unwrap_err();
+        assert!(denied.contains("ERROR 1045"), "{denied}");
+    }
 }

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha512};
 
 use serde_json::Value;
 
+use super::clients::{Database, Glance, Image, ImageApi, Keystone};
 use super::identity::{admin_token, catalog_url, direct_agent, issue_token_with_catalog};
 use super::{TaskContext, json_str};
 use crate::answers::ImageSource;
@@ -23,7 +24,7 @@ fn recorded_image<'o>(ctx: &TaskContext<'o>) -> Option<&'o ImageOutputs> {
     ctx.previous_outputs.and_then(TaskOutputs::image)
 }
 
-fn sha512_file(path: &Path) -> std::io::Result<String> {
+pub(crate) fn sha512_file(path: &Path) -> std::io::Result<String> {
     sha512_of(std::fs::File::open(path)?)
 }
 
@@ -47,7 +48,10 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
         .filter(|n| !n.is_empty())
         .unwrap_or("test-image");
     let dir = ctx.state_dir.join("images");
-    crate::fsutil::private_dir(&dir)?;
+    let local = |e: std::io::Error, what: &str, path: &Path| {
+        TaskError::fatal(format!("cannot {what} {}: {e}", path.display()))
+    };
+    crate::fsutil::private_dir(&dir).map_err(|e| local(e, "create", &dir))?;
     let target = dir.join(name);
     if downloaded_earlier(&target, ctx) {
         ctx.say(format!("using {} downloaded earlier", target.display()));
@@ -77,13 +81,19 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
     if let Some(fault) = crate::http::NetFault::of_status(status) {
         return Err(fault.task_error(&what, &format!("HTTP {status}"), &shown, &route, field));
     }
-    let mut partial = crate::fsutil::temp_beside(&target)?;
+    let mut partial = crate::fsutil::temp_beside(&target)
+        .map_err(|e| local(e, "create a file beside", &target))?;
     std::io::copy(&mut response.body_mut().as_reader(), &mut partial)
         .map_err(|e| TaskError::transient(format!("download of {shown} broke off: {e}")))?;
-    partial.as_file().sync_all()?;
+    partial
+        .as_file()
+        .sync_all()
+        .map_err(|e| local(e, "write", partial.path()))?;
     // The rename replaces whatever is at the name (a link too) without
     // following it.
-    partial.persist(&target).map_err(|e| e.error)?;
+    partial
+        .persist(&target)
+        .map_err(|e| local(e.error, "write", &target))?;
     Ok(target)
 }
 
@@ -144,7 +154,7 @@ impl GlanceApi {
             &admin.password,
             Some((admin.project_name(), admin.project_domain_name())),
         )
-        .map_err(TaskError::transient)?;
+        .map_err(|e| e.task_error())?;
         let base = public_image_url(&body, &spec.region)?;
         ctx.say(format!("Glance's public endpoint in the catalog: {base}"));
         Ok(GlanceApi {
@@ -162,13 +172,13 @@ impl GlanceApi {
     fn connect_cached(spec: &VerifySpec, ctx: &TaskContext<'_>) -> Result<Self, TaskError> {
         Ok(GlanceApi {
             base: spec.public_url.trim_end_matches('/').to_string(),
-            token: admin_token(&ctx.reach.admin).map_err(TaskError::transient)?,
+            token: admin_token(&ctx.reach.admin).map_err(|e| e.task_error())?,
             agent: direct_agent(Duration::from_secs(10)),
             refused: Default::default(),
         })
     }
 
-    fn url(&self, path: &str) -> String {
+    fn v2_url(&self, path: &str) -> String {
         format!("{}/v2/{path}", self.base)
     }
 
@@ -201,8 +211,8 @@ impl GlanceApi {
         Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
-    fn get(&self, path: &str) -> Result<Value, TaskError> {
-        let url = self.url(path);
+    fn get_json(&self, path: &str) -> Result<Value, TaskError> {
+        let url = self.v2_url(path);
         let response = self
             .agent
             .get(&url)
@@ -211,8 +221,8 @@ impl GlanceApi {
         self.answer(&format!("GET {url}"), response, &[200])
     }
 
-    fn images_named(&self, name: &str) -> Result<Vec<Value>, TaskError> {
-        let mut url = url::Url::parse(&self.url("images"))
+    fn named_json(&self, name: &str) -> Result<Vec<Value>, TaskError> {
+        let mut url = url::Url::parse(&self.v2_url("images"))
             .map_err(|e| TaskError::fatal(format!("image endpoint {}: {e}", self.base)))?;
         url.query_pairs_mut().append_pair("name", name);
         let response = self
@@ -224,8 +234,8 @@ impl GlanceApi {
         Ok(listed["images"].as_array().cloned().unwrap_or_default())
     }
 
-    fn delete(&self, id: &str) -> Result<(), TaskError> {
-        let url = self.url(&format!("images/{id}"));
+    fn delete_image(&self, id: &str) -> Result<(), TaskError> {
+        let url = self.v2_url(&format!("images/{id}"));
         let response = self
             .agent
             .delete(&url)
@@ -235,8 +245,8 @@ impl GlanceApi {
             .map(|_| ())
     }
 
-    fn create(&self, spec: &VerifySpec) -> Result<Value, TaskError> {
-        let url = self.url("images");
+    fn create_json(&self, spec: &VerifySpec) -> Result<Value, TaskError> {
+        let url = self.v2_url("images");
         let (mark_key, mark_value) = commands::IMAGE_MARK;
         let mut body = serde_json::json!({
             "name": spec.name,
@@ -254,8 +264,8 @@ impl GlanceApi {
         self.answer(&format!("POST {url}"), response, &[201])
     }
 
-    fn upload(&self, id: &str, file: &Path) -> Result<(), TaskError> {
-        let url = self.url(&format!("images/{id}/file"));
+    fn upload_file(&self, id: &str, file: &Path) -> Result<(), TaskError> {
+        let url = self.v2_url(&format!("images/{id}/file"));
         let mut reader = std::fs::File::open(file)
             .map_err(|e| TaskError::fatal(format!("cannot read {}: {e}", file.display())))?;
         let response = self
@@ -269,17 +279,97 @@ impl GlanceApi {
     }
 }
 
+/// An image of Glance's answer.
+fn image_of(v: &Value) -> Image {
+    let (mark_key, mark_value) = commands::IMAGE_MARK;
+    Image {
+        id: json_str(v, "id").to_string(),
+        name: json_str(v, "name").to_string(),
+        status: json_str(v, "status").to_string(),
+        hash_algo: json_str(v, "os_hash_algo").to_string(),
+        hash_value: json_str(v, "os_hash_value").to_string(),
+        ours: json_str(v, mark_key) == mark_value,
+    }
+}
+
+impl ImageApi for GlanceApi {
+    fn url(&self, path: &str) -> String {
+        self.v2_url(path)
+    }
+
+    fn named(&self, name: &str) -> Result<Vec<Image>, TaskError> {
+        Ok(self.named_json(name)?.iter().map(image_of).collect())
+    }
+
+    fn get(&self, id: &str) -> Result<Image, TaskError> {
+        Ok(image_of(&self.get_json(&format!("images/{id}"))?))
+    }
+
+    fn list(&self) -> Result<Vec<Image>, TaskError> {
+        let listed = self.get_json("images")?;
+        Ok(listed["images"]
+            .as_array()
+            .map(|all| all.iter().map(image_of).collect())
+            .unwrap_or_default())
+    }
+
+    fn create(&self, spec: &VerifySpec) -> Result<String, TaskError> {
+        Ok(json_str(&self.create_json(spec)?, "id").to_string())
+    }
+
+    fn upload(&self, id: &str, file: &Path) -> Result<(), TaskError> {
+        self.upload_file(id, file)
+    }
+
+    fn delete(&self, id: &str) -> Result<(), TaskError> {
+        self.delete_image(id)
+    }
+
+    fn refused(&self) -> bool {
+        self.refused.get()
+    }
+}
+
+/// Glance's image API over HTTP, as real runs reach it.
+pub struct GlanceHttp;
+
+impl Glance for GlanceHttp {
+    fn connect(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        spec: &VerifySpec,
+    ) -> Result<Box<dyn ImageApi + '_>, TaskError> {
+        Ok(Box::new(GlanceApi::connect(spec, ctx)?))
+    }
+
+    fn connect_cached(
+        &self,
+        ctx: &TaskContext<'_>,
+        spec: &VerifySpec,
+    ) -> Result<Box<dyn ImageApi + '_>, TaskError> {
+        Ok(Box::new(GlanceApi::connect_cached(spec, ctx)?))
+    }
+}
+
+/// The clients the verify task works with: Glance, and the database and
+/// Keystone, asked which task's work is broken when Glance refuses.
+pub struct Verifiers<'c> {
+    pub glance: &'c dyn Glance,
+    pub database: &'c dyn Database,
+    pub keystone: &'c dyn Keystone,
+}
+
 /// The first call through glance-api after a restart: glance answers `GET /`
 /// before its workers can serve authenticated requests, so a failure here
 /// is retried for a while before it counts.
 fn first_glance_call(
     ctx: &mut TaskContext<'_>,
-    api: &GlanceApi,
+    api: &dyn ImageApi,
     name: &str,
-) -> Result<Vec<Value>, TaskError> {
+) -> Result<Vec<Image>, TaskError> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        match api.images_named(name) {
+        match api.named(name) {
             Ok(list) => return Ok(list),
             Err(e) if e.retryable() && Instant::now() < deadline && !ctx.cancelled() => {
                 ctx.say(format!(
@@ -293,7 +383,11 @@ fn first_glance_call(
     }
 }
 
-pub fn run(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, TaskError> {
+pub fn run(
+    spec: &VerifySpec,
+    ctx: &mut TaskContext<'_>,
+    clients: &Verifiers<'_>,
+) -> Result<TaskOutputs, TaskError> {
     let file = match &spec.source {
         ImageSource::Path(p) => p.clone(),
         ImageSource::Url(u) => download(u, ctx)?,
@@ -306,10 +400,10 @@ pub fn run(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, 
     })?;
     ctx.say(format!("local sha512 {}…", &local_hash[..16]));
 
-    let api = GlanceApi::connect(spec, ctx)?;
-    upload_and_check(spec, ctx, &api, &file, local_hash).map_err(|e| {
-        if api.refused.get() && e.cause.is_none() {
-            owner_of_refusal(spec, e, ctx)
+    let api = clients.glance.connect(ctx, spec)?;
+    upload_and_check(spec, ctx, api.as_ref(), &file, local_hash).map_err(|e| {
+        if api.refused() && e.cause.is_none() {
+            owner_of_refusal(spec, e, ctx, clients)
         } else {
             e
         }
@@ -320,13 +414,18 @@ pub fn run(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, 
 /// and to Keystone with the answers' passwords. Either login, tried here,
 /// that fails names the task whose work was changed behind the wizard's
 /// back, so the engine repairs that task and retries this one.
-fn owner_of_refusal(spec: &VerifySpec, error: TaskError, ctx: &mut TaskContext<'_>) -> TaskError {
+fn owner_of_refusal(
+    spec: &VerifySpec,
+    error: TaskError,
+    ctx: &mut TaskContext<'_>,
+    clients: &Verifiers<'_>,
+) -> TaskError {
     let db = &spec.account;
-    if let Err(e) = super::sql::account_login(db) {
+    if let Err(e) = super::sql::account_login(clients.database, db) {
         ctx.say(format!("{} cannot log in to the database: {e}", db.user));
         return error.with_cause(Cause::DbAccessDenied);
     }
-    if let Err(e) = super::identity::glance_user_view(&spec.login) {
+    if let Err(e) = clients.keystone.user_roles(&spec.login) {
         ctx.say(e);
         return error.with_cause(Cause::ServiceUserRefused);
     }
@@ -337,7 +436,11 @@ fn owner_of_refusal(spec: &VerifySpec, error: TaskError, ctx: &mut TaskContext<'
 /// Glance's API now, is active with the sha512 recorded, which is still the
 /// local file's. The success message of a run that skips this task comes
 /// from this check.
-pub fn probe(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<String, String> {
+pub fn probe(
+    spec: &VerifySpec,
+    ctx: &mut TaskContext<'_>,
+    glance: &dyn Glance,
+) -> Result<String, String> {
     let Some(ImageOutputs {
         id,
         sha512: recorded,
@@ -353,14 +456,12 @@ pub fn probe(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<String, Str
             return Err(format!("{} changed since it was uploaded", path.display()));
         }
     }
-    let api = GlanceApi::connect_cached(spec, ctx).map_err(|e| e.message)?;
-    let shown = api.get(&format!("images/{id}")).map_err(|e| e.message)?;
-    let status = json_str(&shown, "status");
-    if status != "active" {
-        return Err(format!("image {id} is {status}"));
+    let api = glance.connect_cached(ctx, spec).map_err(|e| e.message)?;
+    let shown = api.get(id).map_err(|e| e.message)?;
+    if shown.status != "active" {
+        return Err(format!("image {id} is {}", shown.status));
     }
-    if json_str(&shown, "os_hash_algo") != "sha512" || json_str(&shown, "os_hash_value") != recorded
-    {
+    if shown.hash_algo != "sha512" || shown.hash_value != *recorded {
         return Err(format!("image {id}'s sha512 is not the local file's"));
     }
     Ok(format!(
@@ -374,7 +475,7 @@ pub fn probe(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<String, Str
 fn upload_and_check(
     spec: &VerifySpec,
     ctx: &mut TaskContext<'_>,
-    api: &GlanceApi,
+    api: &dyn ImageApi,
     file: &Path,
     local_hash: String,
 ) -> Result<TaskOutputs, TaskError> {
@@ -383,14 +484,14 @@ fn upload_and_check(
         None => (upload(spec, ctx, api, file)?, Origin::Created),
     };
     let shown = wait_until_active(ctx, api, &id)?;
-    let algo = json_str(&shown, "os_hash_algo");
+    let algo = &shown.hash_algo;
     if algo != "sha512" {
         return Err(TaskError::fatal(format!(
             "image {id} is active but Glance hashed it with `{algo}`, not sha512 ([DEFAULT] hashing_algorithm)"
         )));
     }
-    let remote_hash = json_str(&shown, "os_hash_value");
-    if remote_hash != local_hash {
+    let remote_hash = &shown.hash_value;
+    if *remote_hash != local_hash {
         return Err(TaskError::fatal(format!(
             "image {id} is active but its sha512 ({remote_hash}) differs from the local file's ({local_hash})"
         )));
@@ -414,26 +515,23 @@ fn upload_and_check(
 fn reusable_image(
     spec: &VerifySpec,
     ctx: &mut TaskContext<'_>,
-    api: &GlanceApi,
+    api: &dyn ImageApi,
     local_hash: &str,
 ) -> Result<Option<(String, Origin)>, TaskError> {
-    let (mark_key, mark_value) = commands::IMAGE_MARK;
     for image in first_glance_call(ctx, api, &spec.name)? {
-        let id = json_str(&image, "id").to_string();
-        let status = json_str(&image, "status");
-        let ours = json_str(&image, mark_key) == mark_value;
-        if status == "active" && json_str(&image, "os_hash_value") == local_hash {
+        let Image { id, status, .. } = &image;
+        if status == "active" && image.hash_value == local_hash {
             ctx.say(format!(
                 "image {id} is active with the same sha512: reusing it"
             ));
-            return Ok(Some((id, Origin::of(ours))));
+            return Ok(Some((id.clone(), Origin::of(image.ours))));
         }
-        if ours {
+        if image.ours {
             ctx.say(format!(
                 "deleting this wizard's earlier image {id} (status {status}): DELETE {}",
                 api.url(&format!("images/{id}"))
             ));
-            api.delete(&id)?;
+            api.delete(id)?;
         }
     }
     Ok(None)
@@ -443,7 +541,7 @@ fn reusable_image(
 fn upload(
     spec: &VerifySpec,
     ctx: &mut TaskContext<'_>,
-    api: &GlanceApi,
+    api: &dyn ImageApi,
     file: &Path,
 ) -> Result<String, TaskError> {
     ctx.say(format!(
@@ -453,8 +551,7 @@ fn upload(
         spec.container_format,
         api.url("images")
     ));
-    let created = api.create(spec)?;
-    let id = json_str(&created, "id").to_string();
+    let id = api.create(spec)?;
     if id.is_empty() {
         return Err(TaskError::fatal("Glance created the image but gave no id"));
     }
@@ -468,26 +565,30 @@ fn upload(
     Ok(id)
 }
 
-/// Polls the image until it is active (at most 180 s); its record then.
+/// How long an uploaded image gets to become active.
+const ACTIVE_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// Polls the image until it is active; its record then.
 fn wait_until_active(
     ctx: &mut TaskContext<'_>,
-    api: &GlanceApi,
+    api: &dyn ImageApi,
     id: &str,
-) -> Result<Value, TaskError> {
-    let deadline = Instant::now() + Duration::from_secs(180);
+) -> Result<Image, TaskError> {
+    let deadline = Instant::now() + ACTIVE_TIMEOUT;
     loop {
-        let shown = api.get(&format!("images/{id}"))?;
-        match json_str(&shown, "status") {
+        let shown = api.get(id)?;
+        match shown.status.as_str() {
             "active" => return Ok(shown),
             "killed" | "deleted" | "deactivated" => {
                 return Err(TaskError::fatal(format!(
                     "image {id} ended {}; glance-api's log says why",
-                    json_str(&shown, "status")
+                    shown.status
                 )));
             }
             other if Instant::now() > deadline => {
                 return Err(TaskError::fatal(format!(
-                    "image {id} still {other} after 180 s"
+                    "image {id} still {other} after {} s",
+                    ACTIVE_TIMEOUT.as_secs()
                 )));
             }
             _ if ctx.cancelled() => return Err(TaskError::fatal(super::STOPPED)),
@@ -500,16 +601,11 @@ fn wait_until_active(
 }
 
 /// The guide's last step: list the images.
-fn list_images(ctx: &mut TaskContext<'_>, api: &GlanceApi) -> Result<(), TaskError> {
-    let listed = api.get("images")?;
+fn list_images(ctx: &mut TaskContext<'_>, api: &dyn ImageApi) -> Result<(), TaskError> {
+    let listed = api.list()?;
     ctx.say(format!("GET {}:", api.url("images")));
-    for image in listed["images"].as_array().cloned().unwrap_or_default() {
-        ctx.say(format!(
-            "  {}  {}  {}",
-            json_str(&image, "id"),
-            json_str(&image, "name"),
-            json_str(&image, "status")
-        ));
+    for image in listed {
+        ctx.say(format!("  {}  {}  {}", image.id, image.name, image.status));
     }
     Ok(())
 }
@@ -610,5 +706,290 @@ mod tests {
         let previous = recorded_with(recorded);
         let (_, said) = download_with(state.path(), "http://127.0.0.1:1/test.img", Some(&previous));
         assert!(said[0].contains("downloaded earlier"), "{said:?}");
+    }
+}
+
+/// The verify runner against test doubles of Glance, the database and
+/// Keystone (the lab's Glance is tests/e2e_apply.rs's).
+#[cfg(test)]
+mod runner_tests {
+    use super::*;
+    use crate::engine::ErrorClass;
+    use crate::engine::runner::clients::DbFault;
+    use crate::engine::runner::fake::{
+        DbOp, FakeDatabase, FakeGlance, FakeKeystone, GlanceOp, in_ctx,
+    };
+    use crate::plan::{DbAccount, ServiceLogin};
+    use crate::secret::Secret;
+
+    struct World {
+        glance: FakeGlance,
+        database: FakeDatabase,
+        keystone: FakeKeystone,
+        image: tempfile::NamedTempFile,
+    }
+
+    /// A Glance with no image, a database and Keystone where the glance
+    /// account and user log in, and a local test image.
+    fn world() -> World {
+        let database = FakeDatabase::default();
+        {
+            let mut db = database.state.borrow_mut();
+            db.schemas.insert("glance".into());
+            db.accounts
+                .insert(("glance".into(), "%".into()), "db-password-1".into());
+            db.grants
+                .insert(("glance".into(), "%".into(), "glance".into()));
+        }
+        let keystone = FakeKeystone::default();
+        keystone.state.borrow_mut().users.push((
+            "u-glance".into(),
+            "glance".into(),
+            "default".into(),
+            "svc-password".into(),
+        ));
+        let mut image = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut image, b"cirros, more or less").unwrap();
+        World {
+            glance: FakeGlance::default(),
+            database,
+            keystone,
+            image,
+        }
+    }
+
+    fn spec(w: &World) -> VerifySpec {
+        VerifySpec {
+            source: ImageSource::Path(w.image.path().to_path_buf()),
+            name: "cirros".into(),
+            disk_format: "qcow2".into(),
+            container_format: "bare".into(),
+            region: "RegionOne".into(),
+            public_url: "http://controller:9292".into(),
+            account: DbAccount {
+                host: "controller".into(),
+                port: 3306,
+                database: "glance".into(),
+                user: "glance".into(),
+                password: Secret::new("db-password-1"),
+            },
+            login: ServiceLogin {
+                auth_url: "http://controller:5000/v3".into(),
+                user: "glance".into(),
+                domain: "default".into(),
+                project: "service".into(),
+                password: Secret::new("svc-password"),
+            },
+        }
+    }
+
+    fn run_in(w: &World, previous: Option<&TaskOutputs>) -> Result<TaskOutputs, TaskError> {
+        let clients = Verifiers {
+            glance: &w.glance,
+            database: &w.database,
+            keystone: &w.keystone,
+        };
+        in_ctx(previous, false, |ctx| run(&spec(w), ctx, &clients)).0
+    }
+
+    fn probe_in(w: &World, previous: Option<&TaskOutputs>) -> Result<String, String> {
+        in_ctx(previous, false, |ctx| probe(&spec(w), ctx, &w.glance)).0
+    }
+
+    fn image(id: &str, origin: Origin, w: &World) -> TaskOutputs {
+        TaskOutputs::Image(ImageOutputs {
+            id: id.into(),
+            origin,
+            status: "active".into(),
+            sha512: sha512_file(w.image.path()).unwrap(),
+        })
+    }
+
+    #[test]
+    fn the_image_is_uploaded_then_reused() {
+        let w = world();
+        assert_eq!(
+            probe_in(&w, None),
+            Err("the journal records no image".into())
+        );
+        let first = run_in(&w, None).unwrap();
+        assert_eq!(first, image("img-1", Origin::Created, &w));
+        assert!(probe_in(&w, Some(&first)).is_ok());
+        // A rerun reuses it: this wizard's image stays created by it.
+        assert_eq!(run_in(&w, Some(&first)).unwrap(), first);
+        assert_eq!(w.glance.images.borrow().len(), 1);
+    }
+
+    /// An active image of the name and hash that this wizard did not make
+    /// is found, not created, and left alone.
+    #[test]
+    fn an_image_someone_else_uploaded_is_found() {
+        let w = world();
+        w.glance.images.borrow_mut().push(Image {
+            id: "theirs".into(),
+            name: "cirros".into(),
+            status: "active".into(),
+            hash_algo: "sha512".into(),
+            hash_value: sha512_file(w.image.path()).unwrap(),
+            ours: false,
+        });
+        assert_eq!(
+            run_in(&w, None).unwrap(),
+            image("theirs", Origin::Found, &w)
+        );
+        assert_eq!(w.glance.images.borrow().len(), 1);
+    }
+
+    /// An upload a killed run left is deleted, then the image made again.
+    #[test]
+    fn an_unfinished_upload_of_ours_is_replaced() {
+        let w = world();
+        w.glance.images.borrow_mut().push(Image {
+            id: "left".into(),
+            name: "cirros".into(),
+            status: "queued".into(),
+            ours: true,
+            ..Image::default()
+        });
+        assert_eq!(
+            run_in(&w, None).unwrap(),
+            image("img-1", Origin::Created, &w)
+        );
+        let ids: Vec<String> = w
+            .glance
+            .images
+            .borrow()
+            .iter()
+            .map(|i| i.id.clone())
+            .collect();
+        assert_eq!(ids, ["img-1"]);
+    }
+
+    /// Glance's refusal names the task whose work is broken: the database
+    /// account's, the glance user's, or none.
+    #[test]
+    fn a_refusal_names_the_broken_task() {
+        let refused =
+            || TaskError::fatal("POST http://controller:9292/v2/images: Glance answered HTTP 401");
+        let w = world();
+        w.glance.fail(GlanceOp::Create, refused(), true);
+        assert_eq!(run_in(&w, None).unwrap_err(), refused());
+
+        let w = world();
+        w.glance.fail(GlanceOp::Create, refused(), true);
+        w.database
+            .fail(DbOp::AccountLogin, DbFault::AccessDenied, "ERROR 1045");
+        let error = run_in(&w, None).unwrap_err();
+        assert_eq!(
+            (error.class, error.cause),
+            (ErrorClass::Fatal, Some(Cause::DbAccessDenied))
+        );
+
+        let w = world();
+        w.glance.fail(
+            GlanceOp::Upload,
+            TaskError::transient("PUT: HTTP 503"),
+            true,
+        );
+        w.keystone.state.borrow_mut().users[0].3 = "changed".into();
+        let error = run_in(&w, None).unwrap_err();
+        assert_eq!(
+            (error.class, error.cause),
+            (ErrorClass::Retryable, Some(Cause::ServiceUserRefused))
+        );
+
+        // Not a refusal (a 404, say): no login is tried.
+        let w = world();
+        w.glance
+            .fail(GlanceOp::Create, TaskError::fatal("HTTP 404"), false);
+        w.database
+            .fail(DbOp::AccountLogin, DbFault::AccessDenied, "ERROR 1045");
+        assert_eq!(run_in(&w, None).unwrap_err().cause, None);
+    }
+
+    /// The connection's own errors pass unchanged: a missing endpoint names
+    /// the endpoints task; an unreachable Keystone is retried.
+    #[test]
+    fn connection_errors_keep_their_class_and_cause() {
+        for injected in [
+            TaskError::fatal(
+                "the service catalog has no public image endpoint in region RegionOne",
+            )
+            .with_cause(Cause::EndpointMissing),
+            TaskError::transient("cannot reach Keystone at http://controller:5000/v3/auth/tokens"),
+        ] {
+            let w = world();
+            w.glance.fail(GlanceOp::Connect, injected.clone(), false);
+            assert_eq!(run_in(&w, None).unwrap_err(), injected);
+            assert!(w.glance.images.borrow().is_empty());
+        }
+    }
+
+    /// Glance not serving yet is retried within the first call.
+    #[test]
+    fn glance_not_serving_yet_is_waited_for() {
+        let w = world();
+        w.glance
+            .fail_once(GlanceOp::Named, TaskError::transient("HTTP 503"));
+        let clients = Verifiers {
+            glance: &w.glance,
+            database: &w.database,
+            keystone: &w.keystone,
+        };
+        let (result, said) = in_ctx(None, false, |ctx| run(&spec(&w), ctx, &clients));
+        assert_eq!(result.unwrap(), image("img-1", Origin::Created, &w));
+        assert!(
+            said.iter()
+                .any(|l| l.contains("Glance is not serving yet (HTTP 503)")),
+            "{said:?}"
+        );
+        // A refusal is not waited for.
+        let w = world();
+        w.glance
+            .fail(GlanceOp::Named, TaskError::fatal("HTTP 403"), false);
+        assert_eq!(run_in(&w, None).unwrap_err(), TaskError::fatal("HTTP 403"));
+    }
+
+    #[test]
+    fn an_image_hashed_otherwise_is_refused() {
+        let w = world();
+        *w.glance.hash_algo.borrow_mut() = Some("md5".into());
+        let error = run_in(&w, None).unwrap_err();
+        assert_eq!(error.class, ErrorClass::Fatal);
+        assert!(
+            error
+                .message
+                .contains("not sha512 ([DEFAULT] hashing_algorithm)"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn the_probe_checks_the_image_and_the_local_file() {
+        let w = world();
+        let first = run_in(&w, None).unwrap();
+        w.glance.images.borrow_mut()[0].status = "deactivated".into();
+        assert_eq!(
+            probe_in(&w, Some(&first)),
+            Err("image img-1 is deactivated".into())
+        );
+        w.glance.images.borrow_mut()[0].status = "active".into();
+        std::fs::write(w.image.path(), "another image").unwrap();
+        let changed = probe_in(&w, Some(&first)).unwrap_err();
+        assert!(
+            changed.ends_with("changed since it was uploaded"),
+            "{changed}"
+        );
+        w.glance.fail(
+            GlanceOp::Get,
+            TaskError::transient("cannot reach Glance"),
+            false,
+        );
+        std::fs::write(w.image.path(), "cirros, more or less").unwrap();
+        assert_eq!(
+            probe_in(&w, Some(&first)),
+            Err("cannot reach Glance".into())
+        );
     }
 }

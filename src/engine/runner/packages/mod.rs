@@ -21,7 +21,9 @@
 pub mod classify;
 pub mod persist;
 
-use super::{Network, TaskContext, run_streamed};
+use super::clients::Packages;
+use super::{ChildResult, Network, TaskContext, run_streamed};
+use crate::answers::ProxySettings;
 use crate::engine::outputs::{PackagesOutputs, TaskOutputs, WrittenFile};
 use crate::engine::{ErrorClass, ErrorKind, TaskError};
 use crate::plan::{PackagesSpec, commands};
@@ -29,23 +31,77 @@ use crate::target::PackageManager;
 
 use classify::{Diagnosis, ProxyEndpoint};
 
-fn installed(
-    ctx: &mut TaskContext<'_>,
-    spec: &PackagesSpec,
-    package: &str,
-) -> Result<bool, TaskError> {
-    let result = run_streamed(
-        ctx,
-        &commands::package_query(spec.manager, &spec.query_options, package),
-        &[],
-        Network::Direct,
-    )?;
-    Ok(match spec.manager {
-        PackageManager::Apt => {
-            result.success() && result.lines().any(|l| l.trim() == "install ok installed")
+/// The distro's package manager, run as a child with the task's log.
+pub struct System;
+
+/// apt's prompts would wait for a terminal the child does not have.
+fn noninteractive() -> Vec<(String, String)> {
+    vec![("DEBIAN_FRONTEND".to_string(), "noninteractive".to_string())]
+}
+
+impl Packages for System {
+    fn installed(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        spec: &PackagesSpec,
+        package: &str,
+    ) -> Result<bool, TaskError> {
+        let result = run_streamed(
+            ctx,
+            &commands::package_query(spec.manager, &spec.query_options, package),
+            &[],
+            Network::Direct,
+        )?;
+        Ok(match spec.manager {
+            PackageManager::Apt => {
+                result.success() && result.lines().any(|l| l.trim() == "install ok installed")
+            }
+            PackageManager::Yum | PackageManager::Dnf => result.success(),
+        })
+    }
+
+    fn refresh(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        spec: &PackagesSpec,
+    ) -> Result<ChildResult, TaskError> {
+        run_streamed(
+            ctx,
+            &commands::package_refresh(spec.manager, &spec.manager_options),
+            &noninteractive(),
+            Network::ViaProxy,
+        )
+    }
+
+    fn install(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        spec: &PackagesSpec,
+    ) -> Result<ChildResult, TaskError> {
+        run_streamed(
+            ctx,
+            &commands::package_install(spec.manager, &spec.manager_options, &spec.packages),
+            &noninteractive(),
+            Network::ViaProxy,
+        )
+    }
+
+    fn clean(&self, ctx: &mut TaskContext<'_>, spec: &PackagesSpec) -> bool {
+        let mut all = true;
+        for clean in commands::package_clean(spec.manager, &spec.manager_options) {
+            let cleaned = run_streamed(ctx, &clean, &[], Network::Direct);
+            all &= cleaned.is_ok_and(|r| r.success());
         }
-        PackageManager::Yum | PackageManager::Dnf => result.success(),
-    })
+        all
+    }
+
+    fn persist_proxy(
+        &self,
+        manager: PackageManager,
+        proxy: &ProxySettings,
+    ) -> Result<persist::Persisted, String> {
+        persist::persist_proxy(manager, proxy, std::path::Path::new("/"))
+    }
 }
 
 /// Where the package manager's sources are configured, for messages.
@@ -128,7 +184,13 @@ pub fn error_for(
 
 /// Classifies a failed step, cleans the metadata on mirror trouble, and
 /// returns the error.
-fn fail(ctx: &mut TaskContext<'_>, spec: &PackagesSpec, output: &str, fallback: &str) -> TaskError {
+fn fail(
+    ctx: &mut TaskContext<'_>,
+    spec: &PackagesSpec,
+    pm: &dyn Packages,
+    output: &str,
+    fallback: &str,
+) -> TaskError {
     let manager = spec.manager;
     let endpoint = ctx.reach.proxy.shown().and_then(ProxyEndpoint::from_url);
     let diagnosis = classify::classify(output, endpoint.as_ref());
@@ -147,13 +209,8 @@ fn fail(ctx: &mut TaskContext<'_>, spec: &PackagesSpec, output: &str, fallback: 
             ErrorKind::Other => "stopping",
         }
     ));
-    if diagnosis.kind() == ErrorKind::Mirror {
-        for clean in commands::package_clean(manager, &spec.manager_options) {
-            match run_streamed(ctx, &clean, &[], Network::Direct) {
-                Ok(r) if r.success() => {}
-                Ok(_) | Err(_) => ctx.say("(cleaning failed; retrying anyway)"),
-            }
-        }
+    if diagnosis.kind() == ErrorKind::Mirror && !pm.clean(ctx, spec) {
+        ctx.say("(cleaning failed; retrying anyway)");
     }
     let proxy = proxy_shown(ctx);
     error_for(
@@ -167,9 +224,13 @@ fn fail(ctx: &mut TaskContext<'_>, spec: &PackagesSpec, output: &str, fallback: 
 
 /// The package task's probe: each package is still installed (one query
 /// of the package database each).
-pub fn probe(spec: &PackagesSpec, ctx: &mut TaskContext<'_>) -> Result<String, String> {
+pub fn probe(
+    spec: &PackagesSpec,
+    ctx: &mut TaskContext<'_>,
+    pm: &dyn Packages,
+) -> Result<String, String> {
     for package in &spec.packages {
-        if !installed(ctx, spec, package).map_err(|e| e.message)? {
+        if !pm.installed(ctx, spec, package).map_err(|e| e.message)? {
             return Err(format!("{package} is no longer installed"));
         }
     }
@@ -177,47 +238,44 @@ pub fn probe(spec: &PackagesSpec, ctx: &mut TaskContext<'_>) -> Result<String, S
 }
 
 /// The packages of `spec` not installed now.
-fn missing(spec: &PackagesSpec, ctx: &mut TaskContext<'_>) -> Result<Vec<String>, TaskError> {
+fn missing(
+    spec: &PackagesSpec,
+    ctx: &mut TaskContext<'_>,
+    pm: &dyn Packages,
+) -> Result<Vec<String>, TaskError> {
     let mut missing = Vec::new();
     for package in &spec.packages {
-        if !installed(ctx, spec, package)? {
+        if !pm.installed(ctx, spec, package)? {
             missing.push(package.clone());
         }
     }
     Ok(missing)
 }
 
-pub fn run(spec: &PackagesSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, TaskError> {
-    let missing_before = missing(spec, ctx)?;
+pub fn run(
+    spec: &PackagesSpec,
+    ctx: &mut TaskContext<'_>,
+    pm: &dyn Packages,
+) -> Result<TaskOutputs, TaskError> {
+    let missing_before = missing(spec, ctx, pm)?;
     let mut outputs = installed_by_earlier_run(spec, &missing_before, ctx.previous_outputs);
     if missing_before.is_empty() {
         ctx.say(format!("{} already installed", spec.packages.join(" ")));
         return Ok(TaskOutputs::Packages(outputs));
     }
     if let Some(proxy) = &spec.persist_proxy {
-        outputs.proxy_config = Some(persist_proxy(spec.manager, proxy, ctx)?);
+        outputs.proxy_config = Some(persist_proxy(spec.manager, proxy, ctx, pm)?);
     }
-    let env = vec![("DEBIAN_FRONTEND".to_string(), "noninteractive".to_string())];
     // Refresh first, so a broken mirror shows before anything changes.
-    let refresh = run_streamed(
-        ctx,
-        &commands::package_refresh(spec.manager, &spec.manager_options),
-        &env,
-        Network::ViaProxy,
-    )?;
+    let refresh = pm.refresh(ctx, spec)?;
     if !refresh.success() || classify::refresh_had_trouble(refresh.text()) {
-        return Err(fail(ctx, spec, refresh.text(), &refresh.tail(3)));
+        return Err(fail(ctx, spec, pm, refresh.text(), &refresh.tail(3)));
     }
-    let install = run_streamed(
-        ctx,
-        &commands::package_install(spec.manager, &spec.manager_options, &spec.packages),
-        &env,
-        Network::ViaProxy,
-    )?;
+    let install = pm.install(ctx, spec)?;
     if !install.success() {
-        return Err(fail(ctx, spec, install.text(), &install.tail(3)));
+        return Err(fail(ctx, spec, pm, install.text(), &install.tail(3)));
     }
-    confirm_installed(spec, ctx, &install)?;
+    confirm_installed(spec, ctx, pm, &install)?;
     ctx.say(format!("installed {}", spec.packages.join(" ")));
     Ok(TaskOutputs::Packages(outputs))
 }
@@ -248,16 +306,16 @@ fn installed_by_earlier_run(
 /// Writes the proxy into the package manager's configuration.
 fn persist_proxy(
     manager: PackageManager,
-    proxy: &crate::answers::ProxySettings,
+    proxy: &ProxySettings,
     ctx: &mut TaskContext<'_>,
+    pm: &dyn Packages,
 ) -> Result<WrittenFile, TaskError> {
-    let written =
-        persist::persist_proxy(manager, proxy, std::path::Path::new("/")).map_err(|e| {
-            TaskError::fatal(format!(
-                "cannot write the proxy to {}: {e}",
-                commands::proxy_config_path(manager)
-            ))
-        })?;
+    let written = pm.persist_proxy(manager, proxy).map_err(|e| {
+        TaskError::fatal(format!(
+            "cannot write the proxy to {}: {e}",
+            commands::proxy_config_path(manager)
+        ))
+    })?;
     ctx.say(written.describe());
     Ok(WrittenFile {
         path: written.path.display().to_string(),
@@ -270,15 +328,16 @@ fn persist_proxy(
 fn confirm_installed(
     spec: &PackagesSpec,
     ctx: &mut TaskContext<'_>,
-    install: &super::ChildResult,
+    pm: &dyn Packages,
+    install: &ChildResult,
 ) -> Result<(), TaskError> {
-    let absent = missing(spec, ctx)?;
+    let absent = missing(spec, ctx, pm)?;
     if absent.is_empty() {
         return Ok(());
     }
     let diagnosis = classify::classify(install.text(), None);
     if matches!(diagnosis, Diagnosis::NotFound { .. }) {
-        return Err(fail(ctx, spec, install.text(), ""));
+        return Err(fail(ctx, spec, pm, install.text(), ""));
     }
     Err(TaskError::fatal(format!(
         "{} exited 0 but {} {} not installed (checked with {}); its last words: {}",
@@ -291,4 +350,176 @@ fn confirm_installed(
         },
         install.tail(2).replace('\n', " / ")
     )))
+}
+
+/// The package runner against a package-manager test double (no yum or
+/// dnf runs here; apt's real outputs are tests/e2e_packages.rs's).
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::runner::fake::{FakePackages, PackageOp, in_ctx};
+
+    fn spec() -> PackagesSpec {
+        PackagesSpec {
+            manager: PackageManager::Apt,
+            packages: vec!["glance".into(), "python3-glance".into()],
+            manager_options: vec![],
+            query_options: vec![],
+            persist_proxy: None,
+            repository: "the Debian main archive".into(),
+        }
+    }
+
+    fn run_on(pm: &FakePackages, previous: Option<&TaskOutputs>) -> Result<TaskOutputs, TaskError> {
+        in_ctx(previous, false, |ctx| run(&spec(), ctx, pm)).0
+    }
+
+    fn outputs(installed: &[&str], found: &[&str]) -> TaskOutputs {
+        TaskOutputs::Packages(PackagesOutputs {
+            installed: installed.iter().map(|p| p.to_string()).collect(),
+            found: found.iter().map(|p| p.to_string()).collect(),
+            proxy_config: None,
+        })
+    }
+
+    #[test]
+    fn missing_packages_are_installed_then_found() {
+        let pm = FakePackages::with(&["python3-glance"]);
+        let probed = in_ctx(None, false, |ctx| probe(&spec(), ctx, &pm)).0;
+        assert_eq!(probed, Err("glance is no longer installed".into()));
+        let first = run_on(&pm, None).unwrap();
+        assert_eq!(first, outputs(&["glance"], &["python3-glance"]));
+        assert_eq!(pm.installs.get(), 1);
+        // Rerun: nothing installed again; what the first run installed
+        // stays recorded as installed by it.
+        assert_eq!(run_on(&pm, Some(&first)).unwrap(), first);
+        assert_eq!(
+            run_on(&pm, None).unwrap(),
+            outputs(&[], &["glance", "python3-glance"])
+        );
+        assert_eq!(pm.installs.get(), 1);
+        let probed = in_ctx(None, false, |ctx| probe(&spec(), ctx, &pm)).0;
+        assert_eq!(probed, Ok("glance python3-glance installed".into()));
+    }
+
+    /// Each failure is classed by the diagnosis of the child's output.
+    #[test]
+    fn failures_are_classed_by_their_output() {
+        let cases = [
+            (
+                PackageOp::Refresh,
+                "E: Failed to fetch http://127.0.0.1:18081/./Packages  Hash Sum mismatch",
+                ErrorClass::Retryable,
+                ErrorKind::Mirror,
+            ),
+            (
+                PackageOp::Install,
+                "E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4242 (apt-get)",
+                ErrorClass::Retryable,
+                ErrorKind::LockHeld,
+            ),
+            (
+                PackageOp::Refresh,
+                "E: Failed to fetch http://127.0.0.1:18081/./Packages  407  Proxy Authentication Required [IP: 127.0.0.1 18888]",
+                ErrorClass::NeedsUser,
+                ErrorKind::ProxyAuth,
+            ),
+            (
+                PackageOp::Install,
+                "E: Unable to locate package glance",
+                ErrorClass::NeedsUser,
+                ErrorKind::RepositoryMissing,
+            ),
+            (
+                PackageOp::Install,
+                "E: Sub-process /usr/bin/dpkg returned an error code (1)",
+                ErrorClass::Fatal,
+                ErrorKind::Other,
+            ),
+        ];
+        for (op, output, class, kind) in cases {
+            let pm = FakePackages::default();
+            pm.child_fails(op, 100, output);
+            let error = run_on(&pm, None).unwrap_err();
+            assert_eq!(
+                (error.class, error.kind),
+                (class, kind),
+                "{output}: {error:?}"
+            );
+            assert_eq!(
+                pm.cleans.get(),
+                u32::from(kind == ErrorKind::Mirror),
+                "{output}"
+            );
+            assert!(pm.installed.borrow().is_empty());
+        }
+    }
+
+    /// apt exits 0 on most download failures: its warnings count.
+    #[test]
+    fn a_refresh_that_exits_0_with_warnings_fails() {
+        let pm = FakePackages::default();
+        pm.child_fails(
+            PackageOp::Refresh,
+            0,
+            "W: Failed to fetch http://x/./InRelease  Could not resolve 'x'\nW: Some index files failed to download. They have been ignored, or old ones used instead.",
+        );
+        let error = run_on(&pm, None).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Unreachable, "{error:?}");
+        assert_eq!(pm.installs.get(), 0);
+    }
+
+    /// An install that exits 0 is checked package by package.
+    #[test]
+    fn an_install_that_installs_nothing_fails() {
+        let pm = FakePackages::default();
+        pm.install_does_nothing.set(true);
+        let error = run_on(&pm, None).unwrap_err();
+        assert_eq!(error.class, ErrorClass::Fatal);
+        assert!(
+            error
+                .message
+                .contains("exited 0 but glance, python3-glance are not installed"),
+            "{}",
+            error.message
+        );
+    }
+
+    /// An error of the runner's own (the child cannot start, the user
+    /// stopped it) passes unchanged.
+    #[test]
+    fn a_child_that_cannot_start_keeps_its_error() {
+        let pm = FakePackages::default();
+        let stopped = TaskError::fatal(crate::engine::runner::STOPPED);
+        pm.fail(PackageOp::Query, stopped.clone());
+        assert_eq!(run_on(&pm, None).unwrap_err(), stopped);
+        let probed = in_ctx(None, false, |ctx| probe(&spec(), ctx, &pm)).0;
+        assert_eq!(probed, Err(crate::engine::runner::STOPPED.to_string()));
+    }
+
+    /// `[proxy] persist`: the proxy file is written (in the double's root)
+    /// and recorded with the packages.
+    #[test]
+    fn a_persisted_proxy_is_recorded() {
+        let pm = FakePackages::rooted();
+        let mut spec = spec();
+        spec.persist_proxy = Some(ProxySettings {
+            http_proxy: "http://proxy:3128".into(),
+            https_proxy: "http://proxy:3128".into(),
+            ..ProxySettings::default()
+        });
+        let (result, _) = in_ctx(None, false, |ctx| run(&spec, ctx, &pm));
+        let TaskOutputs::Packages(outputs) = result.unwrap() else {
+            panic!("not packages");
+        };
+        let written = outputs.proxy_config.unwrap();
+        let root = pm.root.as_ref().unwrap().path();
+        let expected = root.join("etc/apt/apt.conf.d/95glance-wizard-proxy");
+        assert_eq!(written.path, expected.display().to_string());
+        let text = std::fs::read_to_string(&expected).unwrap();
+        assert!(
+            text.contains("Acquire::http::Proxy \"http://proxy:3128\";"),
+            "{text}"
+        );
+    }
 }
