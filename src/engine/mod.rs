@@ -574,15 +574,6 @@ impl<'a> Engine<'a> {
                 recheck: false,
             };
         };
-        if record.unverified {
-            return Decision::Run {
-                note: Some(
-                    "checking it again: recorded by an older glance-wizard, whose checkpoints this one cannot compare"
-                        .to_string(),
-                ),
-                recheck: true,
-            };
-        }
         let changed_upstream = || {
             upstream
                 .iter()
@@ -598,6 +589,17 @@ impl<'a> Engine<'a> {
             return Decision::Run {
                 note: Some(note),
                 recheck: false,
+            };
+        }
+        // After the checks above: a task following a change runs in full
+        // even when its record is unverified.
+        if record.unverified {
+            return Decision::Run {
+                note: Some(
+                    "checking it again: recorded by an older glance-wizard, whose checkpoints this one cannot compare"
+                        .to_string(),
+                ),
+                recheck: true,
             };
         }
         // Only what was checked in this run counts (taken: a task run
@@ -1156,6 +1158,35 @@ mod tests {
             })
             .collect();
         assert_eq!(skipped, ["b", "c"]);
+    }
+
+    /// A journal of an older format is carried over unverified: its tasks
+    /// are rechecked, but one whose upstream task changed something in
+    /// this run (a config rewritten) runs in full, not as a recheck (a
+    /// recheck of the restart would leave glance-api on the old config).
+    #[test]
+    fn an_unverified_task_whose_upstream_changed_runs_in_full() {
+        let (settings, profile) = settings();
+        let dir = tempfile::tempdir().unwrap();
+        let plan = plan_of(&profile, &[("a", &[]), ("c", &["a"])]);
+        let (first, _) = run_plan(&plan, &settings, dir.path(), 1, false, &unchanged);
+        assert!(matches!(first, RunOutcome::Verified { .. }), "{first:?}");
+        let path = journal::Journal::path(dir.path());
+        let older = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace("\"format\": 3", "\"format\": 2");
+        std::fs::write(&path, older).unwrap();
+        let a_changes = |id: &str| Behaviour {
+            changes: id == "a",
+            ..quick(10)
+        };
+        let (again, t) = run_plan(&plan, &settings, dir.path(), 1, false, &a_changes);
+        assert!(matches!(again, RunOutcome::Verified { .. }), "{again:?}");
+        assert_eq!(
+            t.ran(),
+            [("a".to_string(), true), ("c".to_string(), false)],
+            "a is rechecked; c follows a's change in full"
+        );
     }
 
     /// A task failing on what a finished task set up (here: Keystone
