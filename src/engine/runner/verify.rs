@@ -429,7 +429,8 @@ fn owner_of_refusal(
         ctx.say(e);
         return error.with_cause(Cause::ServiceUserRefused);
     }
-    error
+    ctx.say("the glance database account and service user both log in");
+    error.with_cause(Cause::GlanceStale)
 }
 
 /// The verify.image probe: the image the journal records, read through
@@ -873,7 +874,10 @@ mod runner_tests {
             || TaskError::fatal("POST http://controller:9292/v2/images: Glance answered HTTP 401");
         let w = world();
         w.glance.fail(GlanceOp::Create, refused(), true);
-        assert_eq!(run_in(&w, None).unwrap_err(), refused());
+        assert_eq!(
+            run_in(&w, None).unwrap_err(),
+            refused().with_cause(Cause::GlanceStale)
+        );
 
         let w = world();
         w.glance.fail(GlanceOp::Create, refused(), true);
