@@ -403,6 +403,7 @@ fn e2e_killed_runs_resume_without_duplicates() {
         ran,
         [
             "config.glance-api",
+            "db.metadefs",
             "db.sync",
             "service.restart",
             "sql.database",
