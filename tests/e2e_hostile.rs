@@ -131,6 +131,7 @@ fn e2e_hostile_passwords_each_work_end_to_end() {
                 ran(&output),
                 [
                     "config.glance-api",
+                    "db.metadefs",
                     "db.sync",
                     "identity.role",
                     "identity.user",

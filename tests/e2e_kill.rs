@@ -24,7 +24,7 @@ use common::*;
 use glance_wizard::engine::pause;
 
 /// The plan, in order (checked against the journal at the end).
-const TASKS: [&str; 10] = [
+const TASKS: [&str; 11] = [
     "sql.database",
     "identity.user",
     "identity.role",
@@ -33,6 +33,7 @@ const TASKS: [&str; 10] = [
     "packages.install",
     "config.glance-api",
     "db.sync",
+    "db.metadefs",
     "service.restart",
     "verify.image",
 ];
