@@ -154,6 +154,22 @@ pub enum AccountQuery {
     Login,
     /// The rows of `alembic_version`: the schema has its migration record.
     SchemaVersions,
+    /// The rows of `metadef_namespaces`: the metadata definitions loaded.
+    MetadefNamespaces,
+    /// The rows of `metadef_resource_types`: what the definitions apply to.
+    MetadefResourceTypes,
+}
+
+impl AccountQuery {
+    /// The statement, as the glance account runs it in its database.
+    pub fn sql(self) -> &'static str {
+        match self {
+            AccountQuery::Login => "SELECT 1",
+            AccountQuery::SchemaVersions => "SELECT COUNT(*) FROM alembic_version",
+            AccountQuery::MetadefNamespaces => "SELECT COUNT(*) FROM metadef_namespaces",
+            AccountQuery::MetadefResourceTypes => "SELECT COUNT(*) FROM metadef_resource_types",
+        }
+    }
 }
 
 /// The database server.
@@ -208,9 +224,13 @@ pub trait Packages {
 
 /// What `glance-manage` is asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SchemaStep {
+pub enum SchemaStep<'a> {
     Sync,
     Check,
+    /// `db_load_metadefs` from this directory of JSON files.
+    LoadMetadefs {
+        dir: &'a str,
+    },
 }
 
 /// The init system, `glance-manage`, and whether Glance answers.
@@ -237,7 +257,7 @@ pub trait Services {
     fn glance_manage(
         &self,
         ctx: &mut TaskContext<'_>,
-        step: SchemaStep,
+        step: SchemaStep<'_>,
     ) -> Result<ChildResult, TaskError>;
     /// Asks `url` until it answers 200 or 300 (its status), `timeout`
     /// passes or `cancel` is set (the last failure, or [`super::STOPPED`]).

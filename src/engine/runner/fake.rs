@@ -7,6 +7,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
+use std::rc::Rc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
@@ -81,6 +82,9 @@ pub(crate) struct DbState {
     pub grants: BTreeSet<(String, String, String)>,
     /// Rows of the glance schema's `alembic_version`.
     pub schema_versions: u64,
+    /// Rows of `metadef_namespaces` and `metadef_resource_types`.
+    pub metadef_namespaces: u64,
+    pub metadef_resource_types: u64,
     pub sql_mode: String,
 }
 
@@ -201,9 +205,12 @@ impl Database for FakeDatabase {
         query: AccountQuery,
     ) -> Result<Option<u64>, DbError> {
         self.login(account)?;
+        let state = self.state.borrow();
         Ok(Some(match query {
             AccountQuery::Login => 1,
-            AccountQuery::SchemaVersions => self.state.borrow().schema_versions,
+            AccountQuery::SchemaVersions => state.schema_versions,
+            AccountQuery::MetadefNamespaces => state.metadef_namespaces,
+            AccountQuery::MetadefResourceTypes => state.metadef_resource_types,
         }))
     }
 }
@@ -654,6 +661,16 @@ pub(crate) enum ServiceOp {
     Restart,
     Sync,
     Check,
+    LoadMetadefs,
+}
+
+/// What `glance-manage db_load_metadefs` finds in its directory (the
+/// package's JSON files) and loads into a database test double, as the real
+/// one does: namespaces the database has are skipped, never merged.
+pub(crate) struct MetadefFiles {
+    pub database: Rc<FakeDatabase>,
+    pub namespaces: u64,
+    pub resource_types: u64,
 }
 
 /// A test double of the init system, `glance-manage` and glance-api's
@@ -668,11 +685,22 @@ pub(crate) struct FakeServices {
     /// glance-api never answers, even after a restart.
     pub never_answers: Cell<bool>,
     pub schema_at_head: Cell<bool>,
+    /// Where `db_load_metadefs` loads (nothing when unset).
+    pub metadef_files: Option<MetadefFiles>,
+    /// The directories `db_load_metadefs` was given.
+    pub metadef_loads: RefCell<Vec<String>>,
     errors: RefCell<HashMap<ServiceOp, TaskError>>,
     outputs: RefCell<HashMap<ServiceOp, (i32, String)>>,
 }
 
 impl FakeServices {
+    pub fn loading_metadefs(files: MetadefFiles) -> Self {
+        FakeServices {
+            metadef_files: Some(files),
+            ..FakeServices::default()
+        }
+    }
+
     pub fn child_fails(&self, op: ServiceOp, code: i32, output: &str) {
         self.outputs.borrow_mut().insert(op, (code, output.into()));
     }
@@ -731,9 +759,20 @@ impl Services for FakeServices {
     fn glance_manage(
         &self,
         _ctx: &mut TaskContext<'_>,
-        step: SchemaStep,
+        step: SchemaStep<'_>,
     ) -> Result<ChildResult, TaskError> {
         match step {
+            SchemaStep::LoadMetadefs { dir } => {
+                let result = self.step(ServiceOp::LoadMetadefs)?;
+                self.metadef_loads.borrow_mut().push(dir.to_string());
+                if let (true, Some(files)) = (result.success(), &self.metadef_files) {
+                    let mut state = files.database.state.borrow_mut();
+                    state.metadef_namespaces = state.metadef_namespaces.max(files.namespaces);
+                    state.metadef_resource_types =
+                        state.metadef_resource_types.max(files.resource_types);
+                }
+                Ok(result)
+            }
             SchemaStep::Sync => {
                 let result = self.step(ServiceOp::Sync)?;
                 if result.success() {

@@ -110,7 +110,7 @@ pub fn probe(task: &Task, ctx: &mut TaskContext<'_>) -> Result<String, String> {
         // Its file's hash, compared by `drift` before the probes.
         TaskKind::Config(spec) => Ok(format!("{} is as this task left it", spec.path)),
         TaskKind::DbSync(spec) => sql::probe_schema(&spec.account, &sql::MySql),
-        TaskKind::Metadefs(spec) => sql::probe_metadefs(&spec.account),
+        TaskKind::Metadefs(spec) => sql::probe_metadefs(&spec.account, &sql::MySql),
         TaskKind::Services(spec) => service::probe(spec, &service::System),
         TaskKind::Verify(spec) => verify::probe(spec, ctx, &verify::GlanceHttp),
     }
@@ -129,7 +129,9 @@ pub fn run_task(task: &Task, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, T
         TaskKind::Packages(spec) => packages::run(spec, ctx, &packages::System),
         TaskKind::Config(spec) => config::run(spec, ctx),
         TaskKind::DbSync(spec) => service::db_sync(spec, ctx, &service::System),
-        TaskKind::Metadefs(spec) => service::load_metadefs(spec, ctx),
+        TaskKind::Metadefs(spec) => {
+            service::load_metadefs(spec, ctx, &service::System, &sql::MySql)
+        }
         TaskKind::Services(spec) => service::restart(spec, ctx, &service::System),
         TaskKind::Verify(spec) => verify::run(
             spec,

@@ -3,8 +3,9 @@
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use super::clients::{SchemaStep, Services};
+use super::clients::{AccountQuery, Database, DbFault, SchemaStep, Services};
 use super::identity::direct_agent;
+use super::sql::count_rows;
 use super::{ChildResult, Network, TaskContext, run_streamed, run_streamed_holding_lock};
 use crate::engine::outputs::{DbSyncOutputs, MetadefsOutputs, ServicesOutputs, TaskOutputs};
 use crate::engine::{Cause, TaskError};
@@ -63,18 +64,14 @@ impl Services for System {
     fn glance_manage(
         &self,
         ctx: &mut TaskContext<'_>,
-        step: SchemaStep,
+        step: SchemaStep<'_>,
     ) -> Result<ChildResult, TaskError> {
-        let subcommand = match step {
-            SchemaStep::Sync => "db_sync",
-            SchemaStep::Check => "db check",
+        let command = match step {
+            SchemaStep::Sync => commands::glance_manage("db_sync"),
+            SchemaStep::Check => commands::glance_manage("db check"),
+            SchemaStep::LoadMetadefs { dir } => commands::metadefs_load(dir),
         };
-        run_streamed_holding_lock(
-            ctx,
-            &commands::glance_manage(subcommand),
-            &[],
-            Network::Direct,
-        )
+        run_streamed_holding_lock(ctx, &command, &[], Network::Direct)
     }
 
     fn wait_answering(
@@ -157,23 +154,27 @@ pub fn db_sync(
 pub fn load_metadefs(
     spec: &MetadefsSpec,
     ctx: &mut TaskContext<'_>,
+    services: &dyn Services,
+    db: &dyn Database,
 ) -> Result<TaskOutputs, TaskError> {
+    // A refused login is the database task's to repair (someone changed the
+    // glance account's password or grants since it ran).
     let count = |ctx: &mut TaskContext<'_>| {
-        super::sql::count_rows(&spec.account, "metadef_namespaces").map_err(|e| {
-            TaskError::fatal(format!(
-                "cannot count the metadata namespaces as {}: {}",
-                spec.account.user,
-                ctx.redactor.redact(&e)
-            ))
+        count_rows(db, &spec.account, AccountQuery::MetadefNamespaces).map_err(|e| {
+            let context = format!(
+                "cannot count the metadata namespaces as {}",
+                spec.account.user
+            );
+            let mut error = e.task_error(&context);
+            error.message = ctx.redactor.redact(&error.message);
+            match e.fault {
+                DbFault::AccessDenied => error.with_cause(Cause::DbAccessDenied),
+                DbFault::Unreachable | DbFault::Other => error,
+            }
         })
     };
     let before = count(ctx)?;
-    let load = run_streamed_holding_lock(
-        ctx,
-        &commands::metadefs_load(&spec.dir),
-        &[],
-        Network::Direct,
-    )?;
+    let load = services.glance_manage(ctx, SchemaStep::LoadMetadefs { dir: &spec.dir })?;
     if !load.success() {
         return Err(TaskError::fatal(format!(
             "glance-manage db_load_metadefs failed: {}",
@@ -306,7 +307,11 @@ pub fn restart(
 mod tests {
     use super::*;
     use crate::engine::ErrorClass;
-    use crate::engine::runner::fake::{FakeServices, ServiceOp, in_ctx};
+    use crate::engine::runner::clients::DbFault;
+    use crate::engine::runner::fake::{
+        DbOp, FakeDatabase, FakeServices, MetadefFiles, ServiceOp, in_ctx,
+    };
+    use crate::engine::runner::sql;
     use crate::target::{InitSystem, PackageManager};
 
     fn sync_spec(check: bool) -> DbSyncSpec {
@@ -474,5 +479,145 @@ mod tests {
             error.message
         );
         assert!(error.message.contains("cannot bind"), "{}", error.message);
+    }
+
+    /// A database test double where the glance account logs in, and the
+    /// package's definitions (30 namespaces over 20 resource types).
+    fn metadefs_world() -> (std::rc::Rc<FakeDatabase>, FakeServices) {
+        let database = std::rc::Rc::new(FakeDatabase::default());
+        {
+            let mut db = database.state.borrow_mut();
+            db.schemas.insert("glance".into());
+            db.accounts
+                .insert(("glance".into(), "%".into()), "db-password-1".into());
+            db.grants
+                .insert(("glance".into(), "%".into(), "glance".into()));
+        }
+        let services = FakeServices::loading_metadefs(MetadefFiles {
+            database: database.clone(),
+            namespaces: 30,
+            resource_types: 20,
+        });
+        (database, services)
+    }
+
+    fn metadefs_spec() -> MetadefsSpec {
+        MetadefsSpec {
+            dir: "/etc/glance/metadefs".into(),
+            account: sync_spec(true).account,
+        }
+    }
+
+    fn load(
+        services: &FakeServices,
+        database: &FakeDatabase,
+    ) -> (Result<TaskOutputs, TaskError>, Vec<String>) {
+        in_ctx(None, false, |ctx| {
+            ctx.redactor
+                .add(&crate::secret::Secret::new("db-password-1"));
+            load_metadefs(&metadefs_spec(), ctx, services, database)
+        })
+    }
+
+    fn loaded(before: u64, after: u64) -> TaskOutputs {
+        TaskOutputs::Metadefs(MetadefsOutputs {
+            namespaces_before: before,
+            namespaces_after: after,
+        })
+    }
+
+    #[test]
+    fn metadefs_are_loaded_then_found() {
+        let (database, services) = metadefs_world();
+        let account = metadefs_spec().account;
+        assert!(sql::probe_metadefs(&account, &*database).is_err());
+        let (result, said) = load(&services, &database);
+        assert_eq!(result, Ok(loaded(0, 30)));
+        assert_eq!(*services.metadef_loads.borrow(), ["/etc/glance/metadefs"]);
+        assert!(
+            said.iter()
+                .any(|l| l == "30 metadata namespaces loaded, 0 there already"),
+            "{said:?}"
+        );
+        assert_eq!(
+            sql::probe_metadefs(&account, &*database),
+            Ok("30 metadata namespaces are loaded".into())
+        );
+        // A rerun adds nothing and says what was there.
+        assert_eq!(load(&services, &database).0, Ok(loaded(30, 30)));
+    }
+
+    #[test]
+    fn the_metadefs_probe_wants_namespaces_and_resource_types() {
+        let (database, _) = metadefs_world();
+        let account = metadefs_spec().account;
+        database.state.borrow_mut().metadef_namespaces = 3;
+        let none = sql::probe_metadefs(&account, &*database).unwrap_err();
+        assert_eq!(none, "the database has no metadata resource types");
+        database.fail(DbOp::AccountLogin, DbFault::AccessDenied, "ERROR 1045");
+        let denied = sql::probe_metadefs(&account, &*database).unwrap_err();
+        assert_eq!(
+            denied,
+            "cannot run SELECT COUNT(*) FROM metadef_namespaces as glance: ERROR 1045"
+        );
+    }
+
+    #[test]
+    fn an_empty_definitions_directory_fails() {
+        let (database, _) = metadefs_world();
+        let services = FakeServices::loading_metadefs(MetadefFiles {
+            database: database.clone(),
+            namespaces: 0,
+            resource_types: 0,
+        });
+        let error = load(&services, &database).0.unwrap_err();
+        assert_eq!(error.class, ErrorClass::Fatal);
+        assert_eq!(
+            error.message,
+            "glance-manage db_load_metadefs loaded nothing: is /etc/glance/metadefs empty?"
+        );
+    }
+
+    #[test]
+    fn metadefs_failures_are_classed() {
+        // glance-manage fails: fatal, with its last lines.
+        let (database, services) = metadefs_world();
+        services.child_fails(ServiceOp::LoadMetadefs, 1, "No such file or directory");
+        let error = load(&services, &database).0.unwrap_err();
+        assert_eq!((error.class, error.cause), (ErrorClass::Fatal, None));
+        assert_eq!(
+            error.message,
+            "glance-manage db_load_metadefs failed: No such file or directory"
+        );
+        // The glance account refused: the database task's to repair, and
+        // nothing was loaded.
+        let (database, services) = metadefs_world();
+        database.fail(
+            DbOp::AccountLogin,
+            DbFault::AccessDenied,
+            "ERROR 1045 (28000): Access denied for user 'glance' (using password db-password-1)",
+        );
+        let error = load(&services, &database).0.unwrap_err();
+        assert_eq!(error.cause, Some(Cause::DbAccessDenied));
+        assert!(
+            !error.message.contains("db-password-1"),
+            "{}",
+            error.message
+        );
+        assert!(services.metadef_loads.borrow().is_empty());
+        // The server does not answer: time may fix it.
+        let (database, services) = metadefs_world();
+        database.fail(
+            DbOp::AccountLogin,
+            DbFault::Unreachable,
+            "Connection refused",
+        );
+        let error = load(&services, &database).0.unwrap_err();
+        assert_eq!(
+            (error.class, error.cause),
+            (ErrorClass::Retryable, None),
+            "{}",
+            error.message
+        );
     }
 }

@@ -31,22 +31,25 @@ pub fn admin_connection(spec_admin: &DbAdmin, host: &str, port: u16) -> Result<C
         .map_err(|e| db_error(&e))
 }
 
-/// The number of rows of `table`, counted as the glance account.
-pub fn count_rows(account: &DbAccount, table: &str) -> Result<u64, String> {
-    account_query(account, &format!("SELECT COUNT(*) FROM `{table}`"))
-        .map(|n| n.unwrap_or(0))
-        .map_err(|e| e.to_string())
+/// The rows a counting query finds, as the glance account.
+pub fn count_rows(
+    db: &dyn Database,
+    account: &DbAccount,
+    query: AccountQuery,
+) -> Result<u64, DbError> {
+    db.account_query(account, query).map(|n| n.unwrap_or(0))
 }
 
 /// db.metadefs' probe: the definitions are in the database (namespaces and
 /// the resource types they apply to).
-pub fn probe_metadefs(db: &DbAccount) -> Result<String, String> {
-    let count = |table| {
-        count_rows(db, table).map_err(|e| format!("cannot count {table} as {}: {e}", db.user))
+pub fn probe_metadefs(account: &DbAccount, db: &dyn Database) -> Result<String, String> {
+    let count = |query: AccountQuery| {
+        count_rows(db, account, query)
+            .map_err(|e| format!("cannot run {} as {}: {e}", query.sql(), account.user))
     };
     match (
-        count("metadef_namespaces")?,
-        count("metadef_resource_types")?,
+        count(AccountQuery::MetadefNamespaces)?,
+        count(AccountQuery::MetadefResourceTypes)?,
     ) {
         (0, _) => Err("the database has no metadata definition namespaces".to_string()),
         (_, 0) => Err("the database has no metadata resource types".to_string()),
@@ -85,13 +88,7 @@ impl Database for MySql {
         account: &DbAccount,
         query: AccountQuery,
     ) -> Result<Option<u64>, DbError> {
-        account_query(
-            account,
-            match query {
-                AccountQuery::Login => "SELECT 1",
-                AccountQuery::SchemaVersions => "SELECT COUNT(*) FROM alembic_version",
-            },
-        )
+        account_query(account, query.sql())
     }
 }
 
