@@ -126,7 +126,7 @@ pub(super) struct ControllerFields {
     pub bind_host: Option<IpAddress>,
 }
 
-fn controller(c: &ControllerAnswers, p: &mut Problems) -> Option<ControllerFields> {
+pub(super) fn controller(c: &ControllerAnswers, p: &mut Problems) -> Option<ControllerFields> {
     let host = p.parse("controller.host", &c.host);
     let bind_host = Some(c.bind_host.as_str()).filter(|b| !b.is_empty());
     let bind_host = p.parse_optional("controller.bind_host", bind_host);
@@ -325,7 +325,7 @@ pub(super) struct ProxyFields {
     pub persist: bool,
 }
 
-fn proxy(x: &ProxyAnswers, p: &mut Problems) -> Option<ProxyFields> {
+pub(super) fn proxy(x: &ProxyAnswers, p: &mut Problems) -> Option<ProxyFields> {
     let given = |url: &str| Some(url.to_string()).filter(|u| !u.is_empty());
     let http_proxy = p.parse_optional("proxy.http_proxy", given(&x.http_proxy).as_deref());
     let https_proxy = p.parse_optional("proxy.https_proxy", given(&x.https_proxy).as_deref());

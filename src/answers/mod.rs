@@ -787,6 +787,21 @@ impl Answers {
         self.resolve_with(fields, problems, profile, secrets, admin)
     }
 
+    /// The proxy alone, as [`Answers::resolve`] makes it (the controller
+    /// always in `no_proxy`): the proxy screen tests it before the rest of
+    /// the form is complete.
+    pub fn proxy(&self, password: Option<Secret>) -> Result<ProxySettings, AnswersError> {
+        let mut problems = Problems::default();
+        let controller = fields::controller(&self.controller, &mut problems);
+        let proxy = fields::proxy(&self.proxy, &mut problems);
+        match (controller, proxy) {
+            (Some(controller), Some(proxy)) if problems.0.is_empty() => {
+                Ok(resolve::proxy_settings(proxy, &controller.host, password))
+            }
+            _ => Err(AnswersError(problems.0)),
+        }
+    }
+
     /// These answers once every field parsed, so that resolving them does
     /// not parse the fields again.
     pub fn checked(&self) -> Result<CheckedAnswers<'_>, AnswersError> {
@@ -1027,5 +1042,31 @@ mod tests {
         let redactor = crate::secret::Redactor::new();
         redactor.add(p.password.as_ref().unwrap());
         assert_eq!(redactor.redact(&env[0].1), "http://gw:********@proxy:3128");
+    }
+
+    /// The proxy screen's test uses the proxy apply will: the controller
+    /// added to no_proxy once, each broken field named.
+    #[test]
+    fn the_proxy_alone_is_resolved_as_apply_resolves_it() {
+        let mut answers = Answers::default();
+        answers.controller.host = "ctl-1".into();
+        answers.proxy.http_proxy = "http://gw@proxy:3128".into();
+        answers.proxy.no_proxy = "mirror.lan, ctl-1".into();
+        let proxy = answers.proxy(Some(Secret::new("p@ss"))).unwrap();
+        assert_eq!(proxy.shown(), Some("http://gw@proxy:3128"));
+        assert_eq!(proxy.password.as_ref().map(|p| p.expose()), Some("p@ss"));
+        let mut expected = vec!["mirror.lan".to_string(), "ctl-1".to_string()];
+        for always in controller_no_proxy("ctl-1") {
+            if !expected.contains(&always) {
+                expected.push(always);
+            }
+        }
+        assert_eq!(proxy.no_proxy, expected);
+
+        answers.proxy.https_proxy = "ftp://proxy".into();
+        answers.controller.host = "not a host".into();
+        let problems = answers.proxy(None).unwrap_err().to_string();
+        assert!(problems.contains("controller.host"), "{problems}");
+        assert!(problems.contains("proxy.https_proxy"), "{problems}");
     }
 }

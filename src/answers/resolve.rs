@@ -252,7 +252,11 @@ fn test_image_settings(t: TestImageFields, profile: &Profile) -> TestImageSettin
 
 /// The admin's no_proxy list, then the controller's names that are not in
 /// it yet.
-fn proxy_settings(x: ProxyFields, controller: &Host, password: Option<Secret>) -> ProxySettings {
+pub(super) fn proxy_settings(
+    x: ProxyFields,
+    controller: &Host,
+    password: Option<Secret>,
+) -> ProxySettings {
     let mut no_proxy: Vec<String> = x.no_proxy.into_iter().map(String::from).collect();
     for always in controller_no_proxy(controller) {
         if !no_proxy.contains(&always) {

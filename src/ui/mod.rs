@@ -32,31 +32,6 @@ fn parse_openrc(path: String, tx: mpsc::SyncSender<Msg>) {
     });
 }
 
-/// The proxy the form describes now, for its test button.
-fn draft_proxy(app: &App) -> crate::answers::ProxySettings {
-    let answers = app.draft.answers();
-    let controller = answers.controller.host.clone();
-    let mut no_proxy: Vec<String> = answers
-        .proxy
-        .no_proxy
-        .split(',')
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect();
-    no_proxy.extend(crate::answers::controller_no_proxy(&controller));
-    crate::answers::ProxySettings {
-        http_proxy: answers.proxy.http_proxy,
-        https_proxy: answers.proxy.https_proxy,
-        password: app
-            .draft
-            .secrets()
-            .get(crate::answers::SecretName::ProxyPassword)
-            .cloned(),
-        no_proxy,
-        persist: false,
-    }
-}
-
 /// The prechecks, or the review's plan text (`review`), worked out in the
 /// background from the form's answers.
 fn check_in_background(app: &App, tx: mpsc::SyncSender<Msg>, review: bool) {
@@ -99,7 +74,7 @@ use crossterm::terminal::{
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
-use crate::answers::{Answers, Secrets, TargetAnswers};
+use crate::answers::{Answers, SecretName, Secrets, TargetAnswers};
 use crate::engine::{self, Engine, EventSink, Journal, TaskStatus, lock::RunLock};
 use crate::plan::build_plan;
 use crate::secret::MASK;
@@ -258,10 +233,15 @@ impl Runtime {
                     crate::answers::controller_no_proxy(&controller).join(",");
             }
             Request::ProxyTest(url) => {
-                let proxy = draft_proxy(app);
+                // The proxy the form describes now, resolved as apply will.
+                let password = app.draft.secrets().get(SecretName::ProxyPassword).cloned();
+                let proxy = app.draft.answers().proxy(password);
                 std::thread::spawn(move || {
+                    let result = proxy
+                        .map_err(|problems| problems.to_string())
+                        .and_then(|proxy| crate::precheck::proxy_fetch(&proxy, &url));
                     // The front end is gone when the send fails: nobody to tell.
-                    let _ = tx.send(Msg::ProxyTest(crate::precheck::proxy_fetch(&proxy, &url)));
+                    let _ = tx.send(Msg::ProxyTest(result));
                 });
             }
             Request::Prechecks => check_in_background(app, tx, false),
