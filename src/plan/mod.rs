@@ -383,21 +383,8 @@ pub fn masked_literal() -> String {
 mod tests {
     use super::*;
 
-    use crate::answers::DbAdmin;
-
     fn spec() -> SqlSpec {
-        SqlSpec {
-            admin: DbAdmin::Socket {
-                path: "/run/mysqld/mysqld.sock".parse().unwrap(),
-                user: "root".parse().unwrap(),
-            },
-            host: "controller".into(),
-            port: 3306,
-            database: "glance".into(),
-            user: "glance".into(),
-            password: Secret::new("x"),
-            account_hosts: vec!["localhost".into(), "%".into()],
-        }
+        SqlSpec::example("x")
     }
 
     /// MySQL 8 removed `GRANT ... IDENTIFIED BY` (the guide's syntax): the

@@ -38,6 +38,24 @@ impl SqlSpec {
             password: self.password.clone(),
         }
     }
+
+    /// The install guide's database task (the admin over the socket, the
+    /// glance account from `localhost` and `%`), for tests.
+    #[cfg(test)]
+    pub(crate) fn example(password: &str) -> SqlSpec {
+        SqlSpec {
+            admin: DbAdmin::Socket {
+                path: "/run/mysqld/mysqld.sock".parse().unwrap(),
+                user: "root".parse().unwrap(),
+            },
+            host: "controller".into(),
+            port: 3306,
+            database: "glance".into(),
+            user: "glance".into(),
+            password: Secret::new(password),
+            account_hosts: vec!["localhost".into(), "%".into()],
+        }
+    }
 }
 
 /// The glance database account, logging in over TCP as Glance does.

@@ -286,18 +286,7 @@ mod tests {
     use crate::secret::Secret;
 
     fn spec() -> SqlSpec {
-        SqlSpec {
-            admin: DbAdmin::Socket {
-                path: "/run/mysqld/mysqld.sock".parse().unwrap(),
-                user: "root".parse().unwrap(),
-            },
-            host: "controller".into(),
-            port: 3306,
-            database: "glance".into(),
-            user: "glance".into(),
-            password: Secret::new("db-password-1"),
-            account_hosts: vec!["localhost".into(), "%".into()],
-        }
+        SqlSpec::example("db-password-1")
     }
 
     fn all(origin: Origin) -> SqlOutputs {
