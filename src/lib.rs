@@ -3,8 +3,10 @@
 //!
 //! Layers: `answers` and `target` are the domain (what the admin wants, what
 //! the machine is); `plan` turns them into tasks; `engine` runs tasks with
-//! checkpoints; `headless` and (later) `ui` only present. Nothing below the
-//! presentation layer prints to the terminal.
+//! checkpoints; `wizard` is the core layer both front ends call; `headless`
+//! (the command line) and `ui` (the interactive wizard) only present.
+//! Nothing below the presentation layer prints to the terminal. Modules that
+//! only the crate uses (file, HTTP and child helpers) are private.
 #![forbid(unsafe_code)]
 
 pub mod answers;
@@ -13,12 +15,12 @@ pub mod cli;
 pub mod doctor;
 pub mod engine;
 pub mod escape;
-pub mod fsutil;
+mod fsutil;
 pub mod headless;
-pub mod http;
-pub mod inherit;
+mod http;
+mod inherit;
 pub mod ini;
-pub mod mask;
+mod mask;
 pub mod plan;
 pub mod precheck;
 pub mod secret;
