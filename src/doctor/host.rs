@@ -381,9 +381,15 @@ pub(crate) fn recent_lines(file: &Path, pids: &[String]) -> Vec<String> {
         return Vec::new();
     };
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-    let _ = f.seek(SeekFrom::Start(len.saturating_sub(LOG_TAIL_BYTES)));
     let mut bytes = Vec::new();
-    let _ = f.read_to_end(&mut bytes);
+    // A log that cannot be read is a log with no signature to find (the
+    // doctor reports what it can read; permissions are its own check).
+    if f.seek(SeekFrom::Start(len.saturating_sub(LOG_TAIL_BYTES)))
+        .and_then(|_| f.read_to_end(&mut bytes))
+        .is_err()
+    {
+        return Vec::new();
+    }
     let text = String::from_utf8_lossy(&bytes);
     let lines: Vec<&str> = text.lines().collect();
     if pids.is_empty() {

@@ -195,7 +195,8 @@ impl Journal {
             file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
         }
         let mut text = String::new();
-        let _ = file.read_to_string(&mut text);
+        file.read_to_string(&mut text)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
         FingerprintKey::from_hex(text.trim()).ok_or_else(|| {
             anyhow::anyhow!(
                 "the fingerprint key {} is damaged (not 64 hex digits); remove it and \
