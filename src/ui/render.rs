@@ -1173,12 +1173,36 @@ fn search_line(app: &App, s: &Search, width: usize) -> Line<'static> {
     )
 }
 
+/// Clears `r` for a popup. A wide character of the screen under it that
+/// starts just left of `r` would span the popup's left border on the
+/// terminal (ratatui then never sends the border's cell), and one that `r`
+/// cuts on the right would leave its second half: both become spaces.
+fn clear_popup(frame: &mut Frame, r: Rect) {
+    frame.render_widget(Clear, r);
+    let buffer = frame.buffer_mut();
+    let area = buffer.area;
+    for y in r.top()..r.bottom() {
+        if r.left() > area.left() {
+            let cell = &mut buffer[(r.left() - 1, y)];
+            if cell.symbol().width() > 1 {
+                cell.set_symbol(" ");
+            }
+        }
+        if r.right() < area.right() {
+            let cell = &mut buffer[(r.right(), y)];
+            if cell.symbol().is_empty() {
+                cell.set_symbol(" ");
+            }
+        }
+    }
+}
+
 /// A bordered panel over `area` (cleared first) with `title` in the error
 /// style; returns the area inside it.
 fn error_panel(app: &App, frame: &mut Frame, area: Rect, title: &str) -> Rect {
     let block = Block::bordered().title(Span::styled(format!(" {title} "), app.theme.error()));
     let inner = block.inner(area);
-    frame.render_widget(Clear, area);
+    clear_popup(frame, area);
     frame.render_widget(block, area);
     inner
 }
@@ -1280,7 +1304,7 @@ fn draw_stopping(app: &App, frame: &mut Frame, area: Rect) {
         w,
         3,
     );
-    frame.render_widget(Clear, r);
+    clear_popup(frame, r);
     frame.render_widget(
         Paragraph::new(Line::styled(text, app.theme.warn())).block(Block::bordered()),
         r,
@@ -1407,7 +1431,7 @@ fn draw_help(app: &App, frame: &mut Frame, area: Rect) {
         app.theme.title(),
     ));
     let inner = block.inner(r);
-    frame.render_widget(Clear, r);
+    clear_popup(frame, r);
     frame.render_widget(block, r);
     frame.render_widget(Paragraph::new(Text::from(text)), inner);
 }
@@ -1420,7 +1444,7 @@ fn draw_confirm(app: &App, frame: &mut Frame, area: Rect) {
         app.theme.warn(),
     ));
     let inner = block.inner(r);
-    frame.render_widget(Clear, r);
+    clear_popup(frame, r);
     frame.render_widget(block, r);
     let lines: Vec<Line> = wrap(&t.t("confirm.quit_running"), inner.width as usize)
         .into_iter()

@@ -690,6 +690,40 @@ fn help_and_quit_confirmation() {
     });
 }
 
+/// The help popup over the Chinese database screen: a wide character of
+/// the screen under it that starts just left of the popup spans its left
+/// border on a real terminal, and ratatui then never sends the border cell
+/// (seen in tmux: the popup lost its left border). What reaches the
+/// terminal (the test backend) must show the whole border.
+#[test]
+fn a_popup_keeps_its_border_over_wide_characters() {
+    let mut a = app(Lang::ZhCn);
+    a.go(Screen::Database);
+    key(&mut a, KeyCode::F(1));
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let drawn = terminal
+        .draw(|f| render::draw(&a, f))
+        .unwrap()
+        .buffer
+        .clone();
+    let (left, top) = (0..24u16)
+        .flat_map(|y| (0..80u16).map(move |x| (x, y)))
+        .find(|&(x, y)| y > 1 && drawn[(x, y)].symbol() == "┌")
+        .expect("the popup's top-left corner in the frame");
+    let bottom = (top..24)
+        .find(|&y| drawn[(left, y)].symbol() == "└")
+        .unwrap();
+    let shown = terminal.backend().buffer();
+    for y in top..=bottom {
+        assert_eq!(
+            shown[(left, y)].symbol(),
+            drawn[(left, y)].symbol(),
+            "row {y}: the popup's left border is not on the terminal:\n{}",
+            terminal.backend()
+        );
+    }
+}
+
 #[test]
 fn too_small_a_terminal_says_so() {
     let a = app(Lang::En);
