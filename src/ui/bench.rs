@@ -167,6 +167,22 @@ fn bench_settings(profile: &Profile) -> Settings {
         .expect("built-in answers resolve")
 }
 
+/// `log_dir`, or a temporary directory (removed when the second value is
+/// dropped).
+fn bench_state_dir(
+    log_dir: Option<PathBuf>,
+) -> std::io::Result<(PathBuf, Option<tempfile::TempDir>)> {
+    match log_dir {
+        Some(dir) => Ok((dir, None)),
+        None => {
+            let dir = tempfile::Builder::new()
+                .prefix("glance-wizard-bench.")
+                .tempdir()?;
+            Ok((dir.path().to_path_buf(), Some(dir)))
+        }
+    }
+}
+
 /// `glance-wizard bench-run-screen -- CMD...`: the run screen with a
 /// one-task plan whose task runs CMD through the runner's streaming (as
 /// apt-get runs), the engine writing its log to a temporary state
@@ -175,21 +191,13 @@ fn bench_settings(profile: &Profile) -> Settings {
 pub fn bench_run_screen(argv: Vec<String>, log_dir: Option<PathBuf>, lang: Option<Lang>) -> i32 {
     let lang = lang.unwrap_or_else(Lang::from_env);
     let profile = profile_for("debian", "zed", InitSystem::SysV).expect("built-in profile");
-    let temporary = match &log_dir {
-        Some(_) => None,
-        None => match tempfile::Builder::new()
-            .prefix("glance-wizard-bench.")
-            .tempdir()
-        {
-            Ok(dir) => Some(dir),
-            Err(e) => {
-                eprintln!("glance-wizard: cannot create a state directory: {e}");
-                return crate::wizard::exit::ERROR;
-            }
-        },
+    let (state_dir, temporary) = match bench_state_dir(log_dir) {
+        Ok(dirs) => dirs,
+        Err(e) => {
+            eprintln!("glance-wizard: cannot create a state directory: {e}");
+            return crate::wizard::exit::ERROR;
+        }
     };
-    let state_dir =
-        log_dir.unwrap_or_else(|| temporary.as_ref().expect("made above").path().to_path_buf());
     let mut app = App::new(
         Texts::of(lang),
         Theme::from_env(),
