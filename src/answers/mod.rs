@@ -27,7 +27,7 @@ use crate::target::Profile;
 
 use fields::{Fields, Problems};
 pub use schema::schema_json;
-pub use secrets::{SecretName, Secrets};
+pub use secrets::{SecretName, Secrets, generate_password};
 use types::{
     AbsolutePath, CommandOptionError, ContainerFormat, DiskFormat, FormatError, Host, HostError,
     HttpUrl, IpAddress, IpAddressError, KeystoneName, MemcachedError, MemcachedServer, NameError,
