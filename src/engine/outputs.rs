@@ -110,6 +110,11 @@ pub struct ServicesOutputs {
     /// Enabled and restarted by the task (none when a recheck found Glance
     /// answering).
     pub restarted: Vec<String>,
+    /// Whether glance-api answered before the task first ran: undo stops
+    /// and disables the services only when it did not. `None` (recorded by
+    /// an older glance-wizard) means unknown: undo leaves them running.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answering_before: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
