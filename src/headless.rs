@@ -556,10 +556,10 @@ pub fn undo(
             return exit::ERROR;
         }
     };
-    if steps.is_empty() {
+    if steps.iter().all(crate::undo::Step::inert) {
         say!(
             out,
-            "Nothing to undo: the journal {} records nothing {}(an undo that finished leaves it so).",
+            "Nothing to undo: the journal {} records nothing to take back {}(an undo that finished leaves it so).",
             Journal::path(state_dir).display(),
             if options.undo.only.is_empty() {
                 ""
@@ -567,6 +567,9 @@ pub fn undo(
                 "for these tasks "
             }
         );
+        for item in steps.iter().flat_map(|step| &step.items) {
+            say!(out, "  {}", item.describe());
+        }
         return exit::OK;
     }
     let redactor = loaded.settings.redactor();
@@ -625,12 +628,12 @@ fn undo_steps(
     state_dir: &Path,
     options: &crate::undo::Options,
 ) -> anyhow::Result<(Journal, Vec<crate::undo::Step>)> {
-    let Some(journal) = Journal::load(state_dir)? else {
+    let Some(mut journal) = Journal::load(state_dir)? else {
         return Ok((Journal::new(&loaded.profile.summary()), Vec::new()));
     };
     let plan = build_plan(&loaded.settings, &loaded.profile);
     let fingerprints = plan.fingerprints(&Journal::key(state_dir)?);
-    let steps = crate::undo::steps(&plan, &journal, &fingerprints, options);
+    let steps = crate::undo::steps(&plan, &mut journal, &fingerprints, options);
     Ok((journal, steps))
 }
 

@@ -115,7 +115,7 @@ pub fn execute(
             let statement = format!("DROP DATABASE IF EXISTS `{}`", spec.database);
             drop_sql(ctx, clients.database, spec, &statement)
         }
-        Item::Keep(_) | Item::Note(_) => Ok(item.describe()),
+        Item::Keep(_) | Item::Note(_) | Item::KeepPackages { .. } => Ok(item.describe()),
     }
 }
 

@@ -67,6 +67,11 @@ pub enum Item {
     },
     /// Stays as it is (it existed before, or undo was not asked to): why.
     Keep(String),
+    /// Packages glance-wizard installed, kept without `--purge-packages`:
+    /// their task stays in the journal, so a later undo can remove them.
+    KeepPackages {
+        packages: Vec<String>,
+    },
     /// Nothing of its own to take back: why.
     Note(String),
 }
@@ -215,10 +220,9 @@ fn packages_items(spec: &PackagesSpec, o: &PackagesOutputs, context: Context) ->
                 spec: Box::new(spec.clone()),
             }
         } else {
-            Item::Keep(format!(
-                "packages {}: installed by glance-wizard, kept (--purge-packages removes them)",
-                o.installed.join(" ")
-            ))
+            Item::KeepPackages {
+                packages: o.installed.clone(),
+            }
         });
     }
     if !o.found.is_empty() {
@@ -291,7 +295,10 @@ pub fn account(spec: &SqlSpec, host: &str) -> String {
 impl Item {
     /// Whether it changes something (not a line about what stays).
     pub fn acts(&self) -> bool {
-        !matches!(self, Item::Keep(_) | Item::Note(_))
+        !matches!(
+            self,
+            Item::Keep(_) | Item::Note(_) | Item::KeepPackages { .. }
+        )
     }
 
     /// What it does, for the preview.
@@ -328,6 +335,10 @@ impl Item {
                 spec.database
             ),
             Item::Keep(why) => format!("stays: {why}"),
+            Item::KeepPackages { packages } => format!(
+                "stays: packages {}: installed by glance-wizard, kept and still recorded (undo --purge-packages removes them)",
+                packages.join(" ")
+            ),
             Item::Note(what) => what.clone(),
         }
     }

@@ -45,6 +45,22 @@ pub struct Step {
     pub refusal: Option<String>,
 }
 
+impl Step {
+    /// Its record stays in the journal after it ran: what it keeps was
+    /// created by glance-wizard and may be taken back later (packages
+    /// without `--purge-packages`).
+    pub fn keeps_record(&self) -> bool {
+        self.items
+            .iter()
+            .any(|item| matches!(item, Item::KeepPackages { .. }))
+    }
+
+    /// Running it would change nothing, not even the journal.
+    pub fn inert(&self) -> bool {
+        self.refusal.is_none() && self.keeps_record() && !self.items.iter().any(Item::acts)
+    }
+}
+
 /// How an undo ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
@@ -59,15 +75,17 @@ pub enum Outcome {
 }
 
 /// The steps for `journal`, in reverse plan order: the tasks it records
-/// (those of `options.only` when given). `fingerprints` are the plan's,
+/// (those of `options.only` when given; a journal of an older format is
+/// carried over first, as apply does). `fingerprints` are the plan's,
 /// in plan order: a task recorded with another fingerprint ran with other
 /// answers, whose objects these specs may not name: it is refused.
 pub fn steps(
     plan: &Plan,
-    journal: &Journal,
+    journal: &mut Journal,
     fingerprints: &[String],
     options: &Options,
 ) -> Vec<Step> {
+    journal.carry_over(plan, fingerprints);
     let database_created = matches!(
         journal.tasks.get(&TaskId::SqlDatabase).and_then(|r| r.outputs.as_ref()),
         Some(TaskOutputs::Sql(sql)) if sql.database.created()
@@ -177,7 +195,9 @@ pub fn run(
                 error,
             };
         }
-        journal.tasks.remove(&step.id);
+        if !step.keeps_record() {
+            journal.tasks.remove(&step.id);
+        }
         if let Err(e) = journal.save(state_dir) {
             return Outcome::Failed {
                 task: step.id,

@@ -688,7 +688,7 @@ fn undo_is_checkpointed_resumable_and_done_once() {
     let fingerprints = plan.fingerprints(&FingerprintKey::new([7; 32]));
     let (mut journal, mut world) = applied(&plan, &fingerprints);
     let state = tempfile::tempdir().unwrap();
-    let steps = steps(&plan, &journal, &fingerprints, &Options::default());
+    let steps = steps(&plan, &mut journal, &fingerprints, &Options::default());
     let order: Vec<TaskId> = steps.iter().map(|s| s.id).collect();
     let mut reversed: Vec<TaskId> = plan.tasks.iter().map(|t| t.id).collect();
     reversed.reverse();
@@ -714,23 +714,48 @@ fn undo_is_checkpointed_resumable_and_done_once() {
             TaskId::SqlDatabase,
             TaskId::IdentityUser,
             TaskId::IdentityRole,
-            TaskId::IdentityService
-        ]
+            TaskId::IdentityService,
+            TaskId::PackagesInstall,
+        ],
+        "the packages kept stay recorded"
     );
     assert!(world.glance.images.borrow().is_empty());
     assert!(!world.services.answering.get());
-    assert!(
-        said.iter()
-            .any(|l| l.contains("packages glance-api: installed by glance-wizard, kept"))
-    );
+    let kept = "packages glance-api: installed by glance-wizard, kept";
+    assert!(said.iter().any(|l| l.contains(kept)), "{said:?}");
 
     let healed = FakeKeystone::default();
     *healed.state.borrow_mut() = world.keystone.state.borrow().clone();
     world.keystone = healed;
-    let steps = super::steps(&plan, &saved, &fingerprints, &Options::default());
     let mut journal = saved;
+    let steps = super::steps(&plan, &mut journal, &fingerprints, &Options::default());
     let (outcome, said) = run_all(&steps, &mut journal, state.path(), &world);
-    assert_eq!(outcome, Outcome::Done { steps: 4 }, "{said:?}");
+    assert_eq!(outcome, Outcome::Done { steps: 5 }, "{said:?}");
+    let left = Journal::load(state.path()).unwrap().unwrap().tasks;
+    assert_eq!(left.keys().collect::<Vec<_>>(), [&TaskId::PackagesInstall]);
+    {
+        let keystone = world.keystone.state.borrow();
+        assert!(keystone.users.is_empty() && keystone.services.is_empty());
+        let db = world.database.state.borrow();
+        assert!(db.schemas.is_empty() && db.accounts.is_empty());
+    }
+    // Again: only the packages kept, which changes nothing; with
+    // --purge-packages they go, and then the journal is empty.
+    let again = super::steps(&plan, &mut journal, &fingerprints, &Options::default());
+    assert!(again.iter().all(Step::inert), "{again:?}");
+    let purge = Options {
+        purge_packages: true,
+        only: vec![],
+    };
+    let purging = super::steps(&plan, &mut journal, &fingerprints, &purge);
+    world
+        .packages
+        .installed
+        .borrow_mut()
+        .insert("glance-api".into());
+    let (outcome, said) = run_all(&purging, &mut journal, state.path(), &world);
+    assert_eq!(outcome, Outcome::Done { steps: 1 }, "{said:?}");
+    assert!(world.packages.installed.borrow().is_empty());
     assert!(
         Journal::load(state.path())
             .unwrap()
@@ -738,11 +763,7 @@ fn undo_is_checkpointed_resumable_and_done_once() {
             .tasks
             .is_empty()
     );
-    let keystone = world.keystone.state.borrow();
-    assert!(keystone.users.is_empty() && keystone.services.is_empty());
-    let db = world.database.state.borrow();
-    assert!(db.schemas.is_empty() && db.accounts.is_empty());
-    assert!(super::steps(&plan, &journal, &fingerprints, &Options::default()).is_empty());
+    assert!(super::steps(&plan, &mut journal, &fingerprints, &purge).is_empty());
 }
 
 /// A task recorded with other inputs than the plan's is refused (the
@@ -762,7 +783,7 @@ fn changed_answers_are_refused_and_only_named_tasks_are_undone() {
         purge_packages: false,
         only: vec![TaskId::SqlDatabase, TaskId::VerifyImage],
     };
-    let steps = steps(&plan, &journal, &fingerprints, &only);
+    let steps = steps(&plan, &mut journal, &fingerprints, &only);
     let ids: Vec<TaskId> = steps.iter().map(|s| s.id).collect();
     assert_eq!(ids, [TaskId::VerifyImage, TaskId::SqlDatabase]);
     let state = tempfile::tempdir().unwrap();
