@@ -162,7 +162,7 @@ fn e2e_undo_takes_back_what_apply_created_and_resumes_after_a_kill() {
     let out = undo(&s).arg("--yes").output().unwrap();
     let resumed = text(&out);
     assert_eq!(out.status.code(), Some(0), "{resumed}");
-    assert!(resumed.contains("it was gone already"), "{resumed}");
+    assert!(resumed.contains("was gone already"), "{resumed}");
     assert!(
         resumed.contains(&format!("stays: user glance ({user_id})")),
         "{resumed}"

@@ -31,10 +31,6 @@ pub fn execute(
     ctx: &mut TaskContext<'_>,
     clients: &Clients<'_>,
 ) -> Result<String, TaskError> {
-    let gone = |removal: Removal, what: String| match removal {
-        Removal::Done => what,
-        Removal::AlreadyGone => format!("{what}: it was gone already"),
-    };
     match item {
         Item::DeleteImage { id, spec } => {
             let api = clients.glance.connect_cached(ctx, spec)?;
@@ -42,25 +38,7 @@ pub fn execute(
             api.delete(id)?;
             Ok(format!("deleted image {id}"))
         }
-        Item::StopServices { spec } => {
-            for service in &spec.services {
-                let stopped = clients.services.stop(ctx, spec, service)?;
-                if !stopped.success() {
-                    return Err(TaskError::fatal(format!(
-                        "cannot stop {service}: {}",
-                        stopped.tail(3)
-                    )));
-                }
-                let disabled = clients.services.disable(ctx, spec, service)?;
-                if !disabled.success() {
-                    return Err(TaskError::fatal(format!(
-                        "cannot disable {service}: {}",
-                        disabled.tail(3)
-                    )));
-                }
-            }
-            Ok(format!("stopped and disabled {}", spec.services.join(" ")))
-        }
+        Item::StopServices { spec } => stop_services(spec, ctx, clients.services),
         Item::RestoreFile {
             path,
             backup,
@@ -84,39 +62,78 @@ pub fn execute(
             }
             Ok(format!("removed {}", packages.join(" ")))
         }
+        Item::DropAccount { spec, .. } | Item::DropDatabase { spec } => {
+            drop_sql(ctx, clients.database, spec, item)
+        }
+        Item::Keep(_) | Item::Note(_) | Item::KeepPackages { .. } => Ok(item.describe()),
+        keystone => execute_keystone(keystone, ctx, clients.keystone),
+    }
+}
+
+/// The Keystone items (anything else is said, not done).
+fn execute_keystone(
+    item: &Item,
+    ctx: &mut TaskContext<'_>,
+    keystone: &dyn Keystone,
+) -> Result<String, TaskError> {
+    // What happened to `object`, `done` saying what was done to it.
+    let said = |removal: Removal, done: &str, object: String| match removal {
+        Removal::Done => format!("{done} {object}"),
+        Removal::AlreadyGone => format!("{object} was gone already"),
+    };
+    match item {
         Item::DeleteEndpoint { interface, id } => {
-            let removal = clients.keystone.delete(ctx, KeystoneObject::Endpoint(id))?;
-            Ok(gone(
+            let removal = keystone.delete(ctx, KeystoneObject::Endpoint(id))?;
+            Ok(said(
                 removal,
-                format!("deleted the {interface} endpoint {id}"),
+                "deleted",
+                format!("the {interface} endpoint {id}"),
             ))
         }
         Item::RestoreEndpointUrl { interface, id, url } => {
-            let removal = clients.keystone.set_endpoint_url(ctx, id, url)?;
-            Ok(gone(
-                removal,
-                format!("pointed the {interface} endpoint {id} back at {url}"),
-            ))
+            let removal = keystone.set_endpoint_url(ctx, id, url)?;
+            let object = format!("the {interface} endpoint {id}");
+            Ok(match removal {
+                Removal::Done => format!("pointed {object} back at {url}"),
+                Removal::AlreadyGone => format!("{object} was gone already"),
+            })
         }
         Item::DeleteService { id } => {
-            let removal = clients.keystone.delete(ctx, KeystoneObject::Service(id))?;
-            Ok(gone(removal, format!("deleted the image service {id}")))
+            let removal = keystone.delete(ctx, KeystoneObject::Service(id))?;
+            Ok(said(removal, "deleted", format!("the image service {id}")))
         }
-        Item::RemoveRole { spec } => remove_role(spec, ctx, clients.keystone),
+        Item::RemoveRole { spec } => remove_role(spec, ctx, keystone),
         Item::DeleteUser { id, name } => {
-            let removal = clients.keystone.delete(ctx, KeystoneObject::User(id))?;
-            Ok(gone(removal, format!("deleted user {name} ({id})")))
+            let removal = keystone.delete(ctx, KeystoneObject::User(id))?;
+            Ok(said(removal, "deleted", format!("user {name} ({id})")))
         }
-        Item::DropAccount { host, spec } => {
-            let statement = format!("DROP USER IF EXISTS {}", account(spec, host));
-            drop_sql(ctx, clients.database, spec, &statement)
-        }
-        Item::DropDatabase { spec } => {
-            let statement = format!("DROP DATABASE IF EXISTS `{}`", spec.database);
-            drop_sql(ctx, clients.database, spec, &statement)
-        }
-        Item::Keep(_) | Item::Note(_) | Item::KeepPackages { .. } => Ok(item.describe()),
+        other => Ok(other.describe()),
     }
+}
+
+/// Stops, then disables at boot, each service.
+fn stop_services(
+    spec: &crate::plan::ServiceSpec,
+    ctx: &mut TaskContext<'_>,
+    services: &dyn Services,
+) -> Result<String, TaskError> {
+    for service in &spec.services {
+        let stopped = services.stop(ctx, spec, service)?;
+        if !stopped.success() {
+            return Err(TaskError::fatal(format!(
+                "cannot stop {service}: {}",
+                stopped.tail(3)
+            )));
+        }
+        let disabled = services.disable(ctx, spec, service)?;
+        if !disabled.success() {
+            return Err(TaskError::fatal(format!(
+                "cannot disable {service}: {}",
+                disabled.tail(3)
+            )));
+        }
+    }
+    Ok(format!("stopped and disabled {}", spec.services.join(" ")))
 }
 
 /// After the task's checkpoint is saved: the backup of a restored file is
@@ -134,20 +151,37 @@ pub fn after_checkpoint(item: &Item) -> Option<String> {
     }
 }
 
+/// Drops an account or the database, saying whether it was there.
 fn drop_sql(
     ctx: &mut TaskContext<'_>,
     database: &dyn Database,
     spec: &crate::plan::SqlSpec,
-    statement: &str,
+    item: &Item,
 ) -> Result<String, TaskError> {
     let mut session = database
         .admin(spec)
         .map_err(|e| e.task_error("cannot log in to the database as administrator"))?;
+    let looking = |e: crate::engine::runner::clients::DbError| e.task_error("looking for it");
+    let (there, statement, object) = match item {
+        Item::DropAccount { host, .. } => (
+            session.account_exists(&spec.user, host).map_err(looking)?,
+            format!("DROP USER IF EXISTS {}", account(spec, host)),
+            format!("account {}", account(spec, host)),
+        ),
+        _ => (
+            session.schema_exists(&spec.database).map_err(looking)?,
+            format!("DROP DATABASE IF EXISTS `{}`", spec.database),
+            format!("database {}", spec.database),
+        ),
+    };
+    if !there {
+        return Ok(format!("{object} was gone already"));
+    }
     ctx.say(format!("SQL> {statement};"));
     session
-        .execute(statement)
-        .map_err(|e| e.task_error(statement))?;
-    Ok(format!("ran {statement}"))
+        .execute(&statement)
+        .map_err(|e| e.task_error(&statement))?;
+    Ok(format!("dropped {object}"))
 }
 
 fn remove_role(
@@ -168,7 +202,7 @@ fn remove_role(
     );
     let (Some(user), Some(project), Some(role)) = ids else {
         return Ok(format!(
-            "{what}: it was gone already (its user, project or role is)"
+            "{what} was gone already (its user, project or role is)"
         ));
     };
     let object = KeystoneObject::RoleAssignment {
@@ -178,7 +212,7 @@ fn remove_role(
     };
     Ok(match keystone.delete(ctx, object)? {
         Removal::Done => format!("removed {what}"),
-        Removal::AlreadyGone => format!("{what}: it was gone already"),
+        Removal::AlreadyGone => format!("{what} was gone already"),
     })
 }
 
