@@ -578,7 +578,7 @@ pub fn undo(
         "Undo, in reverse plan order (what glance-wizard created is taken back; what it found stays):"
     );
     for line in crate::undo::preview(&steps, &redactor) {
-        say!(out, "{line}");
+        say!(out, "{}", redactor.redact(&line));
     }
     if options.dry_run {
         say!(out, "Dry run: nothing was changed.");
