@@ -20,6 +20,9 @@ use glance_wizard::engine::pause;
 const DB_PASSWORD: &str = " Undo'db$p@ss/%#\"x ";
 const SERVICE_PASSWORD: &str = "Undo svc $HOME 'q' ñ ";
 const IMAGE: &str = "e2e-undo";
+/// What glance-common's postinst copies to /etc/glance (and the lab's
+/// reset puts back).
+const PACKAGED_CONF: &str = "/usr/share/glance-common/glance-api.conf";
 
 /// A `SELECT COUNT(*)` as the lab's MariaDB root.
 fn lab_count(sql: &str) -> u64 {
@@ -185,6 +188,18 @@ fn e2e_undo_takes_back_what_apply_created_and_resumes_after_a_kill() {
         !std::path::Path::new(&backup).exists(),
         "the backup is removed"
     );
+    // The reset left the packaged file; undo leaves it again, and no
+    // backup or temporary file of the wizard's in /etc/glance.
+    assert_eq!(
+        std::fs::read(API_CONF).unwrap(),
+        std::fs::read(PACKAGED_CONF).unwrap(),
+        "glance-api.conf is the packaged one again"
+    );
+    let leftovers: Vec<_> = walk(std::path::Path::new("/etc/glance"))
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains(".glance-wizard."))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
     assert!(!probe::glance_answers());
     assert!(
         journal(&s.state_dir).unwrap()["tasks"]
