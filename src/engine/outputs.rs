@@ -233,7 +233,15 @@ impl TaskOutputs {
             TaskOutputs::Services(s) if s.restarted.is_empty() => {
                 vec!["answering already: not restarted".to_string()]
             }
-            TaskOutputs::Services(s) => vec![format!("restarted {}", s.restarted.join(" "))],
+            TaskOutputs::Services(s) => vec![format!(
+                "restarted {}{}",
+                s.restarted.join(" "),
+                match s.answering_before {
+                    Some(false) => " (nothing answered before: undo stops it)",
+                    Some(true) => " (it answered before: undo leaves it running)",
+                    None => "",
+                }
+            )],
             TaskOutputs::Image(i) => vec![format!(
                 "image {} {} ({})",
                 i.id,
