@@ -151,6 +151,30 @@ pub enum Command {
         #[arg(long)]
         secrets: Option<PathBuf>,
     },
+    /// Take back what apply created, in reverse order: only what the
+    /// journal records that glance-wizard created (the test image, the
+    /// services it started, config files from their backups, the persisted
+    /// proxy, endpoints, service, role assignment, user, database accounts
+    /// and database); what it found stays. Shows what it will do and asks
+    /// for the controller's host name first. Resumable: a killed undo
+    /// finishes when run again.
+    Undo {
+        #[command(flatten)]
+        args: AnswersArgs,
+        /// Print what would be taken back; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Also remove the packages glance-wizard installed (those absent
+        /// before; apt purges them).
+        #[arg(long)]
+        purge_packages: bool,
+        /// Do not ask for the host name (needed without a terminal).
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// Only these tasks (`glance-wizard status` lists them), e.g.
+        /// verify.image; default: every task the journal records.
+        tasks: Vec<crate::plan::TaskId>,
+    },
     /// Show the journal.
     Status,
     /// Forget checkpoints (all, or one task's).

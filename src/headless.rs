@@ -509,9 +509,339 @@ pub fn reset(state_dir: &Path, task: Option<TaskId>, out: &mut dyn Write) -> any
     Ok(exit::OK)
 }
 
+/// How `undo` runs.
+#[derive(Debug, Clone, Default)]
+pub struct UndoOptions {
+    /// Print the preview only.
+    pub dry_run: bool,
+    pub undo: crate::undo::Options,
+}
+
+/// How `undo` is confirmed.
+pub enum Confirm<'a> {
+    /// `--yes`.
+    Given,
+    /// Ask on the terminal: shows the prompt, returns the line typed.
+    Ask(&'a mut dyn FnMut(&str) -> Option<String>),
+    /// No terminal to ask on and no `--yes`.
+    NoTerminal,
+}
+
+/// `glance-wizard undo`: the preview, the confirmation, then the steps.
+/// Returns the exit code.
+pub fn undo(
+    loaded: &Loaded,
+    state_dir: &Path,
+    options: &UndoOptions,
+    confirm: Confirm<'_>,
+    out: &mut dyn Write,
+) -> i32 {
+    say!(out, "Target: {}", loaded.profile.summary());
+    if !Journal::path(state_dir).exists() {
+        say!(
+            out,
+            "Nothing to undo: there is no journal in {} (glance-wizard has not changed anything here, or an undo finished).",
+            state_dir.display()
+        );
+        return exit::OK;
+    }
+    let lock = match undo_lock(state_dir, options, out) {
+        Ok(lock) => lock,
+        Err(code) => return code,
+    };
+    let (mut journal, steps) = match undo_steps(loaded, state_dir, &options.undo) {
+        Ok(found) => found,
+        Err(e) => {
+            say!(out, "glance-wizard: {e:#}");
+            return exit::ERROR;
+        }
+    };
+    if steps.iter().all(crate::undo::Step::inert) {
+        say!(
+            out,
+            "Nothing to undo: the journal {} records nothing to take back {}(an undo that finished leaves it so).",
+            Journal::path(state_dir).display(),
+            if options.undo.only.is_empty() {
+                ""
+            } else {
+                "for these tasks "
+            }
+        );
+        for item in steps.iter().flat_map(|step| &step.items) {
+            say!(out, "  {}", item.describe());
+        }
+        return exit::OK;
+    }
+    let redactor = loaded.settings.redactor();
+    say!(
+        out,
+        "Undo, in reverse plan order (what glance-wizard created is taken back; what it found stays):"
+    );
+    for line in crate::undo::preview(&steps, &redactor) {
+        say!(out, "{}", redactor.redact(&line));
+    }
+    if options.dry_run {
+        say!(out, "Dry run: nothing was changed.");
+        return exit::OK;
+    }
+    if let Err(code) = confirmed(loaded, confirm, out) {
+        return code;
+    }
+    let outcome = run_undo(loaded, state_dir, &steps, &mut journal, lock.as_ref(), out);
+    report_undo(&outcome, &journal, state_dir, out);
+    exit::for_undo(&outcome)
+}
+
+/// The run lock, as apply takes it (not for a dry run, which changes
+/// nothing).
+fn undo_lock(
+    state_dir: &Path,
+    options: &UndoOptions,
+    out: &mut dyn Write,
+) -> Result<Option<RunLock>, i32> {
+    if options.dry_run {
+        return Ok(None);
+    }
+    if let Err(e) = engine::ensure_state_dir(state_dir) {
+        say!(
+            out,
+            "cannot use the state directory {}: {e}",
+            state_dir.display()
+        );
+        return Err(exit::ERROR);
+    }
+    RunLock::acquire_reporting(state_dir, engine::lock::ORPHAN_WAIT, &mut |line| {
+        say!(out, "{line}");
+        // Ignored on purpose, as in `report`.
+        let _ = out.flush();
+    })
+    .map(Some)
+    .map_err(|e| {
+        say!(out, "{e}");
+        exit::LOCKED
+    })
+}
+
+/// The journal (read under the lock) and the steps for it.
+fn undo_steps(
+    loaded: &Loaded,
+    state_dir: &Path,
+    options: &crate::undo::Options,
+) -> anyhow::Result<(Journal, Vec<crate::undo::Step>)> {
+    let Some(mut journal) = Journal::load(state_dir)? else {
+        return Ok((Journal::new(&loaded.profile.summary()), Vec::new()));
+    };
+    let plan = build_plan(&loaded.settings, &loaded.profile);
+    let fingerprints = plan.fingerprints(&Journal::key(state_dir)?);
+    let steps = crate::undo::steps(&plan, &mut journal, &fingerprints, options);
+    Ok((journal, steps))
+}
+
+/// Asks for the controller's host name, as destructive tools do.
+fn confirmed(loaded: &Loaded, confirm: Confirm<'_>, out: &mut dyn Write) -> Result<(), i32> {
+    let host = loaded.settings.controller.as_str();
+    match confirm {
+        Confirm::Given => Ok(()),
+        Confirm::NoTerminal => {
+            say!(
+                out,
+                "undo changes this machine and there is no terminal to confirm on: pass --yes (or --dry-run to see what it would do). Nothing was changed."
+            );
+            Err(exit::CANCELLED)
+        }
+        Confirm::Ask(ask) => {
+            let _ = out.flush();
+            let typed = ask(&format!(
+                "Type the controller's host name ({host}) to take these back: "
+            ));
+            if typed.as_deref().map(str::trim) == Some(host) {
+                Ok(())
+            } else {
+                say!(out, "Not confirmed: nothing was changed.");
+                Err(exit::CANCELLED)
+            }
+        }
+    }
+}
+
+/// The steps with the real clients; every line to `out` and to a log file.
+fn run_undo(
+    loaded: &Loaded,
+    state_dir: &Path,
+    steps: &[crate::undo::Step],
+    journal: &mut Journal,
+    lock: Option<&RunLock>,
+    out: &mut dyn Write,
+) -> crate::undo::Outcome {
+    use engine::runner::{Reach, TaskContext, identity, packages, service, sql, verify};
+    let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let log_path = state_dir
+        .join("logs")
+        .join(format!("undo-{}.log", stamp.replace(':', "")));
+    let mut log = crate::fsutil::open_private(&log_path, crate::fsutil::Access::Append).ok();
+    say!(out, "Full log: {}", log_path.display());
+    let mut sink = |line: &str| {
+        say!(out, "{line}");
+        if let Some(file) = log.as_mut() {
+            let _ = writeln!(file, "{stamp} {line}");
+        }
+    };
+    let reach = Reach::of(&loaded.settings);
+    let (redactor, cancel) = (
+        loaded.settings.redactor(),
+        std::sync::atomic::AtomicBool::new(false),
+    );
+    let mut ctx = TaskContext {
+        reach: &reach,
+        state_dir,
+        redactor: &redactor,
+        cancel: &cancel,
+        previous_outputs: None,
+        lock,
+        recheck: false,
+        log: &mut sink,
+    };
+    let keystone = identity::RealKeystone::new(&reach.admin);
+    let clients = crate::undo::Clients {
+        keystone: &keystone,
+        database: &sql::MySql,
+        packages: &packages::System,
+        services: &service::System,
+        glance: &verify::GlanceHttp,
+    };
+    crate::undo::run(
+        steps,
+        journal,
+        state_dir,
+        &mut ctx,
+        &clients,
+        &engine::RetryPolicy::default(),
+    )
+}
+
+fn report_undo(
+    outcome: &crate::undo::Outcome,
+    journal: &Journal,
+    state_dir: &Path,
+    out: &mut dyn Write,
+) {
+    match outcome {
+        crate::undo::Outcome::Done { steps } => {
+            say!(out, "Undone: {steps} tasks taken back.");
+            if journal.tasks.is_empty() {
+                say!(
+                    out,
+                    "The journal {} records nothing now: `glance-wizard apply` installs again.",
+                    Journal::path(state_dir).display()
+                );
+            } else {
+                let left: Vec<&str> = journal.tasks.keys().map(|id| id.as_str()).collect();
+                say!(out, "Still recorded (not undone): {}", left.join(", "));
+            }
+        }
+        crate::undo::Outcome::Failed { task, error } => {
+            say!(out, "Undo of {task} failed: {error}");
+            say!(
+                out,
+                "Fix the cause and run undo again: what was taken back is recorded, and it resumes at {task}."
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Loaded answers for Debian Zed (the runners' test settings) and a
+    /// state directory whose journal records the test image as found.
+    fn undo_world() -> (Loaded, tempfile::TempDir) {
+        use crate::engine::outputs::{ImageOutputs, Origin, TaskOutputs};
+        let (settings, profile) = crate::engine::runner::tests::settings();
+        let answers = Answers::from_toml("").unwrap();
+        let loaded = Loaded {
+            answers,
+            settings,
+            profile,
+            notes: vec![],
+        };
+        let state = tempfile::tempdir().unwrap();
+        let plan = build_plan(&loaded.settings, &loaded.profile);
+        let fingerprints = plan.fingerprints(&Journal::key(state.path()).unwrap());
+        let index = plan.tasks.iter().position(|t| t.id == TaskId::VerifyImage);
+        let mut journal = Journal::new("test");
+        journal.tasks.insert(
+            TaskId::VerifyImage,
+            engine::TaskRecord {
+                status: TaskStatus::Done,
+                fingerprint: fingerprints[index.unwrap()].clone(),
+                started_at: "2026-11-30T00:00:00Z".into(),
+                finished_at: None,
+                duration_ms: None,
+                attempts: 1,
+                outputs: Some(TaskOutputs::Image(ImageOutputs {
+                    id: "img-9".into(),
+                    origin: Origin::Found,
+                    status: "active".into(),
+                    sha512: "ab".into(),
+                })),
+                error: None,
+                unverified: false,
+            },
+        );
+        journal.save(state.path()).unwrap();
+        (loaded, state)
+    }
+
+    fn undo_with(
+        loaded: &Loaded,
+        state: &Path,
+        dry_run: bool,
+        confirm: Confirm<'_>,
+    ) -> (i32, String) {
+        let mut out = Vec::new();
+        let options = UndoOptions {
+            dry_run,
+            undo: Default::default(),
+        };
+        let code = undo(loaded, state, &options, confirm, &mut out);
+        (code, String::from_utf8(out).unwrap())
+    }
+
+    /// Nothing changes without a confirmation: a dry run previews, no
+    /// terminal and no --yes refuses, a wrong host name typed refuses. The
+    /// host name typed runs it; a second undo has nothing to do.
+    #[test]
+    fn undo_changes_nothing_until_confirmed_and_then_once() {
+        let (loaded, state) = undo_world();
+        let journal = || Journal::load(state.path()).unwrap().unwrap().tasks.len();
+        let (code, out) = undo_with(&loaded, state.path(), true, Confirm::Given);
+        assert_eq!(code, exit::OK, "{out}");
+        assert!(out.contains("verify.image:\n  stays: image img-9"), "{out}");
+        assert!(out.contains("Dry run: nothing was changed."), "{out}");
+        let (code, out) = undo_with(&loaded, state.path(), false, Confirm::NoTerminal);
+        assert_eq!(code, exit::CANCELLED);
+        assert!(out.contains("pass --yes"), "{out}");
+        let mut typed = |_: &str| Some("ctl\n".to_string());
+        let (code, out) = undo_with(&loaded, state.path(), false, Confirm::Ask(&mut typed));
+        assert_eq!(code, exit::CANCELLED);
+        assert!(out.contains("Not confirmed"), "{out}");
+        assert_eq!(journal(), 1);
+
+        let mut prompts = Vec::new();
+        let mut typed = |prompt: &str| {
+            prompts.push(prompt.to_string());
+            Some("controller\n".to_string())
+        };
+        let (code, out) = undo_with(&loaded, state.path(), false, Confirm::Ask(&mut typed));
+        assert_eq!(code, exit::OK, "{out}");
+        assert!(prompts[0].contains("(controller)"), "{prompts:?}");
+        assert!(out.contains("[undone] verify.image"), "{out}");
+        assert_eq!(journal(), 0);
+        let (code, out) = undo_with(&loaded, state.path(), false, Confirm::Given);
+        assert_eq!(code, exit::OK);
+        assert!(out.contains("Nothing to undo"), "{out}");
+    }
 
     /// Each line of a block of output is printed with its task, as a
     /// single line of output is.

@@ -3,7 +3,8 @@
 //!
 //! Layers: `answers` and `target` are the domain (what the admin wants, what
 //! the machine is); `plan` turns them into tasks; `engine` runs tasks with
-//! checkpoints; `wizard` is the core layer both front ends call; `headless`
+//! checkpoints; `undo` takes back what the engine recorded it created;
+//! `wizard` is the core layer both front ends call; `headless`
 //! (the command line) and `ui` (the interactive wizard) only present.
 //! Nothing below the presentation layer prints to the terminal. Modules that
 //! only the crate uses (file, HTTP and child helpers) are private.
@@ -26,4 +27,5 @@ pub mod precheck;
 pub mod secret;
 pub mod target;
 pub mod ui;
+pub mod undo;
 pub mod wizard;

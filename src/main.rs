@@ -52,6 +52,23 @@ fn main() {
             };
             headless::apply(&loaded, &cli.state_dir, &run, &mut stdout)
         }
+        Some(Command::Undo {
+            args,
+            dry_run,
+            purge_packages,
+            yes,
+            tasks,
+        }) => {
+            let loaded = load_with_notes(&args);
+            let options = headless::UndoOptions {
+                dry_run,
+                undo: glance_wizard::undo::Options {
+                    purge_packages,
+                    only: tasks,
+                },
+            };
+            undo(&loaded, &cli.state_dir, &options, yes)
+        }
         Some(Command::Doctor {
             format,
             config_dir,
@@ -98,6 +115,32 @@ fn interactive(options: glance_wizard::ui::Options) -> i32 {
         let _ = Cli::command().print_help();
         exit::OK
     }
+}
+
+/// `undo`: confirmed by `--yes`, or by the host name typed on the
+/// terminal.
+fn undo(
+    loaded: &headless::Loaded,
+    state_dir: &std::path::Path,
+    options: &headless::UndoOptions,
+    yes: bool,
+) -> i32 {
+    use std::io::{BufRead, IsTerminal, Write};
+    let mut ask = |prompt: &str| {
+        print!("{prompt}");
+        let _ = std::io::stdout().flush();
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).ok()?;
+        Some(line)
+    };
+    let confirm = if yes {
+        headless::Confirm::Given
+    } else if std::io::stdin().is_terminal() {
+        headless::Confirm::Ask(&mut ask)
+    } else {
+        headless::Confirm::NoTerminal
+    };
+    headless::undo(loaded, state_dir, options, confirm, &mut std::io::stdout())
 }
 
 /// `answers --template` or `answers --schema` (clap requires one of them).

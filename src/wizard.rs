@@ -24,6 +24,8 @@ pub mod exit {
     pub const LOCKED: i32 = 7;
     /// `doctor` found something that breaks Glance.
     pub const DOCTOR_FOUND: i32 = 8;
+    /// The user stopped the run, or did not confirm an undo (a wrong host
+    /// name typed, or no terminal to confirm on and no `--yes`).
     pub const CANCELLED: i32 = 130;
 
     /// The code for a run's outcome: the one mapping for the command line
@@ -33,6 +35,15 @@ pub mod exit {
             RunOutcome::Verified { .. } => OK,
             RunOutcome::Failed { task, .. } => for_failed_task(*task),
             RunOutcome::Cancelled => CANCELLED,
+        }
+    }
+
+    /// The code for an undo's outcome: a step that failed or was refused
+    /// is a failed task, as in apply.
+    pub fn for_undo(outcome: &crate::undo::Outcome) -> i32 {
+        match outcome {
+            crate::undo::Outcome::Done { .. } => OK,
+            crate::undo::Outcome::Failed { .. } => TASK_FAILED,
         }
     }
 

@@ -54,7 +54,7 @@ fn the_man_page_formats_and_lists_the_subcommands() {
 }
 
 /// The subcommands a user sees, each with its own page.
-const SUBCOMMANDS: [&str; 10] = [
+const SUBCOMMANDS: [&str; 11] = [
     "answers",
     "check",
     "plan",
@@ -63,6 +63,7 @@ const SUBCOMMANDS: [&str; 10] = [
     "bundle",
     "status",
     "reset",
+    "undo",
     "man",
     "completions",
 ];

@@ -110,6 +110,11 @@ pub struct ServicesOutputs {
     /// Enabled and restarted by the task (none when a recheck found Glance
     /// answering).
     pub restarted: Vec<String>,
+    /// Whether glance-api answered before the task first ran: undo stops
+    /// and disables the services only when it did not. `None` (recorded by
+    /// an older glance-wizard) means unknown: undo leaves them running.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answering_before: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -228,7 +233,15 @@ impl TaskOutputs {
             TaskOutputs::Services(s) if s.restarted.is_empty() => {
                 vec!["answering already: not restarted".to_string()]
             }
-            TaskOutputs::Services(s) => vec![format!("restarted {}", s.restarted.join(" "))],
+            TaskOutputs::Services(s) => vec![format!(
+                "restarted {}{}",
+                s.restarted.join(" "),
+                match s.answering_before {
+                    Some(false) => " (nothing answered before: undo stops it)",
+                    Some(true) => " (it answered before: undo leaves it running)",
+                    None => "",
+                }
+            )],
             TaskOutputs::Image(i) => vec![format!(
                 "image {} {} ({})",
                 i.id,

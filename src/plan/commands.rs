@@ -187,6 +187,45 @@ pub fn service_enable(
     }
 }
 
+/// Disables a service at boot (undo of [`service_enable`]).
+pub fn service_disable(
+    init: InitSystem,
+    manager: PackageManager,
+    service: &str,
+) -> Vec<Vec<String>> {
+    match (init, manager) {
+        (InitSystem::Systemd, _) => vec![args(&["systemctl", "disable", service])],
+        (InitSystem::SysV, PackageManager::Apt) => {
+            vec![args(&["update-rc.d", service, "disable"])]
+        }
+        (InitSystem::SysV, _) => vec![args(&["chkconfig", service, "off"])],
+    }
+}
+
+pub fn service_stop(init: InitSystem, service: &str) -> Vec<String> {
+    match init {
+        InitSystem::Systemd => args(&["systemctl", "stop", service]),
+        InitSystem::SysV => args(&["service", service, "stop"]),
+    }
+}
+
+/// Removes packages (undo of [`package_install`]): apt purges, so that
+/// what the packages put in /etc goes as it was absent before.
+pub fn package_remove(
+    manager: PackageManager,
+    options: &[String],
+    packages: &[String],
+) -> Vec<String> {
+    let mut cmd = match manager {
+        PackageManager::Apt => package_manager(manager, options, &["purge", "-y"]),
+        PackageManager::Yum | PackageManager::Dnf => {
+            package_manager(manager, options, &["remove", "-y"])
+        }
+    };
+    cmd.extend(packages.iter().cloned());
+    cmd
+}
+
 pub fn service_restart(init: InitSystem, service: &str) -> Vec<String> {
     match init {
         InitSystem::Systemd => args(&["systemctl", "restart", service]),

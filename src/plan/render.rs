@@ -384,13 +384,31 @@ fn config_diff(spec: &ConfigSpec, before: &str, settings: &Settings) -> Vec<Stri
         return vec![format!("cannot preview: {e}")];
     }
     let after = doc.to_string();
-    let redactor = settings.redactor();
-    for secret in crate::mask::ini_secret_values(before) {
+    let planned = format!("{} (planned)", spec.path);
+    masked_diff(before, &after, (&spec.path, &planned), &settings.redactor())
+}
+
+/// A unified diff of two texts of an INI file, every secret masked on both
+/// sides: by key name (commented out or not, only the password inside a
+/// URL), then by value (what `redactor` knows, plus every secret either
+/// text holds, which it learns). The change is computed on the real texts:
+/// a change only to a secret says so without showing it. `labels` head the
+/// two sides. Used by `plan` and by `undo` (a file edited by hand since).
+pub fn masked_diff(
+    before: &str,
+    after: &str,
+    labels: (&str, &str),
+    redactor: &crate::secret::Redactor,
+) -> Vec<String> {
+    for secret in crate::mask::ini_secret_values(before)
+        .into_iter()
+        .chain(crate::mask::ini_secret_values(after))
+    {
         redactor.add(&secret);
     }
     let mask = |text: &str| redactor.redact(&crate::mask::mask_ini_text(text));
-    let (shown_before, shown_after) = (mask(before), mask(&after));
-    let real_changes = changed_lines(before, &after);
+    let (shown_before, shown_after) = (mask(before), mask(after));
+    let real_changes = changed_lines(before, after);
     let shown_changes = changed_lines(&shown_before, &shown_after);
     if real_changes == 0 {
         return vec!["no change: the file already has these values".into()];
@@ -402,7 +420,7 @@ fn config_diff(spec: &ConfigSpec, before: &str, settings: &Settings) -> Vec<Stri
     let mut lines: Vec<String> = diff
         .unified_diff()
         .context_radius(2)
-        .header(&spec.path, &format!("{} (planned)", spec.path))
+        .header(labels.0, labels.1)
         .to_string()
         .lines()
         .map(|l| format!("  {l}"))

@@ -241,7 +241,10 @@ pub fn bench_run_screen(argv: Vec<String>, log_dir: Option<PathBuf>, lang: Optio
                         let result = runner::run_streamed(ctx, &argv, &[], Network::Direct)?;
                         if result.success() {
                             // What a command leaves is nothing the engine follows.
-                            Ok(TaskOutputs::Services(ServicesOutputs { restarted: vec![] }))
+                            Ok(TaskOutputs::Services(ServicesOutputs {
+                                restarted: vec![],
+                                answering_before: None,
+                            }))
                         } else {
                             Err(TaskError::fatal(format!(
                                 "{} exited with {:?}",

@@ -48,6 +48,43 @@ pub enum EndpointChange {
     SetUrl { id: String, url: String },
 }
 
+/// A Keystone object undo deletes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeystoneObject<'a> {
+    User(&'a str),
+    Service(&'a str),
+    Endpoint(&'a str),
+    /// A role assignment, by ids.
+    RoleAssignment {
+        project: &'a str,
+        user: &'a str,
+        role: &'a str,
+    },
+}
+
+impl std::fmt::Display for KeystoneObject<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeystoneObject::User(id) => write!(f, "user {id}"),
+            KeystoneObject::Service(id) => write!(f, "service {id}"),
+            KeystoneObject::Endpoint(id) => write!(f, "endpoint {id}"),
+            KeystoneObject::RoleAssignment {
+                project,
+                user,
+                role,
+            } => write!(f, "role {role} of user {user} on project {project}"),
+        }
+    }
+}
+
+/// What a deletion or change found: an object already gone counts as
+/// taken back, so a rerun of undo after a kill finishes without errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    Done,
+    AlreadyGone,
+}
+
 /// Keystone, as the identity tasks and the probes use it: listings with the
 /// admin token, changes through the `openstack` CLI, the password through
 /// the API (never in a child's argv).
@@ -103,6 +140,19 @@ pub trait Keystone {
         user_id: &str,
         password: &Secret,
     ) -> Result<(), TaskError>;
+    /// Deletes an object (undo).
+    fn delete(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        object: KeystoneObject<'_>,
+    ) -> Result<Removal, TaskError>;
+    /// Points an endpoint at `url` (undo puts back the URL it had).
+    fn set_endpoint_url(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        id: &str,
+        url: &str,
+    ) -> Result<Removal, TaskError>;
     /// The user logs in with the password (unscoped); why not otherwise.
     fn password_login(&self, login: &ServiceLogin) -> Result<(), String>;
     /// The roles of the user's token scoped to its project.
@@ -214,6 +264,13 @@ pub trait Packages {
     ) -> Result<ChildResult, TaskError>;
     /// Cleans the metadata; whether every step worked.
     fn clean(&self, ctx: &mut TaskContext<'_>, spec: &PackagesSpec) -> bool;
+    /// Removes (purges, with apt) the packages (undo).
+    fn remove(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        spec: &PackagesSpec,
+        packages: &[String],
+    ) -> Result<ChildResult, TaskError>;
     /// Writes the proxy into the package manager's configuration.
     fn persist_proxy(
         &self,
@@ -249,6 +306,21 @@ pub trait Services {
         service: &str,
     ) -> Result<ChildResult, TaskError>;
     fn restart(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        spec: &ServiceSpec,
+        service: &str,
+    ) -> Result<ChildResult, TaskError>;
+    /// Stops a service (undo).
+    fn stop(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        spec: &ServiceSpec,
+        service: &str,
+    ) -> Result<ChildResult, TaskError>;
+    /// Disables a service at boot (undo): the first failed step's result,
+    /// or the last one's.
+    fn disable(
         &self,
         ctx: &mut TaskContext<'_>,
         spec: &ServiceSpec,

@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use super::clients::{
     AccountQuery, AdminSession, CatalogService, Database, DbError, DbFault, Endpoint,
-    EndpointChange, Glance, Image, ImageApi, Keystone, Packages, SchemaStep, Services,
+    EndpointChange, Glance, Image, ImageApi, Keystone, KeystoneObject, Packages, Removal,
+    SchemaStep, Services,
 };
 use super::packages::persist::Persisted;
 use super::{ChildResult, Reach, TaskContext, TaskOutputs};
@@ -137,6 +138,16 @@ impl FakeDatabase {
         } else if statement.starts_with("GRANT") {
             let db = backticked(statement).unwrap_or("").to_string();
             state.grants.insert((q[0].into(), q[1].into(), db));
+        } else if statement.starts_with("DROP USER IF EXISTS") {
+            let (user, host) = (q[0].to_string(), q[1].to_string());
+            state.accounts.remove(&(user.clone(), host.clone()));
+            state.grants.retain(|g| g.0 != user || g.1 != host);
+        } else if statement.starts_with("DROP DATABASE IF EXISTS") {
+            let db = backticked(statement).unwrap_or("").to_string();
+            state.schemas.remove(&db);
+            state.schema_versions = 0;
+            state.metadef_namespaces = 0;
+            state.metadef_resource_types = 0;
         }
     }
 
@@ -272,6 +283,9 @@ pub(crate) enum KeystoneOp {
     CreateService,
     FixEndpoints,
     SetPassword,
+    /// Undo's deletions.
+    Delete,
+    SetUrl,
 }
 
 /// A test double of Keystone.
@@ -511,6 +525,68 @@ impl Keystone for FakeKeystone {
         Ok(())
     }
 
+    fn delete(
+        &self,
+        _ctx: &mut TaskContext<'_>,
+        object: KeystoneObject<'_>,
+    ) -> Result<Removal, TaskError> {
+        self.failure(KeystoneOp::Delete)?;
+        let mut state = self.state.borrow_mut();
+        let before = (
+            state.users.len(),
+            state.services.len(),
+            state.endpoints.len(),
+            state.assignments.len(),
+        );
+        match object {
+            KeystoneObject::User(id) => {
+                state.users.retain(|u| u.0 != id);
+                state.assignments.retain(|a| a.0 != id);
+            }
+            KeystoneObject::Service(id) => {
+                state.services.retain(|s| s.0 != id);
+                // Keystone deletes a service's endpoints with it.
+                state.endpoints.retain(|(s, _)| s != id);
+            }
+            KeystoneObject::Endpoint(id) => state.endpoints.retain(|(_, e)| e.id != id),
+            KeystoneObject::RoleAssignment {
+                project,
+                user,
+                role,
+            } => {
+                let key = (user.to_string(), project.to_string(), role.to_string());
+                state.assignments.remove(&key);
+            }
+        }
+        let after = (
+            state.users.len(),
+            state.services.len(),
+            state.endpoints.len(),
+            state.assignments.len(),
+        );
+        if before == after {
+            return Ok(Removal::AlreadyGone);
+        }
+        self.changed();
+        Ok(Removal::Done)
+    }
+
+    fn set_endpoint_url(
+        &self,
+        _ctx: &mut TaskContext<'_>,
+        id: &str,
+        url: &str,
+    ) -> Result<Removal, TaskError> {
+        self.failure(KeystoneOp::SetUrl)?;
+        let mut state = self.state.borrow_mut();
+        let Some((_, endpoint)) = state.endpoints.iter_mut().find(|(_, e)| e.id == id) else {
+            return Ok(Removal::AlreadyGone);
+        };
+        endpoint.url = url.to_string();
+        self.changed();
+        Ok(Removal::Done)
+    }
+
     fn password_login(&self, login: &ServiceLogin) -> Result<(), String> {
         let state = self.state.borrow();
         match state.user(&login.user, &login.domain) {
@@ -545,6 +621,7 @@ pub(crate) enum PackageOp {
     Query,
     Refresh,
     Install,
+    Remove,
 }
 
 /// A test double of the package manager: its installed packages, and what
@@ -635,6 +712,20 @@ impl Packages for FakePackages {
         Ok(result)
     }
 
+    fn remove(
+        &self,
+        _ctx: &mut TaskContext<'_>,
+        _spec: &PackagesSpec,
+        packages: &[String],
+    ) -> Result<ChildResult, TaskError> {
+        let result = self.step(PackageOp::Remove)?;
+        if result.success() {
+            let mut installed = self.installed.borrow_mut();
+            installed.retain(|p| !packages.contains(p));
+        }
+        Ok(result)
+    }
+
     fn clean(&self, _ctx: &mut TaskContext<'_>, _spec: &PackagesSpec) -> bool {
         self.cleans.set(self.cleans.get() + 1);
         true
@@ -662,6 +753,8 @@ pub(crate) enum ServiceOp {
     Sync,
     Check,
     LoadMetadefs,
+    Stop,
+    Disable,
 }
 
 /// What `glance-manage db_load_metadefs` finds in its directory (the
@@ -756,6 +849,32 @@ impl Services for FakeServices {
         Ok(result)
     }
 
+    fn stop(
+        &self,
+        _ctx: &mut TaskContext<'_>,
+        _spec: &ServiceSpec,
+        _service: &str,
+    ) -> Result<ChildResult, TaskError> {
+        let result = self.step(ServiceOp::Stop)?;
+        if result.success() {
+            self.answering.set(false);
+        }
+        Ok(result)
+    }
+
+    fn disable(
+        &self,
+        _ctx: &mut TaskContext<'_>,
+        _spec: &ServiceSpec,
+        service: &str,
+    ) -> Result<ChildResult, TaskError> {
+        let result = self.step(ServiceOp::Disable)?;
+        if result.success() {
+            self.enabled.borrow_mut().remove(service);
+        }
+        Ok(result)
+    }
+
     fn glance_manage(
         &self,
         _ctx: &mut TaskContext<'_>,
@@ -829,6 +948,7 @@ pub(crate) enum GlanceOp {
     Create,
     Upload,
     Get,
+    Delete,
 }
 
 /// A test double of Glance's image API: its images and the bytes uploaded.
@@ -935,6 +1055,7 @@ impl ImageApi for &FakeGlance {
     }
 
     fn delete(&self, id: &str) -> Result<(), TaskError> {
+        self.failure(GlanceOp::Delete)?;
         self.images.borrow_mut().retain(|i| i.id != id);
         Ok(())
     }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::clients::{CatalogService, Endpoint, EndpointChange, Keystone};
+use super::clients::{CatalogService, Endpoint, EndpointChange, Keystone, KeystoneObject, Removal};
 use super::{TaskContext, json_str, openstack_batch, openstack_json, openstack_plain};
 use crate::answers::AdminCredentials;
 use crate::engine::TaskError;
@@ -358,6 +358,46 @@ impl KeystoneApi {
         self.one_named("users", name, Some(domain_id))
     }
 
+    /// `DELETE /v3/<path>`, or `PATCH` with `body`: `AlreadyGone` on 404.
+    fn change(&self, path: &str, patch: Option<Value>) -> Result<Removal, TaskError> {
+        let url = format!("{}/{path}", self.base);
+        let (method, response) = match patch {
+            None => (
+                "DELETE",
+                self.agent
+                    .delete(&url)
+                    .header("X-Auth-Token", &self.token)
+                    .call(),
+            ),
+            Some(body) => (
+                "PATCH",
+                self.agent
+                    .patch(&url)
+                    .header("X-Auth-Token", &self.token)
+                    .header("Content-Type", "application/json")
+                    .send(body.to_string()),
+            ),
+        };
+        let mut response = response
+            .map_err(|e| TaskError::transient(format!("cannot reach Keystone at {url}: {e}")))?;
+        match response.status().as_u16() {
+            200 | 204 => Ok(Removal::Done),
+            404 => Ok(Removal::AlreadyGone),
+            status => {
+                let text = response.body_mut().read_to_string().unwrap_or_default();
+                let message = format!(
+                    "Keystone answered HTTP {status} to {method} {url}: {}",
+                    text.trim()
+                );
+                Err(if status >= 500 {
+                    TaskError::transient(message)
+                } else {
+                    TaskError::fatal(message)
+                })
+            }
+        }
+    }
+
     /// The ids of the services of a type (`image`).
     pub fn services_of_type(&self, service_type: &str) -> Result<Vec<String>, TaskError> {
         Ok(self
@@ -545,6 +585,38 @@ impl Keystone for RealKeystone<'_> {
             )));
         }
         Ok(())
+    }
+
+    fn delete(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        object: KeystoneObject<'_>,
+    ) -> Result<Removal, TaskError> {
+        let path = match object {
+            KeystoneObject::User(id) => format!("users/{id}"),
+            KeystoneObject::Service(id) => format!("services/{id}"),
+            KeystoneObject::Endpoint(id) => format!("endpoints/{id}"),
+            KeystoneObject::RoleAssignment {
+                project,
+                user,
+                role,
+            } => format!("projects/{project}/users/{user}/roles/{role}"),
+        };
+        let api = self.api()?;
+        ctx.say(format!("DELETE {}/{path}", api.base));
+        api.change(&path, None)
+    }
+
+    fn set_endpoint_url(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        id: &str,
+        url: &str,
+    ) -> Result<Removal, TaskError> {
+        let api = self.api()?;
+        ctx.say(format!("PATCH {}/endpoints/{id} url={url}", api.base));
+        let body = serde_json::json!({"endpoint": {"url": url}});
+        api.change(&format!("endpoints/{id}"), Some(body))
     }
 
     fn password_login(&self, login: &ServiceLogin) -> Result<(), String> {
@@ -1412,6 +1484,8 @@ mod runner_tests {
                 KeystoneOp::AddRole => run_on(role, &role_spec(), &keystone, None),
                 KeystoneOp::CreateService => run_on(service, &service_spec(), &keystone, None),
                 KeystoneOp::FixEndpoints => run_on(endpoints, &endpoints_spec(), &keystone, None),
+                // Undo's (src/undo/tests.rs).
+                KeystoneOp::Delete | KeystoneOp::SetUrl => unreachable!("not in the cases"),
             }
             .unwrap_err();
             assert_eq!(error, injected, "{op:?}");

@@ -29,19 +29,10 @@ impl Services for System {
         spec: &ServiceSpec,
         service: &str,
     ) -> Result<ChildResult, TaskError> {
-        let mut last = None;
-        for cmd in commands::service_enable(spec.init, spec.manager, service) {
-            let result = run_streamed(ctx, &cmd, &[], Network::Direct)?;
-            let failed = !result.success();
-            last = Some(result);
-            if failed {
-                break;
-            }
-        }
-        Ok(last.unwrap_or(ChildResult {
-            code: Some(0),
-            output: Default::default(),
-        }))
+        run_steps(
+            ctx,
+            commands::service_enable(spec.init, spec.manager, service),
+        )
     }
 
     fn restart(
@@ -55,6 +46,32 @@ impl Services for System {
             &commands::service_restart(spec.init, service),
             &[],
             Network::Direct,
+        )
+    }
+
+    fn stop(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        spec: &ServiceSpec,
+        service: &str,
+    ) -> Result<ChildResult, TaskError> {
+        run_streamed(
+            ctx,
+            &commands::service_stop(spec.init, service),
+            &[],
+            Network::Direct,
+        )
+    }
+
+    fn disable(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        spec: &ServiceSpec,
+        service: &str,
+    ) -> Result<ChildResult, TaskError> {
+        run_steps(
+            ctx,
+            commands::service_disable(spec.init, spec.manager, service),
         )
     }
 
@@ -99,6 +116,24 @@ impl Services for System {
             })
             .unwrap_or_default()
     }
+}
+
+/// Runs commands one after the other until one fails: its result, or the
+/// last one's.
+fn run_steps(ctx: &mut TaskContext<'_>, steps: Vec<Vec<String>>) -> Result<ChildResult, TaskError> {
+    let mut last = None;
+    for cmd in steps {
+        let result = run_streamed(ctx, &cmd, &[], Network::Direct)?;
+        let failed = !result.success();
+        last = Some(result);
+        if failed {
+            break;
+        }
+    }
+    Ok(last.unwrap_or(ChildResult {
+        code: Some(0),
+        output: Default::default(),
+    }))
 }
 
 pub fn db_sync(
@@ -245,11 +280,29 @@ pub fn probe(spec: &ServiceSpec, services: &dyn Services) -> Result<String, Stri
 /// How long glance-api gets to answer after its restart.
 const START_TIMEOUT: Duration = Duration::from_secs(90);
 
+/// Whether glance-api answered before this task first ran (undo stops it
+/// only when not): what an earlier run of the task recorded, else asked
+/// now, before anything is restarted.
+fn answering_before(
+    spec: &ServiceSpec,
+    ctx: &TaskContext<'_>,
+    services: &dyn Services,
+) -> Option<bool> {
+    match ctx.previous_outputs {
+        Some(TaskOutputs::Services(ServicesOutputs {
+            answering_before: Some(before),
+            ..
+        })) => Some(*before),
+        _ => Some(matches!(services.answer(&spec.health_url), Ok(200 | 300))),
+    }
+}
+
 pub fn restart(
     spec: &ServiceSpec,
     ctx: &mut TaskContext<'_>,
     services: &dyn Services,
 ) -> Result<TaskOutputs, TaskError> {
+    let answering_before = answering_before(spec, ctx, services);
     if ctx.recheck
         && let Ok(status) =
             services.wait_answering(&spec.health_url, Duration::from_secs(2), ctx.cancel)
@@ -258,7 +311,10 @@ pub fn restart(
             "glance-api answers at {} (HTTP {status}): not restarted",
             spec.health_url
         ));
-        return Ok(TaskOutputs::Services(ServicesOutputs { restarted: vec![] }));
+        return Ok(TaskOutputs::Services(ServicesOutputs {
+            restarted: vec![],
+            answering_before,
+        }));
     }
     if !services.make_image_dir(ctx, &spec.image_dir)?.success() {
         return Err(TaskError::fatal("cannot create the image directory"));
@@ -285,6 +341,7 @@ pub fn restart(
             ctx.say(format!("glance-api answers (HTTP {status})"));
             Ok(TaskOutputs::Services(ServicesOutputs {
                 restarted: spec.services.clone(),
+                answering_before,
             }))
         }
         Err(last) if last == super::STOPPED => Err(TaskError::fatal(last)),
@@ -419,9 +476,10 @@ mod tests {
         in_ctx(None, recheck, |ctx| restart(&service_spec(), ctx, services)).0
     }
 
-    fn restarted(services: &[&str]) -> TaskOutputs {
+    fn restarted(services: &[&str], answering_before: bool) -> TaskOutputs {
         TaskOutputs::Services(ServicesOutputs {
             restarted: services.iter().map(|s| s.to_string()).collect(),
+            answering_before: Some(answering_before),
         })
     }
 
@@ -429,18 +487,47 @@ mod tests {
     fn services_are_enabled_restarted_and_answer() {
         let services = FakeServices::default();
         assert!(probe(&service_spec(), &services).is_err());
-        assert_eq!(restart_on(&services, false), Ok(restarted(&["glance-api"])));
+        assert_eq!(
+            restart_on(&services, false),
+            Ok(restarted(&["glance-api"], false))
+        );
         assert!(services.enabled.borrow().contains("glance-api"));
         assert_eq!(
             probe(&service_spec(), &services),
             Ok("glance-api answers at http://controller:9292/ (HTTP 300)".into())
         );
         // A recheck of a Glance that answers restarts nothing.
-        assert_eq!(restart_on(&services, true), Ok(restarted(&[])));
+        assert_eq!(restart_on(&services, true), Ok(restarted(&[], true)));
         assert_eq!(services.restarts.borrow().len(), 1);
         // A plain rerun (its inputs changed) restarts.
-        assert_eq!(restart_on(&services, false), Ok(restarted(&["glance-api"])));
+        assert_eq!(
+            restart_on(&services, false),
+            Ok(restarted(&["glance-api"], true))
+        );
         assert_eq!(services.restarts.borrow().len(), 2);
+    }
+
+    /// Whether glance-api answered before is what the task's first run
+    /// saw: a rerun finds it answering because the wizard started it, and
+    /// keeps the record (undo then stops it); an older record that does not
+    /// say is asked anew.
+    #[test]
+    fn a_rerun_keeps_whether_glance_answered_before_the_first_run() {
+        let services = FakeServices::default();
+        services.answering.set(true);
+        let first = restarted(&["glance-api"], false);
+        let (again, _) = in_ctx(Some(&first), false, |ctx| {
+            restart(&service_spec(), ctx, &services)
+        });
+        assert_eq!(again, Ok(first));
+        let older = TaskOutputs::Services(ServicesOutputs {
+            restarted: vec!["glance-api".into()],
+            answering_before: None,
+        });
+        let (again, _) = in_ctx(Some(&older), false, |ctx| {
+            restart(&service_spec(), ctx, &services)
+        });
+        assert_eq!(again, Ok(restarted(&["glance-api"], true)));
     }
 
     #[test]

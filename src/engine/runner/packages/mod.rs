@@ -86,6 +86,20 @@ impl Packages for System {
         )
     }
 
+    fn remove(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        spec: &PackagesSpec,
+        packages: &[String],
+    ) -> Result<ChildResult, TaskError> {
+        run_streamed(
+            ctx,
+            &commands::package_remove(spec.manager, &spec.manager_options, packages),
+            &noninteractive(),
+            Network::Direct,
+        )
+    }
+
     fn clean(&self, ctx: &mut TaskContext<'_>, spec: &PackagesSpec) -> bool {
         let mut all = true;
         for clean in commands::package_clean(spec.manager, &spec.manager_options) {

@@ -1,0 +1,257 @@
+//! `glance-wizard undo`: takes back, in reverse plan order, only what the
+//! journal records that this wizard *created* (the test image, the services
+//! it started, config files, packages with `--purge-packages`, the
+//! persisted proxy, endpoints, service, role assignment, user, database
+//! accounts and database); what it found stays, one line each.
+//!
+//! - [`items`]: what each task's record means to undo (pure).
+//! - [`execute`]: taking one item back through the runners' clients.
+//! - here: which tasks, the preview, and the run, checkpointed: once a
+//!   task's items are all taken back its record leaves the journal (saved
+//!   atomically), so a killed undo finishes when run again, and an undo
+//!   after a finished one finds nothing to do.
+
+pub mod execute;
+pub mod items;
+#[cfg(test)]
+mod tests;
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::engine::outputs::TaskOutputs;
+use crate::engine::runner::TaskContext;
+use crate::engine::{Journal, RetryPolicy, TaskError};
+use crate::plan::{Plan, TaskId};
+
+pub use execute::{Clients, FileCheck};
+pub use items::Item;
+
+/// What to take back.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Remove the packages the wizard installed (absent before).
+    pub purge_packages: bool,
+    /// Only these tasks (all recorded ones when empty).
+    pub only: Vec<TaskId>,
+}
+
+/// One task's undo.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub id: TaskId,
+    pub items: Vec<Item>,
+    /// Why it cannot be taken back as recorded (then undo stops there).
+    pub refusal: Option<String>,
+}
+
+impl Step {
+    /// Its record stays in the journal after it ran: what it keeps was
+    /// created by glance-wizard and may be taken back later (packages
+    /// without `--purge-packages`).
+    pub fn keeps_record(&self) -> bool {
+        self.items
+            .iter()
+            .any(|item| matches!(item, Item::KeepPackages { .. }))
+    }
+
+    /// Running it would change nothing, not even the journal.
+    pub fn inert(&self) -> bool {
+        self.refusal.is_none() && self.keeps_record() && !self.items.iter().any(Item::acts)
+    }
+}
+
+/// How an undo ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Every step taken back (how many).
+    Done {
+        steps: usize,
+    },
+    Failed {
+        task: TaskId,
+        error: String,
+    },
+}
+
+/// The steps for `journal`, in reverse plan order: the tasks it records
+/// (those of `options.only` when given; a journal of an older format is
+/// carried over first, as apply does). `fingerprints` are the plan's,
+/// in plan order: a task recorded with another fingerprint ran with other
+/// answers, whose objects these specs may not name: it is refused.
+pub fn steps(
+    plan: &Plan,
+    journal: &mut Journal,
+    fingerprints: &[String],
+    options: &Options,
+) -> Vec<Step> {
+    journal.carry_over(plan, fingerprints);
+    let database_created = matches!(
+        journal.tasks.get(&TaskId::SqlDatabase).and_then(|r| r.outputs.as_ref()),
+        Some(TaskOutputs::Sql(sql)) if sql.database.created()
+    );
+    let context = items::Context {
+        purge_packages: options.purge_packages,
+        database_created,
+    };
+    plan.tasks
+        .iter()
+        .zip(fingerprints)
+        .rev()
+        .filter(|(task, _)| options.only.is_empty() || options.only.contains(&task.id))
+        .filter_map(|(task, fingerprint)| {
+            let record = journal.tasks.get(&task.id)?;
+            let refusal = (record.fingerprint != *fingerprint).then(|| {
+                format!(
+                    "{} ran with other answers than these (its inputs changed since): undo with the answers it ran with, or apply these first",
+                    task.id
+                )
+            });
+            let items = match &record.outputs {
+                Some(outputs) => items::items(&task.kind, outputs, context),
+                None => vec![Item::Note(
+                    "it recorded nothing it created (it never finished): nothing to take back; what it may have made before it was stopped stays (apply, then undo, takes it back)"
+                        .into(),
+                )],
+            };
+            Some(Step {
+                id: task.id,
+                items,
+                refusal,
+            })
+        })
+        .collect()
+}
+
+/// The preview: per step, what is taken back and what stays. Restoring a
+/// file is checked now (read only): a file edited by hand since shows
+/// the refusal and its masked diff.
+pub fn preview(steps: &[Step], redactor: &crate::secret::Redactor) -> Vec<String> {
+    let mut lines = Vec::new();
+    for step in steps {
+        lines.push(format!("{}:", step.id));
+        if let Some(refusal) = &step.refusal {
+            lines.push(format!("  REFUSED: {refusal}"));
+        }
+        for item in &step.items {
+            let verb = if item.acts() { "take back" } else { "" };
+            lines.push(match verb {
+                "" => format!("  {}", item.describe()),
+                verb => format!("  {verb}: {}", item.describe()),
+            });
+            if let Item::RestoreFile {
+                path,
+                backup,
+                recorded_sha256,
+            } = item
+            {
+                lines.extend(file_preview(path, backup, recorded_sha256, redactor));
+            }
+        }
+    }
+    lines
+}
+
+fn file_preview(
+    path: &str,
+    backup: &str,
+    recorded: &Option<String>,
+    redactor: &crate::secret::Redactor,
+) -> Vec<String> {
+    let said = match execute::check_file(path, backup, recorded.as_deref(), redactor) {
+        Ok(FileCheck::Restore { .. }) => return Vec::new(),
+        Ok(FileCheck::AlreadyRestored) => format!("{path} is its backup already"),
+        Ok(FileCheck::Refused(why)) => format!("REFUSED: {why}"),
+        Err(e) => format!("REFUSED: {}", e.message),
+    };
+    said.lines().map(|l| format!("    {l}")).collect()
+}
+
+/// Where the run is, for the pause points of the kill tests
+/// ([`crate::engine::pause`]): `undo-during:<task>` after a task's first
+/// item when it has more, `undo-after:<task>` once its checkpoint is saved.
+fn pause(kind: &str, id: TaskId) {
+    crate::engine::pause::point(&format!("undo-{kind}:{id}"));
+}
+
+/// Runs the steps in order, each item through `clients`; a retryable
+/// failure is tried again within `retry`. After each step its record
+/// leaves `journal`, saved at once in `state_dir`. Stops at the first
+/// failure (or refusal).
+pub fn run(
+    steps: &[Step],
+    journal: &mut Journal,
+    state_dir: &Path,
+    ctx: &mut TaskContext<'_>,
+    clients: &Clients<'_>,
+    retry: &RetryPolicy,
+) -> Outcome {
+    for step in steps {
+        ctx.say(format!("[undo] {}", step.id));
+        if let Err(error) = run_step(step, ctx, clients, retry) {
+            let error = ctx.redactor.redact(&error.message);
+            return Outcome::Failed {
+                task: step.id,
+                error,
+            };
+        }
+        if !step.keeps_record() {
+            journal.tasks.remove(&step.id);
+        }
+        if let Err(e) = journal.save(state_dir) {
+            return Outcome::Failed {
+                task: step.id,
+                error: format!("cannot save the journal: {e:#}"),
+            };
+        }
+        for said in step.items.iter().filter_map(execute::after_checkpoint) {
+            ctx.say(format!("  {said}"));
+        }
+        ctx.say(format!("[undone] {}", step.id));
+        pause("after", step.id);
+    }
+    Outcome::Done { steps: steps.len() }
+}
+
+fn run_step(
+    step: &Step,
+    ctx: &mut TaskContext<'_>,
+    clients: &Clients<'_>,
+    retry: &RetryPolicy,
+) -> Result<(), TaskError> {
+    if let Some(refusal) = &step.refusal {
+        return Err(TaskError::needs_user(refusal.clone()));
+    }
+    for (i, item) in step.items.iter().enumerate() {
+        let said = with_retries(retry, ctx, |ctx| execute::execute(item, ctx, clients))?;
+        ctx.say(format!("  {said}"));
+        if i == 0 && step.items.len() > 1 {
+            pause("during", step.id);
+        }
+    }
+    Ok(())
+}
+
+/// `f`, tried again after a retryable failure within `retry.attempts`.
+fn with_retries<T>(
+    retry: &RetryPolicy,
+    ctx: &mut TaskContext<'_>,
+    mut f: impl FnMut(&mut TaskContext<'_>) -> Result<T, TaskError>,
+) -> Result<T, TaskError> {
+    let mut attempt = 1;
+    loop {
+        match f(ctx) {
+            Err(e) if e.retryable() && attempt < retry.attempts => {
+                let wait: Duration = retry.wait_after(attempt);
+                ctx.say(format!(
+                    "  attempt {attempt} failed ({}); trying again in {} s",
+                    e.message,
+                    wait.as_secs()
+                ));
+                std::thread::sleep(wait);
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
