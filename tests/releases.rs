@@ -17,17 +17,15 @@ use glance_wizard::plan::{apply_config_spec, build_plan, config_specs, render_pl
 use glance_wizard::secret::Secret;
 use glance_wizard::target::{InitSystem, profile_for};
 
-/// The same answers for every case: the defaults plus a bind address, so
-/// the WSGI-only release shows that it no longer writes one.
+/// The same answers for every case: the defaults (so each release shows
+/// its own guide's stores) plus a bind address, so the WSGI-only release
+/// shows that it no longer writes one.
 const ANSWERS: &str = r#"
 [controller]
 bind_host = "192.0.2.10"
 
 [keystone]
 os_auth_url = "http://controller:5000/v3"
-
-[image_store]
-stores = ["file", "http"]
 "#;
 
 fn fixture_dir(case: &str) -> PathBuf {

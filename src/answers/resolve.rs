@@ -2,13 +2,13 @@
 //! secrets, checked against their rules, and the settings of each section
 //! with their defaults filled in.
 
-use super::fields::{DbAccess, Fields, Problems, ProxyFields, TestImageFields};
+use super::fields::{DbAccess, Fields, Problems, ProxyFields, StoreFields, TestImageFields};
 use super::types::{Host, HttpUrl, MemcachedServer, ProxyUrl};
 use super::validate::{self, PasswordError};
 use super::{
     AdminAccess, AdminCredentials, Answers, DbAdmin, DbSettings, EndpointSettings, ImageSource,
     KeystoneSettings, PackageSettings, ProxySettings, Rule, SecretName, Secrets, Settings,
-    TestImageSettings, controller_no_proxy,
+    StoreSettings, TestImageSettings, controller_no_proxy,
 };
 use crate::secret::Secret;
 use crate::target::Profile;
@@ -131,6 +131,7 @@ impl Answers {
     /// The settings of parsed answers, with every default filled in.
     pub(super) fn settings(
         fields: Fields,
+        store: StoreSettings,
         profile: &Profile,
         admin: AdminCredentials,
         secrets: ResolvedSecrets,
@@ -147,7 +148,7 @@ impl Answers {
                 secrets.service_password,
             ),
             endpoints: endpoint_settings(&fields, &controller),
-            store: fields.store,
+            store,
             test_image: test_image_settings(fields.test_image, profile),
             proxy: proxy_settings(fields.proxy, &controller, secrets.proxy_password),
             packages: PackageSettings {
@@ -236,6 +237,35 @@ fn endpoint_settings(fields: &Fields, controller: &Host) -> EndpointSettings {
         internal: endpoint(&e.internal),
         admin: endpoint(&e.admin),
     }
+}
+
+/// The stores the answers list, else the ones the release's guide enables;
+/// `None` when the default store is not among them (the problem recorded).
+pub(super) fn store_settings(
+    s: &StoreFields,
+    profile: &Profile,
+    problems: &mut Problems,
+) -> Option<StoreSettings> {
+    let release = &profile.release;
+    let stores = s.stores.as_ref().unwrap_or(&release.default_stores);
+    if !stores.contains(&s.default_store) {
+        // A list the answers give was checked with its fields.
+        problems.add(
+            "image_store.default_store",
+            Rule::DefaultStoreNotInGuide {
+                store: s.default_store.to_string(),
+                release: release.title.clone(),
+                stores: stores.join(", "),
+            },
+        );
+        return None;
+    }
+    Some(StoreSettings {
+        stores: stores.clone(),
+        default_store: s.default_store,
+        data_dir: s.data_dir.clone(),
+        min_free_mib: s.min_free_mib,
+    })
 }
 
 /// The test image defaults to the release's CirrOS download.
