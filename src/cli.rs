@@ -151,7 +151,8 @@ pub enum Command {
         #[arg(long)]
         secrets: Option<PathBuf>,
     },
-    /// Show the journal.
+    /// Show the journal: each task that ran, in plan order, with what it
+    /// created or found.
     Status,
     /// Forget checkpoints (all, or one task's).
     Reset {

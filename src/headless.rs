@@ -430,9 +430,12 @@ pub fn status(state_dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
                 Journal::path(state_dir).display(),
                 journal.target
             )?;
-            // In the order they ran.
-            let mut records: Vec<_> = journal.tasks.iter().collect();
-            records.sort_by(|a, b| a.1.started_at.cmp(&b.1.started_at).then(a.0.cmp(b.0)));
+            // In plan order (`TaskId::ALL` is the order `build_plan` puts
+            // its tasks in: tests/releases.rs checks it for every release),
+            // whatever order reruns left in the journal.
+            let records = TaskId::ALL
+                .iter()
+                .filter_map(|id| journal.tasks.get(id).map(|r| (id, r)));
             for (id, r) in records {
                 let status = match r.status {
                     TaskStatus::Done => "done",
@@ -512,6 +515,58 @@ pub fn reset(state_dir: &Path, task: Option<TaskId>, out: &mut dyn Write) -> any
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::outputs::{ObjectOutput, Origin, TaskOutputs};
+
+    fn record(started_at: &str, outputs: Option<TaskOutputs>) -> engine::TaskRecord {
+        engine::TaskRecord {
+            status: TaskStatus::Done,
+            fingerprint: "f".into(),
+            started_at: started_at.into(),
+            finished_at: Some(started_at.into()),
+            duration_ms: Some(1500),
+            attempts: 1,
+            outputs,
+            error: None,
+            unverified: false,
+        }
+    }
+
+    /// `status` lists the tasks in plan order, however they ran (a rerun
+    /// of verify.image first, then db.sync), each with what it created or
+    /// found under it.
+    #[test]
+    fn status_lists_tasks_in_plan_order_with_their_objects() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = Journal::new("debian zed");
+        let user = TaskOutputs::User(ObjectOutput {
+            id: "u-1".into(),
+            origin: Origin::Created,
+        });
+        for (id, at, outputs) in [
+            (TaskId::VerifyImage, "2026-11-30T05:00:00Z", None),
+            (TaskId::DbSync, "2026-11-30T06:00:00Z", None),
+            (TaskId::IdentityUser, "2026-11-30T07:00:00Z", Some(user)),
+            (TaskId::SqlDatabase, "2026-11-30T08:00:00Z", None),
+        ] {
+            journal.tasks.insert(id, record(at, outputs));
+        }
+        journal.save(dir.path()).unwrap();
+        let mut out = Vec::new();
+        status(dir.path(), &mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = out.lines().skip(1).collect();
+        let ids: Vec<&str> = lines
+            .iter()
+            .filter(|l| !l.starts_with("      "))
+            .filter_map(|l| l.split_whitespace().next())
+            .collect();
+        assert_eq!(
+            ids,
+            ["sql.database", "identity.user", "db.sync", "verify.image"],
+            "{out}"
+        );
+        assert_eq!(lines[2].trim(), "user u-1 (created)", "{out}");
+    }
 
     /// Each line of a block of output is printed with its task, as a
     /// single line of output is.
