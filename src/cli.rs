@@ -102,7 +102,8 @@ pub enum Command {
     Answers(AnswersPrint),
     /// Validate the answers and run the prechecks.
     Check(AnswersArgs),
-    /// Print the tasks, commands, statements and config diffs.
+    /// Print the tasks, commands, statements and config diffs (passwords
+    /// not set yet show as <not set>).
     Plan(AnswersArgs),
     /// Run the plan, resuming after the last finished task.
     Apply {

@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::answers::{self, Answers, AnswersError, SecretName, Secrets, Settings};
+use crate::answers::{Answers, AnswersError, SecretName, Secrets, Settings};
 use crate::engine::{
     self, Engine, ErrorKind, Event, EventSink, Journal, RunOutcome, TaskStatus, lock::RunLock,
 };
@@ -15,7 +15,9 @@ use crate::precheck::{self, Status};
 use crate::secret::Secret;
 use crate::target::{self, Profile};
 use crate::wizard::checked_settings;
-pub use crate::wizard::{admin_credentials, exit, settings_from, settings_plan_text};
+pub use crate::wizard::{
+    admin_credentials, exit, needed_secrets, settings_from, settings_plan_text,
+};
 
 /// `writeln!` for the report on the command line: see [`report`].
 macro_rules! say {
@@ -71,24 +73,6 @@ pub struct Loaded {
     pub notes: Vec<String>,
 }
 
-/// The secrets these answers need.
-pub fn needed_secrets(answers: &Answers) -> Vec<SecretName> {
-    let mut needed = vec![
-        SecretName::GlanceDbPassword,
-        SecretName::GlanceServicePassword,
-    ];
-    if answers.database.admin_access == answers::AdminAccess::Tcp {
-        needed.push(SecretName::DbAdminPassword);
-    }
-    if answers.keystone.admin_openrc.is_empty() {
-        needed.push(SecretName::OsPassword);
-    }
-    if answers.proxy.names_a_user() {
-        needed.push(SecretName::ProxyPassword);
-    }
-    needed
-}
-
 fn prompt_secret(name: SecretName) -> Option<Secret> {
     let first = rpassword::prompt_password(format!("{}: ", name.prompt())).ok()?;
     if name.is_generatable() {
@@ -104,6 +88,32 @@ fn prompt_secret(name: SecretName) -> Option<Secret> {
 /// Reads answers, secrets and admin credentials, detects the target and
 /// validates everything.
 pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
+    let (answers, profile) = answers_and_target(options)?;
+    let checked = answers.checked()?;
+    let (secrets, notes) = load_secrets(options, &answers)?;
+    let settings = checked_settings(checked, &secrets, &profile)?;
+    Ok(Loaded {
+        answers,
+        settings,
+        profile,
+        notes,
+    })
+}
+
+/// `glance-wizard plan`: the plan text, and notes for the user. Missing
+/// passwords show as `<not set>` ([`crate::wizard::plan_preview`]);
+/// everything else is checked as [`load`] checks it.
+pub fn plan_preview(options: &LoadOptions) -> Result<(String, Vec<String>), LoadError> {
+    let (answers, profile) = answers_and_target(options)?;
+    let checked = answers.checked()?;
+    let (secrets, notes) = load_secrets(options, &answers)?;
+    let text = crate::wizard::plan_preview(checked, &secrets, &profile)?;
+    Ok((text, notes))
+}
+
+/// The answers file, and the target detected (or named by the options or
+/// the answers).
+fn answers_and_target(options: &LoadOptions) -> Result<(Answers, Profile), LoadError> {
     let answers = Answers::load(&options.answers)?;
     let distro = options
         .distro
@@ -114,16 +124,22 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
         .clone()
         .unwrap_or_else(|| answers.target.release.clone());
     let profile = target::detect(&distro, &release)?;
+    Ok((answers, profile))
+}
 
-    let checked = answers.checked()?;
-
+/// The secrets file, with the missing passwords generated (and saved) or
+/// asked for as the options say; the notes say what was generated.
+fn load_secrets(
+    options: &LoadOptions,
+    answers: &Answers,
+) -> Result<(Secrets, Vec<String>), LoadError> {
     let secrets_path = options
         .secrets
         .clone()
         .unwrap_or_else(|| answers.secrets_path(&options.answers));
     let mut secrets = Secrets::load(&secrets_path)?;
     let mut notes = Vec::new();
-    let needed = needed_secrets(&answers);
+    let needed = needed_secrets(answers);
     if options.generate_passwords {
         let filled = secrets.generate_missing(&needed);
         if !filled.is_empty() {
@@ -150,19 +166,7 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
             }
         }
     }
-
-    let settings = checked_settings(checked, &secrets, &profile)?;
-    Ok(Loaded {
-        answers,
-        settings,
-        profile,
-        notes,
-    })
-}
-
-/// `glance-wizard plan`.
-pub fn plan_text(loaded: &Loaded) -> String {
-    settings_plan_text(&loaded.settings, &loaded.profile)
+    Ok((secrets, notes))
 }
 
 fn status_word(status: Status) -> &'static str {

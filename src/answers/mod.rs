@@ -10,6 +10,8 @@
 mod fields;
 pub mod openrc;
 mod resolve;
+
+use resolve::Missing;
 mod schema;
 pub mod secrets;
 pub mod types;
@@ -795,7 +797,7 @@ impl Answers {
     ) -> Result<Settings, AnswersError> {
         let mut problems = Problems::default();
         let fields = fields::parse(self, &mut problems);
-        self.resolve_with(fields, problems, profile, secrets, admin)
+        self.resolve_with(fields, problems, profile, secrets, admin, Missing::Refused)
     }
 
     /// The proxy alone, as [`Answers::resolve`] makes it (the controller
@@ -836,8 +838,9 @@ impl Answers {
         profile: &Profile,
         secrets: &Secrets,
         admin: AdminCredentials,
+        missing: Missing,
     ) -> Result<Settings, AnswersError> {
-        let resolved = self.resolve_secrets(profile, secrets, &admin, &mut problems);
+        let resolved = self.resolve_secrets(profile, secrets, &admin, &mut problems, missing);
         let store = fields
             .as_ref()
             .and_then(|f| resolve::store_settings(&f.store, profile, &mut problems));
@@ -904,6 +907,26 @@ impl<'a> CheckedAnswers<'a> {
             profile,
             secrets,
             admin,
+            Missing::Refused,
+        )
+    }
+
+    /// [`CheckedAnswers::resolve`] with each missing password a
+    /// [`Secret::not_set`] stand-in, for showing the plan only: see
+    /// [`crate::wizard::plan_preview`], which keeps these settings to itself.
+    pub(crate) fn resolve_with_stand_ins(
+        self,
+        profile: &Profile,
+        secrets: &Secrets,
+        admin: AdminCredentials,
+    ) -> Result<Settings, AnswersError> {
+        self.answers.resolve_with(
+            Some(self.fields),
+            Problems::default(),
+            profile,
+            secrets,
+            admin,
+            Missing::StandIn,
         )
     }
 }
