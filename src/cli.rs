@@ -154,7 +154,11 @@ pub enum Command {
     },
     /// Show the journal: each task that ran, in plan order, with what it
     /// created or found.
-    Status,
+    Status {
+        /// text, or json for scripts and monitoring (fields: docs/json.md).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Forget checkpoints (all, or one task's).
     Reset {
         /// A task id (`glance-wizard status` lists them), e.g. verify.image.

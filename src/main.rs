@@ -67,8 +67,8 @@ fn main() {
             answers,
             secrets,
         }) => bundle(output, answers, secrets, cli.state_dir),
-        Some(Command::Status) => {
-            code_or_error(headless::status(&cli.state_dir, &mut stdout).map(|()| exit::OK))
+        Some(Command::Status { format }) => {
+            code_or_error(headless::status(&cli.state_dir, format, &mut stdout).map(|()| exit::OK))
         }
         Some(Command::BenchRunScreen { log_dir, command }) => {
             glance_wizard::ui::bench::bench_run_screen(command, log_dir, cli.lang)
