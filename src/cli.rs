@@ -102,7 +102,8 @@ pub enum Command {
     Answers(AnswersPrint),
     /// Validate the answers and run the prechecks.
     Check(AnswersArgs),
-    /// Print the tasks, commands, statements and config diffs.
+    /// Print the tasks, commands, statements and config diffs (passwords
+    /// not set yet show as <not set>).
     Plan(AnswersArgs),
     /// Run the plan, resuming after the last finished task.
     Apply {
@@ -175,8 +176,13 @@ pub enum Command {
         /// verify.image; default: every task the journal records.
         tasks: Vec<crate::plan::TaskId>,
     },
-    /// Show the journal.
-    Status,
+    /// Show the journal: each task that ran, in plan order, with what it
+    /// created or found.
+    Status {
+        /// text, or json for scripts and monitoring (fields: docs/json.md).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Forget checkpoints (all, or one task's).
     Reset {
         /// A task id (`glance-wizard status` lists them), e.g. verify.image.

@@ -6,7 +6,8 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::answers::{self, Answers, AnswersError, SecretName, Secrets, Settings};
+use crate::answers::{Answers, AnswersError, SecretName, Secrets, Settings};
+use crate::cli::Format;
 use crate::engine::{
     self, Engine, ErrorKind, Event, EventSink, Journal, RunOutcome, TaskStatus, lock::RunLock,
 };
@@ -15,7 +16,9 @@ use crate::precheck::{self, Status};
 use crate::secret::Secret;
 use crate::target::{self, Profile};
 use crate::wizard::checked_settings;
-pub use crate::wizard::{admin_credentials, exit, settings_from, settings_plan_text};
+pub use crate::wizard::{
+    admin_credentials, exit, needed_secrets, settings_from, settings_plan_text,
+};
 
 /// `writeln!` for the report on the command line: see [`report`].
 macro_rules! say {
@@ -71,24 +74,6 @@ pub struct Loaded {
     pub notes: Vec<String>,
 }
 
-/// The secrets these answers need.
-pub fn needed_secrets(answers: &Answers) -> Vec<SecretName> {
-    let mut needed = vec![
-        SecretName::GlanceDbPassword,
-        SecretName::GlanceServicePassword,
-    ];
-    if answers.database.admin_access == answers::AdminAccess::Tcp {
-        needed.push(SecretName::DbAdminPassword);
-    }
-    if answers.keystone.admin_openrc.is_empty() {
-        needed.push(SecretName::OsPassword);
-    }
-    if answers.proxy.names_a_user() {
-        needed.push(SecretName::ProxyPassword);
-    }
-    needed
-}
-
 fn prompt_secret(name: SecretName) -> Option<Secret> {
     let first = rpassword::prompt_password(format!("{}: ", name.prompt())).ok()?;
     if name.is_generatable() {
@@ -104,6 +89,32 @@ fn prompt_secret(name: SecretName) -> Option<Secret> {
 /// Reads answers, secrets and admin credentials, detects the target and
 /// validates everything.
 pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
+    let (answers, profile) = answers_and_target(options)?;
+    let checked = answers.checked()?;
+    let (secrets, notes) = load_secrets(options, &answers)?;
+    let settings = checked_settings(checked, &secrets, &profile)?;
+    Ok(Loaded {
+        answers,
+        settings,
+        profile,
+        notes,
+    })
+}
+
+/// `glance-wizard plan`: the plan text, and notes for the user. Missing
+/// passwords show as `<not set>` ([`crate::wizard::plan_preview`]);
+/// everything else is checked as [`load`] checks it.
+pub fn plan_preview(options: &LoadOptions) -> Result<(String, Vec<String>), LoadError> {
+    let (answers, profile) = answers_and_target(options)?;
+    let checked = answers.checked()?;
+    let (secrets, notes) = load_secrets(options, &answers)?;
+    let text = crate::wizard::plan_preview(checked, &secrets, &profile)?;
+    Ok((text, notes))
+}
+
+/// The answers file, and the target detected (or named by the options or
+/// the answers).
+fn answers_and_target(options: &LoadOptions) -> Result<(Answers, Profile), LoadError> {
     let answers = Answers::load(&options.answers)?;
     let distro = options
         .distro
@@ -114,16 +125,22 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
         .clone()
         .unwrap_or_else(|| answers.target.release.clone());
     let profile = target::detect(&distro, &release)?;
+    Ok((answers, profile))
+}
 
-    let checked = answers.checked()?;
-
+/// The secrets file, with the missing passwords generated (and saved) or
+/// asked for as the options say; the notes say what was generated.
+fn load_secrets(
+    options: &LoadOptions,
+    answers: &Answers,
+) -> Result<(Secrets, Vec<String>), LoadError> {
     let secrets_path = options
         .secrets
         .clone()
         .unwrap_or_else(|| answers.secrets_path(&options.answers));
     let mut secrets = Secrets::load(&secrets_path)?;
     let mut notes = Vec::new();
-    let needed = needed_secrets(&answers);
+    let needed = needed_secrets(answers);
     if options.generate_passwords {
         let filled = secrets.generate_missing(&needed);
         if !filled.is_empty() {
@@ -150,19 +167,7 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
             }
         }
     }
-
-    let settings = checked_settings(checked, &secrets, &profile)?;
-    Ok(Loaded {
-        answers,
-        settings,
-        profile,
-        notes,
-    })
-}
-
-/// `glance-wizard plan`.
-pub fn plan_text(loaded: &Loaded) -> String {
-    settings_plan_text(&loaded.settings, &loaded.profile)
+    Ok((secrets, notes))
 }
 
 fn status_word(status: Status) -> &'static str {
@@ -415,46 +420,121 @@ fn report_failure(task: &TaskId, error: &str, kind: ErrorKind, out: &mut dyn Wri
     );
 }
 
+/// What `status` reports: the journal's tasks in plan order. Serialised,
+/// it is `status --format json`, whose field names are stable
+/// (docs/json.md).
+#[derive(Debug, serde::Serialize)]
+pub struct StatusReport {
+    /// The journal file; `null` when nothing has run yet.
+    pub journal: Option<PathBuf>,
+    /// The target the tasks ran for (`null` with no journal).
+    pub target: Option<String>,
+    pub tasks: Vec<TaskState>,
+}
+
+/// One task of [`StatusReport`].
+#[derive(Debug, serde::Serialize)]
+pub struct TaskState {
+    pub id: TaskId,
+    /// `done`, `failed` or `interrupted` (started by a run that was killed).
+    pub status: &'static str,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub duration_ms: Option<u64>,
+    pub attempts: u32,
+    /// Carried over from an older journal: checked again on the next run.
+    pub unverified: bool,
+    /// What the task created or found, one object a line (as `status`
+    /// prints them).
+    pub objects: Vec<String>,
+    pub error: Option<String>,
+}
+
+impl StatusReport {
+    pub fn load(state_dir: &Path) -> anyhow::Result<StatusReport> {
+        let Some(journal) = Journal::load(state_dir)? else {
+            return Ok(StatusReport {
+                journal: None,
+                target: None,
+                tasks: Vec::new(),
+            });
+        };
+        // In plan order (`TaskId::ALL` is the order `build_plan` puts its
+        // tasks in: tests/releases.rs checks it for every release),
+        // whatever order reruns left in the journal.
+        let tasks = TaskId::ALL
+            .into_iter()
+            .filter_map(|id| journal.tasks.get(&id).map(|r| TaskState::of(id, r)))
+            .collect();
+        Ok(StatusReport {
+            journal: Some(Journal::path(state_dir)),
+            target: Some(journal.target),
+            tasks,
+        })
+    }
+}
+
+impl TaskState {
+    fn of(id: TaskId, r: &engine::TaskRecord) -> TaskState {
+        TaskState {
+            id,
+            status: match r.status {
+                TaskStatus::Done => "done",
+                TaskStatus::Failed => "failed",
+                TaskStatus::Running => "interrupted",
+            },
+            started_at: r.started_at.clone(),
+            finished_at: r.finished_at.clone(),
+            duration_ms: r.duration_ms,
+            attempts: r.attempts,
+            unverified: r.unverified,
+            objects: r.outputs.iter().flat_map(|o| o.summary()).collect(),
+            error: r.error.clone(),
+        }
+    }
+}
+
 /// `glance-wizard status`.
-pub fn status(state_dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
-    match Journal::load(state_dir)? {
-        None => writeln!(
+pub fn status(state_dir: &Path, format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
+    let report = StatusReport::load(state_dir)?;
+    match format {
+        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?,
+        Format::Text => status_text(&report, state_dir, out)?,
+    }
+    Ok(())
+}
+
+fn status_text(report: &StatusReport, state_dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
+    let (Some(journal), Some(target)) = (&report.journal, &report.target) else {
+        writeln!(
             out,
             "No journal in {}: nothing has run yet.",
             state_dir.display()
-        )?,
-        Some(journal) => {
-            writeln!(
-                out,
-                "Journal {} (target: {})",
-                Journal::path(state_dir).display(),
-                journal.target
-            )?;
-            // In the order they ran.
-            let mut records: Vec<_> = journal.tasks.iter().collect();
-            records.sort_by(|a, b| a.1.started_at.cmp(&b.1.started_at).then(a.0.cmp(b.0)));
-            for (id, r) in records {
-                let status = match r.status {
-                    TaskStatus::Done => "done",
-                    TaskStatus::Failed => "FAILED",
-                    TaskStatus::Running => "interrupted",
-                };
-                let duration = r.duration_ms.map_or(String::new(), |ms| {
-                    format!(" in {:.1}s", ms as f64 / 1000.0)
-                });
-                writeln!(
-                    out,
-                    "  {id:<22} {status:<11} {}{duration} (attempts {})",
-                    r.finished_at.as_deref().unwrap_or(&r.started_at),
-                    r.attempts
-                )?;
-                for line in r.outputs.iter().flat_map(|o| o.summary()) {
-                    writeln!(out, "      {line}")?;
-                }
-                if let Some(e) = &r.error {
-                    writeln!(out, "      error: {e}")?;
-                }
-            }
+        )?;
+        return Ok(());
+    };
+    writeln!(out, "Journal {} (target: {target})", journal.display())?;
+    for t in &report.tasks {
+        let status = if t.status == "failed" {
+            "FAILED"
+        } else {
+            t.status
+        };
+        let duration = t.duration_ms.map_or(String::new(), |ms| {
+            format!(" in {:.1}s", ms as f64 / 1000.0)
+        });
+        writeln!(
+            out,
+            "  {:<22} {status:<11} {}{duration} (attempts {})",
+            t.id.as_str(),
+            t.finished_at.as_deref().unwrap_or(&t.started_at),
+            t.attempts
+        )?;
+        for line in &t.objects {
+            writeln!(out, "      {line}")?;
+        }
+        if let Some(e) = &t.error {
+            writeln!(out, "      error: {e}")?;
         }
     }
     Ok(())
@@ -752,6 +832,126 @@ fn report_undo(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::outputs::{ObjectOutput, Origin, TaskOutputs};
+
+    fn record(started_at: &str, outputs: Option<TaskOutputs>) -> engine::TaskRecord {
+        engine::TaskRecord {
+            status: TaskStatus::Done,
+            fingerprint: "f".into(),
+            started_at: started_at.into(),
+            finished_at: Some(started_at.into()),
+            duration_ms: Some(1500),
+            attempts: 1,
+            outputs,
+            error: None,
+            unverified: false,
+        }
+    }
+
+    /// `status --format json` parses, and is the example docs/json.md
+    /// documents (the state directory aside); with no journal, `null`s and
+    /// no task.
+    #[test]
+    fn status_json_is_the_documented_example() {
+        use crate::engine::outputs::{AccountOutput, SqlOutputs};
+        let dir = tempfile::tempdir().unwrap();
+        let mut out = Vec::new();
+        status(dir.path(), Format::Json, &mut out).unwrap();
+        let empty: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let none = serde_json::json!({"journal": null, "target": null, "tasks": []});
+        assert_eq!(empty, none);
+
+        let mut journal =
+            Journal::new("Debian / Glance Zed / apt / sysv-init (service / /etc/init.d)");
+        let account = |host: &str| AccountOutput {
+            host: host.into(),
+            origin: Origin::Created,
+        };
+        let sql = TaskOutputs::Sql(SqlOutputs {
+            database: Origin::Created,
+            accounts: vec![account("localhost"), account("%")],
+        });
+        let user = TaskOutputs::User(ObjectOutput {
+            id: "9f2c41".into(),
+            origin: Origin::Found,
+        });
+        let at = |t: &str| format!("2026-11-30T05:{t}Z");
+        let done = |start: &str, end: &str, ms: u64, outputs| engine::TaskRecord {
+            finished_at: Some(at(end)),
+            duration_ms: Some(ms),
+            ..record(&at(start), Some(outputs))
+        };
+        journal.tasks.insert(
+            TaskId::DbSync,
+            engine::TaskRecord {
+                status: TaskStatus::Failed,
+                attempts: 2,
+                error: Some("glance-manage db_sync exited with status 1".into()),
+                finished_at: Some(at("01:20")),
+                duration_ms: Some(20_000),
+                ..record(&at("01:00"), None)
+            },
+        );
+        journal
+            .tasks
+            .insert(TaskId::IdentityUser, done("00:01", "00:03", 1500, user));
+        journal
+            .tasks
+            .insert(TaskId::SqlDatabase, done("00:00", "00:01", 240, sql));
+        journal.save(dir.path()).unwrap();
+        let mut out = Vec::new();
+        status(dir.path(), Format::Json, &mut out).unwrap();
+        let text = String::from_utf8(out)
+            .unwrap()
+            .replace(&dir.path().display().to_string(), "/var/lib/glance-wizard");
+        insta::assert_snapshot!("status_json", text);
+        let docs = include_str!("../docs/json.md");
+        let example = docs
+            .split("```json\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .unwrap();
+        let documented: serde_json::Value = serde_json::from_str(example).unwrap();
+        let real: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(real, documented);
+    }
+
+    /// `status` lists the tasks in plan order, however they ran (a rerun
+    /// of verify.image first, then db.sync), each with what it created or
+    /// found under it.
+    #[test]
+    fn status_lists_tasks_in_plan_order_with_their_objects() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = Journal::new("debian zed");
+        let user = TaskOutputs::User(ObjectOutput {
+            id: "u-1".into(),
+            origin: Origin::Created,
+        });
+        for (id, at, outputs) in [
+            (TaskId::VerifyImage, "2026-11-30T05:00:00Z", None),
+            (TaskId::DbSync, "2026-11-30T06:00:00Z", None),
+            (TaskId::IdentityUser, "2026-11-30T07:00:00Z", Some(user)),
+            (TaskId::SqlDatabase, "2026-11-30T08:00:00Z", None),
+        ] {
+            journal.tasks.insert(id, record(at, outputs));
+        }
+        journal.save(dir.path()).unwrap();
+        let mut out = Vec::new();
+        status(dir.path(), Format::Text, &mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = out.lines().skip(1).collect();
+        let ids: Vec<&str> = lines
+            .iter()
+            .filter(|l| !l.starts_with("      "))
+            .filter_map(|l| l.split_whitespace().next())
+            .collect();
+        assert_eq!(
+            ids,
+            ["sql.database", "identity.user", "db.sync", "verify.image"],
+            "{out}"
+        );
+        assert_eq!(lines[2].trim(), "user u-1 (created)", "{out}");
+    }
 
     /// Loaded answers for Debian Zed (the runners' test settings) and a
     /// state directory whose journal records the test image as found.

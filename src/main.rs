@@ -7,16 +7,16 @@ use glance_wizard::cli::{AnswersArgs, AnswersPrint, Cli, Command, Format};
 use glance_wizard::headless::{self, LoadOptions, exit};
 
 fn load_or_exit(options: &LoadOptions) -> headless::Loaded {
-    match headless::load(options) {
-        Ok(loaded) => loaded,
-        Err(e) => {
-            eprint!("glance-wizard: {e}");
-            if !e.to_string().ends_with('\n') {
-                eprintln!();
-            }
-            std::process::exit(e.exit_code());
-        }
+    headless::load(options).unwrap_or_else(|e| std::process::exit(load_failed(&e)))
+}
+
+/// Says why the answers could not be loaded; the exit code for it.
+fn load_failed(e: &headless::LoadError) -> i32 {
+    eprint!("glance-wizard: {e}");
+    if !e.to_string().ends_with('\n') {
+        eprintln!();
     }
+    e.exit_code()
 }
 
 fn main() {
@@ -32,11 +32,16 @@ fn main() {
         }),
         Some(Command::Answers(what)) => answers(&what),
         Some(Command::Check(args)) => check(&args),
-        Some(Command::Plan(args)) => {
-            let loaded = load_with_notes(&args);
-            print!("{}", headless::plan_text(&loaded));
-            exit::OK
-        }
+        Some(Command::Plan(args)) => match headless::plan_preview(&args.options(true)) {
+            Ok((text, notes)) => {
+                for note in notes {
+                    println!("{note}");
+                }
+                print!("{text}");
+                exit::OK
+            }
+            Err(e) => load_failed(&e),
+        },
         Some(Command::Apply {
             args,
             skip_prechecks,
@@ -79,8 +84,8 @@ fn main() {
             answers,
             secrets,
         }) => bundle(output, answers, secrets, cli.state_dir),
-        Some(Command::Status) => {
-            code_or_error(headless::status(&cli.state_dir, &mut stdout).map(|()| exit::OK))
+        Some(Command::Status { format }) => {
+            code_or_error(headless::status(&cli.state_dir, format, &mut stdout).map(|()| exit::OK))
         }
         Some(Command::BenchRunScreen { log_dir, command }) => {
             glance_wizard::ui::bench::bench_run_screen(command, log_dir, cli.lang)

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::answers::{
-    self, AdminCredentials, Answers, AnswersError, CheckedAnswers, Secrets, Settings,
+    self, AdminCredentials, Answers, AnswersError, CheckedAnswers, SecretName, Secrets, Settings,
 };
 use crate::plan::{build_plan, render_plan};
 use crate::secret::Secret;
@@ -98,6 +98,54 @@ pub(crate) fn checked_settings(
     answers.resolve(profile, secrets, admin)
 }
 
+/// The secrets these answers need.
+pub fn needed_secrets(answers: &Answers) -> Vec<SecretName> {
+    let mut needed = vec![
+        SecretName::GlanceDbPassword,
+        SecretName::GlanceServicePassword,
+    ];
+    if answers.database.admin_access == answers::AdminAccess::Tcp {
+        needed.push(SecretName::DbAdminPassword);
+    }
+    if answers.keystone.admin_openrc.is_empty() {
+        needed.push(SecretName::OsPassword);
+    }
+    if answers.proxy.names_a_user() {
+        needed.push(SecretName::ProxyPassword);
+    }
+    needed
+}
+
+/// The plan of answers whose passwords may not exist yet (`plan` before
+/// the secrets file is written): each missing one shows as
+/// [`crate::secret::NOT_SET`], and a first line names them. The settings
+/// made for it hold stand-ins ([`Secret::not_set`]), so they never leave
+/// this function: nothing runs, is saved or is fingerprinted with them.
+/// `check` and `apply` still refuse missing passwords ([`checked_settings`]).
+pub fn plan_preview(
+    answers: CheckedAnswers<'_>,
+    secrets: &Secrets,
+    profile: &Profile,
+) -> Result<String, AnswersError> {
+    let missing: Vec<String> = needed_secrets(answers.answers())
+        .into_iter()
+        .filter(|name| secrets.get(*name).is_none())
+        .map(|name| format!("secrets.{}", name.key()))
+        .collect();
+    let admin = admin_credentials(answers.answers(), secrets)?;
+    let settings = answers.resolve_with_stand_ins(profile, secrets, admin)?;
+    let mut text = String::new();
+    if !missing.is_empty() {
+        text = format!(
+            "Passwords not set yet, shown as {}: {}. `check` and `apply` need them.\n\n",
+            crate::secret::NOT_SET,
+            missing.join(", ")
+        );
+    }
+    text.push_str(&settings_plan_text(&settings, profile));
+    Ok(text)
+}
+
 fn read_config(path: &str) -> Option<String> {
     std::fs::read_to_string(path).ok()
 }
@@ -106,4 +154,40 @@ fn read_config(path: &str) -> Option<String> {
 pub fn settings_plan_text(settings: &Settings, profile: &Profile) -> String {
     let plan = build_plan(settings, profile);
     render_plan(&plan, settings, &read_config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::{InitSystem, profile_for};
+
+    /// The config diff of a plan without passwords shows `<not set>` where
+    /// they go, not the mask (which would pass for a value), and never the
+    /// stand-in's own value.
+    #[test]
+    fn the_config_diff_shows_passwords_not_set() {
+        let answers =
+            Answers::from_toml("[keystone]\nos_auth_url = \"http://controller:5000/v3\"\n")
+                .unwrap();
+        let profile = profile_for("debian", "zed", InitSystem::SysV).unwrap();
+        let secrets = Secrets::default();
+        let admin = admin_credentials(&answers, &secrets).unwrap();
+        let checked = answers.checked().unwrap();
+        let settings = checked
+            .resolve_with_stand_ins(&profile, &secrets, admin)
+            .unwrap();
+        let packaged = include_str!("../tests/fixtures/debian-zed/glance-api.conf");
+        let read = |path: &str| {
+            path.ends_with("glance-api.conf")
+                .then(|| packaged.to_string())
+        };
+        let text = render_plan(&build_plan(&settings, &profile), &settings, &read);
+        for shown in [
+            "+connection = mysql+pymysql://glance:<not set>@controller/glance",
+            "+password = <not set>",
+        ] {
+            assert!(text.contains(shown), "no {shown:?} in:\n{text}");
+        }
+        assert!(!text.contains('\0'), "{text}");
+    }
 }

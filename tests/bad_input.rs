@@ -134,7 +134,12 @@ const CASES: &[(&str, &str, &str)] = &[
     ("image_store", "stores = []", "image_store.stores"),
     (
         "image_store",
-        "default_store = \"http\"",
+        "stores = [\"file\"]\ndefault_store = \"http\"",
+        "image_store.default_store",
+    ),
+    (
+        "image_store",
+        "default_store = \"swift\"",
         "image_store.default_store",
     ),
     (

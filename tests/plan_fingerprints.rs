@@ -161,3 +161,28 @@ fn metadefs_can_be_left_out() {
         assert_eq!(&fa[i], fp, "{}", task.id);
     }
 }
+
+/// Answers that do not set `image_store.stores` get the release guide's
+/// stores (`file,http` on zed). An install made before that default, whose
+/// answers left the key unset (then `["file"]`), reruns its config task
+/// and what follows it on the next apply (docs/answers.md says so); one
+/// whose answers list the stores keeps every fingerprint.
+#[test]
+fn the_guides_stores_default_reruns_the_config_of_an_older_install() {
+    let old_default = format!("{BASE}[image_store]\nstores = [\"file\"]\n");
+    let before = plan(&old_default, "db-password-1", "svc-password-1");
+    let now = plan(BASE, "db-password-1", "svc-password-1");
+    assert_eq!(
+        changed(&before, &now),
+        [
+            "config.glance-api",
+            "db.sync",
+            "db.metadefs",
+            "service.restart",
+            "verify.image"
+        ]
+    );
+    let listed = format!("{BASE}[image_store]\nstores = [\"file\", \"http\"]\n");
+    let explicit = plan(&listed, "db-password-1", "svc-password-1");
+    assert!(changed(&explicit, &now).is_empty());
+}

@@ -13,7 +13,7 @@ use super::types::{
 use super::{
     AdminAccess, Answers, ControllerAnswers, DatabaseAnswers, EndpointAnswers, FieldError,
     ImageSource, ImageStoreAnswers, KeystoneAnswers, PackageAnswers, ProxyAnswers, Rule,
-    StoreSettings, TestImageAnswers, is_url_source, split_list,
+    TestImageAnswers, is_url_source, split_list,
 };
 
 /// Every broken rule found so far, in the order the fields were checked.
@@ -92,7 +92,7 @@ pub(super) struct Fields {
     pub database: DatabaseFields,
     pub keystone: KeystoneFields,
     pub endpoints: EndpointFields,
-    pub store: StoreSettings,
+    pub store: StoreFields,
     pub test_image: TestImageFields,
     pub proxy: ProxyFields,
     pub packages: PackageFields,
@@ -256,29 +256,60 @@ fn endpoints(e: &EndpointAnswers, p: &mut Problems) -> Option<EndpointFields> {
     })
 }
 
-fn image_store(s: &ImageStoreAnswers, p: &mut Problems) -> Option<StoreSettings> {
-    if s.stores.is_empty() {
-        p.add("image_store.stores", Rule::NoStore);
-    }
-    let stores = p.parse_list::<Store>("image_store.stores", &s.stores);
-    // A default that is listed but not supported is reported once, as the
-    // list's entry.
-    let default_store = if s.stores.contains(&s.default_store) {
-        s.default_store.parse::<Store>().ok()
-    } else {
-        p.add(
-            "image_store.default_store",
-            Rule::DefaultStoreNotListed(s.default_store.clone()),
-        );
-        None
+/// The image store's fields. Whether an unset list holds the default store
+/// depends on the release: see `resolve::store_settings`.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct StoreFields {
+    /// `None`: the stores the release's guide enables.
+    pub stores: Option<Vec<Store>>,
+    pub default_store: Store,
+    pub data_dir: AbsolutePath,
+    pub min_free_mib: u64,
+}
+
+fn image_store(s: &ImageStoreAnswers, p: &mut Problems) -> Option<StoreFields> {
+    let (stores, default_store) = match &s.stores {
+        None => (
+            Some(None),
+            p.parse("image_store.default_store", &s.default_store),
+        ),
+        Some(listed) => {
+            let (stores, default_store) = listed_stores(listed, &s.default_store, p);
+            (stores.map(Some), default_store)
+        }
     };
     let data_dir = p.parse("image_store.data_dir", &s.data_dir);
-    Some(StoreSettings {
-        stores: stores.filter(|s| !s.is_empty())?,
+    Some(StoreFields {
+        stores: stores?,
         default_store: default_store?,
         data_dir: data_dir?,
         min_free_mib: s.min_free_mib,
     })
+}
+
+/// A list of stores the answers give, and their default, which must be in
+/// it.
+fn listed_stores(
+    listed: &[String],
+    default_store: &str,
+    p: &mut Problems,
+) -> (Option<Vec<Store>>, Option<Store>) {
+    if listed.is_empty() {
+        p.add("image_store.stores", Rule::NoStore);
+    }
+    let stores = p.parse_list::<Store>("image_store.stores", listed);
+    // A default that is listed but not supported is reported once, as the
+    // list's entry.
+    let default_store = if listed.iter().any(|s| s == default_store) {
+        default_store.parse::<Store>().ok()
+    } else {
+        p.add(
+            "image_store.default_store",
+            Rule::DefaultStoreNotListed(default_store.to_string()),
+        );
+        None
+    };
+    (stores.filter(|s| !s.is_empty()), default_store)
 }
 
 #[derive(Debug, Clone, PartialEq)]

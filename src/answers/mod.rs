@@ -10,6 +10,8 @@
 mod fields;
 pub mod openrc;
 mod resolve;
+
+use resolve::Missing;
 mod schema;
 pub mod secrets;
 pub mod types;
@@ -165,8 +167,10 @@ pub struct EndpointAnswers {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ImageStoreAnswers {
+    /// The stores Glance enables. Unset: the ones the release's guide
+    /// enables (`file` and `http` up to 2023.1, `file` from 2023.2).
     #[schemars(extend("items" = { "type": "string", "enum": STORES }))]
-    pub stores: Vec<String>,
+    pub stores: Option<Vec<String>>,
     pub default_store: String,
     pub data_dir: String,
     pub min_free_mib: u64,
@@ -175,7 +179,7 @@ pub struct ImageStoreAnswers {
 impl Default for ImageStoreAnswers {
     fn default() -> Self {
         Self {
-            stores: vec!["file".into()],
+            stores: None,
             default_store: "file".into(),
             data_dir: "/var/lib/glance/images/".into(),
             min_free_mib: 1024,
@@ -324,6 +328,15 @@ pub enum Rule {
     NoStore,
     #[error("`{0}` must be one of the stores listed in image_store.stores")]
     DefaultStoreNotListed(String),
+    /// `stores` is unset and the release's guide does not enable this one.
+    #[error(
+        "`{store}` is not among the stores the {release} guide enables ({stores}): list the stores in image_store.stores"
+    )]
+    DefaultStoreNotInGuide {
+        store: String,
+        release: String,
+        stores: String,
+    },
     #[error("there is no proxy to persist: set http_proxy or https_proxy, or persist = false")]
     NothingToPersist,
     /// A missing password glance-wizard could generate.
@@ -784,7 +797,7 @@ impl Answers {
     ) -> Result<Settings, AnswersError> {
         let mut problems = Problems::default();
         let fields = fields::parse(self, &mut problems);
-        self.resolve_with(fields, problems, profile, secrets, admin)
+        self.resolve_with(fields, problems, profile, secrets, admin, Missing::Refused)
     }
 
     /// The proxy alone, as [`Answers::resolve`] makes it (the controller
@@ -825,11 +838,15 @@ impl Answers {
         profile: &Profile,
         secrets: &Secrets,
         admin: AdminCredentials,
+        missing: Missing,
     ) -> Result<Settings, AnswersError> {
-        let resolved = self.resolve_secrets(profile, secrets, &admin, &mut problems);
-        match fields {
-            Some(fields) if problems.0.is_empty() => {
-                Ok(Answers::settings(fields, profile, admin, resolved))
+        let resolved = self.resolve_secrets(profile, secrets, &admin, &mut problems, missing);
+        let store = fields
+            .as_ref()
+            .and_then(|f| resolve::store_settings(&f.store, profile, &mut problems));
+        match (fields, store) {
+            (Some(fields), Some(store)) if problems.0.is_empty() => {
+                Ok(Answers::settings(fields, store, profile, admin, resolved))
             }
             _ => Err(AnswersError(problems.0)),
         }
@@ -890,6 +907,26 @@ impl<'a> CheckedAnswers<'a> {
             profile,
             secrets,
             admin,
+            Missing::Refused,
+        )
+    }
+
+    /// [`CheckedAnswers::resolve`] with each missing password a
+    /// [`Secret::not_set`] stand-in, for showing the plan only: see
+    /// [`crate::wizard::plan_preview`], which keeps these settings to itself.
+    pub(crate) fn resolve_with_stand_ins(
+        self,
+        profile: &Profile,
+        secrets: &Secrets,
+        admin: AdminCredentials,
+    ) -> Result<Settings, AnswersError> {
+        self.answers.resolve_with(
+            Some(self.fields),
+            Problems::default(),
+            profile,
+            secrets,
+            admin,
+            Missing::StandIn,
         )
     }
 }
@@ -1042,6 +1079,51 @@ mod tests {
         let redactor = crate::secret::Redactor::new();
         redactor.add(p.password.as_ref().unwrap());
         assert_eq!(redactor.redact(&env[0].1), "http://gw:********@proxy:3128");
+    }
+
+    /// Unset stores are the release guide's: `file,http` up to 2023.1,
+    /// `file` from 2023.2; a default store the guide does not enable is
+    /// named, and a list the answers give is kept on every release.
+    #[test]
+    fn unset_stores_follow_the_release_guide() {
+        use crate::target::{InitSystem, profile_for};
+        let mut secrets = Secrets::default();
+        secrets.set(SecretName::GlanceDbPassword, Secret::new("db-password-1"));
+        secrets.set(
+            SecretName::GlanceServicePassword,
+            Secret::new("svc-password-1"),
+        );
+        secrets.set(SecretName::OsPassword, Secret::new("admin-password"));
+        let resolve = |answers: &Answers, release: &str| {
+            let profile = profile_for("debian", release, InitSystem::SysV).unwrap();
+            let admin = answers.manual_admin_credentials(&secrets).unwrap();
+            answers.resolve(&profile, &secrets, admin)
+        };
+        let stores = |answers: &Answers, release: &str| {
+            let settings = resolve(answers, release).unwrap();
+            settings.store.stores.join(",")
+        };
+        let mut answers = Answers::default();
+        answers.keystone.os_auth_url = "http://controller:5000/v3".into();
+        for (release, want) in [
+            ("pike", "file,http"),
+            ("2023.1", "file,http"),
+            ("2023.2", "file"),
+        ] {
+            assert_eq!(stores(&answers, release), want, "{release}");
+        }
+        answers.image_store.default_store = "http".into();
+        assert_eq!(stores(&answers, "zed"), "file,http");
+        let error = resolve(&answers, "2023.2").unwrap_err().to_string();
+        assert!(
+            error.contains("image_store.default_store: `http` is not among the stores the 2023.2"),
+            "{error}"
+        );
+        answers.image_store.stores = Some(vec!["file".into(), "http".into()]);
+        assert_eq!(stores(&answers, "2024.1"), "file,http");
+        answers.image_store.stores = Some(vec!["file".into()]);
+        answers.image_store.default_store = "file".into();
+        assert_eq!(stores(&answers, "pike"), "file");
     }
 
     /// The proxy screen's test uses the proxy apply will: the controller

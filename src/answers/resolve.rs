@@ -2,13 +2,13 @@
 //! secrets, checked against their rules, and the settings of each section
 //! with their defaults filled in.
 
-use super::fields::{DbAccess, Fields, Problems, ProxyFields, TestImageFields};
+use super::fields::{DbAccess, Fields, Problems, ProxyFields, StoreFields, TestImageFields};
 use super::types::{Host, HttpUrl, MemcachedServer, ProxyUrl};
 use super::validate::{self, PasswordError};
 use super::{
     AdminAccess, AdminCredentials, Answers, DbAdmin, DbSettings, EndpointSettings, ImageSource,
     KeystoneSettings, PackageSettings, ProxySettings, Rule, SecretName, Secrets, Settings,
-    TestImageSettings, controller_no_proxy,
+    StoreSettings, TestImageSettings, controller_no_proxy,
 };
 use crate::secret::Secret;
 use crate::target::Profile;
@@ -27,28 +27,40 @@ pub(super) struct ResolvedSecrets {
     proxy_password: Option<Secret>,
 }
 
+/// What a secret the secrets do not hold becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Missing {
+    /// A problem: `check`, `apply` and the wizard's run need every secret.
+    Refused,
+    /// [`Secret::not_set`]: `plan` shows the plan before the secrets exist.
+    StandIn,
+}
+
 /// Looks secrets up and records the rule each one breaks.
 struct SecretLookup<'a> {
     profile: &'a Profile,
     secrets: &'a Secrets,
     problems: &'a mut Problems,
+    missing: Missing,
 }
 
 impl SecretLookup<'_> {
-    /// The secret `name` (empty when missing, with the problem recorded).
-    /// A `new_account`'s password must be strong enough to create it with.
+    /// The secret `name` (when missing: empty with the problem recorded,
+    /// or the stand-in). A `new_account`'s password must be strong enough
+    /// to create it with.
     fn take(&mut self, name: SecretName, new_account: bool) -> Secret {
         let field = format!("secrets.{}", name.key());
-        match self.secrets.get(name) {
-            Some(value) => {
+        match (self.secrets.get(name), self.missing) {
+            (Some(value), _) => {
                 let rule = self.rule(name, new_account, value);
                 self.problems.record(field, rule);
                 value.clone()
             }
-            None => {
+            (None, Missing::Refused) => {
                 self.problems.add(field, missing_rule(name));
                 Secret::default()
             }
+            (None, Missing::StandIn) => Secret::not_set(),
         }
     }
 
@@ -95,11 +107,13 @@ impl Answers {
         secrets: &Secrets,
         admin: &AdminCredentials,
         problems: &mut Problems,
+        missing: Missing,
     ) -> ResolvedSecrets {
         let mut lookup = SecretLookup {
             profile,
             secrets,
             problems,
+            missing,
         };
         let db_password = lookup.take(SecretName::GlanceDbPassword, true);
         let service_password = lookup.take(SecretName::GlanceServicePassword, true);
@@ -112,7 +126,10 @@ impl Answers {
         if proxy_password.is_none() && secrets.get(SecretName::ProxyPassword).is_some() {
             problems.add("secrets.proxy_password", Rule::ProxyNamesNoUser);
         }
-        if let Err(rule) = validate::password(admin.password.expose()) {
+        // The admin's password is only ever put in a child's environment,
+        // never shown: a plan can do without it.
+        let admin_stands_in = missing == Missing::StandIn && admin.password.is_empty();
+        if !admin_stands_in && let Err(rule) = validate::password(admin.password.expose()) {
             let field = if self.keystone.admin_openrc.is_empty() {
                 "secrets.os_password"
             } else {
@@ -131,6 +148,7 @@ impl Answers {
     /// The settings of parsed answers, with every default filled in.
     pub(super) fn settings(
         fields: Fields,
+        store: StoreSettings,
         profile: &Profile,
         admin: AdminCredentials,
         secrets: ResolvedSecrets,
@@ -147,7 +165,7 @@ impl Answers {
                 secrets.service_password,
             ),
             endpoints: endpoint_settings(&fields, &controller),
-            store: fields.store,
+            store,
             test_image: test_image_settings(fields.test_image, profile),
             proxy: proxy_settings(fields.proxy, &controller, secrets.proxy_password),
             packages: PackageSettings {
@@ -236,6 +254,35 @@ fn endpoint_settings(fields: &Fields, controller: &Host) -> EndpointSettings {
         internal: endpoint(&e.internal),
         admin: endpoint(&e.admin),
     }
+}
+
+/// The stores the answers list, else the ones the release's guide enables;
+/// `None` when the default store is not among them (the problem recorded).
+pub(super) fn store_settings(
+    s: &StoreFields,
+    profile: &Profile,
+    problems: &mut Problems,
+) -> Option<StoreSettings> {
+    let release = &profile.release;
+    let stores = s.stores.as_ref().unwrap_or(&release.default_stores);
+    if !stores.contains(&s.default_store) {
+        // A list the answers give was checked with its fields.
+        problems.add(
+            "image_store.default_store",
+            Rule::DefaultStoreNotInGuide {
+                store: s.default_store.to_string(),
+                release: release.title.clone(),
+                stores: stores.join(", "),
+            },
+        );
+        return None;
+    }
+    Some(StoreSettings {
+        stores: stores.clone(),
+        default_store: s.default_store,
+        data_dir: s.data_dir.clone(),
+        min_free_mib: s.min_free_mib,
+    })
 }
 
 /// The test image defaults to the release's CirrOS download.

@@ -111,7 +111,8 @@ fn connection_edit(db: &DbSettings) -> ConfigEdit {
     secret_edit(
         "database",
         "connection",
-        url(MASK),
+        // The mask, not `<not set>`, goes through the URL encoding.
+        url(MASK).replace(MASK, db.password.shown()),
         Secret::new(url(db.password.expose())),
     )
 }
@@ -129,7 +130,12 @@ fn authtoken_edits(k: &KeystoneSettings, release: &ReleaseProfile) -> Vec<Config
         edit(section, "user_domain_name", domain),
         edit(section, "project_name", &k.service_project),
         edit(section, "username", &k.service_user),
-        secret_edit(section, "password", MASK.into(), k.service_password.clone()),
+        secret_edit(
+            section,
+            "password",
+            k.service_password.shown().into(),
+            k.service_password.clone(),
+        ),
     ]
 }
 

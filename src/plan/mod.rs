@@ -12,7 +12,7 @@ mod task_id;
 use sha2::{Digest, Sha256};
 
 use crate::answers::{Settings, TestImageSettings};
-use crate::secret::{MASK, Secret};
+use crate::secret::Secret;
 use crate::target::Profile;
 
 pub use config::{ConfigEdit, ConfigSpec, ConfigValue, apply_config_spec, config_specs};
@@ -374,9 +374,10 @@ pub fn sql_statements(spec: &SqlSpec, password_literal: &str) -> Vec<String> {
     out
 }
 
-/// The masked literal used in plan output and logs.
-pub fn masked_literal() -> String {
-    format!("'{MASK}'")
+/// The literal shown for `password` in plan output and logs: masked, or
+/// `<not set>` for a password not set yet.
+pub fn masked_literal(password: &Secret) -> String {
+    format!("'{}'", password.shown())
 }
 
 #[cfg(test)]

@@ -5,9 +5,9 @@ use std::fmt::Write;
 
 use super::commands::{self, display};
 use super::{
-    ConfigFile, ConfigSpec, ConfigValue, EndpointSpec, EndpointsSpec, MetadefsSpec, PackagesSpec,
-    Plan, RoleSpec, ServiceEntitySpec, ServiceSpec, SqlSpec, TaskKind, UserSpec, VerifySpec,
-    apply_config_spec, masked_literal, sql_statements,
+    ConfigEdit, ConfigFile, ConfigSpec, ConfigValue, EndpointSpec, EndpointsSpec, MetadefsSpec,
+    PackagesSpec, Plan, RoleSpec, ServiceEntitySpec, ServiceSpec, SqlSpec, TaskKind, UserSpec,
+    VerifySpec, apply_config_spec, masked_literal, sql_statements,
 };
 use crate::answers::{DbAdmin, ImageSource, Settings};
 use crate::ini::IniDocument;
@@ -135,8 +135,8 @@ impl View<'_> {
                 openstack(commands::user_create(domain, &login.user))
             ),
             format!(
-                "set the password of {} (********) with PATCH {v3}/users/<id> unless it already logs in; never on a command line",
-                login.user,
+                "set the password of {} ({}) with PATCH {v3}/users/<id> unless it already logs in; never on a command line",
+                login.user, login.password,
             ),
         ]
     }
@@ -230,10 +230,10 @@ impl View<'_> {
             clean.join(" and ")
         ));
         if let Some(proxy) = settings.proxy.shown() {
-            let password = if settings.proxy.password.is_some() {
-                " (password from the secrets file)"
-            } else {
-                ""
+            let password = match &settings.proxy.password {
+                Some(p) if p.is_not_set() => format!(" (password {p})"),
+                Some(_) => " (password from the secrets file)".into(),
+                None => String::new(),
             };
             lines.push(format!(
                 "through the proxy {proxy}{password} (no_proxy={})",
@@ -309,12 +309,12 @@ impl View<'_> {
 fn sql_lines(spec: &SqlSpec) -> Vec<String> {
     let connect = match &spec.admin {
         DbAdmin::Socket { path, user } => format!("connect as {user} over the unix socket {path}"),
-        DbAdmin::Tcp { user, .. } => format!(
-            "connect as {user} to {}:{} over TCP (password ********)",
+        DbAdmin::Tcp { user, password } => format!(
+            "connect as {user} to {}:{} over TCP (password {password})",
             spec.host, spec.port
         ),
     };
-    let statements = sql_statements(spec, &masked_literal());
+    let statements = sql_statements(spec, &masked_literal(&spec.password));
     std::iter::once(connect)
         .chain(statements.iter().map(|s| format!("SQL> {s};")))
         .collect()
@@ -380,12 +380,18 @@ fn verify_lines(spec: &VerifySpec) -> Vec<String> {
 /// showing it.
 fn config_diff(spec: &ConfigSpec, before: &str, settings: &Settings) -> Vec<String> {
     let mut doc = IniDocument::parse(before);
-    if let Err(e) = apply_config_spec(&mut doc, spec, true) {
+    if let Err(e) = apply_config_spec(&mut doc, &not_set_shown(spec, false), true) {
         return vec![format!("cannot preview: {e}")];
     }
     let after = doc.to_string();
     let planned = format!("{} (planned)", spec.path);
-    masked_diff(before, &after, (&spec.path, &planned), &settings.redactor())
+    masked_diff(
+        before,
+        &after,
+        (&spec.path, &planned),
+        &settings.redactor(),
+        Some(spec),
+    )
 }
 
 /// A unified diff of two texts of an INI file, every secret masked on both
@@ -394,11 +400,14 @@ fn config_diff(spec: &ConfigSpec, before: &str, settings: &Settings) -> Vec<Stri
 /// text holds, which it learns). The change is computed on the real texts:
 /// a change only to a secret says so without showing it. `labels` head the
 /// two sides. Used by `plan` and by `undo` (a file edited by hand since).
+/// `not_set_in`: the planned spec, whose passwords not set yet (`plan`
+/// before the secrets exist) show as `<not set>` in the new side.
 pub fn masked_diff(
     before: &str,
     after: &str,
     labels: (&str, &str),
     redactor: &crate::secret::Redactor,
+    not_set_in: Option<&ConfigSpec>,
 ) -> Vec<String> {
     for secret in crate::mask::ini_secret_values(before)
         .into_iter()
@@ -407,7 +416,19 @@ pub fn masked_diff(
         redactor.add(&secret);
     }
     let mask = |text: &str| redactor.redact(&crate::mask::mask_ini_text(text));
-    let (shown_before, shown_after) = (mask(before), mask(after));
+    let shown_before = mask(before);
+    let mut shown_after = mask(after);
+    if let Some(spec) = not_set_in {
+        let not_set = not_set_shown(spec, true);
+        if !not_set.edits.is_empty() {
+            // Masking by key name hid `<not set>` too: shown again.
+            let mut doc = IniDocument::parse(&shown_after);
+            if let Err(e) = apply_config_spec(&mut doc, &not_set, true) {
+                return vec![format!("cannot preview: {e}")];
+            }
+            shown_after = doc.to_string();
+        }
+    }
     let real_changes = changed_lines(before, after);
     let shown_changes = changed_lines(&shown_before, &shown_after);
     if real_changes == 0 {
@@ -429,6 +450,31 @@ pub fn masked_diff(
         lines.push("and a secret changed (hidden)".into());
     }
     lines
+}
+
+/// The spec with each password not set yet (a stand-in: `plan` before
+/// the secrets exist) as the plain text it shows, `<not set>`: the stand-in
+/// itself can be written to no config file, and the mask would pass for a
+/// value. `only` keeps just those edits.
+fn not_set_shown(spec: &ConfigSpec, only: bool) -> ConfigSpec {
+    let not_set = |e: &ConfigEdit| e.value.shown().contains(crate::secret::NOT_SET);
+    let edits = spec
+        .edits
+        .iter()
+        .filter(|e| !only || not_set(e))
+        .map(|e| match &e.value {
+            ConfigValue::Secret { shown, .. } if not_set(e) => ConfigEdit {
+                value: ConfigValue::Plain(shown.clone()),
+                ..e.clone()
+            },
+            _ => e.clone(),
+        })
+        .collect();
+    ConfigSpec {
+        edits,
+        comment_out_except: spec.comment_out_except.clone().filter(|_| !only),
+        ..spec.clone()
+    }
 }
 
 /// How many lines a minimal line diff removes or adds. Masking maps equal

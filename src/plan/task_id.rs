@@ -38,7 +38,8 @@ pub enum TaskId {
 }
 
 impl TaskId {
-    /// Every id a plan can hold, in the guide's order.
+    /// Every id a plan can hold, in the guide's order: the order
+    /// `build_plan` puts them in (tests/releases.rs) and `status` lists them.
     pub const ALL: [TaskId; 12] = [
         TaskId::SqlDatabase,
         TaskId::IdentityUser,

@@ -6,6 +6,8 @@ use std::process::Command;
 
 use serde::Deserialize;
 
+use crate::answers::types::Store;
+
 const PROFILES: &str = include_str!("../../assets/profiles.toml");
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -29,6 +31,9 @@ pub struct ReleaseProfile {
     pub authtoken_uri_key: String,
     pub auth_url_port: u16,
     pub store_layout: StoreLayout,
+    /// The stores the release's guide enables: the default of the answers'
+    /// `image_store.stores`.
+    pub default_stores: Vec<Store>,
     pub domain_name: String,
     pub db_check: bool,
     /// False where glance-api runs only under a WSGI server (no eventlet
@@ -528,6 +533,22 @@ mod tests {
             );
         }
         assert_eq!(distro_families(), ["debian", "ubuntu", "rdo"]);
+    }
+
+    /// The answers' default `default_store` is one that every release's
+    /// guide enables: answers that set neither store key resolve on every
+    /// release.
+    #[test]
+    fn every_release_enables_the_default_store() {
+        let default = crate::answers::Answers::default().image_store.default_store;
+        for r in releases() {
+            assert!(
+                r.default_stores.iter().any(|s| s.as_str() == default),
+                "{}: {:?}",
+                r.name,
+                r.default_stores
+            );
+        }
     }
 
     /// Every era starts at a known release, the first at the first release,

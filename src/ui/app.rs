@@ -733,7 +733,7 @@ impl App {
                 Kind::Choice(values) => {
                     let current = values
                         .iter()
-                        .position(|v| *v == self.draft.choice(f))
+                        .position(|v| *v == self.draft.value(f, profile.as_ref()))
                         .unwrap_or(0);
                     let next = match key.code {
                         KeyCode::Left => (current + values.len() - 1) % values.len(),

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::answers::types::HttpUrl;
+use crate::answers::types::{HttpUrl, Store};
 use crate::answers::{AdminAccess, AdminCredentials, Answers, Rule, SecretName, Secrets, validate};
 use crate::escape::url_host;
 use crate::secret::Secret;
@@ -258,6 +258,7 @@ impl F {
         matches!(
             self,
             F::DbHost
+                | F::Stores
                 | F::WwwAuthUri
                 | F::AuthUrl
                 | F::Memcached
@@ -376,13 +377,7 @@ fn keystone_values(a: &Answers) -> Vec<(F, String)> {
 /// answers.
 fn image_values(a: &Answers) -> Vec<(F, String)> {
     let s = &a.image_store;
-    let stores = if s.stores.iter().any(|x| x == "http") {
-        "file+http"
-    } else {
-        "file"
-    };
     vec![
-        (F::Stores, stores.to_string()),
         (F::DefaultStore, s.default_store.clone()),
         (F::DataDir, s.data_dir.clone()),
         (F::MinFree, s.min_free_mib.to_string()),
@@ -394,10 +389,35 @@ fn image_values(a: &Answers) -> Vec<(F, String)> {
     ]
 }
 
+/// The stores choice of a list of stores (any http: "file+http").
+fn stores_choice<S: std::borrow::Borrow<str>>(stores: &[S]) -> &'static str {
+    if stores.iter().any(|s| s.borrow() == Store::Http.as_str()) {
+        "file+http"
+    } else {
+        "file"
+    }
+}
+
+/// The list of stores a stores choice names.
+fn stores_of_choice(choice: &str) -> Vec<String> {
+    let mut stores = vec![Store::File.to_string()];
+    if choice == "file+http" {
+        stores.push(Store::Http.to_string());
+    }
+    stores
+}
+
 /// The derived fields the answers set (`None`: left to the default).
-fn derived_values(a: &Answers) -> [(F, Option<String>); 9] {
+fn derived_values(a: &Answers) -> [(F, Option<String>); 10] {
     let k = &a.keystone;
     [
+        (
+            F::Stores,
+            a.image_store
+                .stores
+                .as_deref()
+                .map(|s| stores_choice(s).to_string()),
+        ),
         (F::DbHost, a.database.host.clone()),
         (F::WwwAuthUri, k.www_authenticate_uri.clone()),
         (F::AuthUrl, k.auth_url.clone()),
@@ -483,6 +503,11 @@ impl Draft {
             F::Memcached => format!("{}:11211", url_host(controller)),
             F::EndpointPublic | F::EndpointInternal | F::EndpointAdmin => self.controller_url(9292),
             F::NoProxy => self.no_proxy_default.clone(),
+            // The release's guide's; `file` (every release's) until the
+            // release is known.
+            F::Stores => profile
+                .map_or("file", |p| stores_choice(&p.release.default_stores))
+                .into(),
             F::TestSource => profile.map(|p| p.release.cirros_url()).unwrap_or_default(),
             F::ProxyTestUrl => {
                 let source = self.value(F::TestSource, profile);
@@ -600,11 +625,9 @@ impl Draft {
         a.endpoints.public = self.derived_answer(F::EndpointPublic);
         a.endpoints.internal = self.derived_answer(F::EndpointInternal);
         a.endpoints.admin = self.derived_answer(F::EndpointAdmin);
-        a.image_store.stores = if self.choice(F::Stores) == "file+http" {
-            vec!["file".into(), "http".into()]
-        } else {
-            vec!["file".into()]
-        };
+        a.image_store.stores = self
+            .derived_answer(F::Stores)
+            .map(|choice| stores_of_choice(&choice));
         a.image_store.default_store = text(F::DefaultStore);
         a.image_store.data_dir = text(F::DataDir);
         a.image_store.min_free_mib = text(F::MinFree).parse().unwrap_or(0);
@@ -876,6 +899,21 @@ mod tests {
                 "{f:?} = {typed:?}"
             );
         }
+    }
+
+    /// The stores field shows the release guide's stores until changed,
+    /// and leaves the answers' `stores` unset until then.
+    #[test]
+    fn the_stores_follow_the_release_until_chosen() {
+        let d = Draft::from_answers(&Answers::default(), &Secrets::default());
+        let on = |release: &str| profile_for("debian", release, InitSystem::SysV).unwrap();
+        assert_eq!(d.value(F::Stores, Some(&on("zed"))), "file+http");
+        assert_eq!(d.value(F::Stores, Some(&on("2023.2"))), "file");
+        assert_eq!(d.answers().image_store.stores, None);
+        let mut d = d;
+        d.set(F::Stores, "file".into());
+        assert_eq!(d.value(F::Stores, Some(&on("zed"))), "file");
+        assert_eq!(d.answers().image_store.stores, Some(vec!["file".into()]));
     }
 
     /// Answers → forms → answers keeps every value.

@@ -270,7 +270,7 @@ pub fn check_file(
         let now = String::from_utf8_lossy(current.as_deref().unwrap_or_default());
         let then = String::from_utf8_lossy(&original);
         let restored = format!("{path} (restored from the backup)");
-        let diff = crate::plan::masked_diff(&now, &then, (path, &restored), redactor);
+        let diff = crate::plan::masked_diff(&now, &then, (path, &restored), redactor, None);
         return Ok(FileCheck::Refused(format!(
             "{path} was edited since glance-wizard wrote it: restoring the backup would lose these changes (secrets masked):\n{}\nPut the backup back by hand (cp -p {backup} {path}) or keep the file as it is (glance-wizard reset {}), then run undo again",
             diff.join("\n"),

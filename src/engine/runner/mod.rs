@@ -821,6 +821,29 @@ pub(crate) mod tests {
         assert!(said.iter().any(|l| l == "(exit status 3)"), "{said:?}");
     }
 
+    /// glance-manage and ls colour their lines when asked: the log and the
+    /// text the runner inspects (and builds error messages from) get the
+    /// words, tabs and line ends, never the terminal's escape sequences.
+    #[test]
+    fn colour_codes_never_reach_the_log_or_the_capture() {
+        let script = r"printf '\033[01;32mok\033[00m\tdone\n\033]0;title\007plain\033(B\n'; \
+                       printf 'err \033[31mred\033[0m\n' >&2";
+        let (result, said) = with_ctx(None, |ctx| {
+            run_streamed(ctx, &sh(script), &[], Network::Direct)
+        });
+        let result = result.unwrap();
+        assert_eq!(
+            result.lines().collect::<Vec<_>>(),
+            ["ok\tdone", "plain", "err red"]
+        );
+        assert!(!said.iter().any(|l| l.contains('\x1b')), "{said:?}");
+        let (captured, said) = with_ctx(None, |ctx| {
+            run_captured(ctx, &sh(script), &[], Network::Direct)
+        });
+        assert!(captured.unwrap().0 == Some(0));
+        assert!(said.iter().any(|l| l == "err red"), "{said:?}");
+    }
+
     /// 200,000 lines come as a few blocks of whole lines, every line intact
     /// and in order; a secret the child prints is masked however the pipe
     /// cut its output.

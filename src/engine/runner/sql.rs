@@ -235,7 +235,7 @@ pub fn run(
     // password is a literal escaped for the session's sql_mode.
     let no_backslash_escapes = sql_mode.contains("NO_BACKSLASH_ESCAPES");
     let literal = sql_string_literal(spec.password.expose(), no_backslash_escapes);
-    let shown = sql_statements(spec, &masked_literal());
+    let shown = sql_statements(spec, &masked_literal(&spec.password));
     let first_host = spec.account_hosts.first().map(|h| format!("@'{h}'"));
     for (statement, display) in sql_statements(spec, &literal).iter().zip(shown) {
         if display.starts_with("CREATE USER")
