@@ -46,6 +46,9 @@ bind_host = "127.0.0.1"
 [keystone]
 admin_openrc = "${GW_ADMIN_OPENRC:-/root/admin-openrc}"
 
+[secrets]
+file = "$1.secrets.toml"
+
 [test_image]
 source = "$2"
 name = "cirros-wizard"
