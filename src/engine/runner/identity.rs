@@ -939,24 +939,25 @@ fn cannot_check(e: String) -> String {
 /// with the glance user's, whose password may be the one changing in this
 /// run (the service and its endpoints do not depend on it).
 fn catalog_services(
-    keystone: &dyn Keystone,
+    catalog: &Result<Vec<CatalogService>, TaskError>,
     service_type: &str,
 ) -> Result<Vec<CatalogService>, String> {
-    let catalog = keystone.catalog().map_err(|e| e.message)?;
+    let catalog = catalog.as_ref().map_err(|e| e.message.clone())?;
     Ok(catalog
-        .into_iter()
+        .iter()
         .filter(|s| s.service_type == service_type)
+        .cloned()
         .collect())
 }
 
-/// The service task's probe: one service of type image in the catalog,
-/// the one the task made or found.
+/// The service task's probe: one service of type image in `catalog` (as
+/// [`Keystone::catalog`] gave it), the one the task made or found.
 pub fn probe_service(
     spec: &ServiceEntitySpec,
     ctx: &mut TaskContext<'_>,
-    keystone: &dyn Keystone,
+    catalog: &Result<Vec<CatalogService>, TaskError>,
 ) -> Result<String, String> {
-    let images = catalog_services(keystone, &spec.service_type)?;
+    let images = catalog_services(catalog, &spec.service_type)?;
     let recorded = match ctx.previous_outputs {
         Some(TaskOutputs::Service(o)) => Some(&o.id),
         _ => None,
@@ -971,14 +972,14 @@ pub fn probe_service(
     }
 }
 
-/// The endpoints task's probe: the image service's endpoints in the
-/// catalog, one per interface in the region, at the answers' URLs.
+/// The endpoints task's probe: the image service's endpoints in `catalog`,
+/// one per interface in the region, at the answers' URLs.
 pub fn probe_endpoints_task(
     spec: &EndpointsSpec,
-    keystone: &dyn Keystone,
+    catalog: &Result<Vec<CatalogService>, TaskError>,
 ) -> Result<String, String> {
     let region = &spec.region;
-    let images = catalog_services(keystone, &spec.service_type)?;
+    let images = catalog_services(catalog, &spec.service_type)?;
     let [service] = images.as_slice() else {
         return Err(format!("the catalog has {} image services", images.len()));
     };
@@ -1331,7 +1332,7 @@ mod runner_tests {
         assert_eq!(again, object(Origin::Created));
         assert_eq!(unrecorded, object(Origin::Found));
         let (probed, _) = in_ctx(Some(&first), false, |ctx| {
-            probe_service(&service_spec(), ctx, &keystone)
+            probe_service(&service_spec(), ctx, &keystone.catalog())
         });
         assert!(probed.is_ok(), "{probed:?}");
         // A second image service: the task cannot tell which one is meant.
@@ -1348,7 +1349,7 @@ mod runner_tests {
             error.message
         );
         let (probed, _) = in_ctx(Some(&first), false, |ctx| {
-            probe_service(&service_spec(), ctx, &keystone)
+            probe_service(&service_spec(), ctx, &keystone.catalog())
         });
         assert_eq!(probed, Err("the catalog has 2 image services".into()));
     }
@@ -1379,13 +1380,13 @@ mod runner_tests {
             error.message
         );
         run_on(service, &service_spec(), &keystone, None).unwrap();
-        let probed = probe_endpoints_task(&endpoints_spec(), &keystone).unwrap_err();
+        let probed = probe_endpoints_task(&endpoints_spec(), &keystone.catalog()).unwrap_err();
         assert_eq!(probed, "the public image endpoint is missing");
         let [first, again, unrecorded] = twice(endpoints, &endpoints_spec(), &keystone);
         assert_eq!(first, endpoint_outputs(&keystone, Origin::Created));
         assert_eq!(again, first);
         assert_eq!(unrecorded, endpoint_outputs(&keystone, Origin::Found));
-        assert!(probe_endpoints_task(&endpoints_spec(), &keystone).is_ok());
+        assert!(probe_endpoints_task(&endpoints_spec(), &keystone.catalog()).is_ok());
     }
 
     /// An endpoint found pointing elsewhere is pointed at the answers' URL
@@ -1401,7 +1402,7 @@ mod runner_tests {
             state.endpoints[0].1.url = "http://elsewhere:9292".into();
             state.endpoints.remove(1);
         }
-        let probed = probe_endpoints_task(&endpoints_spec(), &keystone).unwrap_err();
+        let probed = probe_endpoints_task(&endpoints_spec(), &keystone.catalog()).unwrap_err();
         assert_eq!(probed, "the public image endpoint points elsewhere");
         let TaskOutputs::Endpoints { endpoints: after } =
             run_on(endpoints, &endpoints_spec(), &keystone, None).unwrap()
@@ -1419,7 +1420,7 @@ mod runner_tests {
         );
         assert_ne!(after[1].id, before[1].id);
         assert_eq!(after[1].origin, Origin::Created);
-        assert!(probe_endpoints_task(&endpoints_spec(), &keystone).is_ok());
+        assert!(probe_endpoints_task(&endpoints_spec(), &keystone.catalog()).is_ok());
     }
 
     /// The CLI batch exits 0 whatever its commands did: the listing after
@@ -1504,7 +1505,7 @@ mod runner_tests {
             KeystoneOp::List,
             TaskError::transient("cannot reach Keystone at x"),
         );
-        let probed = probe_endpoints_task(&endpoints_spec(), &keystone).unwrap_err();
+        let probed = probe_endpoints_task(&endpoints_spec(), &keystone.catalog()).unwrap_err();
         assert!(probed.contains("cannot reach Keystone"), "{probed}");
     }
 }
