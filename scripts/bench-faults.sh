@@ -14,22 +14,11 @@
 # Takes the lab lock like the end-to-end tests. Results: target/bench-faults.{json,txt}.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-[[ ${EUID} -eq 0 ]] || { echo "run as root: sudo $0" >&2; exit 1; }
 RUNS=${1:-10}
-export PATH="${PATH}:${HOME}/.cargo/bin:/root/.cargo/bin"
-export no_proxy="controller,localhost,127.0.0.1" NO_PROXY="controller,localhost,127.0.0.1"
-command -v hyperfine >/dev/null ||
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q hyperfine >/dev/null
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
+bench_start scripts/bench-faults.sh "$@"
 
-if [[ ${GW_BENCH_LOCKED:-} != 1 ]]; then
-    cargo build --release --quiet
-    # shellcheck source=scripts/lab-lock.sh
-    . scripts/lab-lock.sh
-    GW_BENCH_LOCKED=1 lab_locked bash scripts/bench-faults.sh "$@"
-    exit
-fi
-
-bash scripts/lab-setup.sh >/dev/null
 wizard="${PWD}/target/release/glance-wizard"
 dir=$(mktemp -d /tmp/glance-wizard-bench-faults.XXXXXX)
 trap 'rm -rf "${dir}"' EXIT
@@ -38,30 +27,8 @@ if ss -ltn | awk '{ print $4 }' | grep -qx '127.0.0.1:9'; then
     echo "something listens on 127.0.0.1:9" >&2
     exit 1
 fi
-answers() { # NAME SOURCE EXTRA
-    cat >"${dir}/$1.toml" <<EOF
-[controller]
-bind_host = "127.0.0.1"
-
-[keystone]
-admin_openrc = "${GW_ADMIN_OPENRC:-/root/admin-openrc}"
-
-[secrets]
-file = "$1.secrets.toml"
-
-[test_image]
-source = "$2"
-name = "cirros-wizard"
-$3
-EOF
-    (
-        umask 077
-        printf 'glance_db_password = "bench-db-pass"\nglance_service_password = "bench-service-pass"\n' \
-            >"${dir}/$1.secrets.toml"
-    )
-}
-answers dead-proxy "${dir}/test.qcow2" $'\n[proxy]\nhttp_proxy = "http://127.0.0.1:9"'
-answers bad-image "http://no-such-host.invalid/cirros.img" ""
+bench_answers "${dir}" dead-proxy "${dir}/test.qcow2" $'\n[proxy]\nhttp_proxy = "http://127.0.0.1:9"'
+bench_answers "${dir}" bad-image "http://no-such-host.invalid/cirros.img"
 
 # Every run starts with no state directory (--prepare removes it): no journal.
 hyperfine --warmup 1 --runs "${RUNS}" -i --export-json target/bench-faults.json \

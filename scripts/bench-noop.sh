@@ -15,42 +15,16 @@
 # prechecks' admin token, both CPU-bound.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-[[ ${EUID} -eq 0 ]] || { echo "run as root: sudo $0" >&2; exit 1; }
 RUNS=${1:-20}
-export PATH="${PATH}:${HOME}/.cargo/bin:/root/.cargo/bin"
-export no_proxy="controller,localhost,127.0.0.1" NO_PROXY="controller,localhost,127.0.0.1"
-command -v hyperfine >/dev/null ||
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q hyperfine >/dev/null
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
+bench_start scripts/bench-noop.sh "$@"
 
-if [[ ${GW_BENCH_LOCKED:-} != 1 ]]; then
-    cargo build --release --quiet
-    # shellcheck source=scripts/lab-lock.sh
-    . scripts/lab-lock.sh
-    GW_BENCH_LOCKED=1 lab_locked bash scripts/bench-noop.sh "$@"
-    exit
-fi
-
-bash scripts/lab-setup.sh >/dev/null
 wizard="${PWD}/target/release/glance-wizard"
 dir=$(mktemp -d /tmp/glance-wizard-bench-noop.XXXXXX)
 trap 'rm -rf "${dir}"' EXIT
 qemu-img create -q -f qcow2 "${dir}/test.qcow2" 64M
-cat >"${dir}/answers.toml" <<EOF
-[controller]
-bind_host = "127.0.0.1"
-
-[keystone]
-admin_openrc = "${GW_ADMIN_OPENRC:-/root/admin-openrc}"
-
-[test_image]
-source = "${dir}/test.qcow2"
-name = "cirros-wizard"
-EOF
-(
-    umask 077
-    printf 'glance_db_password = "bench-db-pass"\nglance_service_password = "bench-service-pass"\n' \
-        >"${dir}/answers.secrets.toml"
-)
+bench_answers "${dir}" answers "${dir}/test.qcow2"
 dpkg-query -W -f='${Status}' glance-api 2>/dev/null | grep -q "install ok installed" ||
     DEBIAN_FRONTEND=noninteractive apt-get install -y glance >/dev/null
 
