@@ -104,11 +104,14 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
 /// `glance-wizard plan`: the plan text, and notes for the user. Missing
 /// passwords show as `<not set>` ([`crate::wizard::plan_preview`]);
 /// everything else is checked as [`load`] checks it.
-pub fn plan_preview(options: &LoadOptions) -> Result<(String, Vec<String>), LoadError> {
+pub fn plan_preview(
+    options: &LoadOptions,
+    state_dir: &Path,
+) -> Result<(String, Vec<String>), LoadError> {
     let (answers, profile) = answers_and_target(options)?;
     let checked = answers.checked()?;
     let (secrets, notes) = load_secrets(options, &answers)?;
-    let text = crate::wizard::plan_preview(checked, &secrets, &profile)?;
+    let text = crate::wizard::plan_preview(checked, &secrets, &profile, state_dir)?;
     Ok((text, notes))
 }
 
@@ -874,6 +877,7 @@ mod tests {
         let user = TaskOutputs::User(ObjectOutput {
             id: "9f2c41".into(),
             origin: Origin::Found,
+            name: Some("glance".into()),
         });
         let at = |t: &str| format!("2026-11-30T05:{t}Z");
         let done = |start: &str, end: &str, ms: u64, outputs| engine::TaskRecord {
@@ -926,6 +930,7 @@ mod tests {
         let user = TaskOutputs::User(ObjectOutput {
             id: "u-1".into(),
             origin: Origin::Created,
+            name: Some("glance".into()),
         });
         for (id, at, outputs) in [
             (TaskId::VerifyImage, "2026-11-30T05:00:00Z", None),

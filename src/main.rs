@@ -32,16 +32,18 @@ fn main() {
         }),
         Some(Command::Answers(what)) => answers(&what),
         Some(Command::Check(args)) => check(&args),
-        Some(Command::Plan(args)) => match headless::plan_preview(&args.options(true)) {
-            Ok((text, notes)) => {
-                for note in notes {
-                    println!("{note}");
+        Some(Command::Plan(args)) => {
+            match headless::plan_preview(&args.options(true), &cli.state_dir) {
+                Ok((text, notes)) => {
+                    for note in notes {
+                        println!("{note}");
+                    }
+                    print!("{text}");
+                    exit::OK
                 }
-                print!("{text}");
-                exit::OK
+                Err(e) => load_failed(&e),
             }
-            Err(e) => load_failed(&e),
-        },
+        }
         Some(Command::Apply {
             args,
             skip_prechecks,

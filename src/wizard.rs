@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::answers::{
     self, AdminCredentials, Answers, AnswersError, CheckedAnswers, SecretName, Secrets, Settings,
 };
-use crate::plan::{build_plan, render_plan};
+use crate::plan::{Task, build_plan, render_plan_after_runs};
 use crate::secret::Secret;
 use crate::target::Profile;
 
@@ -126,6 +126,7 @@ pub fn plan_preview(
     answers: CheckedAnswers<'_>,
     secrets: &Secrets,
     profile: &Profile,
+    state_dir: &Path,
 ) -> Result<String, AnswersError> {
     let missing: Vec<String> = needed_secrets(answers.answers())
         .into_iter()
@@ -142,7 +143,7 @@ pub fn plan_preview(
             missing.join(", ")
         );
     }
-    text.push_str(&settings_plan_text(&settings, profile));
+    text.push_str(&settings_plan_text(&settings, profile, state_dir));
     Ok(text)
 }
 
@@ -150,15 +151,39 @@ fn read_config(path: &str) -> Option<String> {
     std::fs::read_to_string(path).ok()
 }
 
-/// The plan text for settings, against the config files on this machine.
-pub fn settings_plan_text(settings: &Settings, profile: &Profile) -> String {
+/// The plan text for settings, against the config files on this machine
+/// and the journal in `state_dir` (what earlier runs created that these
+/// answers place elsewhere: [`crate::engine::outputs::LeftBehind`]).
+pub fn settings_plan_text(settings: &Settings, profile: &Profile, state_dir: &Path) -> String {
     let plan = build_plan(settings, profile);
-    render_plan(&plan, settings, &read_config)
+    let (journal, unread) = match crate::engine::Journal::load(state_dir) {
+        Ok(journal) => (journal, None),
+        Err(e) => (None, Some(e)),
+    };
+    let earlier = |task: &Task| -> Vec<String> {
+        let outputs = journal
+            .as_ref()
+            .and_then(|j| j.tasks.get(&task.id)?.outputs.as_ref());
+        outputs.map_or_else(Vec::new, |o| {
+            o.left_behind(&task.kind)
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        })
+    };
+    let text = render_plan_after_runs(&plan, settings, &read_config, &earlier);
+    match unread {
+        None => text,
+        Some(e) => format!(
+            "The journal cannot be read, so this plan cannot say what earlier runs created: {e:#}\n\n{text}"
+        ),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::render_plan;
     use crate::target::{InitSystem, profile_for};
 
     /// The config diff of a plan without passwords shows `<not set>` where

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::plan::Interface;
+use crate::plan::{EndpointsSpec, Interface, TaskKind, UserSpec};
 
 /// Whether the task made an object or found it there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +48,11 @@ pub struct SqlOutputs {
 pub struct ObjectOutput {
     pub id: String,
     pub origin: Origin,
+    /// The user's name when the task recorded it: a later plan tells a
+    /// renamed user from the one the wizard created. `None` for a service
+    /// and in journals of older glance-wizards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +64,10 @@ pub struct EndpointOutput {
     /// set it (undo puts it back).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_url: Option<String>,
+    /// The region it was in when the task recorded it (`None` in journals
+    /// of older glance-wizards): a later plan tells a changed region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
 }
 
 /// A file the task wrote, and where its original was kept.
@@ -248,6 +257,109 @@ impl TaskOutputs {
                 i.status,
                 origin_word(i.origin)
             )],
+        }
+    }
+}
+
+/// An object an earlier run of a task created that the answers now place
+/// elsewhere (`[keystone] region`, `service_user` changed). The task moves
+/// it to the new place, or takes it back when the new place holds one
+/// already, so one set of objects remains, in the new place. Neither holds
+/// data, so neither waits for a confirmation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeftBehind {
+    Endpoint(EndpointElsewhere),
+    User(UserElsewhere),
+}
+
+/// An endpoint the task created in region `from`; the answers say `to`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointElsewhere {
+    pub interface: Interface,
+    pub id: String,
+    pub from: String,
+    pub to: String,
+}
+
+impl EndpointElsewhere {
+    /// The endpoint the task created, in `region` now, if `spec` places
+    /// it elsewhere. The runner asks it of what Keystone says, the plan of
+    /// what the journal recorded.
+    pub fn of(interface: Interface, id: &str, region: &str, spec: &EndpointsSpec) -> Option<Self> {
+        (region != spec.region).then(|| EndpointElsewhere {
+            interface,
+            id: id.to_string(),
+            from: region.to_string(),
+            to: spec.region.clone(),
+        })
+    }
+}
+
+/// The user the task created named `from`; the answers say `to`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserElsewhere {
+    pub id: String,
+    pub from: String,
+    pub to: String,
+}
+
+impl UserElsewhere {
+    /// The user the task created, named `name` now, if `spec` names
+    /// another.
+    pub fn of(id: &str, name: &str, spec: &UserSpec) -> Option<Self> {
+        (name != spec.login.user).then(|| UserElsewhere {
+            id: id.to_string(),
+            from: name.to_string(),
+            to: spec.login.user.clone(),
+        })
+    }
+}
+
+/// What the task will do with it, as the plan says it.
+impl std::fmt::Display for LeftBehind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LeftBehind::Endpoint(EndpointElsewhere {
+                interface,
+                id,
+                from,
+                to,
+            }) => write!(
+                f,
+                "moves the {interface} endpoint it created in {from} ({id}) to {to}, at the answers' URL; deletes it instead when {to} has a {interface} image endpoint already"
+            ),
+            LeftBehind::User(UserElsewhere { id, from, to }) => write!(
+                f,
+                "renames the user it created, {from} ({id}), to {to} (its id and role assignments stay); deletes it instead when a user {to} exists already"
+            ),
+        }
+    }
+}
+
+impl TaskOutputs {
+    /// What this record says the task created that `kind`, the task's spec
+    /// now, places elsewhere (see [`LeftBehind`]). Objects recorded without
+    /// their region or name (older journals) are not listed: the runner
+    /// still finds them, since it asks Keystone.
+    pub fn left_behind(&self, kind: &TaskKind) -> Vec<LeftBehind> {
+        match (self, kind) {
+            (TaskOutputs::Endpoints { endpoints }, TaskKind::IdentityEndpoints(spec)) => endpoints
+                .iter()
+                .filter(|e| e.origin.created())
+                .filter_map(|e| {
+                    EndpointElsewhere::of(e.interface, &e.id, e.region.as_deref()?, spec)
+                })
+                .map(LeftBehind::Endpoint)
+                .collect(),
+            (TaskOutputs::User(user), TaskKind::IdentityUser(spec)) if user.origin.created() => {
+                user.name
+                    .as_deref()
+                    .and_then(|name| UserElsewhere::of(&user.id, name, spec))
+                    .map(LeftBehind::User)
+                    .into_iter()
+                    .collect()
+            }
+            _ => Vec::new(),
         }
     }
 }

@@ -16,7 +16,7 @@ use crate::secret::Secret;
 use crate::target::Profile;
 
 pub use config::{ConfigEdit, ConfigSpec, ConfigValue, apply_config_spec, config_specs};
-pub use render::{masked_diff, render_plan};
+pub use render::{masked_diff, render_plan, render_plan_after_runs};
 pub use spec::{
     DbAccount, DbSyncSpec, EndpointSpec, EndpointsSpec, Interface, MetadefsSpec, PackagesSpec,
     RoleSpec, ServiceEntitySpec, ServiceLogin, ServiceSpec, SqlSpec, TaskKind, UserSpec,

@@ -6,8 +6,8 @@ use std::fmt::Write;
 use super::commands::{self, display};
 use super::{
     ConfigEdit, ConfigFile, ConfigSpec, ConfigValue, EndpointSpec, EndpointsSpec, MetadefsSpec,
-    PackagesSpec, Plan, RoleSpec, ServiceEntitySpec, ServiceSpec, SqlSpec, TaskKind, UserSpec,
-    VerifySpec, apply_config_spec, masked_literal, sql_statements,
+    PackagesSpec, Plan, RoleSpec, ServiceEntitySpec, ServiceSpec, SqlSpec, Task, TaskKind,
+    UserSpec, VerifySpec, apply_config_spec, masked_literal, sql_statements,
 };
 use crate::answers::{DbAdmin, ImageSource, Settings};
 use crate::ini::IniDocument;
@@ -19,6 +19,18 @@ pub fn render_plan(
     plan: &Plan,
     settings: &Settings,
     read_config: &dyn Fn(&str) -> Option<String>,
+) -> String {
+    render_plan_after_runs(plan, settings, read_config, &|_| Vec::new())
+}
+
+/// [`render_plan`], with under each task `earlier(task)`: what it will do
+/// with objects an earlier run of it created that the answers now place
+/// elsewhere (from the journal).
+pub fn render_plan_after_runs(
+    plan: &Plan,
+    settings: &Settings,
+    read_config: &dyn Fn(&str) -> Option<String>,
+    earlier: &dyn Fn(&Task) -> Vec<String>,
 ) -> String {
     let view = View {
         profile: &plan.profile,
@@ -34,6 +46,9 @@ pub fn render_plan(
         let _ = writeln!(out, "{}. {} [{}]", i + 1, task.title, task.id);
         for text in view.task_lines(&task.kind, read_config) {
             let _ = writeln!(out, "     {text}");
+        }
+        for text in earlier(task) {
+            let _ = writeln!(out, "     earlier run: {text}");
         }
         let _ = writeln!(out);
     }

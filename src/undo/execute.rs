@@ -91,7 +91,7 @@ fn execute_keystone(
             ))
         }
         Item::RestoreEndpointUrl { interface, id, url } => {
-            let removal = keystone.set_endpoint_url(ctx, id, url)?;
+            let removal = keystone.set_endpoint(ctx, id, url, None)?;
             let object = format!("the {interface} endpoint {id}");
             Ok(match removal {
                 Removal::Done => format!("pointed {object} back at {url}"),

@@ -219,6 +219,7 @@ fn keystone_objects_created_go_and_found_ones_stay() {
         id: id.into(),
         origin,
         previous_url: previous.map(str::to_string),
+        region: Some("RegionOne".into()),
     };
     let endpoints = TaskOutputs::Endpoints {
         endpoints: vec![
@@ -265,6 +266,7 @@ fn keystone_objects_created_go_and_found_ones_stay() {
     let object = |id: &str, origin| ObjectOutput {
         id: id.into(),
         origin,
+        name: None,
     };
     let service = TaskOutputs::Service(object("s-2", Origin::Created));
     world.undo(&kind(&plan, TaskId::IdentityService), &service, created());
@@ -312,6 +314,7 @@ fn keystone_errors_keep_their_class() {
     let user = TaskOutputs::User(ObjectOutput {
         id: "u-1".into(),
         origin: Origin::Created,
+        name: Some("glance".into()),
     });
     let item = &items::items(&kind(&plan, TaskId::IdentityUser), &user, created())[0];
     for error in [
@@ -327,13 +330,14 @@ fn keystone_errors_keep_their_class() {
             id: "e-1".into(),
             origin: Origin::Found,
             previous_url: Some("http://old".into()),
+            region: Some("RegionOne".into()),
         }],
     };
     let kind = kind(&plan, TaskId::IdentityEndpoints);
     let item = &items::items(&kind, &endpoints, created())[0];
     world
         .keystone
-        .fail(KeystoneOp::SetUrl, TaskError::transient("HTTP 502"));
+        .fail(KeystoneOp::SetEndpoint, TaskError::transient("HTTP 502"));
     assert_eq!(
         world.execute(item).unwrap_err().class,
         ErrorClass::Retryable
@@ -620,6 +624,7 @@ fn applied(plan: &Plan, fingerprints: &[String]) -> (Journal, World) {
         let object = |id: &str| ObjectOutput {
             id: id.into(),
             origin: Origin::Created,
+            name: None,
         };
         let outputs = match &task.kind {
             TaskKind::Sql(_) => sql_outputs(

@@ -100,6 +100,10 @@ pub trait Keystone {
     fn services_of_type(&self, service_type: &str) -> Result<Vec<String>, TaskError>;
     /// The endpoints of a service in a region.
     fn endpoints(&self, service_id: &str, region: &str) -> Result<Vec<Endpoint>, TaskError>;
+    /// One endpoint by id; `None` when it is gone.
+    fn endpoint(&self, id: &str) -> Result<Option<Endpoint>, TaskError>;
+    /// A user's name, by id; `None` when it is gone.
+    fn user_name(&self, id: &str) -> Result<Option<String>, TaskError>;
     /// The service catalog as the admin token sees it now.
     fn catalog(&self) -> Result<Vec<CatalogService>, TaskError>;
     /// Creates the user (or shows the one created meanwhile); its id.
@@ -146,12 +150,22 @@ pub trait Keystone {
         ctx: &mut TaskContext<'_>,
         object: KeystoneObject<'_>,
     ) -> Result<Removal, TaskError>;
-    /// Points an endpoint at `url` (undo puts back the URL it had).
-    fn set_endpoint_url(
+    /// Points an endpoint at `url`, and moves it to `region` when given
+    /// (Keystone creates a region named so if there is none). Undo puts
+    /// back the URL it had; a changed region moves what the wizard created.
+    fn set_endpoint(
         &self,
         ctx: &mut TaskContext<'_>,
         id: &str,
         url: &str,
+        region: Option<&str>,
+    ) -> Result<Removal, TaskError>;
+    /// Renames a user (its id, password and role assignments stay).
+    fn rename_user(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        id: &str,
+        name: &str,
     ) -> Result<Removal, TaskError>;
     /// The user logs in with the password (unscoped); why not otherwise.
     fn password_login(&self, login: &ServiceLogin) -> Result<(), String>;

@@ -285,7 +285,8 @@ pub(crate) enum KeystoneOp {
     SetPassword,
     /// Undo's deletions.
     Delete,
-    SetUrl,
+    SetEndpoint,
+    RenameUser,
 }
 
 /// A test double of Keystone.
@@ -396,6 +397,19 @@ impl Keystone for FakeKeystone {
             .iter()
             .filter(|(s, e)| s == service_id && e.region == region);
         Ok(of_service.map(|(_, e)| e.clone()).collect())
+    }
+
+    fn endpoint(&self, id: &str) -> Result<Option<Endpoint>, TaskError> {
+        self.failure(KeystoneOp::List)?;
+        let state = self.state.borrow();
+        let found = state.endpoints.iter().find(|(_, e)| e.id == id);
+        Ok(found.map(|(_, e)| e.clone()))
+    }
+
+    fn user_name(&self, id: &str) -> Result<Option<String>, TaskError> {
+        self.failure(KeystoneOp::List)?;
+        let state = self.state.borrow();
+        Ok(state.users.iter().find(|u| u.0 == id).map(|u| u.1.clone()))
     }
 
     fn catalog(&self) -> Result<Vec<CatalogService>, TaskError> {
@@ -571,18 +585,38 @@ impl Keystone for FakeKeystone {
         Ok(Removal::Done)
     }
 
-    fn set_endpoint_url(
+    fn set_endpoint(
         &self,
         _ctx: &mut TaskContext<'_>,
         id: &str,
         url: &str,
+        region: Option<&str>,
     ) -> Result<Removal, TaskError> {
-        self.failure(KeystoneOp::SetUrl)?;
+        self.failure(KeystoneOp::SetEndpoint)?;
         let mut state = self.state.borrow_mut();
         let Some((_, endpoint)) = state.endpoints.iter_mut().find(|(_, e)| e.id == id) else {
             return Ok(Removal::AlreadyGone);
         };
         endpoint.url = url.to_string();
+        if let Some(region) = region {
+            endpoint.region = region.to_string();
+        }
+        self.changed();
+        Ok(Removal::Done)
+    }
+
+    fn rename_user(
+        &self,
+        _ctx: &mut TaskContext<'_>,
+        id: &str,
+        name: &str,
+    ) -> Result<Removal, TaskError> {
+        self.failure(KeystoneOp::RenameUser)?;
+        let mut state = self.state.borrow_mut();
+        let Some(user) = state.users.iter_mut().find(|u| u.0 == id) else {
+            return Ok(Removal::AlreadyGone);
+        };
+        user.1 = name.to_string();
         self.changed();
         Ok(Removal::Done)
     }

@@ -12,7 +12,9 @@ use super::clients::{CatalogService, Endpoint, EndpointChange, Keystone, Keyston
 use super::{TaskContext, json_str, openstack_batch, openstack_json, openstack_plain};
 use crate::answers::AdminCredentials;
 use crate::engine::TaskError;
-use crate::engine::outputs::{EndpointOutput, ObjectOutput, Origin, TaskOutputs};
+use crate::engine::outputs::{
+    EndpointElsewhere, EndpointOutput, ObjectOutput, Origin, TaskOutputs, UserElsewhere,
+};
 use crate::plan::{
     EndpointSpec, EndpointsSpec, RoleSpec, ServiceEntitySpec, ServiceLogin, UserSpec, commands,
 };
@@ -489,6 +491,16 @@ impl Keystone for RealKeystone<'_> {
         Ok(all.iter().map(endpoint_of).collect())
     }
 
+    fn endpoint(&self, id: &str) -> Result<Option<Endpoint>, TaskError> {
+        let found = self.api()?.get(&format!("endpoints/{id}"), &[])?;
+        Ok(found.map(|body| endpoint_of(&body["endpoint"])))
+    }
+
+    fn user_name(&self, id: &str) -> Result<Option<String>, TaskError> {
+        let found = self.api()?.get(&format!("users/{id}"), &[])?;
+        Ok(found.map(|body| json_str(&body["user"], "name").to_string()))
+    }
+
     fn catalog(&self) -> Result<Vec<CatalogService>, TaskError> {
         Ok(self
             .api()?
@@ -607,16 +619,34 @@ impl Keystone for RealKeystone<'_> {
         api.change(&path, None)
     }
 
-    fn set_endpoint_url(
+    fn set_endpoint(
         &self,
         ctx: &mut TaskContext<'_>,
         id: &str,
         url: &str,
+        region: Option<&str>,
     ) -> Result<Removal, TaskError> {
         let api = self.api()?;
-        ctx.say(format!("PATCH {}/endpoints/{id} url={url}", api.base));
-        let body = serde_json::json!({"endpoint": {"url": url}});
+        // `region` (not `region_id`): Keystone creates the region when it
+        // does not exist, as `openstack endpoint create --region` does.
+        let body = match region {
+            None => serde_json::json!({"endpoint": {"url": url}}),
+            Some(region) => serde_json::json!({"endpoint": {"url": url, "region": region}}),
+        };
+        ctx.say(format!("PATCH {}/endpoints/{id} {body}", api.base));
         api.change(&format!("endpoints/{id}"), Some(body))
+    }
+
+    fn rename_user(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        id: &str,
+        name: &str,
+    ) -> Result<Removal, TaskError> {
+        let api = self.api()?;
+        let body = serde_json::json!({"user": {"name": name}});
+        ctx.say(format!("PATCH {}/users/{id} {body}", api.base));
+        api.change(&format!("users/{id}"), Some(body))
     }
 
     fn password_login(&self, login: &ServiceLogin) -> Result<(), String> {
@@ -665,39 +695,92 @@ pub fn user(
 ) -> Result<TaskOutputs, TaskError> {
     let login = &spec.login;
     let domain_id = keystone.domain_id(&login.domain)?;
-    let mut created_now = false;
-    let user_id = match keystone.user_id(&login.user, &domain_id)? {
+    let elsewhere = user_elsewhere(spec, ctx.previous_outputs, keystone)?;
+    let (user_id, created_now) = match keystone.user_id(&login.user, &domain_id)? {
         Some(id) => {
             ctx.say(format!("user {} exists already: {id}", login.user));
-            id
+            (id, false)
         }
-        None => {
-            let id = keystone.create_user(ctx, &login.domain, &login.user)?;
-            if id.is_empty() {
-                return Err(TaskError::fatal("`openstack user create` returned no id"));
+        None => match &elsewhere {
+            Some(old) if keystone.rename_user(ctx, &old.id, &login.user)? == Removal::Done => {
+                ctx.say(format!(
+                    "renamed the user it created, {} ({}), to {}: its role assignments stay",
+                    old.from, old.id, login.user
+                ));
+                (old.id.clone(), false)
             }
-            ctx.say(format!("user {} has id {id}", login.user));
-            created_now = true;
-            id
-        }
+            _ => (create_user(login, ctx, keystone)?, true),
+        },
     };
-    // Is the password already the one in the answers? (A user this run
-    // created has none, or, created meanwhile by someone else and shown by
-    // --or-show, gets the answers' one anyway: no need to ask Keystone.)
-    if !created_now && keystone.password_login(login).is_ok() {
-        ctx.say("its password is already the one in the answers");
-    } else {
-        keystone.set_password(ctx, &login.auth_url, &user_id, &login.password)?;
-        keystone
-            .password_login(login)
-            .map_err(|e| TaskError::fatal(format!("the new password does not log in: {e}")))?;
-        ctx.say("password set; the user logs in with it");
+    if let Some(old) = elsewhere.filter(|old| old.id != user_id) {
+        let removal = keystone.delete(ctx, KeystoneObject::User(&old.id))?;
+        if removal == Removal::Done {
+            ctx.say(format!(
+                "deleted the user it had created, {} ({}): a user {} existed already",
+                old.from, old.id, login.user
+            ));
+        }
     }
+    set_password_unless_it_logs_in(login, &user_id, created_now, ctx, keystone)?;
     let origin = origin_of(&user_id, created_now, ctx.previous_outputs);
     Ok(TaskOutputs::User(ObjectOutput {
         id: user_id,
         origin,
+        name: Some(login.user.clone()),
     }))
+}
+
+/// The user an earlier run of the task created, still in Keystone under a
+/// name the answers no longer give (`[keystone] service_user` changed).
+fn user_elsewhere(
+    spec: &UserSpec,
+    previous: Option<&TaskOutputs>,
+    keystone: &dyn Keystone,
+) -> Result<Option<UserElsewhere>, TaskError> {
+    let Some(TaskOutputs::User(recorded)) = previous else {
+        return Ok(None);
+    };
+    if !recorded.origin.created() {
+        return Ok(None);
+    }
+    Ok(keystone
+        .user_name(&recorded.id)?
+        .and_then(|name| UserElsewhere::of(&recorded.id, &name, spec)))
+}
+
+fn create_user(
+    login: &ServiceLogin,
+    ctx: &mut TaskContext<'_>,
+    keystone: &dyn Keystone,
+) -> Result<String, TaskError> {
+    let id = keystone.create_user(ctx, &login.domain, &login.user)?;
+    if id.is_empty() {
+        return Err(TaskError::fatal("`openstack user create` returned no id"));
+    }
+    ctx.say(format!("user {} has id {id}", login.user));
+    Ok(id)
+}
+
+/// Is the password already the one in the answers? (A user this run
+/// created has none, or, created meanwhile by someone else and shown by
+/// --or-show, gets the answers' one anyway: no need to ask Keystone.)
+fn set_password_unless_it_logs_in(
+    login: &ServiceLogin,
+    user_id: &str,
+    created_now: bool,
+    ctx: &mut TaskContext<'_>,
+    keystone: &dyn Keystone,
+) -> Result<(), TaskError> {
+    if !created_now && keystone.password_login(login).is_ok() {
+        ctx.say("its password is already the one in the answers");
+        return Ok(());
+    }
+    keystone.set_password(ctx, &login.auth_url, user_id, &login.password)?;
+    keystone
+        .password_login(login)
+        .map_err(|e| TaskError::fatal(format!("the new password does not log in: {e}")))?;
+    ctx.say("password set; the user logs in with it");
+    Ok(())
 }
 
 /// Whether the glance user has the admin role on the service project,
@@ -770,7 +853,11 @@ pub fn service(
         }
     };
     let origin = origin_of(&id, created_now, ctx.previous_outputs);
-    Ok(TaskOutputs::Service(ObjectOutput { id, origin }))
+    Ok(TaskOutputs::Service(ObjectOutput {
+        id,
+        origin,
+        name: None,
+    }))
 }
 
 pub fn endpoints(
@@ -791,25 +878,23 @@ pub fn endpoints(
     for (interface, id) in &probe.right {
         ctx.say(format!("the {interface} endpoint exists already: {id}"));
     }
-    if probe.fixes.is_empty() {
-        return Ok(probe.outputs(&[], ctx.previous_outputs));
+    let work = EndpointWork::of(
+        &probe.fixes,
+        endpoints_elsewhere(spec, ctx.previous_outputs, keystone)?,
+    );
+    if work.is_empty() {
+        return Ok(probe.outputs(spec, &[], ctx.previous_outputs));
+    }
+    for (fix, old) in &work.moves {
+        keystone.set_endpoint(ctx, &old.id, fix.url, Some(&spec.region))?;
     }
     // What is missing or wrong, fixed in one go (one `openstack` process).
-    let changes: Vec<EndpointChange> = probe
-        .fixes
-        .iter()
-        .map(|fix| match &fix.existing {
-            None => EndpointChange::Create {
-                interface: fix.interface,
-                url: fix.url.to_string(),
-            },
-            Some(id) => EndpointChange::SetUrl {
-                id: id.clone(),
-                url: fix.url.to_string(),
-            },
-        })
-        .collect();
-    let tail = keystone.fix_endpoints(ctx, &spec.region, &spec.service_type, &changes)?;
+    let tail = if work.fixes.is_empty() {
+        String::new()
+    } else {
+        let changes: Vec<EndpointChange> = work.fixes.iter().map(|fix| fix.change()).collect();
+        keystone.fix_endpoints(ctx, &spec.region, &spec.service_type, &changes)?
+    };
     // The batch's exit status says nothing about its commands: Keystone does.
     let after = probe_endpoints(spec, keystone, &service_id)?;
     if let Some(fix) = after.fixes.first() {
@@ -823,18 +908,97 @@ pub fn endpoints(
             },
         )));
     }
-    for fix in &probe.fixes {
-        let what = if fix.existing.is_some() {
-            "updated"
-        } else {
-            "created"
-        };
-        ctx.say(format!(
-            "{what} the {} endpoint → {}",
-            fix.interface, fix.url
-        ));
+    work.say(ctx);
+    for old in &work.take_back {
+        if keystone.delete(ctx, KeystoneObject::Endpoint(&old.id))? == Removal::Done {
+            ctx.say(format!(
+                "deleted the {} endpoint it had created in {} ({}): {} has one already",
+                old.interface, old.from, old.id, old.to
+            ));
+        }
     }
-    Ok(after.outputs(&probe.fixes, ctx.previous_outputs))
+    Ok(after.outputs(spec, &probe.fixes, ctx.previous_outputs))
+}
+
+/// The endpoints an earlier run of the task created, still in Keystone in a
+/// region the answers no longer give (`[keystone] region` changed).
+fn endpoints_elsewhere(
+    spec: &EndpointsSpec,
+    previous: Option<&TaskOutputs>,
+    keystone: &dyn Keystone,
+) -> Result<Vec<EndpointElsewhere>, TaskError> {
+    let Some(TaskOutputs::Endpoints { endpoints }) = previous else {
+        return Ok(Vec::new());
+    };
+    let mut elsewhere = Vec::new();
+    for recorded in endpoints.iter().filter(|e| e.origin.created()) {
+        if let Some(now) = keystone.endpoint(&recorded.id)? {
+            elsewhere.extend(EndpointElsewhere::of(
+                recorded.interface,
+                &recorded.id,
+                &now.region,
+                spec,
+            ));
+        }
+    }
+    Ok(elsewhere)
+}
+
+/// What the endpoints task changes: a missing endpoint whose interface it
+/// created in another region is that one, moved here (its id stays); the
+/// other fixes are made as before; what it created elsewhere and moves
+/// nowhere (the region has that endpoint already) is taken back, so one
+/// set of endpoints remains.
+struct EndpointWork<'f, 's> {
+    moves: Vec<(&'f EndpointFix<'s>, EndpointElsewhere)>,
+    fixes: Vec<&'f EndpointFix<'s>>,
+    take_back: Vec<EndpointElsewhere>,
+}
+
+impl<'f, 's> EndpointWork<'f, 's> {
+    fn of(fixes: &'f [EndpointFix<'s>], mut elsewhere: Vec<EndpointElsewhere>) -> Self {
+        let mut work = EndpointWork {
+            moves: Vec::new(),
+            fixes: Vec::new(),
+            take_back: Vec::new(),
+        };
+        for fix in fixes {
+            let old = elsewhere
+                .iter()
+                .position(|old| old.interface == fix.interface);
+            match old {
+                Some(i) if fix.existing.is_none() => work.moves.push((fix, elsewhere.remove(i))),
+                _ => work.fixes.push(fix),
+            }
+        }
+        work.take_back = elsewhere;
+        work
+    }
+
+    fn is_empty(&self) -> bool {
+        self.moves.is_empty() && self.fixes.is_empty() && self.take_back.is_empty()
+    }
+
+    /// What was moved, made and repointed, once Keystone shows it.
+    fn say(&self, ctx: &mut TaskContext<'_>) {
+        for (fix, old) in &self.moves {
+            ctx.say(format!(
+                "moved the {} endpoint it created in {} ({}) to {} → {}",
+                fix.interface, old.from, old.id, old.to, fix.url
+            ));
+        }
+        for fix in &self.fixes {
+            let what = if fix.existing.is_some() {
+                "updated"
+            } else {
+                "created"
+            };
+            ctx.say(format!(
+                "{what} the {} endpoint → {}",
+                fix.interface, fix.url
+            ));
+        }
+    }
 }
 
 /// What Keystone says to the glance user, asked once for the user and role
@@ -1014,6 +1178,22 @@ struct EndpointFix<'s> {
     existing_url: Option<String>,
 }
 
+impl EndpointFix<'_> {
+    /// The `openstack` change that makes it.
+    fn change(&self) -> EndpointChange {
+        match &self.existing {
+            None => EndpointChange::Create {
+                interface: self.interface,
+                url: self.url.to_string(),
+            },
+            Some(id) => EndpointChange::SetUrl {
+                id: id.clone(),
+                url: self.url.to_string(),
+            },
+        }
+    }
+}
+
 /// The image endpoints of the region against the answers, from one listing.
 struct EndpointProbe<'s> {
     /// (interface, id) of the endpoints that are as answered.
@@ -1025,7 +1205,12 @@ impl EndpointProbe<'_> {
     /// The task's outputs: each endpoint that is right, created when
     /// `fixes` (this run's) created it or an earlier run recorded so, with
     /// its earlier URL when this run pointed it here.
-    fn outputs(&self, fixes: &[EndpointFix<'_>], previous: Option<&TaskOutputs>) -> TaskOutputs {
+    fn outputs(
+        &self,
+        spec: &EndpointsSpec,
+        fixes: &[EndpointFix<'_>],
+        previous: Option<&TaskOutputs>,
+    ) -> TaskOutputs {
         let endpoints = self
             .right
             .iter()
@@ -1046,6 +1231,7 @@ impl EndpointProbe<'_> {
                     id: id.clone(),
                     origin: origin_of(id, created_now, previous),
                     previous_url,
+                    region: Some(spec.region.clone()),
                 }
             })
             .collect();
@@ -1274,6 +1460,7 @@ mod runner_tests {
             TaskOutputs::User(ObjectOutput {
                 id: id.clone(),
                 origin,
+                name: Some("glance".into()),
             })
         };
         assert_eq!(first, object(Origin::Created));
@@ -1326,6 +1513,7 @@ mod runner_tests {
             TaskOutputs::Service(ObjectOutput {
                 id: id.clone(),
                 origin,
+                name: None,
             })
         };
         assert_eq!(first, object(Origin::Created));
@@ -1365,6 +1553,7 @@ mod runner_tests {
                     id: e.id.clone(),
                     origin,
                     previous_url: None,
+                    region: Some(e.region.clone()),
                 })
                 .collect(),
         }
@@ -1421,6 +1610,171 @@ mod runner_tests {
         assert_ne!(after[1].id, before[1].id);
         assert_eq!(after[1].origin, Origin::Created);
         assert!(probe_endpoints_task(&endpoints_spec(), &keystone.catalog()).is_ok());
+    }
+
+    fn endpoints_in(keystone: &FakeKeystone) -> Vec<(String, String, String)> {
+        let state = keystone.state.borrow();
+        let all = state
+            .endpoints
+            .iter()
+            .map(|(_, e)| (e.id.clone(), e.interface.clone(), e.region.clone()));
+        all.collect()
+    }
+
+    /// A changed region moves the endpoints the task created (their ids
+    /// stay) instead of adding three more; the plan says so from the record.
+    #[test]
+    fn a_changed_region_moves_the_endpoints_it_created() {
+        let keystone = FakeKeystone::default();
+        run_on(service, &service_spec(), &keystone, None).unwrap();
+        let first = run_on(endpoints, &endpoints_spec(), &keystone, None).unwrap();
+        let before = endpoints_in(&keystone);
+        let two = EndpointsSpec {
+            region: "RegionTwo".into(),
+            ..endpoints_spec()
+        };
+        let kind = crate::plan::TaskKind::IdentityEndpoints(two.clone());
+        let planned = first.left_behind(&kind);
+        assert_eq!(planned.len(), 3, "{planned:?}");
+        assert!(
+            planned[0]
+                .to_string()
+                .contains("in RegionOne (e-2) to RegionTwo"),
+            "{}",
+            planned[0]
+        );
+        let moved = run_on(endpoints, &two, &keystone, Some(&first)).unwrap();
+        let after = endpoints_in(&keystone);
+        assert_eq!(after.len(), 3, "{after:?}");
+        for ((id, interface, region), (was, was_interface, _)) in after.iter().zip(&before) {
+            assert_eq!(
+                (id, interface, region.as_str()),
+                (was, was_interface, "RegionTwo")
+            );
+        }
+        let TaskOutputs::Endpoints {
+            endpoints: recorded,
+        } = &moved
+        else {
+            panic!("not endpoints");
+        };
+        assert!(recorded.iter().all(|e| e.origin.created()));
+        assert!(moved.left_behind(&kind).is_empty());
+        assert!(probe_endpoints_task(&two, &keystone.catalog()).is_ok());
+    }
+
+    /// Where the new region has an endpoint already (made by hand), the one
+    /// the task created in the old region is deleted, not moved: one set.
+    #[test]
+    fn an_endpoint_the_new_region_has_already_is_not_doubled() {
+        let keystone = FakeKeystone::default();
+        run_on(service, &service_spec(), &keystone, None).unwrap();
+        let first = run_on(endpoints, &endpoints_spec(), &keystone, None).unwrap();
+        let by_hand = Endpoint {
+            id: "e-by-hand".into(),
+            interface: "public".into(),
+            region: "RegionTwo".into(),
+            url: "http://controller:9292".into(),
+        };
+        keystone
+            .state
+            .borrow_mut()
+            .endpoints
+            .push(("s-1".into(), by_hand));
+        let two = EndpointsSpec {
+            region: "RegionTwo".into(),
+            ..endpoints_spec()
+        };
+        let moved = run_on(endpoints, &two, &keystone, Some(&first)).unwrap();
+        let after = endpoints_in(&keystone);
+        assert_eq!(after.len(), 3, "{after:?}");
+        assert!(after.iter().all(|(_, _, region)| region == "RegionTwo"));
+        let TaskOutputs::Endpoints {
+            endpoints: recorded,
+        } = &moved
+        else {
+            panic!("not endpoints");
+        };
+        let public = recorded
+            .iter()
+            .find(|e| e.interface == Interface::Public)
+            .unwrap();
+        assert_eq!(
+            (public.id.as_str(), public.origin),
+            ("e-by-hand", Origin::Found)
+        );
+    }
+
+    /// A renamed service user is the one the task created, renamed: its id
+    /// and role assignment stay, its password logs in under the new name.
+    #[test]
+    fn a_renamed_service_user_is_the_created_one_renamed() {
+        let keystone = FakeKeystone::default();
+        let first = run_on(user, &user_spec(), &keystone, None).unwrap();
+        run_on(role, &role_spec(), &keystone, None).unwrap();
+        let mut renamed = user_spec();
+        renamed.login.user = "glance2".into();
+        let kind = crate::plan::TaskKind::IdentityUser(renamed.clone());
+        assert_eq!(first.left_behind(&kind).len(), 1);
+        let again = run_on(user, &renamed, &keystone, Some(&first)).unwrap();
+        let state = keystone.state.borrow().clone();
+        assert_eq!(state.users.len(), 1, "{:?}", state.users);
+        assert_eq!(state.users[0].1, "glance2");
+        let TaskOutputs::User(before) = &first else {
+            panic!("not a user");
+        };
+        assert_eq!(
+            again,
+            TaskOutputs::User(ObjectOutput {
+                id: before.id.clone(),
+                origin: Origin::Created,
+                name: Some("glance2".into()),
+            })
+        );
+        assert!(keystone.password_login(&renamed.login).is_ok());
+        let role_now = RoleSpec {
+            login: renamed.login.clone(),
+            role: "admin".into(),
+        };
+        assert!(role_assigned(&role_now, &keystone).unwrap());
+    }
+
+    /// A user of the new name that exists already is used, and the one the
+    /// task created under the old name goes; a user it found stays.
+    #[test]
+    fn a_rename_to_an_existing_user_takes_back_the_created_one() {
+        let keystone = FakeKeystone::default();
+        let first = run_on(user, &user_spec(), &keystone, None).unwrap();
+        keystone.state.borrow_mut().users.push((
+            "u-by-hand".into(),
+            "glance2".into(),
+            "default".into(),
+            String::new(),
+        ));
+        let mut renamed = user_spec();
+        renamed.login.user = "glance2".into();
+        let again = run_on(user, &renamed, &keystone, Some(&first)).unwrap();
+        let names: Vec<String> = keystone
+            .state
+            .borrow()
+            .users
+            .iter()
+            .map(|u| u.1.clone())
+            .collect();
+        assert_eq!(names, ["glance2"]);
+        assert!(
+            matches!(&again, TaskOutputs::User(o) if o.id == "u-by-hand" && o.origin == Origin::Found)
+        );
+        // Back to the first name: glance2 was found, so it stays.
+        run_on(user, &user_spec(), &keystone, Some(&again)).unwrap();
+        let names: Vec<String> = keystone
+            .state
+            .borrow()
+            .users
+            .iter()
+            .map(|u| u.1.clone())
+            .collect();
+        assert_eq!(names, ["glance2", "glance"]);
     }
 
     /// The CLI batch exits 0 whatever its commands did: the listing after
@@ -1486,7 +1840,9 @@ mod runner_tests {
                 KeystoneOp::CreateService => run_on(service, &service_spec(), &keystone, None),
                 KeystoneOp::FixEndpoints => run_on(endpoints, &endpoints_spec(), &keystone, None),
                 // Undo's (src/undo/tests.rs).
-                KeystoneOp::Delete | KeystoneOp::SetUrl => unreachable!("not in the cases"),
+                KeystoneOp::Delete | KeystoneOp::SetEndpoint | KeystoneOp::RenameUser => {
+                    unreachable!("not in the cases")
+                }
             }
             .unwrap_err();
             assert_eq!(error, injected, "{op:?}");
