@@ -3,7 +3,8 @@
 //! the wizard finds it), undo takes back the database, its accounts, the
 //! service, the endpoints, the role assignment and the test image, puts
 //! glance-api.conf back byte for byte from its backup, stops the glance-api
-//! it started, and leaves the hand-made user; a kill in the middle of undo
+//! it started (leaving its boot links as the package made them), and
+//! leaves the hand-made user; a kill in the middle of undo
 //! is finished by the next undo, a third one has nothing to do, and apply
 //! then installs again. Every check reads the lab directly (Keystone's and
 //! Glance's APIs, MariaDB as root, the files), never the wizard's output.
@@ -117,6 +118,22 @@ fn no_secret_in(s: &Scenario, output: &str) {
     }
 }
 
+/// glance-api's links in /etc/rc0.d to rc6.d: its SysV boot state.
+fn rc_links() -> Vec<String> {
+    let mut links = Vec::new();
+    for level in 0..=6 {
+        let dir = format!("/etc/rc{level}.d");
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            if name.ends_with("glance-api") {
+                links.push(format!("{dir}/{name}"));
+            }
+        }
+    }
+    links.sort();
+    links
+}
+
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     common::leak::walk(dir)
 }
@@ -128,6 +145,8 @@ fn e2e_undo_takes_back_what_apply_created_and_resumes_after_a_kill() {
     reset_glance(false);
     let user_id = hand_made_user();
     let s = scenario("undo", DB_PASSWORD, SERVICE_PASSWORD);
+    // The package is installed, stopped, enabled at boot.
+    let boot_before = rc_links();
 
     let out = s.apply().stdin(Stdio::null()).output().unwrap();
     let applied = started.elapsed();
@@ -201,6 +220,7 @@ fn e2e_undo_takes_back_what_apply_created_and_resumes_after_a_kill() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
     assert!(!probe::glance_answers());
+    assert_eq!(rc_links(), boot_before, "the boot links are as before");
     assert!(
         journal(&s.state_dir).unwrap()["tasks"]
             .as_object()

@@ -124,6 +124,11 @@ pub struct ServicesOutputs {
     /// an older glance-wizard) means unknown: undo leaves them running.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answering_before: Option<bool>,
+    /// The services that started at boot before the task first ran: undo
+    /// disables only the others. `None` (an older glance-wizard): undo
+    /// disables what it stops.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled_before: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -187,6 +187,27 @@ pub fn service_enable(
     }
 }
 
+/// How to tell whether a service starts at boot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BootQuery {
+    /// A command that exits 0 when it does (`systemctl is-enabled`,
+    /// `chkconfig NAME`).
+    Command(Vec<String>),
+    /// Debian's SysV init has no such command: a start link
+    /// `/etc/rc[2-5].d/S??NAME` (what `update-rc.d NAME defaults` makes).
+    RcStartLinks,
+}
+
+pub fn service_boot_query(init: InitSystem, manager: PackageManager, service: &str) -> BootQuery {
+    match (init, manager) {
+        (InitSystem::Systemd, _) => {
+            BootQuery::Command(args(&["systemctl", "is-enabled", "--quiet", service]))
+        }
+        (InitSystem::SysV, PackageManager::Apt) => BootQuery::RcStartLinks,
+        (InitSystem::SysV, _) => BootQuery::Command(args(&["chkconfig", service])),
+    }
+}
+
 /// Disables a service at boot (undo of [`service_enable`]).
 pub fn service_disable(
     init: InitSystem,

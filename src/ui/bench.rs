@@ -244,6 +244,7 @@ pub fn bench_run_screen(argv: Vec<String>, log_dir: Option<PathBuf>, lang: Optio
                             Ok(TaskOutputs::Services(ServicesOutputs {
                                 restarted: vec![],
                                 answering_before: None,
+                                enabled_before: None,
                             }))
                         } else {
                             Err(TaskError::fatal(format!(

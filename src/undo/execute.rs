@@ -39,6 +39,9 @@ pub fn execute(
             Ok(format!("deleted image {id}"))
         }
         Item::StopServices { spec } => stop_services(spec, ctx, clients.services),
+        Item::DisableServices { spec, services } => {
+            disable_services(spec, services, ctx, clients.services)
+        }
         Item::RestoreFile {
             path,
             backup,
@@ -111,7 +114,7 @@ fn execute_keystone(
     }
 }
 
-/// Stops, then disables at boot, each service.
+/// Stops each service.
 fn stop_services(
     spec: &crate::plan::ServiceSpec,
     ctx: &mut TaskContext<'_>,
@@ -125,6 +128,18 @@ fn stop_services(
                 stopped.tail(3)
             )));
         }
+    }
+    Ok(format!("stopped {}", spec.services.join(" ")))
+}
+
+/// Disables each of `names` at boot.
+fn disable_services(
+    spec: &crate::plan::ServiceSpec,
+    names: &[String],
+    ctx: &mut TaskContext<'_>,
+    services: &dyn Services,
+) -> Result<String, TaskError> {
+    for service in names {
         let disabled = services.disable(ctx, spec, service)?;
         if !disabled.success() {
             return Err(TaskError::fatal(format!(
@@ -133,7 +148,7 @@ fn stop_services(
             )));
         }
     }
-    Ok(format!("stopped and disabled {}", spec.services.join(" ")))
+    Ok(format!("disabled {} at boot", names.join(" ")))
 }
 
 /// After the task's checkpoint is saved: the backup of a restored file is

@@ -22,6 +22,12 @@ pub enum Item {
     StopServices {
         spec: Box<ServiceSpec>,
     },
+    /// Services glance-wizard enabled at boot that did not start at boot
+    /// before.
+    DisableServices {
+        spec: Box<ServiceSpec>,
+        services: Vec<String>,
+    },
     /// A file put back byte for byte from its backup. With
     /// `recorded_sha256`, only when the file is still as glance-wizard
     /// left it (else refused, with a masked diff).
@@ -89,7 +95,7 @@ pub struct Context {
 pub fn items(kind: &TaskKind, outputs: &TaskOutputs, context: Context) -> Vec<Item> {
     match (kind, outputs) {
         (TaskKind::Verify(spec), TaskOutputs::Image(image)) => vec![image_item(spec, image)],
-        (TaskKind::Services(spec), TaskOutputs::Services(o)) => vec![services_item(spec, o)],
+        (TaskKind::Services(spec), TaskOutputs::Services(o)) => services_items(spec, o),
         (TaskKind::DbSync(_), TaskOutputs::DbSync(_)) => vec![schema_item(context)],
         (TaskKind::Metadefs(_), TaskOutputs::Metadefs(m)) => vec![metadefs_item(m, context)],
         (TaskKind::Config(spec), TaskOutputs::Config(o)) => vec![config_item(spec, o)],
@@ -143,22 +149,53 @@ fn image_item(spec: &VerifySpec, image: &ImageOutputs) -> Item {
     }
 }
 
-fn services_item(spec: &ServiceSpec, o: &ServicesOutputs) -> Item {
+/// Running and starting at boot are put back apart: a glance-api that was
+/// installed stopped but enabled (Debian's package) is stopped and left
+/// enabled.
+fn services_items(spec: &ServiceSpec, o: &ServicesOutputs) -> Vec<Item> {
     let names = spec.services.join(" ");
-    match (o.restarted.is_empty(), o.answering_before) {
-        (true, _) => Item::Keep(format!(
+    if o.restarted.is_empty() {
+        return vec![Item::Keep(format!(
             "{names}: answering already, glance-wizard did not restart it: left running"
-        )),
-        (false, Some(false)) => Item::StopServices {
+        ))];
+    }
+    let running = match o.answering_before {
+        Some(false) => Item::StopServices {
             spec: Box::new(spec.clone()),
         },
-        (false, Some(true)) => Item::Keep(format!(
+        Some(true) => Item::Keep(format!(
             "{names}: it answered before glance-wizard restarted it: left running"
         )),
-        (false, None) => Item::Keep(format!(
+        None => Item::Keep(format!(
             "{names}: whether it ran before is not recorded (an older glance-wizard): left running"
         )),
-    }
+    };
+    let enabled_by_wizard: Vec<String> = match (&o.enabled_before, o.answering_before) {
+        (Some(before), _) => spec
+            .services
+            .iter()
+            .filter(|s| !before.contains(s))
+            .cloned()
+            .collect(),
+        // Not recorded (an older glance-wizard): disabled with what is stopped.
+        (None, Some(false)) => spec.services.clone(),
+        (None, _) => Vec::new(),
+    };
+    let at_boot = if !enabled_by_wizard.is_empty() {
+        Item::DisableServices {
+            spec: Box::new(spec.clone()),
+            services: enabled_by_wizard,
+        }
+    } else if o.enabled_before.is_some() {
+        Item::Keep(format!(
+            "{names}: started at boot before glance-wizard enabled it: left enabled"
+        ))
+    } else {
+        Item::Keep(format!(
+            "{names}: whether it started at boot before is not recorded: left enabled"
+        ))
+    };
+    vec![running, at_boot]
 }
 
 fn schema_item(context: Context) -> Item {
@@ -306,8 +343,12 @@ impl Item {
         match self {
             Item::DeleteImage { id, spec } => format!("delete image {id} ({})", spec.name),
             Item::StopServices { spec } => format!(
-                "stop and disable {} (nothing answered before glance-wizard started it)",
+                "stop {} (nothing answered before glance-wizard started it)",
                 spec.services.join(" ")
+            ),
+            Item::DisableServices { services, .. } => format!(
+                "disable {} at boot (it did not start at boot before glance-wizard enabled it)",
+                services.join(" ")
             ),
             Item::RestoreFile { path, backup, .. } => {
                 format!("restore {path} byte for byte from {backup}")

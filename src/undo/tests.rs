@@ -120,21 +120,36 @@ fn services_outputs(restarted: &[&str], answering_before: Option<bool>) -> TaskO
     TaskOutputs::Services(ServicesOutputs {
         restarted: restarted.iter().map(|s| s.to_string()).collect(),
         answering_before,
+        enabled_before: None,
     })
 }
 
-/// Stopped and disabled only when nothing answered before the wizard
-/// started it; otherwise (or when not known) left running.
+fn enabled_before(outputs: TaskOutputs, enabled: &[&str]) -> TaskOutputs {
+    let TaskOutputs::Services(o) = outputs else {
+        panic!("not services")
+    };
+    TaskOutputs::Services(ServicesOutputs {
+        enabled_before: Some(enabled.iter().map(|s| s.to_string()).collect()),
+        ..o
+    })
+}
+
+/// Stopped only when nothing answered before the wizard started it;
+/// otherwise (or when not known) left running. Disabled at boot only when
+/// it did not start at boot before (not recorded: with the stop).
 #[test]
 fn services_are_stopped_only_when_the_wizard_started_them() {
     let (plan, world) = (plan(), World::default());
     let restart = kind(&plan, TaskId::ServiceRestart);
-    world.services.answering.set(true);
-    world
-        .services
-        .enabled
-        .borrow_mut()
-        .insert("glance-api".into());
+    let enable = |world: &World| {
+        world.services.answering.set(true);
+        world
+            .services
+            .enabled
+            .borrow_mut()
+            .insert("glance-api".into());
+    };
+    enable(&world);
     for kept in [
         services_outputs(&["glance-api"], Some(true)),
         services_outputs(&["glance-api"], None),
@@ -144,16 +159,38 @@ fn services_are_stopped_only_when_the_wizard_started_them() {
         assert!(said[0].starts_with("stays: "), "{said:?}");
         assert!(said[0].contains("left running"), "{said:?}");
         assert!(world.services.answering.get());
+        assert!(!world.services.enabled.borrow().is_empty(), "{said:?}");
     }
+    // An older journal: disabled with the stop.
     let started = services_outputs(&["glance-api"], Some(false));
     let said = world.undo(&restart, &started, created());
-    assert_eq!(said, ["stopped and disabled glance-api"]);
+    assert_eq!(said, ["stopped glance-api", "disabled glance-api at boot"]);
     assert!(!world.services.answering.get());
     assert!(world.services.enabled.borrow().is_empty());
     // Stopping a stopped service is no error.
     world.undo(&restart, &started, created());
 
-    let item = &items::items(&restart, &started, created())[0];
+    // Installed stopped but enabled at boot (Debian's package): stopped,
+    // left enabled.
+    enable(&world);
+    let packaged = enabled_before(started.clone(), &["glance-api"]);
+    let said = world.undo(&restart, &packaged, created());
+    assert_eq!(said[0], "stopped glance-api");
+    assert!(
+        said[1].contains("started at boot before glance-wizard"),
+        "{said:?}"
+    );
+    assert!(!world.services.answering.get());
+    assert!(world.services.enabled.borrow().contains("glance-api"));
+    // Running but not enabled at boot before: left running, disabled.
+    enable(&world);
+    let running = enabled_before(services_outputs(&["glance-api"], Some(true)), &[]);
+    let said = world.undo(&restart, &running, created());
+    assert_eq!(said[1], "disabled glance-api at boot");
+    assert!(world.services.answering.get());
+    assert!(world.services.enabled.borrow().is_empty());
+
+    let item = &items::items(&restart, &started, created())[1];
     world
         .services
         .child_fails(ServiceOp::Disable, 1, "update-rc.d: error");

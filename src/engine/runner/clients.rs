@@ -332,6 +332,14 @@ pub trait Services {
         spec: &ServiceSpec,
         service: &str,
     ) -> Result<ChildResult, TaskError>;
+    /// Whether a service starts at boot now (asked before the task first
+    /// enables it, so that undo puts back what was there).
+    fn enabled_at_boot(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        spec: &ServiceSpec,
+        service: &str,
+    ) -> Result<bool, TaskError>;
     /// Disables a service at boot (undo): the first failed step's result,
     /// or the last one's.
     fn disable(

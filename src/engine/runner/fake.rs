@@ -896,6 +896,15 @@ impl Services for FakeServices {
         Ok(result)
     }
 
+    fn enabled_at_boot(
+        &self,
+        _ctx: &mut TaskContext<'_>,
+        _spec: &ServiceSpec,
+        service: &str,
+    ) -> Result<bool, TaskError> {
+        Ok(self.enabled.borrow().contains(service))
+    }
+
     fn disable(
         &self,
         _ctx: &mut TaskContext<'_>,

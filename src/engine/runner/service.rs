@@ -63,6 +63,22 @@ impl Services for System {
         )
     }
 
+    fn enabled_at_boot(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        spec: &ServiceSpec,
+        service: &str,
+    ) -> Result<bool, TaskError> {
+        match commands::service_boot_query(spec.init, spec.manager, service) {
+            commands::BootQuery::Command(argv) => {
+                Ok(run_streamed(ctx, &argv, &[], Network::Direct)?.success())
+            }
+            commands::BootQuery::RcStartLinks => {
+                Ok(has_rc_start_link(std::path::Path::new("/etc"), service))
+            }
+        }
+    }
+
     fn disable(
         &self,
         ctx: &mut TaskContext<'_>,
@@ -277,6 +293,20 @@ pub fn probe(spec: &ServiceSpec, services: &dyn Services) -> Result<String, Stri
     }
 }
 
+/// Whether `etc`/rc2.d to rc5.d hold a start link of `service`
+/// (`S01glance-api`): Debian's SysV init starts it at boot then.
+fn has_rc_start_link(etc: &std::path::Path, service: &str) -> bool {
+    (2..=5).any(|level| {
+        std::fs::read_dir(etc.join(format!("rc{level}.d"))).is_ok_and(|entries| {
+            entries.filter_map(Result::ok).any(|entry| {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                name.starts_with('S') && name.get(3..) == Some(service)
+            })
+        })
+    })
+}
+
 /// How long glance-api gets to answer after its restart.
 const START_TIMEOUT: Duration = Duration::from_secs(90);
 
@@ -297,12 +327,47 @@ fn answering_before(
     }
 }
 
+/// The services that started at boot before this task first enabled them
+/// (undo disables only the others): recorded by an earlier run, else asked
+/// now.
+fn enabled_before(
+    spec: &ServiceSpec,
+    ctx: &mut TaskContext<'_>,
+    services: &dyn Services,
+) -> Result<Vec<String>, TaskError> {
+    if let Some(TaskOutputs::Services(ServicesOutputs {
+        enabled_before: Some(before),
+        ..
+    })) = ctx.previous_outputs
+    {
+        return Ok(before.clone());
+    }
+    let mut enabled = Vec::new();
+    for service in &spec.services {
+        if services.enabled_at_boot(ctx, spec, service)? {
+            enabled.push(service.clone());
+        }
+    }
+    Ok(enabled)
+}
+
+/// The services an earlier run of the task restarted: a recheck that finds
+/// Glance answering restarts none, and undo must still know that the
+/// wizard started it.
+fn restarted_before(ctx: &TaskContext<'_>) -> Vec<String> {
+    match ctx.previous_outputs {
+        Some(TaskOutputs::Services(o)) => o.restarted.clone(),
+        _ => Vec::new(),
+    }
+}
+
 pub fn restart(
     spec: &ServiceSpec,
     ctx: &mut TaskContext<'_>,
     services: &dyn Services,
 ) -> Result<TaskOutputs, TaskError> {
     let answering_before = answering_before(spec, ctx, services);
+    let enabled_before = Some(enabled_before(spec, ctx, services)?);
     if ctx.recheck
         && let Ok(status) =
             services.wait_answering(&spec.health_url, Duration::from_secs(2), ctx.cancel)
@@ -312,8 +377,9 @@ pub fn restart(
             spec.health_url
         ));
         return Ok(TaskOutputs::Services(ServicesOutputs {
-            restarted: vec![],
+            restarted: restarted_before(ctx),
             answering_before,
+            enabled_before,
         }));
     }
     if !services.make_image_dir(ctx, &spec.image_dir)?.success() {
@@ -342,6 +408,7 @@ pub fn restart(
             Ok(TaskOutputs::Services(ServicesOutputs {
                 restarted: spec.services.clone(),
                 answering_before,
+                enabled_before,
             }))
         }
         Err(last) if last == super::STOPPED => Err(TaskError::fatal(last)),
@@ -476,10 +543,12 @@ mod tests {
         in_ctx(None, recheck, |ctx| restart(&service_spec(), ctx, services)).0
     }
 
-    fn restarted(services: &[&str], answering_before: bool) -> TaskOutputs {
+    fn restarted(services: &[&str], answering_before: bool, enabled: &[&str]) -> TaskOutputs {
+        let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect();
         TaskOutputs::Services(ServicesOutputs {
-            restarted: services.iter().map(|s| s.to_string()).collect(),
+            restarted: names(services),
             answering_before: Some(answering_before),
+            enabled_before: Some(names(enabled)),
         })
     }
 
@@ -489,7 +558,7 @@ mod tests {
         assert!(probe(&service_spec(), &services).is_err());
         assert_eq!(
             restart_on(&services, false),
-            Ok(restarted(&["glance-api"], false))
+            Ok(restarted(&["glance-api"], false, &[]))
         );
         assert!(services.enabled.borrow().contains("glance-api"));
         assert_eq!(
@@ -497,37 +566,65 @@ mod tests {
             Ok("glance-api answers at http://controller:9292/ (HTTP 300)".into())
         );
         // A recheck of a Glance that answers restarts nothing.
-        assert_eq!(restart_on(&services, true), Ok(restarted(&[], true)));
+        assert_eq!(
+            restart_on(&services, true),
+            Ok(restarted(&[], true, &["glance-api"]))
+        );
         assert_eq!(services.restarts.borrow().len(), 1);
         // A plain rerun (its inputs changed) restarts.
         assert_eq!(
             restart_on(&services, false),
-            Ok(restarted(&["glance-api"], true))
+            Ok(restarted(&["glance-api"], true, &["glance-api"]))
         );
         assert_eq!(services.restarts.borrow().len(), 2);
     }
 
-    /// Whether glance-api answered before is what the task's first run
-    /// saw: a rerun finds it answering because the wizard started it, and
-    /// keeps the record (undo then stops it); an older record that does not
-    /// say is asked anew.
+    /// Whether glance-api answered and started at boot before is what the
+    /// task's first run saw: a rerun finds it answering and enabled because
+    /// the wizard made it so, and keeps the record (undo then stops and
+    /// disables it); a recheck that restarts nothing keeps what was
+    /// restarted; an older record that does not say is asked anew.
     #[test]
-    fn a_rerun_keeps_whether_glance_answered_before_the_first_run() {
+    fn a_rerun_keeps_what_glance_was_before_the_first_run() {
         let services = FakeServices::default();
         services.answering.set(true);
-        let first = restarted(&["glance-api"], false);
-        let (again, _) = in_ctx(Some(&first), false, |ctx| {
-            restart(&service_spec(), ctx, &services)
-        });
-        assert_eq!(again, Ok(first));
+        services.enabled.borrow_mut().insert("glance-api".into());
+        let first = restarted(&["glance-api"], false, &[]);
+        for recheck in [false, true] {
+            let (again, _) = in_ctx(Some(&first), recheck, |ctx| {
+                restart(&service_spec(), ctx, &services)
+            });
+            assert_eq!(again.as_ref(), Ok(&first), "recheck: {recheck}");
+        }
         let older = TaskOutputs::Services(ServicesOutputs {
             restarted: vec!["glance-api".into()],
             answering_before: None,
+            enabled_before: None,
         });
         let (again, _) = in_ctx(Some(&older), false, |ctx| {
             restart(&service_spec(), ctx, &services)
         });
-        assert_eq!(again, Ok(restarted(&["glance-api"], true)));
+        assert_eq!(again, Ok(restarted(&["glance-api"], true, &["glance-api"])));
+    }
+
+    /// Debian's SysV boot state is the start links update-rc.d makes.
+    #[test]
+    fn a_start_link_in_rc2_to_rc5_means_enabled_at_boot() {
+        let etc = tempfile::tempdir().unwrap();
+        for level in ["rc0.d", "rc2.d", "rc3.d"] {
+            std::fs::create_dir(etc.path().join(level)).unwrap();
+        }
+        let link = |level: &str, name: &str| {
+            std::os::unix::fs::symlink("../init.d/x", etc.path().join(level).join(name)).unwrap();
+        };
+        link("rc0.d", "K01glance-api");
+        link("rc3.d", "S01glance-api-extra");
+        assert!(!has_rc_start_link(etc.path(), "glance-api"));
+        link("rc3.d", "K01glance-api");
+        assert!(!has_rc_start_link(etc.path(), "glance-api"));
+        link("rc2.d", "S01glance-api");
+        assert!(has_rc_start_link(etc.path(), "glance-api"));
+        assert!(!has_rc_start_link(etc.path(), "glance"));
     }
 
     #[test]
