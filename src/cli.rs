@@ -136,6 +136,12 @@ pub enum Command {
         /// user's token).
         #[arg(long)]
         admin_openrc: Option<PathBuf>,
+        /// Also write answers that describe this Glance, as its config
+        /// files have it (passwords in a 0600 secrets file beside them), for
+        /// `apply --answers FILE` to adopt it: what is right stays, what was
+        /// found is repaired.
+        #[arg(long, value_name = "FILE")]
+        write_answers: Option<PathBuf>,
     },
     /// Write a support bundle: answers (no secrets), journal, logs, Glance's
     /// config and log tails, package versions, prechecks, doctor, service

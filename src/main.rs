@@ -80,7 +80,8 @@ fn main() {
             format,
             config_dir,
             admin_openrc,
-        }) => doctor(format, config_dir, admin_openrc),
+            write_answers,
+        }) => doctor(format, config_dir, admin_openrc, write_answers),
         Some(Command::Bundle {
             output,
             answers,
@@ -172,7 +173,12 @@ fn check(args: &AnswersArgs) -> i32 {
     }
 }
 
-fn doctor(format: Format, config_dir: PathBuf, admin_openrc: Option<PathBuf>) -> i32 {
+fn doctor(
+    format: Format,
+    config_dir: PathBuf,
+    admin_openrc: Option<PathBuf>,
+    write_answers: Option<PathBuf>,
+) -> i32 {
     let mut options = glance_wizard::doctor::Options::detected();
     options.config_dir = config_dir;
     if admin_openrc.is_some() {
@@ -182,6 +188,16 @@ fn doctor(format: Format, config_dir: PathBuf, admin_openrc: Option<PathBuf>) ->
     match format {
         Format::Text => print!("{}", glance_wizard::doctor::render_text(&report)),
         Format::Json => print!("{}", glance_wizard::doctor::render_json(&report)),
+    }
+    if let Some(path) = write_answers {
+        // Standard error: standard output stays the report (JSON parses).
+        match glance_wizard::doctor::write_answers(&options, &path) {
+            Ok(lines) => lines.iter().for_each(|line| eprintln!("{line}")),
+            Err(e) => {
+                eprintln!("{e}");
+                return exit::ERROR;
+            }
+        }
     }
     if report.healthy {
         exit::OK
