@@ -16,8 +16,8 @@ impl Answers {
     /// (`NAME.secrets.toml`, named in `[secrets] file`), so that
     /// `glance-wizard apply --answers PATH` replays them. Both files are
     /// replaced atomically; an answers file that exists keeps its comments,
-    /// order, owner and mode ([`edited_text`]). Returns the secrets file's
-    /// path.
+    /// order, owner and mode (only the values that changed are edited).
+    /// Returns the secrets file's path.
     pub fn save(&self, path: &Path, secrets: &Secrets) -> io::Result<PathBuf> {
         let stem = path
             .file_stem()
@@ -27,7 +27,8 @@ impl Answers {
         let mut answers = self.clone();
         answers.secrets.file = format!("{stem}.secrets.toml");
         let secrets_path = answers.secrets_path(path);
-        secrets.save(&secrets_path)?;
+        // Read first: an answers path that is refused (a link) leaves
+        // nothing written.
         let (text, mode, owner) = match existing(path)? {
             Some((old, meta)) => (
                 edited_text(&old, &answers).unwrap_or_else(|| fresh_text(&answers, path)),
@@ -36,6 +37,7 @@ impl Answers {
             ),
             None => (fresh_text(&answers, path), 0o600, None),
         };
+        secrets.save(&secrets_path)?;
         fsutil::write_atomically(path, text.as_bytes(), mode, owner)?;
         Ok(secrets_path)
     }
@@ -69,7 +71,7 @@ fn fresh_text(answers: &Answers, path: &Path) -> String {
 /// removed where it became unset; everything else (comments, order,
 /// quoting, keys written with their default value) stays as it was. `None`
 /// when `old` is not an answers file: it is then written afresh, as before.
-pub fn edited_text(old: &str, answers: &Answers) -> Option<String> {
+fn edited_text(old: &str, answers: &Answers) -> Option<String> {
     let meant = Answers::from_toml(old).ok()?;
     let mut doc: DocumentMut = old.parse().ok()?;
     let before = canonical(&meant);

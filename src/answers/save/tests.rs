@@ -114,3 +114,19 @@ fn a_file_that_is_not_answers_is_replaced() {
     );
     assert_eq!(Answers::load(&path).unwrap(), answers);
 }
+
+/// An answers path that is a link is refused before anything is written:
+/// no secrets file beside it, the link's target untouched.
+#[test]
+fn a_link_is_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("elsewhere.toml");
+    std::fs::write(&target, COMMENTED).unwrap();
+    let path = dir.path().join("answers.toml");
+    std::os::unix::fs::symlink(&target, &path).unwrap();
+    let mut secrets = Secrets::default();
+    secrets.set(SecretName::GlanceDbPassword, Secret::new("pw-1234567"));
+    assert!(Answers::default().save(&path, &secrets).is_err());
+    assert!(!dir.path().join("answers.secrets.toml").exists());
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), COMMENTED);
+}
