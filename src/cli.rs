@@ -101,10 +101,22 @@ pub enum Command {
     /// Print a commented answers file or its JSON Schema.
     Answers(AnswersPrint),
     /// Validate the answers and run the prechecks.
-    Check(AnswersArgs),
+    Check {
+        #[command(flatten)]
+        args: AnswersArgs,
+        /// text, or json for scripts (fields: docs/json.md).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Print the tasks, commands, statements and config diffs (passwords
     /// not set yet show as <not set>).
-    Plan(AnswersArgs),
+    Plan {
+        #[command(flatten)]
+        args: AnswersArgs,
+        /// text, or json for scripts (fields: docs/json.md).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Run the plan, resuming after the last finished task.
     Apply {
         #[command(flatten)]

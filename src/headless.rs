@@ -36,6 +36,9 @@ fn report(out: &mut dyn Write, line: std::fmt::Arguments<'_>) {
     let _ = out.write_fmt(line).and_then(|()| out.write_all(b"\n"));
 }
 
+mod report;
+pub use report::{CheckEntry, CheckOutcome, CheckReport, check, plan};
+
 /// How to read the answers: shared by every subcommand that needs them.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
@@ -101,18 +104,18 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
     })
 }
 
-/// `glance-wizard plan`: the plan text, and notes for the user. Missing
+/// `glance-wizard plan`: the plan, and notes for the user. Missing
 /// passwords show as `<not set>` ([`crate::wizard::plan_preview`]);
 /// everything else is checked as [`load`] checks it.
 pub fn plan_preview(
     options: &LoadOptions,
     state_dir: &Path,
-) -> Result<(String, Vec<String>), LoadError> {
+) -> Result<(crate::plan::PlanReport, Vec<String>), LoadError> {
     let (answers, profile) = answers_and_target(options)?;
     let checked = answers.checked()?;
     let (secrets, notes) = load_secrets(options, &answers)?;
-    let text = crate::wizard::plan_preview(checked, &secrets, &profile, state_dir)?;
-    Ok((text, notes))
+    let report = crate::wizard::plan_preview(checked, &secrets, &profile, state_dir)?;
+    Ok((report, notes))
 }
 
 /// The answers file, and the target detected (or named by the options or
@@ -184,7 +187,13 @@ fn status_word(status: Status) -> &'static str {
 /// Runs the prechecks and prints them; true when none failed.
 pub fn print_prechecks(loaded: &Loaded, out: &mut dyn Write) -> bool {
     let checks = precheck::run_all(&loaded.settings, &loaded.profile);
-    for c in &checks {
+    print_checks(&checks, out);
+    checks.iter().all(|c| c.status != Status::Fail)
+}
+
+/// Prechecks' results, one line each.
+fn print_checks(checks: &[precheck::Check], out: &mut dyn Write) {
+    for c in checks {
         say!(
             out,
             "  [{}] {:<16} {}",
@@ -193,7 +202,6 @@ pub fn print_prechecks(loaded: &Loaded, out: &mut dyn Write) -> bool {
             c.detail
         );
     }
-    checks.iter().all(|c| c.status != Status::Fail)
 }
 
 /// Prints events as progress lines: each line of output prefixed with its

@@ -31,14 +31,15 @@ fn main() {
             release: cli.release,
         }),
         Some(Command::Answers(what)) => answers(&what),
-        Some(Command::Check(args)) => check(&args),
-        Some(Command::Plan(args)) => {
+        Some(Command::Check { args, format }) => {
+            // The notes are printed with the report.
+            let loaded = load_or_exit(&args.options(true));
+            headless::check(&loaded, format, &mut stdout)
+        }
+        Some(Command::Plan { args, format }) => {
             match headless::plan_preview(&args.options(true), &cli.state_dir) {
-                Ok((text, notes)) => {
-                    for note in notes {
-                        println!("{note}");
-                    }
-                    print!("{text}");
+                Ok((report, notes)) => {
+                    headless::plan(&report, &notes, format, &mut stdout);
                     exit::OK
                 }
                 Err(e) => load_failed(&e),
@@ -159,18 +160,6 @@ fn answers(what: &AnswersPrint) -> i32 {
         print!("{}", glance_wizard::answers::TEMPLATE);
     }
     exit::OK
-}
-
-fn check(args: &AnswersArgs) -> i32 {
-    let loaded = load_with_notes(args);
-    println!("Answers: valid.");
-    println!("Target: {}", loaded.profile.summary());
-    println!("Prechecks:");
-    if headless::print_prechecks(&loaded, &mut std::io::stdout()) {
-        exit::OK
-    } else {
-        exit::PRECHECK_FAILED
-    }
 }
 
 fn doctor(

@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod render;
 pub mod run;
 pub mod theme;
+mod wrap;
 
 /// Reads an openrc in the background: the variables the form shows, the
 /// password masked.
