@@ -1,8 +1,12 @@
 //! End-to-end: `glance-wizard doctor` on the lab. First Glance is
-//! installed by hand, following the guide (scripts/by-hand-install.sh),
-//! with a mistake (the admin endpoint forgotten; the guide never loads the
-//! metadata definitions): the doctor names both, writes answers of that
-//! Glance (`--write-answers`), and `apply` with them ends healthy. After
+//! installed by hand, following the guide key by key
+//! (scripts/by-hand-install.sh), with the admin endpoint forgotten: the
+//! doctor names what breaks it (Debian's packaged `region_name =
+//! regionOne` left in place, which stops the endpoint checks; the metadata
+//! definitions the guide never loads), writes answers of that Glance
+//! (`--write-answers`), and `apply` with them ends healthy with three
+//! endpoints. Cost: the by-hand install and the adopting apply add about
+//! 50 s on a quiet lab. After
 //! `apply` with the test's own answers nothing is found; then each fault is
 //! injected by hand, one at a time, named with its fix, and the lab
 //! restored (the next fault's findings, compared as a set, and a last

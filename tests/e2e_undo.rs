@@ -1,13 +1,14 @@
 //! End-to-end: `glance-wizard undo` on the real lab. After a full apply on
-//! a reset lab where the glance Keystone user was made by hand first (so
-//! the wizard finds it), undo takes back the database, its accounts, the
-//! service, the endpoints, the role assignment and the test image, puts
-//! glance-api.conf back byte for byte from its backup, stops the glance-api
-//! it started (leaving its boot links as the package made them), and
-//! leaves the hand-made user; a kill in the middle of undo
-//! is finished by the next undo, a third one has nothing to do, and apply
-//! then installs again. Every check reads the lab directly (Keystone's and
-//! Glance's APIs, MariaDB as root, the files), never the wizard's output.
+//! a reset lab where the glance Keystone user, the image service and its
+//! public endpoint were made by hand first (so the wizard finds them), undo
+//! takes back the database, its accounts, the internal and admin endpoints,
+//! the role assignment and the test image, puts glance-api.conf back byte
+//! for byte from its backup, stops the glance-api it started (leaving its
+//! boot links as the package made them), and leaves exactly what was made
+//! by hand; a kill in the middle of undo is finished by the next undo, a
+//! third one has nothing to do, and apply then installs again. Every check
+//! reads the lab directly (Keystone's and Glance's APIs, MariaDB as root,
+//! the files), never the wizard's output.
 
 mod common;
 
@@ -61,6 +62,23 @@ fn undo(s: &Scenario) -> Command {
 fn hand_made_user() -> String {
     let made = openstack(&["user", "create", "--domain", "default", "glance"]);
     made["id"].as_str().unwrap().to_string()
+}
+
+/// The image service and its public endpoint, made by hand before the
+/// wizard runs (the admin stopped after the first endpoint): their ids.
+fn hand_made_public_endpoint() -> (String, String) {
+    let service = openstack(&["service", "create", "--name", "glance", "image"]);
+    let endpoint = openstack(&[
+        "endpoint",
+        "create",
+        "--region",
+        "RegionOne",
+        "image",
+        "public",
+        "http://controller:9292",
+    ]);
+    let id = |v: &serde_json::Value| v["id"].as_str().unwrap().to_string();
+    (id(&service), id(&endpoint))
 }
 
 /// Runs undo until it pauses after the first of the endpoints' deletions,
@@ -144,9 +162,19 @@ fn e2e_undo_takes_back_what_apply_created_and_resumes_after_a_kill() {
     let started = Instant::now();
     reset_glance(false);
     let user_id = hand_made_user();
+    let (service_id, endpoint_id) = hand_made_public_endpoint();
     let s = scenario("undo", DB_PASSWORD, SERVICE_PASSWORD);
-    // The package is installed, stopped, enabled at boot.
+    // The package as installed: stopped, enabled at boot (an earlier run
+    // may have left it disabled; the reset does not touch the links).
+    for step in [&["defaults"][..], &["enable"][..]] {
+        let out = run(Command::new("update-rc.d").arg("glance-api").args(step));
+        assert!(out.status.success(), "{}", text(&out));
+    }
     let boot_before = rc_links();
+    assert!(
+        boot_before.iter().any(|l| l.starts_with("/etc/rc2.d/S")),
+        "{boot_before:?}"
+    );
 
     let out = s.apply().stdin(Stdio::null()).output().unwrap();
     let applied = started.elapsed();
@@ -189,14 +217,25 @@ fn e2e_undo_takes_back_what_apply_created_and_resumes_after_a_kill() {
         resumed.contains(&format!("stays: user glance ({user_id})")),
         "{resumed}"
     );
+    for kept in [&service_id, &endpoint_id] {
+        assert!(
+            resumed.contains(&format!("{kept}: it existed before")),
+            "{resumed}"
+        );
+    }
     println!("undo, killed:\n{killed}\nundo, resumed:\n{resumed}");
     no_secret_in(&s, &(killed.clone() + &resumed));
 
     // What the wizard created is gone; the user made by hand stays.
     assert_eq!(glance_databases(), 0, "{resumed}");
     assert_eq!(glance_accounts(), 0, "{resumed}");
-    assert!(probe::image_services(&token).is_empty(), "{resumed}");
-    assert!(probe::image_endpoints(&token).is_empty(), "{resumed}");
+    // What was made by hand stays: the service and its public endpoint.
+    let services = probe::image_services(&token);
+    assert_eq!(services.len(), 1, "{resumed}");
+    assert_eq!(services[0]["id"], service_id.as_str());
+    let endpoints = probe::image_endpoints(&token);
+    assert_eq!(endpoints.len(), 1, "{resumed}");
+    assert_eq!(endpoints[0]["id"], endpoint_id.as_str());
     let users = probe::users_named(&token, "glance");
     assert_eq!(users.len(), 1, "{users:?}");
     assert_eq!(users[0]["id"], user_id.as_str());

@@ -54,8 +54,12 @@ fn toml_string(value: &str) -> String {
     serde_json::to_string(value).unwrap()
 }
 
+/// The command in `dir`, with its own (empty) state directory: never this
+/// machine's journal.
 fn wizard(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_glance-wizard"))
+        .arg("--state-dir")
+        .arg(dir.join("state"))
         .args(args)
         .args(["--format", "json", "--answers"])
         .arg(dir.join("answers.toml"))

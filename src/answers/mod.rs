@@ -11,6 +11,7 @@ mod fields;
 pub mod openrc;
 mod resolve;
 mod save;
+pub use save::secrets_file_name;
 
 use resolve::Missing;
 mod schema;

@@ -19,13 +19,8 @@ impl Answers {
     /// order, owner and mode (only the values that changed are edited).
     /// Returns the secrets file's path.
     pub fn save(&self, path: &Path, secrets: &Secrets) -> io::Result<PathBuf> {
-        let stem = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .filter(|s| !s.is_empty())
-            .unwrap_or("answers");
         let mut answers = self.clone();
-        answers.secrets.file = format!("{stem}.secrets.toml");
+        answers.secrets.file = secrets_file_name(path);
         let secrets_path = answers.secrets_path(path);
         // Read first: an answers path that is refused (a link) leaves
         // nothing written.
@@ -41,6 +36,17 @@ impl Answers {
         fsutil::write_atomically(path, text.as_bytes(), mode, owner)?;
         Ok(secrets_path)
     }
+}
+
+/// The secrets file saved answers name: `NAME.secrets.toml` beside
+/// `NAME.toml`.
+pub fn secrets_file_name(answers_path: &Path) -> String {
+    let stem = answers_path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .filter(|s| !s.is_empty())
+        .unwrap_or("answers");
+    format!("{stem}.secrets.toml")
 }
 
 /// The answers file's text and metadata when there is one (a link or

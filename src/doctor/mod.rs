@@ -188,8 +188,7 @@ impl Options {
 }
 
 /// The commands that repair what `apply_fixes` findings name.
-pub const APPLY_HINT: &str =
-    "glance-wizard doctor --write-answers adopt.toml, then glance-wizard apply -a adopt.toml";
+pub const APPLY_HINT: &str = "glance-wizard apply -a ANSWERS.toml (the answers it was installed with; for a Glance made by hand, glance-wizard doctor --write-answers adopt.toml writes them)";
 
 /// `doctor --write-answers PATH`: the answers of this Glance
 /// ([`adopt::answers_of`]) saved with their secrets file (0600) beside
@@ -204,6 +203,17 @@ pub fn write_answers(options: &Options, path: &Path) -> Result<Vec<String>, Stri
             why.unwrap_or_default()
         ));
     };
+    // New files only: an admin's own answers (or any file named by a
+    // typo) and its secrets are never replaced by these.
+    let secrets_beside = path.with_file_name(crate::answers::secrets_file_name(path));
+    for file in [path, secrets_beside.as_path()] {
+        if std::fs::symlink_metadata(file).is_ok() {
+            return Err(format!(
+                "no answers written: {} exists; name a new file",
+                file.display()
+            ));
+        }
+    }
     let adopted = adopt::answers_of(&conf, options.admin_openrc.as_deref());
     let secrets_path = adopted
         .answers
@@ -304,7 +314,7 @@ pub fn render_text(report: &Report) -> String {
         out.push_str(&format!("      fix:   {}\n", f.fix));
         if f.apply_fixes {
             out.push_str(&format!(
-                "      or:    {APPLY_HINT} (with the answers of this Glance: keeps what is right, repairs this)\n"
+                "      or:    {APPLY_HINT}: keeps what is right, repairs this\n"
             ));
         }
     }

@@ -198,3 +198,51 @@ fn a_hand_made_config_is_read_back_as_answers() {
     let reread = crate::answers::Answers::from_toml(&text).unwrap();
     assert!(reread.checked().is_ok());
 }
+
+/// `--write-answers` makes new files only: an existing answers or secrets
+/// file (the admin's own, or a typo) is refused and left as it was.
+#[test]
+fn answers_are_written_to_new_files_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let etc = tempfile::tempdir().unwrap();
+    std::fs::write(
+        etc.path().join("glance-api.conf"),
+        "[database]\nconnection = mysql+pymysql://glance:db-pw-1@controller/glance\n",
+    )
+    .unwrap();
+    let options = Options {
+        config_dir: etc.path().to_path_buf(),
+        log_dir: etc.path().join("log"),
+        admin_openrc: None,
+        api_service: "glance-api".into(),
+        init: crate::target::InitSystem::SysV,
+    };
+    let out = tempfile::tempdir().unwrap();
+    let mine = out.path().join("answers.toml");
+    std::fs::write(&mine, "# the admin's answers\n").unwrap();
+    let refused = write_answers(&options, &mine).unwrap_err();
+    assert!(refused.contains("exists"), "{refused}");
+    assert_eq!(
+        std::fs::read_to_string(&mine).unwrap(),
+        "# the admin's answers\n"
+    );
+    assert!(!out.path().join("answers.secrets.toml").exists());
+
+    let secrets = out.path().join("adopt.secrets.toml");
+    std::fs::write(&secrets, "os_password = \"kept\"\n").unwrap();
+    let adopt = out.path().join("adopt.toml");
+    assert!(write_answers(&options, &adopt).is_err());
+    assert!(!adopt.exists());
+    std::fs::remove_file(&secrets).unwrap();
+
+    let said = write_answers(&options, &adopt).unwrap();
+    assert!(!said.join("\n").contains("db-pw-1"), "{said:?}");
+    let mode = std::fs::metadata(&secrets).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert!(
+        std::fs::read_to_string(&secrets)
+            .unwrap()
+            .contains("db-pw-1")
+    );
+    assert!(!std::fs::read_to_string(&adopt).unwrap().contains("db-pw-1"));
+}

@@ -150,9 +150,18 @@ pub struct ImageOutputs {
 pub enum TaskOutputs {
     Sql(SqlOutputs),
     User(ObjectOutput),
-    Role { origin: Origin },
+    Role {
+        origin: Origin,
+        /// The user the role was given to (`None` in journals of older
+        /// glance-wizards): a record of another user's assignment is not
+        /// this one's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_id: Option<String>,
+    },
     Service(ObjectOutput),
-    Endpoints { endpoints: Vec<EndpointOutput> },
+    Endpoints {
+        endpoints: Vec<EndpointOutput>,
+    },
     Packages(PackagesOutputs),
     Config(ConfigOutputs),
     DbSync(DbSyncOutputs),
@@ -201,7 +210,7 @@ impl TaskOutputs {
                     .collect()
             }
             TaskOutputs::User(o) => object("user", o),
-            TaskOutputs::Role { origin } => {
+            TaskOutputs::Role { origin, .. } => {
                 vec![format!("role assignment ({})", origin_word(*origin))]
             }
             TaskOutputs::Service(o) => object("service", o),

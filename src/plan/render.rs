@@ -22,20 +22,10 @@ pub fn render_plan(
     plan_report(plan, settings, read_config, &|_| Vec::new()).text()
 }
 
-/// [`render_plan`], with under each task `earlier(task)`: what it will do
-/// with objects an earlier run of it created that the answers now place
-/// elsewhere (from the journal).
-pub fn render_plan_after_runs(
-    plan: &Plan,
-    settings: &Settings,
-    read_config: &dyn Fn(&str) -> Option<String>,
-    earlier: &dyn Fn(&Task) -> Vec<String>,
-) -> String {
-    plan_report(plan, settings, read_config, earlier).text()
-}
-
 /// The plan as it is shown (text or JSON), every secret masked, with
-/// `earlier(task)` under each task (see [`render_plan_after_runs`]); no
+/// `earlier(task)` under each task: what it will do with objects an
+/// earlier run of it created that the answers now place elsewhere (from
+/// the journal); no
 /// password is marked as not set ([`PlanReport::passwords_not_set`]) and
 /// no journal error is noted.
 pub fn plan_report(

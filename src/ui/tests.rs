@@ -311,7 +311,10 @@ fn doctor_from_the_welcome_screen() {
         }));
         let text = snap("doctor", lang, &a);
         assert!(text.contains("[keystone_authtoken] password"), "{text}");
-        assert!(text.contains("doctor --write-answers adopt.toml"), "{text}");
+        assert!(
+            text.contains("glance-wizard apply -a ANSWERS.toml"),
+            "{text}"
+        );
         assert!(text.contains("memcached 1.6.18"), "{text}");
         key(&mut a, KeyCode::Esc);
         assert_eq!(a.screen, Screen::Welcome);

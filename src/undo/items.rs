@@ -112,7 +112,7 @@ pub fn items(kind: &TaskKind, outputs: &TaskOutputs, context: Context) -> Vec<It
                 spec.service_type, o.id
             )),
         }],
-        (TaskKind::IdentityRole(spec), TaskOutputs::Role { origin }) => vec![match origin {
+        (TaskKind::IdentityRole(spec), TaskOutputs::Role { origin, .. }) => vec![match origin {
             Origin::Created => Item::RemoveRole {
                 spec: Box::new(spec.clone()),
             },

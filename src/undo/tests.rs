@@ -309,6 +309,7 @@ fn keystone_objects_created_go_and_found_ones_stay() {
     world.undo(&kind(&plan, TaskId::IdentityService), &service, created());
     let role = TaskOutputs::Role {
         origin: Origin::Created,
+        user_id: None,
     };
     assert_eq!(
         world.undo(&kind(&plan, TaskId::IdentityRole), &role, created()),
@@ -689,6 +690,7 @@ fn applied(plan: &Plan, fingerprints: &[String]) -> (Journal, World) {
             TaskKind::IdentityUser(_) => TaskOutputs::User(object("u-1")),
             TaskKind::IdentityRole(_) => TaskOutputs::Role {
                 origin: Origin::Found,
+                user_id: None,
             },
             TaskKind::IdentityService(_) => TaskOutputs::Service(object("s-1")),
             TaskKind::IdentityEndpoints(_) => TaskOutputs::Endpoints { endpoints: vec![] },

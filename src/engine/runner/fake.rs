@@ -31,15 +31,26 @@ pub(crate) fn in_ctx<T>(
     recheck: bool,
     f: impl FnOnce(&mut TaskContext<'_>) -> T,
 ) -> (T, Vec<String>) {
+    let state = tempfile::tempdir().expect("a temporary state directory");
+    in_ctx_at(state.path(), previous, recheck, f)
+}
+
+/// [`in_ctx`] with the state directory `state` (what one attempt keeps
+/// there, the next finds).
+pub(crate) fn in_ctx_at<T>(
+    state: &std::path::Path,
+    previous: Option<&TaskOutputs>,
+    recheck: bool,
+    f: impl FnOnce(&mut TaskContext<'_>) -> T,
+) -> (T, Vec<String>) {
     let (settings, _) = super::tests::settings();
     let reach = Reach::of(&settings);
-    let state = tempfile::tempdir().expect("a temporary state directory");
     let (redactor, cancel) = (Redactor::new(), AtomicBool::new(false));
     let mut said = Vec::new();
     let mut log = |line: &str| said.push(line.to_string());
     let mut ctx = TaskContext {
         reach: &reach,
-        state_dir: state.path(),
+        state_dir: state,
         redactor: &redactor,
         cancel: &cancel,
         previous_outputs: previous,

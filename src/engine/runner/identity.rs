@@ -784,17 +784,20 @@ fn set_password_unless_it_logs_in(
 }
 
 /// Whether the glance user has the admin role on the service project,
-/// probed: `role add` would say nothing either way.
-fn role_assigned(spec: &RoleSpec, keystone: &dyn Keystone) -> Result<bool, TaskError> {
+/// probed (`role add` would say nothing either way), and the user's id.
+fn role_assigned(
+    spec: &RoleSpec,
+    keystone: &dyn Keystone,
+) -> Result<(bool, Option<String>), TaskError> {
     let login = &spec.login;
     let domain_id = keystone.domain_id(&login.domain)?;
     let user = keystone.user_id(&login.user, &domain_id)?;
     let project = keystone.project_id(&login.project, &domain_id)?;
     let role = keystone.role_id(&spec.role)?;
-    let (Some(user), Some(project), Some(role)) = (&user, &project, &role) else {
-        return Ok(false);
+    let (Some(user_id), Some(project), Some(role)) = (&user, &project, &role) else {
+        return Ok((false, user));
     };
-    keystone.role_assigned(user, project, role)
+    Ok((keystone.role_assigned(user_id, project, role)?, user))
 }
 
 pub fn role(
@@ -803,25 +806,31 @@ pub fn role(
     keystone: &dyn Keystone,
 ) -> Result<TaskOutputs, TaskError> {
     let login = &spec.login;
-    if role_assigned(spec, keystone)? {
+    let (assigned, user_id) = role_assigned(spec, keystone)?;
+    if assigned {
         ctx.say(format!(
             "{} has the {} role on project {} already",
             login.user, spec.role, login.project
         ));
-        let created_before = matches!(
-            ctx.previous_outputs,
+        // Created by an earlier run only if given to this same user: after
+        // a rename to an existing user, that user's role is not ours.
+        let created_before = match ctx.previous_outputs {
             Some(TaskOutputs::Role {
-                origin: Origin::Created
-            })
-        );
+                origin: Origin::Created,
+                user_id: recorded,
+            }) => recorded.is_none() || *recorded == user_id,
+            _ => false,
+        };
         return Ok(TaskOutputs::Role {
             origin: Origin::of(created_before),
+            user_id,
         });
     }
     // `role add` of an existing assignment exits 0 silently.
     keystone.add_role(ctx, &login.project, &login.user, &spec.role)?;
     Ok(TaskOutputs::Role {
         origin: Origin::Created,
+        user_id,
     })
 }
 
@@ -878,16 +887,14 @@ pub fn endpoints(
     for (interface, id) in &probe.right {
         ctx.say(format!("the {interface} endpoint exists already: {id}"));
     }
-    let work = EndpointWork::of(
+    let mut work = EndpointWork::of(
         &probe.fixes,
         endpoints_elsewhere(spec, ctx.previous_outputs, keystone)?,
     );
     if work.is_empty() {
         return Ok(probe.outputs(spec, &[], ctx.previous_outputs));
     }
-    for (fix, old) in &work.moves {
-        keystone.set_endpoint(ctx, &old.id, fix.url, Some(&spec.region))?;
-    }
+    work.move_endpoints(spec, ctx, keystone)?;
     // What is missing or wrong, fixed in one go (one `openstack` process).
     let tail = if work.fixes.is_empty() {
         String::new()
@@ -973,6 +980,24 @@ impl<'f, 's> EndpointWork<'f, 's> {
         }
         work.take_back = elsewhere;
         work
+    }
+
+    /// Moves what moves; one deleted meanwhile is made anew instead.
+    fn move_endpoints(
+        &mut self,
+        spec: &EndpointsSpec,
+        ctx: &mut TaskContext<'_>,
+        keystone: &dyn Keystone,
+    ) -> Result<(), TaskError> {
+        let mut moved = Vec::new();
+        for (fix, old) in std::mem::take(&mut self.moves) {
+            match keystone.set_endpoint(ctx, &old.id, fix.url, Some(&spec.region))? {
+                Removal::Done => moved.push((fix, old)),
+                Removal::AlreadyGone => self.fixes.push(fix),
+            }
+        }
+        self.moves = moved;
+        Ok(())
     }
 
     fn is_empty(&self) -> bool {
@@ -1493,7 +1518,11 @@ mod runner_tests {
         let error = probe_role(&role_spec(), &keystone).unwrap_err();
         assert!(error.contains("no longer true"), "{error}");
         let [first, again, unrecorded] = twice(role, &role_spec(), &keystone);
-        let role_output = |origin| TaskOutputs::Role { origin };
+        let user_id = keystone.state.borrow().users[0].0.clone();
+        let role_output = |origin| TaskOutputs::Role {
+            origin,
+            user_id: Some(user_id.clone()),
+        };
         assert_eq!(first, role_output(Origin::Created));
         assert_eq!(again, role_output(Origin::Created));
         assert_eq!(unrecorded, role_output(Origin::Found));
@@ -1736,7 +1765,7 @@ mod runner_tests {
             login: renamed.login.clone(),
             role: "admin".into(),
         };
-        assert!(role_assigned(&role_now, &keystone).unwrap());
+        assert!(role_assigned(&role_now, &keystone).unwrap().0);
     }
 
     /// A user of the new name that exists already is used, and the one the
@@ -1751,9 +1780,37 @@ mod runner_tests {
             "default".into(),
             String::new(),
         ));
+        let role_first = run_on(role, &role_spec(), &keystone, None).unwrap();
+        let by_hand_admin = (
+            "u-by-hand".to_string(),
+            "p-service".to_string(),
+            "r-admin".to_string(),
+        );
+        keystone
+            .state
+            .borrow_mut()
+            .assignments
+            .insert(by_hand_admin);
         let mut renamed = user_spec();
         renamed.login.user = "glance2".into();
         let again = run_on(user, &renamed, &keystone, Some(&first)).unwrap();
+        // The role glance2 has was given by hand: not the wizard's (undo
+        // would take it from a user it did not create).
+        let role_spec2 = RoleSpec {
+            login: renamed.login.clone(),
+            role: "admin".into(),
+        };
+        let role_again = run_on(role, &role_spec2, &keystone, Some(&role_first)).unwrap();
+        assert!(
+            matches!(
+                role_again,
+                TaskOutputs::Role {
+                    origin: Origin::Found,
+                    ..
+                }
+            ),
+            "{role_again:?}"
+        );
         let names = || -> Vec<String> {
             let state = keystone.state.borrow();
             state.users.iter().map(|u| u.1.clone()).collect()

@@ -310,37 +310,40 @@ fn has_rc_start_link(etc: &std::path::Path, service: &str) -> bool {
 /// How long glance-api gets to answer after its restart.
 const START_TIMEOUT: Duration = Duration::from_secs(90);
 
-/// Whether glance-api answered before this task first ran (undo stops it
-/// only when not): what an earlier run of the task recorded, else asked
-/// now, before anything is restarted.
-fn answering_before(
-    spec: &ServiceSpec,
-    ctx: &TaskContext<'_>,
-    services: &dyn Services,
-) -> Option<bool> {
-    match ctx.previous_outputs {
-        Some(TaskOutputs::Services(ServicesOutputs {
-            answering_before: Some(before),
-            ..
-        })) => Some(*before),
-        _ => Some(matches!(services.answer(&spec.health_url), Ok(200 | 300))),
-    }
+/// What glance-api was before this task first touched it: whether it
+/// answered (undo stops it only when not) and which services started at
+/// boot (undo disables only the others). `None`: not known (recorded by an
+/// older glance-wizard).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Before {
+    answering: Option<bool>,
+    enabled: Option<Vec<String>>,
 }
 
-/// The services that started at boot before this task first enabled them
-/// (undo disables only the others): recorded by an earlier run, else asked
-/// now.
-fn enabled_before(
+/// Where the first attempt keeps [`Before`] until the task's outputs hold
+/// it: a retry, or a rerun after a failure or a kill, must not take what
+/// that attempt enabled and started for what was there.
+const BEFORE_FILE: &str = "service.restart.before.json";
+
+/// [`Before`]: as a finished run of the task recorded it, else as the
+/// first attempt kept it, else observed now (and kept) before anything is
+/// enabled or restarted.
+fn before_first_run(
     spec: &ServiceSpec,
     ctx: &mut TaskContext<'_>,
     services: &dyn Services,
-) -> Result<Vec<String>, TaskError> {
-    if let Some(TaskOutputs::Services(ServicesOutputs {
-        enabled_before: Some(before),
-        ..
-    })) = ctx.previous_outputs
+) -> Result<Before, TaskError> {
+    if let Some(TaskOutputs::Services(o)) = ctx.previous_outputs {
+        return Ok(Before {
+            answering: o.answering_before,
+            enabled: o.enabled_before.clone(),
+        });
+    }
+    let kept = ctx.state_dir.join(BEFORE_FILE);
+    if let Ok(text) = crate::fsutil::read_regular(&kept)
+        && let Ok(before) = serde_json::from_str(&text)
     {
-        return Ok(before.clone());
+        return Ok(before);
     }
     let mut enabled = Vec::new();
     for service in &spec.services {
@@ -348,7 +351,29 @@ fn enabled_before(
             enabled.push(service.clone());
         }
     }
-    Ok(enabled)
+    let before = Before {
+        answering: Some(matches!(services.answer(&spec.health_url), Ok(200 | 300))),
+        enabled: Some(enabled),
+    };
+    let text = serde_json::to_string(&before).expect("plain data serialises");
+    crate::fsutil::write_atomically(&kept, text.as_bytes(), 0o600, None).map_err(|e| {
+        TaskError::fatal(format!(
+            "cannot keep what glance-api was before in {}: {e}",
+            kept.display()
+        ))
+    })?;
+    Ok(before)
+}
+
+/// The task's outputs, which hold [`Before`] from now on.
+fn finished(ctx: &TaskContext<'_>, restarted: Vec<String>, before: Before) -> TaskOutputs {
+    // Gone or not, the outputs say it now.
+    let _ = std::fs::remove_file(ctx.state_dir.join(BEFORE_FILE));
+    TaskOutputs::Services(ServicesOutputs {
+        restarted,
+        answering_before: before.answering,
+        enabled_before: before.enabled,
+    })
 }
 
 /// The services an earlier run of the task restarted: a recheck that finds
@@ -366,8 +391,7 @@ pub fn restart(
     ctx: &mut TaskContext<'_>,
     services: &dyn Services,
 ) -> Result<TaskOutputs, TaskError> {
-    let answering_before = answering_before(spec, ctx, services);
-    let enabled_before = Some(enabled_before(spec, ctx, services)?);
+    let before = before_first_run(spec, ctx, services)?;
     if ctx.recheck
         && let Ok(status) =
             services.wait_answering(&spec.health_url, Duration::from_secs(2), ctx.cancel)
@@ -376,11 +400,7 @@ pub fn restart(
             "glance-api answers at {} (HTTP {status}): not restarted",
             spec.health_url
         ));
-        return Ok(TaskOutputs::Services(ServicesOutputs {
-            restarted: restarted_before(ctx),
-            answering_before,
-            enabled_before,
-        }));
+        return Ok(finished(ctx, restarted_before(ctx), before));
     }
     if !services.make_image_dir(ctx, &spec.image_dir)?.success() {
         return Err(TaskError::fatal("cannot create the image directory"));
@@ -405,11 +425,7 @@ pub fn restart(
     match services.wait_answering(&spec.health_url, START_TIMEOUT, ctx.cancel) {
         Ok(status) => {
             ctx.say(format!("glance-api answers (HTTP {status})"));
-            Ok(TaskOutputs::Services(ServicesOutputs {
-                restarted: spec.services.clone(),
-                answering_before,
-                enabled_before,
-            }))
+            Ok(finished(ctx, spec.services.clone(), before))
         }
         Err(last) if last == super::STOPPED => Err(TaskError::fatal(last)),
         Err(last) => {
@@ -433,7 +449,7 @@ mod tests {
     use crate::engine::ErrorClass;
     use crate::engine::runner::clients::DbFault;
     use crate::engine::runner::fake::{
-        DbOp, FakeDatabase, FakeServices, MetadefFiles, ServiceOp, in_ctx,
+        DbOp, FakeDatabase, FakeServices, MetadefFiles, ServiceOp, in_ctx, in_ctx_at,
     };
     use crate::engine::runner::sql;
     use crate::target::{InitSystem, PackageManager};
@@ -596,6 +612,8 @@ mod tests {
             });
             assert_eq!(again.as_ref(), Ok(&first), "recheck: {recheck}");
         }
+        // An older record says nothing: asking now would take what the
+        // wizard did for what was there, so it stays unknown.
         let older = TaskOutputs::Services(ServicesOutputs {
             restarted: vec!["glance-api".into()],
             answering_before: None,
@@ -604,7 +622,32 @@ mod tests {
         let (again, _) = in_ctx(Some(&older), false, |ctx| {
             restart(&service_spec(), ctx, &services)
         });
-        assert_eq!(again, Ok(restarted(&["glance-api"], true, &["glance-api"])));
+        assert_eq!(again, Ok(older));
+    }
+
+    /// A first attempt that fails after enabling and starting glance-api
+    /// leaves no outputs; the next attempt (a retry, a rerun after the
+    /// failure or a kill) still records what was there before the first.
+    #[test]
+    fn a_failed_first_attempt_keeps_what_was_there_before_it() {
+        let services = FakeServices::default();
+        services.never_answers.set(true);
+        let state = tempfile::tempdir().unwrap();
+        let (failed, _) = in_ctx_at(state.path(), None, false, |ctx| {
+            restart(&service_spec(), ctx, &services)
+        });
+        assert!(failed.is_err());
+        assert!(services.enabled.borrow().contains("glance-api"));
+        services.never_answers.set(false);
+        services.answering.set(true);
+        let (again, _) = in_ctx_at(state.path(), None, false, |ctx| {
+            restart(&service_spec(), ctx, &services)
+        });
+        assert_eq!(again, Ok(restarted(&["glance-api"], false, &[])));
+        assert!(
+            !state.path().join(BEFORE_FILE).exists(),
+            "kept past the outputs"
+        );
     }
 
     /// Debian's SysV boot state is the start links update-rc.d makes.

@@ -277,8 +277,10 @@ pub fn run(
         ctx.say(format!("{} already installed", spec.packages.join(" ")));
         return Ok(TaskOutputs::Packages(outputs));
     }
-    if let Some(proxy) = &spec.persist_proxy {
-        outputs.proxy_config = Some(persist_proxy(spec.manager, proxy, ctx, pm)?);
+    if let Some(proxy) = &spec.persist_proxy
+        && let Some(written) = persist_proxy(spec.manager, proxy, ctx, pm)?
+    {
+        outputs.proxy_config = Some(written);
     }
     // Refresh first, so a broken mirror shows before anything changes.
     let refresh = pm.refresh(ctx, spec)?;
@@ -317,13 +319,16 @@ fn installed_by_earlier_run(
     }
 }
 
-/// Writes the proxy into the package manager's configuration.
+/// Writes the proxy into the package manager's configuration: the file
+/// written, or `None` when it said exactly this already (then it is no
+/// file of the wizard's, unless an earlier run's record says so, and undo
+/// leaves it: it may be the admin's whole yum.conf).
 fn persist_proxy(
     manager: PackageManager,
     proxy: &ProxySettings,
     ctx: &mut TaskContext<'_>,
     pm: &dyn Packages,
-) -> Result<WrittenFile, TaskError> {
+) -> Result<Option<WrittenFile>, TaskError> {
     let written = pm.persist_proxy(manager, proxy).map_err(|e| {
         TaskError::fatal(format!(
             "cannot write the proxy to {}: {e}",
@@ -331,11 +336,11 @@ fn persist_proxy(
         ))
     })?;
     ctx.say(written.describe());
-    Ok(WrittenFile {
+    Ok(written.changed.then(|| WrittenFile {
         path: written.path.display().to_string(),
         backup: written.backup.map(|b| b.display().to_string()),
         sha256: Some(written.sha256),
-    })
+    }))
 }
 
 /// An install that exited 0 is checked package by package: yum may say
@@ -536,5 +541,30 @@ mod tests {
             text.contains("Acquire::http::Proxy \"http://proxy:3128\";"),
             "{text}"
         );
+        // A run that finds the file as it would write it (the admin's own,
+        // or this run's after its record was lost) records nothing: undo
+        // must not delete a file it cannot tell it made.
+        pm.installed.borrow_mut().clear();
+        let (again, _) = in_ctx(None, false, |ctx| run(&spec, ctx, &pm));
+        let TaskOutputs::Packages(again) = again.unwrap() else {
+            panic!("not packages");
+        };
+        assert_eq!(again.proxy_config, None);
+        // With the earlier run's record, the file stays the wizard's.
+        pm.installed.borrow_mut().clear();
+        let recorded = TaskOutputs::Packages(outputs_with(Some(written.clone())));
+        let (kept, _) = in_ctx(Some(&recorded), false, |ctx| run(&spec, ctx, &pm));
+        let TaskOutputs::Packages(kept) = kept.unwrap() else {
+            panic!("not packages");
+        };
+        assert_eq!(kept.proxy_config, Some(written));
+    }
+
+    fn outputs_with(proxy_config: Option<WrittenFile>) -> PackagesOutputs {
+        PackagesOutputs {
+            installed: vec![],
+            found: vec![],
+            proxy_config,
+        }
     }
 }
