@@ -107,11 +107,12 @@ fn keystone(conf: &GlanceConf, adopted: &mut Adopted) {
     }
     // Not `region_name`: apply comments it out (the guide keeps only its
     // own options), and Debian's packaged file sets `regionOne`, which
-    // Keystone may not have. The region is Keystone's own.
-    match super::identity::keystone_regions(conf).as_deref() {
+    // Keystone may not have. The region is the image endpoints' (else
+    // Keystone's own), so that apply finds them there.
+    match super::identity::catalog_regions(conf).as_deref() {
         Ok([one]) => a.keystone.region = one.clone(),
         Ok(many) => adopted.defaults.push(format!(
-            "[keystone] region: Keystone's endpoints are in {} regions; RegionOne",
+            "[keystone] region: the catalog's endpoints are in {} regions; RegionOne",
             many.len()
         )),
         Err(why) => adopted.defaults.push(format!(

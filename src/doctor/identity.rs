@@ -47,19 +47,20 @@ pub fn check(
     }
 }
 
-/// The regions of Keystone's own endpoints, as the service user's token's
-/// catalog lists them (for `doctor --write-answers`); why not, when its
-/// token cannot be had.
-pub fn keystone_regions(conf: &GlanceConf) -> Result<Vec<String>, String> {
+/// The regions of the image service's endpoints, or where there are none
+/// of Keystone's own, as the service user's token's catalog lists them (for
+/// `doctor --write-answers`); why not, when its token cannot be had.
+pub fn catalog_regions(conf: &GlanceConf) -> Result<Vec<String>, String> {
     let mut scratch = Report::default();
     let Some((_, body, _)) = service_token(conf, &mut scratch) else {
         let why = scratch.findings.first().map(|f| f.problem.clone());
         return Err(why.unwrap_or_else(|| "the service user gets no token".into()));
     };
-    let mut regions: Vec<String> = catalog_endpoints(&body, "identity")
-        .into_iter()
-        .map(|(_, region, _)| region)
-        .collect();
+    let mut endpoints = catalog_endpoints(&body, "image");
+    if endpoints.is_empty() {
+        endpoints = catalog_endpoints(&body, "identity");
+    }
+    let mut regions: Vec<String> = endpoints.into_iter().map(|(_, region, _)| region).collect();
     regions.sort_unstable();
     regions.dedup();
     Ok(regions)

@@ -195,7 +195,8 @@ pub const APPLY_HINT: &str = "glance-wizard apply -a ANSWERS.toml (the answers i
 /// them; what to tell the user.
 pub fn write_answers(options: &Options, path: &Path) -> Result<Vec<String>, String> {
     let mut report = Report::default();
-    let Some(conf) = config::load(options, &mut report, &Redactor::new()) else {
+    let redactor = Redactor::new();
+    let Some(conf) = config::load(options, &mut report, &redactor) else {
         let why = report.findings.first().map(|f| f.problem.clone());
         return Err(format!(
             "no answers written: {}/glance-api.conf: {}",
@@ -235,7 +236,8 @@ pub fn write_answers(options: &Options, path: &Path) -> Result<Vec<String>, Stri
             .iter()
             .map(|d| format!("Not in the config, so the wizard's default: {d}")),
     );
-    Ok(lines)
+    // What Keystone said may quote the config: masked as the report is.
+    Ok(lines.iter().map(|l| scrub_text(&redactor, l)).collect())
 }
 
 /// Inspects the Glance on this machine.
