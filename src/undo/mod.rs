@@ -17,7 +17,7 @@ pub mod execute;
 pub mod items;
 pub mod machine;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::path::Path;
 use std::time::Duration;
