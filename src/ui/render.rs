@@ -295,6 +295,7 @@ fn resume_lines(app: &App, r: &ResumeInfo, width: usize) -> Vec<Line<'static>> {
         )];
     }
     let text = match (&r.stopped_at, r.total) {
+        (None, _) if r.done == 0 => t.t("welcome.journal_empty"),
         (Some(task), Some(total)) => t.f(
             "welcome.journal_stopped",
             &[("done", &r.done), ("total", &total), ("task", task)],

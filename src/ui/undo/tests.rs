@@ -348,3 +348,47 @@ fn undo_refuses_what_was_not_shown() {
         assert!(text.contains("--answers"), "{text}");
     });
 }
+
+/// q while the undo runs asks first, in undo's words; y stops it, and the
+/// wizard quits once the undo has ended, with undo's exit code. After a
+/// finished undo the welcome screen says the journal records nothing and
+/// offers no undo.
+#[test]
+fn quitting_waits_for_the_undo_and_the_welcome_screen_follows_it() {
+    let (state, _world) = installed();
+    let (mut a, _) = undo_screen(Lang::En, state.path());
+    key(&mut a, KeyCode::Enter);
+    type_text(&mut a, "controller");
+    key(&mut a, KeyCode::Enter);
+    a.take_requests();
+    key(&mut a, KeyCode::Char('q'));
+    assert!(a.confirm_quit);
+    let text = screen(&a);
+    assert!(text.contains("Undo is running"), "{text}");
+    key(&mut a, KeyCode::Char('y'));
+    assert_eq!(a.take_requests(), [Request::Cancel]);
+    assert_eq!(a.exit, None, "waits for the undo to stop");
+    a.handle(Msg::Undo(UndoMsg::Done(Ok(Finished {
+        outcome: Outcome::Failed {
+            task: TaskId::IdentityEndpoints,
+            error: "stopped".into(),
+        },
+        still_recorded: vec![],
+    }))));
+    assert_eq!(a.exit, Some(crate::wizard::exit::TASK_FAILED));
+
+    both(|lang| {
+        let mut a = app(lang);
+        a.resume = Some(ResumeInfo {
+            done: 0,
+            total: Some(11),
+            stopped_at: None,
+            has_session: true,
+            error: None,
+        });
+        assert!(!a.welcome_choices().contains(&WelcomeChoice::Undo));
+        let text = screen(&a);
+        let said = ["The journal records nothing", "journal 中没有任何记录"];
+        assert!(said.iter().any(|s| text.contains(s)), "{text}");
+    });
+}
