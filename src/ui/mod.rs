@@ -272,8 +272,10 @@ impl Runtime {
             Request::UndoPreview(options) => {
                 let (state_dir, profile) = (app.state_dir.clone(), app.profile.clone());
                 std::thread::spawn(move || {
-                    let Ok(profile) = profile else { return };
-                    let preview = undo::preview(&state_dir, &profile, &options);
+                    let preview = match profile {
+                        Ok(profile) => undo::preview(&state_dir, &profile, &options),
+                        Err(e) => Err(undo::Refusal::Failed(e)),
+                    };
                     // The front end is gone when the send fails: nobody to tell.
                     let _ = tx.send(Msg::Undo(undo::UndoMsg::Preview(preview)));
                 });

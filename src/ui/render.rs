@@ -202,6 +202,7 @@ fn draw_hints(app: &App, frame: &mut Frame, area: Rect) {
 fn undo_hints(app: &App) -> &'static str {
     use super::undo::Phase;
     match app.undo.phase {
+        Phase::Preview if matches!(app.undo.preview, Pending::Ready(Err(_))) => "hints.undo_back",
         Phase::Preview => "hints.undo",
         Phase::Confirm { .. } => "hints.undo_confirm",
         Phase::Running => "hints.undo_running",
