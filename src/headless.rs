@@ -629,7 +629,9 @@ pub fn undo(
         Ok(lock) => lock,
         Err(code) => return code,
     };
-    let mut prepared = match undo_steps(loaded, state_dir, &options.undo) {
+    let prepared =
+        crate::undo::machine::prepare(&loaded.settings, &loaded.profile, state_dir, &options.undo);
+    let mut prepared = match prepared {
         Ok(found) => found,
         Err(e) => {
             say!(out, "glance-wizard: {e:#}");
@@ -715,20 +717,6 @@ fn undo_lock(
         say!(out, "{e}");
         exit::LOCKED
     })
-}
-
-/// The journal (read under the lock) and the steps for it.
-fn undo_steps(
-    loaded: &Loaded,
-    state_dir: &Path,
-    options: &crate::undo::Options,
-) -> anyhow::Result<crate::undo::machine::Prepared> {
-    let prepared =
-        crate::undo::machine::prepare(&loaded.settings, &loaded.profile, state_dir, options)?;
-    Ok(prepared.unwrap_or_else(|| crate::undo::machine::Prepared {
-        journal: Journal::new(&loaded.profile.summary()),
-        steps: Vec::new(),
-    }))
 }
 
 /// Asks for the controller's host name, as destructive tools do.

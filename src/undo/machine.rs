@@ -22,21 +22,24 @@ pub struct Prepared {
     pub steps: Vec<Step>,
 }
 
-/// Reads the journal of `state_dir` (none: `Ok(None)`) and works out the
-/// steps for the plan of `settings`.
+/// Reads the journal of `state_dir` and works out the steps for the plan
+/// of `settings` (none without a journal).
 pub fn prepare(
     settings: &Settings,
     profile: &Profile,
     state_dir: &Path,
     options: &Options,
-) -> anyhow::Result<Option<Prepared>> {
+) -> anyhow::Result<Prepared> {
     let Some(mut journal) = Journal::load(state_dir)? else {
-        return Ok(None);
+        return Ok(Prepared {
+            journal: Journal::new(&profile.summary()),
+            steps: Vec::new(),
+        });
     };
     let plan = build_plan(settings, profile);
     let fingerprints = plan.fingerprints(&Journal::key(state_dir)?);
     let steps = super::steps(&plan, &mut journal, &fingerprints, options);
-    Ok(Some(Prepared { journal, steps }))
+    Ok(Prepared { journal, steps })
 }
 
 impl Prepared {

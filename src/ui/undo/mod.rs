@@ -314,12 +314,6 @@ fn prepared(
 ) -> Result<Prepared, Refusal> {
     machine::prepare(settings, profile, state_dir, options)
         .map_err(|e| Refusal::Failed(format!("{e:#}")))
-        .map(|p| {
-            p.unwrap_or_else(|| Prepared {
-                journal: crate::engine::Journal::new(&profile.summary()),
-                steps: Vec::new(),
-            })
-        })
 }
 
 /// The preview for `settings` (changes nothing: `undo --dry-run`).
