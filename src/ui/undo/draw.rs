@@ -1,5 +1,5 @@
 //! Drawing the Undo screen: pure functions of the [`App`], as in
-//! [`super::super::render`].
+//! `ui::render`.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
