@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod render;
 pub mod run;
 pub mod theme;
+pub mod undo;
 
 /// Reads an openrc in the background: the variables the form shows, the
 /// password masked.
@@ -269,17 +270,59 @@ impl Runtime {
                     let _ = tx.send(Msg::Doctor(crate::doctor::run(&options)));
                 });
             }
+            Request::UndoPreview(options) => {
+                let (state_dir, profile) = (app.state_dir.clone(), app.profile.clone());
+                std::thread::spawn(move || {
+                    let preview = match profile {
+                        Ok(profile) => undo::preview(&state_dir, &profile, &options),
+                        Err(e) => Err(undo::Refusal::Failed(e)),
+                    };
+                    // The front end is gone when the send fails: nobody to tell.
+                    let _ = tx.send(Msg::Undo(undo::UndoMsg::Preview(preview)));
+                });
+            }
+            Request::Undo { options, shown } => self.start_undo(app, options, shown),
+            Request::ReadJournal => app.resume = resume_info(&app.state_dir, app.profile()),
             Request::Cancel => self.cancel.store(true, Ordering::SeqCst),
             Request::StartRun { skip, verify } => self.start_run(app, skip, verify),
         }
     }
 
-    fn start_run(&mut self, app: &mut App, skip: Vec<crate::plan::TaskId>, verify: bool) {
+    /// The undo on the engine's thread (one at a time, joined on quitting
+    /// as the engine is), with a fresh cancel flag.
+    fn start_undo(
+        &mut self,
+        app: &mut App,
+        options: crate::undo::Options,
+        shown: Vec<crate::undo::Step>,
+    ) {
+        self.reap();
+        let (state_dir, profile) = (app.state_dir.clone(), app.profile.clone());
+        self.cancel = Arc::new(AtomicBool::new(false));
+        let cancel = Arc::clone(&self.cancel);
+        let tx = self.tx.clone();
+        self.engine = Some(std::thread::spawn(move || {
+            let result = match profile {
+                Ok(profile) => undo::run(&state_dir, &profile, &options, &shown, &cancel, &tx),
+                Err(e) => Err(undo::Refusal::Failed(e)),
+            };
+            // Fails only when the UI loop has ended (quitting): the journal
+            // and the undo's log file keep its result.
+            let _ = tx.send(Msg::Undo(undo::UndoMsg::Done(result)));
+        }));
+    }
+
+    /// Joins the previous run's thread (install or undo). Its result came
+    /// as a message (Msg::EngineDone, UndoMsg::Done); a panic in it was
+    /// shown by the panic hook. Joining only reaps the thread.
+    fn reap(&mut self) {
         if let Some(handle) = self.engine.take() {
-            // The previous run's result came as Msg::EngineDone; a panic in
-            // it was shown by the panic hook. Joining only reaps the thread.
             let _ = handle.join();
         }
+    }
+
+    fn start_run(&mut self, app: &mut App, skip: Vec<crate::plan::TaskId>, verify: bool) {
+        self.reap();
         let refuse = |app: &mut App, why: String| app.handle(Msg::RunRefused(why));
         let Ok(profile) = app.profile.clone() else {
             return refuse(app, "no target".into());

@@ -137,6 +137,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
         Screen::Run => draw_run(app, frame, body),
         Screen::Done => draw_done(app, frame, body),
         Screen::Doctor => draw_doctor(app, frame, body),
+        Screen::Undo => super::undo::draw::draw(app, frame, body),
     }
     draw_hints(app, frame, hints);
     if app.help {
@@ -187,6 +188,7 @@ fn draw_hints(app: &App, frame: &mut Frame, area: Rect) {
             Screen::Run => "hints.run",
             Screen::Done => "hints.done",
             Screen::Doctor => "hints.doctor",
+            Screen::Undo => undo_hints(app),
         }
     };
     let text = fit(&format!(" {}", t.t(key)), area.width as usize);
@@ -196,7 +198,19 @@ fn draw_hints(app: &App, frame: &mut Frame, area: Rect) {
     );
 }
 
-fn screen_block(app: &App) -> Block<'static> {
+/// The Undo screen's keys in its phase.
+fn undo_hints(app: &App) -> &'static str {
+    use super::undo::Phase;
+    match app.undo.phase {
+        Phase::Preview if matches!(app.undo.preview, Pending::Ready(Err(_))) => "hints.undo_back",
+        Phase::Preview => "hints.undo",
+        Phase::Confirm { .. } => "hints.undo_confirm",
+        Phase::Running => "hints.undo_running",
+        Phase::Ended(_) => "hints.undo_ended",
+    }
+}
+
+pub(crate) fn screen_block(app: &App) -> Block<'static> {
     Block::bordered().title(Span::styled(
         format!(
             " {} ",
@@ -282,6 +296,7 @@ fn resume_lines(app: &App, r: &ResumeInfo, width: usize) -> Vec<Line<'static>> {
         )];
     }
     let text = match (&r.stopped_at, r.total) {
+        (None, _) if r.done == 0 => t.t("welcome.journal_empty"),
         (Some(task), Some(total)) => t.f(
             "welcome.journal_stopped",
             &[("done", &r.done), ("total", &total), ("task", task)],
@@ -321,12 +336,20 @@ fn welcome_choice_lines(app: &App) -> Vec<Line<'static>> {
             WelcomeChoice::Fresh if app.resume.is_some() => "welcome.choice_fresh",
             WelcomeChoice::Fresh => "welcome.choice_start",
             WelcomeChoice::Doctor => "welcome.choice_doctor",
+            WelcomeChoice::Undo => "welcome.choice_undo",
         };
         let selected = i == app.welcome_choice.min(choices.len() - 1);
         let text = format!("{} {}", if selected { "›" } else { " " }, t.t(key));
         lines.push(Line::styled(
             text,
             if selected { th.selected() } else { th.normal() },
+        ));
+    }
+    if !app.journal_records_something() {
+        let dir = app.state_dir.display();
+        lines.push(Line::styled(
+            format!("  {}", t.f("welcome.nothing_to_undo", &[("dir", &dir)])),
+            th.dim(),
         ));
     }
     lines
@@ -1446,7 +1469,12 @@ fn draw_confirm(app: &App, frame: &mut Frame, area: Rect) {
     let inner = block.inner(r);
     clear_popup(frame, r);
     frame.render_widget(block, r);
-    let lines: Vec<Line> = wrap(&t.t("confirm.quit_running"), inner.width as usize)
+    let text = if app.screen == Screen::Undo {
+        t.t("confirm.quit_undo")
+    } else {
+        t.t("confirm.quit_running")
+    };
+    let lines: Vec<Line> = wrap(&text, inner.width as usize)
         .into_iter()
         .map(Line::raw)
         .collect();

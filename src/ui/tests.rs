@@ -31,7 +31,7 @@ fn base_answers() -> Answers {
     a
 }
 
-fn app(lang: Lang) -> App {
+pub(super) fn app(lang: Lang) -> App {
     let profile = profile_for("debian", "zed", InitSystem::SysV).unwrap();
     let mut draft = Draft::from_answers(&base_answers(), &Secrets::default());
     draft.no_proxy_default = "controller,127.0.0.1,localhost".into();
@@ -48,7 +48,7 @@ fn app(lang: Lang) -> App {
     app
 }
 
-fn key(app: &mut App, code: KeyCode) {
+pub(super) fn key(app: &mut App, code: KeyCode) {
     app.handle(Msg::Input(TermEvent::Key(KeyEvent::new(
         code,
         KeyModifiers::NONE,
@@ -62,13 +62,13 @@ fn ctrl(app: &mut App, c: char) {
     ))));
 }
 
-fn type_text(app: &mut App, text: &str) {
+pub(super) fn type_text(app: &mut App, text: &str) {
     for c in text.chars() {
         key(app, KeyCode::Char(c));
     }
 }
 
-fn screen(app: &App) -> String {
+pub(super) fn screen(app: &App) -> String {
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     terminal.draw(|f| render::draw(app, f)).unwrap();
     terminal.backend().to_string()
@@ -247,7 +247,7 @@ fn run_events(app: &mut App, start: Instant) {
     }
 }
 
-fn both(f: impl Fn(Lang)) {
+pub(super) fn both(f: impl Fn(Lang)) {
     for lang in Lang::ALL {
         f(lang);
     }
