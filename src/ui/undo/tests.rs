@@ -69,6 +69,7 @@ fn installed() -> (tempfile::TempDir, World) {
         TaskOutputs::User(ObjectOutput {
             id: "u-1".into(),
             origin: Origin::Found,
+            name: Some("glance".into()),
         }),
     );
     let mut endpoints = Vec::new();
@@ -82,6 +83,7 @@ fn installed() -> (tempfile::TempDir, World) {
             id: id.into(),
             origin,
             previous_url: None,
+            region: Some("RegionOne".into()),
         });
         let endpoint = Endpoint {
             id: id.into(),
