@@ -15,6 +15,7 @@ use crate::plan::{Plan, TaskId, build_plan};
 use crate::precheck::{self, Status};
 use crate::secret::Secret;
 use crate::target::{self, Profile};
+use crate::ui::i18n::{Lang, Texts};
 use crate::wizard::checked_settings;
 pub use crate::wizard::{
     admin_credentials, exit, needed_secrets, settings_from, settings_plan_text,
@@ -173,27 +174,24 @@ fn load_secrets(
     Ok((secrets, notes))
 }
 
-fn status_word(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "pass",
-        Status::Warn => "WARN",
-        Status::Fail => "FAIL",
-    }
-}
-
-/// Runs the prechecks and prints them; true when none failed.
+/// Runs the prechecks and prints them in the locale's language; true when
+/// none failed.
 pub fn print_prechecks(loaded: &Loaded, out: &mut dyn Write) -> bool {
     let checks = precheck::run_all(&loaded.settings, &loaded.profile);
-    for c in &checks {
-        say!(
-            out,
-            "  [{}] {:<16} {}",
-            status_word(c.status),
-            c.name,
-            c.detail
-        );
-    }
+    print_checks(&checks, Texts::of(Lang::from_env()), out);
     checks.iter().all(|c| c.status != Status::Fail)
+}
+
+/// One line a check: its status word, its name padded to a column (by
+/// terminal cells, for Chinese), what it found.
+pub fn print_checks(checks: &[precheck::Check], t: &Texts, out: &mut dyn Write) {
+    use unicode_width::UnicodeWidthStr;
+    for c in checks {
+        let name = t.t(&format!("check.{}", c.name.replace(' ', "_")));
+        let pad = " ".repeat(16usize.saturating_sub(name.width()));
+        let status = t.t(&format!("status.{}", c.status.id()));
+        say!(out, "  [{status}] {name}{pad} {}", t.msg(&c.detail));
+    }
 }
 
 /// Prints events as progress lines: each line of output prefixed with its
@@ -362,12 +360,10 @@ fn prepare_apply(
         });
     }
     if !run.skip_prechecks {
-        say!(out, "Prechecks:");
+        let t = Texts::of(Lang::from_env());
+        say!(out, "{}", t.t("cli.prechecks"));
         if !print_prechecks(loaded, out) {
-            say!(
-                out,
-                "A precheck failed: nothing was changed. Fix it and run again."
-            );
+            say!(out, "{}", t.t("cli.precheck_failed"));
             return Err(exit::PRECHECK_FAILED);
         }
     }

@@ -161,10 +161,13 @@ fn answers(what: &AnswersPrint) -> i32 {
 }
 
 fn check(args: &AnswersArgs) -> i32 {
+    use glance_wizard::ui::i18n::{Lang, Texts};
     let loaded = load_with_notes(args);
-    println!("Answers: valid.");
-    println!("Target: {}", loaded.profile.summary());
-    println!("Prechecks:");
+    let t = Texts::of(Lang::from_env());
+    println!("{}", t.t("cli.answers_valid"));
+    let summary = loaded.profile.summary();
+    println!("{}", t.f("cli.target", &[("target", &summary)]));
+    println!("{}", t.t("cli.prechecks"));
     if headless::print_prechecks(&loaded, &mut std::io::stdout()) {
         exit::OK
     } else {

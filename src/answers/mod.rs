@@ -373,6 +373,13 @@ pub struct FieldError {
     pub rule: Rule,
 }
 
+impl Rule {
+    /// The rule as a message in any language.
+    pub fn msg(&self) -> crate::ui::i18n::Message {
+        crate::ui::i18n::Message::new("rule.as_is").arg("text", self)
+    }
+}
+
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.field, self.rule)

@@ -212,7 +212,7 @@ pub struct CheckRow {
     /// i18n key of the check's name, or the field's label key.
     pub name_key: String,
     pub status: Status,
-    pub detail: String,
+    pub detail: crate::ui::i18n::Message,
     /// The form field that fixes it.
     pub field: Option<F>,
 }
@@ -576,7 +576,7 @@ impl App {
                         format!("field.{}.label", f.name())
                     }),
                     status: Status::Fail,
-                    detail: rule.to_string(),
+                    detail: rule.msg(),
                     field,
                 }
             })

@@ -73,6 +73,60 @@ impl Lang {
     }
 }
 
+/// A message in no language yet: a key of `assets/i18n` and its
+/// parameters, put into words by [`Texts::msg`] in the language of the
+/// screen or the locale. Parameters are what no translation changes (names,
+/// numbers, paths, commands, the words of another program such as an OS
+/// error), or a message themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub key: &'static str,
+    pub args: Vec<(&'static str, Arg)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    Text(String),
+    Message(Message),
+}
+
+impl Message {
+    pub fn new(key: &'static str) -> Message {
+        Message {
+            key,
+            args: Vec::new(),
+        }
+    }
+
+    /// With a parameter shown as it is.
+    pub fn arg(mut self, name: &'static str, value: impl std::fmt::Display) -> Message {
+        self.args.push((name, Arg::Text(value.to_string())));
+        self
+    }
+
+    /// With a parameter that is a message itself.
+    pub fn msg(mut self, name: &'static str, value: Message) -> Message {
+        self.args.push((name, Arg::Message(value)));
+        self
+    }
+
+    /// Applies `f` to every text parameter (masking secrets a server
+    /// quoted: the translations themselves hold none).
+    pub fn map_texts(&mut self, f: &dyn Fn(&str) -> String) {
+        for (_, arg) in &mut self.args {
+            match arg {
+                Arg::Text(t) => *t = f(t),
+                Arg::Message(m) => m.map_texts(f),
+            }
+        }
+    }
+
+    /// In English: for logs, JSON and tests.
+    pub fn english(&self) -> String {
+        Texts::of(Lang::En).msg(self)
+    }
+}
+
 /// One language's strings.
 #[derive(Debug)]
 pub struct Texts {
@@ -133,6 +187,40 @@ impl Texts {
         out
     }
 
+    /// A message in this language.
+    /// One pass over the template, so that a value holding `{…}` (a
+    /// server's JSON) is never taken for a placeholder.
+    pub fn msg(&self, m: &Message) -> String {
+        let template = self.t(m.key);
+        let mut out = String::with_capacity(template.len());
+        let mut rest = template.as_str();
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let value = after.find('}').and_then(|close| {
+                let name = &after[..close];
+                let (_, arg) = m.args.iter().find(|(n, _)| *n == name)?;
+                Some((close, arg))
+            });
+            match value {
+                Some((close, Arg::Text(t))) => {
+                    out.push_str(t);
+                    rest = &after[close + 1..];
+                }
+                Some((close, Arg::Message(inner))) => {
+                    out.push_str(&self.msg(inner));
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
     pub fn has(&self, key: &str) -> bool {
         self.map.contains_key(key)
     }
@@ -182,11 +270,11 @@ mod tests {
         }
     }
 
-    /// Every key written literally in src/ui (`.t("…")`, `.f("…"`, `tr!`-less
-    /// code) exists in both files.
+    /// Every key written literally in src (`.t("…")`, `.f("…"`,
+    /// `Message::new("…")`) exists in both files.
     #[test]
     fn every_key_used_in_the_code_exists() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/ui");
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
         let mut used = Vec::new();
         let mut stack = vec![std::path::PathBuf::from(dir)];
         while let Some(path) = stack.pop() {
@@ -200,13 +288,17 @@ mod tests {
                 continue;
             }
             let text = std::fs::read_to_string(&path).unwrap();
-            for marker in [".t(\"", ".f(\""] {
+            // Keys of the message sections, wherever a literal names one
+            // (`let key = if … { "precheck.…" }`).
+            for marker in [".t(\"", ".f(\"", "\"precheck.", "\"net.", "\"rule."] {
                 for piece in text.split(marker).skip(1) {
                     if let Some((key, _)) = piece.split_once('"')
                         && !key.contains('{')
                         && !key.is_empty()
                     {
-                        used.push((key.to_string(), path.display().to_string()));
+                        let section = marker.strip_prefix('"').unwrap_or("");
+                        let key = format!("{section}{key}");
+                        used.push((key, path.display().to_string()));
                     }
                 }
             }

@@ -671,7 +671,7 @@ fn check_lines(
     for (i, row) in rows.iter().enumerate() {
         let is_selected = selected == Some(i);
         let name = fit(&t.t(&row.name_key), name_width);
-        let mut detail = row.detail.clone();
+        let mut detail = t.msg(&row.detail);
         if row.status == Status::Fail
             && let Some(f) = row.field
         {

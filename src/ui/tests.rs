@@ -21,6 +21,7 @@ use crate::answers::{Answers, Secrets};
 use crate::engine::Event;
 use crate::precheck::Status;
 use crate::target::{InitSystem, profile_for};
+use crate::ui::i18n::Message;
 
 const SECRET_DB: &str = "Sup3r$ecretDbPass";
 const SECRET_SVC: &str = "An0ther*SvcPass";
@@ -381,15 +382,69 @@ fn proxy_form_with_a_test_result() {
 
 fn checks() -> Vec<crate::precheck::Check> {
     use crate::precheck::Check;
+    let m = Message::new;
     vec![
-        Check { name: "root", status: Status::Pass, detail: "running as root".into(), field: None },
-        Check { name: "target", status: Status::Pass, detail: "distro: Debian (from /etc/os-release); release: Zed (from the candidate package glance-api 2:25.1.0-2+deb12u5)".into(), field: Some("target.release") },
-        Check { name: "controller name", status: Status::Pass, detail: "controller resolves to 127.0.0.1".into(), field: Some("controller.host") },
-        Check { name: "database login", status: Status::Fail, detail: "cannot log in as the database administrator: Access denied for user 'root'@'localhost'".into(), field: Some("database.admin_access") },
-        Check { name: "keystone admin", status: Status::Pass, detail: "/root/admin-openrc yields a token from http://controller:5000/v3".into(), field: Some("keystone.admin_openrc") },
-        Check { name: "memcached", status: Status::Pass, detail: "memcached 1.6.18 at controller:11211".into(), field: Some("keystone.memcached_servers") },
-        Check { name: "port 9292", status: Status::Warn, detail: "controller does not resolve".into(), field: Some("controller.host") },
-        Check { name: "free disk", status: Status::Pass, detail: "50212 MiB free at /var/lib".into(), field: Some("image_store.data_dir") },
+        Check {
+            name: "root",
+            status: Status::Pass,
+            detail: m("precheck.root_ok"),
+            field: None,
+        },
+        Check {
+            name: "target",
+            status: Status::Pass,
+            detail: m("precheck.target")
+                .arg("distro", "Debian")
+                .arg("release", "Zed")
+                .arg("manager", "apt")
+                .arg("init", "sysv"),
+            field: Some("target.release"),
+        },
+        Check {
+            name: "controller name",
+            status: Status::Pass,
+            detail: m("precheck.resolves")
+                .arg("host", "controller")
+                .arg("ips", "127.0.0.1"),
+            field: Some("controller.host"),
+        },
+        Check {
+            name: "database login",
+            status: Status::Fail,
+            detail: m("precheck.db_login_fail")
+                .arg("error", "Access denied for user 'root'@'localhost'"),
+            field: Some("database.admin_access"),
+        },
+        Check {
+            name: "keystone admin",
+            status: Status::Pass,
+            detail: m("precheck.keystone_ok")
+                .arg("origin", "/root/admin-openrc")
+                .arg("url", "http://controller:5000/v3"),
+            field: Some("keystone.admin_openrc"),
+        },
+        Check {
+            name: "memcached",
+            status: Status::Pass,
+            detail: m("precheck.memcached_ok")
+                .arg("version", "1.6.18")
+                .arg("server", "controller:11211"),
+            field: Some("keystone.memcached_servers"),
+        },
+        Check {
+            name: "port 9292",
+            status: Status::Warn,
+            detail: m("precheck.port_unresolved"),
+            field: Some("controller.host"),
+        },
+        Check {
+            name: "free disk",
+            status: Status::Pass,
+            detail: m("precheck.disk_ok")
+                .arg("free", 50212)
+                .arg("path", "/var/lib"),
+            field: Some("image_store.data_dir"),
+        },
     ]
 }
 
