@@ -59,6 +59,14 @@ pub enum LoadError {
 }
 
 impl LoadError {
+    /// In a language (the target's errors stay English).
+    pub fn render(&self, t: &Texts) -> String {
+        match self {
+            LoadError::Answers(e) => e.render(t),
+            LoadError::Target(_) => self.to_string(),
+        }
+    }
+
     pub fn exit_code(&self) -> i32 {
         match self {
             LoadError::Answers(_) => exit::INVALID_ANSWERS,

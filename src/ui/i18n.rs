@@ -127,6 +127,13 @@ impl Message {
     }
 }
 
+/// In English, as errors display.
+impl std::fmt::Display for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.english())
+    }
+}
+
 /// One language's strings.
 #[derive(Debug)]
 pub struct Texts {

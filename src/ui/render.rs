@@ -14,7 +14,6 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::app::{App, Outcome, Pending, ResumeInfo, Screen, WelcomeChoice};
 use super::draft::{F, Kind, Problem, strength_bits};
-use super::i18n::Lang;
 use super::run::{Failure, FailureChoice, LogBuf, Search, TaskRow, TaskState};
 use super::theme::Theme;
 use crate::precheck::Status;
@@ -431,15 +430,13 @@ fn window(s: &str, cursor: usize, width: usize) -> (String, usize) {
     (out, col(start, cursor))
 }
 
-fn problem_text(app: &App, f: F, p: &Problem) -> String {
+fn problem_text(app: &App, p: &Problem) -> String {
     let t = app.texts;
     match p {
         Problem::Mismatch => t.t("rule.mismatch"),
         Problem::NotANumber => t.t("rule.not_a_number"),
-        // English: the validator's own words, as the answers file's loader
-        // says them. Other languages: the field's rule, translated.
-        Problem::Rule(rule) if t.lang == Lang::En => rule.to_string(),
-        Problem::Rule(_) => t.t(&format!("field.{}.rule", f.name())),
+        // The validator's own rule, in the screen's language.
+        Problem::Rule(rule) => t.msg(&rule.msg()),
     }
 }
 
@@ -590,7 +587,7 @@ fn field_row(
 fn field_rule(app: &App, f: F, problem: Option<&Problem>) -> String {
     let t = app.texts;
     let mut rule = match problem {
-        Some(p) => problem_text(app, f, p),
+        Some(p) => problem_text(app, p),
         None => t.t(&format!("field.{}.rule", f.name())),
     };
     // The level only (its bits would hint at the length), and only
