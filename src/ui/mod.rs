@@ -325,27 +325,28 @@ impl Runtime {
         self.reap();
         let refuse = |app: &mut App, why: String| app.handle(Msg::RunRefused(why));
         let Ok(profile) = app.profile.clone() else {
-            return refuse(app, "no target".into());
+            return refuse(app, app.texts.t("run.no_target"));
         };
         let answers = app.draft.answers();
         let secrets = app.draft.secrets();
         let settings = match crate::wizard::settings_from(&answers, &secrets, &profile) {
             Ok(s) => s,
-            Err(e) => return refuse(app, e.to_string()),
+            Err(e) => return refuse(app, e.render(app.texts)),
         };
         let state_dir = app.state_dir.clone();
         if let Err(e) = engine::ensure_state_dir(&state_dir) {
             return refuse(app, format!("{}: {e:#}", state_dir.display()));
         }
         if let Err(e) = answers.save(&session_answers_path(&state_dir), &secrets) {
-            return refuse(app, format!("cannot save the answers of this run: {e}"));
+            let why = app.texts.f("run.answers_unsaved", &[("error", &e)]);
+            return refuse(app, why);
         }
         let mut plan = build_plan(&settings, &profile);
         plan.tasks.retain(|t| !skip.contains(&t.id));
         let rows: Vec<_> = plan
             .tasks
             .iter()
-            .map(|t| (t.id, t.title.clone(), t.after.clone()))
+            .map(|t| (t.id, app.texts.msg(&t.title), t.after.clone()))
             .collect();
         app.run = run::RunView::new(&rows);
         self.cancel = Arc::new(AtomicBool::new(false));

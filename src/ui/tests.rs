@@ -115,7 +115,8 @@ fn t0() -> Instant {
     Instant::now()
 }
 
-fn plan_rows() -> Vec<(crate::plan::TaskId, String, Vec<crate::plan::TaskId>)> {
+/// The plan's rows, titled in the language of `t`.
+fn plan_rows(t: &Texts) -> Vec<(crate::plan::TaskId, String, Vec<crate::plan::TaskId>)> {
     let mut a = base_answers();
     a.keystone.admin_openrc = String::new();
     a.keystone.os_auth_url = "http://controller:5000/v3".into();
@@ -137,7 +138,7 @@ fn plan_rows() -> Vec<(crate::plan::TaskId, String, Vec<crate::plan::TaskId>)> {
     crate::plan::build_plan(&settings, &profile)
         .tasks
         .iter()
-        .map(|t| (t.id, t.title.clone(), t.after.clone()))
+        .map(|task| (task.id, t.msg(&task.title), task.after.clone()))
         .collect()
 }
 
@@ -155,7 +156,7 @@ fn out(id: &str, line: &str) -> Event {
 
 /// A run up to the package install, as the lab's log shows it.
 fn run_events(app: &mut App, start: Instant) {
-    let rows = plan_rows();
+    let rows = plan_rows(app.texts);
     app.run = super::run::RunView::new(&rows);
     app.engine_running = true;
     app.screen = Screen::Run;
@@ -521,7 +522,7 @@ fn run_screen_follows_the_running_task() {
 /// and time, the progress counts the running tasks, and the log pane follows
 /// the task that started last and names it.
 fn concurrent_events(app: &mut App, start: Instant) {
-    let rows = plan_rows();
+    let rows = plan_rows(app.texts);
     app.run = super::run::RunView::new(&rows);
     app.engine_running = true;
     app.screen = Screen::Run;
