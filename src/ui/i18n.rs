@@ -237,6 +237,79 @@ impl Texts {
     }
 }
 
+/// Words that are names, not English: keys of the keyboard.
+const KEY_NAMES: &[&str] = &["PgUp", "PgDn", "Home", "End", "Enter", "Esc", "Tab", "Ctrl"];
+
+/// The English sentences in `text`, for the tests that keep them off a
+/// Chinese screen: three or more words of ASCII letters in a row, one space
+/// apart, on one line. A word in capitals only (SQL, `HTTP`, `I`), a key
+/// name and a word joined to other characters (`glance-api`,
+/// `/etc/hosts`, `http://…`, `log_bin`) ends a run rather than extends
+/// it, so that commands, paths, URLs, options and package names do not
+/// count.
+pub fn english_sentences(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for line in text.lines() {
+        let mut run: Vec<&str> = Vec::new();
+        let mut flush = |run: &mut Vec<&str>| {
+            if run.len() >= 3 {
+                found.push(run.join(" "));
+            }
+            run.clear();
+        };
+        for token in line.split(' ') {
+            match sentence_word(token) {
+                Some(word) => {
+                    run.push(word);
+                    // A word that ends in punctuation ends the run after it.
+                    if word.len() != token.len() {
+                        flush(&mut run);
+                    }
+                }
+                None => {
+                    // A word glued to punctuation before it may start a run.
+                    flush(&mut run);
+                    if let Some(word) = leading_word(token) {
+                        run.push(word);
+                    }
+                }
+            }
+        }
+        flush(&mut run);
+    }
+    found
+}
+
+/// `token` as a sentence word: letters (an apostrophe inside, `user's`),
+/// then at most two closing punctuation marks; not all capitals, not a key
+/// name.
+fn sentence_word(token: &str) -> Option<&str> {
+    let word = token.trim_end_matches([',', '.', ';', ':', ')', '!', '?']);
+    let plain = !word.is_empty()
+        && word
+            .split('\'')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphabetic()))
+        && token.len() - word.len() <= 2;
+    let capitals = word.chars().all(|c| !c.is_ascii_lowercase());
+    (plain && !capitals && !KEY_NAMES.contains(&word)).then_some(word)
+}
+
+/// A word after an opening mark (`(see`) or after wide characters (`：Access`).
+fn leading_word(token: &str) -> Option<&str> {
+    let start = token
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !c.is_ascii_alphabetic() && *c != '\'')
+        .map(|(i, c)| i + c.len_utf8())?;
+    let before = &token[..start];
+    let opening = before.ends_with(['(', '“', '"']) || !before.chars().last()?.is_ascii();
+    if opening {
+        sentence_word(&token[start..])
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -325,6 +398,27 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn english_sentences_are_found_and_names_are_not() {
+        let found = english_sentences(
+            "│ 失败  数据库登录  无法登录：Access denied for user 'root'@'localhost' │\n\
+             apt could not download from its mirror (see the log); retrying\n\
+             运行 openstack image list 查看 · PgUp PgDn Home End 滚动\n\
+             SQL> CREATE USER IF NOT EXISTS 'glance'@'%';\n\
+             修正 [test_image] source，或 /etc/apt/sources.list(.d) glance-api python3-glance\n\
+             the  two  spaces",
+        );
+        assert_eq!(
+            found,
+            [
+                "Access denied for user",
+                "apt could not download from its mirror",
+                "see the log",
+                "openstack image list",
+            ]
+        );
     }
 
     #[test]

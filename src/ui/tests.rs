@@ -78,7 +78,97 @@ pub(super) fn screen(app: &App) -> String {
 fn snap(name: &str, lang: Lang, app: &App) -> String {
     let text = screen(app);
     insta::assert_snapshot!(format!("{name}_{}", lang.code()), text);
+    if lang == Lang::ZhCn {
+        assert_no_english(name, &text);
+    }
     text
+}
+
+/// English that reaches a Chinese screen as it came: the words of other
+/// programs (apt's output in the log pane, a database server's error
+/// quoted in a check) and commands.
+const FOREIGN: &[&str] = &[
+    "Reading package lists",
+    "Building dependency tree",
+    "The following NEW packages will be installed",
+    "dpkg-query: no packages found matching glance-api",
+    "Failed to fetch",
+    "Access denied for user",
+    "openstack image list",
+];
+
+/// English still on Chinese screens, by the module whose words they are:
+/// each is a message of its own to move to assets/i18n. A phrase found
+/// here no longer is a test failure; one not here is.
+const NOT_YET_CHINESE: &[(&str, &[&str])] = &[
+    (
+        "src/plan/render.rs: the review's plan text",
+        &[
+            "Debian's init script",
+            "bookworm's own archive",
+            "it ships Zed",
+            "Create the glance database and its accounts",
+            "connect as root over the unix socket",
+            "Create the Keystone user glance",
+        ],
+    ),
+    (
+        "src/engine/runner: a failed task's error and its remedy",
+        &[
+            "apt could not download from its mirror",
+            "see the log",
+            "retrying after cleaning its metadata",
+        ],
+    ),
+    (
+        "src/doctor: the doctor's findings",
+        &[
+            "glance gets no token",
+            "answers every request with",
+            "password to the glance user's",
+        ],
+    ),
+    (
+        "src/undo/items.rs: the undo's steps and outcome lines",
+        &[
+            "nothing answered before",
+            "it did not start at boot before",
+            "metadata namespaces loaded go with the database",
+            "undo drops it",
+            "the schema goes with the database",
+            "found it as",
+            "answered and never changed it",
+            "it existed before",
+            "dropped database glance",
+            "the admin endpoint",
+            "delete the image service",
+            "role admin of user glance on project service",
+            "definitions and image records with it",
+        ],
+    ),
+];
+
+/// Fails when a Chinese screen shows an English sentence
+/// ([`super::i18n::english_sentences`]) other than those listed above.
+pub(in crate::ui) fn assert_no_english(name: &str, text: &str) {
+    let listed = |found: &str| {
+        FOREIGN
+            .iter()
+            .chain(
+                NOT_YET_CHINESE
+                    .iter()
+                    .flat_map(|(_, phrases)| phrases.iter()),
+            )
+            .any(|phrase| phrase.contains(found))
+    };
+    let english: Vec<String> = super::i18n::english_sentences(text)
+        .into_iter()
+        .filter(|found| !listed(found))
+        .collect();
+    assert!(
+        english.is_empty(),
+        "{name}: English on the Chinese screen: {english:?}\n{text}"
+    );
 }
 
 /// Fills the database screen: passwords typed twice (masked).

@@ -37,6 +37,9 @@ fn profile() -> Profile {
 fn snap(name: &str, lang: Lang, app: &App) -> String {
     let text = screen(app);
     insta::assert_snapshot!(format!("{name}_{}", lang.code()), text);
+    if lang == Lang::ZhCn {
+        crate::ui::tests::assert_no_english(name, &text);
+    }
     for (_, secret) in SECRETS {
         assert!(!text.contains(secret), "{name}: a secret on screen");
     }
