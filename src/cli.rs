@@ -101,10 +101,22 @@ pub enum Command {
     /// Print a commented answers file or its JSON Schema.
     Answers(AnswersPrint),
     /// Validate the answers and run the prechecks.
-    Check(AnswersArgs),
+    Check {
+        #[command(flatten)]
+        args: AnswersArgs,
+        /// text, or json for scripts (fields: docs/json.md).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Print the tasks, commands, statements and config diffs (passwords
     /// not set yet show as <not set>).
-    Plan(AnswersArgs),
+    Plan {
+        #[command(flatten)]
+        args: AnswersArgs,
+        /// text, or json for scripts (fields: docs/json.md).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Run the plan, resuming after the last finished task.
     Apply {
         #[command(flatten)]
@@ -136,6 +148,12 @@ pub enum Command {
         /// user's token).
         #[arg(long)]
         admin_openrc: Option<PathBuf>,
+        /// Also write answers that describe this Glance, as its config
+        /// files have it (passwords in a 0600 secrets file beside them), for
+        /// `apply --answers FILE` to adopt it: what is right stays, what was
+        /// found is repaired.
+        #[arg(long, value_name = "FILE")]
+        write_answers: Option<PathBuf>,
     },
     /// Write a support bundle: answers (no secrets), journal, logs, Glance's
     /// config and log tails, package versions, prechecks, doctor, service

@@ -65,6 +65,13 @@ fn require_regular(path: &Path, file: &File) -> io::Result<Metadata> {
 
 /// Opens an existing regular file for reading; a link or anything else
 /// (a FIFO would block: `O_NONBLOCK`) is refused. NotFound stays NotFound.
+/// SHA-256 of a file's bytes, in hex: what a task records of a file it
+/// wrote, for the drift check and for undo's "edited since" check.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    crate::plan::hex(&Sha256::digest(bytes))
+}
+
 pub fn open_regular(path: &Path) -> io::Result<(File, Metadata)> {
     let file = open_flags(path, OFlags::RDONLY | OFlags::NONBLOCK, 0)?;
     let meta = require_regular(path, &file)?;

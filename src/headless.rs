@@ -37,6 +37,9 @@ fn report(out: &mut dyn Write, line: std::fmt::Arguments<'_>) {
     let _ = out.write_fmt(line).and_then(|()| out.write_all(b"\n"));
 }
 
+mod report;
+pub use report::{CheckEntry, CheckOutcome, CheckReport, check, plan};
+
 /// How to read the answers: shared by every subcommand that needs them.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
@@ -110,18 +113,18 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
     })
 }
 
-/// `glance-wizard plan`: the plan text, and notes for the user. Missing
+/// `glance-wizard plan`: the plan, and notes for the user. Missing
 /// passwords show as `<not set>` ([`crate::wizard::plan_preview`]);
 /// everything else is checked as [`load`] checks it.
 pub fn plan_preview(
     options: &LoadOptions,
     state_dir: &Path,
-) -> Result<(String, Vec<String>), LoadError> {
+) -> Result<(crate::plan::PlanReport, Vec<String>), LoadError> {
     let (answers, profile) = answers_and_target(options)?;
     let checked = answers.checked()?;
     let (secrets, notes) = load_secrets(options, &answers)?;
-    let text = crate::wizard::plan_preview(checked, &secrets, &profile, state_dir)?;
-    Ok((text, notes))
+    let report = crate::wizard::plan_preview(checked, &secrets, &profile, state_dir)?;
+    Ok((report, notes))
 }
 
 /// The answers file, and the target detected (or named by the options or
@@ -195,7 +198,7 @@ pub fn print_prechecks(loaded: &Loaded, out: &mut dyn Write) -> bool {
 pub fn print_checks(checks: &[precheck::Check], t: &Texts, out: &mut dyn Write) {
     use unicode_width::UnicodeWidthStr;
     for c in checks {
-        let name = t.t(&format!("check.{}", c.name.replace(' ', "_")));
+        let name = t.t(&format!("check.{}", c.id()));
         let pad = " ".repeat(16usize.saturating_sub(name.width()));
         let status = t.t(&format!("status.{}", c.status.id()));
         say!(out, "  [{status}] {name}{pad} {}", t.msg(&c.detail));

@@ -33,14 +33,15 @@ fn main() {
             release: cli.release,
         }),
         Some(Command::Answers(what)) => answers(&what),
-        Some(Command::Check(args)) => check(&args),
-        Some(Command::Plan(args)) => {
+        Some(Command::Check { args, format }) => {
+            // The notes are printed with the report.
+            let loaded = load_or_exit(&args.options(true));
+            headless::check(&loaded, format, &mut stdout)
+        }
+        Some(Command::Plan { args, format }) => {
             match headless::plan_preview(&args.options(true), &cli.state_dir) {
-                Ok((text, notes)) => {
-                    for note in notes {
-                        println!("{note}");
-                    }
-                    print!("{text}");
+                Ok((report, notes)) => {
+                    headless::plan(&report, &notes, format, &mut stdout);
                     exit::OK
                 }
                 Err(e) => load_failed(&e),
@@ -82,7 +83,8 @@ fn main() {
             format,
             config_dir,
             admin_openrc,
-        }) => doctor(format, config_dir, admin_openrc),
+            write_answers,
+        }) => doctor(format, config_dir, admin_openrc, write_answers),
         Some(Command::Bundle {
             output,
             answers,
@@ -162,22 +164,12 @@ fn answers(what: &AnswersPrint) -> i32 {
     exit::OK
 }
 
-fn check(args: &AnswersArgs) -> i32 {
-    use glance_wizard::ui::i18n::{Lang, Texts};
-    let loaded = load_with_notes(args);
-    let t = Texts::of(Lang::from_env());
-    println!("{}", t.t("cli.answers_valid"));
-    let summary = loaded.profile.summary();
-    println!("{}", t.f("cli.target", &[("target", &summary)]));
-    println!("{}", t.t("cli.prechecks"));
-    if headless::print_prechecks(&loaded, &mut std::io::stdout()) {
-        exit::OK
-    } else {
-        exit::PRECHECK_FAILED
-    }
-}
-
-fn doctor(format: Format, config_dir: PathBuf, admin_openrc: Option<PathBuf>) -> i32 {
+fn doctor(
+    format: Format,
+    config_dir: PathBuf,
+    admin_openrc: Option<PathBuf>,
+    write_answers: Option<PathBuf>,
+) -> i32 {
     let mut options = glance_wizard::doctor::Options::detected();
     options.config_dir = config_dir;
     if admin_openrc.is_some() {
@@ -187,6 +179,16 @@ fn doctor(format: Format, config_dir: PathBuf, admin_openrc: Option<PathBuf>) ->
     match format {
         Format::Text => print!("{}", glance_wizard::doctor::render_text(&report)),
         Format::Json => print!("{}", glance_wizard::doctor::render_json(&report)),
+    }
+    if let Some(path) = write_answers {
+        // Standard error: standard output stays the report (JSON parses).
+        match glance_wizard::doctor::write_answers(&options, &path) {
+            Ok(lines) => lines.iter().for_each(|line| eprintln!("{line}")),
+            Err(e) => {
+                eprintln!("{e}");
+                return exit::ERROR;
+            }
+        }
     }
     if report.healthy {
         exit::OK

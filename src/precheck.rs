@@ -13,7 +13,8 @@ use crate::engine::runner::sql::admin_connection;
 use crate::target::Profile;
 use crate::ui::i18n::Message;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Status {
     Pass,
     Warn,
@@ -41,6 +42,16 @@ pub struct Check {
     pub detail: Message,
     /// The answers field to change when it fails.
     pub field: Option<&'static str>,
+}
+
+impl Check {
+    /// The check's stable id: its name with `_` for spaces
+    /// (`database_login`); the key of its name in assets/i18n is
+    /// `check.<id>`. Several checks may share one (a memcached check per
+    /// server).
+    pub fn id(&self) -> String {
+        self.name.replace(' ', "_")
+    }
 }
 
 fn check(

@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::answers::{
     self, AdminCredentials, Answers, AnswersError, CheckedAnswers, SecretName, Secrets, Settings,
 };
-use crate::plan::{Task, build_plan, render_plan_after_runs};
+use crate::plan::{PlanReport, Task, build_plan, plan_report};
 use crate::secret::Secret;
 use crate::target::Profile;
 
@@ -118,7 +118,7 @@ pub fn needed_secrets(answers: &Answers) -> Vec<SecretName> {
 
 /// The plan of answers whose passwords may not exist yet (`plan` before
 /// the secrets file is written): each missing one shows as
-/// [`crate::secret::NOT_SET`], and a first line names them. The settings
+/// [`crate::secret::NOT_SET`], and the report names them. The settings
 /// made for it hold stand-ins ([`Secret::not_set`]), so they never leave
 /// this function: nothing runs, is saved or is fingerprinted with them.
 /// `check` and `apply` still refuse missing passwords ([`checked_settings`]).
@@ -127,7 +127,7 @@ pub fn plan_preview(
     secrets: &Secrets,
     profile: &Profile,
     state_dir: &Path,
-) -> Result<String, AnswersError> {
+) -> Result<PlanReport, AnswersError> {
     let missing: Vec<String> = needed_secrets(answers.answers())
         .into_iter()
         .filter(|name| secrets.get(*name).is_none())
@@ -135,26 +135,29 @@ pub fn plan_preview(
         .collect();
     let admin = admin_credentials(answers.answers(), secrets)?;
     let settings = answers.resolve_with_stand_ins(profile, secrets, admin)?;
-    let mut text = String::new();
-    if !missing.is_empty() {
-        text = format!(
-            "Passwords not set yet, shown as {}: {}. `check` and `apply` need them.\n\n",
-            crate::secret::NOT_SET,
-            missing.join(", ")
-        );
-    }
-    text.push_str(&settings_plan_text(&settings, profile, state_dir));
-    Ok(text)
+    Ok(PlanReport {
+        passwords_not_set: missing,
+        ..settings_plan_report(&settings, profile, state_dir)
+    })
 }
 
 fn read_config(path: &str) -> Option<String> {
     std::fs::read_to_string(path).ok()
 }
 
-/// The plan text for settings, against the config files on this machine
-/// and the journal in `state_dir` (what earlier runs created that these
-/// answers place elsewhere: [`crate::engine::outputs::LeftBehind`]).
+/// The plan text for settings: [`settings_plan_report`].
 pub fn settings_plan_text(settings: &Settings, profile: &Profile, state_dir: &Path) -> String {
+    settings_plan_report(settings, profile, state_dir).text()
+}
+
+/// The plan for settings, against the config files on this machine and
+/// the journal in `state_dir` (what earlier runs created that these
+/// answers place elsewhere: [`crate::engine::outputs::LeftBehind`]).
+pub fn settings_plan_report(
+    settings: &Settings,
+    profile: &Profile,
+    state_dir: &Path,
+) -> PlanReport {
     let plan = build_plan(settings, profile);
     let (journal, unread) = match crate::engine::Journal::load(state_dir) {
         Ok(journal) => (journal, None),
@@ -171,12 +174,9 @@ pub fn settings_plan_text(settings: &Settings, profile: &Profile, state_dir: &Pa
                 .collect()
         })
     };
-    let text = render_plan_after_runs(&plan, settings, &read_config, &earlier);
-    match unread {
-        None => text,
-        Some(e) => format!(
-            "The journal cannot be read, so this plan cannot say what earlier runs created: {e:#}\n\n{text}"
-        ),
+    PlanReport {
+        journal_error: unread.map(|e| format!("{e:#}")),
+        ..plan_report(&plan, settings, &read_config, &earlier)
     }
 }
 

@@ -10,6 +10,7 @@
 mod fields;
 pub mod openrc;
 mod resolve;
+mod save;
 
 use crate::ui::i18n::Message;
 use resolve::Missing;
@@ -793,29 +794,6 @@ impl Answers {
         toml::to_string_pretty(self).expect("answers always serialize")
     }
 
-    /// Saves the answers to `path` and the secrets to a 0600 file beside it
-    /// (`NAME.secrets.toml`, named in `[secrets] file`), so that
-    /// `glance-wizard apply --answers PATH` replays them. Both files are
-    /// replaced atomically. Returns the secrets file's path.
-    pub fn save(&self, path: &Path, secrets: &Secrets) -> std::io::Result<PathBuf> {
-        let stem = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .filter(|s| !s.is_empty())
-            .unwrap_or("answers");
-        let mut answers = self.clone();
-        answers.secrets.file = format!("{stem}.secrets.toml");
-        let secrets_path = answers.secrets_path(path);
-        secrets.save(&secrets_path)?;
-        let text = format!(
-            "# glance-wizard answers: replay with `glance-wizard apply --answers {}`\n{}",
-            path.display(),
-            answers.to_toml()
-        );
-        crate::fsutil::write_atomically(path, text.as_bytes(), 0o600, None)?;
-        Ok(secrets_path)
-    }
-
     /// The secrets file named in `[secrets] file`, relative to the answers
     /// file's directory.
     pub fn secrets_path(&self, answers_path: &Path) -> PathBuf {
@@ -1033,36 +1011,6 @@ fn field_path_at(text: &str, offset: usize) -> String {
         (true, _) => key,
         (false, true) => section,
         (false, false) => format!("{section}.{key}"),
-    }
-}
-
-#[cfg(test)]
-mod save_tests {
-    use super::*;
-    use std::os::unix::fs::PermissionsExt;
-
-    #[test]
-    fn saved_answers_load_back_with_their_secrets() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("mine.toml");
-        let mut answers = Answers::default();
-        answers.controller.host = "ctl".into();
-        answers.keystone.admin_openrc = "/root/admin-openrc".into();
-        let mut secrets = Secrets::default();
-        secrets.set(SecretName::GlanceDbPassword, Secret::new("db'pass word"));
-        let secrets_path = answers.save(&path, &secrets).unwrap();
-        assert_eq!(secrets_path, dir.path().join("mine.secrets.toml"));
-        let mode = std::fs::metadata(&secrets_path)
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o777;
-        assert_eq!(mode, 0o600);
-        let loaded = Answers::load(&path).unwrap();
-        assert_eq!(loaded.controller, answers.controller);
-        assert_eq!(loaded.secrets_path(&path), secrets_path);
-        assert_eq!(Secrets::load(&secrets_path).unwrap(), secrets);
-        assert!(!std::fs::read_to_string(&path).unwrap().contains("db'pass"));
     }
 }
 

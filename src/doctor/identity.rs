@@ -47,6 +47,24 @@ pub fn check(
     }
 }
 
+/// The regions of Keystone's own endpoints, as the service user's token's
+/// catalog lists them (for `doctor --write-answers`); why not, when its
+/// token cannot be had.
+pub fn keystone_regions(conf: &GlanceConf) -> Result<Vec<String>, String> {
+    let mut scratch = Report::default();
+    let Some((_, body, _)) = service_token(conf, &mut scratch) else {
+        let why = scratch.findings.first().map(|f| f.problem.clone());
+        return Err(why.unwrap_or_else(|| "the service user gets no token".into()));
+    };
+    let mut regions: Vec<String> = catalog_endpoints(&body, "identity")
+        .into_iter()
+        .map(|(_, region, _)| region)
+        .collect();
+    regions.sort_unstable();
+    regions.dedup();
+    Ok(regions)
+}
+
 /// The service user's token, as keystonemiddleware gets it: (token, the
 /// token's body with its catalog, auth_url).
 fn service_token(conf: &GlanceConf, report: &mut Report) -> Option<(String, Value, String)> {
@@ -227,10 +245,12 @@ fn region(
                   glance-api answers 503"
                 .into(),
             fix: format!(
-                "set region_name to {} or remove it",
+                "set region_name to {} or remove it (the guide: comment out every other option of [keystone_authtoken])",
                 regions.first().unwrap_or(&"RegionOne")
             ),
-            apply_fixes: false,
+            // apply comments out every [keystone_authtoken] option it does
+            // not set, as the guide says, this one with them.
+            apply_fixes: true,
         });
         return None;
     }

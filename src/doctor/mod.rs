@@ -9,6 +9,7 @@
 //! Glance and gives the fix; every text is masked by key and by value
 //! before it leaves ([`Report::redact`]).
 
+pub mod adopt;
 mod config;
 pub mod database;
 mod host;
@@ -186,8 +187,46 @@ impl Options {
     }
 }
 
-/// The command that repairs what `apply_fixes` findings name.
-pub const APPLY_HINT: &str = "glance-wizard apply -a ANSWERS.toml";
+/// The commands that repair what `apply_fixes` findings name.
+pub const APPLY_HINT: &str =
+    "glance-wizard doctor --write-answers adopt.toml, then glance-wizard apply -a adopt.toml";
+
+/// `doctor --write-answers PATH`: the answers of this Glance
+/// ([`adopt::answers_of`]) saved with their secrets file (0600) beside
+/// them; what to tell the user.
+pub fn write_answers(options: &Options, path: &Path) -> Result<Vec<String>, String> {
+    let mut report = Report::default();
+    let Some(conf) = config::load(options, &mut report, &Redactor::new()) else {
+        let why = report.findings.first().map(|f| f.problem.clone());
+        return Err(format!(
+            "no answers written: {}/glance-api.conf: {}",
+            options.config_dir.display(),
+            why.unwrap_or_default()
+        ));
+    };
+    let adopted = adopt::answers_of(&conf, options.admin_openrc.as_deref());
+    let secrets_path = adopted
+        .answers
+        .save(path, &adopted.secrets)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let shown = path.display();
+    let mut lines = vec![
+        format!(
+            "Wrote {shown}, the answers of this Glance, and its passwords to {} (mode 0600).",
+            secrets_path.display()
+        ),
+        format!(
+            "`glance-wizard plan --answers {shown}` shows what apply would change; `glance-wizard apply --answers {shown}` adopts this Glance: what is right stays, what the doctor found is repaired."
+        ),
+    ];
+    lines.extend(
+        adopted
+            .defaults
+            .iter()
+            .map(|d| format!("Not in the config, so the wizard's default: {d}")),
+    );
+    Ok(lines)
+}
 
 /// Inspects the Glance on this machine.
 pub fn run(options: &Options) -> Report {

@@ -138,3 +138,63 @@ fn the_text_offers_apply_only_where_it_repairs() {
     assert_eq!(text.matches(APPLY_HINT).count(), 1, "{text}");
     assert!(text.contains("fix:   openstack endpoint create"), "{text}");
 }
+
+/// A Glance set up by hand from the guide, read back as answers: the
+/// names, URLs and store as its config has them, the passwords in the
+/// secrets only (never in the answers text), and answers `check` accepts.
+#[test]
+fn a_hand_made_config_is_read_back_as_answers() {
+    let c = conf(
+        "[DEFAULT]\nbind_host = 10.0.0.11\n\
+         [database]\nconnection = mysql+pymysql://glance:Db%40pass$$1@db.example:3307/glancedb\n\
+         [keystone_authtoken]\nwww_authenticate_uri = http://ctl.example:5000\n\
+         auth_url = http://ctl.example:5000\nmemcached_servers = ctl.example:11211\n\
+         auth_type = password\nproject_domain_name = Default\nuser_domain_name = Default\n\
+         project_name = services\nusername = glance-svc\npassword = Svc$$pass 2\n\
+         [glance_store]\nstores = file,http\ndefault_store = file\n\
+         filesystem_store_datadir = /srv/images/\n",
+    );
+    let adopted = adopt::answers_of(&c, Some(Path::new("/root/admin-openrc")));
+    let a = &adopted.answers;
+    assert_eq!(
+        (a.controller.host.as_str(), a.controller.bind_host.as_str()),
+        ("ctl.example", "10.0.0.11")
+    );
+    assert_eq!(a.database.host.as_deref(), Some("db.example"));
+    assert_eq!(
+        (
+            a.database.port,
+            a.database.name.as_str(),
+            a.database.user.as_str()
+        ),
+        (3307, "glancedb", "glance")
+    );
+    assert_eq!(
+        (
+            a.keystone.service_user.as_str(),
+            a.keystone.service_project.as_str()
+        ),
+        ("glance-svc", "services")
+    );
+    assert_eq!(
+        a.keystone.memcached_servers.as_deref(),
+        Some(&["ctl.example:11211".to_string()][..])
+    );
+    assert_eq!(a.image_store.data_dir, "/srv/images/");
+    assert_eq!(a.keystone.admin_openrc, "/root/admin-openrc");
+    let secret = |name| adopted.secrets.get(name).unwrap().expose().to_string();
+    assert_eq!(
+        secret(crate::answers::SecretName::GlanceDbPassword),
+        "Db@pass$1"
+    );
+    assert_eq!(
+        secret(crate::answers::SecretName::GlanceServicePassword),
+        "Svc$pass 2"
+    );
+    let text = a.to_toml();
+    for leaked in ["Db@pass", "Db%40pass", "Svc$"] {
+        assert!(!text.contains(leaked), "{leaked} in:\n{text}");
+    }
+    let reread = crate::answers::Answers::from_toml(&text).unwrap();
+    assert!(reread.checked().is_ok());
+}

@@ -76,6 +76,10 @@ pub struct WrittenFile {
     pub path: String,
     /// `None` when there was no file before.
     pub backup: Option<String>,
+    /// SHA-256 of the file as the task left it: undo takes back only a
+    /// file no one edited since. `None` in journals of older glance-wizards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

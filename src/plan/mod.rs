@@ -6,6 +6,7 @@
 pub mod commands;
 mod config;
 mod render;
+mod report;
 mod spec;
 mod task_id;
 
@@ -17,7 +18,8 @@ use crate::secret::Secret;
 use crate::target::Profile;
 
 pub use config::{ConfigEdit, ConfigSpec, ConfigValue, apply_config_spec, config_specs};
-pub use render::{masked_diff, render_plan, render_plan_after_runs};
+pub use render::{masked_diff, plan_report, render_plan, render_plan_after_runs};
+pub use report::{ConfigChange, ConfigReport, PlanReport, TaskReport};
 pub use spec::{
     DbAccount, DbSyncSpec, EndpointSpec, EndpointsSpec, Interface, MetadefsSpec, PackagesSpec,
     RoleSpec, ServiceEntitySpec, ServiceLogin, ServiceSpec, SqlSpec, TaskKind, UserSpec,

@@ -1,9 +1,8 @@
 //! `glance-wizard plan`: every task with the exact statements, commands and
 //! config keys, secrets masked, and a unified diff of each config file.
 
-use std::fmt::Write;
-
 use super::commands::{self, display};
+use super::report::{ConfigChange, ConfigReport, PlanReport, TaskReport};
 use super::{
     ConfigEdit, ConfigFile, ConfigSpec, ConfigValue, EndpointSpec, EndpointsSpec, MetadefsSpec,
     PackagesSpec, Plan, RoleSpec, ServiceEntitySpec, ServiceSpec, SqlSpec, Task, TaskKind,
@@ -13,14 +12,14 @@ use crate::answers::{DbAdmin, ImageSource, Settings};
 use crate::ini::IniDocument;
 use crate::target::Profile;
 
-/// Renders the plan. `read_config` gives a config file's current text (or
-/// `None` when it does not exist yet), so tests can feed fixtures.
+/// Renders the plan as text. `read_config` gives a config file's current
+/// text (or `None` when it does not exist yet), so tests can feed fixtures.
 pub fn render_plan(
     plan: &Plan,
     settings: &Settings,
     read_config: &dyn Fn(&str) -> Option<String>,
 ) -> String {
-    render_plan_after_runs(plan, settings, read_config, &|_| Vec::new())
+    plan_report(plan, settings, read_config, &|_| Vec::new()).text()
 }
 
 /// [`render_plan`], with under each task `earlier(task)`: what it will do
@@ -32,27 +31,51 @@ pub fn render_plan_after_runs(
     read_config: &dyn Fn(&str) -> Option<String>,
     earlier: &dyn Fn(&Task) -> Vec<String>,
 ) -> String {
+    plan_report(plan, settings, read_config, earlier).text()
+}
+
+/// The plan as it is shown (text or JSON), every secret masked, with
+/// `earlier(task)` under each task (see [`render_plan_after_runs`]); no
+/// password is marked as not set ([`PlanReport::passwords_not_set`]) and
+/// no journal error is noted.
+pub fn plan_report(
+    plan: &Plan,
+    settings: &Settings,
+    read_config: &dyn Fn(&str) -> Option<String>,
+    earlier: &dyn Fn(&Task) -> Vec<String>,
+) -> PlanReport {
     let view = View {
         profile: &plan.profile,
         settings,
         keystone_v3: keystone_v3(settings),
     };
-    let mut out = String::new();
-    for l in header_lines(&plan.profile, settings) {
-        let _ = writeln!(out, "{l}");
+    let tasks = plan
+        .tasks
+        .iter()
+        .map(|task| TaskReport {
+            id: task.id,
+            title: task.title.english(),
+            after: task.after.clone(),
+            steps: view.task_lines(&task.kind),
+            config: match &task.kind {
+                TaskKind::Config(spec) => Some(ConfigReport {
+                    file: spec.path.clone(),
+                    change: config_change(spec, read_config, settings),
+                }),
+                _ => None,
+            },
+            earlier_runs: earlier(task),
+        })
+        .collect();
+    PlanReport {
+        target: plan.profile.summary(),
+        distro: plan.profile.distro.family.clone(),
+        release: plan.profile.release.name.clone(),
+        sources: header_lines(&plan.profile, settings),
+        passwords_not_set: Vec::new(),
+        journal_error: None,
+        tasks,
     }
-    let _ = writeln!(out);
-    for (i, task) in plan.tasks.iter().enumerate() {
-        let _ = writeln!(out, "{}. {} [{}]", i + 1, task.title, task.id);
-        for text in view.task_lines(&task.kind, read_config) {
-            let _ = writeln!(out, "     {text}");
-        }
-        for text in earlier(task) {
-            let _ = writeln!(out, "     earlier run: {text}");
-        }
-        let _ = writeln!(out);
-    }
-    out
 }
 
 /// What every task's lines are rendered from.
@@ -73,11 +96,10 @@ fn keystone_v3(settings: &Settings) -> String {
     }
 }
 
-/// The target, sources and Keystone admin the plan is for.
+/// The sources and Keystone admin the plan is for (the target aside).
 fn header_lines(profile: &Profile, settings: &Settings) -> Vec<String> {
     let admin = &settings.keystone.admin;
     let mut lines = vec![
-        format!("Target: {}", profile.summary()),
         format!("Install guide: {}", profile.guide()),
         format!(
             "Test image: CirrOS {} ({})",
@@ -116,12 +138,9 @@ fn shell(argv: &[String]) -> String {
 }
 
 impl View<'_> {
-    /// The indented lines under one task's title.
-    fn task_lines(
-        &self,
-        kind: &TaskKind,
-        read_config: &dyn Fn(&str) -> Option<String>,
-    ) -> Vec<String> {
+    /// The indented lines under one task's title (a config file's change
+    /// aside: [`config_change`]).
+    fn task_lines(&self, kind: &TaskKind) -> Vec<String> {
         match kind {
             TaskKind::Sql(spec) => sql_lines(spec),
             TaskKind::IdentityUser(spec) => self.identity_user_lines(spec),
@@ -129,7 +148,7 @@ impl View<'_> {
             TaskKind::IdentityService(spec) => self.identity_service_lines(spec),
             TaskKind::IdentityEndpoints(spec) => self.identity_endpoints_lines(spec),
             TaskKind::Packages(spec) => self.packages_lines(spec),
-            TaskKind::Config(spec) => self.config_lines(spec, read_config),
+            TaskKind::Config(spec) => self.config_lines(spec),
             TaskKind::DbSync(spec) => db_sync_lines(spec.check),
             TaskKind::Metadefs(spec) => metadefs_lines(spec),
             TaskKind::Services(spec) => self.services_lines(spec),
@@ -258,11 +277,7 @@ impl View<'_> {
         lines
     }
 
-    fn config_lines(
-        &self,
-        spec: &ConfigSpec,
-        read_config: &dyn Fn(&str) -> Option<String>,
-    ) -> Vec<String> {
+    fn config_lines(&self, spec: &ConfigSpec) -> Vec<String> {
         let (profile, settings) = (self.profile, self.settings);
         let mut lines: Vec<String> = spec
             .edits
@@ -295,13 +310,6 @@ impl View<'_> {
             spec.path,
             crate::engine::runner::config::BACKUP_SUFFIX
         ));
-        match read_config(&spec.path) {
-            Some(before) => lines.extend(config_diff(spec, &before, settings)),
-            None => lines.push(format!(
-                "{} does not exist yet (the package installs it); the diff is shown once it does",
-                spec.path
-            )),
-        }
         lines
     }
 
@@ -393,15 +401,24 @@ fn verify_lines(spec: &VerifySpec) -> Vec<String> {
 /// is computed with the real values, so "no change" means the file already
 /// has the answers' passwords; a change only to a secret says so without
 /// showing it.
-fn config_diff(spec: &ConfigSpec, before: &str, settings: &Settings) -> Vec<String> {
-    let mut doc = IniDocument::parse(before);
+fn config_change(
+    spec: &ConfigSpec,
+    read_config: &dyn Fn(&str) -> Option<String>,
+    settings: &Settings,
+) -> ConfigChange {
+    let Some(before) = read_config(&spec.path) else {
+        return ConfigChange::Missing;
+    };
+    let mut doc = IniDocument::parse(&before);
     if let Err(e) = apply_config_spec(&mut doc, &not_set_shown(spec, false), true) {
-        return vec![format!("cannot preview: {e}")];
+        return ConfigChange::Error {
+            error: e.to_string(),
+        };
     }
     let after = doc.to_string();
     let planned = format!("{} (planned)", spec.path);
-    masked_diff(
-        before,
+    masked_change(
+        &before,
         &after,
         (&spec.path, &planned),
         &settings.redactor(),
@@ -424,6 +441,17 @@ pub fn masked_diff(
     redactor: &crate::secret::Redactor,
     not_set_in: Option<&ConfigSpec>,
 ) -> Vec<String> {
+    masked_change(before, after, labels, redactor, not_set_in).lines(labels.0)
+}
+
+/// [`masked_diff`] as data.
+fn masked_change(
+    before: &str,
+    after: &str,
+    labels: (&str, &str),
+    redactor: &crate::secret::Redactor,
+    not_set_in: Option<&ConfigSpec>,
+) -> ConfigChange {
     for secret in crate::mask::ini_secret_values(before)
         .into_iter()
         .chain(crate::mask::ini_secret_values(after))
@@ -432,39 +460,36 @@ pub fn masked_diff(
     }
     let mask = |text: &str| redactor.redact(&crate::mask::mask_ini_text(text));
     let shown_before = mask(before);
-    let mut shown_after = mask(after);
-    if let Some(spec) = not_set_in {
-        let not_set = not_set_shown(spec, true);
-        if !not_set.edits.is_empty() {
-            // Masking by key name hid `<not set>` too: shown again.
-            let mut doc = IniDocument::parse(&shown_after);
+    let shown_after = match not_set_in.map(|spec| not_set_shown(spec, true)) {
+        // Masking by key name hid `<not set>` too: shown again.
+        Some(not_set) if !not_set.edits.is_empty() => {
+            let mut doc = IniDocument::parse(&mask(after));
             if let Err(e) = apply_config_spec(&mut doc, &not_set, true) {
-                return vec![format!("cannot preview: {e}")];
+                return ConfigChange::Error {
+                    error: e.to_string(),
+                };
             }
-            shown_after = doc.to_string();
+            doc.to_string()
         }
-    }
+        _ => mask(after),
+    };
     let real_changes = changed_lines(before, after);
     let shown_changes = changed_lines(&shown_before, &shown_after);
     if real_changes == 0 {
-        return vec!["no change: the file already has these values".into()];
+        return ConfigChange::Unchanged;
     }
     if shown_changes == 0 {
-        return vec!["secret changed (hidden)".into()];
+        return ConfigChange::SecretOnly;
     }
-    let diff = similar::TextDiff::from_lines(&shown_before, &shown_after);
-    let mut lines: Vec<String> = diff
+    let diff = similar::TextDiff::from_lines(&shown_before, &shown_after)
         .unified_diff()
         .context_radius(2)
         .header(labels.0, labels.1)
-        .to_string()
-        .lines()
-        .map(|l| format!("  {l}"))
-        .collect();
-    if shown_changes < real_changes {
-        lines.push("and a secret changed (hidden)".into());
+        .to_string();
+    ConfigChange::Diff {
+        diff,
+        secret_changed: shown_changes < real_changes,
     }
-    lines
 }
 
 /// The spec with each password not set yet (a stand-in: `plan` before

@@ -1115,7 +1115,7 @@ impl App {
 
 fn check_row(c: Check) -> CheckRow {
     CheckRow {
-        name_key: format!("check.{}", c.name.replace(' ', "_")),
+        name_key: format!("check.{}", c.id()),
         status: c.status,
         detail: c.detail,
         field: c.field.and_then(|path| {

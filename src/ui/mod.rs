@@ -12,6 +12,7 @@ pub mod render;
 pub mod run;
 pub mod theme;
 pub mod undo;
+mod wrap;
 
 /// Reads an openrc in the background: the variables the form shows, the
 /// password masked.

@@ -47,13 +47,10 @@ pub fn execute(
             backup,
             recorded_sha256,
         } => restore_file(path, backup, recorded_sha256.as_deref(), ctx.redactor),
-        Item::RemoveFile { path } => match std::fs::remove_file(path) {
-            Ok(()) => Ok(format!("deleted {path}")),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                Ok(format!("{path} was gone already"))
-            }
-            Err(e) => Err(TaskError::fatal(format!("cannot delete {path}: {e}"))),
-        },
+        Item::RemoveFile {
+            path,
+            recorded_sha256,
+        } => remove_file(path, recorded_sha256.as_deref()),
         Item::RemovePackages { packages, spec } => {
             let removed = clients.packages.remove(ctx, spec, packages)?;
             if !removed.success() {
@@ -253,11 +250,6 @@ fn read_bytes(path: &Path) -> std::io::Result<(Vec<u8>, std::fs::Metadata)> {
     Ok((bytes, meta))
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    crate::plan::hex(&Sha256::digest(bytes))
-}
-
 /// Whether `path` can be put back from `backup`: only while it is as
 /// glance-wizard left it (`recorded`, its SHA-256; `None`: not checked).
 /// Links are refused, as everywhere ([`crate::fsutil::open_regular`]).
@@ -278,7 +270,7 @@ pub fn check_file(
         return Ok(FileCheck::AlreadyRestored);
     }
     let edited = match (&current, recorded) {
-        (Some(now), Some(sha)) => sha256_hex(now) != sha,
+        (Some(now), Some(sha)) => crate::fsutil::sha256_hex(now) != sha,
         _ => false,
     };
     if edited {
@@ -306,6 +298,27 @@ fn config_task_hint(path: &str) -> String {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     format!("config.{}", name.trim_end_matches(".conf"))
+}
+
+/// Deletes a file glance-wizard wrote where there was none, unless it was
+/// edited since (`recorded`: its hash as written; `None` in journals of
+/// older glance-wizards).
+fn remove_file(path: &str, recorded: Option<&str>) -> Result<String, TaskError> {
+    let now = match read_bytes(Path::new(path)) {
+        Ok((bytes, _)) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(format!("{path} was gone already"));
+        }
+        Err(e) => return Err(TaskError::fatal(format!("cannot read {path}: {e}"))),
+    };
+    if recorded.is_some_and(|sha| crate::fsutil::sha256_hex(&now) != sha) {
+        return Err(TaskError::needs_user(format!(
+            "{path} was edited since glance-wizard wrote it: deleting it would lose those changes. Delete it by hand or keep it (glance-wizard reset packages.install), then run undo again"
+        )));
+    }
+    std::fs::remove_file(path)
+        .map(|()| format!("deleted {path}"))
+        .map_err(|e| TaskError::fatal(format!("cannot delete {path}: {e}")))
 }
 
 fn restore_file(

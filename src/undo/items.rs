@@ -36,9 +36,11 @@ pub enum Item {
         backup: String,
         recorded_sha256: Option<String>,
     },
-    /// A file glance-wizard wrote where there was none.
+    /// A file glance-wizard wrote where there was none; with
+    /// `recorded_sha256`, only when it is still as glance-wizard left it.
     RemoveFile {
         path: String,
+        recorded_sha256: Option<String>,
     },
     RemovePackages {
         packages: Vec<String>,
@@ -243,10 +245,11 @@ fn packages_items(spec: &PackagesSpec, o: &PackagesOutputs, context: Context) ->
             Some(backup) => Item::RestoreFile {
                 path: file.path.clone(),
                 backup: backup.clone(),
-                recorded_sha256: None,
+                recorded_sha256: file.sha256.clone(),
             },
             None => Item::RemoveFile {
                 path: file.path.clone(),
+                recorded_sha256: file.sha256.clone(),
             },
         });
     }
@@ -353,7 +356,7 @@ impl Item {
             Item::RestoreFile { path, backup, .. } => {
                 format!("restore {path} byte for byte from {backup}")
             }
-            Item::RemoveFile { path } => {
+            Item::RemoveFile { path, .. } => {
                 format!("delete {path} (glance-wizard wrote it where there was none)")
             }
             Item::RemovePackages { packages, .. } => {

@@ -511,17 +511,35 @@ fn the_persisted_proxy_file_is_taken_back() {
     std::fs::write(&yum, "[main]\nproxy=http://p:3128\n").unwrap();
     std::fs::write(&yum_backup, "[main]\n").unwrap();
     let world = World::default();
-    for (path, backup) in [(&written, None), (&yum, Some(&yum_backup))] {
-        let outputs = TaskOutputs::Packages(PackagesOutputs {
+    let outputs = |path: &Path, backup: Option<&Path>| {
+        TaskOutputs::Packages(PackagesOutputs {
             installed: vec![],
             found: vec!["glance-api".into()],
             proxy_config: Some(WrittenFile {
                 path: path.display().to_string(),
                 backup: backup.map(|b| b.display().to_string()),
+                sha256: Some(crate::fsutil::sha256_hex(&std::fs::read(path).unwrap())),
             }),
-        });
-        world.undo(&packages, &outputs, created());
-        world.undo(&packages, &outputs, created());
+        })
+    };
+    // Edited since glance-wizard wrote it: refused, left as it is.
+    for (path, backup) in [(&written, None), (&yum, Some(&yum_backup))] {
+        let recorded = outputs(path, backup.map(|b| b.as_path()));
+        let edited = format!(
+            "{}# the admin's line\n",
+            std::fs::read_to_string(path).unwrap()
+        );
+        std::fs::write(path, &edited).unwrap();
+        let item = &items::items(&packages, &recorded, created())[0];
+        let refused = world.execute(item).unwrap_err();
+        assert_eq!(refused.class, ErrorClass::NeedsUser, "{refused:?}");
+        assert!(refused.message.contains("edited since"), "{refused:?}");
+        assert_eq!(std::fs::read_to_string(path).unwrap(), edited);
+    }
+    for (path, backup) in [(&written, None), (&yum, Some(&yum_backup))] {
+        let recorded = outputs(path, backup.map(|b| b.as_path()));
+        world.undo(&packages, &recorded, created());
+        world.undo(&packages, &recorded, created());
     }
     assert!(!written.exists());
     assert_eq!(std::fs::read_to_string(&yum).unwrap(), "[main]\n");

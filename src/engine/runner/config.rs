@@ -27,8 +27,7 @@ fn read_config(path: &Path) -> std::io::Result<(String, std::fs::Metadata)> {
 }
 
 fn sha256_hex(text: &str) -> String {
-    use sha2::{Digest, Sha256};
-    crate::plan::hex(&Sha256::digest(text.as_bytes()))
+    crate::fsutil::sha256_hex(text.as_bytes())
 }
 
 /// Whether the file was edited since this task last wrote or checked it:

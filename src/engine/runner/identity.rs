@@ -1754,27 +1754,17 @@ mod runner_tests {
         let mut renamed = user_spec();
         renamed.login.user = "glance2".into();
         let again = run_on(user, &renamed, &keystone, Some(&first)).unwrap();
-        let names: Vec<String> = keystone
-            .state
-            .borrow()
-            .users
-            .iter()
-            .map(|u| u.1.clone())
-            .collect();
-        assert_eq!(names, ["glance2"]);
+        let names = || -> Vec<String> {
+            let state = keystone.state.borrow();
+            state.users.iter().map(|u| u.1.clone()).collect()
+        };
+        assert_eq!(names(), ["glance2"]);
         assert!(
             matches!(&again, TaskOutputs::User(o) if o.id == "u-by-hand" && o.origin == Origin::Found)
         );
         // Back to the first name: glance2 was found, so it stays.
         run_on(user, &user_spec(), &keystone, Some(&again)).unwrap();
-        let names: Vec<String> = keystone
-            .state
-            .borrow()
-            .users
-            .iter()
-            .map(|u| u.1.clone())
-            .collect();
-        assert_eq!(names, ["glance2", "glance"]);
+        assert_eq!(names(), ["glance2", "glance"]);
     }
 
     /// The CLI batch exits 0 whatever its commands did: the listing after

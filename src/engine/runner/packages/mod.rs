@@ -334,6 +334,7 @@ fn persist_proxy(
     Ok(WrittenFile {
         path: written.path.display().to_string(),
         backup: written.backup.map(|b| b.display().to_string()),
+        sha256: Some(written.sha256),
     })
 }
 

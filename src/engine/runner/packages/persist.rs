@@ -29,6 +29,8 @@ pub struct Persisted {
     pub backup: Option<PathBuf>,
     /// False when the file already said exactly this.
     pub changed: bool,
+    /// SHA-256 of the file as it is now.
+    pub sha256: String,
 }
 
 impl Persisted {
@@ -147,6 +149,7 @@ pub fn persist_proxy(
             path,
             backup,
             changed: false,
+            sha256: crate::fsutil::sha256_hex(after.as_bytes()),
         });
     }
     if let Some(original) = &before
@@ -162,6 +165,7 @@ pub fn persist_proxy(
         path,
         backup,
         changed: true,
+        sha256: crate::fsutil::sha256_hex(after.as_bytes()),
     })
 }
 

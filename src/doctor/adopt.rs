@@ -1,0 +1,126 @@
+//! Answers that describe the Glance its config files set up (installed by
+//! hand from the guide, or by another tool): `doctor --write-answers FILE`
+//! writes them, and `apply --answers FILE` then adopts that Glance: every
+//! task probes first, so what is right stays and what the doctor found is
+//! repaired. The passwords the config holds go to the 0600 secrets file
+//! beside it, never to the answers or the screen.
+
+use super::config::GlanceConf;
+use crate::answers::{Answers, SecretName, Secrets};
+
+const AUTHTOKEN: &str = "keystone_authtoken";
+
+/// The answers and secrets read from the config, and what could not be
+/// read (left at the wizard's default, said to the user).
+pub struct Adopted {
+    pub answers: Answers,
+    pub secrets: Secrets,
+    pub defaults: Vec<String>,
+}
+
+/// The host of a URL (`http://controller:5000` → `controller`).
+fn url_host(url: &str) -> Option<String> {
+    url::Url::parse(url).ok()?.host_str().map(str::to_string)
+}
+
+/// The answers for this Glance; `admin_openrc` is the admin's credentials
+/// file the doctor used (apply needs one too).
+pub fn answers_of(conf: &GlanceConf, admin_openrc: Option<&std::path::Path>) -> Adopted {
+    let mut adopted = Adopted {
+        answers: Answers::default(),
+        secrets: Secrets::default(),
+        defaults: Vec::new(),
+    };
+    database(conf, &mut adopted);
+    keystone(conf, &mut adopted);
+    let a = &mut adopted.answers;
+    if let Some(bind) = conf.get("DEFAULT", "bind_host") {
+        a.controller.bind_host = bind;
+    }
+    if let Some(dir) = conf.get("glance_store", "filesystem_store_datadir") {
+        a.image_store.data_dir = dir;
+    }
+    if let Some(stores) = conf.get("glance_store", "stores") {
+        a.image_store.stores = Some(stores.split(',').map(|s| s.trim().to_string()).collect());
+    }
+    if let Some(store) = conf.get("glance_store", "default_store") {
+        a.image_store.default_store = store;
+    }
+    adopted.defaults.push(
+        "[test_image] source: the release's CirrOS, downloaded; where there is no internet, set a local file".into(),
+    );
+    match admin_openrc {
+        Some(path) => a.keystone.admin_openrc = path.display().to_string(),
+        None => adopted
+            .defaults
+            .push("[keystone] admin_openrc: no admin credentials file found; set one".into()),
+    }
+    adopted
+}
+
+fn database(conf: &GlanceConf, adopted: &mut Adopted) {
+    let url = conf.get("database", "connection");
+    let db = match url.as_deref().map(super::database::parse_url) {
+        Some(Ok(db)) if !db.user.is_empty() && !db.name.is_empty() => db,
+        other => {
+            let why = match other {
+                Some(Err(why)) => why,
+                _ => "no user or database name".to_string(),
+            };
+            adopted.defaults.push(format!(
+                "[database]: [database] connection is not one to adopt ({why}); the guide's glance@controller/glance"
+            ));
+            return;
+        }
+    };
+    let a = &mut adopted.answers.database;
+    a.host = Some(db.host);
+    a.port = i64::from(db.port);
+    a.name = db.name;
+    a.user = db.user;
+    if !db.password.expose().is_empty() {
+        adopted
+            .secrets
+            .set(SecretName::GlanceDbPassword, db.password);
+    }
+}
+
+fn keystone(conf: &GlanceConf, adopted: &mut Adopted) {
+    let get = |key: &str| conf.get(AUTHTOKEN, key);
+    let a = &mut adopted.answers;
+    let www = get("www_authenticate_uri").or_else(|| get("auth_uri"));
+    match www.as_deref().and_then(url_host) {
+        Some(host) => a.controller.host = host,
+        None => adopted.defaults.push(format!(
+            "[controller] host: no URL in [{AUTHTOKEN}] www_authenticate_uri; `controller`"
+        )),
+    }
+    a.keystone.www_authenticate_uri = www;
+    a.keystone.auth_url = get("auth_url");
+    a.keystone.memcached_servers = get("memcached_servers")
+        .map(|servers| servers.split(',').map(|s| s.trim().to_string()).collect());
+    if let Some(user) = get("username") {
+        a.keystone.service_user = user;
+    }
+    if let Some(project) = get("project_name") {
+        a.keystone.service_project = project;
+    }
+    // Not `region_name`: apply comments it out (the guide keeps only its
+    // own options), and Debian's packaged file sets `regionOne`, which
+    // Keystone may not have. The region is Keystone's own.
+    match super::identity::keystone_regions(conf).as_deref() {
+        Ok([one]) => a.keystone.region = one.clone(),
+        Ok(many) => adopted.defaults.push(format!(
+            "[keystone] region: Keystone's endpoints are in {} regions; RegionOne",
+            many.len()
+        )),
+        Err(why) => adopted.defaults.push(format!(
+            "[keystone] region: Keystone's regions cannot be read ({why}); RegionOne"
+        )),
+    }
+    if let Some(password) = conf.secret(AUTHTOKEN, "password") {
+        adopted
+            .secrets
+            .set(SecretName::GlanceServicePassword, password);
+    }
+}
