@@ -645,7 +645,9 @@ fn check_lines(
             );
         }
         let wrapped = wrap(&detail, detail_width.max(10));
-        for (j, d) in wrapped.into_iter().enumerate().take(3) {
+        // A failure shows its remedy and where to fix it, which come last.
+        let shown = if row.status == Status::Fail { 8 } else { 3 };
+        for (j, d) in wrapped.into_iter().enumerate().take(shown) {
             if j == 0 {
                 lines.push(Line::from(vec![
                     Span::raw(if is_selected { "›" } else { " " }),
@@ -674,12 +676,11 @@ fn draw_prechecks(app: &App, frame: &mut Frame, area: Rect) {
     let block = screen_block(app);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let mut lines = match &app.checks {
+    let (mut lines, mut footer) = match &app.checks {
         Pending::Ready(rows) => {
-            let mut lines = check_lines(app, rows, Some(app.check_selected), inner.width as usize);
-            lines.push(Line::raw(""));
+            let lines = check_lines(app, rows, Some(app.check_selected), inner.width as usize);
             let failed = rows.iter().any(|r| r.status == Status::Fail);
-            lines.push(Line::styled(
+            let summary = Line::styled(
                 t.t(if failed {
                     "prechecks.some_failed"
                 } else {
@@ -690,14 +691,19 @@ fn draw_prechecks(app: &App, frame: &mut Frame, area: Rect) {
                 } else {
                     app.theme.ok()
                 },
-            ));
-            lines
+            );
+            (lines, vec![Line::raw(""), summary])
         }
-        _ => vec![Line::styled(t.t("prechecks.running"), app.theme.dim())],
+        _ => (
+            vec![Line::styled(t.t("prechecks.running"), app.theme.dim())],
+            Vec::new(),
+        ),
     };
-    if let Some(n) = notice_line(app) {
-        lines.push(n);
-    }
+    footer.extend(notice_line(app));
+    // The summary and a notice stay in view when long failures fill the
+    // screen: the checks' lines give way.
+    lines.truncate((inner.height as usize).saturating_sub(footer.len()));
+    lines.extend(footer);
     frame.render_widget(Paragraph::new(lines), inner);
 }
 

@@ -94,6 +94,7 @@ const FOREIGN: &[&str] = &[
     "dpkg-query: no packages found matching glance-api",
     "Failed to fetch",
     "Access denied for user",
+    "Name or service not known",
     "openstack image list",
 ];
 
@@ -533,7 +534,29 @@ fn checks() -> Vec<crate::precheck::Check> {
                 .arg("path", "/var/lib"),
             field: Some("image_store.data_dir"),
         },
+        Check {
+            name: "test image",
+            status: Status::Fail,
+            detail: image_unresolved(),
+            field: Some("test_image.source"),
+        },
     ]
+}
+
+/// The test image's URL does not resolve: the request, what went wrong
+/// (the resolver's words) and the remedy.
+fn image_unresolved() -> Message {
+    let url = "http://no-such-host.invalid/cirros.img";
+    let route = crate::http::Route::direct();
+    let fault = crate::http::NetFault::Unresolvable;
+    Message::new("precheck.head_failed")
+        .arg("url", url)
+        .msg("route", route.msg())
+        .arg("detail", "io: Name or service not known")
+        .msg(
+            "advice",
+            fault.advice_msg(url, &route, "[test_image] source"),
+        )
 }
 
 #[test]
