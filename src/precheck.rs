@@ -511,10 +511,15 @@ fn apt_repository_via_proxy(
 /// Fetches `url` the way the image download will: through the answers'
 /// proxy unless the host is in `no_proxy`. Says what happened in one line,
 /// for the proxy screen's test action.
-pub fn proxy_fetch(proxy: &crate::answers::ProxySettings, url: &str) -> Result<String, String> {
+pub fn proxy_fetch(proxy: &crate::answers::ProxySettings, url: &str) -> Result<Message, Message> {
     let shown_url = crate::mask::mask_url_password(url).into_owned();
-    url::Url::parse(url).map_err(|e| format!("`{shown_url}` is not a URL: {e}"))?;
-    let (agent, route) = crate::http::agent_for(proxy, url, Duration::from_secs(15))?;
+    url::Url::parse(url).map_err(|e| {
+        Message::new("precheck.not_url")
+            .arg("url", &shown_url)
+            .arg("error", e)
+    })?;
+    let (agent, route) = crate::http::agent_for(proxy, url, Duration::from_secs(15))
+        .map_err(|e| Message::new("precheck.bad_proxy").arg("error", e))?;
     let started = std::time::Instant::now();
     // The proxy's password never reaches the screen, even where the HTTP
     // library's error quotes the proxy.
@@ -522,15 +527,18 @@ pub fn proxy_fetch(proxy: &crate::answers::ProxySettings, url: &str) -> Result<S
     if let Some(password) = &proxy.password {
         redactor.add(password);
     }
-    let response = agent
-        .get(url)
-        .call()
-        .map_err(|e| redactor.redact(&format!("GET {shown_url} {route} failed: {e}")))?;
+    let response = agent.get(url).call().map_err(|e| {
+        Message::new("precheck.fetch_failed")
+            .arg("url", &shown_url)
+            .msg("route", route.msg())
+            .arg("error", redactor.redact(&e.to_string()))
+    })?;
     let status = response.status().as_u16();
-    let line = format!(
-        "GET {shown_url} {route}: HTTP {status} in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+    let line = Message::new("precheck.fetched")
+        .arg("url", &shown_url)
+        .msg("route", route.msg())
+        .arg("status", status)
+        .arg("seconds", format!("{:.1}", started.elapsed().as_secs_f64()));
     if (200..400).contains(&status) {
         Ok(line)
     } else {
@@ -623,7 +631,8 @@ mod tests {
             &proxy,
             "http://mirror.invalid/debian/dists/bookworm/Release",
         )
-        .unwrap();
+        .unwrap()
+        .english();
         assert!(
             said.contains(&format!("through the proxy {proxy_url}")),
             "{said}"
@@ -647,7 +656,9 @@ mod tests {
             password: Some(crate::secret::Secret::new("s3cret-pw")),
             ..Default::default()
         };
-        let said = proxy_fetch(&proxy, "http://mirror.invalid/x").unwrap();
+        let said = proxy_fetch(&proxy, "http://mirror.invalid/x")
+            .unwrap()
+            .english();
         let requests = handle.join().unwrap();
         assert!(!said.contains("s3cret-pw"), "{said}");
         assert!(

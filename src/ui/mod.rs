@@ -239,9 +239,13 @@ impl Runtime {
                 // The proxy the form describes now, resolved as apply will.
                 let password = app.draft.secrets().get(SecretName::ProxyPassword).cloned();
                 let proxy = app.draft.answers().proxy(password);
+                let texts = app.texts;
                 std::thread::spawn(move || {
                     let result = proxy
-                        .map_err(|problems| problems.to_string())
+                        .map_err(|problems| {
+                            let said = problems.render(texts);
+                            i18n::Message::new("precheck.bad_proxy").arg("error", said)
+                        })
                         .and_then(|proxy| crate::precheck::proxy_fetch(&proxy, &url));
                     // The front end is gone when the send fails: nobody to tell.
                     let _ = tx.send(Msg::ProxyTest(result));

@@ -589,9 +589,13 @@ fn field_status(app: &App, f: F) -> Option<(String, Style)> {
         F::ProxyTestUrl => Some(match &app.proxy_test {
             Pending::Idle => (t.t("proxy.test_hint"), th.dim()),
             Pending::Busy => (t.t("proxy.testing"), th.dim()),
-            Pending::Ready(Ok(line)) => (t.f("proxy.test_ok", &[("result", line)]), th.ok()),
+            Pending::Ready(Ok(line)) => {
+                let result = t.msg(line);
+                (t.f("proxy.test_ok", &[("result", &result)]), th.ok())
+            }
             Pending::Ready(Err(line)) => {
-                (t.f("proxy.test_failed", &[("result", line)]), th.error())
+                let result = t.msg(line);
+                (t.f("proxy.test_failed", &[("result", &result)]), th.error())
             }
         }),
         _ => None,

@@ -462,9 +462,12 @@ fn proxy_form_with_a_test_result() {
             a.take_requests()
                 .contains(&Request::ProxyTest("http://deb.debian.org/debian/".into()))
         );
-        a.handle(Msg::ProxyTest(Ok(
-            "GET http://deb.debian.org/debian/ through http://proxy.example.org:3128: HTTP 200 in 0.3 s".into(),
-        )));
+        let route = crate::http::Route::through("http://proxy.example.org:3128");
+        a.handle(Msg::ProxyTest(Ok(Message::new("precheck.fetched")
+            .arg("url", "http://deb.debian.org/debian/")
+            .msg("route", route.msg())
+            .arg("status", 200)
+            .arg("seconds", "0.3"))));
         snap("proxy", lang, &a);
     });
 }
