@@ -15,6 +15,7 @@ use crate::plan::{Plan, TaskId, build_plan};
 use crate::precheck::{self, Status};
 use crate::secret::Secret;
 use crate::target::{self, Profile};
+use crate::ui::i18n::{Lang, Texts};
 use crate::wizard::checked_settings;
 pub use crate::wizard::{
     admin_credentials, exit, needed_secrets, settings_from, settings_plan_text,
@@ -61,6 +62,14 @@ pub enum LoadError {
 }
 
 impl LoadError {
+    /// In a language (the target's errors stay English).
+    pub fn render(&self, t: &Texts) -> String {
+        match self {
+            LoadError::Answers(e) => e.render(t),
+            LoadError::Target(_) => self.to_string(),
+        }
+    }
+
     pub fn exit_code(&self) -> i32 {
         match self {
             LoadError::Answers(_) => exit::INVALID_ANSWERS,
@@ -176,31 +185,23 @@ fn load_secrets(
     Ok((secrets, notes))
 }
 
-fn status_word(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "pass",
-        Status::Warn => "WARN",
-        Status::Fail => "FAIL",
-    }
-}
-
-/// Runs the prechecks and prints them; true when none failed.
+/// Runs the prechecks and prints them in the locale's language; true when
+/// none failed.
 pub fn print_prechecks(loaded: &Loaded, out: &mut dyn Write) -> bool {
     let checks = precheck::run_all(&loaded.settings, &loaded.profile);
-    print_checks(&checks, out);
+    print_checks(&checks, Texts::of(Lang::from_env()), out);
     checks.iter().all(|c| c.status != Status::Fail)
 }
 
-/// Prechecks' results, one line each.
-fn print_checks(checks: &[precheck::Check], out: &mut dyn Write) {
+/// One line a check: its status word, its name padded to a column (by
+/// terminal cells, for Chinese), what it found.
+pub fn print_checks(checks: &[precheck::Check], t: &Texts, out: &mut dyn Write) {
+    use unicode_width::UnicodeWidthStr;
     for c in checks {
-        say!(
-            out,
-            "  [{}] {:<16} {}",
-            status_word(c.status),
-            c.name,
-            c.detail
-        );
+        let name = t.t(&format!("check.{}", c.id()));
+        let pad = " ".repeat(16usize.saturating_sub(name.width()));
+        let status = t.t(&format!("status.{}", c.status.id()));
+        say!(out, "  [{status}] {name}{pad} {}", t.msg(&c.detail));
     }
 }
 
@@ -370,12 +371,10 @@ fn prepare_apply(
         });
     }
     if !run.skip_prechecks {
-        say!(out, "Prechecks:");
+        let t = Texts::of(Lang::from_env());
+        say!(out, "{}", t.t("cli.prechecks"));
         if !print_prechecks(loaded, out) {
-            say!(
-                out,
-                "A precheck failed: nothing was changed. Fix it and run again."
-            );
+            say!(out, "{}", t.t("cli.precheck_failed"));
             return Err(exit::PRECHECK_FAILED);
         }
     }
@@ -640,14 +639,16 @@ pub fn undo(
         Ok(lock) => lock,
         Err(code) => return code,
     };
-    let (mut journal, steps) = match undo_steps(loaded, state_dir, &options.undo) {
+    let prepared =
+        crate::undo::machine::prepare(&loaded.settings, &loaded.profile, state_dir, &options.undo);
+    let mut prepared = match prepared {
         Ok(found) => found,
         Err(e) => {
             say!(out, "glance-wizard: {e:#}");
             return exit::ERROR;
         }
     };
-    if steps.iter().all(crate::undo::Step::inert) {
+    if prepared.nothing_to_do() {
         say!(
             out,
             "Nothing to undo: the journal {} records nothing to take back {}(an undo that finished leaves it so).",
@@ -658,18 +659,23 @@ pub fn undo(
                 "for these tasks "
             }
         );
-        for item in steps.iter().flat_map(|step| &step.items) {
+        for item in prepared.steps.iter().flat_map(|step| &step.items) {
             say!(out, "  {}", item.describe());
         }
         return exit::OK;
     }
-    let redactor = loaded.settings.redactor();
     say!(
         out,
         "Undo, in reverse plan order (what glance-wizard created is taken back; what it found stays):"
     );
-    for line in crate::undo::preview(&steps, &redactor) {
-        say!(out, "{}", redactor.redact(&line));
+    for line in prepared.preview(&loaded.settings.redactor()) {
+        say!(out, "{line}");
+    }
+    if prepared.drops_database() {
+        say!(
+            out,
+            "Warning: dropping the database deletes Glance's data for good (image records, metadata definitions): Glance's schema has no downgrade, so nothing brings it back but a dump you made before."
+        );
     }
     if options.dry_run {
         say!(out, "Dry run: nothing was changed.");
@@ -678,8 +684,18 @@ pub fn undo(
     if let Err(code) = confirmed(loaded, confirm, out) {
         return code;
     }
-    let outcome = run_undo(loaded, state_dir, &steps, &mut journal, lock.as_ref(), out);
-    report_undo(&outcome, &journal, state_dir, out);
+    let log_path = crate::undo::machine::log_path(state_dir);
+    say!(out, "Full log: {}", log_path.display());
+    let outcome = crate::undo::machine::run_logged(
+        &loaded.settings,
+        state_dir,
+        &log_path,
+        &mut prepared,
+        lock.as_ref(),
+        &std::sync::atomic::AtomicBool::new(false),
+        &mut |line| say!(out, "{line}"),
+    );
+    report_undo(&outcome, &prepared.journal, state_dir, out);
     exit::for_undo(&outcome)
 }
 
@@ -713,21 +729,6 @@ fn undo_lock(
     })
 }
 
-/// The journal (read under the lock) and the steps for it.
-fn undo_steps(
-    loaded: &Loaded,
-    state_dir: &Path,
-    options: &crate::undo::Options,
-) -> anyhow::Result<(Journal, Vec<crate::undo::Step>)> {
-    let Some(mut journal) = Journal::load(state_dir)? else {
-        return Ok((Journal::new(&loaded.profile.summary()), Vec::new()));
-    };
-    let plan = build_plan(&loaded.settings, &loaded.profile);
-    let fingerprints = plan.fingerprints(&Journal::key(state_dir)?);
-    let steps = crate::undo::steps(&plan, &mut journal, &fingerprints, options);
-    Ok((journal, steps))
-}
-
 /// Asks for the controller's host name, as destructive tools do.
 fn confirmed(loaded: &Loaded, confirm: Confirm<'_>, out: &mut dyn Write) -> Result<(), i32> {
     let host = loaded.settings.controller.as_str();
@@ -745,7 +746,7 @@ fn confirmed(loaded: &Loaded, confirm: Confirm<'_>, out: &mut dyn Write) -> Resu
             let typed = ask(&format!(
                 "Type the controller's host name ({host}) to take these back: "
             ));
-            if typed.as_deref().map(str::trim) == Some(host) {
+            if typed.is_some_and(|typed| crate::undo::machine::confirms(host, &typed)) {
                 Ok(())
             } else {
                 say!(out, "Not confirmed: nothing was changed.");
@@ -753,61 +754,6 @@ fn confirmed(loaded: &Loaded, confirm: Confirm<'_>, out: &mut dyn Write) -> Resu
             }
         }
     }
-}
-
-/// The steps with the real clients; every line to `out` and to a log file.
-fn run_undo(
-    loaded: &Loaded,
-    state_dir: &Path,
-    steps: &[crate::undo::Step],
-    journal: &mut Journal,
-    lock: Option<&RunLock>,
-    out: &mut dyn Write,
-) -> crate::undo::Outcome {
-    use engine::runner::{Reach, TaskContext, identity, packages, service, sql, verify};
-    let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    let log_path = state_dir
-        .join("logs")
-        .join(format!("undo-{}.log", stamp.replace(':', "")));
-    let mut log = crate::fsutil::open_private(&log_path, crate::fsutil::Access::Append).ok();
-    say!(out, "Full log: {}", log_path.display());
-    let mut sink = |line: &str| {
-        say!(out, "{line}");
-        if let Some(file) = log.as_mut() {
-            let _ = writeln!(file, "{stamp} {line}");
-        }
-    };
-    let reach = Reach::of(&loaded.settings);
-    let (redactor, cancel) = (
-        loaded.settings.redactor(),
-        std::sync::atomic::AtomicBool::new(false),
-    );
-    let mut ctx = TaskContext {
-        reach: &reach,
-        state_dir,
-        redactor: &redactor,
-        cancel: &cancel,
-        previous_outputs: None,
-        lock,
-        recheck: false,
-        log: &mut sink,
-    };
-    let keystone = identity::RealKeystone::new(&reach.admin);
-    let clients = crate::undo::Clients {
-        keystone: &keystone,
-        database: &sql::MySql,
-        packages: &packages::System,
-        services: &service::System,
-        glance: &verify::GlanceHttp,
-    };
-    crate::undo::run(
-        steps,
-        journal,
-        state_dir,
-        &mut ctx,
-        &clients,
-        &engine::RetryPolicy::default(),
-    )
 }
 
 fn report_undo(

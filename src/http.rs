@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::answers::ProxySettings;
 use crate::engine::{ErrorClass, ErrorKind, TaskError};
+use crate::ui::i18n::Message;
 
 /// How a request goes: directly, or through a proxy (kept as shown, its
 /// password masked).
@@ -33,14 +34,19 @@ impl Route {
     pub fn proxy(&self) -> Option<&str> {
         self.proxy.as_deref()
     }
+
+    /// `directly` or `through the proxy …`, in any language.
+    pub fn msg(&self) -> Message {
+        match &self.proxy {
+            None => Message::new("net.route_direct"),
+            Some(p) => Message::new("net.route_proxy").arg("proxy", p),
+        }
+    }
 }
 
 impl fmt::Display for Route {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.proxy {
-            None => f.write_str("directly"),
-            Some(p) => write!(f, "through the proxy {p}"),
-        }
+        f.write_str(&self.msg().english())
     }
 }
 
@@ -193,44 +199,41 @@ impl NetFault {
     /// shown as given (mask it first); `field` is where it comes from
     /// (e.g. `[test_image] source`).
     pub fn advice(self, url: &str, route: &Route, field: &str) -> String {
+        self.advice_msg(url, route, field).english()
+    }
+
+    /// [`NetFault::advice`] as a message, for a screen in any language.
+    pub fn advice_msg(self, url: &str, route: &Route, field: &str) -> Message {
         let proxy = route.proxy().unwrap_or("?");
         let host = url::Url::parse(url)
             .ok()
             .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
             .unwrap_or_else(|| url.to_string());
-        let set_proxy = "[proxy] http_proxy / https_proxy in the answers file";
-        match self {
-            NetFault::ProxyRefused => format!(
-                "nothing answers at the proxy {proxy} (connection refused): correct the host and port of {set_proxy}, or start the proxy"
-            ),
-            NetFault::ProxyUnresolvable => {
-                format!("the proxy's host name in {proxy} does not resolve: correct {set_proxy}")
-            }
-            NetFault::ProxyAuth => format!(
-                "the proxy {proxy} asks for credentials (HTTP 407): put the user in the proxy URL ([proxy] http_proxy = \"http://USER@host:port\", and https_proxy) and the password as proxy_password in the secrets file"
-            ),
-            NetFault::ProxyFailed => format!(
-                "the proxy {proxy} could not reach {host}: check {field}, and that the proxy reaches it"
-            ),
-            NetFault::Unresolvable => format!(
-                "{host} does not resolve: correct {field}; if this machine reaches it only through a proxy, set {set_proxy}"
-            ),
-            NetFault::Refused => format!(
-                "nothing listens at {host} (connection refused): correct {field}, or start the server it names"
-            ),
-            NetFault::TimedOut => format!("{host} did not answer in time {route}"),
-            NetFault::Tls => format!(
-                "the TLS connection to {host} failed: install the CA certificate of the server (or of a TLS-inspecting proxy), or correct {field}"
-            ),
-            NetFault::Status(s) if s >= 500 || s == 408 || s == 429 => {
-                format!("{url} answered HTTP {s}: the server is in trouble; trying again may pass")
-            }
-            NetFault::Status(s) => {
-                format!("{url} answered HTTP {s}: correct {field}")
-            }
-            NetFault::BrokenOff => format!("the connection to {host} broke off {route}"),
-            NetFault::Invalid => format!("{url} cannot be requested: correct {field}"),
-        }
+        let key = match self {
+            NetFault::ProxyRefused => "net.proxy_refused",
+            NetFault::ProxyUnresolvable => "net.proxy_unresolvable",
+            NetFault::ProxyAuth => "net.proxy_auth",
+            NetFault::ProxyFailed => "net.proxy_failed",
+            NetFault::Unresolvable => "net.unresolvable",
+            NetFault::Refused => "net.refused",
+            NetFault::TimedOut => "net.timed_out",
+            NetFault::Tls => "net.tls",
+            NetFault::Status(s) if s >= 500 || s == 408 || s == 429 => "net.status_retry",
+            NetFault::Status(_) => "net.status",
+            NetFault::BrokenOff => "net.broken_off",
+            NetFault::Invalid => "net.invalid",
+        };
+        let status = match self {
+            NetFault::Status(s) => s,
+            _ => 0,
+        };
+        Message::new(key)
+            .arg("proxy", proxy)
+            .arg("host", host)
+            .arg("url", url)
+            .arg("field", field)
+            .arg("status", status)
+            .msg("route", route.msg())
     }
 
     /// The task error: `what` failed (`detail` from the HTTP library), and

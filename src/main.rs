@@ -12,8 +12,10 @@ fn load_or_exit(options: &LoadOptions) -> headless::Loaded {
 
 /// Says why the answers could not be loaded; the exit code for it.
 fn load_failed(e: &headless::LoadError) -> i32 {
-    eprint!("glance-wizard: {e}");
-    if !e.to_string().ends_with('\n') {
+    use glance_wizard::ui::i18n::{Lang, Texts};
+    let said = e.render(Texts::of(Lang::from_env()));
+    eprint!("glance-wizard: {said}");
+    if !said.ends_with('\n') {
         eprintln!();
     }
     e.exit_code()

@@ -13,6 +13,7 @@ mod resolve;
 mod save;
 pub use save::secrets_file_name;
 
+use crate::ui::i18n::Message;
 use resolve::Missing;
 mod schema;
 pub mod secrets;
@@ -318,42 +319,82 @@ pub enum Rule {
     #[error(transparent)]
     Openrc(#[from] openrc::OpenrcError),
     /// The Keystone admin's password (from the openrc or the secrets).
-    #[error("OS_PASSWORD {0}")]
+    #[error("{}", self.msg().english())]
     AdminPassword(PasswordError),
-    #[error("must not be empty")]
+    #[error("{}", self.msg().english())]
     Empty,
-    #[error("give the path of an admin-openrc, or os_auth_url and the other os_* values")]
+    #[error("{}", self.msg().english())]
     NoAdminCredentials,
-    #[error("list at least one host:port")]
+    #[error("{}", self.msg().english())]
     NoMemcached,
-    #[error("list at least one store: \"file\"")]
+    #[error("{}", self.msg().english())]
     NoStore,
-    #[error("`{0}` must be one of the stores listed in image_store.stores")]
+    #[error("{}", self.msg().english())]
     DefaultStoreNotListed(String),
     /// `stores` is unset and the release's guide does not enable this one.
-    #[error(
-        "`{store}` is not among the stores the {release} guide enables ({stores}): list the stores in image_store.stores"
-    )]
+    #[error("{}", self.msg().english())]
     DefaultStoreNotInGuide {
         store: String,
         release: String,
         stores: String,
     },
-    #[error("there is no proxy to persist: set http_proxy or https_proxy, or persist = false")]
+    #[error("{}", self.msg().english())]
     NothingToPersist,
     /// A missing password glance-wizard could generate.
-    #[error(
-        "missing: put it in the secrets file (mode 0600), run in a terminal to be asked, or use --generate-passwords"
-    )]
+    #[error("{}", self.msg().english())]
     MissingGeneratable,
-    #[error("missing: put it in the secrets file (mode 0600), or run in a terminal to be asked")]
+    #[error("{}", self.msg().english())]
     Missing,
-    #[error("the proxy URL names no user: write it as http://USER@HOST:PORT")]
+    #[error("{}", self.msg().english())]
     ProxyNamesNoUser,
     /// What a parser (TOML, bash reading an openrc) or the file system
     /// said, in its words.
-    #[error("{0}")]
+    #[error("{}", self.msg().english())]
     Said(String),
+}
+
+impl Rule {
+    /// The rule in any language (its words: `rule.*` of assets/i18n).
+    pub fn msg(&self) -> Message {
+        match self {
+            Self::Host(e) => e.msg(),
+            Self::IpAddress(e) => e.msg(),
+            Self::Port(e) => e.msg(),
+            Self::Name(e) => e.msg(),
+            Self::Region(e) => e.msg(),
+            Self::Path(e) => e.msg(),
+            Self::Url(e) => e.msg(),
+            Self::ProxyUrl(e) => e.msg(),
+            Self::NoProxy(e) => e.msg(),
+            Self::Memcached(e) => e.msg(),
+            Self::CommandOption(e) => e.msg(),
+            Self::Format(e) => e.msg(),
+            Self::Store(e) => e.msg(),
+            Self::Password(e) => e.msg(),
+            Self::Openrc(e) => e.msg(),
+            Self::AdminPassword(e) => Message::new("rule.admin_password").msg("value", e.msg()),
+            Self::Empty => Message::new("rule.empty"),
+            Self::NoAdminCredentials => Message::new("rule.no_admin_credentials"),
+            Self::NoMemcached => Message::new("rule.no_memcached"),
+            Self::NoStore => Message::new("rule.no_store"),
+            Self::DefaultStoreNotListed(value) => {
+                Message::new("rule.default_store_not_listed").arg("value", value)
+            }
+            Self::DefaultStoreNotInGuide {
+                store,
+                release,
+                stores,
+            } => Message::new("rule.default_store_not_in_guide")
+                .arg("store", store)
+                .arg("release", release)
+                .arg("stores", stores),
+            Self::NothingToPersist => Message::new("rule.nothing_to_persist"),
+            Self::MissingGeneratable => Message::new("rule.missing_generatable"),
+            Self::Missing => Message::new("rule.missing"),
+            Self::ProxyNamesNoUser => Message::new("rule.proxy_names_no_user"),
+            Self::Said(value) => Message::new("rule.said").arg("value", value),
+        }
+    }
 }
 
 impl From<String> for Rule {
@@ -387,15 +428,22 @@ pub struct AnswersError(pub Vec<FieldError>);
 
 impl fmt::Display for AnswersError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "the answers have {} problem(s):", self.0.len())?;
-        for e in &self.0 {
-            writeln!(f, "  - {e}")?;
-        }
-        Ok(())
+        f.write_str(&self.render(crate::ui::i18n::Texts::of(crate::ui::i18n::Lang::En)))
     }
 }
 
 impl AnswersError {
+    /// The problems in a language: a heading, then a line each (the
+    /// field's path as written in the file, its rule).
+    pub fn render(&self, t: &crate::ui::i18n::Texts) -> String {
+        let mut out = t.f("answers.problems", &[("n", &self.0.len())]);
+        out.push('\n');
+        for e in &self.0 {
+            out.push_str(&format!("  - {}: {}\n", e.field, t.msg(&e.rule.msg())));
+        }
+        out
+    }
+
     pub fn single(field: impl Into<String>, rule: impl Into<Rule>) -> Self {
         AnswersError(vec![FieldError {
             field: field.into(),

@@ -7,6 +7,7 @@
 //! admin's shell would, from that same checked file (`/dev/fd/N`). The
 //! password reaches us through a pipe, never through argv.
 
+use crate::ui::i18n::Message;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::os::fd::{AsFd, RawFd};
@@ -20,27 +21,48 @@ use crate::secret::Secret;
 /// shown) and what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OpenrcError {
-    #[error("{path} does not exist")]
+    #[error("{}", self.msg().english())]
     Missing { path: String },
     /// The system's words (kept as text, so that the error can be compared
     /// and cloned like every other rule).
-    #[error("cannot read {path}: {error}")]
+    #[error("{}", self.msg().english())]
     Unreadable { path: String, error: String },
-    #[error(
-        "{path} is owned by uid {owner}: an admin openrc is read as root, so it must belong to root or to you (uid {me}); refused (chown it)"
-    )]
+    #[error("{}", self.msg().english())]
     Owner { path: String, owner: u32, me: u32 },
-    #[error(
-        "{path} has mode {mode:04o}: its group or others can write it, and an admin openrc is read as root; refused (chmod go-w {path})"
-    )]
+    #[error("{}", self.msg().english())]
     Writable { path: String, mode: u32 },
-    #[error("{path} does not set {variable}")]
+    #[error("{}", self.msg().english())]
     Unset {
         path: String,
         variable: &'static str,
     },
-    #[error("cannot run bash to read {path}: {error}")]
+    #[error("{}", self.msg().english())]
     Bash { path: String, error: String },
+}
+
+impl OpenrcError {
+    /// The rule in any language (its words: `rule.openrc.*` of assets/i18n).
+    pub fn msg(&self) -> Message {
+        match self {
+            Self::Missing { path } => Message::new("rule.openrc.missing").arg("path", path),
+            Self::Unreadable { path, error } => Message::new("rule.openrc.unreadable")
+                .arg("path", path)
+                .arg("error", error),
+            Self::Owner { path, owner, me } => Message::new("rule.openrc.owner")
+                .arg("path", path)
+                .arg("owner", owner)
+                .arg("me", me),
+            Self::Writable { path, mode } => Message::new("rule.openrc.writable")
+                .arg("path", path)
+                .arg("mode", format!("{mode:04o}")),
+            Self::Unset { path, variable } => Message::new("rule.openrc.unset")
+                .arg("path", path)
+                .arg("variable", variable),
+            Self::Bash { path, error } => Message::new("rule.openrc.bash")
+                .arg("path", path)
+                .arg("error", error),
+        }
+    }
 }
 
 fn shown(path: &Path) -> String {

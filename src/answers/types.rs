@@ -8,6 +8,7 @@
 //! spelling of it. Each error says the rule in words a sysadmin can act on;
 //! the field's name is added by the caller ([`super::FieldError`]).
 
+use crate::ui::i18n::Message;
 use std::fmt;
 use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU16;
@@ -111,18 +112,32 @@ macro_rules! text_type {
 /// Why a text is not a [`Host`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HostError {
-    #[error("must not be empty: give a host name or an IP address")]
+    #[error("{}", self.msg().english())]
     Empty,
-    #[error("a host name has at most 253 characters")]
+    #[error("{}", self.msg().english())]
     TooLong,
-    #[error("`{0}` is not a valid host name: each dot-separated label has 1 to 63 characters")]
+    #[error("{}", self.msg().english())]
     LabelLength(String),
-    #[error("`{0}` is not a valid host name: only letters, digits, '-' and '.' are allowed")]
+    #[error("{}", self.msg().english())]
     Characters(String),
-    #[error("`{0}` is not a valid host name: a label cannot start or end with '-'")]
+    #[error("{}", self.msg().english())]
     Hyphen(String),
-    #[error("`{0}` is not a valid IPv4 address")]
+    #[error("{}", self.msg().english())]
     Ipv4(String),
+}
+
+impl HostError {
+    /// The rule in any language (its words: `rule.host.*` of assets/i18n).
+    pub fn msg(&self) -> Message {
+        match self {
+            Self::Empty => Message::new("rule.host.empty"),
+            Self::TooLong => Message::new("rule.host.too_long"),
+            Self::LabelLength(value) => Message::new("rule.host.label_length").arg("value", value),
+            Self::Characters(value) => Message::new("rule.host.characters").arg("value", value),
+            Self::Hyphen(value) => Message::new("rule.host.hyphen").arg("value", value),
+            Self::Ipv4(value) => Message::new("rule.host.ipv4").arg("value", value),
+        }
+    }
 }
 
 fn check_host(value: &str) -> Result<(), HostError> {
@@ -187,8 +202,14 @@ impl Host {
 
 /// Why a text is not an [`IpAddress`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` must be an IP address such as 0.0.0.0 or 127.0.0.1")]
+#[error("{}", self.msg().english())]
 pub struct IpAddressError(String);
+
+impl IpAddressError {
+    pub fn msg(&self) -> Message {
+        Message::new("rule.ip_address").arg("value", &self.0)
+    }
+}
 
 fn check_ip_address(value: &str) -> Result<(), IpAddressError> {
     value
@@ -207,10 +228,20 @@ text_type!(
 /// Why a value is not a [`Port`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PortError {
-    #[error("must be a port number from 1 to 65535 (got {0})")]
+    #[error("{}", self.msg().english())]
     Range(i64),
-    #[error("`{0}` is not a port number")]
+    #[error("{}", self.msg().english())]
     NotANumber(String),
+}
+
+impl PortError {
+    /// The rule in any language (its words: `rule.port.*` of assets/i18n).
+    pub fn msg(&self) -> Message {
+        match self {
+            Self::Range(value) => Message::new("rule.port.range").arg("value", value),
+            Self::NotANumber(value) => Message::new("rule.port.not_a_number").arg("value", value),
+        }
+    }
 }
 
 /// A TCP port, 1 to 65535.
@@ -265,10 +296,20 @@ impl fmt::Display for Port {
 /// Why a text is not a name ([`SqlIdentifier`], [`KeystoneName`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NameError {
-    #[error("must have 1 to 64 characters")]
+    #[error("{}", self.msg().english())]
     Length,
-    #[error("`{0}` may contain only letters, digits, '_' and '-'")]
+    #[error("{}", self.msg().english())]
     Characters(String),
+}
+
+impl NameError {
+    /// The rule in any language (its words: `rule.name.*` of assets/i18n).
+    pub fn msg(&self) -> Message {
+        match self {
+            Self::Length => Message::new("rule.name.length"),
+            Self::Characters(value) => Message::new("rule.name.characters").arg("value", value),
+        }
+    }
 }
 
 /// The one rule for plain names: short enough for MySQL (64) and made of
@@ -306,10 +347,20 @@ text_type!(
 /// Why a text is not a [`RegionName`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RegionError {
-    #[error("must have 1 to 255 characters")]
+    #[error("{}", self.msg().english())]
     Length,
-    #[error("`{0}` may contain only letters, digits, '-', '_' and '.'")]
+    #[error("{}", self.msg().english())]
     Characters(String),
+}
+
+impl RegionError {
+    /// The rule in any language (its words: `rule.region.*` of assets/i18n).
+    pub fn msg(&self) -> Message {
+        match self {
+            Self::Length => Message::new("rule.region.length"),
+            Self::Characters(value) => Message::new("rule.region.characters").arg("value", value),
+        }
+    }
 }
 
 fn check_region(value: &str) -> Result<(), RegionError> {
@@ -336,10 +387,20 @@ text_type!(
 /// Why a text is not an [`AbsolutePath`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PathError {
-    #[error("`{0}` must be an absolute path (start with /)")]
+    #[error("{}", self.msg().english())]
     Relative(String),
-    #[error("must not contain control characters")]
+    #[error("{}", self.msg().english())]
     Control,
+}
+
+impl PathError {
+    /// The rule in any language (its words: `rule.path.*` of assets/i18n).
+    pub fn msg(&self) -> Message {
+        match self {
+            Self::Relative(value) => Message::new("rule.path.relative").arg("value", value),
+            Self::Control => Message::new("rule.path.control"),
+        }
+    }
 }
 
 fn check_absolute_path(value: &str) -> Result<(), PathError> {
@@ -363,19 +424,36 @@ text_type!(
 /// password, if any, masked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UrlError {
-    #[error("`{shown}` is not a URL ({reason}); write it like http://controller:9292")]
+    #[error("{}", self.msg().english())]
     NotAUrl {
         shown: String,
         reason: url::ParseError,
     },
-    #[error("`{0}` must start with http:// or https://")]
+    #[error("{}", self.msg().english())]
     Scheme(String),
     #[error(transparent)]
     Host(#[from] HostError),
-    #[error("`{0}` has no host")]
+    #[error("{}", self.msg().english())]
     NoHost(String),
-    #[error("`{0}` must not contain spaces or quotes")]
+    #[error("{}", self.msg().english())]
     SpacesOrQuotes(String),
+}
+
+impl UrlError {
+    /// The rule in any language (its words: `rule.url.*` of assets/i18n).
+    pub fn msg(&self) -> Message {
+        match self {
+            Self::NotAUrl { shown, reason } => Message::new("rule.url.not_a_url")
+                .arg("shown", shown)
+                .arg("reason", reason),
+            Self::Scheme(value) => Message::new("rule.url.scheme").arg("value", value),
+            Self::Host(e) => e.msg(),
+            Self::NoHost(value) => Message::new("rule.url.no_host").arg("value", value),
+            Self::SpacesOrQuotes(value) => {
+                Message::new("rule.url.spaces_or_quotes").arg("value", value)
+            }
+        }
+    }
 }
 
 /// The URL parsed, for the rules that need more than the text.
@@ -429,16 +507,26 @@ impl HttpUrl {
 /// Why a text is not a [`ProxyUrl`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProxyUrlError {
-    #[error("must not contain quotes")]
+    #[error("{}", self.msg().english())]
     Quotes,
     #[error(transparent)]
     Url(#[from] UrlError),
-    #[error(
-        "`{0}` carries a password, and the answers file is no place for one: write the URL with the user only (http://USER@HOST:PORT) and put the password in the secrets file as proxy_password (mode 0600)"
-    )]
+    #[error("{}", self.msg().english())]
     Password(String),
-    #[error("`{0}` needs an explicit port, e.g. http://proxy:3128")]
+    #[error("{}", self.msg().english())]
     NoPort(String),
+}
+
+impl ProxyUrlError {
+    /// The rule in any language (its words: `rule.proxy_url.*` of assets/i18n).
+    pub fn msg(&self) -> Message {
+        match self {
+            Self::Quotes => Message::new("rule.proxy_url.quotes"),
+            Self::Url(e) => e.msg(),
+            Self::Password(value) => Message::new("rule.proxy_url.password").arg("value", value),
+            Self::NoPort(value) => Message::new("rule.proxy_url.no_port").arg("value", value),
+        }
+    }
 }
 
 /// http(s)://[user@]host:port, no quotes (shells and /etc/environment keep
@@ -478,14 +566,25 @@ text_type!(
 /// Why a text is not a [`NoProxyEntry`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NoProxyError {
-    #[error(
-        "`{0}`: CIDR ranges are not understood by every client; list the addresses or host names"
-    )]
+    #[error("{}", self.msg().english())]
     Cidr(String),
-    #[error("`{0}` must not contain quotes or spaces")]
+    #[error("{}", self.msg().english())]
     QuotesOrSpaces(String),
     #[error(transparent)]
     Host(#[from] HostError),
+}
+
+impl NoProxyError {
+    /// The rule in any language (its words: `rule.no_proxy.*` of assets/i18n).
+    pub fn msg(&self) -> Message {
+        match self {
+            Self::Cidr(value) => Message::new("rule.no_proxy.cidr").arg("value", value),
+            Self::QuotesOrSpaces(value) => {
+                Message::new("rule.no_proxy.quotes_or_spaces").arg("value", value)
+            }
+            Self::Host(e) => e.msg(),
+        }
+    }
 }
 
 /// CIDR ranges are not understood by every client (libcurl before 7.86,
@@ -522,14 +621,30 @@ text_type!(
 /// Why a text is not a [`MemcachedServer`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MemcachedError {
-    #[error("`{0}` must be host:port, e.g. controller:11211")]
+    #[error("{}", self.msg().english())]
     NoPort(String),
     #[error(transparent)]
     Host(#[from] HostError),
-    #[error("`{value}`: `{port}` is not a port number")]
+    #[error("{}", self.msg().english())]
     PortNotANumber { value: String, port: String },
     #[error(transparent)]
     Port(#[from] PortError),
+}
+
+impl MemcachedError {
+    /// The rule in any language (its words: `rule.memcached.*` of assets/i18n).
+    pub fn msg(&self) -> Message {
+        match self {
+            Self::NoPort(value) => Message::new("rule.memcached.no_port").arg("value", value),
+            Self::Host(e) => e.msg(),
+            Self::PortNotANumber { value, port } => {
+                Message::new("rule.memcached.port_not_a_number")
+                    .arg("value", value)
+                    .arg("port", port)
+            }
+            Self::Port(e) => e.msg(),
+        }
+    }
 }
 
 fn check_memcached_server(value: &str) -> Result<(), MemcachedError> {
@@ -562,11 +677,21 @@ impl MemcachedServer {
 /// Why a text is not a [`CommandOption`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CommandOptionError {
-    #[error("must not be empty: remove the entry instead")]
+    #[error("{}", self.msg().english())]
     Empty,
     /// Quoted escaped, so that the message stays on one line.
-    #[error("`{0}` contains a control character")]
+    #[error("{}", self.msg().english())]
     Control(String),
+}
+
+impl CommandOptionError {
+    /// The rule in any language (its words: `rule.command_option.*` of assets/i18n).
+    pub fn msg(&self) -> Message {
+        match self {
+            Self::Empty => Message::new("rule.command_option.empty"),
+            Self::Control(value) => Message::new("rule.command_option.control").arg("value", value),
+        }
+    }
 }
 
 /// Passed as is (no shell), so anything printable goes, but not an empty
@@ -612,10 +737,20 @@ pub const CONTAINER_FORMATS: &[&str] = &[
 /// Why a text is not a [`DiskFormat`] or a [`ContainerFormat`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FormatError {
-    #[error("`{0}` is not a Glance disk format (qcow2, raw, ...)")]
+    #[error("{}", self.msg().english())]
     Disk(String),
-    #[error("`{0}` is not a Glance container format (bare, ...)")]
+    #[error("{}", self.msg().english())]
     Container(String),
+}
+
+impl FormatError {
+    /// The rule in any language (its words: `rule.format.*` of assets/i18n).
+    pub fn msg(&self) -> Message {
+        match self {
+            Self::Disk(value) => Message::new("rule.format.disk").arg("value", value),
+            Self::Container(value) => Message::new("rule.format.container").arg("value", value),
+        }
+    }
 }
 
 fn check_disk_format(value: &str) -> Result<(), FormatError> {
@@ -650,8 +785,14 @@ text_type!(
 
 /// Why a text is not a [`Store`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not supported: use \"file\" or \"http\"")]
+#[error("{}", self.msg().english())]
 pub struct StoreError(String);
+
+impl StoreError {
+    pub fn msg(&self) -> Message {
+        Message::new("rule.store").arg("value", &self.0)
+    }
+}
 
 /// A glance_store backend glance-wizard can configure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

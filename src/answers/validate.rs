@@ -5,6 +5,7 @@
 //! same functions, so a rule is written once.
 
 use crate::secret::MIN_MASKED_CHARS;
+use crate::ui::i18n::Message;
 
 /// The longest password accepted: Keystone and MariaDB take much longer
 /// ones, but nobody types more and a limit keeps config lines sane.
@@ -17,29 +18,42 @@ pub const MIN_PASSWORD_CHARS: usize = 8;
 /// of the secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PasswordError {
-    #[error("must not be empty")]
+    #[error("{}", self.msg().english())]
     Empty,
-    #[error(
-        "must have at least {MIN_MASKED_CHARS} characters: a shorter one could not be told apart from other text, so it could not be hidden in logs and on screen"
-    )]
+    #[error("{}", self.msg().english())]
     TooShortToMask,
-    #[error("must have at most {MAX_PASSWORD_CHARS} characters")]
+    #[error("{}", self.msg().english())]
     TooLong,
-    #[error(
-        "contains a control character (a newline, a tab...), which cannot be stored in glance-api.conf nor hidden in logs; use printable characters only"
-    )]
+    #[error("{}", self.msg().english())]
     Control,
-    #[error("must have at least {MIN_PASSWORD_CHARS} characters")]
+    #[error("{}", self.msg().english())]
     TooShort,
-    #[error(
-        "contains a character outside ASCII: Glance's MySQL driver (PyMySQL) sends the password as Latin-1, so only ASCII characters work in the database password"
-    )]
+    #[error("{}", self.msg().english())]
     NotAscii,
     /// The release's title.
-    #[error(
-        "on {0} glance-manage db_sync fails on passwords that need URL encoding (launchpad 1695299): use only letters, digits and - . _ ~"
-    )]
+    #[error("{}", self.msg().english())]
     NeedsUrlEncoding(String),
+}
+
+impl PasswordError {
+    /// The rule in any language (its words: `rule.password.*` of assets/i18n).
+    pub fn msg(&self) -> Message {
+        match self {
+            Self::Empty => Message::new("rule.password.empty"),
+            Self::TooShortToMask => {
+                Message::new("rule.password.too_short_to_mask").arg("min", MIN_MASKED_CHARS)
+            }
+            Self::TooLong => Message::new("rule.password.too_long").arg("max", MAX_PASSWORD_CHARS),
+            Self::Control => Message::new("rule.password.control"),
+            Self::TooShort => {
+                Message::new("rule.password.too_short").arg("min", MIN_PASSWORD_CHARS)
+            }
+            Self::NotAscii => Message::new("rule.password.not_ascii"),
+            Self::NeedsUrlEncoding(value) => {
+                Message::new("rule.password.needs_url_encoding").arg("value", value)
+            }
+        }
+    }
 }
 
 /// A password for an account. Any printable character works (each is

@@ -890,7 +890,7 @@ mod tests {
                 .iter()
                 .map(|(id, after)| Task {
                     id: stand_in(id),
-                    title: format!("task {id}"),
+                    title: crate::ui::i18n::Message::new("task.run_command").arg("command", id),
                     kind: kind.clone(),
                     after: after.iter().map(|a| stand_in(a)).collect(),
                 })

@@ -237,7 +237,7 @@ impl<'e> Run<'e> {
                 }
                 reporter.emit(Event::TaskSkipped {
                     id: task.id,
-                    title: task.title.clone(),
+                    title: task.title.english(),
                     reason,
                 });
                 self.slots[index] = Slot::Complete { changed: false };
@@ -265,7 +265,7 @@ impl<'e> Run<'e> {
         self.journal.save(&self.engine.state_dir)?;
         reporter.emit(Event::TaskStarted {
             id: task.id,
-            title: task.title.clone(),
+            title: task.title.english(),
             index: index + 1,
             total: self.slots.len(),
         });

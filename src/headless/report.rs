@@ -12,6 +12,7 @@ use super::{Loaded, exit, report};
 use crate::cli::Format;
 use crate::plan::PlanReport;
 use crate::precheck::{self, Check, Status};
+use crate::ui::i18n::{Lang, Texts};
 
 /// What `check --format json` prints. Field names are stable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -53,7 +54,8 @@ impl CheckReport {
                 .map(|c| CheckEntry {
                     id: c.id(),
                     status: c.status,
-                    detail: c.detail.clone(),
+                    // English whatever the locale: scripts read it.
+                    detail: c.detail.english(),
                     field: c.field,
                 })
                 .collect(),
@@ -78,15 +80,17 @@ impl CheckReport {
 pub fn check(loaded: &Loaded, format: Format, out: &mut dyn Write) -> i32 {
     let target = loaded.profile.summary();
     say_notes(&loaded.notes, format, out);
+    // The text in the locale's language; JSON is language-neutral.
+    let t = Texts::of(Lang::from_env());
     if format == Format::Text {
-        say!(out, "Answers: valid.");
-        say!(out, "Target: {target}");
-        say!(out, "Prechecks:");
+        say!(out, "{}", t.t("cli.answers_valid"));
+        say!(out, "{}", t.f("cli.target", &[("target", &target)]));
+        say!(out, "{}", t.t("cli.prechecks"));
     }
     let checks = precheck::run_all(&loaded.settings, &loaded.profile);
     let result = CheckReport::new(target, &checks);
     match format {
-        Format::Text => super::print_checks(&checks, out),
+        Format::Text => super::print_checks(&checks, t, out),
         Format::Json => say!(out, "{}", json(&result)),
     }
     result.exit_code()

@@ -10,6 +10,7 @@ mod report;
 mod spec;
 mod task_id;
 
+use crate::ui::i18n::Message;
 use sha2::{Digest, Sha256};
 
 use crate::answers::{Settings, TestImageSettings};
@@ -32,7 +33,8 @@ pub(crate) use task_id::{letter, stand_in};
 pub struct Task {
     /// Stable id used by the journal and `reset`.
     pub id: TaskId,
-    pub title: String,
+    /// What it does, in any language (`task.*` of assets/i18n).
+    pub title: Message,
     /// What the task does: everything its runner reads.
     pub kind: TaskKind,
     /// Tasks whose fingerprints feed into this one: when they change, this
@@ -173,7 +175,7 @@ fn sql_spec(settings: &Settings) -> SqlSpec {
 fn sql_task(settings: &Settings) -> Task {
     Task {
         id: TaskId::SqlDatabase,
-        title: "Create the glance database and its accounts".into(),
+        title: Message::new("task.sql_database"),
         kind: TaskKind::Sql(sql_spec(settings)),
         after: vec![],
     }
@@ -207,7 +209,7 @@ fn identity_tasks(settings: &Settings, profile: &Profile) -> [Task; 4] {
     [
         Task {
             id: TaskId::IdentityUser,
-            title: format!("Create the Keystone user {}", k.service_user),
+            title: Message::new("task.identity_user").arg("user", &k.service_user),
             kind: TaskKind::IdentityUser(UserSpec {
                 login: login.clone(),
             }),
@@ -215,10 +217,9 @@ fn identity_tasks(settings: &Settings, profile: &Profile) -> [Task; 4] {
         },
         Task {
             id: TaskId::IdentityRole,
-            title: format!(
-                "Give {} the admin role on project {}",
-                k.service_user, k.service_project
-            ),
+            title: Message::new("task.identity_role")
+                .arg("user", &k.service_user)
+                .arg("project", &k.service_project),
             kind: TaskKind::IdentityRole(RoleSpec {
                 login,
                 role: "admin".into(),
@@ -227,7 +228,7 @@ fn identity_tasks(settings: &Settings, profile: &Profile) -> [Task; 4] {
         },
         Task {
             id: TaskId::IdentityService,
-            title: "Create the image service entity".into(),
+            title: Message::new("task.identity_service"),
             kind: TaskKind::IdentityService(ServiceEntitySpec {
                 auth_url: auth_url.clone(),
                 name: "glance".into(),
@@ -238,7 +239,7 @@ fn identity_tasks(settings: &Settings, profile: &Profile) -> [Task; 4] {
         },
         Task {
             id: TaskId::IdentityEndpoints,
-            title: "Create the public, internal and admin endpoints".into(),
+            title: Message::new("task.identity_endpoints"),
             kind: TaskKind::IdentityEndpoints(EndpointsSpec {
                 auth_url,
                 service_type: "image".into(),
@@ -256,7 +257,7 @@ fn packages_task(settings: &Settings, profile: &Profile) -> Task {
     let distro = &profile.distro;
     Task {
         id: TaskId::PackagesInstall,
-        title: format!("Install {}", packages.join(" ")),
+        title: Message::new("task.packages").arg("packages", packages.join(" ")),
         kind: TaskKind::Packages(PackagesSpec {
             manager: profile.package_manager,
             packages,
@@ -272,7 +273,7 @@ fn packages_task(settings: &Settings, profile: &Profile) -> Task {
 fn config_task(spec: ConfigSpec) -> Task {
     Task {
         id: TaskId::Config(spec.file),
-        title: format!("Configure {}", spec.path),
+        title: Message::new("task.config").arg("path", &spec.path),
         kind: TaskKind::Config(spec),
         after: vec![TaskId::PackagesInstall],
     }
@@ -283,7 +284,7 @@ fn db_sync_task(settings: &Settings, profile: &Profile, config_ids: &[TaskId]) -
     after.extend(config_ids.iter().copied());
     Task {
         id: TaskId::DbSync,
-        title: "Populate the Image service database (glance-manage db_sync)".into(),
+        title: Message::new("task.db_sync"),
         kind: TaskKind::DbSync(DbSyncSpec {
             release: profile.release.name.clone(),
             check: profile.release.db_check,
@@ -296,7 +297,7 @@ fn db_sync_task(settings: &Settings, profile: &Profile, config_ids: &[TaskId]) -
 fn metadefs_task(settings: &Settings, profile: &Profile) -> Task {
     Task {
         id: TaskId::DbMetadefs,
-        title: "Load the metadata definitions (glance-manage db_load_metadefs)".into(),
+        title: Message::new("task.metadefs"),
         kind: TaskKind::Metadefs(MetadefsSpec {
             dir: profile.config_path("metadefs"),
             account: sql_spec(settings).account(),
@@ -312,7 +313,7 @@ fn services_task(settings: &Settings, profile: &Profile, config_ids: &[TaskId]) 
     after.push(TaskId::DbSync);
     Task {
         id: TaskId::ServiceRestart,
-        title: format!("Enable and restart {}", services.join(" ")),
+        title: Message::new("task.services").arg("services", services.join(" ")),
         kind: TaskKind::Services(ServiceSpec {
             services,
             init: profile.init,
@@ -337,7 +338,7 @@ fn verify_task(settings: &Settings, profile: &Profile) -> Task {
     let t: &TestImageSettings = &settings.test_image;
     Task {
         id: TaskId::VerifyImage,
-        title: format!("Upload the test image {} and check it", t.name),
+        title: Message::new("task.verify").arg("name", &t.name),
         kind: TaskKind::Verify(VerifySpec {
             source: t.source.clone(),
             name: t.name.clone(),

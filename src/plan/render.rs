@@ -44,7 +44,7 @@ pub fn plan_report(
         .iter()
         .map(|task| TaskReport {
             id: task.id,
-            title: task.title.clone(),
+            title: task.title.english(),
             after: task.after.clone(),
             steps: view.task_lines(&task.kind),
             config: match &task.kind {

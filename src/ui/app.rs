@@ -14,6 +14,7 @@ use super::draft::{Draft, F, Kind, Problem};
 use super::i18n::Texts;
 use super::run::{FailureChoice, RunView, Search};
 use super::theme::Theme;
+use super::undo::{Action, UndoMsg, UndoView};
 use crate::answers::FieldError;
 use crate::answers::openrc::OpenrcError;
 use crate::engine::{Event, RunOutcome};
@@ -35,6 +36,9 @@ pub enum Screen {
     /// `glance-wizard doctor`, reached from the welcome screen (not a step
     /// of the install).
     Doctor,
+    /// `glance-wizard undo`, reached from the welcome screen when a journal
+    /// records something.
+    Undo,
 }
 
 impl Screen {
@@ -63,6 +67,7 @@ impl Screen {
             Screen::Run => "run",
             Screen::Done => "done",
             Screen::Doctor => "doctor",
+            Screen::Undo => "undo",
         }
     }
 
@@ -140,6 +145,8 @@ pub enum WelcomeChoice {
     Fresh,
     /// Inspect the Glance on this machine.
     Doctor,
+    /// Take back what the journal records the wizard created.
+    Undo,
 }
 
 /// Work for the runtime.
@@ -162,6 +169,15 @@ pub enum Request {
     NoProxyDefault,
     /// Run the doctor.
     Doctor,
+    /// Work out what undo would take back (`undo --dry-run`).
+    UndoPreview(crate::undo::Options),
+    /// Take back the steps shown, confirmed.
+    Undo {
+        options: crate::undo::Options,
+        shown: Vec<crate::undo::Step>,
+    },
+    /// Read the journal again (after an undo) for the welcome screen.
+    ReadJournal,
     Cancel,
 }
 
@@ -172,12 +188,13 @@ pub enum Msg {
     Engine(Event),
     EngineDone(Result<RunOutcome, String>),
     Openrc(String, Result<Vec<(String, String)>, OpenrcError>),
-    ProxyTest(Result<String, String>),
+    ProxyTest(Result<crate::ui::i18n::Message, crate::ui::i18n::Message>),
     Prechecks(Result<Vec<Check>, Vec<FieldError>>),
     Review(Result<Vec<String>, Vec<FieldError>>),
     Saved(Result<(PathBuf, PathBuf), String>),
     RunRefused(String),
     Doctor(crate::doctor::Report),
+    Undo(UndoMsg),
     /// SIGTERM, SIGHUP or SIGINT from outside.
     Signal,
 }
@@ -195,7 +212,7 @@ pub struct CheckRow {
     /// i18n key of the check's name, or the field's label key.
     pub name_key: String,
     pub status: Status,
-    pub detail: String,
+    pub detail: crate::ui::i18n::Message,
     /// The form field that fixes it.
     pub field: Option<F>,
 }
@@ -238,13 +255,14 @@ pub struct App {
     pub cursor: usize,
     pub openrc: Pending<Result<Vec<(String, String)>, OpenrcError>>,
     openrc_parsed_for: Option<String>,
-    pub proxy_test: Pending<Result<String, String>>,
+    pub proxy_test: Pending<Result<crate::ui::i18n::Message, crate::ui::i18n::Message>>,
     pub checks: Pending<Vec<CheckRow>>,
     pub check_selected: usize,
     pub review: Pending<Result<Vec<String>, Vec<CheckRow>>>,
     pub review_scroll: usize,
     pub doctor: Pending<crate::doctor::Report>,
     pub doctor_scroll: usize,
+    pub undo: UndoView,
     /// The save dialog's path while it is open.
     pub save_input: Option<String>,
     pub saved: Option<Result<(PathBuf, PathBuf), String>>,
@@ -307,6 +325,7 @@ impl App {
             review_scroll: 0,
             doctor: Pending::Idle,
             doctor_scroll: 0,
+            undo: UndoView::default(),
             save_input: None,
             saved: None,
             default_save_path: PathBuf::from("glance-wizard-answers.toml"),
@@ -358,7 +377,19 @@ impl App {
     pub fn welcome_choices(&self) -> Vec<WelcomeChoice> {
         let mut choices = self.install_choices();
         choices.push(WelcomeChoice::Doctor);
+        if self.journal_records_something() {
+            choices.push(WelcomeChoice::Undo);
+        }
         choices
+    }
+
+    /// The journal records a task (done, failed or running): there may be
+    /// something to undo. Unreadable, it may too (the Undo screen says why
+    /// it cannot).
+    pub fn journal_records_something(&self) -> bool {
+        self.resume
+            .as_ref()
+            .is_some_and(|r| r.done > 0 || r.stopped_at.is_some() || r.error.is_some())
     }
 
     fn install_choices(&self) -> Vec<WelcomeChoice> {
@@ -450,6 +481,10 @@ impl App {
                 self.doctor_scroll = 0;
                 self.request(Request::Doctor);
             }
+            Screen::Undo => {
+                self.undo.restart();
+                self.request(Request::UndoPreview(self.undo.options()));
+            }
             Screen::Prechecks => {
                 self.checks = Pending::Busy;
                 self.check_selected = 0;
@@ -508,6 +543,7 @@ impl App {
             }
             Msg::ProxyTest(result) => self.proxy_test = Pending::Ready(result),
             Msg::Doctor(report) => self.doctor = Pending::Ready(report),
+            Msg::Undo(msg) => self.undo_msg(msg),
             Msg::Prechecks(result) => {
                 self.checks = Pending::Ready(match result {
                     Ok(checks) => checks.into_iter().map(check_row).collect(),
@@ -540,7 +576,7 @@ impl App {
                         format!("field.{}.label", f.name())
                     }),
                     status: Status::Fail,
-                    detail: rule.to_string(),
+                    detail: rule.msg(),
                     field,
                 }
             })
@@ -584,15 +620,25 @@ impl App {
         });
     }
 
-    /// Stops the engine (if it runs) and quits once it has.
+    /// Stops the engine or the undo (if one runs) and quits once it has.
     fn quit_now(&mut self) {
         self.confirm_quit = false;
         if self.engine_running {
             self.quitting = true;
             self.request(Request::Cancel);
         } else {
-            self.exit = Some(self.outcome.as_ref().map_or(code::OK, Outcome::exit_code));
+            self.exit = Some(self.exit_code());
         }
+    }
+
+    /// The exit code now: the install's outcome, else the undo's (as
+    /// `apply`'s and `undo`'s).
+    pub fn exit_code(&self) -> i32 {
+        self.outcome
+            .as_ref()
+            .map(Outcome::exit_code)
+            .or_else(|| self.undo.exit_code())
+            .unwrap_or(code::OK)
     }
 
     /// `q`: asks first while a task runs.
@@ -609,6 +655,16 @@ impl App {
             Screen::Run => self.run.scroll(delta),
             Screen::Review => {
                 self.review_scroll = (self.review_scroll as isize + delta).max(0) as usize;
+            }
+            Screen::Undo => {
+                let code = if delta < 0 {
+                    KeyCode::Up
+                } else {
+                    KeyCode::Down
+                };
+                for _ in 0..delta.unsigned_abs() {
+                    self.undo.key(KeyEvent::new(code, KeyModifiers::NONE));
+                }
             }
             _ => {}
         }
@@ -653,6 +709,7 @@ impl App {
             Screen::Review => self.key_review(key),
             Screen::Run => self.key_run(key),
             Screen::Doctor => self.key_doctor(key),
+            Screen::Undo => self.key_undo(key),
             Screen::Done => {
                 if matches!(key.code, KeyCode::Enter | KeyCode::Char('q') | KeyCode::Esc) {
                     self.quit_now();
@@ -683,6 +740,7 @@ impl App {
                     return;
                 }
                 match choice {
+                    WelcomeChoice::Undo => self.go(Screen::Undo),
                     WelcomeChoice::Resume => {
                         self.request(Request::LoadSession);
                         self.start_run();
@@ -828,6 +886,42 @@ impl App {
             KeyCode::Esc => self.go(Screen::Welcome),
             KeyCode::Char('q') => self.quit(),
             _ => {}
+        }
+    }
+
+    fn key_undo(&mut self, key: KeyEvent) {
+        match self.undo.key(key) {
+            Action::Nothing => {}
+            Action::Back => {
+                self.request(Request::ReadJournal);
+                self.go(Screen::Welcome);
+            }
+            Action::Quit => self.quit(),
+            Action::Preview => self.request(Request::UndoPreview(self.undo.options())),
+            Action::Start => {
+                let shown = self
+                    .undo
+                    .actionable()
+                    .map(|p| p.steps.clone())
+                    .unwrap_or_default();
+                self.undo.phase = super::undo::Phase::Running;
+                self.engine_running = true;
+                self.request(Request::Undo {
+                    options: self.undo.options(),
+                    shown,
+                });
+            }
+        }
+    }
+
+    fn undo_msg(&mut self, msg: UndoMsg) {
+        let done = matches!(msg, UndoMsg::Done(_));
+        self.undo.handle(msg);
+        if done {
+            self.engine_running = false;
+            if self.quitting {
+                self.exit = Some(self.exit_code());
+            }
         }
     }
 

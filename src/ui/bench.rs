@@ -4,6 +4,7 @@
 //! file and run screen, and per-frame timings written to the file named by
 //! `GLANCE_WIZARD_FRAME_STATS` (by this and by the wizard itself).
 
+use super::i18n::Message;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -211,8 +212,9 @@ pub fn bench_run_screen(argv: Vec<String>, log_dir: Option<PathBuf>, lang: Optio
     );
     // The run screen shows plan tasks; the command runs as the last one.
     let id = crate::plan::TaskId::VerifyImage;
-    let title = format!("Run {}", crate::plan::commands::display(&argv));
-    app.run = run::RunView::new(&[(id, title.clone(), vec![])]);
+    let title =
+        Message::new("task.run_command").arg("command", crate::plan::commands::display(&argv));
+    app.run = run::RunView::new(&[(id, app.texts.msg(&title), vec![])]);
     app.screen = Screen::Run;
     app.engine_running = true;
     app.exit_on_finish = true;

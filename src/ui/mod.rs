@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod render;
 pub mod run;
 pub mod theme;
+pub mod undo;
 mod wrap;
 
 /// Reads an openrc in the background: the variables the form shows, the
@@ -238,9 +239,13 @@ impl Runtime {
                 // The proxy the form describes now, resolved as apply will.
                 let password = app.draft.secrets().get(SecretName::ProxyPassword).cloned();
                 let proxy = app.draft.answers().proxy(password);
+                let texts = app.texts;
                 std::thread::spawn(move || {
                     let result = proxy
-                        .map_err(|problems| problems.to_string())
+                        .map_err(|problems| {
+                            let said = problems.render(texts);
+                            i18n::Message::new("precheck.bad_proxy").arg("error", said)
+                        })
                         .and_then(|proxy| crate::precheck::proxy_fetch(&proxy, &url));
                     // The front end is gone when the send fails: nobody to tell.
                     let _ = tx.send(Msg::ProxyTest(result));
@@ -270,40 +275,83 @@ impl Runtime {
                     let _ = tx.send(Msg::Doctor(crate::doctor::run(&options)));
                 });
             }
+            Request::UndoPreview(options) => {
+                let (state_dir, profile) = (app.state_dir.clone(), app.profile.clone());
+                std::thread::spawn(move || {
+                    let preview = match profile {
+                        Ok(profile) => undo::preview(&state_dir, &profile, &options),
+                        Err(e) => Err(undo::Refusal::Failed(e)),
+                    };
+                    // The front end is gone when the send fails: nobody to tell.
+                    let _ = tx.send(Msg::Undo(undo::UndoMsg::Preview(preview)));
+                });
+            }
+            Request::Undo { options, shown } => self.start_undo(app, options, shown),
+            Request::ReadJournal => app.resume = resume_info(&app.state_dir, app.profile()),
             Request::Cancel => self.cancel.store(true, Ordering::SeqCst),
             Request::StartRun { skip, verify } => self.start_run(app, skip, verify),
         }
     }
 
-    fn start_run(&mut self, app: &mut App, skip: Vec<crate::plan::TaskId>, verify: bool) {
+    /// The undo on the engine's thread (one at a time, joined on quitting
+    /// as the engine is), with a fresh cancel flag.
+    fn start_undo(
+        &mut self,
+        app: &mut App,
+        options: crate::undo::Options,
+        shown: Vec<crate::undo::Step>,
+    ) {
+        self.reap();
+        let (state_dir, profile) = (app.state_dir.clone(), app.profile.clone());
+        self.cancel = Arc::new(AtomicBool::new(false));
+        let cancel = Arc::clone(&self.cancel);
+        let tx = self.tx.clone();
+        self.engine = Some(std::thread::spawn(move || {
+            let result = match profile {
+                Ok(profile) => undo::run(&state_dir, &profile, &options, &shown, &cancel, &tx),
+                Err(e) => Err(undo::Refusal::Failed(e)),
+            };
+            // Fails only when the UI loop has ended (quitting): the journal
+            // and the undo's log file keep its result.
+            let _ = tx.send(Msg::Undo(undo::UndoMsg::Done(result)));
+        }));
+    }
+
+    /// Joins the previous run's thread (install or undo). Its result came
+    /// as a message (Msg::EngineDone, UndoMsg::Done); a panic in it was
+    /// shown by the panic hook. Joining only reaps the thread.
+    fn reap(&mut self) {
         if let Some(handle) = self.engine.take() {
-            // The previous run's result came as Msg::EngineDone; a panic in
-            // it was shown by the panic hook. Joining only reaps the thread.
             let _ = handle.join();
         }
+    }
+
+    fn start_run(&mut self, app: &mut App, skip: Vec<crate::plan::TaskId>, verify: bool) {
+        self.reap();
         let refuse = |app: &mut App, why: String| app.handle(Msg::RunRefused(why));
         let Ok(profile) = app.profile.clone() else {
-            return refuse(app, "no target".into());
+            return refuse(app, app.texts.t("run.no_target"));
         };
         let answers = app.draft.answers();
         let secrets = app.draft.secrets();
         let settings = match crate::wizard::settings_from(&answers, &secrets, &profile) {
             Ok(s) => s,
-            Err(e) => return refuse(app, e.to_string()),
+            Err(e) => return refuse(app, e.render(app.texts)),
         };
         let state_dir = app.state_dir.clone();
         if let Err(e) = engine::ensure_state_dir(&state_dir) {
             return refuse(app, format!("{}: {e:#}", state_dir.display()));
         }
         if let Err(e) = answers.save(&session_answers_path(&state_dir), &secrets) {
-            return refuse(app, format!("cannot save the answers of this run: {e}"));
+            let why = app.texts.f("run.answers_unsaved", &[("error", &e)]);
+            return refuse(app, why);
         }
         let mut plan = build_plan(&settings, &profile);
         plan.tasks.retain(|t| !skip.contains(&t.id));
         let rows: Vec<_> = plan
             .tasks
             .iter()
-            .map(|t| (t.id, t.title.clone(), t.after.clone()))
+            .map(|t| (t.id, app.texts.msg(&t.title), t.after.clone()))
             .collect();
         app.run = run::RunView::new(&rows);
         self.cancel = Arc::new(AtomicBool::new(false));

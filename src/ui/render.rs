@@ -14,7 +14,6 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::app::{App, Outcome, Pending, ResumeInfo, Screen, WelcomeChoice};
 use super::draft::{F, Kind, Problem, strength_bits};
-use super::i18n::Lang;
 use super::run::{Failure, FailureChoice, LogBuf, Search, TaskRow, TaskState};
 use super::theme::Theme;
 pub use super::wrap::wrap;
@@ -100,6 +99,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
         Screen::Run => draw_run(app, frame, body),
         Screen::Done => draw_done(app, frame, body),
         Screen::Doctor => draw_doctor(app, frame, body),
+        Screen::Undo => super::undo::draw::draw(app, frame, body),
     }
     draw_hints(app, frame, hints);
     if app.help {
@@ -150,6 +150,7 @@ fn draw_hints(app: &App, frame: &mut Frame, area: Rect) {
             Screen::Run => "hints.run",
             Screen::Done => "hints.done",
             Screen::Doctor => "hints.doctor",
+            Screen::Undo => undo_hints(app),
         }
     };
     let text = fit(&format!(" {}", t.t(key)), area.width as usize);
@@ -159,7 +160,19 @@ fn draw_hints(app: &App, frame: &mut Frame, area: Rect) {
     );
 }
 
-fn screen_block(app: &App) -> Block<'static> {
+/// The Undo screen's keys in its phase.
+fn undo_hints(app: &App) -> &'static str {
+    use super::undo::Phase;
+    match app.undo.phase {
+        Phase::Preview if matches!(app.undo.preview, Pending::Ready(Err(_))) => "hints.undo_back",
+        Phase::Preview => "hints.undo",
+        Phase::Confirm { .. } => "hints.undo_confirm",
+        Phase::Running => "hints.undo_running",
+        Phase::Ended(_) => "hints.undo_ended",
+    }
+}
+
+pub(crate) fn screen_block(app: &App) -> Block<'static> {
     Block::bordered().title(Span::styled(
         format!(
             " {} ",
@@ -245,6 +258,7 @@ fn resume_lines(app: &App, r: &ResumeInfo, width: usize) -> Vec<Line<'static>> {
         )];
     }
     let text = match (&r.stopped_at, r.total) {
+        (None, _) if r.done == 0 => t.t("welcome.journal_empty"),
         (Some(task), Some(total)) => t.f(
             "welcome.journal_stopped",
             &[("done", &r.done), ("total", &total), ("task", task)],
@@ -284,12 +298,20 @@ fn welcome_choice_lines(app: &App) -> Vec<Line<'static>> {
             WelcomeChoice::Fresh if app.resume.is_some() => "welcome.choice_fresh",
             WelcomeChoice::Fresh => "welcome.choice_start",
             WelcomeChoice::Doctor => "welcome.choice_doctor",
+            WelcomeChoice::Undo => "welcome.choice_undo",
         };
         let selected = i == app.welcome_choice.min(choices.len() - 1);
         let text = format!("{} {}", if selected { "›" } else { " " }, t.t(key));
         lines.push(Line::styled(
             text,
             if selected { th.selected() } else { th.normal() },
+        ));
+    }
+    if !app.journal_records_something() {
+        let dir = app.state_dir.display();
+        lines.push(Line::styled(
+            format!("  {}", t.f("welcome.nothing_to_undo", &[("dir", &dir)])),
+            th.dim(),
         ));
     }
     lines
@@ -371,15 +393,13 @@ fn window(s: &str, cursor: usize, width: usize) -> (String, usize) {
     (out, col(start, cursor))
 }
 
-fn problem_text(app: &App, f: F, p: &Problem) -> String {
+fn problem_text(app: &App, p: &Problem) -> String {
     let t = app.texts;
     match p {
         Problem::Mismatch => t.t("rule.mismatch"),
         Problem::NotANumber => t.t("rule.not_a_number"),
-        // English: the validator's own words, as the answers file's loader
-        // says them. Other languages: the field's rule, translated.
-        Problem::Rule(rule) if t.lang == Lang::En => rule.to_string(),
-        Problem::Rule(_) => t.t(&format!("field.{}.rule", f.name())),
+        // The validator's own rule, in the screen's language.
+        Problem::Rule(rule) => t.msg(&rule.msg()),
     }
 }
 
@@ -530,7 +550,7 @@ fn field_row(
 fn field_rule(app: &App, f: F, problem: Option<&Problem>) -> String {
     let t = app.texts;
     let mut rule = match problem {
-        Some(p) => problem_text(app, f, p),
+        Some(p) => problem_text(app, p),
         None => t.t(&format!("field.{}.rule", f.name())),
     };
     // The level only (its bits would hint at the length), and only
@@ -569,9 +589,13 @@ fn field_status(app: &App, f: F) -> Option<(String, Style)> {
         F::ProxyTestUrl => Some(match &app.proxy_test {
             Pending::Idle => (t.t("proxy.test_hint"), th.dim()),
             Pending::Busy => (t.t("proxy.testing"), th.dim()),
-            Pending::Ready(Ok(line)) => (t.f("proxy.test_ok", &[("result", line)]), th.ok()),
+            Pending::Ready(Ok(line)) => {
+                let result = t.msg(line);
+                (t.f("proxy.test_ok", &[("result", &result)]), th.ok())
+            }
             Pending::Ready(Err(line)) => {
-                (t.f("proxy.test_failed", &[("result", line)]), th.error())
+                let result = t.msg(line);
+                (t.f("proxy.test_failed", &[("result", &result)]), th.error())
             }
         }),
         _ => None,
@@ -611,7 +635,7 @@ fn check_lines(
     for (i, row) in rows.iter().enumerate() {
         let is_selected = selected == Some(i);
         let name = fit(&t.t(&row.name_key), name_width);
-        let mut detail = row.detail.clone();
+        let mut detail = t.msg(&row.detail);
         if row.status == Status::Fail
             && let Some(f) = row.field
         {
@@ -625,7 +649,9 @@ fn check_lines(
             );
         }
         let wrapped = wrap(&detail, detail_width.max(10));
-        for (j, d) in wrapped.into_iter().enumerate().take(3) {
+        // A failure shows its remedy and where to fix it, which come last.
+        let shown = if row.status == Status::Fail { 8 } else { 3 };
+        for (j, d) in wrapped.into_iter().enumerate().take(shown) {
             if j == 0 {
                 lines.push(Line::from(vec![
                     Span::raw(if is_selected { "›" } else { " " }),
@@ -654,12 +680,11 @@ fn draw_prechecks(app: &App, frame: &mut Frame, area: Rect) {
     let block = screen_block(app);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let mut lines = match &app.checks {
+    let (mut lines, mut footer) = match &app.checks {
         Pending::Ready(rows) => {
-            let mut lines = check_lines(app, rows, Some(app.check_selected), inner.width as usize);
-            lines.push(Line::raw(""));
+            let lines = check_lines(app, rows, Some(app.check_selected), inner.width as usize);
             let failed = rows.iter().any(|r| r.status == Status::Fail);
-            lines.push(Line::styled(
+            let summary = Line::styled(
                 t.t(if failed {
                     "prechecks.some_failed"
                 } else {
@@ -670,14 +695,19 @@ fn draw_prechecks(app: &App, frame: &mut Frame, area: Rect) {
                 } else {
                     app.theme.ok()
                 },
-            ));
-            lines
+            );
+            (lines, vec![Line::raw(""), summary])
         }
-        _ => vec![Line::styled(t.t("prechecks.running"), app.theme.dim())],
+        _ => (
+            vec![Line::styled(t.t("prechecks.running"), app.theme.dim())],
+            Vec::new(),
+        ),
     };
-    if let Some(n) = notice_line(app) {
-        lines.push(n);
-    }
+    footer.extend(notice_line(app));
+    // The summary and a notice stay in view when long failures fill the
+    // screen: the checks' lines give way.
+    lines.truncate((inner.height as usize).saturating_sub(footer.len()));
+    lines.extend(footer);
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
@@ -1409,7 +1439,12 @@ fn draw_confirm(app: &App, frame: &mut Frame, area: Rect) {
     let inner = block.inner(r);
     clear_popup(frame, r);
     frame.render_widget(block, r);
-    let lines: Vec<Line> = wrap(&t.t("confirm.quit_running"), inner.width as usize)
+    let text = if app.screen == Screen::Undo {
+        t.t("confirm.quit_undo")
+    } else {
+        t.t("confirm.quit_running")
+    };
+    let lines: Vec<Line> = wrap(&text, inner.width as usize)
         .into_iter()
         .map(Line::raw)
         .collect();

@@ -21,6 +21,7 @@ use crate::answers::{Answers, Secrets};
 use crate::engine::Event;
 use crate::precheck::Status;
 use crate::target::{InitSystem, profile_for};
+use crate::ui::i18n::Message;
 
 const SECRET_DB: &str = "Sup3r$ecretDbPass";
 const SECRET_SVC: &str = "An0ther*SvcPass";
@@ -31,7 +32,7 @@ fn base_answers() -> Answers {
     a
 }
 
-fn app(lang: Lang) -> App {
+pub(super) fn app(lang: Lang) -> App {
     let profile = profile_for("debian", "zed", InitSystem::SysV).unwrap();
     let mut draft = Draft::from_answers(&base_answers(), &Secrets::default());
     draft.no_proxy_default = "controller,127.0.0.1,localhost".into();
@@ -48,7 +49,7 @@ fn app(lang: Lang) -> App {
     app
 }
 
-fn key(app: &mut App, code: KeyCode) {
+pub(super) fn key(app: &mut App, code: KeyCode) {
     app.handle(Msg::Input(TermEvent::Key(KeyEvent::new(
         code,
         KeyModifiers::NONE,
@@ -62,13 +63,13 @@ fn ctrl(app: &mut App, c: char) {
     ))));
 }
 
-fn type_text(app: &mut App, text: &str) {
+pub(super) fn type_text(app: &mut App, text: &str) {
     for c in text.chars() {
         key(app, KeyCode::Char(c));
     }
 }
 
-fn screen(app: &App) -> String {
+pub(super) fn screen(app: &App) -> String {
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     terminal.draw(|f| render::draw(app, f)).unwrap();
     terminal.backend().to_string()
@@ -77,7 +78,98 @@ fn screen(app: &App) -> String {
 fn snap(name: &str, lang: Lang, app: &App) -> String {
     let text = screen(app);
     insta::assert_snapshot!(format!("{name}_{}", lang.code()), text);
+    if lang == Lang::ZhCn {
+        assert_no_english(name, &text);
+    }
     text
+}
+
+/// English that reaches a Chinese screen as it came: the words of other
+/// programs (apt's output in the log pane, a database server's error
+/// quoted in a check) and commands.
+const FOREIGN: &[&str] = &[
+    "Reading package lists",
+    "Building dependency tree",
+    "The following NEW packages will be installed",
+    "dpkg-query: no packages found matching glance-api",
+    "Failed to fetch",
+    "Access denied for user",
+    "Name or service not known",
+    "openstack image list",
+];
+
+/// English still on Chinese screens, by the module whose words they are:
+/// each is a message of its own to move to assets/i18n. A phrase found
+/// here no longer is a test failure; one not here is.
+const NOT_YET_CHINESE: &[(&str, &[&str])] = &[
+    (
+        "src/plan/render.rs: the review's plan text",
+        &[
+            "Debian's init script",
+            "bookworm's own archive",
+            "it ships Zed",
+            "Create the glance database and its accounts",
+            "connect as root over the unix socket",
+            "Create the Keystone user glance",
+        ],
+    ),
+    (
+        "src/engine/runner: a failed task's error and its remedy",
+        &[
+            "apt could not download from its mirror",
+            "see the log",
+            "retrying after cleaning its metadata",
+        ],
+    ),
+    (
+        "src/doctor: the doctor's findings",
+        &[
+            "glance gets no token",
+            "answers every request with",
+            "password to the glance user's",
+        ],
+    ),
+    (
+        "src/undo/items.rs: the undo's steps and outcome lines",
+        &[
+            "nothing answered before",
+            "it did not start at boot before",
+            "metadata namespaces loaded go with the database",
+            "undo drops it",
+            "the schema goes with the database",
+            "found it as answered and never changed it",
+            "kept and still",
+            "it existed before",
+            "dropped database glance",
+            "the admin endpoint",
+            "delete the image service",
+            "role admin of user glance on project service",
+            "definitions and image records with it",
+        ],
+    ),
+];
+
+/// Fails when a Chinese screen shows an English sentence
+/// ([`super::i18n::english_sentences`]) other than those listed above.
+pub(in crate::ui) fn assert_no_english(name: &str, text: &str) {
+    let listed = |found: &str| {
+        FOREIGN
+            .iter()
+            .chain(
+                NOT_YET_CHINESE
+                    .iter()
+                    .flat_map(|(_, phrases)| phrases.iter()),
+            )
+            .any(|phrase| phrase.contains(found))
+    };
+    let english: Vec<String> = super::i18n::english_sentences(text)
+        .into_iter()
+        .filter(|found| !listed(found))
+        .collect();
+    assert!(
+        english.is_empty(),
+        "{name}: English on the Chinese screen: {english:?}\n{text}"
+    );
 }
 
 /// Fills the database screen: passwords typed twice (masked).
@@ -114,7 +206,8 @@ fn t0() -> Instant {
     Instant::now()
 }
 
-fn plan_rows() -> Vec<(crate::plan::TaskId, String, Vec<crate::plan::TaskId>)> {
+/// The plan's rows, titled in the language of `t`.
+fn plan_rows(t: &Texts) -> Vec<(crate::plan::TaskId, String, Vec<crate::plan::TaskId>)> {
     let mut a = base_answers();
     a.keystone.admin_openrc = String::new();
     a.keystone.os_auth_url = "http://controller:5000/v3".into();
@@ -136,7 +229,7 @@ fn plan_rows() -> Vec<(crate::plan::TaskId, String, Vec<crate::plan::TaskId>)> {
     crate::plan::build_plan(&settings, &profile)
         .tasks
         .iter()
-        .map(|t| (t.id, t.title.clone(), t.after.clone()))
+        .map(|task| (task.id, t.msg(&task.title), task.after.clone()))
         .collect()
 }
 
@@ -154,7 +247,7 @@ fn out(id: &str, line: &str) -> Event {
 
 /// A run up to the package install, as the lab's log shows it.
 fn run_events(app: &mut App, start: Instant) {
-    let rows = plan_rows();
+    let rows = plan_rows(app.texts);
     app.run = super::run::RunView::new(&rows);
     app.engine_running = true;
     app.screen = Screen::Run;
@@ -247,7 +340,7 @@ fn run_events(app: &mut App, start: Instant) {
     }
 }
 
-fn both(f: impl Fn(Lang)) {
+pub(super) fn both(f: impl Fn(Lang)) {
     for lang in Lang::ALL {
         f(lang);
     }
@@ -372,25 +465,104 @@ fn proxy_form_with_a_test_result() {
             a.take_requests()
                 .contains(&Request::ProxyTest("http://deb.debian.org/debian/".into()))
         );
-        a.handle(Msg::ProxyTest(Ok(
-            "GET http://deb.debian.org/debian/ through http://proxy.example.org:3128: HTTP 200 in 0.3 s".into(),
-        )));
+        let route = crate::http::Route::through("http://proxy.example.org:3128");
+        a.handle(Msg::ProxyTest(Ok(Message::new("precheck.fetched")
+            .arg("url", "http://deb.debian.org/debian/")
+            .msg("route", route.msg())
+            .arg("status", 200)
+            .arg("seconds", "0.3"))));
         snap("proxy", lang, &a);
     });
 }
 
 fn checks() -> Vec<crate::precheck::Check> {
     use crate::precheck::Check;
+    let m = Message::new;
     vec![
-        Check { name: "root", status: Status::Pass, detail: "running as root".into(), field: None },
-        Check { name: "target", status: Status::Pass, detail: "distro: Debian (from /etc/os-release); release: Zed (from the candidate package glance-api 2:25.1.0-2+deb12u5)".into(), field: Some("target.release") },
-        Check { name: "controller name", status: Status::Pass, detail: "controller resolves to 127.0.0.1".into(), field: Some("controller.host") },
-        Check { name: "database login", status: Status::Fail, detail: "cannot log in as the database administrator: Access denied for user 'root'@'localhost'".into(), field: Some("database.admin_access") },
-        Check { name: "keystone admin", status: Status::Pass, detail: "/root/admin-openrc yields a token from http://controller:5000/v3".into(), field: Some("keystone.admin_openrc") },
-        Check { name: "memcached", status: Status::Pass, detail: "memcached 1.6.18 at controller:11211".into(), field: Some("keystone.memcached_servers") },
-        Check { name: "port 9292", status: Status::Warn, detail: "controller does not resolve".into(), field: Some("controller.host") },
-        Check { name: "free disk", status: Status::Pass, detail: "50212 MiB free at /var/lib".into(), field: Some("image_store.data_dir") },
+        Check {
+            name: "root",
+            status: Status::Pass,
+            detail: m("precheck.root_ok"),
+            field: None,
+        },
+        Check {
+            name: "target",
+            status: Status::Pass,
+            detail: m("precheck.target")
+                .arg("distro", "Debian")
+                .arg("release", "Zed")
+                .arg("manager", "apt")
+                .arg("init", "sysv"),
+            field: Some("target.release"),
+        },
+        Check {
+            name: "controller name",
+            status: Status::Pass,
+            detail: m("precheck.resolves")
+                .arg("host", "controller")
+                .arg("ips", "127.0.0.1"),
+            field: Some("controller.host"),
+        },
+        Check {
+            name: "database login",
+            status: Status::Fail,
+            detail: m("precheck.db_login_fail")
+                .arg("error", "Access denied for user 'root'@'localhost'"),
+            field: Some("database.admin_access"),
+        },
+        Check {
+            name: "keystone admin",
+            status: Status::Pass,
+            detail: m("precheck.keystone_ok")
+                .arg("origin", "/root/admin-openrc")
+                .arg("url", "http://controller:5000/v3"),
+            field: Some("keystone.admin_openrc"),
+        },
+        Check {
+            name: "memcached",
+            status: Status::Pass,
+            detail: m("precheck.memcached_ok")
+                .arg("version", "1.6.18")
+                .arg("server", "controller:11211"),
+            field: Some("keystone.memcached_servers"),
+        },
+        Check {
+            name: "port 9292",
+            status: Status::Warn,
+            detail: m("precheck.port_unresolved"),
+            field: Some("controller.host"),
+        },
+        Check {
+            name: "free disk",
+            status: Status::Pass,
+            detail: m("precheck.disk_ok")
+                .arg("free", 50212)
+                .arg("path", "/var/lib"),
+            field: Some("image_store.data_dir"),
+        },
+        Check {
+            name: "test image",
+            status: Status::Fail,
+            detail: image_unresolved(),
+            field: Some("test_image.source"),
+        },
     ]
+}
+
+/// The test image's URL does not resolve: the request, what went wrong
+/// (the resolver's words) and the remedy.
+fn image_unresolved() -> Message {
+    let url = "http://no-such-host.invalid/cirros.img";
+    let route = crate::http::Route::direct();
+    let fault = crate::http::NetFault::Unresolvable;
+    Message::new("precheck.head_failed")
+        .arg("url", url)
+        .msg("route", route.msg())
+        .arg("detail", "io: Name or service not known")
+        .msg(
+            "advice",
+            fault.advice_msg(url, &route, "[test_image] source"),
+        )
 }
 
 #[test]
@@ -466,7 +638,7 @@ fn run_screen_follows_the_running_task() {
 /// and time, the progress counts the running tasks, and the log pane follows
 /// the task that started last and names it.
 fn concurrent_events(app: &mut App, start: Instant) {
-    let rows = plan_rows();
+    let rows = plan_rows(app.texts);
     app.run = super::run::RunView::new(&rows);
     app.engine_running = true;
     app.screen = Screen::Run;

@@ -6,6 +6,8 @@
 //!
 //! - [`items`]: what each task's record means to undo (pure).
 //! - [`execute`]: taking one item back through the runners' clients.
+//! - [`machine`]: this machine's journal, the confirmation, the run with
+//!   the real clients and its log (what both faces call).
 //! - here: which tasks, the preview, and the run, checkpointed: once a
 //!   task's items are all taken back its record leaves the journal (saved
 //!   atomically), so a killed undo finishes when run again, and an undo
@@ -13,8 +15,9 @@
 
 pub mod execute;
 pub mod items;
+pub mod machine;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::path::Path;
 use std::time::Duration;

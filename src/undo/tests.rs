@@ -31,8 +31,8 @@ fn kind(plan: &Plan, id: TaskId) -> TaskKind {
 
 /// The doubles of every client, in their fresh state.
 #[derive(Default)]
-struct World {
-    keystone: FakeKeystone,
+pub(crate) struct World {
+    pub(crate) keystone: FakeKeystone,
     database: FakeDatabase,
     packages: FakePackages,
     services: FakeServices,
@@ -40,7 +40,7 @@ struct World {
 }
 
 impl World {
-    fn clients(&self) -> Clients<'_> {
+    pub(crate) fn clients(&self) -> Clients<'_> {
         Clients {
             keystone: &self.keystone,
             database: &self.database,
@@ -660,7 +660,7 @@ fn record(fingerprint: &str, outputs: TaskOutputs) -> TaskRecord {
 /// A journal of a whole apply that created everything (config files found
 /// as answered, so no file of this machine is touched), and the world it
 /// left in the test doubles.
-fn applied(plan: &Plan, fingerprints: &[String]) -> (Journal, World) {
+pub(crate) fn applied(plan: &Plan, fingerprints: &[String]) -> (Journal, World) {
     let world = sql_world();
     world.glance.images.borrow_mut().push(Image {
         id: "img-1".into(),
@@ -726,7 +726,7 @@ fn applied(plan: &Plan, fingerprints: &[String]) -> (Journal, World) {
     (journal, world)
 }
 
-fn run_all(
+pub(crate) fn run_all(
     steps: &[Step],
     journal: &mut Journal,
     state: &Path,

@@ -2,6 +2,7 @@ use super::*;
 use crate::answers::{Answers, SecretName, Secrets};
 use crate::secret::Secret;
 use crate::target::{InitSystem, profile_for};
+use crate::ui::i18n::Message;
 
 /// The example under `heading` in docs/json.md: the first ```json block
 /// after it.
@@ -16,11 +17,16 @@ fn documented(heading: &str) -> serde_json::Value {
     serde_json::from_str(example).unwrap()
 }
 
-fn check(name: &'static str, status: Status, detail: &str, field: Option<&'static str>) -> Check {
+fn check(
+    name: &'static str,
+    status: Status,
+    detail: Message,
+    field: Option<&'static str>,
+) -> Check {
     Check {
         name,
         status,
-        detail: detail.into(),
+        detail,
         field,
     }
 }
@@ -30,17 +36,18 @@ fn check(name: &'static str, status: Status, detail: &str, field: Option<&'stati
 #[test]
 fn check_json_is_the_documented_example() {
     let checks = [
-        check("root", Status::Pass, "running as root", None),
+        check("root", Status::Pass, Message::new("precheck.root_ok"), None),
         check(
             "database login",
             Status::Fail,
-            "cannot log in as the database administrator: Access denied for user 'root'@'localhost'",
+            Message::new("precheck.db_login_fail")
+                .arg("error", "Access denied for user 'root'@'localhost'"),
             Some("database.admin_access"),
         ),
         check(
             "port 9292",
             Status::Warn,
-            "controller does not resolve",
+            Message::new("precheck.port_unresolved"),
             Some("controller.host"),
         ),
     ];
