@@ -749,7 +749,7 @@ fn doctor_lines(app: &App, report: &crate::doctor::Report, width: usize) -> Vec<
             (t.t("doctor.fix"), f.fix.clone()),
         ];
         if f.apply_fixes {
-            parts.push((t.t("doctor.or"), crate::doctor::APPLY_HINT.to_string()));
+            parts.push((t.t("doctor.or"), t.t("doctor.apply_hint")));
         }
         for (label, text) in parts {
             for l in wrap(&format!("  {label} {text}"), width) {
