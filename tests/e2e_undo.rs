@@ -1,7 +1,7 @@
 //! End-to-end: `glance-wizard undo` on the real lab. After a full apply on
 //! a reset lab where the glance Keystone user, the image service and its
-//! public endpoint were made by hand first (so the wizard finds them), undo
-//! takes back the database, its accounts, the internal and admin endpoints,
+//! admin endpoint were made by hand first (so the wizard finds them), undo
+//! takes back the database, its accounts, the public and internal endpoints,
 //! the role assignment and the test image, puts glance-api.conf back byte
 //! for byte from its backup, stops the glance-api it started (leaving its
 //! boot links as the package made them), and leaves exactly what was made
@@ -64,9 +64,11 @@ fn hand_made_user() -> String {
     made["id"].as_str().unwrap().to_string()
 }
 
-/// The image service and its public endpoint, made by hand before the
-/// wizard runs (the admin stopped after the first endpoint): their ids.
-fn hand_made_public_endpoint() -> (String, String) {
+/// The image service and its admin endpoint, made by hand before the
+/// wizard runs: their ids. (The admin one: undo takes the endpoints back
+/// in the order public, internal, admin, and the kill below comes after
+/// the first of them, which must be one to delete.)
+fn hand_made_admin_endpoint() -> (String, String) {
     let service = openstack(&["service", "create", "--name", "glance", "image"]);
     let endpoint = openstack(&[
         "endpoint",
@@ -74,7 +76,7 @@ fn hand_made_public_endpoint() -> (String, String) {
         "--region",
         "RegionOne",
         "image",
-        "public",
+        "admin",
         "http://controller:9292",
     ]);
     let id = |v: &serde_json::Value| v["id"].as_str().unwrap().to_string();
@@ -162,7 +164,7 @@ fn e2e_undo_takes_back_what_apply_created_and_resumes_after_a_kill() {
     let started = Instant::now();
     reset_glance(false);
     let user_id = hand_made_user();
-    let (service_id, endpoint_id) = hand_made_public_endpoint();
+    let (service_id, endpoint_id) = hand_made_admin_endpoint();
     let s = scenario("undo", DB_PASSWORD, SERVICE_PASSWORD);
     // The package as installed: stopped, enabled at boot (an earlier run
     // may have left it disabled; the reset does not touch the links).
@@ -229,7 +231,7 @@ fn e2e_undo_takes_back_what_apply_created_and_resumes_after_a_kill() {
     // What the wizard created is gone; the user made by hand stays.
     assert_eq!(glance_databases(), 0, "{resumed}");
     assert_eq!(glance_accounts(), 0, "{resumed}");
-    // What was made by hand stays: the service and its public endpoint.
+    // What was made by hand stays: the service and its admin endpoint.
     let services = probe::image_services(&token);
     assert_eq!(services.len(), 1, "{resumed}");
     assert_eq!(services[0]["id"], service_id.as_str());
