@@ -648,9 +648,15 @@ fn check_lines(
                 )
             );
         }
-        let wrapped = wrap(&detail, detail_width.max(10));
-        // A failure shows its remedy and where to fix it, which come last.
-        let shown = if row.status == Status::Fail { 8 } else { 3 };
+        // A passed check takes one line, so that every check fits at 80×24
+        // (the screen does not scroll); a warning shows up to three, a
+        // failure its remedy and where to fix it, which come last.
+        let width = detail_width.max(10);
+        let (wrapped, shown) = match row.status {
+            Status::Pass => (vec![cut(&detail, width)], 1),
+            Status::Warn => (wrap(&detail, width), 3),
+            Status::Fail => (wrap(&detail, width), 8),
+        };
         for (j, d) in wrapped.into_iter().enumerate().take(shown) {
             if j == 0 {
                 lines.push(Line::from(vec![
