@@ -827,6 +827,9 @@ mod tests {
         let sql = TaskOutputs::Sql(SqlOutputs {
             database: Origin::Created,
             accounts: vec![account("localhost"), account("%")],
+            name: Some("glance".into()),
+            user: Some("glance".into()),
+            replaced: Vec::new(),
         });
         let user = TaskOutputs::User(ObjectOutput {
             id: "9f2c41".into(),
@@ -943,6 +946,8 @@ mod tests {
                     origin: Origin::Found,
                     status: "active".into(),
                     sha512: "ab".into(),
+                    name: None,
+                    replaced: Vec::new(),
                 })),
                 error: None,
                 unverified: false,

@@ -833,6 +833,8 @@ fn done_screen() {
                     origin: crate::engine::outputs::Origin::Created,
                     status: "active".to_string(),
                     sha512: "9a8b7c6d5e4f30211f2e3d4c5b6a79880a1b2c3d".to_string(),
+                    name: None,
+                    replaced: Vec::new(),
                 }),
             )]),
         })));

@@ -88,6 +88,8 @@ fn the_test_image_created_is_deleted_and_one_found_stays() {
             origin,
             status: "active".into(),
             sha512: "ab".into(),
+            name: None,
+            replaced: Vec::new(),
         })
     };
     let found = items::items(&verify, &image(Origin::Found), created());
@@ -392,6 +394,9 @@ fn sql_outputs(database: Origin, accounts: &[(&str, Origin)]) -> TaskOutputs {
                 origin: *origin,
             })
             .collect(),
+        name: Some("glance".into()),
+        user: Some("glance".into()),
+        replaced: Vec::new(),
     })
 }
 
@@ -719,6 +724,8 @@ pub(crate) fn applied(plan: &Plan, fingerprints: &[String]) -> (Journal, World) 
                 origin: Origin::Created,
                 status: "active".into(),
                 sha512: "ab".into(),
+                name: None,
+                replaced: Vec::new(),
             }),
         };
         journal.tasks.insert(task.id, record(fingerprint, outputs));
