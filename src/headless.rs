@@ -651,8 +651,13 @@ pub fn undo(
     if prepared.nothing_to_do() {
         say!(
             out,
-            "Nothing to undo: the journal {} records nothing to take back {}(an undo that finished leaves it so).",
+            "Nothing to undo: the journal {} records nothing {}to take back {}(an undo that finished leaves it so).",
             Journal::path(state_dir).display(),
+            if options.undo.replaced {
+                "replaced "
+            } else {
+                ""
+            },
             if options.undo.only.is_empty() {
                 ""
             } else {
@@ -666,7 +671,12 @@ pub fn undo(
     }
     say!(
         out,
-        "Undo, in reverse plan order (what glance-wizard created is taken back; what it found stays):"
+        "{}",
+        if options.undo.replaced {
+            "Undo of what earlier runs created under answers changed since (it holds data; the install stays):"
+        } else {
+            "Undo, in reverse plan order (what glance-wizard created is taken back; what it found stays):"
+        }
     );
     for line in prepared.preview(&loaded.settings.redactor()) {
         say!(out, "{line}");
@@ -695,7 +705,11 @@ pub fn undo(
         &std::sync::atomic::AtomicBool::new(false),
         &mut |line| say!(out, "{line}"),
     );
-    report_undo(&outcome, &prepared.journal, state_dir, out);
+    if options.undo.replaced {
+        report_replaced_undo(&outcome, out);
+    } else {
+        report_undo(&outcome, &prepared.journal, state_dir, out);
+    }
     exit::for_undo(&outcome)
 }
 
@@ -756,6 +770,17 @@ fn confirmed(loaded: &Loaded, confirm: Confirm<'_>, out: &mut dyn Write) -> Resu
     }
 }
 
+/// `undo --replaced`'s outcome: the install itself stays recorded.
+fn report_replaced_undo(outcome: &crate::undo::Outcome, out: &mut dyn Write) {
+    match outcome {
+        crate::undo::Outcome::Done { .. } => say!(
+            out,
+            "Undone: what earlier runs created under the earlier answers is taken back; the install and its journal stay."
+        ),
+        crate::undo::Outcome::Failed { .. } => report_undo_failure(outcome, out),
+    }
+}
+
 fn report_undo(
     outcome: &crate::undo::Outcome,
     journal: &Journal,
@@ -776,13 +801,17 @@ fn report_undo(
                 say!(out, "Still recorded (not undone): {}", left.join(", "));
             }
         }
-        crate::undo::Outcome::Failed { task, error } => {
-            say!(out, "Undo of {task} failed: {error}");
-            say!(
-                out,
-                "Fix the cause and run undo again: what was taken back is recorded, and it resumes at {task}."
-            );
-        }
+        crate::undo::Outcome::Failed { .. } => report_undo_failure(outcome, out),
+    }
+}
+
+fn report_undo_failure(outcome: &crate::undo::Outcome, out: &mut dyn Write) {
+    if let crate::undo::Outcome::Failed { task, error } = outcome {
+        say!(out, "Undo of {task} failed: {error}");
+        say!(
+            out,
+            "Fix the cause and run undo again: what was taken back is recorded, and it resumes at {task}."
+        );
     }
 }
 

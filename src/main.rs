@@ -66,6 +66,7 @@ fn main() {
             args,
             dry_run,
             purge_packages,
+            replaced,
             yes,
             tasks,
         }) => {
@@ -75,6 +76,7 @@ fn main() {
                 undo: glance_wizard::undo::Options {
                     purge_packages,
                     only: tasks,
+                    replaced,
                 },
             };
             undo(&loaded, &cli.state_dir, &options, yes)

@@ -464,6 +464,18 @@ impl TaskOutputs {
     }
 }
 
+impl TaskOutputs {
+    /// Drops the record of replaced objects (taken back by
+    /// `undo --replaced`).
+    pub fn forget_replaced(&mut self) {
+        match self {
+            TaskOutputs::Sql(sql) => sql.replaced.clear(),
+            TaskOutputs::Image(image) => image.replaced.clear(),
+            _ => {}
+        }
+    }
+}
+
 impl SqlOutputs {
     /// The databases this record says earlier runs created that are not
     /// `database`: those recorded as replaced already, and the task's own
