@@ -38,7 +38,7 @@ fn report(out: &mut dyn Write, line: std::fmt::Arguments<'_>) {
 }
 
 mod report;
-pub use report::{CheckEntry, CheckOutcome, CheckReport, check, plan};
+pub use report::{CheckEntry, CheckOutcome, CheckReport, check, plan, target_failed};
 
 /// How to read the answers: shared by every subcommand that needs them.
 #[derive(Debug, Clone, Default)]
