@@ -11,12 +11,13 @@
 //! Then what holds data: `[test_image] name` changes, apply uploads the
 //! image under the new name and keeps the old one (plan and apply say so),
 //! and `undo --replaced --yes` deletes just the old one; `[database] name`
-//! changes, apply makes and syncs the new database and keeps the old one,
-//! and `undo --replaced --yes` drops just the old one, Glance serving on.
+//! and `[database] user` change, apply makes and syncs the new database,
+//! drops the accounts it created for the old user and keeps the old
+//! database, and `undo --replaced --yes` drops just that, Glance serving on.
 //! (Read in MariaDB and through Glance's API.)
 //!
 //! Cost: one install and four short applies, 90-130 s on the lab. It
-//! deletes the renamed user and the renamed database at the end (the lab
+//! deletes the renamed user, database and accounts at the end (the lab
 //! reset deletes only `glance`).
 
 mod common;
@@ -64,6 +65,16 @@ fn undo_replaced(s: &Scenario) -> String {
         text(&out)
     );
     text(&out)
+}
+
+/// The renamed database and its accounts, left by an earlier run.
+fn drop_renamed_database() {
+    probe::drop_database(RENAMED_DATABASE);
+    for host in ["localhost", "%"] {
+        probe::root_execute(&format!(
+            "DROP USER IF EXISTS '{RENAMED_DATABASE}'@'{host}'"
+        ));
+    }
 }
 
 /// The ids of the active images of this name, through Glance.
@@ -126,7 +137,7 @@ fn e2e_a_changed_region_or_user_name_moves_what_the_wizard_created() {
     // run of this test is deleted here.
     let token = probe::admin_token();
     delete_users_named(&token, RENAMED);
-    probe::drop_database(RENAMED_DATABASE);
+    drop_renamed_database();
     let s = scenario("moves", DB_PASSWORD, SERVICE_PASSWORD);
     apply(&s, "(install)");
     let installed = endpoints(&token);
@@ -180,7 +191,7 @@ fn e2e_a_changed_region_or_user_name_moves_what_the_wizard_created() {
     println!("region changed:\n{moved}\nuser renamed:\n{renamed}");
     replaced_data_stays_until_confirmed(&s, &token);
     delete_users_named(&token, RENAMED);
-    probe::drop_database(RENAMED_DATABASE);
+    drop_renamed_database();
 }
 
 /// The test image and the database renamed in turn: each old one stays
@@ -207,16 +218,27 @@ fn replaced_data_stays_until_confirmed(s: &Scenario, token: &str) {
     edit_answers(
         s,
         "[controller]\n",
-        &format!("[database]\nname = \"{RENAMED_DATABASE}\"\n\n[controller]\n"),
+        &format!(
+            "[database]\nname = \"{RENAMED_DATABASE}\"\nuser = \"{RENAMED_DATABASE}\"\n\n[controller]\n"
+        ),
     );
     let planned = plan(s);
-    assert!(
-        planned.contains("earlier run: keeps the database glance it created"),
-        "{planned}"
-    );
-    let applied = apply(s, "(database renamed)");
+    for says in [
+        "earlier run: keeps the database glance it created",
+        "earlier run: drops the database accounts it created for glance",
+    ] {
+        assert!(planned.contains(says), "no {says:?} in:\n{planned}");
+    }
+    let applied = apply(s, "(database and its user renamed)");
     assert!(probe::database_exists("glance"), "{applied}");
     assert!(probe::database_exists(RENAMED_DATABASE), "{applied}");
+    let accounts = |user: &str| {
+        probe::root_count(&format!(
+            "SELECT COUNT(*) FROM mysql.user WHERE User = '{user}'"
+        ))
+    };
+    assert_eq!(accounts("glance"), 0, "{applied}");
+    assert_eq!(accounts(RENAMED_DATABASE), 2, "{applied}");
     assert_eq!(active_images(token, RENAMED_IMAGE).len(), 1, "{applied}");
     let undone = undo_replaced(s);
     assert!(!probe::database_exists("glance"), "{undone}");

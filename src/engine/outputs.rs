@@ -343,8 +343,47 @@ impl TaskOutputs {
 pub enum LeftBehind {
     Endpoint(EndpointElsewhere),
     User(UserElsewhere),
+    /// Database accounts the task created for a user the answers no longer
+    /// name: dropped once the new user's accounts log in.
+    Accounts(AccountsElsewhere),
     /// Holds data: kept (and still recorded) until the admin confirms.
     Replaced(Replaced),
+}
+
+/// The database accounts (`'user'@'host'`) the task created for `user`;
+/// the answers say `to`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountsElsewhere {
+    pub user: String,
+    pub hosts: Vec<String>,
+    pub to: String,
+}
+
+impl AccountsElsewhere {
+    /// The accounts `sql` records as created, if `user` is not theirs.
+    pub fn of(sql: &SqlOutputs, user: &str) -> Option<Self> {
+        let recorded = sql.user.as_deref().filter(|&recorded| recorded != user)?;
+        let hosts: Vec<String> = sql
+            .accounts
+            .iter()
+            .filter(|a| a.origin.created())
+            .map(|a| a.host.clone())
+            .collect();
+        (!hosts.is_empty()).then(|| AccountsElsewhere {
+            user: recorded.to_string(),
+            hosts,
+            to: user.to_string(),
+        })
+    }
+
+    /// `'user'@'host'` each: the names are the answers' SqlIdentifiers and
+    /// the plan's hosts, which hold no quote.
+    pub fn accounts(&self) -> Vec<String> {
+        self.hosts
+            .iter()
+            .map(|host| format!("'{}'@'{host}'", self.user))
+            .collect()
+    }
 }
 
 /// An endpoint the task created in region `from`; the answers say `to`.
@@ -407,6 +446,13 @@ impl std::fmt::Display for LeftBehind {
                 f,
                 "renames the user it created, {from} ({id}), to {to} (its id and role assignments stay); deletes it instead when a user {to} exists already"
             ),
+            LeftBehind::Accounts(accounts) => write!(
+                f,
+                "drops the database accounts it created for {} ({}): the answers' user is {} now",
+                accounts.user,
+                accounts.accounts().join(", "),
+                accounts.to
+            ),
             LeftBehind::Replaced(replaced) => replaced.fmt(f),
         }
     }
@@ -435,6 +481,11 @@ impl TaskOutputs {
                     .into_iter()
                     .collect()
             }
+            (TaskOutputs::Sql(sql), TaskKind::Sql(spec)) => AccountsElsewhere::of(sql, &spec.user)
+                .map(LeftBehind::Accounts)
+                .into_iter()
+                .chain(self.replaced_by(kind).into_iter().map(LeftBehind::Replaced))
+                .collect(),
             _ => self
                 .replaced_by(kind)
                 .into_iter()
@@ -513,5 +564,53 @@ fn origin_word(origin: Origin) -> &'static str {
     match origin {
         Origin::Created => "created",
         Origin::Found => "found",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::SqlSpec;
+
+    /// The plan's words for a changed `[database] user` and `name`: the
+    /// accounts the wizard created are dropped, the database it created is
+    /// kept (it holds data) until `undo --replaced`.
+    #[test]
+    fn a_changed_database_user_and_name_are_said() {
+        let created = |host: &str| AccountOutput {
+            host: host.into(),
+            origin: Origin::Created,
+        };
+        let record = TaskOutputs::Sql(SqlOutputs {
+            database: Origin::Created,
+            accounts: vec![created("localhost"), created("%")],
+            name: Some("glance".into()),
+            user: Some("glance".into()),
+            replaced: Vec::new(),
+        });
+        let same = TaskKind::Sql(SqlSpec::example("pw"));
+        assert!(record.left_behind(&same).is_empty());
+        let changed = TaskKind::Sql(SqlSpec {
+            user: "glance2".into(),
+            database: "glance2".into(),
+            ..SqlSpec::example("pw")
+        });
+        let said: Vec<String> = record
+            .left_behind(&changed)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(said.len(), 2, "{said:?}");
+        assert!(
+            said[0].starts_with(
+                "drops the database accounts it created for glance ('glance'@'localhost', 'glance'@'%')"
+            ),
+            "{said:?}"
+        );
+        assert!(
+            said[1].starts_with("keeps the database glance it created")
+                && said[1].contains("undo --replaced"),
+            "{said:?}"
+        );
     }
 }

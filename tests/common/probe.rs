@@ -243,10 +243,13 @@ pub fn database_exists(name: &str) -> bool {
 
 /// Drops this database if it exists (a test's leftover).
 pub fn drop_database(name: &str) {
+    root_execute(&format!("DROP DATABASE IF EXISTS `{name}`"));
+}
+
+/// One statement as the lab's MariaDB root.
+pub fn root_execute(statement: &str) {
     use mysql::prelude::Queryable;
-    root_connection()
-        .query_drop(format!("DROP DATABASE IF EXISTS `{name}`"))
-        .unwrap();
+    root_connection().query_drop(statement).unwrap();
 }
 
 /// `glance-manage db check`: 0 when the schema is at head.

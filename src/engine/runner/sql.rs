@@ -9,7 +9,9 @@ use super::TaskContext;
 use super::clients::{AccountQuery, AdminSession, Database, DbError, DbFault};
 use crate::answers::DbAdmin;
 use crate::engine::TaskError;
-use crate::engine::outputs::{AccountOutput, Origin, Replaced, SqlOutputs, TaskOutputs};
+use crate::engine::outputs::{
+    AccountOutput, AccountsElsewhere, Origin, Replaced, SqlOutputs, TaskOutputs,
+};
 use crate::escape::sql_string_literal;
 use crate::plan::{DbAccount, SqlSpec, masked_literal, sql_statements};
 
@@ -230,6 +232,32 @@ fn existing(
     })
 }
 
+/// The accounts an earlier run created for a user the answers no longer
+/// name, dropped now that the new user's log in (they hold no data; an
+/// account already gone counts as dropped). Glance's config names the new
+/// user by the time it restarts.
+fn drop_old_accounts(
+    spec: &SqlSpec,
+    ctx: &mut TaskContext<'_>,
+    session: &mut dyn AdminSession,
+) -> Result<(), TaskError> {
+    let old = match ctx.previous_outputs {
+        Some(TaskOutputs::Sql(sql)) => AccountsElsewhere::of(sql, &spec.user),
+        _ => None,
+    };
+    for account in old.iter().flat_map(AccountsElsewhere::accounts) {
+        let statement = format!("DROP USER IF EXISTS {account}");
+        ctx.say(format!(
+            "SQL> {statement}; (the answers' user is {} now)",
+            spec.user
+        ));
+        session
+            .execute(&statement)
+            .map_err(|e| e.task_error(&format!("`{statement}` failed")))?;
+    }
+    Ok(())
+}
+
 pub fn run(
     spec: &SqlSpec,
     ctx: &mut TaskContext<'_>,
@@ -296,6 +324,7 @@ pub fn run(
         "{} logs in to {}:{}/{} with its password",
         spec.user, spec.host, spec.port, spec.database
     ));
+    drop_old_accounts(spec, ctx, session.as_mut())?;
     Ok(TaskOutputs::Sql(outputs))
 }
 
@@ -420,6 +449,15 @@ mod tests {
             second.accounts.iter().all(|a| a.origin == Origin::Found),
             "{second:?}"
         );
+        // The accounts the first run created for glance are dropped.
+        let users: Vec<String> = db
+            .state
+            .borrow()
+            .accounts
+            .keys()
+            .map(|k| k.0.clone())
+            .collect();
+        assert_eq!(users, ["glance_two", "glance_two"], "{users:?}");
     }
 
     /// A password changed behind the wizard's back is set again.
