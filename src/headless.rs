@@ -856,8 +856,9 @@ mod tests {
         let sql = TaskOutputs::Sql(SqlOutputs {
             database: Origin::Created,
             accounts: vec![account("localhost"), account("%")],
-            name: Some("glance".into()),
-            user: Some("glance".into()),
+            server: Some("controller:3306".into()),
+            name: "glance".parse().ok(),
+            user: "glance".parse().ok(),
             replaced: Vec::new(),
         });
         let user = TaskOutputs::User(ObjectOutput {

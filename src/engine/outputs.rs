@@ -5,7 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::plan::{EndpointsSpec, Interface, TaskKind, UserSpec};
+use crate::answers::types::SqlIdentifier;
+use crate::plan::{EndpointsSpec, Interface, SqlSpec, TaskKind, UserSpec};
 
 /// Whether the task made an object or found it there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,17 +42,21 @@ pub struct AccountOutput {
 pub struct SqlOutputs {
     pub database: Origin,
     pub accounts: Vec<AccountOutput>,
-    /// The database's name and the accounts' user when recorded (`None` in
-    /// journals of older glance-wizards): a rerun under a changed
-    /// `[database] name` or `user` does not take the new ones for its own.
+    /// The database server (`host:port`), the database's name and the
+    /// accounts' user when recorded (`None` in journals of older
+    /// glance-wizards): a rerun under a changed `[database]` answer does not
+    /// take the objects of the new names for its own. Names are read back
+    /// as [`SqlIdentifier`]s: a journal edited to hold a quote is refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub server: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user: Option<String>,
-    /// Databases earlier runs created under another `[database] name`,
-    /// still there: see [`Replaced`].
+    pub name: Option<SqlIdentifier>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<SqlIdentifier>,
+    /// Databases earlier runs created on this server under another
+    /// `[database] name`, still there: see [`Replaced`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub replaced: Vec<String>,
+    pub replaced: Vec<SqlIdentifier>,
 }
 
 /// A Keystone object with its id.
@@ -157,7 +162,7 @@ pub struct ImageOutputs {
     /// glance-wizards).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Test images earlier runs uploaded under another `[image] name`,
+    /// Test images earlier runs uploaded under another `[test_image] name`,
     /// still in Glance: see [`Replaced`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replaced: Vec<ReplacedImage>,
@@ -354,15 +359,19 @@ pub enum LeftBehind {
 /// the answers say `to`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountsElsewhere {
-    pub user: String,
+    pub user: SqlIdentifier,
     pub hosts: Vec<String>,
     pub to: String,
 }
 
 impl AccountsElsewhere {
-    /// The accounts `sql` records as created, if `user` is not theirs.
-    pub fn of(sql: &SqlOutputs, user: &str) -> Option<Self> {
-        let recorded = sql.user.as_deref().filter(|&recorded| recorded != user)?;
+    /// The accounts `sql` records as created on `spec`'s server, if
+    /// `spec.user` is not theirs.
+    pub fn of(sql: &SqlOutputs, spec: &SqlSpec) -> Option<Self> {
+        let recorded = sql
+            .user
+            .clone()
+            .filter(|recorded| **recorded != spec.user && sql.on_server_of(spec))?;
         let hosts: Vec<String> = sql
             .accounts
             .iter()
@@ -370,20 +379,29 @@ impl AccountsElsewhere {
             .map(|a| a.host.clone())
             .collect();
         (!hosts.is_empty()).then(|| AccountsElsewhere {
-            user: recorded.to_string(),
+            user: recorded,
             hosts,
-            to: user.to_string(),
+            to: spec.user.clone(),
         })
     }
 
-    /// `'user'@'host'` each: the names are the answers' SqlIdentifiers and
-    /// the plan's hosts, which hold no quote.
     pub fn accounts(&self) -> Vec<String> {
         self.hosts
             .iter()
-            .map(|host| format!("'{}'@'{host}'", self.user))
+            .map(|host| sql_account(&self.user, host))
             .collect()
     }
+}
+
+/// `'user'@'host'`: the user is a [`SqlIdentifier`] and the hosts are the
+/// plan's, which hold no quote.
+pub fn sql_account(user: &str, host: &str) -> String {
+    format!("'{user}'@'{host}'")
+}
+
+/// `host:port`, as [`SqlOutputs::server`] records it.
+pub fn sql_server(spec: &SqlSpec) -> String {
+    format!("{}:{}", spec.host, spec.port)
 }
 
 /// An endpoint the task created in region `from`; the answers say `to`.
@@ -481,7 +499,7 @@ impl TaskOutputs {
                     .into_iter()
                     .collect()
             }
-            (TaskOutputs::Sql(sql), TaskKind::Sql(spec)) => AccountsElsewhere::of(sql, &spec.user)
+            (TaskOutputs::Sql(sql), TaskKind::Sql(spec)) => AccountsElsewhere::of(sql, spec)
                 .map(LeftBehind::Accounts)
                 .into_iter()
                 .chain(self.replaced_by(kind).into_iter().map(LeftBehind::Replaced))
@@ -501,9 +519,11 @@ impl TaskOutputs {
     pub fn replaced_by(&self, kind: &TaskKind) -> Vec<Replaced> {
         match (self, kind) {
             (TaskOutputs::Sql(sql), TaskKind::Sql(spec)) => sql
-                .replaced_by(&spec.database)
+                .replaced_by(spec)
                 .into_iter()
-                .map(|name| Replaced::Database { name })
+                .map(|name| Replaced::Database {
+                    name: name.to_string(),
+                })
                 .collect(),
             (TaskOutputs::Image(image), TaskKind::Verify(spec)) => image
                 .replaced_by(&spec.name)
@@ -528,16 +548,24 @@ impl TaskOutputs {
 }
 
 impl SqlOutputs {
-    /// The databases this record says earlier runs created that are not
-    /// `database`: those recorded as replaced already, and the task's own
-    /// when it had another name. One the answers name again is the task's
-    /// own again, not replaced.
-    pub fn replaced_by(&self, database: &str) -> Vec<String> {
+    /// Whether the record is of `spec`'s database server (a record of an
+    /// older glance-wizard, without one, is taken to be).
+    pub fn on_server_of(&self, spec: &SqlSpec) -> bool {
+        self.server.as_ref().is_none_or(|s| *s == sql_server(spec))
+    }
+
+    /// The databases this record says earlier runs created on `spec`'s
+    /// server that are not `spec.database`: those recorded as replaced
+    /// already, and the task's own when it had another name. One the
+    /// answers name again is the task's own again, not replaced.
+    pub fn replaced_by(&self, spec: &SqlSpec) -> Vec<SqlIdentifier> {
+        if !self.on_server_of(spec) {
+            return Vec::new();
+        }
         let own = self.name.clone().filter(|_| self.database.created());
-        let mut names: Vec<String> = self.replaced.iter().cloned().chain(own).collect();
-        names.retain(|name| name != database);
-        names.dedup();
-        names
+        other_than(self.replaced.iter().cloned().chain(own), |name| {
+            **name == spec.database
+        })
     }
 }
 
@@ -553,11 +581,25 @@ impl ImageOutputs {
                 id: self.id.clone(),
                 name: own_name,
             });
-        let mut images: Vec<ReplacedImage> = self.replaced.iter().cloned().chain(own).collect();
-        images.retain(|image| image.name != name);
-        images.dedup();
-        images
+        other_than(self.replaced.iter().cloned().chain(own), |image| {
+            image.name == name
+        })
     }
+}
+
+/// The items once each, in order, but those `current` says the answers
+/// name now.
+fn other_than<T: PartialEq>(
+    items: impl Iterator<Item = T>,
+    current: impl Fn(&T) -> bool,
+) -> Vec<T> {
+    let mut kept: Vec<T> = Vec::new();
+    for item in items {
+        if !current(&item) && !kept.contains(&item) {
+            kept.push(item);
+        }
+    }
+    kept
 }
 
 fn origin_word(origin: Origin) -> &'static str {
@@ -584,8 +626,9 @@ mod tests {
         let record = TaskOutputs::Sql(SqlOutputs {
             database: Origin::Created,
             accounts: vec![created("localhost"), created("%")],
-            name: Some("glance".into()),
-            user: Some("glance".into()),
+            server: Some("controller:3306".into()),
+            name: "glance".parse().ok(),
+            user: "glance".parse().ok(),
             replaced: Vec::new(),
         });
         let same = TaskKind::Sql(SqlSpec::example("pw"));

@@ -76,7 +76,10 @@ impl CheckReport {
                 id: "target".into(),
                 status: Status::Fail,
                 detail: error.to_string(),
-                field: Some("target.distro"),
+                field: Some(match error {
+                    crate::target::TargetError::UnknownRelease(..) => "target.release",
+                    _ => "target.distro",
+                }),
             }],
             outcome: CheckOutcome::Failed,
         }

@@ -903,8 +903,12 @@ impl App {
     fn adopted(&mut self, result: Result<Box<crate::doctor::adopt::Adopted>, String>) {
         match result {
             Ok(adopted) => {
+                // The config says nothing of the target: the one detected
+                // or given on the command line stays.
+                let mut answers = adopted.answers;
+                answers.target = self.draft.answers().target;
                 let proxy_test_default = self.draft.proxy_test_default.clone();
-                self.draft = Draft::from_answers(&adopted.answers, &adopted.secrets);
+                self.draft = Draft::from_answers(&answers, &adopted.secrets);
                 self.draft.proxy_test_default = proxy_test_default;
                 let defaults = adopted.defaults.len().to_string();
                 self.go(Screen::Database);

@@ -148,15 +148,18 @@ pub fn items(kind: &TaskKind, outputs: &TaskOutputs, context: Context) -> Vec<It
 
 /// The items taking back what `outputs` records as replaced: databases
 /// and test images earlier runs created under names the answers no longer
-/// give ([`crate::engine::outputs::Replaced`]).
+/// give ([`crate::engine::outputs::Replaced`]). One the answers name again
+/// (changed back, not applied yet) is left: the next apply takes it as its
+/// own.
 pub fn replaced_items(kind: &TaskKind, outputs: &TaskOutputs) -> Vec<Item> {
     match (kind, outputs) {
         (TaskKind::Sql(spec), TaskOutputs::Sql(o)) => o
             .replaced
             .iter()
+            .filter(|name| ***name != spec.database)
             .map(|name| Item::DropDatabase {
                 spec: Box::new(SqlSpec {
-                    database: name.clone(),
+                    database: name.to_string(),
                     ..spec.clone()
                 }),
             })
@@ -164,6 +167,7 @@ pub fn replaced_items(kind: &TaskKind, outputs: &TaskOutputs) -> Vec<Item> {
         (TaskKind::Verify(spec), TaskOutputs::Image(image)) => image
             .replaced
             .iter()
+            .filter(|replaced| replaced.name != spec.name)
             .map(|replaced| Item::DeleteImage {
                 id: replaced.id.clone(),
                 spec: Box::new(VerifySpec {

@@ -394,8 +394,9 @@ fn sql_outputs(database: Origin, accounts: &[(&str, Origin)]) -> TaskOutputs {
                 origin: *origin,
             })
             .collect(),
-        name: Some("glance".into()),
-        user: Some("glance".into()),
+        server: Some("controller:3306".into()),
+        name: "glance".parse().ok(),
+        user: "glance".parse().ok(),
         replaced: Vec::new(),
     })
 }
@@ -910,7 +911,8 @@ fn undo_replaced_takes_back_only_what_answers_replaced() {
     let Some(TaskOutputs::Sql(sql)) = record.outputs.as_mut() else {
         panic!("no database record")
     };
-    sql.replaced = vec!["glance_old".into()];
+    // "glance", the answers' name again, is left for the next apply.
+    sql.replaced = vec!["glance_old".parse().unwrap(), "glance".parse().unwrap()];
     let whole = steps(
         &plan,
         &mut journal.clone(),

@@ -8,9 +8,10 @@ use mysql::{Conn, OptsBuilder};
 use super::TaskContext;
 use super::clients::{AccountQuery, AdminSession, Database, DbError, DbFault};
 use crate::answers::DbAdmin;
+use crate::answers::types::SqlIdentifier;
 use crate::engine::TaskError;
 use crate::engine::outputs::{
-    AccountOutput, AccountsElsewhere, Origin, Replaced, SqlOutputs, TaskOutputs,
+    AccountOutput, AccountsElsewhere, Origin, Replaced, SqlOutputs, TaskOutputs, sql_server,
 };
 use crate::escape::sql_string_literal;
 use crate::plan::{DbAccount, SqlSpec, masked_literal, sql_statements};
@@ -180,28 +181,63 @@ pub fn probe_schema(account: &DbAccount, db: &dyn Database) -> Result<String, St
     }
 }
 
+/// What the task observes before its first attempt under these names runs
+/// any statement, kept in the state directory until its outputs hold it: a
+/// rerun after a kill between `CREATE DATABASE` and the record must not take
+/// what that attempt created for what was there.
+const BEFORE_FILE: &str = "sql.database.before.json";
+
+/// What existed before this task's statements ran, under `spec`'s names:
+/// as the first attempt kept it (see [`BEFORE_FILE`]), else observed now and
+/// kept.
+fn before_first_run(
+    session: &mut dyn AdminSession,
+    spec: &SqlSpec,
+    ctx: &TaskContext<'_>,
+) -> Result<SqlOutputs, TaskError> {
+    let kept = ctx.state_dir.join(BEFORE_FILE);
+    if let Ok(text) = crate::fsutil::read_regular(&kept)
+        && let Ok(before) = serde_json::from_str::<SqlOutputs>(&text)
+        && before.server.as_deref() == Some(sql_server(spec).as_str())
+        && before.name.as_deref() == Some(spec.database.as_str())
+        && before.user.as_deref() == Some(spec.user.as_str())
+    {
+        return Ok(before);
+    }
+    let before = existing(session, spec, ctx.previous_outputs)?;
+    let text = serde_json::to_string(&before).expect("plain data serialises");
+    crate::fsutil::write_atomically(&kept, text.as_bytes(), 0o600, None).map_err(|e| {
+        TaskError::fatal(format!(
+            "cannot keep what the database server had in {}: {e}",
+            kept.display()
+        ))
+    })?;
+    Ok(before)
+}
+
 /// What exists before the statements run: the database, and each account
-/// of `spec.account_hosts`; an object an earlier run of this task created
-/// (killed before it could record it as done, or run again) stays created.
-/// A record under another database name or user is of other objects; the
-/// databases earlier runs created under other names that still exist stay
-/// recorded as replaced.
+/// of `spec.account_hosts`; an object a finished run of this task recorded
+/// as created, under the same server and names, stays created. The
+/// databases earlier runs created on this server under other names that
+/// still exist stay recorded as replaced.
 fn existing(
     session: &mut dyn AdminSession,
     spec: &SqlSpec,
     previous: Option<&TaskOutputs>,
 ) -> Result<SqlOutputs, TaskError> {
+    // A record of another server is of other objects.
     let previous = match previous {
-        Some(TaskOutputs::Sql(sql)) => Some(sql),
+        Some(TaskOutputs::Sql(sql)) if sql.on_server_of(spec) => Some(sql),
         _ => None,
     };
     // `None`: recorded by an older glance-wizard, whose answers these are.
-    let same = |recorded: &Option<String>, now: &str| recorded.as_deref().is_none_or(|r| r == now);
+    let same =
+        |recorded: &Option<SqlIdentifier>, now: &str| recorded.as_deref().is_none_or(|r| r == now);
     let looking = |e: DbError| e.task_error("looking for what exists");
     let had_database = session.schema_exists(&spec.database).map_err(looking)?;
     let created_before = previous.is_some_and(|p| {
         (p.database.created() && same(&p.name, &spec.database))
-            || p.replaced.contains(&spec.database)
+            || p.replaced.iter().any(|r| **r == spec.database)
     });
     let mut accounts = Vec::new();
     for host in &spec.account_hosts {
@@ -218,7 +254,7 @@ fn existing(
         });
     }
     let mut replaced = Vec::new();
-    for name in previous.map_or_else(Vec::new, |p| p.replaced_by(&spec.database)) {
+    for name in previous.map_or_else(Vec::new, |p| p.replaced_by(spec)) {
         if session.schema_exists(&name).map_err(looking)? {
             replaced.push(name);
         }
@@ -226,8 +262,10 @@ fn existing(
     Ok(SqlOutputs {
         database: Origin::of(!had_database || created_before),
         accounts,
-        name: Some(spec.database.clone()),
-        user: Some(spec.user.clone()),
+        server: Some(sql_server(spec)),
+        // The answers' names are SqlIdentifiers already.
+        name: spec.database.parse().ok(),
+        user: spec.user.parse().ok(),
         replaced,
     })
 }
@@ -242,7 +280,7 @@ fn drop_old_accounts(
     session: &mut dyn AdminSession,
 ) -> Result<(), TaskError> {
     let old = match ctx.previous_outputs {
-        Some(TaskOutputs::Sql(sql)) => AccountsElsewhere::of(sql, &spec.user),
+        Some(TaskOutputs::Sql(sql)) => AccountsElsewhere::of(sql, spec),
         _ => None,
     };
     for account in old.iter().flat_map(AccountsElsewhere::accounts) {
@@ -276,9 +314,14 @@ pub fn run(
         .server()
         .map_err(|e| e.task_error("cannot read the server's version"))?;
     ctx.say(format!("server {version}, sql_mode={sql_mode}"));
-    let outputs = existing(session.as_mut(), spec, ctx.previous_outputs)?;
+    let outputs = before_first_run(session.as_mut(), spec, ctx)?;
     for name in &outputs.replaced {
-        ctx.say(Replaced::Database { name: name.clone() }.to_string());
+        ctx.say(
+            Replaced::Database {
+                name: name.to_string(),
+            }
+            .to_string(),
+        );
     }
     // `IDENTIFIED BY ?` cannot be a placeholder (ERROR 1064), so the
     // password is a literal escaped for the session's sql_mode.
@@ -325,6 +368,8 @@ pub fn run(
         spec.user, spec.host, spec.port, spec.database
     ));
     drop_old_accounts(spec, ctx, session.as_mut())?;
+    // Gone or not, the outputs say it now.
+    let _ = std::fs::remove_file(ctx.state_dir.join(BEFORE_FILE));
     Ok(TaskOutputs::Sql(outputs))
 }
 
@@ -332,7 +377,7 @@ pub fn run(
 mod tests {
     use super::*;
     use crate::engine::ErrorClass;
-    use crate::engine::runner::fake::{DbOp, FakeDatabase, in_ctx};
+    use crate::engine::runner::fake::{DbOp, FakeDatabase, in_ctx, in_ctx_at};
     use crate::secret::Secret;
 
     fn spec() -> SqlSpec {
@@ -348,8 +393,9 @@ mod tests {
                     origin,
                 })
                 .to_vec(),
-            name: Some("glance".into()),
-            user: Some("glance".into()),
+            server: Some("controller:3306".into()),
+            name: "glance".parse().ok(),
+            user: "glance".parse().ok(),
             replaced: Vec::new(),
         }
     }
@@ -416,7 +462,8 @@ mod tests {
             panic!("not a database record")
         };
         assert_eq!(second.database, Origin::Found);
-        assert_eq!(second.replaced, vec!["glance".to_string()]);
+        let glance: SqlIdentifier = "glance".parse().unwrap();
+        assert_eq!(second.replaced, vec![glance]);
         assert!(
             said.iter().any(|l| l.contains("undo --replaced")),
             "{said:?}"
@@ -458,6 +505,71 @@ mod tests {
             .map(|k| k.0.clone())
             .collect();
         assert_eq!(users, ["glance_two", "glance_two"], "{users:?}");
+    }
+
+    /// A run under a changed `[database] name` killed after its
+    /// `CREATE DATABASE` (here: failing after its statements): the rerun
+    /// still records the database as the wizard's, from what the first
+    /// attempt observed and kept; once recorded, the kept file goes.
+    #[test]
+    fn a_failed_attempt_under_new_names_keeps_what_it_created() {
+        let db = FakeDatabase::default();
+        let first = run_on(&db, None).unwrap();
+        let renamed = SqlSpec {
+            database: "glance_two".into(),
+            ..spec()
+        };
+        let state = tempfile::tempdir().unwrap();
+        db.fail(
+            DbOp::AccountLogin,
+            DbFault::Unreachable,
+            "connection refused",
+        );
+        let (failed, _) = in_ctx_at(state.path(), Some(&first), false, |ctx| {
+            run(&renamed, ctx, &db)
+        });
+        assert!(failed.is_err());
+        assert!(db.state.borrow().schemas.contains("glance_two"));
+        let healed = FakeDatabase::default();
+        *healed.state.borrow_mut() = db.state.borrow().clone();
+        let (rerun, _) = in_ctx_at(state.path(), Some(&first), false, |ctx| {
+            run(&renamed, ctx, &healed)
+        });
+        let TaskOutputs::Sql(rerun) = rerun.unwrap() else {
+            panic!("not a database record")
+        };
+        assert_eq!(rerun.database, Origin::Created, "{rerun:?}");
+        let glance: SqlIdentifier = "glance".parse().unwrap();
+        assert_eq!(rerun.replaced, vec![glance]);
+        assert!(!state.path().join(BEFORE_FILE).exists());
+    }
+
+    /// A changed database server (`[database] host`): the record is of the
+    /// other server's objects, so a database and accounts of the same names
+    /// found on this one are not the wizard's, none is recorded as
+    /// replaced, and no account is dropped here.
+    #[test]
+    fn a_record_of_another_server_is_not_this_ones() {
+        let db = FakeDatabase::default();
+        let first = run_on(&db, None).unwrap();
+        let moved = SqlSpec {
+            host: "db2.example".into(),
+            user: "glance_two".into(),
+            ..spec()
+        };
+        db.executed.borrow_mut().clear();
+        let (second, _) = in_ctx(Some(&first), false, |ctx| run(&moved, ctx, &db));
+        let TaskOutputs::Sql(second) = second.unwrap() else {
+            panic!("not a database record")
+        };
+        assert_eq!(second.database, Origin::Found, "{second:?}");
+        assert!(second.replaced.is_empty(), "{second:?}");
+        assert_eq!(second.server.as_deref(), Some("db2.example:3306"));
+        let executed = db.executed.borrow();
+        assert!(
+            executed.iter().all(|s| !s.starts_with("DROP")),
+            "{executed:?}"
+        );
     }
 
     /// A password changed behind the wizard's back is set again.
