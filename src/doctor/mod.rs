@@ -76,7 +76,7 @@ impl CheckId {
 
 /// A message as it is: a name, a path or a command, no words of ours.
 pub(crate) fn as_is(text: impl std::fmt::Display) -> Message {
-    Message::new("doctor_msg.as_is").arg("text", text)
+    Message::as_is(text)
 }
 
 /// JSON keeps English (docs/json.md): a message serialised in English.

@@ -123,24 +123,6 @@ const NOT_YET_CHINESE: &[(&str, &[&str])] = &[
             "retrying after cleaning its metadata",
         ],
     ),
-    (
-        "src/undo/items.rs: the undo's steps and outcome lines",
-        &[
-            "nothing answered before",
-            "it did not start at boot before",
-            "metadata namespaces loaded go with the database",
-            "undo drops it",
-            "the schema goes with the database",
-            "found it as answered and never changed it",
-            "kept and still",
-            "it existed before",
-            "dropped database glance",
-            "the admin endpoint",
-            "delete the image service",
-            "role admin of user glance on project service",
-            "definitions and image records with it",
-        ],
-    ),
 ];
 
 /// Fails when a Chinese screen shows an English sentence
