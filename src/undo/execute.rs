@@ -250,8 +250,9 @@ pub enum FileCheck {
     },
     /// The file is the backup already (an earlier undo was killed after it).
     AlreadyRestored,
-    /// Refused: why, and the masked diff of the file now against the backup.
-    Refused(String),
+    /// Refused: why, the masked diff of the file now against the backup
+    /// (its lines as they are), and what to do; one message a line.
+    Refused(Vec<Message>),
 }
 
 fn read_bytes(path: &Path) -> std::io::Result<(Vec<u8>, std::fs::Metadata)> {
@@ -289,11 +290,14 @@ pub fn check_file(
         let then = String::from_utf8_lossy(&original);
         let restored = format!("{path} (restored from the backup)");
         let diff = crate::plan::masked_diff(&now, &then, (path, &restored), redactor, None);
-        return Ok(FileCheck::Refused(format!(
-            "{path} was edited since glance-wizard wrote it: restoring the backup would lose these changes (secrets masked):\n{}\nPut the backup back by hand (cp -p {backup} {path}) or keep the file as it is (glance-wizard reset {}), then run undo again",
-            diff.join("\n"),
-            config_task_hint(path)
-        )));
+        let why = said("undo_said.edited").arg("path", path);
+        let remedy = said("undo_said.edited_remedy")
+            .arg("path", path)
+            .arg("backup", backup)
+            .arg("task", config_task_hint(path));
+        let diff = diff.iter().map(Message::as_is);
+        let lines = std::iter::once(why).chain(diff).chain([remedy]);
+        return Ok(FileCheck::Refused(lines.collect()));
     }
     Ok(FileCheck::Restore {
         bytes: original,
@@ -340,7 +344,10 @@ fn restore_file(
 ) -> Result<Message, TaskError> {
     match check_file(path, backup, recorded, redactor)? {
         FileCheck::AlreadyRestored => Ok(said("undo_said.already_restored").arg("path", path)),
-        FileCheck::Refused(why) => Err(TaskError::needs_user(why)),
+        FileCheck::Refused(lines) => {
+            let why: Vec<String> = lines.iter().map(Message::english).collect();
+            Err(TaskError::needs_user(why.join("\n")))
+        }
         FileCheck::Restore { bytes, mode, owner } => {
             crate::fsutil::write_atomically(Path::new(path), &bytes, mode, Some(owner))
                 .map_err(|e| TaskError::fatal(format!("cannot write {path}: {e}")))?;

@@ -156,20 +156,20 @@ fn file_preview(
     recorded: &Option<String>,
     redactor: &crate::secret::Redactor,
 ) -> Vec<Message> {
-    let why = match execute::check_file(path, backup, recorded.as_deref(), redactor) {
+    let lines = match execute::check_file(path, backup, recorded.as_deref(), redactor) {
         Ok(FileCheck::Restore { .. }) => return Vec::new(),
         Ok(FileCheck::AlreadyRestored) => {
             let said = Message::new("undo_said.already_restored").arg("path", path);
             return vec![Message::new("undo_line.file").msg("line", said)];
         }
-        Ok(FileCheck::Refused(why)) => why,
-        Err(e) => e.message,
+        Ok(FileCheck::Refused(lines)) => lines,
+        Err(e) => vec![Message::as_is(e.message)],
     };
-    // The refusal's first line, then its masked diff as it is.
-    let mut lines = why.lines();
-    let first = lines.next().unwrap_or_default();
-    std::iter::once(Message::new("undo_line.file_refused").arg("why", first))
-        .chain(lines.map(|l| Message::new("undo_line.file").arg("line", l)))
+    // The refusal's first line, then its masked diff and what to do.
+    let mut lines = lines.into_iter();
+    let first = lines.next().unwrap_or_else(|| Message::as_is(""));
+    std::iter::once(Message::new("undo_line.file_refused").msg("why", first))
+        .chain(lines.map(|l| Message::new("undo_line.file").msg("line", l)))
         .collect()
 }
 

@@ -637,16 +637,30 @@ fn a_config_file_edited_since_is_refused_with_a_masked_diff() {
         items,
         refusal: None,
     };
-    let preview: Vec<String> = preview(&[step], &crate::secret::Redactor::new())
-        .iter()
-        .map(Message::english)
-        .collect();
-    let preview = preview.join("\n");
+    let shown = |lang| -> Vec<String> {
+        let t = crate::ui::i18n::Texts::of(lang);
+        let lines = preview(std::slice::from_ref(&step), &crate::secret::Redactor::new());
+        lines.iter().map(|l| t.msg(l)).collect()
+    };
+    let preview = shown(crate::ui::i18n::Lang::En).join("\n");
     assert!(preview.contains("REFUSED"), "{preview}");
     assert!(
         !preview.contains(SECRET) && !preview.contains("Typed-By-Hand"),
         "{preview}"
     );
+    // In Chinese every line of ours is Chinese; the diff (the file's own
+    // lines, and the diff's headers) stays as it is.
+    let zh = shown(crate::ui::i18n::Lang::ZhCn);
+    let ours: Vec<&String> = zh
+        .iter()
+        .filter(|l| !l.trim_start().starts_with(['-', '+', '@']) && l.starts_with("    "))
+        .collect();
+    let english: Vec<String> = ours
+        .iter()
+        .flat_map(|l| crate::ui::i18n::english_sentences(l))
+        .collect();
+    assert!(english.is_empty(), "English: {english:?} in:\n{zh:#?}");
+    assert!(ours.iter().any(|l| l.contains("已拒绝")), "{zh:#?}");
 }
 
 fn record(fingerprint: &str, outputs: TaskOutputs) -> TaskRecord {
