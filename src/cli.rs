@@ -187,6 +187,11 @@ pub enum Command {
         /// before; apt purges them).
         #[arg(long)]
         purge_packages: bool,
+        /// Only what earlier runs created under answers changed since and
+        /// that holds data (a database, a test image): apply keeps it
+        /// until you confirm this; `plan` lists it.
+        #[arg(long)]
+        replaced: bool,
         /// Do not ask for the host name (needed without a terminal).
         #[arg(long, short = 'y')]
         yes: bool,

@@ -38,7 +38,7 @@ fn report(out: &mut dyn Write, line: std::fmt::Arguments<'_>) {
 }
 
 mod report;
-pub use report::{CheckEntry, CheckOutcome, CheckReport, check, plan};
+pub use report::{CheckEntry, CheckOutcome, CheckReport, check, plan, target_failed};
 
 /// How to read the answers: shared by every subcommand that needs them.
 #[derive(Debug, Clone, Default)]
@@ -649,10 +649,11 @@ pub fn undo(
         }
     };
     if prepared.nothing_to_do() {
-        let key = if options.undo.only.is_empty() {
-            "undo_cli.nothing_recorded"
-        } else {
-            "undo_cli.nothing_recorded_for_tasks"
+        let key = match (options.undo.replaced, options.undo.only.is_empty()) {
+            (false, true) => "undo_cli.nothing_recorded",
+            (false, false) => "undo_cli.nothing_recorded_for_tasks",
+            (true, true) => "undo_cli.nothing_replaced",
+            (true, false) => "undo_cli.nothing_replaced_for_tasks",
         };
         let journal = Journal::path(state_dir);
         say!(out, "{}", t.f(key, &[("journal", &journal.display())]));
@@ -662,7 +663,12 @@ pub fn undo(
         }
         return exit::OK;
     }
-    say!(out, "{}", t.t("undo_cli.heading"));
+    let heading = if options.undo.replaced {
+        "undo_cli.heading_replaced"
+    } else {
+        "undo_cli.heading"
+    };
+    say!(out, "{}", t.t(heading));
     for line in prepared.preview(&loaded.settings.redactor()) {
         say!(out, "{}", t.msg(&line));
     }
@@ -691,7 +697,11 @@ pub fn undo(
         &std::sync::atomic::AtomicBool::new(false),
         &mut |line| say!(out, "{}", t.msg(line)),
     );
-    report_undo(&outcome, &prepared.journal, state_dir, t, out);
+    if options.undo.replaced {
+        report_replaced_undo(&outcome, t, out);
+    } else {
+        report_undo(&outcome, &prepared.journal, state_dir, t, out);
+    }
     exit::for_undo(&outcome)
 }
 
@@ -752,6 +762,14 @@ fn confirmed(
     }
 }
 
+/// `undo --replaced`'s outcome: the install itself stays recorded.
+fn report_replaced_undo(outcome: &crate::undo::Outcome, t: &Texts, out: &mut dyn Write) {
+    match outcome {
+        crate::undo::Outcome::Done { .. } => say!(out, "{}", t.t("undo_cli.done_replaced")),
+        crate::undo::Outcome::Failed { .. } => report_undo_failure(outcome, t, out),
+    }
+}
+
 fn report_undo(
     outcome: &crate::undo::Outcome,
     journal: &Journal,
@@ -779,14 +797,18 @@ fn report_undo(
                 );
             }
         }
-        crate::undo::Outcome::Failed { task, error } => {
-            say!(
-                out,
-                "{}",
-                t.f("undo_cli.failed", &[("task", task), ("error", error)])
-            );
-            say!(out, "{}", t.f("undo_cli.resume", &[("task", task)]));
-        }
+        crate::undo::Outcome::Failed { .. } => report_undo_failure(outcome, t, out),
+    }
+}
+
+fn report_undo_failure(outcome: &crate::undo::Outcome, t: &Texts, out: &mut dyn Write) {
+    if let crate::undo::Outcome::Failed { task, error } = outcome {
+        say!(
+            out,
+            "{}",
+            t.f("undo_cli.failed", &[("task", task), ("error", error)])
+        );
+        say!(out, "{}", t.f("undo_cli.resume", &[("task", task)]));
     }
 }
 
@@ -831,6 +853,9 @@ mod tests {
         let sql = TaskOutputs::Sql(SqlOutputs {
             database: Origin::Created,
             accounts: vec![account("localhost"), account("%")],
+            name: Some("glance".into()),
+            user: Some("glance".into()),
+            replaced: Vec::new(),
         });
         let user = TaskOutputs::User(ObjectOutput {
             id: "9f2c41".into(),
@@ -947,6 +972,8 @@ mod tests {
                     origin: Origin::Found,
                     status: "active".into(),
                     sha512: "ab".into(),
+                    name: None,
+                    replaced: Vec::new(),
                 })),
                 error: None,
                 unverified: false,

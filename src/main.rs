@@ -35,8 +35,14 @@ fn main() {
         Some(Command::Answers(what)) => answers(&what),
         Some(Command::Check { args, format }) => {
             // The notes are printed with the report.
-            let loaded = load_or_exit(&args.options(true));
-            headless::check(&loaded, format, &mut stdout)
+            match headless::load(&args.options(true)) {
+                Ok(loaded) => headless::check(&loaded, format, &mut stdout),
+                // A script reading JSON gets a report with every exit 4.
+                Err(headless::LoadError::Target(e)) if format == Format::Json => {
+                    headless::target_failed(&e, &mut stdout)
+                }
+                Err(e) => load_failed(&e),
+            }
         }
         Some(Command::Plan { args, format }) => {
             match headless::plan_preview(&args.options(true), &cli.state_dir) {
@@ -66,6 +72,7 @@ fn main() {
             args,
             dry_run,
             purge_packages,
+            replaced,
             yes,
             tasks,
         }) => {
@@ -75,6 +82,7 @@ fn main() {
                 undo: glance_wizard::undo::Options {
                     purge_packages,
                     only: tasks,
+                    replaced,
                 },
             };
             undo(&loaded, &cli.state_dir, &options, yes)

@@ -7,8 +7,18 @@
 //! new name, still with its admin role, and the old name is gone. `plan`
 //! says both before each apply; each apply ends with Glance verified. Every
 //! check reads the lab directly (Keystone's API), never the wizard's output.
-//! Cost: one install and two short applies, 65-85 s on the lab. It deletes
-//! the renamed user at the end (the lab reset deletes only `glance`).
+//!
+//! Then what holds data: `[test_image] name` changes, apply uploads the
+//! image under the new name and keeps the old one (plan and apply say so),
+//! and `undo --replaced --yes` deletes just the old one; `[database] name`
+//! and `[database] user` change, apply makes and syncs the new database,
+//! drops the accounts it created for the old user and keeps the old
+//! database, and `undo --replaced --yes` drops just that, Glance serving on.
+//! (Read in MariaDB and through Glance's API.)
+//!
+//! Cost: one install and four short applies, 90-130 s on the lab. It
+//! deletes the renamed user, database and accounts at the end (the lab
+//! reset deletes only `glance`).
 
 mod common;
 
@@ -20,17 +30,60 @@ use common::*;
 const DB_PASSWORD: &str = "moves-db-Pass1";
 const SERVICE_PASSWORD: &str = "moves-svc-Pass1";
 const RENAMED: &str = "glance-moved";
+const RENAMED_DATABASE: &str = "glance_moved";
+const RENAMED_IMAGE: &str = "e2e-moves-renamed";
 
 /// The answers with `key = "value"` added to `[keystone]`.
 fn answer(s: &Scenario, key: &str, value: &str) {
-    let text = std::fs::read_to_string(&s.answers).unwrap();
-    let edited = text.replacen(
+    edit_answers(
+        s,
         "[keystone]\n",
         &format!("[keystone]\n{key} = \"{value}\"\n"),
-        1,
     );
-    assert_ne!(text, edited, "no [keystone] table in the answers");
+}
+
+fn edit_answers(s: &Scenario, from: &str, to: &str) {
+    let text = std::fs::read_to_string(&s.answers).unwrap();
+    let edited = text.replacen(from, to, 1);
+    assert_ne!(text, edited, "no {from:?} in the answers");
     std::fs::write(&s.answers, edited).unwrap();
+}
+
+/// `glance-wizard undo --replaced --yes`: its output.
+fn undo_replaced(s: &Scenario) -> String {
+    let out = run(wizard()
+        .args(["undo", "--replaced", "--yes", "--answers"])
+        .arg(&s.answers)
+        .arg("--state-dir")
+        .arg(&s.state_dir)
+        .env_remove("OS_PASSWORD")
+        .stdin(Stdio::null()));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "undo --replaced:\n{}",
+        text(&out)
+    );
+    text(&out)
+}
+
+/// The renamed database and its accounts, left by an earlier run.
+fn drop_renamed_database() {
+    probe::drop_database(RENAMED_DATABASE);
+    for host in ["localhost", "%"] {
+        probe::root_execute(&format!(
+            "DROP USER IF EXISTS '{RENAMED_DATABASE}'@'{host}'"
+        ));
+    }
+}
+
+/// The ids of the active images of this name, through Glance.
+fn active_images(token: &str, name: &str) -> Vec<String> {
+    probe::images_named(token, name)
+        .iter()
+        .filter(|i| i["status"] == "active")
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect()
 }
 
 fn plan(s: &Scenario) -> String {
@@ -84,6 +137,7 @@ fn e2e_a_changed_region_or_user_name_moves_what_the_wizard_created() {
     // run of this test is deleted here.
     let token = probe::admin_token();
     delete_users_named(&token, RENAMED);
+    drop_renamed_database();
     let s = scenario("moves", DB_PASSWORD, SERVICE_PASSWORD);
     apply(&s, "(install)");
     let installed = endpoints(&token);
@@ -135,5 +189,61 @@ fn e2e_a_changed_region_or_user_name_moves_what_the_wizard_created() {
     // Nothing left to move: the plan says nothing of earlier runs.
     assert!(!plan(&s).contains("earlier run:"));
     println!("region changed:\n{moved}\nuser renamed:\n{renamed}");
+    replaced_data_stays_until_confirmed(&s, &token);
     delete_users_named(&token, RENAMED);
+    drop_renamed_database();
+}
+
+/// The test image and the database renamed in turn: each old one stays
+/// (plan and apply say so) until `undo --replaced`, which takes just it.
+fn replaced_data_stays_until_confirmed(s: &Scenario, token: &str) {
+    let old_image = active_images(token, "e2e-moves");
+    assert_eq!(old_image.len(), 1, "{old_image:?}");
+    edit_answers(
+        s,
+        "name = \"e2e-moves\"",
+        &format!("name = \"{RENAMED_IMAGE}\""),
+    );
+    let says = format!("keeps the test image e2e-moves ({})", old_image[0]);
+    let planned = plan(s);
+    assert!(planned.contains(&says), "no {says:?} in:\n{planned}");
+    let applied = apply(s, "(test image renamed)");
+    assert!(applied.contains("undo --replaced"), "{applied}");
+    assert_eq!(active_images(token, "e2e-moves"), old_image, "{applied}");
+    assert_eq!(active_images(token, RENAMED_IMAGE).len(), 1, "{applied}");
+    let undone = undo_replaced(s);
+    assert!(active_images(token, "e2e-moves").is_empty(), "{undone}");
+    assert_eq!(active_images(token, RENAMED_IMAGE).len(), 1, "{undone}");
+
+    edit_answers(
+        s,
+        "[controller]\n",
+        &format!(
+            "[database]\nname = \"{RENAMED_DATABASE}\"\nuser = \"{RENAMED_DATABASE}\"\n\n[controller]\n"
+        ),
+    );
+    let planned = plan(s);
+    for says in [
+        "earlier run: keeps the database glance it created",
+        "earlier run: drops the database accounts it created for glance",
+    ] {
+        assert!(planned.contains(says), "no {says:?} in:\n{planned}");
+    }
+    let applied = apply(s, "(database and its user renamed)");
+    assert!(probe::database_exists("glance"), "{applied}");
+    assert!(probe::database_exists(RENAMED_DATABASE), "{applied}");
+    let accounts = |user: &str| {
+        probe::root_count(&format!(
+            "SELECT COUNT(*) FROM mysql.user WHERE User = '{user}'"
+        ))
+    };
+    assert_eq!(accounts("glance"), 0, "{applied}");
+    assert_eq!(accounts(RENAMED_DATABASE), 2, "{applied}");
+    assert_eq!(active_images(token, RENAMED_IMAGE).len(), 1, "{applied}");
+    let undone = undo_replaced(s);
+    assert!(!probe::database_exists("glance"), "{undone}");
+    assert!(probe::database_exists(RENAMED_DATABASE), "{undone}");
+    assert_eq!(active_images(token, RENAMED_IMAGE).len(), 1, "{undone}");
+    assert!(!plan(s).contains("earlier run:"), "nothing is kept now");
+    println!("image renamed:\n{applied}\nundo --replaced:\n{undone}");
 }

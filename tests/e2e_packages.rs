@@ -30,10 +30,11 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use glance_wizard::answers::{Answers, SecretName, Secrets, Settings};
-use glance_wizard::engine::{Engine, ErrorKind, Event, RetryPolicy, RunOutcome};
-use glance_wizard::plan::{TaskId, TaskKind, build_plan};
+use glance_wizard::engine::{Engine, ErrorKind, Event, Journal, RetryPolicy, RunOutcome};
+use glance_wizard::plan::{Plan, TaskId, TaskKind, build_plan};
 use glance_wizard::secret::Secret;
 use glance_wizard::target::{InitSystem, PackageManager, Profile, profile_for};
+use glance_wizard::undo;
 
 const PACKAGE: &str = "gw-probe";
 
@@ -398,13 +399,8 @@ impl Run {
 }
 
 /// Runs the real plan's package task (for `packages`) through the engine.
-fn run_packages(
-    settings: &Settings,
-    packages: &[&str],
-    state_dir: &Path,
-    retry: RetryPolicy,
-    mut on_event: impl FnMut(&Event),
-) -> Run {
+/// The plan of the package task alone, installing `packages`.
+fn packages_plan(settings: &Settings, packages: &[&str]) -> Plan {
     let mut plan = build_plan(settings, &profile());
     plan.tasks.retain(|t| t.id == TaskId::PackagesInstall);
     assert_eq!(plan.tasks.len(), 1);
@@ -413,6 +409,17 @@ fn run_packages(
     };
     assert_eq!(spec.manager, PackageManager::Apt);
     spec.packages = packages.iter().map(|s| s.to_string()).collect();
+    plan
+}
+
+fn run_packages(
+    settings: &Settings,
+    packages: &[&str],
+    state_dir: &Path,
+    retry: RetryPolicy,
+    mut on_event: impl FnMut(&Event),
+) -> Run {
+    let plan = packages_plan(settings, packages);
     let mut engine = Engine::new(&plan, settings, state_dir);
     engine.retry = retry;
     let mut events = Vec::new();
@@ -551,6 +558,73 @@ fn e2e_mirror_faults_are_cleaned_retried_and_healed() {
         .unwrap();
     assert!(!out.status.success(), "{PACKAGE} leaked into the real dpkg");
     println!("mirror faults healed: {}", timings.join(", "));
+}
+
+/// `undo --purge-packages` through real apt (in the sandbox): a package
+/// the task installed is kept and stays recorded without the option, and
+/// purged with it; a package that was there before the task ran stays even
+/// with it. Cost: three short apt runs, a few seconds.
+#[test]
+fn e2e_undo_purges_only_the_packages_apply_installed() {
+    let Some(_lab) = lab() else { return };
+    let _timer = Timer(
+        "e2e_undo_purges_only_the_packages_apply_installed",
+        Instant::now(),
+    );
+    let dir = scratch("packages-undo");
+    let repo = build_repo(&dir);
+    let mirror = Mirror::start("127.0.0.1", &repo);
+    let sandbox = Sandbox::new(&dir.join("sandbox"), &trusted_source(&mirror.url()));
+    let settings = settings_for(&sandbox, None, &[]);
+    let installing = dir.join("state-installed");
+    run_packages(&settings, &[PACKAGE], &installing, fast_retries(), |_| {}).assert_verified();
+    assert!(sandbox.installed(PACKAGE));
+    // A second install (another state directory) finds it there.
+    let finding = dir.join("state-found");
+    run_packages(&settings, &[PACKAGE], &finding, fast_retries(), |_| {}).assert_verified();
+
+    let (said, journal) = undo_packages(&settings, &finding, true);
+    assert!(sandbox.installed(PACKAGE), "found, so it stays:\n{said}");
+    assert!(journal.tasks.is_empty(), "{said}");
+    let (said, journal) = undo_packages(&settings, &installing, false);
+    assert!(sandbox.installed(PACKAGE), "{said}");
+    assert!(
+        said.contains("installed by glance-wizard, kept") && !journal.tasks.is_empty(),
+        "kept and still recorded:\n{said}"
+    );
+    let (said, journal) = undo_packages(&settings, &installing, true);
+    assert!(!sandbox.installed(PACKAGE), "{said}");
+    assert!(said.contains(&format!("removed {PACKAGE}")), "{said}");
+    assert!(journal.tasks.is_empty(), "{said}");
+    println!("undo --purge-packages:\n{said}");
+}
+
+/// The package task's undo (with or without `--purge-packages`) through
+/// the real clients, as `glance-wizard undo` runs it: what it said, and
+/// the journal after.
+fn undo_packages(settings: &Settings, state_dir: &Path, purge: bool) -> (String, Journal) {
+    let plan = packages_plan(settings, &[PACKAGE]);
+    let fingerprints = plan.fingerprints(&Journal::key(state_dir).unwrap());
+    let mut journal = Journal::load(state_dir).unwrap().expect("a journal");
+    let options = undo::Options {
+        purge_packages: purge,
+        ..undo::Options::default()
+    };
+    let steps = undo::steps(&plan, &mut journal, &fingerprints, &options);
+    let mut prepared = undo::machine::Prepared { journal, steps };
+    let mut said = Vec::new();
+    let outcome = undo::machine::run_logged(
+        settings,
+        state_dir,
+        &state_dir.join("undo.log"),
+        &mut prepared,
+        None,
+        &std::sync::atomic::AtomicBool::new(false),
+        &mut |line| said.push(line.to_string()),
+    );
+    let said = said.join("\n");
+    assert_eq!(outcome, undo::Outcome::Done { steps: 1 }, "{said}");
+    (said, Journal::load(state_dir).unwrap().expect("a journal"))
 }
 
 /// A mirror broken for good: bounded retries, a clear message, the journal

@@ -26,15 +26,8 @@ const IMAGE: &str = "e2e-undo";
 /// reset puts back).
 const PACKAGED_CONF: &str = "/usr/share/glance-common/glance-api.conf";
 
-/// A `SELECT COUNT(*)` as the lab's MariaDB root.
 fn lab_count(sql: &str) -> u64 {
-    use mysql::prelude::Queryable;
-    let opts = mysql::OptsBuilder::new()
-        .socket(Some("/run/mysqld/mysqld.sock"))
-        .user(Some("root"))
-        .prefer_socket(true);
-    let mut conn = mysql::Conn::new(opts).expect("MariaDB as root");
-    conn.query_first(sql).unwrap().unwrap_or(0)
+    probe::root_count(sql)
 }
 
 fn glance_databases() -> u64 {

@@ -147,3 +147,28 @@ fn bad_answers_leave_stdout_empty_and_say_why_on_stderr() {
         assert!(stderr.contains("database.port"), "{command}: {stderr}");
     }
 }
+
+/// A target that cannot be worked out: `check --format json` prints a
+/// report with the failed `target` check (exit 4 always comes with one),
+/// `plan` nothing on stdout and the reason on stderr.
+#[test]
+fn check_json_reports_an_unknown_target_as_a_failed_check() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &ANSWERS.replace("distro = \"debian\"", "distro = \"slackware\""),
+    );
+    let out = wizard(&["check"], dir.path());
+    assert_eq!(out.status.code(), Some(4));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["outcome"], "failed");
+    assert_eq!(report["checks"][0]["id"], "target");
+    assert_eq!(report["checks"][0]["status"], "fail");
+    assert_eq!(report["checks"][0]["field"], "target.distro");
+    let detail = report["checks"][0]["detail"].as_str().unwrap();
+    assert!(detail.contains("slackware"), "{detail}");
+    let out = wizard(&["plan"], dir.path());
+    assert_eq!(out.status.code(), Some(4));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("slackware"));
+}

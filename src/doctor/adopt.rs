@@ -12,6 +12,7 @@ const AUTHTOKEN: &str = "keystone_authtoken";
 
 /// The answers and secrets read from the config, and what could not be
 /// read (left at the wizard's default, said to the user).
+#[derive(Debug)]
 pub struct Adopted {
     pub answers: Answers,
     pub secrets: Secrets,

@@ -213,20 +213,28 @@ impl Options {
 /// The commands that repair what `apply_fixes` findings name.
 pub const APPLY_HINT: &str = "glance-wizard apply -a ANSWERS.toml (the answers it was installed with; for a Glance made by hand, glance-wizard doctor --write-answers adopt.toml writes them)";
 
-/// `doctor --write-answers PATH`: the answers of this Glance
-/// ([`adopt::answers_of`]) saved with their secrets file (0600) beside
-/// them; what to tell the user.
-pub fn write_answers(options: &Options, path: &Path) -> Result<Vec<String>, String> {
+/// The answers of the Glance this machine's config files describe
+/// ([`adopt::answers_of`]), or why there are none. `doctor
+/// --write-answers` saves them; the Doctor screen fills the forms with them.
+pub fn adopt(options: &Options) -> Result<adopt::Adopted, String> {
     let mut report = Report::default();
     let redactor = Redactor::new();
     let Some(conf) = config::load(options, &mut report, &redactor) else {
         let why = report.findings.first().map(|f| f.problem.english());
         return Err(format!(
-            "no answers written: {}/glance-api.conf: {}",
+            "{}/glance-api.conf: {}",
             options.config_dir.display(),
             why.unwrap_or_default()
         ));
     };
+    Ok(adopt::answers_of(&conf, options.admin_openrc.as_deref()))
+}
+
+/// `doctor --write-answers PATH`: the answers of this Glance
+/// ([`adopt::answers_of`]) saved with their secrets file (0600) beside
+/// them; what to tell the user.
+pub fn write_answers(options: &Options, path: &Path) -> Result<Vec<String>, String> {
+    let redactor = Redactor::new();
     // New files only: an admin's own answers (or any file named by a
     // typo) and its secrets are never replaced by these.
     let secrets_beside = path.with_file_name(crate::answers::secrets_file_name(path));
@@ -238,7 +246,7 @@ pub fn write_answers(options: &Options, path: &Path) -> Result<Vec<String>, Stri
             ));
         }
     }
-    let adopted = adopt::answers_of(&conf, options.admin_openrc.as_deref());
+    let adopted = adopt(options).map_err(|why| format!("no answers written: {why}"))?;
     let secrets_path = adopted
         .answers
         .save(path, &adopted.secrets)

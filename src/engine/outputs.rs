@@ -41,6 +41,17 @@ pub struct AccountOutput {
 pub struct SqlOutputs {
     pub database: Origin,
     pub accounts: Vec<AccountOutput>,
+    /// The database's name and the accounts' user when recorded (`None` in
+    /// journals of older glance-wizards): a rerun under a changed
+    /// `[database] name` or `user` does not take the new ones for its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// Databases earlier runs created under another `[database] name`,
+    /// still there: see [`Replaced`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replaced: Vec<String>,
 }
 
 /// A Keystone object with its id.
@@ -142,6 +153,50 @@ pub struct ImageOutputs {
     pub status: String,
     /// Of the local file, which Glance's matched.
     pub sha512: String,
+    /// The image's name when recorded (`None` in journals of older
+    /// glance-wizards).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Test images earlier runs uploaded under another `[image] name`,
+    /// still in Glance: see [`Replaced`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replaced: Vec<ReplacedImage>,
+}
+
+/// A test image an earlier run uploaded, under a name the answers no
+/// longer give.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplacedImage {
+    pub id: String,
+    pub name: String,
+}
+
+/// What an earlier run created that holds data (a database, an image) and
+/// the answers now name otherwise. Unlike an endpoint or a user it is not
+/// moved or taken back by apply: it stays, recorded, until the admin
+/// confirms `undo --replaced` (or a whole undo), and the plan says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Replaced {
+    Database { name: String },
+    Image(ReplacedImage),
+}
+
+impl std::fmt::Display for Replaced {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (what, holds) = match self {
+            Replaced::Database { name } => (
+                format!("database {name}"),
+                "Glance's schema and image records",
+            ),
+            Replaced::Image(ReplacedImage { id, name }) => {
+                (format!("test image {name} ({id})"), "its data")
+            }
+        };
+        write!(
+            f,
+            "keeps the {what} it created under the earlier answers: it holds {holds}; `glance-wizard undo --replaced` takes it back after you confirm"
+        )
+    }
 }
 
 /// What one task left.
@@ -288,6 +343,47 @@ impl TaskOutputs {
 pub enum LeftBehind {
     Endpoint(EndpointElsewhere),
     User(UserElsewhere),
+    /// Database accounts the task created for a user the answers no longer
+    /// name: dropped once the new user's accounts log in.
+    Accounts(AccountsElsewhere),
+    /// Holds data: kept (and still recorded) until the admin confirms.
+    Replaced(Replaced),
+}
+
+/// The database accounts (`'user'@'host'`) the task created for `user`;
+/// the answers say `to`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountsElsewhere {
+    pub user: String,
+    pub hosts: Vec<String>,
+    pub to: String,
+}
+
+impl AccountsElsewhere {
+    /// The accounts `sql` records as created, if `user` is not theirs.
+    pub fn of(sql: &SqlOutputs, user: &str) -> Option<Self> {
+        let recorded = sql.user.as_deref().filter(|&recorded| recorded != user)?;
+        let hosts: Vec<String> = sql
+            .accounts
+            .iter()
+            .filter(|a| a.origin.created())
+            .map(|a| a.host.clone())
+            .collect();
+        (!hosts.is_empty()).then(|| AccountsElsewhere {
+            user: recorded.to_string(),
+            hosts,
+            to: user.to_string(),
+        })
+    }
+
+    /// `'user'@'host'` each: the names are the answers' SqlIdentifiers and
+    /// the plan's hosts, which hold no quote.
+    pub fn accounts(&self) -> Vec<String> {
+        self.hosts
+            .iter()
+            .map(|host| format!("'{}'@'{host}'", self.user))
+            .collect()
+    }
 }
 
 /// An endpoint the task created in region `from`; the answers say `to`.
@@ -350,6 +446,14 @@ impl std::fmt::Display for LeftBehind {
                 f,
                 "renames the user it created, {from} ({id}), to {to} (its id and role assignments stay); deletes it instead when a user {to} exists already"
             ),
+            LeftBehind::Accounts(accounts) => write!(
+                f,
+                "drops the database accounts it created for {} ({}): the answers' user is {} now",
+                accounts.user,
+                accounts.accounts().join(", "),
+                accounts.to
+            ),
+            LeftBehind::Replaced(replaced) => replaced.fmt(f),
         }
     }
 }
@@ -377,8 +481,82 @@ impl TaskOutputs {
                     .into_iter()
                     .collect()
             }
+            (TaskOutputs::Sql(sql), TaskKind::Sql(spec)) => AccountsElsewhere::of(sql, &spec.user)
+                .map(LeftBehind::Accounts)
+                .into_iter()
+                .chain(self.replaced_by(kind).into_iter().map(LeftBehind::Replaced))
+                .collect(),
+            _ => self
+                .replaced_by(kind)
+                .into_iter()
+                .map(LeftBehind::Replaced)
+                .collect(),
+        }
+    }
+}
+
+impl TaskOutputs {
+    /// The data-holding objects this record says earlier runs created that
+    /// `kind`, the task's spec now, names otherwise (see [`Replaced`]).
+    pub fn replaced_by(&self, kind: &TaskKind) -> Vec<Replaced> {
+        match (self, kind) {
+            (TaskOutputs::Sql(sql), TaskKind::Sql(spec)) => sql
+                .replaced_by(&spec.database)
+                .into_iter()
+                .map(|name| Replaced::Database { name })
+                .collect(),
+            (TaskOutputs::Image(image), TaskKind::Verify(spec)) => image
+                .replaced_by(&spec.name)
+                .into_iter()
+                .map(Replaced::Image)
+                .collect(),
             _ => Vec::new(),
         }
+    }
+}
+
+impl TaskOutputs {
+    /// Drops the record of replaced objects (taken back by
+    /// `undo --replaced`).
+    pub fn forget_replaced(&mut self) {
+        match self {
+            TaskOutputs::Sql(sql) => sql.replaced.clear(),
+            TaskOutputs::Image(image) => image.replaced.clear(),
+            _ => {}
+        }
+    }
+}
+
+impl SqlOutputs {
+    /// The databases this record says earlier runs created that are not
+    /// `database`: those recorded as replaced already, and the task's own
+    /// when it had another name. One the answers name again is the task's
+    /// own again, not replaced.
+    pub fn replaced_by(&self, database: &str) -> Vec<String> {
+        let own = self.name.clone().filter(|_| self.database.created());
+        let mut names: Vec<String> = self.replaced.iter().cloned().chain(own).collect();
+        names.retain(|name| name != database);
+        names.dedup();
+        names
+    }
+}
+
+impl ImageOutputs {
+    /// The test images this record says earlier runs uploaded under
+    /// another name than `name` (as [`SqlOutputs::replaced_by`]).
+    pub fn replaced_by(&self, name: &str) -> Vec<ReplacedImage> {
+        let own = self
+            .name
+            .clone()
+            .filter(|_| self.origin.created())
+            .map(|own_name| ReplacedImage {
+                id: self.id.clone(),
+                name: own_name,
+            });
+        let mut images: Vec<ReplacedImage> = self.replaced.iter().cloned().chain(own).collect();
+        images.retain(|image| image.name != name);
+        images.dedup();
+        images
     }
 }
 
@@ -386,5 +564,53 @@ fn origin_word(origin: Origin) -> &'static str {
     match origin {
         Origin::Created => "created",
         Origin::Found => "found",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::SqlSpec;
+
+    /// The plan's words for a changed `[database] user` and `name`: the
+    /// accounts the wizard created are dropped, the database it created is
+    /// kept (it holds data) until `undo --replaced`.
+    #[test]
+    fn a_changed_database_user_and_name_are_said() {
+        let created = |host: &str| AccountOutput {
+            host: host.into(),
+            origin: Origin::Created,
+        };
+        let record = TaskOutputs::Sql(SqlOutputs {
+            database: Origin::Created,
+            accounts: vec![created("localhost"), created("%")],
+            name: Some("glance".into()),
+            user: Some("glance".into()),
+            replaced: Vec::new(),
+        });
+        let same = TaskKind::Sql(SqlSpec::example("pw"));
+        assert!(record.left_behind(&same).is_empty());
+        let changed = TaskKind::Sql(SqlSpec {
+            user: "glance2".into(),
+            database: "glance2".into(),
+            ..SqlSpec::example("pw")
+        });
+        let said: Vec<String> = record
+            .left_behind(&changed)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(said.len(), 2, "{said:?}");
+        assert!(
+            said[0].starts_with(
+                "drops the database accounts it created for glance ('glance'@'localhost', 'glance'@'%')"
+            ),
+            "{said:?}"
+        );
+        assert!(
+            said[1].starts_with("keeps the database glance it created")
+                && said[1].contains("undo --replaced"),
+            "{said:?}"
+        );
     }
 }

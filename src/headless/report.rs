@@ -67,6 +67,21 @@ impl CheckReport {
         }
     }
 
+    /// The report of a target that cannot be worked out: one failed
+    /// `target` check saying why, fixed in `[target]`.
+    pub fn unknown_target(error: &crate::target::TargetError) -> CheckReport {
+        CheckReport {
+            target: String::new(),
+            checks: vec![CheckEntry {
+                id: "target".into(),
+                status: Status::Fail,
+                detail: error.to_string(),
+                field: Some("target.distro"),
+            }],
+            outcome: CheckOutcome::Failed,
+        }
+    }
+
     pub fn exit_code(&self) -> i32 {
         match self.outcome {
             CheckOutcome::Passed => exit::OK,
@@ -94,6 +109,15 @@ pub fn check(loaded: &Loaded, format: Format, out: &mut dyn Write) -> i32 {
         Format::Json => say!(out, "{}", json(&result)),
     }
     result.exit_code()
+}
+
+/// `check --format json` when the target cannot be worked out: the report
+/// of that (a script reads one JSON document with every exit 0 or 4); the
+/// exit code.
+pub fn target_failed(error: &crate::target::TargetError, out: &mut dyn Write) -> i32 {
+    let report = CheckReport::unknown_target(error);
+    say!(out, "{}", json(&report));
+    report.exit_code()
 }
 
 /// `glance-wizard plan` once the report is made: prints it.

@@ -169,6 +169,9 @@ pub enum Request {
     NoProxyDefault,
     /// Run the doctor.
     Doctor,
+    /// Read the answers of the Glance the doctor examined
+    /// ([`crate::doctor::adopt`]) to fill the forms with.
+    Adopt,
     /// Work out what undo would take back (`undo --dry-run`).
     UndoPreview(crate::undo::Options),
     /// Take back the steps shown, confirmed.
@@ -194,6 +197,8 @@ pub enum Msg {
     Saved(Result<(PathBuf, PathBuf), String>),
     RunRefused(String),
     Doctor(crate::doctor::Report),
+    /// The answers of the Glance on this machine, or why there are none.
+    Adopted(Result<Box<crate::doctor::adopt::Adopted>, String>),
     Undo(UndoMsg),
     /// SIGTERM, SIGHUP or SIGINT from outside.
     Signal,
@@ -543,6 +548,7 @@ impl App {
             }
             Msg::ProxyTest(result) => self.proxy_test = Pending::Ready(result),
             Msg::Doctor(report) => self.doctor = Pending::Ready(report),
+            Msg::Adopted(result) => self.adopted(result),
             Msg::Undo(msg) => self.undo_msg(msg),
             Msg::Prechecks(result) => {
                 self.checks = Pending::Ready(match result {
@@ -883,9 +889,30 @@ impl App {
             KeyCode::PageDown => self.doctor_scroll += 10,
             KeyCode::Home => self.doctor_scroll = 0,
             KeyCode::Char('r') => self.go(Screen::Doctor),
+            KeyCode::Char('a') => self.request(Request::Adopt),
             KeyCode::Esc => self.go(Screen::Welcome),
             KeyCode::Char('q') => self.quit(),
             _ => {}
+        }
+    }
+
+    /// The doctor's Glance adopted: its answers fill the forms (passwords
+    /// too, masked as typed ones are), and the wizard goes on from the first
+    /// form, saying which answers are the wizard's defaults; apply then keeps
+    /// what is right and repairs what the doctor found.
+    fn adopted(&mut self, result: Result<Box<crate::doctor::adopt::Adopted>, String>) {
+        match result {
+            Ok(adopted) => {
+                let proxy_test_default = self.draft.proxy_test_default.clone();
+                self.draft = Draft::from_answers(&adopted.answers, &adopted.secrets);
+                self.draft.proxy_test_default = proxy_test_default;
+                let defaults = adopted.defaults.len().to_string();
+                self.go(Screen::Database);
+                self.notice = Some(self.texts.f("doctor.adopted", &[("n", &defaults)]));
+            }
+            Err(why) => {
+                self.notice = Some(self.texts.f("doctor.not_adopted", &[("why", &why)]));
+            }
         }
     }
 

@@ -275,6 +275,14 @@ impl Runtime {
                     let _ = tx.send(Msg::Doctor(crate::doctor::run(&options)));
                 });
             }
+            Request::Adopt => {
+                let tx = self.tx.clone();
+                std::thread::spawn(move || {
+                    let options = crate::doctor::Options::detected();
+                    let adopted = crate::doctor::adopt(&options).map(Box::new);
+                    let _ = tx.send(Msg::Adopted(adopted));
+                });
+            }
             Request::UndoPreview(options) => {
                 let (state_dir, profile) = (app.state_dir.clone(), app.profile.clone());
                 std::thread::spawn(move || {

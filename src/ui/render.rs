@@ -182,6 +182,18 @@ pub(crate) fn screen_block(app: &App) -> Block<'static> {
     ))
 }
 
+/// The notice wrapped to `width` (none when there is no notice).
+fn notice_lines(app: &App, width: usize) -> Vec<Line<'static>> {
+    app.notice
+        .iter()
+        .flat_map(|n| {
+            wrap(n, width)
+                .into_iter()
+                .map(|l| Line::styled(l, app.theme.warn()))
+        })
+        .collect()
+}
+
 fn notice_line(app: &App) -> Option<Line<'static>> {
     app.notice
         .as_ref()
@@ -471,9 +483,9 @@ fn form_lines(app: &App, width: usize) -> FormLines {
             form.focus = (start, form.lines.len());
         }
     }
-    if let Some(n) = notice_line(app) {
+    if app.notice.is_some() {
         form.lines.push(Line::raw(""));
-        form.lines.push(n);
+        form.lines.extend(notice_lines(app, width));
     }
     form
 }
@@ -728,7 +740,13 @@ fn draw_doctor(app: &App, frame: &mut Frame, area: Rect) {
         _ => vec![Line::styled(app.texts.t("doctor.running"), app.theme.dim())],
     };
     let skip = app.doctor_scroll.min(lines.len().saturating_sub(1));
-    frame.render_widget(Paragraph::new(lines[skip..].to_vec()), inner);
+    // A notice (why the Glance cannot be adopted) stays above the scroll.
+    let notice = notice_lines(app, inner.width as usize);
+    let [top, rest] =
+        Layout::vertical([Constraint::Length(notice.len() as u16), Constraint::Min(0)])
+            .areas(inner);
+    frame.render_widget(Paragraph::new(notice), top);
+    frame.render_widget(Paragraph::new(lines[skip..].to_vec()), rest);
 }
 
 fn doctor_lines(app: &App, report: &crate::doctor::Report, width: usize) -> Vec<Line<'static>> {

@@ -384,6 +384,49 @@ fn doctor_from_the_welcome_screen() {
     });
 }
 
+/// `a` on the Doctor screen adopts the Glance it examined: the runtime
+/// reads its answers, the forms are filled with them (the password masked,
+/// never shown) and the wizard goes on from the first form, saying so; a
+/// Glance that cannot be adopted says why and stays.
+#[test]
+fn the_doctor_screen_adopts_the_glance_it_examined() {
+    both(|lang| {
+        let mut a = app(lang);
+        a.go(Screen::Doctor);
+        a.take_requests();
+        key(&mut a, KeyCode::Char('a'));
+        assert_eq!(a.take_requests(), [Request::Adopt]);
+        a.handle(Msg::Adopted(Err(
+            "/etc/glance/glance-api.conf: no such file".into(),
+        )));
+        assert_eq!(a.screen, Screen::Doctor);
+        let refused = screen(&a);
+        assert!(refused.contains("no such file"), "{refused}");
+
+        let answers = crate::answers::Answers::from_toml(
+            "[controller]\nhost = \"ctl-by-hand\"\n[database]\nname = \"glance_by_hand\"\n",
+        )
+        .unwrap();
+        let mut secrets = Secrets::default();
+        secrets.set(
+            crate::answers::SecretName::GlanceDbPassword,
+            crate::secret::Secret::new(SECRET_DB),
+        );
+        a.handle(Msg::Adopted(Ok(Box::new(crate::doctor::adopt::Adopted {
+            answers,
+            secrets,
+            defaults: vec!["[test_image] source".into()],
+        }))));
+        assert_eq!(a.screen, Screen::Database);
+        assert_eq!(a.draft.value(F::DbName, None), "glance_by_hand");
+        let text = snap("doctor_adopted", lang, &a);
+        assert!(text.contains("ctl-by-hand"), "{text}");
+        let said = a.notice.clone().unwrap_or_default();
+        assert!(said.contains('1'), "the defaults are counted: {said}");
+        assert!(!text.contains(SECRET_DB), "{text}");
+    });
+}
+
 #[test]
 fn database_form() {
     both(|lang| {
@@ -803,6 +846,8 @@ fn done_screen() {
                     origin: crate::engine::outputs::Origin::Created,
                     status: "active".to_string(),
                     sha512: "9a8b7c6d5e4f30211f2e3d4c5b6a79880a1b2c3d".to_string(),
+                    name: None,
+                    replaced: Vec::new(),
                 }),
             )]),
         })));

@@ -97,7 +97,11 @@ pub struct Context {
 /// The items of one task, in the order they are taken back.
 pub fn items(kind: &TaskKind, outputs: &TaskOutputs, context: Context) -> Vec<Item> {
     match (kind, outputs) {
-        (TaskKind::Verify(spec), TaskOutputs::Image(image)) => vec![image_item(spec, image)],
+        (TaskKind::Verify(spec), TaskOutputs::Image(image)) => {
+            let mut items = replaced_items(kind, outputs);
+            items.push(image_item(spec, image));
+            items
+        }
         (TaskKind::Services(spec), TaskOutputs::Services(o)) => services_items(spec, o),
         (TaskKind::DbSync(_), TaskOutputs::DbSync(_)) => vec![schema_item(context)],
         (TaskKind::Metadefs(_), TaskOutputs::Metadefs(m)) => vec![metadefs_item(m, context)],
@@ -133,8 +137,42 @@ pub fn items(kind: &TaskKind, outputs: &TaskOutputs, context: Context) -> Vec<It
                     .arg("id", &o.id),
             ),
         }],
-        (TaskKind::Sql(spec), TaskOutputs::Sql(o)) => sql_items(spec, o),
+        (TaskKind::Sql(spec), TaskOutputs::Sql(o)) => {
+            let mut items = sql_items(spec, o);
+            items.extend(replaced_items(kind, outputs));
+            items
+        }
         _ => vec![Item::Keep(Message::new("undo_item.other_kind"))],
+    }
+}
+
+/// The items taking back what `outputs` records as replaced: databases
+/// and test images earlier runs created under names the answers no longer
+/// give ([`crate::engine::outputs::Replaced`]).
+pub fn replaced_items(kind: &TaskKind, outputs: &TaskOutputs) -> Vec<Item> {
+    match (kind, outputs) {
+        (TaskKind::Sql(spec), TaskOutputs::Sql(o)) => o
+            .replaced
+            .iter()
+            .map(|name| Item::DropDatabase {
+                spec: Box::new(SqlSpec {
+                    database: name.clone(),
+                    ..spec.clone()
+                }),
+            })
+            .collect(),
+        (TaskKind::Verify(spec), TaskOutputs::Image(image)) => image
+            .replaced
+            .iter()
+            .map(|replaced| Item::DeleteImage {
+                id: replaced.id.clone(),
+                spec: Box::new(VerifySpec {
+                    name: replaced.name.clone(),
+                    ..spec.clone()
+                }),
+            })
+            .collect(),
+        _ => Vec::new(),
     }
 }
 

@@ -38,12 +38,27 @@ pub struct Options {
     pub purge_packages: bool,
     /// Only these tasks (all recorded ones when empty).
     pub only: Vec<TaskId>,
+    /// Only what earlier runs created that the answers replaced and that
+    /// holds data (a database, a test image): what apply keeps until the
+    /// admin confirms this ([`crate::engine::outputs::Replaced`]).
+    pub replaced: bool,
+}
+
+/// What of a task's record a step takes back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Everything it records: the record then leaves the journal.
+    Record,
+    /// Only the objects it records as replaced: the record stays, without
+    /// them.
+    Replaced,
 }
 
 /// One task's undo.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
     pub id: TaskId,
+    pub scope: Scope,
     pub items: Vec<Item>,
     /// Why it cannot be taken back as recorded (then undo stops there).
     pub refusal: Option<Message>,
@@ -105,6 +120,9 @@ pub fn steps(
         .filter(|(task, _)| options.only.is_empty() || options.only.contains(&task.id))
         .filter_map(|(task, fingerprint)| {
             let record = journal.tasks.get(&task.id)?;
+            if options.replaced {
+                return replaced_step(task, record.outputs.as_ref()?);
+            }
             let refusal = (record.fingerprint != *fingerprint)
                 .then(|| Message::new("undo_line.other_answers").arg("task", task.id));
             let items = match &record.outputs {
@@ -113,11 +131,25 @@ pub fn steps(
             };
             Some(Step {
                 id: task.id,
+                scope: Scope::Record,
                 items,
                 refusal,
             })
         })
         .collect()
+}
+
+/// The step taking back what `outputs` records as replaced, if anything.
+/// Those objects are named by the record itself, so the answers it ran
+/// with do not matter.
+fn replaced_step(task: &crate::plan::Task, outputs: &TaskOutputs) -> Option<Step> {
+    let items = items::replaced_items(&task.kind, outputs);
+    (!items.is_empty()).then_some(Step {
+        id: task.id,
+        scope: Scope::Replaced,
+        items,
+        refusal: None,
+    })
 }
 
 /// The preview: per step, what is taken back and what stays. Restoring a
@@ -209,8 +241,20 @@ pub fn run(
                 error,
             };
         }
-        if !step.keeps_record() {
-            journal.tasks.remove(&step.id);
+        match step.scope {
+            Scope::Record if !step.keeps_record() => {
+                journal.tasks.remove(&step.id);
+            }
+            Scope::Record => {}
+            Scope::Replaced => {
+                if let Some(outputs) = journal
+                    .tasks
+                    .get_mut(&step.id)
+                    .and_then(|r| r.outputs.as_mut())
+                {
+                    outputs.forget_replaced();
+                }
+            }
         }
         if let Err(e) = journal.save(state_dir) {
             return Outcome::Failed {

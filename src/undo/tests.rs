@@ -90,6 +90,8 @@ fn the_test_image_created_is_deleted_and_one_found_stays() {
             origin,
             status: "active".into(),
             sha512: "ab".into(),
+            name: None,
+            replaced: Vec::new(),
         })
     };
     let found = items::items(&verify, &image(Origin::Found), created());
@@ -394,6 +396,9 @@ fn sql_outputs(database: Origin, accounts: &[(&str, Origin)]) -> TaskOutputs {
                 origin: *origin,
             })
             .collect(),
+        name: Some("glance".into()),
+        user: Some("glance".into()),
+        replaced: Vec::new(),
     })
 }
 
@@ -634,6 +639,7 @@ fn a_config_file_edited_since_is_refused_with_a_masked_diff() {
     // The preview says the same.
     let step = Step {
         id: TaskId::Config(crate::plan::ConfigFile::GlanceApi),
+        scope: super::Scope::Record,
         items,
         refusal: None,
     };
@@ -739,6 +745,8 @@ pub(crate) fn applied(plan: &Plan, fingerprints: &[String]) -> (Journal, World) 
                 origin: Origin::Created,
                 status: "active".into(),
                 sha512: "ab".into(),
+                name: None,
+                replaced: Vec::new(),
             }),
         };
         journal.tasks.insert(task.id, record(fingerprint, outputs));
@@ -853,7 +861,7 @@ fn undo_is_checkpointed_resumable_and_done_once() {
     assert!(again.iter().all(Step::inert), "{again:?}");
     let purge = Options {
         purge_packages: true,
-        only: vec![],
+        ..Options::default()
     };
     let purging = super::steps(&plan, &mut journal, &fingerprints, &purge);
     world
@@ -888,8 +896,8 @@ fn changed_answers_are_refused_and_only_named_tasks_are_undone() {
         .unwrap()
         .fingerprint = "other".into();
     let only = Options {
-        purge_packages: false,
         only: vec![TaskId::SqlDatabase, TaskId::VerifyImage],
+        ..Options::default()
     };
     let steps = steps(&plan, &mut journal, &fingerprints, &only);
     let ids: Vec<TaskId> = steps.iter().map(|s| s.id).collect();
@@ -927,4 +935,65 @@ fn retryable_failures_are_tried_again() {
         assert_eq!(result, Err(error));
         assert_eq!(tried, tries);
     }
+}
+
+/// `undo --replaced` takes back only the databases and test images earlier
+/// runs created under other names (recorded as replaced): the install
+/// stays, its records stay without them, and a second one has nothing to
+/// do. A whole undo takes them back too.
+#[test]
+fn undo_replaced_takes_back_only_what_answers_replaced() {
+    let plan = plan();
+    let fingerprints = plan.fingerprints(&FingerprintKey::new([7; 32]));
+    let (mut journal, world) = applied(&plan, &fingerprints);
+    world
+        .database
+        .state
+        .borrow_mut()
+        .schemas
+        .insert("glance_old".into());
+    let record = journal.tasks.get_mut(&TaskId::SqlDatabase).unwrap();
+    let Some(TaskOutputs::Sql(sql)) = record.outputs.as_mut() else {
+        panic!("no database record")
+    };
+    sql.replaced = vec!["glance_old".into()];
+    let whole = steps(
+        &plan,
+        &mut journal.clone(),
+        &fingerprints,
+        &Options::default(),
+    );
+    let drops: Vec<String> = whole
+        .iter()
+        .flat_map(|s| &s.items)
+        .map(|item| item.describe().english())
+        .filter(|d| d.starts_with("DROP DATABASE"))
+        .collect();
+    assert_eq!(drops.len(), 2, "{drops:?}");
+    assert!(
+        drops.iter().any(|d| d.contains("`glance_old`")),
+        "{drops:?}"
+    );
+
+    let replaced = Options {
+        replaced: true,
+        ..Options::default()
+    };
+    let state = tempfile::tempdir().unwrap();
+    let only = steps(&plan, &mut journal, &fingerprints, &replaced);
+    let ids: Vec<TaskId> = only.iter().map(|s| s.id).collect();
+    assert_eq!(ids, [TaskId::SqlDatabase]);
+    let (outcome, said) = run_all(&only, &mut journal, state.path(), &world);
+    assert_eq!(outcome, Outcome::Done { steps: 1 }, "{said:?}");
+    let schemas = world.database.state.borrow().schemas.clone();
+    assert!(!schemas.contains("glance_old"), "{schemas:?}");
+    assert!(schemas.contains("glance"), "the install's database stays");
+    let saved = Journal::load(state.path()).unwrap().unwrap();
+    assert_eq!(saved.tasks.len(), plan.tasks.len(), "every record stays");
+    assert!(matches!(
+        saved.tasks[&TaskId::SqlDatabase].outputs.as_ref(),
+        Some(TaskOutputs::Sql(sql)) if sql.replaced.is_empty()
+    ));
+    let mut saved = saved;
+    assert!(steps(&plan, &mut saved, &fingerprints, &replaced).is_empty());
 }

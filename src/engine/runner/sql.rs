@@ -9,7 +9,9 @@ use super::TaskContext;
 use super::clients::{AccountQuery, AdminSession, Database, DbError, DbFault};
 use crate::answers::DbAdmin;
 use crate::engine::TaskError;
-use crate::engine::outputs::{AccountOutput, Origin, SqlOutputs, TaskOutputs};
+use crate::engine::outputs::{
+    AccountOutput, AccountsElsewhere, Origin, Replaced, SqlOutputs, TaskOutputs,
+};
 use crate::escape::sql_string_literal;
 use crate::plan::{DbAccount, SqlSpec, masked_literal, sql_statements};
 
@@ -181,6 +183,9 @@ pub fn probe_schema(account: &DbAccount, db: &dyn Database) -> Result<String, St
 /// What exists before the statements run: the database, and each account
 /// of `spec.account_hosts`; an object an earlier run of this task created
 /// (killed before it could record it as done, or run again) stays created.
+/// A record under another database name or user is of other objects; the
+/// databases earlier runs created under other names that still exist stay
+/// recorded as replaced.
 fn existing(
     session: &mut dyn AdminSession,
     spec: &SqlSpec,
@@ -190,26 +195,67 @@ fn existing(
         Some(TaskOutputs::Sql(sql)) => Some(sql),
         _ => None,
     };
+    // `None`: recorded by an older glance-wizard, whose answers these are.
+    let same = |recorded: &Option<String>, now: &str| recorded.as_deref().is_none_or(|r| r == now);
     let looking = |e: DbError| e.task_error("looking for what exists");
     let had_database = session.schema_exists(&spec.database).map_err(looking)?;
-    let created_before = previous.is_some_and(|p| p.database.created());
+    let created_before = previous.is_some_and(|p| {
+        (p.database.created() && same(&p.name, &spec.database))
+            || p.replaced.contains(&spec.database)
+    });
     let mut accounts = Vec::new();
     for host in &spec.account_hosts {
         let had = session.account_exists(&spec.user, host).map_err(looking)?;
         let created_before = previous.is_some_and(|p| {
-            p.accounts
-                .iter()
-                .any(|a| &a.host == host && a.origin.created())
+            same(&p.user, &spec.user)
+                && p.accounts
+                    .iter()
+                    .any(|a| &a.host == host && a.origin.created())
         });
         accounts.push(AccountOutput {
             host: host.clone(),
             origin: Origin::of(!had || created_before),
         });
     }
+    let mut replaced = Vec::new();
+    for name in previous.map_or_else(Vec::new, |p| p.replaced_by(&spec.database)) {
+        if session.schema_exists(&name).map_err(looking)? {
+            replaced.push(name);
+        }
+    }
     Ok(SqlOutputs {
         database: Origin::of(!had_database || created_before),
         accounts,
+        name: Some(spec.database.clone()),
+        user: Some(spec.user.clone()),
+        replaced,
     })
+}
+
+/// The accounts an earlier run created for a user the answers no longer
+/// name, dropped now that the new user's log in (they hold no data; an
+/// account already gone counts as dropped). Glance's config names the new
+/// user by the time it restarts.
+fn drop_old_accounts(
+    spec: &SqlSpec,
+    ctx: &mut TaskContext<'_>,
+    session: &mut dyn AdminSession,
+) -> Result<(), TaskError> {
+    let old = match ctx.previous_outputs {
+        Some(TaskOutputs::Sql(sql)) => AccountsElsewhere::of(sql, &spec.user),
+        _ => None,
+    };
+    for account in old.iter().flat_map(AccountsElsewhere::accounts) {
+        let statement = format!("DROP USER IF EXISTS {account}");
+        ctx.say(format!(
+            "SQL> {statement}; (the answers' user is {} now)",
+            spec.user
+        ));
+        session
+            .execute(&statement)
+            .map_err(|e| e.task_error(&format!("`{statement}` failed")))?;
+    }
+    Ok(())
 }
 
 pub fn run(
@@ -231,6 +277,9 @@ pub fn run(
         .map_err(|e| e.task_error("cannot read the server's version"))?;
     ctx.say(format!("server {version}, sql_mode={sql_mode}"));
     let outputs = existing(session.as_mut(), spec, ctx.previous_outputs)?;
+    for name in &outputs.replaced {
+        ctx.say(Replaced::Database { name: name.clone() }.to_string());
+    }
     // `IDENTIFIED BY ?` cannot be a placeholder (ERROR 1064), so the
     // password is a literal escaped for the session's sql_mode.
     let no_backslash_escapes = sql_mode.contains("NO_BACKSLASH_ESCAPES");
@@ -275,6 +324,7 @@ pub fn run(
         "{} logs in to {}:{}/{} with its password",
         spec.user, spec.host, spec.port, spec.database
     ));
+    drop_old_accounts(spec, ctx, session.as_mut())?;
     Ok(TaskOutputs::Sql(outputs))
 }
 
@@ -298,6 +348,9 @@ mod tests {
                     origin,
                 })
                 .to_vec(),
+            name: Some("glance".into()),
+            user: Some("glance".into()),
+            replaced: Vec::new(),
         }
     }
 
@@ -343,6 +396,68 @@ mod tests {
             TaskOutputs::Sql(all(Origin::Found))
         );
         assert_eq!(*db.state.borrow(), left);
+    }
+
+    /// A changed `[database] name`: a database made by hand under the new
+    /// name is found, not taken for the wizard's (undo would drop it), and
+    /// the wizard's old one stays, recorded as replaced, while it exists.
+    /// So with a changed `user`: its accounts made by hand are found.
+    #[test]
+    fn a_changed_name_finds_the_new_database_and_keeps_the_old_one_recorded() {
+        let db = FakeDatabase::default();
+        let first = run_on(&db, None).unwrap();
+        db.state.borrow_mut().schemas.insert("glance_two".into());
+        let renamed = SqlSpec {
+            database: "glance_two".into(),
+            ..spec()
+        };
+        let (second, said) = in_ctx(Some(&first), false, |ctx| run(&renamed, ctx, &db));
+        let TaskOutputs::Sql(second) = second.unwrap() else {
+            panic!("not a database record")
+        };
+        assert_eq!(second.database, Origin::Found);
+        assert_eq!(second.replaced, vec!["glance".to_string()]);
+        assert!(
+            said.iter().any(|l| l.contains("undo --replaced")),
+            "{said:?}"
+        );
+        // Dropped by hand since: no longer recorded.
+        db.state.borrow_mut().schemas.remove("glance");
+        let (third, _) = in_ctx(Some(&TaskOutputs::Sql(second)), false, |ctx| {
+            run(&renamed, ctx, &db)
+        });
+        let TaskOutputs::Sql(third) = third.unwrap() else {
+            panic!("not a database record")
+        };
+        assert!(third.replaced.is_empty(), "{third:?}");
+
+        let other_user = SqlSpec {
+            user: "glance_two".into(),
+            ..spec()
+        };
+        let db = FakeDatabase::default();
+        let first = run_on(&db, None).unwrap();
+        for host in ["localhost", "%"] {
+            let key = ("glance_two".to_string(), host.to_string());
+            db.state.borrow_mut().accounts.insert(key, "theirs".into());
+        }
+        let (second, _) = in_ctx(Some(&first), false, |ctx| run(&other_user, ctx, &db));
+        let TaskOutputs::Sql(second) = second.unwrap() else {
+            panic!("not a database record")
+        };
+        assert!(
+            second.accounts.iter().all(|a| a.origin == Origin::Found),
+            "{second:?}"
+        );
+        // The accounts the first run created for glance are dropped.
+        let users: Vec<String> = db
+            .state
+            .borrow()
+            .accounts
+            .keys()
+            .map(|k| k.0.clone())
+            .collect();
+        assert_eq!(users, ["glance_two", "glance_two"], "{users:?}");
     }
 
     /// A password changed behind the wizard's back is set again.

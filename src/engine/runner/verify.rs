@@ -15,7 +15,7 @@ use super::clients::{Database, Glance, Image, ImageApi, Keystone};
 use super::identity::{admin_token, catalog_url, direct_agent, issue_token_with_catalog};
 use super::{TaskContext, json_str};
 use crate::answers::ImageSource;
-use crate::engine::outputs::{ImageOutputs, Origin, TaskOutputs};
+use crate::engine::outputs::{ImageOutputs, Origin, Replaced, ReplacedImage, TaskOutputs};
 use crate::engine::{Cause, TaskError};
 use crate::plan::{VerifySpec, commands, hex};
 
@@ -500,13 +500,35 @@ fn upload_and_check(
     ctx.say(format!(
         "image {id} is active and its sha512 matches the local file"
     ));
+    let replaced = replaced_images(spec, ctx, api)?;
     list_images(ctx, api)?;
     Ok(TaskOutputs::Image(ImageOutputs {
         id,
         origin,
         status: "active".to_string(),
         sha512: local_hash,
+        name: Some(spec.name.clone()),
+        replaced,
     }))
+}
+
+/// The test images earlier runs uploaded under other names that Glance
+/// still has: they stay, recorded, until the admin confirms
+/// `undo --replaced` ([`Replaced`]).
+fn replaced_images(
+    spec: &VerifySpec,
+    ctx: &mut TaskContext<'_>,
+    api: &dyn ImageApi,
+) -> Result<Vec<ReplacedImage>, TaskError> {
+    let recorded = recorded_image(ctx).map_or_else(Vec::new, |r| r.replaced_by(&spec.name));
+    let mut kept = Vec::new();
+    for image in recorded {
+        if api.named(&image.name)?.iter().any(|i| i.id == image.id) {
+            ctx.say(Replaced::Image(image.clone()).to_string());
+            kept.push(image);
+        }
+    }
+    Ok(kept)
 }
 
 /// An active image of the test image's name with the local file's hash,
@@ -649,6 +671,8 @@ mod tests {
             origin: Origin::Created,
             status: "active".into(),
             sha512: recorded,
+            name: None,
+            replaced: Vec::new(),
         })
     }
 
@@ -784,12 +808,16 @@ mod runner_tests {
         }
     }
 
-    fn run_in(w: &World, previous: Option<&TaskOutputs>) -> Result<TaskOutputs, TaskError> {
-        let clients = Verifiers {
+    fn verifiers(w: &World) -> Verifiers<'_> {
+        Verifiers {
             glance: &w.glance,
             database: &w.database,
             keystone: &w.keystone,
-        };
+        }
+    }
+
+    fn run_in(w: &World, previous: Option<&TaskOutputs>) -> Result<TaskOutputs, TaskError> {
+        let clients = verifiers(w);
         in_ctx(previous, false, |ctx| run(&spec(w), ctx, &clients)).0
     }
 
@@ -803,7 +831,58 @@ mod runner_tests {
             origin,
             status: "active".into(),
             sha512: sha512_file(w.image.path()).unwrap(),
+            name: Some(spec(w).name),
+            replaced: Vec::new(),
         })
+    }
+
+    /// A changed `[image] name`: a new image is uploaded under it, and the
+    /// one uploaded under the old name stays (it holds data), recorded as
+    /// replaced until it is deleted; the name given again makes it the
+    /// task's own again.
+    #[test]
+    fn an_image_of_an_earlier_name_stays_recorded_as_replaced() {
+        let w = world();
+        let first = run_in(&w, None).unwrap();
+        let renamed = VerifySpec {
+            name: "cirros-renamed".into(),
+            ..spec(&w)
+        };
+        let clients = verifiers(&w);
+        let run_renamed = |previous: &TaskOutputs| {
+            in_ctx(Some(previous), false, |ctx| run(&renamed, ctx, &clients))
+        };
+        let (second, said) = run_renamed(&first);
+        let Some(second) = second.unwrap().image().cloned() else {
+            panic!("no image record")
+        };
+        assert_ne!(second.id, "img-1");
+        let kept = ReplacedImage {
+            id: "img-1".into(),
+            name: "cirros".into(),
+        };
+        assert_eq!(second.replaced, vec![kept.clone()]);
+        assert!(
+            said.iter().any(|l| l.contains("undo --replaced")),
+            "{said:?}"
+        );
+        assert_eq!(w.glance.images.borrow().len(), 2);
+        // The old name again, with its image still there: the task's own
+        // again, and the renamed one is the replaced one.
+        let (back, _) = in_ctx(Some(&TaskOutputs::Image(second.clone())), false, |ctx| {
+            run(&spec(&w), ctx, &clients)
+        });
+        let back = back.unwrap().image().cloned().unwrap();
+        assert_eq!((back.id.as_str(), back.origin), ("img-1", Origin::Created));
+        let renamed_one = ReplacedImage {
+            id: second.id.clone(),
+            name: "cirros-renamed".into(),
+        };
+        assert_eq!(back.replaced, vec![renamed_one]);
+        // Gone (deleted by hand): no longer recorded.
+        w.glance.images.borrow_mut().retain(|i| i.id != kept.id);
+        let (third, _) = run_renamed(&TaskOutputs::Image(second));
+        assert_eq!(third.unwrap().image().unwrap().replaced, Vec::new());
     }
 
     #[test]

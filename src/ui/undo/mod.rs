@@ -123,7 +123,7 @@ impl UndoView {
     pub fn options(&self) -> Options {
         Options {
             purge_packages: self.purge_packages,
-            only: Vec::new(),
+            ..Options::default()
         }
     }
 

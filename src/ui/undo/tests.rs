@@ -171,7 +171,7 @@ fn undo_preview_is_the_dry_run_list() {
         key(&mut a, KeyCode::Char('p'));
         let purge = Options {
             purge_packages: true,
-            only: vec![],
+            ..Options::default()
         };
         assert_eq!(a.take_requests(), [Request::UndoPreview(purge.clone())]);
         let purging = super::preview(state.path(), &profile(), &purge).unwrap();
