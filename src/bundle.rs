@@ -273,7 +273,7 @@ fn add_system(options: &Options, loaded: Option<&crate::headless::Loaded>, c: &m
     c.add(
         "doctor.txt",
         "glance-wizard doctor",
-        &crate::doctor::render_text(&report),
+        &crate::doctor::render_english(&report),
     );
     c.add(
         "doctor.json",

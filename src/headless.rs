@@ -626,13 +626,13 @@ pub fn undo(
     confirm: Confirm<'_>,
     out: &mut dyn Write,
 ) -> i32 {
-    say!(out, "Target: {}", loaded.profile.summary());
+    // In the locale's language; the log file in English.
+    let t = Texts::of(Lang::from_env());
+    let target = loaded.profile.summary();
+    say!(out, "{}", t.f("cli.target", &[("target", &target)]));
     if !Journal::path(state_dir).exists() {
-        say!(
-            out,
-            "Nothing to undo: there is no journal in {} (glance-wizard has not changed anything here, or an undo finished).",
-            state_dir.display()
-        );
+        let dir = state_dir.display();
+        say!(out, "{}", t.f("undo_cli.no_journal", &[("dir", &dir)]));
         return exit::OK;
     }
     let lock = match undo_lock(state_dir, options, out) {
@@ -649,53 +649,45 @@ pub fn undo(
         }
     };
     if prepared.nothing_to_do() {
-        say!(
-            out,
-            "Nothing to undo: the journal {} records nothing {}to take back {}(an undo that finished leaves it so).",
-            Journal::path(state_dir).display(),
-            if options.undo.replaced {
-                "replaced "
-            } else {
-                ""
-            },
-            if options.undo.only.is_empty() {
-                ""
-            } else {
-                "for these tasks "
-            }
-        );
+        let key = match (options.undo.replaced, options.undo.only.is_empty()) {
+            (false, true) => "undo_cli.nothing_recorded",
+            (false, false) => "undo_cli.nothing_recorded_for_tasks",
+            (true, true) => "undo_cli.nothing_replaced",
+            (true, false) => "undo_cli.nothing_replaced_for_tasks",
+        };
+        let journal = Journal::path(state_dir);
+        say!(out, "{}", t.f(key, &[("journal", &journal.display())]));
         for item in prepared.steps.iter().flat_map(|step| &step.items) {
-            say!(out, "  {}", item.describe());
+            let line = crate::ui::i18n::Message::new("undo_line.item").msg("item", item.describe());
+            say!(out, "{}", t.msg(&line));
         }
         return exit::OK;
     }
-    say!(
-        out,
-        "{}",
-        if options.undo.replaced {
-            "Undo of what earlier runs created under answers changed since (it holds data; the install stays):"
-        } else {
-            "Undo, in reverse plan order (what glance-wizard created is taken back; what it found stays):"
-        }
-    );
+    let heading = if options.undo.replaced {
+        "undo_cli.heading_replaced"
+    } else {
+        "undo_cli.heading"
+    };
+    say!(out, "{}", t.t(heading));
     for line in prepared.preview(&loaded.settings.redactor()) {
-        say!(out, "{line}");
+        say!(out, "{}", t.msg(&line));
     }
     if prepared.drops_database() {
-        say!(
-            out,
-            "Warning: dropping the database deletes Glance's data for good (image records, metadata definitions): Glance's schema has no downgrade, so nothing brings it back but a dump you made before."
-        );
+        say!(out, "{}", t.t("undo_cli.drops_database"));
     }
     if options.dry_run {
-        say!(out, "Dry run: nothing was changed.");
+        say!(out, "{}", t.t("undo_cli.dry_run"));
         return exit::OK;
     }
-    if let Err(code) = confirmed(loaded, confirm, out) {
+    if let Err(code) = confirmed(loaded, confirm, t, out) {
         return code;
     }
     let log_path = crate::undo::machine::log_path(state_dir);
-    say!(out, "Full log: {}", log_path.display());
+    say!(
+        out,
+        "{}",
+        t.f("undo_cli.full_log", &[("path", &log_path.display())])
+    );
     let outcome = crate::undo::machine::run_logged(
         &loaded.settings,
         state_dir,
@@ -703,12 +695,12 @@ pub fn undo(
         &mut prepared,
         lock.as_ref(),
         &std::sync::atomic::AtomicBool::new(false),
-        &mut |line| say!(out, "{line}"),
+        &mut |line| say!(out, "{}", t.msg(line)),
     );
     if options.undo.replaced {
-        report_replaced_undo(&outcome, out);
+        report_replaced_undo(&outcome, t, out);
     } else {
-        report_undo(&outcome, &prepared.journal, state_dir, out);
+        report_undo(&outcome, &prepared.journal, state_dir, t, out);
     }
     exit::for_undo(&outcome)
 }
@@ -744,26 +736,26 @@ fn undo_lock(
 }
 
 /// Asks for the controller's host name, as destructive tools do.
-fn confirmed(loaded: &Loaded, confirm: Confirm<'_>, out: &mut dyn Write) -> Result<(), i32> {
+fn confirmed(
+    loaded: &Loaded,
+    confirm: Confirm<'_>,
+    t: &Texts,
+    out: &mut dyn Write,
+) -> Result<(), i32> {
     let host = loaded.settings.controller.as_str();
     match confirm {
         Confirm::Given => Ok(()),
         Confirm::NoTerminal => {
-            say!(
-                out,
-                "undo changes this machine and there is no terminal to confirm on: pass --yes (or --dry-run to see what it would do). Nothing was changed."
-            );
+            say!(out, "{}", t.t("undo_cli.no_terminal"));
             Err(exit::CANCELLED)
         }
         Confirm::Ask(ask) => {
             let _ = out.flush();
-            let typed = ask(&format!(
-                "Type the controller's host name ({host}) to take these back: "
-            ));
+            let typed = ask(&t.f("undo_cli.ask", &[("host", &host)]));
             if typed.is_some_and(|typed| crate::undo::machine::confirms(host, &typed)) {
                 Ok(())
             } else {
-                say!(out, "Not confirmed: nothing was changed.");
+                say!(out, "{}", t.t("undo_cli.not_confirmed"));
                 Err(exit::CANCELLED)
             }
         }
@@ -771,13 +763,10 @@ fn confirmed(loaded: &Loaded, confirm: Confirm<'_>, out: &mut dyn Write) -> Resu
 }
 
 /// `undo --replaced`'s outcome: the install itself stays recorded.
-fn report_replaced_undo(outcome: &crate::undo::Outcome, out: &mut dyn Write) {
+fn report_replaced_undo(outcome: &crate::undo::Outcome, t: &Texts, out: &mut dyn Write) {
     match outcome {
-        crate::undo::Outcome::Done { .. } => say!(
-            out,
-            "Undone: what earlier runs created under the earlier answers is taken back; the install and its journal stay."
-        ),
-        crate::undo::Outcome::Failed { .. } => report_undo_failure(outcome, out),
+        crate::undo::Outcome::Done { .. } => say!(out, "{}", t.t("undo_cli.done_replaced")),
+        crate::undo::Outcome::Failed { .. } => report_undo_failure(outcome, t, out),
     }
 }
 
@@ -785,33 +774,41 @@ fn report_undo(
     outcome: &crate::undo::Outcome,
     journal: &Journal,
     state_dir: &Path,
+    t: &Texts,
     out: &mut dyn Write,
 ) {
     match outcome {
         crate::undo::Outcome::Done { steps } => {
-            say!(out, "Undone: {steps} tasks taken back.");
+            say!(out, "{}", t.f("undo_cli.done", &[("steps", steps)]));
             if journal.tasks.is_empty() {
+                let path = Journal::path(state_dir);
                 say!(
                     out,
-                    "The journal {} records nothing now: `glance-wizard apply` installs again.",
-                    Journal::path(state_dir).display()
+                    "{}",
+                    t.f("undo_cli.journal_empty", &[("journal", &path.display())])
                 );
             } else {
                 let left: Vec<&str> = journal.tasks.keys().map(|id| id.as_str()).collect();
-                say!(out, "Still recorded (not undone): {}", left.join(", "));
+                let tasks = left.join(", ");
+                say!(
+                    out,
+                    "{}",
+                    t.f("undo_cli.still_recorded", &[("tasks", &tasks)])
+                );
             }
         }
-        crate::undo::Outcome::Failed { .. } => report_undo_failure(outcome, out),
+        crate::undo::Outcome::Failed { .. } => report_undo_failure(outcome, t, out),
     }
 }
 
-fn report_undo_failure(outcome: &crate::undo::Outcome, out: &mut dyn Write) {
+fn report_undo_failure(outcome: &crate::undo::Outcome, t: &Texts, out: &mut dyn Write) {
     if let crate::undo::Outcome::Failed { task, error } = outcome {
-        say!(out, "Undo of {task} failed: {error}");
         say!(
             out,
-            "Fix the cause and run undo again: what was taken back is recorded, and it resumes at {task}."
+            "{}",
+            t.f("undo_cli.failed", &[("task", task), ("error", error)])
         );
+        say!(out, "{}", t.f("undo_cli.resume", &[("task", task)]));
     }
 }
 

@@ -183,9 +183,14 @@ fn doctor(
     if admin_openrc.is_some() {
         options.admin_openrc = admin_openrc;
     }
+    use glance_wizard::ui::i18n::{Lang, Texts};
     let report = glance_wizard::doctor::run(&options);
+    // Text in the locale's language; JSON in English (docs/json.md).
     match format {
-        Format::Text => print!("{}", glance_wizard::doctor::render_text(&report)),
+        Format::Text => print!(
+            "{}",
+            glance_wizard::doctor::render_text(&report, Texts::of(Lang::from_env()))
+        ),
         Format::Json => print!("{}", glance_wizard::doctor::render_json(&report)),
     }
     if let Some(path) = write_answers {

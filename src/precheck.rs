@@ -175,8 +175,7 @@ fn redact_details(checks: &mut [Check], redactor: &crate::secret::Redactor) {
 }
 
 /// Binary logging without `log_bin_trust_function_creators`: db_sync
-/// would stop half-way (the rule: `doctor::database`; the doctor keeps its
-/// own English words of it, BINARY_LOGGING_WHY, until it speaks Chinese).
+/// would stop half-way (the rule: `doctor::database`).
 fn binary_logging(conn: &mut mysql::Conn, host: &str) -> Check {
     use crate::doctor::database;
     let result = match database::binary_logging(conn) {
@@ -238,13 +237,7 @@ pub fn repository(profile: &Profile, observed: Option<(String, &'static str)>) -
 
 /// memcached at `server` (`host:port`) answers `version`: in English,
 /// for the doctor.
-pub(crate) fn memcached(server: &str) -> Result<String, String> {
-    memcached_answers(server)
-        .map(|m| m.english())
-        .map_err(|m| m.english())
-}
-
-fn memcached_answers(server: &str) -> Result<Message, Message> {
+pub(crate) fn memcached_answers(server: &str) -> Result<Message, Message> {
     let failed = |key: &'static str, e: &dyn std::fmt::Display| {
         Message::new(key).arg("server", server).arg("error", e)
     };

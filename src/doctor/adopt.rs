@@ -65,7 +65,7 @@ fn database(conf: &GlanceConf, adopted: &mut Adopted) {
         Some(Ok(db)) if !db.user.is_empty() && !db.name.is_empty() => db,
         other => {
             let why = match other {
-                Some(Err(why)) => why,
+                Some(Err(why)) => why.english(),
                 _ => "no user or database name".to_string(),
             };
             adopted.defaults.push(format!(

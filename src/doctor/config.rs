@@ -2,9 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{CheckId, Finding, Options, Report};
+use super::{CheckId, Finding, Options, Report, as_is};
 use crate::ini::IniDocument;
 use crate::secret::{Redactor, Secret};
+use crate::ui::i18n::Message;
 
 /// One config file, parsed.
 pub struct ConfFile {
@@ -76,14 +77,14 @@ pub fn load(options: &Options, report: &mut Report, redactor: &Redactor) -> Opti
             let denied = e.kind() == std::io::ErrorKind::PermissionDenied;
             report.find(Finding {
                 check: CheckId::ConfigFile,
-                object: api_path.display().to_string(),
-                problem: format!("cannot read it: {e}"),
-                why: "glance-api reads all of its settings from this file".into(),
-                fix: if denied {
-                    "run the doctor as root (the file is readable by root and glance only)".into()
+                object: as_is(api_path.display()),
+                problem: Message::new("doctor_msg.conf_unreadable").arg("error", e),
+                why: Message::new("doctor_msg.conf_unreadable_why"),
+                fix: Message::new(if denied {
+                    "doctor_msg.conf_denied_fix"
                 } else {
-                    "install Glance's packages (they ship it), or run glance-wizard apply".into()
-                },
+                    "doctor_msg.conf_missing_fix"
+                }),
                 apply_fixes: !denied,
             });
             return None;
@@ -113,14 +114,12 @@ pub(crate) fn read(
     if let Some(problem) = doc.oslo_problems().first() {
         report.find(Finding {
             check: CheckId::ConfigFile,
-            object: format!("{} {problem}", path.display()),
-            problem: "oslo.config refuses this line, and with it the whole file".into(),
-            why: "glance-api does not start with a file oslo.config refuses".into(),
-            fix: format!(
-                "correct or remove line {} of {}",
-                problem.line,
-                path.display()
-            ),
+            object: as_is(format!("{} {problem}", path.display())),
+            problem: Message::new("doctor_msg.oslo_refuses"),
+            why: Message::new("doctor_msg.oslo_refuses_why"),
+            fix: Message::new("doctor_msg.oslo_refuses_fix")
+                .arg("line", problem.line)
+                .arg("path", path.display()),
             apply_fixes: false,
         });
     }
@@ -159,22 +158,16 @@ pub fn dollar_escapes(conf: &GlanceConf, report: &mut Report) {
                     .any(|(s, k)| s.eq_ignore_ascii_case(&section) && *k == key);
                 report.find(Finding {
                     check: CheckId::DollarEscape,
-                    object: file.at(&section, &key),
-                    problem: "the value has a `$` not written as `$$`".into(),
-                    why: "oslo.config reads `$name` as a reference to another option: glance-api \
-                          fails to start (NoSuchOptError, TemplateSubstitutionError) or uses \
-                          another value than the one written"
-                        .into(),
-                    fix: "write every `$` of the value as `$$`, then restart glance-api".into(),
+                    object: as_is(file.at(&section, &key)),
+                    problem: Message::new("doctor_msg.dollar"),
+                    why: Message::new("doctor_msg.dollar_why"),
+                    fix: Message::new("doctor_msg.dollar_fix"),
                     apply_fixes: managed,
                 });
             }
         }
     }
     if !found {
-        report.pass(
-            CheckId::DollarEscape,
-            "every `$` in secret values is escaped",
-        );
+        report.pass(CheckId::DollarEscape, Message::new("doctor_msg.dollar_ok"));
     }
 }

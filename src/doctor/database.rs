@@ -6,8 +6,9 @@ use mysql::prelude::Queryable;
 use mysql::{Conn, OptsBuilder};
 
 use super::config::{GlanceConf, Value};
-use super::{CheckId, Finding, Report};
+use super::{CheckId, Finding, Report, as_is};
 use crate::secret::Secret;
+use crate::ui::i18n::Message;
 
 const SYNC: &str = "su -s /bin/sh -c \"glance-manage db_sync\" glance";
 
@@ -22,14 +23,11 @@ pub(crate) struct DbUrl {
 
 /// The URL's parts, percent-decoded as SQLAlchemy decodes them; `Err`
 /// says why it is not a MySQL URL glance-wizard can follow.
-pub(crate) fn parse_url(url: &str) -> Result<DbUrl, String> {
-    let parsed = url::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
+pub(crate) fn parse_url(url: &str) -> Result<DbUrl, Message> {
+    let parsed = url::Url::parse(url)
+        .map_err(|e| Message::new("doctor_msg.db_url_invalid").arg("error", e))?;
     if !parsed.scheme().starts_with("mysql") {
-        return Err(format!(
-            "the {} backend (Glance's packages default to SQLite, which glance-api \
-             cannot share with db_sync run as another user)",
-            parsed.scheme()
-        ));
+        return Err(Message::new("doctor_msg.db_url_backend").arg("scheme", parsed.scheme()));
     }
     let decode = |s: &str| {
         percent_encoding::percent_decode_str(s)
@@ -64,7 +62,7 @@ pub fn check(conf: &GlanceConf, report: &mut Report) {
     let url = match conf.value("database", "connection") {
         // The `$` check already says so.
         Value::Placeholder => return,
-        Value::Missing => Err("it is not set".to_string()),
+        Value::Missing => Err(Message::new("doctor_msg.db_url_unset")),
         Value::Set(url) => parse_url(&url),
     };
     let url = match url {
@@ -72,12 +70,10 @@ pub fn check(conf: &GlanceConf, report: &mut Report) {
         Err(problem) => {
             report.find(Finding {
                 check: CheckId::DatabaseUrl,
-                object: at,
+                object: as_is(at),
                 problem,
-                why: "glance-api keeps its image records in this database".into(),
-                fix: "set it to mysql+pymysql://glance:PASSWORD@CONTROLLER/glance (the password \
-                      percent-encoded, `$` as `$$`)"
-                    .into(),
+                why: Message::new("doctor_msg.db_url_why"),
+                fix: Message::new("doctor_msg.db_url_fix"),
                 apply_fixes: true,
             });
             return;
@@ -89,12 +85,9 @@ pub fn check(conf: &GlanceConf, report: &mut Report) {
     schema(&mut conn, report);
     metadefs(&mut conn, report);
     match binary_logging(&mut conn) {
-        Ok(None) => report.pass(
-            CheckId::BinaryLogging,
-            "binary logging off, or log_bin_trust_function_creators on",
-        ),
+        Ok(None) => report.pass(CheckId::BinaryLogging, Message::new("doctor_msg.binlog_ok")),
         Ok(Some(problem)) => report.find(binary_logging_finding(problem, &url.host)),
-        Err(e) => report.not_checked(CheckId::BinaryLogging, e),
+        Err(e) => report.not_checked(CheckId::BinaryLogging, as_is(e)),
     }
 }
 
@@ -111,41 +104,37 @@ fn login(url: &DbUrl, at: &str, report: &mut Report) -> Option<Conn> {
     let shown = format!("{}@{}:{}/{}", url.user, url.host, url.port, url.name);
     match Conn::new(opts) {
         Ok(conn) => {
-            report.pass(CheckId::DatabaseLogin, format!("{shown} logs in"));
+            report.pass(
+                CheckId::DatabaseLogin,
+                Message::new("doctor_msg.db_login_ok").arg("account", &shown),
+            );
             Some(conn)
         }
         Err(e) => {
             let (why, fix) = match mysql_code(&e) {
                 Some(1045) => (
-                    "every API request that reads or writes an image fails (HTTP 500), and \
-                     db_sync fails with \"Access denied\"",
-                    format!(
-                        "put the account's password in [database] connection (percent-encoded, \
-                         `$` as `$$`), or give the account that password: ALTER USER \
-                         '{}'@'%' IDENTIFIED BY '...' (and @'localhost'); then restart glance-api",
-                        url.user
-                    ),
+                    Message::new("doctor_msg.db_denied_why"),
+                    Message::new("doctor_msg.db_denied_fix").arg("user", &url.user),
                 ),
                 Some(1044 | 1049) => (
-                    "glance-api has no database to keep image records in",
-                    format!(
-                        "CREATE DATABASE {0}; GRANT ALL PRIVILEGES ON {0}.* TO '{1}'@'%' (and \
-                         @'localhost'); then {SYNC}",
-                        url.name, url.user
-                    ),
+                    Message::new("doctor_msg.db_missing_why"),
+                    Message::new("doctor_msg.db_missing_fix")
+                        .arg("database", &url.name)
+                        .arg("user", &url.user)
+                        .arg("sync", SYNC),
                 ),
                 _ => (
-                    "glance-api cannot reach its database: every image request fails",
-                    "start the database server, or correct the host and port in [database] \
-                     connection"
-                        .to_string(),
+                    Message::new("doctor_msg.db_unreachable_why"),
+                    Message::new("doctor_msg.db_unreachable_fix"),
                 ),
             };
             report.find(Finding {
                 check: CheckId::DatabaseLogin,
-                object: at.to_string(),
-                problem: format!("{shown} cannot log in: {}", describe(&e)),
-                why: why.into(),
+                object: as_is(at),
+                problem: Message::new("doctor_msg.db_login_failed")
+                    .arg("account", &shown)
+                    .arg("error", describe(&e)),
+                why,
                 fix,
                 apply_fixes: true,
             });
@@ -160,7 +149,7 @@ fn schema(conn: &mut Conn, report: &mut Report) {
         Ok(rows) => rows,
         Err(e) if mysql_code(&e) == Some(1146) => Vec::new(),
         Err(e) => {
-            report.not_checked(CheckId::Schema, describe(&e));
+            report.not_checked(CheckId::Schema, as_is(describe(&e)));
             return;
         }
     };
@@ -172,35 +161,30 @@ fn schema(conn: &mut Conn, report: &mut Report) {
         (None, _) => true,
     };
     if at_head {
+        let key = if head.is_none() {
+            "doctor_msg.schema_ok_unknown_head"
+        } else {
+            "doctor_msg.schema_ok"
+        };
         report.pass(
             CheckId::Schema,
-            format!("at {}", recorded.join(", "))
-                + if head.is_none() {
-                    " (no packaged migrations found to compare)"
-                } else {
-                    " (the packaged head)"
-                },
+            Message::new(key).arg("revision", recorded.join(", ")),
         );
         return;
     }
     let found = if recorded.is_empty() {
-        "the database has no schema (alembic_version is missing or empty): db_sync never finished"
-            .to_string()
+        Message::new("doctor_msg.schema_none")
     } else {
-        format!(
-            "the schema is at {}, the packaged migrations end at {}",
-            recorded.join(", "),
-            head.as_deref().unwrap_or("?")
-        )
+        Message::new("doctor_msg.schema_behind")
+            .arg("revision", recorded.join(", "))
+            .arg("head", head.as_deref().unwrap_or("?"))
     };
     report.find(Finding {
         check: CheckId::Schema,
-        object: "the glance database's alembic_version".into(),
+        object: Message::new("doctor_msg.schema_object"),
         problem: found,
-        why: "glance-api queries tables and columns the missing migrations create: requests fail \
-              with HTTP 500"
-            .into(),
-        fix: format!("{SYNC}, then restart glance-api"),
+        why: Message::new("doctor_msg.schema_why"),
+        fix: Message::new("doctor_msg.schema_fix").arg("sync", SYNC),
         apply_fixes: recorded.is_empty(),
     });
 }
@@ -262,18 +246,19 @@ fn glance_package_dir() -> Option<std::path::PathBuf> {
 
 fn metadefs(conn: &mut Conn, report: &mut Report) {
     match conn.query_first::<u64, _>("SELECT COUNT(*) FROM metadef_resource_types") {
-        Ok(Some(n)) if n > 0 => report.pass(CheckId::Metadefs, format!("{n} resource types")),
+        Ok(Some(n)) if n > 0 => report.pass(
+            CheckId::Metadefs,
+            Message::new("doctor_msg.metadefs_ok").arg("n", n),
+        ),
         Ok(_) => report.find(Finding {
             check: CheckId::Metadefs,
-            object: "the glance database's metadef_resource_types".into(),
-            problem: "no metadata definitions are loaded (no resource types)".into(),
-            why: "the metadefs API answers empty lists: Horizon's \"Update Metadata\" dialog is \
-                  empty and Tempest's metadata-definitions tests fail"
-                .into(),
-            fix: "glance-wizard apply (its db.metadefs task loads them), or by hand: su -s /bin/sh -c \"glance-manage db_load_metadefs\" glance".into(),
+            object: Message::new("doctor_msg.metadefs_object"),
+            problem: Message::new("doctor_msg.metadefs_none"),
+            why: Message::new("doctor_msg.metadefs_why"),
+            fix: Message::new("doctor_msg.metadefs_fix"),
             apply_fixes: true,
         }),
-        Err(e) => report.not_checked(CheckId::Metadefs, describe(&e)),
+        Err(e) => report.not_checked(CheckId::Metadefs, as_is(describe(&e))),
     }
 }
 
@@ -281,40 +266,25 @@ fn metadefs(conn: &mut Conn, report: &mut Report) {
 /// server refuses the triggers Glance's migrations create to an account
 /// without SUPER (ERROR 1419, launchpad bug 1748347). `Ok(Some(..))` says
 /// what was found. Any account may read these variables.
-pub fn binary_logging(conn: &mut Conn) -> Result<Option<String>, String> {
+pub fn binary_logging(conn: &mut Conn) -> Result<Option<Message>, String> {
     let row: Option<(u64, u64)> = conn
         .query_first("SELECT @@GLOBAL.log_bin, @@GLOBAL.log_bin_trust_function_creators")
         .map_err(|e| describe(&e))?;
     Ok(match row {
-        Some((1, 0)) => {
-            Some("binary logging is on and log_bin_trust_function_creators is off".into())
-        }
+        Some((1, 0)) => Some(Message::new("doctor_msg.binlog_on")),
         _ => None,
     })
 }
 
-/// Why binary logging breaks `db_sync`, and the fix: one text for the
-/// doctor and the precheck.
-pub const BINARY_LOGGING_WHY: &str = "glance-manage db_sync creates triggers, which the server \
-     then refuses to an account without SUPER (ERROR 1419, launchpad bug 1748347): the install or \
-     the next upgrade stops half-way";
-
-/// The fix, for the database server at `host`.
-pub fn binary_logging_fix(host: &str) -> String {
-    format!(
-        "on the database server ({host}): SET GLOBAL log_bin_trust_function_creators = 1; and \
-         log_bin_trust_function_creators = 1 under [mysqld] in its config, so that a restart \
-         keeps it"
-    )
-}
-
-fn binary_logging_finding(problem: String, host: &str) -> Finding {
+/// Why binary logging breaks `db_sync`, and the fix (for the database
+/// server at `host`).
+pub(crate) fn binary_logging_finding(problem: Message, host: &str) -> Finding {
     Finding {
         check: CheckId::BinaryLogging,
-        object: format!("the database server at {host}: log_bin, log_bin_trust_function_creators"),
+        object: Message::new("doctor_msg.binlog_object").arg("host", host),
         problem,
-        why: BINARY_LOGGING_WHY.into(),
-        fix: binary_logging_fix(host),
+        why: Message::new("doctor_msg.binlog_why"),
+        fix: Message::new("doctor_msg.binlog_fix").arg("host", host),
         apply_fixes: false,
     }
 }

@@ -9,35 +9,29 @@ use std::time::Duration;
 
 use super::config::GlanceConf;
 use super::identity::Endpoint;
-use super::{CheckId, Finding, Options, Report};
+use super::{CheckId, Finding, Options, Report, as_is};
 use crate::engine::runner::identity::direct_agent;
 use crate::secret::Redactor;
+use crate::ui::i18n::Message;
 
 pub fn memcached(conf: &GlanceConf, report: &mut Report) {
     let Some(servers) = conf.get("keystone_authtoken", "memcached_servers") else {
         report.not_checked(
             CheckId::Memcached,
-            "[keystone_authtoken] memcached_servers is not set: tokens are cached in each \
-             worker's memory",
+            Message::new("doctor_msg.memcached_unset"),
         );
         return;
     };
     for server in servers.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let server = server.strip_prefix("inet:").unwrap_or(server);
-        match crate::precheck::memcached(server) {
+        match crate::precheck::memcached_answers(server) {
             Ok(said) => report.pass(CheckId::Memcached, said),
             Err(e) => report.find(Finding {
                 check: CheckId::Memcached,
-                object: conf.api.at("keystone_authtoken", "memcached_servers"),
+                object: as_is(conf.api.at("keystone_authtoken", "memcached_servers")),
                 problem: e,
-                why: "keystonemiddleware caches validated tokens there: without it every \
-                      request waits for Keystone, and with memcache_security_strategy set \
-                      requests fail"
-                    .into(),
-                fix: format!(
-                    "start memcached on {server} (service memcached start), or correct \
-                     memcached_servers"
-                ),
+                why: Message::new("doctor_msg.memcached_why"),
+                fix: Message::new("doctor_msg.memcached_fix").arg("server", server),
                 apply_fixes: false,
             }),
         }
@@ -100,25 +94,29 @@ pub fn glance_api(
     let answer = direct_agent(Duration::from_secs(5)).get(&url).call();
     let problem = match (&answer, running) {
         (Ok(r), _) if r.status().as_u16() == 200 => {
-            report.pass(CheckId::GlanceApi, format!("running; {url} answers 200"));
+            report.pass(
+                CheckId::GlanceApi,
+                Message::new("doctor_msg.api_ok").arg("url", &url),
+            );
             endpoints_answer(endpoints, report);
             return;
         }
-        (_, false) => "glance-api is not running".to_string(),
-        (Ok(r), true) => format!("it runs, but {url} answers HTTP {}", r.status().as_u16()),
-        (Err(e), true) => format!("it runs, but {url} does not answer: {e}"),
+        (_, false) => Message::new("doctor_msg.api_not_running"),
+        (Ok(r), true) => Message::new("doctor_msg.api_status")
+            .arg("url", &url)
+            .arg("status", r.status().as_u16()),
+        (Err(e), true) => Message::new("doctor_msg.api_silent")
+            .arg("url", &url)
+            .arg("error", e),
     };
     report.find(Finding {
         check: CheckId::GlanceApi,
-        object: format!("the {} service", options.api_service),
+        object: Message::new("doctor_msg.api_object").arg("service", &options.api_service),
         problem,
-        why: "nothing serves the image API: clients get \"Unable to establish connection\" to \
-              port 9292"
-            .into(),
-        fix: format!(
-            "{start}; if it stops again, its log ({}) says why",
-            options.log_dir.join("glance-api.log").display()
-        ),
+        why: Message::new("doctor_msg.api_why"),
+        fix: Message::new("doctor_msg.api_fix")
+            .arg("start", start)
+            .arg("log", options.log_dir.join("glance-api.log").display()),
         apply_fixes: !running,
     });
 }
@@ -129,7 +127,9 @@ fn endpoints_answer(endpoints: &[Endpoint], report: &mut Report) {
         match agent.get(&e.url).call() {
             Ok(r) if matches!(r.status().as_u16(), 200 | 300) => report.pass(
                 CheckId::Endpoints,
-                format!("{} endpoint {} answers", e.interface, e.url),
+                Message::new("doctor_msg.endpoint_ok")
+                    .arg("interface", &e.interface)
+                    .arg("url", &e.url),
             ),
             answer => {
                 let said = match answer {
@@ -138,15 +138,14 @@ fn endpoints_answer(endpoints: &[Endpoint], report: &mut Report) {
                 };
                 report.find(Finding {
                     check: CheckId::Endpoints,
-                    object: format!("Keystone: the image service's {} endpoint", e.interface),
-                    problem: format!("{} does not answer as Glance: {said}", e.url),
-                    why: format!(
-                        "clients that use the {} interface are sent there and fail",
-                        e.interface
-                    ),
-                    fix: "openstack endpoint set --url http://CONTROLLER:9292 ID (the host name \
-                          clients reach glance-api by)"
-                        .into(),
+                    object: Message::new("doctor_msg.endpoint_object")
+                        .arg("interface", &e.interface),
+                    problem: Message::new("doctor_msg.endpoint_not_glance")
+                        .arg("url", &e.url)
+                        .arg("error", said),
+                    why: Message::new("doctor_msg.endpoint_not_glance_why")
+                        .arg("interface", &e.interface),
+                    fix: Message::new("doctor_msg.endpoint_not_glance_fix"),
                     apply_fixes: true,
                 });
             }
@@ -181,26 +180,25 @@ pub fn image_directory(conf: &GlanceConf, report: &mut Report) {
     let (at, dir) = data_dir(conf);
     let shown = dir.display().to_string();
     let install = crate::plan::commands::display(&crate::plan::commands::image_dir(&shown));
+    let said = |key: &'static str| Message::new(key).arg("dir", &shown);
     let problem = match std::fs::metadata(&dir) {
-        Err(e) => Some(format!("{shown} cannot be used: {e}")),
-        Ok(m) if !m.is_dir() => Some(format!("{shown} is not a directory")),
-        Ok(m) if !glance_can_write(&m) => Some(format!(
-            "{shown} is not writable by the glance user (owner uid {}, gid {}, mode {:o})",
-            m.uid(),
-            m.gid(),
-            m.mode() & 0o7777
-        )),
+        Err(e) => Some(said("doctor_msg.dir_unusable").arg("error", e)),
+        Ok(m) if !m.is_dir() => Some(said("doctor_msg.dir_not_dir")),
+        Ok(m) if !glance_can_write(&m) => Some(
+            said("doctor_msg.dir_not_writable")
+                .arg("uid", m.uid())
+                .arg("gid", m.gid())
+                .arg("mode", format!("{:o}", m.mode() & 0o7777)),
+        ),
         Ok(_) => None,
     };
     if let Some(problem) = problem {
         report.find(Finding {
             check: CheckId::ImageDirectory,
-            object: at,
+            object: as_is(at),
             problem,
-            why: "uploads fail: the image stays `queued` or becomes `killed` (\"Directory to \
-                  write image files does not exist\")"
-                .into(),
-            fix: format!("{install}, or point the key at the directory that holds the images"),
+            why: Message::new("doctor_msg.dir_why"),
+            fix: Message::new("doctor_msg.dir_fix").arg("install", install),
             apply_fixes: false,
         });
         return;
@@ -208,23 +206,21 @@ pub fn image_directory(conf: &GlanceConf, report: &mut Report) {
     match rustix::fs::statvfs(&dir) {
         Ok(s) if s.f_bavail * s.f_frsize / (1024 * 1024) < MIN_FREE_MIB => report.find(Finding {
             check: CheckId::ImageDirectory,
-            object: at,
-            problem: format!(
-                "{shown} has {} MiB free",
-                s.f_bavail * s.f_frsize / (1024 * 1024)
-            ),
-            why: "an upload larger than the free space fails and leaves the image `killed`".into(),
-            fix: "free space on that file system, or move the store to a larger one".into(),
+            object: as_is(at),
+            problem: said("doctor_msg.dir_full")
+                .arg("mib", s.f_bavail * s.f_frsize / (1024 * 1024)),
+            why: Message::new("doctor_msg.dir_full_why"),
+            fix: Message::new("doctor_msg.dir_full_fix"),
             apply_fixes: false,
         }),
         Ok(s) => report.pass(
             CheckId::ImageDirectory,
-            format!(
-                "{shown} is writable by glance, {} MiB free",
-                s.f_bavail * s.f_frsize / (1024 * 1024)
-            ),
+            said("doctor_msg.dir_ok").arg("mib", s.f_bavail * s.f_frsize / (1024 * 1024)),
         ),
-        Err(e) => report.not_checked(CheckId::ImageDirectory, format!("statvfs {shown}: {e}")),
+        Err(e) => report.not_checked(
+            CheckId::ImageDirectory,
+            as_is(format!("statvfs {shown}: {e}")),
+        ),
     }
 }
 
@@ -269,7 +265,8 @@ fn user_ids(name: &str) -> Option<(u32, Vec<u32>)> {
     Some((uid, gids))
 }
 
-/// A failure glance-api writes in its log, and what it means.
+/// A failure glance-api writes in its log, and what it means: `why` and
+/// `fix` are keys of assets/i18n.
 struct Signature {
     needle: &'static str,
     check: CheckId,
@@ -281,42 +278,38 @@ const SIGNATURES: [Signature; 6] = [
     Signature {
         needle: "Identity server rejected authorization",
         check: CheckId::ServiceUser,
-        why: "Keystone refuses the service user of [keystone_authtoken]: every request gets 401",
-        fix: "correct [keystone_authtoken] username/password/domains, then restart glance-api",
+        why: "doctor_msg.log_rejected_why",
+        fix: "doctor_msg.log_rejected_fix",
     },
     Signature {
         needle: "Keystone service is temporarily unavailable",
         check: CheckId::ServiceUser,
-        why: "glance-api cannot reach Keystone at [keystone_authtoken] auth_url: every request \
-              gets 503",
-        fix: "start Keystone, or correct auth_url (and region_name); then restart glance-api",
+        why: "doctor_msg.log_unavailable_why",
+        fix: "doctor_msg.log_unavailable_fix",
     },
     Signature {
         needle: "Directory to write image files does not exist",
         check: CheckId::ImageDirectory,
-        why: "uploads fail: images stay queued or become killed",
-        fix: "create the image directory, owned by glance (install -d -o glance -g glance -m \
-              0750 DIR)",
+        why: "doctor_msg.log_no_dir_why",
+        fix: "doctor_msg.log_no_dir_fix",
     },
     Signature {
         needle: "Access denied for user",
         check: CheckId::DatabaseLogin,
-        why: "the database refuses [database] connection's account: image requests fail with \
-              500",
-        fix: "make the password in [database] connection the account's, then restart glance-api",
+        why: "doctor_msg.log_denied_why",
+        fix: "doctor_msg.log_denied_fix",
     },
     Signature {
         needle: "NoSuchOptError",
         check: CheckId::DollarEscape,
-        why: "a value refers to an option that does not exist, usually a `$` in a password: \
-              glance-api does not start",
-        fix: "write every `$` in values as `$$`",
+        why: "doctor_msg.log_no_such_opt_why",
+        fix: "doctor_msg.log_no_such_opt_fix",
     },
     Signature {
         needle: "Can't connect to MySQL server",
         check: CheckId::DatabaseLogin,
-        why: "the database server does not answer at [database] connection's host",
-        fix: "start the database server, or correct the host in [database] connection",
+        why: "doctor_msg.log_no_mysql_why",
+        fix: "doctor_msg.log_no_mysql_fix",
     },
 ];
 
@@ -350,14 +343,13 @@ pub fn logs(dir: &Path, redactor: &Redactor, report: &mut Report) {
                 .collect();
             report.find(Finding {
                 check: sig.check,
-                object: file.display().to_string(),
-                problem: format!(
-                    "{} line(s) with \"{}\", the last: {quoted}",
-                    hits.len(),
-                    sig.needle
-                ),
-                why: sig.why.into(),
-                fix: sig.fix.into(),
+                object: as_is(file.display()),
+                problem: Message::new("doctor_msg.log_lines")
+                    .arg("n", hits.len())
+                    .arg("needle", sig.needle)
+                    .arg("last", quoted),
+                why: Message::new(sig.why),
+                fix: Message::new(sig.fix),
                 apply_fixes: false,
             });
         }
@@ -365,11 +357,9 @@ pub fn logs(dir: &Path, redactor: &Redactor, report: &mut Report) {
     if !found {
         report.pass(
             CheckId::Logs,
-            format!(
-                "no known failure in {} ({} files)",
-                dir.display(),
-                files.len()
-            ),
+            Message::new("doctor_msg.logs_ok")
+                .arg("dir", dir.display())
+                .arg("n", files.len()),
         );
     }
 }

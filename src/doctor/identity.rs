@@ -7,11 +7,12 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::config::{self, GlanceConf};
-use super::{CheckId, Finding, Report};
+use super::{CheckId, Finding, Report, as_is};
 use crate::answers::AdminCredentials;
 use crate::engine::runner::identity::{admin_token, direct_agent, issue_token_with_catalog};
 use crate::engine::runner::json_str;
 use crate::plan::commands;
+use crate::ui::i18n::Message;
 
 const AUTHTOKEN: &str = "keystone_authtoken";
 pub const INTERFACES: [&str; 3] = ["public", "internal", "admin"];
@@ -53,7 +54,7 @@ pub fn check(
 pub fn catalog_regions(conf: &GlanceConf) -> Result<Vec<String>, String> {
     let mut scratch = Report::default();
     let Some((_, body, _)) = service_token(conf, &mut scratch) else {
-        let why = scratch.findings.first().map(|f| f.problem.clone());
+        let why = scratch.findings.first().map(|f| f.problem.english());
         return Err(why.unwrap_or_else(|| "the service user gets no token".into()));
     };
     let mut endpoints = catalog_endpoints(&body, "image");
@@ -73,7 +74,7 @@ fn service_token(conf: &GlanceConf, report: &mut Report) -> Option<(String, Valu
     if let config::Value::Placeholder = conf.value(AUTHTOKEN, "password") {
         report.not_checked(
             CheckId::ServiceUser,
-            "[keystone_authtoken] password refers to another option (see the `$` finding)",
+            Message::new("doctor_msg.password_placeholder"),
         );
         return None;
     }
@@ -84,14 +85,10 @@ fn service_token(conf: &GlanceConf, report: &mut Report) -> Option<(String, Valu
     ) else {
         report.find(Finding {
             check: CheckId::ServiceUser,
-            object: conf.api.at(AUTHTOKEN, "auth_url, username, password"),
-            problem: "one of them is not set (or refers to another option with `$`)".into(),
-            why: "keystonemiddleware cannot check any token: glance-api answers every request \
-                  with 401 or 503"
-                .into(),
-            fix: "set auth_url, username and password (with auth_type = password, the project \
-                  and domain names) in [keystone_authtoken]"
-                .into(),
+            object: as_is(conf.api.at(AUTHTOKEN, "auth_url, username, password")),
+            problem: Message::new("doctor_msg.credentials_unset"),
+            why: Message::new("doctor_msg.credentials_unset_why"),
+            fix: Message::new("doctor_msg.credentials_unset_fix"),
             apply_fixes: true,
         });
         return None;
@@ -99,7 +96,11 @@ fn service_token(conf: &GlanceConf, report: &mut Report) -> Option<(String, Valu
     let user_domain = get("user_domain_name").unwrap_or_else(|| "Default".into());
     let project = get("project_name").unwrap_or_else(|| "service".into());
     let project_domain = get("project_domain_name").unwrap_or_else(|| "Default".into());
-    let said = format!("{user} (domain {user_domain}, project {project}) at {auth_url}");
+    let said = Message::new("doctor_msg.service_user")
+        .arg("user", &user)
+        .arg("domain", &user_domain)
+        .arg("project", &project)
+        .arg("url", &auth_url);
     match issue_token_with_catalog(
         &auth_url,
         &user,
@@ -108,41 +109,44 @@ fn service_token(conf: &GlanceConf, report: &mut Report) -> Option<(String, Valu
         Some((&project, &project_domain)),
     ) {
         Ok((token, body)) => {
-            report.pass(CheckId::ServiceUser, format!("{said} gets a token"));
+            report.pass(
+                CheckId::ServiceUser,
+                Message::new("doctor_msg.token_ok").msg("user", said),
+            );
             Some((token, body, auth_url))
         }
         Err(e) => {
-            report.find(token_finding(conf, &said, &e.to_string()));
+            report.find(token_finding(conf, said, &e.to_string()));
             None
         }
     }
 }
 
-fn token_finding(conf: &GlanceConf, said: &str, error: &str) -> Finding {
+/// The service user (`said`: who, where) gets no token: refused
+/// (HTTP 401) or Keystone not reached.
+pub(crate) fn token_finding(conf: &GlanceConf, said: Message, error: &str) -> Finding {
     let refused = error.contains("HTTP 401");
-    let (object, why, fix) = if refused {
+    let (key, why, fix) = if refused {
         (
-            conf.api.at(AUTHTOKEN, "password"),
-            "keystonemiddleware cannot check tokens with these credentials: glance-api answers \
-             every request with 401 (\"Identity server rejected authorization\" in its log)",
-            "set [keystone_authtoken] password (and username, project and domain names) to the \
-             glance user's, or give the user that password: openstack user set --password-prompt \
-             glance; then restart glance-api",
+            "password",
+            "doctor_msg.token_refused_why",
+            "doctor_msg.token_refused_fix",
         )
     } else {
         (
-            conf.api.at(AUTHTOKEN, "auth_url"),
-            "keystonemiddleware cannot reach Keystone: glance-api answers every request with 503",
-            "set [keystone_authtoken] auth_url to Keystone's URL (http://CONTROLLER:5000), and \
-             check that Keystone runs",
+            "auth_url",
+            "doctor_msg.token_unreachable_why",
+            "doctor_msg.token_unreachable_fix",
         )
     };
     Finding {
         check: CheckId::ServiceUser,
-        object,
-        problem: format!("{said} gets no token: {error}"),
-        why: why.into(),
-        fix: fix.into(),
+        object: as_is(conf.api.at(AUTHTOKEN, key)),
+        problem: Message::new("doctor_msg.token_failed")
+            .msg("user", said)
+            .arg("error", error),
+        why: Message::new(why),
+        fix: Message::new(fix),
         apply_fixes: true,
     }
 }
@@ -200,24 +204,21 @@ fn urls_match_catalog(
         all_match = false;
         report.find(Finding {
             check: CheckId::KeystoneUrls,
-            object: conf.api.at(AUTHTOKEN, key),
-            problem: format!(
-                "{value} is none of Keystone's endpoints in the catalog ({})",
-                listed.join(", ")
-            ),
-            why: "clients are sent to this URL to authenticate (www_authenticate_uri), or \
-                  keystonemiddleware checks tokens there (auth_url): a URL Keystone does not \
-                  publish breaks when it moves, or is not reachable by clients"
-                .into(),
-            fix: format!(
-                "set it to Keystone's public endpoint, e.g. {}",
-                listed.first().unwrap_or(&"http://CONTROLLER:5000")
-            ),
+            object: as_is(conf.api.at(AUTHTOKEN, key)),
+            problem: Message::new("doctor_msg.keystone_url")
+                .arg("url", &value)
+                .arg("listed", listed.join(", ")),
+            why: Message::new("doctor_msg.keystone_url_why"),
+            fix: Message::new("doctor_msg.keystone_url_fix")
+                .arg("url", listed.first().unwrap_or(&"http://CONTROLLER:5000")),
             apply_fixes: true,
         });
     }
     if all_match {
-        report.pass(CheckId::KeystoneUrls, "Keystone's URLs match its catalog");
+        report.pass(
+            CheckId::KeystoneUrls,
+            Message::new("doctor_msg.keystone_urls_ok"),
+        );
     }
 }
 
@@ -237,18 +238,13 @@ fn region(
         }
         report.find(Finding {
             check: CheckId::Region,
-            object: conf.api.at(AUTHTOKEN, "region_name"),
-            problem: format!(
-                "Keystone has no endpoint in {named} (its regions: {})",
-                regions.join(", ")
-            ),
-            why: "keystonemiddleware looks Keystone up in this region: it finds no endpoint and \
-                  glance-api answers 503"
-                .into(),
-            fix: format!(
-                "set region_name to {} or remove it (the guide: comment out every other option of [keystone_authtoken])",
-                regions.first().unwrap_or(&"RegionOne")
-            ),
+            object: as_is(conf.api.at(AUTHTOKEN, "region_name")),
+            problem: Message::new("doctor_msg.region_unknown")
+                .arg("region", &named)
+                .arg("regions", regions.join(", ")),
+            why: Message::new("doctor_msg.region_unknown_why"),
+            fix: Message::new("doctor_msg.region_unknown_fix")
+                .arg("region", regions.first().unwrap_or(&"RegionOne")),
             // apply comments out every [keystone_authtoken] option it does
             // not set, as the guide says, this one with them.
             apply_fixes: true,
@@ -260,11 +256,7 @@ fn region(
         _ => {
             report.not_checked(
                 CheckId::Region,
-                format!(
-                    "Keystone's endpoints are in {} regions and [keystone_authtoken] region_name \
-                     is not set: the image endpoints are checked in every region",
-                    regions.len()
-                ),
+                Message::new("doctor_msg.regions_many").arg("n", regions.len()),
             );
             None
         }
@@ -327,46 +319,44 @@ impl Keystone {
         let services = match listed {
             Ok(s) => s,
             Err(e) => {
-                report.not_checked(CheckId::ImageService, e);
+                report.not_checked(CheckId::ImageService, as_is(e));
                 return None;
             }
         };
         let ids: Vec<&str> = services.iter().map(|s| json_str(s, "id")).collect();
         let (problem, fix, apply_fixes) = match ids.as_slice() {
             [one] => {
-                report.pass(CheckId::ImageService, format!("one image service ({one})"));
+                report.pass(
+                    CheckId::ImageService,
+                    Message::new("doctor_msg.image_service_ok").arg("id", one),
+                );
                 return Some(one.to_string());
             }
             [] => (
-                "Keystone has no service of type image".to_string(),
-                format!(
+                Message::new("doctor_msg.image_service_none"),
+                as_is(format!(
                     "openstack {}",
                     commands::display(&commands::service_create(
                         "glance",
                         "OpenStack Image",
                         "image"
                     ))
-                ),
+                )),
                 true,
             ),
             many => (
-                format!(
-                    "Keystone has {} services of type image: {}",
-                    many.len(),
-                    many.join(", ")
-                ),
-                "keep the one with the endpoints: openstack service delete ID for each other one"
-                    .to_string(),
+                Message::new("doctor_msg.image_service_many")
+                    .arg("n", many.len())
+                    .arg("ids", many.join(", ")),
+                Message::new("doctor_msg.image_service_many_fix"),
                 false,
             ),
         };
         report.find(Finding {
             check: CheckId::ImageService,
-            object: "Keystone: services of type image".into(),
+            object: Message::new("doctor_msg.image_service_object"),
             problem,
-            why: "clients find Glance through the catalog: with none they cannot, with several \
-                  `openstack service show image` fails (\"Multiple service matches found\")"
-                .into(),
+            why: Message::new("doctor_msg.image_service_why"),
             fix,
             apply_fixes,
         });
@@ -384,7 +374,7 @@ fn endpoints(
     let all = match keystone.list("endpoints", &format!("service_id={service}")) {
         Ok(all) => all,
         Err(e) => {
-            report.not_checked(CheckId::Endpoints, e);
+            report.not_checked(CheckId::Endpoints, as_is(e));
             return Vec::new();
         }
     };
@@ -412,26 +402,29 @@ fn endpoints(
             [] if !of_interface.is_empty() => elsewhere.extend(of_interface),
             [] => report.find(Finding {
                 check: CheckId::Endpoints,
-                object: format!("Keystone: the image service's {interface} endpoint in {region}"),
-                problem: "it does not exist".into(),
-                why: format!(
-                    "clients that use the {interface} interface cannot find Glance (\"{interface} \
-                     endpoint for image service in {region} region not found\")"
-                ),
-                fix: format!(
+                object: Message::new("doctor_msg.endpoint_in_region")
+                    .arg("interface", interface)
+                    .arg("region", region),
+                problem: Message::new("doctor_msg.endpoint_missing"),
+                why: Message::new("doctor_msg.endpoint_missing_why")
+                    .arg("interface", interface)
+                    .arg("region", region),
+                fix: as_is(format!(
                     "openstack {}",
                     commands::display(&commands::endpoint_create(
                         region, "image", interface, &url_hint
                     ))
-                ),
+                )),
                 apply_fixes: true,
             }),
             many => report.find(Finding {
                 check: CheckId::Endpoints,
-                object: format!("Keystone: the image service's {interface} endpoints in {region}"),
-                problem: format!("there are {} of them", many.len()),
-                why: "clients pick one of them at random: a stale one sends them elsewhere".into(),
-                fix: "openstack endpoint delete ID for each but the right one".into(),
+                object: Message::new("doctor_msg.endpoints_in_region")
+                    .arg("interface", interface)
+                    .arg("region", region),
+                problem: Message::new("doctor_msg.endpoints_many").arg("n", many.len()),
+                why: Message::new("doctor_msg.endpoints_many_why"),
+                fix: Message::new("doctor_msg.endpoints_many_fix"),
                 apply_fixes: false,
             }),
         }
@@ -442,22 +435,34 @@ fn endpoints(
     if found.len() == INTERFACES.len() {
         report.pass(
             CheckId::Endpoints,
-            format!("public, internal and admin endpoints in {region}"),
+            Message::new("doctor_msg.endpoints_ok").arg("region", region),
         );
     }
     found
 }
 
+/// Messages as a list (`a, b, c`).
+fn list(mut items: Vec<Message>) -> Message {
+    match items.len() {
+        0 => as_is(""),
+        1 => items.remove(0),
+        _ => {
+            let head = items.remove(0);
+            Message::new("doctor_msg.list")
+                .msg("head", head)
+                .msg("tail", list(items))
+        }
+    }
+}
+
 fn region_finding(elsewhere: &[&Value], region: &str) -> Finding {
-    let listed: Vec<String> = elsewhere
+    let listed: Vec<Message> = elsewhere
         .iter()
         .map(|e| {
-            format!(
-                "{} {} in {}",
-                json_str(e, "interface"),
-                json_str(e, "id"),
-                json_str(e, "region_id")
-            )
+            Message::new("doctor_msg.endpoint_where")
+                .arg("interface", json_str(e, "interface"))
+                .arg("id", json_str(e, "id"))
+                .arg("region", json_str(e, "region_id"))
         })
         .collect();
     let fixes: Vec<String> = elsewhere
@@ -471,16 +476,12 @@ fn region_finding(elsewhere: &[&Value], region: &str) -> Finding {
         .collect();
     Finding {
         check: CheckId::Region,
-        object: "Keystone: the image service's endpoints".into(),
-        problem: format!(
-            "endpoints are in another region than Keystone's ({region}): {}",
-            listed.join(", ")
-        ),
-        why: format!(
-            "clients look for Glance in {region}: \"endpoint for image service in {region} region \
-             not found\""
-        ),
-        fix: fixes.join("; "),
+        object: Message::new("doctor_msg.endpoints_object"),
+        problem: Message::new("doctor_msg.region_other")
+            .arg("region", region)
+            .msg("endpoints", list(listed)),
+        why: Message::new("doctor_msg.region_other_why").arg("region", region),
+        fix: as_is(fixes.join("; ")),
         apply_fixes: false,
     }
 }

@@ -21,6 +21,7 @@ use serde::Serialize;
 
 use crate::secret::Redactor;
 use crate::target::InitSystem;
+use crate::ui::i18n::{Lang, Message, Texts};
 
 /// Which link of the chain a line is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -45,27 +46,42 @@ pub enum CheckId {
 }
 
 impl CheckId {
-    /// The name shown in the text report.
-    pub fn label(self) -> &'static str {
+    /// The key of its name in assets/i18n (`doctor_check.*`).
+    fn key(self) -> &'static str {
         match self {
-            CheckId::ConfigFile => "config file",
-            CheckId::DollarEscape => "$ in values",
-            CheckId::DatabaseUrl => "database URL",
-            CheckId::DatabaseLogin => "database login",
-            CheckId::Schema => "schema",
-            CheckId::Metadefs => "metadefs",
-            CheckId::BinaryLogging => "binary logging",
-            CheckId::ServiceUser => "service user",
-            CheckId::KeystoneUrls => "keystone URLs",
-            CheckId::Region => "region",
-            CheckId::ImageService => "image service",
-            CheckId::Endpoints => "endpoints",
-            CheckId::Memcached => "memcached",
-            CheckId::GlanceApi => "glance-api",
-            CheckId::ImageDirectory => "image directory",
-            CheckId::Logs => "logs",
+            CheckId::ConfigFile => "doctor_check.config_file",
+            CheckId::DollarEscape => "doctor_check.dollar_escape",
+            CheckId::DatabaseUrl => "doctor_check.database_url",
+            CheckId::DatabaseLogin => "doctor_check.database_login",
+            CheckId::Schema => "doctor_check.schema",
+            CheckId::Metadefs => "doctor_check.metadefs",
+            CheckId::BinaryLogging => "doctor_check.binary_logging",
+            CheckId::ServiceUser => "doctor_check.service_user",
+            CheckId::KeystoneUrls => "doctor_check.keystone_urls",
+            CheckId::Region => "doctor_check.region",
+            CheckId::ImageService => "doctor_check.image_service",
+            CheckId::Endpoints => "doctor_check.endpoints",
+            CheckId::Memcached => "doctor_check.memcached",
+            CheckId::GlanceApi => "doctor_check.glance_api",
+            CheckId::ImageDirectory => "doctor_check.image_directory",
+            CheckId::Logs => "doctor_check.logs",
         }
     }
+
+    /// The name shown in the reports, in the language of `t`.
+    pub fn label(self, t: &Texts) -> String {
+        t.t(self.key())
+    }
+}
+
+/// A message as it is: a name, a path or a command, no words of ours.
+pub(crate) fn as_is(text: impl std::fmt::Display) -> Message {
+    Message::as_is(text)
+}
+
+/// JSON keeps English (docs/json.md): a message serialised in English.
+fn english<S: serde::Serializer>(m: &Message, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&m.english())
 }
 
 /// Something that breaks (or will break) Glance.
@@ -74,13 +90,18 @@ pub struct Finding {
     pub check: CheckId,
     /// The file and key (`/etc/glance/glance-api.conf [database] connection`)
     /// or the object (`Keystone: the image service's public endpoint`).
-    pub object: String,
+    /// Each text is a message, serialised in English.
+    #[serde(serialize_with = "english")]
+    pub object: Message,
     /// What was found.
-    pub problem: String,
+    #[serde(serialize_with = "english")]
+    pub problem: Message,
     /// Why it breaks Glance.
-    pub why: String,
+    #[serde(serialize_with = "english")]
+    pub why: Message,
     /// What to do about it.
-    pub fix: String,
+    #[serde(serialize_with = "english")]
+    pub fix: Message,
     /// `glance-wizard apply` with answers that describe this Glance
     /// repairs it (its probes find the fault; it keeps what is right).
     pub apply_fixes: bool,
@@ -91,7 +112,8 @@ pub struct Finding {
 pub struct Note {
     pub check: CheckId,
     pub passed: bool,
-    pub detail: String,
+    #[serde(serialize_with = "english")]
+    pub detail: Message,
 }
 
 /// What the doctor found.
@@ -109,31 +131,32 @@ impl Report {
         self.findings.push(finding);
     }
 
-    fn pass(&mut self, check: CheckId, detail: impl Into<String>) {
+    fn pass(&mut self, check: CheckId, detail: Message) {
         self.checks.push(Note {
             check,
             passed: true,
-            detail: detail.into(),
+            detail,
         });
     }
 
     /// A check that could not be made: not a finding (an earlier one
     /// explains it), but said.
-    fn not_checked(&mut self, check: CheckId, detail: impl Into<String>) {
+    fn not_checked(&mut self, check: CheckId, detail: Message) {
         self.checks.push(Note {
             check,
             passed: false,
-            detail: detail.into(),
+            detail,
         });
     }
 
     /// Every text masked: secrets by value (those the config files and the
     /// admin credentials hold, in every escaped form) and URL passwords.
     fn redact(&mut self, redactor: &Redactor) {
-        let scrub = |text: &mut String| *text = scrub_text(redactor, text);
+        // The translations hold no secret: only the parameters can.
+        let scrub = |m: &mut Message| m.map_texts(&|text| scrub_text(redactor, text));
         for f in &mut self.findings {
-            for text in [&mut f.object, &mut f.problem, &mut f.why, &mut f.fix] {
-                scrub(text);
+            for m in [&mut f.object, &mut f.problem, &mut f.why, &mut f.fix] {
+                scrub(m);
             }
         }
         for n in &mut self.checks {
@@ -197,7 +220,7 @@ pub fn adopt(options: &Options) -> Result<adopt::Adopted, String> {
     let mut report = Report::default();
     let redactor = Redactor::new();
     let Some(conf) = config::load(options, &mut report, &redactor) else {
-        let why = report.findings.first().map(|f| f.problem.clone());
+        let why = report.findings.first().map(|f| f.problem.english());
         return Err(format!(
             "{}/glance-api.conf: {}",
             options.config_dir.display(),
@@ -290,45 +313,71 @@ fn admin_credentials(
         Err(e) => {
             report.not_checked(
                 CheckId::ImageService,
-                format!(
-                    "{} not used ({e}): Keystone is read with the service user's token",
-                    path.display()
-                ),
+                Message::new("doctor_msg.openrc_not_used")
+                    .arg("path", path.display())
+                    .arg("error", e),
             );
             None
         }
     }
 }
 
-/// The report as text: the findings first, each with its fix.
-pub fn render_text(report: &Report) -> String {
+/// The report as text in the language of `t` (`doctor` prints it in the
+/// locale's): the findings first, each with its fix.
+pub fn render_text(report: &Report, t: &Texts) -> String {
     let mut out = String::new();
-    out.push_str(&format!("Glance doctor: {}\n", report.files.join(", ")));
+    let files = report.files.join(", ");
+    out.push_str(&t.f("doctor_text.heading", &[("files", &files)]));
+    out.push('\n');
     for note in &report.checks {
-        let mark = if note.passed { "[ok]  " } else { "[skip]" };
+        let mark = if note.passed {
+            "doctor_text.ok"
+        } else {
+            "doctor_text.skip"
+        };
+        let label = pad(&note.check.label(t), 16);
         out.push_str(&format!(
-            "  {mark} {:<16} {}\n",
-            note.check.label(),
-            note.detail
+            "  {} {label} {}\n",
+            t.t(mark),
+            t.msg(&note.detail)
         ));
     }
     if report.findings.is_empty() {
-        out.push_str("No problem found.\n");
+        out.push_str(&t.t("doctor.healthy"));
+        out.push('\n');
         return out;
     }
-    out.push_str(&format!("Findings ({}):\n", report.findings.len()));
+    let n = report.findings.len();
+    out.push_str(&t.f("doctor_text.findings", &[("n", &n)]));
+    out.push('\n');
     for f in &report.findings {
-        out.push_str(&format!("  [fail] {}: {}\n", f.check.label(), f.object));
-        out.push_str(&format!("      found: {}\n", f.problem));
-        out.push_str(&format!("      why:   {}\n", f.why));
-        out.push_str(&format!("      fix:   {}\n", f.fix));
+        let head = format!("{}: {}", f.check.label(t), t.msg(&f.object));
+        out.push_str(&format!("  {} {head}\n", t.t("doctor_text.fail")));
+        let mut parts = vec![
+            (t.t("doctor.problem"), t.msg(&f.problem)),
+            (t.t("doctor.why"), t.msg(&f.why)),
+            (t.t("doctor.fix"), t.msg(&f.fix)),
+        ];
         if f.apply_fixes {
-            out.push_str(&format!(
-                "      or:    {APPLY_HINT}: keeps what is right, repairs this\n"
-            ));
+            parts.push((t.t("doctor.or"), t.t("doctor.apply_hint")));
+        }
+        for (label, text) in parts {
+            out.push_str(&format!("      {} {text}\n", pad(&label, 6)));
         }
     }
     out
+}
+
+/// `text` padded with spaces to `columns` terminal columns (a Chinese
+/// character takes two).
+fn pad(text: &str, columns: usize) -> String {
+    let width = unicode_width::UnicodeWidthStr::width(text);
+    format!("{text}{}", " ".repeat(columns.saturating_sub(width)))
+}
+
+/// The report as text in English.
+pub fn render_english(report: &Report) -> String {
+    render_text(report, Texts::of(Lang::En))
 }
 
 /// The report as JSON, for scripts.
@@ -337,4 +386,4 @@ pub fn render_json(report: &Report) -> String {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

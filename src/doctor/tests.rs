@@ -27,7 +27,7 @@ fn database_url_is_decoded_as_sqlalchemy_does() {
     let sqlite = database::parse_url("sqlite:////var/lib/glance/glance.sqlite")
         .err()
         .unwrap();
-    assert!(sqlite.contains("sqlite backend"), "{sqlite}");
+    assert!(sqlite.english().contains("sqlite backend"), "{sqlite}");
 }
 
 #[test]
@@ -42,7 +42,7 @@ fn an_unescaped_dollar_is_found_in_secret_values_only() {
     assert_eq!(report.findings.len(), 1, "{:#?}", report.findings);
     let f = &report.findings[0];
     assert_eq!(
-        f.object,
+        f.object.english(),
         "/etc/glance/glance-api.conf [keystone_authtoken] password"
     );
     assert!(f.apply_fixes, "the wizard writes that key");
@@ -101,14 +101,16 @@ fn every_text_is_masked_by_value_and_url_password() {
     config::read(&path, &redactor, &mut report).unwrap();
     report.find(Finding {
         check: CheckId::Logs,
-        object: "x".into(),
-        problem: "Keystone said 's3cr$et-pw' and mysql://glance:other-pw@h/glance".into(),
-        why: "w".into(),
-        fix: "f".into(),
+        object: as_is("x"),
+        problem: as_is("Keystone said 's3cr$et-pw' and mysql://glance:other-pw@h/glance"),
+        why: as_is("w"),
+        fix: as_is("f"),
         apply_fixes: false,
     });
     let report = finish(report, &redactor);
-    let shown = render_text(&report) + &render_json(&report);
+    let shown = render_english(&report)
+        + &render_text(&report, Texts::of(Lang::ZhCn))
+        + &render_json(&report);
     assert!(!shown.contains("s3cr"), "{shown}");
     assert!(!shown.contains("other-pw"), "{shown}");
     assert!(
@@ -122,10 +124,10 @@ fn every_text_is_masked_by_value_and_url_password() {
 fn the_text_offers_apply_only_where_it_repairs() {
     let finding = |apply_fixes| Finding {
         check: CheckId::Endpoints,
-        object: "Keystone: the image service's internal endpoint in RegionOne".into(),
-        problem: "it does not exist".into(),
-        why: "w".into(),
-        fix: "openstack endpoint create".into(),
+        object: as_is("Keystone: the image service's internal endpoint in RegionOne"),
+        problem: as_is("it does not exist"),
+        why: as_is("w"),
+        fix: as_is("openstack endpoint create"),
         apply_fixes,
     };
     let report = Report {
@@ -134,7 +136,7 @@ fn the_text_offers_apply_only_where_it_repairs() {
         findings: vec![finding(true), finding(false)],
         checks: Vec::new(),
     };
-    let text = render_text(&report);
+    let text = render_english(&report);
     assert_eq!(text.matches(APPLY_HINT).count(), 1, "{text}");
     assert!(text.contains("fix:   openstack endpoint create"), "{text}");
 }
@@ -245,4 +247,94 @@ fn answers_are_written_to_new_files_only() {
             .contains("db-pw-1")
     );
     assert!(!std::fs::read_to_string(&adopt).unwrap().contains("db-pw-1"));
+}
+
+/// A report with several findings, each made by the rule that finds it
+/// (no server asked): a `$` in the service password, no database URL,
+/// the service user refused by Keystone, binary logging on; and two
+/// notes. For the Doctor screen's snapshots and the text report.
+pub(crate) fn sample_report() -> Report {
+    let c = conf(
+        "[keystone_authtoken]\nauth_url = http://controller:5000\nusername = glance\n\
+         password = pa$w0rd\n",
+    );
+    let mut report = Report {
+        files: vec!["/etc/glance/glance-api.conf".into()],
+        ..Report::default()
+    };
+    config::dollar_escapes(&c, &mut report);
+    database::check(&c, &mut report);
+    let said = Message::new("doctor_msg.service_user")
+        .arg("user", "glance")
+        .arg("domain", "Default")
+        .arg("project", "service")
+        .arg("url", "http://controller:5000");
+    report.find(identity::token_finding(
+        &c,
+        said,
+        "Keystone answered HTTP 401 to POST http://controller:5000/v3/auth/tokens",
+    ));
+    report.find(database::binary_logging_finding(
+        Message::new("doctor_msg.binlog_on"),
+        "controller",
+    ));
+    host::memcached(&c, &mut report);
+    host::logs(
+        Path::new("/nonexistent/glance-log"),
+        &Redactor::new(),
+        &mut report,
+    );
+    finish(report, &Redactor::new())
+}
+
+/// The text report in English is as it always was; in Chinese every
+/// word of the doctor's is Chinese (commands, keys and the words of
+/// other programs aside) and the columns line up.
+#[test]
+fn the_text_report_speaks_the_locale() {
+    let report = sample_report();
+    assert_eq!(report.findings.len(), 4, "{report:#?}");
+    let en = render_english(&report);
+    for line in [
+        "Glance doctor: /etc/glance/glance-api.conf\n",
+        "  [skip] memcached        [keystone_authtoken] memcached_servers is not set: tokens are cached in each worker's memory\n",
+        "  [ok]   logs             no known failure in /nonexistent/glance-log (0 files)\n",
+        "Findings (4):\n",
+        "  [fail] service user: /etc/glance/glance-api.conf [keystone_authtoken] password\n",
+        "      found: glance (domain Default, project service) at http://controller:5000 gets no token: Keystone answered HTTP 401",
+        "      why:   keystonemiddleware cannot check tokens with these credentials: glance-api answers every request with 401",
+        "      fix:   set [keystone_authtoken] password (and username, project and domain names) to the glance user's",
+        "      or:    glance-wizard apply -a ANSWERS.toml",
+        "  [fail] database URL: /etc/glance/glance-api.conf [database] connection\n      found: it is not set\n",
+    ] {
+        assert!(en.contains(line), "no {line:?} in:\n{en}");
+    }
+    let zh = render_text(&report, Texts::of(Lang::ZhCn));
+    for line in [
+        "Glance 诊断：/etc/glance/glance-api.conf\n",
+        "  [跳过] memcached        [keystone_authtoken] memcached_servers 未设置",
+        "  [通过] 日志             /nonexistent/glance-log 中没有已知的故障（0 个文件）\n",
+        "发现的问题（4）：\n",
+        "  [失败] 服务用户: /etc/glance/glance-api.conf [keystone_authtoken] password\n",
+        "      发现： glance（域 Default，项目 service）在 http://controller:5000 未获得令牌：",
+        "      原因： keystonemiddleware 无法用这些凭据检查令牌",
+        "      或者： glance-wizard apply -a ANSWERS.toml",
+    ] {
+        assert!(zh.contains(line), "no {line:?} in:\n{zh}");
+    }
+    // Quoted: the words of Keystone and of glance-api's log; a command.
+    let foreign = [
+        "Keystone answered HTTP 401 to POST",
+        "Identity server rejected authorization",
+        "openstack user set",
+    ];
+    let english: Vec<String> = crate::ui::i18n::english_sentences(&zh)
+        .into_iter()
+        .filter(|s| !foreign.iter().any(|f| f.contains(s.as_str())))
+        .collect();
+    assert!(english.is_empty(), "English: {english:?} in:\n{zh}");
+    // JSON stays English (docs/json.md).
+    let json = render_json(&report);
+    assert!(json.contains("\"problem\": \"it is not set\""), "{json}");
+    assert!(!json.contains("未设置"), "{json}");
 }

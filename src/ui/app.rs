@@ -947,7 +947,7 @@ impl App {
 
     fn undo_msg(&mut self, msg: UndoMsg) {
         let done = matches!(msg, UndoMsg::Done(_));
-        self.undo.handle(msg);
+        self.undo.handle(msg, self.texts);
         if done {
             self.engine_running = false;
             if self.quitting {

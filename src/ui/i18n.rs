@@ -98,6 +98,12 @@ impl Message {
         }
     }
 
+    /// Text that is no words of ours, shown as it is in every language: a
+    /// name, a path, a command, another program's output.
+    pub fn as_is(text: impl std::fmt::Display) -> Message {
+        Message::new("verbatim.text").arg("text", text)
+    }
+
     /// With a parameter shown as it is.
     pub fn arg(mut self, name: &'static str, value: impl std::fmt::Display) -> Message {
         self.args.push((name, Arg::Text(value.to_string())));
@@ -370,7 +376,20 @@ mod tests {
             let text = std::fs::read_to_string(&path).unwrap();
             // Keys of the message sections, wherever a literal names one
             // (`let key = if … { "precheck.…" }`).
-            for marker in [".t(\"", ".f(\"", "\"precheck.", "\"net.", "\"rule."] {
+            for marker in [
+                ".t(\"",
+                ".f(\"",
+                "\"precheck.",
+                "\"net.",
+                "\"rule.",
+                "\"doctor_msg.",
+                "\"doctor_check.",
+                "\"doctor_text.",
+                "\"undo_item.",
+                "\"undo_line.",
+                "\"undo_said.",
+                "\"undo_cli.",
+            ] {
                 for piece in text.split(marker).skip(1) {
                     if let Some((key, _)) = piece.split_once('"')
                         && !key.contains('{')

@@ -761,16 +761,16 @@ fn doctor_lines(app: &App, report: &crate::doctor::Report, width: usize) -> Vec<
     }
     for f in &report.findings {
         lines.push(Line::raw(""));
-        let head = format!("✗ {}: {}", f.check.label(), f.object);
+        let head = format!("✗ {}: {}", f.check.label(t), t.msg(&f.object));
         lines.extend(
             wrap(&head, width)
                 .into_iter()
                 .map(|l| Line::styled(l, th.error())),
         );
         let mut parts = vec![
-            (t.t("doctor.problem"), f.problem.clone()),
-            (t.t("doctor.why"), f.why.clone()),
-            (t.t("doctor.fix"), f.fix.clone()),
+            (t.t("doctor.problem"), t.msg(&f.problem)),
+            (t.t("doctor.why"), t.msg(&f.why)),
+            (t.t("doctor.fix"), t.msg(&f.fix)),
         ];
         if f.apply_fixes {
             parts.push((t.t("doctor.or"), t.t("doctor.apply_hint")));
@@ -784,7 +784,7 @@ fn doctor_lines(app: &App, report: &crate::doctor::Report, width: usize) -> Vec<
     lines.push(Line::raw(""));
     for note in &report.checks {
         let mark = if note.passed { "✓" } else { "–" };
-        let text = format!("{mark} {}: {}", note.check.label(), note.detail);
+        let text = format!("{mark} {}: {}", note.check.label(t), t.msg(&note.detail));
         lines.extend(
             wrap(&text, width)
                 .into_iter()

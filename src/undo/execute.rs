@@ -15,6 +15,12 @@ use crate::engine::runner::clients::{
 use crate::fsutil::Owner;
 use crate::plan::RoleSpec;
 use crate::secret::Redactor;
+use crate::ui::i18n::Message;
+
+/// One of undo's lines (`undo_said.*` in assets/i18n).
+fn said(key: &'static str) -> Message {
+    Message::new(key)
+}
 
 /// The clients undo acts through (the real ones, or the test doubles).
 pub struct Clients<'c> {
@@ -30,13 +36,13 @@ pub fn execute(
     item: &Item,
     ctx: &mut TaskContext<'_>,
     clients: &Clients<'_>,
-) -> Result<String, TaskError> {
+) -> Result<Message, TaskError> {
     match item {
         Item::DeleteImage { id, spec } => {
             let api = clients.glance.connect_cached(ctx, spec)?;
             // Glance answers 404 for an image gone already: no error.
             api.delete(id)?;
-            Ok(format!("deleted image {id}"))
+            Ok(said("undo_said.deleted_image").arg("id", id))
         }
         Item::StopServices { spec } => stop_services(spec, ctx, clients.services),
         Item::DisableServices { spec, services } => {
@@ -60,7 +66,7 @@ pub fn execute(
                     removed.tail(3)
                 )));
             }
-            Ok(format!("removed {}", packages.join(" ")))
+            Ok(said("undo_said.removed_packages").arg("packages", packages.join(" ")))
         }
         Item::DropAccount { spec, .. } | Item::DropDatabase { spec } => {
             drop_sql(ctx, clients.database, spec, item)
@@ -70,42 +76,47 @@ pub fn execute(
     }
 }
 
+/// What happened to `object`: `done` (`undo_said.deleted`), or it was
+/// gone already.
+fn removed(removal: Removal, done: Message, object: Message) -> Message {
+    match removal {
+        Removal::Done => done.msg("object", object),
+        Removal::AlreadyGone => said("undo_said.gone").msg("object", object),
+    }
+}
+
 /// The Keystone items (anything else is said, not done).
 fn execute_keystone(
     item: &Item,
     ctx: &mut TaskContext<'_>,
     keystone: &dyn Keystone,
-) -> Result<String, TaskError> {
-    // What happened to `object`, `done` saying what was done to it.
-    let said = |removal: Removal, done: &str, object: String| match removal {
-        Removal::Done => format!("{done} {object}"),
-        Removal::AlreadyGone => format!("{object} was gone already"),
+) -> Result<Message, TaskError> {
+    let endpoint = |interface: &crate::plan::Interface, id: &str| {
+        said("undo_said.endpoint")
+            .arg("interface", interface)
+            .arg("id", id)
     };
+    let deleted = || said("undo_said.deleted");
     match item {
         Item::DeleteEndpoint { interface, id } => {
             let removal = keystone.delete(ctx, KeystoneObject::Endpoint(id))?;
-            Ok(said(
-                removal,
-                "deleted",
-                format!("the {interface} endpoint {id}"),
-            ))
+            Ok(removed(removal, deleted(), endpoint(interface, id)))
         }
         Item::RestoreEndpointUrl { interface, id, url } => {
             let removal = keystone.set_endpoint(ctx, id, url, None)?;
-            let object = format!("the {interface} endpoint {id}");
-            Ok(match removal {
-                Removal::Done => format!("pointed {object} back at {url}"),
-                Removal::AlreadyGone => format!("{object} was gone already"),
-            })
+            let done = said("undo_said.pointed_back").arg("url", url);
+            Ok(removed(removal, done, endpoint(interface, id)))
         }
         Item::DeleteService { id } => {
             let removal = keystone.delete(ctx, KeystoneObject::Service(id))?;
-            Ok(said(removal, "deleted", format!("the image service {id}")))
+            let service = said("undo_said.service").arg("id", id);
+            Ok(removed(removal, deleted(), service))
         }
         Item::RemoveRole { spec } => remove_role(spec, ctx, keystone),
         Item::DeleteUser { id, name } => {
             let removal = keystone.delete(ctx, KeystoneObject::User(id))?;
-            Ok(said(removal, "deleted", format!("user {name} ({id})")))
+            let user = said("undo_said.user").arg("name", name).arg("id", id);
+            Ok(removed(removal, deleted(), user))
         }
         other => Ok(other.describe()),
     }
@@ -116,7 +127,7 @@ fn stop_services(
     spec: &crate::plan::ServiceSpec,
     ctx: &mut TaskContext<'_>,
     services: &dyn Services,
-) -> Result<String, TaskError> {
+) -> Result<Message, TaskError> {
     for service in &spec.services {
         let stopped = services.stop(ctx, spec, service)?;
         if !stopped.success() {
@@ -126,7 +137,7 @@ fn stop_services(
             )));
         }
     }
-    Ok(format!("stopped {}", spec.services.join(" ")))
+    Ok(said("undo_said.stopped").arg("services", spec.services.join(" ")))
 }
 
 /// Disables each of `names` at boot.
@@ -135,7 +146,7 @@ fn disable_services(
     names: &[String],
     ctx: &mut TaskContext<'_>,
     services: &dyn Services,
-) -> Result<String, TaskError> {
+) -> Result<Message, TaskError> {
     for service in names {
         let disabled = services.disable(ctx, spec, service)?;
         if !disabled.success() {
@@ -145,21 +156,25 @@ fn disable_services(
             )));
         }
     }
-    Ok(format!("disabled {} at boot", names.join(" ")))
+    Ok(said("undo_said.disabled").arg("services", names.join(" ")))
 }
 
 /// After the task's checkpoint is saved: the backup of a restored file is
 /// deleted (before, a kill would leave a file that cannot be told from one
 /// edited by hand; after, at worst a backup equal to the file stays, which
 /// the next apply takes for the original, as it is).
-pub fn after_checkpoint(item: &Item) -> Option<String> {
+pub fn after_checkpoint(item: &Item) -> Option<Message> {
     let Item::RestoreFile { backup, .. } = item else {
         return None;
     };
     match std::fs::remove_file(backup) {
-        Ok(()) => Some(format!("deleted the backup {backup}")),
+        Ok(()) => Some(said("undo_said.backup_deleted").arg("backup", backup)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => Some(format!("could not delete the backup {backup}: {e}")),
+        Err(e) => Some(
+            said("undo_said.backup_not_deleted")
+                .arg("backup", backup)
+                .arg("error", e),
+        ),
     }
 }
 
@@ -169,7 +184,7 @@ fn drop_sql(
     database: &dyn Database,
     spec: &crate::plan::SqlSpec,
     item: &Item,
-) -> Result<String, TaskError> {
+) -> Result<Message, TaskError> {
     let mut session = database
         .admin(spec)
         .map_err(|e| e.task_error("cannot log in to the database as administrator"))?;
@@ -178,34 +193,34 @@ fn drop_sql(
         Item::DropAccount { host, .. } => (
             session.account_exists(&spec.user, host).map_err(looking)?,
             format!("DROP USER IF EXISTS {}", account(spec, host)),
-            format!("account {}", account(spec, host)),
+            said("undo_said.account").arg("account", account(spec, host)),
         ),
         _ => (
             session.schema_exists(&spec.database).map_err(looking)?,
             format!("DROP DATABASE IF EXISTS `{}`", spec.database),
-            format!("database {}", spec.database),
+            said("undo_said.database").arg("database", &spec.database),
         ),
     };
     if !there {
-        return Ok(format!("{object} was gone already"));
+        return Ok(said("undo_said.gone").msg("object", object));
     }
     ctx.say(format!("SQL> {statement};"));
     session
         .execute(&statement)
         .map_err(|e| e.task_error(&statement))?;
-    Ok(format!("dropped {object}"))
+    Ok(said("undo_said.dropped").msg("object", object))
 }
 
 fn remove_role(
     spec: &RoleSpec,
     ctx: &mut TaskContext<'_>,
     keystone: &dyn Keystone,
-) -> Result<String, TaskError> {
+) -> Result<Message, TaskError> {
     let login = &spec.login;
-    let what = format!(
-        "the {} role of {} on project {}",
-        spec.role, login.user, login.project
-    );
+    let what = said("undo_said.role")
+        .arg("role", &spec.role)
+        .arg("user", &login.user)
+        .arg("project", &login.project);
     let domain = keystone.domain_id(&login.domain)?;
     let ids = (
         keystone.user_id(&login.user, &domain)?,
@@ -213,19 +228,15 @@ fn remove_role(
         keystone.role_id(&spec.role)?,
     );
     let (Some(user), Some(project), Some(role)) = ids else {
-        return Ok(format!(
-            "{what} was gone already (its user, project or role is)"
-        ));
+        return Ok(said("undo_said.role_gone").msg("object", what));
     };
     let object = KeystoneObject::RoleAssignment {
         project: &project,
         user: &user,
         role: &role,
     };
-    Ok(match keystone.delete(ctx, object)? {
-        Removal::Done => format!("removed {what}"),
-        Removal::AlreadyGone => format!("{what} was gone already"),
-    })
+    let removal = keystone.delete(ctx, object)?;
+    Ok(removed(removal, said("undo_said.removed"), what))
 }
 
 /// What restoring a file would do, found without changing anything.
@@ -239,8 +250,9 @@ pub enum FileCheck {
     },
     /// The file is the backup already (an earlier undo was killed after it).
     AlreadyRestored,
-    /// Refused: why, and the masked diff of the file now against the backup.
-    Refused(String),
+    /// Refused: why, the masked diff of the file now against the backup
+    /// (its lines as they are), and what to do; one message a line.
+    Refused(Vec<Message>),
 }
 
 fn read_bytes(path: &Path) -> std::io::Result<(Vec<u8>, std::fs::Metadata)> {
@@ -278,11 +290,14 @@ pub fn check_file(
         let then = String::from_utf8_lossy(&original);
         let restored = format!("{path} (restored from the backup)");
         let diff = crate::plan::masked_diff(&now, &then, (path, &restored), redactor, None);
-        return Ok(FileCheck::Refused(format!(
-            "{path} was edited since glance-wizard wrote it: restoring the backup would lose these changes (secrets masked):\n{}\nPut the backup back by hand (cp -p {backup} {path}) or keep the file as it is (glance-wizard reset {}), then run undo again",
-            diff.join("\n"),
-            config_task_hint(path)
-        )));
+        let why = said("undo_said.edited").arg("path", path);
+        let remedy = said("undo_said.edited_remedy")
+            .arg("path", path)
+            .arg("backup", backup)
+            .arg("task", config_task_hint(path));
+        let diff = diff.iter().map(Message::as_is);
+        let lines = std::iter::once(why).chain(diff).chain([remedy]);
+        return Ok(FileCheck::Refused(lines.collect()));
     }
     Ok(FileCheck::Restore {
         bytes: original,
@@ -303,11 +318,11 @@ fn config_task_hint(path: &str) -> String {
 /// Deletes a file glance-wizard wrote where there was none, unless it was
 /// edited since (`recorded`: its hash as written; `None` in journals of
 /// older glance-wizards).
-fn remove_file(path: &str, recorded: Option<&str>) -> Result<String, TaskError> {
+fn remove_file(path: &str, recorded: Option<&str>) -> Result<Message, TaskError> {
     let now = match read_bytes(Path::new(path)) {
         Ok((bytes, _)) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(format!("{path} was gone already"));
+            return Ok(said("undo_said.gone").arg("object", path));
         }
         Err(e) => return Err(TaskError::fatal(format!("cannot read {path}: {e}"))),
     };
@@ -317,7 +332,7 @@ fn remove_file(path: &str, recorded: Option<&str>) -> Result<String, TaskError> 
         )));
     }
     std::fs::remove_file(path)
-        .map(|()| format!("deleted {path}"))
+        .map(|()| said("undo_said.deleted_file").arg("path", path))
         .map_err(|e| TaskError::fatal(format!("cannot delete {path}: {e}")))
 }
 
@@ -326,14 +341,20 @@ fn restore_file(
     backup: &str,
     recorded: Option<&str>,
     redactor: &Redactor,
-) -> Result<String, TaskError> {
+) -> Result<Message, TaskError> {
     match check_file(path, backup, recorded, redactor)? {
-        FileCheck::AlreadyRestored => Ok(format!("{path} is its backup already")),
-        FileCheck::Refused(why) => Err(TaskError::needs_user(why)),
+        FileCheck::AlreadyRestored => Ok(said("undo_said.already_restored").arg("path", path)),
+        FileCheck::Refused(lines) => {
+            let why: Vec<String> = lines.iter().map(Message::english).collect();
+            Err(TaskError::needs_user(why.join("\n")))
+        }
         FileCheck::Restore { bytes, mode, owner } => {
             crate::fsutil::write_atomically(Path::new(path), &bytes, mode, Some(owner))
                 .map_err(|e| TaskError::fatal(format!("cannot write {path}: {e}")))?;
-            Ok(format!("restored {path} from {backup} (mode {mode:04o})"))
+            Ok(said("undo_said.restored")
+                .arg("path", path)
+                .arg("backup", backup)
+                .arg("mode", format!("{mode:04o}")))
         }
     }
 }

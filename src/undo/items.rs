@@ -9,6 +9,7 @@ use crate::engine::outputs::{
 use crate::plan::{
     ConfigSpec, Interface, PackagesSpec, RoleSpec, ServiceSpec, SqlSpec, TaskKind, VerifySpec,
 };
+use crate::ui::i18n::Message;
 
 /// One object to take back, or a line saying why something stays.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,14 +75,14 @@ pub enum Item {
         spec: Box<SqlSpec>,
     },
     /// Stays as it is (it existed before, or undo was not asked to): why.
-    Keep(String),
+    Keep(Message),
     /// Packages glance-wizard installed, kept without `--purge-packages`:
     /// their task stays in the journal, so a later undo can remove them.
     KeepPackages {
         packages: Vec<String>,
     },
     /// Nothing of its own to take back: why.
-    Note(String),
+    Note(Message),
 }
 
 /// What decides items beyond one task's record.
@@ -111,38 +112,37 @@ pub fn items(kind: &TaskKind, outputs: &TaskOutputs, context: Context) -> Vec<It
         }
         (TaskKind::IdentityService(spec), TaskOutputs::Service(o)) => vec![match o.origin {
             Origin::Created => Item::DeleteService { id: o.id.clone() },
-            Origin::Found => Item::Keep(format!(
-                "the {} service {}: it existed before glance-wizard",
-                spec.service_type, o.id
-            )),
+            Origin::Found => Item::Keep(
+                Message::new("undo_item.service_found")
+                    .arg("type", &spec.service_type)
+                    .arg("id", &o.id),
+            ),
         }],
         (TaskKind::IdentityRole(spec), TaskOutputs::Role { origin, .. }) => vec![match origin {
             Origin::Created => Item::RemoveRole {
                 spec: Box::new(spec.clone()),
             },
-            Origin::Found => Item::Keep(format!(
-                "{}: it existed before glance-wizard",
-                role_words(spec)
-            )),
+            Origin::Found => {
+                Item::Keep(Message::new("undo_item.role_found").msg("role", role_words(spec)))
+            }
         }],
         (TaskKind::IdentityUser(spec), TaskOutputs::User(o)) => vec![match o.origin {
             Origin::Created => Item::DeleteUser {
                 id: o.id.clone(),
                 name: spec.login.user.clone(),
             },
-            Origin::Found => Item::Keep(format!(
-                "user {} ({}): it existed before glance-wizard",
-                spec.login.user, o.id
-            )),
+            Origin::Found => Item::Keep(
+                Message::new("undo_item.user_found")
+                    .arg("user", &spec.login.user)
+                    .arg("id", &o.id),
+            ),
         }],
         (TaskKind::Sql(spec), TaskOutputs::Sql(o)) => {
             let mut items = sql_items(spec, o);
             items.extend(replaced_items(kind, outputs));
             items
         }
-        _ => vec![Item::Keep(
-            "the journal's record is not of this task's kind: left as it is".to_string(),
-        )],
+        _ => vec![Item::Keep(Message::new("undo_item.other_kind"))],
     }
 }
 
@@ -186,10 +186,11 @@ fn image_item(spec: &VerifySpec, image: &ImageOutputs) -> Item {
             id: image.id.clone(),
             spec: Box::new(spec.clone()),
         },
-        Origin::Found => Item::Keep(format!(
-            "image {} ({}): glance-wizard did not make it",
-            image.id, spec.name
-        )),
+        Origin::Found => Item::Keep(
+            Message::new("undo_item.image_found")
+                .arg("id", &image.id)
+                .arg("name", &spec.name),
+        ),
     }
 }
 
@@ -198,21 +199,16 @@ fn image_item(spec: &VerifySpec, image: &ImageOutputs) -> Item {
 /// enabled.
 fn services_items(spec: &ServiceSpec, o: &ServicesOutputs) -> Vec<Item> {
     let names = spec.services.join(" ");
+    let keep = |key: &'static str| Item::Keep(Message::new(key).arg("services", &names));
     if o.restarted.is_empty() {
-        return vec![Item::Keep(format!(
-            "{names}: answering already, glance-wizard did not restart it: left running"
-        ))];
+        return vec![keep("undo_item.services_not_restarted")];
     }
     let running = match o.answering_before {
         Some(false) => Item::StopServices {
             spec: Box::new(spec.clone()),
         },
-        Some(true) => Item::Keep(format!(
-            "{names}: it answered before glance-wizard restarted it: left running"
-        )),
-        None => Item::Keep(format!(
-            "{names}: whether it ran before is not recorded (an older glance-wizard): left running"
-        )),
+        Some(true) => keep("undo_item.services_answered"),
+        None => keep("undo_item.services_run_unrecorded"),
     };
     let enabled_by_wizard: Vec<String> = match (&o.enabled_before, o.answering_before) {
         (Some(before), _) => spec
@@ -231,38 +227,27 @@ fn services_items(spec: &ServiceSpec, o: &ServicesOutputs) -> Vec<Item> {
             services: enabled_by_wizard,
         }
     } else if o.enabled_before.is_some() {
-        Item::Keep(format!(
-            "{names}: started at boot before glance-wizard enabled it: left enabled"
-        ))
+        keep("undo_item.services_enabled_before")
     } else {
-        Item::Keep(format!(
-            "{names}: whether it started at boot before is not recorded: left enabled"
-        ))
+        keep("undo_item.services_boot_unrecorded")
     };
     vec![running, at_boot]
 }
 
 fn schema_item(context: Context) -> Item {
     if context.database_created {
-        Item::Note("the schema goes with the database (sql.database's undo drops it)".into())
+        Item::Note(Message::new("undo_item.schema_goes"))
     } else {
-        Item::Keep(
-            "the schema stays: the database existed before glance-wizard and Glance's schema has no downgrade"
-                .into(),
-        )
+        Item::Keep(Message::new("undo_item.schema_stays"))
     }
 }
 
 fn metadefs_item(m: &MetadefsOutputs, context: Context) -> Item {
     let loaded = m.namespaces_after.saturating_sub(m.namespaces_before);
     if context.database_created {
-        Item::Note(format!(
-            "the {loaded} metadata namespaces loaded go with the database (sql.database's undo drops it)"
-        ))
+        Item::Note(Message::new("undo_item.metadefs_go").arg("n", loaded))
     } else {
-        Item::Keep(format!(
-            "the {loaded} metadata namespaces loaded stay: the database existed before glance-wizard"
-        ))
+        Item::Keep(Message::new("undo_item.metadefs_stay").arg("n", loaded))
     }
 }
 
@@ -273,10 +258,7 @@ fn config_item(spec: &ConfigSpec, o: &ConfigOutputs) -> Item {
             backup: backup.clone(),
             recorded_sha256: Some(o.sha256.clone()),
         },
-        None => Item::Keep(format!(
-            "{}: glance-wizard found it as answered and never changed it",
-            spec.path
-        )),
+        None => Item::Keep(Message::new("undo_item.config_unchanged").arg("path", &spec.path)),
     }
 }
 
@@ -308,10 +290,9 @@ fn packages_items(spec: &PackagesSpec, o: &PackagesOutputs, context: Context) ->
         });
     }
     if !o.found.is_empty() {
-        items.push(Item::Keep(format!(
-            "packages {}: installed before glance-wizard",
-            o.found.join(" ")
-        )));
+        items.push(Item::Keep(
+            Message::new("undo_item.packages_found").arg("packages", o.found.join(" ")),
+        ));
     }
     items
 }
@@ -327,10 +308,11 @@ fn endpoint_item(e: &EndpointOutput) -> Item {
             interface: e.interface,
             id: e.id.clone(),
         },
-        (None, Origin::Found) => Item::Keep(format!(
-            "the {} endpoint {}: it existed before glance-wizard",
-            e.interface, e.id
-        )),
+        (None, Origin::Found) => Item::Keep(
+            Message::new("undo_item.endpoint_found")
+                .arg("interface", e.interface)
+                .arg("id", &e.id),
+        ),
     }
 }
 
@@ -343,29 +325,27 @@ fn sql_items(spec: &SqlSpec, o: &SqlOutputs) -> Vec<Item> {
                 host: a.host.clone(),
                 spec: Box::new(spec.clone()),
             },
-            Origin::Found => Item::Keep(format!(
-                "database account '{}'@'{}': it existed before glance-wizard",
-                spec.user, a.host
-            )),
+            Origin::Found => Item::Keep(
+                Message::new("undo_item.account_found").arg("account", account(spec, &a.host)),
+            ),
         })
         .collect();
     items.push(match o.database {
         Origin::Created => Item::DropDatabase {
             spec: Box::new(spec.clone()),
         },
-        Origin::Found => Item::Keep(format!(
-            "database {}: it existed before glance-wizard (with Glance's schema, which has no downgrade)",
-            spec.database
-        )),
+        Origin::Found => {
+            Item::Keep(Message::new("undo_item.database_found").arg("database", &spec.database))
+        }
     });
     items
 }
 
-fn role_words(spec: &RoleSpec) -> String {
-    format!(
-        "role {} of user {} on project {}",
-        spec.role, spec.login.user, spec.login.project
-    )
+fn role_words(spec: &RoleSpec) -> Message {
+    Message::new("undo_item.role")
+        .arg("role", &spec.role)
+        .arg("user", &spec.login.user)
+        .arg("project", &spec.login.project)
 }
 
 /// `'user'@'host'`: the names are [`crate::answers::types::SqlIdentifier`]s
@@ -384,47 +364,47 @@ impl Item {
     }
 
     /// What it does, for the preview.
-    pub fn describe(&self) -> String {
+    pub fn describe(&self) -> Message {
+        let m = Message::new;
         match self {
-            Item::DeleteImage { id, spec } => format!("delete image {id} ({})", spec.name),
-            Item::StopServices { spec } => format!(
-                "stop {} (nothing answered before glance-wizard started it)",
-                spec.services.join(" ")
-            ),
-            Item::DisableServices { services, .. } => format!(
-                "disable {} at boot (it did not start at boot before glance-wizard enabled it)",
-                services.join(" ")
-            ),
-            Item::RestoreFile { path, backup, .. } => {
-                format!("restore {path} byte for byte from {backup}")
+            Item::DeleteImage { id, spec } => m("undo_item.delete_image")
+                .arg("id", id)
+                .arg("name", &spec.name),
+            Item::StopServices { spec } => {
+                m("undo_item.stop").arg("services", spec.services.join(" "))
             }
-            Item::RemoveFile { path, .. } => {
-                format!("delete {path} (glance-wizard wrote it where there was none)")
+            Item::DisableServices { services, .. } => {
+                m("undo_item.disable").arg("services", services.join(" "))
             }
+            Item::RestoreFile { path, backup, .. } => m("undo_item.restore_file")
+                .arg("path", path)
+                .arg("backup", backup),
+            Item::RemoveFile { path, .. } => m("undo_item.remove_file").arg("path", path),
             Item::RemovePackages { packages, .. } => {
-                format!("remove packages {} (absent before)", packages.join(" "))
+                m("undo_item.remove_packages").arg("packages", packages.join(" "))
             }
-            Item::DeleteEndpoint { interface, id } => {
-                format!("delete the {interface} endpoint {id}")
+            Item::DeleteEndpoint { interface, id } => m("undo_item.delete_endpoint")
+                .arg("interface", interface)
+                .arg("id", id),
+            Item::RestoreEndpointUrl { interface, id, url } => m("undo_item.restore_endpoint")
+                .arg("interface", interface)
+                .arg("id", id)
+                .arg("url", url),
+            Item::DeleteService { id } => m("undo_item.delete_service").arg("id", id),
+            Item::RemoveRole { spec } => m("undo_item.remove_role").msg("role", role_words(spec)),
+            Item::DeleteUser { id, name } => {
+                m("undo_item.delete_user").arg("name", name).arg("id", id)
             }
-            Item::RestoreEndpointUrl { interface, id, url } => {
-                format!("point the {interface} endpoint {id} back at {url}")
-            }
-            Item::DeleteService { id } => format!("delete the image service {id}"),
-            Item::RemoveRole { spec } => format!("remove the {}", role_words(spec)),
-            Item::DeleteUser { id, name } => format!("delete user {name} ({id})"),
             Item::DropAccount { host, spec } => {
-                format!("DROP USER {}", account(spec, host))
+                m("undo_item.drop_account").arg("account", account(spec, host))
             }
-            Item::DropDatabase { spec } => format!(
-                "DROP DATABASE `{}` (Glance's schema, metadata definitions and image records with it)",
-                spec.database
-            ),
-            Item::Keep(why) => format!("stays: {why}"),
-            Item::KeepPackages { packages } => format!(
-                "stays: packages {}: installed by glance-wizard, kept and still recorded (undo --purge-packages removes them)",
-                packages.join(" ")
-            ),
+            Item::DropDatabase { spec } => {
+                m("undo_item.drop_database").arg("database", &spec.database)
+            }
+            Item::Keep(why) => m("undo_item.stays").msg("why", why.clone()),
+            Item::KeepPackages { packages } => {
+                m("undo_item.keep_packages").arg("packages", packages.join(" "))
+            }
             Item::Note(what) => what.clone(),
         }
     }

@@ -14,6 +14,7 @@ use crate::engine::{Journal, RetryPolicy};
 use crate::plan::{TaskId, build_plan};
 use crate::secret::Redactor;
 use crate::target::Profile;
+use crate::ui::i18n::Message;
 
 /// The journal of the state directory and what undo would do with it.
 #[derive(Debug, Clone)]
@@ -58,11 +59,12 @@ impl Prepared {
     }
 
     /// The preview (`undo --dry-run`'s list), every line masked.
-    pub fn preview(&self, redactor: &Redactor) -> Vec<String> {
-        super::preview(&self.steps, redactor)
-            .iter()
-            .map(|line| redactor.redact(line))
-            .collect()
+    pub fn preview(&self, redactor: &Redactor) -> Vec<Message> {
+        let mut lines = super::preview(&self.steps, redactor);
+        for line in &mut lines {
+            line.map_texts(&|t| redactor.redact(t));
+        }
+        lines
     }
 
     /// Tasks the journal still records (packages kept, or a failed undo).
@@ -86,9 +88,10 @@ pub fn log_path(state_dir: &Path) -> PathBuf {
 }
 
 /// Runs `steps` with the real clients (`journal` is checkpointed in
-/// `state_dir` after each); every line goes to `say` and to `log_path`
-/// (0600), already masked. `cancel` stops the child running (the wizard
-/// quitting): that step then fails, and the next undo resumes there.
+/// `state_dir` after each); every line goes to `say` (for the front end
+/// to put into words) and in English to `log_path` (0600), already
+/// masked. `cancel` stops the child running (the wizard quitting): that
+/// step then fails, and the next undo resumes there.
 pub fn run_logged(
     settings: &Settings,
     state_dir: &Path,
@@ -96,19 +99,22 @@ pub fn run_logged(
     prepared: &mut Prepared,
     lock: Option<&RunLock>,
     cancel: &AtomicBool,
-    say: &mut dyn FnMut(&str),
+    say: &mut dyn FnMut(&Message),
 ) -> Outcome {
     use crate::engine::runner::{Reach, TaskContext, identity, packages, service, sql, verify};
     let mut log = crate::fsutil::open_private(log_path, crate::fsutil::Access::Append).ok();
-    let mut sink = |line: &str| {
+    // One sink for undo's lines and the runners' (`SQL> …`, a child's
+    // output: as they are), in the order said.
+    let sink = std::cell::RefCell::new(|line: &Message| {
         say(line);
         if let Some(file) = log.as_mut() {
             let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
             // The screen or stdout has the line: a full disk loses the
             // log's copy only.
-            let _ = writeln!(file, "{stamp} {line}");
+            let _ = writeln!(file, "{stamp} {}", line.english());
         }
-    };
+    });
+    let mut runner_line = |line: &str| (sink.borrow_mut())(&Message::as_is(line));
     let reach = Reach::of(settings);
     let redactor = settings.redactor();
     let mut ctx = TaskContext {
@@ -119,7 +125,7 @@ pub fn run_logged(
         previous_outputs: None,
         lock,
         recheck: false,
-        log: &mut sink,
+        log: &mut runner_line,
     };
     let keystone = identity::RealKeystone::new(&reach.admin);
     let clients = super::Clients {
@@ -136,5 +142,6 @@ pub fn run_logged(
         &mut ctx,
         &clients,
         &RetryPolicy::default(),
+        &mut |line| (sink.borrow_mut())(&line),
     )
 }

@@ -26,6 +26,7 @@ use crate::engine::outputs::TaskOutputs;
 use crate::engine::runner::TaskContext;
 use crate::engine::{Journal, RetryPolicy, TaskError};
 use crate::plan::{Plan, TaskId};
+use crate::ui::i18n::Message;
 
 pub use execute::{Clients, FileCheck};
 pub use items::Item;
@@ -60,7 +61,7 @@ pub struct Step {
     pub scope: Scope,
     pub items: Vec<Item>,
     /// Why it cannot be taken back as recorded (then undo stops there).
-    pub refusal: Option<String>,
+    pub refusal: Option<Message>,
 }
 
 impl Step {
@@ -122,18 +123,11 @@ pub fn steps(
             if options.replaced {
                 return replaced_step(task, record.outputs.as_ref()?);
             }
-            let refusal = (record.fingerprint != *fingerprint).then(|| {
-                format!(
-                    "{} ran with other answers than these (its inputs changed since): undo with the answers it ran with, or apply these first",
-                    task.id
-                )
-            });
+            let refusal = (record.fingerprint != *fingerprint)
+                .then(|| Message::new("undo_line.other_answers").arg("task", task.id));
             let items = match &record.outputs {
                 Some(outputs) => items::items(&task.kind, outputs, context),
-                None => vec![Item::Note(
-                    "it recorded nothing it created (it never finished): nothing to take back; what it may have made before it was stopped stays (apply, then undo, takes it back)"
-                        .into(),
-                )],
+                None => vec![Item::Note(Message::new("undo_item.never_finished"))],
             };
             Some(Step {
                 id: task.id,
@@ -160,20 +154,21 @@ fn replaced_step(task: &crate::plan::Task, outputs: &TaskOutputs) -> Option<Step
 
 /// The preview: per step, what is taken back and what stays. Restoring a
 /// file is checked now (read only): a file edited by hand since shows
-/// the refusal and its masked diff.
-pub fn preview(steps: &[Step], redactor: &crate::secret::Redactor) -> Vec<String> {
+/// the refusal and its masked diff. One message a line.
+pub fn preview(steps: &[Step], redactor: &crate::secret::Redactor) -> Vec<Message> {
     let mut lines = Vec::new();
     for step in steps {
-        lines.push(format!("{}:", step.id));
+        lines.push(Message::new("undo_line.task").arg("task", step.id));
         if let Some(refusal) = &step.refusal {
-            lines.push(format!("  REFUSED: {refusal}"));
+            lines.push(Message::new("undo_line.refused").msg("why", refusal.clone()));
         }
         for item in &step.items {
-            let verb = if item.acts() { "take back" } else { "" };
-            lines.push(match verb {
-                "" => format!("  {}", item.describe()),
-                verb => format!("  {verb}: {}", item.describe()),
-            });
+            let key = if item.acts() {
+                "undo_line.take_back"
+            } else {
+                "undo_line.item"
+            };
+            lines.push(Message::new(key).msg("item", item.describe()));
             if let Item::RestoreFile {
                 path,
                 backup,
@@ -192,14 +187,22 @@ fn file_preview(
     backup: &str,
     recorded: &Option<String>,
     redactor: &crate::secret::Redactor,
-) -> Vec<String> {
-    let said = match execute::check_file(path, backup, recorded.as_deref(), redactor) {
+) -> Vec<Message> {
+    let lines = match execute::check_file(path, backup, recorded.as_deref(), redactor) {
         Ok(FileCheck::Restore { .. }) => return Vec::new(),
-        Ok(FileCheck::AlreadyRestored) => format!("{path} is its backup already"),
-        Ok(FileCheck::Refused(why)) => format!("REFUSED: {why}"),
-        Err(e) => format!("REFUSED: {}", e.message),
+        Ok(FileCheck::AlreadyRestored) => {
+            let said = Message::new("undo_said.already_restored").arg("path", path);
+            return vec![Message::new("undo_line.file").msg("line", said)];
+        }
+        Ok(FileCheck::Refused(lines)) => lines,
+        Err(e) => vec![Message::as_is(e.message)],
     };
-    said.lines().map(|l| format!("    {l}")).collect()
+    // The refusal's first line, then its masked diff and what to do.
+    let mut lines = lines.into_iter();
+    let first = lines.next().unwrap_or_else(|| Message::as_is(""));
+    std::iter::once(Message::new("undo_line.file_refused").msg("why", first))
+        .chain(lines.map(|l| Message::new("undo_line.file").msg("line", l)))
+        .collect()
 }
 
 /// Where the run is, for the pause points of the kill tests
@@ -212,7 +215,8 @@ fn pause(kind: &str, id: TaskId) {
 /// Runs the steps in order, each item through `clients`; a retryable
 /// failure is tried again within `retry`. After each step its record
 /// leaves `journal`, saved at once in `state_dir`. Stops at the first
-/// failure (or refusal).
+/// failure (or refusal). Its own lines go to `tell` as messages (the
+/// front end puts them into words); the runners' to `ctx`.
 pub fn run(
     steps: &[Step],
     journal: &mut Journal,
@@ -220,10 +224,17 @@ pub fn run(
     ctx: &mut TaskContext<'_>,
     clients: &Clients<'_>,
     retry: &RetryPolicy,
+    tell: &mut dyn FnMut(Message),
 ) -> Outcome {
+    // Masked as `ctx.say` masks: a server's words may quote a secret.
+    let redactor = ctx.redactor;
+    let tell = &mut |mut line: Message| {
+        line.map_texts(&|t| redactor.redact(t));
+        tell(line)
+    };
     for step in steps {
-        ctx.say(format!("[undo] {}", step.id));
-        if let Err(error) = run_step(step, ctx, clients, retry) {
+        tell(Message::new("undo_line.start").arg("task", step.id));
+        if let Err(error) = run_step(step, ctx, clients, retry, tell) {
             let error = ctx.redactor.redact(&error.message);
             return Outcome::Failed {
                 task: step.id,
@@ -252,9 +263,9 @@ pub fn run(
             };
         }
         for said in step.items.iter().filter_map(execute::after_checkpoint) {
-            ctx.say(format!("  {said}"));
+            tell(Message::new("undo_line.item").msg("item", said));
         }
-        ctx.say(format!("[undone] {}", step.id));
+        tell(Message::new("undo_line.done").arg("task", step.id));
         pause("after", step.id);
     }
     Outcome::Done { steps: steps.len() }
@@ -265,13 +276,14 @@ fn run_step(
     ctx: &mut TaskContext<'_>,
     clients: &Clients<'_>,
     retry: &RetryPolicy,
+    tell: &mut dyn FnMut(Message),
 ) -> Result<(), TaskError> {
     if let Some(refusal) = &step.refusal {
-        return Err(TaskError::needs_user(refusal.clone()));
+        return Err(TaskError::needs_user(refusal.english()));
     }
     for (i, item) in step.items.iter().enumerate() {
-        let said = with_retries(retry, ctx, |ctx| execute::execute(item, ctx, clients))?;
-        ctx.say(format!("  {said}"));
+        let said = with_retries(retry, ctx, tell, |ctx| execute::execute(item, ctx, clients))?;
+        tell(Message::new("undo_line.item").msg("item", said));
         if i == 0 && step.items.len() > 1 {
             pause("during", step.id);
         }
@@ -283,6 +295,7 @@ fn run_step(
 fn with_retries<T>(
     retry: &RetryPolicy,
     ctx: &mut TaskContext<'_>,
+    tell: &mut dyn FnMut(Message),
     mut f: impl FnMut(&mut TaskContext<'_>) -> Result<T, TaskError>,
 ) -> Result<T, TaskError> {
     let mut attempt = 1;
@@ -290,11 +303,12 @@ fn with_retries<T>(
         match f(ctx) {
             Err(e) if e.retryable() && attempt < retry.attempts => {
                 let wait: Duration = retry.wait_after(attempt);
-                ctx.say(format!(
-                    "  attempt {attempt} failed ({}); trying again in {} s",
-                    e.message,
-                    wait.as_secs()
-                ));
+                tell(
+                    Message::new("undo_line.retry")
+                        .arg("attempt", attempt)
+                        .arg("error", &e.message)
+                        .arg("seconds", wait.as_secs()),
+                );
                 std::thread::sleep(wait);
                 attempt += 1;
             }

@@ -58,11 +58,13 @@ impl World {
             .collect()
     }
 
+    /// Takes `item` back; what it said, in English.
     fn execute(&self, item: &Item) -> Result<String, TaskError> {
         in_ctx(None, false, |ctx| {
             execute::execute(item, ctx, &self.clients())
         })
         .0
+        .map(|said| said.english())
     }
 }
 
@@ -212,14 +214,14 @@ fn the_schema_goes_only_with_a_database_the_wizard_created() {
     let sync = kind(&plan, TaskId::DbSync);
     let outputs = TaskOutputs::DbSync(crate::engine::outputs::DbSyncOutputs { synced: true });
     let gone = items::items(&sync, &outputs, created());
-    assert!(matches!(&gone[..], [Item::Note(n)] if n.contains("goes with the database")));
+    assert!(matches!(&gone[..], [Item::Note(n)] if n.english().contains("goes with the database")));
     let found = Context {
         database_created: false,
         ..created()
     };
     let stays = items::items(&sync, &outputs, found);
     assert!(
-        matches!(&stays[..], [Item::Keep(k)] if k.contains("no downgrade")),
+        matches!(&stays[..], [Item::Keep(k)] if k.english().contains("no downgrade")),
         "{stays:?}"
     );
 }
@@ -642,12 +644,30 @@ fn a_config_file_edited_since_is_refused_with_a_masked_diff() {
         items,
         refusal: None,
     };
-    let preview = preview(&[step], &crate::secret::Redactor::new()).join("\n");
+    let shown = |lang| -> Vec<String> {
+        let t = crate::ui::i18n::Texts::of(lang);
+        let lines = preview(std::slice::from_ref(&step), &crate::secret::Redactor::new());
+        lines.iter().map(|l| t.msg(l)).collect()
+    };
+    let preview = shown(crate::ui::i18n::Lang::En).join("\n");
     assert!(preview.contains("REFUSED"), "{preview}");
     assert!(
         !preview.contains(SECRET) && !preview.contains("Typed-By-Hand"),
         "{preview}"
     );
+    // In Chinese every line of ours is Chinese; the diff (the file's own
+    // lines, and the diff's headers) stays as it is.
+    let zh = shown(crate::ui::i18n::Lang::ZhCn);
+    let ours: Vec<&String> = zh
+        .iter()
+        .filter(|l| !l.trim_start().starts_with(['-', '+', '@']) && l.starts_with("    "))
+        .collect();
+    let english: Vec<String> = ours
+        .iter()
+        .flat_map(|l| crate::ui::i18n::english_sentences(l))
+        .collect();
+    assert!(english.is_empty(), "English: {english:?} in:\n{zh:#?}");
+    assert!(ours.iter().any(|l| l.contains("已拒绝")), "{zh:#?}");
 }
 
 fn record(fingerprint: &str, outputs: TaskOutputs) -> TaskRecord {
@@ -735,19 +755,44 @@ pub(crate) fn applied(plan: &Plan, fingerprints: &[String]) -> (Journal, World) 
     (journal, world)
 }
 
+/// Runs `steps` against the doubles; every line said, in order: undo's
+/// own and the runners' (`SQL> …`, as they are), as `machine` gives them.
 pub(crate) fn run_all(
     steps: &[Step],
     journal: &mut Journal,
     state: &Path,
     world: &World,
-) -> (Outcome, Vec<String>) {
+) -> (Outcome, Vec<Message>) {
+    use crate::engine::runner::Reach;
     let retry = RetryPolicy {
         attempts: 1,
         ..RetryPolicy::default()
     };
-    in_ctx(None, false, |ctx| {
-        run(steps, journal, state, ctx, &world.clients(), &retry)
-    })
+    let (settings, _) = crate::engine::runner::tests::settings();
+    let reach = Reach::of(&settings);
+    let redactor = crate::secret::Redactor::new();
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let said = std::cell::RefCell::new(Vec::new());
+    let mut runner_line = |line: &str| said.borrow_mut().push(Message::as_is(line));
+    let mut ctx = TaskContext {
+        reach: &reach,
+        state_dir: state,
+        redactor: &redactor,
+        cancel: &cancel,
+        previous_outputs: None,
+        lock: None,
+        recheck: false,
+        log: &mut runner_line,
+    };
+    let clients = world.clients();
+    let mut tell = |line: Message| said.borrow_mut().push(line);
+    let outcome = run(steps, journal, state, &mut ctx, &clients, &retry, &mut tell);
+    (outcome, said.take())
+}
+
+/// Lines in English, for the assertions.
+fn english(said: &[Message]) -> Vec<String> {
+    said.iter().map(Message::english).collect()
 }
 
 /// Reverse plan order, each step checkpointed as it is done: an undo
@@ -769,6 +814,7 @@ fn undo_is_checkpointed_resumable_and_done_once() {
         .keystone
         .fail(KeystoneOp::Delete, TaskError::fatal("HTTP 403"));
     let (outcome, said) = run_all(&steps, &mut journal, state.path(), &world);
+    let said = english(&said);
     assert_eq!(
         outcome,
         Outcome::Failed {
@@ -882,7 +928,7 @@ fn retryable_failures_are_tried_again() {
     ] {
         let mut tried = 0;
         let (result, _) = in_ctx(None, false, |ctx| {
-            with_retries(&retry, ctx, |_| -> Result<(), TaskError> {
+            with_retries(&retry, ctx, &mut |_| {}, |_| -> Result<(), TaskError> {
                 tried += 1;
                 Err(error.clone())
             })
@@ -922,7 +968,7 @@ fn undo_replaced_takes_back_only_what_answers_replaced() {
     let drops: Vec<String> = whole
         .iter()
         .flat_map(|s| &s.items)
-        .map(Item::describe)
+        .map(|item| item.describe().english())
         .filter(|d| d.starts_with("DROP DATABASE"))
         .collect();
     assert_eq!(drops.len(), 2, "{drops:?}");

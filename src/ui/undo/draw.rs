@@ -10,6 +10,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::{Finished, Phase, Preview, Refusal};
 use crate::ui::app::{App, Pending};
+use crate::ui::i18n::Texts;
 use crate::ui::render::{cut, screen_block, wrap};
 use crate::ui::theme::Theme;
 use crate::undo::Outcome;
@@ -31,7 +32,7 @@ fn draw_preview(app: &App, frame: &mut Frame, area: Rect) {
     let th = &app.theme;
     let width = area.width as usize;
     let (head, list) = match &app.undo.preview {
-        Pending::Ready(Ok(p)) => (preview_head(app, p, width), preview_list(th, p, width)),
+        Pending::Ready(Ok(p)) => (preview_head(app, p, width), preview_list(t, th, p, width)),
         Pending::Ready(Err(r)) => (styled(&refusal_text(app, r), width, th.error()), vec![]),
         _ => (vec![Line::styled(t.t("undo.reading"), th.dim())], vec![]),
     };
@@ -86,22 +87,18 @@ fn preview_head(app: &App, p: &Preview, width: usize) -> Vec<Line<'static>> {
     lines
 }
 
-/// `undo --dry-run`'s lines, wrapped (continued lines indented), each
-/// styled by what it says.
-fn preview_list(th: &Theme, p: &Preview, width: usize) -> Vec<Line<'static>> {
+/// `undo --dry-run`'s lines in the screen's language, wrapped (continued
+/// lines indented), each styled by what it says.
+fn preview_list(t: &Texts, th: &Theme, p: &Preview, width: usize) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     for line in &p.lines {
-        let trimmed = line.trim_start();
-        let style = if !line.starts_with(' ') {
-            th.accent()
-        } else if trimmed.starts_with("REFUSED") {
-            th.error()
-        } else if trimmed.starts_with("take back:") {
-            th.normal()
-        } else {
-            th.dim()
+        let style = match line.key {
+            "undo_line.task" => th.accent(),
+            "undo_line.refused" | "undo_line.file_refused" => th.error(),
+            "undo_line.take_back" => th.normal(),
+            _ => th.dim(),
         };
-        for row in wrapped_row(line, width) {
+        for row in wrapped_row(&t.msg(line), width) {
             lines.push(Line::styled(row, style));
         }
     }

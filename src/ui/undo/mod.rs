@@ -19,6 +19,7 @@ use super::run::LogBuf;
 use crate::answers::Settings;
 use crate::plan::TaskId;
 use crate::target::Profile;
+use crate::ui::i18n::{Message, Texts};
 use crate::undo::machine::{self, Prepared};
 use crate::undo::{Options, Outcome, Step};
 
@@ -28,7 +29,7 @@ pub struct Preview {
     /// The host name that confirms.
     pub controller: String,
     /// `undo --dry-run`'s lines, masked.
-    pub lines: Vec<String>,
+    pub lines: Vec<Message>,
     pub nothing_to_do: bool,
     pub drops_database: bool,
     /// The steps shown: the undo starts only if the journal still gives
@@ -226,15 +227,15 @@ impl UndoView {
         self.top = (to < bottom).then_some(to);
     }
 
-    /// A message of the background work.
-    pub fn handle(&mut self, msg: UndoMsg) {
+    /// A message of the background work; its lines put into words by `t`.
+    pub fn handle(&mut self, msg: UndoMsg, t: &Texts) {
         match msg {
             UndoMsg::Preview(result) => {
                 self.preview = Pending::Ready(result);
                 self.scroll = 0;
             }
             UndoMsg::Log(path) => self.log_path = Some(path),
-            UndoMsg::Line(line) => self.log.push(&line),
+            UndoMsg::Line(line) => self.log.push(&t.msg(&line)),
             UndoMsg::Done(result) => {
                 // The whole error (a refused file's diff is long) stays
                 // readable in the log; the panel under it shows its start.
@@ -295,7 +296,7 @@ pub enum UndoMsg {
     /// The undo's log file.
     Log(PathBuf),
     /// One line of the undo, masked.
-    Line(String),
+    Line(Message),
     Done(Result<Finished, Refusal>),
 }
 
@@ -371,7 +372,7 @@ pub fn run(
         Some(&lock),
         cancel,
         &mut |line| {
-            let _ = tx.send(Msg::Undo(UndoMsg::Line(line.to_string())));
+            let _ = tx.send(Msg::Undo(UndoMsg::Line(line.clone())));
         },
     );
     Ok(Finished {

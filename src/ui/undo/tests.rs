@@ -141,19 +141,32 @@ fn undo_preview_is_the_dry_run_list() {
     both(|lang| {
         let (mut a, preview) = undo_screen(lang, state.path());
         let text = snap("undo_preview", lang, &a);
-        assert!(text.contains("verify.image:"), "{text}");
+        let said = |en: &str, zh: &str| text.contains(if lang == Lang::En { en } else { zh });
+        assert!(said("verify.image:", "verify.image："), "{text}");
         assert!(preview.drops_database && !preview.nothing_to_do);
         for _ in 0..3 {
             key(&mut a, KeyCode::PageDown);
         }
         let text = snap("undo_preview_end", lang, &a);
+        let said = |en: &str, zh: &str| text.contains(if lang == Lang::En { en } else { zh });
         assert!(
-            text.contains("stays: user glance (u-1): it existed before"),
+            said(
+                "stays: user glance (u-1): it existed before",
+                "保留：用户 glance（u-1）：在 glance-wizard 之前就已存在"
+            ),
             "{text}"
         );
         let kept = "  stays: the admin endpoint e-3: it existed before glance-wizard";
-        assert!(preview.lines.iter().any(|l| l == kept), "{preview:?}");
-        assert!(text.contains("take back: DROP DATABASE `glance`"), "{text}");
+        let english =
+            |p: &Preview| -> Vec<String> { p.lines.iter().map(|l| l.english()).collect() };
+        assert!(english(&preview).iter().any(|l| l == kept), "{preview:?}");
+        assert!(
+            said(
+                "take back: DROP DATABASE `glance`",
+                "收回：DROP DATABASE `glance`"
+            ),
+            "{text}"
+        );
 
         key(&mut a, KeyCode::Char('p'));
         let purge = Options {
@@ -163,19 +176,27 @@ fn undo_preview_is_the_dry_run_list() {
         assert_eq!(a.take_requests(), [Request::UndoPreview(purge.clone())]);
         let purging = super::preview(state.path(), &profile(), &purge).unwrap();
         let removes = "  take back: remove packages glance-api (absent before)";
-        assert!(purging.lines.iter().any(|l| l == removes), "{purging:?}");
-        assert!(!preview.lines.iter().any(|l| l == removes));
+        assert!(
+            english(&purging).iter().any(|l| l == removes),
+            "{purging:?}"
+        );
+        assert!(!english(&preview).iter().any(|l| l == removes));
     });
     let headless = dry_run(state.path());
     let preview = super::preview(state.path(), &profile(), &Options::default()).unwrap();
+    // In the locale's language, as `undo` prints them.
+    let t = crate::ui::i18n::Texts::of(Lang::from_env());
+    let shown: Vec<String> = preview.lines.iter().map(|l| t.msg(l)).collect();
+    let heading = t.t("undo_cli.heading");
     let listed: Vec<&str> = headless
         .lines()
-        .skip_while(|l| !l.starts_with("Undo, in reverse plan order"))
+        .skip_while(|l| *l != heading)
         .skip(1)
         .take(preview.lines.len())
         .collect();
-    assert_eq!(listed, preview.lines, "{headless}");
-    assert!(headless.contains("no downgrade"), "{headless}");
+    assert_eq!(listed, shown, "{headless}");
+    let warning = t.t("undo_cli.drops_database");
+    assert!(headless.contains(&warning), "{headless}");
 }
 
 /// `glance-wizard undo --dry-run` on the same state directory.

@@ -1,0 +1,187 @@
+//! `undo --dry-run` under a Chinese locale prints its preview in Chinese:
+//! the heading, each step's line (what is taken back, what stays and why),
+//! the database warning; in English under another locale, as it was. No
+//! lab needed: the journal is written here (as an apply that created the
+//! database, its accounts and an endpoint, and found the glance user and
+//! the admin endpoint), and a dry run asks nothing of any server.
+
+use std::path::Path;
+use std::process::Command;
+
+use glance_wizard::engine::outputs::{
+    EndpointOutput, MetadefsOutputs, ObjectOutput, Origin, TaskOutputs,
+};
+use glance_wizard::engine::{Journal, TaskRecord, TaskStatus};
+use glance_wizard::plan::{Interface, TaskId, build_plan};
+use glance_wizard::ui::i18n::english_sentences;
+
+const ANSWERS: &str = r#"
+[controller]
+host = "controller"
+
+[keystone]
+os_auth_url = "http://controller:5000/v3"
+
+[target]
+distro = "debian"
+release = "zed"
+"#;
+
+const SECRETS: &str = r#"
+glance_db_password = "db-pw-123456"
+glance_service_password = "svc-pw-123456"
+os_password = "admin-pw-123456"
+"#;
+
+/// The journal of an apply with these answers, as the binary plans them.
+fn journal(dir: &Path, state: &Path) {
+    let loaded = glance_wizard::headless::load(&glance_wizard::headless::LoadOptions {
+        answers: dir.join("answers.toml"),
+        secrets: None,
+        distro: None,
+        release: None,
+        generate_passwords: false,
+        prompt: false,
+    })
+    .unwrap();
+    let plan = build_plan(&loaded.settings, &loaded.profile);
+    let fingerprints = plan.fingerprints(&Journal::key(state).unwrap());
+    let mut journal = Journal::new(&loaded.profile.summary());
+    let object = |id: &str, origin| ObjectOutput {
+        id: id.into(),
+        origin,
+        name: None,
+    };
+    let endpoint = |interface, id: &str, origin| EndpointOutput {
+        interface,
+        id: id.into(),
+        origin,
+        previous_url: None,
+        region: Some("RegionOne".into()),
+    };
+    let recorded = [
+        (
+            TaskId::SqlDatabase,
+            // As the journal file holds it (fields added since default).
+            TaskOutputs::Sql(
+                serde_json::from_str(
+                    r#"{"database": "created", "accounts": [
+                        {"host": "localhost", "origin": "created"},
+                        {"host": "%", "origin": "created"}]}"#,
+                )
+                .unwrap(),
+            ),
+        ),
+        (
+            TaskId::IdentityUser,
+            TaskOutputs::User(object("u-1", Origin::Found)),
+        ),
+        (
+            TaskId::IdentityService,
+            TaskOutputs::Service(object("s-1", Origin::Created)),
+        ),
+        (
+            TaskId::IdentityEndpoints,
+            TaskOutputs::Endpoints {
+                endpoints: vec![
+                    endpoint(Interface::Public, "e-1", Origin::Created),
+                    endpoint(Interface::Admin, "e-3", Origin::Found),
+                ],
+            },
+        ),
+        (
+            TaskId::DbMetadefs,
+            TaskOutputs::Metadefs(MetadefsOutputs {
+                namespaces_before: 0,
+                namespaces_after: 30,
+            }),
+        ),
+    ];
+    for (id, outputs) in recorded {
+        let at = plan.tasks.iter().position(|t| t.id == id).unwrap();
+        let record = TaskRecord {
+            status: TaskStatus::Done,
+            fingerprint: fingerprints[at].clone(),
+            started_at: "2026-11-30T00:00:00Z".into(),
+            finished_at: Some("2026-11-30T00:00:01Z".into()),
+            duration_ms: Some(1000),
+            attempts: 1,
+            outputs: Some(outputs),
+            error: None,
+            unverified: false,
+        };
+        journal.tasks.insert(id, record);
+    }
+    journal.save(state).unwrap();
+}
+
+fn dry_run(dir: &Path, state: &Path, locale: &str) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_glance-wizard"))
+        .arg("--state-dir")
+        .arg(state)
+        .args(["undo", "--dry-run", "--answers"])
+        .arg(dir.join("answers.toml"))
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", locale)
+        .env_remove("OS_PASSWORD")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.is_empty(), "{stderr}");
+    (out.status.code(), String::from_utf8(out.stdout).unwrap())
+}
+
+#[test]
+fn undo_dry_run_under_a_chinese_locale_prints_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("answers.toml"), ANSWERS).unwrap();
+    let secrets = dir.path().join("answers.secrets.toml");
+    std::fs::write(&secrets, SECRETS).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let state = dir.path().join("state");
+    std::fs::create_dir(&state).unwrap();
+    journal(dir.path(), &state);
+    let journal_before = std::fs::read(state.join("journal.json")).ok();
+
+    let (code, zh) = dry_run(dir.path(), &state, "zh_CN.UTF-8");
+    assert_eq!(code, Some(0), "{zh}");
+    for expected in [
+        "撤销，按计划的逆序（收回 glance-wizard 创建的内容；它发现时已存在的保持不变）：\n",
+        "db.metadefs：\n  已加载的 30 个元数据命名空间随数据库一起删除",
+        "identity.endpoints：\n  收回：删除 public 端点 e-1\n  保留：admin 端点 e-3：在 glance-wizard 之前就已存在\n",
+        "identity.service：\n  收回：删除镜像服务 s-1\n",
+        "identity.user：\n  保留：用户 glance（u-1）：在 glance-wizard 之前就已存在\n",
+        "  收回：DROP USER 'glance'@'localhost'\n",
+        "  收回：DROP DATABASE `glance`（Glance 的数据库结构、元数据定义和镜像记录随之删除）\n",
+        "警告：删除数据库会永久删除 Glance 的数据",
+        "演练：没有做任何更改。\n",
+    ] {
+        assert!(zh.contains(expected), "no {expected:?} in:\n{zh}");
+    }
+    let english = english_sentences(&zh);
+    assert!(english.is_empty(), "English: {english:?} in:\n{zh}");
+
+    let (code, en) = dry_run(dir.path(), &state, "C.UTF-8");
+    assert_eq!(code, Some(0), "{en}");
+    for expected in [
+        "Undo, in reverse plan order (what glance-wizard created is taken back; what it found stays):\n",
+        "identity.endpoints:\n  take back: delete the public endpoint e-1\n  stays: the admin endpoint e-3: it existed before glance-wizard\n",
+        "identity.user:\n  stays: user glance (u-1): it existed before glance-wizard\n",
+        "  take back: DROP DATABASE `glance` (Glance's schema, metadata definitions and image records with it)\n",
+        "Dry run: nothing was changed.\n",
+    ] {
+        assert!(en.contains(expected), "no {expected:?} in:\n{en}");
+    }
+    assert_eq!(
+        zh.lines().count(),
+        en.lines().count(),
+        "one line for one:\n{zh}\n{en}"
+    );
+    // A dry run changes nothing.
+    assert_eq!(
+        std::fs::read(state.join("journal.json")).ok(),
+        journal_before
+    );
+}
