@@ -216,16 +216,14 @@ pub const APPLY_HINT: &str = "glance-wizard apply -a ANSWERS.toml (the answers i
 /// The answers of the Glance this machine's config files describe
 /// ([`adopt::answers_of`]), or why there are none. `doctor
 /// --write-answers` saves them; the Doctor screen fills the forms with them.
-pub fn adopt(options: &Options) -> Result<adopt::Adopted, String> {
+pub fn adopt(options: &Options) -> Result<adopt::Adopted, Message> {
     let mut report = Report::default();
     let redactor = Redactor::new();
     let Some(conf) = config::load(options, &mut report, &redactor) else {
-        let why = report.findings.first().map(|f| f.problem.english());
-        return Err(format!(
-            "{}/glance-api.conf: {}",
-            options.config_dir.display(),
-            why.unwrap_or_default()
-        ));
+        let why = report.findings.first().map(|f| f.problem.clone());
+        return Err(Message::new("doctor.unreadable_config")
+            .arg("path", options.config_dir.join("glance-api.conf").display())
+            .msg("why", why.unwrap_or_else(|| Message::as_is(""))));
     };
     Ok(adopt::answers_of(&conf, options.admin_openrc.as_deref()))
 }
@@ -246,7 +244,7 @@ pub fn write_answers(options: &Options, path: &Path) -> Result<Vec<String>, Stri
             ));
         }
     }
-    let adopted = adopt(options).map_err(|why| format!("no answers written: {why}"))?;
+    let adopted = adopt(options).map_err(|why| format!("no answers written: {}", why.english()))?;
     let secrets_path = adopted
         .answers
         .save(path, &adopted.secrets)

@@ -198,7 +198,7 @@ pub enum Msg {
     RunRefused(String),
     Doctor(crate::doctor::Report),
     /// The answers of the Glance on this machine, or why there are none.
-    Adopted(Result<Box<crate::doctor::adopt::Adopted>, String>),
+    Adopted(Result<Box<crate::doctor::adopt::Adopted>, crate::ui::i18n::Message>),
     Undo(UndoMsg),
     /// SIGTERM, SIGHUP or SIGINT from outside.
     Signal,
@@ -900,7 +900,10 @@ impl App {
     /// too, masked as typed ones are), and the wizard goes on from the first
     /// form, saying which answers are the wizard's defaults; apply then keeps
     /// what is right and repairs what the doctor found.
-    fn adopted(&mut self, result: Result<Box<crate::doctor::adopt::Adopted>, String>) {
+    fn adopted(
+        &mut self,
+        result: Result<Box<crate::doctor::adopt::Adopted>, crate::ui::i18n::Message>,
+    ) {
         match result {
             Ok(adopted) => {
                 // The config says nothing of the target: the one detected
@@ -915,7 +918,8 @@ impl App {
                 self.notice = Some(self.texts.f("doctor.adopted", &[("n", &defaults)]));
             }
             Err(why) => {
-                self.notice = Some(self.texts.f("doctor.not_adopted", &[("why", &why)]));
+                let said = crate::ui::i18n::Message::new("doctor.not_adopted").msg("why", why);
+                self.notice = Some(self.texts.msg(&said));
             }
         }
     }

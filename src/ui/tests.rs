@@ -396,9 +396,9 @@ fn the_doctor_screen_adopts_the_glance_it_examined() {
         a.take_requests();
         key(&mut a, KeyCode::Char('a'));
         assert_eq!(a.take_requests(), [Request::Adopt]);
-        a.handle(Msg::Adopted(Err(
-            "/etc/glance/glance-api.conf: no such file".into(),
-        )));
+        a.handle(Msg::Adopted(Err(Message::as_is(
+            "/etc/glance/glance-api.conf: no such file",
+        ))));
         assert_eq!(a.screen, Screen::Doctor);
         let refused = screen(&a);
         assert!(refused.contains("no such file"), "{refused}");
