@@ -86,6 +86,13 @@ pub struct EndpointOutput {
     pub region: Option<String>,
 }
 
+/// A Keystone project, by id and by the name the answers gave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectRef {
+    pub id: String,
+    pub name: String,
+}
+
 /// A file the task wrote, and where its original was kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WrittenFile {
@@ -217,6 +224,11 @@ pub enum TaskOutputs {
         /// this one's.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         user_id: Option<String>,
+        /// The project it was given on (`None` in journals of older
+        /// glance-wizards): after `[keystone] service_project` changes, the
+        /// assignment on the old project is the one to take back.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        project: Option<ProjectRef>,
     },
     Service(ObjectOutput),
     Endpoints {
@@ -351,8 +363,31 @@ pub enum LeftBehind {
     /// Database accounts the task created for a user the answers no longer
     /// name: dropped once the new user's accounts log in.
     Accounts(AccountsElsewhere),
+    /// The role the task gave on a project the answers no longer name:
+    /// taken back once it is given on the new one.
+    Role(RoleElsewhere),
     /// Holds data: kept (and still recorded) until the admin confirms.
     Replaced(Replaced),
+}
+
+/// The role assignment the task created on project `from`; the answers
+/// say project `to`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleElsewhere {
+    pub from: ProjectRef,
+    pub to: String,
+}
+
+impl RoleElsewhere {
+    /// The assignment a record says the task created, if on another
+    /// project than `project` (a name).
+    pub fn of(origin: Origin, project: Option<&ProjectRef>, to: &str) -> Option<Self> {
+        let from = project.filter(|p| origin.created() && p.name != to)?;
+        Some(RoleElsewhere {
+            from: from.clone(),
+            to: to.to_string(),
+        })
+    }
 }
 
 /// The database accounts (`'user'@'host'`) the task created for `user`;
@@ -471,6 +506,11 @@ impl std::fmt::Display for LeftBehind {
                 accounts.accounts().join(", "),
                 accounts.to
             ),
+            LeftBehind::Role(RoleElsewhere { from, to }) => write!(
+                f,
+                "removes the role it gave on project {} ({}) once it is given on {to}",
+                from.name, from.id
+            ),
             LeftBehind::Replaced(replaced) => replaced.fmt(f),
         }
     }
@@ -499,6 +539,15 @@ impl TaskOutputs {
                     .into_iter()
                     .collect()
             }
+            (
+                TaskOutputs::Role {
+                    origin, project, ..
+                },
+                TaskKind::IdentityRole(spec),
+            ) => RoleElsewhere::of(*origin, project.as_ref(), &spec.login.project)
+                .map(LeftBehind::Role)
+                .into_iter()
+                .collect(),
             (TaskOutputs::Sql(sql), TaskKind::Sql(spec)) => AccountsElsewhere::of(sql, spec)
                 .map(LeftBehind::Accounts)
                 .into_iter()

@@ -314,6 +314,7 @@ fn keystone_objects_created_go_and_found_ones_stay() {
     let role = TaskOutputs::Role {
         origin: Origin::Created,
         user_id: None,
+        project: None,
     };
     assert_eq!(
         world.undo(&kind(&plan, TaskId::IdentityRole), &role, created()),
@@ -718,6 +719,7 @@ pub(crate) fn applied(plan: &Plan, fingerprints: &[String]) -> (Journal, World) 
             TaskKind::IdentityRole(_) => TaskOutputs::Role {
                 origin: Origin::Found,
                 user_id: None,
+                project: None,
             },
             TaskKind::IdentityService(_) => TaskOutputs::Service(object("s-1")),
             TaskKind::IdentityEndpoints(_) => TaskOutputs::Endpoints { endpoints: vec![] },

@@ -13,7 +13,8 @@ use super::{TaskContext, json_str, openstack_batch, openstack_json, openstack_pl
 use crate::answers::AdminCredentials;
 use crate::engine::TaskError;
 use crate::engine::outputs::{
-    EndpointElsewhere, EndpointOutput, ObjectOutput, Origin, TaskOutputs, UserElsewhere,
+    EndpointElsewhere, EndpointOutput, ObjectOutput, Origin, ProjectRef, RoleElsewhere,
+    TaskOutputs, UserElsewhere,
 };
 use crate::plan::{
     EndpointSpec, EndpointsSpec, RoleSpec, ServiceEntitySpec, ServiceLogin, UserSpec, commands,
@@ -783,21 +784,32 @@ fn set_password_unless_it_logs_in(
     Ok(())
 }
 
-/// Whether the glance user has the admin role on the service project,
-/// probed (`role add` would say nothing either way), and the user's id.
-fn role_assigned(
-    spec: &RoleSpec,
-    keystone: &dyn Keystone,
-) -> Result<(bool, Option<String>), TaskError> {
-    let login = &spec.login;
-    let domain_id = keystone.domain_id(&login.domain)?;
-    let user = keystone.user_id(&login.user, &domain_id)?;
-    let project = keystone.project_id(&login.project, &domain_id)?;
-    let role = keystone.role_id(&spec.role)?;
-    let (Some(user_id), Some(project), Some(role)) = (&user, &project, &role) else {
-        return Ok((false, user));
-    };
-    Ok((keystone.role_assigned(user_id, project, role)?, user))
+/// The ids the role task works with, each `None` where Keystone has none.
+struct RoleIds {
+    user: Option<String>,
+    project: Option<String>,
+    role: Option<String>,
+}
+
+impl RoleIds {
+    fn of(spec: &RoleSpec, keystone: &dyn Keystone) -> Result<RoleIds, TaskError> {
+        let login = &spec.login;
+        let domain_id = keystone.domain_id(&login.domain)?;
+        Ok(RoleIds {
+            user: keystone.user_id(&login.user, &domain_id)?,
+            project: keystone.project_id(&login.project, &domain_id)?,
+            role: keystone.role_id(&spec.role)?,
+        })
+    }
+
+    /// Whether the glance user has the role on the project, probed (`role
+    /// add` would say nothing either way).
+    fn assigned(&self, keystone: &dyn Keystone) -> Result<bool, TaskError> {
+        match (&self.user, &self.project, &self.role) {
+            (Some(user), Some(project), Some(role)) => keystone.role_assigned(user, project, role),
+            _ => Ok(false),
+        }
+    }
 }
 
 pub fn role(
@@ -806,32 +818,70 @@ pub fn role(
     keystone: &dyn Keystone,
 ) -> Result<TaskOutputs, TaskError> {
     let login = &spec.login;
-    let (assigned, user_id) = role_assigned(spec, keystone)?;
-    if assigned {
+    let ids = RoleIds::of(spec, keystone)?;
+    let (recorded_origin, recorded_user, recorded_project) = match ctx.previous_outputs {
+        Some(TaskOutputs::Role {
+            origin,
+            user_id,
+            project,
+        }) => (*origin, user_id.clone(), project.clone()),
+        _ => (Origin::Found, None, None),
+    };
+    let origin = if ids.assigned(keystone)? {
         ctx.say(format!(
             "{} has the {} role on project {} already",
             login.user, spec.role, login.project
         ));
-        // Created by an earlier run only if given to this same user: after
-        // a rename to an existing user, that user's role is not ours.
-        let created_before = match ctx.previous_outputs {
-            Some(TaskOutputs::Role {
-                origin: Origin::Created,
-                user_id: recorded,
-            }) => recorded.is_none() || *recorded == user_id,
-            _ => false,
-        };
-        return Ok(TaskOutputs::Role {
-            origin: Origin::of(created_before),
-            user_id,
-        });
+        // Created by an earlier run only if given to this same user on this
+        // same project (`None`: an older record, of these): after a rename
+        // to an existing user, that user's role is not ours.
+        let ours = recorded_user.is_none_or(|u| Some(&u) == ids.user.as_ref())
+            && recorded_project
+                .as_ref()
+                .is_none_or(|p| p.name == login.project);
+        Origin::of(recorded_origin.created() && ours)
+    } else {
+        // `role add` of an existing assignment exits 0 silently.
+        keystone.add_role(ctx, &login.project, &login.user, &spec.role)?;
+        Origin::Created
+    };
+    if let Some(elsewhere) =
+        RoleElsewhere::of(recorded_origin, recorded_project.as_ref(), &login.project)
+    {
+        take_back_role(ctx, keystone, &ids, &elsewhere)?;
     }
-    // `role add` of an existing assignment exits 0 silently.
-    keystone.add_role(ctx, &login.project, &login.user, &spec.role)?;
     Ok(TaskOutputs::Role {
-        origin: Origin::Created,
-        user_id,
+        origin,
+        user_id: ids.user,
+        project: ids.project.map(|id| ProjectRef {
+            id,
+            name: login.project.clone(),
+        }),
     })
+}
+
+/// Removes the role the task gave on a project the answers no longer name
+/// (gone already counts as removed).
+fn take_back_role(
+    ctx: &mut TaskContext<'_>,
+    keystone: &dyn Keystone,
+    ids: &RoleIds,
+    elsewhere: &RoleElsewhere,
+) -> Result<(), TaskError> {
+    let (Some(user), Some(role)) = (&ids.user, &ids.role) else {
+        return Ok(());
+    };
+    ctx.say(format!(
+        "removing the role it gave on project {} ({}): the answers' project is {} now",
+        elsewhere.from.name, elsewhere.from.id, elsewhere.to
+    ));
+    let object = KeystoneObject::RoleAssignment {
+        project: &elsewhere.from.id,
+        user,
+        role,
+    };
+    keystone.delete(ctx, object)?;
+    Ok(())
 }
 
 pub fn service(
@@ -1519,9 +1569,21 @@ mod runner_tests {
         assert!(error.contains("no longer true"), "{error}");
         let [first, again, unrecorded] = twice(role, &role_spec(), &keystone);
         let user_id = keystone.state.borrow().users[0].0.clone();
+        let project = keystone
+            .state
+            .borrow()
+            .projects
+            .iter()
+            .find(|p| p.1 == "service")
+            .map(|p| p.0.clone())
+            .unwrap();
         let role_output = |origin| TaskOutputs::Role {
             origin,
             user_id: Some(user_id.clone()),
+            project: Some(ProjectRef {
+                id: project.clone(),
+                name: "service".into(),
+            }),
         };
         assert_eq!(first, role_output(Origin::Created));
         assert_eq!(again, role_output(Origin::Created));
@@ -1531,6 +1593,60 @@ mod runner_tests {
         keystone.state.borrow_mut().users[0].3 = "changed".into();
         let error = probe_role(&role_spec(), &keystone).unwrap_err();
         assert!(error.contains("cannot check"), "{error}");
+    }
+
+    /// A changed `[keystone] service_project`: the role is given on the new
+    /// project, and the assignment the wizard made on the old one is taken
+    /// back (the plan says so first); one made by hand there would stay.
+    #[test]
+    fn a_changed_project_moves_the_role_the_wizard_gave() {
+        let keystone = FakeKeystone::default();
+        run_on(user, &user_spec(), &keystone, None).unwrap();
+        let first = run_on(role, &role_spec(), &keystone, None).unwrap();
+        keystone.state.borrow_mut().projects.push((
+            "p-other".into(),
+            "other".into(),
+            "default".into(),
+        ));
+        let mut moved_spec = role_spec();
+        moved_spec.login.project = "other".into();
+        let planned = first.left_behind(&crate::plan::TaskKind::IdentityRole(moved_spec.clone()));
+        assert_eq!(planned.len(), 1, "{planned:?}");
+        assert!(
+            planned[0]
+                .to_string()
+                .starts_with("removes the role it gave on project service (p-service)"),
+            "{}",
+            planned[0]
+        );
+        let moved = run_on(role, &moved_spec, &keystone, Some(&first)).unwrap();
+        let projects: Vec<String> = keystone
+            .state
+            .borrow()
+            .assignments
+            .iter()
+            .map(|a| a.1.clone())
+            .collect();
+        assert_eq!(projects, ["p-other"]);
+        assert!(
+            moved
+                .left_behind(&crate::plan::TaskKind::IdentityRole(moved_spec))
+                .is_empty()
+        );
+        // Found on the old project (not recorded as created): it stays.
+        let found = TaskOutputs::Role {
+            origin: Origin::Found,
+            user_id: None,
+            project: Some(ProjectRef {
+                id: "p-service".into(),
+                name: "service".into(),
+            }),
+        };
+        assert!(
+            found
+                .left_behind(&crate::plan::TaskKind::IdentityRole(role_spec()))
+                .is_empty()
+        );
     }
 
     #[test]
@@ -1765,7 +1881,8 @@ mod runner_tests {
             login: renamed.login.clone(),
             role: "admin".into(),
         };
-        assert!(role_assigned(&role_now, &keystone).unwrap().0);
+        let ids = RoleIds::of(&role_now, &keystone).unwrap();
+        assert!(ids.assigned(&keystone).unwrap());
     }
 
     /// A user of the new name that exists already is used, and the one the
