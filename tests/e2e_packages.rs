@@ -716,8 +716,8 @@ fn e2e_exit_0_without_installing_and_missing_package() {
     let distro = profile().distro;
     assert!(
         error.contains("gw-absent is in no enabled repository")
-            && error.contains(&distro.repository)
-            && error.contains(&distro.repository_setup),
+            && error.contains(&distro.repository.english())
+            && error.contains(&distro.repository_setup.english()),
         "{error}"
     );
     assert!(

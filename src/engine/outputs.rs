@@ -333,24 +333,33 @@ impl UserElsewhere {
     }
 }
 
-/// What the task will do with it, as the plan says it.
-impl std::fmt::Display for LeftBehind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl LeftBehind {
+    /// What the task will do with it, as the plan says it.
+    pub fn msg(&self) -> crate::ui::i18n::Message {
+        use crate::ui::i18n::Message;
         match self {
             LeftBehind::Endpoint(EndpointElsewhere {
                 interface,
                 id,
                 from,
                 to,
-            }) => write!(
-                f,
-                "moves the {interface} endpoint it created in {from} ({id}) to {to}, at the answers' URL; deletes it instead when {to} has a {interface} image endpoint already"
-            ),
-            LeftBehind::User(UserElsewhere { id, from, to }) => write!(
-                f,
-                "renames the user it created, {from} ({id}), to {to} (its id and role assignments stay); deletes it instead when a user {to} exists already"
-            ),
+            }) => Message::new("plan.moves_endpoint")
+                .arg("interface", interface)
+                .arg("from", from)
+                .arg("id", id)
+                .arg("to", to),
+            LeftBehind::User(UserElsewhere { id, from, to }) => Message::new("plan.renames_user")
+                .arg("from", from)
+                .arg("id", id)
+                .arg("to", to),
         }
+    }
+}
+
+/// In English, for the log.
+impl std::fmt::Display for LeftBehind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.msg().english())
     }
 }
 

@@ -125,6 +125,26 @@ impl Message {
     pub fn english(&self) -> String {
         Texts::of(Lang::En).msg(self)
     }
+
+    /// Text no translation changes (a command, an SQL statement, a line
+    /// of a diff, another program's words), as a message.
+    pub fn verbatim(text: impl std::fmt::Display) -> Message {
+        Message::new("verbatim.text").arg("text", text)
+    }
+
+    /// A message whose key is known only when the program runs (named by
+    /// assets/profiles.toml): `None` when no language has `key`.
+    pub fn named(key: &str) -> Option<Message> {
+        let key = Texts::of(Lang::En).map.get_key_value(key)?.0;
+        Some(Message::new(key.as_str()))
+    }
+}
+
+/// In English: the JSON outputs are language-neutral (docs/json.md).
+impl serde::Serialize for Message {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.english())
+    }
 }
 
 /// In English, as errors display.

@@ -1336,7 +1336,7 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
             password: Secret::new("admin-pass"),
-            origin: "test".into(),
+            origin: crate::ui::i18n::Message::verbatim("test"),
         };
         let env = token_env(&admin, "gAAAA-token".into());
         let get = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());

@@ -231,7 +231,7 @@ fn fail(
         &diagnosis,
         manager,
         proxy.as_deref(),
-        &spec.repository,
+        &spec.repository.english(),
         fallback,
     )
 }
@@ -386,7 +386,7 @@ mod tests {
             manager_options: vec![],
             query_options: vec![],
             persist_proxy: None,
-            repository: "the Debian main archive".into(),
+            repository: crate::ui::i18n::Message::verbatim("the Debian main archive"),
         }
     }
 
