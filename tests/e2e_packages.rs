@@ -351,11 +351,11 @@ struct Run {
 }
 
 impl Run {
-    fn retries(&self) -> Vec<&str> {
+    fn retries(&self) -> Vec<String> {
         self.events
             .iter()
             .filter_map(|e| match e {
-                Event::TaskRetrying { reason, .. } => Some(reason.as_str()),
+                Event::TaskRetrying { reason, .. } => Some(reason.english()),
                 _ => None,
             })
             .collect()
@@ -380,9 +380,9 @@ impl Run {
             .join("\n")
     }
 
-    fn failure(&self) -> (&str, ErrorKind) {
+    fn failure(&self) -> (String, ErrorKind) {
         match &self.outcome {
-            RunOutcome::Failed { error, kind, .. } => (error.as_str(), *kind),
+            RunOutcome::Failed { error, kind, .. } => (error.english(), *kind),
             other => panic!("expected a failure, got {other:?}:\n{}", self.transcript()),
         }
     }

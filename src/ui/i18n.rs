@@ -390,7 +390,16 @@ mod tests {
             let text = std::fs::read_to_string(&path).unwrap();
             // Keys of the message sections, wherever a literal names one
             // (`let key = if … { "precheck.…" }`).
-            for marker in [".t(\"", ".f(\"", "\"precheck.", "\"net.", "\"rule."] {
+            for marker in [
+                ".t(\"",
+                ".f(\"",
+                "Message::new(\"",
+                "\"precheck.",
+                "\"net.",
+                "\"rule.",
+                "\"plan.",
+                "\"failure.",
+            ] {
                 for piece in text.split(marker).skip(1) {
                     if let Some((key, _)) = piece.split_once('"')
                         && !key.contains('{')

@@ -192,7 +192,7 @@ pub fn run(
     for step in steps {
         ctx.say(format!("[undo] {}", step.id));
         if let Err(error) = run_step(step, ctx, clients, retry) {
-            let error = ctx.redactor.redact(&error.message);
+            let error = error.redacted(ctx.redactor).english();
             return Outcome::Failed {
                 task: step.id,
                 error,

@@ -141,7 +141,7 @@ mod tests {
         let path = dir.path().join("glance-api.conf");
         std::os::unix::fs::symlink(&elsewhere, &path).unwrap();
         let (result, _) = with_ctx(None, |ctx| run(&spec(&path), ctx));
-        let err = result.err().unwrap().message;
+        let err = result.err().unwrap().message.english();
         assert!(err.contains("symbolic link"), "{err}");
         assert!(std::fs::symlink_metadata(&path).unwrap().is_symlink());
         assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "[DEFAULT]\n");
@@ -224,13 +224,17 @@ mod tests {
         let error = result.unwrap_err();
         assert_eq!(error.class, crate::engine::ErrorClass::Fatal);
         assert!(
-            error.message.contains(&path.display().to_string()),
+            error
+                .message
+                .english()
+                .contains(&path.display().to_string()),
             "{}",
-            error.message
+            error.message.english()
         );
         assert!(
             error
                 .message
+                .english()
                 .contains("the package should have installed it")
         );
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);

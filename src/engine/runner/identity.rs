@@ -1131,7 +1131,7 @@ fn catalog_services(
     catalog: &Result<Vec<CatalogService>, TaskError>,
     service_type: &str,
 ) -> Result<Vec<CatalogService>, String> {
-    let catalog = catalog.as_ref().map_err(|e| e.message.clone())?;
+    let catalog = catalog.as_ref().map_err(|e| e.message.english())?;
     Ok(catalog
         .iter()
         .filter(|s| s.service_type == service_type)
@@ -1561,9 +1561,9 @@ mod runner_tests {
         let error = run_on(service, &service_spec(), &keystone, None).unwrap_err();
         assert_eq!(error.class, ErrorClass::Fatal);
         assert!(
-            error.message.contains("openstack service delete"),
+            error.message.english().contains("openstack service delete"),
             "{}",
-            error.message
+            error.message.english()
         );
         let (probed, _) = in_ctx(Some(&first), false, |ctx| {
             probe_service(&service_spec(), ctx, &keystone.catalog())
@@ -1593,9 +1593,12 @@ mod runner_tests {
         let keystone = FakeKeystone::default();
         let error = run_on(endpoints, &endpoints_spec(), &keystone, None).unwrap_err();
         assert!(
-            error.message.contains("run identity.service first"),
+            error
+                .message
+                .english()
+                .contains("run identity.service first"),
             "{}",
-            error.message
+            error.message.english()
         );
         run_on(service, &service_spec(), &keystone, None).unwrap();
         let probed = probe_endpoints_task(&endpoints_spec(), &keystone.catalog()).unwrap_err();
@@ -1836,9 +1839,10 @@ mod runner_tests {
         assert!(
             error
                 .message
+                .english()
                 .contains("is still missing after `openstack` ran"),
             "{}",
-            error.message
+            error.message.english()
         );
     }
 

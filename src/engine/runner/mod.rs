@@ -981,7 +981,7 @@ pub(crate) mod tests {
                 Network::Direct,
             )
         });
-        assert_eq!(result.err().unwrap().message, STOPPED);
+        assert_eq!(result.err().unwrap().message.english(), STOPPED);
         assert!(
             started.elapsed() < Duration::from_secs(3),
             "took {:?}",
@@ -1005,7 +1005,7 @@ pub(crate) mod tests {
                 LockCopy::Withheld,
             )
         });
-        assert_eq!(result.err().unwrap().message, STOPPED);
+        assert_eq!(result.err().unwrap().message.english(), STOPPED);
         let took = started.elapsed();
         assert!(took >= Duration::from_millis(1300), "took {took:?}");
         assert!(took < Duration::from_secs(4), "took {took:?}");
@@ -1023,7 +1023,7 @@ pub(crate) mod tests {
         let (result, _) = with_ctx(Some(Duration::from_millis(200)), |ctx| {
             run_captured(ctx, &sh("exec sleep 30"), &[], Network::Direct)
         });
-        assert_eq!(result.err().unwrap().message, STOPPED);
+        assert_eq!(result.err().unwrap().message.english(), STOPPED);
         assert!(started.elapsed() < Duration::from_secs(3));
     }
 }

@@ -10,6 +10,7 @@ use super::{ChildResult, Network, TaskContext, run_streamed, run_streamed_holdin
 use crate::engine::outputs::{DbSyncOutputs, MetadefsOutputs, ServicesOutputs, TaskOutputs};
 use crate::engine::{Cause, TaskError};
 use crate::plan::{DbSyncSpec, MetadefsSpec, ServiceSpec, commands};
+use crate::ui::i18n::Message;
 
 /// The init system, `glance-manage` and HTTP, as real runs use them.
 pub struct System;
@@ -212,12 +213,9 @@ pub fn load_metadefs(
     // glance account's password or grants since it ran).
     let count = |ctx: &mut TaskContext<'_>| {
         count_rows(db, &spec.account, AccountQuery::MetadefNamespaces).map_err(|e| {
-            let context = format!(
-                "cannot count the metadata namespaces as {}",
-                spec.account.user
-            );
-            let mut error = e.task_error(&context);
-            error.message = ctx.redactor.redact(&error.message);
+            let context = Message::new("failure.db_count_metadefs").arg("user", &spec.account.user);
+            let mut error = e.error_after(context);
+            error.message = error.redacted(ctx.redactor);
             match e.fault {
                 DbFault::AccessDenied => error.with_cause(Cause::DbAccessDenied),
                 DbFault::Unreachable | DbFault::Other => error,
@@ -516,9 +514,9 @@ mod tests {
         assert_eq!(error.class, ErrorClass::Fatal);
         assert_eq!(error.cause, Some(Cause::DbAccessDenied));
         assert!(
-            error.message.contains("password or grants"),
+            error.message.english().contains("password or grants"),
             "{}",
-            error.message
+            error.message.english()
         );
 
         let services = FakeServices::default();
@@ -538,9 +536,12 @@ mod tests {
         let error = sync(&services, true, false).unwrap_err();
         assert_eq!(error.class, ErrorClass::Fatal);
         assert!(
-            error.message.ends_with("a data migration is still needed"),
+            error
+                .message
+                .english()
+                .ends_with("a data migration is still needed"),
             "{}",
-            error.message
+            error.message.english()
         );
         // An error of the runner's own (glance-manage cannot start) passes
         // unchanged.
@@ -688,7 +689,7 @@ mod tests {
             services.child_fails(op, 1, "Failed to enable unit");
             let error = restart_on(&services, false).unwrap_err();
             assert_eq!(error.class, ErrorClass::Fatal);
-            assert_eq!(error.message, message);
+            assert_eq!(error.message.english(), message);
         }
     }
 
@@ -701,11 +702,16 @@ mod tests {
         assert!(
             error
                 .message
+                .english()
                 .contains("did not answer at http://controller:9292/ within 90 s"),
             "{}",
-            error.message
+            error.message.english()
         );
-        assert!(error.message.contains("cannot bind"), "{}", error.message);
+        assert!(
+            error.message.english().contains("cannot bind"),
+            "{}",
+            error.message.english()
+        );
     }
 
     /// A database test double where the glance account logs in, and the
@@ -800,7 +806,7 @@ mod tests {
         let error = load(&services, &database).0.unwrap_err();
         assert_eq!(error.class, ErrorClass::Fatal);
         assert_eq!(
-            error.message,
+            error.message.english(),
             "glance-manage db_load_metadefs loaded nothing: is /etc/glance/metadefs empty?"
         );
     }
@@ -813,7 +819,7 @@ mod tests {
         let error = load(&services, &database).0.unwrap_err();
         assert_eq!((error.class, error.cause), (ErrorClass::Fatal, None));
         assert_eq!(
-            error.message,
+            error.message.english(),
             "glance-manage db_load_metadefs failed: No such file or directory"
         );
         // The glance account refused: the database task's to repair, and
@@ -827,9 +833,9 @@ mod tests {
         let error = load(&services, &database).0.unwrap_err();
         assert_eq!(error.cause, Some(Cause::DbAccessDenied));
         assert!(
-            !error.message.contains("db-password-1"),
+            !error.message.english().contains("db-password-1"),
             "{}",
-            error.message
+            error.message.english()
         );
         assert!(services.metadef_loads.borrow().is_empty());
         // The server does not answer: time may fix it.
@@ -844,7 +850,7 @@ mod tests {
             (error.class, error.cause),
             (ErrorClass::Retryable, None),
             "{}",
-            error.message
+            error.message.english()
         );
     }
 }
