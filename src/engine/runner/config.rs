@@ -7,11 +7,12 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use super::TaskContext;
-use crate::engine::TaskError;
 use crate::engine::outputs::{ConfigOutputs, TaskOutputs};
+use crate::engine::{ErrorClass, TaskError};
 use crate::fsutil::{Owner, write_atomically, write_atomically_then};
 use crate::ini::IniDocument;
 use crate::plan::{ConfigSpec, apply_config_spec};
+use crate::ui::i18n::Message;
 
 /// The backup of the file as it was before glance-wizard first touched it.
 pub const BACKUP_SUFFIX: &str = ".glance-wizard.orig";
@@ -51,14 +52,26 @@ pub fn drift(spec: &ConfigSpec, outputs: Option<&TaskOutputs>) -> Option<String>
     })
 }
 
+/// A failure neither time nor the answers are known to fix.
+fn fatal(message: Message) -> TaskError {
+    TaskError::new(ErrorClass::Fatal, message)
+}
+
+fn unwritable(path: &str, error: impl std::fmt::Display) -> TaskError {
+    let said = Message::new("failure.unwritable")
+        .arg("path", path)
+        .arg("error", error);
+    fatal(said)
+}
+
 pub fn run(spec: &ConfigSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, TaskError> {
     let path = Path::new(&spec.path);
-    let (before, meta) = read_config(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => TaskError::fatal(format!(
-            "cannot read {}: {e} (the package should have installed it)",
-            spec.path
-        )),
-        _ => TaskError::fatal(format!("cannot read {}: {e}", spec.path)),
+    let (before, meta) = read_config(path).map_err(|e| {
+        let key = match e.kind() {
+            std::io::ErrorKind::NotFound => "failure.config_missing",
+            _ => "failure.config_unreadable",
+        };
+        fatal(Message::new(key).arg("path", &spec.path).arg("error", e))
     })?;
     let (mode, owner) = (meta.mode() & 0o7777, Some(Owner::of(&meta)));
     let mut doc = IniDocument::parse(&before);
@@ -83,7 +96,7 @@ pub fn run(spec: &ConfigSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, 
     // the writer, not taken for a backup.
     if std::fs::symlink_metadata(&backup).is_err() {
         write_atomically(Path::new(&backup), before.as_bytes(), mode, owner)
-            .map_err(|e| TaskError::fatal(format!("cannot write {backup}: {e}")))?;
+            .map_err(|e| unwritable(&backup, e))?;
         ctx.say(format!("backed up the original to {backup}"));
     }
     write_atomically_then(path, after.as_bytes(), mode, owner, || {
@@ -92,7 +105,7 @@ pub fn run(spec: &ConfigSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, 
             crate::plan::TaskId::Config(spec.file)
         ))
     })
-    .map_err(|e| TaskError::fatal(format!("cannot write {}: {e}", spec.path)))?;
+    .map_err(|e| unwritable(&spec.path, e))?;
     ctx.say(format!(
         "wrote {} (owner {}:{}, mode {:04o})",
         spec.path,

@@ -169,31 +169,29 @@ pub fn db_sync(
     let sync = services.glance_manage(ctx, SchemaStep::Sync)?;
     if !sync.success() {
         let tail = sync.tail(5);
-        let hint = if tail.contains("Access denied") {
-            " (the glance account's password or grants do not match [database] connection)"
-        } else {
-            ""
+        let refused = tail.contains("Access denied");
+        let key = match refused {
+            true => "failure.db_sync_refused",
+            false => "failure.db_sync",
         };
-        let error = TaskError::fatal(format!("glance-manage db_sync failed{hint}: {tail}"));
-        return Err(if hint.is_empty() {
-            error
-        } else {
-            error.with_cause(Cause::DbAccessDenied)
+        let error = fatal(Message::new(key).arg("output", tail));
+        return Err(match refused {
+            true => error.with_cause(Cause::DbAccessDenied),
+            false => error,
         });
     }
     if check {
         let result = services.glance_manage(ctx, SchemaStep::Check)?;
         let meaning = match result.code {
             Some(0) => None,
-            Some(3) => Some("an expand migration is still needed"),
-            Some(4) => Some("a data migration is still needed"),
-            Some(5) => Some("a contract migration is still needed"),
-            _ => Some("it failed"),
+            Some(3) => Some("failure.db_check_expand"),
+            Some(4) => Some("failure.db_check_data"),
+            Some(5) => Some("failure.db_check_contract"),
+            _ => Some("failure.db_check_failed"),
         };
         if let Some(meaning) = meaning {
-            return Err(TaskError::fatal(format!(
-                "`glance-manage db check` says the schema is not at head: {meaning}"
-            )));
+            let said = Message::new("failure.db_check").msg("meaning", Message::new(meaning));
+            return Err(fatal(said));
         }
         ctx.say("the schema is at head");
     }
@@ -225,17 +223,13 @@ pub fn load_metadefs(
     let before = count(ctx)?;
     let load = services.glance_manage(ctx, SchemaStep::LoadMetadefs { dir: &spec.dir })?;
     if !load.success() {
-        return Err(TaskError::fatal(format!(
-            "glance-manage db_load_metadefs failed: {}",
-            load.tail(5)
-        )));
+        let said = Message::new("failure.metadefs").arg("output", load.tail(5));
+        return Err(fatal(said));
     }
     let after = count(ctx)?;
     if after == 0 {
-        return Err(TaskError::fatal(format!(
-            "glance-manage db_load_metadefs loaded nothing: is {} empty?",
-            spec.dir
-        )));
+        let said = Message::new("failure.metadefs_empty").arg("dir", &spec.dir);
+        return Err(fatal(said));
     }
     ctx.say(format!(
         "{} metadata namespaces loaded, {before} there already",
@@ -406,17 +400,17 @@ pub fn restart(
     for service in &spec.services {
         let result = services.enable(ctx, spec, service)?;
         if !result.success() {
-            return Err(TaskError::fatal(format!(
-                "cannot enable {service}: {}",
-                result.tail(3)
-            )));
+            let said = Message::new("failure.enable")
+                .arg("service", service)
+                .arg("output", result.tail(3));
+            return Err(fatal(said));
         }
         let result = services.restart(ctx, spec, service)?;
         if !result.success() {
-            return Err(TaskError::fatal(format!(
-                "cannot restart {service}: {}",
-                result.tail(3)
-            )));
+            let said = Message::new("failure.restart")
+                .arg("service", service)
+                .arg("output", result.tail(3));
+            return Err(fatal(said));
         }
     }
     ctx.say(format!("waiting for {} to answer", spec.health_url));
@@ -429,14 +423,21 @@ pub fn restart(
         Err(last) => {
             let log = &spec.api_log;
             let log_tail = services.log_tail(log, 5);
-            Err(TaskError::fatal(format!(
-                "glance-api did not answer at {} within {} s (last: {last}); {log} ends with:\n{}",
-                spec.health_url,
-                START_TIMEOUT.as_secs(),
-                ctx.redactor.redact(&log_tail)
-            )))
+            let said = Message::new("failure.no_answer")
+                .arg("url", &spec.health_url)
+                .arg("seconds", START_TIMEOUT.as_secs())
+                .arg("last", last)
+                .arg("log", log)
+                .arg("tail", ctx.redactor.redact(&log_tail));
+            Err(fatal(said))
         }
     }
+}
+
+/// A failure neither time nor the answers are known to fix, in words to
+/// translate.
+fn fatal(message: Message) -> TaskError {
+    TaskError::new(crate::engine::ErrorClass::Fatal, message)
 }
 
 /// db_sync and the services against test doubles of the init system and
