@@ -142,7 +142,7 @@ pub fn run_all(settings: &Settings, profile: &Profile) -> Vec<Check> {
             .map_err(|e| {
                 Message::new("precheck.keystone_fail")
                     .msg("origin", admin.origin.clone())
-                    .arg("error", e)
+                    .msg("error", e.msg())
             }),
     ));
     for server in &settings.keystone.memcached_servers {
