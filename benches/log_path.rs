@@ -122,7 +122,7 @@ fn log_path(c: &mut Criterion) {
                 vec![],
             )]);
             let now = Instant::now();
-            let words = |k: &str, _: &[(&str, &dyn std::fmt::Display)]| k.to_string();
+            let words = |m: &glance_wizard::ui::i18n::Message| m.key.to_string();
             for block in self::blocks(&output, &redactor) {
                 let event = Event::Output {
                     id: glance_wizard::plan::TaskId::PackagesInstall,

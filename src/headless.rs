@@ -15,7 +15,7 @@ use crate::plan::{Plan, TaskId, build_plan};
 use crate::precheck::{self, Status};
 use crate::secret::Secret;
 use crate::target::{self, Profile};
-use crate::ui::i18n::{Lang, Texts};
+use crate::ui::i18n::{Lang, Message, Texts};
 use crate::wizard::checked_settings;
 pub use crate::wizard::{
     admin_credentials, exit, needed_secrets, settings_from, settings_plan_text,
@@ -400,7 +400,10 @@ fn report_outcome(
             );
             say!(out, "Journal: {}", Journal::path(state_dir).display());
         }
-        Ok(RunOutcome::Failed { task, error, kind }) => report_failure(&task, &error, kind, out),
+        Ok(RunOutcome::Failed { task, error, kind }) => {
+            let t = Texts::of(Lang::from_env());
+            report_failure(&task, &error, kind, t, out)
+        }
         Ok(RunOutcome::Cancelled) => {}
         Err(e) => {
             say!(out, "glance-wizard: {e:#}");
@@ -409,25 +412,20 @@ fn report_outcome(
     code
 }
 
-/// The failed task, its error and what to do about it.
-fn report_failure(task: &TaskId, error: &str, kind: ErrorKind, out: &mut dyn Write) {
-    say!(out, "Task {task} failed: {error}");
+/// The failed task, its error and what to do about it, in the language
+/// of `t` (the locale's).
+fn report_failure(task: &TaskId, error: &Message, kind: ErrorKind, t: &Texts, out: &mut dyn Write) {
+    let failed = Message::new("failure.task_failed")
+        .arg("task", task)
+        .msg("error", error.clone());
+    say!(out, "{}", t.msg(&failed));
     if kind.needs_proxy_settings() {
-        say!(
-            out,
-            "This is a network path problem: set or correct http_proxy / https_proxy (and no_proxy) in the [proxy] section of the answers file."
-        );
+        say!(out, "{}", t.t("failure.network_hint"));
     }
-    say!(
-        out,
-        "Fix the cause and run the same command again: finished tasks are skipped and it resumes at {task}."
-    );
+    say!(out, "{}", t.f("failure.resume_hint", &[("task", task)]));
     // Finished tasks were probed cheaply and a failure with a known
     // cause repaired its task once; a full recheck looks further.
-    say!(
-        out,
-        "If the cause is something a finished task set up that was changed or removed outside the wizard since (the glance database or its accounts, Keystone's glance user, service or endpoints), add `--verify`: every finished task then checks its work again in full and redoes only what is missing."
-    );
+    say!(out, "{}", t.t("failure.verify_hint"));
 }
 
 /// What `status` reports: the journal's tasks in plan order. Serialised,
@@ -816,6 +814,48 @@ fn report_undo_failure(outcome: &crate::undo::Outcome, t: &Texts, out: &mut dyn 
 mod tests {
     use super::*;
     use crate::engine::outputs::{ObjectOutput, Origin, TaskOutputs};
+
+    /// `apply`'s last words on a failure: the runner's error and the
+    /// remedies, in the locale's language; in English as before.
+    #[test]
+    fn a_failure_is_reported_in_the_locale_language() {
+        use crate::engine::runner::packages::{classify::Diagnosis, error_for};
+        let diagnosis = Diagnosis::Unreachable {
+            evidence: "Temporary failure resolving 'deb.debian.org'".into(),
+            proxy: false,
+        };
+        let repository = Message::verbatim("bookworm");
+        let error = error_for(
+            &diagnosis,
+            crate::target::PackageManager::Apt,
+            None,
+            &repository,
+            "",
+        );
+        let said = |lang| {
+            let mut out = Vec::new();
+            let task = TaskId::PackagesInstall;
+            report_failure(&task, &error.message, error.kind, Texts::of(lang), &mut out);
+            String::from_utf8(out).unwrap()
+        };
+        let en = said(Lang::En);
+        assert!(
+            en.starts_with("Task packages.install failed: apt cannot reach its mirror: Temporary failure resolving 'deb.debian.org'. If this machine"),
+            "{en}"
+        );
+        assert!(en.contains("This is a network path problem"), "{en}");
+        let zh = said(Lang::ZhCn);
+        assert!(
+            zh.starts_with("任务 packages.install 失败：apt 无法连接其镜像站：Temporary failure resolving 'deb.debian.org'。"),
+            "{zh}"
+        );
+        assert_eq!(zh.lines().count(), en.lines().count(), "{zh}");
+        let english: Vec<String> = crate::ui::i18n::english_sentences(&zh)
+            .into_iter()
+            .filter(|s| !"Temporary failure resolving".contains(s.as_str()))
+            .collect();
+        assert!(english.is_empty(), "{english:?} in:\n{zh}");
+    }
 
     fn record(started_at: &str, outputs: Option<TaskOutputs>) -> engine::TaskRecord {
         engine::TaskRecord {

@@ -198,11 +198,6 @@ impl NetFault {
     /// What to do, in words: names the answers field to change. `url` is
     /// shown as given (mask it first); `field` is where it comes from
     /// (e.g. `[test_image] source`).
-    pub fn advice(self, url: &str, route: &Route, field: &str) -> String {
-        self.advice_msg(url, route, field).english()
-    }
-
-    /// [`NetFault::advice`] as a message, for a screen in any language.
     pub fn advice_msg(self, url: &str, route: &Route, field: &str) -> Message {
         let proxy = route.proxy().unwrap_or("?");
         let host = url::Url::parse(url)
@@ -240,15 +235,17 @@ impl NetFault {
     /// what fixes it, classed and kinded.
     pub fn task_error(
         self,
-        what: &str,
+        what: Message,
         detail: &str,
         url: &str,
         route: &Route,
         field: &str,
     ) -> TaskError {
-        let advice = self.advice(url, route, field);
-        TaskError::new(self.class(), format!("{what} failed ({detail}): {advice}"))
-            .with_kind(self.kind())
+        let message = Message::new("failure.net")
+            .msg("what", what)
+            .arg("detail", detail)
+            .msg("advice", self.advice_msg(url, route, field));
+        TaskError::new(self.class(), message).with_kind(self.kind())
     }
 }
 
@@ -379,16 +376,20 @@ mod tests {
     fn advice_names_the_field_to_change() {
         let url = "http://no-such-host.invalid/cirros.img";
         let field = "[test_image] source";
-        let said = NetFault::Unresolvable.advice(url, &Route::direct(), field);
+        let said = NetFault::Unresolvable
+            .advice_msg(url, &Route::direct(), field)
+            .english();
         assert!(
             said.contains("no-such-host.invalid:80 does not resolve"),
             "{said}"
         );
         assert!(said.contains(field), "{said}");
-        let said = NetFault::ProxyRefused.advice(url, &via(), field);
+        let said = NetFault::ProxyRefused
+            .advice_msg(url, &via(), field)
+            .english();
         assert!(said.contains("http://127.0.0.1:9"), "{said}");
         assert!(said.contains("[proxy] http_proxy / https_proxy"), "{said}");
-        let said = NetFault::ProxyAuth.advice(url, &via(), field);
+        let said = NetFault::ProxyAuth.advice_msg(url, &via(), field).english();
         assert!(said.contains("proxy_password"), "{said}");
     }
 

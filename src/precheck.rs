@@ -136,13 +136,13 @@ pub fn run_all(settings: &Settings, profile: &Profile) -> Vec<Check> {
         fresh_admin_token(admin)
             .map(|_| {
                 Message::new("precheck.keystone_ok")
-                    .arg("origin", &admin.origin)
+                    .msg("origin", admin.origin.clone())
                     .arg("url", admin.auth_url())
             })
             .map_err(|e| {
                 Message::new("precheck.keystone_fail")
-                    .arg("origin", &admin.origin)
-                    .arg("error", e)
+                    .msg("origin", admin.origin.clone())
+                    .msg("error", e.msg())
             }),
     ));
     for server in &settings.keystone.memcached_servers {
@@ -194,8 +194,8 @@ pub fn repository(profile: &Profile, observed: Option<(String, &'static str)>) -
     let release = &profile.release;
     let probe = &distro.package_probe;
     let enable = Message::new("precheck.repo_enable")
-        .arg("repository", &distro.repository)
-        .arg("setup", &distro.repository_setup);
+        .msg("repository", distro.repository.clone())
+        .msg("setup", distro.repository_setup.clone());
     let result = match observed {
         None => Err(Message::new("precheck.repo_none")
             .arg("probe", probe)

@@ -69,7 +69,7 @@ pub fn admin_credentials(
             .unwrap_or(AdminCredentials {
                 vars: Default::default(),
                 password: Secret::default(),
-                origin: "nowhere".into(),
+                origin: crate::ui::i18n::Message::verbatim("nowhere"),
             }))
     } else {
         answers::openrc::load(Path::new(&answers.keystone.admin_openrc))
@@ -145,9 +145,15 @@ fn read_config(path: &str) -> Option<String> {
     std::fs::read_to_string(path).ok()
 }
 
-/// The plan text for settings: [`settings_plan_report`].
-pub fn settings_plan_text(settings: &Settings, profile: &Profile, state_dir: &Path) -> String {
-    settings_plan_report(settings, profile, state_dir).text()
+/// The plan text for settings ([`settings_plan_report`]) in the language
+/// of `t`.
+pub fn settings_plan_text(
+    settings: &Settings,
+    profile: &Profile,
+    state_dir: &Path,
+    t: &crate::ui::i18n::Texts,
+) -> String {
+    settings_plan_report(settings, profile, state_dir).text_in(t)
 }
 
 /// The plan for settings, against the config files on this machine and
@@ -163,14 +169,14 @@ pub fn settings_plan_report(
         Ok(journal) => (journal, None),
         Err(e) => (None, Some(e)),
     };
-    let earlier = |task: &Task| -> Vec<String> {
+    let earlier = |task: &Task| -> Vec<crate::ui::i18n::Message> {
         let outputs = journal
             .as_ref()
             .and_then(|j| j.tasks.get(&task.id)?.outputs.as_ref());
         outputs.map_or_else(Vec::new, |o| {
             o.left_behind(&task.kind)
                 .iter()
-                .map(ToString::to_string)
+                .map(crate::engine::outputs::LeftBehind::msg)
                 .collect()
         })
     };

@@ -352,11 +352,11 @@ struct Run {
 }
 
 impl Run {
-    fn retries(&self) -> Vec<&str> {
+    fn retries(&self) -> Vec<String> {
         self.events
             .iter()
             .filter_map(|e| match e {
-                Event::TaskRetrying { reason, .. } => Some(reason.as_str()),
+                Event::TaskRetrying { reason, .. } => Some(reason.english()),
                 _ => None,
             })
             .collect()
@@ -381,9 +381,9 @@ impl Run {
             .join("\n")
     }
 
-    fn failure(&self) -> (&str, ErrorKind) {
+    fn failure(&self) -> (String, ErrorKind) {
         match &self.outcome {
-            RunOutcome::Failed { error, kind, .. } => (error.as_str(), *kind),
+            RunOutcome::Failed { error, kind, .. } => (error.english(), *kind),
             other => panic!("expected a failure, got {other:?}:\n{}", self.transcript()),
         }
     }
@@ -790,8 +790,8 @@ fn e2e_exit_0_without_installing_and_missing_package() {
     let distro = profile().distro;
     assert!(
         error.contains("gw-absent is in no enabled repository")
-            && error.contains(&distro.repository)
-            && error.contains(&distro.repository_setup),
+            && error.contains(&distro.repository.english())
+            && error.contains(&distro.repository_setup.english()),
         "{error}"
     );
     assert!(

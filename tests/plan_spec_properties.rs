@@ -297,7 +297,7 @@ const CHANGES: &[(&str, Change, &[&str])] = &[
     ),
     (
         "distro.repository",
-        |_, p, v| p.distro.repository = v.parse().unwrap(),
+        |_, p, v| p.distro.repository = glance_wizard::ui::i18n::Message::verbatim(v),
         &["packages.install"],
     ),
     (

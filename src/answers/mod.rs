@@ -461,7 +461,7 @@ pub struct AdminCredentials {
     pub vars: BTreeMap<String, String>,
     pub password: Secret,
     /// Where they came from, for messages.
-    pub origin: String,
+    pub origin: crate::ui::i18n::Message,
 }
 
 impl AdminCredentials {
@@ -903,7 +903,7 @@ impl Answers {
                 .get(SecretName::OsPassword)
                 .cloned()
                 .unwrap_or_default(),
-            origin: "keystone.os_* in the answers".into(),
+            origin: crate::ui::i18n::Message::new("plan.admin_from_answers"),
         })
     }
 }

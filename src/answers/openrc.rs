@@ -141,7 +141,7 @@ fn credentials(
     Ok(AdminCredentials {
         vars,
         password,
-        origin: path.display().to_string(),
+        origin: crate::ui::i18n::Message::verbatim(path.display()),
     })
 }
 

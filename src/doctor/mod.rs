@@ -76,7 +76,7 @@ impl CheckId {
 
 /// A message as it is: a name, a path or a command, no words of ours.
 pub(crate) fn as_is(text: impl std::fmt::Display) -> Message {
-    Message::as_is(text)
+    Message::verbatim(text)
 }
 
 /// JSON keeps English (docs/json.md): a message serialised in English.
@@ -223,7 +223,7 @@ pub fn adopt(options: &Options) -> Result<adopt::Adopted, Message> {
         let why = report.findings.first().map(|f| f.problem.clone());
         return Err(Message::new("doctor.unreadable_config")
             .arg("path", options.config_dir.join("glance-api.conf").display())
-            .msg("why", why.unwrap_or_else(|| Message::as_is(""))));
+            .msg("why", why.unwrap_or_else(|| Message::verbatim(""))));
     };
     Ok(adopt::answers_of(&conf, options.admin_openrc.as_deref()))
 }

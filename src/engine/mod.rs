@@ -21,6 +21,7 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::answers::Settings;
 use crate::plan::{Plan, Task, TaskId};
 use crate::secret::Redactor;
+use crate::ui::i18n::Message;
 use scheduler::{Slot, WorkerMessage};
 
 pub use journal::{Journal, TaskRecord, TaskStatus};
@@ -50,11 +51,13 @@ pub enum Event {
         id: TaskId,
         lines: String,
     },
+    /// `reason`, like a failure's `error`, is a message the front end
+    /// puts into its language (English in the log).
     TaskRetrying {
         id: TaskId,
         attempt: u32,
         wait: Duration,
-        reason: String,
+        reason: Message,
     },
     TaskFinished {
         id: TaskId,
@@ -64,7 +67,7 @@ pub enum Event {
     TaskFailed {
         id: TaskId,
         duration: Duration,
-        error: String,
+        error: Message,
     },
     RunFinished {
         ok: bool,
@@ -105,7 +108,7 @@ pub enum RunOutcome {
     },
     Failed {
         task: TaskId,
-        error: String,
+        error: Message,
         /// What kind of failure, for the front end to route on (the TUI
         /// opens the proxy screen when [`ErrorKind::needs_proxy_settings`]).
         kind: ErrorKind,
@@ -189,7 +192,9 @@ impl ErrorClass {
 /// A task's failure, as the runner judges it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskError {
-    pub message: String,
+    /// What happened and what to do, in words the front end translates;
+    /// English (`Message::english`) in the log and the journal.
+    pub message: Message,
     /// What fixes it: time, the user, or nothing known.
     pub class: ErrorClass,
     /// What kind of failure; [`ErrorKind::Other`] unless the runner knows.
@@ -244,22 +249,31 @@ impl Cause {
 }
 
 impl TaskError {
-    pub fn new(class: ErrorClass, message: impl Into<String>) -> Self {
+    pub fn new(class: ErrorClass, message: Message) -> Self {
         TaskError {
-            message: message.into(),
+            message,
             class,
             kind: ErrorKind::Other,
             cause: None,
         }
     }
+    /// The next three take English whose words are not in assets/i18n
+    /// yet: it reaches a Chinese screen as it is.
     pub fn fatal(message: impl Into<String>) -> Self {
-        Self::new(ErrorClass::Fatal, message)
+        Self::new(ErrorClass::Fatal, Message::verbatim(message.into()))
     }
     pub fn transient(message: impl Into<String>) -> Self {
-        Self::new(ErrorClass::Retryable, message)
+        Self::new(ErrorClass::Retryable, Message::verbatim(message.into()))
     }
     pub fn needs_user(message: impl Into<String>) -> Self {
-        Self::new(ErrorClass::NeedsUser, message)
+        Self::new(ErrorClass::NeedsUser, Message::verbatim(message.into()))
+    }
+    /// The message with every text parameter redacted (a server may
+    /// quote a secret; the translations hold none).
+    pub fn redacted(&self, redactor: &Redactor) -> Message {
+        let mut message = self.message.clone();
+        message.map_texts(&|text| redactor.redact(text));
+        message
     }
     pub fn with_kind(mut self, kind: ErrorKind) -> Self {
         self.kind = kind;
@@ -747,7 +761,7 @@ impl<'a> Engine<'a> {
                         id: task.id,
                         attempt,
                         wait,
-                        reason: self.redactor.redact(&e.message),
+                        reason: e.redacted(&self.redactor),
                     });
                     let deadline = Instant::now() + wait;
                     while !self.cancel.load(Ordering::SeqCst) {
@@ -761,13 +775,13 @@ impl<'a> Engine<'a> {
                 }
                 (Err(mut e), None) if e.retryable() && attempt > 1 => {
                     e.message = if e.kind == ErrorKind::LockHeld {
-                        format!(
-                            "{} (waited {:.1} s for the lock)",
-                            e.message,
-                            lock_waited.as_secs_f64()
-                        )
+                        Message::new("failure.lock_waited")
+                            .msg("error", e.message)
+                            .arg("seconds", format!("{:.1}", lock_waited.as_secs_f64()))
                     } else {
-                        format!("{} (gave up after {attempt} attempts)", e.message)
+                        Message::new("failure.gave_up")
+                            .msg("error", e.message)
+                            .arg("attempts", attempt)
                     };
                     return Err(e);
                 }
@@ -1063,7 +1077,7 @@ mod tests {
         match outcome {
             RunOutcome::Failed { task, error, .. } => {
                 assert_eq!(task, stand_in("a"));
-                assert_eq!(error, "a failed");
+                assert_eq!(error.english(), "a failed");
             }
             other => panic!("{other:?}"),
         }
@@ -1289,7 +1303,10 @@ mod tests {
             let calls = std::sync::atomic::AtomicUsize::new(0);
             let runner: &TaskRunner<'_> = &|_, _| {
                 calls.fetch_add(1, Ordering::SeqCst);
-                Err(TaskError::new(class, "the proxy refuses"))
+                Err(TaskError::new(
+                    class,
+                    Message::verbatim("the proxy refuses"),
+                ))
             };
             let mut engine = Engine::new(&plan, &settings, dir.path());
             engine.task_runner = runner;
@@ -1306,7 +1323,7 @@ mod tests {
                 panic!("{outcome:?}")
             };
             assert_eq!(
-                error.contains("gave up after"),
+                error.english().contains("gave up after"),
                 class == ErrorClass::Retryable,
                 "{error}"
             );

@@ -193,21 +193,23 @@ pub enum Replaced {
     Image(ReplacedImage),
 }
 
+impl Replaced {
+    /// What the task does with it, as the plan and the run say it.
+    pub fn msg(&self) -> crate::ui::i18n::Message {
+        use crate::ui::i18n::Message;
+        match self {
+            Replaced::Database { name } => Message::new("plan.keeps_database").arg("name", name),
+            Replaced::Image(ReplacedImage { id, name }) => Message::new("plan.keeps_image")
+                .arg("name", name)
+                .arg("id", id),
+        }
+    }
+}
+
+/// In English, for the log.
 impl std::fmt::Display for Replaced {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (what, holds) = match self {
-            Replaced::Database { name } => (
-                format!("database {name}"),
-                "Glance's schema and image records",
-            ),
-            Replaced::Image(ReplacedImage { id, name }) => {
-                (format!("test image {name} ({id})"), "its data")
-            }
-        };
-        write!(
-            f,
-            "keeps the {what} it created under the earlier answers: it holds {holds}; `glance-wizard undo --replaced` takes it back after you confirm"
-        )
+        f.write_str(&self.msg().english())
     }
 }
 
@@ -482,37 +484,42 @@ impl UserElsewhere {
     }
 }
 
-/// What the task will do with it, as the plan says it.
-impl std::fmt::Display for LeftBehind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl LeftBehind {
+    /// What the task will do with it, as the plan says it.
+    pub fn msg(&self) -> crate::ui::i18n::Message {
+        use crate::ui::i18n::Message;
         match self {
             LeftBehind::Endpoint(EndpointElsewhere {
                 interface,
                 id,
                 from,
                 to,
-            }) => write!(
-                f,
-                "moves the {interface} endpoint it created in {from} ({id}) to {to}, at the answers' URL; deletes it instead when {to} has a {interface} image endpoint already"
-            ),
-            LeftBehind::User(UserElsewhere { id, from, to }) => write!(
-                f,
-                "renames the user it created, {from} ({id}), to {to} (its id and role assignments stay); deletes it instead when a user {to} exists already"
-            ),
-            LeftBehind::Accounts(accounts) => write!(
-                f,
-                "drops the database accounts it created for {} ({}): the answers' user is {} now",
-                accounts.user,
-                accounts.accounts().join(", "),
-                accounts.to
-            ),
-            LeftBehind::Role(RoleElsewhere { from, to }) => write!(
-                f,
-                "removes the role it gave on project {} ({}) once it is given on {to}",
-                from.name, from.id
-            ),
-            LeftBehind::Replaced(replaced) => replaced.fmt(f),
+            }) => Message::new("plan.moves_endpoint")
+                .arg("interface", interface)
+                .arg("from", from)
+                .arg("id", id)
+                .arg("to", to),
+            LeftBehind::User(UserElsewhere { id, from, to }) => Message::new("plan.renames_user")
+                .arg("from", from)
+                .arg("id", id)
+                .arg("to", to),
+            LeftBehind::Accounts(accounts) => Message::new("plan.drops_accounts")
+                .arg("user", &accounts.user)
+                .arg("accounts", accounts.accounts().join(", "))
+                .arg("to", &accounts.to),
+            LeftBehind::Role(RoleElsewhere { from, to }) => Message::new("plan.moves_role")
+                .arg("project", &from.name)
+                .arg("id", &from.id)
+                .arg("to", to),
+            LeftBehind::Replaced(replaced) => replaced.msg(),
         }
+    }
+}
+
+/// In English, for the log.
+impl std::fmt::Display for LeftBehind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.msg().english())
     }
 }
 

@@ -13,6 +13,7 @@ use super::{
     timestamp,
 };
 use crate::plan::{Task, TaskId};
+use crate::ui::i18n::Message;
 
 /// The complete task whose work `cause` is about, unless it was repaired
 /// once already in this run (then the failure stands).
@@ -54,7 +55,7 @@ pub(super) enum WorkerMessage {
 }
 
 /// A task's first failure: the run's outcome.
-type FirstFailure = (TaskId, String, ErrorKind);
+type FirstFailure = (TaskId, Message, ErrorKind);
 
 /// The state of one run.
 pub(super) struct Run<'e> {
@@ -316,9 +317,9 @@ impl<'e> Run<'e> {
                 pause::point(&format!("after:{}", task.id));
             }
             Err(e) => {
-                let error = self.engine.redactor.redact(&e.message);
+                let error = e.redacted(&self.engine.redactor);
                 record.status = TaskStatus::Failed;
-                record.error = Some(error.clone());
+                record.error = Some(error.english());
                 self.journal.save(&self.engine.state_dir)?;
                 self.failed(reporter, index, duration, error, &e);
             }
@@ -333,7 +334,7 @@ impl<'e> Run<'e> {
         reporter: &mut Reporter<'_>,
         index: usize,
         duration: Duration,
-        error: String,
+        error: Message,
         e: &TaskError,
     ) {
         let tasks = self.tasks();

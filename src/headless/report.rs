@@ -128,8 +128,10 @@ pub fn plan(report: &PlanReport, notes: &[String], format: Format, out: &mut dyn
     say_notes(notes, format, out);
     match format {
         Format::Text => {
+            // In the locale's language; JSON is language-neutral.
+            let text = report.text_in(Texts::of(Lang::from_env()));
             // Ignored on purpose, as in `report`.
-            let _ = out.write_all(report.text().as_bytes());
+            let _ = out.write_all(text.as_bytes());
         }
         Format::Json => say!(out, "{}", json(report)),
     }

@@ -264,7 +264,7 @@ fn packages_task(settings: &Settings, profile: &Profile) -> Task {
             manager_options: p.manager_options.clone(),
             query_options: p.query_options.clone(),
             persist_proxy: settings.proxy.persist.then(|| settings.proxy.clone()),
-            repository: format!("{} ({})", distro.repository, distro.repository_setup),
+            repository: distro.repository_msg(),
         }),
         after: vec![],
     }

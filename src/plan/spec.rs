@@ -161,7 +161,7 @@ pub struct PackagesSpec {
     pub persist_proxy: Option<ProxySettings>,
     /// The repository Glance comes from and how to enable it, named when
     /// a package is in none.
-    pub repository: String,
+    pub repository: crate::ui::i18n::Message,
 }
 
 /// `glance-manage db_sync` (and `db check` where the release has it).

@@ -228,7 +228,7 @@ pub enum Outcome {
     Verified(Option<crate::engine::outputs::ImageOutputs>),
     Failed {
         task: TaskId,
-        error: String,
+        error: crate::ui::i18n::Message,
     },
     Cancelled,
     Error(String),
@@ -537,7 +537,7 @@ impl App {
             Msg::Input(_) => {}
             Msg::Engine(event) => {
                 let texts = self.texts;
-                let words = |k: &str, a: &[(&str, &dyn std::fmt::Display)]| texts.f(k, a);
+                let words = |m: &crate::ui::i18n::Message| texts.msg(m);
                 self.run.apply(&event, self.now, &words);
             }
             Msg::EngineDone(result) => self.engine_done(result),

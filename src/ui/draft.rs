@@ -673,7 +673,7 @@ impl Draft {
         let stand_in = AdminCredentials {
             vars: Default::default(),
             password: Secret::new("stand-in"),
-            origin: String::new(),
+            origin: crate::ui::i18n::Message::verbatim(""),
         };
         if let Err(errors) = answers.resolve(profile, &secrets, stand_in) {
             for e in errors.0 {

@@ -98,12 +98,6 @@ impl Message {
         }
     }
 
-    /// Text that is no words of ours, shown as it is in every language: a
-    /// name, a path, a command, another program's output.
-    pub fn as_is(text: impl std::fmt::Display) -> Message {
-        Message::new("verbatim.text").arg("text", text)
-    }
-
     /// With a parameter shown as it is.
     pub fn arg(mut self, name: &'static str, value: impl std::fmt::Display) -> Message {
         self.args.push((name, Arg::Text(value.to_string())));
@@ -130,6 +124,26 @@ impl Message {
     /// In English: for logs, JSON and tests.
     pub fn english(&self) -> String {
         Texts::of(Lang::En).msg(self)
+    }
+
+    /// Text no translation changes (a command, an SQL statement, a line
+    /// of a diff, another program's words), as a message.
+    pub fn verbatim(text: impl std::fmt::Display) -> Message {
+        Message::new("verbatim.text").arg("text", text)
+    }
+
+    /// A message whose key is known only when the program runs (named by
+    /// assets/profiles.toml): `None` when no language has `key`.
+    pub fn named(key: &str) -> Option<Message> {
+        let key = Texts::of(Lang::En).map.get_key_value(key)?.0;
+        Some(Message::new(key.as_str()))
+    }
+}
+
+/// In English: the JSON outputs are language-neutral (docs/json.md).
+impl serde::Serialize for Message {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.english())
     }
 }
 
@@ -379,6 +393,7 @@ mod tests {
             for marker in [
                 ".t(\"",
                 ".f(\"",
+                "Message::new(\"",
                 "\"precheck.",
                 "\"net.",
                 "\"rule.",
@@ -389,6 +404,8 @@ mod tests {
                 "\"undo_line.",
                 "\"undo_said.",
                 "\"undo_cli.",
+                "\"plan.",
+                "\"failure.",
             ] {
                 for piece in text.split(marker).skip(1) {
                     if let Some((key, _)) = piece.split_once('"')

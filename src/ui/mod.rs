@@ -41,12 +41,13 @@ fn check_in_background(app: &App, tx: mpsc::SyncSender<Msg>, review: bool) {
     let secrets = app.draft.secrets();
     let profile = app.profile.clone();
     let state_dir = app.state_dir.clone();
+    let texts = app.texts;
     std::thread::spawn(move || {
         let Ok(profile) = profile else { return };
         let settings = crate::wizard::settings_from(&answers, &secrets, &profile).map_err(|e| e.0);
         let msg = if review {
             Msg::Review(settings.map(|s| {
-                crate::wizard::settings_plan_text(&s, &profile, &state_dir)
+                crate::wizard::settings_plan_text(&s, &profile, &state_dir, texts)
                     .lines()
                     .map(str::to_string)
                     .collect()

@@ -1240,7 +1240,7 @@ fn draw_failure(app: &App, failure: &Failure, frame: &mut Frame, area: Rect) {
     let title = t.f("run.failed_title", &[("task", &failure.task)]);
     let inner = error_panel(app, frame, area, &title);
     let w = inner.width as usize;
-    let mut lines = error_lines(app, &failure.error, w, 2);
+    let mut lines = error_lines(app, &t.msg(&failure.error), w, 2);
     while lines.len() < 2 {
         lines.push(Line::raw(""));
     }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::engine::Event;
 use crate::plan::TaskId;
+use crate::ui::i18n::Message;
 
 /// Lines kept per task; older ones are dropped (the log file has them all).
 pub const MAX_LINES_PER_TASK: usize = 5000;
@@ -17,8 +18,8 @@ pub const MAX_BYTES_PER_TASK: usize = 256 * 1024;
 /// Characters kept per line.
 pub const MAX_LINE_CHARS: usize = 400;
 
-/// Translates a key with arguments (`Texts::f`).
-pub type Words<'a> = dyn Fn(&str, &[(&str, &dyn std::fmt::Display)]) -> String + 'a;
+/// Puts a message into the screen's language (`Texts::msg`).
+pub type Words<'a> = dyn Fn(&Message) -> String + 'a;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaskState {
@@ -256,7 +257,7 @@ impl FailureChoice {
 #[derive(Debug, Clone)]
 pub struct Failure {
     pub task: TaskId,
-    pub error: String,
+    pub error: Message,
     pub choice: usize,
 }
 
@@ -371,7 +372,8 @@ impl RunView {
             Event::TaskSkipped { id, reason, .. } => {
                 let i = self.index(*id);
                 self.tasks[i].state = TaskState::Skipped;
-                self.logs[i].push(&words("run.log_skipped", &[("reason", reason)]));
+                let skipped = Message::new("run.log_skipped").arg("reason", reason);
+                self.logs[i].push(&words(&skipped));
             }
             Event::TaskStarted { id, .. } => self.task_started(*id, now),
             Event::Output { id, lines } => self.output(*id, lines, now),
@@ -425,7 +427,7 @@ impl RunView {
         id: TaskId,
         attempt: u32,
         wait: Duration,
-        reason: &str,
+        reason: &Message,
         now: Instant,
         words: &Words,
     ) {
@@ -435,12 +437,10 @@ impl RunView {
         t.retry_until = Some(now + wait);
         t.attempt = attempt + 1;
         self.logs[i].push(&words(
-            "run.log_retry",
-            &[
-                ("attempt", &attempt),
-                ("reason", &reason),
-                ("seconds", &wait.as_secs()),
-            ],
+            &Message::new("run.log_retry")
+                .arg("attempt", attempt)
+                .msg("reason", reason.clone())
+                .arg("seconds", wait.as_secs()),
         ));
     }
 
@@ -456,14 +456,15 @@ impl RunView {
 
     /// A task failed: its error goes to its log and the view selects it, for
     /// the failure's choices.
-    fn task_failed(&mut self, id: TaskId, duration: Duration, error: &str, words: &Words) {
+    fn task_failed(&mut self, id: TaskId, duration: Duration, error: &Message, words: &Words) {
         let i = self.task_ended(id, TaskState::Failed, duration);
-        for line in error.lines() {
-            self.logs[i].push(&words("run.log_error", &[("error", &line)]));
+        for line in words(error).lines() {
+            let said = Message::new("run.log_error").arg("error", line);
+            self.logs[i].push(&words(&said));
         }
         self.failure = Some(Failure {
             task: id,
-            error: error.to_string(),
+            error: error.clone(),
             choice: 0,
         });
         self.manual_selection = false;
@@ -595,8 +596,8 @@ mod tests {
     use super::*;
     use crate::plan::stand_in;
 
-    fn words(key: &str, _: &[(&str, &dyn std::fmt::Display)]) -> String {
-        key.to_string()
+    fn words(message: &Message) -> String {
+        message.key.to_string()
     }
 
     fn view() -> RunView {

@@ -295,7 +295,7 @@ pub fn check_file(
             .arg("path", path)
             .arg("backup", backup)
             .arg("task", config_task_hint(path));
-        let diff = diff.iter().map(Message::as_is);
+        let diff = diff.iter().map(Message::verbatim);
         let lines = std::iter::once(why).chain(diff).chain([remedy]);
         return Ok(FileCheck::Refused(lines.collect()));
     }

@@ -114,7 +114,7 @@ pub fn run_logged(
             let _ = writeln!(file, "{stamp} {}", line.english());
         }
     });
-    let mut runner_line = |line: &str| (sink.borrow_mut())(&Message::as_is(line));
+    let mut runner_line = |line: &str| (sink.borrow_mut())(&Message::verbatim(line));
     let reach = Reach::of(settings);
     let redactor = settings.redactor();
     let mut ctx = TaskContext {

@@ -195,11 +195,11 @@ fn file_preview(
             return vec![Message::new("undo_line.file").msg("line", said)];
         }
         Ok(FileCheck::Refused(lines)) => lines,
-        Err(e) => vec![Message::as_is(e.message)],
+        Err(e) => vec![Message::verbatim(e.message)],
     };
     // The refusal's first line, then its masked diff and what to do.
     let mut lines = lines.into_iter();
-    let first = lines.next().unwrap_or_else(|| Message::as_is(""));
+    let first = lines.next().unwrap_or_else(|| Message::verbatim(""));
     std::iter::once(Message::new("undo_line.file_refused").msg("why", first))
         .chain(lines.map(|l| Message::new("undo_line.file").msg("line", l)))
         .collect()
@@ -235,7 +235,7 @@ pub fn run(
     for step in steps {
         tell(Message::new("undo_line.start").arg("task", step.id));
         if let Err(error) = run_step(step, ctx, clients, retry, tell) {
-            let error = ctx.redactor.redact(&error.message);
+            let error = error.redacted(ctx.redactor).english();
             return Outcome::Failed {
                 task: step.id,
                 error,

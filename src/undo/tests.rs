@@ -201,7 +201,7 @@ fn services_are_stopped_only_when_the_wizard_started_them() {
     let error = world.execute(item).unwrap_err();
     assert_eq!(error.class, ErrorClass::Fatal);
     assert_eq!(
-        error.message,
+        error.message.english(),
         "cannot disable glance-api: update-rc.d: error"
     );
 }
@@ -467,7 +467,11 @@ fn database_errors_keep_their_class() {
         .fail(DbOp::Execute, DbFault::AccessDenied, "ERROR 1227");
     let error = world.execute(item).unwrap_err();
     assert_eq!(error.class, ErrorClass::Fatal);
-    assert!(error.message.contains("ERROR 1227"), "{}", error.message);
+    assert!(
+        error.message.english().contains("ERROR 1227"),
+        "{}",
+        error.message.english()
+    );
 }
 
 #[test]
@@ -501,9 +505,9 @@ fn packages_go_only_with_purge_and_only_those_installed() {
     let error = world.execute(item).unwrap_err();
     assert_eq!(error.class, ErrorClass::Fatal);
     assert!(
-        error.message.contains("Could not get lock"),
+        error.message.english().contains("Could not get lock"),
         "{}",
-        error.message
+        error.message.english()
     );
 }
 
@@ -543,7 +547,10 @@ fn the_persisted_proxy_file_is_taken_back() {
         let item = &items::items(&packages, &recorded, created())[0];
         let refused = world.execute(item).unwrap_err();
         assert_eq!(refused.class, ErrorClass::NeedsUser, "{refused:?}");
-        assert!(refused.message.contains("edited since"), "{refused:?}");
+        assert!(
+            refused.message.english().contains("edited since"),
+            "{refused:?}"
+        );
         assert_eq!(std::fs::read_to_string(path).unwrap(), edited);
     }
     for (path, backup) in [(&written, None), (&yum, Some(&yum_backup))] {
@@ -624,7 +631,7 @@ fn a_config_file_edited_since_is_refused_with_a_masked_diff() {
     let items = items::items(&config, &outputs, created());
     let error = World::default().execute(&items[0]).unwrap_err();
     assert_eq!(error.class, ErrorClass::NeedsUser);
-    let message = &error.message;
+    let message = &error.message.english();
     assert!(
         message.contains("was edited since glance-wizard wrote it"),
         "{message}"
@@ -775,7 +782,7 @@ pub(crate) fn run_all(
     let redactor = crate::secret::Redactor::new();
     let cancel = std::sync::atomic::AtomicBool::new(false);
     let said = std::cell::RefCell::new(Vec::new());
-    let mut runner_line = |line: &str| said.borrow_mut().push(Message::as_is(line));
+    let mut runner_line = |line: &str| said.borrow_mut().push(Message::verbatim(line));
     let mut ctx = TaskContext {
         reach: &reach,
         state_dir: state,

@@ -23,6 +23,7 @@ use crate::plan::{
 };
 use crate::secret::Secret;
 use crate::target::PackageManager;
+use crate::ui::i18n::Message;
 
 /// An endpoint as Keystone lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,11 +204,19 @@ impl DbError {
     /// may answer soon (retryable); a refusal or a statement the server
     /// rejects will not change by itself (fatal).
     pub fn task_error(&self, context: &str) -> TaskError {
+        self.error_after(Message::verbatim(context))
+    }
+
+    /// [`DbError::task_error`] with the context in words to translate.
+    pub fn error_after(&self, context: Message) -> TaskError {
         let class = match self.fault {
             DbFault::Unreachable => ErrorClass::Retryable,
             DbFault::AccessDenied | DbFault::Other => ErrorClass::Fatal,
         };
-        TaskError::new(class, format!("{context}: {}", self.message))
+        let message = Message::new("failure.db")
+            .msg("context", context)
+            .arg("error", &self.message);
+        TaskError::new(class, message)
     }
 }
 

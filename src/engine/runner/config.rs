@@ -7,11 +7,12 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use super::TaskContext;
-use crate::engine::TaskError;
 use crate::engine::outputs::{ConfigOutputs, TaskOutputs};
+use crate::engine::{ErrorClass, TaskError};
 use crate::fsutil::{Owner, write_atomically, write_atomically_then};
 use crate::ini::IniDocument;
 use crate::plan::{ConfigSpec, apply_config_spec};
+use crate::ui::i18n::Message;
 
 /// The backup of the file as it was before glance-wizard first touched it.
 pub const BACKUP_SUFFIX: &str = ".glance-wizard.orig";
@@ -51,14 +52,26 @@ pub fn drift(spec: &ConfigSpec, outputs: Option<&TaskOutputs>) -> Option<String>
     })
 }
 
+/// A failure neither time nor the answers are known to fix.
+fn fatal(message: Message) -> TaskError {
+    TaskError::new(ErrorClass::Fatal, message)
+}
+
+fn unwritable(path: &str, error: impl std::fmt::Display) -> TaskError {
+    let said = Message::new("failure.unwritable")
+        .arg("path", path)
+        .arg("error", error);
+    fatal(said)
+}
+
 pub fn run(spec: &ConfigSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, TaskError> {
     let path = Path::new(&spec.path);
-    let (before, meta) = read_config(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => TaskError::fatal(format!(
-            "cannot read {}: {e} (the package should have installed it)",
-            spec.path
-        )),
-        _ => TaskError::fatal(format!("cannot read {}: {e}", spec.path)),
+    let (before, meta) = read_config(path).map_err(|e| {
+        let key = match e.kind() {
+            std::io::ErrorKind::NotFound => "failure.config_missing",
+            _ => "failure.config_unreadable",
+        };
+        fatal(Message::new(key).arg("path", &spec.path).arg("error", e))
     })?;
     let (mode, owner) = (meta.mode() & 0o7777, Some(Owner::of(&meta)));
     let mut doc = IniDocument::parse(&before);
@@ -83,7 +96,7 @@ pub fn run(spec: &ConfigSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, 
     // the writer, not taken for a backup.
     if std::fs::symlink_metadata(&backup).is_err() {
         write_atomically(Path::new(&backup), before.as_bytes(), mode, owner)
-            .map_err(|e| TaskError::fatal(format!("cannot write {backup}: {e}")))?;
+            .map_err(|e| unwritable(&backup, e))?;
         ctx.say(format!("backed up the original to {backup}"));
     }
     write_atomically_then(path, after.as_bytes(), mode, owner, || {
@@ -92,7 +105,7 @@ pub fn run(spec: &ConfigSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, 
             crate::plan::TaskId::Config(spec.file)
         ))
     })
-    .map_err(|e| TaskError::fatal(format!("cannot write {}: {e}", spec.path)))?;
+    .map_err(|e| unwritable(&spec.path, e))?;
     ctx.say(format!(
         "wrote {} (owner {}:{}, mode {:04o})",
         spec.path,
@@ -141,7 +154,7 @@ mod tests {
         let path = dir.path().join("glance-api.conf");
         std::os::unix::fs::symlink(&elsewhere, &path).unwrap();
         let (result, _) = with_ctx(None, |ctx| run(&spec(&path), ctx));
-        let err = result.err().unwrap().message;
+        let err = result.err().unwrap().message.english();
         assert!(err.contains("symbolic link"), "{err}");
         assert!(std::fs::symlink_metadata(&path).unwrap().is_symlink());
         assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "[DEFAULT]\n");
@@ -224,13 +237,17 @@ mod tests {
         let error = result.unwrap_err();
         assert_eq!(error.class, crate::engine::ErrorClass::Fatal);
         assert!(
-            error.message.contains(&path.display().to_string()),
+            error
+                .message
+                .english()
+                .contains(&path.display().to_string()),
             "{}",
-            error.message
+            error.message.english()
         );
         assert!(
             error
                 .message
+                .english()
                 .contains("the package should have installed it")
         );
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);

@@ -11,15 +11,16 @@ use serde_json::Value;
 use super::clients::{CatalogService, Endpoint, EndpointChange, Keystone, KeystoneObject, Removal};
 use super::{TaskContext, json_str, openstack_batch, openstack_json, openstack_plain};
 use crate::answers::AdminCredentials;
-use crate::engine::TaskError;
 use crate::engine::outputs::{
     EndpointElsewhere, EndpointOutput, ObjectOutput, Origin, ProjectRef, RoleElsewhere,
     TaskOutputs, UserElsewhere,
 };
+use crate::engine::{ErrorClass, TaskError};
 use crate::plan::{
     EndpointSpec, EndpointsSpec, RoleSpec, ServiceEntitySpec, ServiceLogin, UserSpec, commands,
 };
 use crate::secret::Secret;
+use crate::ui::i18n::Message;
 
 /// An HTTP agent that never uses a proxy: Keystone and Glance are on the
 /// controller.
@@ -47,36 +48,51 @@ fn v3_base(auth_url: &str) -> String {
 /// Why a password login to Keystone failed, by what fixes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginError {
-    /// No answer (refused, timed out, a name that does not resolve).
-    Unreachable(String),
-    /// Keystone answered with an error status (401: the password).
-    Refused { status: u16, message: String },
+    /// No answer (refused, timed out, a name that does not resolve):
+    /// the HTTP library's words.
+    Unreachable { url: String, error: String },
+    /// Keystone answered with an error status (401: the password), and
+    /// its body.
+    Refused {
+        status: u16,
+        url: String,
+        body: String,
+    },
     /// Keystone answered success without a token.
-    NoToken(String),
+    NoToken,
 }
 
+/// In English, as the log and the tests see it.
 impl std::fmt::Display for LoginError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            LoginError::Unreachable(m) | LoginError::NoToken(m) => f.write_str(m),
-            LoginError::Refused { message, .. } => f.write_str(message),
-        }
+        f.write_str(&self.msg().english())
     }
 }
 
 impl LoginError {
+    /// What happened, in words to translate.
+    pub fn msg(&self) -> Message {
+        match self {
+            LoginError::Unreachable { url, error } => Message::new("failure.keystone_unreachable")
+                .arg("url", url)
+                .arg("error", error),
+            LoginError::Refused { status, url, body } => Message::new("failure.keystone_refused")
+                .arg("status", status)
+                .arg("url", url)
+                .arg("body", body),
+            LoginError::NoToken => Message::new("failure.keystone_no_token"),
+        }
+    }
+
     /// No answer or a 5xx can pass by itself (Keystone restarting); a
     /// refusal of the credentials will not.
     pub fn task_error(&self) -> TaskError {
-        match self {
-            LoginError::Unreachable(_) => TaskError::transient(self.to_string()),
-            LoginError::Refused { status, .. } if *status >= 500 => {
-                TaskError::transient(self.to_string())
-            }
-            LoginError::Refused { .. } | LoginError::NoToken(_) => {
-                TaskError::fatal(self.to_string())
-            }
-        }
+        let class = match self {
+            LoginError::Unreachable { .. } => ErrorClass::Retryable,
+            LoginError::Refused { status, .. } if *status >= 500 => ErrorClass::Retryable,
+            LoginError::Refused { .. } | LoginError::NoToken => ErrorClass::Fatal,
+        };
+        TaskError::new(class, self.msg())
     }
 }
 
@@ -119,7 +135,10 @@ pub fn issue_token_with_catalog(
         .post(&url)
         .header("Content-Type", "application/json")
         .send(body)
-        .map_err(|e| LoginError::Unreachable(format!("cannot reach Keystone at {url}: {e}")))?;
+        .map_err(|e| LoginError::Unreachable {
+            url: url.clone(),
+            error: e.to_string(),
+        })?;
     let status = response.status().as_u16();
     let token = response
         .headers()
@@ -130,11 +149,11 @@ pub fn issue_token_with_catalog(
     if status != 201 {
         return Err(LoginError::Refused {
             status,
-            message: format!("Keystone answered HTTP {status} at {url}: {}", text.trim()),
+            url,
+            body: text.trim().to_string(),
         });
     }
-    let token =
-        token.ok_or_else(|| LoginError::NoToken("Keystone gave no X-Subject-Token".to_string()))?;
+    let token = token.ok_or(LoginError::NoToken)?;
     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
     Ok((token, body))
 }
@@ -1181,7 +1200,7 @@ fn catalog_services(
     catalog: &Result<Vec<CatalogService>, TaskError>,
     service_type: &str,
 ) -> Result<Vec<CatalogService>, String> {
-    let catalog = catalog.as_ref().map_err(|e| e.message.clone())?;
+    let catalog = catalog.as_ref().map_err(|e| e.message.english())?;
     Ok(catalog
         .iter()
         .filter(|s| s.service_type == service_type)
@@ -1386,7 +1405,7 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
             password: Secret::new("admin-pass"),
-            origin: "test".into(),
+            origin: crate::ui::i18n::Message::verbatim("test"),
         };
         let env = token_env(&admin, "gAAAA-token".into());
         let get = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
@@ -1438,7 +1457,7 @@ fn login_failures_are_classed() {
     // Nothing listens on port 1.
     let unreachable = login("http://127.0.0.1:1/v3").unwrap_err();
     assert!(
-        matches!(unreachable, LoginError::Unreachable(_)),
+        matches!(unreachable, LoginError::Unreachable { .. }),
         "{unreachable:?}"
     );
     assert_eq!(
@@ -1677,9 +1696,9 @@ mod runner_tests {
         let error = run_on(service, &service_spec(), &keystone, None).unwrap_err();
         assert_eq!(error.class, ErrorClass::Fatal);
         assert!(
-            error.message.contains("openstack service delete"),
+            error.message.english().contains("openstack service delete"),
             "{}",
-            error.message
+            error.message.english()
         );
         let (probed, _) = in_ctx(Some(&first), false, |ctx| {
             probe_service(&service_spec(), ctx, &keystone.catalog())
@@ -1709,9 +1728,12 @@ mod runner_tests {
         let keystone = FakeKeystone::default();
         let error = run_on(endpoints, &endpoints_spec(), &keystone, None).unwrap_err();
         assert!(
-            error.message.contains("run identity.service first"),
+            error
+                .message
+                .english()
+                .contains("run identity.service first"),
             "{}",
-            error.message
+            error.message.english()
         );
         run_on(service, &service_spec(), &keystone, None).unwrap();
         let probed = probe_endpoints_task(&endpoints_spec(), &keystone.catalog()).unwrap_err();
@@ -1953,9 +1975,10 @@ mod runner_tests {
         assert!(
             error
                 .message
+                .english()
                 .contains("is still missing after `openstack` ran"),
             "{}",
-            error.message
+            error.message.english()
         );
     }
 

@@ -23,6 +23,7 @@ use rustix::process::{Pid, Signal};
 use crate::answers::{AdminCredentials, ProxySettings, Settings};
 use crate::plan::{Task, TaskKind};
 use crate::secret::Redactor;
+use crate::ui::i18n::Message;
 
 use super::TaskError;
 
@@ -345,7 +346,12 @@ fn start_child<T>(
     };
     crate::inherit::start_child(fd, |_| start())
         .and_then(|started| started)
-        .map_err(|e| TaskError::fatal(format!("cannot start {argv0}: {e}")))
+        .map_err(|e| {
+            let said = Message::new("failure.cannot_start")
+                .arg("program", argv0)
+                .arg("error", e);
+            TaskError::new(super::ErrorClass::Fatal, said)
+        })
 }
 
 /// Chunks read ahead of the runner: a bound on memory when the log's
@@ -618,18 +624,20 @@ pub fn openstack_json(
         STOP_GRACE,
         LockCopy::Given,
     )?;
+    let command = crate::plan::commands::display(&argv);
+    let fatal = |said| TaskError::new(super::ErrorClass::Fatal, said);
     if code != Some(0) {
-        return Err(TaskError::fatal(format!(
-            "`{}` failed (exit {}): see the log above",
-            crate::plan::commands::display(&argv),
-            code.map_or("killed".into(), |c| c.to_string())
-        )));
+        let said = match code {
+            Some(c) => Message::new("failure.command_exit").arg("code", c),
+            None => Message::new("failure.command_killed"),
+        };
+        return Err(fatal(said.arg("command", &command)));
     }
     serde_json::from_str(&stdout).map_err(|e| {
-        TaskError::fatal(format!(
-            "unexpected output from `{}` ({e})",
-            crate::plan::commands::display(&argv)
-        ))
+        let said = Message::new("failure.command_output")
+            .arg("command", &command)
+            .arg("error", e);
+        fatal(said)
     })
 }
 
@@ -642,11 +650,10 @@ pub fn openstack_plain(ctx: &mut TaskContext<'_>, args: Vec<String>) -> Result<(
     if result.success() {
         Ok(())
     } else {
-        Err(TaskError::fatal(format!(
-            "`{}` failed: {}",
-            crate::plan::commands::display(&argv),
-            result.tail(3)
-        )))
+        let said = Message::new("failure.command")
+            .arg("command", crate::plan::commands::display(&argv))
+            .arg("output", result.tail(3));
+        Err(TaskError::new(super::ErrorClass::Fatal, said))
     }
 }
 
@@ -981,7 +988,7 @@ pub(crate) mod tests {
                 Network::Direct,
             )
         });
-        assert_eq!(result.err().unwrap().message, STOPPED);
+        assert_eq!(result.err().unwrap().message.english(), STOPPED);
         assert!(
             started.elapsed() < Duration::from_secs(3),
             "took {:?}",
@@ -1005,7 +1012,7 @@ pub(crate) mod tests {
                 LockCopy::Withheld,
             )
         });
-        assert_eq!(result.err().unwrap().message, STOPPED);
+        assert_eq!(result.err().unwrap().message.english(), STOPPED);
         let took = started.elapsed();
         assert!(took >= Duration::from_millis(1300), "took {took:?}");
         assert!(took < Duration::from_secs(4), "took {took:?}");
@@ -1023,7 +1030,7 @@ pub(crate) mod tests {
         let (result, _) = with_ctx(Some(Duration::from_millis(200)), |ctx| {
             run_captured(ctx, &sh("exec sleep 30"), &[], Network::Direct)
         });
-        assert_eq!(result.err().unwrap().message, STOPPED);
+        assert_eq!(result.err().unwrap().message.english(), STOPPED);
         assert!(started.elapsed() < Duration::from_secs(3));
     }
 }

@@ -10,6 +10,7 @@ use super::{ChildResult, Network, TaskContext, run_streamed, run_streamed_holdin
 use crate::engine::outputs::{DbSyncOutputs, MetadefsOutputs, ServicesOutputs, TaskOutputs};
 use crate::engine::{Cause, TaskError};
 use crate::plan::{DbSyncSpec, MetadefsSpec, ServiceSpec, commands};
+use crate::ui::i18n::Message;
 
 /// The init system, `glance-manage` and HTTP, as real runs use them.
 pub struct System;
@@ -168,31 +169,29 @@ pub fn db_sync(
     let sync = services.glance_manage(ctx, SchemaStep::Sync)?;
     if !sync.success() {
         let tail = sync.tail(5);
-        let hint = if tail.contains("Access denied") {
-            " (the glance account's password or grants do not match [database] connection)"
-        } else {
-            ""
+        let refused = tail.contains("Access denied");
+        let key = match refused {
+            true => "failure.db_sync_refused",
+            false => "failure.db_sync",
         };
-        let error = TaskError::fatal(format!("glance-manage db_sync failed{hint}: {tail}"));
-        return Err(if hint.is_empty() {
-            error
-        } else {
-            error.with_cause(Cause::DbAccessDenied)
+        let error = fatal(Message::new(key).arg("output", tail));
+        return Err(match refused {
+            true => error.with_cause(Cause::DbAccessDenied),
+            false => error,
         });
     }
     if check {
         let result = services.glance_manage(ctx, SchemaStep::Check)?;
         let meaning = match result.code {
             Some(0) => None,
-            Some(3) => Some("an expand migration is still needed"),
-            Some(4) => Some("a data migration is still needed"),
-            Some(5) => Some("a contract migration is still needed"),
-            _ => Some("it failed"),
+            Some(3) => Some("failure.db_check_expand"),
+            Some(4) => Some("failure.db_check_data"),
+            Some(5) => Some("failure.db_check_contract"),
+            _ => Some("failure.db_check_failed"),
         };
         if let Some(meaning) = meaning {
-            return Err(TaskError::fatal(format!(
-                "`glance-manage db check` says the schema is not at head: {meaning}"
-            )));
+            let said = Message::new("failure.db_check").msg("meaning", Message::new(meaning));
+            return Err(fatal(said));
         }
         ctx.say("the schema is at head");
     }
@@ -212,12 +211,9 @@ pub fn load_metadefs(
     // glance account's password or grants since it ran).
     let count = |ctx: &mut TaskContext<'_>| {
         count_rows(db, &spec.account, AccountQuery::MetadefNamespaces).map_err(|e| {
-            let context = format!(
-                "cannot count the metadata namespaces as {}",
-                spec.account.user
-            );
-            let mut error = e.task_error(&context);
-            error.message = ctx.redactor.redact(&error.message);
+            let context = Message::new("failure.db_count_metadefs").arg("user", &spec.account.user);
+            let mut error = e.error_after(context);
+            error.message = error.redacted(ctx.redactor);
             match e.fault {
                 DbFault::AccessDenied => error.with_cause(Cause::DbAccessDenied),
                 DbFault::Unreachable | DbFault::Other => error,
@@ -227,17 +223,13 @@ pub fn load_metadefs(
     let before = count(ctx)?;
     let load = services.glance_manage(ctx, SchemaStep::LoadMetadefs { dir: &spec.dir })?;
     if !load.success() {
-        return Err(TaskError::fatal(format!(
-            "glance-manage db_load_metadefs failed: {}",
-            load.tail(5)
-        )));
+        let said = Message::new("failure.metadefs").arg("output", load.tail(5));
+        return Err(fatal(said));
     }
     let after = count(ctx)?;
     if after == 0 {
-        return Err(TaskError::fatal(format!(
-            "glance-manage db_load_metadefs loaded nothing: is {} empty?",
-            spec.dir
-        )));
+        let said = Message::new("failure.metadefs_empty").arg("dir", &spec.dir);
+        return Err(fatal(said));
     }
     ctx.say(format!(
         "{} metadata namespaces loaded, {before} there already",
@@ -408,17 +400,17 @@ pub fn restart(
     for service in &spec.services {
         let result = services.enable(ctx, spec, service)?;
         if !result.success() {
-            return Err(TaskError::fatal(format!(
-                "cannot enable {service}: {}",
-                result.tail(3)
-            )));
+            let said = Message::new("failure.enable")
+                .arg("service", service)
+                .arg("output", result.tail(3));
+            return Err(fatal(said));
         }
         let result = services.restart(ctx, spec, service)?;
         if !result.success() {
-            return Err(TaskError::fatal(format!(
-                "cannot restart {service}: {}",
-                result.tail(3)
-            )));
+            let said = Message::new("failure.restart")
+                .arg("service", service)
+                .arg("output", result.tail(3));
+            return Err(fatal(said));
         }
     }
     ctx.say(format!("waiting for {} to answer", spec.health_url));
@@ -431,14 +423,21 @@ pub fn restart(
         Err(last) => {
             let log = &spec.api_log;
             let log_tail = services.log_tail(log, 5);
-            Err(TaskError::fatal(format!(
-                "glance-api did not answer at {} within {} s (last: {last}); {log} ends with:\n{}",
-                spec.health_url,
-                START_TIMEOUT.as_secs(),
-                ctx.redactor.redact(&log_tail)
-            )))
+            let said = Message::new("failure.no_answer")
+                .arg("url", &spec.health_url)
+                .arg("seconds", START_TIMEOUT.as_secs())
+                .arg("last", last)
+                .arg("log", log)
+                .arg("tail", ctx.redactor.redact(&log_tail));
+            Err(fatal(said))
         }
     }
+}
+
+/// A failure neither time nor the answers are known to fix, in words to
+/// translate.
+fn fatal(message: Message) -> TaskError {
+    TaskError::new(crate::engine::ErrorClass::Fatal, message)
 }
 
 /// db_sync and the services against test doubles of the init system and
@@ -516,9 +515,9 @@ mod tests {
         assert_eq!(error.class, ErrorClass::Fatal);
         assert_eq!(error.cause, Some(Cause::DbAccessDenied));
         assert!(
-            error.message.contains("password or grants"),
+            error.message.english().contains("password or grants"),
             "{}",
-            error.message
+            error.message.english()
         );
 
         let services = FakeServices::default();
@@ -538,9 +537,12 @@ mod tests {
         let error = sync(&services, true, false).unwrap_err();
         assert_eq!(error.class, ErrorClass::Fatal);
         assert!(
-            error.message.ends_with("a data migration is still needed"),
+            error
+                .message
+                .english()
+                .ends_with("a data migration is still needed"),
             "{}",
-            error.message
+            error.message.english()
         );
         // An error of the runner's own (glance-manage cannot start) passes
         // unchanged.
@@ -688,7 +690,7 @@ mod tests {
             services.child_fails(op, 1, "Failed to enable unit");
             let error = restart_on(&services, false).unwrap_err();
             assert_eq!(error.class, ErrorClass::Fatal);
-            assert_eq!(error.message, message);
+            assert_eq!(error.message.english(), message);
         }
     }
 
@@ -701,11 +703,16 @@ mod tests {
         assert!(
             error
                 .message
+                .english()
                 .contains("did not answer at http://controller:9292/ within 90 s"),
             "{}",
-            error.message
+            error.message.english()
         );
-        assert!(error.message.contains("cannot bind"), "{}", error.message);
+        assert!(
+            error.message.english().contains("cannot bind"),
+            "{}",
+            error.message.english()
+        );
     }
 
     /// A database test double where the glance account logs in, and the
@@ -800,7 +807,7 @@ mod tests {
         let error = load(&services, &database).0.unwrap_err();
         assert_eq!(error.class, ErrorClass::Fatal);
         assert_eq!(
-            error.message,
+            error.message.english(),
             "glance-manage db_load_metadefs loaded nothing: is /etc/glance/metadefs empty?"
         );
     }
@@ -813,7 +820,7 @@ mod tests {
         let error = load(&services, &database).0.unwrap_err();
         assert_eq!((error.class, error.cause), (ErrorClass::Fatal, None));
         assert_eq!(
-            error.message,
+            error.message.english(),
             "glance-manage db_load_metadefs failed: No such file or directory"
         );
         // The glance account refused: the database task's to repair, and
@@ -827,9 +834,9 @@ mod tests {
         let error = load(&services, &database).0.unwrap_err();
         assert_eq!(error.cause, Some(Cause::DbAccessDenied));
         assert!(
-            !error.message.contains("db-password-1"),
+            !error.message.english().contains("db-password-1"),
             "{}",
-            error.message
+            error.message.english()
         );
         assert!(services.metadef_loads.borrow().is_empty());
         // The server does not answer: time may fix it.
@@ -844,7 +851,7 @@ mod tests {
             (error.class, error.cause),
             (ErrorClass::Retryable, None),
             "{}",
-            error.message
+            error.message.english()
         );
     }
 }

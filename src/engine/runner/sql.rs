@@ -9,12 +9,13 @@ use super::TaskContext;
 use super::clients::{AccountQuery, AdminSession, Database, DbError, DbFault};
 use crate::answers::DbAdmin;
 use crate::answers::types::SqlIdentifier;
-use crate::engine::TaskError;
 use crate::engine::outputs::{
     AccountOutput, AccountsElsewhere, Origin, Replaced, SqlOutputs, TaskOutputs, sql_server,
 };
+use crate::engine::{ErrorClass, TaskError};
 use crate::escape::sql_string_literal;
 use crate::plan::{DbAccount, SqlSpec, masked_literal, sql_statements};
+use crate::ui::i18n::Message;
 
 /// Connects as the database administrator.
 pub fn admin_connection(spec_admin: &DbAdmin, host: &str, port: u16) -> Result<Conn, DbError> {
@@ -233,7 +234,7 @@ fn existing(
     // `None`: recorded by an older glance-wizard, whose answers these are.
     let same =
         |recorded: &Option<SqlIdentifier>, now: &str| recorded.as_deref().is_none_or(|r| r == now);
-    let looking = |e: DbError| e.task_error("looking for what exists");
+    let looking = |e: DbError| e.error_after(Message::new("failure.db_looking"));
     let had_database = session.schema_exists(&spec.database).map_err(looking)?;
     let created_before = previous.is_some_and(|p| {
         (p.database.created() && same(&p.name, &spec.database))
@@ -309,10 +310,10 @@ pub fn run(
     });
     let mut session = db
         .admin(spec)
-        .map_err(|e| e.task_error("cannot log in to the database as administrator"))?;
+        .map_err(|e| e.error_after(Message::new("failure.db_admin_login")))?;
     let (version, sql_mode) = session
         .server()
-        .map_err(|e| e.task_error("cannot read the server's version"))?;
+        .map_err(|e| e.error_after(Message::new("failure.db_version")))?;
     ctx.say(format!("server {version}, sql_mode={sql_mode}"));
     let outputs = before_first_run(session.as_mut(), spec, ctx)?;
     for name in &outputs.replaced {
@@ -344,24 +345,22 @@ pub fn run(
                 message: ctx.redactor.redact(&e.message),
                 ..e
             };
-            e.task_error(&format!("`{display}` failed"))
+            e.error_after(Message::new("failure.db_statement").arg("statement", &display))
         })?;
     }
-    session
-        .execute("FLUSH PRIVILEGES")
-        .map_err(|e| e.task_error("`FLUSH PRIVILEGES` failed"))?;
+    session.execute("FLUSH PRIVILEGES").map_err(|e| {
+        e.error_after(Message::new("failure.db_statement").arg("statement", "FLUSH PRIVILEGES"))
+    })?;
     // Prove the account works the way Glance will use it.
     account_login(db, &spec.account()).map_err(|e| {
-        let error = TaskError::fatal(format!(
-            "the account {}@{} was created but cannot log in over TCP: {}",
-            spec.user,
-            spec.host,
-            ctx.redactor.redact(&e.message)
-        ));
-        match e.fault {
-            DbFault::Unreachable => TaskError::transient(error.message),
-            DbFault::AccessDenied | DbFault::Other => error,
-        }
+        let message = Message::new("failure.db_account_login")
+            .arg("account", format!("{}@{}", spec.user, spec.host))
+            .arg("error", ctx.redactor.redact(&e.message));
+        let class = match e.fault {
+            DbFault::Unreachable => ErrorClass::Retryable,
+            DbFault::AccessDenied | DbFault::Other => ErrorClass::Fatal,
+        };
+        TaskError::new(class, message)
     })?;
     ctx.say(format!(
         "{} logs in to {}:{}/{} with its password",
@@ -633,8 +632,16 @@ mod tests {
             db.fail(op, fault, "ERROR 9999: the injected failure db-password-1");
             let error = run_on(&db, None).unwrap_err();
             assert_eq!(error.class, class, "{op:?} {fault:?}: {error:?}");
-            assert!(error.message.contains(message), "{op:?}: {}", error.message);
-            assert!(error.message.contains("injected"), "{}", error.message);
+            assert!(
+                error.message.english().contains(message),
+                "{op:?}: {}",
+                error.message.english()
+            );
+            assert!(
+                error.message.english().contains("injected"),
+                "{}",
+                error.message.english()
+            );
             assert_eq!(error.cause, None);
         }
     }
@@ -649,7 +656,7 @@ mod tests {
             ctx.redactor.add(&Secret::new("db-password-1"));
             run(&spec(), ctx, &db)
         });
-        let message = result.unwrap_err().message;
+        let message = result.unwrap_err().message.english();
         assert!(!message.contains("db-password-1"), "{message}");
     }
 

@@ -18,6 +18,7 @@ use crate::answers::ImageSource;
 use crate::engine::outputs::{ImageOutputs, Origin, Replaced, ReplacedImage, TaskOutputs};
 use crate::engine::{Cause, TaskError};
 use crate::plan::{VerifySpec, commands, hex};
+use crate::ui::i18n::Message;
 
 /// The image an earlier run of this task recorded.
 fn recorded_image<'o>(ctx: &TaskContext<'o>) -> Option<&'o ImageOutputs> {
@@ -66,11 +67,13 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
     // Classed by what fixes it: a host that does not resolve or refuses, a
     // proxy that refuses or wants credentials, a 404 stop the run with the
     // field to change; a timeout or a 5xx is retried.
-    let what = format!("the download of {shown} {route}");
+    let what = Message::new("failure.download")
+        .arg("url", &shown)
+        .msg("route", route.msg());
     let field = "[test_image] source";
     let mut response = agent.get(url).call().map_err(|e| {
         crate::http::NetFault::of(&e, &route).task_error(
-            &what,
+            what.clone(),
             &e.to_string(),
             &shown,
             &route,
@@ -79,7 +82,7 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
     })?;
     let status = response.status().as_u16();
     if let Some(fault) = crate::http::NetFault::of_status(status) {
-        return Err(fault.task_error(&what, &format!("HTTP {status}"), &shown, &route, field));
+        return Err(fault.task_error(what, &format!("HTTP {status}"), &shown, &route, field));
     }
     let mut partial = crate::fsutil::temp_beside(&target)
         .map_err(|e| local(e, "create a file beside", &target))?;
@@ -203,7 +206,10 @@ impl GlanceApi {
             ));
             // 5xx right after a restart: workers still starting.
             return Err(if status >= 500 {
-                TaskError::transient(error.message)
+                TaskError {
+                    class: crate::engine::ErrorClass::Retryable,
+                    ..error
+                }
             } else {
                 error
             });
@@ -457,8 +463,10 @@ pub fn probe(
             return Err(format!("{} changed since it was uploaded", path.display()));
         }
     }
-    let api = glance.connect_cached(ctx, spec).map_err(|e| e.message)?;
-    let shown = api.get(id).map_err(|e| e.message)?;
+    let api = glance
+        .connect_cached(ctx, spec)
+        .map_err(|e| e.message.english())?;
+    let shown = api.get(id).map_err(|e| e.message.english())?;
     if shown.status != "active" {
         return Err(format!("image {id} is {}", shown.status));
     }
@@ -1042,9 +1050,10 @@ mod runner_tests {
         assert!(
             error
                 .message
+                .english()
                 .contains("not sha512 ([DEFAULT] hashing_algorithm)"),
             "{}",
-            error.message
+            error.message.english()
         );
     }
 

@@ -104,9 +104,11 @@ fn plan_report() -> PlanReport {
         origin: crate::engine::outputs::Origin::Created,
         name: Some("glance-old".into()),
     });
-    let earlier = |task: &crate::plan::Task| -> Vec<String> {
+    let earlier = |task: &crate::plan::Task| -> Vec<crate::ui::i18n::Message> {
         let left = user.left_behind(&task.kind);
-        left.iter().map(ToString::to_string).collect()
+        left.iter()
+            .map(crate::engine::outputs::LeftBehind::msg)
+            .collect()
     };
     let plan = crate::plan::build_plan(&settings, &profile);
     crate::plan::plan_report(&plan, &settings, &read, &earlier)
@@ -162,7 +164,8 @@ fn plan_text_shows_what_the_json_holds() {
         let title = format!("{}. {} [{}]\n", i + 1, task.title, task.id);
         let block = text.split(&title).nth(1).expect(&title);
         let config = task.config.iter().flat_map(|c| c.change.lines(&c.file));
-        for line in task.steps.iter().cloned().chain(config) {
+        let steps = task.steps.iter().map(|m| m.english());
+        for line in steps.chain(config) {
             assert!(block.contains(&format!("     {line}\n")), "{line:?}");
         }
         for line in &task.earlier_runs {

@@ -28,6 +28,7 @@ use crate::engine::outputs::{PackagesOutputs, TaskOutputs, WrittenFile};
 use crate::engine::{ErrorClass, ErrorKind, TaskError};
 use crate::plan::{PackagesSpec, commands};
 use crate::target::PackageManager;
+use crate::ui::i18n::Message;
 
 use classify::{Diagnosis, ProxyEndpoint};
 
@@ -119,10 +120,10 @@ impl Packages for System {
 }
 
 /// Where the package manager's sources are configured, for messages.
-fn sources(manager: PackageManager) -> &'static str {
+fn sources(manager: PackageManager) -> Message {
     match manager {
-        PackageManager::Apt => "/etc/apt/sources.list and /etc/apt/sources.list.d/",
-        PackageManager::Yum | PackageManager::Dnf => "/etc/yum.repos.d/",
+        PackageManager::Apt => Message::new("failure.apt_sources"),
+        PackageManager::Yum | PackageManager::Dnf => Message::verbatim("/etc/yum.repos.d/"),
     }
 }
 
@@ -131,69 +132,50 @@ fn proxy_shown(ctx: &TaskContext<'_>) -> Option<String> {
     ctx.reach.proxy.shown().map(str::to_string)
 }
 
-/// The error for a diagnosis: what happened, and exactly what to do.
+/// The error for a diagnosis: what happened (the package manager's own
+/// words as `evidence`), and exactly what to do. Its class is the
+/// diagnosis's.
 pub fn error_for(
     diagnosis: &Diagnosis,
     manager: PackageManager,
     proxy: Option<&str>,
-    repository: &str,
+    repository: &Message,
     fallback: &str,
 ) -> TaskError {
-    let name = manager.name();
-    let kind = diagnosis.kind();
-    let evidence = diagnosis.evidence();
-    let set_proxy = "[proxy] http_proxy = \"http://PROXY:PORT\" and https_proxy = \"http://PROXY:PORT\" in the answers file";
-    let error = match diagnosis {
-        Diagnosis::Mirror { .. } => TaskError::transient(format!(
-            "the mirror failed: {evidence}. Its metadata was cleaned for the next try; if this persists, the mirror itself is broken: wait for it to recover or use another mirror in {}",
-            sources(manager)
-        )),
-        Diagnosis::Locked { .. } => TaskError::transient(format!(
-            "another package manager holds the lock ({evidence}); waiting for it to finish"
-        )),
-        Diagnosis::Unreachable { proxy: true, .. } => TaskError::transient(format!(
-            "{name} cannot reach the proxy {}: {evidence}. Check the host and port of [proxy] http_proxy / https_proxy in the answers file",
-            proxy.unwrap_or("?")
-        )),
-        Diagnosis::Unreachable { .. } => match proxy {
-            None => TaskError::transient(format!(
-                "{name} cannot reach its mirror: {evidence}. If this machine reaches the internet only through a proxy, set {set_proxy}; otherwise check DNS and the route to the mirror"
-            )),
-            Some(p) => TaskError::transient(format!(
-                "{name} cannot reach its mirror through the proxy {p}: {evidence}. Check [proxy] in the answers file: the proxy URL, and that no_proxy does not list the mirror"
-            )),
-        },
-        Diagnosis::ProxyAuth { .. } => TaskError::fatal(match proxy {
-            Some(p) => format!(
-                "the proxy {p} refuses the request without valid credentials (HTTP 407): {evidence}. Put the user in the proxy URL ([proxy] http_proxy = \"http://USER@host:port\", and https_proxy) and the password as proxy_password in the secrets file"
-            ),
-            None => format!(
-                "a proxy on the way asks for credentials (HTTP 407): {evidence}. Set [proxy] http_proxy = \"http://USER@PROXY:PORT\" and https_proxy in the answers file, and the password as proxy_password in the secrets file"
-            ),
-        }),
-        Diagnosis::Tls { .. } => TaskError::fatal(format!(
-            "{name} does not trust the TLS certificate it was shown: {evidence}. If a proxy inspects TLS, install its CA certificate ({}) or set [proxy] https_proxy to a proxy that does not intercept; otherwise check this machine's clock and CA certificates",
-            match manager {
-                PackageManager::Apt =>
-                    "copy it to /usr/local/share/ca-certificates/ and run update-ca-certificates",
-                PackageManager::Yum | PackageManager::Dnf =>
-                    "copy it to /etc/pki/ca-trust/source/anchors/ and run update-ca-trust",
-            }
-        )),
-        Diagnosis::NotFound { packages, .. } => TaskError::fatal(format!(
-            "{} in no enabled repository ({evidence}): enable {repository}",
-            if packages.is_empty() {
-                "a package is".to_string()
-            } else {
-                format!("{} is", packages.join(", "))
-            }
-        )),
-        Diagnosis::Unknown => TaskError::fatal(format!("{name} failed: {fallback}")),
+    let said = |key| {
+        Message::new(key)
+            .arg("manager", manager.name())
+            .arg("evidence", diagnosis.evidence())
     };
-    TaskError {
-        class: diagnosis.class(),
-        ..error.with_kind(kind)
-    }
+    let message = match diagnosis {
+        Diagnosis::Mirror { .. } => said("failure.mirror").msg("sources", sources(manager)),
+        Diagnosis::Locked { .. } => said("failure.locked"),
+        Diagnosis::Unreachable { proxy: true, .. } => {
+            said("failure.proxy_unreachable").arg("proxy", proxy.unwrap_or("?"))
+        }
+        Diagnosis::Unreachable { .. } => match proxy {
+            None => said("failure.mirror_unreachable"),
+            Some(p) => said("failure.mirror_unreachable_through").arg("proxy", p),
+        },
+        Diagnosis::ProxyAuth { .. } => match proxy {
+            Some(p) => said("failure.proxy_auth").arg("proxy", p),
+            None => said("failure.proxy_auth_unknown"),
+        },
+        Diagnosis::Tls { .. } => said("failure.tls").msg(
+            "install_ca",
+            Message::new(match manager {
+                PackageManager::Apt => "failure.install_ca_apt",
+                PackageManager::Yum | PackageManager::Dnf => "failure.install_ca_rpm",
+            }),
+        ),
+        Diagnosis::NotFound { packages, .. } => match packages.is_empty() {
+            true => said("failure.not_found"),
+            false => said("failure.not_found_named").arg("packages", packages.join(", ")),
+        }
+        .msg("repository", repository.clone()),
+        Diagnosis::Unknown => said("failure.unknown").arg("output", fallback),
+    };
+    TaskError::new(diagnosis.class(), message).with_kind(diagnosis.kind())
 }
 
 /// Classifies a failed step, cleans the metadata on mirror trouble, and
@@ -244,7 +226,10 @@ pub fn probe(
     pm: &dyn Packages,
 ) -> Result<String, String> {
     for package in &spec.packages {
-        if !pm.installed(ctx, spec, package).map_err(|e| e.message)? {
+        if !pm
+            .installed(ctx, spec, package)
+            .map_err(|e| e.message.english())?
+        {
             return Err(format!("{package} is no longer installed"));
         }
     }
@@ -330,10 +315,10 @@ fn persist_proxy(
     pm: &dyn Packages,
 ) -> Result<Option<WrittenFile>, TaskError> {
     let written = pm.persist_proxy(manager, proxy).map_err(|e| {
-        TaskError::fatal(format!(
-            "cannot write the proxy to {}: {e}",
-            commands::proxy_config_path(manager)
-        ))
+        let message = Message::new("failure.proxy_unwritable")
+            .arg("path", commands::proxy_config_path(manager))
+            .arg("error", e);
+        TaskError::new(ErrorClass::Fatal, message)
     })?;
     ctx.say(written.describe());
     Ok(written.changed.then(|| WrittenFile {
@@ -359,17 +344,22 @@ fn confirm_installed(
     if matches!(diagnosis, Diagnosis::NotFound { .. }) {
         return Err(fail(ctx, spec, pm, install.text(), ""));
     }
-    Err(TaskError::fatal(format!(
-        "{} exited 0 but {} {} not installed (checked with {}); its last words: {}",
-        spec.manager.name(),
-        absent.join(", "),
-        if absent.len() == 1 { "is" } else { "are" },
-        match spec.manager {
-            PackageManager::Apt => "dpkg-query",
-            PackageManager::Yum | PackageManager::Dnf => "rpm -q",
-        },
-        install.tail(2).replace('\n', " / ")
-    )))
+    let key = match absent.len() {
+        1 => "failure.not_installed_one",
+        _ => "failure.not_installed",
+    };
+    let message = Message::new(key)
+        .arg("manager", spec.manager.name())
+        .arg("packages", absent.join(", "))
+        .arg(
+            "query",
+            match spec.manager {
+                PackageManager::Apt => "dpkg-query",
+                PackageManager::Yum | PackageManager::Dnf => "rpm -q",
+            },
+        )
+        .arg("output", install.tail(2).replace('\n', " / "));
+    Err(TaskError::new(ErrorClass::Fatal, message))
 }
 
 /// The package runner against a package-manager test double (no yum or
@@ -386,7 +376,7 @@ mod tests {
             manager_options: vec![],
             query_options: vec![],
             persist_proxy: None,
-            repository: "the Debian main archive".into(),
+            repository: crate::ui::i18n::Message::verbatim("the Debian main archive"),
         }
     }
 
@@ -499,9 +489,10 @@ mod tests {
         assert!(
             error
                 .message
+                .english()
                 .contains("exited 0 but glance, python3-glance are not installed"),
             "{}",
-            error.message
+            error.message.english()
         );
     }
 
