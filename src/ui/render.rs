@@ -934,10 +934,11 @@ fn task_glyph(state: TaskState) -> &'static str {
 fn draw_run(app: &App, frame: &mut Frame, area: Rect) {
     let failed = app.run.failure.is_some() && !app.engine_running;
     let error = matches!(app.outcome, Some(Outcome::Error(_)));
-    // A failure: two lines of error, the choices, the recheck choice and
-    // the resume note.
-    let bottom = if failed {
-        7
+    // A failure: its error (the remedy is in it: as many lines as leave
+    // the task list and log RUN_MIDDLE_MIN rows), the choices, the recheck
+    // choice and the resume note.
+    let bottom = if let (true, Some(failure)) = (failed, &app.run.failure) {
+        failure_error_rows(app, failure, area) + 5
     } else if error {
         6
     } else {
@@ -1233,15 +1234,29 @@ fn error_lines(app: &App, error: &str, width: usize, max: usize) -> Vec<Line<'st
         .collect()
 }
 
-/// The failed task's panel: two lines of its error, the choices and the
-/// resume note (or the notice).
+/// Rows the task list and the log keep when a failure's panel grows.
+const RUN_MIDDLE_MIN: u16 = 10;
+
+/// Rows of the failed task's error in its panel: all of it wrapped, but at
+/// least two and no more than leave the task list and log
+/// [`RUN_MIDDLE_MIN`] rows of `area` (the run screen's body).
+fn failure_error_rows(app: &App, failure: &Failure, area: Rect) -> u16 {
+    let width = area.width.saturating_sub(2) as usize;
+    let wrapped = wrap(&app.texts.msg(&failure.error), width).len() as u16;
+    let room = area.height.saturating_sub(1 + 5 + RUN_MIDDLE_MIN);
+    wrapped.min(room).max(2)
+}
+
+/// The failed task's panel: its error (as many lines as the panel has),
+/// the choices and the resume note (or the notice).
 fn draw_failure(app: &App, failure: &Failure, frame: &mut Frame, area: Rect) {
     let t = app.texts;
     let title = t.f("run.failed_title", &[("task", &failure.task)]);
     let inner = error_panel(app, frame, area, &title);
     let w = inner.width as usize;
-    let mut lines = error_lines(app, &t.msg(&failure.error), w, 2);
-    while lines.len() < 2 {
+    let rows = usize::from(inner.height.saturating_sub(3));
+    let mut lines = error_lines(app, &t.msg(&failure.error), w, rows);
+    while lines.len() < rows {
         lines.push(Line::raw(""));
     }
     let (choices, recheck) = failure_choices(app, failure, w);
