@@ -761,7 +761,14 @@ fn doctor_lines(app: &App, report: &crate::doctor::Report, width: usize) -> Vec<
     }
     for f in &report.findings {
         lines.push(Line::raw(""));
-        let head = format!("✗ {}: {}", f.check.label(t), t.msg(&f.object));
+        let head = t.f(
+            "doctor.line",
+            &[
+                ("mark", &"✗"),
+                ("check", &f.check.label(t)),
+                ("text", &t.msg(&f.object)),
+            ],
+        );
         lines.extend(
             wrap(&head, width)
                 .into_iter()
@@ -784,7 +791,14 @@ fn doctor_lines(app: &App, report: &crate::doctor::Report, width: usize) -> Vec<
     lines.push(Line::raw(""));
     for note in &report.checks {
         let mark = if note.passed { "✓" } else { "–" };
-        let text = format!("{mark} {}: {}", note.check.label(t), t.msg(&note.detail));
+        let text = t.f(
+            "doctor.line",
+            &[
+                ("mark", &mark),
+                ("check", &note.check.label(t)),
+                ("text", &t.msg(&note.detail)),
+            ],
+        );
         lines.extend(
             wrap(&text, width)
                 .into_iter()

@@ -342,7 +342,7 @@ fn doctor_from_the_welcome_screen() {
             key(&mut a, KeyCode::PageDown);
         }
         let text = snap("doctor_token", lang, &a);
-        let said = ["✗ service user: ", "✗ 服务用户: "];
+        let said = ["✗ service user: ", "✗ 服务用户："];
         assert!(said.iter().any(|s| text.contains(s)), "{text}");
         assert!(text.contains("Keystone answered HTTP 401"), "{text}");
         // The rest: the last finding, then the checks made.
