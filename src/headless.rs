@@ -205,22 +205,47 @@ pub fn print_checks(checks: &[precheck::Check], t: &Texts, out: &mut dyn Write) 
     }
 }
 
-/// Prints events as progress lines: each line of output prefixed with its
-/// task. A block of output is one write.
+/// The engine's events as lines, in a language: `apply`'s progress. The
+/// task titles come from the plan (the events carry the English ones), so
+/// they are in the printer's language too.
 pub struct LinePrinter<W: Write> {
     pub out: W,
     total: usize,
     /// Reused for blocks of output.
     buf: Vec<u8>,
+    texts: &'static Texts,
+    titles: std::collections::HashMap<TaskId, Message>,
 }
 
 impl<W: Write> LinePrinter<W> {
+    /// In English, with the events' titles.
     pub fn new(out: W) -> Self {
         LinePrinter {
             out,
             total: 0,
             buf: Vec::new(),
+            texts: Texts::of(Lang::En),
+            titles: std::collections::HashMap::new(),
         }
+    }
+
+    /// In `texts`' language, the titles those of `plan`'s tasks.
+    pub fn localized(out: W, plan: &Plan, texts: &'static Texts) -> Self {
+        LinePrinter {
+            titles: plan
+                .tasks
+                .iter()
+                .map(|task| (task.id, task.title.clone()))
+                .collect(),
+            texts,
+            ..LinePrinter::new(out)
+        }
+    }
+
+    fn title(&self, id: TaskId, english: &str) -> String {
+        self.titles
+            .get(&id)
+            .map_or_else(|| english.to_string(), |title| self.texts.msg(title))
     }
 }
 
@@ -230,29 +255,37 @@ fn seconds(d: Duration) -> String {
 
 impl<W: Write> EventSink for LinePrinter<W> {
     fn emit(&mut self, event: Event) {
-        let out = &mut self.out;
-        // Ignored on purpose, as in `report`: the engine's log file has
-        // every event; a closed stdout must not stop the run.
-        let _ = match &event {
+        let t = self.texts;
+        let line = match &event {
             Event::RunStarted { total, log_path } => {
                 self.total = *total;
-                writeln!(
-                    out,
-                    "Running {total} tasks; full log: {}",
-                    log_path.display()
+                t.f(
+                    "apply_line.running",
+                    &[("total", total), ("path", &log_path.display())],
                 )
             }
-            Event::TaskSkipped { id, title, reason } => {
-                writeln!(out, "[skip] {id}: {title} ({reason})")
-            }
+            Event::TaskSkipped { id, title, reason } => t.f(
+                "apply_line.skip",
+                &[
+                    ("id", id),
+                    ("title", &self.title(*id, title)),
+                    ("reason", reason),
+                ],
+            ),
             Event::TaskStarted {
                 id,
                 title,
                 index,
                 total,
-            } => {
-                writeln!(out, "[{index}/{total}] {id}: {title}")
-            }
+            } => t.f(
+                "apply_line.started",
+                &[
+                    ("index", index),
+                    ("total", total),
+                    ("id", id),
+                    ("title", &self.title(*id, title)),
+                ],
+            ),
             Event::Output { id, lines } => {
                 self.buf.clear();
                 for line in lines.split('\n') {
@@ -262,36 +295,55 @@ impl<W: Write> EventSink for LinePrinter<W> {
                     self.buf.extend_from_slice(line.as_bytes());
                     self.buf.push(b'\n');
                 }
-                out.write_all(&self.buf)
+                // Ignored on purpose, as in `report`: the engine's log file
+                // has every event; a closed stdout must not stop the run.
+                let _ = self
+                    .out
+                    .write_all(&self.buf)
+                    .and_then(|()| self.out.flush());
+                return;
             }
             Event::TaskRetrying {
                 id,
                 attempt,
                 wait,
                 reason,
-            } => writeln!(
-                out,
-                "[retry] {id}: attempt {attempt} failed ({reason}); retrying in {}s",
-                wait.as_secs()
+            } => t.f(
+                "apply_line.retry",
+                &[
+                    ("id", id),
+                    ("attempt", attempt),
+                    ("reason", &t.msg(reason)),
+                    ("wait", &wait.as_secs()),
+                ],
             ),
-            Event::TaskFinished { id, duration, .. } => {
-                writeln!(out, "[done] {id} in {}", seconds(*duration))
-            }
+            Event::TaskFinished { id, duration, .. } => t.f(
+                "apply_line.done",
+                &[("id", id), ("time", &seconds(*duration))],
+            ),
             Event::TaskFailed {
                 id,
                 duration,
                 error,
-            } => {
-                writeln!(out, "[FAILED] {id} after {}: {error}", seconds(*duration))
-            }
-            Event::RunFinished { ok, duration } => writeln!(
-                out,
-                "{} in {}",
-                if *ok { "Finished" } else { "Stopped" },
-                seconds(*duration)
+            } => t.f(
+                "apply_line.failed",
+                &[
+                    ("id", id),
+                    ("time", &seconds(*duration)),
+                    ("error", &t.msg(error)),
+                ],
             ),
-        }
-        .and_then(|()| out.flush());
+            Event::RunFinished { ok, duration } => t.f(
+                if *ok {
+                    "apply_line.finished"
+                } else {
+                    "apply_line.stopped"
+                },
+                &[("time", &seconds(*duration))],
+            ),
+        };
+        // Ignored on purpose, as above.
+        let _ = writeln!(self.out, "{line}").and_then(|()| self.out.flush());
     }
 }
 
@@ -326,7 +378,8 @@ pub fn apply(loaded: &Loaded, state_dir: &Path, run: &RunOptions, out: &mut dyn 
     engine.lock = Some(&lock);
     engine.jobs = run.jobs;
     engine.verify = run.verify;
-    let mut printer = LinePrinter::new(&mut *out);
+    let texts = Texts::of(Lang::from_env());
+    let mut printer = LinePrinter::localized(&mut *out, &plan, texts);
     let outcome = engine.run(&mut printer);
     report_outcome(outcome, state_dir, out)
 }
@@ -1072,6 +1125,54 @@ mod tests {
         let (code, out) = undo_with(&loaded, state.path(), false, Confirm::Given);
         assert_eq!(code, exit::OK);
         assert!(out.contains("Nothing to undo"), "{out}");
+    }
+
+    /// apply's progress in Chinese: the plan's task titles and the words
+    /// in Chinese, ids and times as they are; the English printer says the
+    /// same as before.
+    #[test]
+    fn progress_lines_follow_the_language() {
+        let (loaded, _state) = undo_world();
+        let plan = build_plan(&loaded.settings, &loaded.profile);
+        let events = || {
+            [
+                Event::TaskStarted {
+                    id: TaskId::SqlDatabase,
+                    title: "Create the glance database and its accounts".into(),
+                    index: 1,
+                    total: 11,
+                },
+                Event::TaskFinished {
+                    id: TaskId::SqlDatabase,
+                    duration: Duration::from_millis(1200),
+                    outputs: TaskOutputs::DbSync(crate::engine::outputs::DbSyncOutputs {
+                        synced: true,
+                    }),
+                },
+            ]
+        };
+        let printed = |mut printer: LinePrinter<Vec<u8>>| {
+            for event in events() {
+                printer.emit(event);
+            }
+            String::from_utf8(printer.out).unwrap()
+        };
+        assert_eq!(
+            printed(LinePrinter::new(Vec::new())),
+            "[1/11] sql.database: Create the glance database and its accounts\n[done] sql.database in 1.2s\n"
+        );
+        let chinese = printed(LinePrinter::localized(
+            Vec::new(),
+            &plan,
+            Texts::of(Lang::ZhCn),
+        ));
+        assert_eq!(
+            chinese,
+            format!(
+                "[1/11] sql.database：{}\n[完成] sql.database，用时 1.2s\n",
+                Texts::of(Lang::ZhCn).t("task.sql_database")
+            )
+        );
     }
 
     /// Each line of a block of output is printed with its task, as a

@@ -406,6 +406,7 @@ mod tests {
                 "\"undo_cli.",
                 "\"plan.",
                 "\"failure.",
+                "\"apply_line.",
             ] {
                 for piece in text.split(marker).skip(1) {
                     if let Some((key, _)) = piece.split_once('"')
