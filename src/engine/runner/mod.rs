@@ -25,7 +25,7 @@ use crate::plan::{Task, TaskKind};
 use crate::secret::Redactor;
 use crate::ui::i18n::Message;
 
-use super::TaskError;
+use super::{ErrorClass, TaskError};
 
 pub use crate::engine::outputs::TaskOutputs;
 
@@ -232,6 +232,16 @@ pub const STOP_GRACE: Duration = Duration::from_secs(10);
 /// The error of a task the user stopped.
 pub const STOPPED: &str = "stopped by the user";
 
+/// A task the user stopped, as an error (English: [`STOPPED`]).
+pub(crate) fn stopped() -> TaskError {
+    fatal(Message::new("failure.stopped"))
+}
+
+/// A failure no retry fixes.
+pub(crate) fn fatal(message: Message) -> TaskError {
+    TaskError::new(ErrorClass::Fatal, message)
+}
+
 /// How often a runner waiting on a child looks at the cancel flag.
 const CANCEL_POLL: Duration = Duration::from_millis(50);
 
@@ -387,10 +397,10 @@ fn stream_child(
     let mut stopper = Stopper::new(grace);
     let output = match pump(ctx, &rx, &reader, &mut stopper, &argv[0])? {
         Pumped::Ended(output) => output,
-        Pumped::Stopped => return Err(TaskError::fatal(STOPPED)),
+        Pumped::Stopped => return Err(stopped()),
     };
     if stopper.stopping() {
-        return Err(TaskError::fatal(STOPPED));
+        return Err(stopped());
     }
     let status = reader
         .try_wait()
@@ -570,7 +580,7 @@ fn capture_child(
         ctx.say_redacted(&block);
     }
     if stopper.stopping() {
-        return Err(TaskError::fatal(STOPPED));
+        return Err(stopped());
     }
     Ok((
         output.status.code(),

@@ -419,7 +419,7 @@ pub fn restart(
             ctx.say(format!("glance-api answers (HTTP {status})"));
             Ok(finished(ctx, spec.services.clone(), before))
         }
-        Err(last) if last == super::STOPPED => Err(TaskError::fatal(last)),
+        Err(last) if last == super::STOPPED => Err(super::stopped()),
         Err(last) => {
             let log = &spec.api_log;
             let log_tail = services.log_tail(log, 5);

@@ -13,10 +13,10 @@ use serde_json::Value;
 
 use super::clients::{Database, Glance, Image, ImageApi, Keystone};
 use super::identity::{admin_token, catalog_url, direct_agent, issue_token_with_catalog};
-use super::{TaskContext, json_str};
+use super::{TaskContext, fatal, json_str};
 use crate::answers::ImageSource;
 use crate::engine::outputs::{ImageOutputs, Origin, Replaced, ReplacedImage, TaskOutputs};
-use crate::engine::{Cause, TaskError};
+use crate::engine::{Cause, ErrorClass, TaskError};
 use crate::plan::{VerifySpec, commands, hex};
 use crate::ui::i18n::Message;
 
@@ -49,10 +49,14 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
         .filter(|n| !n.is_empty())
         .unwrap_or("test-image");
     let dir = ctx.state_dir.join("images");
-    let local = |e: std::io::Error, what: &str, path: &Path| {
-        TaskError::fatal(format!("cannot {what} {}: {e}", path.display()))
+    let local = |e: std::io::Error, key: &'static str, path: &Path| {
+        fatal(
+            Message::new(key)
+                .arg("path", path.display())
+                .arg("error", e),
+        )
     };
-    crate::fsutil::private_dir(&dir).map_err(|e| local(e, "create", &dir))?;
+    crate::fsutil::private_dir(&dir).map_err(|e| local(e, "failure.verify.cannot_create", &dir))?;
     let target = dir.join(name);
     if downloaded_earlier(&target, ctx) {
         ctx.say(format!("using {} downloaded earlier", target.display()));
@@ -85,18 +89,24 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
         return Err(fault.task_error(what, &format!("HTTP {status}"), &shown, &route, field));
     }
     let mut partial = crate::fsutil::temp_beside(&target)
-        .map_err(|e| local(e, "create a file beside", &target))?;
-    std::io::copy(&mut response.body_mut().as_reader(), &mut partial)
-        .map_err(|e| TaskError::transient(format!("download of {shown} broke off: {e}")))?;
+        .map_err(|e| local(e, "failure.verify.cannot_create_beside", &target))?;
+    std::io::copy(&mut response.body_mut().as_reader(), &mut partial).map_err(|e| {
+        TaskError::new(
+            ErrorClass::Retryable,
+            Message::new("failure.verify.broke_off")
+                .arg("url", &shown)
+                .arg("error", e),
+        )
+    })?;
     partial
         .as_file()
         .sync_all()
-        .map_err(|e| local(e, "write", partial.path()))?;
+        .map_err(|e| local(e, "failure.unwritable", partial.path()))?;
     // The rename replaces whatever is at the name (a link too) without
     // following it.
     partial
         .persist(&target)
-        .map_err(|e| local(e.error, "write", &target))?;
+        .map_err(|e| local(e.error, "failure.unwritable", &target))?;
     Ok(target)
 }
 
@@ -137,10 +147,8 @@ struct GlanceApi {
 /// endpoints task as the one to repair.
 fn public_image_url(catalog: &Value, region: &str) -> Result<String, TaskError> {
     catalog_url(catalog, "image", "public", region).ok_or_else(|| {
-        TaskError::fatal(format!(
-            "the service catalog has no public image endpoint in region {region}"
-        ))
-        .with_cause(Cause::EndpointMissing)
+        fatal(Message::new("failure.verify.no_endpoint").arg("region", region))
+            .with_cause(Cause::EndpointMissing)
     })
 }
 
@@ -192,27 +200,33 @@ impl GlanceApi {
         response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
         expected: &[u16],
     ) -> Result<Value, TaskError> {
-        let mut response = response
-            .map_err(|e| TaskError::transient(format!("{what}: cannot reach Glance: {e}")))?;
+        let mut response = response.map_err(|e| {
+            TaskError::new(
+                ErrorClass::Retryable,
+                Message::new("failure.verify.glance_unreachable")
+                    .arg("request", what)
+                    .arg("error", e),
+            )
+        })?;
         let status = response.status().as_u16();
         let text = response.body_mut().read_to_string().unwrap_or_default();
         if !expected.contains(&status) {
             if status == 401 || status >= 500 {
                 self.refused.set(true);
             }
-            let error = TaskError::fatal(format!(
-                "{what}: Glance answered HTTP {status}: {}",
-                text.trim()
-            ));
             // 5xx right after a restart: workers still starting.
-            return Err(if status >= 500 {
-                TaskError {
-                    class: crate::engine::ErrorClass::Retryable,
-                    ..error
-                }
+            let class = if status >= 500 {
+                ErrorClass::Retryable
             } else {
-                error
-            });
+                ErrorClass::Fatal
+            };
+            return Err(TaskError::new(
+                class,
+                Message::new("failure.verify.glance_http")
+                    .arg("request", what)
+                    .arg("status", status)
+                    .arg("body", text.trim()),
+            ));
         }
         Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
     }
@@ -228,8 +242,13 @@ impl GlanceApi {
     }
 
     fn named_json(&self, name: &str) -> Result<Vec<Value>, TaskError> {
-        let mut url = url::Url::parse(&self.v2_url("images"))
-            .map_err(|e| TaskError::fatal(format!("image endpoint {}: {e}", self.base)))?;
+        let mut url = url::Url::parse(&self.v2_url("images")).map_err(|e| {
+            fatal(
+                Message::new("failure.verify.bad_url")
+                    .arg("url", &self.base)
+                    .arg("error", e),
+            )
+        })?;
         url.query_pairs_mut().append_pair("name", name);
         let response = self
             .agent
@@ -272,8 +291,13 @@ impl GlanceApi {
 
     fn upload_file(&self, id: &str, file: &Path) -> Result<(), TaskError> {
         let url = self.v2_url(&format!("images/{id}/file"));
-        let mut reader = std::fs::File::open(file)
-            .map_err(|e| TaskError::fatal(format!("cannot read {}: {e}", file.display())))?;
+        let mut reader = std::fs::File::open(file).map_err(|e| {
+            fatal(
+                Message::new("failure.verify.unreadable")
+                    .arg("path", file.display())
+                    .arg("error", e),
+            )
+        })?;
         let response = self
             .agent
             .put(&url)
@@ -399,10 +423,11 @@ pub fn run(
         ImageSource::Url(u) => download(u, ctx)?,
     };
     let local_hash = sha512_file(&file).map_err(|e| {
-        TaskError::fatal(format!(
-            "cannot read the test image {}: {e}",
-            file.display()
-        ))
+        fatal(
+            Message::new("failure.verify.image_unreadable")
+                .arg("path", file.display())
+                .arg("error", e),
+        )
     })?;
     ctx.say(format!("local sha512 {}…", &local_hash[..16]));
 
@@ -495,15 +520,20 @@ fn upload_and_check(
     let shown = wait_until_active(ctx, api, &id)?;
     let algo = &shown.hash_algo;
     if algo != "sha512" {
-        return Err(TaskError::fatal(format!(
-            "image {id} is active but Glance hashed it with `{algo}`, not sha512 ([DEFAULT] hashing_algorithm)"
-        )));
+        return Err(fatal(
+            Message::new("failure.verify.hash_algo")
+                .arg("id", &id)
+                .arg("algo", algo),
+        ));
     }
     let remote_hash = &shown.hash_value;
     if *remote_hash != local_hash {
-        return Err(TaskError::fatal(format!(
-            "image {id} is active but its sha512 ({remote_hash}) differs from the local file's ({local_hash})"
-        )));
+        return Err(fatal(
+            Message::new("failure.verify.hash_differs")
+                .arg("id", &id)
+                .arg("remote", remote_hash)
+                .arg("local", &local_hash),
+        ));
     }
     ctx.say(format!(
         "image {id} is active and its sha512 matches the local file"
@@ -584,7 +614,7 @@ fn upload(
     ));
     let id = api.create(spec)?;
     if id.is_empty() {
-        return Err(TaskError::fatal("Glance created the image but gave no id"));
+        return Err(fatal(Message::new("failure.verify.no_id")));
     }
     crate::engine::pause::point("during:verify.image");
     ctx.say(format!(
@@ -611,18 +641,21 @@ fn wait_until_active(
         match shown.status.as_str() {
             "active" => return Ok(shown),
             "killed" | "deleted" | "deactivated" => {
-                return Err(TaskError::fatal(format!(
-                    "image {id} ended {}; glance-api's log says why",
-                    shown.status
-                )));
+                return Err(fatal(
+                    Message::new("failure.verify.image_ended")
+                        .arg("id", id)
+                        .arg("status", &shown.status),
+                ));
             }
             other if Instant::now() > deadline => {
-                return Err(TaskError::fatal(format!(
-                    "image {id} still {other} after {} s",
-                    ACTIVE_TIMEOUT.as_secs()
-                )));
+                return Err(fatal(
+                    Message::new("failure.verify.not_active")
+                        .arg("id", id)
+                        .arg("status", other)
+                        .arg("seconds", ACTIVE_TIMEOUT.as_secs()),
+                ));
             }
-            _ if ctx.cancelled() => return Err(TaskError::fatal(super::STOPPED)),
+            _ if ctx.cancelled() => return Err(super::stopped()),
             other => {
                 ctx.say(format!("image {id} is {other}; waiting"));
                 std::thread::sleep(Duration::from_millis(500));
