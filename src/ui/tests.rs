@@ -934,17 +934,52 @@ fn plan_and_failure_templates_are_chinese() {
     assert!(seen > 100, "only {seen} templates");
 }
 
+/// The run screen after task `id` failed with `error`, the first task
+/// to run.
+fn run_failed(lang: Lang, id: &str, error: &crate::engine::TaskError) -> App {
+    let mut a = app(lang);
+    let rows = plan_rows(a.texts);
+    a.run = super::run::RunView::new(&rows);
+    a.engine_running = true;
+    a.screen = Screen::Run;
+    let row = rows.iter().position(|r| r.0 == tid(id)).unwrap();
+    for event in [
+        Event::RunStarted {
+            total: rows.len(),
+            log_path: "/var/lib/glance-wizard/logs/apply-2026-05-01T101500Z.log".into(),
+        },
+        Event::TaskStarted {
+            id: tid(id),
+            title: rows[row].1.clone(),
+            index: row + 1,
+            total: rows.len(),
+        },
+        Event::TaskFailed {
+            id: tid(id),
+            duration: Duration::from_millis(80),
+            error: error.message.clone(),
+        },
+        Event::RunFinished {
+            ok: false,
+            duration: Duration::from_millis(90),
+        },
+    ] {
+        a.handle(Msg::Engine(event));
+    }
+    a.handle(Msg::EngineDone(Ok(crate::engine::RunOutcome::Failed {
+        task: tid(id),
+        error: error.message.clone(),
+        kind: error.kind,
+    })));
+    a
+}
+
 /// The database refuses the administrator's login: the database task's
 /// error as its runner makes it, with the server's own words.
 #[test]
 fn run_screen_after_a_database_refusal() {
     use crate::engine::runner::clients::{DbError, DbFault};
     both(|lang| {
-        let mut a = app(lang);
-        let rows = plan_rows(a.texts);
-        a.run = super::run::RunView::new(&rows);
-        a.engine_running = true;
-        a.screen = Screen::Run;
         let refused = DbError {
             fault: DbFault::AccessDenied,
             message:
@@ -952,39 +987,42 @@ fn run_screen_after_a_database_refusal() {
                     .into(),
         };
         let error = refused.error_after(Message::new("failure.db_admin_login"));
-        for event in [
-            Event::RunStarted {
-                total: rows.len(),
-                log_path: "/var/lib/glance-wizard/logs/apply-2026-05-01T101500Z.log".into(),
-            },
-            Event::TaskStarted {
-                id: tid("sql.database"),
-                title: rows[0].1.clone(),
-                index: 1,
-                total: rows.len(),
-            },
-            Event::TaskFailed {
-                id: tid("sql.database"),
-                duration: Duration::from_millis(80),
-                error: error.message.clone(),
-            },
-            Event::RunFinished {
-                ok: false,
-                duration: Duration::from_millis(90),
-            },
-        ] {
-            a.handle(Msg::Engine(event));
-        }
-        a.handle(Msg::EngineDone(Ok(crate::engine::RunOutcome::Failed {
-            task: tid("sql.database"),
-            error: error.message,
-            kind: error.kind,
-        })));
+        let mut a = run_failed(lang, "sql.database", &error);
         let text = snap("run_failed_db", lang, &a);
         assert!(text.contains("ERROR 1045 (28000)"), "{text}");
         // Edit goes to the database screen.
         key(&mut a, KeyCode::Char('e'));
         assert_eq!(a.screen, Screen::Database);
+    });
+}
+
+/// `openstack` exits 0 but the endpoints are still missing: the
+/// endpoints task's error as its runner makes it.
+#[test]
+fn run_screen_after_endpoints_left_missing() {
+    let error = crate::engine::runner::identity::runner_tests::endpoints_left_missing();
+    both(|lang| {
+        let a = run_failed(lang, "identity.endpoints", &error);
+        let text = snap("run_failed_endpoints", lang, &a);
+        assert!(text.contains("`openstack`"), "{text}");
+        if lang == Lang::ZhCn {
+            assert_no_english("run_failed_endpoints", &text);
+        }
+    });
+}
+
+/// Glance hashes the test image with md5: the verify task's error as
+/// its runner makes it.
+#[test]
+fn run_screen_after_an_image_hashed_otherwise() {
+    let error = crate::engine::runner::verify::runner_tests::image_hashed_with("md5");
+    both(|lang| {
+        let a = run_failed(lang, "verify.image", &error);
+        let text = snap("run_failed_image_hash", lang, &a);
+        assert!(text.contains("`md5`"), "{text}");
+        if lang == Lang::ZhCn {
+            assert_no_english("run_failed_image_hash", &text);
+        }
     });
 }
 

@@ -1503,7 +1503,7 @@ fn login_failures_are_classed() {
 
 /// The identity runners against a Keystone test double.
 #[cfg(test)]
-mod runner_tests {
+pub(crate) mod runner_tests {
     use super::*;
     use crate::engine::ErrorClass;
     use crate::engine::runner::fake::{FakeKeystone, KeystoneOp, in_ctx};
@@ -1551,6 +1551,15 @@ mod runner_tests {
                 })
                 .to_vec(),
         }
+    }
+
+    /// The endpoints task's error when `openstack` exits 0 but creates
+    /// nothing (the run screen's tests show it).
+    pub(crate) fn endpoints_left_missing() -> TaskError {
+        let keystone = FakeKeystone::default();
+        run_on(service, &service_spec(), &keystone, None).unwrap();
+        keystone.endpoint_fixes_ignored.set(true);
+        run_on(endpoints, &endpoints_spec(), &keystone, None).unwrap_err()
     }
 
     type Runner<S> = fn(&S, &mut TaskContext<'_>, &dyn Keystone) -> Result<TaskOutputs, TaskError>;
@@ -2002,10 +2011,7 @@ mod runner_tests {
     /// it is what counts.
     #[test]
     fn endpoints_the_batch_did_not_make_are_an_error() {
-        let keystone = FakeKeystone::default();
-        run_on(service, &service_spec(), &keystone, None).unwrap();
-        keystone.endpoint_fixes_ignored.set(true);
-        let error = run_on(endpoints, &endpoints_spec(), &keystone, None).unwrap_err();
+        let error = endpoints_left_missing();
         assert_eq!(error.class, ErrorClass::Fatal);
         assert!(
             error

@@ -778,7 +778,7 @@ mod tests {
 /// The verify runner against test doubles of Glance, the database and
 /// Keystone (the lab's Glance is tests/e2e_apply.rs's).
 #[cfg(test)]
-mod runner_tests {
+pub(crate) mod runner_tests {
     use super::*;
     use crate::engine::ErrorClass;
     use crate::engine::runner::clients::DbFault;
@@ -860,6 +860,14 @@ mod runner_tests {
     fn run_in(w: &World, previous: Option<&TaskOutputs>) -> Result<TaskOutputs, TaskError> {
         let clients = verifiers(w);
         in_ctx(previous, false, |ctx| run(&spec(w), ctx, &clients)).0
+    }
+
+    /// The task's error when Glance hashes with `algo`, not sha512 (the
+    /// run screen's tests show it).
+    pub(crate) fn image_hashed_with(algo: &str) -> TaskError {
+        let w = world();
+        *w.glance.hash_algo.borrow_mut() = Some(algo.into());
+        run_in(&w, None).unwrap_err()
     }
 
     fn probe_in(w: &World, previous: Option<&TaskOutputs>) -> Result<String, String> {
@@ -1076,9 +1084,7 @@ mod runner_tests {
 
     #[test]
     fn an_image_hashed_otherwise_is_refused() {
-        let w = world();
-        *w.glance.hash_algo.borrow_mut() = Some("md5".into());
-        let error = run_in(&w, None).unwrap_err();
+        let error = image_hashed_with("md5");
         assert_eq!(error.class, ErrorClass::Fatal);
         assert!(
             error
