@@ -154,6 +154,15 @@ fn t0() -> Instant {
 
 /// The plan's rows, titled in the language of `t`.
 fn plan_rows(t: &Texts) -> Vec<(crate::plan::TaskId, String, Vec<crate::plan::TaskId>)> {
+    test_plan()
+        .tasks
+        .iter()
+        .map(|task| (task.id, t.msg(&task.title), task.after.clone()))
+        .collect()
+}
+
+/// The plan of the run screens' tests.
+fn test_plan() -> crate::plan::Plan {
     let mut a = base_answers();
     a.keystone.admin_openrc = String::new();
     a.keystone.os_auth_url = "http://controller:5000/v3".into();
@@ -173,10 +182,24 @@ fn plan_rows(t: &Texts) -> Vec<(crate::plan::TaskId, String, Vec<crate::plan::Ta
     let profile = profile_for("debian", "zed", InitSystem::SysV).unwrap();
     let settings = crate::wizard::settings_from(&a, &secrets, &profile).unwrap();
     crate::plan::build_plan(&settings, &profile)
+}
+
+/// Why the engine skips the database task of [`test_plan`] when its
+/// account logs in.
+fn database_skipped() -> Message {
+    let plan = test_plan();
+    let spec = plan
         .tasks
         .iter()
-        .map(|task| (task.id, t.msg(&task.title), task.after.clone()))
-        .collect()
+        .find_map(|task| match &task.kind {
+            crate::plan::TaskKind::Sql(spec) => Some(spec),
+            _ => None,
+        })
+        .unwrap();
+    crate::engine::skip_reason(
+        Some("2026-05-01T10:12:03Z"),
+        crate::engine::runner::sql::logs_in(spec),
+    )
 }
 
 /// A task id of the plan.
@@ -216,7 +239,7 @@ fn run_events(app: &mut App, start: Instant) {
         Event::TaskSkipped {
             id: tid("sql.database"),
             title: rows[0].1.clone(),
-            reason: "done at 2026-05-01T10:12:03Z with the same inputs".into(),
+            reason: database_skipped(),
         },
         10,
     );
@@ -910,12 +933,13 @@ fn failure_messages_are_chinese() {
     }
 }
 
-/// Every template of the plan's text, the profile's facts and the
-/// failures reads as Chinese in zh-CN, whatever fills its placeholders.
+/// Every template of the plan's text, the profile's facts, the failures
+/// and the skip reasons reads as Chinese in zh-CN, whatever fills its
+/// placeholders.
 #[test]
 fn plan_and_failure_templates_are_chinese() {
     let zh = Texts::of(Lang::ZhCn);
-    let sections = ["plan.", "profile.", "failure."];
+    let sections = ["plan.", "profile.", "failure.", "run_skip."];
     let keys = zh
         .keys()
         .filter(|k| sections.iter().any(|s| k.starts_with(s)));
@@ -1022,6 +1046,29 @@ fn run_screen_after_an_image_hashed_otherwise() {
         assert!(text.contains("`md5`"), "{text}");
         if lang == Lang::ZhCn {
             assert_no_english("run_failed_image_hash", &text);
+        }
+    });
+}
+
+/// A task done in an earlier run: its pane says why it was skipped, in
+/// the screen's language (the engine's reason, the probe's finding).
+#[test]
+fn run_screen_shows_why_a_task_was_skipped() {
+    both(|lang| {
+        let mut a = app(lang);
+        run_events(&mut a, t0());
+        for _ in 0..10 {
+            key(&mut a, KeyCode::Up);
+        }
+        let text = snap("run_skipped", lang, &a);
+        assert!(text.contains("2026-05-01T10:12:03Z"), "{text}");
+        // The pane cuts the line: the whole reason, as the pane has it.
+        let reason = a.texts.msg(&database_skipped());
+        let shown: String = reason.chars().take(12).collect();
+        assert!(text.contains(&shown), "{shown}\n{text}");
+        if lang == Lang::ZhCn {
+            assert_no_english("run_skipped", &text);
+            assert_no_english("the skip reason", &reason);
         }
     });
 }

@@ -1197,23 +1197,20 @@ pub fn glance_user_view(login: &ServiceLogin) -> Result<Value, String> {
 
 /// The user task's probe: the glance user logs in to Keystone with the
 /// answers' password, as glance-api will.
-pub fn probe_user(spec: &UserSpec, keystone: &dyn Keystone) -> Result<String, String> {
+pub fn probe_user(spec: &UserSpec, keystone: &dyn Keystone) -> Result<Message, String> {
     keystone.user_roles(&spec.login)?;
-    Ok(format!(
-        "{} logs in to Keystone with its password",
-        spec.login.user
-    ))
+    Ok(Message::new("run_skip.user_login").arg("user", &spec.login.user))
 }
 
 /// The role task's probe: the glance user's token on the service project
 /// carries the admin role.
-pub fn probe_role(spec: &RoleSpec, keystone: &dyn Keystone) -> Result<String, String> {
+pub fn probe_role(spec: &RoleSpec, keystone: &dyn Keystone) -> Result<Message, String> {
     let login = &spec.login;
     let roles = keystone.user_roles(login).map_err(cannot_check)?;
-    let what = format!(
-        "{} has the {} role on project {}",
-        login.user, spec.role, login.project
-    );
+    let what = Message::new("run_skip.role")
+        .arg("user", &login.user)
+        .arg("role", &spec.role)
+        .arg("project", &login.project);
     if roles.contains(&spec.role) {
         Ok(what)
     } else {
@@ -1247,7 +1244,7 @@ pub fn probe_service(
     spec: &ServiceEntitySpec,
     ctx: &mut TaskContext<'_>,
     catalog: &Result<Vec<CatalogService>, TaskError>,
-) -> Result<String, String> {
+) -> Result<Message, String> {
     let images = catalog_services(catalog, &spec.service_type)?;
     let recorded = match ctx.previous_outputs {
         Some(TaskOutputs::Service(o)) => Some(&o.id),
@@ -1255,7 +1252,7 @@ pub fn probe_service(
     };
     match images.as_slice() {
         [one] if recorded.is_none_or(|r| *r == one.id) => {
-            Ok(format!("the image service {} is in the catalog", one.id))
+            Ok(Message::new("run_skip.service").arg("id", &one.id))
         }
         [_] => Err("the image service is not the one recorded".to_string()),
         [] => Err("the catalog has no image service".to_string()),
@@ -1268,7 +1265,7 @@ pub fn probe_service(
 pub fn probe_endpoints_task(
     spec: &EndpointsSpec,
     catalog: &Result<Vec<CatalogService>, TaskError>,
-) -> Result<String, String> {
+) -> Result<Message, String> {
     let region = &spec.region;
     let images = catalog_services(catalog, &spec.service_type)?;
     let [service] = images.as_slice() else {
@@ -1293,7 +1290,7 @@ pub fn probe_endpoints_task(
             }
         }
     }
-    Ok("the public, internal and admin image endpoints are as answered".to_string())
+    Ok(Message::new("run_skip.endpoints"))
 }
 
 /// An endpoint to create (`existing` None) or to point at `url`.

@@ -105,7 +105,7 @@ pub fn drift(task: &Task, outputs: Option<&TaskOutputs>) -> Option<String> {
 /// A cheap look at what a finished task set up, made at the start of every
 /// run (see [`crate::engine::TaskProbe`]): one login, listing or query per
 /// task, nothing changed. `Ok(what was found)` or `Err(what is wrong)`.
-pub fn probe(task: &Task, ctx: &mut TaskContext<'_>) -> Result<String, String> {
+pub fn probe(task: &Task, ctx: &mut TaskContext<'_>) -> Result<Message, String> {
     let reach: &Reach = ctx.reach;
     let keystone = identity::RealKeystone::new(&reach.admin);
     match &task.kind {
@@ -126,7 +126,7 @@ pub fn probe(task: &Task, ctx: &mut TaskContext<'_>) -> Result<String, String> {
         }
         TaskKind::Packages(spec) => packages::probe(spec, ctx, &packages::System),
         // Its file's hash, compared by `drift` before the probes.
-        TaskKind::Config(spec) => Ok(format!("{} is as this task left it", spec.path)),
+        TaskKind::Config(spec) => Ok(Message::new("run_skip.config").arg("path", &spec.path)),
         TaskKind::DbSync(spec) => sql::probe_schema(&spec.account, &sql::MySql),
         TaskKind::Metadefs(spec) => sql::probe_metadefs(&spec.account, &sql::MySql),
         TaskKind::Services(spec) => service::probe(spec, &service::System),
@@ -799,7 +799,7 @@ pub(crate) mod tests {
                 recheck: false,
                 log: &mut log,
             };
-            said.push(probe(task, &mut ctx));
+            said.push(probe(task, &mut ctx).map(|m| m.english()));
         }
         assert_eq!(
             said,

@@ -268,12 +268,11 @@ pub fn wait_for_glance(url: &str, timeout: Duration, cancel: &AtomicBool) -> Res
 
 /// The service task's probe: glance-api answers its version document
 /// (one request).
-pub fn probe(spec: &ServiceSpec, services: &dyn Services) -> Result<String, String> {
+pub fn probe(spec: &ServiceSpec, services: &dyn Services) -> Result<Message, String> {
     match services.answer(&spec.health_url) {
-        Ok(status) if matches!(status, 200 | 300) => Ok(format!(
-            "glance-api answers at {} (HTTP {status})",
-            spec.health_url
-        )),
+        Ok(status) if matches!(status, 200 | 300) => Ok(Message::new("run_skip.glance_api")
+            .arg("url", &spec.health_url)
+            .arg("status", status)),
         Ok(status) => Err(format!(
             "glance-api answers HTTP {status} at {}",
             spec.health_url
@@ -580,7 +579,7 @@ mod tests {
         );
         assert!(services.enabled.borrow().contains("glance-api"));
         assert_eq!(
-            probe(&service_spec(), &services),
+            probe(&service_spec(), &services).map(|m| m.english()),
             Ok("glance-api answers at http://controller:9292/ (HTTP 300)".into())
         );
         // A recheck of a Glance that answers restarts nothing.
@@ -774,7 +773,7 @@ mod tests {
             "{said:?}"
         );
         assert_eq!(
-            sql::probe_metadefs(&account, &*database),
+            sql::probe_metadefs(&account, &*database).map(|m| m.english()),
             Ok("30 metadata namespaces are loaded".into())
         );
         // A rerun adds nothing and says what was there.

@@ -472,7 +472,7 @@ pub fn probe(
     spec: &VerifySpec,
     ctx: &mut TaskContext<'_>,
     glance: &dyn Glance,
-) -> Result<String, String> {
+) -> Result<Message, String> {
     let Some(ImageOutputs {
         id,
         sha512: recorded,
@@ -498,10 +498,9 @@ pub fn probe(
     if shown.hash_algo != "sha512" || shown.hash_value != *recorded {
         return Err(format!("image {id}'s sha512 is not the local file's"));
     }
-    Ok(format!(
-        "image {id} is active and its sha512 matches the local file (GET {})",
-        api.url(&format!("images/{id}"))
-    ))
+    Ok(Message::new("run_skip.image")
+        .arg("id", id)
+        .arg("url", api.url(&format!("images/{id}"))))
 }
 
 /// Finds or uploads the test image, waits until it is active, checks its
@@ -870,7 +869,7 @@ pub(crate) mod runner_tests {
         run_in(&w, None).unwrap_err()
     }
 
-    fn probe_in(w: &World, previous: Option<&TaskOutputs>) -> Result<String, String> {
+    fn probe_in(w: &World, previous: Option<&TaskOutputs>) -> Result<Message, String> {
         in_ctx(previous, false, |ctx| probe(&spec(w), ctx, &w.glance)).0
     }
 
