@@ -237,9 +237,18 @@ pub(crate) fn stopped() -> TaskError {
     fatal(Message::new("failure.stopped"))
 }
 
-/// A failure no retry fixes.
+/// A failure neither time nor the answers are known to fix.
 pub(crate) fn fatal(message: Message) -> TaskError {
     TaskError::new(ErrorClass::Fatal, message)
+}
+
+/// Waiting for a child failed: the OS's words.
+fn child_error(program: &str, error: impl std::fmt::Display) -> TaskError {
+    fatal(
+        Message::new("failure.run.child")
+            .arg("program", program)
+            .arg("error", error),
+    )
 }
 
 /// How often a runner waiting on a child looks at the cancel flag.
@@ -404,7 +413,7 @@ fn stream_child(
     }
     let status = reader
         .try_wait()
-        .map_err(|e| TaskError::fatal(format!("{}: {e}", argv[0])))?
+        .map_err(|e| child_error(&argv[0], e))?
         .map(|out| out.status.code())
         .unwrap_or(None);
     if status != Some(0) {
@@ -446,7 +455,7 @@ fn read_in_thread(reader: Arc<duct::ReaderHandle>) -> Result<mpsc::Receiver<Chun
                 }
             }
         })
-        .map_err(|e| TaskError::fatal(format!("cannot start a reader thread: {e}")))?;
+        .map_err(|e| fatal(Message::new("failure.run.reader_thread").arg("error", e)))?;
     Ok(rx)
 }
 
@@ -467,7 +476,13 @@ fn pump(
     stopper: &mut Stopper,
     program: &str,
 ) -> Result<Pumped, TaskError> {
-    let reading = |e: std::io::Error| TaskError::fatal(format!("reading {program}: {e}"));
+    let reading = |e: std::io::Error| {
+        fatal(
+            Message::new("failure.run.reading")
+                .arg("program", program)
+                .arg("error", e),
+        )
+    };
     let mut cutter = stream::LineCutter::default();
     let mut output = stream::Captured::default();
     let mut ended = false;
@@ -565,7 +580,7 @@ fn capture_child(
         match handle.try_wait() {
             Ok(Some(output)) => break output.clone(),
             Ok(None) => {}
-            Err(e) => return Err(TaskError::fatal(format!("{}: {e}", argv[0]))),
+            Err(e) => return Err(child_error(&argv[0], e)),
         }
         if ctx.cancelled() {
             stopper.step(ctx, &handle.pids(), || {

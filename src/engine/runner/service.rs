@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use super::clients::{AccountQuery, Database, DbFault, SchemaStep, Services};
 use super::identity::direct_agent;
 use super::sql::count_rows;
-use super::{ChildResult, Network, TaskContext, run_streamed, run_streamed_holding_lock};
+use super::{ChildResult, Network, TaskContext, fatal, run_streamed, run_streamed_holding_lock};
 use crate::engine::outputs::{DbSyncOutputs, MetadefsOutputs, ServicesOutputs, TaskOutputs};
 use crate::engine::{Cause, TaskError};
 use crate::plan::{DbSyncSpec, MetadefsSpec, ServiceSpec, commands};
@@ -348,10 +348,11 @@ fn before_first_run(
     };
     let text = serde_json::to_string(&before).expect("plain data serialises");
     crate::fsutil::write_atomically(&kept, text.as_bytes(), 0o600, None).map_err(|e| {
-        TaskError::fatal(format!(
-            "cannot keep what glance-api was before in {}: {e}",
-            kept.display()
-        ))
+        fatal(
+            Message::new("failure.run.keep_glance_api")
+                .arg("path", kept.display())
+                .arg("error", e),
+        )
     })?;
     Ok(before)
 }
@@ -394,7 +395,7 @@ pub fn restart(
         return Ok(finished(ctx, restarted_before(ctx), before));
     }
     if !services.make_image_dir(ctx, &spec.image_dir)?.success() {
-        return Err(TaskError::fatal("cannot create the image directory"));
+        return Err(fatal(Message::new("failure.run.image_dir")));
     }
     for service in &spec.services {
         let result = services.enable(ctx, spec, service)?;
@@ -431,12 +432,6 @@ pub fn restart(
             Err(fatal(said))
         }
     }
-}
-
-/// A failure neither time nor the answers are known to fix, in words to
-/// translate.
-fn fatal(message: Message) -> TaskError {
-    TaskError::new(crate::engine::ErrorClass::Fatal, message)
 }
 
 /// db_sync and the services against test doubles of the init system and

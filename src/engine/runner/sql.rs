@@ -5,8 +5,8 @@
 use mysql::prelude::Queryable;
 use mysql::{Conn, OptsBuilder};
 
-use super::TaskContext;
 use super::clients::{AccountQuery, AdminSession, Database, DbError, DbFault};
+use super::{TaskContext, fatal};
 use crate::answers::DbAdmin;
 use crate::answers::types::SqlIdentifier;
 use crate::engine::outputs::{
@@ -218,10 +218,11 @@ fn before_first_run(
     let before = existing(session, spec, ctx.previous_outputs)?;
     let text = serde_json::to_string(&before).expect("plain data serialises");
     crate::fsutil::write_atomically(&kept, text.as_bytes(), 0o600, None).map_err(|e| {
-        TaskError::fatal(format!(
-            "cannot keep what the database server had in {}: {e}",
-            kept.display()
-        ))
+        fatal(
+            Message::new("failure.run.keep_database")
+                .arg("path", kept.display())
+                .arg("error", e),
+        )
     })?;
     Ok(before)
 }
