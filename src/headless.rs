@@ -269,7 +269,7 @@ impl<W: Write> EventSink for LinePrinter<W> {
                 &[
                     ("id", id),
                     ("title", &self.title(*id, title)),
-                    ("reason", reason),
+                    ("reason", &t.msg(reason)),
                 ],
             ),
             Event::TaskStarted {

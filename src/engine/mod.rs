@@ -33,10 +33,11 @@ pub enum Event {
         total: usize,
         log_path: PathBuf,
     },
+    /// `reason` is a message the front end puts into its language.
     TaskSkipped {
         id: TaskId,
         title: String,
-        reason: String,
+        reason: Message,
     },
     TaskStarted {
         id: TaskId,
@@ -352,9 +353,10 @@ pub type TaskRunner<'r> = dyn Fn(&crate::plan::Task, &mut runner::TaskContext<'_
     + 'r;
 
 /// Looks, cheaply and without changing anything, whether what a finished
-/// task set up is still there: `Ok(what it found)` or `Err(what is wrong)`.
+/// task set up is still there: `Ok(what it found)`, the run screen's
+/// words, or `Err(what is wrong)`, the log's.
 /// [`runner::probe`], unless a test swaps it.
-pub type TaskProbe<'r> = dyn Fn(&crate::plan::Task, &mut runner::TaskContext<'_>) -> Result<String, String>
+pub type TaskProbe<'r> = dyn Fn(&crate::plan::Task, &mut runner::TaskContext<'_>) -> Result<Message, String>
     + Send
     + Sync
     + 'r;
@@ -576,7 +578,7 @@ impl<'a> Engine<'a> {
         fingerprint: &str,
         slots: &[Slot],
         upstream: &[usize],
-        probe: &mut Option<Result<String, String>>,
+        probe: &mut Option<Result<Message, String>>,
         repairing: Option<String>,
     ) -> Decision {
         let task = &self.plan.tasks[index];
@@ -635,10 +637,7 @@ impl<'a> Engine<'a> {
                 note: Some("checking it again: --verify".to_string()),
                 recheck: true,
             },
-            Some(Ok(found)) => Decision::Skip(format!(
-                "done at {} with the same inputs; checked now: {found}",
-                record.finished_at.as_deref().unwrap_or("?")
-            )),
+            Some(Ok(found)) => Decision::Skip(skip_reason(record.finished_at.as_deref(), found)),
             Some(Err(broken)) => Decision::Run {
                 note: Some(format!("checking it again: {broken}")),
                 recheck: true,
@@ -658,7 +657,7 @@ impl<'a> Engine<'a> {
         &self,
         journal: &Journal,
         fingerprints: &[String],
-    ) -> Vec<Option<Result<String, String>>> {
+    ) -> Vec<Option<Result<Message, String>>> {
         let tasks = &self.plan.tasks;
         if self.verify {
             return vec![None; tasks.len()];
@@ -693,7 +692,7 @@ impl<'a> Engine<'a> {
         &self,
         task: &Task,
         outputs: Option<&runner::TaskOutputs>,
-    ) -> Result<String, String> {
+    ) -> Result<Message, String> {
         let mut quiet = |_: &str| {};
         let mut ctx = runner::TaskContext {
             reach: &self.reach,
@@ -706,7 +705,10 @@ impl<'a> Engine<'a> {
             log: &mut quiet,
         };
         match (self.task_probe)(task, &mut ctx) {
-            Ok(found) => Ok(self.redactor.redact(&found)),
+            Ok(mut found) => {
+                found.map_texts(&|text| self.redactor.redact(text));
+                Ok(found)
+            }
             Err(broken) => Err(self.redactor.redact(&broken)),
         }
     }
@@ -791,10 +793,18 @@ impl<'a> Engine<'a> {
     }
 }
 
+/// Why a task is skipped: done at `finished_at` with the same inputs, and
+/// what its probe `found` in this run.
+pub(crate) fn skip_reason(finished_at: Option<&str>, found: Message) -> Message {
+    Message::new("run_skip.done")
+        .arg("time", finished_at.unwrap_or("?"))
+        .msg("found", found)
+}
+
 /// What the engine does with a task whose upstream is complete.
 pub(crate) enum Decision {
     /// Skipped: the reason, naming the check made in this run.
-    Skip(String),
+    Skip(Message),
     /// Run, with a note saying why when it is done already, as a recheck
     /// when it is (see [`runner::TaskContext::recheck`]).
     Run { note: Option<String>, recheck: bool },
@@ -985,7 +995,7 @@ mod tests {
                 if probed(id).broken {
                     Err(format!("{id} is gone"))
                 } else {
-                    Ok(format!("{id} is there"))
+                    Ok(Message::verbatim(format!("{id} is there")))
                 }
             };
             let mut engine = Engine::new(plan, settings, state_dir);
@@ -1174,6 +1184,7 @@ mod tests {
             .filter_map(|e| match e {
                 Event::TaskSkipped { id, reason, .. } => {
                     let id = letter(*id);
+                    let reason = reason.english();
                     assert!(
                         reason.ends_with(&format!("checked now: {id} is there")),
                         "{reason}"

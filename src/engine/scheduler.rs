@@ -66,7 +66,7 @@ pub(super) struct Run<'e> {
     /// naming a task not in this plan, e.g. one the admin skipped, is no
     /// constraint); a repair adds the repaired task.
     upstream: Vec<Vec<usize>>,
-    probes: Vec<Option<Result<String, String>>>,
+    probes: Vec<Option<Result<Message, String>>>,
     /// A finished task to check again because a later task failed on what
     /// it set up: the note saying so.
     repairing: Vec<Option<String>>,

@@ -372,7 +372,7 @@ impl RunView {
             Event::TaskSkipped { id, reason, .. } => {
                 let i = self.index(*id);
                 self.tasks[i].state = TaskState::Skipped;
-                let skipped = Message::new("run.log_skipped").arg("reason", reason);
+                let skipped = Message::new("run.log_skipped").msg("reason", reason.clone());
                 self.logs[i].push(&words(&skipped));
             }
             Event::TaskStarted { id, .. } => self.task_started(*id, now),

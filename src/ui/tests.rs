@@ -154,6 +154,15 @@ fn t0() -> Instant {
 
 /// The plan's rows, titled in the language of `t`.
 fn plan_rows(t: &Texts) -> Vec<(crate::plan::TaskId, String, Vec<crate::plan::TaskId>)> {
+    test_plan()
+        .tasks
+        .iter()
+        .map(|task| (task.id, t.msg(&task.title), task.after.clone()))
+        .collect()
+}
+
+/// The plan of the run screens' tests.
+fn test_plan() -> crate::plan::Plan {
     let mut a = base_answers();
     a.keystone.admin_openrc = String::new();
     a.keystone.os_auth_url = "http://controller:5000/v3".into();
@@ -173,10 +182,24 @@ fn plan_rows(t: &Texts) -> Vec<(crate::plan::TaskId, String, Vec<crate::plan::Ta
     let profile = profile_for("debian", "zed", InitSystem::SysV).unwrap();
     let settings = crate::wizard::settings_from(&a, &secrets, &profile).unwrap();
     crate::plan::build_plan(&settings, &profile)
+}
+
+/// Why the engine skips the database task of [`test_plan`] when its
+/// account logs in.
+fn database_skipped() -> Message {
+    let plan = test_plan();
+    let spec = plan
         .tasks
         .iter()
-        .map(|task| (task.id, t.msg(&task.title), task.after.clone()))
-        .collect()
+        .find_map(|task| match &task.kind {
+            crate::plan::TaskKind::Sql(spec) => Some(spec),
+            _ => None,
+        })
+        .unwrap();
+    crate::engine::skip_reason(
+        Some("2026-05-01T10:12:03Z"),
+        crate::engine::runner::sql::logs_in(spec),
+    )
 }
 
 /// A task id of the plan.
@@ -216,7 +239,7 @@ fn run_events(app: &mut App, start: Instant) {
         Event::TaskSkipped {
             id: tid("sql.database"),
             title: rows[0].1.clone(),
-            reason: "done at 2026-05-01T10:12:03Z with the same inputs".into(),
+            reason: database_skipped(),
         },
         10,
     );
@@ -910,12 +933,13 @@ fn failure_messages_are_chinese() {
     }
 }
 
-/// Every template of the plan's text, the profile's facts and the
-/// failures reads as Chinese in zh-CN, whatever fills its placeholders.
+/// Every template of the plan's text, the profile's facts, the failures
+/// and the skip reasons reads as Chinese in zh-CN, whatever fills its
+/// placeholders.
 #[test]
 fn plan_and_failure_templates_are_chinese() {
     let zh = Texts::of(Lang::ZhCn);
-    let sections = ["plan.", "profile.", "failure."];
+    let sections = ["plan.", "profile.", "failure.", "run_skip."];
     let keys = zh
         .keys()
         .filter(|k| sections.iter().any(|s| k.starts_with(s)));
@@ -934,17 +958,52 @@ fn plan_and_failure_templates_are_chinese() {
     assert!(seen > 100, "only {seen} templates");
 }
 
+/// The run screen after task `id` failed with `error`, the first task
+/// to run.
+fn run_failed(lang: Lang, id: &str, error: &crate::engine::TaskError) -> App {
+    let mut a = app(lang);
+    let rows = plan_rows(a.texts);
+    a.run = super::run::RunView::new(&rows);
+    a.engine_running = true;
+    a.screen = Screen::Run;
+    let row = rows.iter().position(|r| r.0 == tid(id)).unwrap();
+    for event in [
+        Event::RunStarted {
+            total: rows.len(),
+            log_path: "/var/lib/glance-wizard/logs/apply-2026-05-01T101500Z.log".into(),
+        },
+        Event::TaskStarted {
+            id: tid(id),
+            title: rows[row].1.clone(),
+            index: row + 1,
+            total: rows.len(),
+        },
+        Event::TaskFailed {
+            id: tid(id),
+            duration: Duration::from_millis(80),
+            error: error.message.clone(),
+        },
+        Event::RunFinished {
+            ok: false,
+            duration: Duration::from_millis(90),
+        },
+    ] {
+        a.handle(Msg::Engine(event));
+    }
+    a.handle(Msg::EngineDone(Ok(crate::engine::RunOutcome::Failed {
+        task: tid(id),
+        error: error.message.clone(),
+        kind: error.kind,
+    })));
+    a
+}
+
 /// The database refuses the administrator's login: the database task's
 /// error as its runner makes it, with the server's own words.
 #[test]
 fn run_screen_after_a_database_refusal() {
     use crate::engine::runner::clients::{DbError, DbFault};
     both(|lang| {
-        let mut a = app(lang);
-        let rows = plan_rows(a.texts);
-        a.run = super::run::RunView::new(&rows);
-        a.engine_running = true;
-        a.screen = Screen::Run;
         let refused = DbError {
             fault: DbFault::AccessDenied,
             message:
@@ -952,39 +1011,65 @@ fn run_screen_after_a_database_refusal() {
                     .into(),
         };
         let error = refused.error_after(Message::new("failure.db_admin_login"));
-        for event in [
-            Event::RunStarted {
-                total: rows.len(),
-                log_path: "/var/lib/glance-wizard/logs/apply-2026-05-01T101500Z.log".into(),
-            },
-            Event::TaskStarted {
-                id: tid("sql.database"),
-                title: rows[0].1.clone(),
-                index: 1,
-                total: rows.len(),
-            },
-            Event::TaskFailed {
-                id: tid("sql.database"),
-                duration: Duration::from_millis(80),
-                error: error.message.clone(),
-            },
-            Event::RunFinished {
-                ok: false,
-                duration: Duration::from_millis(90),
-            },
-        ] {
-            a.handle(Msg::Engine(event));
-        }
-        a.handle(Msg::EngineDone(Ok(crate::engine::RunOutcome::Failed {
-            task: tid("sql.database"),
-            error: error.message,
-            kind: error.kind,
-        })));
+        let mut a = run_failed(lang, "sql.database", &error);
         let text = snap("run_failed_db", lang, &a);
         assert!(text.contains("ERROR 1045 (28000)"), "{text}");
         // Edit goes to the database screen.
         key(&mut a, KeyCode::Char('e'));
         assert_eq!(a.screen, Screen::Database);
+    });
+}
+
+/// `openstack` exits 0 but the endpoints are still missing: the
+/// endpoints task's error as its runner makes it.
+#[test]
+fn run_screen_after_endpoints_left_missing() {
+    let error = crate::engine::runner::identity::runner_tests::endpoints_left_missing();
+    both(|lang| {
+        let a = run_failed(lang, "identity.endpoints", &error);
+        let text = snap("run_failed_endpoints", lang, &a);
+        assert!(text.contains("`openstack`"), "{text}");
+        if lang == Lang::ZhCn {
+            assert_no_english("run_failed_endpoints", &text);
+        }
+    });
+}
+
+/// Glance hashes the test image with md5: the verify task's error as
+/// its runner makes it.
+#[test]
+fn run_screen_after_an_image_hashed_otherwise() {
+    let error = crate::engine::runner::verify::runner_tests::image_hashed_with("md5");
+    both(|lang| {
+        let a = run_failed(lang, "verify.image", &error);
+        let text = snap("run_failed_image_hash", lang, &a);
+        assert!(text.contains("`md5`"), "{text}");
+        if lang == Lang::ZhCn {
+            assert_no_english("run_failed_image_hash", &text);
+        }
+    });
+}
+
+/// A task done in an earlier run: its pane says why it was skipped, in
+/// the screen's language (the engine's reason, the probe's finding).
+#[test]
+fn run_screen_shows_why_a_task_was_skipped() {
+    both(|lang| {
+        let mut a = app(lang);
+        run_events(&mut a, t0());
+        for _ in 0..10 {
+            key(&mut a, KeyCode::Up);
+        }
+        let text = snap("run_skipped", lang, &a);
+        assert!(text.contains("2026-05-01T10:12:03Z"), "{text}");
+        // The pane cuts the line: the whole reason, as the pane has it.
+        let reason = a.texts.msg(&database_skipped());
+        let shown: String = reason.chars().take(12).collect();
+        assert!(text.contains(&shown), "{shown}\n{text}");
+        if lang == Lang::ZhCn {
+            assert_no_english("run_skipped", &text);
+            assert_no_english("the skip reason", &reason);
+        }
     });
 }
 

@@ -169,7 +169,7 @@ pub trait Keystone {
         name: &str,
     ) -> Result<Removal, TaskError>;
     /// The user logs in with the password (unscoped); why not otherwise.
-    fn password_login(&self, login: &ServiceLogin) -> Result<(), String>;
+    fn password_login(&self, login: &ServiceLogin) -> Result<(), Message>;
     /// The roles of the user's token scoped to its project.
     fn user_roles(&self, login: &ServiceLogin) -> Result<Vec<String>, String>;
 }

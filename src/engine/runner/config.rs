@@ -6,9 +6,9 @@ use std::io::Read;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use super::TaskContext;
+use super::{TaskContext, fatal};
+use crate::engine::TaskError;
 use crate::engine::outputs::{ConfigOutputs, TaskOutputs};
-use crate::engine::{ErrorClass, TaskError};
 use crate::fsutil::{Owner, write_atomically, write_atomically_then};
 use crate::ini::IniDocument;
 use crate::plan::{ConfigSpec, apply_config_spec};
@@ -52,11 +52,6 @@ pub fn drift(spec: &ConfigSpec, outputs: Option<&TaskOutputs>) -> Option<String>
     })
 }
 
-/// A failure neither time nor the answers are known to fix.
-fn fatal(message: Message) -> TaskError {
-    TaskError::new(ErrorClass::Fatal, message)
-}
-
 fn unwritable(path: &str, error: impl std::fmt::Display) -> TaskError {
     let said = Message::new("failure.unwritable")
         .arg("path", path)
@@ -75,7 +70,9 @@ pub fn run(spec: &ConfigSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, 
     })?;
     let (mode, owner) = (meta.mode() & 0o7777, Some(Owner::of(&meta)));
     let mut doc = IniDocument::parse(&before);
-    let commented = apply_config_spec(&mut doc, spec, true).map_err(TaskError::fatal)?;
+    let commented = apply_config_spec(&mut doc, spec, true)
+        .map_err(Message::verbatim)
+        .map_err(fatal)?;
     for key in &commented {
         ctx.say(format!("commented out [keystone_authtoken] {key}"));
     }

@@ -23,6 +23,7 @@ use crate::engine::TaskError;
 use crate::plan::{DbAccount, PackagesSpec, ServiceLogin, ServiceSpec, SqlSpec, VerifySpec};
 use crate::secret::{Redactor, Secret};
 use crate::target::PackageManager;
+use crate::ui::i18n::Message;
 
 /// Runs `f` with a context that records what the task says; `previous` is
 /// what an earlier run of the task recorded.
@@ -335,11 +336,14 @@ impl FakeKeystone {
         self.changes.set(self.changes.get() + 1);
     }
 
-    fn refused(login: &ServiceLogin) -> String {
-        format!(
-            "Keystone answered HTTP 401 at {}/auth/tokens: The request you have made requires authentication.",
-            login.auth_url
-        )
+    /// What the real Keystone answers a wrong password.
+    fn refused(login: &ServiceLogin) -> Message {
+        super::identity::LoginError::Refused {
+            status: 401,
+            url: format!("{}/auth/tokens", login.auth_url),
+            body: "The request you have made requires authentication.".into(),
+        }
+        .msg()
     }
 }
 
@@ -632,7 +636,7 @@ impl Keystone for FakeKeystone {
         Ok(Removal::Done)
     }
 
-    fn password_login(&self, login: &ServiceLogin) -> Result<(), String> {
+    fn password_login(&self, login: &ServiceLogin) -> Result<(), Message> {
         let state = self.state.borrow();
         match state.user(&login.user, &login.domain) {
             Some(u) if !u.3.is_empty() && u.3 == login.password.expose() => Ok(()),
@@ -641,12 +645,12 @@ impl Keystone for FakeKeystone {
     }
 
     fn user_roles(&self, login: &ServiceLogin) -> Result<Vec<String>, String> {
-        self.password_login(login)?;
+        self.password_login(login).map_err(|m| m.english())?;
         let state = self.state.borrow();
         let user = state.user(&login.user, &login.domain).map(|u| u.0.clone());
         let project = state.projects.iter().find(|p| p.1 == login.project);
         let (Some(user), Some(project)) = (user, project) else {
-            return Err(Self::refused(login));
+            return Err(Self::refused(login).english());
         };
         Ok(state
             .roles

@@ -25,7 +25,7 @@ use crate::plan::{Task, TaskKind};
 use crate::secret::Redactor;
 use crate::ui::i18n::Message;
 
-use super::TaskError;
+use super::{ErrorClass, TaskError};
 
 pub use crate::engine::outputs::TaskOutputs;
 
@@ -105,7 +105,7 @@ pub fn drift(task: &Task, outputs: Option<&TaskOutputs>) -> Option<String> {
 /// A cheap look at what a finished task set up, made at the start of every
 /// run (see [`crate::engine::TaskProbe`]): one login, listing or query per
 /// task, nothing changed. `Ok(what was found)` or `Err(what is wrong)`.
-pub fn probe(task: &Task, ctx: &mut TaskContext<'_>) -> Result<String, String> {
+pub fn probe(task: &Task, ctx: &mut TaskContext<'_>) -> Result<Message, String> {
     let reach: &Reach = ctx.reach;
     let keystone = identity::RealKeystone::new(&reach.admin);
     match &task.kind {
@@ -126,7 +126,7 @@ pub fn probe(task: &Task, ctx: &mut TaskContext<'_>) -> Result<String, String> {
         }
         TaskKind::Packages(spec) => packages::probe(spec, ctx, &packages::System),
         // Its file's hash, compared by `drift` before the probes.
-        TaskKind::Config(spec) => Ok(format!("{} is as this task left it", spec.path)),
+        TaskKind::Config(spec) => Ok(Message::new("run_skip.config").arg("path", &spec.path)),
         TaskKind::DbSync(spec) => sql::probe_schema(&spec.account, &sql::MySql),
         TaskKind::Metadefs(spec) => sql::probe_metadefs(&spec.account, &sql::MySql),
         TaskKind::Services(spec) => service::probe(spec, &service::System),
@@ -231,6 +231,25 @@ pub const STOP_GRACE: Duration = Duration::from_secs(10);
 
 /// The error of a task the user stopped.
 pub const STOPPED: &str = "stopped by the user";
+
+/// A task the user stopped, as an error (English: [`STOPPED`]).
+pub(crate) fn stopped() -> TaskError {
+    fatal(Message::new("failure.stopped"))
+}
+
+/// A failure neither time nor the answers are known to fix.
+pub(crate) fn fatal(message: Message) -> TaskError {
+    TaskError::new(ErrorClass::Fatal, message)
+}
+
+/// Waiting for a child failed: the OS's words.
+fn child_error(program: &str, error: impl std::fmt::Display) -> TaskError {
+    fatal(
+        Message::new("failure.run.child")
+            .arg("program", program)
+            .arg("error", error),
+    )
+}
 
 /// How often a runner waiting on a child looks at the cancel flag.
 const CANCEL_POLL: Duration = Duration::from_millis(50);
@@ -387,14 +406,14 @@ fn stream_child(
     let mut stopper = Stopper::new(grace);
     let output = match pump(ctx, &rx, &reader, &mut stopper, &argv[0])? {
         Pumped::Ended(output) => output,
-        Pumped::Stopped => return Err(TaskError::fatal(STOPPED)),
+        Pumped::Stopped => return Err(stopped()),
     };
     if stopper.stopping() {
-        return Err(TaskError::fatal(STOPPED));
+        return Err(stopped());
     }
     let status = reader
         .try_wait()
-        .map_err(|e| TaskError::fatal(format!("{}: {e}", argv[0])))?
+        .map_err(|e| child_error(&argv[0], e))?
         .map(|out| out.status.code())
         .unwrap_or(None);
     if status != Some(0) {
@@ -436,7 +455,7 @@ fn read_in_thread(reader: Arc<duct::ReaderHandle>) -> Result<mpsc::Receiver<Chun
                 }
             }
         })
-        .map_err(|e| TaskError::fatal(format!("cannot start a reader thread: {e}")))?;
+        .map_err(|e| fatal(Message::new("failure.run.reader_thread").arg("error", e)))?;
     Ok(rx)
 }
 
@@ -457,7 +476,13 @@ fn pump(
     stopper: &mut Stopper,
     program: &str,
 ) -> Result<Pumped, TaskError> {
-    let reading = |e: std::io::Error| TaskError::fatal(format!("reading {program}: {e}"));
+    let reading = |e: std::io::Error| {
+        fatal(
+            Message::new("failure.run.reading")
+                .arg("program", program)
+                .arg("error", e),
+        )
+    };
     let mut cutter = stream::LineCutter::default();
     let mut output = stream::Captured::default();
     let mut ended = false;
@@ -555,7 +580,7 @@ fn capture_child(
         match handle.try_wait() {
             Ok(Some(output)) => break output.clone(),
             Ok(None) => {}
-            Err(e) => return Err(TaskError::fatal(format!("{}: {e}", argv[0]))),
+            Err(e) => return Err(child_error(&argv[0], e)),
         }
         if ctx.cancelled() {
             stopper.step(ctx, &handle.pids(), || {
@@ -570,7 +595,7 @@ fn capture_child(
         ctx.say_redacted(&block);
     }
     if stopper.stopping() {
-        return Err(TaskError::fatal(STOPPED));
+        return Err(stopped());
     }
     Ok((
         output.status.code(),
@@ -789,7 +814,7 @@ pub(crate) mod tests {
                 recheck: false,
                 log: &mut log,
             };
-            said.push(probe(task, &mut ctx));
+            said.push(probe(task, &mut ctx).map(|m| m.english()));
         }
         assert_eq!(
             said,

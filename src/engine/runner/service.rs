@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use super::clients::{AccountQuery, Database, DbFault, SchemaStep, Services};
 use super::identity::direct_agent;
 use super::sql::count_rows;
-use super::{ChildResult, Network, TaskContext, run_streamed, run_streamed_holding_lock};
+use super::{ChildResult, Network, TaskContext, fatal, run_streamed, run_streamed_holding_lock};
 use crate::engine::outputs::{DbSyncOutputs, MetadefsOutputs, ServicesOutputs, TaskOutputs};
 use crate::engine::{Cause, TaskError};
 use crate::plan::{DbSyncSpec, MetadefsSpec, ServiceSpec, commands};
@@ -268,12 +268,11 @@ pub fn wait_for_glance(url: &str, timeout: Duration, cancel: &AtomicBool) -> Res
 
 /// The service task's probe: glance-api answers its version document
 /// (one request).
-pub fn probe(spec: &ServiceSpec, services: &dyn Services) -> Result<String, String> {
+pub fn probe(spec: &ServiceSpec, services: &dyn Services) -> Result<Message, String> {
     match services.answer(&spec.health_url) {
-        Ok(status) if matches!(status, 200 | 300) => Ok(format!(
-            "glance-api answers at {} (HTTP {status})",
-            spec.health_url
-        )),
+        Ok(status) if matches!(status, 200 | 300) => Ok(Message::new("run_skip.glance_api")
+            .arg("url", &spec.health_url)
+            .arg("status", status)),
         Ok(status) => Err(format!(
             "glance-api answers HTTP {status} at {}",
             spec.health_url
@@ -349,10 +348,11 @@ fn before_first_run(
     };
     let text = serde_json::to_string(&before).expect("plain data serialises");
     crate::fsutil::write_atomically(&kept, text.as_bytes(), 0o600, None).map_err(|e| {
-        TaskError::fatal(format!(
-            "cannot keep what glance-api was before in {}: {e}",
-            kept.display()
-        ))
+        fatal(
+            Message::new("failure.run.keep_glance_api")
+                .arg("path", kept.display())
+                .arg("error", e),
+        )
     })?;
     Ok(before)
 }
@@ -395,7 +395,7 @@ pub fn restart(
         return Ok(finished(ctx, restarted_before(ctx), before));
     }
     if !services.make_image_dir(ctx, &spec.image_dir)?.success() {
-        return Err(TaskError::fatal("cannot create the image directory"));
+        return Err(fatal(Message::new("failure.run.image_dir")));
     }
     for service in &spec.services {
         let result = services.enable(ctx, spec, service)?;
@@ -419,7 +419,7 @@ pub fn restart(
             ctx.say(format!("glance-api answers (HTTP {status})"));
             Ok(finished(ctx, spec.services.clone(), before))
         }
-        Err(last) if last == super::STOPPED => Err(TaskError::fatal(last)),
+        Err(last) if last == super::STOPPED => Err(super::stopped()),
         Err(last) => {
             let log = &spec.api_log;
             let log_tail = services.log_tail(log, 5);
@@ -432,12 +432,6 @@ pub fn restart(
             Err(fatal(said))
         }
     }
-}
-
-/// A failure neither time nor the answers are known to fix, in words to
-/// translate.
-fn fatal(message: Message) -> TaskError {
-    TaskError::new(crate::engine::ErrorClass::Fatal, message)
 }
 
 /// db_sync and the services against test doubles of the init system and
@@ -580,7 +574,7 @@ mod tests {
         );
         assert!(services.enabled.borrow().contains("glance-api"));
         assert_eq!(
-            probe(&service_spec(), &services),
+            probe(&service_spec(), &services).map(|m| m.english()),
             Ok("glance-api answers at http://controller:9292/ (HTTP 300)".into())
         );
         // A recheck of a Glance that answers restarts nothing.
@@ -774,7 +768,7 @@ mod tests {
             "{said:?}"
         );
         assert_eq!(
-            sql::probe_metadefs(&account, &*database),
+            sql::probe_metadefs(&account, &*database).map(|m| m.english()),
             Ok("30 metadata namespaces are loaded".into())
         );
         // A rerun adds nothing and says what was there.

@@ -5,8 +5,8 @@
 use mysql::prelude::Queryable;
 use mysql::{Conn, OptsBuilder};
 
-use super::TaskContext;
 use super::clients::{AccountQuery, AdminSession, Database, DbError, DbFault};
+use super::{TaskContext, fatal};
 use crate::answers::DbAdmin;
 use crate::answers::types::SqlIdentifier;
 use crate::engine::outputs::{
@@ -46,7 +46,7 @@ pub fn count_rows(
 
 /// db.metadefs' probe: the definitions are in the database (namespaces and
 /// the resource types they apply to).
-pub fn probe_metadefs(account: &DbAccount, db: &dyn Database) -> Result<String, String> {
+pub fn probe_metadefs(account: &DbAccount, db: &dyn Database) -> Result<Message, String> {
     let count = |query: AccountQuery| {
         count_rows(db, account, query)
             .map_err(|e| format!("cannot run {} as {}: {e}", query.sql(), account.user))
@@ -57,7 +57,7 @@ pub fn probe_metadefs(account: &DbAccount, db: &dyn Database) -> Result<String, 
     ) {
         (0, _) => Err("the database has no metadata definition namespaces".to_string()),
         (_, 0) => Err("the database has no metadata resource types".to_string()),
-        (namespaces, _) => Ok(format!("{namespaces} metadata namespaces are loaded")),
+        (namespaces, _) => Ok(Message::new("run_skip.metadefs").arg("count", namespaces)),
     }
 }
 
@@ -163,21 +163,31 @@ pub fn account_login(db: &dyn Database, account: &DbAccount) -> Result<(), DbErr
 
 /// The database task's probe: the glance account logs in to its database
 /// over TCP with the answers' password, as Glance will.
-pub fn probe(spec: &SqlSpec, db: &dyn Database) -> Result<String, String> {
+pub fn probe(spec: &SqlSpec, db: &dyn Database) -> Result<Message, String> {
     let at = format!("{}:{}/{}", spec.host, spec.port, spec.database);
     account_login(db, &spec.account())
-        .map(|()| format!("{} logs in to {at} with its password", spec.user))
+        .map(|()| logs_in(spec))
         .map_err(|e| format!("{} cannot log in to {at}: {e}", spec.user))
+}
+
+/// What the database task's probe found when the account logs in.
+pub fn logs_in(spec: &SqlSpec) -> Message {
+    Message::new("run_skip.db_login")
+        .arg("user", &spec.user)
+        .arg(
+            "at",
+            format!("{}:{}/{}", spec.host, spec.port, spec.database),
+        )
 }
 
 /// db.sync's probe: the schema's migration record is there, read as the
 /// glance account (one query).
-pub fn probe_schema(account: &DbAccount, db: &dyn Database) -> Result<String, String> {
+pub fn probe_schema(account: &DbAccount, db: &dyn Database) -> Result<Message, String> {
     let rows = db
         .account_query(account, AccountQuery::SchemaVersions)
         .map_err(|e| format!("cannot read the schema's version as {}: {e}", account.user))?;
     match rows {
-        Some(n) if n > 0 => Ok("the schema has its migration record".to_string()),
+        Some(n) if n > 0 => Ok(Message::new("run_skip.schema")),
         _ => Err("the schema's migration record (alembic_version) is empty".to_string()),
     }
 }
@@ -208,10 +218,11 @@ fn before_first_run(
     let before = existing(session, spec, ctx.previous_outputs)?;
     let text = serde_json::to_string(&before).expect("plain data serialises");
     crate::fsutil::write_atomically(&kept, text.as_bytes(), 0o600, None).map_err(|e| {
-        TaskError::fatal(format!(
-            "cannot keep what the database server had in {}: {e}",
-            kept.display()
-        ))
+        fatal(
+            Message::new("failure.run.keep_database")
+                .arg("path", kept.display())
+                .arg("error", e),
+        )
     })?;
     Ok(before)
 }

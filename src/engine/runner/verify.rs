@@ -13,10 +13,10 @@ use serde_json::Value;
 
 use super::clients::{Database, Glance, Image, ImageApi, Keystone};
 use super::identity::{admin_token, catalog_url, direct_agent, issue_token_with_catalog};
-use super::{TaskContext, json_str};
+use super::{TaskContext, fatal, json_str};
 use crate::answers::ImageSource;
 use crate::engine::outputs::{ImageOutputs, Origin, Replaced, ReplacedImage, TaskOutputs};
-use crate::engine::{Cause, TaskError};
+use crate::engine::{Cause, ErrorClass, TaskError};
 use crate::plan::{VerifySpec, commands, hex};
 use crate::ui::i18n::Message;
 
@@ -49,10 +49,14 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
         .filter(|n| !n.is_empty())
         .unwrap_or("test-image");
     let dir = ctx.state_dir.join("images");
-    let local = |e: std::io::Error, what: &str, path: &Path| {
-        TaskError::fatal(format!("cannot {what} {}: {e}", path.display()))
+    let local = |e: std::io::Error, key: &'static str, path: &Path| {
+        fatal(
+            Message::new(key)
+                .arg("path", path.display())
+                .arg("error", e),
+        )
     };
-    crate::fsutil::private_dir(&dir).map_err(|e| local(e, "create", &dir))?;
+    crate::fsutil::private_dir(&dir).map_err(|e| local(e, "failure.verify.cannot_create", &dir))?;
     let target = dir.join(name);
     if downloaded_earlier(&target, ctx) {
         ctx.say(format!("using {} downloaded earlier", target.display()));
@@ -85,18 +89,24 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
         return Err(fault.task_error(what, &format!("HTTP {status}"), &shown, &route, field));
     }
     let mut partial = crate::fsutil::temp_beside(&target)
-        .map_err(|e| local(e, "create a file beside", &target))?;
-    std::io::copy(&mut response.body_mut().as_reader(), &mut partial)
-        .map_err(|e| TaskError::transient(format!("download of {shown} broke off: {e}")))?;
+        .map_err(|e| local(e, "failure.verify.cannot_create_beside", &target))?;
+    std::io::copy(&mut response.body_mut().as_reader(), &mut partial).map_err(|e| {
+        TaskError::new(
+            ErrorClass::Retryable,
+            Message::new("failure.verify.broke_off")
+                .arg("url", &shown)
+                .arg("error", e),
+        )
+    })?;
     partial
         .as_file()
         .sync_all()
-        .map_err(|e| local(e, "write", partial.path()))?;
+        .map_err(|e| local(e, "failure.unwritable", partial.path()))?;
     // The rename replaces whatever is at the name (a link too) without
     // following it.
     partial
         .persist(&target)
-        .map_err(|e| local(e.error, "write", &target))?;
+        .map_err(|e| local(e.error, "failure.unwritable", &target))?;
     Ok(target)
 }
 
@@ -137,10 +147,8 @@ struct GlanceApi {
 /// endpoints task as the one to repair.
 fn public_image_url(catalog: &Value, region: &str) -> Result<String, TaskError> {
     catalog_url(catalog, "image", "public", region).ok_or_else(|| {
-        TaskError::fatal(format!(
-            "the service catalog has no public image endpoint in region {region}"
-        ))
-        .with_cause(Cause::EndpointMissing)
+        fatal(Message::new("failure.verify.no_endpoint").arg("region", region))
+            .with_cause(Cause::EndpointMissing)
     })
 }
 
@@ -192,27 +200,33 @@ impl GlanceApi {
         response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
         expected: &[u16],
     ) -> Result<Value, TaskError> {
-        let mut response = response
-            .map_err(|e| TaskError::transient(format!("{what}: cannot reach Glance: {e}")))?;
+        let mut response = response.map_err(|e| {
+            TaskError::new(
+                ErrorClass::Retryable,
+                Message::new("failure.verify.glance_unreachable")
+                    .arg("request", what)
+                    .arg("error", e),
+            )
+        })?;
         let status = response.status().as_u16();
         let text = response.body_mut().read_to_string().unwrap_or_default();
         if !expected.contains(&status) {
             if status == 401 || status >= 500 {
                 self.refused.set(true);
             }
-            let error = TaskError::fatal(format!(
-                "{what}: Glance answered HTTP {status}: {}",
-                text.trim()
-            ));
             // 5xx right after a restart: workers still starting.
-            return Err(if status >= 500 {
-                TaskError {
-                    class: crate::engine::ErrorClass::Retryable,
-                    ..error
-                }
+            let class = if status >= 500 {
+                ErrorClass::Retryable
             } else {
-                error
-            });
+                ErrorClass::Fatal
+            };
+            return Err(TaskError::new(
+                class,
+                Message::new("failure.verify.glance_http")
+                    .arg("request", what)
+                    .arg("status", status)
+                    .arg("body", text.trim()),
+            ));
         }
         Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
     }
@@ -228,8 +242,13 @@ impl GlanceApi {
     }
 
     fn named_json(&self, name: &str) -> Result<Vec<Value>, TaskError> {
-        let mut url = url::Url::parse(&self.v2_url("images"))
-            .map_err(|e| TaskError::fatal(format!("image endpoint {}: {e}", self.base)))?;
+        let mut url = url::Url::parse(&self.v2_url("images")).map_err(|e| {
+            fatal(
+                Message::new("failure.verify.bad_url")
+                    .arg("url", &self.base)
+                    .arg("error", e),
+            )
+        })?;
         url.query_pairs_mut().append_pair("name", name);
         let response = self
             .agent
@@ -272,8 +291,13 @@ impl GlanceApi {
 
     fn upload_file(&self, id: &str, file: &Path) -> Result<(), TaskError> {
         let url = self.v2_url(&format!("images/{id}/file"));
-        let mut reader = std::fs::File::open(file)
-            .map_err(|e| TaskError::fatal(format!("cannot read {}: {e}", file.display())))?;
+        let mut reader = std::fs::File::open(file).map_err(|e| {
+            fatal(
+                Message::new("failure.verify.unreadable")
+                    .arg("path", file.display())
+                    .arg("error", e),
+            )
+        })?;
         let response = self
             .agent
             .put(&url)
@@ -399,10 +423,11 @@ pub fn run(
         ImageSource::Url(u) => download(u, ctx)?,
     };
     let local_hash = sha512_file(&file).map_err(|e| {
-        TaskError::fatal(format!(
-            "cannot read the test image {}: {e}",
-            file.display()
-        ))
+        fatal(
+            Message::new("failure.verify.image_unreadable")
+                .arg("path", file.display())
+                .arg("error", e),
+        )
     })?;
     ctx.say(format!("local sha512 {}…", &local_hash[..16]));
 
@@ -447,7 +472,7 @@ pub fn probe(
     spec: &VerifySpec,
     ctx: &mut TaskContext<'_>,
     glance: &dyn Glance,
-) -> Result<String, String> {
+) -> Result<Message, String> {
     let Some(ImageOutputs {
         id,
         sha512: recorded,
@@ -473,10 +498,9 @@ pub fn probe(
     if shown.hash_algo != "sha512" || shown.hash_value != *recorded {
         return Err(format!("image {id}'s sha512 is not the local file's"));
     }
-    Ok(format!(
-        "image {id} is active and its sha512 matches the local file (GET {})",
-        api.url(&format!("images/{id}"))
-    ))
+    Ok(Message::new("run_skip.image")
+        .arg("id", id)
+        .arg("url", api.url(&format!("images/{id}"))))
 }
 
 /// Finds or uploads the test image, waits until it is active, checks its
@@ -495,15 +519,20 @@ fn upload_and_check(
     let shown = wait_until_active(ctx, api, &id)?;
     let algo = &shown.hash_algo;
     if algo != "sha512" {
-        return Err(TaskError::fatal(format!(
-            "image {id} is active but Glance hashed it with `{algo}`, not sha512 ([DEFAULT] hashing_algorithm)"
-        )));
+        return Err(fatal(
+            Message::new("failure.verify.hash_algo")
+                .arg("id", &id)
+                .arg("algo", algo),
+        ));
     }
     let remote_hash = &shown.hash_value;
     if *remote_hash != local_hash {
-        return Err(TaskError::fatal(format!(
-            "image {id} is active but its sha512 ({remote_hash}) differs from the local file's ({local_hash})"
-        )));
+        return Err(fatal(
+            Message::new("failure.verify.hash_differs")
+                .arg("id", &id)
+                .arg("remote", remote_hash)
+                .arg("local", &local_hash),
+        ));
     }
     ctx.say(format!(
         "image {id} is active and its sha512 matches the local file"
@@ -584,7 +613,7 @@ fn upload(
     ));
     let id = api.create(spec)?;
     if id.is_empty() {
-        return Err(TaskError::fatal("Glance created the image but gave no id"));
+        return Err(fatal(Message::new("failure.verify.no_id")));
     }
     crate::engine::pause::point("during:verify.image");
     ctx.say(format!(
@@ -611,18 +640,21 @@ fn wait_until_active(
         match shown.status.as_str() {
             "active" => return Ok(shown),
             "killed" | "deleted" | "deactivated" => {
-                return Err(TaskError::fatal(format!(
-                    "image {id} ended {}; glance-api's log says why",
-                    shown.status
-                )));
+                return Err(fatal(
+                    Message::new("failure.verify.image_ended")
+                        .arg("id", id)
+                        .arg("status", &shown.status),
+                ));
             }
             other if Instant::now() > deadline => {
-                return Err(TaskError::fatal(format!(
-                    "image {id} still {other} after {} s",
-                    ACTIVE_TIMEOUT.as_secs()
-                )));
+                return Err(fatal(
+                    Message::new("failure.verify.not_active")
+                        .arg("id", id)
+                        .arg("status", other)
+                        .arg("seconds", ACTIVE_TIMEOUT.as_secs()),
+                ));
             }
-            _ if ctx.cancelled() => return Err(TaskError::fatal(super::STOPPED)),
+            _ if ctx.cancelled() => return Err(super::stopped()),
             other => {
                 ctx.say(format!("image {id} is {other}; waiting"));
                 std::thread::sleep(Duration::from_millis(500));
@@ -745,7 +777,7 @@ mod tests {
 /// The verify runner against test doubles of Glance, the database and
 /// Keystone (the lab's Glance is tests/e2e_apply.rs's).
 #[cfg(test)]
-mod runner_tests {
+pub(crate) mod runner_tests {
     use super::*;
     use crate::engine::ErrorClass;
     use crate::engine::runner::clients::DbFault;
@@ -829,7 +861,15 @@ mod runner_tests {
         in_ctx(previous, false, |ctx| run(&spec(w), ctx, &clients)).0
     }
 
-    fn probe_in(w: &World, previous: Option<&TaskOutputs>) -> Result<String, String> {
+    /// The task's error when Glance hashes with `algo`, not sha512 (the
+    /// run screen's tests show it).
+    pub(crate) fn image_hashed_with(algo: &str) -> TaskError {
+        let w = world();
+        *w.glance.hash_algo.borrow_mut() = Some(algo.into());
+        run_in(&w, None).unwrap_err()
+    }
+
+    fn probe_in(w: &World, previous: Option<&TaskOutputs>) -> Result<Message, String> {
         in_ctx(previous, false, |ctx| probe(&spec(w), ctx, &w.glance)).0
     }
 
@@ -1043,9 +1083,7 @@ mod runner_tests {
 
     #[test]
     fn an_image_hashed_otherwise_is_refused() {
-        let w = world();
-        *w.glance.hash_algo.borrow_mut() = Some("md5".into());
-        let error = run_in(&w, None).unwrap_err();
+        let error = image_hashed_with("md5");
         assert_eq!(error.class, ErrorClass::Fatal);
         assert!(
             error

@@ -224,7 +224,7 @@ pub fn probe(
     spec: &PackagesSpec,
     ctx: &mut TaskContext<'_>,
     pm: &dyn Packages,
-) -> Result<String, String> {
+) -> Result<Message, String> {
     for package in &spec.packages {
         if !pm
             .installed(ctx, spec, package)
@@ -233,7 +233,7 @@ pub fn probe(
             return Err(format!("{package} is no longer installed"));
         }
     }
-    Ok(format!("{} installed", spec.packages.join(" ")))
+    Ok(Message::new("run_skip.packages").arg("packages", spec.packages.join(" ")))
 }
 
 /// The packages of `spec` not installed now.
@@ -409,7 +409,10 @@ mod tests {
         );
         assert_eq!(pm.installs.get(), 1);
         let probed = in_ctx(None, false, |ctx| probe(&spec(), ctx, &pm)).0;
-        assert_eq!(probed, Ok("glance python3-glance installed".into()));
+        assert_eq!(
+            probed.map(|m| m.english()),
+            Ok("glance python3-glance installed".into())
+        );
     }
 
     /// Each failure is classed by the diagnosis of the child's output.
