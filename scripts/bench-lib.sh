@@ -13,6 +13,9 @@ bench_start() {
     [[ ${EUID} -eq 0 ]] || { echo "run as root: sudo ${script}" >&2; exit 1; }
     export PATH="${PATH}:${HOME}/.cargo/bin:/root/.cargo/bin"
     export no_proxy="controller,localhost,127.0.0.1" NO_PROXY="controller,localhost,127.0.0.1"
+    # The checks below read apply's English progress lines ([skip], [done]...).
+    export LANG=C.UTF-8
+    unset LC_ALL LC_MESSAGES
     if [[ ${GW_BENCH_LOCKED:-} != 1 ]]; then
         command -v hyperfine >/dev/null ||
             DEBIAN_FRONTEND=noninteractive apt-get install -y -q hyperfine >/dev/null

@@ -255,37 +255,29 @@ fn seconds(d: Duration) -> String {
 
 impl<W: Write> EventSink for LinePrinter<W> {
     fn emit(&mut self, event: Event) {
-        let t = self.texts;
+        // Each line is one message, filled in one pass: a server's words in
+        // a reason never have a placeholder filled in them.
         let line = match &event {
             Event::RunStarted { total, log_path } => {
                 self.total = *total;
-                t.f(
-                    "apply_line.running",
-                    &[("total", total), ("path", &log_path.display())],
-                )
+                Message::new("apply_line.running")
+                    .arg("total", total)
+                    .arg("path", log_path.display())
             }
-            Event::TaskSkipped { id, title, reason } => t.f(
-                "apply_line.skip",
-                &[
-                    ("id", id),
-                    ("title", &self.title(*id, title)),
-                    ("reason", &t.msg(reason)),
-                ],
-            ),
+            Event::TaskSkipped { id, title, reason } => Message::new("apply_line.skip")
+                .arg("id", id)
+                .arg("title", self.title(*id, title))
+                .msg("reason", reason.clone()),
             Event::TaskStarted {
                 id,
                 title,
                 index,
                 total,
-            } => t.f(
-                "apply_line.started",
-                &[
-                    ("index", index),
-                    ("total", total),
-                    ("id", id),
-                    ("title", &self.title(*id, title)),
-                ],
-            ),
+            } => Message::new("apply_line.started")
+                .arg("index", index)
+                .arg("total", total)
+                .arg("id", id)
+                .arg("title", self.title(*id, title)),
             Event::Output { id, lines } => {
                 self.buf.clear();
                 for line in lines.split('\n') {
@@ -308,42 +300,31 @@ impl<W: Write> EventSink for LinePrinter<W> {
                 attempt,
                 wait,
                 reason,
-            } => t.f(
-                "apply_line.retry",
-                &[
-                    ("id", id),
-                    ("attempt", attempt),
-                    ("reason", &t.msg(reason)),
-                    ("wait", &wait.as_secs()),
-                ],
-            ),
-            Event::TaskFinished { id, duration, .. } => t.f(
-                "apply_line.done",
-                &[("id", id), ("time", &seconds(*duration))],
-            ),
+            } => Message::new("apply_line.retry")
+                .arg("id", id)
+                .arg("attempt", attempt)
+                .msg("reason", reason.clone())
+                .arg("wait", wait.as_secs()),
+            Event::TaskFinished { id, duration, .. } => Message::new("apply_line.done")
+                .arg("id", id)
+                .arg("time", seconds(*duration)),
             Event::TaskFailed {
                 id,
                 duration,
                 error,
-            } => t.f(
-                "apply_line.failed",
-                &[
-                    ("id", id),
-                    ("time", &seconds(*duration)),
-                    ("error", &t.msg(error)),
-                ],
-            ),
-            Event::RunFinished { ok, duration } => t.f(
-                if *ok {
-                    "apply_line.finished"
-                } else {
-                    "apply_line.stopped"
-                },
-                &[("time", &seconds(*duration))],
-            ),
+            } => Message::new("apply_line.failed")
+                .arg("id", id)
+                .arg("time", seconds(*duration))
+                .msg("error", error.clone()),
+            Event::RunFinished { ok, duration } => Message::new(if *ok {
+                "apply_line.finished"
+            } else {
+                "apply_line.stopped"
+            })
+            .arg("time", seconds(*duration)),
         };
         // Ignored on purpose, as above.
-        let _ = writeln!(self.out, "{line}").and_then(|()| self.out.flush());
+        let _ = writeln!(self.out, "{}", self.texts.msg(&line)).and_then(|()| self.out.flush());
     }
 }
 

@@ -83,8 +83,14 @@ pub fn openstack(args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("json")
 }
 
+/// The wizard in English whatever this machine's locale (the tests read
+/// its English lines); a test of another language sets LANG after.
 pub fn wizard() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_glance-wizard"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_glance-wizard"));
+    cmd.env("LANG", "C.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES");
+    cmd
 }
 
 /// A scratch directory for one scenario, emptied first so reruns start clean.

@@ -301,9 +301,9 @@ fn drop_old_accounts(
             "SQL> {statement}; (the answers' user is {} now)",
             spec.user
         ));
-        session
-            .execute(&statement)
-            .map_err(|e| e.task_error(&format!("`{statement}` failed")))?;
+        session.execute(&statement).map_err(|e| {
+            e.error_after(Message::new("failure.db_statement").arg("statement", &statement))
+        })?;
     }
     Ok(())
 }
