@@ -651,6 +651,28 @@ pub enum Confirm<'a> {
 
 /// `glance-wizard undo`: the preview, the confirmation, then the steps.
 /// Returns the exit code.
+/// Why undo has nothing to do, and the lines of what stays.
+fn say_nothing_to_undo(
+    prepared: &crate::undo::machine::Prepared,
+    state_dir: &Path,
+    options: &crate::undo::Options,
+    t: &Texts,
+    out: &mut dyn Write,
+) {
+    let key = match (options.replaced, options.only.is_empty()) {
+        (false, true) => "undo_cli.nothing_recorded",
+        (false, false) => "undo_cli.nothing_recorded_for_tasks",
+        (true, true) => "undo_cli.nothing_replaced",
+        (true, false) => "undo_cli.nothing_replaced_for_tasks",
+    };
+    let journal = Journal::path(state_dir);
+    say!(out, "{}", t.f(key, &[("journal", &journal.display())]));
+    for item in prepared.steps.iter().flat_map(|step| &step.items) {
+        let line = crate::ui::i18n::Message::new("undo_line.item").msg("item", item.describe());
+        say!(out, "{}", t.msg(&line));
+    }
+}
+
 pub fn undo(
     loaded: &Loaded,
     state_dir: &Path,
@@ -681,18 +703,7 @@ pub fn undo(
         }
     };
     if prepared.nothing_to_do() {
-        let key = match (options.undo.replaced, options.undo.only.is_empty()) {
-            (false, true) => "undo_cli.nothing_recorded",
-            (false, false) => "undo_cli.nothing_recorded_for_tasks",
-            (true, true) => "undo_cli.nothing_replaced",
-            (true, false) => "undo_cli.nothing_replaced_for_tasks",
-        };
-        let journal = Journal::path(state_dir);
-        say!(out, "{}", t.f(key, &[("journal", &journal.display())]));
-        for item in prepared.steps.iter().flat_map(|step| &step.items) {
-            let line = crate::ui::i18n::Message::new("undo_line.item").msg("item", item.describe());
-            say!(out, "{}", t.msg(&line));
-        }
+        say_nothing_to_undo(&prepared, state_dir, &options.undo, t, out);
         return exit::OK;
     }
     let heading = if options.undo.replaced {

@@ -10,6 +10,19 @@ fn load_or_exit(options: &LoadOptions) -> headless::Loaded {
     headless::load(options).unwrap_or_else(|e| std::process::exit(load_failed(&e)))
 }
 
+/// `glance-wizard check`; its exit code. The notes are printed with the
+/// report.
+fn check(args: &AnswersArgs, format: Format, out: &mut dyn std::io::Write) -> i32 {
+    match headless::load(&args.options(true)) {
+        Ok(loaded) => headless::check(&loaded, format, out),
+        // A script reading JSON gets a report with every exit 4.
+        Err(headless::LoadError::Target(e)) if format == Format::Json => {
+            headless::target_failed(&e, out)
+        }
+        Err(e) => load_failed(&e),
+    }
+}
+
 /// Says why the answers could not be loaded; the exit code for it.
 fn load_failed(e: &headless::LoadError) -> i32 {
     use glance_wizard::ui::i18n::{Lang, Texts};
@@ -33,17 +46,7 @@ fn main() {
             release: cli.release,
         }),
         Some(Command::Answers(what)) => answers(&what),
-        Some(Command::Check { args, format }) => {
-            // The notes are printed with the report.
-            match headless::load(&args.options(true)) {
-                Ok(loaded) => headless::check(&loaded, format, &mut stdout),
-                // A script reading JSON gets a report with every exit 4.
-                Err(headless::LoadError::Target(e)) if format == Format::Json => {
-                    headless::target_failed(&e, &mut stdout)
-                }
-                Err(e) => load_failed(&e),
-            }
-        }
+        Some(Command::Check { args, format }) => check(&args, format, &mut stdout),
         Some(Command::Plan { args, format }) => {
             match headless::plan_preview(&args.options(true), &cli.state_dir) {
                 Ok((report, notes)) => {

@@ -330,31 +330,25 @@ fn before_first_run(
             enabled: o.enabled_before.clone(),
         });
     }
-    let kept = ctx.state_dir.join(BEFORE_FILE);
-    if let Ok(text) = crate::fsutil::read_regular(&kept)
-        && let Ok(before) = serde_json::from_str(&text)
-    {
-        return Ok(before);
-    }
-    let mut enabled = Vec::new();
-    for service in &spec.services {
-        if services.enabled_at_boot(ctx, spec, service)? {
-            enabled.push(service.clone());
-        }
-    }
-    let before = Before {
-        answering: Some(matches!(services.answer(&spec.health_url), Ok(200 | 300))),
-        enabled: Some(enabled),
-    };
-    let text = serde_json::to_string(&before).expect("plain data serialises");
-    crate::fsutil::write_atomically(&kept, text.as_bytes(), 0o600, None).map_err(|e| {
-        fatal(
-            Message::new("failure.run.keep_glance_api")
-                .arg("path", kept.display())
-                .arg("error", e),
-        )
-    })?;
-    Ok(before)
+    let state_dir = ctx.state_dir;
+    super::kept_observation(
+        state_dir,
+        BEFORE_FILE,
+        |_: &Before| true,
+        || {
+            let mut enabled = Vec::new();
+            for service in &spec.services {
+                if services.enabled_at_boot(ctx, spec, service)? {
+                    enabled.push(service.clone());
+                }
+            }
+            Ok(Before {
+                answering: Some(matches!(services.answer(&spec.health_url), Ok(200 | 300))),
+                enabled: Some(enabled),
+            })
+        },
+        "failure.run.keep_glance_api",
+    )
 }
 
 /// The task's outputs, which hold [`Before`] from now on.

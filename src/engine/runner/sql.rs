@@ -5,8 +5,8 @@
 use mysql::prelude::Queryable;
 use mysql::{Conn, OptsBuilder};
 
+use super::TaskContext;
 use super::clients::{AccountQuery, AdminSession, Database, DbError, DbFault};
-use super::{TaskContext, fatal};
 use crate::answers::DbAdmin;
 use crate::answers::types::SqlIdentifier;
 use crate::engine::outputs::{
@@ -206,25 +206,17 @@ fn before_first_run(
     spec: &SqlSpec,
     ctx: &TaskContext<'_>,
 ) -> Result<SqlOutputs, TaskError> {
-    let kept = ctx.state_dir.join(BEFORE_FILE);
-    if let Ok(text) = crate::fsutil::read_regular(&kept)
-        && let Ok(before) = serde_json::from_str::<SqlOutputs>(&text)
-        && before.server.as_deref() == Some(sql_server(spec).as_str())
-        && before.name.as_deref() == Some(spec.database.as_str())
-        && before.user.as_deref() == Some(spec.user.as_str())
-    {
-        return Ok(before);
-    }
-    let before = existing(session, spec, ctx.previous_outputs)?;
-    let text = serde_json::to_string(&before).expect("plain data serialises");
-    crate::fsutil::write_atomically(&kept, text.as_bytes(), 0o600, None).map_err(|e| {
-        fatal(
-            Message::new("failure.run.keep_database")
-                .arg("path", kept.display())
-                .arg("error", e),
-        )
-    })?;
-    Ok(before)
+    super::kept_observation(
+        ctx.state_dir,
+        BEFORE_FILE,
+        |before: &SqlOutputs| {
+            before.server.as_deref() == Some(sql_server(spec).as_str())
+                && before.name.as_deref() == Some(spec.database.as_str())
+                && before.user.as_deref() == Some(spec.user.as_str())
+        },
+        || existing(session, spec, ctx.previous_outputs),
+        "failure.run.keep_database",
+    )
 }
 
 /// What exists before the statements run: the database, and each account
