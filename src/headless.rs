@@ -242,6 +242,24 @@ impl<W: Write> LinePrinter<W> {
         }
     }
 
+    /// A block of lines, each under the task's id.
+    fn output(&mut self, id: TaskId, lines: &str) {
+        self.buf.clear();
+        for line in lines.split('\n') {
+            self.buf.extend_from_slice(b"    ");
+            self.buf.extend_from_slice(id.as_str().as_bytes());
+            self.buf.extend_from_slice(b" | ");
+            self.buf.extend_from_slice(line.as_bytes());
+            self.buf.push(b'\n');
+        }
+        // Ignored on purpose, as in `report`: the engine's log file has
+        // every event; a closed stdout must not stop the run.
+        let _ = self
+            .out
+            .write_all(&self.buf)
+            .and_then(|()| self.out.flush());
+    }
+
     fn title(&self, id: TaskId, english: &str) -> String {
         self.titles
             .get(&id)
@@ -278,22 +296,10 @@ impl<W: Write> EventSink for LinePrinter<W> {
                 .arg("total", total)
                 .arg("id", id)
                 .arg("title", self.title(*id, title)),
-            Event::Output { id, lines } => {
-                self.buf.clear();
-                for line in lines.split('\n') {
-                    self.buf.extend_from_slice(b"    ");
-                    self.buf.extend_from_slice(id.as_str().as_bytes());
-                    self.buf.extend_from_slice(b" | ");
-                    self.buf.extend_from_slice(line.as_bytes());
-                    self.buf.push(b'\n');
-                }
-                // Ignored on purpose, as in `report`: the engine's log file
-                // has every event; a closed stdout must not stop the run.
-                let _ = self
-                    .out
-                    .write_all(&self.buf)
-                    .and_then(|()| self.out.flush());
-                return;
+            Event::Output { id, lines } => return self.output(*id, lines),
+            Event::Narration { id, sentence } => {
+                let text = self.texts.msg(sentence);
+                return self.output(*id, &text);
             }
             Event::TaskRetrying {
                 id,
@@ -1134,6 +1140,16 @@ mod tests {
                     index: 1,
                     total: 11,
                 },
+                Event::Output {
+                    id: TaskId::SqlDatabase,
+                    lines: "SQL> CREATE DATABASE IF NOT EXISTS `glance`;".into(),
+                },
+                Event::Narration {
+                    id: TaskId::SqlDatabase,
+                    sentence: Message::new("narration.db_server")
+                        .arg("version", "10.11.6-MariaDB")
+                        .arg("sql_mode", "STRICT_TRANS_TABLES"),
+                },
                 Event::TaskFinished {
                     id: TaskId::SqlDatabase,
                     duration: Duration::from_millis(1200),
@@ -1151,7 +1167,10 @@ mod tests {
         };
         assert_eq!(
             printed(LinePrinter::new(Vec::new())),
-            "[1/11] sql.database: Create the glance database and its accounts\n[done] sql.database in 1.2s\n"
+            "[1/11] sql.database: Create the glance database and its accounts\n    \
+             sql.database | SQL> CREATE DATABASE IF NOT EXISTS `glance`;\n    \
+             sql.database | server 10.11.6-MariaDB, sql_mode=STRICT_TRANS_TABLES\n\
+             [done] sql.database in 1.2s\n"
         );
         let chinese = printed(LinePrinter::localized(
             Vec::new(),
@@ -1161,7 +1180,10 @@ mod tests {
         assert_eq!(
             chinese,
             format!(
-                "[1/11] sql.database：{}\n[完成] sql.database，用时 1.2s\n",
+                "[1/11] sql.database：{}\n    \
+                 sql.database | SQL> CREATE DATABASE IF NOT EXISTS `glance`;\n    \
+                 sql.database | 服务器 10.11.6-MariaDB，sql_mode=STRICT_TRANS_TABLES\n\
+                 [完成] sql.database，用时 1.2s\n",
                 Texts::of(Lang::ZhCn).t("task.sql_database")
             )
         );

@@ -52,6 +52,13 @@ pub enum Event {
         id: TaskId,
         lines: String,
     },
+    /// A sentence of the runner's or the engine's about a task, already
+    /// redacted: the front end puts it into its language (English in the
+    /// log).
+    Narration {
+        id: TaskId,
+        sentence: Message,
+    },
     /// `reason`, like a failure's `error`, is a message the front end
     /// puts into its language (English in the log).
     TaskRetrying {
@@ -237,15 +244,13 @@ impl Cause {
     }
 
     /// For messages: what went wrong.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Cause::DbAccessDenied => "the database refused the glance account",
-            Cause::ServiceUserRefused => "Keystone refused the glance user's password",
-            Cause::EndpointMissing => "an image endpoint is missing",
-            Cause::GlanceStale => {
-                "Glance refuses although its database account and service user log in (glance-api runs with an older configuration)"
-            }
-        }
+    pub fn describe(self) -> Message {
+        Message::new(match self {
+            Cause::DbAccessDenied => "cause.db_access_denied",
+            Cause::ServiceUserRefused => "cause.service_user_refused",
+            Cause::EndpointMissing => "cause.endpoint_missing",
+            Cause::GlanceStale => "cause.glance_stale",
+        })
     }
 }
 
@@ -353,10 +358,10 @@ pub type TaskRunner<'r> = dyn Fn(&crate::plan::Task, &mut runner::TaskContext<'_
     + 'r;
 
 /// Looks, cheaply and without changing anything, whether what a finished
-/// task set up is still there: `Ok(what it found)`, the run screen's
-/// words, or `Err(what is wrong)`, the log's.
+/// task set up is still there: `Ok(what it found)` or `Err(what is
+/// wrong)`, both in words the front end translates.
 /// [`runner::probe`], unless a test swaps it.
-pub type TaskProbe<'r> = dyn Fn(&crate::plan::Task, &mut runner::TaskContext<'_>) -> Result<Message, String>
+pub type TaskProbe<'r> = dyn Fn(&crate::plan::Task, &mut runner::TaskContext<'_>) -> Result<Message, Message>
     + Send
     + Sync
     + 'r;
@@ -456,6 +461,7 @@ pub fn log_line(event: &Event) -> String {
             format!("run started: {total} tasks, log {}", log_path.display())
         }
         Event::TaskSkipped { id, reason, .. } => format!("[{id}] skipped: {reason}"),
+        Event::Narration { id, sentence } => format!("[{id}] {sentence}"),
         Event::TaskStarted {
             id,
             title,
@@ -578,8 +584,8 @@ impl<'a> Engine<'a> {
         fingerprint: &str,
         slots: &[Slot],
         upstream: &[usize],
-        probe: &mut Option<Result<Message, String>>,
-        repairing: Option<String>,
+        probe: &mut Option<Result<Message, Message>>,
+        repairing: Option<Message>,
     ) -> Decision {
         let task = &self.plan.tasks[index];
         // A repair runs in full: a recheck of the restart would find
@@ -606,12 +612,7 @@ impl<'a> Engine<'a> {
             upstream
                 .iter()
                 .find(|&&u| slots[u] == (Slot::Complete { changed: true }))
-                .map(|&u| {
-                    format!(
-                        "running again: {} changed something in this run",
-                        self.plan.tasks[u].id
-                    )
-                })
+                .map(|&u| Message::new("recheck.changed_upstream").arg("id", self.plan.tasks[u].id))
         };
         if let Some(note) = runner::drift(task, record.outputs.as_ref()).or_else(changed_upstream) {
             return Decision::Run {
@@ -623,10 +624,7 @@ impl<'a> Engine<'a> {
         // even when its record is unverified.
         if record.unverified {
             return Decision::Run {
-                note: Some(
-                    "checking it again: recorded by an older glance-wizard, whose checkpoints this one cannot compare"
-                        .to_string(),
-                ),
+                note: Some(Message::new("recheck.unverified")),
                 recheck: true,
             };
         }
@@ -634,16 +632,16 @@ impl<'a> Engine<'a> {
         // again later in this run is not skipped on this probe).
         match probe.take() {
             _ if self.verify => Decision::Run {
-                note: Some("checking it again: --verify".to_string()),
+                note: Some(Message::new("recheck.verify")),
                 recheck: true,
             },
             Some(Ok(found)) => Decision::Skip(skip_reason(record.finished_at.as_deref(), found)),
             Some(Err(broken)) => Decision::Run {
-                note: Some(format!("checking it again: {broken}")),
+                note: Some(Message::new("recheck.broken").msg("why", broken)),
                 recheck: true,
             },
             None => Decision::Run {
-                note: Some("checking it again: not probed in this run".to_string()),
+                note: Some(Message::new("recheck.not_probed")),
                 recheck: true,
             },
         }
@@ -657,7 +655,7 @@ impl<'a> Engine<'a> {
         &self,
         journal: &Journal,
         fingerprints: &[String],
-    ) -> Vec<Option<Result<Message, String>>> {
+    ) -> Vec<Option<Result<Message, Message>>> {
         let tasks = &self.plan.tasks;
         if self.verify {
             return vec![None; tasks.len()];
@@ -679,7 +677,7 @@ impl<'a> Engine<'a> {
                 .map(|probe| {
                     probe.map(|p| {
                         p.join()
-                            .unwrap_or_else(|_| Err("its probe panicked".to_string()))
+                            .unwrap_or_else(|_| Err(Message::new("recheck.panicked")))
                     })
                 })
                 .collect()
@@ -692,8 +690,8 @@ impl<'a> Engine<'a> {
         &self,
         task: &Task,
         outputs: Option<&runner::TaskOutputs>,
-    ) -> Result<Message, String> {
-        let mut quiet = |_: &str| {};
+    ) -> Result<Message, Message> {
+        let mut quiet = |_: runner::Said<'_>| {};
         let mut ctx = runner::TaskContext {
             reach: &self.reach,
             state_dir: &self.state_dir,
@@ -709,7 +707,10 @@ impl<'a> Engine<'a> {
                 found.map_texts(&|text| self.redactor.redact(text));
                 Ok(found)
             }
-            Err(broken) => Err(self.redactor.redact(&broken)),
+            Err(mut broken) => {
+                broken.map_texts(&|text| self.redactor.redact(text));
+                Err(broken)
+            }
         }
     }
 
@@ -731,11 +732,17 @@ impl<'a> Engine<'a> {
         let mut failures = 0;
         let mut lock_waited = Duration::ZERO;
         loop {
-            // Redacted by the runner (`TaskContext::say`).
-            let mut emit_line = |lines: &str| {
-                send(Event::Output {
-                    id: task.id,
-                    lines: lines.to_string(),
+            // Redacted by the runner (`TaskContext::trace`, `tell`).
+            let mut emit_line = |said: runner::Said<'_>| {
+                send(match said {
+                    runner::Said::Trace(lines) => Event::Output {
+                        id: task.id,
+                        lines: lines.to_string(),
+                    },
+                    runner::Said::Sentence(sentence) => Event::Narration {
+                        id: task.id,
+                        sentence,
+                    },
                 })
             };
             let mut ctx = runner::TaskContext {
@@ -807,7 +814,10 @@ pub(crate) enum Decision {
     Skip(Message),
     /// Run, with a note saying why when it is done already, as a recheck
     /// when it is (see [`runner::TaskContext::recheck`]).
-    Run { note: Option<String>, recheck: bool },
+    Run {
+        note: Option<Message>,
+        recheck: bool,
+    },
 }
 
 #[cfg(test)]
@@ -993,7 +1003,7 @@ mod tests {
             let probe: &TaskProbe<'_> = &|task, _ctx| {
                 let id = letter(task.id);
                 if probed(id).broken {
-                    Err(format!("{id} is gone"))
+                    Err(Message::verbatim(format!("{id} is gone")))
                 } else {
                     Ok(Message::verbatim(format!("{id} is there")))
                 }
@@ -1173,9 +1183,9 @@ mod tests {
         assert!(matches!(again, RunOutcome::Verified { .. }), "{again:?}");
         assert_eq!(t.ran(), [("a".to_string(), true)]);
         assert!(
-            events.contains(&Event::Output {
+            events.contains(&Event::Narration {
                 id: stand_in("a"),
-                lines: "checking it again: a is gone".into()
+                sentence: Message::new("recheck.broken").msg("why", Message::verbatim("a is gone"))
             }),
             "{events:?}"
         );
@@ -1267,7 +1277,7 @@ mod tests {
         let said = |needle: &str| {
             events
                 .iter()
-                .any(|e| matches!(e, Event::Output { lines, .. } if lines.contains(needle)))
+                .any(|e| matches!(e, Event::Narration { sentence, .. } if sentence.english().contains(needle)))
         };
         assert!(
             said("Keystone refused the glance user's password is identity.user's work"),

@@ -66,10 +66,10 @@ pub(super) struct Run<'e> {
     /// naming a task not in this plan, e.g. one the admin skipped, is no
     /// constraint); a repair adds the repaired task.
     upstream: Vec<Vec<usize>>,
-    probes: Vec<Option<Result<Message, String>>>,
+    probes: Vec<Option<Result<Message, Message>>>,
     /// A finished task to check again because a later task failed on what
     /// it set up: the note saying so.
-    repairing: Vec<Option<String>>,
+    repairing: Vec<Option<Message>>,
     repaired: Vec<bool>,
     slots: Vec<Slot>,
     outputs: BTreeMap<TaskId, runner::TaskOutputs>,
@@ -271,9 +271,9 @@ impl<'e> Run<'e> {
             total: self.slots.len(),
         });
         if let Some(note) = note {
-            reporter.emit(Event::Output {
+            reporter.emit(Event::Narration {
                 id: task.id,
-                lines: note,
+                sentence: note,
             });
         }
         self.slots[index] = Slot::Running;
@@ -357,24 +357,26 @@ impl<'e> Run<'e> {
         };
         // Repair the owner, then retry this task after it.
         self.repaired[owner] = true;
-        self.repairing[owner] = Some(format!(
-            "checking it again: {} failed because {}",
-            task.id,
-            cause.describe()
-        ));
+        self.repairing[owner] = Some(
+            Message::new("recheck.repair")
+                .arg("id", task.id)
+                .msg("cause", cause.describe()),
+        );
         self.slots[owner] = Slot::Waiting;
         self.slots[index] = Slot::Waiting;
         if !self.upstream[index].contains(&owner) {
             self.upstream[index].push(owner);
         }
-        reporter.emit(Event::Output {
+        reporter.emit(Event::Narration {
             id: task.id,
-            lines: format!(
-                "failed: {error}\n{} is {}'s work: it is checked again and repaired, then {} is retried",
-                cause.describe(),
-                tasks[owner].id,
-                task.id
-            ),
+            sentence: Message::new("recheck.failed").msg("error", error),
+        });
+        reporter.emit(Event::Narration {
+            id: task.id,
+            sentence: Message::new("recheck.repairing")
+                .msg("cause", cause.describe())
+                .arg("owner", tasks[owner].id)
+                .arg("id", task.id),
         });
     }
 

@@ -377,6 +377,7 @@ impl RunView {
             }
             Event::TaskStarted { id, .. } => self.task_started(*id, now),
             Event::Output { id, lines } => self.output(*id, lines, now),
+            Event::Narration { id, sentence } => self.output(*id, &words(sentence), now),
             Event::TaskRetrying {
                 id,
                 attempt,

@@ -214,6 +214,14 @@ fn out(id: &str, line: &str) -> Event {
     }
 }
 
+/// A sentence of a runner's about a task.
+fn said(id: &str, sentence: Message) -> Event {
+    Event::Narration {
+        id: tid(id),
+        sentence,
+    }
+}
+
 /// A run up to the package install, as the lab's log shows it.
 fn run_events(app: &mut App, start: Instant) {
     let rows = plan_rows(app.texts);
@@ -292,7 +300,18 @@ fn run_events(app: &mut App, start: Instant) {
     for line in [
         "$ dpkg-query -W -f=${Status} glance-api",
         "dpkg-query: no packages found matching glance-api",
-        "(exit status 1)",
+    ] {
+        feed(app, out("packages.install", line), 400);
+    }
+    feed(
+        app,
+        said(
+            "packages.install",
+            Message::new("narration.exit_status").arg("code", 1),
+        ),
+        400,
+    );
+    for line in [
         "$ apt-get update",
         "Hit:1 http://deb.debian.org/debian bookworm InRelease",
         "Get:2 http://deb.debian.org/debian bookworm-updates InRelease [55.4 kB]",
@@ -702,7 +721,10 @@ fn concurrent_events(app: &mut App, start: Instant) {
         },
         120,
     );
-    feed(app, out("identity.user", "user glance has id 5c1d0f"), 900);
+    let has_id = Message::new("narration.user_id")
+        .arg("user", "glance")
+        .arg("id", "5c1d0f");
+    feed(app, said("identity.user", has_id), 900);
     feed(
         app,
         out(

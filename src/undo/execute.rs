@@ -204,7 +204,7 @@ fn drop_sql(
     if !there {
         return Ok(said("undo_said.gone").msg("object", object));
     }
-    ctx.say(format!("SQL> {statement};"));
+    ctx.trace(format!("SQL> {statement};"));
     session
         .execute(&statement)
         .map_err(|e| e.task_error(&statement))?;

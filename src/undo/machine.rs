@@ -101,7 +101,9 @@ pub fn run_logged(
     cancel: &AtomicBool,
     say: &mut dyn FnMut(&Message),
 ) -> Outcome {
-    use crate::engine::runner::{Reach, TaskContext, identity, packages, service, sql, verify};
+    use crate::engine::runner::{
+        Reach, Said, TaskContext, identity, packages, service, sql, verify,
+    };
     let mut log = crate::fsutil::open_private(log_path, crate::fsutil::Access::Append).ok();
     // One sink for undo's lines and the runners' (`SQL> …`, a child's
     // output: as they are), in the order said.
@@ -114,7 +116,10 @@ pub fn run_logged(
             let _ = writeln!(file, "{stamp} {}", line.english());
         }
     });
-    let mut runner_line = |line: &str| (sink.borrow_mut())(&Message::verbatim(line));
+    let mut runner_line = |said: Said<'_>| match said {
+        Said::Trace(lines) => (sink.borrow_mut())(&Message::verbatim(lines)),
+        Said::Sentence(sentence) => (sink.borrow_mut())(&sentence),
+    };
     let reach = Reach::of(settings);
     let redactor = settings.redactor();
     let mut ctx = TaskContext {

@@ -782,7 +782,12 @@ pub(crate) fn run_all(
     let redactor = crate::secret::Redactor::new();
     let cancel = std::sync::atomic::AtomicBool::new(false);
     let said = std::cell::RefCell::new(Vec::new());
-    let mut runner_line = |line: &str| said.borrow_mut().push(Message::verbatim(line));
+    let mut runner_line = |line: crate::engine::runner::Said<'_>| {
+        said.borrow_mut().push(match line {
+            crate::engine::runner::Said::Trace(text) => Message::verbatim(text),
+            crate::engine::runner::Said::Sentence(sentence) => sentence,
+        })
+    };
     let mut ctx = TaskContext {
         reach: &reach,
         state_dir: state,

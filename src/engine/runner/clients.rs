@@ -171,7 +171,7 @@ pub trait Keystone {
     /// The user logs in with the password (unscoped); why not otherwise.
     fn password_login(&self, login: &ServiceLogin) -> Result<(), Message>;
     /// The roles of the user's token scoped to its project.
-    fn user_roles(&self, login: &ServiceLogin) -> Result<Vec<String>, String>;
+    fn user_roles(&self, login: &ServiceLogin) -> Result<Vec<String>, Message>;
 }
 
 /// What fails in a database conversation, by what fixes it.

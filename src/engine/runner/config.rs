@@ -33,23 +33,19 @@ fn sha256_hex(text: &str) -> String {
 
 /// Whether the file was edited since this task last wrote or checked it:
 /// `Some(message)` says what happened and what the wizard will do about it.
-pub fn drift(spec: &ConfigSpec, outputs: Option<&TaskOutputs>) -> Option<String> {
+pub fn drift(spec: &ConfigSpec, outputs: Option<&TaskOutputs>) -> Option<Message> {
     let recorded = &outputs?.config()?.sha256;
     let current = match read_config(Path::new(&spec.path)) {
         Ok((text, _)) => sha256_hex(&text),
         Err(e) => {
-            return Some(format!(
-                "{} cannot be read any more ({e}): configuring it again",
-                spec.path
-            ));
+            return Some(
+                Message::new("recheck.config_unreadable")
+                    .arg("path", &spec.path)
+                    .arg("error", e),
+            );
         }
     };
-    (current != *recorded).then(|| {
-        format!(
-            "{} was edited since glance-wizard configured it: its managed keys are set again to the answers' values; every other edit in it is kept as it is",
-            spec.path
-        )
-    })
+    (current != *recorded).then(|| Message::new("recheck.config_edited").arg("path", &spec.path))
 }
 
 fn unwritable(path: &str, error: impl std::fmt::Display) -> TaskError {
@@ -74,15 +70,15 @@ pub fn run(spec: &ConfigSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, 
         .map_err(Message::verbatim)
         .map_err(fatal)?;
     for key in &commented {
-        ctx.say(format!("commented out [keystone_authtoken] {key}"));
+        ctx.tell(Message::new("narration.commented_out").arg("key", key));
     }
     for e in &spec.edits {
-        ctx.say(format!("[{}] {} = {}", e.section, e.key, e.value.shown()));
+        ctx.trace(format!("[{}] {} = {}", e.section, e.key, e.value.shown()));
     }
     let after = doc.to_string();
     let backup = format!("{}{BACKUP_SUFFIX}", spec.path);
     if after == before {
-        ctx.say(format!("{} already has these values", spec.path));
+        ctx.tell(Message::new("narration.config_unchanged").arg("path", &spec.path));
         return Ok(TaskOutputs::Config(ConfigOutputs {
             sha256: sha256_hex(&after),
             changed: false,
@@ -94,7 +90,7 @@ pub fn run(spec: &ConfigSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, 
     if std::fs::symlink_metadata(&backup).is_err() {
         write_atomically(Path::new(&backup), before.as_bytes(), mode, owner)
             .map_err(|e| unwritable(&backup, e))?;
-        ctx.say(format!("backed up the original to {backup}"));
+        ctx.tell(Message::new("narration.backed_up").arg("backup", &backup));
     }
     write_atomically_then(path, after.as_bytes(), mode, owner, || {
         crate::engine::pause::point(&format!(
@@ -103,13 +99,13 @@ pub fn run(spec: &ConfigSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, 
         ))
     })
     .map_err(|e| unwritable(&spec.path, e))?;
-    ctx.say(format!(
-        "wrote {} (owner {}:{}, mode {:04o})",
-        spec.path,
-        meta.uid(),
-        meta.gid(),
-        meta.mode() & 0o7777
-    ));
+    ctx.tell(
+        Message::new("narration.wrote_config")
+            .arg("path", &spec.path)
+            .arg("uid", meta.uid())
+            .arg("gid", meta.gid())
+            .arg("mode", format!("{:04o}", meta.mode() & 0o7777)),
+    );
     Ok(TaskOutputs::Config(ConfigOutputs {
         sha256: sha256_hex(&after),
         changed: true,
@@ -208,7 +204,7 @@ mod tests {
         );
 
         std::fs::write(&path, "[DEFAULT]\ndebug = false\nverbose = true\n").unwrap();
-        let drifted = drift(&spec(&path), Some(&first)).unwrap();
+        let drifted = drift(&spec(&path), Some(&first)).unwrap().english();
         assert!(
             drifted.contains("was edited since glance-wizard configured it"),
             "{drifted}"
@@ -256,6 +252,6 @@ mod tests {
                 backup: None,
             })),
         );
-        assert!(gone.unwrap().contains("cannot be read any more"));
+        assert!(gone.unwrap().english().contains("cannot be read any more"));
     }
 }

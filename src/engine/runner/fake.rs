@@ -48,7 +48,7 @@ pub(crate) fn in_ctx_at<T>(
     let reach = Reach::of(&settings);
     let (redactor, cancel) = (Redactor::new(), AtomicBool::new(false));
     let mut said = Vec::new();
-    let mut log = |line: &str| said.push(line.to_string());
+    let mut log = |line: super::Said<'_>| said.push(line.english());
     let mut ctx = TaskContext {
         reach: &reach,
         state_dir: state,
@@ -454,7 +454,7 @@ impl Keystone for FakeKeystone {
     ) -> Result<String, TaskError> {
         self.failure(KeystoneOp::CreateUser)?;
         let domain_id = self.domain_id(domain)?;
-        ctx.say(format!("(test double) user create {name}"));
+        ctx.trace(format!("openstack> user create {name}"));
         let mut state = self.state.borrow_mut();
         let id = state.new_id("u");
         state
@@ -644,13 +644,13 @@ impl Keystone for FakeKeystone {
         }
     }
 
-    fn user_roles(&self, login: &ServiceLogin) -> Result<Vec<String>, String> {
-        self.password_login(login).map_err(|m| m.english())?;
+    fn user_roles(&self, login: &ServiceLogin) -> Result<Vec<String>, Message> {
+        self.password_login(login)?;
         let state = self.state.borrow();
         let user = state.user(&login.user, &login.domain).map(|u| u.0.clone());
         let project = state.projects.iter().find(|p| p.1 == login.project);
         let (Some(user), Some(project)) = (user, project) else {
-            return Err(Self::refused(login).english());
+            return Err(Self::refused(login));
         };
         Ok(state
             .roles

@@ -626,7 +626,7 @@ impl Keystone for RealKeystone<'_> {
         password: &Secret,
     ) -> Result<(), TaskError> {
         let url = format!("{}/users/{user_id}", v3_base(auth_url));
-        ctx.say(format!("setting its password: PATCH {url}"));
+        ctx.tell(Message::new("narration.setting_password").arg("url", &url));
         let body = serde_json::json!({"user": {"password": password.expose()}}).to_string();
         let mut response = direct_agent(Duration::from_secs(30))
             .patch(&url)
@@ -667,7 +667,7 @@ impl Keystone for RealKeystone<'_> {
             } => format!("projects/{project}/users/{user}/roles/{role}"),
         };
         let api = self.api()?;
-        ctx.say(format!("DELETE {}/{path}", api.base));
+        ctx.trace(format!("DELETE {}/{path}", api.base));
         api.change(&path, None)
     }
 
@@ -685,7 +685,7 @@ impl Keystone for RealKeystone<'_> {
             None => serde_json::json!({"endpoint": {"url": url}}),
             Some(region) => serde_json::json!({"endpoint": {"url": url, "region": region}}),
         };
-        ctx.say(format!("PATCH {}/endpoints/{id} {body}", api.base));
+        ctx.trace(format!("PATCH {}/endpoints/{id} {body}", api.base));
         api.change(&format!("endpoints/{id}"), Some(body))
     }
 
@@ -697,7 +697,7 @@ impl Keystone for RealKeystone<'_> {
     ) -> Result<Removal, TaskError> {
         let api = self.api()?;
         let body = serde_json::json!({"user": {"name": name}});
-        ctx.say(format!("PATCH {}/users/{id} {body}", api.base));
+        ctx.trace(format!("PATCH {}/users/{id} {body}", api.base));
         api.change(&format!("users/{id}"), Some(body))
     }
 
@@ -713,7 +713,7 @@ impl Keystone for RealKeystone<'_> {
         .map_err(|e| e.msg())
     }
 
-    fn user_roles(&self, login: &ServiceLogin) -> Result<Vec<String>, String> {
+    fn user_roles(&self, login: &ServiceLogin) -> Result<Vec<String>, Message> {
         let view = glance_user_view(login)?;
         Ok(view["token"]["roles"]
             .as_array()
@@ -750,15 +750,21 @@ pub fn user(
     let elsewhere = user_elsewhere(spec, ctx.previous_outputs, keystone)?;
     let (user_id, created_now) = match keystone.user_id(&login.user, &domain_id)? {
         Some(id) => {
-            ctx.say(format!("user {} exists already: {id}", login.user));
+            ctx.tell(
+                Message::new("narration.user_exists")
+                    .arg("user", &login.user)
+                    .arg("id", &id),
+            );
             (id, false)
         }
         None => match &elsewhere {
             Some(old) if keystone.rename_user(ctx, &old.id, &login.user)? == Removal::Done => {
-                ctx.say(format!(
-                    "renamed the user it created, {} ({}), to {}: its role assignments stay",
-                    old.from, old.id, login.user
-                ));
+                ctx.tell(
+                    Message::new("narration.user_renamed")
+                        .arg("from", &old.from)
+                        .arg("id", &old.id)
+                        .arg("to", &login.user),
+                );
                 (old.id.clone(), false)
             }
             _ => (create_user(login, ctx, keystone)?, true),
@@ -767,10 +773,12 @@ pub fn user(
     if let Some(old) = elsewhere.filter(|old| old.id != user_id) {
         let removal = keystone.delete(ctx, KeystoneObject::User(&old.id))?;
         if removal == Removal::Done {
-            ctx.say(format!(
-                "deleted the user it had created, {} ({}): a user {} existed already",
-                old.from, old.id, login.user
-            ));
+            ctx.tell(
+                Message::new("narration.user_taken_back")
+                    .arg("from", &old.from)
+                    .arg("id", &old.id)
+                    .arg("to", &login.user),
+            );
         }
     }
     set_password_unless_it_logs_in(login, &user_id, created_now, ctx, keystone)?;
@@ -809,7 +817,11 @@ fn create_user(
     if id.is_empty() {
         return Err(fatal(Message::new("failure.identity.no_user_id")));
     }
-    ctx.say(format!("user {} has id {id}", login.user));
+    ctx.tell(
+        Message::new("narration.user_id")
+            .arg("user", &login.user)
+            .arg("id", &id),
+    );
     Ok(id)
 }
 
@@ -824,14 +836,14 @@ fn set_password_unless_it_logs_in(
     keystone: &dyn Keystone,
 ) -> Result<(), TaskError> {
     if !created_now && keystone.password_login(login).is_ok() {
-        ctx.say("its password is already the one in the answers");
+        ctx.tell(Message::new("narration.password_current"));
         return Ok(());
     }
     keystone.set_password(ctx, &login.auth_url, user_id, &login.password)?;
     keystone
         .password_login(login)
         .map_err(|e| fatal(Message::new("failure.identity.new_password").msg("error", e)))?;
-    ctx.say("password set; the user logs in with it");
+    ctx.tell(Message::new("narration.password_set"));
     Ok(())
 }
 
@@ -879,10 +891,12 @@ pub fn role(
         _ => (Origin::Found, None, None),
     };
     let origin = if ids.assigned(keystone)? {
-        ctx.say(format!(
-            "{} has the {} role on project {} already",
-            login.user, spec.role, login.project
-        ));
+        ctx.tell(
+            Message::new("narration.role_exists")
+                .arg("user", &login.user)
+                .arg("role", &spec.role)
+                .arg("project", &login.project),
+        );
         // Created by an earlier run only if given to this same user on this
         // same project (`None`: an older record, of these): after a rename
         // to an existing user, that user's role is not ours.
@@ -922,10 +936,12 @@ fn take_back_role(
     let (Some(user), Some(role)) = (&ids.user, &ids.role) else {
         return Ok(());
     };
-    ctx.say(format!(
-        "removing the role it gave on project {} ({}): the answers' project is {} now",
-        elsewhere.from.name, elsewhere.from.id, elsewhere.to
-    ));
+    ctx.tell(
+        Message::new("narration.role_taken_back")
+            .arg("from", &elsewhere.from.name)
+            .arg("id", &elsewhere.from.id)
+            .arg("to", &elsewhere.to),
+    );
     let object = KeystoneObject::RoleAssignment {
         project: &elsewhere.from.id,
         user,
@@ -947,11 +963,11 @@ pub fn service(
             created_now = true;
             let id =
                 keystone.create_service(ctx, &spec.name, &spec.description, &spec.service_type)?;
-            ctx.say(format!("created the image service {id}"));
+            ctx.tell(Message::new("narration.service_created").arg("id", &id));
             id
         }
         [one] => {
-            ctx.say(format!("the image service exists already: {one}"));
+            ctx.tell(Message::new("narration.service_exists").arg("id", one));
             one.clone()
         }
         many => {
@@ -986,7 +1002,11 @@ pub fn endpoints(
     };
     let probe = probe_endpoints(spec, keystone, &service_id)?;
     for (interface, id) in &probe.right {
-        ctx.say(format!("the {interface} endpoint exists already: {id}"));
+        ctx.tell(
+            Message::new("narration.endpoint_exists")
+                .arg("interface", interface)
+                .arg("id", id),
+        );
     }
     let mut work = EndpointWork::of(
         &probe.fixes,
@@ -1017,13 +1037,16 @@ pub fn endpoints(
                 .arg("tail", tail),
         ));
     }
-    work.say(ctx);
+    work.tell(ctx);
     for old in &work.take_back {
         if keystone.delete(ctx, KeystoneObject::Endpoint(&old.id))? == Removal::Done {
-            ctx.say(format!(
-                "deleted the {} endpoint it had created in {} ({}): {} has one already",
-                old.interface, old.from, old.id, old.to
-            ));
+            ctx.tell(
+                Message::new("narration.endpoint_taken_back")
+                    .arg("interface", old.interface)
+                    .arg("from", &old.from)
+                    .arg("id", &old.id)
+                    .arg("to", &old.to),
+            );
         }
     }
     Ok(after.outputs(spec, &probe.fixes, ctx.previous_outputs))
@@ -1107,23 +1130,27 @@ impl<'f, 's> EndpointWork<'f, 's> {
     }
 
     /// What was moved, made and repointed, once Keystone shows it.
-    fn say(&self, ctx: &mut TaskContext<'_>) {
+    fn tell(&self, ctx: &mut TaskContext<'_>) {
         for (fix, old) in &self.moves {
-            ctx.say(format!(
-                "moved the {} endpoint it created in {} ({}) to {} → {}",
-                fix.interface, old.from, old.id, old.to, fix.url
-            ));
+            ctx.tell(
+                Message::new("narration.endpoint_moved")
+                    .arg("interface", fix.interface)
+                    .arg("from", &old.from)
+                    .arg("id", &old.id)
+                    .arg("to", &old.to)
+                    .arg("url", fix.url),
+            );
         }
         for fix in &self.fixes {
-            let what = if fix.existing.is_some() {
-                "updated"
-            } else {
-                "created"
+            let key = match fix.existing {
+                Some(_) => "narration.endpoint_updated",
+                None => "narration.endpoint_created",
             };
-            ctx.say(format!(
-                "{what} the {} endpoint → {}",
-                fix.interface, fix.url
-            ));
+            ctx.tell(
+                Message::new(key)
+                    .arg("interface", fix.interface)
+                    .arg("url", fix.url),
+            );
         }
     }
 }
@@ -1144,7 +1171,7 @@ struct ViewKey {
 struct GlanceView {
     key: ViewKey,
     asked: Instant,
-    answer: Result<Value, String>,
+    answer: Result<Value, Message>,
 }
 
 static GLANCE_VIEW: Mutex<Option<GlanceView>> = Mutex::new(None);
@@ -1156,7 +1183,7 @@ const VIEW_REUSE: Duration = Duration::from_secs(3);
 /// The glance user's project-scoped token body (see [`GlanceView`]).
 /// `apply` asks it while the prechecks run, so that its password check (a
 /// bcrypt hash in Keystone) overlaps theirs instead of following it.
-pub fn glance_user_view(login: &ServiceLogin) -> Result<Value, String> {
+pub fn glance_user_view(login: &ServiceLogin) -> Result<Value, Message> {
     let key = ViewKey {
         auth_url: login.auth_url.clone(),
         user: login.user.clone(),
@@ -1182,10 +1209,10 @@ pub fn glance_user_view(login: &ServiceLogin) -> Result<Value, String> {
     )
     .map(|(_, body)| body)
     .map_err(|e| {
-        format!(
-            "{} cannot log in to Keystone on project {}: {e}",
-            key.user, key.project
-        )
+        Message::new("recheck.keystone_login")
+            .arg("user", &key.user)
+            .arg("project", &key.project)
+            .msg("error", e.msg())
     });
     *view = Some(GlanceView {
         key,
@@ -1197,14 +1224,14 @@ pub fn glance_user_view(login: &ServiceLogin) -> Result<Value, String> {
 
 /// The user task's probe: the glance user logs in to Keystone with the
 /// answers' password, as glance-api will.
-pub fn probe_user(spec: &UserSpec, keystone: &dyn Keystone) -> Result<Message, String> {
+pub fn probe_user(spec: &UserSpec, keystone: &dyn Keystone) -> Result<Message, Message> {
     keystone.user_roles(&spec.login)?;
     Ok(Message::new("run_skip.user_login").arg("user", &spec.login.user))
 }
 
 /// The role task's probe: the glance user's token on the service project
 /// carries the admin role.
-pub fn probe_role(spec: &RoleSpec, keystone: &dyn Keystone) -> Result<Message, String> {
+pub fn probe_role(spec: &RoleSpec, keystone: &dyn Keystone) -> Result<Message, Message> {
     let login = &spec.login;
     let roles = keystone.user_roles(login).map_err(cannot_check)?;
     let what = Message::new("run_skip.role")
@@ -1214,13 +1241,13 @@ pub fn probe_role(spec: &RoleSpec, keystone: &dyn Keystone) -> Result<Message, S
     if roles.contains(&spec.role) {
         Ok(what)
     } else {
-        Err(format!("it is no longer true that {what}"))
+        Err(Message::new("recheck.no_longer").msg("what", what))
     }
 }
 
 /// A probe that needs the glance user's view cannot tell without it.
-fn cannot_check(e: String) -> String {
-    format!("cannot check without the glance user's token ({e})")
+fn cannot_check(e: Message) -> Message {
+    Message::new("recheck.cannot_check").msg("error", e)
 }
 
 /// The services of a type in the catalog, read with the admin token: not
@@ -1229,8 +1256,8 @@ fn cannot_check(e: String) -> String {
 fn catalog_services(
     catalog: &Result<Vec<CatalogService>, TaskError>,
     service_type: &str,
-) -> Result<Vec<CatalogService>, String> {
-    let catalog = catalog.as_ref().map_err(|e| e.message.english())?;
+) -> Result<Vec<CatalogService>, Message> {
+    let catalog = catalog.as_ref().map_err(|e| e.message.clone())?;
     Ok(catalog
         .iter()
         .filter(|s| s.service_type == service_type)
@@ -1244,7 +1271,7 @@ pub fn probe_service(
     spec: &ServiceEntitySpec,
     ctx: &mut TaskContext<'_>,
     catalog: &Result<Vec<CatalogService>, TaskError>,
-) -> Result<Message, String> {
+) -> Result<Message, Message> {
     let images = catalog_services(catalog, &spec.service_type)?;
     let recorded = match ctx.previous_outputs {
         Some(TaskOutputs::Service(o)) => Some(&o.id),
@@ -1254,9 +1281,9 @@ pub fn probe_service(
         [one] if recorded.is_none_or(|r| *r == one.id) => {
             Ok(Message::new("run_skip.service").arg("id", &one.id))
         }
-        [_] => Err("the image service is not the one recorded".to_string()),
-        [] => Err("the catalog has no image service".to_string()),
-        many => Err(format!("the catalog has {} image services", many.len())),
+        [_] => Err(Message::new("recheck.service_not_recorded")),
+        [] => Err(Message::new("recheck.no_service")),
+        many => Err(Message::new("recheck.many_services").arg("count", many.len())),
     }
 }
 
@@ -1265,11 +1292,11 @@ pub fn probe_service(
 pub fn probe_endpoints_task(
     spec: &EndpointsSpec,
     catalog: &Result<Vec<CatalogService>, TaskError>,
-) -> Result<Message, String> {
+) -> Result<Message, Message> {
     let region = &spec.region;
     let images = catalog_services(catalog, &spec.service_type)?;
     let [service] = images.as_slice() else {
-        return Err(format!("the catalog has {} image services", images.len()));
+        return Err(Message::new("recheck.many_services").arg("count", images.len()));
     };
     for EndpointSpec { interface, url } in &spec.endpoints {
         let found: Vec<&Endpoint> = service
@@ -1278,15 +1305,17 @@ pub fn probe_endpoints_task(
             .filter(|e| e.interface == interface.as_str() && e.region == *region)
             .collect();
         match found.as_slice() {
-            [] => return Err(format!("the {interface} image endpoint is missing")),
+            [] => return Err(Message::new("recheck.endpoint_missing").arg("interface", interface)),
             // The same rule as the task's own probe: the URL as answered.
             [one] if one.url == *url => {}
-            [_] => return Err(format!("the {interface} image endpoint points elsewhere")),
+            [_] => {
+                return Err(Message::new("recheck.endpoint_elsewhere").arg("interface", interface));
+            }
             many => {
-                return Err(format!(
-                    "region {region} has {} {interface} image endpoints",
-                    many.len()
-                ));
+                return Err(Message::new("recheck.many_endpoints")
+                    .arg("region", region)
+                    .arg("count", many.len())
+                    .arg("interface", interface));
             }
         }
     }
@@ -1611,7 +1640,7 @@ pub(crate) mod runner_tests {
         let keystone = FakeKeystone::default();
         let first = run_on(user, &user_spec(), &keystone, None).unwrap();
         keystone.state.borrow_mut().users[0].3 = "changed".into();
-        let probed = probe_user(&user_spec(), &keystone).unwrap_err();
+        let probed = probe_user(&user_spec(), &keystone).unwrap_err().english();
         assert!(probed.contains("HTTP 401"), "{probed}");
         assert_eq!(
             run_on(user, &user_spec(), &keystone, Some(&first)).unwrap(),
@@ -1625,7 +1654,7 @@ pub(crate) mod runner_tests {
     fn the_role_is_assigned_then_found() {
         let keystone = FakeKeystone::default();
         run_on(user, &user_spec(), &keystone, None).unwrap();
-        let error = probe_role(&role_spec(), &keystone).unwrap_err();
+        let error = probe_role(&role_spec(), &keystone).unwrap_err().english();
         assert!(error.contains("no longer true"), "{error}");
         let [first, again, unrecorded] = twice(role, &role_spec(), &keystone);
         let user_id = keystone.state.borrow().users[0].0.clone();
@@ -1651,7 +1680,7 @@ pub(crate) mod runner_tests {
         assert!(probe_role(&role_spec(), &keystone).is_ok());
         // Without the user's login the probe cannot tell.
         keystone.state.borrow_mut().users[0].3 = "changed".into();
-        let error = probe_role(&role_spec(), &keystone).unwrap_err();
+        let error = probe_role(&role_spec(), &keystone).unwrap_err().english();
         assert!(error.contains("cannot check"), "{error}");
     }
 
@@ -1744,7 +1773,10 @@ pub(crate) mod runner_tests {
         let (probed, _) = in_ctx(Some(&first), false, |ctx| {
             probe_service(&service_spec(), ctx, &keystone.catalog())
         });
-        assert_eq!(probed, Err("the catalog has 2 image services".into()));
+        assert_eq!(
+            probed.map_err(|m| m.english()),
+            Err("the catalog has 2 image services".into())
+        );
     }
 
     fn endpoint_outputs(keystone: &FakeKeystone, origin: Origin) -> TaskOutputs {
@@ -1777,7 +1809,9 @@ pub(crate) mod runner_tests {
             error.message.english()
         );
         run_on(service, &service_spec(), &keystone, None).unwrap();
-        let probed = probe_endpoints_task(&endpoints_spec(), &keystone.catalog()).unwrap_err();
+        let probed = probe_endpoints_task(&endpoints_spec(), &keystone.catalog())
+            .unwrap_err()
+            .english();
         assert_eq!(probed, "the public image endpoint is missing");
         let [first, again, unrecorded] = twice(endpoints, &endpoints_spec(), &keystone);
         assert_eq!(first, endpoint_outputs(&keystone, Origin::Created));
@@ -1799,7 +1833,9 @@ pub(crate) mod runner_tests {
             state.endpoints[0].1.url = "http://elsewhere:9292".into();
             state.endpoints.remove(1);
         }
-        let probed = probe_endpoints_task(&endpoints_spec(), &keystone.catalog()).unwrap_err();
+        let probed = probe_endpoints_task(&endpoints_spec(), &keystone.catalog())
+            .unwrap_err()
+            .english();
         assert_eq!(probed, "the public image endpoint points elsewhere");
         let TaskOutputs::Endpoints { endpoints: after } =
             run_on(endpoints, &endpoints_spec(), &keystone, None).unwrap()
@@ -2086,7 +2122,9 @@ pub(crate) mod runner_tests {
             KeystoneOp::List,
             TaskError::transient("cannot reach Keystone at x"),
         );
-        let probed = probe_endpoints_task(&endpoints_spec(), &keystone.catalog()).unwrap_err();
+        let probed = probe_endpoints_task(&endpoints_spec(), &keystone.catalog())
+            .unwrap_err()
+            .english();
         assert!(probed.contains("cannot reach Keystone"), "{probed}");
     }
 }

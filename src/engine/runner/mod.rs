@@ -69,22 +69,58 @@ pub struct TaskContext<'a> {
     /// `apply --verify` asked: check, and redo only what the check finds
     /// wrong (no restart of a Glance that answers).
     pub recheck: bool,
-    /// Where the task's lines go: one or more lines joined by `\n`,
-    /// already redacted. Call [`TaskContext::say`], which redacts.
-    pub log: &'a mut dyn FnMut(&str),
+    /// Where the task's words go, already redacted: call
+    /// [`TaskContext::trace`] or [`TaskContext::tell`], which redact.
+    pub log: &'a mut dyn FnMut(Said<'_>),
+}
+
+/// What a runner says as it works.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Said<'a> {
+    /// What it does or reads, the same in every language: a command line,
+    /// an SQL statement, an HTTP request, a config setting, a listing, a
+    /// child's output. One line, or several joined by `\n`.
+    Trace(&'a str),
+    /// A sentence for the person watching, put into their language by the
+    /// front end (English in the log).
+    Sentence(Message),
+}
+
+impl Said<'_> {
+    /// As the log has it.
+    pub fn english(&self) -> String {
+        match self {
+            Said::Trace(lines) => lines.to_string(),
+            Said::Sentence(sentence) => sentence.english(),
+        }
+    }
 }
 
 impl TaskContext<'_> {
-    /// Narrates: one line, or several joined by `\n`. Secrets are masked.
-    pub fn say(&mut self, line: impl AsRef<str>) {
+    /// Shows what is done or read (see [`is_trace`]): one line, or several
+    /// joined by `\n`. Secrets are masked. A sentence goes through
+    /// [`TaskContext::tell`] instead, so that it reaches a Chinese screen in
+    /// Chinese.
+    pub fn trace(&mut self, line: impl AsRef<str>) {
         let redacted = self.redactor.redact_cow(line.as_ref());
-        (self.log)(&redacted);
+        debug_assert!(
+            redacted.split('\n').all(is_trace),
+            "a sentence said as a trace: {redacted:?} (use TaskContext::tell)"
+        );
+        (self.log)(Said::Trace(&redacted));
+    }
+
+    /// Says a sentence, in the front end's language. Secrets in its
+    /// parameters are masked.
+    pub fn tell(&mut self, mut sentence: Message) {
+        sentence.map_texts(&|text| self.redactor.redact(text));
+        (self.log)(Said::Sentence(sentence));
     }
 
     /// Passes on text the caller has redacted with [`TaskContext::redactor`]
     /// (a block of a child's output: redacted once, not twice).
     pub fn say_redacted(&mut self, block: &str) {
-        (self.log)(block);
+        (self.log)(Said::Trace(block));
     }
 
     pub fn cancelled(&self) -> bool {
@@ -92,10 +128,30 @@ impl TaskContext<'_> {
     }
 }
 
+/// Is this line a trace of what a runner does or reads, with no sentence
+/// of ours in it? A command line (`$ `), an SQL statement (`SQL> `), a line
+/// fed to the openstack client (`openstack> `), an HTTP request, a config
+/// setting (`[section] key = value`) or an indented listing row.
+pub fn is_trace(line: &str) -> bool {
+    const STARTS: [&str; 10] = [
+        "$ ",
+        "SQL> ",
+        "openstack> ",
+        "GET ",
+        "PUT ",
+        "POST ",
+        "PATCH ",
+        "DELETE ",
+        "[",
+        "  ",
+    ];
+    STARTS.iter().any(|start| line.starts_with(start))
+}
+
 /// Checks that what a finished task left is still there; `Some(message)`
 /// when it is not, and the task must run again. Only config files are
 /// checked: they are what admins edit by hand between runs.
-pub fn drift(task: &Task, outputs: Option<&TaskOutputs>) -> Option<String> {
+pub fn drift(task: &Task, outputs: Option<&TaskOutputs>) -> Option<Message> {
     match &task.kind {
         TaskKind::Config(spec) => config::drift(spec, outputs),
         _ => None,
@@ -105,7 +161,7 @@ pub fn drift(task: &Task, outputs: Option<&TaskOutputs>) -> Option<String> {
 /// A cheap look at what a finished task set up, made at the start of every
 /// run (see [`crate::engine::TaskProbe`]): one login, listing or query per
 /// task, nothing changed. `Ok(what was found)` or `Err(what is wrong)`.
-pub fn probe(task: &Task, ctx: &mut TaskContext<'_>) -> Result<Message, String> {
+pub fn probe(task: &Task, ctx: &mut TaskContext<'_>) -> Result<Message, Message> {
     let reach: &Reach = ctx.reach;
     let keystone = identity::RealKeystone::new(&reach.admin);
     match &task.kind {
@@ -305,7 +361,7 @@ impl Stopper {
     fn step(&mut self, ctx: &mut TaskContext<'_>, pids: &[u32], kill: impl FnOnce()) {
         match self.term_sent {
             None => {
-                ctx.say("stopping: sent SIGTERM to the running command");
+                ctx.tell(Message::new("narration.sigterm_sent"));
                 for pid in pids {
                     if let Some(pid) = i32::try_from(*pid).ok().and_then(Pid::from_raw) {
                         let _ = rustix::process::kill_process(pid, Signal::TERM);
@@ -314,10 +370,7 @@ impl Stopper {
                 self.term_sent = Some(Instant::now());
             }
             Some(sent) if sent.elapsed() >= self.grace => {
-                ctx.say(format!(
-                    "stopping: the command did not exit within {} s of SIGTERM; killed it",
-                    self.grace.as_secs()
-                ));
+                ctx.tell(Message::new("narration.killed").arg("seconds", self.grace.as_secs()));
                 kill();
                 // Only once.
                 self.term_sent = Some(Instant::now() + Duration::from_secs(3600));
@@ -418,7 +471,7 @@ fn stream_child(
     input: Option<Vec<u8>>,
     lock: LockCopy,
 ) -> Result<ChildResult, TaskError> {
-    ctx.say(format!("$ {}", crate::plan::commands::display(argv)));
+    ctx.trace(format!("$ {}", crate::plan::commands::display(argv)));
     let expr = duct::cmd(&argv[0], &argv[1..])
         .full_env(
             base_env(ctx, network)
@@ -449,10 +502,10 @@ fn stream_child(
         .map(|out| out.status.code())
         .unwrap_or(None);
     if status != Some(0) {
-        ctx.say(format!(
-            "(exit status {})",
-            status.map_or("killed".into(), |c| c.to_string())
-        ));
+        ctx.tell(match status {
+            Some(code) => Message::new("narration.exit_status").arg("code", code),
+            None => Message::new("narration.exit_killed"),
+        });
     }
     Ok(ChildResult {
         code: status,
@@ -592,7 +645,7 @@ fn capture_child(
     grace: Duration,
     lock: LockCopy,
 ) -> Result<(Option<i32>, String), TaskError> {
-    ctx.say(format!("$ {}", crate::plan::commands::display(argv)));
+    ctx.trace(format!("$ {}", crate::plan::commands::display(argv)));
     let expr = duct::cmd(&argv[0], &argv[1..])
         .full_env(
             base_env(ctx, network)
@@ -727,7 +780,7 @@ pub fn openstack_batch(
     let mut input = String::new();
     for args in commands {
         let line = crate::plan::commands::display(args);
-        ctx.say(format!("openstack> {line}"));
+        ctx.trace(format!("openstack> {line}"));
         input.push_str(&line);
         input.push('\n');
     }
@@ -755,6 +808,40 @@ pub(crate) mod tests {
     use crate::secret::Secret;
     use crate::target::{InitSystem, profile_for};
     use std::sync::atomic::AtomicBool;
+
+    /// Commands, statements, requests, settings and listings are traces;
+    /// a sentence of ours is not (it goes through `tell`, to be translated).
+    #[test]
+    fn a_trace_is_what_is_done_not_a_sentence() {
+        for trace in [
+            "$ apt-get install -y glance-api",
+            "SQL> CREATE DATABASE IF NOT EXISTS `glance`;",
+            "openstack> user list -f json",
+            "GET http://controller:9292/v2/images:",
+            "PATCH http://controller:5000/v3/users/5c1d {\"user\": {\"name\": \"glance\"}}",
+            "[database] connection = mysql+pymysql://glance:****@controller/glance",
+            "  5c1d0f  cirros  active",
+        ] {
+            assert!(is_trace(trace), "{trace}");
+        }
+        for sentence in [
+            "installed glance-api",
+            "the schema is at head",
+            "(exit status 1)",
+        ] {
+            assert!(!is_trace(sentence), "{sentence}");
+        }
+    }
+
+    /// In a debug build (every test, the end-to-end tests' binary) a
+    /// sentence said as a trace stops the run: it would reach a Chinese
+    /// screen in English.
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "a sentence said as a trace")]
+    fn a_sentence_said_as_a_trace_is_caught() {
+        with_ctx(None, |ctx| ctx.trace("installed glance-api"));
+    }
 
     /// Settings for tests: Debian Zed, fixed passwords, no Keystone.
     pub(crate) fn settings() -> (Settings, crate::target::Profile) {
@@ -835,7 +922,7 @@ pub(crate) mod tests {
                 TaskKind::IdentityService(_) | TaskKind::IdentityEndpoints(_)
             )
         }) {
-            let mut log = |_: &str| {};
+            let mut log = |_: Said<'_>| {};
             let mut ctx = TaskContext {
                 reach: &reach,
                 state_dir: state.path(),
@@ -846,7 +933,11 @@ pub(crate) mod tests {
                 recheck: false,
                 log: &mut log,
             };
-            said.push(probe(task, &mut ctx).map(|m| m.english()));
+            said.push(
+                probe(task, &mut ctx)
+                    .map(|m| m.english())
+                    .map_err(|m| m.english()),
+            );
         }
         assert_eq!(
             said,
@@ -869,7 +960,7 @@ pub(crate) mod tests {
         let lock_file = state.path().join("lock");
         let (redactor, cancel) = (Redactor::new(), AtomicBool::new(false));
         let run = |script: &str, copy: LockCopy| {
-            let mut log = |_: &str| {};
+            let mut log = |_: Said<'_>| {};
             let mut ctx = TaskContext {
                 reach: &reach,
                 state_dir: state.path(),
@@ -929,7 +1020,7 @@ pub(crate) mod tests {
             });
         }
         let mut said = Vec::new();
-        let mut log = |line: &str| said.push(line.to_string());
+        let mut log = |line: Said<'_>| said.push(line.english());
         let mut ctx = TaskContext {
             reach: &reach,
             state_dir: Path::new("/nonexistent"),
@@ -998,7 +1089,7 @@ pub(crate) mod tests {
         redactor.add(&crate::secret::Secret::new("s3cret-Value!"));
         let cancel = AtomicBool::new(false);
         let mut blocks: Vec<String> = Vec::new();
-        let mut log = |block: &str| blocks.push(block.to_string());
+        let mut log = |block: Said<'_>| blocks.push(block.english());
         let mut ctx = TaskContext {
             reach: &reach,
             state_dir: Path::new("/nonexistent"),

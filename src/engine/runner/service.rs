@@ -161,10 +161,10 @@ pub fn db_sync(
     let check = spec.check;
     if ctx.recheck && check {
         if services.glance_manage(ctx, SchemaStep::Check)?.success() {
-            ctx.say("the schema is at head: no sync needed");
+            ctx.tell(Message::new("narration.schema_at_head_no_sync"));
             return Ok(TaskOutputs::DbSync(DbSyncOutputs { synced: false }));
         }
-        ctx.say("the schema is not at head: syncing");
+        ctx.tell(Message::new("narration.schema_behind_syncing"));
     }
     let sync = services.glance_manage(ctx, SchemaStep::Sync)?;
     if !sync.success() {
@@ -193,7 +193,7 @@ pub fn db_sync(
             let said = Message::new("failure.db_check").msg("meaning", Message::new(meaning));
             return Err(fatal(said));
         }
-        ctx.say("the schema is at head");
+        ctx.tell(Message::new("narration.schema_at_head"));
     }
     Ok(TaskOutputs::DbSync(DbSyncOutputs { synced: true }))
 }
@@ -231,10 +231,11 @@ pub fn load_metadefs(
         let said = Message::new("failure.metadefs_empty").arg("dir", &spec.dir);
         return Err(fatal(said));
     }
-    ctx.say(format!(
-        "{} metadata namespaces loaded, {before} there already",
-        after.saturating_sub(before)
-    ));
+    ctx.tell(
+        Message::new("narration.metadefs_loaded")
+            .arg("loaded", after.saturating_sub(before))
+            .arg("before", before),
+    );
     Ok(TaskOutputs::Metadefs(MetadefsOutputs {
         namespaces_before: before,
         namespaces_after: after,
@@ -268,19 +269,17 @@ pub fn wait_for_glance(url: &str, timeout: Duration, cancel: &AtomicBool) -> Res
 
 /// The service task's probe: glance-api answers its version document
 /// (one request).
-pub fn probe(spec: &ServiceSpec, services: &dyn Services) -> Result<Message, String> {
+pub fn probe(spec: &ServiceSpec, services: &dyn Services) -> Result<Message, Message> {
     match services.answer(&spec.health_url) {
         Ok(status) if matches!(status, 200 | 300) => Ok(Message::new("run_skip.glance_api")
             .arg("url", &spec.health_url)
             .arg("status", status)),
-        Ok(status) => Err(format!(
-            "glance-api answers HTTP {status} at {}",
-            spec.health_url
-        )),
-        Err(e) => Err(format!(
-            "glance-api does not answer at {}: {e}",
-            spec.health_url
-        )),
+        Ok(status) => Err(Message::new("recheck.api_status")
+            .arg("status", status)
+            .arg("url", &spec.health_url)),
+        Err(e) => Err(Message::new("recheck.api_silent")
+            .arg("url", &spec.health_url)
+            .arg("error", e)),
     }
 }
 
@@ -382,10 +381,11 @@ pub fn restart(
         && let Ok(status) =
             services.wait_answering(&spec.health_url, Duration::from_secs(2), ctx.cancel)
     {
-        ctx.say(format!(
-            "glance-api answers at {} (HTTP {status}): not restarted",
-            spec.health_url
-        ));
+        ctx.tell(
+            Message::new("narration.not_restarted")
+                .arg("url", &spec.health_url)
+                .arg("status", status),
+        );
         return Ok(finished(ctx, restarted_before(ctx), before));
     }
     if !services.make_image_dir(ctx, &spec.image_dir)?.success() {
@@ -407,10 +407,10 @@ pub fn restart(
             return Err(fatal(said));
         }
     }
-    ctx.say(format!("waiting for {} to answer", spec.health_url));
+    ctx.tell(Message::new("narration.waiting_answer").arg("url", &spec.health_url));
     match services.wait_answering(&spec.health_url, START_TIMEOUT, ctx.cancel) {
         Ok(status) => {
-            ctx.say(format!("glance-api answers (HTTP {status})"));
+            ctx.tell(Message::new("narration.api_answers").arg("status", status));
             Ok(finished(ctx, spec.services.clone(), before))
         }
         Err(last) if last == super::STOPPED => Err(super::stopped()),
@@ -774,10 +774,14 @@ mod tests {
         let (database, _) = metadefs_world();
         let account = metadefs_spec().account;
         database.state.borrow_mut().metadef_namespaces = 3;
-        let none = sql::probe_metadefs(&account, &*database).unwrap_err();
+        let none = sql::probe_metadefs(&account, &*database)
+            .unwrap_err()
+            .english();
         assert_eq!(none, "the database has no metadata resource types");
         database.fail(DbOp::AccountLogin, DbFault::AccessDenied, "ERROR 1045");
-        let denied = sql::probe_metadefs(&account, &*database).unwrap_err();
+        let denied = sql::probe_metadefs(&account, &*database)
+            .unwrap_err()
+            .english();
         assert_eq!(
             denied,
             "cannot run SELECT COUNT(*) FROM metadef_namespaces as glance: ERROR 1045"

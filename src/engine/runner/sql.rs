@@ -46,17 +46,21 @@ pub fn count_rows(
 
 /// db.metadefs' probe: the definitions are in the database (namespaces and
 /// the resource types they apply to).
-pub fn probe_metadefs(account: &DbAccount, db: &dyn Database) -> Result<Message, String> {
+pub fn probe_metadefs(account: &DbAccount, db: &dyn Database) -> Result<Message, Message> {
     let count = |query: AccountQuery| {
-        count_rows(db, account, query)
-            .map_err(|e| format!("cannot run {} as {}: {e}", query.sql(), account.user))
+        count_rows(db, account, query).map_err(|e| {
+            Message::new("recheck.cannot_count")
+                .arg("sql", query.sql())
+                .arg("user", &account.user)
+                .arg("error", e)
+        })
     };
     match (
         count(AccountQuery::MetadefNamespaces)?,
         count(AccountQuery::MetadefResourceTypes)?,
     ) {
-        (0, _) => Err("the database has no metadata definition namespaces".to_string()),
-        (_, 0) => Err("the database has no metadata resource types".to_string()),
+        (0, _) => Err(Message::new("recheck.no_namespaces")),
+        (_, 0) => Err(Message::new("recheck.no_resource_types")),
         (namespaces, _) => Ok(Message::new("run_skip.metadefs").arg("count", namespaces)),
     }
 }
@@ -163,11 +167,16 @@ pub fn account_login(db: &dyn Database, account: &DbAccount) -> Result<(), DbErr
 
 /// The database task's probe: the glance account logs in to its database
 /// over TCP with the answers' password, as Glance will.
-pub fn probe(spec: &SqlSpec, db: &dyn Database) -> Result<Message, String> {
+pub fn probe(spec: &SqlSpec, db: &dyn Database) -> Result<Message, Message> {
     let at = format!("{}:{}/{}", spec.host, spec.port, spec.database);
     account_login(db, &spec.account())
         .map(|()| logs_in(spec))
-        .map_err(|e| format!("{} cannot log in to {at}: {e}", spec.user))
+        .map_err(|e| {
+            Message::new("recheck.db_login")
+                .arg("user", &spec.user)
+                .arg("at", at)
+                .arg("error", e)
+        })
 }
 
 /// What the database task's probe found when the account logs in.
@@ -182,13 +191,17 @@ pub fn logs_in(spec: &SqlSpec) -> Message {
 
 /// db.sync's probe: the schema's migration record is there, read as the
 /// glance account (one query).
-pub fn probe_schema(account: &DbAccount, db: &dyn Database) -> Result<Message, String> {
+pub fn probe_schema(account: &DbAccount, db: &dyn Database) -> Result<Message, Message> {
     let rows = db
         .account_query(account, AccountQuery::SchemaVersions)
-        .map_err(|e| format!("cannot read the schema's version as {}: {e}", account.user))?;
+        .map_err(|e| {
+            Message::new("recheck.schema_unreadable")
+                .arg("user", &account.user)
+                .arg("error", e)
+        })?;
     match rows {
         Some(n) if n > 0 => Ok(Message::new("run_skip.schema")),
-        _ => Err("the schema's migration record (alembic_version) is empty".to_string()),
+        _ => Err(Message::new("recheck.schema_empty")),
     }
 }
 
@@ -289,10 +302,11 @@ fn drop_old_accounts(
     };
     for account in old.iter().flat_map(AccountsElsewhere::accounts) {
         let statement = format!("DROP USER IF EXISTS {account}");
-        ctx.say(format!(
-            "SQL> {statement}; (the answers' user is {} now)",
-            spec.user
-        ));
+        ctx.tell(
+            Message::new("narration.drop_old_account")
+                .arg("statement", &statement)
+                .arg("user", &spec.user),
+        );
         session.execute(&statement).map_err(|e| {
             e.error_after(Message::new("failure.db_statement").arg("statement", &statement))
         })?;
@@ -305,11 +319,13 @@ pub fn run(
     ctx: &mut TaskContext<'_>,
     db: &dyn Database,
 ) -> Result<TaskOutputs, TaskError> {
-    ctx.say(match &spec.admin {
-        DbAdmin::Socket { path, user } => format!("connecting as {user} over {path}"),
-        DbAdmin::Tcp { user, .. } => {
-            format!("connecting as {user} to {}:{}", spec.host, spec.port)
-        }
+    ctx.tell(match &spec.admin {
+        DbAdmin::Socket { path, user } => Message::new("narration.connecting_socket")
+            .arg("user", user)
+            .arg("path", path),
+        DbAdmin::Tcp { user, .. } => Message::new("narration.connecting_tcp")
+            .arg("user", user)
+            .arg("at", format!("{}:{}", spec.host, spec.port)),
     });
     let mut session = db
         .admin(spec)
@@ -317,14 +333,18 @@ pub fn run(
     let (version, sql_mode) = session
         .server()
         .map_err(|e| e.error_after(Message::new("failure.db_version")))?;
-    ctx.say(format!("server {version}, sql_mode={sql_mode}"));
+    ctx.tell(
+        Message::new("narration.db_server")
+            .arg("version", &version)
+            .arg("sql_mode", &sql_mode),
+    );
     let outputs = before_first_run(session.as_mut(), spec, ctx)?;
     for name in &outputs.replaced {
-        ctx.say(
+        ctx.tell(
             Replaced::Database {
                 name: name.to_string(),
             }
-            .to_string(),
+            .msg(),
         );
     }
     // `IDENTIFIED BY ?` cannot be a placeholder (ERROR 1064), so the
@@ -342,7 +362,7 @@ pub fn run(
             // The first account is done, the second not yet.
             crate::engine::pause::point("during:sql.database");
         }
-        ctx.say(format!("SQL> {display};"));
+        ctx.trace(format!("SQL> {display};"));
         session.execute(statement).map_err(|e| {
             let e = DbError {
                 message: ctx.redactor.redact(&e.message),
@@ -365,10 +385,14 @@ pub fn run(
         };
         TaskError::new(class, message)
     })?;
-    ctx.say(format!(
-        "{} logs in to {}:{}/{} with its password",
-        spec.user, spec.host, spec.port, spec.database
-    ));
+    ctx.tell(
+        Message::new("run_skip.db_login")
+            .arg("user", &spec.user)
+            .arg(
+                "at",
+                format!("{}:{}/{}", spec.host, spec.port, spec.database),
+            ),
+    );
     drop_old_accounts(spec, ctx, session.as_mut())?;
     // Gone or not, the outputs say it now.
     let _ = std::fs::remove_file(ctx.state_dir.join(BEFORE_FILE));
@@ -584,7 +608,7 @@ mod tests {
             .borrow_mut()
             .accounts
             .insert(key.clone(), "other".into());
-        let probed = probe(&spec(), &db).unwrap_err();
+        let probed = probe(&spec(), &db).unwrap_err().english();
         assert!(probed.contains("Access denied"), "{probed}");
         run_on(&db, None).unwrap();
         assert_eq!(db.state.borrow().accounts[&key], "db-password-1");
@@ -668,12 +692,12 @@ mod tests {
         let db = FakeDatabase::default();
         run_on(&db, None).unwrap();
         let account = spec().account();
-        let empty = probe_schema(&account, &db).unwrap_err();
+        let empty = probe_schema(&account, &db).unwrap_err().english();
         assert!(empty.contains("alembic_version"), "{empty}");
         db.state.borrow_mut().schema_versions = 1;
         assert!(probe_schema(&account, &db).is_ok());
         db.fail(DbOp::AccountLogin, DbFault::AccessDenied, "ERROR 1045");
-        let denied = probe_schema(&account, &db).unwrap_err();
+        let denied = probe_schema(&account, &db).unwrap_err().english();
         assert!(denied.contains("ERROR 1045"), "{denied}");
     }
 }

@@ -59,7 +59,7 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
     crate::fsutil::private_dir(&dir).map_err(|e| local(e, "failure.verify.cannot_create", &dir))?;
     let target = dir.join(name);
     if downloaded_earlier(&target, ctx) {
-        ctx.say(format!("using {} downloaded earlier", target.display()));
+        ctx.tell(Message::new("narration.download_reused").arg("path", target.display()));
         return Ok(target);
     }
     // Through the answers' proxy unless the host is in no_proxy; never
@@ -67,7 +67,11 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
     let (agent, route) = crate::http::agent_for(&ctx.reach.proxy, url, Duration::from_secs(600))
         .map_err(TaskError::fatal)?;
     let shown = crate::mask::mask_url_password(url);
-    ctx.say(format!("downloading {shown} {route}"));
+    ctx.tell(
+        Message::new("narration.downloading")
+            .arg("url", &shown)
+            .msg("route", route.msg()),
+    );
     // Classed by what fixes it: a host that does not resolve or refuses, a
     // proxy that refuses or wants credentials, a 404 stop the run with the
     // field to change; a timeout or a 5xx is retried.
@@ -122,10 +126,7 @@ fn downloaded_earlier(target: &Path, ctx: &mut TaskContext<'_>) -> bool {
         .and_then(|(file, _)| sha512_of(file))
         .is_ok_and(|hash| hash == *recorded);
     if !matches && std::fs::symlink_metadata(target).is_ok() {
-        ctx.say(format!(
-            "{} is not the image downloaded earlier: downloading it again",
-            target.display()
-        ));
+        ctx.tell(Message::new("narration.download_stale").arg("path", target.display()));
     }
     matches
 }
@@ -167,7 +168,7 @@ impl GlanceApi {
         )
         .map_err(|e| e.task_error())?;
         let base = public_image_url(&body, &spec.region)?;
-        ctx.say(format!("Glance's public endpoint in the catalog: {base}"));
+        ctx.tell(Message::new("narration.glance_endpoint").arg("url", &base));
         Ok(GlanceApi {
             base,
             token,
@@ -402,10 +403,7 @@ fn first_glance_call(
         match api.named(name) {
             Ok(list) => return Ok(list),
             Err(e) if e.retryable() && Instant::now() < deadline && !ctx.cancelled() => {
-                ctx.say(format!(
-                    "Glance is not serving yet ({}); trying again in 0.5 s",
-                    e.message
-                ));
+                ctx.tell(Message::new("narration.glance_not_serving").msg("error", e.message));
                 std::thread::sleep(Duration::from_millis(500));
             }
             Err(e) => return Err(e),
@@ -429,7 +427,7 @@ pub fn run(
                 .arg("error", e),
         )
     })?;
-    ctx.say(format!("local sha512 {}…", &local_hash[..16]));
+    ctx.tell(Message::new("narration.local_hash").arg("hash", &local_hash[..16]));
 
     let api = clients.glance.connect(ctx, spec)?;
     upload_and_check(spec, ctx, api.as_ref(), &file, local_hash).map_err(|e| {
@@ -453,14 +451,18 @@ fn owner_of_refusal(
 ) -> TaskError {
     let db = &spec.account;
     if let Err(e) = super::sql::account_login(clients.database, db) {
-        ctx.say(format!("{} cannot log in to the database: {e}", db.user));
+        ctx.tell(
+            Message::new("narration.db_login_refused")
+                .arg("user", &db.user)
+                .arg("error", e),
+        );
         return error.with_cause(Cause::DbAccessDenied);
     }
     if let Err(e) = clients.keystone.user_roles(&spec.login) {
-        ctx.say(e);
+        ctx.tell(e);
         return error.with_cause(Cause::ServiceUserRefused);
     }
-    ctx.say("the glance database account and service user both log in");
+    ctx.tell(Message::new("narration.both_log_in"));
     error.with_cause(Cause::GlanceStale)
 }
 
@@ -472,31 +474,34 @@ pub fn probe(
     spec: &VerifySpec,
     ctx: &mut TaskContext<'_>,
     glance: &dyn Glance,
-) -> Result<Message, String> {
+) -> Result<Message, Message> {
     let Some(ImageOutputs {
         id,
         sha512: recorded,
         ..
     }) = recorded_image(ctx)
     else {
-        return Err("the journal records no image".to_string());
+        return Err(Message::new("recheck.no_image"));
     };
     if let ImageSource::Path(path) = &spec.source {
-        let local =
-            sha512_file(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let local = sha512_file(path).map_err(|e| {
+            Message::new("recheck.unreadable")
+                .arg("path", path.display())
+                .arg("error", e)
+        })?;
         if local != *recorded {
-            return Err(format!("{} changed since it was uploaded", path.display()));
+            return Err(Message::new("recheck.file_changed").arg("path", path.display()));
         }
     }
-    let api = glance
-        .connect_cached(ctx, spec)
-        .map_err(|e| e.message.english())?;
-    let shown = api.get(id).map_err(|e| e.message.english())?;
+    let api = glance.connect_cached(ctx, spec).map_err(|e| e.message)?;
+    let shown = api.get(id).map_err(|e| e.message)?;
     if shown.status != "active" {
-        return Err(format!("image {id} is {}", shown.status));
+        return Err(Message::new("recheck.image_status")
+            .arg("id", id)
+            .arg("status", &shown.status));
     }
     if shown.hash_algo != "sha512" || shown.hash_value != *recorded {
-        return Err(format!("image {id}'s sha512 is not the local file's"));
+        return Err(Message::new("recheck.image_hash").arg("id", id));
     }
     Ok(Message::new("run_skip.image")
         .arg("id", id)
@@ -534,9 +539,7 @@ fn upload_and_check(
                 .arg("local", &local_hash),
         ));
     }
-    ctx.say(format!(
-        "image {id} is active and its sha512 matches the local file"
-    ));
+    ctx.tell(Message::new("narration.image_verified").arg("id", &id));
     let replaced = replaced_images(spec, ctx, api)?;
     list_images(ctx, api)?;
     Ok(TaskOutputs::Image(ImageOutputs {
@@ -561,7 +564,7 @@ fn replaced_images(
     let mut kept = Vec::new();
     for image in recorded {
         if api.named(&image.name)?.iter().any(|i| i.id == image.id) {
-            ctx.say(Replaced::Image(image.clone()).to_string());
+            ctx.tell(Replaced::Image(image.clone()).msg());
             kept.push(image);
         }
     }
@@ -581,16 +584,16 @@ fn reusable_image(
     for image in first_glance_call(ctx, api, &spec.name)? {
         let Image { id, status, .. } = &image;
         if status == "active" && image.hash_value == local_hash {
-            ctx.say(format!(
-                "image {id} is active with the same sha512: reusing it"
-            ));
+            ctx.tell(Message::new("narration.image_reused").arg("id", id));
             return Ok(Some((id.clone(), Origin::of(image.ours))));
         }
         if image.ours {
-            ctx.say(format!(
-                "deleting this wizard's earlier image {id} (status {status}): DELETE {}",
-                api.url(&format!("images/{id}"))
-            ));
+            ctx.tell(
+                Message::new("narration.image_deleting")
+                    .arg("id", id)
+                    .arg("status", status)
+                    .arg("url", api.url(&format!("images/{id}"))),
+            );
             api.delete(id)?;
         }
     }
@@ -604,23 +607,24 @@ fn upload(
     api: &dyn ImageApi,
     file: &Path,
 ) -> Result<String, TaskError> {
-    ctx.say(format!(
-        "creating the image {} ({}, {}, public): POST {}",
-        spec.name,
-        spec.disk_format,
-        spec.container_format,
-        api.url("images")
-    ));
+    ctx.tell(
+        Message::new("narration.image_creating")
+            .arg("name", &spec.name)
+            .arg("disk", &spec.disk_format)
+            .arg("container", &spec.container_format)
+            .arg("url", api.url("images")),
+    );
     let id = api.create(spec)?;
     if id.is_empty() {
         return Err(fatal(Message::new("failure.verify.no_id")));
     }
     crate::engine::pause::point("during:verify.image");
-    ctx.say(format!(
-        "uploading {} to image {id}: PUT {}",
-        file.display(),
-        api.url(&format!("images/{id}/file"))
-    ));
+    ctx.tell(
+        Message::new("narration.image_uploading")
+            .arg("path", file.display())
+            .arg("id", &id)
+            .arg("url", api.url(&format!("images/{id}/file"))),
+    );
     api.upload(&id, file)?;
     Ok(id)
 }
@@ -656,7 +660,11 @@ fn wait_until_active(
             }
             _ if ctx.cancelled() => return Err(super::stopped()),
             other => {
-                ctx.say(format!("image {id} is {other}; waiting"));
+                ctx.tell(
+                    Message::new("narration.image_waiting")
+                        .arg("id", id)
+                        .arg("status", other),
+                );
                 std::thread::sleep(Duration::from_millis(500));
             }
         }
@@ -666,9 +674,9 @@ fn wait_until_active(
 /// The guide's last step: list the images.
 fn list_images(ctx: &mut TaskContext<'_>, api: &dyn ImageApi) -> Result<(), TaskError> {
     let listed = api.list()?;
-    ctx.say(format!("GET {}:", api.url("images")));
+    ctx.trace(format!("GET {}:", api.url("images")));
     for image in listed {
-        ctx.say(format!("  {}  {}  {}", image.id, image.name, image.status));
+        ctx.trace(format!("  {}  {}  {}", image.id, image.name, image.status));
     }
     Ok(())
 }
@@ -725,7 +733,7 @@ mod tests {
         let reach = crate::engine::runner::Reach::of(&settings);
         let (redactor, cancel) = (Redactor::new(), AtomicBool::new(false));
         let mut said = Vec::new();
-        let mut log = |line: &str| said.push(line.to_string());
+        let mut log = |line: super::super::Said<'_>| said.push(line.english());
         let mut ctx = TaskContext {
             reach: &reach,
             state_dir: state,
@@ -870,7 +878,9 @@ pub(crate) mod runner_tests {
     }
 
     fn probe_in(w: &World, previous: Option<&TaskOutputs>) -> Result<Message, String> {
-        in_ctx(previous, false, |ctx| probe(&spec(w), ctx, &w.glance)).0
+        in_ctx(previous, false, |ctx| probe(&spec(w), ctx, &w.glance))
+            .0
+            .map_err(|m| m.english())
     }
 
     fn image(id: &str, origin: Origin, w: &World) -> TaskOutputs {

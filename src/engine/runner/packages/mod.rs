@@ -190,23 +190,24 @@ fn fail(
     let manager = spec.manager;
     let endpoint = ctx.reach.proxy.shown().and_then(ProxyEndpoint::from_url);
     let diagnosis = classify::classify(output, endpoint.as_ref());
-    ctx.say(format!(
-        "diagnosis: {} ({})",
-        diagnosis.kind().name(),
-        match diagnosis.kind() {
-            ErrorKind::Mirror => "cleaning the metadata, then retrying",
-            ErrorKind::LockHeld => "waiting for the lock",
-            ErrorKind::Unreachable if diagnosis.class() == ErrorClass::Retryable => {
-                "timed out: retrying; if it stays unreachable, check [proxy]"
-            }
-            ErrorKind::Unreachable => "checking once more, then stopping: see [proxy]",
-            ErrorKind::ProxyAuth | ErrorKind::Tls => "stopping: see [proxy]",
-            ErrorKind::RepositoryMissing => "stopping: a repository is missing",
-            ErrorKind::Other => "stopping",
+    let next = match diagnosis.kind() {
+        ErrorKind::Mirror => "narration.next_clean",
+        ErrorKind::LockHeld => "narration.next_lock",
+        ErrorKind::Unreachable if diagnosis.class() == ErrorClass::Retryable => {
+            "narration.next_timed_out"
         }
-    ));
+        ErrorKind::Unreachable => "narration.next_unreachable",
+        ErrorKind::ProxyAuth | ErrorKind::Tls => "narration.next_proxy",
+        ErrorKind::RepositoryMissing => "narration.next_repository",
+        ErrorKind::Other => "narration.next_stop",
+    };
+    ctx.tell(
+        Message::new("narration.diagnosis")
+            .arg("kind", diagnosis.kind().name())
+            .msg("next", Message::new(next)),
+    );
     if diagnosis.kind() == ErrorKind::Mirror && !pm.clean(ctx, spec) {
-        ctx.say("(cleaning failed; retrying anyway)");
+        ctx.tell(Message::new("narration.clean_failed"));
     }
     let proxy = proxy_shown(ctx);
     error_for(
@@ -224,13 +225,10 @@ pub fn probe(
     spec: &PackagesSpec,
     ctx: &mut TaskContext<'_>,
     pm: &dyn Packages,
-) -> Result<Message, String> {
+) -> Result<Message, Message> {
     for package in &spec.packages {
-        if !pm
-            .installed(ctx, spec, package)
-            .map_err(|e| e.message.english())?
-        {
-            return Err(format!("{package} is no longer installed"));
+        if !pm.installed(ctx, spec, package).map_err(|e| e.message)? {
+            return Err(Message::new("recheck.not_installed").arg("package", package));
         }
     }
     Ok(Message::new("run_skip.packages").arg("packages", spec.packages.join(" ")))
@@ -259,7 +257,9 @@ pub fn run(
     let missing_before = missing(spec, ctx, pm)?;
     let mut outputs = installed_by_earlier_run(spec, &missing_before, ctx.previous_outputs);
     if missing_before.is_empty() {
-        ctx.say(format!("{} already installed", spec.packages.join(" ")));
+        ctx.tell(
+            Message::new("narration.already_installed").arg("packages", spec.packages.join(" ")),
+        );
         return Ok(TaskOutputs::Packages(outputs));
     }
     if let Some(proxy) = &spec.persist_proxy
@@ -277,7 +277,7 @@ pub fn run(
         return Err(fail(ctx, spec, pm, install.text(), &install.tail(3)));
     }
     confirm_installed(spec, ctx, pm, &install)?;
-    ctx.say(format!("installed {}", spec.packages.join(" ")));
+    ctx.tell(Message::new("narration.installed").arg("packages", spec.packages.join(" ")));
     Ok(TaskOutputs::Packages(outputs))
 }
 
@@ -320,7 +320,7 @@ fn persist_proxy(
             .arg("error", e);
         TaskError::new(ErrorClass::Fatal, message)
     })?;
-    ctx.say(written.describe());
+    ctx.tell(written.describe());
     Ok(written.changed.then(|| WrittenFile {
         path: written.path.display().to_string(),
         backup: written.backup.map(|b| b.display().to_string()),
@@ -396,7 +396,10 @@ mod tests {
     fn missing_packages_are_installed_then_found() {
         let pm = FakePackages::with(&["python3-glance"]);
         let probed = in_ctx(None, false, |ctx| probe(&spec(), ctx, &pm)).0;
-        assert_eq!(probed, Err("glance is no longer installed".into()));
+        assert_eq!(
+            probed.map_err(|m| m.english()),
+            Err("glance is no longer installed".into())
+        );
         let first = run_on(&pm, None).unwrap();
         assert_eq!(first, outputs(&["glance"], &["python3-glance"]));
         assert_eq!(pm.installs.get(), 1);
@@ -508,7 +511,10 @@ mod tests {
         pm.fail(PackageOp::Query, stopped.clone());
         assert_eq!(run_on(&pm, None).unwrap_err(), stopped);
         let probed = in_ctx(None, false, |ctx| probe(&spec(), ctx, &pm)).0;
-        assert_eq!(probed, Err(crate::engine::runner::STOPPED.to_string()));
+        assert_eq!(
+            probed.map_err(|m| m.english()),
+            Err(crate::engine::runner::STOPPED.to_string())
+        );
     }
 
     /// `[proxy] persist`: the proxy file is written (in the double's root)

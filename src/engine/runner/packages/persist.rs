@@ -20,6 +20,7 @@ use crate::engine::runner::config::BACKUP_SUFFIX;
 use crate::ini::IniDocument;
 use crate::plan::commands::proxy_config_path;
 use crate::target::PackageManager;
+use crate::ui::i18n::Message;
 
 /// What [`persist_proxy`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,16 +35,18 @@ pub struct Persisted {
 }
 
 impl Persisted {
-    pub fn describe(&self) -> String {
-        let mut text = if self.changed {
-            format!("wrote the proxy to {}", self.path.display())
-        } else {
-            format!("{} already has the proxy", self.path.display())
+    pub fn describe(&self) -> Message {
+        let key = match self.changed {
+            true => "narration.proxy_written",
+            false => "narration.proxy_unchanged",
         };
-        if let Some(b) = &self.backup {
-            text.push_str(&format!(" (the original is kept as {})", b.display()));
+        let what = Message::new(key).arg("path", self.path.display());
+        match &self.backup {
+            Some(b) => Message::new("narration.original_kept")
+                .msg("what", what)
+                .arg("backup", b.display()),
+            None => what,
         }
-        text
     }
 }
 
