@@ -393,12 +393,12 @@ fn prepare_apply(
         return Err(exit::ERROR);
     }
     let lock = RunLock::acquire_reporting(state_dir, engine::lock::ORPHAN_WAIT, &mut |line| {
-        say!(out, "{line}");
+        say!(out, "{}", Texts::of(Lang::from_env()).msg(line));
         // Ignored on purpose, as in `report`.
         let _ = out.flush();
     })
     .map_err(|e| {
-        say!(out, "{e}");
+        say!(out, "{}", Texts::of(Lang::from_env()).error(&e));
         exit::LOCKED
     })?;
     if Journal::path(state_dir).exists() {
@@ -593,7 +593,7 @@ pub fn reset(state_dir: &Path, task: Option<TaskId>, out: &mut dyn Write) -> any
     let _lock = match RunLock::acquire(state_dir, engine::lock::ORPHAN_WAIT) {
         Ok(l) => l,
         Err(e) => {
-            writeln!(out, "{e}")?;
+            writeln!(out, "{}", Texts::of(Lang::from_env()).error(&e))?;
             return Ok(exit::LOCKED);
         }
     };
@@ -773,13 +773,13 @@ fn undo_lock(
         return Err(exit::ERROR);
     }
     RunLock::acquire_reporting(state_dir, engine::lock::ORPHAN_WAIT, &mut |line| {
-        say!(out, "{line}");
+        say!(out, "{}", Texts::of(Lang::from_env()).msg(line));
         // Ignored on purpose, as in `report`.
         let _ = out.flush();
     })
     .map(Some)
     .map_err(|e| {
-        say!(out, "{e}");
+        say!(out, "{}", Texts::of(Lang::from_env()).error(&e));
         exit::LOCKED
     })
 }

@@ -126,6 +126,15 @@ impl Message {
         Texts::of(Lang::En).msg(self)
     }
 
+    /// An error's words: its message when it is one ([`Said`]), else its
+    /// text with its causes, as it is.
+    pub fn of_error(e: &anyhow::Error) -> Message {
+        match e.downcast_ref::<Said>() {
+            Some(Said(message)) => message.clone(),
+            None => Message::verbatim(format!("{e:#}")),
+        }
+    }
+
     /// Text no translation changes (a command, an SQL statement, a line
     /// of a diff, another program's words), as a message.
     pub fn verbatim(text: impl std::fmt::Display) -> Message {
@@ -154,6 +163,20 @@ impl std::fmt::Display for Message {
     }
 }
 
+/// An error whose words are a message: carried through `anyhow` like any
+/// error, shown by a front end in its language ([`Texts::error`]), in
+/// English by `Display` (logs, and wherever it is printed as it is).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Said(pub Message);
+
+impl std::fmt::Display for Said {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Said {}
+
 /// One language's strings.
 #[derive(Debug)]
 pub struct Texts {
@@ -179,6 +202,12 @@ fn flatten(prefix: &str, table: &toml::Table, out: &mut BTreeMap<String, String>
 }
 
 impl Texts {
+    /// An error in this language when its words are a message ([`Said`]),
+    /// else as it is (with its causes).
+    pub fn error(&self, e: &anyhow::Error) -> String {
+        self.msg(&Message::of_error(e))
+    }
+
     fn parse(lang: Lang) -> Texts {
         let table: toml::Table = toml::from_str(lang.source())
             .unwrap_or_else(|e| panic!("assets/i18n/{}.toml: {e}", lang.code()));

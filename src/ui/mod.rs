@@ -289,7 +289,7 @@ impl Runtime {
                 std::thread::spawn(move || {
                     let preview = match profile {
                         Ok(profile) => undo::preview(&state_dir, &profile, &options),
-                        Err(e) => Err(undo::Refusal::Failed(e)),
+                        Err(e) => Err(undo::Refusal::Failed(i18n::Message::verbatim(e))),
                     };
                     // The front end is gone when the send fails: nobody to tell.
                     let _ = tx.send(Msg::Undo(undo::UndoMsg::Preview(preview)));
@@ -318,7 +318,7 @@ impl Runtime {
         self.engine = Some(std::thread::spawn(move || {
             let result = match profile {
                 Ok(profile) => undo::run(&state_dir, &profile, &options, &shown, &cancel, &tx),
-                Err(e) => Err(undo::Refusal::Failed(e)),
+                Err(e) => Err(undo::Refusal::Failed(i18n::Message::verbatim(e))),
             };
             // Fails only when the UI loop has ended (quitting): the journal
             // and the undo's log file keep its result.
@@ -366,16 +366,17 @@ impl Runtime {
         self.cancel = Arc::new(AtomicBool::new(false));
         let cancel = Arc::clone(&self.cancel);
         let tx = self.tx.clone();
+        let texts = app.texts;
         self.engine = Some(std::thread::spawn(move || {
             let result = (|| {
                 let lock = RunLock::acquire(&state_dir, engine::lock::ORPHAN_WAIT)
-                    .map_err(|e| format!("{e:#}"))?;
+                    .map_err(|e| texts.error(&e))?;
                 let mut engine = Engine::new(&plan, &settings, &state_dir);
                 engine.cancel = cancel;
                 engine.lock = Some(&lock);
                 engine.verify = verify;
                 let mut sink = ChannelSink(tx.clone());
-                engine.run(&mut sink).map_err(|e| format!("{e:#}"))
+                engine.run(&mut sink).map_err(|e| texts.error(&e))
             })();
             // Fails only when the UI loop has ended (quitting): the run's
             // journal and log file keep its result.

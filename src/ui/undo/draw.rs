@@ -295,6 +295,6 @@ fn refusal_text(app: &App, refusal: &Refusal) -> String {
     match refusal {
         Refusal::NoSession => t.f("undo.no_session", &[("dir", &app.state_dir.display())]),
         Refusal::Changed => t.t("undo.changed"),
-        Refusal::Failed(e) => e.clone(),
+        Refusal::Failed(e) => t.msg(e),
     }
 }

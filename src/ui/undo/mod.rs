@@ -44,7 +44,7 @@ pub enum Refusal {
     NoSession,
     /// The journal changed since the preview.
     Changed,
-    Failed(String),
+    Failed(Message),
 }
 
 /// How the undo ended.
@@ -304,7 +304,7 @@ pub enum UndoMsg {
 fn session_settings(state_dir: &Path, profile: &Profile) -> Result<Settings, Refusal> {
     let (answers, secrets) = super::load_session(state_dir).ok_or(Refusal::NoSession)?;
     crate::wizard::settings_from(&answers, &secrets, profile)
-        .map_err(|e| Refusal::Failed(e.to_string()))
+        .map_err(|e| Refusal::Failed(Message::verbatim(e)))
 }
 
 fn prepared(
@@ -314,7 +314,7 @@ fn prepared(
     options: &Options,
 ) -> Result<Prepared, Refusal> {
     machine::prepare(settings, profile, state_dir, options)
-        .map_err(|e| Refusal::Failed(format!("{e:#}")))
+        .map_err(|e| Refusal::Failed(Message::of_error(&e)))
 }
 
 /// The preview for `settings` (changes nothing: `undo --dry-run`).
@@ -351,7 +351,7 @@ pub fn run(
     cancel: &AtomicBool,
     tx: &SyncSender<Msg>,
 ) -> Result<Finished, Refusal> {
-    let failed = |e: anyhow::Error| Refusal::Failed(format!("{e:#}"));
+    let failed = |e: anyhow::Error| Refusal::Failed(Message::of_error(&e));
     let settings = session_settings(state_dir, profile)?;
     crate::engine::ensure_state_dir(state_dir).map_err(failed)?;
     let lock = crate::engine::lock::RunLock::acquire(state_dir, crate::engine::lock::ORPHAN_WAIT)
