@@ -226,7 +226,7 @@ pub fn run(
     retry: &RetryPolicy,
     tell: &mut dyn FnMut(Message),
 ) -> Outcome {
-    // Masked as `ctx.say` masks: a server's words may quote a secret.
+    // Masked as `ctx.trace` masks: a server's words may quote a secret.
     let redactor = ctx.redactor;
     let tell = &mut |mut line: Message| {
         line.map_texts(&|t| redactor.redact(t));

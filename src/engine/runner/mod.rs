@@ -119,7 +119,7 @@ impl TaskContext<'_> {
 
     /// Passes on text the caller has redacted with [`TaskContext::redactor`]
     /// (a block of a child's output: redacted once, not twice).
-    pub fn say_redacted(&mut self, block: &str) {
+    pub fn trace_redacted(&mut self, block: &str) {
         (self.log)(Said::Trace(block));
     }
 
@@ -589,7 +589,7 @@ fn pump(
                     }
                 }
                 if let Some(block) = cutter.take(ctx.redactor) {
-                    ctx.say_redacted(&block);
+                    ctx.trace_redacted(&block);
                     output.push(&block);
                 }
             }
@@ -606,14 +606,14 @@ fn pump(
             // the child's exit is what counts.
             if matches!(reader.try_wait(), Ok(Some(_))) {
                 if let Some(block) = cutter.finish(ctx.redactor) {
-                    ctx.say_redacted(&block);
+                    ctx.trace_redacted(&block);
                 }
                 return Ok(Pumped::Stopped);
             }
         }
     }
     if let Some(block) = cutter.finish(ctx.redactor) {
-        ctx.say_redacted(&block);
+        ctx.trace_redacted(&block);
         output.push(&block);
     }
     Ok(Pumped::Ended(output))
@@ -677,7 +677,7 @@ fn capture_child(
     };
     if !output.stderr.is_empty() {
         let block = stream::block_text(&output.stderr, ctx.redactor);
-        ctx.say_redacted(&block);
+        ctx.trace_redacted(&block);
     }
     if stopper.stopping() {
         return Err(stopped());
