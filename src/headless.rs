@@ -83,7 +83,7 @@ pub struct Loaded {
     pub settings: Settings,
     pub profile: Profile,
     /// Notes for the user (generated passwords and where they went).
-    pub notes: Vec<String>,
+    pub notes: Vec<Message>,
 }
 
 fn prompt_secret(name: SecretName) -> Option<Secret> {
@@ -119,7 +119,7 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
 pub fn plan_preview(
     options: &LoadOptions,
     state_dir: &Path,
-) -> Result<(crate::plan::PlanReport, Vec<String>), LoadError> {
+) -> Result<(crate::plan::PlanReport, Vec<Message>), LoadError> {
     let (answers, profile) = answers_and_target(options)?;
     let checked = answers.checked()?;
     let (secrets, notes) = load_secrets(options, &answers)?;
@@ -148,7 +148,7 @@ fn answers_and_target(options: &LoadOptions) -> Result<(Answers, Profile), LoadE
 fn load_secrets(
     options: &LoadOptions,
     answers: &Answers,
-) -> Result<(Secrets, Vec<String>), LoadError> {
+) -> Result<(Secrets, Vec<Message>), LoadError> {
     let secrets_path = options
         .secrets
         .clone()
@@ -166,11 +166,11 @@ fn load_secrets(
                 )
             })?;
             let names: Vec<&str> = filled.iter().map(|n| n.key()).collect();
-            notes.push(format!(
-                "generated {} and saved them to {} (mode 0600)",
-                names.join(", "),
-                secrets_path.display()
-            ));
+            notes.push(
+                Message::new("apply_end.generated")
+                    .arg("names", names.join(", "))
+                    .arg("path", secrets_path.display()),
+            );
         }
     }
     if options.prompt && std::io::stdin().is_terminal() {
@@ -374,16 +374,17 @@ fn prepare_apply(
     run: &RunOptions,
     out: &mut dyn Write,
 ) -> Result<RunLock, i32> {
+    let t = Texts::of(Lang::from_env());
     for note in &loaded.notes {
-        say!(out, "{note}");
+        say!(out, "{}", t.msg(note));
     }
-    say!(out, "Target: {}", loaded.profile.summary());
+    let target = loaded.profile.summary();
+    say!(out, "{}", t.f("cli.target", &[("target", &target)]));
     if let Err(e) = engine::ensure_state_dir(state_dir) {
-        say!(
-            out,
-            "cannot create the state directory {}: {e}",
-            state_dir.display()
-        );
+        let failed = Message::new("apply_end.state_dir")
+            .arg("path", state_dir.display())
+            .arg("error", e);
+        say!(out, "{}", t.msg(&failed));
         return Err(exit::ERROR);
     }
     let lock = RunLock::acquire_reporting(state_dir, engine::lock::ORPHAN_WAIT, &mut |line| {
@@ -405,7 +406,6 @@ fn prepare_apply(
         });
     }
     if !run.skip_prechecks {
-        let t = Texts::of(Lang::from_env());
         say!(out, "{}", t.t("cli.prechecks"));
         if !print_prechecks(loaded, out) {
             say!(out, "{}", t.t("cli.precheck_failed"));
@@ -425,19 +425,20 @@ fn report_outcome(
         Ok(outcome) => exit::for_outcome(outcome),
         Err(_) => exit::ERROR,
     };
+    let t = Texts::of(Lang::from_env());
     match outcome {
         Ok(RunOutcome::Verified { outputs }) => {
+            let image = engine::verified_image(&outputs).map_or("?", |i| i.id.as_str());
+            let works = Message::new("apply_end.verified").arg("id", image);
+            say!(out, "{}", t.msg(&works));
+            let journal = Journal::path(state_dir);
             say!(
                 out,
-                "Glance works: image {} is active and its sha512 matches the local file.",
-                engine::verified_image(&outputs).map_or("?", |i| i.id.as_str())
+                "{}",
+                t.f("apply_end.journal", &[("path", &journal.display())])
             );
-            say!(out, "Journal: {}", Journal::path(state_dir).display());
         }
-        Ok(RunOutcome::Failed { task, error, kind }) => {
-            let t = Texts::of(Lang::from_env());
-            report_failure(&task, &error, kind, t, out)
-        }
+        Ok(RunOutcome::Failed { task, error, kind }) => report_failure(&task, &error, kind, t, out),
         Ok(RunOutcome::Cancelled) => {}
         Err(e) => {
             say!(out, "glance-wizard: {e:#}");
@@ -759,11 +760,10 @@ fn undo_lock(
         return Ok(None);
     }
     if let Err(e) = engine::ensure_state_dir(state_dir) {
-        say!(
-            out,
-            "cannot use the state directory {}: {e}",
-            state_dir.display()
-        );
+        let failed = Message::new("apply_end.state_dir_unusable")
+            .arg("path", state_dir.display())
+            .arg("error", e);
+        say!(out, "{}", Texts::of(Lang::from_env()).msg(&failed));
         return Err(exit::ERROR);
     }
     RunLock::acquire_reporting(state_dir, engine::lock::ORPHAN_WAIT, &mut |line| {
@@ -849,7 +849,10 @@ fn report_undo_failure(outcome: &crate::undo::Outcome, t: &Texts, out: &mut dyn 
         say!(
             out,
             "{}",
-            t.f("undo_cli.failed", &[("task", task), ("error", error)])
+            t.f(
+                "undo_cli.failed",
+                &[("task", task), ("error", &t.msg(error))]
+            )
         );
         say!(out, "{}", t.f("undo_cli.resume", &[("task", task)]));
     }

@@ -252,8 +252,9 @@ fn bundle(
 /// the way.
 fn load_with_notes(args: &AnswersArgs) -> headless::Loaded {
     let loaded = load_or_exit(&args.options(true));
+    let t = glance_wizard::ui::i18n::Texts::of(glance_wizard::ui::i18n::Lang::from_env());
     for note in &loaded.notes {
-        println!("{note}");
+        println!("{}", t.msg(note));
     }
     loaded
 }

@@ -397,7 +397,7 @@ fn quitting_waits_for_the_undo_and_the_welcome_screen_follows_it() {
     a.handle(Msg::Undo(UndoMsg::Done(Ok(Finished {
         outcome: Outcome::Failed {
             task: TaskId::IdentityEndpoints,
-            error: "stopped".into(),
+            error: crate::ui::i18n::Message::verbatim("stopped"),
         },
         still_recorded: vec![],
     }))));
