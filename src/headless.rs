@@ -350,7 +350,9 @@ impl Default for RunOptions {
 }
 
 pub fn apply(loaded: &Loaded, state_dir: &Path, run: &RunOptions, out: &mut dyn Write) -> i32 {
-    let lock = match prepare_apply(loaded, state_dir, run, out) {
+    // Every line in the locale's language.
+    let texts = Texts::of(Lang::from_env());
+    let lock = match prepare_apply(loaded, state_dir, run, texts, out) {
         Ok(lock) => lock,
         Err(code) => return code,
     };
@@ -359,10 +361,9 @@ pub fn apply(loaded: &Loaded, state_dir: &Path, run: &RunOptions, out: &mut dyn 
     engine.lock = Some(&lock);
     engine.jobs = run.jobs;
     engine.verify = run.verify;
-    let texts = Texts::of(Lang::from_env());
     let mut printer = LinePrinter::localized(&mut *out, &plan, texts);
     let outcome = engine.run(&mut printer);
-    report_outcome(outcome, state_dir, out)
+    report_outcome(outcome, state_dir, texts, out)
 }
 
 /// Everything before the first task: the notes, the state directory, the
@@ -372,9 +373,9 @@ fn prepare_apply(
     loaded: &Loaded,
     state_dir: &Path,
     run: &RunOptions,
+    t: &Texts,
     out: &mut dyn Write,
 ) -> Result<RunLock, i32> {
-    let t = Texts::of(Lang::from_env());
     for note in &loaded.notes {
         say!(out, "{}", t.msg(note));
     }
@@ -415,17 +416,18 @@ fn prepare_apply(
     Ok(lock)
 }
 
-/// Says how the run ended and returns its exit code.
+/// Says how the run ended, in the language of `t`, and returns its exit
+/// code.
 fn report_outcome(
     outcome: anyhow::Result<RunOutcome>,
     state_dir: &Path,
+    t: &Texts,
     out: &mut dyn Write,
 ) -> i32 {
     let code = match &outcome {
         Ok(outcome) => exit::for_outcome(outcome),
         Err(_) => exit::ERROR,
     };
-    let t = Texts::of(Lang::from_env());
     match outcome {
         Ok(RunOutcome::Verified { outputs }) => {
             let image = engine::verified_image(&outputs).map_or("?", |i| i.id.as_str());
@@ -862,6 +864,42 @@ fn report_undo_failure(outcome: &crate::undo::Outcome, t: &Texts, out: &mut dyn 
 mod tests {
     use super::*;
     use crate::engine::outputs::{ObjectOutput, Origin, TaskOutputs};
+
+    /// `apply`'s last words when Glance works: the image checked and the
+    /// journal, in the locale's language; in English as before (the
+    /// end-to-end tests read it).
+    #[test]
+    fn a_verified_run_is_reported_in_the_locale_language() {
+        let image = crate::engine::outputs::ImageOutputs {
+            id: "img-1".into(),
+            origin: Origin::Created,
+            status: "active".into(),
+            sha512: "ab".into(),
+            name: None,
+            replaced: Vec::new(),
+        };
+        let outputs: std::collections::BTreeMap<_, _> =
+            [(TaskId::VerifyImage, TaskOutputs::Image(image))].into();
+        let said = |lang| {
+            let mut out = Vec::new();
+            let outcome = Ok(RunOutcome::Verified {
+                outputs: outputs.clone(),
+            });
+            let code = report_outcome(outcome, Path::new("/s"), Texts::of(lang), &mut out);
+            assert_eq!(code, exit::OK);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(
+            said(Lang::En),
+            "Glance works: image img-1 is active and its sha512 matches the local file.\n\
+             Journal: /s/journal.json\n"
+        );
+        assert_eq!(
+            said(Lang::ZhCn),
+            "Glance 工作正常：镜像 img-1 已处于 active 状态，其 sha512 与本地文件一致。\n\
+             journal：/s/journal.json\n"
+        );
+    }
 
     /// `apply`'s last words on a failure: the runner's error and the
     /// remedies, in the locale's language; in English as before.
