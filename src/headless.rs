@@ -490,8 +490,8 @@ pub struct TaskState {
     /// Carried over from an older journal: checked again on the next run.
     pub unverified: bool,
     /// What the task created or found, one object a line (as `status`
-    /// prints them).
-    pub objects: Vec<String>,
+    /// prints them; English in JSON).
+    pub objects: Vec<Message>,
     pub error: Option<String>,
 }
 
@@ -539,50 +539,63 @@ impl TaskState {
     }
 }
 
-/// `glance-wizard status`.
+/// `glance-wizard status`: text in the locale's language, JSON in English.
 pub fn status(state_dir: &Path, format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
     let report = StatusReport::load(state_dir)?;
     match format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?,
-        Format::Text => status_text(&report, state_dir, out)?,
+        Format::Text => status_text(&report, state_dir, Texts::of(Lang::from_env()), out)?,
     }
     Ok(())
 }
 
-fn status_text(report: &StatusReport, state_dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
+fn status_text(
+    report: &StatusReport,
+    state_dir: &Path,
+    t: &Texts,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     let (Some(journal), Some(target)) = (&report.journal, &report.target) else {
-        writeln!(
-            out,
-            "No journal in {}: nothing has run yet.",
-            state_dir.display()
-        )?;
+        let dir = state_dir.display();
+        writeln!(out, "{}", t.f("status_cli.no_journal", &[("dir", &dir)]))?;
         return Ok(());
     };
-    writeln!(out, "Journal {} (target: {target})", journal.display())?;
-    for t in &report.tasks {
-        let status = if t.status == "failed" {
-            "FAILED"
-        } else {
-            t.status
-        };
-        let duration = t.duration_ms.map_or(String::new(), |ms| {
-            format!(" in {:.1}s", ms as f64 / 1000.0)
-        });
-        writeln!(
-            out,
-            "  {:<22} {status:<11} {}{duration} (attempts {})",
-            t.id.as_str(),
-            t.finished_at.as_deref().unwrap_or(&t.started_at),
-            t.attempts
-        )?;
-        for line in &t.objects {
-            writeln!(out, "      {line}")?;
+    let heading = Message::new("status_cli.journal")
+        .arg("journal", journal.display())
+        .arg("target", target);
+    writeln!(out, "{}", t.msg(&heading))?;
+    for task in &report.tasks {
+        writeln!(out, "{}", t.msg(&status_line(task, t)))?;
+        for line in &task.objects {
+            writeln!(out, "      {}", t.msg(line))?;
         }
-        if let Some(e) = &t.error {
-            writeln!(out, "      error: {e}")?;
+        if let Some(e) = &task.error {
+            // The journal keeps the error in English.
+            writeln!(out, "{}", t.f("status_cli.error", &[("error", e)]))?;
         }
     }
     Ok(())
+}
+
+/// A task's line of `status`: its id and status in columns (by terminal
+/// cells, for Chinese), when it finished or started, how long, attempts.
+fn status_line(task: &TaskState, t: &Texts) -> Message {
+    use unicode_width::UnicodeWidthStr;
+    let status = t.t(&format!("status_cli.{}", task.status));
+    let pad = " ".repeat(11usize.saturating_sub(status.width()));
+    let duration = task.duration_ms.map_or(String::new(), |ms| {
+        let seconds = format!("{:.1}", ms as f64 / 1000.0);
+        t.f("status_cli.duration", &[("seconds", &seconds)])
+    });
+    Message::new("status_cli.task")
+        .arg("id", format!("{:<22}", task.id.as_str()))
+        .arg("status", format!("{status}{pad}"))
+        .arg(
+            "time",
+            task.finished_at.as_deref().unwrap_or(&task.started_at),
+        )
+        .arg("duration", duration)
+        .arg("attempts", task.attempts)
 }
 
 /// `glance-wizard reset [TASK]`.
@@ -1051,9 +1064,7 @@ mod tests {
             journal.tasks.insert(id, record(at, outputs));
         }
         journal.save(dir.path()).unwrap();
-        let mut out = Vec::new();
-        status(dir.path(), Format::Text, &mut out).unwrap();
-        let out = String::from_utf8(out).unwrap();
+        let out = status_in(dir.path(), Lang::En);
         let lines: Vec<&str> = out.lines().skip(1).collect();
         let ids: Vec<&str> = lines
             .iter()
@@ -1066,6 +1077,99 @@ mod tests {
             "{out}"
         );
         assert_eq!(lines[2].trim(), "user u-1 (created)", "{out}");
+    }
+
+    /// `status` as text in `lang`.
+    fn status_in(state_dir: &Path, lang: Lang) -> String {
+        let report = StatusReport::load(state_dir).unwrap();
+        let mut out = Vec::new();
+        status_text(&report, state_dir, Texts::of(lang), &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// `status` as text in the locale's language: the heading, each task's
+    /// status (in columns by terminal cells), what it made or found; a
+    /// failed task's error as the journal keeps it (English). English as
+    /// before, to the byte.
+    #[test]
+    fn status_is_in_the_locale_language() {
+        use crate::engine::outputs::{PackagesOutputs, ServicesOutputs, WrittenFile};
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(
+            status_in(dir.path(), Lang::En),
+            format!(
+                "No journal in {}: nothing has run yet.\n",
+                dir.path().display()
+            )
+        );
+        assert_eq!(
+            status_in(dir.path(), Lang::ZhCn),
+            format!(
+                "{} 中没有 journal：尚未运行过任何任务。\n",
+                dir.path().display()
+            )
+        );
+        let mut journal = Journal::new("Debian / Glance Zed");
+        let packages = TaskOutputs::Packages(PackagesOutputs {
+            installed: vec!["glance-api".into()],
+            found: vec!["python3-openstackclient".into()],
+            proxy_config: Some(WrittenFile {
+                path: "/etc/apt/apt.conf.d/90proxy".into(),
+                backup: None,
+                sha256: None,
+            }),
+        });
+        let services = TaskOutputs::Services(ServicesOutputs {
+            restarted: vec!["glance-api".into()],
+            answering_before: Some(false),
+            enabled_before: None,
+        });
+        journal.tasks.insert(
+            TaskId::PackagesInstall,
+            record("2026-11-30T05:00:00Z", Some(packages)),
+        );
+        journal.tasks.insert(
+            TaskId::ServiceRestart,
+            record("2026-11-30T06:00:00Z", Some(services)),
+        );
+        let mut failed = record("2026-11-30T07:00:00Z", None);
+        failed.status = TaskStatus::Failed;
+        failed.finished_at = None;
+        failed.duration_ms = None;
+        failed.attempts = 3;
+        failed.error = Some("HTTP 503".into());
+        journal.tasks.insert(TaskId::VerifyImage, failed);
+        journal.save(dir.path()).unwrap();
+        let en = status_in(dir.path(), Lang::En);
+        let zh = status_in(dir.path(), Lang::ZhCn);
+        let journal = Journal::path(dir.path());
+        assert_eq!(
+            en,
+            format!(
+                "Journal {} (target: Debian / Glance Zed)\n\
+                 \x20 packages.install       done        2026-11-30T05:00:00Z in 1.5s (attempts 1)\n\
+                 \x20     installed glance-api\n\
+                 \x20     found installed python3-openstackclient\n\
+                 \x20     wrote /etc/apt/apt.conf.d/90proxy\n\
+                 \x20 service.restart        done        2026-11-30T06:00:00Z in 1.5s (attempts 1)\n\
+                 \x20     restarted glance-api (nothing answered before: undo stops it)\n\
+                 \x20 verify.image           FAILED      2026-11-30T07:00:00Z (attempts 3)\n\
+                 \x20     error: HTTP 503\n",
+                journal.display()
+            )
+        );
+        assert!(zh.contains("  packages.install       完成        2026-11-30T05:00:00Z，用时 1.5s（尝试 1 次）\n"), "{zh}");
+        assert!(
+            zh.contains("  verify.image           失败        2026-11-30T07:00:00Z（尝试 3 次）\n"),
+            "{zh}"
+        );
+        assert!(
+            zh.contains("      已重启 glance-api（之前没有应答：undo 会停止它）\n"),
+            "{zh}"
+        );
+        assert!(zh.contains("      错误：HTTP 503\n"), "{zh}");
+        let english = crate::ui::i18n::english_sentences(&zh);
+        assert!(english.is_empty(), "English: {english:?} in:\n{zh}");
     }
 
     /// Loaded answers for Debian Zed (the runners' test settings) and a
