@@ -598,8 +598,9 @@ fn status_line(task: &TaskState, t: &Texts) -> Message {
         .arg("attempts", task.attempts)
 }
 
-/// `glance-wizard reset [TASK]`.
+/// `glance-wizard reset [TASK]`, said in the locale's language.
 pub fn reset(state_dir: &Path, task: Option<TaskId>, out: &mut dyn Write) -> anyhow::Result<i32> {
+    let t = Texts::of(Lang::from_env());
     let _lock = match RunLock::acquire(state_dir, engine::lock::ORPHAN_WAIT) {
         Ok(l) => l,
         Err(e) => {
@@ -613,34 +614,31 @@ pub fn reset(state_dir: &Path, task: Option<TaskId>, out: &mut dyn Write) -> any
             // A damaged journal cannot be edited, only set aside.
             let aside = Journal::move_aside(state_dir)?;
             writeln!(out, "{e}")?;
-            writeln!(
-                out,
-                "Moved it to {}; the next apply runs every task.",
-                aside.display()
-            )?;
+            let moved = Message::new("reset_cli.moved").arg("path", aside.display());
+            writeln!(out, "{}", t.msg(&moved))?;
             return Ok(exit::OK);
         }
         Err(e) => return Err(e),
     };
     let Some(mut journal) = loaded else {
-        writeln!(out, "No journal: nothing to forget.")?;
+        writeln!(out, "{}", t.t("reset_cli.no_journal"))?;
         return Ok(exit::OK);
     };
     match task {
         None => {
             journal.tasks.clear();
-            writeln!(
-                out,
-                "Forgot every checkpoint; the next apply runs every task."
-            )?;
+            writeln!(out, "{}", t.t("reset_cli.forgot_all"))?;
         }
         Some(id) => {
             if journal.tasks.remove(&id).is_none() {
                 let known: Vec<&str> = journal.tasks.keys().map(|k| k.as_str()).collect();
-                writeln!(out, "No checkpoint for {id}. Known: {}", known.join(", "))?;
+                let none = Message::new("reset_cli.no_checkpoint")
+                    .arg("task", id)
+                    .arg("known", known.join(", "));
+                writeln!(out, "{}", t.msg(&none))?;
                 return Ok(exit::ERROR);
             }
-            writeln!(out, "Forgot {id}; the next apply runs it again.")?;
+            writeln!(out, "{}", t.f("reset_cli.forgot", &[("task", &id)]))?;
         }
     }
     journal.save(state_dir)?;

@@ -310,3 +310,52 @@ fn undo_failures_under_a_chinese_locale_are_chinese() {
     let expected = format!("Undo of packages.install failed: cannot read the backup {saved}: ");
     assert!(en.contains(&expected), "no {expected:?} in:\n{en}");
 }
+
+fn reset(state: &Path, task: &str, locale: &str) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_glance-wizard"))
+        .arg("--state-dir")
+        .arg(state)
+        .args(["reset", task])
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", locale)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.is_empty(), "{stderr}");
+    (out.status.code(), String::from_utf8(out.stdout).unwrap())
+}
+
+/// `reset TASK` says what it forgot, or that there is no such checkpoint,
+/// in the locale's language; in English as before.
+#[test]
+fn reset_under_a_chinese_locale_says_it_in_chinese() {
+    let (dir, state) = setup();
+    journal(dir.path(), &state);
+    assert_eq!(
+        reset(&state, "identity.user", "zh_CN.UTF-8"),
+        (
+            Some(0),
+            "已忘记 identity.user；下次 apply 会重新运行它。\n".into()
+        )
+    );
+    assert_eq!(
+        reset(&state, "identity.service", "C.UTF-8"),
+        (
+            Some(0),
+            "Forgot identity.service; the next apply runs it again.\n".into()
+        )
+    );
+    let known = "sql.database, identity.endpoints, db.metadefs";
+    assert_eq!(
+        reset(&state, "db.sync", "zh_CN.UTF-8"),
+        (Some(1), format!("没有 db.sync 的检查点。已有：{known}\n"))
+    );
+    assert_eq!(
+        reset(&state, "db.sync", "C.UTF-8"),
+        (
+            Some(1),
+            format!("No checkpoint for db.sync. Known: {known}\n")
+        )
+    );
+}
