@@ -388,15 +388,7 @@ fn prepare_apply(
         say!(out, "{}", t.msg(&failed));
         return Err(exit::ERROR);
     }
-    let lock = RunLock::acquire_reporting(state_dir, engine::lock::ORPHAN_WAIT, &mut |line| {
-        say!(out, "{line}");
-        // Ignored on purpose, as in `report`.
-        let _ = out.flush();
-    })
-    .map_err(|e| {
-        say!(out, "{e}");
-        exit::LOCKED
-    })?;
+    let lock = take_lock(state_dir, t, out)?;
     if Journal::path(state_dir).exists() {
         // The probes' one Keystone request, made while the prechecks run
         // (see `glance_user_view`); its answer waits for them.
@@ -779,14 +771,22 @@ fn undo_lock(
         say!(out, "{}", Texts::of(Lang::from_env()).msg(&failed));
         return Err(exit::ERROR);
     }
+    take_lock(state_dir, Texts::of(Lang::from_env()), out).map(Some)
+}
+
+/// The run lock, saying in the language of `t` what it waits for and why
+/// it is refused; [`exit::LOCKED`] when it is.
+fn take_lock(state_dir: &Path, t: &Texts, out: &mut dyn Write) -> Result<RunLock, i32> {
     RunLock::acquire_reporting(state_dir, engine::lock::ORPHAN_WAIT, &mut |line| {
-        say!(out, "{line}");
+        say!(out, "{}", t.msg(line));
         // Ignored on purpose, as in `report`.
         let _ = out.flush();
     })
-    .map(Some)
     .map_err(|e| {
-        say!(out, "{e}");
+        match e.downcast_ref::<engine::lock::Refused>() {
+            Some(refused) => say!(out, "{}", t.msg(&refused.0)),
+            None => say!(out, "{e}"),
+        }
         exit::LOCKED
     })
 }
@@ -1075,6 +1075,37 @@ mod tests {
             "{out}"
         );
         assert_eq!(lines[2].trim(), "user u-1 (created)", "{out}");
+    }
+
+    /// A run lock another live run holds is refused in the locale's
+    /// language; in English as before.
+    #[test]
+    fn a_held_lock_is_refused_in_the_locale_language() {
+        let dir = tempfile::tempdir().unwrap();
+        let _first = RunLock::acquire(dir.path(), Duration::ZERO).unwrap();
+        // Pretend the holder is another live process: pid 1 always exists.
+        std::fs::write(dir.path().join("lock"), "1\n").unwrap();
+        let lock = dir.path().join("lock");
+        let said = |lang| {
+            let mut out = Vec::new();
+            let refused = take_lock(dir.path(), Texts::of(lang), &mut out);
+            assert_eq!(refused.err(), Some(exit::LOCKED));
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(
+            said(Lang::En),
+            format!(
+                "another glance-wizard run (pid 1) holds {}; wait for it to finish\n",
+                lock.display()
+            )
+        );
+        assert_eq!(
+            said(Lang::ZhCn),
+            format!(
+                "另一个 glance-wizard 运行（pid 1）持有 {}；请等待它结束\n",
+                lock.display()
+            )
+        );
     }
 
     /// `status` as text in `lang`.

@@ -33,6 +33,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::time::{Duration, Instant};
 
+use crate::ui::i18n::Message;
+
 pub struct RunLock {
     file: File,
 }
@@ -156,11 +158,27 @@ pub fn orphans(state_dir: &Path) -> Vec<ChildRecord> {
         .collect()
 }
 
-fn waiting_for(child: &ChildRecord) -> String {
-    format!(
-        "waiting for `{}` (pid {}), left running by an earlier run that was killed, to finish",
-        child.command, child.pid
-    )
+/// Why the lock cannot be taken, in words to translate (`lock.*`); it
+/// displays in English (the wizard's screens, logs).
+#[derive(Debug)]
+pub struct Refused(pub Message);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.english())
+    }
+}
+
+impl std::error::Error for Refused {}
+
+fn refused(message: Message) -> anyhow::Error {
+    Refused(message).into()
+}
+
+fn waiting_for(child: &ChildRecord) -> Message {
+    Message::new("lock.waiting_child")
+        .arg("command", &child.command)
+        .arg("pid", child.pid)
 }
 
 /// Waits until no child recorded by an earlier run still runs, telling
@@ -168,7 +186,7 @@ fn waiting_for(child: &ChildRecord) -> String {
 fn wait_for_orphans(
     state_dir: &Path,
     wait: Duration,
-    report: &mut dyn FnMut(&str),
+    report: &mut dyn FnMut(&Message),
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut told = Vec::new();
@@ -176,10 +194,8 @@ fn wait_for_orphans(
         let running = orphans(state_dir);
         if running.is_empty() {
             if !told.is_empty() {
-                report(&format!(
-                    "it ended; waited {:.1} s",
-                    started.elapsed().as_secs_f64()
-                ));
+                let waited = format!("{:.1}", started.elapsed().as_secs_f64());
+                report(&Message::new("lock.ended").arg("seconds", waited));
             }
             let _ = std::fs::remove_file(state_dir.join(CHILD_FILE));
             return Ok(());
@@ -192,13 +208,12 @@ fn wait_for_orphans(
         }
         if started.elapsed() > wait {
             let child = &running[0];
-            anyhow::bail!(
-                "`{}` (pid {}), left running by an earlier run that was killed, still runs after {} s; wait for it or stop it (kill {}), then run again",
-                child.command,
-                child.pid,
-                wait.as_secs(),
-                child.pid
-            );
+            return Err(refused(
+                Message::new("lock.orphan_still_runs")
+                    .arg("command", &child.command)
+                    .arg("pid", child.pid)
+                    .arg("seconds", wait.as_secs()),
+            ));
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -224,11 +239,12 @@ impl RunLock {
         Self::acquire_reporting(state_dir, wait, &mut |_| {})
     }
 
-    /// [`RunLock::acquire`], telling `report` what it waits for.
+    /// [`RunLock::acquire`], telling `report` what it waits for. A lock
+    /// refused is a [`Refused`] error.
     pub fn acquire_reporting(
         state_dir: &Path,
         wait: Duration,
-        report: &mut dyn FnMut(&str),
+        report: &mut dyn FnMut(&Message),
     ) -> anyhow::Result<RunLock> {
         crate::engine::ensure_state_dir(state_dir)?;
         let path = state_dir.join("lock");
@@ -244,18 +260,16 @@ impl RunLock {
                         && pid != std::process::id()
                         && is_alive(pid)
                     {
-                        anyhow::bail!(
-                            "another glance-wizard run (pid {pid}) holds {}; wait for it to finish",
-                            path.display()
-                        );
+                        return Err(refused(
+                            Message::new("lock.held")
+                                .arg("pid", pid)
+                                .arg("path", path.display()),
+                        ));
                     }
                     if !told {
                         let children = orphans(state_dir);
                         if children.is_empty() {
-                            report(&format!(
-                                "waiting for the processes an earlier run that was killed left holding {}",
-                                path.display()
-                            ));
+                            report(&Message::new("lock.waiting_lock").arg("path", path.display()));
                         }
                         for child in &children {
                             report(&waiting_for(child));
@@ -263,11 +277,9 @@ impl RunLock {
                         told = true;
                     }
                     if started.elapsed() > wait {
-                        anyhow::bail!(
-                            "{} is still held by processes a killed run left behind (see `fuser -v {}`)",
-                            path.display(),
-                            path.display()
-                        );
+                        return Err(refused(
+                            Message::new("lock.still_held").arg("path", path.display()),
+                        ));
                     }
                     std::thread::sleep(Duration::from_millis(200));
                 }
@@ -322,7 +334,7 @@ mod tests {
         assert_eq!(orphans(dir.path()).len(), 1);
         let mut told = Vec::new();
         let lock = RunLock::acquire_reporting(dir.path(), Duration::from_secs(30), &mut |l| {
-            told.push(l.to_string())
+            told.push(l.english())
         })
         .unwrap();
         // Ended (a zombie until reaped counts as ended).
@@ -347,10 +359,8 @@ mod tests {
         .unwrap();
         assert!(orphans(dir.path()).is_empty());
         let mut told = Vec::new();
-        RunLock::acquire_reporting(dir.path(), Duration::ZERO, &mut |l| {
-            told.push(l.to_string())
-        })
-        .unwrap();
+        RunLock::acquire_reporting(dir.path(), Duration::ZERO, &mut |l| told.push(l.english()))
+            .unwrap();
         assert!(told.is_empty(), "{told:?}");
     }
 
