@@ -83,7 +83,7 @@ pub struct Loaded {
     pub settings: Settings,
     pub profile: Profile,
     /// Notes for the user (generated passwords and where they went).
-    pub notes: Vec<String>,
+    pub notes: Vec<Message>,
 }
 
 fn prompt_secret(name: SecretName) -> Option<Secret> {
@@ -119,7 +119,7 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
 pub fn plan_preview(
     options: &LoadOptions,
     state_dir: &Path,
-) -> Result<(crate::plan::PlanReport, Vec<String>), LoadError> {
+) -> Result<(crate::plan::PlanReport, Vec<Message>), LoadError> {
     let (answers, profile) = answers_and_target(options)?;
     let checked = answers.checked()?;
     let (secrets, notes) = load_secrets(options, &answers)?;
@@ -148,7 +148,7 @@ fn answers_and_target(options: &LoadOptions) -> Result<(Answers, Profile), LoadE
 fn load_secrets(
     options: &LoadOptions,
     answers: &Answers,
-) -> Result<(Secrets, Vec<String>), LoadError> {
+) -> Result<(Secrets, Vec<Message>), LoadError> {
     let secrets_path = options
         .secrets
         .clone()
@@ -166,11 +166,11 @@ fn load_secrets(
                 )
             })?;
             let names: Vec<&str> = filled.iter().map(|n| n.key()).collect();
-            notes.push(format!(
-                "generated {} and saved them to {} (mode 0600)",
-                names.join(", "),
-                secrets_path.display()
-            ));
+            notes.push(
+                Message::new("apply_end.generated")
+                    .arg("names", names.join(", "))
+                    .arg("path", secrets_path.display()),
+            );
         }
     }
     if options.prompt && std::io::stdin().is_terminal() {
@@ -356,7 +356,9 @@ impl Default for RunOptions {
 }
 
 pub fn apply(loaded: &Loaded, state_dir: &Path, run: &RunOptions, out: &mut dyn Write) -> i32 {
-    let lock = match prepare_apply(loaded, state_dir, run, out) {
+    // Every line in the locale's language.
+    let texts = Texts::of(Lang::from_env());
+    let lock = match prepare_apply(loaded, state_dir, run, texts, out) {
         Ok(lock) => lock,
         Err(code) => return code,
     };
@@ -365,10 +367,9 @@ pub fn apply(loaded: &Loaded, state_dir: &Path, run: &RunOptions, out: &mut dyn 
     engine.lock = Some(&lock);
     engine.jobs = run.jobs;
     engine.verify = run.verify;
-    let texts = Texts::of(Lang::from_env());
     let mut printer = LinePrinter::localized(&mut *out, &plan, texts);
     let outcome = engine.run(&mut printer);
-    report_outcome(outcome, state_dir, out)
+    report_outcome(outcome, state_dir, texts, out)
 }
 
 /// Everything before the first task: the notes, the state directory, the
@@ -378,29 +379,22 @@ fn prepare_apply(
     loaded: &Loaded,
     state_dir: &Path,
     run: &RunOptions,
+    t: &Texts,
     out: &mut dyn Write,
 ) -> Result<RunLock, i32> {
     for note in &loaded.notes {
-        say!(out, "{note}");
+        say!(out, "{}", t.msg(note));
     }
-    say!(out, "Target: {}", loaded.profile.summary());
+    let target = loaded.profile.summary();
+    say!(out, "{}", t.f("cli.target", &[("target", &target)]));
     if let Err(e) = engine::ensure_state_dir(state_dir) {
-        say!(
-            out,
-            "cannot create the state directory {}: {e}",
-            state_dir.display()
-        );
+        let failed = Message::new("apply_end.state_dir")
+            .arg("path", state_dir.display())
+            .arg("error", e);
+        say!(out, "{}", t.msg(&failed));
         return Err(exit::ERROR);
     }
-    let lock = RunLock::acquire_reporting(state_dir, engine::lock::ORPHAN_WAIT, &mut |line| {
-        say!(out, "{}", Texts::of(Lang::from_env()).msg(line));
-        // Ignored on purpose, as in `report`.
-        let _ = out.flush();
-    })
-    .map_err(|e| {
-        say!(out, "{}", Texts::of(Lang::from_env()).error(&e));
-        exit::LOCKED
-    })?;
+    let lock = take_lock(state_dir, t, out)?;
     if Journal::path(state_dir).exists() {
         // The probes' one Keystone request, made while the prechecks run
         // (see `glance_user_view`); its answer waits for them.
@@ -411,7 +405,6 @@ fn prepare_apply(
         });
     }
     if !run.skip_prechecks {
-        let t = Texts::of(Lang::from_env());
         say!(out, "{}", t.t("cli.prechecks"));
         if !print_prechecks(loaded, out) {
             say!(out, "{}", t.t("cli.precheck_failed"));
@@ -421,10 +414,12 @@ fn prepare_apply(
     Ok(lock)
 }
 
-/// Says how the run ended and returns its exit code.
+/// Says how the run ended, in the language of `t`, and returns its exit
+/// code.
 fn report_outcome(
     outcome: anyhow::Result<RunOutcome>,
     state_dir: &Path,
+    t: &Texts,
     out: &mut dyn Write,
 ) -> i32 {
     let code = match &outcome {
@@ -433,17 +428,17 @@ fn report_outcome(
     };
     match outcome {
         Ok(RunOutcome::Verified { outputs }) => {
+            let image = engine::verified_image(&outputs).map_or("?", |i| i.id.as_str());
+            let works = Message::new("apply_end.verified").arg("id", image);
+            say!(out, "{}", t.msg(&works));
+            let journal = Journal::path(state_dir);
             say!(
                 out,
-                "Glance works: image {} is active and its sha512 matches the local file.",
-                engine::verified_image(&outputs).map_or("?", |i| i.id.as_str())
+                "{}",
+                t.f("apply_end.journal", &[("path", &journal.display())])
             );
-            say!(out, "Journal: {}", Journal::path(state_dir).display());
         }
-        Ok(RunOutcome::Failed { task, error, kind }) => {
-            let t = Texts::of(Lang::from_env());
-            report_failure(&task, &error, kind, t, out)
-        }
+        Ok(RunOutcome::Failed { task, error, kind }) => report_failure(&task, &error, kind, t, out),
         Ok(RunOutcome::Cancelled) => {}
         Err(e) => {
             say!(out, "glance-wizard: {e:#}");
@@ -493,8 +488,8 @@ pub struct TaskState {
     /// Carried over from an older journal: checked again on the next run.
     pub unverified: bool,
     /// What the task created or found, one object a line (as `status`
-    /// prints them).
-    pub objects: Vec<String>,
+    /// prints them; English in JSON).
+    pub objects: Vec<Message>,
     pub error: Option<String>,
 }
 
@@ -542,54 +537,68 @@ impl TaskState {
     }
 }
 
-/// `glance-wizard status`.
+/// `glance-wizard status`: text in the locale's language, JSON in English.
 pub fn status(state_dir: &Path, format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
     let report = StatusReport::load(state_dir)?;
     match format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?,
-        Format::Text => status_text(&report, state_dir, out)?,
+        Format::Text => status_text(&report, state_dir, Texts::of(Lang::from_env()), out)?,
     }
     Ok(())
 }
 
-fn status_text(report: &StatusReport, state_dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
+fn status_text(
+    report: &StatusReport,
+    state_dir: &Path,
+    t: &Texts,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     let (Some(journal), Some(target)) = (&report.journal, &report.target) else {
-        writeln!(
-            out,
-            "No journal in {}: nothing has run yet.",
-            state_dir.display()
-        )?;
+        let dir = state_dir.display();
+        writeln!(out, "{}", t.f("status_cli.no_journal", &[("dir", &dir)]))?;
         return Ok(());
     };
-    writeln!(out, "Journal {} (target: {target})", journal.display())?;
-    for t in &report.tasks {
-        let status = if t.status == "failed" {
-            "FAILED"
-        } else {
-            t.status
-        };
-        let duration = t.duration_ms.map_or(String::new(), |ms| {
-            format!(" in {:.1}s", ms as f64 / 1000.0)
-        });
-        writeln!(
-            out,
-            "  {:<22} {status:<11} {}{duration} (attempts {})",
-            t.id.as_str(),
-            t.finished_at.as_deref().unwrap_or(&t.started_at),
-            t.attempts
-        )?;
-        for line in &t.objects {
-            writeln!(out, "      {line}")?;
+    let heading = Message::new("status_cli.journal")
+        .arg("journal", journal.display())
+        .arg("target", target);
+    writeln!(out, "{}", t.msg(&heading))?;
+    for task in &report.tasks {
+        writeln!(out, "{}", t.msg(&status_line(task, t)))?;
+        for line in &task.objects {
+            writeln!(out, "      {}", t.msg(line))?;
         }
-        if let Some(e) = &t.error {
-            writeln!(out, "      error: {e}")?;
+        if let Some(e) = &task.error {
+            // The journal keeps the error in English.
+            writeln!(out, "{}", t.f("status_cli.error", &[("error", e)]))?;
         }
     }
     Ok(())
 }
 
-/// `glance-wizard reset [TASK]`.
+/// A task's line of `status`: its id and status in columns (by terminal
+/// cells, for Chinese), when it finished or started, how long, attempts.
+fn status_line(task: &TaskState, t: &Texts) -> Message {
+    use unicode_width::UnicodeWidthStr;
+    let status = t.t(&format!("status_cli.{}", task.status));
+    let pad = " ".repeat(11usize.saturating_sub(status.width()));
+    let duration = task.duration_ms.map_or(String::new(), |ms| {
+        let seconds = format!("{:.1}", ms as f64 / 1000.0);
+        t.f("status_cli.duration", &[("seconds", &seconds)])
+    });
+    Message::new("status_cli.task")
+        .arg("id", format!("{:<22}", task.id.as_str()))
+        .arg("status", format!("{status}{pad}"))
+        .arg(
+            "time",
+            task.finished_at.as_deref().unwrap_or(&task.started_at),
+        )
+        .arg("duration", duration)
+        .arg("attempts", task.attempts)
+}
+
+/// `glance-wizard reset [TASK]`, said in the locale's language.
 pub fn reset(state_dir: &Path, task: Option<TaskId>, out: &mut dyn Write) -> anyhow::Result<i32> {
+    let t = Texts::of(Lang::from_env());
     let _lock = match RunLock::acquire(state_dir, engine::lock::ORPHAN_WAIT) {
         Ok(l) => l,
         Err(e) => {
@@ -603,34 +612,31 @@ pub fn reset(state_dir: &Path, task: Option<TaskId>, out: &mut dyn Write) -> any
             // A damaged journal cannot be edited, only set aside.
             let aside = Journal::move_aside(state_dir)?;
             writeln!(out, "{e}")?;
-            writeln!(
-                out,
-                "Moved it to {}; the next apply runs every task.",
-                aside.display()
-            )?;
+            let moved = Message::new("reset_cli.moved").arg("path", aside.display());
+            writeln!(out, "{}", t.msg(&moved))?;
             return Ok(exit::OK);
         }
         Err(e) => return Err(e),
     };
     let Some(mut journal) = loaded else {
-        writeln!(out, "No journal: nothing to forget.")?;
+        writeln!(out, "{}", t.t("reset_cli.no_journal"))?;
         return Ok(exit::OK);
     };
     match task {
         None => {
             journal.tasks.clear();
-            writeln!(
-                out,
-                "Forgot every checkpoint; the next apply runs every task."
-            )?;
+            writeln!(out, "{}", t.t("reset_cli.forgot_all"))?;
         }
         Some(id) => {
             if journal.tasks.remove(&id).is_none() {
                 let known: Vec<&str> = journal.tasks.keys().map(|k| k.as_str()).collect();
-                writeln!(out, "No checkpoint for {id}. Known: {}", known.join(", "))?;
+                let none = Message::new("reset_cli.no_checkpoint")
+                    .arg("task", id)
+                    .arg("known", known.join(", "));
+                writeln!(out, "{}", t.msg(&none))?;
                 return Ok(exit::ERROR);
             }
-            writeln!(out, "Forgot {id}; the next apply runs it again.")?;
+            writeln!(out, "{}", t.f("reset_cli.forgot", &[("task", &id)]))?;
         }
     }
     journal.save(state_dir)?;
@@ -765,21 +771,25 @@ fn undo_lock(
         return Ok(None);
     }
     if let Err(e) = engine::ensure_state_dir(state_dir) {
-        say!(
-            out,
-            "cannot use the state directory {}: {e}",
-            state_dir.display()
-        );
+        let failed = Message::new("apply_end.state_dir_unusable")
+            .arg("path", state_dir.display())
+            .arg("error", e);
+        say!(out, "{}", Texts::of(Lang::from_env()).msg(&failed));
         return Err(exit::ERROR);
     }
+    take_lock(state_dir, Texts::of(Lang::from_env()), out).map(Some)
+}
+
+/// The run lock, saying in the language of `t` what it waits for and why
+/// it is refused; [`exit::LOCKED`] when it is.
+fn take_lock(state_dir: &Path, t: &Texts, out: &mut dyn Write) -> Result<RunLock, i32> {
     RunLock::acquire_reporting(state_dir, engine::lock::ORPHAN_WAIT, &mut |line| {
-        say!(out, "{}", Texts::of(Lang::from_env()).msg(line));
+        say!(out, "{}", t.msg(line));
         // Ignored on purpose, as in `report`.
         let _ = out.flush();
     })
-    .map(Some)
     .map_err(|e| {
-        say!(out, "{}", Texts::of(Lang::from_env()).error(&e));
+        say!(out, "{}", t.error(&e));
         exit::LOCKED
     })
 }
@@ -855,7 +865,10 @@ fn report_undo_failure(outcome: &crate::undo::Outcome, t: &Texts, out: &mut dyn 
         say!(
             out,
             "{}",
-            t.f("undo_cli.failed", &[("task", task), ("error", error)])
+            t.f(
+                "undo_cli.failed",
+                &[("task", task), ("error", &t.msg(error))]
+            )
         );
         say!(out, "{}", t.f("undo_cli.resume", &[("task", task)]));
     }
@@ -865,6 +878,42 @@ fn report_undo_failure(outcome: &crate::undo::Outcome, t: &Texts, out: &mut dyn 
 mod tests {
     use super::*;
     use crate::engine::outputs::{ObjectOutput, Origin, TaskOutputs};
+
+    /// `apply`'s last words when Glance works: the image checked and the
+    /// journal, in the locale's language; in English as before (the
+    /// end-to-end tests read it).
+    #[test]
+    fn a_verified_run_is_reported_in_the_locale_language() {
+        let image = crate::engine::outputs::ImageOutputs {
+            id: "img-1".into(),
+            origin: Origin::Created,
+            status: "active".into(),
+            sha512: "ab".into(),
+            name: None,
+            replaced: Vec::new(),
+        };
+        let outputs: std::collections::BTreeMap<_, _> =
+            [(TaskId::VerifyImage, TaskOutputs::Image(image))].into();
+        let said = |lang| {
+            let mut out = Vec::new();
+            let outcome = Ok(RunOutcome::Verified {
+                outputs: outputs.clone(),
+            });
+            let code = report_outcome(outcome, Path::new("/s"), Texts::of(lang), &mut out);
+            assert_eq!(code, exit::OK);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(
+            said(Lang::En),
+            "Glance works: image img-1 is active and its sha512 matches the local file.\n\
+             Journal: /s/journal.json\n"
+        );
+        assert_eq!(
+            said(Lang::ZhCn),
+            "Glance 工作正常：镜像 img-1 已处于 active 状态，其 sha512 与本地文件一致。\n\
+             journal：/s/journal.json\n"
+        );
+    }
 
     /// `apply`'s last words on a failure: the runner's error and the
     /// remedies, in the locale's language; in English as before.
@@ -1016,9 +1065,7 @@ mod tests {
             journal.tasks.insert(id, record(at, outputs));
         }
         journal.save(dir.path()).unwrap();
-        let mut out = Vec::new();
-        status(dir.path(), Format::Text, &mut out).unwrap();
-        let out = String::from_utf8(out).unwrap();
+        let out = status_in(dir.path(), Lang::En);
         let lines: Vec<&str> = out.lines().skip(1).collect();
         let ids: Vec<&str> = lines
             .iter()
@@ -1031,6 +1078,130 @@ mod tests {
             "{out}"
         );
         assert_eq!(lines[2].trim(), "user u-1 (created)", "{out}");
+    }
+
+    /// A run lock another live run holds is refused in the locale's
+    /// language; in English as before.
+    #[test]
+    fn a_held_lock_is_refused_in_the_locale_language() {
+        let dir = tempfile::tempdir().unwrap();
+        let _first = RunLock::acquire(dir.path(), Duration::ZERO).unwrap();
+        // Pretend the holder is another live process: pid 1 always exists.
+        std::fs::write(dir.path().join("lock"), "1\n").unwrap();
+        let lock = dir.path().join("lock");
+        let said = |lang| {
+            let mut out = Vec::new();
+            let refused = take_lock(dir.path(), Texts::of(lang), &mut out);
+            assert_eq!(refused.err(), Some(exit::LOCKED));
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(
+            said(Lang::En),
+            format!(
+                "another glance-wizard run (pid 1) holds {}; wait for it to finish\n",
+                lock.display()
+            )
+        );
+        assert_eq!(
+            said(Lang::ZhCn),
+            format!(
+                "另一个 glance-wizard 运行（pid 1）持有 {}；请等待它结束\n",
+                lock.display()
+            )
+        );
+    }
+
+    /// `status` as text in `lang`.
+    fn status_in(state_dir: &Path, lang: Lang) -> String {
+        let report = StatusReport::load(state_dir).unwrap();
+        let mut out = Vec::new();
+        status_text(&report, state_dir, Texts::of(lang), &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// `status` as text in the locale's language: the heading, each task's
+    /// status (in columns by terminal cells), what it made or found; a
+    /// failed task's error as the journal keeps it (English). English as
+    /// before, to the byte.
+    #[test]
+    fn status_is_in_the_locale_language() {
+        use crate::engine::outputs::{PackagesOutputs, ServicesOutputs, WrittenFile};
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(
+            status_in(dir.path(), Lang::En),
+            format!(
+                "No journal in {}: nothing has run yet.\n",
+                dir.path().display()
+            )
+        );
+        assert_eq!(
+            status_in(dir.path(), Lang::ZhCn),
+            format!(
+                "{} 中没有 journal：尚未运行过任何任务。\n",
+                dir.path().display()
+            )
+        );
+        let mut journal = Journal::new("Debian / Glance Zed");
+        let packages = TaskOutputs::Packages(PackagesOutputs {
+            installed: vec!["glance-api".into()],
+            found: vec!["python3-openstackclient".into()],
+            proxy_config: Some(WrittenFile {
+                path: "/etc/apt/apt.conf.d/90proxy".into(),
+                backup: None,
+                sha256: None,
+            }),
+        });
+        let services = TaskOutputs::Services(ServicesOutputs {
+            restarted: vec!["glance-api".into()],
+            answering_before: Some(false),
+            enabled_before: None,
+        });
+        journal.tasks.insert(
+            TaskId::PackagesInstall,
+            record("2026-11-30T05:00:00Z", Some(packages)),
+        );
+        journal.tasks.insert(
+            TaskId::ServiceRestart,
+            record("2026-11-30T06:00:00Z", Some(services)),
+        );
+        let mut failed = record("2026-11-30T07:00:00Z", None);
+        failed.status = TaskStatus::Failed;
+        failed.finished_at = None;
+        failed.duration_ms = None;
+        failed.attempts = 3;
+        failed.error = Some("HTTP 503".into());
+        journal.tasks.insert(TaskId::VerifyImage, failed);
+        journal.save(dir.path()).unwrap();
+        let en = status_in(dir.path(), Lang::En);
+        let zh = status_in(dir.path(), Lang::ZhCn);
+        let journal = Journal::path(dir.path());
+        assert_eq!(
+            en,
+            format!(
+                "Journal {} (target: Debian / Glance Zed)\n\
+                 \x20 packages.install       done        2026-11-30T05:00:00Z in 1.5s (attempts 1)\n\
+                 \x20     installed glance-api\n\
+                 \x20     found installed python3-openstackclient\n\
+                 \x20     wrote /etc/apt/apt.conf.d/90proxy\n\
+                 \x20 service.restart        done        2026-11-30T06:00:00Z in 1.5s (attempts 1)\n\
+                 \x20     restarted glance-api (nothing answered before: undo stops it)\n\
+                 \x20 verify.image           FAILED      2026-11-30T07:00:00Z (attempts 3)\n\
+                 \x20     error: HTTP 503\n",
+                journal.display()
+            )
+        );
+        assert!(zh.contains("  packages.install       完成        2026-11-30T05:00:00Z，用时 1.5s（尝试 1 次）\n"), "{zh}");
+        assert!(
+            zh.contains("  verify.image           失败        2026-11-30T07:00:00Z（尝试 3 次）\n"),
+            "{zh}"
+        );
+        assert!(
+            zh.contains("      已重启 glance-api（之前没有应答：undo 会停止它）\n"),
+            "{zh}"
+        );
+        assert!(zh.contains("      错误：HTTP 503\n"), "{zh}");
+        let english = crate::ui::i18n::english_sentences(&zh);
+        assert!(english.is_empty(), "English: {english:?} in:\n{zh}");
     }
 
     /// Loaded answers for Debian Zed (the runners' test settings) and a

@@ -59,7 +59,7 @@ pub fn agent_for(
     proxy: &ProxySettings,
     url: &str,
     timeout: Duration,
-) -> Result<(ureq::Agent, Route), String> {
+) -> Result<(ureq::Agent, Route), Message> {
     let config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_connect(Some(timeout.min(Duration::from_secs(5))))
@@ -68,8 +68,11 @@ pub fn agent_for(
         None => (config.proxy(None), Route::direct()),
         Some(via) => {
             let shown = crate::mask::mask_url_password(via.expose()).into_owned();
-            let parsed =
-                ureq::Proxy::new(via.expose()).map_err(|e| format!("proxy {shown}: {e}"))?;
+            let parsed = ureq::Proxy::new(via.expose()).map_err(|e| {
+                Message::new("net_error.bad_proxy")
+                    .arg("proxy", &shown)
+                    .arg("error", e)
+            })?;
             (config.proxy(Some(parsed)), Route { proxy: Some(shown) })
         }
     };
@@ -391,6 +394,31 @@ mod tests {
         assert!(said.contains("[proxy] http_proxy / https_proxy"), "{said}");
         let said = NetFault::ProxyAuth.advice_msg(url, &via(), field).english();
         assert!(said.contains("proxy_password"), "{said}");
+    }
+
+    /// A proxy URL the HTTP library refuses is said in the language asked
+    /// for, the library's own words (and no password) as they are.
+    #[test]
+    fn a_proxy_the_library_refuses_is_a_message() {
+        use crate::ui::i18n::{Lang, Texts};
+        let proxy = ProxySettings {
+            http_proxy: "ftp://alice@proxy.example:3128".into(),
+            password: Some(crate::secret::Secret::new("proxy-pw-1".to_string())),
+            ..Default::default()
+        };
+        let Err(refused) = agent_for(&proxy, "http://mirror.example/x", Duration::from_secs(5))
+        else {
+            panic!("an ftp proxy is taken")
+        };
+        let en = refused.english();
+        let zh = Texts::of(Lang::ZhCn).msg(&refused);
+        let shown = crate::mask::mask_url_password("ftp://alice:proxy-pw-1@proxy.example:3128");
+        assert!(en.starts_with(&format!("proxy {shown}: ")), "{en}");
+        assert!(zh.starts_with(&format!("代理 {shown}：")), "{zh}");
+        assert!(
+            !en.contains("proxy-pw-1") && !zh.contains("proxy-pw-1"),
+            "{en}"
+        );
     }
 
     /// Real sockets: a port nothing listens on is refused at once, as a

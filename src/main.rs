@@ -198,10 +198,12 @@ fn doctor(
     }
     if let Some(path) = write_answers {
         // Standard error: standard output stays the report (JSON parses).
+        // In the locale's language, whatever the report's format.
+        let t = Texts::of(Lang::from_env());
         match glance_wizard::doctor::write_answers(&options, &path) {
-            Ok(lines) => lines.iter().for_each(|line| eprintln!("{line}")),
+            Ok(lines) => lines.iter().for_each(|line| eprintln!("{}", t.msg(line))),
             Err(e) => {
-                eprintln!("{e}");
+                eprintln!("{}", t.msg(&e));
                 return exit::ERROR;
             }
         }
@@ -252,8 +254,9 @@ fn bundle(
 /// the way.
 fn load_with_notes(args: &AnswersArgs) -> headless::Loaded {
     let loaded = load_or_exit(&args.options(true));
+    let t = glance_wizard::ui::i18n::Texts::of(glance_wizard::ui::i18n::Lang::from_env());
     for note in &loaded.notes {
-        println!("{note}");
+        println!("{}", t.msg(note));
     }
     loaded
 }

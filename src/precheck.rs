@@ -422,7 +422,7 @@ fn answers_head(
     use crate::http::NetFault;
     let shown = crate::mask::mask_url_password(url).into_owned();
     let (agent, route) = crate::http::agent_for(proxy, url, OUTSIDE_TIMEOUT)
-        .map_err(|e| Message::new("precheck.bad_proxy").arg("error", e))?;
+        .map_err(|e| Message::new("precheck.bad_proxy").msg("error", e))?;
     let redactor = crate::secret::Redactor::new();
     if let Some(password) = &proxy.password {
         redactor.add(password);
@@ -512,7 +512,7 @@ pub fn proxy_fetch(proxy: &crate::answers::ProxySettings, url: &str) -> Result<M
             .arg("error", e)
     })?;
     let (agent, route) = crate::http::agent_for(proxy, url, Duration::from_secs(15))
-        .map_err(|e| Message::new("precheck.bad_proxy").arg("error", e))?;
+        .map_err(|e| Message::new("precheck.bad_proxy").msg("error", e))?;
     let started = std::time::Instant::now();
     // The proxy's password never reaches the screen, even where the HTTP
     // library's error quotes the proxy.

@@ -104,3 +104,63 @@ fn check_under_a_chinese_locale_prints_chinese() {
     assert_eq!(check_lines(&en, "Prechecks:").len(), lines.len(), "{en}");
     assert!(en.contains("[FAIL] controller name"), "{en}");
 }
+
+/// `apply --generate-passwords` with a state directory that cannot be
+/// made (under a file): its lines before any task, each in the locale's
+/// language, then exit 1 with nothing run.
+fn apply_without_state_dir(locale: &str) -> (Option<i32>, String, tempfile::TempDir) {
+    use std::os::unix::fs::PermissionsExt;
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    std::fs::write(dir.join("answers.toml"), ANSWERS).unwrap();
+    let secrets = dir.join("answers.secrets.toml");
+    std::fs::write(&secrets, "os_password = \"admin-pw-123456\"\n").unwrap();
+    std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_glance-wizard"))
+        .arg("--state-dir")
+        .arg(secrets.join("state"))
+        .args(["apply", "--generate-passwords", "--answers"])
+        .arg(dir.join("answers.toml"))
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", locale)
+        .env_remove("OS_PASSWORD")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.is_empty(), "{stderr}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    (out.status.code(), stdout, temp)
+}
+
+#[test]
+fn apply_says_what_comes_before_the_tasks_in_the_locale_language() {
+    let (code, zh, dir) = apply_without_state_dir("zh_CN.UTF-8");
+    let secrets = dir.path().join("answers.secrets.toml");
+    assert_eq!(code, Some(1), "{zh}");
+    let expected = format!(
+        "已生成 glance_db_password, glance_service_password，并保存到 {}（权限 0600）\n\
+         目标：Debian / Glance Zed / apt / sysv-init (service / /etc/init.d)\n\
+         无法创建状态目录 {}/state：",
+        secrets.display(),
+        secrets.display()
+    );
+    assert!(zh.starts_with(&expected), "{zh}");
+    let english: Vec<String> = english_sentences(&zh)
+        .into_iter()
+        .filter(|found| !"Not a directory".contains(found.as_str()))
+        .collect();
+    assert!(english.is_empty(), "English: {english:?} in:\n{zh}");
+
+    let (code, en, dir) = apply_without_state_dir("C.UTF-8");
+    let secrets = dir.path().join("answers.secrets.toml");
+    assert_eq!(code, Some(1), "{en}");
+    let expected = format!(
+        "generated glance_db_password, glance_service_password and saved them to {} (mode 0600)\n\
+         Target: Debian / Glance Zed / apt / sysv-init (service / /etc/init.d)\n\
+         cannot create the state directory {}/state: ",
+        secrets.display(),
+        secrets.display()
+    );
+    assert!(en.starts_with(&expected), "{en}");
+}

@@ -63,7 +63,9 @@ fn existing(path: &Path) -> io::Result<Option<(String, std::fs::Metadata)>> {
     }
 }
 
-/// A new answers file.
+/// A new answers file. Its comment is English whatever the locale: the
+/// file is kept, passed on and replayed on other machines (and in bug
+/// reports), so the same answers make the same bytes for everyone.
 fn fresh_text(answers: &Answers, path: &Path) -> String {
     format!(
         "# glance-wizard answers: replay with `glance-wizard apply --answers {}`\n{}",

@@ -7,6 +7,7 @@
 
 use super::config::GlanceConf;
 use crate::answers::{Answers, SecretName, Secrets};
+use crate::ui::i18n::Message;
 
 const AUTHTOKEN: &str = "keystone_authtoken";
 
@@ -16,7 +17,7 @@ const AUTHTOKEN: &str = "keystone_authtoken";
 pub struct Adopted {
     pub answers: Answers,
     pub secrets: Secrets,
-    pub defaults: Vec<String>,
+    pub defaults: Vec<Message>,
 }
 
 /// The host of a URL (`http://controller:5000` → `controller`).
@@ -47,14 +48,14 @@ pub fn answers_of(conf: &GlanceConf, admin_openrc: Option<&std::path::Path>) -> 
     if let Some(store) = conf.get("glance_store", "default_store") {
         a.image_store.default_store = store;
     }
-    adopted.defaults.push(
-        "[test_image] source: the release's CirrOS, downloaded; where there is no internet, set a local file".into(),
-    );
+    adopted
+        .defaults
+        .push(Message::new("doctor_write.test_image"));
     match admin_openrc {
         Some(path) => a.keystone.admin_openrc = path.display().to_string(),
         None => adopted
             .defaults
-            .push("[keystone] admin_openrc: no admin credentials file found; set one".into()),
+            .push(Message::new("doctor_write.no_openrc")),
     }
     adopted
 }
@@ -65,12 +66,12 @@ fn database(conf: &GlanceConf, adopted: &mut Adopted) {
         Some(Ok(db)) if !db.user.is_empty() && !db.name.is_empty() => db,
         other => {
             let why = match other {
-                Some(Err(why)) => why.english(),
-                _ => "no user or database name".to_string(),
+                Some(Err(why)) => why,
+                _ => Message::new("doctor_write.no_user_or_name"),
             };
-            adopted.defaults.push(format!(
-                "[database]: [database] connection is not one to adopt ({why}); the guide's glance@controller/glance"
-            ));
+            adopted
+                .defaults
+                .push(Message::new("doctor_write.database").msg("why", why));
             return;
         }
     };
@@ -92,9 +93,9 @@ fn keystone(conf: &GlanceConf, adopted: &mut Adopted) {
     let www = get("www_authenticate_uri").or_else(|| get("auth_uri"));
     match www.as_deref().and_then(url_host) {
         Some(host) => a.controller.host = host,
-        None => adopted.defaults.push(format!(
-            "[controller] host: no URL in [{AUTHTOKEN}] www_authenticate_uri; `controller`"
-        )),
+        None => adopted
+            .defaults
+            .push(Message::new("doctor_write.controller_host").arg("section", AUTHTOKEN)),
     }
     a.keystone.www_authenticate_uri = www;
     a.keystone.auth_url = get("auth_url");
@@ -112,13 +113,12 @@ fn keystone(conf: &GlanceConf, adopted: &mut Adopted) {
     // Keystone's own), so that apply finds them there.
     match super::identity::catalog_regions(conf).as_deref() {
         Ok([one]) => a.keystone.region = one.clone(),
-        Ok(many) => adopted.defaults.push(format!(
-            "[keystone] region: the catalog's endpoints are in {} regions; RegionOne",
-            many.len()
-        )),
-        Err(why) => adopted.defaults.push(format!(
-            "[keystone] region: Keystone's regions cannot be read ({why}); RegionOne"
-        )),
+        Ok(many) => adopted
+            .defaults
+            .push(Message::new("doctor_write.regions_many").arg("count", many.len())),
+        Err(why) => adopted
+            .defaults
+            .push(Message::new("doctor_write.regions_unreadable").msg("why", why.clone())),
     }
     if let Some(password) = conf.secret(AUTHTOKEN, "password") {
         adopted

@@ -51,11 +51,11 @@ pub fn check(
 /// The regions of the image service's endpoints, or where there are none
 /// of Keystone's own, as the service user's token's catalog lists them (for
 /// `doctor --write-answers`); why not, when its token cannot be had.
-pub fn catalog_regions(conf: &GlanceConf) -> Result<Vec<String>, String> {
+pub fn catalog_regions(conf: &GlanceConf) -> Result<Vec<String>, Message> {
     let mut scratch = Report::default();
     let Some((_, body, _)) = service_token(conf, &mut scratch) else {
-        let why = scratch.findings.first().map(|f| f.problem.english());
-        return Err(why.unwrap_or_else(|| "the service user gets no token".into()));
+        let why = scratch.findings.first().map(|f| f.problem.clone());
+        return Err(why.unwrap_or_else(|| Message::new("doctor_write.no_token")));
     };
     let mut endpoints = catalog_endpoints(&body, "image");
     if endpoints.is_empty() {

@@ -230,43 +230,42 @@ pub fn adopt(options: &Options) -> Result<adopt::Adopted, Message> {
 
 /// `doctor --write-answers PATH`: the answers of this Glance
 /// ([`adopt::answers_of`]) saved with their secrets file (0600) beside
-/// them; what to tell the user.
-pub fn write_answers(options: &Options, path: &Path) -> Result<Vec<String>, String> {
+/// them; what to tell the user, a message a line.
+pub fn write_answers(options: &Options, path: &Path) -> Result<Vec<Message>, Message> {
     let redactor = Redactor::new();
     // New files only: an admin's own answers (or any file named by a
     // typo) and its secrets are never replaced by these.
     let secrets_beside = path.with_file_name(crate::answers::secrets_file_name(path));
     for file in [path, secrets_beside.as_path()] {
         if std::fs::symlink_metadata(file).is_ok() {
-            return Err(format!(
-                "no answers written: {} exists; name a new file",
-                file.display()
-            ));
+            return Err(Message::new("doctor_write.exists").arg("path", file.display()));
         }
     }
-    let adopted = adopt(options).map_err(|why| format!("no answers written: {}", why.english()))?;
-    let secrets_path = adopted
-        .answers
-        .save(path, &adopted.secrets)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    let shown = path.display();
+    let adopted =
+        adopt(options).map_err(|why| Message::new("doctor_write.none").msg("why", why))?;
+    let secrets_path = adopted.answers.save(path, &adopted.secrets).map_err(|e| {
+        Message::new("failure.unwritable")
+            .arg("path", path.display())
+            .arg("error", e)
+    })?;
+    let shown = path.display().to_string();
     let mut lines = vec![
-        format!(
-            "Wrote {shown}, the answers of this Glance, and its passwords to {} (mode 0600).",
-            secrets_path.display()
-        ),
-        format!(
-            "`glance-wizard plan --answers {shown}` shows what apply would change; `glance-wizard apply --answers {shown}` adopts this Glance: what is right stays, what the doctor found is repaired."
-        ),
+        Message::new("doctor_write.wrote")
+            .arg("path", &shown)
+            .arg("secrets", secrets_path.display()),
+        Message::new("doctor_write.next").arg("path", shown),
     ];
     lines.extend(
         adopted
             .defaults
-            .iter()
-            .map(|d| format!("Not in the config, so the wizard's default: {d}")),
+            .into_iter()
+            .map(|d| Message::new("doctor_write.default").msg("default", d)),
     );
     // What Keystone said may quote the config: masked as the report is.
-    Ok(lines.iter().map(|l| scrub_text(&redactor, l)).collect())
+    for line in &mut lines {
+        line.map_texts(&|text| scrub_text(&redactor, text));
+    }
+    Ok(lines)
 }
 
 /// Inspects the Glance on this machine.

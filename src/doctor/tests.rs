@@ -222,7 +222,7 @@ fn answers_are_written_to_new_files_only() {
     let out = tempfile::tempdir().unwrap();
     let mine = out.path().join("answers.toml");
     std::fs::write(&mine, "# the admin's answers\n").unwrap();
-    let refused = write_answers(&options, &mine).unwrap_err();
+    let refused = write_answers(&options, &mine).unwrap_err().english();
     assert!(refused.contains("exists"), "{refused}");
     assert_eq!(
         std::fs::read_to_string(&mine).unwrap(),
@@ -238,6 +238,7 @@ fn answers_are_written_to_new_files_only() {
     std::fs::remove_file(&secrets).unwrap();
 
     let said = write_answers(&options, &adopt).unwrap();
+    let said: Vec<String> = said.iter().map(Message::english).collect();
     assert!(!said.join("\n").contains("db-pw-1"), "{said:?}");
     let mode = std::fs::metadata(&secrets).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::answers::types::SqlIdentifier;
 use crate::plan::{EndpointsSpec, Interface, SqlSpec, TaskKind, UserSpec};
+use crate::ui::i18n::Message;
 
 /// Whether the task made an object or found it there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -269,88 +270,95 @@ impl TaskOutputs {
     }
 
     /// One line per object, for `status`: what was created, what found.
-    pub fn summary(&self) -> Vec<String> {
-        let object = |what: &str, o: &ObjectOutput| {
-            vec![format!("{what} {} ({})", o.id, origin_word(o.origin))]
+    pub fn summary(&self) -> Vec<Message> {
+        let m = Message::new;
+        let object = |key: &'static str, o: &ObjectOutput| {
+            vec![m(key).arg("id", &o.id).msg("origin", origin_word(o.origin))]
         };
         match self {
             TaskOutputs::Sql(s) => {
-                std::iter::once(format!("database ({})", origin_word(s.database)))
-                    .chain(
-                        s.accounts
-                            .iter()
-                            .map(|a| format!("account @{} ({})", a.host, origin_word(a.origin))),
-                    )
+                std::iter::once(m("status_object.database").msg("origin", origin_word(s.database)))
+                    .chain(s.accounts.iter().map(|a| {
+                        m("status_object.account")
+                            .arg("host", &a.host)
+                            .msg("origin", origin_word(a.origin))
+                    }))
                     .collect()
             }
-            TaskOutputs::User(o) => object("user", o),
+            TaskOutputs::User(o) => object("status_object.user", o),
             TaskOutputs::Role { origin, .. } => {
-                vec![format!("role assignment ({})", origin_word(*origin))]
+                vec![m("status_object.role").msg("origin", origin_word(*origin))]
             }
-            TaskOutputs::Service(o) => object("service", o),
+            TaskOutputs::Service(o) => object("status_object.service", o),
             TaskOutputs::Endpoints { endpoints } => endpoints
                 .iter()
                 .map(|e| {
-                    format!(
-                        "{} endpoint {} ({})",
-                        e.interface,
-                        e.id,
-                        match (&e.previous_url, e.origin) {
-                            (Some(_), _) => "updated",
-                            (None, origin) => origin_word(origin),
-                        }
-                    )
+                    let origin = match (&e.previous_url, e.origin) {
+                        (Some(_), _) => m("status_object.updated"),
+                        (None, origin) => origin_word(origin),
+                    };
+                    m("status_object.endpoint")
+                        .arg("interface", e.interface)
+                        .arg("id", &e.id)
+                        .msg("origin", origin)
                 })
                 .collect(),
-            TaskOutputs::Packages(p) => {
-                let mut lines = Vec::new();
-                if !p.installed.is_empty() {
-                    lines.push(format!("installed {}", p.installed.join(" ")));
-                }
-                if !p.found.is_empty() {
-                    lines.push(format!("found installed {}", p.found.join(" ")));
-                }
-                lines.extend(p.proxy_config.as_ref().map(|f| format!("wrote {}", f.path)));
-                lines
-            }
-            TaskOutputs::Config(c) => vec![format!(
-                "{} (sha256 {})",
-                if c.changed { "changed" } else { "unchanged" },
-                &c.sha256[..c.sha256.len().min(12)]
-            )],
-            TaskOutputs::DbSync(d) => vec![
-                if d.synced {
-                    "schema synced"
+            TaskOutputs::Packages(p) => packages_summary(p),
+            TaskOutputs::Config(c) => vec![
+                m(if c.changed {
+                    "status_object.changed"
                 } else {
-                    "schema at head already"
-                }
-                .to_string(),
+                    "status_object.unchanged"
+                })
+                .arg("sha", &c.sha256[..c.sha256.len().min(12)]),
             ],
-            TaskOutputs::Metadefs(m) => vec![format!(
-                "{} metadata namespaces loaded ({} there already)",
-                m.namespaces_after.saturating_sub(m.namespaces_before),
-                m.namespaces_before
-            )],
+            TaskOutputs::DbSync(d) => vec![m(if d.synced {
+                "status_object.synced"
+            } else {
+                "status_object.at_head"
+            })],
+            TaskOutputs::Metadefs(md) => vec![
+                m("status_object.metadefs")
+                    .arg(
+                        "loaded",
+                        md.namespaces_after.saturating_sub(md.namespaces_before),
+                    )
+                    .arg("before", md.namespaces_before),
+            ],
             TaskOutputs::Services(s) if s.restarted.is_empty() => {
-                vec!["answering already: not restarted".to_string()]
+                vec![m("status_object.not_restarted")]
             }
-            TaskOutputs::Services(s) => vec![format!(
-                "restarted {}{}",
-                s.restarted.join(" "),
-                match s.answering_before {
-                    Some(false) => " (nothing answered before: undo stops it)",
-                    Some(true) => " (it answered before: undo leaves it running)",
-                    None => "",
-                }
-            )],
-            TaskOutputs::Image(i) => vec![format!(
-                "image {} {} ({})",
-                i.id,
-                i.status,
-                origin_word(i.origin)
-            )],
+            TaskOutputs::Services(s) => vec![
+                m(match s.answering_before {
+                    Some(false) => "status_object.restarted_stops",
+                    Some(true) => "status_object.restarted_leaves",
+                    None => "status_object.restarted",
+                })
+                .arg("services", s.restarted.join(" ")),
+            ],
+            TaskOutputs::Image(i) => vec![
+                m("status_object.image")
+                    .arg("id", &i.id)
+                    .arg("status", &i.status)
+                    .msg("origin", origin_word(i.origin)),
+            ],
         }
     }
+}
+
+/// [`TaskOutputs::summary`] of the packages task.
+fn packages_summary(p: &PackagesOutputs) -> Vec<Message> {
+    let mut lines = Vec::new();
+    if !p.installed.is_empty() {
+        lines.push(Message::new("status_object.installed").arg("packages", p.installed.join(" ")));
+    }
+    if !p.found.is_empty() {
+        lines
+            .push(Message::new("status_object.found_installed").arg("packages", p.found.join(" ")));
+    }
+    let wrote = |f: &WrittenFile| Message::new("status_object.wrote").arg("path", &f.path);
+    lines.extend(p.proxy_config.as_ref().map(wrote));
+    lines
 }
 
 /// An object an earlier run of a task created that the answers now place
@@ -658,11 +666,11 @@ fn other_than<T: PartialEq>(
     kept
 }
 
-fn origin_word(origin: Origin) -> &'static str {
-    match origin {
-        Origin::Created => "created",
-        Origin::Found => "found",
-    }
+fn origin_word(origin: Origin) -> Message {
+    Message::new(match origin {
+        Origin::Created => "status_object.created",
+        Origin::Found => "status_object.found",
+    })
 }
 
 #[cfg(test)]

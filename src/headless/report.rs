@@ -12,7 +12,7 @@ use super::{Loaded, exit, report};
 use crate::cli::Format;
 use crate::plan::PlanReport;
 use crate::precheck::{self, Check, Status};
-use crate::ui::i18n::{Lang, Texts};
+use crate::ui::i18n::{Lang, Message, Texts};
 
 /// What `check --format json` prints. Field names are stable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -124,7 +124,7 @@ pub fn target_failed(error: &crate::target::TargetError, out: &mut dyn Write) ->
 }
 
 /// `glance-wizard plan` once the report is made: prints it.
-pub fn plan(report: &PlanReport, notes: &[String], format: Format, out: &mut dyn Write) {
+pub fn plan(report: &PlanReport, notes: &[Message], format: Format, out: &mut dyn Write) {
     say_notes(notes, format, out);
     match format {
         Format::Text => {
@@ -137,13 +137,14 @@ pub fn plan(report: &PlanReport, notes: &[String], format: Format, out: &mut dyn
     }
 }
 
-/// The notes made while loading: on `out` with text, on stderr with JSON
-/// (stdout holds only the document).
-fn say_notes(notes: &[String], format: Format, out: &mut dyn Write) {
+/// The notes made while loading, in the locale's language: on `out` with
+/// text, on stderr with JSON (stdout holds only the document).
+fn say_notes(notes: &[Message], format: Format, out: &mut dyn Write) {
+    let t = Texts::of(Lang::from_env());
     for note in notes {
         match format {
-            Format::Text => say!(out, "{note}"),
-            Format::Json => eprintln!("{note}"),
+            Format::Text => say!(out, "{}", t.msg(note)),
+            Format::Json => eprintln!("{}", t.msg(note)),
         }
     }
 }

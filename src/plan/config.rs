@@ -2,9 +2,10 @@
 
 use super::ConfigFile;
 use crate::answers::{DbSettings, KeystoneSettings, Settings, StoreSettings};
-use crate::ini::{IniDocument, oslo_quote};
+use crate::ini::{IniDocument, OsloValueError, oslo_quote};
 use crate::secret::{MASK, Secret};
 use crate::target::{Profile, ReleaseProfile, StoreLayout};
+use crate::ui::i18n::Message;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum ConfigValue {
@@ -179,15 +180,23 @@ pub fn apply_config_spec(
     doc: &mut IniDocument,
     spec: &ConfigSpec,
     reveal: bool,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, Message> {
     for e in &spec.edits {
         let value = match (&e.value, reveal) {
             (ConfigValue::Secret { secret, .. }, true) => secret.expose(),
             (value, _) => value.shown(),
         };
-        let raw = oslo_quote(value).map_err(|err| format!("[{}] {}: {err}", e.section, e.key))?;
+        let refused = |error: Message| {
+            Message::new("config_edit.refused")
+                .arg("section", &e.section)
+                .arg("key", &e.key)
+                .msg("error", error)
+        };
+        let raw = oslo_quote(value).map_err(|err| refused(oslo_error(&err)))?;
+        // Sections and keys are the program's own (never the answers'):
+        // a refusal is a bug of the wizard, said in the ini module's words.
         doc.set(&e.section, &e.key, &raw)
-            .map_err(|err| format!("[{}] {}: {err}", e.section, e.key))?;
+            .map_err(|err| refused(Message::verbatim(err)))?;
     }
     let mut commented = Vec::new();
     if let Some((section, keep)) = &spec.comment_out_except {
@@ -195,4 +204,48 @@ pub fn apply_config_spec(
         commented = doc.comment_out_except(section, &keep);
     }
     Ok(commented)
+}
+
+/// Why a value of the answers cannot be written, in words to translate.
+fn oslo_error(error: &OsloValueError) -> Message {
+    match error {
+        OsloValueError::LineBreak { position } => {
+            Message::new("config_edit.line_break").arg("position", position)
+        }
+        OsloValueError::ControlCharacter { ch, position } => {
+            Message::new("config_edit.control_character")
+                .arg("code", format!("{:04X}", u32::from(*ch)))
+                .arg("position", position)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::i18n::{Lang, Texts};
+
+    /// A value no oslo.config line can carry is refused, naming the option,
+    /// in the language asked for; in English as the ini module says it.
+    #[test]
+    fn a_refused_value_is_said_in_each_language() {
+        for (value, index) in [("a\nb", 0), ("a\u{7}b", 1)] {
+            let spec = ConfigSpec {
+                file: ConfigFile::GlanceApi,
+                path: "/etc/glance/glance-api.conf".into(),
+                edits: vec![edit("DEFAULT", "debug", value)],
+                comment_out_except: None,
+            };
+            let mut doc = IniDocument::parse("[DEFAULT]\n");
+            let refused = apply_config_spec(&mut doc, &spec, true).unwrap_err();
+            let oslo = oslo_quote(value).unwrap_err();
+            assert_eq!(refused.english(), format!("[DEFAULT] debug: {oslo}"));
+            let zh = Texts::of(Lang::ZhCn).msg(&refused);
+            let expected = [
+                "[DEFAULT] debug：第 1 个字符处有换行：oslo.config 的值必须写在一行内",
+                "[DEFAULT] debug：第 1 个字符处有控制字符 U+0007：oslo.config 的值中除制表符外不能有控制字符",
+            ];
+            assert_eq!(zh, expected[index]);
+        }
+    }
 }

@@ -417,9 +417,7 @@ fn config_change(
     };
     let mut doc = IniDocument::parse(&before);
     if let Err(e) = apply_config_spec(&mut doc, &not_set_shown(spec, false), true) {
-        return ConfigChange::Error {
-            error: e.to_string(),
-        };
+        return ConfigChange::Error { error: e };
     }
     let after = doc.to_string();
     let planned = format!("{} (planned)", spec.path);
@@ -471,9 +469,7 @@ fn masked_change(
         Some(not_set) if !not_set.edits.is_empty() => {
             let mut doc = IniDocument::parse(&mask(after));
             if let Err(e) = apply_config_spec(&mut doc, &not_set, true) {
-                return ConfigChange::Error {
-                    error: e.to_string(),
-                };
+                return ConfigChange::Error { error: e };
             }
             doc.to_string()
         }

@@ -71,7 +71,7 @@ pub enum ConfigChange {
     /// changes too, which the diff cannot show.
     Diff { diff: String, secret_changed: bool },
     /// The change cannot be previewed.
-    Error { error: String },
+    Error { error: Message },
 }
 
 impl ConfigChange {
@@ -100,7 +100,7 @@ impl ConfigChange {
                 lines
             }
             ConfigChange::Error { error } => {
-                vec![Message::new("plan.config_error").arg("error", error)]
+                vec![Message::new("plan.config_error").msg("error", error.clone())]
             }
         }
     }

@@ -427,7 +427,7 @@ fn the_doctor_screen_adopts_the_glance_it_examined() {
         a.handle(Msg::Adopted(Ok(Box::new(crate::doctor::adopt::Adopted {
             answers,
             secrets,
-            defaults: vec!["[test_image] source".into()],
+            defaults: vec![Message::new("doctor_write.test_image")],
         }))));
         assert_eq!(a.screen, Screen::Database);
         assert_eq!(a.draft.value(F::DbName, None), "glance_by_hand");

@@ -7,11 +7,11 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use super::items::{Item, account};
-use crate::engine::TaskError;
 use crate::engine::runner::TaskContext;
 use crate::engine::runner::clients::{
     Database, Glance, Keystone, KeystoneObject, Packages, Removal, Services,
 };
+use crate::engine::{ErrorClass, TaskError};
 use crate::fsutil::Owner;
 use crate::plan::RoleSpec;
 use crate::secret::Redactor;
@@ -20,6 +20,17 @@ use crate::ui::i18n::Message;
 /// One of undo's lines (`undo_said.*` in assets/i18n).
 fn said(key: &'static str) -> Message {
     Message::new(key)
+}
+
+/// A failure to take an item back that only the user can see to.
+fn fatal(message: Message) -> TaskError {
+    TaskError::new(ErrorClass::Fatal, message)
+}
+
+/// An OS error on `path` (`failure.*` or `undo_error.*`): the OS's words
+/// as they are.
+fn on_path(key: &'static str, path: &str, error: std::io::Error) -> TaskError {
+    fatal(Message::new(key).arg("path", path).arg("error", error))
 }
 
 /// The clients undo acts through (the real ones, or the test doubles).
@@ -60,11 +71,11 @@ pub fn execute(
         Item::RemovePackages { packages, spec } => {
             let removed = clients.packages.remove(ctx, spec, packages)?;
             if !removed.success() {
-                return Err(TaskError::fatal(format!(
-                    "cannot remove {}: {}",
-                    packages.join(" "),
-                    removed.tail(3)
-                )));
+                return Err(fatal(
+                    Message::new("undo_error.cannot_remove")
+                        .arg("packages", packages.join(" "))
+                        .arg("output", removed.tail(3)),
+                ));
             }
             Ok(said("undo_said.removed_packages").arg("packages", packages.join(" ")))
         }
@@ -131,10 +142,11 @@ fn stop_services(
     for service in &spec.services {
         let stopped = services.stop(ctx, spec, service)?;
         if !stopped.success() {
-            return Err(TaskError::fatal(format!(
-                "cannot stop {service}: {}",
-                stopped.tail(3)
-            )));
+            return Err(fatal(
+                Message::new("undo_error.cannot_stop")
+                    .arg("service", service)
+                    .arg("output", stopped.tail(3)),
+            ));
         }
     }
     Ok(said("undo_said.stopped").arg("services", spec.services.join(" ")))
@@ -150,10 +162,11 @@ fn disable_services(
     for service in names {
         let disabled = services.disable(ctx, spec, service)?;
         if !disabled.success() {
-            return Err(TaskError::fatal(format!(
-                "cannot disable {service}: {}",
-                disabled.tail(3)
-            )));
+            return Err(fatal(
+                Message::new("undo_error.cannot_disable")
+                    .arg("service", service)
+                    .arg("output", disabled.tail(3)),
+            ));
         }
     }
     Ok(said("undo_said.disabled").arg("services", names.join(" ")))
@@ -187,8 +200,10 @@ fn drop_sql(
 ) -> Result<Message, TaskError> {
     let mut session = database
         .admin(spec)
-        .map_err(|e| e.task_error("cannot log in to the database as administrator"))?;
-    let looking = |e: crate::engine::runner::clients::DbError| e.task_error("looking for it");
+        .map_err(|e| e.error_after(Message::new("failure.db_admin_login")))?;
+    let looking = |e: crate::engine::runner::clients::DbError| {
+        e.error_after(Message::new("undo_error.looking"))
+    };
     let (there, statement, object) = match item {
         Item::DropAccount { host, .. } => (
             session.account_exists(&spec.user, host).map_err(looking)?,
@@ -271,12 +286,17 @@ pub fn check_file(
     recorded: Option<&str>,
     redactor: &Redactor,
 ) -> Result<FileCheck, TaskError> {
-    let (original, meta) = read_bytes(Path::new(backup))
-        .map_err(|e| TaskError::fatal(format!("cannot read the backup {backup}: {e}")))?;
+    let (original, meta) = read_bytes(Path::new(backup)).map_err(|e| {
+        fatal(
+            Message::new("undo_error.backup_unreadable")
+                .arg("backup", backup)
+                .arg("error", e),
+        )
+    })?;
     let current = match read_bytes(Path::new(path)) {
         Ok((bytes, _)) => Some(bytes),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(TaskError::fatal(format!("cannot read {path}: {e}"))),
+        Err(e) => return Err(on_path("failure.config_unreadable", path, e)),
     };
     if current.as_deref() == Some(original.as_slice()) {
         return Ok(FileCheck::AlreadyRestored);
@@ -295,7 +315,7 @@ pub fn check_file(
             .arg("path", path)
             .arg("backup", backup)
             .arg("task", config_task_hint(path));
-        let diff = diff.iter().map(Message::verbatim);
+        let diff = diff.iter().map(|line| diff_line(line, path, &restored));
         let lines = std::iter::once(why).chain(diff).chain([remedy]);
         return Ok(FileCheck::Refused(lines.collect()));
     }
@@ -304,6 +324,17 @@ pub fn check_file(
         mode: meta.mode() & 0o7777,
         owner: Owner::of(&meta),
     })
+}
+
+/// A line of the refusal's diff as it is, but for the name of the backup's
+/// side (`+++ PATH (restored from the backup)`), whose words are translated.
+fn diff_line(line: &str, path: &str, restored: &str) -> Message {
+    match line.strip_suffix(restored) {
+        Some(before) => Message::new("undo_error.restored_name")
+            .arg("before", before)
+            .arg("path", path),
+        None => Message::verbatim(line),
+    }
 }
 
 /// The task id to forget for a config file, for the refusal's hint.
@@ -324,16 +355,15 @@ fn remove_file(path: &str, recorded: Option<&str>) -> Result<Message, TaskError>
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Ok(said("undo_said.gone").arg("object", path));
         }
-        Err(e) => return Err(TaskError::fatal(format!("cannot read {path}: {e}"))),
+        Err(e) => return Err(on_path("failure.config_unreadable", path, e)),
     };
     if recorded.is_some_and(|sha| crate::fsutil::sha256_hex(&now) != sha) {
-        return Err(TaskError::needs_user(format!(
-            "{path} was edited since glance-wizard wrote it: deleting it would lose those changes. Delete it by hand or keep it (glance-wizard reset packages.install), then run undo again"
-        )));
+        let why = Message::new("undo_error.file_edited").arg("path", path);
+        return Err(TaskError::new(ErrorClass::NeedsUser, why));
     }
     std::fs::remove_file(path)
         .map(|()| said("undo_said.deleted_file").arg("path", path))
-        .map_err(|e| TaskError::fatal(format!("cannot delete {path}: {e}")))
+        .map_err(|e| on_path("undo_error.cannot_delete", path, e))
 }
 
 fn restore_file(
@@ -344,17 +374,25 @@ fn restore_file(
 ) -> Result<Message, TaskError> {
     match check_file(path, backup, recorded, redactor)? {
         FileCheck::AlreadyRestored => Ok(said("undo_said.already_restored").arg("path", path)),
-        FileCheck::Refused(lines) => {
-            let why: Vec<String> = lines.iter().map(Message::english).collect();
-            Err(TaskError::needs_user(why.join("\n")))
-        }
+        FileCheck::Refused(lines) => Err(TaskError::new(ErrorClass::NeedsUser, joined(lines))),
         FileCheck::Restore { bytes, mode, owner } => {
             crate::fsutil::write_atomically(Path::new(path), &bytes, mode, Some(owner))
-                .map_err(|e| TaskError::fatal(format!("cannot write {path}: {e}")))?;
+                .map_err(|e| on_path("failure.unwritable", path, e))?;
             Ok(said("undo_said.restored")
                 .arg("path", path)
                 .arg("backup", backup)
                 .arg("mode", format!("{mode:04o}")))
         }
     }
+}
+
+/// Lines as one message, one line each (`undo_error.lines`).
+fn joined(lines: Vec<Message>) -> Message {
+    let mut lines = lines.into_iter().rev();
+    let last = lines.next().unwrap_or_else(|| Message::verbatim(""));
+    lines.fold(last, |rest, line| {
+        Message::new("undo_error.lines")
+            .msg("first", line)
+            .msg("rest", rest)
+    })
 }

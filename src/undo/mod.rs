@@ -84,12 +84,11 @@ impl Step {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// Every step taken back (how many).
-    Done {
-        steps: usize,
-    },
+    Done { steps: usize },
     Failed {
         task: TaskId,
-        error: String,
+        /// Redacted; in words the front end translates.
+        error: Message,
     },
 }
 
@@ -195,7 +194,7 @@ fn file_preview(
             return vec![Message::new("undo_line.file").msg("line", said)];
         }
         Ok(FileCheck::Refused(lines)) => lines,
-        Err(e) => vec![Message::verbatim(e.message)],
+        Err(e) => vec![e.message],
     };
     // The refusal's first line, then its masked diff and what to do.
     let mut lines = lines.into_iter();
@@ -235,7 +234,7 @@ pub fn run(
     for step in steps {
         tell(Message::new("undo_line.start").arg("task", step.id));
         if let Err(error) = run_step(step, ctx, clients, retry, tell) {
-            let error = error.redacted(ctx.redactor).english();
+            let error = error.redacted(ctx.redactor);
             return Outcome::Failed {
                 task: step.id,
                 error,
@@ -259,7 +258,7 @@ pub fn run(
         if let Err(e) = journal.save(state_dir) {
             return Outcome::Failed {
                 task: step.id,
-                error: format!("cannot save the journal: {e:#}"),
+                error: Message::new("undo_error.journal_unsaved").arg("error", format!("{e:#}")),
             };
         }
         for said in step.items.iter().filter_map(execute::after_checkpoint) {
@@ -279,7 +278,10 @@ fn run_step(
     tell: &mut dyn FnMut(Message),
 ) -> Result<(), TaskError> {
     if let Some(refusal) = &step.refusal {
-        return Err(TaskError::needs_user(refusal.english()));
+        return Err(TaskError::new(
+            crate::engine::ErrorClass::NeedsUser,
+            refusal.clone(),
+        ));
     }
     for (i, item) in step.items.iter().enumerate() {
         let said = with_retries(retry, ctx, tell, |ctx| execute::execute(item, ctx, clients))?;

@@ -833,7 +833,7 @@ fn undo_is_checkpointed_resumable_and_done_once() {
         outcome,
         Outcome::Failed {
             task: TaskId::IdentityService,
-            error: "HTTP 403".into()
+            error: Message::verbatim("HTTP 403")
         },
         "{said:?}"
     );
@@ -923,6 +923,7 @@ fn changed_answers_are_refused_and_only_named_tasks_are_undone() {
         panic!("{outcome:?}")
     };
     assert_eq!(task, TaskId::SqlDatabase);
+    let error = error.english();
     assert!(error.contains("ran with other answers"), "{error}");
     assert!(world.database.state.borrow().schemas.contains("glance"));
     assert!(world.glance.images.borrow().is_empty());

@@ -66,9 +66,7 @@ pub fn run(spec: &ConfigSpec, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, 
     })?;
     let (mode, owner) = (meta.mode() & 0o7777, Some(Owner::of(&meta)));
     let mut doc = IniDocument::parse(&before);
-    let commented = apply_config_spec(&mut doc, spec, true)
-        .map_err(Message::verbatim)
-        .map_err(fatal)?;
+    let commented = apply_config_spec(&mut doc, spec, true).map_err(fatal)?;
     for key in &commented {
         ctx.tell(Message::new("narration.commented_out").arg("key", key));
     }

@@ -64,8 +64,8 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
     }
     // Through the answers' proxy unless the host is in no_proxy; never
     // through a proxy from the environment.
-    let (agent, route) = crate::http::agent_for(&ctx.reach.proxy, url, Duration::from_secs(600))
-        .map_err(TaskError::fatal)?;
+    let (agent, route) =
+        crate::http::agent_for(&ctx.reach.proxy, url, Duration::from_secs(600)).map_err(fatal)?;
     let shown = crate::mask::mask_url_password(url);
     ctx.tell(
         Message::new("narration.downloading")

@@ -269,7 +269,7 @@ fn ended_lines(app: &App, result: &Result<Finished, Refusal>, width: usize) -> V
             outcome: Outcome::Failed { task, error },
             ..
         }) => {
-            let text = t.f("undo.failed", &[("task", task), ("error", error)]);
+            let text = t.f("undo.failed", &[("task", task), ("error", &t.msg(error))]);
             let mut lines: Vec<Line> = styled(&text, width, th.error());
             lines.truncate(6);
             lines.extend(styled(

@@ -245,7 +245,7 @@ impl UndoView {
                 }) = &result
                 {
                     self.log.push("");
-                    self.log.push(error);
+                    self.log.push(&t.msg(error));
                 }
                 self.phase = Phase::Ended(result);
             }

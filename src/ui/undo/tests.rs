@@ -338,6 +338,36 @@ fn undo_runs_and_ends_done_or_failed() {
     });
 }
 
+/// Why an undo stopped (a message of undo's own) is on the screen and in
+/// its log in the screen's language.
+#[test]
+fn an_undo_failure_is_said_in_the_screens_language() {
+    both(|lang| {
+        let (state, _world) = installed();
+        let (mut a, _) = undo_screen(lang, state.path());
+        key(&mut a, KeyCode::Enter);
+        type_text(&mut a, "controller");
+        key(&mut a, KeyCode::Enter);
+        let path = "/etc/p";
+        a.handle(Msg::Undo(UndoMsg::Done(Ok(Finished {
+            outcome: Outcome::Failed {
+                task: TaskId::PackagesInstall,
+                error: crate::ui::i18n::Message::new("undo_error.file_edited").arg("path", path),
+            },
+            still_recorded: vec![],
+        }))));
+        let text = screen(&a);
+        let said = match lang {
+            Lang::En => format!("{path} was edited since glance-wizard wrote it"),
+            Lang::ZhCn => format!("{path} 在 glance-wizard 写入后又被修改过"),
+        };
+        assert!(text.contains(&said), "{text}");
+        if lang == Lang::ZhCn {
+            crate::ui::tests::assert_no_english("undo_failure", &text);
+        }
+    });
+}
+
 /// Without a journal the welcome screen offers no undo and says why; the
 /// runtime's undo refuses steps other than those shown, changing nothing;
 /// without the wizard's saved answers the screen says how to undo.
@@ -397,7 +427,7 @@ fn quitting_waits_for_the_undo_and_the_welcome_screen_follows_it() {
     a.handle(Msg::Undo(UndoMsg::Done(Ok(Finished {
         outcome: Outcome::Failed {
             task: TaskId::IdentityEndpoints,
-            error: "stopped".into(),
+            error: crate::ui::i18n::Message::verbatim("stopped"),
         },
         still_recorded: vec![],
     }))));
