@@ -93,7 +93,7 @@ fn log_path(c: &mut Criterion) {
             log.clear();
             for block in &blocks {
                 let event = Event::Output {
-                    id: "packages.install".into(),
+                    id: glance_wizard::plan::TaskId::PackagesInstall,
                     lines: block.clone(),
                 };
                 write_log(&mut log, "2026-05-01T10:15:00Z", &event);
@@ -116,12 +116,16 @@ fn log_path(c: &mut Criterion) {
         let mut log = Vec::with_capacity(64 << 20);
         b.iter(|| {
             log.clear();
-            let mut view = RunView::new(&[("packages.install".into(), "Install".into(), vec![])]);
+            let mut view = RunView::new(&[(
+                glance_wizard::plan::TaskId::PackagesInstall,
+                "Install".into(),
+                vec![],
+            )]);
             let now = Instant::now();
-            let words = |k: &str, _: &[(&str, &dyn std::fmt::Display)]| k.to_string();
+            let words = |m: &glance_wizard::ui::i18n::Message| m.key.to_string();
             for block in self::blocks(&output, &redactor) {
                 let event = Event::Output {
-                    id: "packages.install".into(),
+                    id: glance_wizard::plan::TaskId::PackagesInstall,
                     lines: block,
                 };
                 write_log(&mut log, "2026-05-01T10:15:00Z", &event);

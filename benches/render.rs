@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use glance_wizard::answers::{Answers, Secrets};
 use glance_wizard::engine::Event;
+use glance_wizard::plan::TaskId;
 use glance_wizard::target::{InitSystem, profile_for};
 use glance_wizard::ui::app::{App, Screen};
 use glance_wizard::ui::draft::Draft;
@@ -38,6 +39,10 @@ const TASKS: [&str; 10] = [
     "verify.image",
 ];
 
+fn task(id: &str) -> TaskId {
+    id.parse().expect("a task id")
+}
+
 fn app(lang: Lang) -> App {
     let start = Instant::now();
     let mut app = App::new(
@@ -48,9 +53,9 @@ fn app(lang: Lang) -> App {
         Draft::from_answers(&Answers::default(), &Secrets::default()),
         start,
     );
-    let rows: Vec<(String, String, Vec<String>)> = TASKS
+    let rows: Vec<(TaskId, String, Vec<TaskId>)> = TASKS
         .iter()
-        .map(|id| (id.to_string(), format!("Title of {id}"), vec![]))
+        .map(|id| (task(id), format!("Title of {id}"), vec![]))
         .collect();
     app.run = RunView::new(&rows);
     app.screen = Screen::Run;
@@ -67,7 +72,7 @@ fn app(lang: Lang) -> App {
         feed(
             &mut app,
             Event::TaskStarted {
-                id: id.to_string(),
+                id: task(id),
                 title: format!("Title of {id}"),
                 index: i + 1,
                 total: TASKS.len(),
@@ -77,9 +82,11 @@ fn app(lang: Lang) -> App {
             feed(
                 &mut app,
                 Event::TaskFinished {
-                    id: id.to_string(),
+                    id: task(id),
                     duration: Duration::from_millis(1200),
-                    outputs: Default::default(),
+                    outputs: glance_wizard::engine::outputs::TaskOutputs::DbSync(
+                        glance_wizard::engine::outputs::DbSyncOutputs { synced: true },
+                    ),
                 },
             );
         }
@@ -94,7 +101,7 @@ fn app(lang: Lang) -> App {
             feed(
                 &mut app,
                 Event::Output {
-                    id: "packages.install".into(),
+                    id: TaskId::PackagesInstall,
                     lines: std::mem::take(&mut block),
                 },
             );

@@ -4,6 +4,8 @@
 # resolving to 127.0.0.1, and /root/admin-openrc. Glance itself is NOT installed here.
 # Also: tinyproxy on 127.0.0.1:8888 (log /var/log/tinyproxy/tinyproxy.log), the real proxy of
 # the package step's proxy test, and apt-utils (apt-ftparchive) for the test's local mirror.
+# And python3-jsonschema (tests/answers_schema.rs checks the answers schema with it), man-db
+# (tests/cli_docs.rs formats the man page).
 #
 # Idempotent: safe to run any number of times, on a fresh machine or with everything already
 # running (second run takes a few seconds). Works without systemd (SysV init scripts).
@@ -32,7 +34,7 @@ KEYSTONE_URL=http://controller:5000/v3
 MYSQL_SOCK=/run/mysqld/mysqld.sock
 PACKAGES=(mariadb-server mariadb-client memcached python3-openstackclient keystone
     python3-pymysql python3-memcache qemu-utils curl tmux crudini openssl iproute2
-    tinyproxy apt-utils)
+    tinyproxy apt-utils python3-jsonschema man-db)
 
 log() { printf '[lab-setup] %s\n' "$*"; }
 die() { printf '[lab-setup] ERROR: %s\n' "$*" >&2; exit 1; }

@@ -4,12 +4,16 @@
 # 1. scripts/lab-setup.sh: MariaDB, memcached, Keystone, /root/admin-openrc (idempotent), under
 #    the lab lock (scripts/lab-lock.sh). A lab daemon holding that lock (it inherited it from
 #    the script that started it) fails this at once: the end-to-end tests would wait for it.
-# 2. cargo fmt --check, cargo clippy -D warnings; the Ansible venv of the export's tests
-#    (scripts/ansible-venv.sh, from PyPI, cached: about 9.5 min the first time here)
-# 3. cargo nextest run (unit tests in parallel; tests/e2e_*.rs serialised through the `e2e`
+# 2. cargo fmt --check, cargo clippy -D warnings
+# 3. scripts/lab-tempest.sh install: Tempest's venv, and scripts/ansible-venv.sh: Ansible's venv
+#    for the export's tests (both cached; made in the background during 2)
+# 4. cargo nextest run (unit tests in parallel; tests/e2e_*.rs serialised through the `e2e`
 #    test group in .config/nextest.toml; each takes the lab lock), then the doc tests (nextest
 #    does not run those)
-# 4. again: no lab daemon holds the lab lock
+# 5. scripts/test-packages.sh (full runs only): the glibc-2.17 release build (reused when
+#    lab-demo.sh made it), the objdump -T check, the .deb installed with dpkg -i and checked
+#    (--version, man, bash completion) then removed, the .rpm's metadata and files
+# 6. again: no lab daemon holds the lab lock
 #
 # Tests see GW_LAB=1 (the lab is up) and GW_ADMIN_OPENRC=/root/admin-openrc.
 # Extra arguments are passed to `cargo nextest run` (e.g. a filter: scripts/test.sh e2e_).
@@ -40,14 +44,29 @@ fi
 locked=()
 [[ -f Cargo.lock ]] && locked=(--locked)
 
+# Tempest for tests/e2e_tempest.rs: a venv from PyPI, cached under /var/cache/glance-wizard-lab.
+# Made once (about 4 minutes here, mostly downloads), in the background while clippy builds.
+tempest_log=$(mktemp)
+bash scripts/lab-tempest.sh install >"${tempest_log}" 2>&1 &
+tempest_pid=$!
+# Ansible for tests/ansible_lint.rs and tests/e2e_ansible.rs: a venv from PyPI, cached there too.
+# Made once (about 9.5 minutes here), at the same time as Tempest's; a cached one costs nothing.
+ansible_log=$(mktemp)
+bash scripts/ansible-venv.sh >"${ansible_log}" 2>&1 &
+ansible_pid=$!
+
 step "cargo fmt --check"
 cargo fmt --all --check
 
 step "cargo clippy"
 cargo clippy "${locked[@]}" --workspace --all-targets -- -D warnings
 
-step "ansible venv (scripts/ansible-venv.sh: cached under /var/cache/glance-wizard-lab/)"
-bash scripts/ansible-venv.sh >/dev/null
+step "tempest venv (waiting for the background install)"
+wait "${tempest_pid}" || die "scripts/lab-tempest.sh install failed: $(tail -n 20 "${tempest_log}")"
+cat "${tempest_log}"
+step "ansible venv (waiting for the background install)"
+wait "${ansible_pid}" || die "scripts/ansible-venv.sh failed: $(tail -n 20 "${ansible_log}")"
+cat "${ansible_log}"
 
 export GW_LAB=1
 export GW_ADMIN_OPENRC=/root/admin-openrc
@@ -61,6 +80,8 @@ cargo nextest run "${locked[@]}" --workspace --all-targets --no-fail-fast "$@" |
 if [[ $# -eq 0 ]]; then
     step "doc tests"
     cargo test "${locked[@]}" --workspace --doc || status=$?
+    step "packages (scripts/test-packages.sh)"
+    bash scripts/test-packages.sh || status=$?
 fi
 
 step "no lab daemon holds the lab lock"

@@ -63,6 +63,13 @@ fn require_regular(path: &Path, file: &File) -> io::Result<Metadata> {
     Ok(meta)
 }
 
+/// SHA-256 of a file's bytes, in hex: what a task records of a file it
+/// wrote, for the drift check and for undo's "edited since" check.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    crate::plan::hex(&Sha256::digest(bytes))
+}
+
 /// Opens an existing regular file for reading; a link or anything else
 /// (a FIFO would block: `O_NONBLOCK`) is refused. NotFound stays NotFound.
 pub fn open_regular(path: &Path) -> io::Result<(File, Metadata)> {
@@ -248,6 +255,9 @@ fn remove_leftovers(dir: &Path, prefix: &str) {
         let name = entry.file_name();
         let name = name.to_string_lossy();
         if name.starts_with(prefix) && name.ends_with(TEMP_SUFFIX) {
+            // Best-effort cleanup: a leftover that stays (another run
+            // removed it first, or it is not ours to remove) harms nothing,
+            // since each write takes a fresh temporary name.
             let _ = std::fs::remove_file(entry.path());
         }
     }
@@ -255,6 +265,9 @@ fn remove_leftovers(dir: &Path, prefix: &str) {
 
 fn sync_dir(path: &Path) {
     if let Ok(d) = File::open(parent(path)) {
+        // The file's data was synced and the rename is done: a directory
+        // that cannot be synced (some file systems refuse fsync on one)
+        // makes the rename less sure to survive a power cut, not wrong.
         let _ = d.sync_all();
     }
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::answers::ProxySettings;
 use crate::engine::{ErrorClass, ErrorKind, TaskError};
+use crate::ui::i18n::Message;
 
 /// How a request goes: directly, or through a proxy (kept as shown, its
 /// password masked).
@@ -33,14 +34,19 @@ impl Route {
     pub fn proxy(&self) -> Option<&str> {
         self.proxy.as_deref()
     }
+
+    /// `directly` or `through the proxy …`, in any language.
+    pub fn msg(&self) -> Message {
+        match &self.proxy {
+            None => Message::new("net.route_direct"),
+            Some(p) => Message::new("net.route_proxy").arg("proxy", p),
+        }
+    }
 }
 
 impl fmt::Display for Route {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.proxy {
-            None => f.write_str("directly"),
-            Some(p) => write!(f, "through the proxy {p}"),
-        }
+        f.write_str(&self.msg().english())
     }
 }
 
@@ -53,7 +59,7 @@ pub fn agent_for(
     proxy: &ProxySettings,
     url: &str,
     timeout: Duration,
-) -> Result<(ureq::Agent, Route), String> {
+) -> Result<(ureq::Agent, Route), Message> {
     let config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_connect(Some(timeout.min(Duration::from_secs(5))))
@@ -62,8 +68,11 @@ pub fn agent_for(
         None => (config.proxy(None), Route::direct()),
         Some(via) => {
             let shown = crate::mask::mask_url_password(via.expose()).into_owned();
-            let parsed =
-                ureq::Proxy::new(via.expose()).map_err(|e| format!("proxy {shown}: {e}"))?;
+            let parsed = ureq::Proxy::new(via.expose()).map_err(|e| {
+                Message::new("net_error.bad_proxy")
+                    .arg("proxy", &shown)
+                    .arg("error", e)
+            })?;
             (config.proxy(Some(parsed)), Route { proxy: Some(shown) })
         }
     };
@@ -192,60 +201,54 @@ impl NetFault {
     /// What to do, in words: names the answers field to change. `url` is
     /// shown as given (mask it first); `field` is where it comes from
     /// (e.g. `[test_image] source`).
-    pub fn advice(self, url: &str, route: &Route, field: &str) -> String {
+    pub fn advice_msg(self, url: &str, route: &Route, field: &str) -> Message {
         let proxy = route.proxy().unwrap_or("?");
         let host = url::Url::parse(url)
             .ok()
             .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
             .unwrap_or_else(|| url.to_string());
-        let set_proxy = "[proxy] http_proxy / https_proxy in the answers file";
-        match self {
-            NetFault::ProxyRefused => format!(
-                "nothing answers at the proxy {proxy} (connection refused): correct the host and port of {set_proxy}, or start the proxy"
-            ),
-            NetFault::ProxyUnresolvable => {
-                format!("the proxy's host name in {proxy} does not resolve: correct {set_proxy}")
-            }
-            NetFault::ProxyAuth => format!(
-                "the proxy {proxy} asks for credentials (HTTP 407): put the user in the proxy URL ([proxy] http_proxy = \"http://USER@host:port\", and https_proxy) and the password as proxy_password in the secrets file"
-            ),
-            NetFault::ProxyFailed => format!(
-                "the proxy {proxy} could not reach {host}: check {field}, and that the proxy reaches it"
-            ),
-            NetFault::Unresolvable => format!(
-                "{host} does not resolve: correct {field}; if this machine reaches it only through a proxy, set {set_proxy}"
-            ),
-            NetFault::Refused => format!(
-                "nothing listens at {host} (connection refused): correct {field}, or start the server it names"
-            ),
-            NetFault::TimedOut => format!("{host} did not answer in time {route}"),
-            NetFault::Tls => format!(
-                "the TLS connection to {host} failed: install the CA certificate of the server (or of a TLS-inspecting proxy), or correct {field}"
-            ),
-            NetFault::Status(s) if s >= 500 || s == 408 || s == 429 => {
-                format!("{url} answered HTTP {s}: the server is in trouble; trying again may pass")
-            }
-            NetFault::Status(s) => {
-                format!("{url} answered HTTP {s}: correct {field}")
-            }
-            NetFault::BrokenOff => format!("the connection to {host} broke off {route}"),
-            NetFault::Invalid => format!("{url} cannot be requested: correct {field}"),
-        }
+        let key = match self {
+            NetFault::ProxyRefused => "net.proxy_refused",
+            NetFault::ProxyUnresolvable => "net.proxy_unresolvable",
+            NetFault::ProxyAuth => "net.proxy_auth",
+            NetFault::ProxyFailed => "net.proxy_failed",
+            NetFault::Unresolvable => "net.unresolvable",
+            NetFault::Refused => "net.refused",
+            NetFault::TimedOut => "net.timed_out",
+            NetFault::Tls => "net.tls",
+            NetFault::Status(s) if s >= 500 || s == 408 || s == 429 => "net.status_retry",
+            NetFault::Status(_) => "net.status",
+            NetFault::BrokenOff => "net.broken_off",
+            NetFault::Invalid => "net.invalid",
+        };
+        let status = match self {
+            NetFault::Status(s) => s,
+            _ => 0,
+        };
+        Message::new(key)
+            .arg("proxy", proxy)
+            .arg("host", host)
+            .arg("url", url)
+            .arg("field", field)
+            .arg("status", status)
+            .msg("route", route.msg())
     }
 
     /// The task error: `what` failed (`detail` from the HTTP library), and
     /// what fixes it, classed and kinded.
     pub fn task_error(
         self,
-        what: &str,
+        what: Message,
         detail: &str,
         url: &str,
         route: &Route,
         field: &str,
     ) -> TaskError {
-        let advice = self.advice(url, route, field);
-        TaskError::new(self.class(), format!("{what} failed ({detail}): {advice}"))
-            .with_kind(self.kind())
+        let message = Message::new("failure.net")
+            .msg("what", what)
+            .arg("detail", detail)
+            .msg("advice", self.advice_msg(url, route, field));
+        TaskError::new(self.class(), message).with_kind(self.kind())
     }
 }
 
@@ -376,17 +379,46 @@ mod tests {
     fn advice_names_the_field_to_change() {
         let url = "http://no-such-host.invalid/cirros.img";
         let field = "[test_image] source";
-        let said = NetFault::Unresolvable.advice(url, &Route::direct(), field);
+        let said = NetFault::Unresolvable
+            .advice_msg(url, &Route::direct(), field)
+            .english();
         assert!(
             said.contains("no-such-host.invalid:80 does not resolve"),
             "{said}"
         );
         assert!(said.contains(field), "{said}");
-        let said = NetFault::ProxyRefused.advice(url, &via(), field);
+        let said = NetFault::ProxyRefused
+            .advice_msg(url, &via(), field)
+            .english();
         assert!(said.contains("http://127.0.0.1:9"), "{said}");
         assert!(said.contains("[proxy] http_proxy / https_proxy"), "{said}");
-        let said = NetFault::ProxyAuth.advice(url, &via(), field);
+        let said = NetFault::ProxyAuth.advice_msg(url, &via(), field).english();
         assert!(said.contains("proxy_password"), "{said}");
+    }
+
+    /// A proxy URL the HTTP library refuses is said in the language asked
+    /// for, the library's own words (and no password) as they are.
+    #[test]
+    fn a_proxy_the_library_refuses_is_a_message() {
+        use crate::ui::i18n::{Lang, Texts};
+        let proxy = ProxySettings {
+            http_proxy: "ftp://alice@proxy.example:3128".into(),
+            password: Some(crate::secret::Secret::new("proxy-pw-1".to_string())),
+            ..Default::default()
+        };
+        let Err(refused) = agent_for(&proxy, "http://mirror.example/x", Duration::from_secs(5))
+        else {
+            panic!("an ftp proxy is taken")
+        };
+        let en = refused.english();
+        let zh = Texts::of(Lang::ZhCn).msg(&refused);
+        let shown = crate::mask::mask_url_password("ftp://alice:proxy-pw-1@proxy.example:3128");
+        assert!(en.starts_with(&format!("proxy {shown}: ")), "{en}");
+        assert!(zh.starts_with(&format!("代理 {shown}：")), "{zh}");
+        assert!(
+            !en.contains("proxy-pw-1") && !zh.contains("proxy-pw-1"),
+            "{en}"
+        );
     }
 
     /// Real sockets: a port nothing listens on is refused at once, as a

@@ -1610,7 +1610,11 @@ mod tests {
     impl TempDir {
         fn new(tag: &str) -> TempDir {
             let p = std::env::temp_dir().join(format!("gw-ini-{tag}-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&p);
+            if let Err(e) = std::fs::remove_dir_all(&p)
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                panic!("cannot empty {}: {e}", p.display());
+            }
             std::fs::create_dir_all(&p).unwrap();
             TempDir(p)
         }
@@ -1618,6 +1622,7 @@ mod tests {
 
     impl Drop for TempDir {
         fn drop(&mut self) {
+            // Best-effort cleanup; `new` empties the directory before use.
             let _ = std::fs::remove_dir_all(&self.0);
         }
     }

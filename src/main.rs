@@ -1,148 +1,37 @@
 #![forbid(unsafe_code)]
 
+use clap::Parser;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
-use glance_wizard::engine::DEFAULT_STATE_DIR;
+use glance_wizard::cli::{AnswersArgs, AnswersPrint, Cli, Command, ExportFormat, Format};
 use glance_wizard::headless::{self, LoadOptions, exit};
-use glance_wizard::ui::i18n::Lang;
-
-fn parse_lang(value: &str) -> Result<Lang, String> {
-    Lang::parse(value).ok_or_else(|| format!("`{value}`: use en or zh-CN"))
-}
-
-/// Installs and configures the OpenStack Image service (Glance) on a
-/// controller node, step by step, resumable.
-#[derive(Parser, Debug)]
-#[command(version, about, propagate_version = true)]
-struct Cli {
-    /// Where the journal, lock and logs live.
-    #[arg(long, global = true, default_value = DEFAULT_STATE_DIR)]
-    state_dir: PathBuf,
-    /// Language of the interactive wizard: en or zh-CN (default: from
-    /// LC_ALL, LC_MESSAGES or LANG).
-    #[arg(long, value_parser = parse_lang)]
-    lang: Option<Lang>,
-    /// Distro family for the interactive wizard (default: detected).
-    #[arg(long)]
-    distro: Option<String>,
-    /// Glance release for the interactive wizard (default: detected).
-    #[arg(long)]
-    release: Option<String>,
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(clap::Args, Debug)]
-struct AnswersArgs {
-    /// The answers file (see `glance-wizard answers --template`).
-    #[arg(long, short = 'a')]
-    answers: PathBuf,
-    /// The secrets file (default: [secrets] file in the answers).
-    #[arg(long)]
-    secrets: Option<PathBuf>,
-    /// Distro family to plan for (debian, ubuntu, rdo) instead of detecting it.
-    #[arg(long)]
-    distro: Option<String>,
-    /// Glance release to plan for (zed, 2026.1, ...) instead of detecting it.
-    #[arg(long)]
-    release: Option<String>,
-    /// Fill blank glance passwords with strong random values and save them
-    /// to the secrets file.
-    #[arg(long)]
-    generate_passwords: bool,
-}
-
-impl AnswersArgs {
-    fn options(&self, prompt: bool) -> LoadOptions {
-        LoadOptions {
-            answers: self.answers.clone(),
-            secrets: self.secrets.clone(),
-            distro: self.distro.clone(),
-            release: self.release.clone(),
-            generate_passwords: self.generate_passwords,
-            prompt,
-        }
-    }
-}
-
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// Print a commented answers file.
-    Answers {
-        #[arg(long)]
-        template: bool,
-    },
-    /// Validate the answers and run the prechecks.
-    Check(AnswersArgs),
-    /// Print the tasks, commands, statements and config diffs.
-    Plan(AnswersArgs),
-    /// Run the plan, resuming after the last finished task.
-    Apply {
-        #[command(flatten)]
-        args: AnswersArgs,
-        /// Do not run the prechecks first.
-        #[arg(long)]
-        skip_prechecks: bool,
-        /// Tasks run at once at most; 1 runs them one after the other in
-        /// plan order.
-        #[arg(long, default_value_t = glance_wizard::engine::DEFAULT_JOBS as u16, value_parser = clap::value_parser!(u16).range(1..=16))]
-        jobs: u16,
-        /// Check every task again, even those the journal records as done
-        /// with the same inputs (each probes and repairs what it set up).
-        #[arg(long)]
-        verify: bool,
-    },
-    /// Write the plan for another engine: `export ansible` writes an
-    /// Ansible project for one or more controllers behind a VIP.
-    Export {
-        #[command(subcommand)]
-        format: ExportFormat,
-    },
-    /// Show the journal.
-    Status,
-    /// Forget checkpoints (all, or one task's).
-    Reset { task: Option<String> },
-    /// Developer tool: the run screen streaming COMMAND's output through
-    /// the engine, runner and log (scripts/bench-run-screen.sh).
-    #[command(hide = true)]
-    BenchRunScreen {
-        /// A new directory for the engine's journal and log (default: a
-        /// temporary one, removed at exit).
-        #[arg(long)]
-        log_dir: Option<PathBuf>,
-        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
-        command: Vec<String>,
-    },
-}
-
-#[derive(Subcommand, Debug)]
-enum ExportFormat {
-    /// An Ansible project: site.yml, group_vars, inventory, a secrets file
-    /// to encrypt with ansible-vault, an HAProxy snippet, a README.
-    Ansible {
-        #[command(flatten)]
-        args: AnswersArgs,
-        /// The controllers (TOML, see docs/ansible.md).
-        #[arg(long)]
-        inventory: PathBuf,
-        /// The directory to write the project into.
-        #[arg(long, short = 'o')]
-        output: PathBuf,
-    },
-}
 
 fn load_or_exit(options: &LoadOptions) -> headless::Loaded {
-    match headless::load(options) {
-        Ok(loaded) => loaded,
-        Err(e) => {
-            eprint!("glance-wizard: {e}");
-            if !e.to_string().ends_with('\n') {
-                eprintln!();
-            }
-            std::process::exit(e.exit_code());
+    headless::load(options).unwrap_or_else(|e| std::process::exit(load_failed(&e)))
+}
+
+/// `glance-wizard check`; its exit code. The notes are printed with the
+/// report.
+fn check(args: &AnswersArgs, format: Format, out: &mut dyn std::io::Write) -> i32 {
+    match headless::load(&args.options(true)) {
+        Ok(loaded) => headless::check(&loaded, format, out),
+        // A script reading JSON gets a report with every exit 4.
+        Err(headless::LoadError::Target(e)) if format == Format::Json => {
+            headless::target_failed(&e, out)
         }
+        Err(e) => load_failed(&e),
     }
+}
+
+/// Says why the answers could not be loaded; the exit code for it.
+fn load_failed(e: &headless::LoadError) -> i32 {
+    use glance_wizard::ui::i18n::{Lang, Texts};
+    let said = e.render(Texts::of(Lang::from_env()));
+    eprint!("glance-wizard: {said}");
+    if !said.ends_with('\n') {
+        eprintln!();
+    }
+    e.exit_code()
 }
 
 fn main() {
@@ -156,12 +45,16 @@ fn main() {
             distro: cli.distro,
             release: cli.release,
         }),
-        Some(Command::Answers { template }) => answers(template),
-        Some(Command::Check(args)) => check(&args),
-        Some(Command::Plan(args)) => {
-            let loaded = load_with_notes(&args);
-            print!("{}", headless::plan_text(&loaded));
-            exit::OK
+        Some(Command::Answers(what)) => answers(&what),
+        Some(Command::Check { args, format }) => check(&args, format, &mut stdout),
+        Some(Command::Plan { args, format }) => {
+            match headless::plan_preview(&args.options(true), &cli.state_dir) {
+                Ok((report, notes)) => {
+                    headless::plan(&report, &notes, format, &mut stdout);
+                    exit::OK
+                }
+                Err(e) => load_failed(&e),
+            }
         }
         Some(Command::Apply {
             args,
@@ -178,28 +71,57 @@ fn main() {
             };
             headless::apply(&loaded, &cli.state_dir, &run, &mut stdout)
         }
-        Some(Command::Export {
-            format:
-                ExportFormat::Ansible {
-                    args,
-                    inventory,
-                    output,
-                },
+        Some(Command::Export { format }) => export(format, &mut stdout),
+        Some(Command::Undo {
+            args,
+            dry_run,
+            purge_packages,
+            replaced,
+            yes,
+            tasks,
         }) => {
             let loaded = load_with_notes(&args);
-            headless::export_ansible(&loaded, &inventory, &output, &mut stdout)
+            let options = headless::UndoOptions {
+                dry_run,
+                undo: glance_wizard::undo::Options {
+                    purge_packages,
+                    only: tasks,
+                    replaced,
+                },
+            };
+            undo(&loaded, &cli.state_dir, &options, yes)
         }
-        Some(Command::Status) => {
-            code_or_error(headless::status(&cli.state_dir, &mut stdout).map(|()| exit::OK))
+        Some(Command::Doctor {
+            format,
+            config_dir,
+            admin_openrc,
+            write_answers,
+        }) => doctor(format, config_dir, admin_openrc, write_answers),
+        Some(Command::Bundle {
+            output,
+            answers,
+            secrets,
+        }) => bundle(output, answers, secrets, cli.state_dir),
+        Some(Command::Status { format }) => {
+            code_or_error(headless::status(&cli.state_dir, format, &mut stdout).map(|()| exit::OK))
         }
         Some(Command::BenchRunScreen { log_dir, command }) => {
             glance_wizard::ui::bench::bench_run_screen(command, log_dir, cli.lang)
         }
-        Some(Command::Reset { task }) => code_or_error(headless::reset(
-            &cli.state_dir,
-            task.as_deref(),
-            &mut stdout,
-        )),
+        Some(Command::Reset { task }) => {
+            code_or_error(headless::reset(&cli.state_dir, task, &mut stdout))
+        }
+        Some(Command::Man { dir }) => code_or_error(
+            match dir {
+                Some(dir) => glance_wizard::cli::write_man_pages(&dir),
+                None => glance_wizard::cli::write_man_page(&mut stdout),
+            }
+            .map(|()| exit::OK),
+        ),
+        Some(Command::Completions { shell }) => {
+            glance_wizard::cli::write_completions(shell, &mut stdout);
+            exit::OK
+        }
     };
     std::process::exit(code);
 }
@@ -212,39 +134,144 @@ fn interactive(options: glance_wizard::ui::Options) -> i32 {
     } else {
         // Not a terminal (a pipe, a script): the wizard cannot draw.
         use clap::CommandFactory;
+        // Help on a closed stdout cannot be shown anywhere else.
         let _ = Cli::command().print_help();
         exit::OK
     }
 }
 
-fn answers(template: bool) -> i32 {
-    if template {
+/// `undo`: confirmed by `--yes`, or by the host name typed on the
+/// terminal.
+fn undo(
+    loaded: &headless::Loaded,
+    state_dir: &std::path::Path,
+    options: &headless::UndoOptions,
+    yes: bool,
+) -> i32 {
+    use std::io::{BufRead, IsTerminal, Write};
+    let mut ask = |prompt: &str| {
+        print!("{prompt}");
+        let _ = std::io::stdout().flush();
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).ok()?;
+        Some(line)
+    };
+    let confirm = if yes {
+        headless::Confirm::Given
+    } else if std::io::stdin().is_terminal() {
+        headless::Confirm::Ask(&mut ask)
+    } else {
+        headless::Confirm::NoTerminal
+    };
+    headless::undo(loaded, state_dir, options, confirm, &mut std::io::stdout())
+}
+
+/// `answers --template` or `answers --schema` (clap requires one of them).
+fn answers(what: &AnswersPrint) -> i32 {
+    if what.schema {
+        println!("{}", glance_wizard::answers::schema_json());
+    } else {
         print!("{}", glance_wizard::answers::TEMPLATE);
+    }
+    exit::OK
+}
+
+fn doctor(
+    format: Format,
+    config_dir: PathBuf,
+    admin_openrc: Option<PathBuf>,
+    write_answers: Option<PathBuf>,
+) -> i32 {
+    let mut options = glance_wizard::doctor::Options::detected();
+    options.config_dir = config_dir;
+    if admin_openrc.is_some() {
+        options.admin_openrc = admin_openrc;
+    }
+    use glance_wizard::ui::i18n::{Lang, Texts};
+    let report = glance_wizard::doctor::run(&options);
+    // Text in the locale's language; JSON in English (docs/json.md).
+    match format {
+        Format::Text => print!(
+            "{}",
+            glance_wizard::doctor::render_text(&report, Texts::of(Lang::from_env()))
+        ),
+        Format::Json => print!("{}", glance_wizard::doctor::render_json(&report)),
+    }
+    if let Some(path) = write_answers {
+        // Standard error: standard output stays the report (JSON parses).
+        // In the locale's language, whatever the report's format.
+        let t = Texts::of(Lang::from_env());
+        match glance_wizard::doctor::write_answers(&options, &path) {
+            Ok(lines) => lines.iter().for_each(|line| eprintln!("{}", t.msg(line))),
+            Err(e) => {
+                eprintln!("{}", t.msg(&e));
+                return exit::ERROR;
+            }
+        }
+    }
+    if report.healthy {
         exit::OK
     } else {
-        eprintln!("glance-wizard answers: use --template to print a commented answers file");
-        2
+        exit::DOCTOR_FOUND
     }
 }
 
-fn check(args: &AnswersArgs) -> i32 {
-    let loaded = load_with_notes(args);
-    println!("Answers: valid.");
-    println!("Target: {}", loaded.profile.summary());
-    println!("Prechecks:");
-    if headless::print_prechecks(&loaded, &mut std::io::stdout()) {
+fn bundle(
+    output: PathBuf,
+    answers: Option<PathBuf>,
+    secrets: Option<PathBuf>,
+    state_dir: PathBuf,
+) -> i32 {
+    let options = glance_wizard::bundle::Options {
+        output: output.clone(),
+        state_dir,
+        answers: answers.map(|answers| LoadOptions {
+            answers,
+            secrets,
+            distro: None,
+            release: None,
+            generate_passwords: false,
+            prompt: false,
+        }),
+        doctor: glance_wizard::doctor::Options::detected(),
+    };
+    code_or_error(glance_wizard::bundle::build(&options).map(|manifest| {
+        println!(
+            "Wrote {} ({} files):",
+            output.display(),
+            manifest.files.len() + 1
+        );
+        for f in &manifest.files {
+            println!("  {:<40} {}", f.path, f.description);
+        }
+        for m in &manifest.missing {
+            println!("  not included: {m}");
+        }
         exit::OK
-    } else {
-        exit::PRECHECK_FAILED
-    }
+    }))
 }
 
 /// Loads the answers (or exits saying why) and prints the notes made on
 /// the way.
+/// `glance-wizard export FORMAT`; its exit code.
+fn export(format: ExportFormat, out: &mut dyn std::io::Write) -> i32 {
+    match format {
+        ExportFormat::Ansible {
+            args,
+            inventory,
+            output,
+        } => {
+            let loaded = load_with_notes(&args);
+            headless::export_ansible(&loaded, &inventory, &output, out)
+        }
+    }
+}
+
 fn load_with_notes(args: &AnswersArgs) -> headless::Loaded {
     let loaded = load_or_exit(&args.options(true));
+    let t = glance_wizard::ui::i18n::Texts::of(glance_wizard::ui::i18n::Lang::from_env());
     for note in &loaded.notes {
-        println!("{note}");
+        println!("{}", t.msg(note));
     }
     loaded
 }

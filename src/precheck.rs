@@ -11,24 +11,54 @@ use crate::answers::Settings;
 use crate::engine::runner::identity::{direct_agent, fresh_admin_token};
 use crate::engine::runner::sql::admin_connection;
 use crate::target::Profile;
+use crate::ui::i18n::Message;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Status {
     Pass,
     Warn,
     Fail,
 }
 
+impl Status {
+    /// The stable word of JSON and scripts (`pass`, `warn`, `fail`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
+    /// A stable English id (`controller name`); its words in a language
+    /// are `check.<id with _>` of assets/i18n.
     pub name: &'static str,
     pub status: Status,
-    pub detail: String,
+    /// What was found, or what is wrong and what fixes it.
+    pub detail: Message,
     /// The answers field to change when it fails.
     pub field: Option<&'static str>,
 }
 
-fn check(name: &'static str, field: Option<&'static str>, result: Result<String, String>) -> Check {
+impl Check {
+    /// The check's stable id: its name with `_` for spaces
+    /// (`database_login`); the key of its name in assets/i18n is
+    /// `check.<id>`. Several checks may share one (a memcached check per
+    /// server).
+    pub fn id(&self) -> String {
+        self.name.replace(' ', "_")
+    }
+}
+
+fn check(
+    name: &'static str,
+    field: Option<&'static str>,
+    result: Result<Message, Message>,
+) -> Check {
     match result {
         Ok(detail) => Check {
             name,
@@ -51,15 +81,19 @@ pub fn run_all(settings: &Settings, profile: &Profile) -> Vec<Check> {
         "root",
         None,
         if rustix::process::geteuid().is_root() {
-            Ok("running as root".into())
+            Ok(Message::new("precheck.root_ok"))
         } else {
-            Err("glance-wizard installs packages and edits /etc: run it as root (sudo)".into())
+            Err(Message::new("precheck.root_fail"))
         },
     ));
     checks.push(Check {
         name: "target",
         status: Status::Pass,
-        detail: profile.detection.join("; "),
+        detail: Message::new("precheck.target")
+            .arg("distro", &profile.distro.title)
+            .arg("release", &profile.release.title)
+            .arg("manager", profile.package_manager.name())
+            .arg("init", profile.init.name()),
         field: Some("target.release"),
     });
     let observed =
@@ -72,36 +106,50 @@ pub fn run_all(settings: &Settings, profile: &Profile) -> Vec<Check> {
             .to_socket_addrs()
             .map(|addrs| {
                 let ips: Vec<String> = addrs.map(|a| a.ip().to_string()).collect();
-                format!("{} resolves to {}", settings.controller, ips.join(", "))
+                Message::new("precheck.resolves")
+                    .arg("host", &settings.controller)
+                    .arg("ips", ips.join(", "))
             })
             .map_err(|e| {
-                format!(
-                    "{} does not resolve ({e}): add it to /etc/hosts or DNS",
-                    settings.controller
-                )
+                Message::new("precheck.unresolved")
+                    .arg("host", &settings.controller)
+                    .arg("error", e)
             }),
     ));
     let db = &settings.db;
+    let mut admin_db = admin_connection(&db.admin, &db.host, db.port.get());
     checks.push(check(
         "database login",
         Some("database.admin_access"),
-        admin_connection(&db.admin, &db.host, db.port)
-            .map(|_| "the administrator logs in".to_string())
-            .map_err(|e| format!("cannot log in as the database administrator: {e}")),
+        admin_db
+            .as_ref()
+            .map(|_| Message::new("precheck.db_login_ok"))
+            .map_err(|e| Message::new("precheck.db_login_fail").arg("error", e)),
     ));
+    if let Ok(conn) = &mut admin_db {
+        checks.push(binary_logging(conn, &db.host));
+    }
     let admin = &settings.keystone.admin;
     checks.push(check(
         "keystone admin",
         Some("keystone.admin_openrc"),
         fresh_admin_token(admin)
-            .map(|_| format!("{} yields a token from {}", admin.origin, admin.auth_url()))
-            .map_err(|e| format!("{} does not yield a token: {e}", admin.origin)),
+            .map(|_| {
+                Message::new("precheck.keystone_ok")
+                    .msg("origin", admin.origin.clone())
+                    .arg("url", admin.auth_url())
+            })
+            .map_err(|e| {
+                Message::new("precheck.keystone_fail")
+                    .msg("origin", admin.origin.clone())
+                    .msg("error", e.msg())
+            }),
     ));
     for server in &settings.keystone.memcached_servers {
         checks.push(check(
             "memcached",
             Some("keystone.memcached_servers"),
-            memcached(server),
+            memcached_answers(server),
         ));
     }
     checks.extend(outside_dependencies(settings, profile));
@@ -122,8 +170,20 @@ pub fn run_all(settings: &Settings, profile: &Profile) -> Vec<Check> {
 /// request it refuses, JSON-escaped): every secret is masked in them.
 fn redact_details(checks: &mut [Check], redactor: &crate::secret::Redactor) {
     for check in checks {
-        check.detail = redactor.redact(&check.detail);
+        check.detail.map_texts(&|t| redactor.redact(t));
     }
+}
+
+/// Binary logging without `log_bin_trust_function_creators`: db_sync
+/// would stop half-way (the rule: `doctor::database`).
+fn binary_logging(conn: &mut mysql::Conn, host: &str) -> Check {
+    use crate::doctor::database;
+    let result = match database::binary_logging(conn) {
+        Ok(None) => Ok(Message::new("precheck.binlog_ok")),
+        Ok(Some(_)) => Err(Message::new("precheck.binlog_fail").arg("host", host)),
+        Err(e) => Err(Message::new("precheck.binlog_unreadable").arg("error", e)),
+    };
+    check("binary logging", Some("database.host"), result)
 }
 
 /// Whether the enabled repositories provide this release's Glance: the
@@ -133,60 +193,78 @@ pub fn repository(profile: &Profile, observed: Option<(String, &'static str)>) -
     let distro = &profile.distro;
     let release = &profile.release;
     let probe = &distro.package_probe;
-    let enable = format!("enable {}: {}", distro.repository, distro.repository_setup);
+    let enable = Message::new("precheck.repo_enable")
+        .msg("repository", distro.repository.clone())
+        .msg("setup", distro.repository_setup.clone());
     let result = match observed {
-        None => Err(format!(
-            "no enabled repository offers {probe} ({} finds no version of it): {enable}",
-            profile.package_manager.name()
-        )),
-        Some((version, source)) => match crate::target::release_from_version(&version) {
-            Some(found) if found.name == release.name => Ok(format!(
-                "{probe} {version} ({source}) is Glance {}",
-                release.title
-            )),
-            found => {
-                let what = found.map_or_else(
-                    || "a Glance release glance-wizard does not know".to_string(),
-                    |r| format!("Glance {}", r.title),
-                );
-                if source == "installed package" {
-                    Err(format!(
-                        "{probe} {version} is installed: that is {what}, not Glance {}; plan for the installed release ([target] release) or remove it first",
-                        release.title
-                    ))
-                } else {
-                    Err(format!(
-                        "the enabled repositories offer {probe} {version}, which is {what}, not Glance {}: {enable}",
-                        release.title
-                    ))
+        None => Err(Message::new("precheck.repo_none")
+            .arg("probe", probe)
+            .arg("manager", profile.package_manager.name())
+            .msg("enable", enable)),
+        Some((version, source)) => {
+            let base = Message::new("")
+                .arg("probe", probe)
+                .arg("version", &version)
+                .arg("release", &release.title);
+            match crate::target::release_from_version(&version) {
+                Some(found) if found.name == release.name => Ok(Message {
+                    key: if source == "installed package" {
+                        "precheck.repo_ok_installed"
+                    } else {
+                        "precheck.repo_ok_candidate"
+                    },
+                    ..base
+                }),
+                found => {
+                    let what = found.map_or_else(
+                        || Message::new("precheck.repo_unknown_release"),
+                        |r| Message::new("precheck.repo_release").arg("release", &r.title),
+                    );
+                    let key = if source == "installed package" {
+                        "precheck.repo_installed"
+                    } else {
+                        "precheck.repo_offered"
+                    };
+                    Err(Message { key, ..base }
+                        .msg("what", what)
+                        .msg("enable", enable))
                 }
             }
-        },
+        }
     };
     check("repository", Some("target.release"), result)
 }
 
-fn memcached(server: &str) -> Result<String, String> {
+/// memcached at `server` (`host:port`) answers `version`: in English,
+/// for the doctor.
+pub(crate) fn memcached_answers(server: &str) -> Result<Message, Message> {
+    let failed = |key: &'static str, e: &dyn std::fmt::Display| {
+        Message::new(key).arg("server", server).arg("error", e)
+    };
     let addr = server
         .to_socket_addrs()
-        .map_err(|e| format!("{server} does not resolve: {e}"))?
+        .map_err(|e| failed("precheck.memcached_unresolved", &e))?
         .next()
-        .ok_or_else(|| format!("{server} has no address"))?;
+        .ok_or_else(|| failed("precheck.memcached_no_address", &""))?;
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(3))
-        .map_err(|e| format!("cannot connect to memcached at {server}: {e}"))?;
+        .map_err(|e| failed("precheck.memcached_connect", &e))?;
     stream.set_read_timeout(Some(Duration::from_secs(3))).ok();
     stream
         .write_all(b"version\r\n")
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| failed("precheck.memcached_silent", &e))?;
     let mut buf = [0u8; 64];
     let n = stream
         .read(&mut buf)
-        .map_err(|e| format!("memcached at {server} did not answer: {e}"))?;
+        .map_err(|e| failed("precheck.memcached_silent", &e))?;
     let answer = String::from_utf8_lossy(&buf[..n]);
     answer
         .strip_prefix("VERSION ")
-        .map(|v| format!("memcached {} at {server}", v.trim()))
-        .ok_or_else(|| format!("{server} answered something other than memcached"))
+        .map(|v| {
+            Message::new("precheck.memcached_ok")
+                .arg("server", server)
+                .arg("version", v.trim())
+        })
+        .ok_or_else(|| failed("precheck.memcached_other", &""))
 }
 
 fn port_9292(settings: &Settings) -> Check {
@@ -200,7 +278,7 @@ fn port_9292(settings: &Settings) -> Check {
         return Check {
             name,
             status: Status::Warn,
-            detail: "controller does not resolve".into(),
+            detail: Message::new("precheck.port_unresolved"),
             field,
         };
     };
@@ -208,7 +286,7 @@ fn port_9292(settings: &Settings) -> Check {
         return Check {
             name,
             status: Status::Pass,
-            detail: "free".into(),
+            detail: Message::new("precheck.port_free"),
             field,
         };
     }
@@ -226,31 +304,42 @@ fn port_9292(settings: &Settings) -> Check {
             (status == 300 && body.contains("\"versions\"")).then_some(())
         });
     match glance {
-        Some(()) => Check { name, status: Status::Pass, detail: "already Glance".into(), field },
+        Some(()) => Check {
+            name,
+            status: Status::Pass,
+            detail: Message::new("precheck.port_glance"),
+            field,
+        },
         None => Check {
             name,
             status: Status::Fail,
-            detail: "something other than Glance listens on port 9292: stop it (ss -ltnp 'sport = :9292' shows what)".into(),
+            detail: Message::new("precheck.port_taken"),
             field,
         },
     }
 }
 
-fn free_disk(dir: &Path, min_mib: u64) -> Result<String, String> {
+fn free_disk(dir: &Path, min_mib: u64) -> Result<Message, Message> {
     let existing = dir
         .ancestors()
         .find(|p| p.exists())
-        .ok_or_else(|| format!("no part of {} exists", dir.display()))?;
-    let stat = rustix::fs::statvfs(existing)
-        .map_err(|e| format!("statvfs {}: {e}", existing.display()))?;
+        .ok_or_else(|| Message::new("precheck.disk_none").arg("path", dir.display()))?;
+    let stat = rustix::fs::statvfs(existing).map_err(|e| {
+        Message::new("precheck.disk_statvfs")
+            .arg("path", existing.display())
+            .arg("error", e)
+    })?;
     let free_mib = stat.f_bavail * stat.f_frsize / (1024 * 1024);
+    let msg = |key| {
+        Message::new(key)
+            .arg("free", free_mib)
+            .arg("path", existing.display())
+            .arg("min", min_mib)
+    };
     if free_mib >= min_mib {
-        Ok(format!("{free_mib} MiB free at {}", existing.display()))
+        Ok(msg("precheck.disk_ok"))
     } else {
-        Err(format!(
-            "only {free_mib} MiB free at {} (image_store.min_free_mib asks {min_mib})",
-            existing.display()
-        ))
+        Err(msg("precheck.disk_low"))
     }
 }
 
@@ -290,35 +379,36 @@ fn outside_dependencies(settings: &Settings, profile: &Profile) -> Vec<Check> {
 }
 
 /// The proxy accepts a connection (name resolved, something listens).
-fn proxy_answers(shown_url: &str) -> Result<String, String> {
-    let parsed =
-        url::Url::parse(shown_url).map_err(|e| format!("`{shown_url}` is not a URL: {e}"))?;
+fn proxy_answers(shown_url: &str) -> Result<Message, Message> {
+    use crate::http::NetFault;
+    let parsed = url::Url::parse(shown_url).map_err(|e| {
+        Message::new("precheck.not_url")
+            .arg("url", shown_url)
+            .arg("error", e)
+    })?;
     let (Some(host), Some(port)) = (parsed.host_str(), parsed.port_or_known_default()) else {
-        return Err(format!("`{shown_url}` names no host"));
+        return Err(Message::new("precheck.no_host").arg("url", shown_url));
     };
     let host = host.trim_start_matches('[').trim_end_matches(']');
     let route = crate::http::Route::through(shown_url);
-    let fault = |f: crate::http::NetFault, detail: String| {
-        format!("{detail}: {}", f.advice(shown_url, &route, "[proxy]"))
+    let fault = |f: NetFault, detail: String| {
+        Message::new("precheck.fault")
+            .arg("detail", detail)
+            .msg("advice", f.advice_msg(shown_url, &route, "[proxy]"))
     };
     let addr = (host, port)
         .to_socket_addrs()
-        .map_err(|e| fault(crate::http::NetFault::ProxyUnresolvable, e.to_string()))?
+        .map_err(|e| fault(NetFault::ProxyUnresolvable, e.to_string()))?
         .next()
-        .ok_or_else(|| {
-            fault(
-                crate::http::NetFault::ProxyUnresolvable,
-                "no address".into(),
-            )
-        })?;
+        .ok_or_else(|| fault(NetFault::ProxyUnresolvable, "no address".into()))?;
     TcpStream::connect_timeout(&addr, OUTSIDE_TIMEOUT).map_err(|e| {
         let f = match e.kind() {
-            std::io::ErrorKind::ConnectionRefused => crate::http::NetFault::ProxyRefused,
-            _ => crate::http::NetFault::TimedOut,
+            std::io::ErrorKind::ConnectionRefused => NetFault::ProxyRefused,
+            _ => NetFault::TimedOut,
         };
         fault(f, e.to_string())
     })?;
-    Ok(format!("{shown_url} accepts connections"))
+    Ok(Message::new("precheck.proxy_ok").arg("url", shown_url))
 }
 
 /// Asks `url` for its head (or, where HEAD is refused, its first bytes)
@@ -328,19 +418,23 @@ fn answers_head(
     proxy: &crate::answers::ProxySettings,
     url: &str,
     field: &str,
-) -> Result<(String, u16), String> {
+) -> Result<(Message, u16), Message> {
     use crate::http::NetFault;
     let shown = crate::mask::mask_url_password(url).into_owned();
-    let (agent, route) = crate::http::agent_for(proxy, url, OUTSIDE_TIMEOUT)?;
+    let (agent, route) = crate::http::agent_for(proxy, url, OUTSIDE_TIMEOUT)
+        .map_err(|e| Message::new("precheck.bad_proxy").msg("error", e))?;
     let redactor = crate::secret::Redactor::new();
     if let Some(password) = &proxy.password {
         redactor.add(password);
     }
+    let said = |key: &'static str, detail: &str| {
+        Message::new(key)
+            .arg("url", &shown)
+            .msg("route", route.msg())
+            .arg("detail", redactor.redact(detail))
+    };
     let failed = |fault: NetFault, detail: &str| {
-        redactor.redact(&format!(
-            "{shown} {route}: {detail}: {}",
-            fault.advice(&shown, &route, field)
-        ))
+        said("precheck.head_failed", detail).msg("advice", fault.advice_msg(&shown, &route, field))
     };
     let mut status = match agent.head(url).call() {
         Ok(r) => r.status().as_u16(),
@@ -352,9 +446,10 @@ fn answers_head(
             Err(e) => return Err(failed(NetFault::of(&e, &route), &e.to_string())),
         };
     }
+    let http = format!("HTTP {status}");
     match NetFault::of_status(status) {
-        None => Ok((format!("{shown} {route}: HTTP {status}"), status)),
-        Some(fault) => Err(failed(fault, &format!("HTTP {status}"))),
+        None => Ok((said("precheck.head_ok", &http), status)),
+        Some(fault) => Err(failed(fault, &http)),
     }
 }
 
@@ -362,18 +457,19 @@ fn answers_head(
 fn test_image(
     proxy: &crate::answers::ProxySettings,
     source: &crate::answers::ImageSource,
-) -> Result<String, String> {
+) -> Result<Message, Message> {
     match source {
         crate::answers::ImageSource::Path(path) => crate::fsutil::open_regular(path)
             .map(|(file, _)| {
                 let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-                format!("{} ({size} bytes)", path.display())
+                Message::new("precheck.image_ok")
+                    .arg("path", path.display())
+                    .arg("size", size)
             })
             .map_err(|e| {
-                format!(
-                    "cannot read {}: {e}: correct [test_image] source",
-                    path.display()
-                )
+                Message::new("precheck.image_unreadable")
+                    .arg("path", path.display())
+                    .arg("error", e)
             }),
         crate::answers::ImageSource::Url(url) => {
             answers_head(proxy, url, "[test_image] source").map(|(said, _)| said)
@@ -387,15 +483,15 @@ fn test_image(
 fn apt_repository_via_proxy(
     proxy: &crate::answers::ProxySettings,
     options: &[String],
-) -> Result<String, String> {
+) -> Result<Message, Message> {
     let output = std::process::Command::new("apt-get")
         .args(options)
         .args(["indextargets", "--format", "$(BASE_URI)"])
         .output()
-        .map_err(|e| format!("cannot run apt-get indextargets: {e}"))?;
+        .map_err(|e| Message::new("precheck.apt_failed").arg("error", e))?;
     let listed = String::from_utf8_lossy(&output.stdout);
     let Some(base) = listed.lines().map(str::trim).find(|l| !l.is_empty()) else {
-        return Err("apt lists no repository: add one to /etc/apt/sources.list(.d)".into());
+        return Err(Message::new("precheck.apt_none"));
     };
     let field = "[proxy] http_proxy / https_proxy (and no_proxy)";
     match answers_head(proxy, &format!("{base}InRelease"), field) {
@@ -408,10 +504,15 @@ fn apt_repository_via_proxy(
 /// Fetches `url` the way the image download will: through the answers'
 /// proxy unless the host is in `no_proxy`. Says what happened in one line,
 /// for the proxy screen's test action.
-pub fn proxy_fetch(proxy: &crate::answers::ProxySettings, url: &str) -> Result<String, String> {
+pub fn proxy_fetch(proxy: &crate::answers::ProxySettings, url: &str) -> Result<Message, Message> {
     let shown_url = crate::mask::mask_url_password(url).into_owned();
-    url::Url::parse(url).map_err(|e| format!("`{shown_url}` is not a URL: {e}"))?;
-    let (agent, route) = crate::http::agent_for(proxy, url, Duration::from_secs(15))?;
+    url::Url::parse(url).map_err(|e| {
+        Message::new("precheck.not_url")
+            .arg("url", &shown_url)
+            .arg("error", e)
+    })?;
+    let (agent, route) = crate::http::agent_for(proxy, url, Duration::from_secs(15))
+        .map_err(|e| Message::new("precheck.bad_proxy").msg("error", e))?;
     let started = std::time::Instant::now();
     // The proxy's password never reaches the screen, even where the HTTP
     // library's error quotes the proxy.
@@ -419,15 +520,18 @@ pub fn proxy_fetch(proxy: &crate::answers::ProxySettings, url: &str) -> Result<S
     if let Some(password) = &proxy.password {
         redactor.add(password);
     }
-    let response = agent
-        .get(url)
-        .call()
-        .map_err(|e| redactor.redact(&format!("GET {shown_url} {route} failed: {e}")))?;
+    let response = agent.get(url).call().map_err(|e| {
+        Message::new("precheck.fetch_failed")
+            .arg("url", &shown_url)
+            .msg("route", route.msg())
+            .arg("error", redactor.redact(&e.to_string()))
+    })?;
     let status = response.status().as_u16();
-    let line = format!(
-        "GET {shown_url} {route}: HTTP {status} in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+    let line = Message::new("precheck.fetched")
+        .arg("url", &shown_url)
+        .msg("route", route.msg())
+        .arg("status", status)
+        .arg("seconds", format!("{:.1}", started.elapsed().as_secs_f64()));
     if (200..400).contains(&status) {
         Ok(line)
     } else {
@@ -487,14 +591,24 @@ mod tests {
         let mut checks = vec![check(
             "keystone admin",
             None,
-            Err(r#"Keystone answered HTTP 400: {"error": {"message": "Invalid input for field 'password': 'adm\"in-pw\u4e2d' is too long"}}"#.into()),
+            Err(Message::new("precheck.keystone_fail").arg("origin", "admin-openrc").arg(
+                "error",
+                r#"Keystone answered HTTP 400: {"error": {"message": "Invalid input for field 'password': 'adm\"in-pw\u4e2d' is too long"}}"#,
+            )),
         )];
         redact_details(&mut checks, &redactor);
-        assert!(!checks[0].detail.contains("in-pw"), "{}", checks[0].detail);
         assert!(
-            checks[0].detail.contains("'********' is too long"),
+            !checks[0].detail.english().contains("in-pw"),
             "{}",
-            checks[0].detail
+            checks[0].detail.english()
+        );
+        assert!(
+            checks[0]
+                .detail
+                .english()
+                .contains("'********' is too long"),
+            "{}",
+            checks[0].detail.english()
         );
     }
 
@@ -510,7 +624,8 @@ mod tests {
             &proxy,
             "http://mirror.invalid/debian/dists/bookworm/Release",
         )
-        .unwrap();
+        .unwrap()
+        .english();
         assert!(
             said.contains(&format!("through the proxy {proxy_url}")),
             "{said}"
@@ -534,7 +649,9 @@ mod tests {
             password: Some(crate::secret::Secret::new("s3cret-pw")),
             ..Default::default()
         };
-        let said = proxy_fetch(&proxy, "http://mirror.invalid/x").unwrap();
+        let said = proxy_fetch(&proxy, "http://mirror.invalid/x")
+            .unwrap()
+            .english();
         let requests = handle.join().unwrap();
         assert!(!said.contains("s3cret-pw"), "{said}");
         assert!(
@@ -559,8 +676,8 @@ mod repository_tests {
     fn matching_candidate_passes() {
         let p = profile_for("rdo", "2023.1", InitSystem::Systemd).unwrap();
         let c = repository(&p, Some(("26.1.0".into(), "candidate package")));
-        assert_eq!(c.status, Status::Pass, "{}", c.detail);
-        assert!(c.detail.contains("Glance 2023.1 Antelope"));
+        assert_eq!(c.status, Status::Pass, "{}", c.detail.english());
+        assert!(c.detail.english().contains("Glance 2023.1 Antelope"));
     }
 
     #[test]
@@ -570,9 +687,10 @@ mod repository_tests {
         assert_eq!(c.status, Status::Fail);
         assert!(
             c.detail
+                .english()
                 .contains("yum install centos-release-openstack-pike"),
             "{}",
-            c.detail
+            c.detail.english()
         );
         assert_eq!(c.field, Some("target.release"));
     }
@@ -582,12 +700,17 @@ mod repository_tests {
         let p = profile_for("ubuntu", "2024.2", InitSystem::Systemd).unwrap();
         let c = repository(&p, Some(("2:28.0.1-0ubuntu1".into(), "candidate package")));
         assert_eq!(c.status, Status::Fail);
-        assert!(c.detail.contains("Glance 2024.1 Caracal"), "{}", c.detail);
+        assert!(
+            c.detail.english().contains("Glance 2024.1 Caracal"),
+            "{}",
+            c.detail.english()
+        );
         assert!(
             c.detail
+                .english()
                 .contains("add-apt-repository cloud-archive:dalmatian"),
             "{}",
-            c.detail
+            c.detail.english()
         );
     }
 
@@ -597,9 +720,11 @@ mod repository_tests {
         let c = repository(&p, Some(("2:25.1.0-2+deb12u5".into(), "installed package")));
         assert_eq!(c.status, Status::Fail);
         assert!(
-            c.detail.contains("is installed: that is Glance Zed"),
-            "{}",
             c.detail
+                .english()
+                .contains("is installed: that is Glance Zed"),
+            "{}",
+            c.detail.english()
         );
     }
 }

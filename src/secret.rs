@@ -7,6 +7,15 @@ use std::fmt;
 /// The mask printed in place of a secret everywhere.
 pub const MASK: &str = "********";
 
+/// Shown where a password goes that is not set yet (`plan` before the
+/// secrets exist).
+pub const NOT_SET: &str = "<not set>";
+
+/// The value of [`Secret::not_set`]: it starts with a NUL character, which
+/// every secret's input refuses (`validate`: no control character), so no
+/// real secret ever equals it.
+const NOT_SET_VALUE: &str = "\u{0}<not set>";
+
 /// A secret string. `Debug` and `Display` print [`MASK`]; the value is only
 /// reachable through [`Secret::expose`], so a stray `{:?}` cannot leak it.
 #[derive(Clone, PartialEq, Eq, Default, serde::Deserialize)]
@@ -26,17 +35,71 @@ impl Secret {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// A stand-in for a password that is not set, for showing a plan only:
+    /// it shows as [`NOT_SET`], and it has no fingerprint (serialising it
+    /// inside [`hashing_secrets`] fails), so no journal can record a task
+    /// as done with it.
+    pub fn not_set() -> Secret {
+        Secret(NOT_SET_VALUE.into())
+    }
+
+    pub fn is_not_set(&self) -> bool {
+        self.0 == NOT_SET_VALUE
+    }
+
+    /// What is shown in its place: [`MASK`], or [`NOT_SET`] for a stand-in.
+    pub fn shown(&self) -> &'static str {
+        if self.is_not_set() { NOT_SET } else { MASK }
+    }
+}
+
+/// A secret serialises as [`MASK`], except inside [`hashing_secrets`], where
+/// it serialises as the hash that function was given: fingerprints are
+/// computed from whole task specs (every field a runner reads), and the
+/// secrets among those fields must enter them keyed, never in clear.
+impl serde::Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        SECRET_HASH.with(|hash| match hash.borrow().as_ref() {
+            Some(_) if self.is_not_set() => Err(serde::ser::Error::custom(
+                "a password that is not set has no fingerprint",
+            )),
+            Some(hash) => serializer.serialize_str(&hash(self)),
+            None => serializer.serialize_str(self.shown()),
+        })
+    }
+}
+
+type SecretHash = std::rc::Rc<dyn Fn(&Secret) -> String>;
+
+thread_local! {
+    static SECRET_HASH: std::cell::RefCell<Option<SecretHash>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with every [`Secret`] serialised on this thread as `hash` gives
+/// it (then as [`MASK`] again, even if `f` panics).
+pub fn hashing_secrets<T>(hash: impl Fn(&Secret) -> String + 'static, f: impl FnOnce() -> T) -> T {
+    struct Restore(Option<SecretHash>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            SECRET_HASH.with(|h| *h.borrow_mut() = previous);
+        }
+    }
+    let previous = SECRET_HASH.with(|h| h.borrow_mut().replace(std::rc::Rc::new(hash)));
+    let _restore = Restore(previous);
+    f()
 }
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(MASK)
+        f.write_str(self.shown())
     }
 }
 
 impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(MASK)
+        f.write_str(self.shown())
     }
 }
 
@@ -284,6 +347,38 @@ fn json_string_body(value: &str, ascii: bool, upper: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A stand-in for a password not set shows as `<not set>`, equals no
+    /// secret that input accepts, and has no fingerprint.
+    #[test]
+    fn a_password_not_set_is_shown_never_fingerprinted() {
+        let stand_in = Secret::not_set();
+        assert!(stand_in.is_not_set());
+        assert_eq!(format!("{stand_in} {stand_in:?}"), "<not set> <not set>");
+        assert_eq!(serde_json::to_string(&stand_in).unwrap(), "\"<not set>\"");
+        assert!(!Secret::new(NOT_SET).is_not_set());
+        assert_eq!(Secret::new(NOT_SET).to_string(), MASK);
+        let hashed = hashing_secrets(|_| "h".into(), || serde_json::to_string(&stand_in));
+        assert!(hashed.is_err(), "{hashed:?}");
+        assert!(
+            crate::answers::validate::password(stand_in.expose()).is_err(),
+            "input refuses the stand-in's value"
+        );
+    }
+
+    /// Serialised, a secret is the mask, except inside `hashing_secrets`,
+    /// and only there (also after a panic inside it).
+    #[test]
+    fn a_secret_serialises_masked_or_hashed_never_in_clear() {
+        let secret = Secret::new("s3cret-Value");
+        let json = || serde_json::to_string(&secret).unwrap();
+        assert_eq!(json(), format!("\"{MASK}\""));
+        let hashed = hashing_secrets(|s| format!("h({})", s.expose().len()), json);
+        assert_eq!(hashed, "\"h(12)\"");
+        let panicked = std::panic::catch_unwind(|| hashing_secrets(|_| "x".into(), || panic!()));
+        assert!(panicked.is_err());
+        assert_eq!(json(), format!("\"{MASK}\""));
+    }
 
     #[test]
     fn debug_and_display_mask() {

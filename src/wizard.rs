@@ -5,9 +5,9 @@
 use std::path::Path;
 
 use crate::answers::{
-    self, AdminCredentials, Answers, AnswersError, CheckedAnswers, Secrets, Settings,
+    self, AdminCredentials, Answers, AnswersError, CheckedAnswers, SecretName, Secrets, Settings,
 };
-use crate::plan::{build_plan, render_plan};
+use crate::plan::{PlanReport, Task, build_plan, plan_report};
 use crate::secret::Secret;
 use crate::target::Profile;
 
@@ -22,6 +22,10 @@ pub mod exit {
     pub const TASK_FAILED: i32 = 5;
     pub const VERIFY_FAILED: i32 = 6;
     pub const LOCKED: i32 = 7;
+    /// `doctor` found something that breaks Glance.
+    pub const DOCTOR_FOUND: i32 = 8;
+    /// The user stopped the run, or did not confirm an undo (a wrong host
+    /// name typed, or no terminal to confirm on and no `--yes`).
     pub const CANCELLED: i32 = 130;
 
     /// The code for a run's outcome: the one mapping for the command line
@@ -29,14 +33,23 @@ pub mod exit {
     pub fn for_outcome(outcome: &RunOutcome) -> i32 {
         match outcome {
             RunOutcome::Verified { .. } => OK,
-            RunOutcome::Failed { task, .. } => for_failed_task(task),
+            RunOutcome::Failed { task, .. } => for_failed_task(*task),
             RunOutcome::Cancelled => CANCELLED,
         }
     }
 
+    /// The code for an undo's outcome: a step that failed or was refused
+    /// is a failed task, as in apply.
+    pub fn for_undo(outcome: &crate::undo::Outcome) -> i32 {
+        match outcome {
+            crate::undo::Outcome::Done { .. } => OK,
+            crate::undo::Outcome::Failed { .. } => TASK_FAILED,
+        }
+    }
+
     /// A failed verification is told apart from a failed installation step.
-    pub fn for_failed_task(task: &str) -> i32 {
-        if task.starts_with("verify") {
+    pub fn for_failed_task(task: crate::plan::TaskId) -> i32 {
+        if task == crate::plan::TaskId::VerifyImage {
             VERIFY_FAILED
         } else {
             TASK_FAILED
@@ -56,7 +69,7 @@ pub fn admin_credentials(
             .unwrap_or(AdminCredentials {
                 vars: Default::default(),
                 password: Secret::default(),
-                origin: "nowhere".into(),
+                origin: crate::ui::i18n::Message::verbatim("nowhere"),
             }))
     } else {
         answers::openrc::load(Path::new(&answers.keystone.admin_openrc))
@@ -85,12 +98,127 @@ pub(crate) fn checked_settings(
     answers.resolve(profile, secrets, admin)
 }
 
+/// The secrets these answers need.
+pub fn needed_secrets(answers: &Answers) -> Vec<SecretName> {
+    let mut needed = vec![
+        SecretName::GlanceDbPassword,
+        SecretName::GlanceServicePassword,
+    ];
+    if answers.database.admin_access == answers::AdminAccess::Tcp {
+        needed.push(SecretName::DbAdminPassword);
+    }
+    if answers.keystone.admin_openrc.is_empty() {
+        needed.push(SecretName::OsPassword);
+    }
+    if answers.proxy.names_a_user() {
+        needed.push(SecretName::ProxyPassword);
+    }
+    needed
+}
+
+/// The plan of answers whose passwords may not exist yet (`plan` before
+/// the secrets file is written): each missing one shows as
+/// [`crate::secret::NOT_SET`], and the report names them. The settings
+/// made for it hold stand-ins ([`Secret::not_set`]), so they never leave
+/// this function: nothing runs, is saved or is fingerprinted with them.
+/// `check` and `apply` still refuse missing passwords ([`checked_settings`]).
+pub fn plan_preview(
+    answers: CheckedAnswers<'_>,
+    secrets: &Secrets,
+    profile: &Profile,
+    state_dir: &Path,
+) -> Result<PlanReport, AnswersError> {
+    let missing: Vec<String> = needed_secrets(answers.answers())
+        .into_iter()
+        .filter(|name| secrets.get(*name).is_none())
+        .map(|name| format!("secrets.{}", name.key()))
+        .collect();
+    let admin = admin_credentials(answers.answers(), secrets)?;
+    let settings = answers.resolve_with_stand_ins(profile, secrets, admin)?;
+    Ok(PlanReport {
+        passwords_not_set: missing,
+        ..settings_plan_report(&settings, profile, state_dir)
+    })
+}
+
 fn read_config(path: &str) -> Option<String> {
     std::fs::read_to_string(path).ok()
 }
 
-/// The plan text for settings, against the config files on this machine.
-pub fn settings_plan_text(settings: &Settings, profile: &Profile) -> String {
+/// The plan text for settings ([`settings_plan_report`]) in the language
+/// of `t`.
+pub fn settings_plan_text(
+    settings: &Settings,
+    profile: &Profile,
+    state_dir: &Path,
+    t: &crate::ui::i18n::Texts,
+) -> String {
+    settings_plan_report(settings, profile, state_dir).text_in(t)
+}
+
+/// The plan for settings, against the config files on this machine and
+/// the journal in `state_dir` (what earlier runs created that these
+/// answers place elsewhere: [`crate::engine::outputs::LeftBehind`]).
+pub fn settings_plan_report(
+    settings: &Settings,
+    profile: &Profile,
+    state_dir: &Path,
+) -> PlanReport {
     let plan = build_plan(settings, profile);
-    render_plan(&plan, settings, &read_config)
+    let (journal, unread) = match crate::engine::Journal::load(state_dir) {
+        Ok(journal) => (journal, None),
+        Err(e) => (None, Some(e)),
+    };
+    let earlier = |task: &Task| -> Vec<crate::ui::i18n::Message> {
+        let outputs = journal
+            .as_ref()
+            .and_then(|j| j.tasks.get(&task.id)?.outputs.as_ref());
+        outputs.map_or_else(Vec::new, |o| {
+            o.left_behind(&task.kind)
+                .iter()
+                .map(crate::engine::outputs::LeftBehind::msg)
+                .collect()
+        })
+    };
+    PlanReport {
+        journal_error: unread.map(|e| format!("{e:#}")),
+        ..plan_report(&plan, settings, &read_config, &earlier)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::render_plan;
+    use crate::target::{InitSystem, profile_for};
+
+    /// The config diff of a plan without passwords shows `<not set>` where
+    /// they go, not the mask (which would pass for a value), and never the
+    /// stand-in's own value.
+    #[test]
+    fn the_config_diff_shows_passwords_not_set() {
+        let answers =
+            Answers::from_toml("[keystone]\nos_auth_url = \"http://controller:5000/v3\"\n")
+                .unwrap();
+        let profile = profile_for("debian", "zed", InitSystem::SysV).unwrap();
+        let secrets = Secrets::default();
+        let admin = admin_credentials(&answers, &secrets).unwrap();
+        let checked = answers.checked().unwrap();
+        let settings = checked
+            .resolve_with_stand_ins(&profile, &secrets, admin)
+            .unwrap();
+        let packaged = include_str!("../tests/fixtures/debian-zed/glance-api.conf");
+        let read = |path: &str| {
+            path.ends_with("glance-api.conf")
+                .then(|| packaged.to_string())
+        };
+        let text = render_plan(&build_plan(&settings, &profile), &settings, &read);
+        for shown in [
+            "+connection = mysql+pymysql://glance:<not set>@controller/glance",
+            "+password = <not set>",
+        ] {
+            assert!(text.contains(shown), "no {shown:?} in:\n{text}");
+        }
+        assert!(!text.contains('\0'), "{text}");
+    }
 }

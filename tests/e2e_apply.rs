@@ -269,7 +269,7 @@ fn e2e_fresh_install_with_packages_absent_then_idempotent_rerun() {
     let second = started.elapsed();
     let log = text(&out);
     assert_eq!(out.status.code(), Some(0), "second apply failed:\n{log}");
-    assert_eq!(log.matches("[skip]").count(), 10, "{log}");
+    assert_eq!(log.matches("[skip]").count(), 11, "{log}");
     assert!(
         !log.contains("$ "),
         "the second apply ran a command:\n{log}"
@@ -403,6 +403,7 @@ fn e2e_killed_runs_resume_without_duplicates() {
         ran,
         [
             "config.glance-api",
+            "db.metadefs",
             "db.sync",
             "service.restart",
             "sql.database",
@@ -496,14 +497,11 @@ fn openstack_plain(args: &[&str]) {
     assert!(out.status.success(), "openstack {args:?}:\n{}", text(&out));
 }
 
-/// The target is under 1 s (docs/performance.md, release build); this is
-/// the test binary's debug build on a 2-core machine other builds share,
-/// where Keystone's two password checks (the prechecks' admin token, the
-/// probes' glance token) alone took 0.6 to 1 s each: a generous margin.
-const NO_OP_LIMIT: Duration = Duration::from_secs(3);
-
-/// Times `n` plain applies with nothing to do: every one exits 0 and skips
-/// all ten tasks. The durations, sorted.
+/// Runs `n` plain applies with nothing to do: every one exits 0 and skips
+/// all eleven tasks, each on a probe made in that run. The durations,
+/// sorted, are printed for the record only: the under-1-s target is
+/// measured by `scripts/bench-noop.sh` (release build, hyperfine), never
+/// asserted by a timed test.
 fn no_op_runs(s: &Scenario, n: usize) -> Vec<Duration> {
     let mut times: Vec<Duration> = (0..n)
         .map(|_| {
@@ -512,7 +510,7 @@ fn no_op_runs(s: &Scenario, n: usize) -> Vec<Duration> {
             let took = started.elapsed();
             let log = text(&out);
             assert_eq!(out.status.code(), Some(0), "a no-op apply:\n{log}");
-            assert_eq!(log.matches("[skip]").count(), 10, "{log}");
+            assert_eq!(log.matches("[skip]").count(), 11, "{log}");
             assert!(log.contains("checked now: image "), "{log}");
             took
         })
@@ -525,8 +523,8 @@ fn no_op_runs(s: &Scenario, n: usize) -> Vec<Duration> {
 /// and the internal endpoint was deleted behind the wizard's back: glance
 /// answers 500. A plain `apply` (no `--verify`) must not print that Glance
 /// works on the journal's word: its probes find both, it repairs them and
-/// ends with a check made in this run. With nothing changed, the probes
-/// cost little: a no-op run stays under 1 s.
+/// ends with a check made in this run. With nothing changed, a run skips
+/// every task on its probes (their cost: scripts/bench-noop.sh).
 #[test]
 fn e2e_plain_apply_repairs_what_changed_behind_its_back() {
     let Some(_lab) = lab() else { return };
@@ -535,8 +533,7 @@ fn e2e_plain_apply_repairs_what_changed_behind_its_back() {
     let out = s.apply().stdin(Stdio::null()).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "first apply:\n{}", text(&out));
     let times = no_op_runs(&s, 5);
-    println!("no-op apply, 5 runs (sorted): {times:?}");
-    assert!(times[2] < NO_OP_LIMIT, "median {:?}", times[2]);
+    println!("no-op apply, 5 runs (sorted, debug build): {times:?}");
 
     mysql_root(
         "ALTER USER 'glance'@'localhost' IDENTIFIED BY 'changed-behind-its-back'; \
@@ -571,6 +568,5 @@ fn e2e_plain_apply_repairs_what_changed_behind_its_back() {
     assert_installed(&s, "e2e-stale");
 
     let times = no_op_runs(&s, 5);
-    println!("no-op apply after the repair, 5 runs (sorted): {times:?}");
-    assert!(times[2] < NO_OP_LIMIT, "median {:?}", times[2]);
+    println!("no-op apply after the repair, 5 runs (sorted, debug build): {times:?}");
 }

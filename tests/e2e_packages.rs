@@ -30,10 +30,11 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use glance_wizard::answers::{Answers, SecretName, Secrets, Settings};
-use glance_wizard::engine::{Engine, ErrorKind, Event, RetryPolicy, RunOutcome};
-use glance_wizard::plan::{TaskKind, build_plan};
+use glance_wizard::engine::{Engine, ErrorKind, Event, Journal, RetryPolicy, RunOutcome};
+use glance_wizard::plan::{Plan, TaskId, TaskKind, build_plan};
 use glance_wizard::secret::Secret;
 use glance_wizard::target::{InitSystem, PackageManager, Profile, profile_for};
+use glance_wizard::undo;
 
 const PACKAGE: &str = "gw-probe";
 
@@ -101,6 +102,8 @@ impl Mirror {
     }
 }
 
+/// The client may hang up early (a HEAD, a cancelled fetch), so write
+/// errors are ignored: what it got is what the test checks.
 fn respond(stream: &mut TcpStream, status: &str, body: &[u8], head_only: bool) {
     let _ = write!(
         stream,
@@ -114,7 +117,11 @@ fn respond(stream: &mut TcpStream, status: &str, body: &[u8], head_only: bool) {
 }
 
 fn serve(mut stream: TcpStream, root: &Path, state: &Mutex<MirrorState>) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    if let Err(e) = stream.set_read_timeout(Some(Duration::from_secs(10))) {
+        // Served without the limit: a stuck client then holds only this
+        // connection's thread.
+        eprintln!("mirror: cannot set a read timeout: {e}");
+    }
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut request = String::new();
     if reader.read_line(&mut request).unwrap_or(0) == 0 {
@@ -222,7 +229,11 @@ struct Sandbox {
 
 impl Sandbox {
     fn new(dir: &Path, source: &str) -> Sandbox {
-        let _ = std::fs::remove_dir_all(dir);
+        if let Err(e) = std::fs::remove_dir_all(dir)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            panic!("cannot empty {}: {e}", dir.display());
+        }
         for sub in [
             "etc/sources.list.d",
             "lists/partial",
@@ -341,11 +352,11 @@ struct Run {
 }
 
 impl Run {
-    fn retries(&self) -> Vec<&str> {
+    fn retries(&self) -> Vec<String> {
         self.events
             .iter()
             .filter_map(|e| match e {
-                Event::TaskRetrying { reason, .. } => Some(reason.as_str()),
+                Event::TaskRetrying { reason, .. } => Some(reason.english()),
                 _ => None,
             })
             .collect()
@@ -370,9 +381,9 @@ impl Run {
             .join("\n")
     }
 
-    fn failure(&self) -> (&str, ErrorKind) {
+    fn failure(&self) -> (String, ErrorKind) {
         match &self.outcome {
-            RunOutcome::Failed { error, kind, .. } => (error.as_str(), *kind),
+            RunOutcome::Failed { error, kind, .. } => (error.english(), *kind),
             other => panic!("expected a failure, got {other:?}:\n{}", self.transcript()),
         }
     }
@@ -388,6 +399,19 @@ impl Run {
 }
 
 /// Runs the real plan's package task (for `packages`) through the engine.
+/// The plan of the package task alone, installing `packages`.
+fn packages_plan(settings: &Settings, packages: &[&str]) -> Plan {
+    let mut plan = build_plan(settings, &profile());
+    plan.tasks.retain(|t| t.id == TaskId::PackagesInstall);
+    assert_eq!(plan.tasks.len(), 1);
+    let TaskKind::Packages(spec) = &mut plan.tasks[0].kind else {
+        panic!("packages.install installs packages");
+    };
+    assert_eq!(spec.manager, PackageManager::Apt);
+    spec.packages = packages.iter().map(|s| s.to_string()).collect();
+    plan
+}
+
 fn run_packages(
     settings: &Settings,
     packages: &[&str],
@@ -395,13 +419,7 @@ fn run_packages(
     retry: RetryPolicy,
     mut on_event: impl FnMut(&Event),
 ) -> Run {
-    let mut plan = build_plan(settings, &profile());
-    plan.tasks.retain(|t| t.id == "packages.install");
-    assert_eq!(plan.tasks.len(), 1);
-    plan.tasks[0].kind = TaskKind::Packages {
-        manager: PackageManager::Apt,
-        packages: packages.iter().map(|s| s.to_string()).collect(),
-    };
+    let plan = packages_plan(settings, packages);
     let mut engine = Engine::new(&plan, settings, state_dir);
     engine.retry = retry;
     let mut events = Vec::new();
@@ -443,6 +461,7 @@ fn wait_for_port(port: u16) {
 struct Daemon(Child);
 
 impl Drop for Daemon {
+    /// Best effort: the daemon may have exited already.
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
@@ -539,6 +558,73 @@ fn e2e_mirror_faults_are_cleaned_retried_and_healed() {
         .unwrap();
     assert!(!out.status.success(), "{PACKAGE} leaked into the real dpkg");
     println!("mirror faults healed: {}", timings.join(", "));
+}
+
+/// `undo --purge-packages` through real apt (in the sandbox): a package
+/// the task installed is kept and stays recorded without the option, and
+/// purged with it; a package that was there before the task ran stays even
+/// with it. Cost: three short apt runs, a few seconds.
+#[test]
+fn e2e_undo_purges_only_the_packages_apply_installed() {
+    let Some(_lab) = lab() else { return };
+    let _timer = Timer(
+        "e2e_undo_purges_only_the_packages_apply_installed",
+        Instant::now(),
+    );
+    let dir = scratch("packages-undo");
+    let repo = build_repo(&dir);
+    let mirror = Mirror::start("127.0.0.1", &repo);
+    let sandbox = Sandbox::new(&dir.join("sandbox"), &trusted_source(&mirror.url()));
+    let settings = settings_for(&sandbox, None, &[]);
+    let installing = dir.join("state-installed");
+    run_packages(&settings, &[PACKAGE], &installing, fast_retries(), |_| {}).assert_verified();
+    assert!(sandbox.installed(PACKAGE));
+    // A second install (another state directory) finds it there.
+    let finding = dir.join("state-found");
+    run_packages(&settings, &[PACKAGE], &finding, fast_retries(), |_| {}).assert_verified();
+
+    let (said, journal) = undo_packages(&settings, &finding, true);
+    assert!(sandbox.installed(PACKAGE), "found, so it stays:\n{said}");
+    assert!(journal.tasks.is_empty(), "{said}");
+    let (said, journal) = undo_packages(&settings, &installing, false);
+    assert!(sandbox.installed(PACKAGE), "{said}");
+    assert!(
+        said.contains("installed by glance-wizard, kept") && !journal.tasks.is_empty(),
+        "kept and still recorded:\n{said}"
+    );
+    let (said, journal) = undo_packages(&settings, &installing, true);
+    assert!(!sandbox.installed(PACKAGE), "{said}");
+    assert!(said.contains(&format!("removed {PACKAGE}")), "{said}");
+    assert!(journal.tasks.is_empty(), "{said}");
+    println!("undo --purge-packages:\n{said}");
+}
+
+/// The package task's undo (with or without `--purge-packages`) through
+/// the real clients, as `glance-wizard undo` runs it: what it said, and
+/// the journal after.
+fn undo_packages(settings: &Settings, state_dir: &Path, purge: bool) -> (String, Journal) {
+    let plan = packages_plan(settings, &[PACKAGE]);
+    let fingerprints = plan.fingerprints(&Journal::key(state_dir).unwrap());
+    let mut journal = Journal::load(state_dir).unwrap().expect("a journal");
+    let options = undo::Options {
+        purge_packages: purge,
+        ..undo::Options::default()
+    };
+    let steps = undo::steps(&plan, &mut journal, &fingerprints, &options);
+    let mut prepared = undo::machine::Prepared { journal, steps };
+    let mut said = Vec::new();
+    let outcome = undo::machine::run_logged(
+        settings,
+        state_dir,
+        &state_dir.join("undo.log"),
+        &mut prepared,
+        None,
+        &std::sync::atomic::AtomicBool::new(false),
+        &mut |line| said.push(line.to_string()),
+    );
+    let said = said.join("\n");
+    assert_eq!(outcome, undo::Outcome::Done { steps: 1 }, "{said}");
+    (said, Journal::load(state_dir).unwrap().expect("a journal"))
 }
 
 /// A mirror broken for good: bounded retries, a clear message, the journal
@@ -704,8 +790,8 @@ fn e2e_exit_0_without_installing_and_missing_package() {
     let distro = profile().distro;
     assert!(
         error.contains("gw-absent is in no enabled repository")
-            && error.contains(&distro.repository)
-            && error.contains(&distro.repository_setup),
+            && error.contains(&distro.repository.english())
+            && error.contains(&distro.repository_setup.english()),
         "{error}"
     );
     assert!(
@@ -768,7 +854,20 @@ fn e2e_unreachable_and_tls() {
         "apt-get update through a dead proxy: stopped after {:.2} s",
         run.elapsed.as_secs_f64()
     );
-    assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
+    // No back-off: at most the one recheck, after 2 s (the time is
+    // measured by scripts/bench-faults.sh, not asserted here).
+    let waits: Vec<Duration> = run
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::TaskRetrying { wait, .. } => Some(*wait),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        waits.len() <= 1 && waits.iter().all(|w| *w <= Duration::from_secs(2)),
+        "retried with back-off: {waits:?}"
+    );
     let (error, kind) = run.failure();
     assert_eq!(kind, ErrorKind::Unreachable);
     assert!(

@@ -37,9 +37,10 @@ fn rewrite_answers(s: &Scenario, source: Option<&str>, extra: &str) {
     std::fs::write(&s.answers, text).unwrap();
 }
 
-/// Runs `check` then `apply`; each must exit 4 within 5 s with a FAIL line
-/// for `check_name` that says `expected` (every part); `apply` must start
-/// no task.
+/// Runs `check` then `apply`; each must exit 4 with a FAIL line for
+/// `check_name` that says `expected` (every part); `apply` must start no
+/// task. How long they take is printed; the under-5-s figure is measured by
+/// scripts/bench-faults.sh, not asserted here.
 fn prechecks_refuse(s: &Scenario, check_name: &str, expected: &[&str]) {
     for command in ["check", "apply"] {
         let mut cmd = wizard();
@@ -57,7 +58,6 @@ fn prechecks_refuse(s: &Scenario, check_name: &str, expected: &[&str]) {
             took.as_secs_f64()
         );
         assert_eq!(out.status.code(), Some(4), "{command}:\n{said}");
-        assert!(took < Duration::from_secs(5), "{command} took {took:?}");
         let line = said
             .lines()
             .find(|l| l.contains("[FAIL]") && l.contains(check_name))
@@ -133,6 +133,7 @@ fn serve_once(image: &Path) -> String {
 struct KillOnDrop(RunHandle);
 
 impl Drop for KillOnDrop {
+    /// Best effort: the run may have ended already.
     fn drop(&mut self) {
         let _ = self.0.child.kill();
         let _ = self.0.child.wait();
@@ -174,7 +175,16 @@ fn e2e_image_source_failing_mid_run_stops_in_seconds() {
         status.code()
     );
     assert_eq!(status.code(), Some(6), "{said}");
-    assert!(took < Duration::from_secs(10), "took {took:?}:\n{said}");
+    // No back-off: at most the one recheck, after 2 s (the time is measured
+    // by scripts/bench-faults.sh).
+    let retries: Vec<&str> = said
+        .lines()
+        .filter(|l| l.starts_with("[retry] verify.image:"))
+        .collect();
+    assert!(
+        retries.len() <= 1 && retries.iter().all(|l| l.ends_with("retrying in 2s")),
+        "retried with back-off: {retries:?}"
+    );
     let failure = said
         .lines()
         .find(|l| l.starts_with("Task verify.image failed:"))

@@ -113,7 +113,9 @@ fn recorded_yum_and_dnf_outputs_are_classified() {
 /// [proxy] keys for network trouble, the CA store for TLS.
 #[test]
 fn messages_say_what_to_do() {
-    let repository = "the RDO release package: dnf install centos-release-openstack-epoxy";
+    let repository = glance_wizard::ui::i18n::Message::verbatim(
+        "the RDO release package: dnf install centos-release-openstack-epoxy",
+    );
     for f in fixtures() {
         let manager = if f.tool.starts_with("yum") {
             PackageManager::Yum
@@ -122,8 +124,8 @@ fn messages_say_what_to_do() {
         };
         let endpoint = f.proxy.as_deref().and_then(ProxyEndpoint::from_url);
         let diagnosis = classify(&f.output, endpoint.as_ref());
-        let error = error_for(&diagnosis, manager, f.proxy.as_deref(), repository, "?");
-        let m = &error.message;
+        let error = error_for(&diagnosis, manager, f.proxy.as_deref(), &repository, "?");
+        let m = &error.message.english();
         match f.expect[0].as_str() {
             "repository-missing" => {
                 assert!(m.contains("centos-release-openstack-epoxy"), "{m}");

@@ -30,7 +30,7 @@ fn changed(a: &Plan, b: &Plan) -> Vec<String> {
         .iter()
         .zip(a.fingerprints(&key).iter().zip(b.fingerprints(&key)))
         .filter(|(_, (x, y))| *x != y)
-        .map(|(t, _)| t.id.clone())
+        .map(|(t, _)| t.id.to_string())
         .collect()
 }
 
@@ -51,6 +51,7 @@ fn db_password_change_reruns_database_config_and_what_follows() {
             "sql.database",
             "config.glance-api",
             "db.sync",
+            "db.metadefs",
             "service.restart",
             "verify.image"
         ]
@@ -68,6 +69,7 @@ fn service_password_change_reruns_user_role_config_and_what_follows() {
             "identity.role",
             "config.glance-api",
             "db.sync",
+            "db.metadefs",
             "service.restart",
             "verify.image"
         ]
@@ -139,4 +141,48 @@ fn domain_change_reruns_the_identity_tasks_that_read_it() {
         changed.starts_with(&["identity.user".to_string(), "identity.role".to_string()]),
         "{changed:?}"
     );
+}
+
+/// `[database] load_metadefs = false` leaves the metadata definitions out
+/// of the plan; the other tasks keep their fingerprints.
+#[test]
+fn metadefs_can_be_left_out() {
+    let a = plan(BASE, "db-password-1", "svc-password-1");
+    let without = format!("{BASE}[database]\nload_metadefs = false\n");
+    let b = plan(&without, "db-password-1", "svc-password-1");
+    let ids = |p: &Plan| p.tasks.iter().map(|t| t.id.to_string()).collect::<Vec<_>>();
+    let mut expected = ids(&a);
+    expected.retain(|id| id != "db.metadefs");
+    assert_eq!(ids(&b), expected);
+    let key = FingerprintKey::new([7; 32]);
+    let (fa, fb) = (a.fingerprints(&key), b.fingerprints(&key));
+    for (task, fp) in b.tasks.iter().zip(&fb) {
+        let i = a.tasks.iter().position(|t| t.id == task.id).unwrap();
+        assert_eq!(&fa[i], fp, "{}", task.id);
+    }
+}
+
+/// Answers that do not set `image_store.stores` get the release guide's
+/// stores (`file,http` on zed). An install made before that default, whose
+/// answers left the key unset (then `["file"]`), reruns its config task
+/// and what follows it on the next apply (docs/answers.md says so); one
+/// whose answers list the stores keeps every fingerprint.
+#[test]
+fn the_guides_stores_default_reruns_the_config_of_an_older_install() {
+    let old_default = format!("{BASE}[image_store]\nstores = [\"file\"]\n");
+    let before = plan(&old_default, "db-password-1", "svc-password-1");
+    let now = plan(BASE, "db-password-1", "svc-password-1");
+    assert_eq!(
+        changed(&before, &now),
+        [
+            "config.glance-api",
+            "db.sync",
+            "db.metadefs",
+            "service.restart",
+            "verify.image"
+        ]
+    );
+    let listed = format!("{BASE}[image_store]\nstores = [\"file\", \"http\"]\n");
+    let explicit = plan(&listed, "db-password-1", "svc-password-1");
+    assert!(changed(&explicit, &now).is_empty());
 }

@@ -25,7 +25,11 @@ fn debian_bookworm_repository_check_is_real() {
     let zed = profile_for("debian", "zed", InitSystem::SysV).unwrap();
     let check = repository(&zed, observed.clone());
     assert_eq!(check.status, Status::Pass, "{}", check.detail);
-    assert!(check.detail.contains("is Glance Zed"), "{}", check.detail);
+    assert!(
+        check.detail.to_string().contains("is Glance Zed"),
+        "{}",
+        check.detail
+    );
 
     let epoxy = profile_for("debian", "2025.1", InitSystem::SysV).unwrap();
     let installed = observed
@@ -39,5 +43,9 @@ fn debian_bookworm_repository_check_is_real() {
     } else {
         "extrepo enable openstack_epoxy"
     };
-    assert!(check.detail.contains(expected), "{}", check.detail);
+    assert!(
+        check.detail.to_string().contains(expected),
+        "{}",
+        check.detail
+    );
 }

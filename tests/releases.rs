@@ -13,21 +13,19 @@ use std::path::PathBuf;
 
 use glance_wizard::answers::{Answers, SecretName, Secrets};
 use glance_wizard::ini::IniDocument;
-use glance_wizard::plan::{apply_config_spec, build_plan, config_specs, render_plan};
+use glance_wizard::plan::{TaskId, apply_config_spec, build_plan, config_specs, render_plan};
 use glance_wizard::secret::Secret;
 use glance_wizard::target::{InitSystem, profile_for};
 
-/// The same answers for every case: the defaults plus a bind address, so
-/// the WSGI-only release shows that it no longer writes one.
+/// The same answers for every case: the defaults (so each release shows
+/// its own guide's stores) plus a bind address, so the WSGI-only release
+/// shows that it no longer writes one.
 const ANSWERS: &str = r#"
 [controller]
 bind_host = "192.0.2.10"
 
 [keystone]
 os_auth_url = "http://controller:5000/v3"
-
-[image_store]
-stores = ["file", "http"]
 "#;
 
 fn fixture_dir(case: &str) -> PathBuf {
@@ -63,6 +61,16 @@ fn golden(distro: &str, release: &str, init: InitSystem) {
     let admin = answers.manual_admin_credentials(&secrets).unwrap();
     let settings = answers.resolve(&profile, &secrets, admin).unwrap();
     let plan = build_plan(&settings, &profile);
+    // `status` lists a journal's tasks in this order.
+    let ids: Vec<TaskId> = plan.tasks.iter().map(|t| t.id).collect();
+    let in_order: Vec<TaskId> = TaskId::ALL
+        .into_iter()
+        .filter(|id| ids.contains(id))
+        .collect();
+    assert_eq!(
+        ids, in_order,
+        "{case}: the plan's order is not TaskId::ALL's"
+    );
 
     let read = |path: &str| {
         let name = path.strip_prefix("/etc/glance/")?;
@@ -100,7 +108,7 @@ fn golden(distro: &str, release: &str, init: InitSystem) {
             .filter(|c| c.tag() != similar::ChangeTag::Equal)
             .count();
         insta::assert_snapshot!(
-            format!("{case}-{}", spec.file_stem()),
+            format!("{case}-{}", spec.file.file_name().trim_end_matches(".conf")),
             format!(
                 "{checked}{}: {} lines, {changed} lines differ from the fixture; the lines oslo.config reads:\n{}",
                 spec.path,

@@ -1,31 +1,56 @@
 //! The answers: what the admin tells glance-wizard. The same model is filled
-//! from an answers file (TOML) or from the TUI's forms, validated field by
-//! field with [`validate`], and resolved into [`Settings`] that the plan uses.
+//! from an answers file (TOML) or from the TUI's forms, parsed field by field
+//! into the types of [`types`] (passwords checked by [`validate`]), and
+//! resolved into [`Settings`] that the plan uses.
+//!
+//! [`Answers`] keeps each field as the admin wrote it, so that one pass can
+//! report every broken rule with its field's path; the settings hold only
+//! parsed values.
 
 mod fields;
 pub mod openrc;
 mod resolve;
+mod save;
+pub use save::secrets_file_name;
+
+use crate::ui::i18n::Message;
+use resolve::Missing;
+mod schema;
 pub mod secrets;
+pub mod types;
 pub mod validate;
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::secret::Secret;
 use crate::target::Profile;
 
-use fields::Problems;
-pub use fields::{CONTAINER_FORMATS, DISK_FORMATS};
-pub use secrets::{SecretName, Secrets};
+use fields::{Fields, Problems};
+pub use schema::schema_json;
+pub use secrets::{SecretName, Secrets, generate_password};
+use types::{
+    AbsolutePath, CommandOptionError, ContainerFormat, DiskFormat, FormatError, Host, HostError,
+    HttpUrl, IpAddress, IpAddressError, KeystoneName, MemcachedError, MemcachedServer, NameError,
+    NoProxyError, PathError, Port, PortError, ProxyUrlError, RegionError, RegionName,
+    SqlIdentifier, Store, StoreError, UrlError,
+};
+pub use types::{CONTAINER_FORMATS, DISK_FORMATS, PORTS, STORES};
+use validate::PasswordError;
 
 /// The answers file, as written by the admin. Optional fields get their
 /// defaults in [`Answers::resolve`], where they may depend on the controller
 /// name or the target release.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
+#[schemars(
+    title = "glance-wizard answers file",
+    description = "What glance-wizard installs Glance with (`glance-wizard answers --template` prints a commented example). Passwords never go here: they belong in the secrets file."
+)]
 pub struct Answers {
     pub controller: ControllerAnswers,
     pub database: DatabaseAnswers,
@@ -39,7 +64,7 @@ pub struct Answers {
     pub secrets: SecretsAnswers,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ControllerAnswers {
     pub host: String,
@@ -57,7 +82,7 @@ impl Default for ControllerAnswers {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AdminAccess {
     /// root over the unix socket, no password (Debian/Ubuntu MariaDB).
@@ -66,16 +91,21 @@ pub enum AdminAccess {
     Tcp,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseAnswers {
     pub host: Option<String>,
+    #[schemars(extend("minimum" = *types::PORTS.start(), "maximum" = *types::PORTS.end()))]
     pub port: i64,
     pub admin_access: AdminAccess,
     pub admin_user: String,
     pub socket: String,
     pub name: String,
     pub user: String,
+    /// Load Glance's metadata definitions (`glance-manage
+    /// db_load_metadefs`) after the schema: the install guide never does,
+    /// and Horizon's "Update Metadata" is empty without them.
+    pub load_metadefs: bool,
 }
 
 impl Default for DatabaseAnswers {
@@ -88,11 +118,12 @@ impl Default for DatabaseAnswers {
             socket: "/run/mysqld/mysqld.sock".into(),
             name: "glance".into(),
             user: "glance".into(),
+            load_metadefs: true,
         }
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct KeystoneAnswers {
     pub admin_openrc: String,
@@ -128,7 +159,7 @@ impl Default for KeystoneAnswers {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct EndpointAnswers {
     /// The load balancer's name or address in front of several
@@ -140,10 +171,13 @@ pub struct EndpointAnswers {
     pub admin: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ImageStoreAnswers {
-    pub stores: Vec<String>,
+    /// The stores Glance enables. Unset: the ones the release's guide
+    /// enables (`file` and `http` up to 2023.1, `file` from 2023.2).
+    #[schemars(extend("items" = { "type": "string", "enum": STORES }))]
+    pub stores: Option<Vec<String>>,
     pub default_store: String,
     pub data_dir: String,
     pub min_free_mib: u64,
@@ -152,7 +186,7 @@ pub struct ImageStoreAnswers {
 impl Default for ImageStoreAnswers {
     fn default() -> Self {
         Self {
-            stores: vec!["file".into()],
+            stores: None,
             default_store: "file".into(),
             data_dir: "/var/lib/glance/images/".into(),
             min_free_mib: 1024,
@@ -160,12 +194,14 @@ impl Default for ImageStoreAnswers {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct TestImageAnswers {
     pub source: Option<String>,
     pub name: String,
+    #[schemars(extend("enum" = DISK_FORMATS))]
     pub disk_format: String,
+    #[schemars(extend("enum" = CONTAINER_FORMATS))]
     pub container_format: String,
 }
 
@@ -180,7 +216,7 @@ impl Default for TestImageAnswers {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ProxyAnswers {
     pub http_proxy: String,
@@ -206,7 +242,7 @@ impl ProxyAnswers {
 }
 
 /// How the package manager is called.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct PackageAnswers {
     /// Extra arguments given to every apt-get / yum / dnf call, right after
@@ -222,7 +258,7 @@ pub struct PackageAnswers {
     pub query_options: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct TargetAnswers {
     pub distro: String,
@@ -238,7 +274,7 @@ impl Default for TargetAnswers {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct SecretsAnswers {
     pub file: String,
@@ -252,11 +288,136 @@ impl Default for SecretsAnswers {
     }
 }
 
+/// The rule a field breaks: each kind of value's own error, the rules that
+/// tie fields together, and what a parser or the file system said.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rule {
+    #[error(transparent)]
+    Host(#[from] HostError),
+    #[error(transparent)]
+    IpAddress(#[from] IpAddressError),
+    #[error(transparent)]
+    Port(#[from] PortError),
+    #[error(transparent)]
+    Name(#[from] NameError),
+    #[error(transparent)]
+    Region(#[from] RegionError),
+    #[error(transparent)]
+    Path(#[from] PathError),
+    #[error(transparent)]
+    Url(#[from] UrlError),
+    #[error(transparent)]
+    ProxyUrl(#[from] ProxyUrlError),
+    #[error(transparent)]
+    NoProxy(#[from] NoProxyError),
+    #[error(transparent)]
+    Memcached(#[from] MemcachedError),
+    #[error(transparent)]
+    CommandOption(#[from] CommandOptionError),
+    #[error(transparent)]
+    Format(#[from] FormatError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+    #[error(transparent)]
+    Openrc(#[from] openrc::OpenrcError),
+    /// The Keystone admin's password (from the openrc or the secrets).
+    #[error("{}", self.msg().english())]
+    AdminPassword(PasswordError),
+    #[error("{}", self.msg().english())]
+    Empty,
+    #[error("{}", self.msg().english())]
+    NoAdminCredentials,
+    #[error("{}", self.msg().english())]
+    NoMemcached,
+    #[error("{}", self.msg().english())]
+    NoStore,
+    #[error("{}", self.msg().english())]
+    DefaultStoreNotListed(String),
+    /// `stores` is unset and the release's guide does not enable this one.
+    #[error("{}", self.msg().english())]
+    DefaultStoreNotInGuide {
+        store: String,
+        release: String,
+        stores: String,
+    },
+    #[error("{}", self.msg().english())]
+    NothingToPersist,
+    /// A missing password glance-wizard could generate.
+    #[error("{}", self.msg().english())]
+    MissingGeneratable,
+    #[error("{}", self.msg().english())]
+    Missing,
+    #[error("{}", self.msg().english())]
+    ProxyNamesNoUser,
+    /// What a parser (TOML, bash reading an openrc) or the file system
+    /// said, in its words.
+    #[error("{}", self.msg().english())]
+    Said(String),
+}
+
+impl Rule {
+    /// The rule in any language (its words: `rule.*` of assets/i18n).
+    pub fn msg(&self) -> Message {
+        match self {
+            Self::Host(e) => e.msg(),
+            Self::IpAddress(e) => e.msg(),
+            Self::Port(e) => e.msg(),
+            Self::Name(e) => e.msg(),
+            Self::Region(e) => e.msg(),
+            Self::Path(e) => e.msg(),
+            Self::Url(e) => e.msg(),
+            Self::ProxyUrl(e) => e.msg(),
+            Self::NoProxy(e) => e.msg(),
+            Self::Memcached(e) => e.msg(),
+            Self::CommandOption(e) => e.msg(),
+            Self::Format(e) => e.msg(),
+            Self::Store(e) => e.msg(),
+            Self::Password(e) => e.msg(),
+            Self::Openrc(e) => e.msg(),
+            Self::AdminPassword(e) => Message::new("rule.admin_password").msg("value", e.msg()),
+            Self::Empty => Message::new("rule.empty"),
+            Self::NoAdminCredentials => Message::new("rule.no_admin_credentials"),
+            Self::NoMemcached => Message::new("rule.no_memcached"),
+            Self::NoStore => Message::new("rule.no_store"),
+            Self::DefaultStoreNotListed(value) => {
+                Message::new("rule.default_store_not_listed").arg("value", value)
+            }
+            Self::DefaultStoreNotInGuide {
+                store,
+                release,
+                stores,
+            } => Message::new("rule.default_store_not_in_guide")
+                .arg("store", store)
+                .arg("release", release)
+                .arg("stores", stores),
+            Self::NothingToPersist => Message::new("rule.nothing_to_persist"),
+            Self::MissingGeneratable => Message::new("rule.missing_generatable"),
+            Self::Missing => Message::new("rule.missing"),
+            Self::ProxyNamesNoUser => Message::new("rule.proxy_names_no_user"),
+            Self::Said(value) => Message::new("rule.said").arg("value", value),
+        }
+    }
+}
+
+impl From<String> for Rule {
+    fn from(said: String) -> Rule {
+        Rule::Said(said)
+    }
+}
+
+impl From<&str> for Rule {
+    fn from(said: &str) -> Rule {
+        Rule::Said(said.to_string())
+    }
+}
+
 /// One problem in the answers: the field's path and the rule it breaks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     pub field: String,
-    pub rule: String,
+    pub rule: Rule,
 }
 
 impl fmt::Display for FieldError {
@@ -271,16 +432,23 @@ pub struct AnswersError(pub Vec<FieldError>);
 
 impl fmt::Display for AnswersError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "the answers have {} problem(s):", self.0.len())?;
-        for e in &self.0 {
-            writeln!(f, "  - {e}")?;
-        }
-        Ok(())
+        f.write_str(&self.render(crate::ui::i18n::Texts::of(crate::ui::i18n::Lang::En)))
     }
 }
 
 impl AnswersError {
-    pub fn single(field: impl Into<String>, rule: impl Into<String>) -> Self {
+    /// The problems in a language: a heading, then a line each (the
+    /// field's path as written in the file, its rule).
+    pub fn render(&self, t: &crate::ui::i18n::Texts) -> String {
+        let mut out = t.f("answers.problems", &[("n", &self.0.len())]);
+        out.push('\n');
+        for e in &self.0 {
+            out.push_str(&format!("  - {}: {}\n", e.field, t.msg(&e.rule.msg())));
+        }
+        out
+    }
+
+    pub fn single(field: impl Into<String>, rule: impl Into<Rule>) -> Self {
         AnswersError(vec![FieldError {
             field: field.into(),
             rule: rule.into(),
@@ -297,7 +465,7 @@ pub struct AdminCredentials {
     pub vars: BTreeMap<String, String>,
     pub password: Secret,
     /// Where they came from, for messages.
-    pub origin: String,
+    pub origin: crate::ui::i18n::Message,
 }
 
 impl AdminCredentials {
@@ -336,66 +504,92 @@ impl AdminCredentials {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum DbAdmin {
-    Socket { path: String, user: String },
-    Tcp { user: String, password: Secret },
+    Socket {
+        path: AbsolutePath,
+        user: SqlIdentifier,
+    },
+    Tcp {
+        user: SqlIdentifier,
+        password: Secret,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct DbSettings {
-    pub host: String,
-    pub port: u16,
+    pub host: Host,
+    pub port: Port,
     pub admin: DbAdmin,
-    pub name: String,
-    pub user: String,
+    pub name: SqlIdentifier,
+    pub user: SqlIdentifier,
     pub password: Secret,
+    pub load_metadefs: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeystoneSettings {
     pub admin: AdminCredentials,
-    pub region: String,
-    pub service_user: String,
-    pub service_project: String,
+    pub region: RegionName,
+    pub service_user: KeystoneName,
+    pub service_project: KeystoneName,
     pub service_password: Secret,
-    pub www_authenticate_uri: String,
-    pub auth_url: String,
-    pub memcached_servers: Vec<String>,
+    pub www_authenticate_uri: HttpUrl,
+    pub auth_url: HttpUrl,
+    pub memcached_servers: Vec<MemcachedServer>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct EndpointSettings {
     /// The name clients reach Glance by: the load balancer's, or the
     /// controller's when there is one controller.
-    pub vip: String,
-    pub public: String,
-    pub internal: String,
-    pub admin: String,
+    pub vip: Host,
+    pub public: HttpUrl,
+    pub internal: HttpUrl,
+    pub admin: HttpUrl,
 }
 
 impl EndpointSettings {
     pub fn by_interface(&self) -> [(&'static str, &str); 3] {
         [
-            ("public", &self.public),
-            ("internal", &self.internal),
-            ("admin", &self.admin),
+            ("public", self.public.as_str()),
+            ("internal", self.internal.as_str()),
+            ("admin", self.admin.as_str()),
         ]
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoreSettings {
-    pub stores: Vec<String>,
-    pub default_store: String,
-    pub data_dir: String,
+    pub stores: Vec<Store>,
+    pub default_store: Store,
+    pub data_dir: AbsolutePath,
     pub min_free_mib: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ImageSource {
     Path(PathBuf),
-    Url(String),
+    Url(HttpUrl),
+}
+
+/// A URL's password (a source may be `https://user:pw@host/...`) is
+/// serialised as the secret it is, never as part of the URL.
+impl serde::Serialize for ImageSource {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStructVariant;
+        match self {
+            ImageSource::Path(path) => {
+                serializer.serialize_newtype_variant("ImageSource", 0, "Path", path)
+            }
+            ImageSource::Url(url) => {
+                let mut v = serializer.serialize_struct_variant("ImageSource", 1, "Url", 2)?;
+                v.serialize_field("url", &crate::mask::mask_url_password(url))?;
+                v.serialize_field("password", &crate::mask::url_password(url).map(Secret::new))?;
+                v.end()
+            }
+        }
+    }
 }
 
 impl fmt::Display for ImageSource {
@@ -412,11 +606,11 @@ impl fmt::Display for ImageSource {
 pub struct TestImageSettings {
     pub source: ImageSource,
     pub name: String,
-    pub disk_format: String,
-    pub container_format: String,
+    pub disk_format: DiskFormat,
+    pub container_format: ContainerFormat,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct ProxySettings {
     /// The proxy URLs as the answers give them: perhaps a user name, never
     /// a password, so they may be shown as they are.
@@ -457,8 +651,12 @@ impl ProxySettings {
             (Some(password), Ok(mut parsed)) if !parsed.username().is_empty() => {
                 // Encoded here: the url crate leaves `%` as it is.
                 let encoded = crate::escape::percent_encode_userinfo(password.expose());
-                let _ = parsed.set_password(Some(&encoded));
-                Secret::new(parsed.as_str().trim_end_matches('/'))
+                match parsed.set_password(Some(&encoded)) {
+                    Ok(()) => Secret::new(parsed.as_str().trim_end_matches('/')),
+                    // A URL that names a user has a host, so it takes a
+                    // password; one that did not would go as given.
+                    Err(()) => Secret::new(url),
+                }
             }
             _ => Secret::new(url),
         }
@@ -537,9 +735,9 @@ impl ProxySettings {
 /// Everything the plan needs, validated, with defaults filled in.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
-    pub controller: String,
+    pub controller: Host,
     /// `[DEFAULT] bind_host`, when the admin chose one.
-    pub bind_host: Option<String>,
+    pub bind_host: Option<IpAddress>,
     pub db: DbSettings,
     pub keystone: KeystoneSettings,
     pub endpoints: EndpointSettings,
@@ -604,29 +802,6 @@ impl Answers {
         toml::to_string_pretty(self).expect("answers always serialize")
     }
 
-    /// Saves the answers to `path` and the secrets to a 0600 file beside it
-    /// (`NAME.secrets.toml`, named in `[secrets] file`), so that
-    /// `glance-wizard apply --answers PATH` replays them. Both files are
-    /// replaced atomically. Returns the secrets file's path.
-    pub fn save(&self, path: &Path, secrets: &Secrets) -> std::io::Result<PathBuf> {
-        let stem = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .filter(|s| !s.is_empty())
-            .unwrap_or("answers");
-        let mut answers = self.clone();
-        answers.secrets.file = format!("{stem}.secrets.toml");
-        let secrets_path = answers.secrets_path(path);
-        secrets.save(&secrets_path)?;
-        let text = format!(
-            "# glance-wizard answers: replay with `glance-wizard apply --answers {}`\n{}",
-            path.display(),
-            answers.to_toml()
-        );
-        crate::fsutil::write_atomically(path, text.as_bytes(), 0o600, None)?;
-        Ok(secrets_path)
-    }
-
     /// The secrets file named in `[secrets] file`, relative to the answers
     /// file's directory.
     pub fn secrets_path(&self, answers_path: &Path) -> PathBuf {
@@ -638,26 +813,11 @@ impl Answers {
         }
     }
 
-    /// The controller's default URL for a port.
-    fn controller_url(&self, port: u16) -> String {
-        format!(
-            "http://{}:{port}",
-            crate::escape::url_host(&self.controller.host)
-        )
-    }
-
     /// Checks every field that does not need secrets or the machine.
     /// Collects all problems instead of stopping at the first.
     pub fn validate_fields(&self) -> Vec<FieldError> {
         let mut problems = Problems::default();
-        fields::controller(&self.controller, &mut problems);
-        fields::database(&self.database, &mut problems);
-        fields::keystone(&self.keystone, &mut problems);
-        fields::endpoints(&self.endpoints, &mut problems);
-        fields::image_store(&self.image_store, &mut problems);
-        fields::test_image(&self.test_image, &mut problems);
-        fields::proxy(&self.proxy, &mut problems);
-        fields::packages(&self.packages, &mut problems);
+        fields::parse(self, &mut problems);
         problems.0
     }
 
@@ -669,35 +829,61 @@ impl Answers {
         secrets: &Secrets,
         admin: AdminCredentials,
     ) -> Result<Settings, AnswersError> {
-        let problems = Problems(self.validate_fields());
-        self.resolve_with(problems, profile, secrets, admin)
+        let mut problems = Problems::default();
+        let fields = fields::parse(self, &mut problems);
+        self.resolve_with(fields, problems, profile, secrets, admin, Missing::Refused)
     }
 
-    /// These answers once every field passed [`Answers::validate_fields`],
-    /// so that resolving them does not check the fields again.
+    /// The proxy alone, as [`Answers::resolve`] makes it (the controller
+    /// always in `no_proxy`): the proxy screen tests it before the rest of
+    /// the form is complete.
+    pub fn proxy(&self, password: Option<Secret>) -> Result<ProxySettings, AnswersError> {
+        let mut problems = Problems::default();
+        let controller = fields::controller(&self.controller, &mut problems);
+        let proxy = fields::proxy(&self.proxy, &mut problems);
+        match (controller, proxy) {
+            (Some(controller), Some(proxy)) if problems.0.is_empty() => {
+                Ok(resolve::proxy_settings(proxy, &controller.host, password))
+            }
+            _ => Err(AnswersError(problems.0)),
+        }
+    }
+
+    /// These answers once every field parsed, so that resolving them does
+    /// not parse the fields again.
     pub fn checked(&self) -> Result<CheckedAnswers<'_>, AnswersError> {
-        let errors = self.validate_fields();
-        if errors.is_empty() {
-            Ok(CheckedAnswers(self))
-        } else {
-            Err(AnswersError(errors))
+        let mut problems = Problems::default();
+        match fields::parse(self, &mut problems) {
+            Some(fields) if problems.0.is_empty() => Ok(CheckedAnswers {
+                answers: self,
+                fields,
+            }),
+            _ => Err(AnswersError(problems.0)),
         }
     }
 
     /// The secrets checked after the field `problems` found before, then
-    /// the settings when there is no problem at all.
+    /// the settings when there is no problem at all (`fields` is `None`
+    /// only when a field's problem was recorded).
     fn resolve_with(
         &self,
+        fields: Option<Fields>,
         mut problems: Problems,
         profile: &Profile,
         secrets: &Secrets,
         admin: AdminCredentials,
+        missing: Missing,
     ) -> Result<Settings, AnswersError> {
-        let resolved = self.resolve_secrets(profile, secrets, &admin, &mut problems);
-        if !problems.0.is_empty() {
-            return Err(AnswersError(problems.0));
+        let resolved = self.resolve_secrets(profile, secrets, &admin, &mut problems, missing);
+        let store = fields
+            .as_ref()
+            .and_then(|f| resolve::store_settings(&f.store, profile, &mut problems));
+        match (fields, store) {
+            (Some(fields), Some(store)) if problems.0.is_empty() => {
+                Ok(Answers::settings(fields, store, profile, admin, resolved))
+            }
+            _ => Err(AnswersError(problems.0)),
         }
-        Ok(self.settings(profile, admin, resolved))
     }
 
     /// Keystone admin credentials from the os_* fields (password from the
@@ -724,19 +910,22 @@ impl Answers {
                 .get(SecretName::OsPassword)
                 .cloned()
                 .unwrap_or_default(),
-            origin: "keystone.os_* in the answers".into(),
+            origin: crate::ui::i18n::Message::new("plan.admin_from_answers"),
         })
     }
 }
 
-/// Answers whose fields all passed [`Answers::validate_fields`]; made by
+/// Answers whose fields all parsed, with their parsed values; made by
 /// [`Answers::checked`].
-#[derive(Debug, Clone, Copy)]
-pub struct CheckedAnswers<'a>(&'a Answers);
+#[derive(Debug, Clone)]
+pub struct CheckedAnswers<'a> {
+    answers: &'a Answers,
+    fields: Fields,
+}
 
 impl<'a> CheckedAnswers<'a> {
-    pub fn answers(self) -> &'a Answers {
-        self.0
+    pub fn answers(&self) -> &'a Answers {
+        self.answers
     }
 
     /// [`Answers::resolve`] without checking the fields again.
@@ -746,16 +935,33 @@ impl<'a> CheckedAnswers<'a> {
         secrets: &Secrets,
         admin: AdminCredentials,
     ) -> Result<Settings, AnswersError> {
-        self.0
-            .resolve_with(Problems::default(), profile, secrets, admin)
+        self.answers.resolve_with(
+            Some(self.fields),
+            Problems::default(),
+            profile,
+            secrets,
+            admin,
+            Missing::Refused,
+        )
     }
-}
 
-fn non_empty(value: &str) -> Result<(), String> {
-    if value.trim().is_empty() {
-        Err("must not be empty".into())
-    } else {
-        Ok(())
+    /// [`CheckedAnswers::resolve`] with each missing password a
+    /// [`Secret::not_set`] stand-in, for showing the plan only: see
+    /// [`crate::wizard::plan_preview`], which keeps these settings to itself.
+    pub(crate) fn resolve_with_stand_ins(
+        self,
+        profile: &Profile,
+        secrets: &Secrets,
+        admin: AdminCredentials,
+    ) -> Result<Settings, AnswersError> {
+        self.answers.resolve_with(
+            Some(self.fields),
+            Problems::default(),
+            profile,
+            secrets,
+            admin,
+            Missing::StandIn,
+        )
     }
 }
 
@@ -813,36 +1019,6 @@ fn field_path_at(text: &str, offset: usize) -> String {
         (true, _) => key,
         (false, true) => section,
         (false, false) => format!("{section}.{key}"),
-    }
-}
-
-#[cfg(test)]
-mod save_tests {
-    use super::*;
-    use std::os::unix::fs::PermissionsExt;
-
-    #[test]
-    fn saved_answers_load_back_with_their_secrets() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("mine.toml");
-        let mut answers = Answers::default();
-        answers.controller.host = "ctl".into();
-        answers.keystone.admin_openrc = "/root/admin-openrc".into();
-        let mut secrets = Secrets::default();
-        secrets.set(SecretName::GlanceDbPassword, Secret::new("db'pass word"));
-        let secrets_path = answers.save(&path, &secrets).unwrap();
-        assert_eq!(secrets_path, dir.path().join("mine.secrets.toml"));
-        let mode = std::fs::metadata(&secrets_path)
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o777;
-        assert_eq!(mode, 0o600);
-        let loaded = Answers::load(&path).unwrap();
-        assert_eq!(loaded.controller, answers.controller);
-        assert_eq!(loaded.secrets_path(&path), secrets_path);
-        assert_eq!(Secrets::load(&secrets_path).unwrap(), secrets);
-        assert!(!std::fs::read_to_string(&path).unwrap().contains("db'pass"));
     }
 }
 
@@ -907,5 +1083,76 @@ mod tests {
         let redactor = crate::secret::Redactor::new();
         redactor.add(p.password.as_ref().unwrap());
         assert_eq!(redactor.redact(&env[0].1), "http://gw:********@proxy:3128");
+    }
+
+    /// Unset stores are the release guide's: `file,http` up to 2023.1,
+    /// `file` from 2023.2; a default store the guide does not enable is
+    /// named, and a list the answers give is kept on every release.
+    #[test]
+    fn unset_stores_follow_the_release_guide() {
+        use crate::target::{InitSystem, profile_for};
+        let mut secrets = Secrets::default();
+        secrets.set(SecretName::GlanceDbPassword, Secret::new("db-password-1"));
+        secrets.set(
+            SecretName::GlanceServicePassword,
+            Secret::new("svc-password-1"),
+        );
+        secrets.set(SecretName::OsPassword, Secret::new("admin-password"));
+        let resolve = |answers: &Answers, release: &str| {
+            let profile = profile_for("debian", release, InitSystem::SysV).unwrap();
+            let admin = answers.manual_admin_credentials(&secrets).unwrap();
+            answers.resolve(&profile, &secrets, admin)
+        };
+        let stores = |answers: &Answers, release: &str| {
+            let settings = resolve(answers, release).unwrap();
+            settings.store.stores.join(",")
+        };
+        let mut answers = Answers::default();
+        answers.keystone.os_auth_url = "http://controller:5000/v3".into();
+        for (release, want) in [
+            ("pike", "file,http"),
+            ("2023.1", "file,http"),
+            ("2023.2", "file"),
+        ] {
+            assert_eq!(stores(&answers, release), want, "{release}");
+        }
+        answers.image_store.default_store = "http".into();
+        assert_eq!(stores(&answers, "zed"), "file,http");
+        let error = resolve(&answers, "2023.2").unwrap_err().to_string();
+        assert!(
+            error.contains("image_store.default_store: `http` is not among the stores the 2023.2"),
+            "{error}"
+        );
+        answers.image_store.stores = Some(vec!["file".into(), "http".into()]);
+        assert_eq!(stores(&answers, "2024.1"), "file,http");
+        answers.image_store.stores = Some(vec!["file".into()]);
+        answers.image_store.default_store = "file".into();
+        assert_eq!(stores(&answers, "pike"), "file");
+    }
+
+    /// The proxy screen's test uses the proxy apply will: the controller
+    /// added to no_proxy once, each broken field named.
+    #[test]
+    fn the_proxy_alone_is_resolved_as_apply_resolves_it() {
+        let mut answers = Answers::default();
+        answers.controller.host = "ctl-1".into();
+        answers.proxy.http_proxy = "http://gw@proxy:3128".into();
+        answers.proxy.no_proxy = "mirror.lan, ctl-1".into();
+        let proxy = answers.proxy(Some(Secret::new("p@ss"))).unwrap();
+        assert_eq!(proxy.shown(), Some("http://gw@proxy:3128"));
+        assert_eq!(proxy.password.as_ref().map(|p| p.expose()), Some("p@ss"));
+        let mut expected = vec!["mirror.lan".to_string(), "ctl-1".to_string()];
+        for always in controller_no_proxy("ctl-1") {
+            if !expected.contains(&always) {
+                expected.push(always);
+            }
+        }
+        assert_eq!(proxy.no_proxy, expected);
+
+        answers.proxy.https_proxy = "ftp://proxy".into();
+        answers.controller.host = "not a host".into();
+        let problems = answers.proxy(None).unwrap_err().to_string();
+        assert!(problems.contains("controller.host"), "{problems}");
+        assert!(problems.contains("proxy.https_proxy"), "{problems}");
     }
 }

@@ -7,6 +7,7 @@
 //! admin's shell would, from that same checked file (`/dev/fd/N`). The
 //! password reaches us through a pipe, never through argv.
 
+use crate::ui::i18n::Message;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::os::fd::{AsFd, RawFd};
@@ -16,15 +17,70 @@ use std::path::Path;
 use super::AdminCredentials;
 use crate::secret::Secret;
 
-pub fn load(path: &Path) -> Result<AdminCredentials, String> {
+/// Why an admin-openrc cannot be used. Each names the file (`path`, as
+/// shown) and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OpenrcError {
+    #[error("{}", self.msg().english())]
+    Missing { path: String },
+    /// The system's words (kept as text, so that the error can be compared
+    /// and cloned like every other rule).
+    #[error("{}", self.msg().english())]
+    Unreadable { path: String, error: String },
+    #[error("{}", self.msg().english())]
+    Owner { path: String, owner: u32, me: u32 },
+    #[error("{}", self.msg().english())]
+    Writable { path: String, mode: u32 },
+    #[error("{}", self.msg().english())]
+    Unset {
+        path: String,
+        variable: &'static str,
+    },
+    #[error("{}", self.msg().english())]
+    Bash { path: String, error: String },
+}
+
+impl OpenrcError {
+    /// The rule in any language (its words: `rule.openrc.*` of assets/i18n).
+    pub fn msg(&self) -> Message {
+        match self {
+            Self::Missing { path } => Message::new("rule.openrc.missing").arg("path", path),
+            Self::Unreadable { path, error } => Message::new("rule.openrc.unreadable")
+                .arg("path", path)
+                .arg("error", error),
+            Self::Owner { path, owner, me } => Message::new("rule.openrc.owner")
+                .arg("path", path)
+                .arg("owner", owner)
+                .arg("me", me),
+            Self::Writable { path, mode } => Message::new("rule.openrc.writable")
+                .arg("path", path)
+                .arg("mode", format!("{mode:04o}")),
+            Self::Unset { path, variable } => Message::new("rule.openrc.unset")
+                .arg("path", path)
+                .arg("variable", variable),
+            Self::Bash { path, error } => Message::new("rule.openrc.bash")
+                .arg("path", path)
+                .arg("error", error),
+        }
+    }
+}
+
+fn shown(path: &Path) -> String {
+    path.display().to_string()
+}
+
+pub fn load(path: &Path) -> Result<AdminCredentials, OpenrcError> {
+    let unreadable = |e: std::io::Error| OpenrcError::Unreadable {
+        path: shown(path),
+        error: e.to_string(),
+    };
     let (mut file, meta) = crate::fsutil::open_regular(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => format!("{} does not exist", path.display()),
-        _ => format!("cannot read {}: {e}", path.display()),
+        std::io::ErrorKind::NotFound => OpenrcError::Missing { path: shown(path) },
+        _ => unreadable(e),
     })?;
     trusted(path, &meta)?;
     let mut text = String::new();
-    file.read_to_string(&mut text)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    file.read_to_string(&mut text).map_err(unreadable)?;
     let assignments = match parse_simple(&text) {
         Some(assignments) => assignments,
         None => source_with_bash(path, &file)?,
@@ -34,22 +90,22 @@ pub fn load(path: &Path) -> Result<AdminCredentials, String> {
 
 /// The ssh rule: owned by root or by the real user (who could edit it
 /// anyway), writable by nobody else. The file is run as root by bash.
-fn trusted(path: &Path, meta: &std::fs::Metadata) -> Result<(), String> {
+fn trusted(path: &Path, meta: &std::fs::Metadata) -> Result<(), OpenrcError> {
     let me = rustix::process::getuid().as_raw();
     let owner = meta.uid();
     if owner != 0 && owner != me {
-        return Err(format!(
-            "{} is owned by uid {owner}: an admin openrc is read as root, so it must belong to root or to you (uid {me}); refused (chown it)",
-            path.display()
-        ));
+        return Err(OpenrcError::Owner {
+            path: shown(path),
+            owner,
+            me,
+        });
     }
     let mode = meta.mode() & 0o7777;
     if mode & 0o022 != 0 {
-        return Err(format!(
-            "{} has mode {mode:04o}: its group or others can write it, and an admin openrc is read as root; refused (chmod go-w {})",
-            path.display(),
-            path.display()
-        ));
+        return Err(OpenrcError::Writable {
+            path: shown(path),
+            mode,
+        });
     }
     Ok(())
 }
@@ -57,7 +113,11 @@ fn trusted(path: &Path, meta: &std::fs::Metadata) -> Result<(), String> {
 fn credentials(
     path: &Path,
     assignments: Vec<(String, String)>,
-) -> Result<AdminCredentials, String> {
+) -> Result<AdminCredentials, OpenrcError> {
+    let unset = |variable| OpenrcError::Unset {
+        path: shown(path),
+        variable,
+    };
     let mut vars = BTreeMap::new();
     let mut password = None;
     for (name, value) in assignments {
@@ -72,22 +132,25 @@ fn credentials(
     }
     for required in ["OS_AUTH_URL", "OS_USERNAME", "OS_PROJECT_NAME"] {
         if vars.get(required).is_none_or(|v| v.is_empty()) {
-            return Err(format!("{} does not set {required}", path.display()));
+            return Err(unset(required));
         }
     }
     let password = password
         .filter(|p| !p.is_empty())
-        .ok_or_else(|| format!("{} does not set OS_PASSWORD", path.display()))?;
+        .ok_or_else(|| unset("OS_PASSWORD"))?;
     Ok(AdminCredentials {
         vars,
         password,
-        origin: path.display().to_string(),
+        origin: crate::ui::i18n::Message::verbatim(path.display()),
     })
 }
 
 /// bash sources the checked file through the descriptor it was checked on
 /// (handed to bash alone) and prints its environment.
-fn source_with_bash(path: &Path, file: &std::fs::File) -> Result<Vec<(String, String)>, String> {
+fn source_with_bash(
+    path: &Path,
+    file: &std::fs::File,
+) -> Result<Vec<(String, String)>, OpenrcError> {
     let run = |fd: Option<RawFd>| {
         let source = format!("/dev/fd/{}", fd.unwrap_or(-1));
         duct::cmd!(
@@ -107,7 +170,10 @@ fn source_with_bash(path: &Path, file: &std::fs::File) -> Result<Vec<(String, St
     let output = crate::inherit::start_child(Some(file.as_fd()), run)
         .and_then(|started| started)
         .and_then(|handle| handle.into_output())
-        .map_err(|e| format!("cannot run bash to read {}: {e}", path.display()))?;
+        .map_err(|e| OpenrcError::Bash {
+            path: shown(path),
+            error: e.to_string(),
+        })?;
     Ok(output
         .stdout
         .split(|b| *b == 0)
@@ -206,7 +272,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("rc");
         std::fs::write(&path, "export OS_USERNAME=admin\nexport OS_PROJECT_NAME=admin\nexport OS_AUTH_URL=http://x:5000/v3\n").unwrap();
-        assert!(load(&path).unwrap_err().contains("OS_PASSWORD"));
+        assert!(load(&path).unwrap_err().to_string().contains("OS_PASSWORD"));
     }
 
     const PLAIN: &str = "export OS_USERNAME=admin\nexport OS_PASSWORD=pw\nexport OS_PROJECT_NAME=admin\nexport OS_AUTH_URL=http://x:5000/v3\n";
@@ -224,7 +290,7 @@ mod tests {
     fn a_file_others_can_write_is_refused() {
         for mode in [0o664, 0o646, 0o666] {
             let (_dir, path) = openrc(PLAIN, mode);
-            let err = load(&path).unwrap_err();
+            let err = load(&path).unwrap_err().to_string();
             assert!(err.contains(&format!("mode {mode:04o}")), "{err}");
             assert!(err.contains("chmod go-w"), "{err}");
         }
@@ -241,7 +307,7 @@ mod tests {
         }
         let (_dir, path) = openrc(PLAIN, 0o600);
         std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
-        let err = load(&path).unwrap_err();
+        let err = load(&path).unwrap_err().to_string();
         assert!(err.contains("owned by uid 65534"), "{err}");
     }
 
@@ -250,7 +316,7 @@ mod tests {
         let (dir, path) = openrc(PLAIN, 0o600);
         let link = dir.path().join("link");
         std::os::unix::fs::symlink(&path, &link).unwrap();
-        let err = load(&link).unwrap_err();
+        let err = load(&link).unwrap_err().to_string();
         assert!(err.contains("symbolic link"), "{err}");
     }
 

@@ -2,23 +2,38 @@
 //! secrets, checked against their rules, and the settings of each section
 //! with their defaults filled in.
 
-use std::path::PathBuf;
-
-use super::fields::Problems;
+use super::fields::{DbAccess, Fields, Problems, ProxyFields, StoreFields, TestImageFields};
+use super::types::{Host, HttpUrl, MemcachedServer, ProxyUrl};
+use super::validate::{self, PasswordError};
 use super::{
     AdminAccess, AdminCredentials, Answers, DbAdmin, DbSettings, EndpointSettings, ImageSource,
-    KeystoneSettings, PackageSettings, ProxySettings, SecretName, Secrets, Settings, StoreSettings,
-    TestImageSettings, controller_no_proxy, is_url_source, split_list, validate,
+    KeystoneSettings, PackageSettings, ProxySettings, Rule, SecretName, Secrets, Settings,
+    StoreSettings, TestImageSettings, controller_no_proxy,
 };
 use crate::secret::Secret;
 use crate::target::Profile;
+
+/// The ports of the services on the controller that the defaults name.
+const KEYSTONE_PORT: u16 = 5000;
+const GLANCE_API_PORT: u16 = 9292;
+const MEMCACHED_PORT: u16 = 11211;
 
 /// The secrets the settings hold, each already checked.
 pub(super) struct ResolvedSecrets {
     db_password: Secret,
     service_password: Secret,
-    db_admin: DbAdmin,
+    /// Over TCP only: the socket needs none.
+    db_admin_password: Option<Secret>,
     proxy_password: Option<Secret>,
+}
+
+/// What a secret the secrets do not hold becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Missing {
+    /// A problem: `check`, `apply` and the wizard's run need every secret.
+    Refused,
+    /// [`Secret::not_set`]: `plan` shows the plan before the secrets exist.
+    StandIn,
 }
 
 /// Looks secrets up and records the rule each one breaks.
@@ -26,56 +41,60 @@ struct SecretLookup<'a> {
     profile: &'a Profile,
     secrets: &'a Secrets,
     problems: &'a mut Problems,
+    missing: Missing,
 }
 
 impl SecretLookup<'_> {
-    /// The secret `name` (empty when missing, with the problem recorded).
-    /// A `new_account`'s password must be strong enough to create it with.
+    /// The secret `name` (when missing: empty with the problem recorded,
+    /// or the stand-in). A `new_account`'s password must be strong enough
+    /// to create it with.
     fn take(&mut self, name: SecretName, new_account: bool) -> Secret {
         let field = format!("secrets.{}", name.key());
-        match self.secrets.get(name) {
-            Some(value) => {
-                self.problems
-                    .check(&field, self.rule(name, new_account, value));
+        match (self.secrets.get(name), self.missing) {
+            (Some(value), _) => {
+                let rule = self.rule(name, new_account, value);
+                self.problems.record(field, rule);
                 value.clone()
             }
-            None => {
+            (None, Missing::Refused) => {
                 self.problems.add(field, missing_rule(name));
                 Secret::default()
             }
+            (None, Missing::StandIn) => Secret::not_set(),
         }
     }
 
-    fn rule(&self, name: SecretName, new_account: bool, value: &Secret) -> Result<(), String> {
+    fn rule(
+        &self,
+        name: SecretName,
+        new_account: bool,
+        value: &Secret,
+    ) -> Result<(), PasswordError> {
         // Only the database password lands in a URL.
         let in_url = name == SecretName::GlanceDbPassword;
-        let rule = if in_url {
-            validate::db_password(value.expose())
+        if in_url {
+            validate::db_password(value.expose())?;
         } else if new_account {
-            validate::new_password(value.expose())
+            validate::new_password(value.expose())?;
         } else {
-            validate::password(value.expose())
-        };
-        rule?;
+            validate::password(value.expose())?;
+        }
         let release = &self.profile.release;
         if in_url
             && release.refuse_url_encoded_passwords
             && crate::escape::needs_url_encoding(value.expose())
         {
-            return Err(format!(
-                "on {} glance-manage db_sync fails on passwords that need URL encoding (launchpad 1695299): use only letters, digits and - . _ ~",
-                release.title
-            ));
+            return Err(PasswordError::NeedsUrlEncoding(release.title.clone()));
         }
         Ok(())
     }
 }
 
-fn missing_rule(name: SecretName) -> &'static str {
+fn missing_rule(name: SecretName) -> Rule {
     if name.is_generatable() {
-        "missing: put it in the secrets file (mode 0600), run in a terminal to be asked, or use --generate-passwords"
+        Rule::MissingGeneratable
     } else {
-        "missing: put it in the secrets file (mode 0600), or run in a terminal to be asked"
+        Rule::Missing
     }
 }
 
@@ -88,175 +107,218 @@ impl Answers {
         secrets: &Secrets,
         admin: &AdminCredentials,
         problems: &mut Problems,
+        missing: Missing,
     ) -> ResolvedSecrets {
         let mut lookup = SecretLookup {
             profile,
             secrets,
             problems,
+            missing,
         };
         let db_password = lookup.take(SecretName::GlanceDbPassword, true);
         let service_password = lookup.take(SecretName::GlanceServicePassword, true);
-        let db_admin = match self.database.admin_access {
-            AdminAccess::Socket => DbAdmin::Socket {
-                path: self.database.socket.clone(),
-                user: self.database.admin_user.clone(),
-            },
-            AdminAccess::Tcp => DbAdmin::Tcp {
-                user: self.database.admin_user.clone(),
-                password: lookup.take(SecretName::DbAdminPassword, false),
-            },
-        };
+        let db_admin_password = (self.database.admin_access == AdminAccess::Tcp)
+            .then(|| lookup.take(SecretName::DbAdminPassword, false));
         let proxy_password = self
             .proxy
             .names_a_user()
             .then(|| lookup.take(SecretName::ProxyPassword, false));
         if proxy_password.is_none() && secrets.get(SecretName::ProxyPassword).is_some() {
-            problems.add(
-                "secrets.proxy_password",
-                "the proxy URL names no user: write it as http://USER@HOST:PORT",
-            );
+            problems.add("secrets.proxy_password", Rule::ProxyNamesNoUser);
         }
-        if let Err(rule) = validate::password(admin.password.expose()) {
+        // The admin's password is only ever put in a child's environment,
+        // never shown: a plan can do without it.
+        let admin_stands_in = missing == Missing::StandIn && admin.password.is_empty();
+        if !admin_stands_in && let Err(rule) = validate::password(admin.password.expose()) {
             let field = if self.keystone.admin_openrc.is_empty() {
                 "secrets.os_password"
             } else {
                 "keystone.admin_openrc"
             };
-            problems.add(field, format!("OS_PASSWORD {rule}"));
+            problems.add(field, Rule::AdminPassword(rule));
         }
         ResolvedSecrets {
             db_password,
             service_password,
-            db_admin,
+            db_admin_password,
             proxy_password,
         }
     }
 
-    /// The settings of valid answers, with every default filled in.
+    /// The settings of parsed answers, with every default filled in.
     pub(super) fn settings(
-        &self,
+        fields: Fields,
+        store: StoreSettings,
         profile: &Profile,
         admin: AdminCredentials,
         secrets: ResolvedSecrets,
     ) -> Settings {
+        let controller = fields.controller.host.clone();
         Settings {
-            controller: self.controller.host.clone(),
-            bind_host: Some(self.controller.bind_host.clone()).filter(|b| !b.is_empty()),
-            db: self.db_settings(secrets.db_admin, secrets.db_password),
-            keystone: self.keystone_settings(profile, admin, secrets.service_password),
-            endpoints: self.endpoint_settings(),
-            store: StoreSettings {
-                stores: self.image_store.stores.clone(),
-                default_store: self.image_store.default_store.clone(),
-                data_dir: self.image_store.data_dir.clone(),
-                min_free_mib: self.image_store.min_free_mib,
-            },
-            test_image: self.test_image_settings(profile),
-            proxy: self.proxy_settings(secrets.proxy_password),
+            bind_host: fields.controller.bind_host.clone(),
+            db: db_settings(&fields, &controller, &secrets),
+            keystone: keystone_settings(
+                &fields,
+                &controller,
+                profile,
+                admin,
+                secrets.service_password,
+            ),
+            endpoints: endpoint_settings(&fields, &controller),
+            store,
+            test_image: test_image_settings(fields.test_image, profile),
+            proxy: proxy_settings(fields.proxy, &controller, secrets.proxy_password),
             packages: PackageSettings {
-                manager_options: self.packages.manager_options.clone(),
-                query_options: self.packages.query_options.clone(),
+                manager_options: fields
+                    .packages
+                    .manager_options
+                    .into_iter()
+                    .map(String::from)
+                    .collect(),
+                query_options: fields
+                    .packages
+                    .query_options
+                    .into_iter()
+                    .map(String::from)
+                    .collect(),
             },
+            controller,
         }
     }
+}
 
-    fn db_settings(&self, admin: DbAdmin, password: Secret) -> DbSettings {
-        let d = &self.database;
-        DbSettings {
-            host: d
-                .host
-                .clone()
-                .unwrap_or_else(|| self.controller.host.clone()),
-            port: d.port as u16,
-            admin,
-            name: d.name.clone(),
-            user: d.user.clone(),
-            password,
-        }
+fn db_settings(fields: &Fields, controller: &Host, secrets: &ResolvedSecrets) -> DbSettings {
+    let d = &fields.database;
+    let admin = match &d.access {
+        DbAccess::Socket(path) => DbAdmin::Socket {
+            path: path.clone(),
+            user: d.admin_user.clone(),
+        },
+        // A missing password was recorded as a problem: these settings are
+        // then never made.
+        DbAccess::Tcp => DbAdmin::Tcp {
+            user: d.admin_user.clone(),
+            password: secrets.db_admin_password.clone().unwrap_or_default(),
+        },
+    };
+    DbSettings {
+        host: d.host.clone().unwrap_or_else(|| controller.clone()),
+        port: d.port,
+        admin,
+        name: d.name.clone(),
+        user: d.user.clone(),
+        password: secrets.db_password.clone(),
+        load_metadefs: d.load_metadefs,
     }
+}
 
-    fn keystone_settings(
-        &self,
-        profile: &Profile,
-        admin: AdminCredentials,
-        service_password: Secret,
-    ) -> KeystoneSettings {
-        let k = &self.keystone;
-        let memcached = k.memcached_servers.clone().unwrap_or_else(|| {
-            vec![format!(
-                "{}:11211",
-                crate::escape::url_host(&self.controller.host)
-            )]
-        });
-        KeystoneSettings {
-            admin,
-            region: k.region.clone(),
-            service_user: k.service_user.clone(),
-            service_project: k.service_project.clone(),
-            service_password,
-            www_authenticate_uri: k
-                .www_authenticate_uri
-                .clone()
-                .unwrap_or_else(|| self.controller_url(5000)),
-            auth_url: k
-                .auth_url
-                .clone()
-                .unwrap_or_else(|| self.controller_url(profile.release.auth_url_port)),
-            memcached_servers: memcached,
-        }
-    }
-
-    /// Each endpoint defaults to glance-api on the VIP, which defaults to
-    /// the controller.
-    fn endpoint_settings(&self) -> EndpointSettings {
-        let vip = self
-            .endpoints
-            .vip
+fn keystone_settings(
+    fields: &Fields,
+    controller: &Host,
+    profile: &Profile,
+    admin: AdminCredentials,
+    service_password: Secret,
+) -> KeystoneSettings {
+    let k = &fields.keystone;
+    let memcached = k
+        .memcached_servers
+        .clone()
+        .unwrap_or_else(|| vec![MemcachedServer::on_host(controller, MEMCACHED_PORT)]);
+    KeystoneSettings {
+        admin,
+        region: k.region.clone(),
+        service_user: k.service_user.clone(),
+        service_project: k.service_project.clone(),
+        service_password,
+        www_authenticate_uri: k
+            .www_authenticate_uri
             .clone()
-            .unwrap_or_else(|| self.controller.host.clone());
-        let default = format!("http://{}:9292", crate::escape::url_host(&vip));
-        let endpoint = |v: &Option<String>| v.clone().unwrap_or_else(|| default.clone());
-        EndpointSettings {
-            vip,
-            public: endpoint(&self.endpoints.public),
-            internal: endpoint(&self.endpoints.internal),
-            admin: endpoint(&self.endpoints.admin),
+            .unwrap_or_else(|| HttpUrl::on_host(controller, KEYSTONE_PORT)),
+        auth_url: k
+            .auth_url
+            .clone()
+            .unwrap_or_else(|| HttpUrl::on_host(controller, profile.release.auth_url_port)),
+        memcached_servers: memcached,
+    }
+}
+
+/// Each endpoint defaults to glance-api on the VIP, which defaults to the
+/// controller.
+fn endpoint_settings(fields: &Fields, controller: &Host) -> EndpointSettings {
+    let e = &fields.endpoints;
+    let vip = e.vip.clone().unwrap_or_else(|| controller.clone());
+    let endpoint = |v: &Option<HttpUrl>| {
+        v.clone()
+            .unwrap_or_else(|| HttpUrl::on_host(&vip, GLANCE_API_PORT))
+    };
+    EndpointSettings {
+        public: endpoint(&e.public),
+        internal: endpoint(&e.internal),
+        admin: endpoint(&e.admin),
+        vip,
+    }
+}
+
+/// The stores the answers list, else the ones the release's guide enables;
+/// `None` when the default store is not among them (the problem recorded).
+pub(super) fn store_settings(
+    s: &StoreFields,
+    profile: &Profile,
+    problems: &mut Problems,
+) -> Option<StoreSettings> {
+    let release = &profile.release;
+    let stores = s.stores.as_ref().unwrap_or(&release.default_stores);
+    if !stores.contains(&s.default_store) {
+        // A list the answers give was checked with its fields.
+        problems.add(
+            "image_store.default_store",
+            Rule::DefaultStoreNotInGuide {
+                store: s.default_store.to_string(),
+                release: release.title.clone(),
+                stores: stores.join(", "),
+            },
+        );
+        return None;
+    }
+    Some(StoreSettings {
+        stores: stores.clone(),
+        default_store: s.default_store,
+        data_dir: s.data_dir.clone(),
+        min_free_mib: s.min_free_mib,
+    })
+}
+
+/// The test image defaults to the release's CirrOS download.
+fn test_image_settings(t: TestImageFields, profile: &Profile) -> TestImageSettings {
+    TestImageSettings {
+        source: t
+            .source
+            .unwrap_or_else(|| ImageSource::Url(HttpUrl::known(profile.release.cirros_url()))),
+        name: t.name,
+        disk_format: t.disk_format,
+        container_format: t.container_format,
+    }
+}
+
+/// The admin's no_proxy list, then the controller's names that are not in
+/// it yet.
+pub(super) fn proxy_settings(
+    x: ProxyFields,
+    controller: &Host,
+    password: Option<Secret>,
+) -> ProxySettings {
+    let mut no_proxy: Vec<String> = x.no_proxy.into_iter().map(String::from).collect();
+    for always in controller_no_proxy(controller) {
+        if !no_proxy.contains(&always) {
+            no_proxy.push(always);
         }
     }
-
-    /// The test image defaults to the release's CirrOS download.
-    fn test_image_settings(&self, profile: &Profile) -> TestImageSettings {
-        let t = &self.test_image;
-        let source = match &t.source {
-            Some(s) if is_url_source(s) => ImageSource::Url(s.clone()),
-            Some(s) => ImageSource::Path(PathBuf::from(s)),
-            None => ImageSource::Url(profile.release.cirros_url()),
-        };
-        TestImageSettings {
-            source,
-            name: t.name.clone(),
-            disk_format: t.disk_format.clone(),
-            container_format: t.container_format.clone(),
-        }
-    }
-
-    /// The admin's no_proxy list, then the controller's names that are
-    /// not in it yet.
-    fn proxy_settings(&self, password: Option<Secret>) -> ProxySettings {
-        let mut no_proxy: Vec<String> = split_list(&self.proxy.no_proxy)
-            .map(str::to_string)
-            .collect();
-        for always in controller_no_proxy(&self.controller.host) {
-            if !no_proxy.contains(&always) {
-                no_proxy.push(always);
-            }
-        }
-        ProxySettings {
-            http_proxy: self.proxy.http_proxy.clone(),
-            https_proxy: self.proxy.https_proxy.clone(),
-            password,
-            no_proxy,
-            persist: self.proxy.persist,
-        }
+    let url = |u: Option<ProxyUrl>| u.map(String::from).unwrap_or_default();
+    ProxySettings {
+        http_proxy: url(x.http_proxy),
+        https_proxy: url(x.https_proxy),
+        password,
+        no_proxy,
+        persist: x.persist,
     }
 }

@@ -8,7 +8,7 @@ use std::io::Read;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use crate::plan::{FingerprintKey, Plan};
+use crate::plan::{FingerprintKey, Plan, TaskId};
 
 use serde::{Deserialize, Serialize};
 
@@ -29,10 +29,16 @@ pub struct TaskRecord {
     pub finished_at: Option<String>,
     pub duration_ms: Option<u64>,
     pub attempts: u32,
-    /// Ids of what the task created or found (user id, endpoint ids, ...).
-    #[serde(default)]
-    pub outputs: BTreeMap<String, String>,
+    /// What the task created or found (user id, endpoint ids, ...); none
+    /// until it finished once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outputs: Option<crate::engine::outputs::TaskOutputs>,
     pub error: Option<String>,
+    /// Carried over from a journal of an older format, whose fingerprints
+    /// cannot be compared with this version's: the task counts as done only
+    /// once it has been checked again (its recheck probes and repairs).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unverified: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,18 +51,41 @@ pub struct Journal {
     pub salt: Option<String>,
     /// The target the tasks ran for.
     pub target: String,
-    pub tasks: BTreeMap<String, TaskRecord>,
+    pub tasks: BTreeMap<TaskId, TaskRecord>,
 }
 
 pub const JOURNAL_FILE: &str = "journal.json";
-/// The journal format this version writes: fingerprints keyed with the key
-/// in [`KEY_FILE`]. It reads format 1 too (salted fingerprints, the salt in
-/// the journal) and carries its checkpoints over ([`Journal::rekey`]).
-pub const FORMAT: u32 = 2;
+/// The journal format this version writes: fingerprints of whole task
+/// specs, secrets keyed with the key in [`KEY_FILE`]. It reads formats 1
+/// (salted fingerprints, the salt in the journal) and 2 (keyed fingerprints
+/// of hand-kept input lists) too, and carries their checkpoints over as
+/// unverified ([`Journal::carry_over`]).
+pub const FORMAT: u32 = 3;
+const KEYED_FORMAT: u32 = 2;
 const SALTED_FORMAT: u32 = 1;
 /// The fingerprint key ([`FingerprintKey`]), in the state directory beside
 /// the journal, mode 0600; made once.
 pub const KEY_FILE: &str = "fingerprint.key";
+
+/// Formats 1 and 2 recorded outputs as untyped `name: value` pairs: they
+/// are dropped (their tasks are checked again anyway, see
+/// [`Journal::carry_over`], and record their outputs anew).
+fn forget_untyped_outputs(journal: &mut serde_json::Value) {
+    let older = journal
+        .get("format")
+        .and_then(serde_json::Value::as_u64)
+        .is_some_and(|f| f < u64::from(FORMAT));
+    let tasks = journal
+        .get_mut("tasks")
+        .and_then(serde_json::Value::as_object_mut);
+    if let (true, Some(tasks)) = (older, tasks) {
+        for record in tasks.values_mut() {
+            if let Some(record) = record.as_object_mut() {
+                record.remove("outputs");
+            }
+        }
+    }
+}
 
 impl Journal {
     pub fn new(target: &str) -> Journal {
@@ -91,13 +120,18 @@ impl Journal {
             }
             Err(e) => return Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
         };
-        let journal: Journal = serde_json::from_str(&text).map_err(|e| damaged(e.to_string()))?;
+        let mut value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| damaged(e.to_string()))?;
+        forget_untyped_outputs(&mut value);
+        let journal: Journal = serde_json::from_value(value).map_err(|e| damaged(e.to_string()))?;
         match (journal.format, &journal.salt) {
-            (FORMAT, None) => {}
+            (FORMAT | KEYED_FORMAT, None) => {}
             (SALTED_FORMAT, Some(salt))
                 if salt.len() == 32 && salt.chars().all(|c| c.is_ascii_hexdigit()) => {}
             (SALTED_FORMAT, _) => return Err(damaged("its salt is not 32 hex digits".into())),
-            (FORMAT, Some(_)) => return Err(damaged(format!("a salt in format {FORMAT}"))),
+            (format, Some(_)) if format != SALTED_FORMAT => {
+                return Err(damaged(format!("a salt in format {format}")));
+            }
             (other, _) => {
                 return Err(damaged(format!(
                     "format {other} where this glance-wizard writes format {FORMAT}"
@@ -127,21 +161,23 @@ impl Journal {
         Ok(())
     }
 
-    /// Carries a format-1 journal over to keyed fingerprints: a task whose
-    /// salted fingerprint matches what `plan` gives with the journal's salt
-    /// ran with these very inputs, and gets its keyed fingerprint
-    /// (`fingerprints`, in the plan's order); any other keeps its old one,
-    /// which matches nothing, so it runs again. Saved as format 2 next time.
-    pub fn rekey(&mut self, plan: &Plan, fingerprints: &[String]) {
-        let Some(salt) = self.salt.take() else {
+    /// Carries a journal of an older format over: its fingerprints were
+    /// computed another way and cannot be compared, so each task it records
+    /// as done takes its fingerprint in this plan (`fingerprints`, in plan
+    /// order) and is marked unverified: the next run checks it again (probe
+    /// and repair, as `--verify` does) instead of trusting or redoing it.
+    /// Saved in this format next time.
+    pub fn carry_over(&mut self, plan: &Plan, fingerprints: &[String]) {
+        if self.format == FORMAT {
             return;
-        };
-        let salted = plan.salted_fingerprints(&salt);
-        for ((task, old), new) in plan.tasks.iter().zip(&salted).zip(fingerprints) {
+        }
+        self.salt = None;
+        for (task, new) in plan.tasks.iter().zip(fingerprints) {
             if let Some(record) = self.tasks.get_mut(&task.id)
-                && record.fingerprint == *old
+                && record.status == TaskStatus::Done
             {
                 record.fingerprint = new.clone();
+                record.unverified = true;
             }
         }
         self.format = FORMAT;
@@ -159,7 +195,8 @@ impl Journal {
             file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
         }
         let mut text = String::new();
-        let _ = file.read_to_string(&mut text);
+        file.read_to_string(&mut text)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
         FingerprintKey::from_hex(text.trim()).ok_or_else(|| {
             anyhow::anyhow!(
                 "the fingerprint key {} is damaged (not 64 hex digits); remove it and \
@@ -170,9 +207,9 @@ impl Journal {
         })
     }
 
-    pub fn is_done_with(&self, id: &str, fingerprint: &str) -> bool {
+    pub fn is_done_with(&self, id: TaskId, fingerprint: &str) -> bool {
         self.tasks
-            .get(id)
+            .get(&id)
             .is_some_and(|r| r.status == TaskStatus::Done && r.fingerprint == fingerprint)
     }
 }
@@ -185,7 +222,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut journal = Journal::new("test target");
         journal.tasks.insert(
-            "sql.database".into(),
+            TaskId::SqlDatabase,
             TaskRecord {
                 status: TaskStatus::Done,
                 fingerprint: "ab".repeat(32),
@@ -193,8 +230,9 @@ mod tests {
                 finished_at: Some("2026-11-26T00:00:01Z".into()),
                 duration_ms: Some(1000),
                 attempts: 1,
-                outputs: BTreeMap::new(),
+                outputs: None,
                 error: None,
+                unverified: false,
             },
         );
         journal.save(dir.path()).unwrap();
@@ -222,7 +260,7 @@ mod tests {
     fn garbage_and_other_formats_are_not_trusted() {
         let (dir, text) = saved();
         for bad in [
-            text.replace("\"format\": 2", "\"format\": 3"),
+            text.replace("\"format\": 3", "\"format\": 4"),
             text.replace("\"status\": \"done\"", "\"status\": \"finished\""),
             "\u{0}\u{0}\u{0}".to_string(),
             "[]".to_string(),
@@ -276,48 +314,49 @@ mod tests {
         assert!(Journal::key(other.path()).is_err());
     }
 
-    /// A journal written before fingerprints were keyed (format 1, salted):
-    /// its checkpoints still count where the inputs are the same, and the
-    /// salt is gone once it is saved again.
+    /// A journal of an older format (1: salted, 2: keyed fingerprints of
+    /// hand-kept input lists): its done tasks are kept, marked unverified
+    /// (checked again by the next run), the salt is gone once it is saved,
+    /// and its untyped outputs are dropped (the recheck records them anew).
     #[test]
-    fn a_salted_journal_is_carried_over() {
+    fn an_older_journal_is_carried_over_unverified() {
         let (settings, profile) = crate::engine::runner::tests::settings();
         let plan = crate::plan::build_plan(&settings, &profile);
-        let salt = "00112233445566778899aabbccddeeff";
-        let salted = plan.salted_fingerprints(salt);
-        let dir = tempfile::tempdir().unwrap();
-        let mut old = Journal::new("t");
-        for (i, (task, fp)) in plan.tasks.iter().zip(&salted).enumerate() {
-            // The first task ran with other inputs.
-            let fingerprint = if i == 0 { "ab".repeat(32) } else { fp.clone() };
-            old.tasks.insert(task.id.clone(), done(&fingerprint));
-        }
-        let mut text = serde_json::to_value(&old).unwrap();
-        text["format"] = 1.into();
-        text["salt"] = salt.into();
-        std::fs::write(Journal::path(dir.path()), text.to_string()).unwrap();
+        for (format, salt) in [(1, Some("00112233445566778899aabbccddeeff")), (2, None)] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut old = Journal::new("t");
+            for task in &plan.tasks[1..] {
+                old.tasks.insert(task.id, done(&"ab".repeat(32)));
+            }
+            let mut text = serde_json::to_value(&old).unwrap();
+            for record in text["tasks"].as_object_mut().unwrap().values_mut() {
+                record["outputs"] = serde_json::json!({"user_id": "4f1c", "changed": "true"});
+            }
+            text["format"] = format.into();
+            if let Some(salt) = salt {
+                text["salt"] = salt.into();
+            }
+            std::fs::write(Journal::path(dir.path()), text.to_string()).unwrap();
 
-        let mut journal = Journal::load(dir.path()).unwrap().unwrap();
-        let key = Journal::key(dir.path()).unwrap();
-        let fingerprints = plan.fingerprints(&key);
-        journal.rekey(&plan, &fingerprints);
-        let done_now: Vec<bool> = plan
-            .tasks
-            .iter()
-            .zip(&fingerprints)
-            .map(|(t, fp)| journal.is_done_with(&t.id, fp))
-            .collect();
-        assert!(
-            !done_now[0] && done_now[1..].iter().all(|d| *d),
-            "{done_now:?}"
-        );
-        journal.save(dir.path()).unwrap();
-        let saved = std::fs::read_to_string(Journal::path(dir.path())).unwrap();
-        assert!(
-            !saved.contains("salt") && saved.contains("\"format\": 2"),
-            "{saved}"
-        );
-        assert_eq!(Journal::load(dir.path()).unwrap().unwrap(), journal);
+            let mut journal = Journal::load(dir.path()).unwrap().unwrap();
+            let key = Journal::key(dir.path()).unwrap();
+            let fingerprints = plan.fingerprints(&key);
+            journal.carry_over(&plan, &fingerprints);
+            for (task, fp) in plan.tasks.iter().zip(&fingerprints).skip(1) {
+                let record = &journal.tasks[&task.id];
+                assert!(journal.is_done_with(task.id, fp), "{}", task.id);
+                assert!(record.unverified, "{}", task.id);
+                assert_eq!(record.outputs, None);
+            }
+            assert!(!journal.tasks.contains_key(&plan.tasks[0].id));
+            journal.save(dir.path()).unwrap();
+            let saved = std::fs::read_to_string(Journal::path(dir.path())).unwrap();
+            assert!(
+                !saved.contains("salt") && saved.contains("\"format\": 3"),
+                "{saved}"
+            );
+            assert_eq!(Journal::load(dir.path()).unwrap().unwrap(), journal);
+        }
     }
 
     fn done(fingerprint: &str) -> TaskRecord {
@@ -328,8 +367,9 @@ mod tests {
             finished_at: None,
             duration_ms: None,
             attempts: 1,
-            outputs: BTreeMap::new(),
+            outputs: None,
             error: None,
+            unverified: false,
         }
     }
 }

@@ -33,6 +33,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::time::{Duration, Instant};
 
+use crate::ui::i18n::{Message, Said};
+
 pub struct RunLock {
     file: File,
 }
@@ -156,11 +158,10 @@ pub fn orphans(state_dir: &Path) -> Vec<ChildRecord> {
         .collect()
 }
 
-fn waiting_for(child: &ChildRecord) -> String {
-    format!(
-        "waiting for `{}` (pid {}), left running by an earlier run that was killed, to finish",
-        child.command, child.pid
-    )
+fn waiting_for(child: &ChildRecord) -> Message {
+    Message::new("lock.waiting_for")
+        .arg("command", &child.command)
+        .arg("pid", child.pid)
 }
 
 /// Waits until no child recorded by an earlier run still runs, telling
@@ -168,7 +169,7 @@ fn waiting_for(child: &ChildRecord) -> String {
 fn wait_for_orphans(
     state_dir: &Path,
     wait: Duration,
-    report: &mut dyn FnMut(&str),
+    report: &mut dyn FnMut(&Message),
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut told = Vec::new();
@@ -176,10 +177,10 @@ fn wait_for_orphans(
         let running = orphans(state_dir);
         if running.is_empty() {
             if !told.is_empty() {
-                report(&format!(
-                    "it ended; waited {:.1} s",
-                    started.elapsed().as_secs_f64()
-                ));
+                report(
+                    &Message::new("lock.ended")
+                        .arg("seconds", format!("{:.1}", started.elapsed().as_secs_f64())),
+                );
             }
             let _ = std::fs::remove_file(state_dir.join(CHILD_FILE));
             return Ok(());
@@ -192,13 +193,13 @@ fn wait_for_orphans(
         }
         if started.elapsed() > wait {
             let child = &running[0];
-            anyhow::bail!(
-                "`{}` (pid {}), left running by an earlier run that was killed, still runs after {} s; wait for it or stop it (kill {}), then run again",
-                child.command,
-                child.pid,
-                wait.as_secs(),
-                child.pid
-            );
+            return Err(Said(
+                Message::new("lock.orphan_runs")
+                    .arg("command", &child.command)
+                    .arg("pid", child.pid)
+                    .arg("seconds", wait.as_secs()),
+            )
+            .into());
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -228,7 +229,7 @@ impl RunLock {
     pub fn acquire_reporting(
         state_dir: &Path,
         wait: Duration,
-        report: &mut dyn FnMut(&str),
+        report: &mut dyn FnMut(&Message),
     ) -> anyhow::Result<RunLock> {
         crate::engine::ensure_state_dir(state_dir)?;
         let path = state_dir.join("lock");
@@ -244,18 +245,19 @@ impl RunLock {
                         && pid != std::process::id()
                         && is_alive(pid)
                     {
-                        anyhow::bail!(
-                            "another glance-wizard run (pid {pid}) holds {}; wait for it to finish",
-                            path.display()
-                        );
+                        return Err(Said(
+                            Message::new("lock.held")
+                                .arg("pid", pid)
+                                .arg("path", path.display()),
+                        )
+                        .into());
                     }
                     if !told {
                         let children = orphans(state_dir);
                         if children.is_empty() {
-                            report(&format!(
-                                "waiting for the processes an earlier run that was killed left holding {}",
-                                path.display()
-                            ));
+                            report(
+                                &Message::new("lock.waiting_orphans").arg("path", path.display()),
+                            );
                         }
                         for child in &children {
                             report(&waiting_for(child));
@@ -263,11 +265,10 @@ impl RunLock {
                         told = true;
                     }
                     if started.elapsed() > wait {
-                        anyhow::bail!(
-                            "{} is still held by processes a killed run left behind (see `fuser -v {}`)",
-                            path.display(),
-                            path.display()
-                        );
+                        return Err(Said(
+                            Message::new("lock.still_held").arg("path", path.display()),
+                        )
+                        .into());
                     }
                     std::thread::sleep(Duration::from_millis(200));
                 }
@@ -301,11 +302,17 @@ mod tests {
         let first = RunLock::acquire(dir.path(), Duration::ZERO).unwrap();
         // Pretend the holder is another live process: pid 1 always exists.
         std::fs::write(dir.path().join("lock"), "1\n").unwrap();
-        let err = RunLock::acquire(dir.path(), Duration::ZERO)
-            .err()
-            .unwrap()
-            .to_string();
+        let refused = RunLock::acquire(dir.path(), Duration::ZERO).err().unwrap();
+        let err = refused.to_string();
         assert!(err.contains("pid 1"), "{err}");
+        // In the screen's or the locale's language.
+        use crate::ui::i18n::{Lang, Texts};
+        let chinese = Texts::of(Lang::ZhCn).error(&refused);
+        assert!(
+            chinese.starts_with("另一个 glance-wizard 运行（pid 1）持有"),
+            "{chinese}"
+        );
+        assert_eq!(Texts::of(Lang::En).error(&refused), err);
         drop(first);
         RunLock::acquire(dir.path(), Duration::ZERO).unwrap();
     }

@@ -15,9 +15,13 @@ use std::path::Path;
 
 use super::inventory::{Connection, Inventory, OnceHost};
 use super::yaml::{expr, list, literal, secret};
+use crate::answers::types::{IpAddress, Store};
 use crate::answers::{DbAdmin, ImageSource, Settings};
 use crate::ini::oslo_quote;
-use crate::plan::{ConfigSpec, ConfigValue, Plan, SqlSpec, TaskKind, VerifySpec, build_plan};
+use crate::plan::{
+    ConfigSpec, ConfigValue, EndpointsSpec, Plan, RoleSpec, ServiceEntitySpec, SqlSpec, TaskKind,
+    UserSpec, VerifySpec, build_plan,
+};
 use crate::target::{InitSystem, PackageManager, Profile};
 
 /// One file of the project, relative to its directory.
@@ -124,10 +128,10 @@ pub fn write_export(dir: &Path, export: &Export) -> Result<(), ExportError> {
 fn check_store(input: &ExportInput) -> Result<(), ExportError> {
     let count = input.inventory.controllers.len();
     let store = &input.settings.store;
-    if count > 1 && store.stores.iter().any(|s| s == "file") && !input.inventory.shared_store {
+    if count > 1 && store.stores.contains(&Store::File) && !input.inventory.shared_store {
         return Err(ExportError::LocalStore {
             count,
-            data_dir: store.data_dir.clone(),
+            data_dir: store.data_dir.to_string(),
         });
     }
     Ok(())
@@ -135,13 +139,15 @@ fn check_store(input: &ExportInput) -> Result<(), ExportError> {
 
 /// Placeholder bind address: every controller binds its own, so the plan
 /// is built with one and the export puts each node's address in its place.
-const BIND_PLACEHOLDER: &str = "0.0.0.0";
+fn bind_placeholder() -> IpAddress {
+    "0.0.0.0".parse().expect("0.0.0.0 is an address")
+}
 
 /// The plan the export follows: the answers' plan with a bind address,
 /// so that the releases whose glance-api binds by itself get the edit.
 fn export_plan(settings: &Settings, profile: &Profile) -> Plan {
     let mut settings = settings.clone();
-    settings.bind_host = Some(BIND_PLACEHOLDER.into());
+    settings.bind_host = Some(bind_placeholder());
     build_plan(&settings, profile)
 }
 
@@ -155,6 +161,7 @@ struct Parts {
     services: Vec<String>,
     init: InitSystem,
     verify: VerifySpec,
+    identity: Identity,
 }
 
 impl Parts {
@@ -165,21 +172,21 @@ impl Parts {
         let mut db_check = false;
         let mut services = None;
         let mut verify = None;
+        let mut identity = IdentityParts::default();
         for task in &plan.tasks {
             match &task.kind {
                 TaskKind::Sql(s) => sql = Some(s.clone()),
-                TaskKind::Packages {
-                    manager,
-                    packages: p,
-                } => {
-                    packages = Some((*manager, p.clone()));
-                }
+                TaskKind::Packages(p) => packages = Some((p.manager, p.packages.clone())),
                 TaskKind::Config(spec) => configs.push(spec.clone()),
-                TaskKind::DbSync { check } => db_check = *check,
+                TaskKind::DbSync(spec) => db_check = spec.check,
                 TaskKind::Services(spec) => services = Some(spec.clone()),
                 TaskKind::Verify(spec) => verify = Some(spec.clone()),
-                // Read by `identity` from the settings.
-                _ => {}
+                TaskKind::IdentityUser(spec) => identity.user = Some(spec.clone()),
+                TaskKind::IdentityRole(spec) => identity.role = Some(spec.clone()),
+                TaskKind::IdentityService(spec) => identity.service = Some(spec.clone()),
+                TaskKind::IdentityEndpoints(spec) => identity.endpoints = Some(spec.clone()),
+                // Not exported yet (docs/ansible.md).
+                TaskKind::Metadefs(_) => {}
             }
         }
         let missing = |what: &str| ExportError::Value {
@@ -198,6 +205,7 @@ impl Parts {
             init: services.init,
             services: services.services,
             verify: verify.ok_or_else(|| missing("verify"))?,
+            identity: identity.identity().ok_or_else(|| missing("identity"))?,
         })
     }
 }
@@ -207,35 +215,45 @@ struct Identity {
     domain: String,
     user: String,
     project: String,
-    role: &'static str,
-    service_name: &'static str,
-    service_type: &'static str,
-    service_description: &'static str,
+    role: String,
+    service_name: String,
+    service_type: String,
+    service_description: String,
     region: String,
     endpoints: Vec<(&'static str, String)>,
 }
 
-/// The one place the identity values are read from the settings and the
-/// profile: the plan's identity tasks carry no spec yet; when they do,
-/// this reads them instead. The names are the wizard's own
-/// (`plan::commands::service_create`, the identity runner's role).
-fn identity(settings: &Settings, profile: &Profile) -> Identity {
-    let k = &settings.keystone;
-    Identity {
-        domain: profile.release.domain_name.clone(),
-        user: k.service_user.clone(),
-        project: k.service_project.clone(),
-        role: "admin",
-        service_name: "glance",
-        service_type: "image",
-        service_description: "OpenStack Image",
-        region: k.region.clone(),
-        endpoints: settings
-            .endpoints
-            .by_interface()
-            .into_iter()
-            .map(|(interface, url)| (interface, url.to_string()))
-            .collect(),
+/// The specs of the plan's four identity tasks, as they are found.
+#[derive(Default)]
+struct IdentityParts {
+    user: Option<UserSpec>,
+    role: Option<RoleSpec>,
+    service: Option<ServiceEntitySpec>,
+    endpoints: Option<EndpointsSpec>,
+}
+
+impl IdentityParts {
+    /// The identity values, from the specs the identity runner reads;
+    /// `None` when the plan lacks one of the tasks.
+    fn identity(self) -> Option<Identity> {
+        let login = self.user?.login;
+        let service = self.service?;
+        let endpoints = self.endpoints?;
+        Some(Identity {
+            domain: login.domain,
+            user: login.user,
+            project: login.project,
+            role: self.role?.role,
+            service_name: service.name,
+            service_type: service.service_type,
+            service_description: service.description,
+            region: endpoints.region,
+            endpoints: endpoints
+                .endpoints
+                .into_iter()
+                .map(|e| (e.interface.as_str(), e.url))
+                .collect(),
+        })
     }
 }
 
@@ -290,7 +308,7 @@ fn group_vars(
     );
     let _ = writeln!(out, "glance_vip: {}", literal(&s.endpoints.vip));
     db_vars(&mut out, &parts.sql, secrets);
-    identity_vars(&mut out, input, secrets);
+    identity_vars(&mut out, input, &parts.identity, secrets);
     let _ = writeln!(
         out,
         "\nglance_packages: {}\nglance_services: {}\nglance_store_dir: {}\nglance_shared_store: {}",
@@ -347,7 +365,7 @@ fn db_vars(out: &mut String, sql: &SqlSpec, secrets: &mut Secrets) {
     );
 }
 
-fn identity_vars(out: &mut String, input: &ExportInput, secrets: &mut Secrets) {
+fn identity_vars(out: &mut String, input: &ExportInput, id: &Identity, secrets: &mut Secrets) {
     let admin = &input.settings.keystone.admin;
     let password = secrets.add("glance_keystone_admin_password", admin.password.expose());
     secrets.add(
@@ -363,7 +381,6 @@ fn identity_vars(out: &mut String, input: &ExportInput, secrets: &mut Secrets) {
         literal(admin.user_domain_name()),
         literal(admin.project_domain_name()),
     );
-    let id = identity(input.settings, input.profile);
     let _ = writeln!(
         out,
         "glance_region: {}\nglance_domain: {}\nglance_service_user: {}\nglance_service_project: {}\nglance_service_role: {}\nglance_catalog_name: {}\nglance_catalog_type: {}\nglance_catalog_description: {}\nglance_endpoints:",
@@ -371,10 +388,10 @@ fn identity_vars(out: &mut String, input: &ExportInput, secrets: &mut Secrets) {
         literal(&id.domain),
         literal(&id.user),
         literal(&id.project),
-        literal(id.role),
-        literal(id.service_name),
-        literal(id.service_type),
-        literal(id.service_description),
+        literal(&id.role),
+        literal(&id.service_name),
+        literal(&id.service_type),
+        literal(&id.service_description),
     );
     for (interface, url) in &id.endpoints {
         let _ = writeln!(

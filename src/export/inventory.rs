@@ -6,7 +6,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::answers::{FieldError, validate};
+use crate::answers::types::{Host, HostError};
+use crate::ui::i18n::{Message, Texts};
 
 /// How Ansible reaches a controller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -66,26 +67,75 @@ fn default_connection() -> Connection {
     Connection::Ssh
 }
 
+/// The rule an inventory field breaks (its words: `inventory.*` of
+/// assets/i18n).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InventoryRule {
+    #[error(transparent)]
+    Name(#[from] HostError),
+    #[error("{}", self.msg().english())]
+    NoController,
+    #[error("{}", self.msg().english())]
+    NamedTwice(String),
+    #[error("{}", self.msg().english())]
+    Unspecified,
+    #[error("{}", self.msg().english())]
+    ChrootRootNotAbsolute,
+    #[error("{}", self.msg().english())]
+    ChrootWithoutRoot,
+    /// What TOML or the file system said, in its words.
+    #[error("{}", self.msg().english())]
+    Said(String),
+}
+
+impl InventoryRule {
+    /// The rule in any language.
+    pub fn msg(&self) -> Message {
+        match self {
+            Self::Name(e) => e.msg(),
+            Self::NoController => Message::new("inventory.no_controller"),
+            Self::NamedTwice(name) => Message::new("inventory.named_twice").arg("name", name),
+            Self::Unspecified => Message::new("inventory.unspecified"),
+            Self::ChrootRootNotAbsolute => Message::new("inventory.chroot_not_absolute"),
+            Self::ChrootWithoutRoot => Message::new("inventory.chroot_without_root"),
+            Self::Said(said) => Message::verbatim(said),
+        }
+    }
+}
+
+/// One problem of an inventory file: the field's path and its rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InventoryProblem {
+    pub field: String,
+    pub rule: InventoryRule,
+}
+
 /// Every problem of an inventory file, each naming its field.
 #[derive(Debug, Clone, PartialEq)]
-pub struct InventoryError(pub Vec<FieldError>);
+pub struct InventoryError(pub Vec<InventoryProblem>);
 
 impl InventoryError {
-    fn single(field: &str, rule: String) -> InventoryError {
-        InventoryError(vec![FieldError {
+    fn single(field: &str, rule: InventoryRule) -> InventoryError {
+        InventoryError(vec![InventoryProblem {
             field: field.into(),
             rule,
         }])
+    }
+
+    /// The problems in a language: a heading, then a line each.
+    pub fn render(&self, t: &Texts) -> String {
+        let mut out = t.f("inventory.problems", &[("n", &self.0.len())]);
+        out.push('\n');
+        for e in &self.0 {
+            out.push_str(&format!("  - {}: {}\n", e.field, t.msg(&e.rule.msg())));
+        }
+        out
     }
 }
 
 impl std::fmt::Display for InventoryError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "the inventory has {} problem(s):", self.0.len())?;
-        for e in &self.0 {
-            writeln!(f, "  - {e}")?;
-        }
-        Ok(())
+        f.write_str(&self.render(Texts::of(crate::ui::i18n::Lang::En)))
     }
 }
 
@@ -109,14 +159,16 @@ pub struct Inventory {
 impl Inventory {
     pub fn load(path: &Path) -> Result<Inventory, InventoryError> {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            InventoryError::single("inventory", format!("cannot read {}: {e}", path.display()))
+            let said = format!("cannot read {}: {e}", path.display());
+            InventoryError::single("inventory", InventoryRule::Said(said))
         })?;
         Inventory::from_toml(&text)
     }
 
     pub fn from_toml(text: &str) -> Result<Inventory, InventoryError> {
-        let inventory: Inventory = toml::from_str(text)
-            .map_err(|e| InventoryError::single("inventory", e.message().to_string()))?;
+        let inventory: Inventory = toml::from_str(text).map_err(|e| {
+            InventoryError::single("inventory", InventoryRule::Said(e.message().into()))
+        })?;
         inventory.check()?;
         Ok(inventory)
     }
@@ -124,37 +176,36 @@ impl Inventory {
     /// Names are Ansible host names, unique; a chroot names its root.
     fn check(&self) -> Result<(), InventoryError> {
         let mut problems = Vec::new();
-        let mut add = |field: String, rule: String| problems.push(FieldError { field, rule });
+        let mut add = |field: String, rule: InventoryRule| {
+            problems.push(InventoryProblem { field, rule });
+        };
         if self.controllers.is_empty() {
-            add(
-                "controller".into(),
-                "list at least one [[controller]]".into(),
-            );
+            add("controller".into(), InventoryRule::NoController);
         }
         for (i, c) in self.controllers.iter().enumerate() {
-            if let Err(rule) = validate::host(&c.name) {
-                add(format!("controller[{i}].name"), rule);
+            if let Err(rule) = c.name.parse::<Host>() {
+                add(format!("controller[{i}].name"), rule.into());
             }
             if self.controllers[..i].iter().any(|o| o.name == c.name) {
                 add(
                     format!("controller[{i}].name"),
-                    format!("`{}` is named twice", c.name),
+                    InventoryRule::NamedTwice(c.name.clone()),
                 );
             }
             if c.address.is_unspecified() {
                 add(
                     format!("controller[{i}].address"),
-                    "must be the controller's own address, not 0.0.0.0 or ::".into(),
+                    InventoryRule::Unspecified,
                 );
             }
             match (c.connection, &c.host) {
                 (Connection::Chroot, Some(h)) if !h.starts_with('/') => add(
                     format!("controller[{i}].host"),
-                    "a chroot's host is the absolute path of its root".into(),
+                    InventoryRule::ChrootRootNotAbsolute,
                 ),
                 (Connection::Chroot, None) => add(
                     format!("controller[{i}].host"),
-                    "a chroot needs host = the absolute path of its root".into(),
+                    InventoryRule::ChrootWithoutRoot,
                 ),
                 _ => {}
             }

@@ -10,25 +10,36 @@ pub fn user_create(domain: &str, user: &str) -> Vec<String> {
     args(&["user", "create", "--domain", domain, "--or-show", user])
 }
 
-pub fn role_add(project: &str, user: &str) -> Vec<String> {
-    args(&["role", "add", "--project", project, "--user", user, "admin"])
+pub fn role_add(project: &str, user: &str, role: &str) -> Vec<String> {
+    args(&["role", "add", "--project", project, "--user", user, role])
 }
 
-pub fn service_create() -> Vec<String> {
+pub fn service_create(name: &str, description: &str, service_type: &str) -> Vec<String> {
     args(&[
         "service",
         "create",
         "--name",
-        "glance",
+        name,
         "--description",
-        "OpenStack Image",
-        "image",
+        description,
+        service_type,
     ])
 }
 
-pub fn endpoint_create(region: &str, interface: &str, url: &str) -> Vec<String> {
+pub fn endpoint_create(
+    region: &str,
+    service_type: &str,
+    interface: &str,
+    url: &str,
+) -> Vec<String> {
     args(&[
-        "endpoint", "create", "--region", region, "image", interface, url,
+        "endpoint",
+        "create",
+        "--region",
+        region,
+        service_type,
+        interface,
+        url,
     ])
 }
 
@@ -53,6 +64,12 @@ fn package_manager(manager: PackageManager, options: &[String], rest: &[&str]) -
     cmd.extend(options.iter().cloned());
     cmd.extend(rest.iter().map(|s| s.to_string()));
     cmd
+}
+
+/// `glance-manage db_load_metadefs DIR` (the path shell-quoted inside the
+/// `su -c` string).
+pub fn metadefs_load(dir: &str) -> Vec<String> {
+    glance_manage(&format!("db_load_metadefs {}", display(&[dir.to_string()])))
 }
 
 /// Refreshes the package lists before an install, so a broken mirror shows
@@ -131,6 +148,8 @@ pub fn package_query(manager: PackageManager, options: &[String], package: &str)
     cmd
 }
 
+/// `glance-manage` as the glance user; `subcommand` is its shell words
+/// (quoted where they need it: see [`metadefs_load`]).
 pub fn glance_manage(subcommand: &str) -> Vec<String> {
     args(&[
         "su",
@@ -166,6 +185,66 @@ pub fn service_enable(
         ],
         (InitSystem::SysV, _) => vec![args(&["chkconfig", service, "on"])],
     }
+}
+
+/// How to tell whether a service starts at boot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BootQuery {
+    /// A command that exits 0 when it does (`systemctl is-enabled`,
+    /// `chkconfig NAME`).
+    Command(Vec<String>),
+    /// Debian's SysV init has no such command: a start link
+    /// `/etc/rc[2-5].d/S??NAME` (what `update-rc.d NAME defaults` makes).
+    RcStartLinks,
+}
+
+pub fn service_boot_query(init: InitSystem, manager: PackageManager, service: &str) -> BootQuery {
+    match (init, manager) {
+        (InitSystem::Systemd, _) => {
+            BootQuery::Command(args(&["systemctl", "is-enabled", "--quiet", service]))
+        }
+        (InitSystem::SysV, PackageManager::Apt) => BootQuery::RcStartLinks,
+        (InitSystem::SysV, _) => BootQuery::Command(args(&["chkconfig", service])),
+    }
+}
+
+/// Disables a service at boot (undo of [`service_enable`]).
+pub fn service_disable(
+    init: InitSystem,
+    manager: PackageManager,
+    service: &str,
+) -> Vec<Vec<String>> {
+    match (init, manager) {
+        (InitSystem::Systemd, _) => vec![args(&["systemctl", "disable", service])],
+        (InitSystem::SysV, PackageManager::Apt) => {
+            vec![args(&["update-rc.d", service, "disable"])]
+        }
+        (InitSystem::SysV, _) => vec![args(&["chkconfig", service, "off"])],
+    }
+}
+
+pub fn service_stop(init: InitSystem, service: &str) -> Vec<String> {
+    match init {
+        InitSystem::Systemd => args(&["systemctl", "stop", service]),
+        InitSystem::SysV => args(&["service", service, "stop"]),
+    }
+}
+
+/// Removes packages (undo of [`package_install`]): apt purges, so that
+/// what the packages put in /etc goes as it was absent before.
+pub fn package_remove(
+    manager: PackageManager,
+    options: &[String],
+    packages: &[String],
+) -> Vec<String> {
+    let mut cmd = match manager {
+        PackageManager::Apt => package_manager(manager, options, &["purge", "-y"]),
+        PackageManager::Yum | PackageManager::Dnf => {
+            package_manager(manager, options, &["remove", "-y"])
+        }
+    };
+    cmd.extend(packages.iter().cloned());
+    cmd
 }
 
 pub fn service_restart(init: InitSystem, service: &str) -> Vec<String> {

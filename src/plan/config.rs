@@ -1,11 +1,13 @@
 //! What glance-wizard sets in Glance's config files, per release era.
 
+use super::ConfigFile;
 use crate::answers::{DbSettings, KeystoneSettings, Settings, StoreSettings};
-use crate::ini::{IniDocument, oslo_quote};
+use crate::ini::{IniDocument, OsloValueError, oslo_quote};
 use crate::secret::{MASK, Secret};
 use crate::target::{Profile, ReleaseProfile, StoreLayout};
+use crate::ui::i18n::Message;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum ConfigValue {
     Plain(String),
     /// A value holding a secret: `shown` has the secret masked, `secret` is
@@ -25,28 +27,21 @@ impl ConfigValue {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ConfigEdit {
     pub section: String,
     pub key: String,
     pub value: ConfigValue,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ConfigSpec {
+    pub file: ConfigFile,
     pub path: String,
     pub edits: Vec<ConfigEdit>,
     /// The guide: "comment out or remove any other options in
     /// [keystone_authtoken]".
     pub comment_out_except: Option<(String, Vec<String>)>,
-}
-
-impl ConfigSpec {
-    /// `glance-api` for `/etc/glance/glance-api.conf`.
-    pub fn file_stem(&self) -> String {
-        let name = self.path.rsplit('/').next().unwrap_or(&self.path);
-        name.trim_end_matches(".conf").to_string()
-    }
 }
 
 fn edit(section: &str, key: &str, value: impl Into<String>) -> ConfigEdit {
@@ -87,8 +82,10 @@ pub fn config_specs(settings: &Settings, profile: &Profile) -> Vec<ConfigSpec> {
     api.push(paste.clone());
     api.extend(store_edits(&settings.store, &release.store_layout));
 
+    let api_file = ConfigFile::GlanceApi;
     let mut specs = vec![ConfigSpec {
-        path: profile.config_path("glance-api.conf"),
+        file: api_file,
+        path: profile.config_path(api_file.file_name()),
         edits: api,
         comment_out_except: Some(("keystone_authtoken".into(), keep.clone())),
     }];
@@ -96,8 +93,10 @@ pub fn config_specs(settings: &Settings, profile: &Profile) -> Vec<ConfigSpec> {
         let mut registry = vec![connection];
         registry.extend(authtoken);
         registry.push(paste);
+        let registry_file = ConfigFile::GlanceRegistry;
         specs.push(ConfigSpec {
-            path: profile.config_path("glance-registry.conf"),
+            file: registry_file,
+            path: profile.config_path(registry_file.file_name()),
             edits: registry,
             comment_out_except: Some(("keystone_authtoken".into(), keep)),
         });
@@ -108,12 +107,13 @@ pub fn config_specs(settings: &Settings, profile: &Profile) -> Vec<ConfigSpec> {
 /// `[database] connection`: a URL with the glance account's password.
 fn connection_edit(db: &DbSettings) -> ConfigEdit {
     let url = |password: &str| {
-        crate::escape::database_url(&db.user, password, &db.host, db.port, &db.name)
+        crate::escape::database_url(&db.user, password, &db.host, db.port.get(), &db.name)
     };
     secret_edit(
         "database",
         "connection",
-        url(MASK),
+        // The mask, not `<not set>`, goes through the URL encoding.
+        url(MASK).replace(MASK, db.password.shown()),
         Secret::new(url(db.password.expose())),
     )
 }
@@ -131,7 +131,12 @@ fn authtoken_edits(k: &KeystoneSettings, release: &ReleaseProfile) -> Vec<Config
         edit(section, "user_domain_name", domain),
         edit(section, "project_name", &k.service_project),
         edit(section, "username", &k.service_user),
-        secret_edit(section, "password", MASK.into(), k.service_password.clone()),
+        secret_edit(
+            section,
+            "password",
+            k.service_password.shown().into(),
+            k.service_password.clone(),
+        ),
     ]
 }
 
@@ -140,7 +145,7 @@ fn store_edits(store: &StoreSettings, layout: &StoreLayout) -> Vec<ConfigEdit> {
     match layout {
         StoreLayout::Stores => vec![
             edit("glance_store", "stores", store.stores.join(",")),
-            edit("glance_store", "default_store", &store.default_store),
+            edit("glance_store", "default_store", store.default_store),
             edit("glance_store", "filesystem_store_datadir", &store.data_dir),
         ],
         StoreLayout::EnabledBackends => {
@@ -157,7 +162,7 @@ fn store_edits(store: &StoreSettings, layout: &StoreLayout) -> Vec<ConfigEdit> {
             let default_backend = if store.default_store == "file" {
                 "fs".to_string()
             } else {
-                store.default_store.clone()
+                store.default_store.to_string()
             };
             vec![
                 edit("DEFAULT", "enabled_backends", backends.join(",")),
@@ -175,15 +180,23 @@ pub fn apply_config_spec(
     doc: &mut IniDocument,
     spec: &ConfigSpec,
     reveal: bool,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, Message> {
     for e in &spec.edits {
         let value = match (&e.value, reveal) {
             (ConfigValue::Secret { secret, .. }, true) => secret.expose(),
             (value, _) => value.shown(),
         };
-        let raw = oslo_quote(value).map_err(|err| format!("[{}] {}: {err}", e.section, e.key))?;
+        let refused = |error: Message| {
+            Message::new("config_edit.refused")
+                .arg("section", &e.section)
+                .arg("key", &e.key)
+                .msg("error", error)
+        };
+        let raw = oslo_quote(value).map_err(|err| refused(oslo_error(&err)))?;
+        // Sections and keys are the program's own (never the answers'):
+        // a refusal is a bug of the wizard, said in the ini module's words.
         doc.set(&e.section, &e.key, &raw)
-            .map_err(|err| format!("[{}] {}: {err}", e.section, e.key))?;
+            .map_err(|err| refused(Message::verbatim(err)))?;
     }
     let mut commented = Vec::new();
     if let Some((section, keep)) = &spec.comment_out_except {
@@ -191,4 +204,48 @@ pub fn apply_config_spec(
         commented = doc.comment_out_except(section, &keep);
     }
     Ok(commented)
+}
+
+/// Why a value of the answers cannot be written, in words to translate.
+fn oslo_error(error: &OsloValueError) -> Message {
+    match error {
+        OsloValueError::LineBreak { position } => {
+            Message::new("config_edit.line_break").arg("position", position)
+        }
+        OsloValueError::ControlCharacter { ch, position } => {
+            Message::new("config_edit.control_character")
+                .arg("code", format!("{:04X}", u32::from(*ch)))
+                .arg("position", position)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::i18n::{Lang, Texts};
+
+    /// A value no oslo.config line can carry is refused, naming the option,
+    /// in the language asked for; in English as the ini module says it.
+    #[test]
+    fn a_refused_value_is_said_in_each_language() {
+        for (value, index) in [("a\nb", 0), ("a\u{7}b", 1)] {
+            let spec = ConfigSpec {
+                file: ConfigFile::GlanceApi,
+                path: "/etc/glance/glance-api.conf".into(),
+                edits: vec![edit("DEFAULT", "debug", value)],
+                comment_out_except: None,
+            };
+            let mut doc = IniDocument::parse("[DEFAULT]\n");
+            let refused = apply_config_spec(&mut doc, &spec, true).unwrap_err();
+            let oslo = oslo_quote(value).unwrap_err();
+            assert_eq!(refused.english(), format!("[DEFAULT] debug: {oslo}"));
+            let zh = Texts::of(Lang::ZhCn).msg(&refused);
+            let expected = [
+                "[DEFAULT] debug：第 1 个字符处有换行：oslo.config 的值必须写在一行内",
+                "[DEFAULT] debug：第 1 个字符处有控制字符 U+0007：oslo.config 的值中除制表符外不能有控制字符",
+            ];
+            assert_eq!(zh, expected[index]);
+        }
+    }
 }

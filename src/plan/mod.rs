@@ -6,101 +6,40 @@
 pub mod commands;
 mod config;
 mod render;
+mod report;
+mod spec;
+mod task_id;
 
+use crate::ui::i18n::Message;
 use sha2::{Digest, Sha256};
 
-use crate::answers::{DbAdmin, ImageSource, KeystoneSettings, Settings, TestImageSettings};
-use crate::secret::{MASK, Secret};
-use crate::target::{InitSystem, PackageManager, Profile};
+use crate::answers::{Settings, TestImageSettings};
+use crate::secret::Secret;
+use crate::target::Profile;
 
 pub use config::{ConfigEdit, ConfigSpec, ConfigValue, apply_config_spec, config_specs};
-pub use render::render_plan;
-
-/// A value a task depends on. Secrets enter the fingerprint only keyed
-/// ([`FingerprintKey`]), so the journal never holds them in clear.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Input {
-    Plain(String),
-    Secret(Secret),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct SqlSpec {
-    pub admin: DbAdmin,
-    pub host: String,
-    pub port: u16,
-    pub database: String,
-    pub user: String,
-    pub password: Secret,
-    /// Hosts of the accounts: `localhost` and `%` (an anonymous
-    /// `''@'localhost'` would otherwise shadow `%` for local logins).
-    pub account_hosts: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ServiceSpec {
-    pub services: Vec<String>,
-    pub init: InitSystem,
-    /// Polled after the restart until Glance answers.
-    pub health_url: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct VerifySpec {
-    pub source: ImageSource,
-    pub name: String,
-    pub disk_format: String,
-    pub container_format: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum TaskKind {
-    Sql(SqlSpec),
-    IdentityUser,
-    IdentityRole,
-    IdentityService,
-    IdentityEndpoints,
-    Packages {
-        manager: PackageManager,
-        packages: Vec<String>,
-    },
-    Config(ConfigSpec),
-    DbSync {
-        check: bool,
-    },
-    Services(ServiceSpec),
-    Verify(VerifySpec),
-}
-
-impl TaskKind {
-    /// Short name of the runner, shown in progress lines.
-    pub fn label(&self) -> &'static str {
-        match self {
-            TaskKind::Sql(_) => "sql",
-            TaskKind::IdentityUser
-            | TaskKind::IdentityRole
-            | TaskKind::IdentityService
-            | TaskKind::IdentityEndpoints => "identity",
-            TaskKind::Packages { .. } => "packages",
-            TaskKind::Config(_) => "config",
-            TaskKind::DbSync { .. } => "db",
-            TaskKind::Services(_) => "service",
-            TaskKind::Verify(_) => "verify",
-        }
-    }
-}
+pub use render::{masked_diff, plan_report, render_plan};
+pub use report::{ConfigChange, ConfigReport, PlanReport, TaskReport};
+pub use spec::{
+    DbAccount, DbSyncSpec, EndpointSpec, EndpointsSpec, Interface, MetadefsSpec, PackagesSpec,
+    RoleSpec, ServiceEntitySpec, ServiceLogin, ServiceSpec, SqlSpec, TaskKind, UserSpec,
+    VerifySpec,
+};
+pub use task_id::{ConfigFile, TaskId, UnknownTask};
+#[cfg(test)]
+pub(crate) use task_id::{letter, stand_in};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Task {
     /// Stable id used by the journal and `reset`.
-    pub id: String,
-    pub title: String,
+    pub id: TaskId,
+    /// What it does, in any language (`task.*` of assets/i18n).
+    pub title: Message,
+    /// What the task does: everything its runner reads.
     pub kind: TaskKind,
-    /// Values this task's result depends on.
-    pub inputs: Vec<(String, Input)>,
     /// Tasks whose fingerprints feed into this one: when they change, this
     /// task runs again (a changed config means a restart).
-    pub after: Vec<String>,
+    pub after: Vec<TaskId>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -110,55 +49,37 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn task(&self, id: &str) -> Option<&Task> {
+    pub fn task(&self, id: TaskId) -> Option<&Task> {
         self.tasks.iter().find(|t| t.id == id)
     }
 
-    /// Fingerprints of every task, in order; secrets enter them keyed with
-    /// `key` (HMAC-SHA256).
+    /// Fingerprints of every task, in order: SHA-256 of the task's id, its
+    /// whole spec (secrets in it HMAC-keyed with `key`, never in clear) and
+    /// its upstream tasks' fingerprints.
     pub fn fingerprints(&self, key: &FingerprintKey) -> Vec<String> {
-        self.fingerprints_with(|secret| key.hash(secret))
-    }
-
-    /// The fingerprints a format-1 journal holds: secrets hashed with the
-    /// salt written beside them (SHA-256 of salt, NUL, secret). Only to
-    /// carry such a journal's checkpoints over to keyed fingerprints.
-    pub fn salted_fingerprints(&self, salt: &str) -> Vec<String> {
-        self.fingerprints_with(|secret| {
-            let mut hasher = Sha256::new();
-            hasher.update(salt.as_bytes());
-            hasher.update([0]);
-            hasher.update(secret.expose().as_bytes());
-            hex(&hasher.finalize())
-        })
-    }
-
-    /// SHA-256 of the task's id, its inputs (secrets as `secret_hash`
-    /// gives them) and its upstream tasks' fingerprints.
-    fn fingerprints_with(&self, secret_hash: impl Fn(&Secret) -> String) -> Vec<String> {
-        let mut done: Vec<(String, String)> = Vec::new();
-        for task in &self.tasks {
-            let mut hasher = Sha256::new();
-            hasher.update(task.id.as_bytes());
-            hasher.update([0]);
-            for (name, input) in &task.inputs {
-                hasher.update(name.as_bytes());
-                hasher.update([b'=']);
-                match input {
-                    Input::Plain(v) => hasher.update(v.as_bytes()),
-                    Input::Secret(s) => hasher.update(secret_hash(s).as_bytes()),
+        let key = key.clone();
+        crate::secret::hashing_secrets(
+            move |secret| key.hash(secret),
+            || {
+                let mut done: Vec<(TaskId, String)> = Vec::new();
+                for task in &self.tasks {
+                    let mut hasher = Sha256::new();
+                    hasher.update(task.id.as_str().as_bytes());
+                    hasher.update([0]);
+                    let spec = serde_json::to_vec(&task.kind)
+                        .expect("a spec is plain data: it always serialises");
+                    hasher.update(&spec);
+                    for upstream in &task.after {
+                        if let Some((_, fp)) = done.iter().find(|(id, _)| id == upstream) {
+                            hasher.update([0]);
+                            hasher.update(fp.as_bytes());
+                        }
+                    }
+                    done.push((task.id, hex(&hasher.finalize())));
                 }
-                hasher.update([0]);
-            }
-            for upstream in &task.after {
-                if let Some((_, fp)) = done.iter().find(|(id, _)| id == upstream) {
-                    hasher.update(fp.as_bytes());
-                }
-            }
-            let fp = hex(&hasher.finalize());
-            done.push((task.id.clone(), fp));
-        }
-        done.into_iter().map(|(_, fp)| fp).collect()
+                done.into_iter().map(|(_, fp)| fp).collect()
+            },
+        )
     }
 }
 
@@ -215,14 +136,6 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn plain(name: &str, value: impl Into<String>) -> (String, Input) {
-    (name.to_string(), Input::Plain(value.into()))
-}
-
-fn secret(name: &str, value: &Secret) -> (String, Input) {
-    (name.to_string(), Input::Secret(value.clone()))
-}
-
 /// Builds the plan, in the install guide's order.
 pub fn build_plan(settings: &Settings, profile: &Profile) -> Plan {
     let mut tasks = vec![sql_task(settings)];
@@ -232,233 +145,214 @@ pub fn build_plan(settings: &Settings, profile: &Profile) -> Plan {
         .into_iter()
         .map(config_task)
         .collect();
-    let config_ids: Vec<String> = configs.iter().map(|t| t.id.clone()).collect();
+    let config_ids: Vec<TaskId> = configs.iter().map(|t| t.id).collect();
     tasks.extend(configs);
-    tasks.push(db_sync_task(profile, &config_ids));
+    tasks.push(db_sync_task(settings, profile, &config_ids));
+    if settings.db.load_metadefs {
+        tasks.push(metadefs_task(settings, profile));
+    }
     tasks.push(services_task(settings, profile, &config_ids));
-    tasks.push(verify_task(&settings.test_image));
+    tasks.push(verify_task(settings, profile));
     Plan {
         profile: profile.clone(),
         tasks,
     }
 }
 
-fn sql_task(settings: &Settings) -> Task {
-    let sql = SqlSpec {
-        admin: settings.db.admin.clone(),
-        host: settings.db.host.clone(),
-        port: settings.db.port,
-        database: settings.db.name.clone(),
-        user: settings.db.user.clone(),
-        password: settings.db.password.clone(),
+fn sql_spec(settings: &Settings) -> SqlSpec {
+    let db = &settings.db;
+    SqlSpec {
+        admin: db.admin.clone(),
+        host: db.host.to_string(),
+        port: db.port.get(),
+        database: db.name.to_string(),
+        user: db.user.to_string(),
+        password: db.password.clone(),
         account_hosts: vec!["localhost".into(), "%".into()],
-    };
+    }
+}
+
+fn sql_task(settings: &Settings) -> Task {
     Task {
-        id: "sql.database".into(),
-        title: "Create the glance database and its accounts".into(),
-        inputs: vec![
-            plain("host", format!("{}:{}", sql.host, sql.port)),
-            plain("database", &sql.database),
-            plain("user", &sql.user),
-            secret("password", &sql.password),
-        ],
-        kind: TaskKind::Sql(sql),
+        id: TaskId::SqlDatabase,
+        title: Message::new("task.sql_database"),
+        kind: TaskKind::Sql(sql_spec(settings)),
         after: vec![],
     }
 }
 
-/// The Keystone admin every identity task works as, followed by `more`.
-fn admin_inputs(
-    k: &KeystoneSettings,
-    more: impl IntoIterator<Item = (String, Input)>,
-) -> Vec<(String, Input)> {
-    let mut inputs = vec![
-        plain("auth_url", k.admin.auth_url()),
-        plain("admin_user", k.admin.username()),
-    ];
-    inputs.extend(more);
-    inputs
+/// The glance user's login, in the release's domain.
+pub fn service_login(settings: &Settings, profile: &Profile) -> ServiceLogin {
+    let k = &settings.keystone;
+    ServiceLogin {
+        auth_url: k.admin.auth_url().to_string(),
+        user: k.service_user.to_string(),
+        domain: profile.release.domain_name.clone(),
+        project: k.service_project.to_string(),
+        password: k.service_password.clone(),
+    }
 }
 
 /// The user, its role, the image service and its endpoints.
 fn identity_tasks(settings: &Settings, profile: &Profile) -> [Task; 4] {
     let k = &settings.keystone;
-    // The user is looked up and made in the release's domain.
-    let domain = || plain("domain", &profile.release.domain_name);
-    let mut endpoint_inputs = admin_inputs(k, [plain("region", &k.region)]);
-    for (interface, url) in settings.endpoints.by_interface() {
-        endpoint_inputs.push(plain(interface, url));
-    }
+    let login = service_login(settings, profile);
+    let auth_url = login.auth_url.clone();
+    let endpoints = Interface::ALL
+        .into_iter()
+        .zip(settings.endpoints.by_interface())
+        .map(|(interface, (_, url))| EndpointSpec {
+            interface,
+            url: url.to_string(),
+        })
+        .collect();
     [
         Task {
-            id: "identity.user".into(),
-            title: format!("Create the Keystone user {}", k.service_user),
-            kind: TaskKind::IdentityUser,
-            inputs: admin_inputs(
-                k,
-                [
-                    domain(),
-                    plain("user", &k.service_user),
-                    secret("password", &k.service_password),
-                ],
-            ),
+            id: TaskId::IdentityUser,
+            title: Message::new("task.identity_user").arg("user", &k.service_user),
+            kind: TaskKind::IdentityUser(UserSpec {
+                login: login.clone(),
+            }),
             after: vec![],
         },
         Task {
-            id: "identity.role".into(),
-            title: format!(
-                "Give {} the admin role on project {}",
-                k.service_user, k.service_project
-            ),
-            kind: TaskKind::IdentityRole,
-            inputs: admin_inputs(
-                k,
-                [
-                    domain(),
-                    plain("user", &k.service_user),
-                    plain("project", &k.service_project),
-                ],
-            ),
-            after: vec!["identity.user".into()],
+            id: TaskId::IdentityRole,
+            title: Message::new("task.identity_role")
+                .arg("user", &k.service_user)
+                .arg("project", &k.service_project),
+            kind: TaskKind::IdentityRole(RoleSpec {
+                login,
+                role: "admin".into(),
+            }),
+            after: vec![TaskId::IdentityUser],
         },
         Task {
-            id: "identity.service".into(),
-            title: "Create the image service entity".into(),
-            kind: TaskKind::IdentityService,
-            inputs: admin_inputs(k, []),
+            id: TaskId::IdentityService,
+            title: Message::new("task.identity_service"),
+            kind: TaskKind::IdentityService(ServiceEntitySpec {
+                auth_url: auth_url.clone(),
+                name: "glance".into(),
+                service_type: "image".into(),
+                description: "OpenStack Image".into(),
+            }),
             after: vec![],
         },
         Task {
-            id: "identity.endpoints".into(),
-            title: "Create the public, internal and admin endpoints".into(),
-            kind: TaskKind::IdentityEndpoints,
-            inputs: endpoint_inputs,
-            after: vec!["identity.service".into()],
+            id: TaskId::IdentityEndpoints,
+            title: Message::new("task.identity_endpoints"),
+            kind: TaskKind::IdentityEndpoints(EndpointsSpec {
+                auth_url,
+                service_type: "image".into(),
+                region: k.region.to_string(),
+                endpoints,
+            }),
+            after: vec![TaskId::IdentityService],
         },
     ]
 }
 
 fn packages_task(settings: &Settings, profile: &Profile) -> Task {
     let packages = profile.packages();
-    let mut inputs = vec![
-        plain("manager", profile.package_manager.name()),
-        plain("packages", packages.join(" ")),
-    ];
-    // Only when set, so that the default plan keeps its fingerprints.
     let p = &settings.packages;
-    if !p.manager_options.is_empty() {
-        inputs.push(plain("manager_options", p.manager_options.join("\0")));
-    }
-    if !p.query_options.is_empty() {
-        inputs.push(plain("query_options", p.query_options.join("\0")));
-    }
-    if settings.proxy.persist {
-        // The URL may hold the proxy's password: hashed like a secret.
-        let proxy = format!(
-            "{}\0{}",
-            settings.proxy.http_proxy, settings.proxy.https_proxy
-        );
-        inputs.push(secret("persisted_proxy", &Secret::new(proxy)));
-    }
+    let distro = &profile.distro;
     Task {
-        id: "packages.install".into(),
-        title: format!("Install {}", packages.join(" ")),
-        inputs,
-        kind: TaskKind::Packages {
+        id: TaskId::PackagesInstall,
+        title: Message::new("task.packages").arg("packages", packages.join(" ")),
+        kind: TaskKind::Packages(PackagesSpec {
             manager: profile.package_manager,
             packages,
-        },
+            manager_options: p.manager_options.clone(),
+            query_options: p.query_options.clone(),
+            persist_proxy: settings.proxy.persist.then(|| settings.proxy.clone()),
+            repository: distro.repository_msg(),
+        }),
         after: vec![],
     }
 }
 
 fn config_task(spec: ConfigSpec) -> Task {
-    let mut inputs = vec![plain("path", &spec.path)];
-    for edit in &spec.edits {
-        let name = format!("{}.{}", edit.section, edit.key);
-        inputs.push(match &edit.value {
-            ConfigValue::Plain(v) => plain(&name, v),
-            ConfigValue::Secret { shown, secret: s } => (
-                name,
-                Input::Secret(Secret::new(format!("{shown}\0{}", s.expose()))),
-            ),
-        });
-    }
-    if let Some((section, keep)) = &spec.comment_out_except {
-        inputs.push(plain(
-            "comment_out_except",
-            format!("{section}:{}", keep.join(",")),
-        ));
-    }
     Task {
-        id: format!("config.{}", spec.file_stem()),
-        title: format!("Configure {}", spec.path),
+        id: TaskId::Config(spec.file),
+        title: Message::new("task.config").arg("path", &spec.path),
         kind: TaskKind::Config(spec),
-        inputs,
-        after: vec!["packages.install".into()],
+        after: vec![TaskId::PackagesInstall],
     }
 }
 
-fn db_sync_task(profile: &Profile, config_ids: &[String]) -> Task {
-    let mut after = vec!["sql.database".to_string()];
-    after.extend(config_ids.iter().cloned());
+fn db_sync_task(settings: &Settings, profile: &Profile, config_ids: &[TaskId]) -> Task {
+    let mut after = vec![TaskId::SqlDatabase];
+    after.extend(config_ids.iter().copied());
     Task {
-        id: "db.sync".into(),
-        title: "Populate the Image service database (glance-manage db_sync)".into(),
-        kind: TaskKind::DbSync {
+        id: TaskId::DbSync,
+        title: Message::new("task.db_sync"),
+        kind: TaskKind::DbSync(DbSyncSpec {
+            release: profile.release.name.clone(),
             check: profile.release.db_check,
-        },
-        inputs: vec![plain("release", &profile.release.name)],
+            account: sql_spec(settings).account(),
+        }),
         after,
     }
 }
 
-fn services_task(settings: &Settings, profile: &Profile, config_ids: &[String]) -> Task {
-    let health_url = format!(
-        "http://{}:9292/",
-        crate::escape::url_host(&settings.controller)
-    );
+fn metadefs_task(settings: &Settings, profile: &Profile) -> Task {
+    Task {
+        id: TaskId::DbMetadefs,
+        title: Message::new("task.metadefs"),
+        kind: TaskKind::Metadefs(MetadefsSpec {
+            dir: profile.config_path("metadefs"),
+            account: sql_spec(settings).account(),
+        }),
+        after: vec![TaskId::DbSync],
+    }
+}
+
+fn services_task(settings: &Settings, profile: &Profile, config_ids: &[TaskId]) -> Task {
     let services = profile.services();
     let mut after = config_ids.to_vec();
-    after.push("packages.install".into());
-    after.push("db.sync".into());
+    after.push(TaskId::PackagesInstall);
+    after.push(TaskId::DbSync);
     Task {
-        id: "service.restart".into(),
-        title: format!("Enable and restart {}", services.join(" ")),
-        inputs: vec![
-            plain("services", services.join(" ")),
-            plain("init", profile.init.name()),
-            plain("health_url", &health_url),
-        ],
+        id: TaskId::ServiceRestart,
+        title: Message::new("task.services").arg("services", services.join(" ")),
         kind: TaskKind::Services(ServiceSpec {
             services,
             init: profile.init,
-            health_url,
+            manager: profile.package_manager,
+            health_url: health_url(settings),
+            image_dir: settings.store.data_dir.to_string(),
+            api_log: profile.distro.api_log.clone(),
         }),
         after,
     }
 }
 
-fn verify_task(t: &TestImageSettings) -> Task {
+/// Where glance-api answers its version document without authentication.
+fn health_url(settings: &Settings) -> String {
+    format!(
+        "http://{}:9292/",
+        crate::escape::url_host(&settings.controller)
+    )
+}
+
+fn verify_task(settings: &Settings, profile: &Profile) -> Task {
+    let t: &TestImageSettings = &settings.test_image;
     Task {
-        id: "verify.image".into(),
-        title: format!("Upload the test image {} and check it", t.name),
-        inputs: vec![
-            plain("source", t.source.to_string()),
-            plain("name", &t.name),
-            plain("disk_format", &t.disk_format),
-            plain("container_format", &t.container_format),
-        ],
+        id: TaskId::VerifyImage,
+        title: Message::new("task.verify").arg("name", &t.name),
         kind: TaskKind::Verify(VerifySpec {
             source: t.source.clone(),
             name: t.name.clone(),
-            disk_format: t.disk_format.clone(),
-            container_format: t.container_format.clone(),
+            disk_format: t.disk_format.to_string(),
+            container_format: t.container_format.to_string(),
+            region: settings.keystone.region.to_string(),
+            public_url: settings.endpoints.public.to_string(),
+            account: sql_spec(settings).account(),
+            login: service_login(settings, profile),
         }),
         after: vec![
-            "service.restart".into(),
-            "identity.endpoints".into(),
-            "identity.role".into(),
+            TaskId::ServiceRestart,
+            TaskId::IdentityEndpoints,
+            TaskId::IdentityRole,
         ],
     }
 }
@@ -483,9 +377,10 @@ pub fn sql_statements(spec: &SqlSpec, password_literal: &str) -> Vec<String> {
     out
 }
 
-/// The masked literal used in plan output and logs.
-pub fn masked_literal() -> String {
-    format!("'{MASK}'")
+/// The literal shown for `password` in plan output and logs: masked, or
+/// `<not set>` for a password not set yet.
+pub fn masked_literal(password: &Secret) -> String {
+    format!("'{}'", password.shown())
 }
 
 #[cfg(test)]
@@ -493,18 +388,7 @@ mod tests {
     use super::*;
 
     fn spec() -> SqlSpec {
-        SqlSpec {
-            admin: DbAdmin::Socket {
-                path: "/run/mysqld/mysqld.sock".into(),
-                user: "root".into(),
-            },
-            host: "controller".into(),
-            port: 3306,
-            database: "glance".into(),
-            user: "glance".into(),
-            password: Secret::new("x"),
-            account_hosts: vec!["localhost".into(), "%".into()],
-        }
+        SqlSpec::example("x")
     }
 
     /// MySQL 8 removed `GRANT ... IDENTIFIED BY` (the guide's syntax): the

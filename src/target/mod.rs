@@ -6,6 +6,9 @@ use std::process::Command;
 
 use serde::Deserialize;
 
+use crate::answers::types::Store;
+use crate::ui::i18n::Message;
+
 const PROFILES: &str = include_str!("../../assets/profiles.toml");
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -29,6 +32,9 @@ pub struct ReleaseProfile {
     pub authtoken_uri_key: String,
     pub auth_url_port: u16,
     pub store_layout: StoreLayout,
+    /// The stores the release's guide enables: the default of the answers'
+    /// `image_store.stores`.
+    pub default_stores: Vec<Store>,
     pub domain_name: String,
     pub db_check: bool,
     /// False where glance-api runs only under a WSGI server (no eventlet
@@ -40,7 +46,8 @@ pub struct ReleaseProfile {
     pub docs: String,
     /// What the row was checked against.
     pub checked_against: String,
-    /// What could not be checked.
+    /// What could not be checked: keys of `[profile.unverified]` in
+    /// assets/i18n.
     pub unverified: Vec<String>,
 }
 
@@ -55,14 +62,6 @@ impl ReleaseProfile {
     /// The guide's page that shows the CirrOS upload.
     pub fn verify_page(&self) -> String {
         format!("{}verify.html", self.docs)
-    }
-
-    /// Replaces `{name}`, `{codename}` and `{title}` in a distro text.
-    pub fn fill(&self, template: &str) -> String {
-        template
-            .replace("{name}", &self.name)
-            .replace("{codename}", &self.codename)
-            .replace("{title}", &self.title)
     }
 }
 
@@ -111,11 +110,32 @@ pub struct DistroProfile {
     pub registry_packages: Vec<String>,
     pub api_service: String,
     pub registry_service: String,
-    pub api_server: String,
+    /// The words are in assets/i18n (`[profile.*]`): `plan` shows them in
+    /// the user's language; the engine logs them in English.
+    pub api_server: Message,
     pub api_log: String,
-    pub repository: String,
-    pub repository_setup: String,
-    pub unverified: Vec<String>,
+    pub repository: Message,
+    pub repository_setup: Message,
+    pub unverified: Vec<Message>,
+}
+
+impl DistroProfile {
+    /// The repository Glance comes from and how to enable it.
+    pub fn repository_msg(&self) -> Message {
+        Message::new("plan.repository")
+            .msg("repository", self.repository.clone())
+            .msg("setup", self.repository_setup.clone())
+    }
+}
+
+/// The message a profile field names: `[profile.<field>] <name>` of
+/// assets/i18n, with the release's `{name}`, `{codename}` and `{title}`.
+fn fact(field: &str, name: &str, release: &ReleaseProfile) -> Message {
+    Message::named(&format!("profile.{field}.{name}"))
+        .unwrap_or_else(|| panic!("profiles.toml: no [profile.{field}] {name} in assets/i18n"))
+        .arg("name", &release.name)
+        .arg("codename", &release.codename)
+        .arg("title", &release.title)
 }
 
 impl DistroRow {
@@ -167,11 +187,25 @@ impl DistroRow {
             registry_packages: merged.registry_packages.unwrap_or_default(),
             api_service: need(merged.api_service, "api_service"),
             registry_service: need(merged.registry_service, "registry_service"),
-            api_server: need(merged.api_server, "api_server"),
+            api_server: fact(
+                "api_server",
+                &need(merged.api_server, "api_server"),
+                release,
+            ),
             api_log: need(merged.api_log, "api_log"),
-            repository: release.fill(&need(merged.repository, "repository")),
-            repository_setup: release.fill(&need(merged.repository_setup, "repository_setup")),
-            unverified: merged.unverified.unwrap_or_default(),
+            repository: fact(
+                "repository",
+                &need(merged.repository, "repository"),
+                release,
+            ),
+            repository_setup: fact(
+                "repository_setup",
+                &need(merged.repository_setup, "repository_setup"),
+                release,
+            ),
+            unverified: (merged.unverified.unwrap_or_default().iter())
+                .map(|note| fact("unverified", note, release))
+                .collect(),
         }
     }
 }
@@ -182,7 +216,7 @@ struct ProfileTable {
     distro: Vec<DistroRow>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum PackageManager {
     Apt,
     Yum,
@@ -208,7 +242,7 @@ impl PackageManager {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum InitSystem {
     /// systemd is PID 1: `systemctl`.
     Systemd,
@@ -272,8 +306,10 @@ impl Profile {
     }
 
     /// What this target's facts rest on besides the guide.
-    pub fn unverified(&self) -> Vec<String> {
-        let mut notes = self.release.unverified.clone();
+    pub fn unverified(&self) -> Vec<Message> {
+        let mut notes: Vec<Message> = (self.release.unverified.iter())
+            .map(|note| fact("unverified", note, &self.release))
+            .collect();
         notes.extend(self.distro.unverified.iter().cloned());
         notes
     }
@@ -526,8 +562,28 @@ mod tests {
                 "{}: say what the row was checked against, or what is unverified",
                 r.name
             );
+            // Each names a message (or panics).
+            for note in &r.unverified {
+                fact("unverified", note, r);
+            }
         }
         assert_eq!(distro_families(), ["debian", "ubuntu", "rdo"]);
+    }
+
+    /// The answers' default `default_store` is one that every release's
+    /// guide enables: answers that set neither store key resolve on every
+    /// release.
+    #[test]
+    fn every_release_enables_the_default_store() {
+        let default = crate::answers::Answers::default().image_store.default_store;
+        for r in releases() {
+            assert!(
+                r.default_stores.iter().any(|s| s.as_str() == default),
+                "{}: {:?}",
+                r.name,
+                r.default_stores
+            );
+        }
     }
 
     /// Every era starts at a known release, the first at the first release,
@@ -544,7 +600,10 @@ mod tests {
                 let d = row.resolve(&release);
                 assert!(!d.packages.is_empty(), "{} {}", d.family, release.name);
                 for text in [&d.repository, &d.repository_setup] {
-                    assert!(!text.contains('{'), "{} {}: {text}", d.family, release.name);
+                    for lang in crate::ui::i18n::Lang::ALL {
+                        let text = crate::ui::i18n::Texts::of(lang).msg(text);
+                        assert!(!text.contains('{'), "{} {}: {text}", d.family, release.name);
+                    }
                 }
             }
         }
@@ -579,7 +638,7 @@ mod tests {
         );
         let rdo = profile_for("rocky", "2023.1", init).unwrap();
         assert_eq!(
-            rdo.distro.repository_setup,
+            rdo.distro.repository_setup.english(),
             "dnf install centos-release-openstack-antelope"
         );
         assert_eq!(rdo.distro.api_log, "/var/log/glance/api.log");
@@ -595,6 +654,6 @@ mod tests {
         assert_eq!(before.services(), ["glance-api"]);
         let debian = profile_for("debian", "2026.2", init).unwrap();
         assert_eq!(debian.services(), ["glance-api"]);
-        assert!(debian.distro.api_server.contains("uWSGI"));
+        assert!(debian.distro.api_server.english().contains("uWSGI"));
     }
 }

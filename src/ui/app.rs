@@ -14,7 +14,11 @@ use super::draft::{Draft, F, Kind, Problem};
 use super::i18n::Texts;
 use super::run::{FailureChoice, RunView, Search};
 use super::theme::Theme;
+use super::undo::{Action, UndoMsg, UndoView};
+use crate::answers::FieldError;
+use crate::answers::openrc::OpenrcError;
 use crate::engine::{Event, RunOutcome};
+use crate::plan::TaskId;
 use crate::precheck::{Check, Status};
 use crate::target::Profile;
 
@@ -29,6 +33,12 @@ pub enum Screen {
     Review,
     Run,
     Done,
+    /// `glance-wizard doctor`, reached from the welcome screen (not a step
+    /// of the install).
+    Doctor,
+    /// `glance-wizard undo`, reached from the welcome screen when a journal
+    /// records something.
+    Undo,
 }
 
 impl Screen {
@@ -56,6 +66,8 @@ impl Screen {
             Screen::Review => "review",
             Screen::Run => "run",
             Screen::Done => "done",
+            Screen::Doctor => "doctor",
+            Screen::Undo => "undo",
         }
     }
 
@@ -97,13 +109,18 @@ impl Screen {
     }
 
     /// Where to fix what a failed task depends on.
-    pub fn for_task(id: &str) -> Screen {
-        match id.split('.').next().unwrap_or("") {
-            "sql" | "db" | "service" => Screen::Database,
-            "identity" | "config" => Screen::Identity,
-            "packages" => Screen::Proxy,
-            "verify" => Screen::Image,
-            _ => Screen::Review,
+    pub fn for_task(id: TaskId) -> Screen {
+        match id {
+            TaskId::SqlDatabase | TaskId::DbSync | TaskId::DbMetadefs | TaskId::ServiceRestart => {
+                Screen::Database
+            }
+            TaskId::IdentityUser
+            | TaskId::IdentityRole
+            | TaskId::IdentityService
+            | TaskId::IdentityEndpoints
+            | TaskId::Config(_) => Screen::Identity,
+            TaskId::PackagesInstall => Screen::Proxy,
+            TaskId::VerifyImage => Screen::Image,
         }
     }
 }
@@ -115,7 +132,7 @@ pub struct ResumeInfo {
     /// Tasks in the plan of the saved answers, when they could be planned.
     pub total: Option<usize>,
     /// The task that was running or failed last.
-    pub stopped_at: Option<String>,
+    pub stopped_at: Option<TaskId>,
     /// Answers of that run saved in the state directory.
     pub has_session: bool,
     pub error: Option<String>,
@@ -126,6 +143,10 @@ pub enum WelcomeChoice {
     Resume,
     EditSaved,
     Fresh,
+    /// Inspect the Glance on this machine.
+    Doctor,
+    /// Take back what the journal records the wizard created.
+    Undo,
 }
 
 /// Work for the runtime.
@@ -139,13 +160,27 @@ pub enum Request {
     /// Start (or restart) the engine, leaving out the tasks named;
     /// `verify`: finished tasks probe their work again.
     StartRun {
-        skip: Vec<String>,
+        skip: Vec<TaskId>,
         verify: bool,
     },
     /// Load the saved session's answers into the forms.
     LoadSession,
     /// Compute the controller's no_proxy entries (a DNS lookup).
     NoProxyDefault,
+    /// Run the doctor.
+    Doctor,
+    /// Read the answers of the Glance the doctor examined
+    /// ([`crate::doctor::adopt`]) to fill the forms with.
+    Adopt,
+    /// Work out what undo would take back (`undo --dry-run`).
+    UndoPreview(crate::undo::Options),
+    /// Take back the steps shown, confirmed.
+    Undo {
+        options: crate::undo::Options,
+        shown: Vec<crate::undo::Step>,
+    },
+    /// Read the journal again (after an undo) for the welcome screen.
+    ReadJournal,
     Cancel,
 }
 
@@ -155,12 +190,16 @@ pub enum Msg {
     Input(TermEvent),
     Engine(Event),
     EngineDone(Result<RunOutcome, String>),
-    Openrc(String, Result<Vec<(String, String)>, String>),
-    ProxyTest(Result<String, String>),
-    Prechecks(Result<Vec<Check>, Vec<(String, String)>>),
-    Review(Result<Vec<String>, Vec<(String, String)>>),
+    Openrc(String, Result<Vec<(String, String)>, OpenrcError>),
+    ProxyTest(Result<crate::ui::i18n::Message, crate::ui::i18n::Message>),
+    Prechecks(Result<Vec<Check>, Vec<FieldError>>),
+    Review(Result<Vec<String>, Vec<FieldError>>),
     Saved(Result<(PathBuf, PathBuf), String>),
     RunRefused(String),
+    Doctor(crate::doctor::Report),
+    /// The answers of the Glance on this machine, or why there are none.
+    Adopted(Result<Box<crate::doctor::adopt::Adopted>, crate::ui::i18n::Message>),
+    Undo(UndoMsg),
     /// SIGTERM, SIGHUP or SIGINT from outside.
     Signal,
 }
@@ -178,15 +217,19 @@ pub struct CheckRow {
     /// i18n key of the check's name, or the field's label key.
     pub name_key: String,
     pub status: Status,
-    pub detail: String,
+    pub detail: crate::ui::i18n::Message,
     /// The form field that fixes it.
     pub field: Option<F>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    Verified(BTreeMap<String, String>),
-    Failed { task: String, error: String },
+    /// The test image checked, when the run got that far.
+    Verified(Option<crate::engine::outputs::ImageOutputs>),
+    Failed {
+        task: TaskId,
+        error: crate::ui::i18n::Message,
+    },
     Cancelled,
     Error(String),
 }
@@ -196,7 +239,7 @@ impl Outcome {
     pub fn exit_code(&self) -> i32 {
         match self {
             Outcome::Verified(_) => code::OK,
-            Outcome::Failed { task, .. } => code::for_failed_task(task),
+            Outcome::Failed { task, .. } => code::for_failed_task(*task),
             Outcome::Cancelled => code::CANCELLED,
             Outcome::Error(_) => code::ERROR,
         }
@@ -215,13 +258,16 @@ pub struct App {
     pub focus: BTreeMap<Screen, usize>,
     /// Char index of the cursor in the focused text field.
     pub cursor: usize,
-    pub openrc: Pending<Result<Vec<(String, String)>, String>>,
+    pub openrc: Pending<Result<Vec<(String, String)>, OpenrcError>>,
     openrc_parsed_for: Option<String>,
-    pub proxy_test: Pending<Result<String, String>>,
+    pub proxy_test: Pending<Result<crate::ui::i18n::Message, crate::ui::i18n::Message>>,
     pub checks: Pending<Vec<CheckRow>>,
     pub check_selected: usize,
     pub review: Pending<Result<Vec<String>, Vec<CheckRow>>>,
     pub review_scroll: usize,
+    pub doctor: Pending<crate::doctor::Report>,
+    pub doctor_scroll: usize,
+    pub undo: UndoView,
     /// The save dialog's path while it is open.
     pub save_input: Option<String>,
     pub saved: Option<Result<(PathBuf, PathBuf), String>>,
@@ -229,7 +275,7 @@ pub struct App {
     pub run: RunView,
     pub engine_running: bool,
     pub outcome: Option<Outcome>,
-    pub skipped_by_user: BTreeSet<String>,
+    pub skipped_by_user: BTreeSet<TaskId>,
     /// The last failure was the network's (mirror, proxy, TLS): editing
     /// goes to the proxy screen.
     pub network_failure: bool,
@@ -282,6 +328,9 @@ impl App {
             check_selected: 0,
             review: Pending::Idle,
             review_scroll: 0,
+            doctor: Pending::Idle,
+            doctor_scroll: 0,
+            undo: UndoView::default(),
             save_input: None,
             saved: None,
             default_save_path: PathBuf::from("glance-wizard-answers.toml"),
@@ -331,6 +380,24 @@ impl App {
     }
 
     pub fn welcome_choices(&self) -> Vec<WelcomeChoice> {
+        let mut choices = self.install_choices();
+        choices.push(WelcomeChoice::Doctor);
+        if self.journal_records_something() {
+            choices.push(WelcomeChoice::Undo);
+        }
+        choices
+    }
+
+    /// The journal records a task (done, failed or running): there may be
+    /// something to undo. Unreadable, it may too (the Undo screen says why
+    /// it cannot).
+    pub fn journal_records_something(&self) -> bool {
+        self.resume
+            .as_ref()
+            .is_some_and(|r| r.done > 0 || r.stopped_at.is_some() || r.error.is_some())
+    }
+
+    fn install_choices(&self) -> Vec<WelcomeChoice> {
         match &self.resume {
             Some(r) if r.has_session => {
                 let finished = r.total.is_some_and(|t| r.done >= t) && r.stopped_at.is_none();
@@ -414,6 +481,15 @@ impl App {
             Screen::Proxy if self.draft.no_proxy_default.is_empty() => {
                 self.request(Request::NoProxyDefault);
             }
+            Screen::Doctor => {
+                self.doctor = Pending::Busy;
+                self.doctor_scroll = 0;
+                self.request(Request::Doctor);
+            }
+            Screen::Undo => {
+                self.undo.restart();
+                self.request(Request::UndoPreview(self.undo.options()));
+            }
             Screen::Prechecks => {
                 self.checks = Pending::Busy;
                 self.check_selected = 0;
@@ -461,7 +537,7 @@ impl App {
             Msg::Input(_) => {}
             Msg::Engine(event) => {
                 let texts = self.texts;
-                let words = |k: &str, a: &[(&str, &dyn std::fmt::Display)]| texts.f(k, a);
+                let words = |m: &crate::ui::i18n::Message| texts.msg(m);
                 self.run.apply(&event, self.now, &words);
             }
             Msg::EngineDone(result) => self.engine_done(result),
@@ -471,6 +547,9 @@ impl App {
                 }
             }
             Msg::ProxyTest(result) => self.proxy_test = Pending::Ready(result),
+            Msg::Doctor(report) => self.doctor = Pending::Ready(report),
+            Msg::Adopted(result) => self.adopted(result),
+            Msg::Undo(msg) => self.undo_msg(msg),
             Msg::Prechecks(result) => {
                 self.checks = Pending::Ready(match result {
                     Ok(checks) => checks.into_iter().map(check_row).collect(),
@@ -493,17 +572,17 @@ impl App {
     }
 
     /// Answers problems (from resolving them) as failing rows.
-    fn error_rows(&self, errors: Vec<(String, String)>) -> Vec<CheckRow> {
+    fn error_rows(&self, errors: Vec<FieldError>) -> Vec<CheckRow> {
         errors
             .into_iter()
-            .map(|(path, rule)| {
+            .map(|FieldError { field: path, rule }| {
                 let field = super::draft::field_of(&path, &self.draft);
                 CheckRow {
                     name_key: field.map_or("check.answers".to_string(), |f| {
                         format!("field.{}.label", f.name())
                     }),
                     status: Status::Fail,
-                    detail: rule,
+                    detail: rule.msg(),
                     field,
                 }
             })
@@ -513,7 +592,9 @@ impl App {
     fn engine_done(&mut self, result: Result<RunOutcome, String>) {
         self.engine_running = false;
         let outcome = match result {
-            Ok(RunOutcome::Verified { outputs }) => Outcome::Verified(outputs),
+            Ok(RunOutcome::Verified { outputs }) => {
+                Outcome::Verified(crate::engine::verified_image(&outputs).cloned())
+            }
             Ok(RunOutcome::Failed { task, error, kind }) => {
                 self.network_failure = kind.needs_proxy_settings();
                 Outcome::Failed { task, error }
@@ -540,20 +621,30 @@ impl App {
         self.engine_running = true;
         self.screen = Screen::Run;
         self.request(Request::StartRun {
-            skip: self.skipped_by_user.iter().cloned().collect(),
+            skip: self.skipped_by_user.iter().copied().collect(),
             verify,
         });
     }
 
-    /// Stops the engine (if it runs) and quits once it has.
+    /// Stops the engine or the undo (if one runs) and quits once it has.
     fn quit_now(&mut self) {
         self.confirm_quit = false;
         if self.engine_running {
             self.quitting = true;
             self.request(Request::Cancel);
         } else {
-            self.exit = Some(self.outcome.as_ref().map_or(code::OK, Outcome::exit_code));
+            self.exit = Some(self.exit_code());
         }
+    }
+
+    /// The exit code now: the install's outcome, else the undo's (as
+    /// `apply`'s and `undo`'s).
+    pub fn exit_code(&self) -> i32 {
+        self.outcome
+            .as_ref()
+            .map(Outcome::exit_code)
+            .or_else(|| self.undo.exit_code())
+            .unwrap_or(code::OK)
     }
 
     /// `q`: asks first while a task runs.
@@ -570,6 +661,16 @@ impl App {
             Screen::Run => self.run.scroll(delta),
             Screen::Review => {
                 self.review_scroll = (self.review_scroll as isize + delta).max(0) as usize;
+            }
+            Screen::Undo => {
+                let code = if delta < 0 {
+                    KeyCode::Up
+                } else {
+                    KeyCode::Down
+                };
+                for _ in 0..delta.unsigned_abs() {
+                    self.undo.key(KeyEvent::new(code, KeyModifiers::NONE));
+                }
             }
             _ => {}
         }
@@ -613,6 +714,8 @@ impl App {
             Screen::Prechecks => self.key_prechecks(key),
             Screen::Review => self.key_review(key),
             Screen::Run => self.key_run(key),
+            Screen::Doctor => self.key_doctor(key),
+            Screen::Undo => self.key_undo(key),
             Screen::Done => {
                 if matches!(key.code, KeyCode::Enter | KeyCode::Char('q') | KeyCode::Esc) {
                     self.quit_now();
@@ -632,11 +735,18 @@ impl App {
             }
             KeyCode::Char('q') | KeyCode::Esc => self.quit(),
             KeyCode::Enter => {
+                let choice = choices[self.welcome_choice.min(choices.len() - 1)];
+                // The doctor reads the machine as it is: no target needed.
+                if choice == WelcomeChoice::Doctor {
+                    self.go(Screen::Doctor);
+                    return;
+                }
                 if self.profile.is_err() {
                     self.notice = Some(self.texts.t("welcome.no_target"));
                     return;
                 }
-                match choices[self.welcome_choice.min(choices.len() - 1)] {
+                match choice {
+                    WelcomeChoice::Undo => self.go(Screen::Undo),
                     WelcomeChoice::Resume => {
                         self.request(Request::LoadSession);
                         self.start_run();
@@ -646,6 +756,7 @@ impl App {
                         self.go(Screen::Database);
                     }
                     WelcomeChoice::Fresh => self.go(Screen::Database),
+                    WelcomeChoice::Doctor => {}
                 }
             }
             _ => {}
@@ -686,7 +797,7 @@ impl App {
                 Kind::Choice(values) => {
                     let current = values
                         .iter()
-                        .position(|v| *v == self.draft.choice(f))
+                        .position(|v| *v == self.draft.value(f, profile.as_ref()))
                         .unwrap_or(0);
                     let next = match key.code {
                         KeyCode::Left => (current + values.len() - 1) % values.len(),
@@ -768,6 +879,85 @@ impl App {
         }
         self.proxy_test = Pending::Busy;
         self.request(Request::ProxyTest(url));
+    }
+
+    fn key_doctor(&mut self, key: KeyEvent) {
+        match key.code {
+            KeyCode::Up => self.doctor_scroll = self.doctor_scroll.saturating_sub(1),
+            KeyCode::Down => self.doctor_scroll += 1,
+            KeyCode::PageUp => self.doctor_scroll = self.doctor_scroll.saturating_sub(10),
+            KeyCode::PageDown => self.doctor_scroll += 10,
+            KeyCode::Home => self.doctor_scroll = 0,
+            KeyCode::Char('r') => self.go(Screen::Doctor),
+            KeyCode::Char('a') => self.request(Request::Adopt),
+            KeyCode::Esc => self.go(Screen::Welcome),
+            KeyCode::Char('q') => self.quit(),
+            _ => {}
+        }
+    }
+
+    /// The doctor's Glance adopted: its answers fill the forms (passwords
+    /// too, masked as typed ones are), and the wizard goes on from the first
+    /// form, saying which answers are the wizard's defaults; apply then keeps
+    /// what is right and repairs what the doctor found.
+    fn adopted(
+        &mut self,
+        result: Result<Box<crate::doctor::adopt::Adopted>, crate::ui::i18n::Message>,
+    ) {
+        match result {
+            Ok(adopted) => {
+                // The config says nothing of the target: the one detected
+                // or given on the command line stays.
+                let mut answers = adopted.answers;
+                answers.target = self.draft.answers().target;
+                let proxy_test_default = self.draft.proxy_test_default.clone();
+                self.draft = Draft::from_answers(&answers, &adopted.secrets);
+                self.draft.proxy_test_default = proxy_test_default;
+                let defaults = adopted.defaults.len().to_string();
+                self.go(Screen::Database);
+                self.notice = Some(self.texts.f("doctor.adopted", &[("n", &defaults)]));
+            }
+            Err(why) => {
+                let said = crate::ui::i18n::Message::new("doctor.not_adopted").msg("why", why);
+                self.notice = Some(self.texts.msg(&said));
+            }
+        }
+    }
+
+    fn key_undo(&mut self, key: KeyEvent) {
+        match self.undo.key(key) {
+            Action::Nothing => {}
+            Action::Back => {
+                self.request(Request::ReadJournal);
+                self.go(Screen::Welcome);
+            }
+            Action::Quit => self.quit(),
+            Action::Preview => self.request(Request::UndoPreview(self.undo.options())),
+            Action::Start => {
+                let shown = self
+                    .undo
+                    .actionable()
+                    .map(|p| p.steps.clone())
+                    .unwrap_or_default();
+                self.undo.phase = super::undo::Phase::Running;
+                self.engine_running = true;
+                self.request(Request::Undo {
+                    options: self.undo.options(),
+                    shown,
+                });
+            }
+        }
+    }
+
+    fn undo_msg(&mut self, msg: UndoMsg) {
+        let done = matches!(msg, UndoMsg::Done(_));
+        self.undo.handle(msg, self.texts);
+        if done {
+            self.engine_running = false;
+            if self.quitting {
+                self.exit = Some(self.exit_code());
+            }
+        }
     }
 
     fn key_prechecks(&mut self, key: KeyEvent) {
@@ -852,7 +1042,7 @@ impl App {
     }
 
     /// Where "edit answers" goes after a task failed.
-    pub fn edit_screen(&self, task: &str) -> Screen {
+    pub fn edit_screen(&self, task: TaskId) -> Screen {
         if self.network_failure {
             Screen::Proxy
         } else {
@@ -942,7 +1132,7 @@ impl App {
             FailureChoice::Retry => self.start_run(),
             FailureChoice::Recheck => self.start_run_checking(true),
             FailureChoice::Edit => {
-                let screen = self.edit_screen(&failure.task);
+                let screen = self.edit_screen(failure.task);
                 self.go(screen);
             }
             FailureChoice::Skip => {
@@ -960,7 +1150,7 @@ impl App {
 
 fn check_row(c: Check) -> CheckRow {
     CheckRow {
-        name_key: format!("check.{}", c.name.replace(' ', "_")),
+        name_key: format!("check.{}", c.id()),
         status: c.status,
         detail: c.detail,
         field: c.field.and_then(|path| {
@@ -982,6 +1172,7 @@ pub const CHECK_NAMES: &[&str] = &[
     "repository",
     "controller name",
     "database login",
+    "binary logging",
     "keystone admin",
     "memcached",
     "proxy",

@@ -4,6 +4,7 @@
 //! file and run screen, and per-frame timings written to the file named by
 //! `GLANCE_WIZARD_FRAME_STATS` (by this and by the wizard itself).
 
+use super::i18n::Message;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -16,9 +17,10 @@ use super::i18n::{Lang, Texts};
 use super::theme::Theme;
 use super::{ChannelSink, Runtime, drive, run};
 use crate::answers::{Answers, SecretName, Secrets, Settings};
-use crate::engine::runner::{self, Network, Outputs, TaskContext};
+use crate::engine::outputs::{ServicesOutputs, TaskOutputs};
+use crate::engine::runner::{self, Network, TaskContext};
 use crate::engine::{Engine, Event, TaskError};
-use crate::plan::{Plan, Task, TaskKind};
+use crate::plan::{Plan, Task};
 use crate::target::{InitSystem, Profile, profile_for};
 
 /// The environment variable naming the frame statistics file.
@@ -152,11 +154,14 @@ fn bench_settings(profile: &Profile) -> Settings {
     let answers = Answers::from_toml("[keystone]\nos_auth_url = \"http://controller:5000/v3\"\n")
         .expect("built-in answers");
     let mut secrets = Secrets::default();
+    // The admin's passwords are not generatable (they exist already on a
+    // real controller): random ones stand in for them here.
+    for name in [SecretName::OsPassword, SecretName::DbAdminPassword] {
+        secrets.set(name, crate::answers::generate_password());
+    }
     secrets.generate_missing(&[
         SecretName::GlanceDbPassword,
         SecretName::GlanceServicePassword,
-        SecretName::OsPassword,
-        SecretName::DbAdminPassword,
     ]);
     let admin = answers
         .manual_admin_credentials(&secrets)
@@ -164,6 +169,22 @@ fn bench_settings(profile: &Profile) -> Settings {
     answers
         .resolve(profile, &secrets, admin)
         .expect("built-in answers resolve")
+}
+
+/// `log_dir`, or a temporary directory (removed when the second value is
+/// dropped).
+fn bench_state_dir(
+    log_dir: Option<PathBuf>,
+) -> std::io::Result<(PathBuf, Option<tempfile::TempDir>)> {
+    match log_dir {
+        Some(dir) => Ok((dir, None)),
+        None => {
+            let dir = tempfile::Builder::new()
+                .prefix("glance-wizard-bench.")
+                .tempdir()?;
+            Ok((dir.path().to_path_buf(), Some(dir)))
+        }
+    }
 }
 
 /// `glance-wizard bench-run-screen -- CMD...`: the run screen with a
@@ -174,21 +195,13 @@ fn bench_settings(profile: &Profile) -> Settings {
 pub fn bench_run_screen(argv: Vec<String>, log_dir: Option<PathBuf>, lang: Option<Lang>) -> i32 {
     let lang = lang.unwrap_or_else(Lang::from_env);
     let profile = profile_for("debian", "zed", InitSystem::SysV).expect("built-in profile");
-    let temporary = match &log_dir {
-        Some(_) => None,
-        None => match tempfile::Builder::new()
-            .prefix("glance-wizard-bench.")
-            .tempdir()
-        {
-            Ok(dir) => Some(dir),
-            Err(e) => {
-                eprintln!("glance-wizard: cannot create a state directory: {e}");
-                return crate::wizard::exit::ERROR;
-            }
-        },
+    let (state_dir, temporary) = match bench_state_dir(log_dir) {
+        Ok(dirs) => dirs,
+        Err(e) => {
+            eprintln!("glance-wizard: cannot create a state directory: {e}");
+            return crate::wizard::exit::ERROR;
+        }
     };
-    let state_dir =
-        log_dir.unwrap_or_else(|| temporary.as_ref().expect("made above").path().to_path_buf());
     let mut app = App::new(
         Texts::of(lang),
         Theme::from_env(),
@@ -197,24 +210,27 @@ pub fn bench_run_screen(argv: Vec<String>, log_dir: Option<PathBuf>, lang: Optio
         Draft::from_answers(&Answers::default(), &Secrets::default()),
         Instant::now(),
     );
-    let id = "bench.output".to_string();
-    let title = format!("Run {}", crate::plan::commands::display(&argv));
-    app.run = run::RunView::new(&[(id.clone(), title.clone(), vec![])]);
+    // The run screen shows plan tasks; the command runs as the last one.
+    let id = crate::plan::TaskId::VerifyImage;
+    let title =
+        Message::new("task.run_command").arg("command", crate::plan::commands::display(&argv));
+    app.run = run::RunView::new(&[(id, app.texts.msg(&title), vec![])]);
     app.screen = Screen::Run;
     app.engine_running = true;
     app.exit_on_finish = true;
+    let settings = bench_settings(&profile);
     let plan = Plan {
         profile: profile.clone(),
         tasks: vec![Task {
             id,
             title,
             // Not run: the bench's runner below takes its place.
-            kind: TaskKind::IdentityUser,
-            inputs: vec![],
+            kind: crate::plan::build_plan(&settings, &profile).tasks[0]
+                .kind
+                .clone(),
             after: vec![],
         }],
     };
-    let settings = bench_settings(&profile);
     let start = move |runtime: &mut Runtime, _: &mut App| {
         runtime.cancel = Arc::new(AtomicBool::new(false));
         let cancel = Arc::clone(&runtime.cancel);
@@ -226,7 +242,12 @@ pub fn bench_run_screen(argv: Vec<String>, log_dir: Option<PathBuf>, lang: Optio
                     let run_command = move |_: &Task, ctx: &mut TaskContext<'_>| {
                         let result = runner::run_streamed(ctx, &argv, &[], Network::Direct)?;
                         if result.success() {
-                            Ok(Outputs::new())
+                            // What a command leaves is nothing the engine follows.
+                            Ok(TaskOutputs::Services(ServicesOutputs {
+                                restarted: vec![],
+                                answering_before: None,
+                                enabled_before: None,
+                            }))
                         } else {
                             Err(TaskError::fatal(format!(
                                 "{} exited with {:?}",
@@ -239,6 +260,7 @@ pub fn bench_run_screen(argv: Vec<String>, log_dir: Option<PathBuf>, lang: Optio
                     engine.task_runner = &run_command;
                     let mut sink = ChannelSink(tx.clone());
                     let result = engine.run(&mut sink).map_err(|e| format!("{e:#}"));
+                    // Fails only when the UI loop has ended: nobody to tell.
                     let _ = tx.send(Msg::EngineDone(result));
                 })
                 .expect("a thread starts"),
@@ -247,4 +269,21 @@ pub fn bench_run_screen(argv: Vec<String>, log_dir: Option<PathBuf>, lang: Optio
     let (_, code) = drive(app, start);
     drop(temporary);
     code
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bench's settings resolve (they did not once the admin's password
+    /// had to be set: `bench-run-screen` panicked at start).
+    #[test]
+    fn the_bench_settings_resolve() {
+        let profile = profile_for("debian", "zed", InitSystem::SysV).unwrap();
+        let settings = bench_settings(&profile);
+        assert_eq!(
+            settings.keystone.auth_url.to_string(),
+            "http://controller:5000"
+        );
+    }
 }

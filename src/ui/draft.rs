@@ -1,10 +1,12 @@
 //! The forms' state: one string per field, turned into the same
-//! [`Answers`] and [`Secrets`] an answers file gives, and validated by the
-//! same code (`Answers::resolve`, which calls `answers::validate`).
+//! [`Answers`] and [`Secrets`] an answers file gives, and parsed by the
+//! same code (`Answers::resolve`, which parses each field with its type from
+//! `answers::types` and checks passwords with `answers::validate`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::answers::{AdminAccess, AdminCredentials, Answers, SecretName, Secrets, validate};
+use crate::answers::types::{HttpUrl, Store};
+use crate::answers::{AdminAccess, AdminCredentials, Answers, Rule, SecretName, Secrets, validate};
 use crate::escape::url_host;
 use crate::secret::Secret;
 use crate::target::Profile;
@@ -256,6 +258,7 @@ impl F {
         matches!(
             self,
             F::DbHost
+                | F::Stores
                 | F::WwwAuthUri
                 | F::AuthUrl
                 | F::Memcached
@@ -291,12 +294,12 @@ impl F {
     }
 }
 
-/// Why a field is invalid: the validator's own words (the answers file's
+/// Why a field is invalid: the parser's own words (the answers file's
 /// loader says the same) and the field's rule for the translated screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
-    /// From `answers::validate` (through `Answers::resolve`).
-    Rule(String),
+    /// From the answers' own parse (through `Answers::resolve`).
+    Rule(Rule),
     /// The two entries of a password differ.
     Mismatch,
     /// Not a number.
@@ -374,13 +377,7 @@ fn keystone_values(a: &Answers) -> Vec<(F, String)> {
 /// answers.
 fn image_values(a: &Answers) -> Vec<(F, String)> {
     let s = &a.image_store;
-    let stores = if s.stores.iter().any(|x| x == "http") {
-        "file+http"
-    } else {
-        "file"
-    };
     vec![
-        (F::Stores, stores.to_string()),
         (F::DefaultStore, s.default_store.clone()),
         (F::DataDir, s.data_dir.clone()),
         (F::MinFree, s.min_free_mib.to_string()),
@@ -392,10 +389,35 @@ fn image_values(a: &Answers) -> Vec<(F, String)> {
     ]
 }
 
+/// The stores choice of a list of stores (any http: "file+http").
+fn stores_choice<S: std::borrow::Borrow<str>>(stores: &[S]) -> &'static str {
+    if stores.iter().any(|s| s.borrow() == Store::Http.as_str()) {
+        "file+http"
+    } else {
+        "file"
+    }
+}
+
+/// The list of stores a stores choice names.
+fn stores_of_choice(choice: &str) -> Vec<String> {
+    let mut stores = vec![Store::File.to_string()];
+    if choice == "file+http" {
+        stores.push(Store::Http.to_string());
+    }
+    stores
+}
+
 /// The derived fields the answers set (`None`: left to the default).
-fn derived_values(a: &Answers) -> [(F, Option<String>); 9] {
+fn derived_values(a: &Answers) -> [(F, Option<String>); 10] {
     let k = &a.keystone;
     [
+        (
+            F::Stores,
+            a.image_store
+                .stores
+                .as_deref()
+                .map(|s| stores_choice(s).to_string()),
+        ),
         (F::DbHost, a.database.host.clone()),
         (F::WwwAuthUri, k.www_authenticate_uri.clone()),
         (F::AuthUrl, k.auth_url.clone()),
@@ -481,6 +503,11 @@ impl Draft {
             F::Memcached => format!("{}:11211", url_host(controller)),
             F::EndpointPublic | F::EndpointInternal | F::EndpointAdmin => self.controller_url(9292),
             F::NoProxy => self.no_proxy_default.clone(),
+            // The release's guide's; `file` (every release's) until the
+            // release is known.
+            F::Stores => profile
+                .map_or("file", |p| stores_choice(&p.release.default_stores))
+                .into(),
             F::TestSource => profile.map(|p| p.release.cirros_url()).unwrap_or_default(),
             F::ProxyTestUrl => {
                 let source = self.value(F::TestSource, profile);
@@ -598,11 +625,9 @@ impl Draft {
         a.endpoints.public = self.derived_answer(F::EndpointPublic);
         a.endpoints.internal = self.derived_answer(F::EndpointInternal);
         a.endpoints.admin = self.derived_answer(F::EndpointAdmin);
-        a.image_store.stores = if self.choice(F::Stores) == "file+http" {
-            vec!["file".into(), "http".into()]
-        } else {
-            vec!["file".into()]
-        };
+        a.image_store.stores = self
+            .derived_answer(F::Stores)
+            .map(|choice| stores_of_choice(&choice));
         a.image_store.default_store = text(F::DefaultStore);
         a.image_store.data_dir = text(F::DataDir);
         a.image_store.min_free_mib = text(F::MinFree).parse().unwrap_or(0);
@@ -648,7 +673,7 @@ impl Draft {
         let stand_in = AdminCredentials {
             vars: Default::default(),
             password: Secret::new("stand-in"),
-            origin: String::new(),
+            origin: crate::ui::i18n::Message::verbatim(""),
         };
         if let Err(errors) = answers.resolve(profile, &secrets, stand_in) {
             for e in errors.0 {
@@ -666,7 +691,7 @@ impl Draft {
         if self.choice(F::AdminMode) == "manual"
             && let Err(rule) = validate::password(self.raw(F::OsPassword))
         {
-            out.insert(F::OsPassword, Problem::Rule(rule));
+            out.insert(F::OsPassword, Problem::Rule(rule.into()));
         }
         for again in [F::DbPasswordAgain, F::ServicePasswordAgain] {
             let first = again.confirms().expect("a confirmation field");
@@ -676,9 +701,9 @@ impl Draft {
         }
         let test_url = self.value(F::ProxyTestUrl, Some(profile));
         if !test_url.is_empty()
-            && let Err(rule) = validate::http_url(&test_url)
+            && let Err(rule) = test_url.parse::<HttpUrl>()
         {
-            out.insert(F::ProxyTestUrl, Problem::Rule(rule));
+            out.insert(F::ProxyTestUrl, Problem::Rule(rule.into()));
         }
         out.retain(|f, _| self.visible(*f));
         out
@@ -723,6 +748,7 @@ pub fn strength_bits(password: &str) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::answers::types::{Host, ProxyUrlError};
     use crate::target::{InitSystem, profile_for};
 
     fn profile() -> Profile {
@@ -743,16 +769,19 @@ mod tests {
         d.set(F::DbPasswordAgain, "short".into());
         d.set(F::HttpProxy, "http://proxy".into());
         let p = d.problems(&profile());
-        // The same words as validate::host / new_password / proxy_url.
+        // The same errors as the types' and the password rules' own.
         assert_eq!(
             p[&F::ControllerHost],
-            Problem::Rule(validate::host("bad host").unwrap_err())
+            Problem::Rule("bad host".parse::<Host>().unwrap_err().into())
         );
         assert_eq!(
             p[&F::DbPassword],
-            Problem::Rule(validate::db_password("short").unwrap_err())
+            Problem::Rule(validate::db_password("short").unwrap_err().into())
         );
-        assert!(matches!(&p[&F::HttpProxy], Problem::Rule(r) if r.contains("explicit port")));
+        assert_eq!(
+            p[&F::HttpProxy],
+            Problem::Rule(ProxyUrlError::NoPort("http://proxy".into()).into())
+        );
         assert!(!p.contains_key(&F::DbPasswordAgain));
         assert!(p.contains_key(&F::ServicePassword), "missing secret");
     }
@@ -788,6 +817,103 @@ mod tests {
             d.answers().endpoints.public.as_deref(),
             Some("http://api.example.org:9292")
         );
+    }
+
+    /// The same bad value typed in the form and written in an answers file
+    /// is refused by the same rule, in the same words.
+    #[test]
+    fn the_form_and_the_answers_file_agree_on_every_rule() {
+        const BAD: &[(F, &str, &str)] = &[
+            (F::ControllerHost, "bad host", "\"bad host\""),
+            (F::BindHost, "not-an-ip", "\"not-an-ip\""),
+            (F::DbHost, "-db", "\"-db\""),
+            (F::DbPort, "70000", "70000"),
+            (F::DbPort, "0", "0"),
+            (F::AdminUser, "ro ot", "\"ro ot\""),
+            (F::Socket, "run/mysqld.sock", "\"run/mysqld.sock\""),
+            (F::DbName, "gl;ance", "\"gl;ance\""),
+            (F::DbUser, "", "\"\""),
+            (F::Openrc, "admin-openrc", "\"admin-openrc\""),
+            (F::Region, "Region One", "\"Region One\""),
+            (F::ServiceUser, "gl@nce", "\"gl@nce\""),
+            (
+                F::ServiceProject,
+                "a-name-longer-than-sixty-four-characters-which-mysql-would-not-take",
+                "\"{}\"",
+            ),
+            (F::WwwAuthUri, "ldap://x", "\"ldap://x\""),
+            (F::AuthUrl, "http://", "\"http://\""),
+            (F::Memcached, "controller", "[\"controller\"]"),
+            (F::Memcached, "ctl:x", "[\"ctl:x\"]"),
+            (F::EndpointPublic, "controller:9292", "\"controller:9292\""),
+            (
+                F::EndpointInternal,
+                "http://a_b:9292",
+                "\"http://a_b:9292\"",
+            ),
+            (F::EndpointAdmin, "ftp://controller", "\"ftp://controller\""),
+            (F::DataDir, "images", "\"images\""),
+            (F::TestSource, "cirros.img", "\"cirros.img\""),
+            (
+                F::TestSource,
+                "http://300.1.1.1/x",
+                "\"http://300.1.1.1/x\"",
+            ),
+            (F::TestName, " ", "\" \""),
+            (F::DiskFormat, "exe", "\"exe\""),
+            (F::ContainerFormat, "zip", "\"zip\""),
+            (F::HttpProxy, "proxy:3128", "\"proxy:3128\""),
+            (F::HttpProxy, "http://proxy", "\"http://proxy\""),
+            (F::HttpsProxy, "'http://p:3128'", "\"'http://p:3128'\""),
+            (F::NoProxy, "10.0.0.0/8", "\"10.0.0.0/8\""),
+        ];
+        for (f, typed, toml_value) in BAD {
+            let mut d = lab_draft();
+            d.set(*f, typed.to_string());
+            let in_form = d.problems(&profile()).remove(f);
+
+            let (section, key) = f.path().split_once('.').unwrap();
+            let toml_value = toml_value.replace("{}", typed);
+            // The lab draft's admin-openrc, unless it is the field tried.
+            let openrc = match *f {
+                F::Openrc => "",
+                _ => "admin_openrc = \"/root/admin-openrc\"\n",
+            };
+            let text = if section == "keystone" {
+                format!("[keystone]\n{openrc}{key} = {toml_value}\n")
+            } else {
+                format!("[keystone]\n{openrc}[{section}]\n{key} = {toml_value}\n")
+            };
+            let answers = Answers::from_toml(&text).unwrap();
+            let in_file = answers.validate_fields();
+            assert_eq!(in_file.len(), 1, "{text}: {in_file:?}");
+            let in_file = &in_file[0];
+            assert_eq!(
+                field_of(&in_file.field, &d),
+                Some(*f),
+                "{text}: {in_file:?}"
+            );
+            assert_eq!(
+                in_form,
+                Some(Problem::Rule(in_file.rule.clone())),
+                "{f:?} = {typed:?}"
+            );
+        }
+    }
+
+    /// The stores field shows the release guide's stores until changed,
+    /// and leaves the answers' `stores` unset until then.
+    #[test]
+    fn the_stores_follow_the_release_until_chosen() {
+        let d = Draft::from_answers(&Answers::default(), &Secrets::default());
+        let on = |release: &str| profile_for("debian", release, InitSystem::SysV).unwrap();
+        assert_eq!(d.value(F::Stores, Some(&on("zed"))), "file+http");
+        assert_eq!(d.value(F::Stores, Some(&on("2023.2"))), "file");
+        assert_eq!(d.answers().image_store.stores, None);
+        let mut d = d;
+        d.set(F::Stores, "file".into());
+        assert_eq!(d.value(F::Stores, Some(&on("zed"))), "file");
+        assert_eq!(d.answers().image_store.stores, Some(vec!["file".into()]));
     }
 
     /// Answers → forms → answers keeps every value.

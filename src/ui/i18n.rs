@@ -73,6 +73,110 @@ impl Lang {
     }
 }
 
+/// A message in no language yet: a key of `assets/i18n` and its
+/// parameters, put into words by [`Texts::msg`] in the language of the
+/// screen or the locale. Parameters are what no translation changes (names,
+/// numbers, paths, commands, the words of another program such as an OS
+/// error), or a message themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub key: &'static str,
+    pub args: Vec<(&'static str, Arg)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    Text(String),
+    Message(Message),
+}
+
+impl Message {
+    pub fn new(key: &'static str) -> Message {
+        Message {
+            key,
+            args: Vec::new(),
+        }
+    }
+
+    /// With a parameter shown as it is.
+    pub fn arg(mut self, name: &'static str, value: impl std::fmt::Display) -> Message {
+        self.args.push((name, Arg::Text(value.to_string())));
+        self
+    }
+
+    /// With a parameter that is a message itself.
+    pub fn msg(mut self, name: &'static str, value: Message) -> Message {
+        self.args.push((name, Arg::Message(value)));
+        self
+    }
+
+    /// Applies `f` to every text parameter (masking secrets a server
+    /// quoted: the translations themselves hold none).
+    pub fn map_texts(&mut self, f: &dyn Fn(&str) -> String) {
+        for (_, arg) in &mut self.args {
+            match arg {
+                Arg::Text(t) => *t = f(t),
+                Arg::Message(m) => m.map_texts(f),
+            }
+        }
+    }
+
+    /// In English: for logs, JSON and tests.
+    pub fn english(&self) -> String {
+        Texts::of(Lang::En).msg(self)
+    }
+
+    /// An error's words: its message when it is one ([`Said`]), else its
+    /// text with its causes, as it is.
+    pub fn of_error(e: &anyhow::Error) -> Message {
+        match e.downcast_ref::<Said>() {
+            Some(Said(message)) => message.clone(),
+            None => Message::verbatim(format!("{e:#}")),
+        }
+    }
+
+    /// Text no translation changes (a command, an SQL statement, a line
+    /// of a diff, another program's words), as a message.
+    pub fn verbatim(text: impl std::fmt::Display) -> Message {
+        Message::new("verbatim.text").arg("text", text)
+    }
+
+    /// A message whose key is known only when the program runs (named by
+    /// assets/profiles.toml): `None` when no language has `key`.
+    pub fn named(key: &str) -> Option<Message> {
+        let key = Texts::of(Lang::En).map.get_key_value(key)?.0;
+        Some(Message::new(key.as_str()))
+    }
+}
+
+/// In English: the JSON outputs are language-neutral (docs/json.md).
+impl serde::Serialize for Message {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.english())
+    }
+}
+
+/// In English, as errors display.
+impl std::fmt::Display for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.english())
+    }
+}
+
+/// An error whose words are a message: carried through `anyhow` like any
+/// error, shown by a front end in its language ([`Texts::error`]), in
+/// English by `Display` (logs, and wherever it is printed as it is).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Said(pub Message);
+
+impl std::fmt::Display for Said {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Said {}
+
 /// One language's strings.
 #[derive(Debug)]
 pub struct Texts {
@@ -98,6 +202,12 @@ fn flatten(prefix: &str, table: &toml::Table, out: &mut BTreeMap<String, String>
 }
 
 impl Texts {
+    /// An error in this language when its words are a message ([`Said`]),
+    /// else as it is (with its causes).
+    pub fn error(&self, e: &anyhow::Error) -> String {
+        self.msg(&Message::of_error(e))
+    }
+
     fn parse(lang: Lang) -> Texts {
         let table: toml::Table = toml::from_str(lang.source())
             .unwrap_or_else(|e| panic!("assets/i18n/{}.toml: {e}", lang.code()));
@@ -133,12 +243,119 @@ impl Texts {
         out
     }
 
+    /// A message in this language.
+    /// One pass over the template, so that a value holding `{…}` (a
+    /// server's JSON) is never taken for a placeholder.
+    pub fn msg(&self, m: &Message) -> String {
+        let template = self.t(m.key);
+        let mut out = String::with_capacity(template.len());
+        let mut rest = template.as_str();
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let value = after.find('}').and_then(|close| {
+                let name = &after[..close];
+                let (_, arg) = m.args.iter().find(|(n, _)| *n == name)?;
+                Some((close, arg))
+            });
+            match value {
+                Some((close, Arg::Text(t))) => {
+                    out.push_str(t);
+                    rest = &after[close + 1..];
+                }
+                Some((close, Arg::Message(inner))) => {
+                    out.push_str(&self.msg(inner));
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
     pub fn has(&self, key: &str) -> bool {
         self.map.contains_key(key)
     }
 
     pub fn keys(&self) -> impl Iterator<Item = &String> {
         self.map.keys()
+    }
+}
+
+/// Words that are names, not English: keys of the keyboard.
+const KEY_NAMES: &[&str] = &["PgUp", "PgDn", "Home", "End", "Enter", "Esc", "Tab", "Ctrl"];
+
+/// The English sentences in `text`, for the tests that keep them off a
+/// Chinese screen: three or more words of ASCII letters in a row, one space
+/// apart, on one line. A word in capitals only (SQL, `HTTP`, `I`), a key
+/// name and a word joined to other characters (`glance-api`,
+/// `/etc/hosts`, `http://…`, `log_bin`) ends a run rather than extends
+/// it, so that commands, paths, URLs, options and package names do not
+/// count.
+pub fn english_sentences(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for line in text.lines() {
+        let mut run: Vec<&str> = Vec::new();
+        let mut flush = |run: &mut Vec<&str>| {
+            if run.len() >= 3 {
+                found.push(run.join(" "));
+            }
+            run.clear();
+        };
+        for token in line.split(' ') {
+            match sentence_word(token) {
+                Some(word) => {
+                    run.push(word);
+                    // A word that ends in punctuation ends the run after it.
+                    if word.len() != token.len() {
+                        flush(&mut run);
+                    }
+                }
+                None => {
+                    // A word glued to punctuation before it may start a run.
+                    flush(&mut run);
+                    if let Some(word) = leading_word(token) {
+                        run.push(word);
+                    }
+                }
+            }
+        }
+        flush(&mut run);
+    }
+    found
+}
+
+/// `token` as a sentence word: letters (an apostrophe inside, `user's`),
+/// then at most two closing punctuation marks; not all capitals, not a key
+/// name.
+fn sentence_word(token: &str) -> Option<&str> {
+    let word = token.trim_end_matches([',', '.', ';', ':', ')', '!', '?']);
+    let plain = !word.is_empty()
+        && word
+            .split('\'')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphabetic()))
+        && token.len() - word.len() <= 2;
+    let capitals = word.chars().all(|c| !c.is_ascii_lowercase());
+    (plain && !capitals && !KEY_NAMES.contains(&word)).then_some(word)
+}
+
+/// A word after an opening mark (`(see`) or after wide characters (`：Access`).
+fn leading_word(token: &str) -> Option<&str> {
+    let start = token
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !c.is_ascii_alphabetic() && *c != '\'')
+        .map(|(i, c)| i + c.len_utf8())?;
+    let before = &token[..start];
+    let opening = before.ends_with(['(', '“', '"']) || !before.chars().last()?.is_ascii();
+    if opening {
+        sentence_word(&token[start..])
+    } else {
+        None
     }
 }
 
@@ -182,11 +399,11 @@ mod tests {
         }
     }
 
-    /// Every key written literally in src/ui (`.t("…")`, `.f("…"`, `tr!`-less
-    /// code) exists in both files.
+    /// Every key written literally in src (`.t("…")`, `.f("…"`,
+    /// `Message::new("…")`) exists in both files.
     #[test]
     fn every_key_used_in_the_code_exists() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/ui");
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
         let mut used = Vec::new();
         let mut stack = vec![std::path::PathBuf::from(dir)];
         while let Some(path) = stack.pop() {
@@ -200,13 +417,34 @@ mod tests {
                 continue;
             }
             let text = std::fs::read_to_string(&path).unwrap();
-            for marker in [".t(\"", ".f(\""] {
+            // Keys of the message sections, wherever a literal names one
+            // (`let key = if … { "precheck.…" }`).
+            for marker in [
+                ".t(\"",
+                ".f(\"",
+                "Message::new(\"",
+                "\"precheck.",
+                "\"net.",
+                "\"rule.",
+                "\"doctor_msg.",
+                "\"doctor_check.",
+                "\"doctor_text.",
+                "\"undo_item.",
+                "\"undo_line.",
+                "\"undo_said.",
+                "\"undo_cli.",
+                "\"plan.",
+                "\"failure.",
+                "\"apply_line.",
+            ] {
                 for piece in text.split(marker).skip(1) {
                     if let Some((key, _)) = piece.split_once('"')
                         && !key.contains('{')
                         && !key.is_empty()
                     {
-                        used.push((key.to_string(), path.display().to_string()));
+                        let section = marker.strip_prefix('"').unwrap_or("");
+                        let key = format!("{section}{key}");
+                        used.push((key, path.display().to_string()));
                     }
                 }
             }
@@ -226,6 +464,27 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn english_sentences_are_found_and_names_are_not() {
+        let found = english_sentences(
+            "│ 失败  数据库登录  无法登录：Access denied for user 'root'@'localhost' │\n\
+             apt could not download from its mirror (see the log); retrying\n\
+             运行 openstack image list 查看 · PgUp PgDn Home End 滚动\n\
+             SQL> CREATE USER IF NOT EXISTS 'glance'@'%';\n\
+             修正 [test_image] source，或 /etc/apt/sources.list(.d) glance-api python3-glance\n\
+             the  two  spaces",
+        );
+        assert_eq!(
+            found,
+            [
+                "Access denied for user",
+                "apt could not download from its mirror",
+                "see the log",
+                "openstack image list",
+            ]
+        );
     }
 
     #[test]

@@ -11,6 +11,54 @@ pub mod i18n;
 pub mod render;
 pub mod run;
 pub mod theme;
+pub mod undo;
+mod wrap;
+
+/// Reads an openrc in the background: the variables the form shows, the
+/// password masked.
+fn parse_openrc(path: String, tx: mpsc::SyncSender<Msg>) {
+    std::thread::spawn(move || {
+        let result = crate::answers::openrc::load(Path::new(&path)).map(|c| {
+            let mut vars: Vec<(String, String)> = c.vars.into_iter().collect();
+            vars.retain(|(k, _)| {
+                matches!(
+                    k.as_str(),
+                    "OS_AUTH_URL" | "OS_USERNAME" | "OS_PROJECT_NAME"
+                )
+            });
+            vars.push(("OS_PASSWORD".into(), MASK.into()));
+            vars
+        });
+        // The front end is gone when the send fails: nobody to tell.
+        let _ = tx.send(Msg::Openrc(path, result));
+    });
+}
+
+/// The prechecks, or the review's plan text (`review`), worked out in the
+/// background from the form's answers.
+fn check_in_background(app: &App, tx: mpsc::SyncSender<Msg>, review: bool) {
+    let answers = app.draft.answers();
+    let secrets = app.draft.secrets();
+    let profile = app.profile.clone();
+    let state_dir = app.state_dir.clone();
+    let texts = app.texts;
+    std::thread::spawn(move || {
+        let Ok(profile) = profile else { return };
+        let settings = crate::wizard::settings_from(&answers, &secrets, &profile).map_err(|e| e.0);
+        let msg = if review {
+            Msg::Review(settings.map(|s| {
+                crate::wizard::settings_plan_text(&s, &profile, &state_dir, texts)
+                    .lines()
+                    .map(str::to_string)
+                    .collect()
+            }))
+        } else {
+            Msg::Prechecks(settings.map(|s| crate::precheck::run_all(&s, &profile)))
+        };
+        // The front end is gone when the send fails: nobody to tell.
+        let _ = tx.send(msg);
+    });
+}
 
 #[cfg(test)]
 mod tests;
@@ -30,7 +78,7 @@ use crossterm::terminal::{
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
-use crate::answers::{Answers, Secrets, TargetAnswers};
+use crate::answers::{Answers, SecretName, Secrets, TargetAnswers};
 use crate::engine::{self, Engine, EventSink, Journal, TaskStatus, lock::RunLock};
 use crate::plan::build_plan;
 use crate::secret::MASK;
@@ -75,6 +123,9 @@ struct ChannelSink(SyncSender<Msg>);
 
 impl EventSink for ChannelSink {
     fn emit(&mut self, event: engine::Event) {
+        // Fails only when the UI loop has ended (the wizard is quitting and
+        // cancelled the run): nobody is left to show the event to, and the
+        // engine's log file has it.
         let _ = self.0.send(Msg::Engine(event));
     }
 }
@@ -111,7 +162,7 @@ pub fn resume_info(state_dir: &Path, profile: Option<&Profile>) -> Option<Resume
         .iter()
         .filter(|(_, r)| r.status != TaskStatus::Done)
         .max_by(|a, b| a.1.started_at.cmp(&b.1.started_at))
-        .map(|(id, _)| id.clone());
+        .map(|(id, _)| *id);
     let session = load_session(state_dir);
     let total = match (&session, profile) {
         (Some((answers, secrets)), Some(profile)) => {
@@ -179,79 +230,30 @@ impl Runtime {
     fn perform(&mut self, app: &mut App, request: Request) {
         let tx = self.tx.clone();
         match request {
-            Request::ParseOpenrc(path) => {
-                std::thread::spawn(move || {
-                    let result = crate::answers::openrc::load(Path::new(&path)).map(|c| {
-                        let mut vars: Vec<(String, String)> = c.vars.into_iter().collect();
-                        vars.retain(|(k, _)| {
-                            matches!(
-                                k.as_str(),
-                                "OS_AUTH_URL" | "OS_USERNAME" | "OS_PROJECT_NAME"
-                            )
-                        });
-                        vars.push(("OS_PASSWORD".into(), MASK.into()));
-                        vars
-                    });
-                    let _ = tx.send(Msg::Openrc(path, result));
-                });
-            }
+            Request::ParseOpenrc(path) => parse_openrc(path, tx),
             Request::NoProxyDefault => {
                 let controller = app.draft.raw(draft::F::ControllerHost).to_string();
                 app.draft.no_proxy_default =
                     crate::answers::controller_no_proxy(&controller).join(",");
             }
             Request::ProxyTest(url) => {
-                let answers = app.draft.answers();
-                let controller = answers.controller.host.clone();
-                let mut no_proxy: Vec<String> = answers
-                    .proxy
-                    .no_proxy
-                    .split(',')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect();
-                no_proxy.extend(crate::answers::controller_no_proxy(&controller));
-                let proxy = crate::answers::ProxySettings {
-                    http_proxy: answers.proxy.http_proxy,
-                    https_proxy: answers.proxy.https_proxy,
-                    password: app
-                        .draft
-                        .secrets()
-                        .get(crate::answers::SecretName::ProxyPassword)
-                        .cloned(),
-                    no_proxy,
-                    persist: false,
-                };
+                // The proxy the form describes now, resolved as apply will.
+                let password = app.draft.secrets().get(SecretName::ProxyPassword).cloned();
+                let proxy = app.draft.answers().proxy(password);
+                let texts = app.texts;
                 std::thread::spawn(move || {
-                    let _ = tx.send(Msg::ProxyTest(crate::precheck::proxy_fetch(&proxy, &url)));
+                    let result = proxy
+                        .map_err(|problems| {
+                            let said = problems.render(texts);
+                            i18n::Message::new("precheck.bad_proxy").arg("error", said)
+                        })
+                        .and_then(|proxy| crate::precheck::proxy_fetch(&proxy, &url));
+                    // The front end is gone when the send fails: nobody to tell.
+                    let _ = tx.send(Msg::ProxyTest(result));
                 });
             }
-            Request::Prechecks | Request::Review => {
-                let answers = app.draft.answers();
-                let secrets = app.draft.secrets();
-                let profile = app.profile.clone();
-                let review = request == Request::Review;
-                std::thread::spawn(move || {
-                    let Ok(profile) = profile else { return };
-                    let settings = crate::wizard::settings_from(&answers, &secrets, &profile)
-                        .map_err(|e| {
-                            e.0.into_iter()
-                                .map(|f| (f.field, f.rule))
-                                .collect::<Vec<_>>()
-                        });
-                    let msg = if review {
-                        Msg::Review(settings.map(|s| {
-                            crate::wizard::settings_plan_text(&s, &profile)
-                                .lines()
-                                .map(str::to_string)
-                                .collect()
-                        }))
-                    } else {
-                        Msg::Prechecks(settings.map(|s| crate::precheck::run_all(&s, &profile)))
-                    };
-                    let _ = tx.send(msg);
-                });
-            }
+            Request::Prechecks => check_in_background(app, tx, false),
+            Request::Review => check_in_background(app, tx, true),
             Request::Save(path) => {
                 let result = app
                     .draft
@@ -267,60 +269,126 @@ impl Runtime {
                     app.draft.proxy_test_default = mirror_url();
                 }
             }
+            Request::Doctor => {
+                let tx = self.tx.clone();
+                std::thread::spawn(move || {
+                    let options = crate::doctor::Options::detected();
+                    let _ = tx.send(Msg::Doctor(crate::doctor::run(&options)));
+                });
+            }
+            Request::Adopt => {
+                let tx = self.tx.clone();
+                std::thread::spawn(move || {
+                    let options = crate::doctor::Options::detected();
+                    let adopted = crate::doctor::adopt(&options).map(Box::new);
+                    let _ = tx.send(Msg::Adopted(adopted));
+                });
+            }
+            Request::UndoPreview(options) => {
+                let (state_dir, profile) = (app.state_dir.clone(), app.profile.clone());
+                std::thread::spawn(move || {
+                    let preview = match profile {
+                        Ok(profile) => undo::preview(&state_dir, &profile, &options),
+                        Err(e) => Err(undo::Refusal::Failed(i18n::Message::verbatim(e))),
+                    };
+                    // The front end is gone when the send fails: nobody to tell.
+                    let _ = tx.send(Msg::Undo(undo::UndoMsg::Preview(preview)));
+                });
+            }
+            Request::Undo { options, shown } => self.start_undo(app, options, shown),
+            Request::ReadJournal => app.resume = resume_info(&app.state_dir, app.profile()),
             Request::Cancel => self.cancel.store(true, Ordering::SeqCst),
             Request::StartRun { skip, verify } => self.start_run(app, skip, verify),
         }
     }
 
-    fn start_run(&mut self, app: &mut App, skip: Vec<String>, verify: bool) {
+    /// The undo on the engine's thread (one at a time, joined on quitting
+    /// as the engine is), with a fresh cancel flag.
+    fn start_undo(
+        &mut self,
+        app: &mut App,
+        options: crate::undo::Options,
+        shown: Vec<crate::undo::Step>,
+    ) {
+        self.reap();
+        let (state_dir, profile) = (app.state_dir.clone(), app.profile.clone());
+        self.cancel = Arc::new(AtomicBool::new(false));
+        let cancel = Arc::clone(&self.cancel);
+        let tx = self.tx.clone();
+        self.engine = Some(std::thread::spawn(move || {
+            let result = match profile {
+                Ok(profile) => undo::run(&state_dir, &profile, &options, &shown, &cancel, &tx),
+                Err(e) => Err(undo::Refusal::Failed(i18n::Message::verbatim(e))),
+            };
+            // Fails only when the UI loop has ended (quitting): the journal
+            // and the undo's log file keep its result.
+            let _ = tx.send(Msg::Undo(undo::UndoMsg::Done(result)));
+        }));
+    }
+
+    /// Joins the previous run's thread (install or undo). Its result came
+    /// as a message (Msg::EngineDone, UndoMsg::Done); a panic in it was
+    /// shown by the panic hook. Joining only reaps the thread.
+    fn reap(&mut self) {
         if let Some(handle) = self.engine.take() {
             let _ = handle.join();
         }
+    }
+
+    fn start_run(&mut self, app: &mut App, skip: Vec<crate::plan::TaskId>, verify: bool) {
+        self.reap();
         let refuse = |app: &mut App, why: String| app.handle(Msg::RunRefused(why));
         let Ok(profile) = app.profile.clone() else {
-            return refuse(app, "no target".into());
+            return refuse(app, app.texts.t("run.no_target"));
         };
         let answers = app.draft.answers();
         let secrets = app.draft.secrets();
         let settings = match crate::wizard::settings_from(&answers, &secrets, &profile) {
             Ok(s) => s,
-            Err(e) => return refuse(app, e.to_string()),
+            Err(e) => return refuse(app, e.render(app.texts)),
         };
         let state_dir = app.state_dir.clone();
         if let Err(e) = engine::ensure_state_dir(&state_dir) {
             return refuse(app, format!("{}: {e:#}", state_dir.display()));
         }
         if let Err(e) = answers.save(&session_answers_path(&state_dir), &secrets) {
-            return refuse(app, format!("cannot save the answers of this run: {e}"));
+            let why = app.texts.f("run.answers_unsaved", &[("error", &e)]);
+            return refuse(app, why);
         }
         let mut plan = build_plan(&settings, &profile);
         plan.tasks.retain(|t| !skip.contains(&t.id));
-        let rows: Vec<(String, String, Vec<String>)> = plan
+        let rows: Vec<_> = plan
             .tasks
             .iter()
-            .map(|t| (t.id.clone(), t.title.clone(), t.after.clone()))
+            .map(|t| (t.id, app.texts.msg(&t.title), t.after.clone()))
             .collect();
         app.run = run::RunView::new(&rows);
         self.cancel = Arc::new(AtomicBool::new(false));
         let cancel = Arc::clone(&self.cancel);
         let tx = self.tx.clone();
+        let texts = app.texts;
         self.engine = Some(std::thread::spawn(move || {
             let result = (|| {
                 let lock = RunLock::acquire(&state_dir, engine::lock::ORPHAN_WAIT)
-                    .map_err(|e| format!("{e:#}"))?;
+                    .map_err(|e| texts.error(&e))?;
                 let mut engine = Engine::new(&plan, &settings, &state_dir);
                 engine.cancel = cancel;
                 engine.lock = Some(&lock);
                 engine.verify = verify;
                 let mut sink = ChannelSink(tx.clone());
-                engine.run(&mut sink).map_err(|e| format!("{e:#}"))
+                engine.run(&mut sink).map_err(|e| texts.error(&e))
             })();
+            // Fails only when the UI loop has ended (quitting): the run's
+            // journal and log file keep its result.
             let _ = tx.send(Msg::EngineDone(result));
         }));
     }
 }
 
 /// Puts the terminal back: raw mode off, main screen, mouse released.
+/// Best effort, each step on its own: it also runs from the panic hook and
+/// after a failed set-up, where a step may fail because it was never done,
+/// and nothing better can be done with the terminal than try the next.
 fn restore_terminal() {
     let _ = disable_raw_mode();
     let _ = execute!(
@@ -363,13 +431,15 @@ pub fn run(options: Options) -> i32 {
     let (app, code) = drive(app, |_, _| {});
     let t = app.texts;
     let mut out = std::io::stdout();
+    // The last line after the screen is gone; a closed stdout cannot be
+    // told anything, and the exit code says the outcome anyway.
     let _ = match &app.outcome {
-        Some(Outcome::Verified(outputs)) => writeln!(
+        Some(Outcome::Verified(image)) => writeln!(
             out,
             "{}",
             t.f(
                 "exit.verified",
-                &[("id", &outputs.get("image_id").map_or("-", String::as_str))]
+                &[("id", &image.as_ref().map_or("-", |i| i.id.as_str()))]
             )
         ),
         Some(Outcome::Failed { task, .. }) => {
@@ -443,6 +513,8 @@ fn drive(mut app: App, start: impl FnOnce(&mut Runtime, &mut App)) -> (App, i32)
     drop(rx);
     if let Some(handle) = runtime.engine.take() {
         runtime.cancel.store(true, Ordering::SeqCst);
+        // Waits for the cancelled run to stop; its result is in the journal
+        // and a panic in it was shown by the panic hook.
         let _ = handle.join();
     }
     restore_terminal();

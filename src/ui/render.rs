@@ -14,9 +14,9 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::app::{App, Outcome, Pending, ResumeInfo, Screen, WelcomeChoice};
 use super::draft::{F, Kind, Problem, strength_bits};
-use super::i18n::Lang;
 use super::run::{Failure, FailureChoice, LogBuf, Search, TaskRow, TaskState};
 use super::theme::Theme;
+pub use super::wrap::wrap;
 use crate::precheck::Status;
 
 pub const MIN_WIDTH: u16 = 80;
@@ -52,44 +52,6 @@ pub fn cut(s: &str, width: usize) -> String {
     out.push('…');
     used += 1;
     out.push_str(&" ".repeat(width.saturating_sub(used)));
-    out
-}
-
-/// Splits text into lines of at most `width` columns (by characters, so
-/// Chinese text without spaces wraps too).
-pub fn wrap(s: &str, width: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    for para in s.split('\n') {
-        let mut line = String::new();
-        let mut used = 0;
-        for word in para.split_inclusive(' ') {
-            let ww = word.width();
-            let wide_word = word.chars().any(|c| c.width().unwrap_or(0) > 1);
-            if used + ww > width && !line.is_empty() && !wide_word {
-                out.push(line.trim_end().to_string());
-                line.clear();
-                used = 0;
-            }
-            // Chinese has no spaces between words: a piece with wide
-            // characters breaks anywhere, as a long word does.
-            let wide = word.chars().any(|c| c.width().unwrap_or(0) > 1);
-            if ww > width || (wide && used + ww > width) {
-                for c in word.chars() {
-                    let cw = c.width().unwrap_or(0);
-                    if used + cw > width {
-                        out.push(std::mem::take(&mut line));
-                        used = 0;
-                    }
-                    line.push(c);
-                    used += cw;
-                }
-            } else {
-                line.push_str(word);
-                used += ww;
-            }
-        }
-        out.push(line.trim_end().to_string());
-    }
     out
 }
 
@@ -136,6 +98,8 @@ pub fn draw(app: &App, frame: &mut Frame) {
         Screen::Review => draw_review(app, frame, body),
         Screen::Run => draw_run(app, frame, body),
         Screen::Done => draw_done(app, frame, body),
+        Screen::Doctor => draw_doctor(app, frame, body),
+        Screen::Undo => super::undo::draw::draw(app, frame, body),
     }
     draw_hints(app, frame, hints);
     if app.help {
@@ -185,6 +149,8 @@ fn draw_hints(app: &App, frame: &mut Frame, area: Rect) {
             Screen::Review => "hints.review",
             Screen::Run => "hints.run",
             Screen::Done => "hints.done",
+            Screen::Doctor => "hints.doctor",
+            Screen::Undo => undo_hints(app),
         }
     };
     let text = fit(&format!(" {}", t.t(key)), area.width as usize);
@@ -194,7 +160,19 @@ fn draw_hints(app: &App, frame: &mut Frame, area: Rect) {
     );
 }
 
-fn screen_block(app: &App) -> Block<'static> {
+/// The Undo screen's keys in its phase.
+fn undo_hints(app: &App) -> &'static str {
+    use super::undo::Phase;
+    match app.undo.phase {
+        Phase::Preview if matches!(app.undo.preview, Pending::Ready(Err(_))) => "hints.undo_back",
+        Phase::Preview => "hints.undo",
+        Phase::Confirm { .. } => "hints.undo_confirm",
+        Phase::Running => "hints.undo_running",
+        Phase::Ended(_) => "hints.undo_ended",
+    }
+}
+
+pub(crate) fn screen_block(app: &App) -> Block<'static> {
     Block::bordered().title(Span::styled(
         format!(
             " {} ",
@@ -202,6 +180,18 @@ fn screen_block(app: &App) -> Block<'static> {
         ),
         app.theme.title(),
     ))
+}
+
+/// The notice wrapped to `width` (none when there is no notice).
+fn notice_lines(app: &App, width: usize) -> Vec<Line<'static>> {
+    app.notice
+        .iter()
+        .flat_map(|n| {
+            wrap(n, width)
+                .into_iter()
+                .map(|l| Line::styled(l, app.theme.warn()))
+        })
+        .collect()
 }
 
 fn notice_line(app: &App) -> Option<Line<'static>> {
@@ -280,6 +270,7 @@ fn resume_lines(app: &App, r: &ResumeInfo, width: usize) -> Vec<Line<'static>> {
         )];
     }
     let text = match (&r.stopped_at, r.total) {
+        (None, _) if r.done == 0 => t.t("welcome.journal_empty"),
         (Some(task), Some(total)) => t.f(
             "welcome.journal_stopped",
             &[("done", &r.done), ("total", &total), ("task", task)],
@@ -318,12 +309,21 @@ fn welcome_choice_lines(app: &App) -> Vec<Line<'static>> {
             WelcomeChoice::EditSaved => "welcome.choice_edit",
             WelcomeChoice::Fresh if app.resume.is_some() => "welcome.choice_fresh",
             WelcomeChoice::Fresh => "welcome.choice_start",
+            WelcomeChoice::Doctor => "welcome.choice_doctor",
+            WelcomeChoice::Undo => "welcome.choice_undo",
         };
         let selected = i == app.welcome_choice.min(choices.len() - 1);
         let text = format!("{} {}", if selected { "›" } else { " " }, t.t(key));
         lines.push(Line::styled(
             text,
             if selected { th.selected() } else { th.normal() },
+        ));
+    }
+    if !app.journal_records_something() {
+        let dir = app.state_dir.display();
+        lines.push(Line::styled(
+            format!("  {}", t.f("welcome.nothing_to_undo", &[("dir", &dir)])),
+            th.dim(),
         ));
     }
     lines
@@ -405,15 +405,13 @@ fn window(s: &str, cursor: usize, width: usize) -> (String, usize) {
     (out, col(start, cursor))
 }
 
-fn problem_text(app: &App, f: F, p: &Problem) -> String {
+fn problem_text(app: &App, p: &Problem) -> String {
     let t = app.texts;
     match p {
         Problem::Mismatch => t.t("rule.mismatch"),
         Problem::NotANumber => t.t("rule.not_a_number"),
-        // English: the validator's own words, as the answers file's loader
-        // says them. Other languages: the field's rule, translated.
-        Problem::Rule(rule) if t.lang == Lang::En => rule.clone(),
-        Problem::Rule(_) => t.t(&format!("field.{}.rule", f.name())),
+        // The validator's own rule, in the screen's language.
+        Problem::Rule(rule) => t.msg(&rule.msg()),
     }
 }
 
@@ -485,9 +483,9 @@ fn form_lines(app: &App, width: usize) -> FormLines {
             form.focus = (start, form.lines.len());
         }
     }
-    if let Some(n) = notice_line(app) {
+    if app.notice.is_some() {
         form.lines.push(Line::raw(""));
-        form.lines.push(n);
+        form.lines.extend(notice_lines(app, width));
     }
     form
 }
@@ -564,7 +562,7 @@ fn field_row(
 fn field_rule(app: &App, f: F, problem: Option<&Problem>) -> String {
     let t = app.texts;
     let mut rule = match problem {
-        Some(p) => problem_text(app, f, p),
+        Some(p) => problem_text(app, p),
         None => t.t(&format!("field.{}.rule", f.name())),
     };
     // The level only (its bits would hint at the length), and only
@@ -598,14 +596,18 @@ fn field_status(app: &App, f: F) -> Option<(String, Style)> {
                     .join("  "),
                 th.ok(),
             )),
-            Pending::Ready(Err(e)) => Some((e.clone(), th.error())),
+            Pending::Ready(Err(e)) => Some((e.to_string(), th.error())),
         },
         F::ProxyTestUrl => Some(match &app.proxy_test {
             Pending::Idle => (t.t("proxy.test_hint"), th.dim()),
             Pending::Busy => (t.t("proxy.testing"), th.dim()),
-            Pending::Ready(Ok(line)) => (t.f("proxy.test_ok", &[("result", line)]), th.ok()),
+            Pending::Ready(Ok(line)) => {
+                let result = t.msg(line);
+                (t.f("proxy.test_ok", &[("result", &result)]), th.ok())
+            }
             Pending::Ready(Err(line)) => {
-                (t.f("proxy.test_failed", &[("result", line)]), th.error())
+                let result = t.msg(line);
+                (t.f("proxy.test_failed", &[("result", &result)]), th.error())
             }
         }),
         _ => None,
@@ -645,7 +647,7 @@ fn check_lines(
     for (i, row) in rows.iter().enumerate() {
         let is_selected = selected == Some(i);
         let name = fit(&t.t(&row.name_key), name_width);
-        let mut detail = row.detail.clone();
+        let mut detail = t.msg(&row.detail);
         if row.status == Status::Fail
             && let Some(f) = row.field
         {
@@ -658,8 +660,16 @@ fn check_lines(
                 )
             );
         }
-        let wrapped = wrap(&detail, detail_width.max(10));
-        for (j, d) in wrapped.into_iter().enumerate().take(3) {
+        // A passed check takes one line, so that every check fits at 80×24
+        // (the screen does not scroll); a warning shows up to three, a
+        // failure its remedy and where to fix it, which come last.
+        let width = detail_width.max(10);
+        let (wrapped, shown) = match row.status {
+            Status::Pass => (vec![cut(&detail, width)], 1),
+            Status::Warn => (wrap(&detail, width), 3),
+            Status::Fail => (wrap(&detail, width), 8),
+        };
+        for (j, d) in wrapped.into_iter().enumerate().take(shown) {
             if j == 0 {
                 lines.push(Line::from(vec![
                     Span::raw(if is_selected { "›" } else { " " }),
@@ -688,12 +698,11 @@ fn draw_prechecks(app: &App, frame: &mut Frame, area: Rect) {
     let block = screen_block(app);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let mut lines = match &app.checks {
+    let (mut lines, mut footer) = match &app.checks {
         Pending::Ready(rows) => {
-            let mut lines = check_lines(app, rows, Some(app.check_selected), inner.width as usize);
-            lines.push(Line::raw(""));
+            let lines = check_lines(app, rows, Some(app.check_selected), inner.width as usize);
             let failed = rows.iter().any(|r| r.status == Status::Fail);
-            lines.push(Line::styled(
+            let summary = Line::styled(
                 t.t(if failed {
                     "prechecks.some_failed"
                 } else {
@@ -704,15 +713,99 @@ fn draw_prechecks(app: &App, frame: &mut Frame, area: Rect) {
                 } else {
                     app.theme.ok()
                 },
-            ));
-            lines
+            );
+            (lines, vec![Line::raw(""), summary])
         }
-        _ => vec![Line::styled(t.t("prechecks.running"), app.theme.dim())],
+        _ => (
+            vec![Line::styled(t.t("prechecks.running"), app.theme.dim())],
+            Vec::new(),
+        ),
     };
-    if let Some(n) = notice_line(app) {
-        lines.push(n);
-    }
+    footer.extend(notice_line(app));
+    // The summary and a notice stay in view when long failures fill the
+    // screen: the checks' lines give way.
+    lines.truncate((inner.height as usize).saturating_sub(footer.len()));
+    lines.extend(footer);
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The doctor's report: findings first (each with why and fix), then the
+/// checks that passed; scrolled with ↑↓.
+fn draw_doctor(app: &App, frame: &mut Frame, area: Rect) {
+    let block = screen_block(app);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let lines = match &app.doctor {
+        Pending::Ready(report) => doctor_lines(app, report, inner.width as usize),
+        _ => vec![Line::styled(app.texts.t("doctor.running"), app.theme.dim())],
+    };
+    let skip = app.doctor_scroll.min(lines.len().saturating_sub(1));
+    // A notice (why the Glance cannot be adopted) stays above the scroll.
+    let notice = notice_lines(app, inner.width as usize);
+    let [top, rest] =
+        Layout::vertical([Constraint::Length(notice.len() as u16), Constraint::Min(0)])
+            .areas(inner);
+    frame.render_widget(Paragraph::new(notice), top);
+    frame.render_widget(Paragraph::new(lines[skip..].to_vec()), rest);
+}
+
+fn doctor_lines(app: &App, report: &crate::doctor::Report, width: usize) -> Vec<Line<'static>> {
+    let t = app.texts;
+    let th = &app.theme;
+    let mut lines = Vec::new();
+    if report.healthy {
+        lines.push(Line::styled(t.t("doctor.healthy"), th.ok()));
+    } else {
+        let n = report.findings.len();
+        lines.push(Line::styled(t.f("doctor.found", &[("n", &n)]), th.error()));
+    }
+    for f in &report.findings {
+        lines.push(Line::raw(""));
+        let head = t.f(
+            "doctor.line",
+            &[
+                ("mark", &"✗"),
+                ("check", &f.check.label(t)),
+                ("text", &t.msg(&f.object)),
+            ],
+        );
+        lines.extend(
+            wrap(&head, width)
+                .into_iter()
+                .map(|l| Line::styled(l, th.error())),
+        );
+        let mut parts = vec![
+            (t.t("doctor.problem"), t.msg(&f.problem)),
+            (t.t("doctor.why"), t.msg(&f.why)),
+            (t.t("doctor.fix"), t.msg(&f.fix)),
+        ];
+        if f.apply_fixes {
+            parts.push((t.t("doctor.or"), t.t("doctor.apply_hint")));
+        }
+        for (label, text) in parts {
+            for l in wrap(&format!("  {label} {text}"), width) {
+                lines.push(Line::raw(l));
+            }
+        }
+    }
+    lines.push(Line::raw(""));
+    for note in &report.checks {
+        let mark = if note.passed { "✓" } else { "–" };
+        let text = t.f(
+            "doctor.line",
+            &[
+                ("mark", &mark),
+                ("check", &note.check.label(t)),
+                ("text", &t.msg(&note.detail)),
+            ],
+        );
+        lines.extend(
+            wrap(&text, width)
+                .into_iter()
+                .map(|l| Line::styled(l, th.dim())),
+        );
+    }
+    lines
 }
 
 fn draw_review(app: &App, frame: &mut Frame, area: Rect) {
@@ -855,10 +948,11 @@ fn task_glyph(state: TaskState) -> &'static str {
 fn draw_run(app: &App, frame: &mut Frame, area: Rect) {
     let failed = app.run.failure.is_some() && !app.engine_running;
     let error = matches!(app.outcome, Some(Outcome::Error(_)));
-    // A failure: two lines of error, the choices, the recheck choice and
-    // the resume note.
-    let bottom = if failed {
-        7
+    // A failure: its error (the remedy is in it: as many lines as leave
+    // the task list and log RUN_MIDDLE_MIN rows), the choices, the recheck
+    // choice and the resume note.
+    let bottom = if let (true, Some(failure)) = (failed, &app.run.failure) {
+        failure_error_rows(app, failure, area) + 5
     } else if error {
         6
     } else {
@@ -966,7 +1060,7 @@ fn task_line(app: &App, task: &TaskRow, selected: bool, id_width: usize) -> Line
     let text = format!(
         "{} {} {}{time}",
         task_glyph(state),
-        fit(&task.id, id_width),
+        fit(task.id.as_str(), id_width),
         " ".repeat(8usize.saturating_sub(time.width()))
     );
     Line::styled(
@@ -1111,12 +1205,36 @@ fn search_line(app: &App, s: &Search, width: usize) -> Line<'static> {
     )
 }
 
+/// Clears `r` for a popup. A wide character of the screen under it that
+/// starts just left of `r` would span the popup's left border on the
+/// terminal (ratatui then never sends the border's cell), and one that `r`
+/// cuts on the right would leave its second half: both become spaces.
+fn clear_popup(frame: &mut Frame, r: Rect) {
+    frame.render_widget(Clear, r);
+    let buffer = frame.buffer_mut();
+    let area = buffer.area;
+    for y in r.top()..r.bottom() {
+        if r.left() > area.left() {
+            let cell = &mut buffer[(r.left() - 1, y)];
+            if cell.symbol().width() > 1 {
+                cell.set_symbol(" ");
+            }
+        }
+        if r.right() < area.right() {
+            let cell = &mut buffer[(r.right(), y)];
+            if cell.symbol().is_empty() {
+                cell.set_symbol(" ");
+            }
+        }
+    }
+}
+
 /// A bordered panel over `area` (cleared first) with `title` in the error
 /// style; returns the area inside it.
 fn error_panel(app: &App, frame: &mut Frame, area: Rect, title: &str) -> Rect {
     let block = Block::bordered().title(Span::styled(format!(" {title} "), app.theme.error()));
     let inner = block.inner(area);
-    frame.render_widget(Clear, area);
+    clear_popup(frame, area);
     frame.render_widget(block, area);
     inner
 }
@@ -1130,15 +1248,29 @@ fn error_lines(app: &App, error: &str, width: usize, max: usize) -> Vec<Line<'st
         .collect()
 }
 
-/// The failed task's panel: two lines of its error, the choices and the
-/// resume note (or the notice).
+/// Rows the task list and the log keep when a failure's panel grows.
+const RUN_MIDDLE_MIN: u16 = 10;
+
+/// Rows of the failed task's error in its panel: all of it wrapped, but at
+/// least two and no more than leave the task list and log
+/// [`RUN_MIDDLE_MIN`] rows of `area` (the run screen's body).
+fn failure_error_rows(app: &App, failure: &Failure, area: Rect) -> u16 {
+    let width = area.width.saturating_sub(2) as usize;
+    let wrapped = wrap(&app.texts.msg(&failure.error), width).len() as u16;
+    let room = area.height.saturating_sub(1 + 5 + RUN_MIDDLE_MIN);
+    wrapped.min(room).max(2)
+}
+
+/// The failed task's panel: its error (as many lines as the panel has),
+/// the choices and the resume note (or the notice).
 fn draw_failure(app: &App, failure: &Failure, frame: &mut Frame, area: Rect) {
     let t = app.texts;
     let title = t.f("run.failed_title", &[("task", &failure.task)]);
     let inner = error_panel(app, frame, area, &title);
     let w = inner.width as usize;
-    let mut lines = error_lines(app, &failure.error, w, 2);
-    while lines.len() < 2 {
+    let rows = usize::from(inner.height.saturating_sub(3));
+    let mut lines = error_lines(app, &t.msg(&failure.error), w, rows);
+    while lines.len() < rows {
         lines.push(Line::raw(""));
     }
     let (choices, recheck) = failure_choices(app, failure, w);
@@ -1180,7 +1312,7 @@ fn failure_choices(
             }
             FailureChoice::Retry => ("r", t.t("run.choice_retry")),
             FailureChoice::Edit => {
-                let screen = app.edit_screen(&failure.task).name();
+                let screen = app.edit_screen(failure.task).name();
                 let short = t.t(&format!("screen.{screen}.short"));
                 ("e", t.f("run.choice_edit", &[("screen", &short)]))
             }
@@ -1218,7 +1350,7 @@ fn draw_stopping(app: &App, frame: &mut Frame, area: Rect) {
         w,
         3,
     );
-    frame.render_widget(Clear, r);
+    clear_popup(frame, r);
     frame.render_widget(
         Paragraph::new(Line::styled(text, app.theme.warn())).block(Block::bordered()),
         r,
@@ -1258,24 +1390,18 @@ fn draw_done(app: &App, frame: &mut Frame, area: Rect) {
             lines.push(Line::styled(l, style));
         }
     };
-    if let Some(Outcome::Verified(outputs)) = &app.outcome {
-        match outputs.get("image_id") {
-            Some(id) => {
+    if let Some(Outcome::Verified(image)) = &app.outcome {
+        match image {
+            Some(image) => {
                 push(t.t("done.works"), th.ok());
                 push(
                     t.f(
                         "done.image",
-                        &[
-                            ("id", id),
-                            (
-                                "status",
-                                &outputs.get("image_status").map_or("?", String::as_str),
-                            ),
-                        ],
+                        &[("id", &image.id), ("status", &image.status)],
                     ),
                     th.normal(),
                 );
-                let hash = outputs.get("image_sha512").map_or("", String::as_str);
+                let hash = &image.sha512;
                 push(
                     t.f(
                         "done.hash",
@@ -1351,7 +1477,7 @@ fn draw_help(app: &App, frame: &mut Frame, area: Rect) {
         app.theme.title(),
     ));
     let inner = block.inner(r);
-    frame.render_widget(Clear, r);
+    clear_popup(frame, r);
     frame.render_widget(block, r);
     frame.render_widget(Paragraph::new(Text::from(text)), inner);
 }
@@ -1364,9 +1490,14 @@ fn draw_confirm(app: &App, frame: &mut Frame, area: Rect) {
         app.theme.warn(),
     ));
     let inner = block.inner(r);
-    frame.render_widget(Clear, r);
+    clear_popup(frame, r);
     frame.render_widget(block, r);
-    let lines: Vec<Line> = wrap(&t.t("confirm.quit_running"), inner.width as usize)
+    let text = if app.screen == Screen::Undo {
+        t.t("confirm.quit_undo")
+    } else {
+        t.t("confirm.quit_running")
+    };
+    let lines: Vec<Line> = wrap(&text, inner.width as usize)
         .into_iter()
         .map(Line::raw)
         .collect();
@@ -1388,11 +1519,11 @@ mod tests {
     fn wrap_breaks_chinese_without_spaces() {
         let lines = wrap("一二三四五六七八九十", 8);
         assert_eq!(lines, ["一二三四", "五六七八", "九十"]);
-        // Mixed text fills each line instead of moving a whole run of
-        // Chinese to the next one.
+        // Mixed text fills each line with Chinese instead of moving a
+        // whole run of it to the next one, and keeps the Latin word whole
+        // (this test once asked for "Keys|tone").
         let lines = wrap("数据库及其账号、Keystone 用户、服务和端点", 20);
-        assert_eq!(lines[0].width(), 20, "{lines:?}");
-        assert!(lines.iter().all(|l| l.width() <= 20), "{lines:?}");
+        assert_eq!(lines, ["数据库及其账号、", "Keystone 用户、服务", "和端点"]);
         assert!(wrap("one two three", 7).iter().all(|l| l.width() <= 7));
     }
 }

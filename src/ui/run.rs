@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::engine::Event;
+use crate::plan::TaskId;
+use crate::ui::i18n::Message;
 
 /// Lines kept per task; older ones are dropped (the log file has them all).
 pub const MAX_LINES_PER_TASK: usize = 5000;
@@ -16,8 +18,8 @@ pub const MAX_BYTES_PER_TASK: usize = 256 * 1024;
 /// Characters kept per line.
 pub const MAX_LINE_CHARS: usize = 400;
 
-/// Translates a key with arguments (`Texts::f`).
-pub type Words<'a> = dyn Fn(&str, &[(&str, &dyn std::fmt::Display)]) -> String + 'a;
+/// Puts a message into the screen's language (`Texts::msg`).
+pub type Words<'a> = dyn Fn(&Message) -> String + 'a;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaskState {
@@ -31,7 +33,7 @@ pub enum TaskState {
 
 #[derive(Debug, Clone)]
 pub struct TaskRow {
-    pub id: String,
+    pub id: TaskId,
     pub title: String,
     pub state: TaskState,
     pub started: Option<Instant>,
@@ -43,9 +45,9 @@ pub struct TaskRow {
 }
 
 impl TaskRow {
-    fn new(id: &str, title: &str) -> TaskRow {
+    fn new(id: TaskId, title: &str) -> TaskRow {
         TaskRow {
-            id: id.to_string(),
+            id,
             title: title.to_string(),
             state: TaskState::Pending,
             started: None,
@@ -254,8 +256,8 @@ impl FailureChoice {
 
 #[derive(Debug, Clone)]
 pub struct Failure {
-    pub task: String,
-    pub error: String,
+    pub task: TaskId,
+    pub error: Message,
     pub choice: usize,
 }
 
@@ -276,23 +278,23 @@ pub struct RunView {
     pub finished_in: Option<Duration>,
     pub failure: Option<Failure>,
     /// Tasks no other task depends on: safe to skip after a failure.
-    pub skippable: Vec<String>,
+    pub skippable: Vec<TaskId>,
     /// Starts seen, to order the tasks by their last start.
     starts_seen: u64,
 }
 
 impl RunView {
     /// Rows for a plan's tasks (id, title, ids it waits for).
-    pub fn new(tasks: &[(String, String, Vec<String>)]) -> RunView {
+    pub fn new(tasks: &[(TaskId, String, Vec<TaskId>)]) -> RunView {
         let skippable = tasks
             .iter()
             .filter(|(id, _, _)| !tasks.iter().any(|(_, _, after)| after.contains(id)))
-            .map(|(id, _, _)| id.clone())
+            .map(|(id, _, _)| *id)
             .collect();
         RunView {
             tasks: tasks
                 .iter()
-                .map(|(id, title, _)| TaskRow::new(id, title))
+                .map(|(id, title, _)| TaskRow::new(*id, title))
                 .collect(),
             logs: vec![LogBuf::default(); tasks.len()],
             skippable,
@@ -300,12 +302,12 @@ impl RunView {
         }
     }
 
-    fn index(&mut self, id: &str) -> usize {
+    fn index(&mut self, id: TaskId) -> usize {
         if let Some(i) = self.tasks.iter().position(|t| t.id == id) {
             return i;
         }
         // A task the view did not know (cannot happen with the same plan).
-        self.tasks.push(TaskRow::new(id, id));
+        self.tasks.push(TaskRow::new(id, id.as_str()));
         self.logs.push(LogBuf::default());
         self.tasks.len() - 1
     }
@@ -368,34 +370,36 @@ impl RunView {
                 self.failure = None;
             }
             Event::TaskSkipped { id, reason, .. } => {
-                let i = self.index(id);
+                let i = self.index(*id);
                 self.tasks[i].state = TaskState::Skipped;
-                self.logs[i].push(&words("run.log_skipped", &[("reason", reason)]));
+                let skipped = Message::new("run.log_skipped").msg("reason", reason.clone());
+                self.logs[i].push(&words(&skipped));
             }
-            Event::TaskStarted { id, .. } => self.task_started(id, now),
-            Event::Output { id, lines } => self.output(id, lines, now),
+            Event::TaskStarted { id, .. } => self.task_started(*id, now),
+            Event::Output { id, lines } => self.output(*id, lines, now),
+            Event::Narration { id, sentence } => self.output(*id, &words(sentence), now),
             Event::TaskRetrying {
                 id,
                 attempt,
                 wait,
                 reason,
-            } => self.task_retrying(id, *attempt, *wait, reason, now, words),
+            } => self.task_retrying(*id, *attempt, *wait, reason, now, words),
             Event::TaskFinished { id, duration, .. } => {
-                let i = self.task_ended(id, TaskState::Done, *duration);
+                let i = self.task_ended(*id, TaskState::Done, *duration);
                 self.ended(i);
             }
             Event::TaskFailed {
                 id,
                 duration,
                 error,
-            } => self.task_failed(id, *duration, error, words),
+            } => self.task_failed(*id, *duration, error, words),
             Event::RunFinished { duration, .. } => {
                 self.finished_in = Some(*duration);
             }
         }
     }
 
-    fn task_started(&mut self, id: &str, now: Instant) {
+    fn task_started(&mut self, id: TaskId, now: Instant) {
         let i = self.index(id);
         self.starts_seen += 1;
         let t = &mut self.tasks[i];
@@ -409,7 +413,7 @@ impl RunView {
     }
 
     /// A task's output; output after a retry's wait means it runs again.
-    fn output(&mut self, id: &str, lines: &str, now: Instant) {
+    fn output(&mut self, id: TaskId, lines: &str, now: Instant) {
         let i = self.index(id);
         let t = &mut self.tasks[i];
         if t.state == TaskState::Retrying && t.retry_until.is_none_or(|u| now >= u) {
@@ -421,10 +425,10 @@ impl RunView {
 
     fn task_retrying(
         &mut self,
-        id: &str,
+        id: TaskId,
         attempt: u32,
         wait: Duration,
-        reason: &str,
+        reason: &Message,
         now: Instant,
         words: &Words,
     ) {
@@ -434,17 +438,15 @@ impl RunView {
         t.retry_until = Some(now + wait);
         t.attempt = attempt + 1;
         self.logs[i].push(&words(
-            "run.log_retry",
-            &[
-                ("attempt", &attempt),
-                ("reason", &reason),
-                ("seconds", &wait.as_secs()),
-            ],
+            &Message::new("run.log_retry")
+                .arg("attempt", attempt)
+                .msg("reason", reason.clone())
+                .arg("seconds", wait.as_secs()),
         ));
     }
 
     /// A task finished or failed (`state`): its row shows how long it took.
-    fn task_ended(&mut self, id: &str, state: TaskState, duration: Duration) -> usize {
+    fn task_ended(&mut self, id: TaskId, state: TaskState, duration: Duration) -> usize {
         let i = self.index(id);
         let t = &mut self.tasks[i];
         t.state = state;
@@ -455,14 +457,15 @@ impl RunView {
 
     /// A task failed: its error goes to its log and the view selects it, for
     /// the failure's choices.
-    fn task_failed(&mut self, id: &str, duration: Duration, error: &str, words: &Words) {
+    fn task_failed(&mut self, id: TaskId, duration: Duration, error: &Message, words: &Words) {
         let i = self.task_ended(id, TaskState::Failed, duration);
-        for line in error.lines() {
-            self.logs[i].push(&words("run.log_error", &[("error", &line)]));
+        for line in words(error).lines() {
+            let said = Message::new("run.log_error").arg("error", line);
+            self.logs[i].push(&words(&said));
         }
         self.failure = Some(Failure {
-            task: id.to_string(),
-            error: error.to_string(),
+            task: id,
+            error: error.clone(),
             choice: 0,
         });
         self.manual_selection = false;
@@ -592,15 +595,16 @@ impl RunView {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::stand_in;
 
-    fn words(key: &str, _: &[(&str, &dyn std::fmt::Display)]) -> String {
-        key.to_string()
+    fn words(message: &Message) -> String {
+        message.key.to_string()
     }
 
     fn view() -> RunView {
         RunView::new(&[
-            ("a".into(), "A".into(), vec![]),
-            ("b".into(), "B".into(), vec!["a".into()]),
+            (stand_in("a"), "A".into(), vec![]),
+            (stand_in("b"), "B".into(), vec![stand_in("a")]),
         ])
     }
 
@@ -611,7 +615,7 @@ mod tests {
         for i in 0..MAX_LINES_PER_TASK + 10 {
             v.apply(
                 &Event::Output {
-                    id: "a".into(),
+                    id: stand_in("a"),
                     lines: format!("line {i} {}", "x".repeat(1000)),
                 },
                 now,
@@ -647,7 +651,7 @@ mod tests {
         for i in 0..20 {
             v.apply(
                 &Event::Output {
-                    id: "a".into(),
+                    id: stand_in("a"),
                     lines: format!("l{i}"),
                 },
                 now,
@@ -660,7 +664,7 @@ mod tests {
         // New lines do not move a scrolled view.
         v.apply(
             &Event::Output {
-                id: "a".into(),
+                id: stand_in("a"),
                 lines: "new".into(),
             },
             now,
@@ -685,7 +689,7 @@ mod tests {
         for line in ["apt-get update", "Err: 1", "ok", "ok", "Err: 2", "ok", "ok"] {
             v.apply(
                 &Event::Output {
-                    id: "a".into(),
+                    id: stand_in("a"),
                     lines: line.into(),
                 },
                 now,
@@ -709,7 +713,7 @@ mod tests {
 
     fn started(id: &str) -> Event {
         Event::TaskStarted {
-            id: id.into(),
+            id: stand_in(id),
             title: id.to_uppercase(),
             index: 1,
             total: 3,
@@ -718,16 +722,18 @@ mod tests {
 
     fn output(id: &str, lines: &str) -> Event {
         Event::Output {
-            id: id.into(),
+            id: stand_in(id),
             lines: lines.into(),
         }
     }
 
     fn finished(id: &str) -> Event {
         Event::TaskFinished {
-            id: id.into(),
+            id: stand_in(id),
             duration: Duration::from_millis(100),
-            outputs: Default::default(),
+            outputs: crate::engine::outputs::TaskOutputs::DbSync(
+                crate::engine::outputs::DbSyncOutputs { synced: true },
+            ),
         }
     }
 
@@ -743,9 +749,9 @@ mod tests {
     #[test]
     fn interleaved_tasks_follow_the_latest_start() {
         let mut v = RunView::new(&[
-            ("a".into(), "A".into(), vec![]),
-            ("b".into(), "B".into(), vec![]),
-            ("c".into(), "C".into(), vec!["a".into()]),
+            (stand_in("a"), "A".into(), vec![]),
+            (stand_in("b"), "B".into(), vec![]),
+            (stand_in("c"), "C".into(), vec![stand_in("a")]),
         ]);
         let now = Instant::now();
         let apply = |v: &mut RunView, e: Event| v.apply(&e, now, &words);
@@ -842,6 +848,6 @@ mod tests {
 
     #[test]
     fn only_tasks_nothing_depends_on_are_skippable() {
-        assert_eq!(view().skippable, ["b"]);
+        assert_eq!(view().skippable, [stand_in("b")]);
     }
 }

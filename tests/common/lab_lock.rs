@@ -34,6 +34,8 @@ fn wait_for(file: File) -> File {
     // soon as it gets the lock, since nobody receives it: the lock goes with it.
     let (sender, receiver) = mpsc::channel();
     std::thread::spawn(move || {
+        // Fails only when the waiter gave up: the file, and the lock with
+        // it, are then dropped here (see above).
         let _ = sender.send(file.lock().map(|()| file));
     });
     let limit = timeout();

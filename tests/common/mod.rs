@@ -84,14 +84,24 @@ pub fn openstack(args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("json")
 }
 
+/// The wizard in English whatever this machine's locale (the tests read
+/// its English lines); a test of another language sets LANG after.
 pub fn wizard() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_glance-wizard"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_glance-wizard"));
+    cmd.env("LANG", "C.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES");
+    cmd
 }
 
 /// A scratch directory for one scenario, emptied first so reruns start clean.
 pub fn scratch(name: &str) -> PathBuf {
     let dir = PathBuf::from(format!("/tmp/glance-wizard-e2e/{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
+    if let Err(e) = std::fs::remove_dir_all(&dir)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        panic!("cannot empty {}: {e}", dir.display());
+    }
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -173,6 +183,16 @@ impl Scenario {
 }
 
 impl Scenario {
+    /// `glance-wizard check` with these answers.
+    pub fn check_command(&self) -> Command {
+        let mut cmd = wizard();
+        cmd.arg("check")
+            .arg("--answers")
+            .arg(&self.answers)
+            .env_remove("OS_PASSWORD");
+        cmd
+    }
+
     /// New passwords in the same secrets file (same answers, same state).
     pub fn set_passwords(&mut self, db_password: &str, service_password: &str) {
         use std::os::unix::fs::PermissionsExt;

@@ -218,6 +218,40 @@ pub fn db_login(password: &str) -> Result<(), String> {
     conn.query_drop("SELECT 1").map_err(|e| e.to_string())
 }
 
+/// The lab's MariaDB as root, over its socket.
+fn root_connection() -> mysql::Conn {
+    let opts = mysql::OptsBuilder::new()
+        .socket(Some("/run/mysqld/mysqld.sock"))
+        .user(Some("root"))
+        .prefer_socket(true);
+    mysql::Conn::new(opts).expect("MariaDB as root")
+}
+
+/// A `SELECT COUNT(*)` as the lab's MariaDB root.
+pub fn root_count(sql: &str) -> u64 {
+    use mysql::prelude::Queryable;
+    root_connection().query_first(sql).unwrap().unwrap_or(0)
+}
+
+/// Whether the lab's MariaDB has this database (`name` is the test's own,
+/// a plain identifier).
+pub fn database_exists(name: &str) -> bool {
+    root_count(&format!(
+        "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{name}'"
+    )) > 0
+}
+
+/// Drops this database if it exists (a test's leftover).
+pub fn drop_database(name: &str) {
+    root_execute(&format!("DROP DATABASE IF EXISTS `{name}`"));
+}
+
+/// One statement as the lab's MariaDB root.
+pub fn root_execute(statement: &str) {
+    use mysql::prelude::Queryable;
+    root_connection().query_drop(statement).unwrap();
+}
+
 /// `glance-manage db check`: 0 when the schema is at head.
 pub fn db_check() -> Option<i32> {
     let out = Command::new("su")

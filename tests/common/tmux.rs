@@ -30,6 +30,7 @@ impl Tmux {
     /// Starts `glance-wizard ARGS` in `dir`; its pid goes to `dir/pid` and
     /// its exit status is printed when it ends.
     pub fn start(name: &str, dir: &Path, args: &[&str]) -> Tmux {
+        // A session left by an earlier run, if any: none is the usual case.
         let _ = tmux(&["kill-session", "-t", name]);
         let wizard = env!("CARGO_BIN_EXE_glance-wizard");
         std::fs::write(
@@ -139,6 +140,7 @@ impl Tmux {
             if !nudged && started.elapsed() > Duration::from_millis(300) {
                 let server = tmux(&["display-message", "-p", "#{pid}"]);
                 let server = String::from_utf8_lossy(&server.stdout).trim().to_string();
+                // A nudge only: the wait below reports if it did not help.
                 let _ = Command::new("kill").args(["-CHLD", &server]).output();
                 nudged = true;
             }
@@ -223,6 +225,7 @@ impl Watch {
 }
 
 impl Drop for Tmux {
+    /// Best effort: the session may have ended with the wizard.
     fn drop(&mut self) {
         let _ = tmux(&["kill-session", "-t", &self.name]);
     }

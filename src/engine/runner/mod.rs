@@ -1,6 +1,9 @@
 //! One runner per task kind, plus the child-process helpers they share.
 
+pub mod clients;
 pub mod config;
+#[cfg(test)]
+pub(crate) mod fake;
 pub mod identity;
 pub mod packages;
 pub mod service;
@@ -8,55 +11,116 @@ pub mod sql;
 pub mod stream;
 pub mod verify;
 
-use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use rustix::process::{Pid, Signal};
 
-use crate::answers::Settings;
+use crate::answers::{AdminCredentials, ProxySettings, Settings};
 use crate::plan::{Task, TaskKind};
 use crate::secret::Redactor;
-use crate::target::Profile;
+use crate::ui::i18n::Message;
 
-use super::TaskError;
+use super::{ErrorClass, TaskError};
 
-pub type Outputs = BTreeMap<String, String>;
+pub use crate::engine::outputs::TaskOutputs;
 
-/// What a runner gets: the settings, a place to narrate, and the ids the
-/// task recorded last time (so a rerun can find what it created).
+/// Who does the work and by which route: the Keystone admin the identity
+/// and verify tasks act as, and the proxy of package managers and
+/// downloads. Not part of any task's spec: they change how a task reaches
+/// the world, not what it leaves behind, so a change to them reruns nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reach {
+    pub admin: AdminCredentials,
+    pub proxy: ProxySettings,
+    /// The catalog the probes at the start of a run read, fetched once for
+    /// all of them: each `GET /v3/auth/catalog` has Keystone validate the
+    /// run's new admin token again (about 0.27 s of its CPU on the lab).
+    /// Only probes read it, and they all run before any task can change
+    /// the catalog.
+    pub probe_catalog: OnceLock<Result<Vec<clients::CatalogService>, TaskError>>,
+}
+
+impl Reach {
+    pub fn of(settings: &Settings) -> Reach {
+        Reach {
+            admin: settings.keystone.admin.clone(),
+            proxy: settings.proxy.clone(),
+            probe_catalog: OnceLock::new(),
+        }
+    }
+}
+
+/// What a runner gets besides its spec: the [`Reach`], a place to narrate,
+/// and what the task recorded last time (so a rerun can find what it
+/// created).
 pub struct TaskContext<'a> {
-    pub settings: &'a Settings,
-    pub profile: &'a Profile,
+    pub reach: &'a Reach,
     pub state_dir: &'a Path,
     pub redactor: &'a Redactor,
     pub cancel: &'a AtomicBool,
-    pub previous_outputs: &'a Outputs,
+    pub previous_outputs: Option<&'a TaskOutputs>,
     pub lock: Option<&'a crate::engine::lock::RunLock>,
     /// The task is done with the same inputs and runs only because
     /// `apply --verify` asked: check, and redo only what the check finds
     /// wrong (no restart of a Glance that answers).
     pub recheck: bool,
-    /// Where the task's lines go: one or more lines joined by `\n`,
-    /// already redacted. Call [`TaskContext::say`], which redacts.
-    pub log: &'a mut dyn FnMut(&str),
+    /// Where the task's words go, already redacted: call
+    /// [`TaskContext::trace`] or [`TaskContext::tell`], which redact.
+    pub log: &'a mut dyn FnMut(Said<'_>),
+}
+
+/// What a runner says as it works.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Said<'a> {
+    /// What it does or reads, the same in every language: a command line,
+    /// an SQL statement, an HTTP request, a config setting, a listing, a
+    /// child's output. One line, or several joined by `\n`.
+    Trace(&'a str),
+    /// A sentence for the person watching, put into their language by the
+    /// front end (English in the log).
+    Sentence(Message),
+}
+
+impl Said<'_> {
+    /// As the log has it.
+    pub fn english(&self) -> String {
+        match self {
+            Said::Trace(lines) => lines.to_string(),
+            Said::Sentence(sentence) => sentence.english(),
+        }
+    }
 }
 
 impl TaskContext<'_> {
-    /// Narrates: one line, or several joined by `\n`. Secrets are masked.
-    pub fn say(&mut self, line: impl AsRef<str>) {
+    /// Shows what is done or read (see [`is_trace`]): one line, or several
+    /// joined by `\n`. Secrets are masked. A sentence goes through
+    /// [`TaskContext::tell`] instead, so that it reaches a Chinese screen in
+    /// Chinese.
+    pub fn trace(&mut self, line: impl AsRef<str>) {
         let redacted = self.redactor.redact_cow(line.as_ref());
-        (self.log)(&redacted);
+        debug_assert!(
+            redacted.split('\n').all(is_trace),
+            "a sentence said as a trace: {redacted:?} (use TaskContext::tell)"
+        );
+        (self.log)(Said::Trace(&redacted));
+    }
+
+    /// Says a sentence, in the front end's language. Secrets in its
+    /// parameters are masked.
+    pub fn tell(&mut self, mut sentence: Message) {
+        sentence.map_texts(&|text| self.redactor.redact(text));
+        (self.log)(Said::Sentence(sentence));
     }
 
     /// Passes on text the caller has redacted with [`TaskContext::redactor`]
     /// (a block of a child's output: redacted once, not twice).
-    pub fn say_redacted(&mut self, block: &str) {
-        (self.log)(block);
+    pub fn trace_redacted(&mut self, block: &str) {
+        (self.log)(Said::Trace(block));
     }
 
     pub fn cancelled(&self) -> bool {
@@ -64,53 +128,94 @@ impl TaskContext<'_> {
     }
 }
 
+/// Is this line a trace of what a runner does or reads, with no sentence
+/// of ours in it? A command line (`$ `), an SQL statement (`SQL> `), a line
+/// fed to the openstack client (`openstack> `), an HTTP request, a config
+/// setting (`[section] key = value`) or an indented listing row.
+pub fn is_trace(line: &str) -> bool {
+    const STARTS: [&str; 10] = [
+        "$ ",
+        "SQL> ",
+        "openstack> ",
+        "GET ",
+        "PUT ",
+        "POST ",
+        "PATCH ",
+        "DELETE ",
+        "[",
+        "  ",
+    ];
+    STARTS.iter().any(|start| line.starts_with(start))
+}
+
 /// Checks that what a finished task left is still there; `Some(message)`
 /// when it is not, and the task must run again. Only config files are
 /// checked: they are what admins edit by hand between runs.
-pub fn drift(task: &Task, outputs: &Outputs) -> Option<String> {
+pub fn drift(task: &Task, outputs: Option<&TaskOutputs>) -> Option<Message> {
     match &task.kind {
         TaskKind::Config(spec) => config::drift(spec, outputs),
         _ => None,
     }
 }
 
-/// Whether a task's run changed something its dependents must follow (a
-/// config file left as it was needs no restart).
-pub fn changed_something(outputs: &Outputs) -> bool {
-    outputs.get(config::OUTPUT_CHANGED).map(String::as_str) != Some("false")
-}
-
 /// A cheap look at what a finished task set up, made at the start of every
 /// run (see [`crate::engine::TaskProbe`]): one login, listing or query per
 /// task, nothing changed. `Ok(what was found)` or `Err(what is wrong)`.
-pub fn probe(task: &Task, ctx: &mut TaskContext<'_>) -> Result<String, String> {
+pub fn probe(task: &Task, ctx: &mut TaskContext<'_>) -> Result<Message, Message> {
+    let reach: &Reach = ctx.reach;
+    let keystone = identity::RealKeystone::new(&reach.admin);
     match &task.kind {
-        TaskKind::Sql(spec) => sql::probe(spec),
-        TaskKind::IdentityUser => identity::probe_user(ctx),
-        TaskKind::IdentityRole => identity::probe_role(ctx),
-        TaskKind::IdentityService => identity::probe_service(ctx),
-        TaskKind::IdentityEndpoints => identity::probe_endpoints_task(ctx),
-        TaskKind::Packages { manager, packages } => packages::probe(*manager, packages, ctx),
+        TaskKind::Sql(spec) => sql::probe(spec, &sql::MySql),
+        TaskKind::IdentityUser(spec) => identity::probe_user(spec, &keystone),
+        TaskKind::IdentityRole(spec) => identity::probe_role(spec, &keystone),
+        TaskKind::IdentityService(spec) => {
+            let catalog = reach
+                .probe_catalog
+                .get_or_init(|| clients::Keystone::catalog(&keystone));
+            identity::probe_service(spec, ctx, catalog)
+        }
+        TaskKind::IdentityEndpoints(spec) => {
+            let catalog = reach
+                .probe_catalog
+                .get_or_init(|| clients::Keystone::catalog(&keystone));
+            identity::probe_endpoints_task(spec, catalog)
+        }
+        TaskKind::Packages(spec) => packages::probe(spec, ctx, &packages::System),
         // Its file's hash, compared by `drift` before the probes.
-        TaskKind::Config(spec) => Ok(format!("{} is as this task left it", spec.path)),
-        TaskKind::DbSync { .. } => sql::probe_schema(ctx.settings),
-        TaskKind::Services(spec) => service::probe(spec),
-        TaskKind::Verify(spec) => verify::probe(spec, ctx),
+        TaskKind::Config(spec) => Ok(Message::new("run_skip.config").arg("path", &spec.path)),
+        TaskKind::DbSync(spec) => sql::probe_schema(&spec.account, &sql::MySql),
+        TaskKind::Metadefs(spec) => sql::probe_metadefs(&spec.account, &sql::MySql),
+        TaskKind::Services(spec) => service::probe(spec, &service::System),
+        TaskKind::Verify(spec) => verify::probe(spec, ctx, &verify::GlanceHttp),
     }
 }
 
-pub fn run_task(task: &Task, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
+/// Runs a task with the real clients.
+pub fn run_task(task: &Task, ctx: &mut TaskContext<'_>) -> Result<TaskOutputs, TaskError> {
+    let reach: &Reach = ctx.reach;
+    let keystone = identity::RealKeystone::new(&reach.admin);
     match &task.kind {
-        TaskKind::Sql(spec) => sql::run(spec, ctx),
-        TaskKind::IdentityUser => identity::user(ctx),
-        TaskKind::IdentityRole => identity::role(ctx),
-        TaskKind::IdentityService => identity::service(ctx),
-        TaskKind::IdentityEndpoints => identity::endpoints(ctx),
-        TaskKind::Packages { manager, packages } => packages::run(*manager, packages, ctx),
+        TaskKind::Sql(spec) => sql::run(spec, ctx, &sql::MySql),
+        TaskKind::IdentityUser(spec) => identity::user(spec, ctx, &keystone),
+        TaskKind::IdentityRole(spec) => identity::role(spec, ctx, &keystone),
+        TaskKind::IdentityService(spec) => identity::service(spec, ctx, &keystone),
+        TaskKind::IdentityEndpoints(spec) => identity::endpoints(spec, ctx, &keystone),
+        TaskKind::Packages(spec) => packages::run(spec, ctx, &packages::System),
         TaskKind::Config(spec) => config::run(spec, ctx),
-        TaskKind::DbSync { check } => service::db_sync(*check, ctx),
-        TaskKind::Services(spec) => service::restart(spec, ctx),
-        TaskKind::Verify(spec) => verify::run(spec, ctx),
+        TaskKind::DbSync(spec) => service::db_sync(spec, ctx, &service::System),
+        TaskKind::Metadefs(spec) => {
+            service::load_metadefs(spec, ctx, &service::System, &sql::MySql)
+        }
+        TaskKind::Services(spec) => service::restart(spec, ctx, &service::System),
+        TaskKind::Verify(spec) => verify::run(
+            spec,
+            ctx,
+            &verify::Verifiers {
+                glance: &verify::GlanceHttp,
+                database: &sql::MySql,
+                keystone: &keystone,
+            },
+        ),
     }
 }
 
@@ -140,9 +245,9 @@ fn base_env(ctx: &TaskContext<'_>, network: Network) -> Vec<(String, String)> {
         ),
     ];
     if network == Network::ViaProxy {
-        env.extend(ctx.settings.proxy.child_env());
+        env.extend(ctx.reach.proxy.child_env());
     } else {
-        let no_proxy = ctx.settings.proxy.no_proxy.join(",");
+        let no_proxy = ctx.reach.proxy.no_proxy.join(",");
         env.push(("no_proxy".into(), no_proxy.clone()));
         env.push(("NO_PROXY".into(), no_proxy));
     }
@@ -183,6 +288,57 @@ pub const STOP_GRACE: Duration = Duration::from_secs(10);
 /// The error of a task the user stopped.
 pub const STOPPED: &str = "stopped by the user";
 
+/// A task the user stopped, as an error (English: [`STOPPED`]).
+pub(crate) fn stopped() -> TaskError {
+    fatal(Message::new("failure.stopped"))
+}
+
+/// What a task observed before its first attempt changed anything, kept
+/// in the state directory (`file`, 0600) until its outputs hold it, so a
+/// retry or a rerun after a kill does not take that attempt's work for what
+/// was there: the kept observation when `accept` takes it, else `observe`'s,
+/// kept now. `unkeepable` names the failure to keep it. The task removes the
+/// file once its outputs say it.
+pub(crate) fn kept_observation<T: serde::Serialize + serde::de::DeserializeOwned>(
+    state_dir: &std::path::Path,
+    file: &str,
+    accept: impl Fn(&T) -> bool,
+    observe: impl FnOnce() -> Result<T, TaskError>,
+    unkeepable: &'static str,
+) -> Result<T, TaskError> {
+    let kept = state_dir.join(file);
+    if let Ok(text) = crate::fsutil::read_regular(&kept)
+        && let Ok(before) = serde_json::from_str::<T>(&text)
+        && accept(&before)
+    {
+        return Ok(before);
+    }
+    let before = observe()?;
+    let text = serde_json::to_string(&before).expect("plain data serialises");
+    crate::fsutil::write_atomically(&kept, text.as_bytes(), 0o600, None).map_err(|e| {
+        fatal(
+            Message::new(unkeepable)
+                .arg("path", kept.display())
+                .arg("error", e),
+        )
+    })?;
+    Ok(before)
+}
+
+/// A failure neither time nor the answers are known to fix.
+pub(crate) fn fatal(message: Message) -> TaskError {
+    TaskError::new(ErrorClass::Fatal, message)
+}
+
+/// Waiting for a child failed: the OS's words.
+fn child_error(program: &str, error: impl std::fmt::Display) -> TaskError {
+    fatal(
+        Message::new("failure.run.child")
+            .arg("program", program)
+            .arg("error", error),
+    )
+}
+
 /// How often a runner waiting on a child looks at the cancel flag.
 const CANCEL_POLL: Duration = Duration::from_millis(50);
 
@@ -205,7 +361,7 @@ impl Stopper {
     fn step(&mut self, ctx: &mut TaskContext<'_>, pids: &[u32], kill: impl FnOnce()) {
         match self.term_sent {
             None => {
-                ctx.say("stopping: sent SIGTERM to the running command");
+                ctx.tell(Message::new("narration.sigterm_sent"));
                 for pid in pids {
                     if let Some(pid) = i32::try_from(*pid).ok().and_then(Pid::from_raw) {
                         let _ = rustix::process::kill_process(pid, Signal::TERM);
@@ -214,10 +370,7 @@ impl Stopper {
                 self.term_sent = Some(Instant::now());
             }
             Some(sent) if sent.elapsed() >= self.grace => {
-                ctx.say(format!(
-                    "stopping: the command did not exit within {} s of SIGTERM; killed it",
-                    self.grace.as_secs()
-                ));
+                ctx.tell(Message::new("narration.killed").arg("seconds", self.grace.as_secs()));
                 kill();
                 // Only once.
                 self.term_sent = Some(Instant::now() + Duration::from_secs(3600));
@@ -297,7 +450,12 @@ fn start_child<T>(
     };
     crate::inherit::start_child(fd, |_| start())
         .and_then(|started| started)
-        .map_err(|e| TaskError::fatal(format!("cannot start {argv0}: {e}")))
+        .map_err(|e| {
+            let said = Message::new("failure.cannot_start")
+                .arg("program", argv0)
+                .arg("error", e);
+            TaskError::new(super::ErrorClass::Fatal, said)
+        })
 }
 
 /// Chunks read ahead of the runner: a bound on memory when the log's
@@ -313,7 +471,7 @@ fn stream_child(
     input: Option<Vec<u8>>,
     lock: LockCopy,
 ) -> Result<ChildResult, TaskError> {
-    ctx.say(format!("$ {}", crate::plan::commands::display(argv)));
+    ctx.trace(format!("$ {}", crate::plan::commands::display(argv)));
     let expr = duct::cmd(&argv[0], &argv[1..])
         .full_env(
             base_env(ctx, network)
@@ -328,10 +486,39 @@ fn stream_child(
         None => expr.stdin_null(),
     };
     let reader = Arc::new(start_child(ctx, lock, &argv[0], || expr.reader())?);
-    // A blocking read would not see the cancel flag until the child's next
-    // output: a thread reads, this one waits on the channel and the flag.
-    let (tx, rx) = mpsc::sync_channel::<std::io::Result<Vec<u8>>>(CHUNKS_AHEAD);
-    let thread_reader = Arc::clone(&reader);
+    let rx = read_in_thread(Arc::clone(&reader))?;
+    let _recorded = record_child(ctx, &reader.pids(), argv);
+    let mut stopper = Stopper::new(grace);
+    let output = match pump(ctx, &rx, &reader, &mut stopper, &argv[0])? {
+        Pumped::Ended(output) => output,
+        Pumped::Stopped => return Err(stopped()),
+    };
+    if stopper.stopping() {
+        return Err(stopped());
+    }
+    let status = reader
+        .try_wait()
+        .map_err(|e| child_error(&argv[0], e))?
+        .map(|out| out.status.code())
+        .unwrap_or(None);
+    if status != Some(0) {
+        ctx.tell(match status {
+            Some(code) => Message::new("narration.exit_status").arg("code", code),
+            None => Message::new("narration.exit_killed"),
+        });
+    }
+    Ok(ChildResult {
+        code: status,
+        output,
+    })
+}
+
+type Chunk = std::io::Result<Vec<u8>>;
+
+/// A blocking read would not see the cancel flag until the child's next
+/// output: a thread reads, the runner waits on the channel and the flag.
+fn read_in_thread(reader: Arc<duct::ReaderHandle>) -> Result<mpsc::Receiver<Chunk>, TaskError> {
+    let (tx, rx) = mpsc::sync_channel::<Chunk>(CHUNKS_AHEAD);
     std::thread::Builder::new()
         .name("child-output".into())
         .spawn(move || {
@@ -340,27 +527,49 @@ fn stream_child(
             // 64 KiB for each cost more than the copy of what was read.
             let mut buffer = vec![0; stream::CHUNK];
             loop {
-                match (&*thread_reader).read(&mut buffer) {
+                let chunk = match (&*reader).read(&mut buffer) {
                     Ok(0) => break,
-                    Ok(n) => {
-                        if tx.send(Ok(buffer[..n].to_vec())).is_err() {
-                            break;
-                        }
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(e) => {
-                        let _ = tx.send(Err(e));
-                        break;
-                    }
+                    Ok(n) => Ok(buffer[..n].to_vec()),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => Err(e),
+                };
+                let failed = chunk.is_err();
+                // A closed channel: the runner stopped listening.
+                if tx.send(chunk).is_err() || failed {
+                    break;
                 }
             }
         })
-        .map_err(|e| TaskError::fatal(format!("cannot start a reader thread: {e}")))?;
-    let _recorded = record_child(ctx, &reader.pids(), argv);
+        .map_err(|e| fatal(Message::new("failure.run.reader_thread").arg("error", e)))?;
+    Ok(rx)
+}
+
+/// How reading a child's output ended.
+enum Pumped {
+    /// Its output closed: what was kept of it.
+    Ended(stream::Captured),
+    /// The user stopped the run and the child is gone.
+    Stopped,
+}
+
+/// Passes the child's output to the log in blocks of whole lines until it
+/// closes, stopping the child when the run is cancelled.
+fn pump(
+    ctx: &mut TaskContext<'_>,
+    rx: &mpsc::Receiver<Chunk>,
+    reader: &duct::ReaderHandle,
+    stopper: &mut Stopper,
+    program: &str,
+) -> Result<Pumped, TaskError> {
+    let reading = |e: std::io::Error| {
+        fatal(
+            Message::new("failure.run.reading")
+                .arg("program", program)
+                .arg("error", e),
+        )
+    };
     let mut cutter = stream::LineCutter::default();
     let mut output = stream::Captured::default();
-    let mut stopper = Stopper::new(grace);
-    let reading = |e: std::io::Error| TaskError::fatal(format!("reading {}: {e}", argv[0]));
     let mut ended = false;
     while !ended {
         match rx.recv_timeout(CANCEL_POLL) {
@@ -380,7 +589,7 @@ fn stream_child(
                     }
                 }
                 if let Some(block) = cutter.take(ctx.redactor) {
-                    ctx.say_redacted(&block);
+                    ctx.trace_redacted(&block);
                     output.push(&block);
                 }
             }
@@ -389,40 +598,25 @@ fn stream_child(
         }
         if ctx.cancelled() {
             stopper.step(ctx, &reader.pids(), || {
+                // Already gone, or the kill itself failed: the wait below
+                // tells.
                 let _ = reader.kill();
             });
             // A grandchild may keep the pipe open after the child is gone:
             // the child's exit is what counts.
             if matches!(reader.try_wait(), Ok(Some(_))) {
                 if let Some(block) = cutter.finish(ctx.redactor) {
-                    ctx.say_redacted(&block);
+                    ctx.trace_redacted(&block);
                 }
-                return Err(TaskError::fatal(STOPPED));
+                return Ok(Pumped::Stopped);
             }
         }
     }
     if let Some(block) = cutter.finish(ctx.redactor) {
-        ctx.say_redacted(&block);
+        ctx.trace_redacted(&block);
         output.push(&block);
     }
-    if stopper.stopping() {
-        return Err(TaskError::fatal(STOPPED));
-    }
-    let status = reader
-        .try_wait()
-        .map_err(|e| TaskError::fatal(format!("{}: {e}", argv[0])))?
-        .map(|out| out.status.code())
-        .unwrap_or(None);
-    if status != Some(0) {
-        ctx.say(format!(
-            "(exit status {})",
-            status.map_or("killed".into(), |c| c.to_string())
-        ));
-    }
-    Ok(ChildResult {
-        code: status,
-        output,
-    })
+    Ok(Pumped::Ended(output))
 }
 
 /// Runs a command and returns its stdout; stderr goes to the log. Stopped
@@ -451,7 +645,7 @@ fn capture_child(
     grace: Duration,
     lock: LockCopy,
 ) -> Result<(Option<i32>, String), TaskError> {
-    ctx.say(format!("$ {}", crate::plan::commands::display(argv)));
+    ctx.trace(format!("$ {}", crate::plan::commands::display(argv)));
     let expr = duct::cmd(&argv[0], &argv[1..])
         .full_env(
             base_env(ctx, network)
@@ -471,7 +665,7 @@ fn capture_child(
         match handle.try_wait() {
             Ok(Some(output)) => break output.clone(),
             Ok(None) => {}
-            Err(e) => return Err(TaskError::fatal(format!("{}: {e}", argv[0]))),
+            Err(e) => return Err(child_error(&argv[0], e)),
         }
         if ctx.cancelled() {
             stopper.step(ctx, &handle.pids(), || {
@@ -483,10 +677,10 @@ fn capture_child(
     };
     if !output.stderr.is_empty() {
         let block = stream::block_text(&output.stderr, ctx.redactor);
-        ctx.say_redacted(&block);
+        ctx.trace_redacted(&block);
     }
     if stopper.stopping() {
-        return Err(TaskError::fatal(STOPPED));
+        return Err(stopped());
     }
     Ok((
         output.status.code(),
@@ -509,7 +703,7 @@ fn record_child(
 /// the secrets the log masks: a token is as good as the password for as
 /// long as it lives.
 fn openstack_env(ctx: &TaskContext<'_>) -> Vec<(String, String)> {
-    let env = identity::admin_cli_env(&ctx.settings.keystone.admin);
+    let env = identity::admin_cli_env(&ctx.reach.admin);
     mask_env_secrets(ctx.redactor, &env);
     env
 }
@@ -540,18 +734,20 @@ pub fn openstack_json(
         STOP_GRACE,
         LockCopy::Given,
     )?;
+    let command = crate::plan::commands::display(&argv);
+    let fatal = |said| TaskError::new(super::ErrorClass::Fatal, said);
     if code != Some(0) {
-        return Err(TaskError::fatal(format!(
-            "`{}` failed (exit {}): see the log above",
-            crate::plan::commands::display(&argv),
-            code.map_or("killed".into(), |c| c.to_string())
-        )));
+        let said = match code {
+            Some(c) => Message::new("failure.command_exit").arg("code", c),
+            None => Message::new("failure.command_killed"),
+        };
+        return Err(fatal(said.arg("command", &command)));
     }
     serde_json::from_str(&stdout).map_err(|e| {
-        TaskError::fatal(format!(
-            "unexpected output from `{}` ({e})",
-            crate::plan::commands::display(&argv)
-        ))
+        let said = Message::new("failure.command_output")
+            .arg("command", &command)
+            .arg("error", e);
+        fatal(said)
     })
 }
 
@@ -564,11 +760,10 @@ pub fn openstack_plain(ctx: &mut TaskContext<'_>, args: Vec<String>) -> Result<(
     if result.success() {
         Ok(())
     } else {
-        Err(TaskError::fatal(format!(
-            "`{}` failed: {}",
-            crate::plan::commands::display(&argv),
-            result.tail(3)
-        )))
+        let said = Message::new("failure.command")
+            .arg("command", crate::plan::commands::display(&argv))
+            .arg("output", result.tail(3));
+        Err(TaskError::new(super::ErrorClass::Fatal, said))
     }
 }
 
@@ -585,7 +780,7 @@ pub fn openstack_batch(
     let mut input = String::new();
     for args in commands {
         let line = crate::plan::commands::display(args);
-        ctx.say(format!("openstack> {line}"));
+        ctx.trace(format!("openstack> {line}"));
         input.push_str(&line);
         input.push('\n');
     }
@@ -614,8 +809,42 @@ pub(crate) mod tests {
     use crate::target::{InitSystem, profile_for};
     use std::sync::atomic::AtomicBool;
 
+    /// Commands, statements, requests, settings and listings are traces;
+    /// a sentence of ours is not (it goes through `tell`, to be translated).
+    #[test]
+    fn a_trace_is_what_is_done_not_a_sentence() {
+        for trace in [
+            "$ apt-get install -y glance-api",
+            "SQL> CREATE DATABASE IF NOT EXISTS `glance`;",
+            "openstack> user list -f json",
+            "GET http://controller:9292/v2/images:",
+            "PATCH http://controller:5000/v3/users/5c1d {\"user\": {\"name\": \"glance\"}}",
+            "[database] connection = mysql+pymysql://glance:****@controller/glance",
+            "  5c1d0f  cirros  active",
+        ] {
+            assert!(is_trace(trace), "{trace}");
+        }
+        for sentence in [
+            "installed glance-api",
+            "the schema is at head",
+            "(exit status 1)",
+        ] {
+            assert!(!is_trace(sentence), "{sentence}");
+        }
+    }
+
+    /// In a debug build (every test, the end-to-end tests' binary) a
+    /// sentence said as a trace stops the run: it would reach a Chinese
+    /// screen in English.
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "a sentence said as a trace")]
+    fn a_sentence_said_as_a_trace_is_caught() {
+        with_ctx(None, |ctx| ctx.trace("installed glance-api"));
+    }
+
     /// Settings for tests: Debian Zed, fixed passwords, no Keystone.
-    pub(crate) fn settings() -> (Settings, Profile) {
+    pub(crate) fn settings() -> (Settings, crate::target::Profile) {
         let answers =
             Answers::from_toml("[keystone]\nos_auth_url = \"http://controller:5000/v3\"\n")
                 .unwrap();
@@ -653,25 +882,91 @@ pub(crate) mod tests {
         }
     }
 
+    /// The service and endpoints probes read one catalog, the run's first:
+    /// set here to one Keystone could not give (a service id of its own),
+    /// both probes answer from it and no second fetch replaces it.
+    #[test]
+    fn the_probes_share_one_catalog() {
+        let (settings, profile) = settings();
+        let plan = crate::plan::build_plan(&settings, &profile);
+        let reach = Reach::of(&settings);
+        let endpoints = plan
+            .tasks
+            .iter()
+            .find_map(|t| match &t.kind {
+                TaskKind::IdentityEndpoints(spec) => Some(spec.clone()),
+                _ => None,
+            })
+            .unwrap();
+        let service = clients::CatalogService {
+            id: "shared-catalog-id".into(),
+            service_type: endpoints.service_type.clone(),
+            endpoints: endpoints
+                .endpoints
+                .iter()
+                .map(|e| clients::Endpoint {
+                    id: format!("e-{}", e.interface),
+                    interface: e.interface.as_str().into(),
+                    region: endpoints.region.clone(),
+                    url: e.url.clone(),
+                })
+                .collect(),
+        };
+        reach.probe_catalog.set(Ok(vec![service])).unwrap();
+        let state = tempfile::tempdir().unwrap();
+        let (redactor, cancel) = (Redactor::new(), AtomicBool::new(false));
+        let mut said = Vec::new();
+        for task in plan.tasks.iter().filter(|t| {
+            matches!(
+                t.kind,
+                TaskKind::IdentityService(_) | TaskKind::IdentityEndpoints(_)
+            )
+        }) {
+            let mut log = |_: Said<'_>| {};
+            let mut ctx = TaskContext {
+                reach: &reach,
+                state_dir: state.path(),
+                redactor: &redactor,
+                cancel: &cancel,
+                previous_outputs: None,
+                lock: None,
+                recheck: false,
+                log: &mut log,
+            };
+            said.push(
+                probe(task, &mut ctx)
+                    .map(|m| m.english())
+                    .map_err(|m| m.english()),
+            );
+        }
+        assert_eq!(
+            said,
+            [
+                Ok("the image service shared-catalog-id is in the catalog".to_string()),
+                Ok("the public, internal and admin image endpoints are as answered".to_string()),
+            ]
+        );
+    }
+
     /// The run lock goes to the child it is meant for, not to a child
     /// another task starts while that one runs (a daemon would hold it for
     /// ever); the wizard keeps no copy of its own once the child started.
     #[test]
     fn the_run_lock_goes_to_its_one_child_only() {
-        let (settings, profile) = settings();
+        let (settings, _) = settings();
+        let reach = Reach::of(&settings);
         let state = tempfile::tempdir().unwrap();
         let lock = crate::engine::lock::RunLock::acquire(state.path(), Duration::ZERO).unwrap();
         let lock_file = state.path().join("lock");
-        let (redactor, cancel, outputs) = (Redactor::new(), AtomicBool::new(false), Outputs::new());
+        let (redactor, cancel) = (Redactor::new(), AtomicBool::new(false));
         let run = |script: &str, copy: LockCopy| {
-            let mut log = |_: &str| {};
+            let mut log = |_: Said<'_>| {};
             let mut ctx = TaskContext {
-                settings: &settings,
-                profile: &profile,
+                reach: &reach,
                 state_dir: state.path(),
                 redactor: &redactor,
                 cancel: &cancel,
-                previous_outputs: &outputs,
+                previous_outputs: None,
                 lock: Some(&lock),
                 recheck: false,
                 log: &mut log,
@@ -713,7 +1008,8 @@ pub(crate) mod tests {
         cancel_after: Option<Duration>,
         f: impl FnOnce(&mut TaskContext<'_>) -> T,
     ) -> (T, Vec<String>) {
-        let (settings, profile) = settings();
+        let (settings, _) = settings();
+        let reach = Reach::of(&settings);
         let redactor = Redactor::new();
         let cancel = Arc::new(AtomicBool::new(false));
         if let Some(after) = cancel_after {
@@ -723,16 +1019,14 @@ pub(crate) mod tests {
                 flag.store(true, Ordering::SeqCst);
             });
         }
-        let outputs = Outputs::new();
         let mut said = Vec::new();
-        let mut log = |line: &str| said.push(line.to_string());
+        let mut log = |line: Said<'_>| said.push(line.english());
         let mut ctx = TaskContext {
-            settings: &settings,
-            profile: &profile,
+            reach: &reach,
             state_dir: Path::new("/nonexistent"),
             redactor: &redactor,
             cancel: &cancel,
-            previous_outputs: &outputs,
+            previous_outputs: None,
             lock: None,
             recheck: false,
             log: &mut log,
@@ -761,25 +1055,47 @@ pub(crate) mod tests {
         assert!(said.iter().any(|l| l == "(exit status 3)"), "{said:?}");
     }
 
+    /// glance-manage and ls colour their lines when asked: the log and the
+    /// text the runner inspects (and builds error messages from) get the
+    /// words, tabs and line ends, never the terminal's escape sequences.
+    #[test]
+    fn colour_codes_never_reach_the_log_or_the_capture() {
+        let script = r"printf '\033[01;32mok\033[00m\tdone\n\033]0;title\007plain\033(B\n'; \
+                       printf 'err \033[31mred\033[0m\n' >&2";
+        let (result, said) = with_ctx(None, |ctx| {
+            run_streamed(ctx, &sh(script), &[], Network::Direct)
+        });
+        let result = result.unwrap();
+        assert_eq!(
+            result.lines().collect::<Vec<_>>(),
+            ["ok\tdone", "plain", "err red"]
+        );
+        assert!(!said.iter().any(|l| l.contains('\x1b')), "{said:?}");
+        let (captured, said) = with_ctx(None, |ctx| {
+            run_captured(ctx, &sh(script), &[], Network::Direct)
+        });
+        assert!(captured.unwrap().0 == Some(0));
+        assert!(said.iter().any(|l| l == "err red"), "{said:?}");
+    }
+
     /// 200,000 lines come as a few blocks of whole lines, every line intact
     /// and in order; a secret the child prints is masked however the pipe
     /// cut its output.
     #[test]
     fn a_flood_comes_in_blocks_of_whole_lines() {
-        let (settings, profile) = settings();
+        let (settings, _) = settings();
+        let reach = Reach::of(&settings);
         let redactor = Redactor::new();
         redactor.add(&crate::secret::Secret::new("s3cret-Value!"));
         let cancel = AtomicBool::new(false);
-        let outputs = Outputs::new();
         let mut blocks: Vec<String> = Vec::new();
-        let mut log = |block: &str| blocks.push(block.to_string());
+        let mut log = |block: Said<'_>| blocks.push(block.english());
         let mut ctx = TaskContext {
-            settings: &settings,
-            profile: &profile,
+            reach: &reach,
             state_dir: Path::new("/nonexistent"),
             redactor: &redactor,
             cancel: &cancel,
-            previous_outputs: &outputs,
+            previous_outputs: None,
             lock: None,
             recheck: false,
             log: &mut log,
@@ -820,7 +1136,7 @@ pub(crate) mod tests {
                 Network::Direct,
             )
         });
-        assert_eq!(result.err().unwrap().message, STOPPED);
+        assert_eq!(result.err().unwrap().message.english(), STOPPED);
         assert!(
             started.elapsed() < Duration::from_secs(3),
             "took {:?}",
@@ -844,7 +1160,7 @@ pub(crate) mod tests {
                 LockCopy::Withheld,
             )
         });
-        assert_eq!(result.err().unwrap().message, STOPPED);
+        assert_eq!(result.err().unwrap().message.english(), STOPPED);
         let took = started.elapsed();
         assert!(took >= Duration::from_millis(1300), "took {took:?}");
         assert!(took < Duration::from_secs(4), "took {took:?}");
@@ -862,7 +1178,7 @@ pub(crate) mod tests {
         let (result, _) = with_ctx(Some(Duration::from_millis(200)), |ctx| {
             run_captured(ctx, &sh("exec sleep 30"), &[], Network::Direct)
         });
-        assert_eq!(result.err().unwrap().message, STOPPED);
+        assert_eq!(result.err().unwrap().message.english(), STOPPED);
         assert!(started.elapsed() < Duration::from_secs(3));
     }
 }

@@ -1,80 +1,250 @@
 //! Database sync and the Glance services.
 
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
+use super::clients::{AccountQuery, Database, DbFault, SchemaStep, Services};
 use super::identity::direct_agent;
-use super::{Network, Outputs, TaskContext, run_streamed, run_streamed_holding_lock};
-use crate::engine::TaskError;
-use crate::plan::{ServiceSpec, commands};
+use super::sql::count_rows;
+use super::{ChildResult, Network, TaskContext, fatal, run_streamed, run_streamed_holding_lock};
+use crate::engine::outputs::{DbSyncOutputs, MetadefsOutputs, ServicesOutputs, TaskOutputs};
+use crate::engine::{Cause, TaskError};
+use crate::plan::{DbSyncSpec, MetadefsSpec, ServiceSpec, commands};
+use crate::ui::i18n::Message;
 
-pub fn db_sync(check: bool, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
-    // glance-manage gets the run lock too: a db_sync orphaned by a killed
-    // run goes on migrating, and a second one started by the next run
-    // collides with it in alembic_version ("expected to match one row").
-    if ctx.recheck && check {
-        let result = run_streamed_holding_lock(
+/// The init system, `glance-manage` and HTTP, as real runs use them.
+pub struct System;
+
+impl Services for System {
+    fn make_image_dir(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        dir: &str,
+    ) -> Result<ChildResult, TaskError> {
+        run_streamed(ctx, &commands::image_dir(dir), &[], Network::Direct)
+    }
+
+    fn enable(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        spec: &ServiceSpec,
+        service: &str,
+    ) -> Result<ChildResult, TaskError> {
+        run_steps(
             ctx,
-            &commands::glance_manage("db check"),
+            commands::service_enable(spec.init, spec.manager, service),
+        )
+    }
+
+    fn restart(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        spec: &ServiceSpec,
+        service: &str,
+    ) -> Result<ChildResult, TaskError> {
+        run_streamed(
+            ctx,
+            &commands::service_restart(spec.init, service),
             &[],
             Network::Direct,
-        )?;
-        if result.success() {
-            ctx.say("the schema is at head: no sync needed");
-            return Ok(Outputs::new());
-        }
-        ctx.say("the schema is not at head: syncing");
+        )
     }
-    let sync = run_streamed_holding_lock(
-        ctx,
-        &commands::glance_manage("db_sync"),
-        &[],
-        Network::Direct,
-    )?;
+
+    fn stop(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        spec: &ServiceSpec,
+        service: &str,
+    ) -> Result<ChildResult, TaskError> {
+        run_streamed(
+            ctx,
+            &commands::service_stop(spec.init, service),
+            &[],
+            Network::Direct,
+        )
+    }
+
+    fn enabled_at_boot(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        spec: &ServiceSpec,
+        service: &str,
+    ) -> Result<bool, TaskError> {
+        match commands::service_boot_query(spec.init, spec.manager, service) {
+            commands::BootQuery::Command(argv) => {
+                Ok(run_streamed(ctx, &argv, &[], Network::Direct)?.success())
+            }
+            commands::BootQuery::RcStartLinks => {
+                Ok(has_rc_start_link(std::path::Path::new("/etc"), service))
+            }
+        }
+    }
+
+    fn disable(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        spec: &ServiceSpec,
+        service: &str,
+    ) -> Result<ChildResult, TaskError> {
+        run_steps(
+            ctx,
+            commands::service_disable(spec.init, spec.manager, service),
+        )
+    }
+
+    /// glance-manage gets the run lock too: a db_sync orphaned by a killed
+    /// run goes on migrating, and a second one started by the next run
+    /// collides with it in alembic_version ("expected to match one row").
+    fn glance_manage(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        step: SchemaStep<'_>,
+    ) -> Result<ChildResult, TaskError> {
+        let command = match step {
+            SchemaStep::Sync => commands::glance_manage("db_sync"),
+            SchemaStep::Check => commands::glance_manage("db check"),
+            SchemaStep::LoadMetadefs { dir } => commands::metadefs_load(dir),
+        };
+        run_streamed_holding_lock(ctx, &command, &[], Network::Direct)
+    }
+
+    fn wait_answering(
+        &self,
+        url: &str,
+        timeout: Duration,
+        cancel: &AtomicBool,
+    ) -> Result<u16, String> {
+        wait_for_glance(url, timeout, cancel)
+    }
+
+    fn answer(&self, url: &str) -> Result<u16, String> {
+        direct_agent(Duration::from_secs(2))
+            .get(url)
+            .call()
+            .map(|response| response.status().as_u16())
+            .map_err(|e| e.to_string())
+    }
+
+    fn log_tail(&self, path: &str, n: usize) -> String {
+        std::fs::read_to_string(path)
+            .map(|t| {
+                let lines: Vec<&str> = t.lines().collect();
+                lines[lines.len().saturating_sub(n)..].join("\n")
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Runs commands one after the other until one fails: its result, or the
+/// last one's.
+fn run_steps(ctx: &mut TaskContext<'_>, steps: Vec<Vec<String>>) -> Result<ChildResult, TaskError> {
+    let mut last = None;
+    for cmd in steps {
+        let result = run_streamed(ctx, &cmd, &[], Network::Direct)?;
+        let failed = !result.success();
+        last = Some(result);
+        if failed {
+            break;
+        }
+    }
+    Ok(last.unwrap_or(ChildResult {
+        code: Some(0),
+        output: Default::default(),
+    }))
+}
+
+pub fn db_sync(
+    spec: &DbSyncSpec,
+    ctx: &mut TaskContext<'_>,
+    services: &dyn Services,
+) -> Result<TaskOutputs, TaskError> {
+    let check = spec.check;
+    if ctx.recheck && check {
+        if services.glance_manage(ctx, SchemaStep::Check)?.success() {
+            ctx.tell(Message::new("narration.schema_at_head_no_sync"));
+            return Ok(TaskOutputs::DbSync(DbSyncOutputs { synced: false }));
+        }
+        ctx.tell(Message::new("narration.schema_behind_syncing"));
+    }
+    let sync = services.glance_manage(ctx, SchemaStep::Sync)?;
     if !sync.success() {
         let tail = sync.tail(5);
-        let hint = if tail.contains("Access denied") {
-            " (the glance account's password or grants do not match [database] connection)"
-        } else {
-            ""
+        let refused = tail.contains("Access denied");
+        let key = match refused {
+            true => "failure.db_sync_refused",
+            false => "failure.db_sync",
         };
-        let error = TaskError::fatal(format!("glance-manage db_sync failed{hint}: {tail}"));
-        return Err(if hint.is_empty() {
-            error
-        } else {
-            error.with_cause(crate::engine::Cause::DbAccessDenied)
+        let error = fatal(Message::new(key).arg("output", tail));
+        return Err(match refused {
+            true => error.with_cause(Cause::DbAccessDenied),
+            false => error,
         });
     }
     if check {
-        let result = run_streamed_holding_lock(
-            ctx,
-            &commands::glance_manage("db check"),
-            &[],
-            Network::Direct,
-        )?;
+        let result = services.glance_manage(ctx, SchemaStep::Check)?;
         let meaning = match result.code {
             Some(0) => None,
-            Some(3) => Some("an expand migration is still needed"),
-            Some(4) => Some("a data migration is still needed"),
-            Some(5) => Some("a contract migration is still needed"),
-            _ => Some("it failed"),
+            Some(3) => Some("failure.db_check_expand"),
+            Some(4) => Some("failure.db_check_data"),
+            Some(5) => Some("failure.db_check_contract"),
+            _ => Some("failure.db_check_failed"),
         };
         if let Some(meaning) = meaning {
-            return Err(TaskError::fatal(format!(
-                "`glance-manage db check` says the schema is not at head: {meaning}"
-            )));
+            let said = Message::new("failure.db_check").msg("meaning", Message::new(meaning));
+            return Err(fatal(said));
         }
-        ctx.say("the schema is at head");
+        ctx.tell(Message::new("narration.schema_at_head"));
     }
-    Ok(Outputs::new())
+    Ok(TaskOutputs::DbSync(DbSyncOutputs { synced: true }))
+}
+
+/// Loads the metadata definitions: `glance-manage db_load_metadefs` adds the
+/// namespaces of the package's JSON files the database has not got, and
+/// skips (never overwrites) those it has, an admin's edits included.
+pub fn load_metadefs(
+    spec: &MetadefsSpec,
+    ctx: &mut TaskContext<'_>,
+    services: &dyn Services,
+    db: &dyn Database,
+) -> Result<TaskOutputs, TaskError> {
+    // A refused login is the database task's to repair (someone changed the
+    // glance account's password or grants since it ran).
+    let count = |ctx: &mut TaskContext<'_>| {
+        count_rows(db, &spec.account, AccountQuery::MetadefNamespaces).map_err(|e| {
+            let context = Message::new("failure.db_count_metadefs").arg("user", &spec.account.user);
+            let mut error = e.error_after(context);
+            error.message = error.redacted(ctx.redactor);
+            match e.fault {
+                DbFault::AccessDenied => error.with_cause(Cause::DbAccessDenied),
+                DbFault::Unreachable | DbFault::Other => error,
+            }
+        })
+    };
+    let before = count(ctx)?;
+    let load = services.glance_manage(ctx, SchemaStep::LoadMetadefs { dir: &spec.dir })?;
+    if !load.success() {
+        let said = Message::new("failure.metadefs").arg("output", load.tail(5));
+        return Err(fatal(said));
+    }
+    let after = count(ctx)?;
+    if after == 0 {
+        let said = Message::new("failure.metadefs_empty").arg("dir", &spec.dir);
+        return Err(fatal(said));
+    }
+    ctx.tell(
+        Message::new("narration.metadefs_loaded")
+            .arg("loaded", after.saturating_sub(before))
+            .arg("before", before),
+    );
+    Ok(TaskOutputs::Metadefs(MetadefsOutputs {
+        namespaces_before: before,
+        namespaces_after: after,
+    }))
 }
 
 /// Polls Glance until it answers: `GET /` gives 300 (versions) without auth.
 /// Gives up early when `cancel` is set.
-pub fn wait_for_glance(
-    url: &str,
-    timeout: Duration,
-    cancel: &std::sync::atomic::AtomicBool,
-) -> Result<u16, String> {
+pub fn wait_for_glance(url: &str, timeout: Duration, cancel: &AtomicBool) -> Result<u16, String> {
     let agent = direct_agent(Duration::from_secs(5));
     let deadline = Instant::now() + timeout;
     let mut last = String::new();
@@ -99,84 +269,581 @@ pub fn wait_for_glance(
 
 /// The service task's probe: glance-api answers its version document
 /// (one request).
-pub fn probe(spec: &ServiceSpec) -> Result<String, String> {
-    let agent = direct_agent(Duration::from_secs(2));
-    match agent.get(&spec.health_url).call() {
-        Ok(response) if matches!(response.status().as_u16(), 200 | 300) => Ok(format!(
-            "glance-api answers at {} (HTTP {})",
-            spec.health_url,
-            response.status().as_u16()
-        )),
-        Ok(response) => Err(format!(
-            "glance-api answers HTTP {} at {}",
-            response.status().as_u16(),
-            spec.health_url
-        )),
-        Err(e) => Err(format!(
-            "glance-api does not answer at {}: {e}",
-            spec.health_url
-        )),
+pub fn probe(spec: &ServiceSpec, services: &dyn Services) -> Result<Message, Message> {
+    match services.answer(&spec.health_url) {
+        Ok(status) if matches!(status, 200 | 300) => Ok(Message::new("run_skip.glance_api")
+            .arg("url", &spec.health_url)
+            .arg("status", status)),
+        Ok(status) => Err(Message::new("recheck.api_status")
+            .arg("status", status)
+            .arg("url", &spec.health_url)),
+        Err(e) => Err(Message::new("recheck.api_silent")
+            .arg("url", &spec.health_url)
+            .arg("error", e)),
     }
 }
 
-pub fn restart(spec: &ServiceSpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
-    if ctx.recheck
-        && let Ok(status) = wait_for_glance(&spec.health_url, Duration::from_secs(2), ctx.cancel)
-    {
-        ctx.say(format!(
-            "glance-api answers at {} (HTTP {status}): not restarted",
-            spec.health_url
-        ));
-        return Ok(Outputs::new());
+/// Whether `etc`/rc2.d to rc5.d hold a start link of `service`
+/// (`S01glance-api`): Debian's SysV init starts it at boot then.
+fn has_rc_start_link(etc: &std::path::Path, service: &str) -> bool {
+    (2..=5).any(|level| {
+        std::fs::read_dir(etc.join(format!("rc{level}.d"))).is_ok_and(|entries| {
+            entries.filter_map(Result::ok).any(|entry| {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                name.starts_with('S') && name.get(3..) == Some(service)
+            })
+        })
+    })
+}
+
+/// How long glance-api gets to answer after its restart.
+const START_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// What glance-api was before this task first touched it: whether it
+/// answered (undo stops it only when not) and which services started at
+/// boot (undo disables only the others). `None`: not known (recorded by an
+/// older glance-wizard).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Before {
+    answering: Option<bool>,
+    enabled: Option<Vec<String>>,
+}
+
+/// Where the first attempt keeps [`Before`] until the task's outputs hold
+/// it: a retry, or a rerun after a failure or a kill, must not take what
+/// that attempt enabled and started for what was there.
+const BEFORE_FILE: &str = "service.restart.before.json";
+
+/// [`Before`]: as a finished run of the task recorded it, else as the
+/// first attempt kept it, else observed now (and kept) before anything is
+/// enabled or restarted.
+fn before_first_run(
+    spec: &ServiceSpec,
+    ctx: &mut TaskContext<'_>,
+    services: &dyn Services,
+) -> Result<Before, TaskError> {
+    if let Some(TaskOutputs::Services(o)) = ctx.previous_outputs {
+        return Ok(Before {
+            answering: o.answering_before,
+            enabled: o.enabled_before.clone(),
+        });
     }
-    let mkdir = commands::image_dir(&ctx.settings.store.data_dir);
-    if !run_streamed(ctx, &mkdir, &[], Network::Direct)?.success() {
-        return Err(TaskError::fatal("cannot create the image directory"));
-    }
-    let manager = ctx.profile.package_manager;
-    for service in &spec.services {
-        for cmd in commands::service_enable(spec.init, manager, service) {
-            let result = run_streamed(ctx, &cmd, &[], Network::Direct)?;
-            if !result.success() {
-                return Err(TaskError::fatal(format!(
-                    "cannot enable {service}: {}",
-                    result.tail(3)
-                )));
+    let state_dir = ctx.state_dir;
+    super::kept_observation(
+        state_dir,
+        BEFORE_FILE,
+        |_: &Before| true,
+        || {
+            let mut enabled = Vec::new();
+            for service in &spec.services {
+                if services.enabled_at_boot(ctx, spec, service)? {
+                    enabled.push(service.clone());
+                }
             }
-        }
-        let result = run_streamed(
-            ctx,
-            &commands::service_restart(spec.init, service),
-            &[],
-            Network::Direct,
-        )?;
+            Ok(Before {
+                answering: Some(matches!(services.answer(&spec.health_url), Ok(200 | 300))),
+                enabled: Some(enabled),
+            })
+        },
+        "failure.run.keep_glance_api",
+    )
+}
+
+/// The task's outputs, which hold [`Before`] from now on.
+fn finished(ctx: &TaskContext<'_>, restarted: Vec<String>, before: Before) -> TaskOutputs {
+    // Gone or not, the outputs say it now.
+    let _ = std::fs::remove_file(ctx.state_dir.join(BEFORE_FILE));
+    TaskOutputs::Services(ServicesOutputs {
+        restarted,
+        answering_before: before.answering,
+        enabled_before: before.enabled,
+    })
+}
+
+/// The services an earlier run of the task restarted: a recheck that finds
+/// Glance answering restarts none, and undo must still know that the
+/// wizard started it.
+fn restarted_before(ctx: &TaskContext<'_>) -> Vec<String> {
+    match ctx.previous_outputs {
+        Some(TaskOutputs::Services(o)) => o.restarted.clone(),
+        _ => Vec::new(),
+    }
+}
+
+pub fn restart(
+    spec: &ServiceSpec,
+    ctx: &mut TaskContext<'_>,
+    services: &dyn Services,
+) -> Result<TaskOutputs, TaskError> {
+    let before = before_first_run(spec, ctx, services)?;
+    if ctx.recheck
+        && let Ok(status) =
+            services.wait_answering(&spec.health_url, Duration::from_secs(2), ctx.cancel)
+    {
+        ctx.tell(
+            Message::new("narration.not_restarted")
+                .arg("url", &spec.health_url)
+                .arg("status", status),
+        );
+        return Ok(finished(ctx, restarted_before(ctx), before));
+    }
+    if !services.make_image_dir(ctx, &spec.image_dir)?.success() {
+        return Err(fatal(Message::new("failure.run.image_dir")));
+    }
+    for service in &spec.services {
+        let result = services.enable(ctx, spec, service)?;
         if !result.success() {
-            return Err(TaskError::fatal(format!(
-                "cannot restart {service}: {}",
-                result.tail(3)
-            )));
+            let said = Message::new("failure.enable")
+                .arg("service", service)
+                .arg("output", result.tail(3));
+            return Err(fatal(said));
+        }
+        let result = services.restart(ctx, spec, service)?;
+        if !result.success() {
+            let said = Message::new("failure.restart")
+                .arg("service", service)
+                .arg("output", result.tail(3));
+            return Err(fatal(said));
         }
     }
-    ctx.say(format!("waiting for {} to answer", spec.health_url));
-    match wait_for_glance(&spec.health_url, Duration::from_secs(90), ctx.cancel) {
+    ctx.tell(Message::new("narration.waiting_answer").arg("url", &spec.health_url));
+    match services.wait_answering(&spec.health_url, START_TIMEOUT, ctx.cancel) {
         Ok(status) => {
-            ctx.say(format!("glance-api answers (HTTP {status})"));
-            Ok(Outputs::new())
+            ctx.tell(Message::new("narration.api_answers").arg("status", status));
+            Ok(finished(ctx, spec.services.clone(), before))
         }
-        Err(last) if last == super::STOPPED => Err(TaskError::fatal(last)),
+        Err(last) if last == super::STOPPED => Err(super::stopped()),
         Err(last) => {
-            let log = &ctx.profile.distro.api_log;
-            let log_tail = std::fs::read_to_string(log)
-                .map(|t| {
-                    let lines: Vec<&str> = t.lines().collect();
-                    lines[lines.len().saturating_sub(5)..].join("\n")
-                })
-                .unwrap_or_default();
-            Err(TaskError::fatal(format!(
-                "glance-api did not answer at {} within 90 s (last: {last}); {log} ends with:\n{}",
-                spec.health_url,
-                ctx.redactor.redact(&log_tail)
-            )))
+            let log = &spec.api_log;
+            let log_tail = services.log_tail(log, 5);
+            let said = Message::new("failure.no_answer")
+                .arg("url", &spec.health_url)
+                .arg("seconds", START_TIMEOUT.as_secs())
+                .arg("last", last)
+                .arg("log", log)
+                .arg("tail", ctx.redactor.redact(&log_tail));
+            Err(fatal(said))
         }
+    }
+}
+
+/// db_sync and the services against test doubles of the init system and
+/// `glance-manage` (systemd is not PID 1 here).
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::ErrorClass;
+    use crate::engine::runner::clients::DbFault;
+    use crate::engine::runner::fake::{
+        DbOp, FakeDatabase, FakeServices, MetadefFiles, ServiceOp, in_ctx, in_ctx_at,
+    };
+    use crate::engine::runner::sql;
+    use crate::target::{InitSystem, PackageManager};
+
+    fn sync_spec(check: bool) -> DbSyncSpec {
+        DbSyncSpec {
+            release: "zed".into(),
+            check,
+            account: crate::plan::DbAccount {
+                host: "controller".into(),
+                port: 3306,
+                database: "glance".into(),
+                user: "glance".into(),
+                password: crate::secret::Secret::new("db-password-1"),
+            },
+        }
+    }
+
+    fn service_spec() -> ServiceSpec {
+        ServiceSpec {
+            services: vec!["glance-api".into()],
+            init: InitSystem::Systemd,
+            manager: PackageManager::Apt,
+            health_url: "http://controller:9292/".into(),
+            image_dir: "/var/lib/glance/images".into(),
+            api_log: "/var/log/glance/glance-api.log".into(),
+        }
+    }
+
+    fn sync(services: &FakeServices, check: bool, recheck: bool) -> Result<TaskOutputs, TaskError> {
+        in_ctx(None, recheck, |ctx| {
+            db_sync(&sync_spec(check), ctx, services)
+        })
+        .0
+    }
+
+    fn synced(synced: bool) -> TaskOutputs {
+        TaskOutputs::DbSync(DbSyncOutputs { synced })
+    }
+
+    #[test]
+    fn the_schema_is_synced_and_checked() {
+        let services = FakeServices::default();
+        assert_eq!(sync(&services, true, false), Ok(synced(true)));
+        assert_eq!(services.syncs.get(), 1);
+        // A recheck finds it at head and syncs nothing.
+        assert_eq!(sync(&services, true, true), Ok(synced(false)));
+        assert_eq!(services.syncs.get(), 1);
+        // A release without `db check` syncs each time it runs.
+        assert_eq!(sync(&services, false, true), Ok(synced(true)));
+        assert_eq!(services.syncs.get(), 2);
+    }
+
+    /// A refused database names the database task as the one to repair.
+    #[test]
+    fn access_denied_names_the_database_task() {
+        let services = FakeServices::default();
+        services.child_fails(
+            ServiceOp::Sync,
+            1,
+            "sqlalchemy.exc.OperationalError: (1045, \"Access denied for user 'glance'@'controller'\")",
+        );
+        let error = sync(&services, true, false).unwrap_err();
+        assert_eq!(error.class, ErrorClass::Fatal);
+        assert_eq!(error.cause, Some(Cause::DbAccessDenied));
+        assert!(
+            error.message.english().contains("password or grants"),
+            "{}",
+            error.message.english()
+        );
+
+        let services = FakeServices::default();
+        services.child_fails(
+            ServiceOp::Sync,
+            1,
+            "alembic.util.exc.CommandError: Can't locate revision",
+        );
+        let error = sync(&services, true, false).unwrap_err();
+        assert_eq!((error.class, error.cause), (ErrorClass::Fatal, None));
+    }
+
+    #[test]
+    fn a_schema_not_at_head_after_the_sync_fails() {
+        let services = FakeServices::default();
+        services.child_fails(ServiceOp::Check, 4, "");
+        let error = sync(&services, true, false).unwrap_err();
+        assert_eq!(error.class, ErrorClass::Fatal);
+        assert!(
+            error
+                .message
+                .english()
+                .ends_with("a data migration is still needed"),
+            "{}",
+            error.message.english()
+        );
+        // An error of the runner's own (glance-manage cannot start) passes
+        // unchanged.
+        let services = FakeServices::default();
+        services.fail(
+            ServiceOp::Sync,
+            TaskError::fatal("cannot start glance-manage"),
+        );
+        assert_eq!(
+            sync(&services, true, false).unwrap_err(),
+            TaskError::fatal("cannot start glance-manage")
+        );
+    }
+
+    fn restart_on(services: &FakeServices, recheck: bool) -> Result<TaskOutputs, TaskError> {
+        in_ctx(None, recheck, |ctx| restart(&service_spec(), ctx, services)).0
+    }
+
+    fn restarted(services: &[&str], answering_before: bool, enabled: &[&str]) -> TaskOutputs {
+        let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect();
+        TaskOutputs::Services(ServicesOutputs {
+            restarted: names(services),
+            answering_before: Some(answering_before),
+            enabled_before: Some(names(enabled)),
+        })
+    }
+
+    #[test]
+    fn services_are_enabled_restarted_and_answer() {
+        let services = FakeServices::default();
+        assert!(probe(&service_spec(), &services).is_err());
+        assert_eq!(
+            restart_on(&services, false),
+            Ok(restarted(&["glance-api"], false, &[]))
+        );
+        assert!(services.enabled.borrow().contains("glance-api"));
+        assert_eq!(
+            probe(&service_spec(), &services).map(|m| m.english()),
+            Ok("glance-api answers at http://controller:9292/ (HTTP 300)".into())
+        );
+        // A recheck of a Glance that answers restarts nothing.
+        assert_eq!(
+            restart_on(&services, true),
+            Ok(restarted(&[], true, &["glance-api"]))
+        );
+        assert_eq!(services.restarts.borrow().len(), 1);
+        // A plain rerun (its inputs changed) restarts.
+        assert_eq!(
+            restart_on(&services, false),
+            Ok(restarted(&["glance-api"], true, &["glance-api"]))
+        );
+        assert_eq!(services.restarts.borrow().len(), 2);
+    }
+
+    /// Whether glance-api answered and started at boot before is what the
+    /// task's first run saw: a rerun finds it answering and enabled because
+    /// the wizard made it so, and keeps the record (undo then stops and
+    /// disables it); a recheck that restarts nothing keeps what was
+    /// restarted; an older record that does not say is asked anew.
+    #[test]
+    fn a_rerun_keeps_what_glance_was_before_the_first_run() {
+        let services = FakeServices::default();
+        services.answering.set(true);
+        services.enabled.borrow_mut().insert("glance-api".into());
+        let first = restarted(&["glance-api"], false, &[]);
+        for recheck in [false, true] {
+            let (again, _) = in_ctx(Some(&first), recheck, |ctx| {
+                restart(&service_spec(), ctx, &services)
+            });
+            assert_eq!(again.as_ref(), Ok(&first), "recheck: {recheck}");
+        }
+        // An older record says nothing: asking now would take what the
+        // wizard did for what was there, so it stays unknown.
+        let older = TaskOutputs::Services(ServicesOutputs {
+            restarted: vec!["glance-api".into()],
+            answering_before: None,
+            enabled_before: None,
+        });
+        let (again, _) = in_ctx(Some(&older), false, |ctx| {
+            restart(&service_spec(), ctx, &services)
+        });
+        assert_eq!(again, Ok(older));
+    }
+
+    /// A first attempt that fails after enabling and starting glance-api
+    /// leaves no outputs; the next attempt (a retry, a rerun after the
+    /// failure or a kill) still records what was there before the first.
+    #[test]
+    fn a_failed_first_attempt_keeps_what_was_there_before_it() {
+        let services = FakeServices::default();
+        services.never_answers.set(true);
+        let state = tempfile::tempdir().unwrap();
+        let (failed, _) = in_ctx_at(state.path(), None, false, |ctx| {
+            restart(&service_spec(), ctx, &services)
+        });
+        assert!(failed.is_err());
+        assert!(services.enabled.borrow().contains("glance-api"));
+        services.never_answers.set(false);
+        services.answering.set(true);
+        let (again, _) = in_ctx_at(state.path(), None, false, |ctx| {
+            restart(&service_spec(), ctx, &services)
+        });
+        assert_eq!(again, Ok(restarted(&["glance-api"], false, &[])));
+        assert!(
+            !state.path().join(BEFORE_FILE).exists(),
+            "kept past the outputs"
+        );
+    }
+
+    /// Debian's SysV boot state is the start links update-rc.d makes.
+    #[test]
+    fn a_start_link_in_rc2_to_rc5_means_enabled_at_boot() {
+        let etc = tempfile::tempdir().unwrap();
+        for level in ["rc0.d", "rc2.d", "rc3.d"] {
+            std::fs::create_dir(etc.path().join(level)).unwrap();
+        }
+        let link = |level: &str, name: &str| {
+            std::os::unix::fs::symlink("../init.d/x", etc.path().join(level).join(name)).unwrap();
+        };
+        link("rc0.d", "K01glance-api");
+        link("rc3.d", "S01glance-api-extra");
+        assert!(!has_rc_start_link(etc.path(), "glance-api"));
+        link("rc3.d", "K01glance-api");
+        assert!(!has_rc_start_link(etc.path(), "glance-api"));
+        link("rc2.d", "S01glance-api");
+        assert!(has_rc_start_link(etc.path(), "glance-api"));
+        assert!(!has_rc_start_link(etc.path(), "glance"));
+    }
+
+    #[test]
+    fn service_failures_are_fatal_with_what_failed() {
+        let cases = [
+            (ServiceOp::ImageDir, "cannot create the image directory"),
+            (
+                ServiceOp::Enable,
+                "cannot enable glance-api: Failed to enable unit",
+            ),
+            (
+                ServiceOp::Restart,
+                "cannot restart glance-api: Failed to enable unit",
+            ),
+        ];
+        for (op, message) in cases {
+            let services = FakeServices::default();
+            services.child_fails(op, 1, "Failed to enable unit");
+            let error = restart_on(&services, false).unwrap_err();
+            assert_eq!(error.class, ErrorClass::Fatal);
+            assert_eq!(error.message.english(), message);
+        }
+    }
+
+    #[test]
+    fn a_glance_that_never_answers_quotes_its_log() {
+        let services = FakeServices::default();
+        services.never_answers.set(true);
+        let error = restart_on(&services, false).unwrap_err();
+        assert_eq!(error.class, ErrorClass::Fatal);
+        assert!(
+            error
+                .message
+                .english()
+                .contains("did not answer at http://controller:9292/ within 90 s"),
+            "{}",
+            error.message.english()
+        );
+        assert!(
+            error.message.english().contains("cannot bind"),
+            "{}",
+            error.message.english()
+        );
+    }
+
+    /// A database test double where the glance account logs in, and the
+    /// package's definitions (30 namespaces over 20 resource types).
+    fn metadefs_world() -> (std::rc::Rc<FakeDatabase>, FakeServices) {
+        let database = std::rc::Rc::new(FakeDatabase::default());
+        {
+            let mut db = database.state.borrow_mut();
+            db.schemas.insert("glance".into());
+            db.accounts
+                .insert(("glance".into(), "%".into()), "db-password-1".into());
+            db.grants
+                .insert(("glance".into(), "%".into(), "glance".into()));
+        }
+        let services = FakeServices::loading_metadefs(MetadefFiles {
+            database: database.clone(),
+            namespaces: 30,
+            resource_types: 20,
+        });
+        (database, services)
+    }
+
+    fn metadefs_spec() -> MetadefsSpec {
+        MetadefsSpec {
+            dir: "/etc/glance/metadefs".into(),
+            account: sync_spec(true).account,
+        }
+    }
+
+    fn load(
+        services: &FakeServices,
+        database: &FakeDatabase,
+    ) -> (Result<TaskOutputs, TaskError>, Vec<String>) {
+        in_ctx(None, false, |ctx| {
+            ctx.redactor
+                .add(&crate::secret::Secret::new("db-password-1"));
+            load_metadefs(&metadefs_spec(), ctx, services, database)
+        })
+    }
+
+    fn loaded(before: u64, after: u64) -> TaskOutputs {
+        TaskOutputs::Metadefs(MetadefsOutputs {
+            namespaces_before: before,
+            namespaces_after: after,
+        })
+    }
+
+    #[test]
+    fn metadefs_are_loaded_then_found() {
+        let (database, services) = metadefs_world();
+        let account = metadefs_spec().account;
+        assert!(sql::probe_metadefs(&account, &*database).is_err());
+        let (result, said) = load(&services, &database);
+        assert_eq!(result, Ok(loaded(0, 30)));
+        assert_eq!(*services.metadef_loads.borrow(), ["/etc/glance/metadefs"]);
+        assert!(
+            said.iter()
+                .any(|l| l == "30 metadata namespaces loaded, 0 there already"),
+            "{said:?}"
+        );
+        assert_eq!(
+            sql::probe_metadefs(&account, &*database).map(|m| m.english()),
+            Ok("30 metadata namespaces are loaded".into())
+        );
+        // A rerun adds nothing and says what was there.
+        assert_eq!(load(&services, &database).0, Ok(loaded(30, 30)));
+    }
+
+    #[test]
+    fn the_metadefs_probe_wants_namespaces_and_resource_types() {
+        let (database, _) = metadefs_world();
+        let account = metadefs_spec().account;
+        database.state.borrow_mut().metadef_namespaces = 3;
+        let none = sql::probe_metadefs(&account, &*database)
+            .unwrap_err()
+            .english();
+        assert_eq!(none, "the database has no metadata resource types");
+        database.fail(DbOp::AccountLogin, DbFault::AccessDenied, "ERROR 1045");
+        let denied = sql::probe_metadefs(&account, &*database)
+            .unwrap_err()
+            .english();
+        assert_eq!(
+            denied,
+            "cannot run SELECT COUNT(*) FROM metadef_namespaces as glance: ERROR 1045"
+        );
+    }
+
+    #[test]
+    fn an_empty_definitions_directory_fails() {
+        let (database, _) = metadefs_world();
+        let services = FakeServices::loading_metadefs(MetadefFiles {
+            database: database.clone(),
+            namespaces: 0,
+            resource_types: 0,
+        });
+        let error = load(&services, &database).0.unwrap_err();
+        assert_eq!(error.class, ErrorClass::Fatal);
+        assert_eq!(
+            error.message.english(),
+            "glance-manage db_load_metadefs loaded nothing: is /etc/glance/metadefs empty?"
+        );
+    }
+
+    #[test]
+    fn metadefs_failures_are_classed() {
+        // glance-manage fails: fatal, with its last lines.
+        let (database, services) = metadefs_world();
+        services.child_fails(ServiceOp::LoadMetadefs, 1, "No such file or directory");
+        let error = load(&services, &database).0.unwrap_err();
+        assert_eq!((error.class, error.cause), (ErrorClass::Fatal, None));
+        assert_eq!(
+            error.message.english(),
+            "glance-manage db_load_metadefs failed: No such file or directory"
+        );
+        // The glance account refused: the database task's to repair, and
+        // nothing was loaded.
+        let (database, services) = metadefs_world();
+        database.fail(
+            DbOp::AccountLogin,
+            DbFault::AccessDenied,
+            "ERROR 1045 (28000): Access denied for user 'glance' (using password db-password-1)",
+        );
+        let error = load(&services, &database).0.unwrap_err();
+        assert_eq!(error.cause, Some(Cause::DbAccessDenied));
+        assert!(
+            !error.message.english().contains("db-password-1"),
+            "{}",
+            error.message.english()
+        );
+        assert!(services.metadef_loads.borrow().is_empty());
+        // The server does not answer: time may fix it.
+        let (database, services) = metadefs_world();
+        database.fail(
+            DbOp::AccountLogin,
+            DbFault::Unreachable,
+            "Connection refused",
+        );
+        let error = load(&services, &database).0.unwrap_err();
+        assert_eq!(
+            (error.class, error.cause),
+            (ErrorClass::Retryable, None),
+            "{}",
+            error.message.english()
+        );
     }
 }

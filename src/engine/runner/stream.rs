@@ -115,8 +115,9 @@ impl LineCutter {
 }
 
 /// `bytes` (whole lines, the last line end optional) as text: invalid UTF-8
-/// replaced, the final line end and any `\r` before a line end dropped,
-/// every secret masked.
+/// replaced, terminal escape sequences and control characters other than
+/// tab and line ends removed, the final line end and any `\r` before a line
+/// end dropped, every secret masked.
 pub fn block_text<'b>(bytes: &'b [u8], redactor: &Redactor) -> Cow<'b, str> {
     let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
     // The fast check first (`from_utf8_lossy` is slower on valid text).
@@ -124,7 +125,8 @@ pub fn block_text<'b>(bytes: &'b [u8], redactor: &Redactor) -> Cow<'b, str> {
         Ok(text) => Cow::Borrowed(text),
         Err(_) => String::from_utf8_lossy(bytes),
     };
-    let text = if memchr::memchr(b'\r', bytes).is_some() {
+    let text = strip_escapes(text);
+    let text = if memchr::memchr(b'\r', text.as_bytes()).is_some() {
         let mut out = String::with_capacity(text.len());
         for (i, line) in text.split('\n').enumerate() {
             if i > 0 {
@@ -140,6 +142,20 @@ pub fn block_text<'b>(bytes: &'b [u8], redactor: &Redactor) -> Cow<'b, str> {
         Cow::Borrowed(_) => text,
         Cow::Owned(redacted) => Cow::Owned(redacted),
     }
+}
+
+/// `text` without terminal escape sequences (colours, cursor moves, window
+/// titles: glance-manage and friends colour their lines when asked) or
+/// other control characters, which would show as `[00m` in the log file
+/// and could move the cursor of the screen the log pane is drawn on. Tabs
+/// and line ends stay. Stripped before redaction, so that the redactor
+/// sees the text as it is written.
+fn strip_escapes(text: Cow<'_, str>) -> Cow<'_, str> {
+    let control = |b: &u8| (*b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || *b == 0x7f;
+    if !text.as_bytes().iter().any(control) {
+        return text;
+    }
+    Cow::Owned(anstream::adapter::strip_str(&text).to_string())
 }
 
 /// Where the whole lines within the last `keep` bytes of `text` start.
@@ -265,6 +281,28 @@ mod tests {
         // Invalid UTF-8 is replaced, not dropped.
         cutter.extend(b"caf\xe9\n");
         assert_eq!(cutter.take(&r).as_deref(), Some("caf\u{fffd}"));
+    }
+
+    /// CSI (colours, cursor moves), OSC (a window title, ended by BEL or
+    /// ST) and other escape sequences go; text, tabs, line ends and
+    /// invalid UTF-8 (replaced) stay; a secret that colour codes surround
+    /// is still masked.
+    #[test]
+    fn escape_sequences_are_stripped() {
+        let r = redactor();
+        let cases: [(&[u8], &str); 6] = [
+            (b"\x1b[01;32mok\x1b[00m\tdone", "ok\tdone"),
+            (b"\x1b[2K\x1b[1Gline\r\n\x1b[0mnext\n", "line\nnext"),
+            (b"\x1b]0;title\x07a\x1b]8;;http://x\x1b\\b", "ab"),
+            (b"\x1b(Bplain\x1b=\x1b>", "plain"),
+            (b"caf\xe9 \x1b[1mbold\x1b[m", "caf\u{fffd} bold"),
+            (b"pw \x1b[33mZz9-secret\x1b[0m!", "pw ********!"),
+        ];
+        for (bytes, want) in cases {
+            assert_eq!(block_text(bytes, &r), want, "{bytes:?}");
+        }
+        // Plain text is not copied.
+        assert!(matches!(block_text(b"plain\ttext", &r), Cow::Borrowed(_)));
     }
 
     /// The secret cut at every byte boundary between two reads, in a short

@@ -11,16 +11,21 @@ use sha2::{Digest, Sha512};
 
 use serde_json::Value;
 
+use super::clients::{Database, Glance, Image, ImageApi, Keystone};
 use super::identity::{admin_token, catalog_url, direct_agent, issue_token_with_catalog};
-use super::{Outputs, TaskContext, json_str};
+use super::{TaskContext, fatal, json_str};
 use crate::answers::ImageSource;
-use crate::engine::{Cause, TaskError};
+use crate::engine::outputs::{ImageOutputs, Origin, Replaced, ReplacedImage, TaskOutputs};
+use crate::engine::{Cause, ErrorClass, TaskError};
 use crate::plan::{VerifySpec, commands, hex};
+use crate::ui::i18n::Message;
 
-/// Output key: the sha512 of the image uploaded.
-const OUTPUT_SHA512: &str = "image_sha512";
+/// The image an earlier run of this task recorded.
+fn recorded_image<'o>(ctx: &TaskContext<'o>) -> Option<&'o ImageOutputs> {
+    ctx.previous_outputs.and_then(TaskOutputs::image)
+}
 
-fn sha512_file(path: &Path) -> std::io::Result<String> {
+pub(crate) fn sha512_file(path: &Path) -> std::io::Result<String> {
     sha512_of(std::fs::File::open(path)?)
 }
 
@@ -44,26 +49,39 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
         .filter(|n| !n.is_empty())
         .unwrap_or("test-image");
     let dir = ctx.state_dir.join("images");
-    crate::fsutil::private_dir(&dir)?;
+    let local = |e: std::io::Error, key: &'static str, path: &Path| {
+        fatal(
+            Message::new(key)
+                .arg("path", path.display())
+                .arg("error", e),
+        )
+    };
+    crate::fsutil::private_dir(&dir).map_err(|e| local(e, "failure.verify.cannot_create", &dir))?;
     let target = dir.join(name);
     if downloaded_earlier(&target, ctx) {
-        ctx.say(format!("using {} downloaded earlier", target.display()));
+        ctx.tell(Message::new("narration.download_reused").arg("path", target.display()));
         return Ok(target);
     }
     // Through the answers' proxy unless the host is in no_proxy; never
     // through a proxy from the environment.
-    let (agent, route) = crate::http::agent_for(&ctx.settings.proxy, url, Duration::from_secs(600))
-        .map_err(TaskError::fatal)?;
+    let (agent, route) =
+        crate::http::agent_for(&ctx.reach.proxy, url, Duration::from_secs(600)).map_err(fatal)?;
     let shown = crate::mask::mask_url_password(url);
-    ctx.say(format!("downloading {shown} {route}"));
+    ctx.tell(
+        Message::new("narration.downloading")
+            .arg("url", &shown)
+            .msg("route", route.msg()),
+    );
     // Classed by what fixes it: a host that does not resolve or refuses, a
     // proxy that refuses or wants credentials, a 404 stop the run with the
     // field to change; a timeout or a 5xx is retried.
-    let what = format!("the download of {shown} {route}");
+    let what = Message::new("failure.download")
+        .arg("url", &shown)
+        .msg("route", route.msg());
     let field = "[test_image] source";
     let mut response = agent.get(url).call().map_err(|e| {
         crate::http::NetFault::of(&e, &route).task_error(
-            &what,
+            what.clone(),
             &e.to_string(),
             &shown,
             &route,
@@ -72,15 +90,27 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
     })?;
     let status = response.status().as_u16();
     if let Some(fault) = crate::http::NetFault::of_status(status) {
-        return Err(fault.task_error(&what, &format!("HTTP {status}"), &shown, &route, field));
+        return Err(fault.task_error(what, &format!("HTTP {status}"), &shown, &route, field));
     }
-    let mut partial = crate::fsutil::temp_beside(&target)?;
-    std::io::copy(&mut response.body_mut().as_reader(), &mut partial)
-        .map_err(|e| TaskError::transient(format!("download of {shown} broke off: {e}")))?;
-    partial.as_file().sync_all()?;
+    let mut partial = crate::fsutil::temp_beside(&target)
+        .map_err(|e| local(e, "failure.verify.cannot_create_beside", &target))?;
+    std::io::copy(&mut response.body_mut().as_reader(), &mut partial).map_err(|e| {
+        TaskError::new(
+            ErrorClass::Retryable,
+            Message::new("failure.verify.broke_off")
+                .arg("url", &shown)
+                .arg("error", e),
+        )
+    })?;
+    partial
+        .as_file()
+        .sync_all()
+        .map_err(|e| local(e, "failure.unwritable", partial.path()))?;
     // The rename replaces whatever is at the name (a link too) without
     // following it.
-    partial.persist(&target).map_err(|e| e.error)?;
+    partial
+        .persist(&target)
+        .map_err(|e| local(e.error, "failure.unwritable", &target))?;
     Ok(target)
 }
 
@@ -89,17 +119,14 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
 /// journal recorded. Anything else there is not trusted: it is downloaded
 /// again.
 fn downloaded_earlier(target: &Path, ctx: &mut TaskContext<'_>) -> bool {
-    let Some(recorded) = ctx.previous_outputs.get(OUTPUT_SHA512) else {
+    let Some(recorded) = recorded_image(ctx).map(|i| &i.sha512) else {
         return false;
     };
     let matches = crate::fsutil::open_regular(target)
         .and_then(|(file, _)| sha512_of(file))
         .is_ok_and(|hash| hash == *recorded);
     if !matches && std::fs::symlink_metadata(target).is_ok() {
-        ctx.say(format!(
-            "{} is not the image downloaded earlier: downloading it again",
-            target.display()
-        ));
+        ctx.tell(Message::new("narration.download_stale").arg("path", target.display()));
     }
     matches
 }
@@ -121,17 +148,14 @@ struct GlanceApi {
 /// endpoints task as the one to repair.
 fn public_image_url(catalog: &Value, region: &str) -> Result<String, TaskError> {
     catalog_url(catalog, "image", "public", region).ok_or_else(|| {
-        TaskError::fatal(format!(
-            "the service catalog has no public image endpoint in region {region}"
-        ))
-        .with_cause(Cause::EndpointMissing)
+        fatal(Message::new("failure.verify.no_endpoint").arg("region", region))
+            .with_cause(Cause::EndpointMissing)
     })
 }
 
 impl GlanceApi {
-    fn connect(ctx: &mut TaskContext<'_>) -> Result<Self, TaskError> {
-        let k = &ctx.settings.keystone;
-        let admin = &k.admin;
+    fn connect(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<Self, TaskError> {
+        let admin = &ctx.reach.admin;
         // A new token, not the run's cached one: a token's catalog is
         // fixed when it is issued, before identity.endpoints made the
         // image endpoints.
@@ -142,9 +166,9 @@ impl GlanceApi {
             &admin.password,
             Some((admin.project_name(), admin.project_domain_name())),
         )
-        .map_err(TaskError::transient)?;
-        let base = public_image_url(&body, &k.region)?;
-        ctx.say(format!("Glance's public endpoint in the catalog: {base}"));
+        .map_err(|e| e.task_error())?;
+        let base = public_image_url(&body, &spec.region)?;
+        ctx.tell(Message::new("narration.glance_endpoint").arg("url", &base));
         Ok(GlanceApi {
             base,
             token,
@@ -157,22 +181,16 @@ impl GlanceApi {
     /// probe compares the catalog with the answers; when they differ that
     /// task runs again, and this one after it) and the run's admin token:
     /// no request to Keystone of its own, so it overlaps the other probes.
-    fn connect_cached(ctx: &TaskContext<'_>) -> Result<Self, TaskError> {
-        let k = &ctx.settings.keystone;
+    fn connect_cached(spec: &VerifySpec, ctx: &TaskContext<'_>) -> Result<Self, TaskError> {
         Ok(GlanceApi {
-            base: ctx
-                .settings
-                .endpoints
-                .public
-                .trim_end_matches('/')
-                .to_string(),
-            token: admin_token(&k.admin).map_err(TaskError::transient)?,
+            base: spec.public_url.trim_end_matches('/').to_string(),
+            token: admin_token(&ctx.reach.admin).map_err(|e| e.task_error())?,
             agent: direct_agent(Duration::from_secs(10)),
             refused: Default::default(),
         })
     }
 
-    fn url(&self, path: &str) -> String {
+    fn v2_url(&self, path: &str) -> String {
         format!("{}/v2/{path}", self.base)
     }
 
@@ -183,30 +201,39 @@ impl GlanceApi {
         response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
         expected: &[u16],
     ) -> Result<Value, TaskError> {
-        let mut response = response
-            .map_err(|e| TaskError::transient(format!("{what}: cannot reach Glance: {e}")))?;
+        let mut response = response.map_err(|e| {
+            TaskError::new(
+                ErrorClass::Retryable,
+                Message::new("failure.verify.glance_unreachable")
+                    .arg("request", what)
+                    .arg("error", e),
+            )
+        })?;
         let status = response.status().as_u16();
         let text = response.body_mut().read_to_string().unwrap_or_default();
         if !expected.contains(&status) {
             if status == 401 || status >= 500 {
                 self.refused.set(true);
             }
-            let error = TaskError::fatal(format!(
-                "{what}: Glance answered HTTP {status}: {}",
-                text.trim()
-            ));
             // 5xx right after a restart: workers still starting.
-            return Err(if status >= 500 {
-                TaskError::transient(error.message)
+            let class = if status >= 500 {
+                ErrorClass::Retryable
             } else {
-                error
-            });
+                ErrorClass::Fatal
+            };
+            return Err(TaskError::new(
+                class,
+                Message::new("failure.verify.glance_http")
+                    .arg("request", what)
+                    .arg("status", status)
+                    .arg("body", text.trim()),
+            ));
         }
         Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
-    fn get(&self, path: &str) -> Result<Value, TaskError> {
-        let url = self.url(path);
+    fn get_json(&self, path: &str) -> Result<Value, TaskError> {
+        let url = self.v2_url(path);
         let response = self
             .agent
             .get(&url)
@@ -215,9 +242,14 @@ impl GlanceApi {
         self.answer(&format!("GET {url}"), response, &[200])
     }
 
-    fn images_named(&self, name: &str) -> Result<Vec<Value>, TaskError> {
-        let mut url = url::Url::parse(&self.url("images"))
-            .map_err(|e| TaskError::fatal(format!("image endpoint {}: {e}", self.base)))?;
+    fn named_json(&self, name: &str) -> Result<Vec<Value>, TaskError> {
+        let mut url = url::Url::parse(&self.v2_url("images")).map_err(|e| {
+            fatal(
+                Message::new("failure.verify.bad_url")
+                    .arg("url", &self.base)
+                    .arg("error", e),
+            )
+        })?;
         url.query_pairs_mut().append_pair("name", name);
         let response = self
             .agent
@@ -228,8 +260,8 @@ impl GlanceApi {
         Ok(listed["images"].as_array().cloned().unwrap_or_default())
     }
 
-    fn delete(&self, id: &str) -> Result<(), TaskError> {
-        let url = self.url(&format!("images/{id}"));
+    fn delete_image(&self, id: &str) -> Result<(), TaskError> {
+        let url = self.v2_url(&format!("images/{id}"));
         let response = self
             .agent
             .delete(&url)
@@ -239,8 +271,8 @@ impl GlanceApi {
             .map(|_| ())
     }
 
-    fn create(&self, spec: &VerifySpec) -> Result<Value, TaskError> {
-        let url = self.url("images");
+    fn create_json(&self, spec: &VerifySpec) -> Result<Value, TaskError> {
+        let url = self.v2_url("images");
         let (mark_key, mark_value) = commands::IMAGE_MARK;
         let mut body = serde_json::json!({
             "name": spec.name,
@@ -258,10 +290,15 @@ impl GlanceApi {
         self.answer(&format!("POST {url}"), response, &[201])
     }
 
-    fn upload(&self, id: &str, file: &Path) -> Result<(), TaskError> {
-        let url = self.url(&format!("images/{id}/file"));
-        let mut reader = std::fs::File::open(file)
-            .map_err(|e| TaskError::fatal(format!("cannot read {}: {e}", file.display())))?;
+    fn upload_file(&self, id: &str, file: &Path) -> Result<(), TaskError> {
+        let url = self.v2_url(&format!("images/{id}/file"));
+        let mut reader = std::fs::File::open(file).map_err(|e| {
+            fatal(
+                Message::new("failure.verify.unreadable")
+                    .arg("path", file.display())
+                    .arg("error", e),
+            )
+        })?;
         let response = self
             .agent
             .put(&url)
@@ -273,23 +310,100 @@ impl GlanceApi {
     }
 }
 
+/// An image of Glance's answer.
+fn image_of(v: &Value) -> Image {
+    let (mark_key, mark_value) = commands::IMAGE_MARK;
+    Image {
+        id: json_str(v, "id").to_string(),
+        name: json_str(v, "name").to_string(),
+        status: json_str(v, "status").to_string(),
+        hash_algo: json_str(v, "os_hash_algo").to_string(),
+        hash_value: json_str(v, "os_hash_value").to_string(),
+        ours: json_str(v, mark_key) == mark_value,
+    }
+}
+
+impl ImageApi for GlanceApi {
+    fn url(&self, path: &str) -> String {
+        self.v2_url(path)
+    }
+
+    fn named(&self, name: &str) -> Result<Vec<Image>, TaskError> {
+        Ok(self.named_json(name)?.iter().map(image_of).collect())
+    }
+
+    fn get(&self, id: &str) -> Result<Image, TaskError> {
+        Ok(image_of(&self.get_json(&format!("images/{id}"))?))
+    }
+
+    fn list(&self) -> Result<Vec<Image>, TaskError> {
+        let listed = self.get_json("images")?;
+        Ok(listed["images"]
+            .as_array()
+            .map(|all| all.iter().map(image_of).collect())
+            .unwrap_or_default())
+    }
+
+    fn create(&self, spec: &VerifySpec) -> Result<String, TaskError> {
+        Ok(json_str(&self.create_json(spec)?, "id").to_string())
+    }
+
+    fn upload(&self, id: &str, file: &Path) -> Result<(), TaskError> {
+        self.upload_file(id, file)
+    }
+
+    fn delete(&self, id: &str) -> Result<(), TaskError> {
+        self.delete_image(id)
+    }
+
+    fn refused(&self) -> bool {
+        self.refused.get()
+    }
+}
+
+/// Glance's image API over HTTP, as real runs reach it.
+pub struct GlanceHttp;
+
+impl Glance for GlanceHttp {
+    fn connect(
+        &self,
+        ctx: &mut TaskContext<'_>,
+        spec: &VerifySpec,
+    ) -> Result<Box<dyn ImageApi + '_>, TaskError> {
+        Ok(Box::new(GlanceApi::connect(spec, ctx)?))
+    }
+
+    fn connect_cached(
+        &self,
+        ctx: &TaskContext<'_>,
+        spec: &VerifySpec,
+    ) -> Result<Box<dyn ImageApi + '_>, TaskError> {
+        Ok(Box::new(GlanceApi::connect_cached(spec, ctx)?))
+    }
+}
+
+/// The clients the verify task works with: Glance, and the database and
+/// Keystone, asked which task's work is broken when Glance refuses.
+pub struct Verifiers<'c> {
+    pub glance: &'c dyn Glance,
+    pub database: &'c dyn Database,
+    pub keystone: &'c dyn Keystone,
+}
+
 /// The first call through glance-api after a restart: glance answers `GET /`
 /// before its workers can serve authenticated requests, so a failure here
 /// is retried for a while before it counts.
 fn first_glance_call(
     ctx: &mut TaskContext<'_>,
-    api: &GlanceApi,
+    api: &dyn ImageApi,
     name: &str,
-) -> Result<Vec<Value>, TaskError> {
+) -> Result<Vec<Image>, TaskError> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        match api.images_named(name) {
+        match api.named(name) {
             Ok(list) => return Ok(list),
             Err(e) if e.retryable() && Instant::now() < deadline && !ctx.cancelled() => {
-                ctx.say(format!(
-                    "Glance is not serving yet ({}); trying again in 0.5 s",
-                    e.message
-                ));
+                ctx.tell(Message::new("narration.glance_not_serving").msg("error", e.message));
                 std::thread::sleep(Duration::from_millis(500));
             }
             Err(e) => return Err(e),
@@ -297,23 +411,28 @@ fn first_glance_call(
     }
 }
 
-pub fn run(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, TaskError> {
+pub fn run(
+    spec: &VerifySpec,
+    ctx: &mut TaskContext<'_>,
+    clients: &Verifiers<'_>,
+) -> Result<TaskOutputs, TaskError> {
     let file = match &spec.source {
         ImageSource::Path(p) => p.clone(),
         ImageSource::Url(u) => download(u, ctx)?,
     };
     let local_hash = sha512_file(&file).map_err(|e| {
-        TaskError::fatal(format!(
-            "cannot read the test image {}: {e}",
-            file.display()
-        ))
+        fatal(
+            Message::new("failure.verify.image_unreadable")
+                .arg("path", file.display())
+                .arg("error", e),
+        )
     })?;
-    ctx.say(format!("local sha512 {}…", &local_hash[..16]));
+    ctx.tell(Message::new("narration.local_hash").arg("hash", &local_hash[..16]));
 
-    let api = GlanceApi::connect(ctx)?;
-    upload_and_check(spec, ctx, &api, &file, local_hash).map_err(|e| {
-        if api.refused.get() && e.cause.is_none() {
-            owner_of_refusal(e, ctx)
+    let api = clients.glance.connect(ctx, spec)?;
+    upload_and_check(spec, ctx, api.as_ref(), &file, local_hash).map_err(|e| {
+        if api.refused() && e.cause.is_none() {
+            owner_of_refusal(spec, e, ctx, clients)
         } else {
             e
         }
@@ -324,51 +443,69 @@ pub fn run(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<Outputs, Task
 /// and to Keystone with the answers' passwords. Either login, tried here,
 /// that fails names the task whose work was changed behind the wizard's
 /// back, so the engine repairs that task and retries this one.
-fn owner_of_refusal(error: TaskError, ctx: &mut TaskContext<'_>) -> TaskError {
-    let db = &ctx.settings.db;
-    if let Err(e) = super::sql::account_login(&db.host, db.port, &db.user, &db.password, &db.name) {
-        ctx.say(format!("{} cannot log in to the database: {e}", db.user));
+fn owner_of_refusal(
+    spec: &VerifySpec,
+    error: TaskError,
+    ctx: &mut TaskContext<'_>,
+    clients: &Verifiers<'_>,
+) -> TaskError {
+    let db = &spec.account;
+    if let Err(e) = super::sql::account_login(clients.database, db) {
+        ctx.tell(
+            Message::new("narration.db_login_refused")
+                .arg("user", &db.user)
+                .arg("error", e),
+        );
         return error.with_cause(Cause::DbAccessDenied);
     }
-    if let Err(e) = super::identity::probe_user(ctx) {
-        ctx.say(e);
+    if let Err(e) = clients.keystone.user_roles(&spec.login) {
+        ctx.tell(e);
         return error.with_cause(Cause::ServiceUserRefused);
     }
-    error
+    ctx.tell(Message::new("narration.both_log_in"));
+    error.with_cause(Cause::GlanceStale)
 }
 
 /// The verify.image probe: the image the journal records, read through
 /// Glance's API now, is active with the sha512 recorded, which is still the
 /// local file's. The success message of a run that skips this task comes
 /// from this check.
-pub fn probe(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<String, String> {
-    let (Some(id), Some(recorded)) = (
-        ctx.previous_outputs.get("image_id"),
-        ctx.previous_outputs.get(OUTPUT_SHA512),
-    ) else {
-        return Err("the journal records no image".to_string());
+pub fn probe(
+    spec: &VerifySpec,
+    ctx: &mut TaskContext<'_>,
+    glance: &dyn Glance,
+) -> Result<Message, Message> {
+    let Some(ImageOutputs {
+        id,
+        sha512: recorded,
+        ..
+    }) = recorded_image(ctx)
+    else {
+        return Err(Message::new("recheck.no_image"));
     };
     if let ImageSource::Path(path) = &spec.source {
-        let local =
-            sha512_file(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let local = sha512_file(path).map_err(|e| {
+            Message::new("recheck.unreadable")
+                .arg("path", path.display())
+                .arg("error", e)
+        })?;
         if local != *recorded {
-            return Err(format!("{} changed since it was uploaded", path.display()));
+            return Err(Message::new("recheck.file_changed").arg("path", path.display()));
         }
     }
-    let api = GlanceApi::connect_cached(ctx).map_err(|e| e.message)?;
-    let shown = api.get(&format!("images/{id}")).map_err(|e| e.message)?;
-    let status = json_str(&shown, "status");
-    if status != "active" {
-        return Err(format!("image {id} is {status}"));
+    let api = glance.connect_cached(ctx, spec).map_err(|e| e.message)?;
+    let shown = api.get(id).map_err(|e| e.message)?;
+    if shown.status != "active" {
+        return Err(Message::new("recheck.image_status")
+            .arg("id", id)
+            .arg("status", &shown.status));
     }
-    if json_str(&shown, "os_hash_algo") != "sha512" || json_str(&shown, "os_hash_value") != recorded
-    {
-        return Err(format!("image {id}'s sha512 is not the local file's"));
+    if shown.hash_algo != "sha512" || shown.hash_value != *recorded {
+        return Err(Message::new("recheck.image_hash").arg("id", id));
     }
-    Ok(format!(
-        "image {id} is active and its sha512 matches the local file (GET {})",
-        api.url(&format!("images/{id}"))
-    ))
+    Ok(Message::new("run_skip.image")
+        .arg("id", id)
+        .arg("url", api.url(&format!("images/{id}"))))
 }
 
 /// Finds or uploads the test image, waits until it is active, checks its
@@ -376,118 +513,177 @@ pub fn probe(spec: &VerifySpec, ctx: &mut TaskContext<'_>) -> Result<String, Str
 fn upload_and_check(
     spec: &VerifySpec,
     ctx: &mut TaskContext<'_>,
-    api: &GlanceApi,
+    api: &dyn ImageApi,
     file: &Path,
     local_hash: String,
-) -> Result<Outputs, TaskError> {
-    let mut image_id = None;
-    let existing = first_glance_call(ctx, api, &spec.name)?;
-    let (mark_key, mark_value) = commands::IMAGE_MARK;
-    for image in existing {
-        let id = json_str(&image, "id").to_string();
-        let status = json_str(&image, "status");
-        let ours = json_str(&image, mark_key) == mark_value;
-        if status == "active" && json_str(&image, "os_hash_value") == local_hash {
-            ctx.say(format!(
-                "image {id} is active with the same sha512: reusing it"
-            ));
-            image_id = Some(id);
-            break;
-        }
-        if ours {
-            ctx.say(format!(
-                "deleting this wizard's earlier image {id} (status {status}): DELETE {}",
-                api.url(&format!("images/{id}"))
-            ));
-            api.delete(&id)?;
+) -> Result<TaskOutputs, TaskError> {
+    let (id, origin) = match reusable_image(spec, ctx, api, &local_hash)? {
+        Some(found) => found,
+        None => (upload(spec, ctx, api, file)?, Origin::Created),
+    };
+    let shown = wait_until_active(ctx, api, &id)?;
+    let algo = &shown.hash_algo;
+    if algo != "sha512" {
+        return Err(fatal(
+            Message::new("failure.verify.hash_algo")
+                .arg("id", &id)
+                .arg("algo", algo),
+        ));
+    }
+    let remote_hash = &shown.hash_value;
+    if *remote_hash != local_hash {
+        return Err(fatal(
+            Message::new("failure.verify.hash_differs")
+                .arg("id", &id)
+                .arg("remote", remote_hash)
+                .arg("local", &local_hash),
+        ));
+    }
+    ctx.tell(Message::new("narration.image_verified").arg("id", &id));
+    let replaced = replaced_images(spec, ctx, api)?;
+    list_images(ctx, api)?;
+    Ok(TaskOutputs::Image(ImageOutputs {
+        id,
+        origin,
+        status: "active".to_string(),
+        sha512: local_hash,
+        name: Some(spec.name.clone()),
+        replaced,
+    }))
+}
+
+/// The test images earlier runs uploaded under other names that Glance
+/// still has: they stay, recorded, until the admin confirms
+/// `undo --replaced` ([`Replaced`]).
+fn replaced_images(
+    spec: &VerifySpec,
+    ctx: &mut TaskContext<'_>,
+    api: &dyn ImageApi,
+) -> Result<Vec<ReplacedImage>, TaskError> {
+    let recorded = recorded_image(ctx).map_or_else(Vec::new, |r| r.replaced_by(&spec.name));
+    let mut kept = Vec::new();
+    for image in recorded {
+        if api.named(&image.name)?.iter().any(|i| i.id == image.id) {
+            ctx.tell(Replaced::Image(image.clone()).msg());
+            kept.push(image);
         }
     }
-    let id = match image_id {
-        Some(id) => id,
-        None => {
-            ctx.say(format!(
-                "creating the image {} ({}, {}, public): POST {}",
-                spec.name,
-                spec.disk_format,
-                spec.container_format,
-                api.url("images")
-            ));
-            let created = api.create(spec)?;
-            let id = json_str(&created, "id").to_string();
-            if id.is_empty() {
-                return Err(TaskError::fatal("Glance created the image but gave no id"));
-            }
-            crate::engine::pause::point("during:verify.image");
-            ctx.say(format!(
-                "uploading {} to image {id}: PUT {}",
-                file.display(),
-                api.url(&format!("images/{id}/file"))
-            ));
-            api.upload(&id, file)?;
-            id
+    Ok(kept)
+}
+
+/// An active image of the test image's name with the local file's hash,
+/// reused (created by this wizard when it carries [`commands::IMAGE_MARK`]);
+/// this wizard's other images of that name (an upload a killed run left)
+/// are deleted.
+fn reusable_image(
+    spec: &VerifySpec,
+    ctx: &mut TaskContext<'_>,
+    api: &dyn ImageApi,
+    local_hash: &str,
+) -> Result<Option<(String, Origin)>, TaskError> {
+    for image in first_glance_call(ctx, api, &spec.name)? {
+        let Image { id, status, .. } = &image;
+        if status == "active" && image.hash_value == local_hash {
+            ctx.tell(Message::new("narration.image_reused").arg("id", id));
+            return Ok(Some((id.clone(), Origin::of(image.ours))));
         }
-    };
-    let deadline = Instant::now() + Duration::from_secs(180);
-    let shown = loop {
-        let shown = api.get(&format!("images/{id}"))?;
-        match json_str(&shown, "status") {
-            "active" => break shown,
+        if image.ours {
+            ctx.tell(
+                Message::new("narration.image_deleting")
+                    .arg("id", id)
+                    .arg("status", status)
+                    .arg("url", api.url(&format!("images/{id}"))),
+            );
+            api.delete(id)?;
+        }
+    }
+    Ok(None)
+}
+
+/// Creates the image and uploads the file; its id.
+fn upload(
+    spec: &VerifySpec,
+    ctx: &mut TaskContext<'_>,
+    api: &dyn ImageApi,
+    file: &Path,
+) -> Result<String, TaskError> {
+    ctx.tell(
+        Message::new("narration.image_creating")
+            .arg("name", &spec.name)
+            .arg("disk", &spec.disk_format)
+            .arg("container", &spec.container_format)
+            .arg("url", api.url("images")),
+    );
+    let id = api.create(spec)?;
+    if id.is_empty() {
+        return Err(fatal(Message::new("failure.verify.no_id")));
+    }
+    crate::engine::pause::point("during:verify.image");
+    ctx.tell(
+        Message::new("narration.image_uploading")
+            .arg("path", file.display())
+            .arg("id", &id)
+            .arg("url", api.url(&format!("images/{id}/file"))),
+    );
+    api.upload(&id, file)?;
+    Ok(id)
+}
+
+/// How long an uploaded image gets to become active.
+const ACTIVE_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// Polls the image until it is active; its record then.
+fn wait_until_active(
+    ctx: &mut TaskContext<'_>,
+    api: &dyn ImageApi,
+    id: &str,
+) -> Result<Image, TaskError> {
+    let deadline = Instant::now() + ACTIVE_TIMEOUT;
+    loop {
+        let shown = api.get(id)?;
+        match shown.status.as_str() {
+            "active" => return Ok(shown),
             "killed" | "deleted" | "deactivated" => {
-                return Err(TaskError::fatal(format!(
-                    "image {id} ended {}; glance-api's log says why",
-                    json_str(&shown, "status")
-                )));
+                return Err(fatal(
+                    Message::new("failure.verify.image_ended")
+                        .arg("id", id)
+                        .arg("status", &shown.status),
+                ));
             }
             other if Instant::now() > deadline => {
-                return Err(TaskError::fatal(format!(
-                    "image {id} still {other} after 180 s"
-                )));
+                return Err(fatal(
+                    Message::new("failure.verify.not_active")
+                        .arg("id", id)
+                        .arg("status", other)
+                        .arg("seconds", ACTIVE_TIMEOUT.as_secs()),
+                ));
             }
-            _ if ctx.cancelled() => return Err(TaskError::fatal(super::STOPPED)),
+            _ if ctx.cancelled() => return Err(super::stopped()),
             other => {
-                ctx.say(format!("image {id} is {other}; waiting"));
+                ctx.tell(
+                    Message::new("narration.image_waiting")
+                        .arg("id", id)
+                        .arg("status", other),
+                );
                 std::thread::sleep(Duration::from_millis(500));
             }
         }
-    };
-    let algo = json_str(&shown, "os_hash_algo");
-    if algo != "sha512" {
-        return Err(TaskError::fatal(format!(
-            "image {id} is active but Glance hashed it with `{algo}`, not sha512 ([DEFAULT] hashing_algorithm)"
-        )));
     }
-    let remote_hash = json_str(&shown, "os_hash_value");
-    if remote_hash != local_hash {
-        return Err(TaskError::fatal(format!(
-            "image {id} is active but its sha512 ({}) differs from the local file's ({})",
-            remote_hash, local_hash
-        )));
+}
+
+/// The guide's last step: list the images.
+fn list_images(ctx: &mut TaskContext<'_>, api: &dyn ImageApi) -> Result<(), TaskError> {
+    let listed = api.list()?;
+    ctx.trace(format!("GET {}:", api.url("images")));
+    for image in listed {
+        ctx.trace(format!("  {}  {}  {}", image.id, image.name, image.status));
     }
-    ctx.say(format!(
-        "image {id} is active and its sha512 matches the local file"
-    ));
-    // The guide's last step: list the images.
-    let listed = api.get("images")?;
-    ctx.say(format!("GET {}:", api.url("images")));
-    for image in listed["images"].as_array().cloned().unwrap_or_default() {
-        ctx.say(format!(
-            "  {}  {}  {}",
-            json_str(&image, "id"),
-            json_str(&image, "name"),
-            json_str(&image, "status")
-        ));
-    }
-    Ok(Outputs::from([
-        ("image_id".to_string(), id),
-        ("image_status".to_string(), "active".to_string()),
-        (OUTPUT_SHA512.to_string(), local_hash),
-    ]))
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::runner::Outputs;
     use crate::secret::Redactor;
     use std::io::Write;
     use std::sync::atomic::AtomicBool;
@@ -516,14 +712,30 @@ mod tests {
         format!("http://127.0.0.1:{port}/{name}")
     }
 
-    fn download_with(state: &Path, url: &str, previous: &Outputs) -> (PathBuf, Vec<String>) {
-        let (settings, profile) = crate::engine::runner::tests::settings();
+    /// What a run that uploaded a file of sha512 `recorded` left.
+    fn recorded_with(recorded: String) -> TaskOutputs {
+        TaskOutputs::Image(ImageOutputs {
+            id: "img".into(),
+            origin: Origin::Created,
+            status: "active".into(),
+            sha512: recorded,
+            name: None,
+            replaced: Vec::new(),
+        })
+    }
+
+    fn download_with(
+        state: &Path,
+        url: &str,
+        previous: Option<&TaskOutputs>,
+    ) -> (PathBuf, Vec<String>) {
+        let (settings, _) = crate::engine::runner::tests::settings();
+        let reach = crate::engine::runner::Reach::of(&settings);
         let (redactor, cancel) = (Redactor::new(), AtomicBool::new(false));
         let mut said = Vec::new();
-        let mut log = |line: &str| said.push(line.to_string());
+        let mut log = |line: super::super::Said<'_>| said.push(line.english());
         let mut ctx = TaskContext {
-            settings: &settings,
-            profile: &profile,
+            reach: &reach,
             state_dir: state,
             redactor: &redactor,
             cancel: &cancel,
@@ -545,7 +757,7 @@ mod tests {
         let images = state.path().join("images");
         std::fs::create_dir(&images).unwrap();
         std::fs::write(images.join("test.img"), "planted").unwrap();
-        let (path, _) = download_with(state.path(), &url, &Outputs::new());
+        let (path, _) = download_with(state.path(), &url, None);
         assert_eq!(std::fs::read(&path).unwrap(), b"the real image");
 
         let victim = state.path().join("victim");
@@ -553,8 +765,8 @@ mod tests {
         std::fs::remove_file(&path).unwrap();
         std::os::unix::fs::symlink(&victim, &path).unwrap();
         let recorded = sha512_file(&victim).unwrap();
-        let previous = Outputs::from([(OUTPUT_SHA512.to_string(), recorded)]);
-        let (path, said) = download_with(state.path(), &url, &previous);
+        let previous = recorded_with(recorded);
+        let (path, said) = download_with(state.path(), &url, Some(&previous));
         assert_eq!(std::fs::read(&path).unwrap(), b"the real image");
         assert!(
             said.iter().any(|l| l.contains("downloading it again")),
@@ -564,8 +776,360 @@ mod tests {
 
         // The image the journal recorded is used again, not downloaded.
         let recorded = sha512_file(&path).unwrap();
-        let previous = Outputs::from([(OUTPUT_SHA512.to_string(), recorded)]);
-        let (_, said) = download_with(state.path(), "http://127.0.0.1:1/test.img", &previous);
+        let previous = recorded_with(recorded);
+        let (_, said) = download_with(state.path(), "http://127.0.0.1:1/test.img", Some(&previous));
         assert!(said[0].contains("downloaded earlier"), "{said:?}");
+    }
+}
+
+/// The verify runner against test doubles of Glance, the database and
+/// Keystone (the lab's Glance is tests/e2e_apply.rs's).
+#[cfg(test)]
+pub(crate) mod runner_tests {
+    use super::*;
+    use crate::engine::ErrorClass;
+    use crate::engine::runner::clients::DbFault;
+    use crate::engine::runner::fake::{
+        DbOp, FakeDatabase, FakeGlance, FakeKeystone, GlanceOp, in_ctx,
+    };
+    use crate::plan::{DbAccount, ServiceLogin};
+    use crate::secret::Secret;
+
+    struct World {
+        glance: FakeGlance,
+        database: FakeDatabase,
+        keystone: FakeKeystone,
+        image: tempfile::NamedTempFile,
+    }
+
+    /// A Glance with no image, a database and Keystone where the glance
+    /// account and user log in, and a local test image.
+    fn world() -> World {
+        let database = FakeDatabase::default();
+        {
+            let mut db = database.state.borrow_mut();
+            db.schemas.insert("glance".into());
+            db.accounts
+                .insert(("glance".into(), "%".into()), "db-password-1".into());
+            db.grants
+                .insert(("glance".into(), "%".into(), "glance".into()));
+        }
+        let keystone = FakeKeystone::default();
+        keystone.state.borrow_mut().users.push((
+            "u-glance".into(),
+            "glance".into(),
+            "default".into(),
+            "svc-password".into(),
+        ));
+        let mut image = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut image, b"cirros, more or less").unwrap();
+        World {
+            glance: FakeGlance::default(),
+            database,
+            keystone,
+            image,
+        }
+    }
+
+    fn spec(w: &World) -> VerifySpec {
+        VerifySpec {
+            source: ImageSource::Path(w.image.path().to_path_buf()),
+            name: "cirros".into(),
+            disk_format: "qcow2".into(),
+            container_format: "bare".into(),
+            region: "RegionOne".into(),
+            public_url: "http://controller:9292".into(),
+            account: DbAccount {
+                host: "controller".into(),
+                port: 3306,
+                database: "glance".into(),
+                user: "glance".into(),
+                password: Secret::new("db-password-1"),
+            },
+            login: ServiceLogin {
+                auth_url: "http://controller:5000/v3".into(),
+                user: "glance".into(),
+                domain: "default".into(),
+                project: "service".into(),
+                password: Secret::new("svc-password"),
+            },
+        }
+    }
+
+    fn verifiers(w: &World) -> Verifiers<'_> {
+        Verifiers {
+            glance: &w.glance,
+            database: &w.database,
+            keystone: &w.keystone,
+        }
+    }
+
+    fn run_in(w: &World, previous: Option<&TaskOutputs>) -> Result<TaskOutputs, TaskError> {
+        let clients = verifiers(w);
+        in_ctx(previous, false, |ctx| run(&spec(w), ctx, &clients)).0
+    }
+
+    /// The task's error when Glance hashes with `algo`, not sha512 (the
+    /// run screen's tests show it).
+    pub(crate) fn image_hashed_with(algo: &str) -> TaskError {
+        let w = world();
+        *w.glance.hash_algo.borrow_mut() = Some(algo.into());
+        run_in(&w, None).unwrap_err()
+    }
+
+    fn probe_in(w: &World, previous: Option<&TaskOutputs>) -> Result<Message, String> {
+        in_ctx(previous, false, |ctx| probe(&spec(w), ctx, &w.glance))
+            .0
+            .map_err(|m| m.english())
+    }
+
+    fn image(id: &str, origin: Origin, w: &World) -> TaskOutputs {
+        TaskOutputs::Image(ImageOutputs {
+            id: id.into(),
+            origin,
+            status: "active".into(),
+            sha512: sha512_file(w.image.path()).unwrap(),
+            name: Some(spec(w).name),
+            replaced: Vec::new(),
+        })
+    }
+
+    /// A changed `[image] name`: a new image is uploaded under it, and the
+    /// one uploaded under the old name stays (it holds data), recorded as
+    /// replaced until it is deleted; the name given again makes it the
+    /// task's own again.
+    #[test]
+    fn an_image_of_an_earlier_name_stays_recorded_as_replaced() {
+        let w = world();
+        let first = run_in(&w, None).unwrap();
+        let renamed = VerifySpec {
+            name: "cirros-renamed".into(),
+            ..spec(&w)
+        };
+        let clients = verifiers(&w);
+        let run_renamed = |previous: &TaskOutputs| {
+            in_ctx(Some(previous), false, |ctx| run(&renamed, ctx, &clients))
+        };
+        let (second, said) = run_renamed(&first);
+        let Some(second) = second.unwrap().image().cloned() else {
+            panic!("no image record")
+        };
+        assert_ne!(second.id, "img-1");
+        let kept = ReplacedImage {
+            id: "img-1".into(),
+            name: "cirros".into(),
+        };
+        assert_eq!(second.replaced, vec![kept.clone()]);
+        assert!(
+            said.iter().any(|l| l.contains("undo --replaced")),
+            "{said:?}"
+        );
+        assert_eq!(w.glance.images.borrow().len(), 2);
+        // The old name again, with its image still there: the task's own
+        // again, and the renamed one is the replaced one.
+        let (back, _) = in_ctx(Some(&TaskOutputs::Image(second.clone())), false, |ctx| {
+            run(&spec(&w), ctx, &clients)
+        });
+        let back = back.unwrap().image().cloned().unwrap();
+        assert_eq!((back.id.as_str(), back.origin), ("img-1", Origin::Created));
+        let renamed_one = ReplacedImage {
+            id: second.id.clone(),
+            name: "cirros-renamed".into(),
+        };
+        assert_eq!(back.replaced, vec![renamed_one]);
+        // Gone (deleted by hand): no longer recorded.
+        w.glance.images.borrow_mut().retain(|i| i.id != kept.id);
+        let (third, _) = run_renamed(&TaskOutputs::Image(second));
+        assert_eq!(third.unwrap().image().unwrap().replaced, Vec::new());
+    }
+
+    #[test]
+    fn the_image_is_uploaded_then_reused() {
+        let w = world();
+        assert_eq!(
+            probe_in(&w, None),
+            Err("the journal records no image".into())
+        );
+        let first = run_in(&w, None).unwrap();
+        assert_eq!(first, image("img-1", Origin::Created, &w));
+        assert!(probe_in(&w, Some(&first)).is_ok());
+        // A rerun reuses it: this wizard's image stays created by it.
+        assert_eq!(run_in(&w, Some(&first)).unwrap(), first);
+        assert_eq!(w.glance.images.borrow().len(), 1);
+    }
+
+    /// An active image of the name and hash that this wizard did not make
+    /// is found, not created, and left alone.
+    #[test]
+    fn an_image_someone_else_uploaded_is_found() {
+        let w = world();
+        w.glance.images.borrow_mut().push(Image {
+            id: "theirs".into(),
+            name: "cirros".into(),
+            status: "active".into(),
+            hash_algo: "sha512".into(),
+            hash_value: sha512_file(w.image.path()).unwrap(),
+            ours: false,
+        });
+        assert_eq!(
+            run_in(&w, None).unwrap(),
+            image("theirs", Origin::Found, &w)
+        );
+        assert_eq!(w.glance.images.borrow().len(), 1);
+    }
+
+    /// An upload a killed run left is deleted, then the image made again.
+    #[test]
+    fn an_unfinished_upload_of_ours_is_replaced() {
+        let w = world();
+        w.glance.images.borrow_mut().push(Image {
+            id: "left".into(),
+            name: "cirros".into(),
+            status: "queued".into(),
+            ours: true,
+            ..Image::default()
+        });
+        assert_eq!(
+            run_in(&w, None).unwrap(),
+            image("img-1", Origin::Created, &w)
+        );
+        let ids: Vec<String> = w
+            .glance
+            .images
+            .borrow()
+            .iter()
+            .map(|i| i.id.clone())
+            .collect();
+        assert_eq!(ids, ["img-1"]);
+    }
+
+    /// Glance's refusal names the task whose work is broken: the database
+    /// account's, the glance user's, or none.
+    #[test]
+    fn a_refusal_names_the_broken_task() {
+        let refused =
+            || TaskError::fatal("POST http://controller:9292/v2/images: Glance answered HTTP 401");
+        let w = world();
+        w.glance.fail(GlanceOp::Create, refused(), true);
+        assert_eq!(
+            run_in(&w, None).unwrap_err(),
+            refused().with_cause(Cause::GlanceStale)
+        );
+
+        let w = world();
+        w.glance.fail(GlanceOp::Create, refused(), true);
+        w.database
+            .fail(DbOp::AccountLogin, DbFault::AccessDenied, "ERROR 1045");
+        let error = run_in(&w, None).unwrap_err();
+        assert_eq!(
+            (error.class, error.cause),
+            (ErrorClass::Fatal, Some(Cause::DbAccessDenied))
+        );
+
+        let w = world();
+        w.glance.fail(
+            GlanceOp::Upload,
+            TaskError::transient("PUT: HTTP 503"),
+            true,
+        );
+        w.keystone.state.borrow_mut().users[0].3 = "changed".into();
+        let error = run_in(&w, None).unwrap_err();
+        assert_eq!(
+            (error.class, error.cause),
+            (ErrorClass::Retryable, Some(Cause::ServiceUserRefused))
+        );
+
+        // Not a refusal (a 404, say): no login is tried.
+        let w = world();
+        w.glance
+            .fail(GlanceOp::Create, TaskError::fatal("HTTP 404"), false);
+        w.database
+            .fail(DbOp::AccountLogin, DbFault::AccessDenied, "ERROR 1045");
+        assert_eq!(run_in(&w, None).unwrap_err().cause, None);
+    }
+
+    /// The connection's own errors pass unchanged: a missing endpoint names
+    /// the endpoints task; an unreachable Keystone is retried.
+    #[test]
+    fn connection_errors_keep_their_class_and_cause() {
+        for injected in [
+            TaskError::fatal(
+                "the service catalog has no public image endpoint in region RegionOne",
+            )
+            .with_cause(Cause::EndpointMissing),
+            TaskError::transient("cannot reach Keystone at http://controller:5000/v3/auth/tokens"),
+        ] {
+            let w = world();
+            w.glance.fail(GlanceOp::Connect, injected.clone(), false);
+            assert_eq!(run_in(&w, None).unwrap_err(), injected);
+            assert!(w.glance.images.borrow().is_empty());
+        }
+    }
+
+    /// Glance not serving yet is retried within the first call.
+    #[test]
+    fn glance_not_serving_yet_is_waited_for() {
+        let w = world();
+        w.glance
+            .fail_once(GlanceOp::Named, TaskError::transient("HTTP 503"));
+        let clients = Verifiers {
+            glance: &w.glance,
+            database: &w.database,
+            keystone: &w.keystone,
+        };
+        let (result, said) = in_ctx(None, false, |ctx| run(&spec(&w), ctx, &clients));
+        assert_eq!(result.unwrap(), image("img-1", Origin::Created, &w));
+        assert!(
+            said.iter()
+                .any(|l| l.contains("Glance is not serving yet (HTTP 503)")),
+            "{said:?}"
+        );
+        // A refusal is not waited for.
+        let w = world();
+        w.glance
+            .fail(GlanceOp::Named, TaskError::fatal("HTTP 403"), false);
+        assert_eq!(run_in(&w, None).unwrap_err(), TaskError::fatal("HTTP 403"));
+    }
+
+    #[test]
+    fn an_image_hashed_otherwise_is_refused() {
+        let error = image_hashed_with("md5");
+        assert_eq!(error.class, ErrorClass::Fatal);
+        assert!(
+            error
+                .message
+                .english()
+                .contains("not sha512 ([DEFAULT] hashing_algorithm)"),
+            "{}",
+            error.message.english()
+        );
+    }
+
+    #[test]
+    fn the_probe_checks_the_image_and_the_local_file() {
+        let w = world();
+        let first = run_in(&w, None).unwrap();
+        w.glance.images.borrow_mut()[0].status = "deactivated".into();
+        assert_eq!(
+            probe_in(&w, Some(&first)),
+            Err("image img-1 is deactivated".into())
+        );
+        w.glance.images.borrow_mut()[0].status = "active".into();
+        std::fs::write(w.image.path(), "another image").unwrap();
+        let changed = probe_in(&w, Some(&first)).unwrap_err();
+        assert!(
+            changed.ends_with("changed since it was uploaded"),
+            "{changed}"
+        );
+        w.glance.fail(
+            GlanceOp::Get,
+            TaskError::transient("cannot reach Glance"),
+            false,
+        );
+        std::fs::write(w.image.path(), "cirros, more or less").unwrap();
+        assert_eq!(
+            probe_in(&w, Some(&first)),
+            Err("cannot reach Glance".into())
+        );
     }
 }

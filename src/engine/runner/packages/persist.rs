@@ -20,6 +20,7 @@ use crate::engine::runner::config::BACKUP_SUFFIX;
 use crate::ini::IniDocument;
 use crate::plan::commands::proxy_config_path;
 use crate::target::PackageManager;
+use crate::ui::i18n::Message;
 
 /// What [`persist_proxy`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,19 +30,23 @@ pub struct Persisted {
     pub backup: Option<PathBuf>,
     /// False when the file already said exactly this.
     pub changed: bool,
+    /// SHA-256 of the file as it is now.
+    pub sha256: String,
 }
 
 impl Persisted {
-    pub fn describe(&self) -> String {
-        let mut text = if self.changed {
-            format!("wrote the proxy to {}", self.path.display())
-        } else {
-            format!("{} already has the proxy", self.path.display())
+    pub fn describe(&self) -> Message {
+        let key = match self.changed {
+            true => "narration.proxy_written",
+            false => "narration.proxy_unchanged",
         };
-        if let Some(b) = &self.backup {
-            text.push_str(&format!(" (the original is kept as {})", b.display()));
+        let what = Message::new(key).arg("path", self.path.display());
+        match &self.backup {
+            Some(b) => Message::new("narration.original_kept")
+                .msg("what", what)
+                .arg("backup", b.display()),
+            None => what,
         }
-        text
     }
 }
 
@@ -147,6 +152,7 @@ pub fn persist_proxy(
             path,
             backup,
             changed: false,
+            sha256: crate::fsutil::sha256_hex(after.as_bytes()),
         });
     }
     if let Some(original) = &before
@@ -162,6 +168,7 @@ pub fn persist_proxy(
         path,
         backup,
         changed: true,
+        sha256: crate::fsutil::sha256_hex(after.as_bytes()),
     })
 }
 
