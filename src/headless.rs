@@ -207,25 +207,22 @@ pub fn export_ansible(
         memcached_on_controllers: loaded.answers.keystone.memcached_servers.is_none(),
     };
     let written = export(&input).and_then(|project| write_export(output, &project));
+    let t = Texts::of(Lang::from_env());
     match written {
         Ok(()) => {
-            say!(
-                out,
-                "Wrote an Ansible project for {} controller(s) to {}.\nEncrypt its secrets before it leaves this machine: ansible-vault encrypt {}\nThen: cd {} && ansible-playbook site.yml --ask-vault-pass",
-                inventory.controllers.len(),
-                output.display(),
-                output.join("secrets.yml").display(),
-                output.display()
-            );
+            let done = Message::new("export.written")
+                .arg("count", inventory.controllers.len())
+                .arg("dir", output.display())
+                .arg("secrets", output.join("secrets.yml").display());
+            say!(out, "{}", t.msg(&done));
             exit::OK
         }
-        Err(e @ crate::export::ExportError::Write { .. }) => {
-            eprintln!("glance-wizard: {e}");
-            exit::ERROR
-        }
         Err(e) => {
-            eprintln!("glance-wizard: {e}");
-            exit::INVALID_ANSWERS
+            eprintln!("glance-wizard: {}", t.msg(&e.msg()));
+            match e {
+                crate::export::ExportError::Write { .. } => exit::ERROR,
+                _ => exit::INVALID_ANSWERS,
+            }
         }
     }
 }

@@ -23,6 +23,7 @@ use crate::plan::{
     UserSpec, VerifySpec, build_plan,
 };
 use crate::target::{InitSystem, PackageManager, Profile};
+use crate::ui::i18n::Message;
 
 /// One file of the project, relative to its directory.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,21 +47,37 @@ impl Export {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
-    #[error(
-        "image_store: the file store in {data_dir} is local to each controller: with {count} controllers an image uploaded to one could not be read through the others. Mount {data_dir} from one shared filesystem (NFS, CephFS) on every controller and set shared_store = true in the inventory (the playbook checks it)"
-    )]
+    #[error("{}", self.msg().english())]
     LocalStore { count: usize, data_dir: String },
-    #[error("[{section}] {key}: {rule}")]
+    #[error("{}", self.msg().english())]
     Value {
         section: String,
         key: String,
         rule: String,
     },
-    #[error("cannot write {path}: {source}")]
+    #[error("{}", self.msg().english())]
     Write {
         path: String,
         source: std::io::Error,
     },
+}
+
+impl ExportError {
+    /// The error in any language (its words: `export.*` of assets/i18n).
+    pub fn msg(&self) -> Message {
+        match self {
+            Self::LocalStore { count, data_dir } => Message::new("export.local_store")
+                .arg("count", count)
+                .arg("data_dir", data_dir),
+            Self::Value { section, key, rule } => Message::new("export.value")
+                .arg("section", section)
+                .arg("key", key)
+                .arg("rule", rule),
+            Self::Write { path, source } => Message::new("export.write")
+                .arg("path", path)
+                .arg("error", source),
+        }
+    }
 }
 
 /// What an export is made from.
@@ -680,4 +697,40 @@ fn readme(input: &ExportInput) -> String {
         .replace("@TARGET@", &input.profile.summary())
         .replace("@CONTROLLERS@", &names.join(", "))
         .replace("@VIP@", &input.settings.endpoints.vip)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ExportError;
+    use crate::ui::i18n::{Lang, Texts, english_sentences};
+
+    /// The export's refusals read the same in English as before they were
+    /// messages, and hold no English sentence in Chinese.
+    #[test]
+    fn the_refusals_are_said_in_both_languages() {
+        let local = ExportError::LocalStore {
+            count: 2,
+            data_dir: "/var/lib/glance/images/".into(),
+        };
+        assert_eq!(
+            local.to_string(),
+            "image_store: the file store in /var/lib/glance/images/ is local to each controller: with 2 controllers an image uploaded to one could not be read through the others. Mount /var/lib/glance/images/ from one shared filesystem (NFS, CephFS) on every controller and set shared_store = true in the inventory (the playbook checks it)"
+        );
+        let write = ExportError::Write {
+            path: "/x/site.yml".into(),
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        };
+        assert!(write.to_string().starts_with("cannot write /x/site.yml: "));
+        let zh = Texts::of(Lang::ZhCn);
+        for e in [local, write] {
+            let said = zh.msg(&e.msg());
+            let english = english_sentences(&said);
+            // The I/O error is the system's words, kept as they are.
+            let english: Vec<_> = english
+                .iter()
+                .filter(|s| !s.contains("permission denied"))
+                .collect();
+            assert!(english.is_empty(), "{said}: {english:?}");
+        }
+    }
 }

@@ -267,6 +267,10 @@ mod tests {
                 "controller[1].host"
             ]
         );
+        let zh = err.render(Texts::of(crate::ui::i18n::Lang::ZhCn));
+        let english = crate::ui::i18n::english_sentences(&zh);
+        assert!(english.is_empty(), "{zh}: {english:?}");
+        assert!(err.to_string().contains("`ctl1` is named twice"), "{err}");
     }
 
     #[test]
