@@ -1130,6 +1130,44 @@ mod tests {
         assert_eq!(stores(&answers, "pike"), "file");
     }
 
+    /// `[endpoints] vip`: the controller when unset; the endpoints the
+    /// answers leave unset go to glance-api on it; one that is not a host
+    /// is named with its field.
+    #[test]
+    fn the_vip_is_where_unset_endpoints_go() {
+        use crate::target::{InitSystem, profile_for};
+        let mut secrets = Secrets::default();
+        secrets.set(SecretName::GlanceDbPassword, Secret::new("db-password-1"));
+        secrets.set(
+            SecretName::GlanceServicePassword,
+            Secret::new("svc-password-1"),
+        );
+        secrets.set(SecretName::OsPassword, Secret::new("admin-password"));
+        let profile = profile_for("debian", "zed", InitSystem::SysV).unwrap();
+        let resolve = |answers: &Answers| {
+            let admin = answers.manual_admin_credentials(&secrets).unwrap();
+            answers.resolve(&profile, &secrets, admin)
+        };
+        let mut answers = Answers::default();
+        answers.controller.host = "ctl-1".into();
+        answers.keystone.os_auth_url = "http://ctl-1:5000/v3".into();
+        let endpoints = resolve(&answers).unwrap().endpoints;
+        assert_eq!(endpoints.vip, "ctl-1");
+        assert_eq!(endpoints.internal, "http://ctl-1:9292");
+
+        answers.endpoints.vip = Some("fd00::10".into());
+        answers.endpoints.public = Some("https://images.example.org:9292".into());
+        let endpoints = resolve(&answers).unwrap().endpoints;
+        assert_eq!(endpoints.vip, "fd00::10");
+        assert_eq!(endpoints.public, "https://images.example.org:9292");
+        assert_eq!(endpoints.internal, "http://[fd00::10]:9292");
+        assert_eq!(endpoints.admin, "http://[fd00::10]:9292");
+
+        answers.endpoints.vip = Some("not a host".into());
+        let problems = resolve(&answers).unwrap_err().to_string();
+        assert!(problems.contains("endpoints.vip: "), "{problems}");
+    }
+
     /// The proxy screen's test uses the proxy apply will: the controller
     /// added to no_proxy once, each broken field named.
     #[test]
