@@ -277,7 +277,11 @@ fn undo_failures_under_a_chinese_locale_are_chinese() {
              restoring the backup would lose these changes (secrets masked):\n"
         ),
         format!("+++ {path} (restored from the backup)\n"),
-        format!("Put the backup back by hand (cp -p {saved} {path}) or keep the file"),
+        // The task that wrote it: forgetting it keeps the file.
+        format!(
+            "Put the backup back by hand (cp -p {saved} {path}) or keep the file as it is \
+             (glance-wizard reset packages.install)"
+        ),
     ] {
         assert!(en.contains(&expected), "no {expected:?} in:\n{en}");
     }
