@@ -62,11 +62,11 @@ pub enum LoadError {
 }
 
 impl LoadError {
-    /// In a language (the target's errors stay English).
+    /// In a language.
     pub fn render(&self, t: &Texts) -> String {
         match self {
             LoadError::Answers(e) => e.render(t),
-            LoadError::Target(_) => self.to_string(),
+            LoadError::Target(e) => format!("target: {}", t.msg(&e.msg())),
         }
     }
 
@@ -87,11 +87,12 @@ pub struct Loaded {
 }
 
 fn prompt_secret(name: SecretName) -> Option<Secret> {
-    let first = rpassword::prompt_password(format!("{}: ", name.prompt())).ok()?;
+    let t = Texts::of(Lang::from_env());
+    let first = rpassword::prompt_password(t.msg(&name.prompt())).ok()?;
     if name.is_generatable() {
-        let again = rpassword::prompt_password("Type it again: ").ok()?;
+        let again = rpassword::prompt_password(t.t("prompt.again")).ok()?;
         if again != first {
-            eprintln!("The two entries differ.");
+            eprintln!("{}", t.t("prompt.differ"));
             return None;
         }
     }

@@ -164,3 +164,41 @@ fn apply_says_what_comes_before_the_tasks_in_the_locale_language() {
     );
     assert!(en.starts_with(&expected), "{en}");
 }
+
+/// A target that cannot be worked out is said in the locale's language
+/// (exit 4), the release names as they are.
+#[test]
+fn an_unknown_release_is_said_in_the_locale_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let answers = ANSWERS.replace("release = \"zed\"", "release = \"nonsense\"");
+    std::fs::write(dir.path().join("answers.toml"), answers).unwrap();
+    std::fs::write(dir.path().join("answers.secrets.toml"), SECRETS).unwrap();
+    let run = |locale: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_glance-wizard"))
+            .arg("check")
+            .arg("--answers")
+            .arg(dir.path().join("answers.toml"))
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env("LANG", locale)
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.code(), said)
+    };
+    let (code, zh) = run("zh_CN.UTF-8");
+    assert_eq!(code, Some(4), "{zh}");
+    assert!(
+        zh.contains("未知的 Glance 版本 `nonsense`：请使用以下之一：pike"),
+        "{zh}"
+    );
+    let english = english_sentences(&zh);
+    assert!(english.is_empty(), "English: {english:?} in:\n{zh}");
+    let (code, en) = run("C.UTF-8");
+    assert_eq!(code, Some(4), "{en}");
+    assert!(
+        en.contains("target: unknown Glance release `nonsense`: use one of pike"),
+        "{en}"
+    );
+}

@@ -54,14 +54,15 @@ impl SecretName {
         )
     }
 
-    pub fn prompt(self) -> &'static str {
-        match self {
-            SecretName::GlanceDbPassword => "Password for the glance database account",
-            SecretName::GlanceServicePassword => "Password for the glance Keystone user",
-            SecretName::DbAdminPassword => "Password of the database administrator",
-            SecretName::OsPassword => "Keystone admin password (OS_PASSWORD)",
-            SecretName::ProxyPassword => "Password of the proxy user",
-        }
+    /// What `--ask-passwords` asks, as a message.
+    pub fn prompt(self) -> crate::ui::i18n::Message {
+        crate::ui::i18n::Message::new(match self {
+            SecretName::GlanceDbPassword => "prompt.glance_db_password",
+            SecretName::GlanceServicePassword => "prompt.glance_service_password",
+            SecretName::DbAdminPassword => "prompt.db_admin_password",
+            SecretName::OsPassword => "prompt.os_password",
+            SecretName::ProxyPassword => "prompt.proxy_password",
+        })
     }
 }
 
