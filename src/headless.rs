@@ -761,6 +761,27 @@ pub fn undo(
     exit::for_undo(&outcome)
 }
 
+/// `glance-wizard bundle`'s list of what it wrote, in the locale's
+/// language.
+pub fn bundle_written(
+    manifest: &crate::bundle::Manifest,
+    output: &Path,
+    t: &Texts,
+    out: &mut dyn Write,
+) {
+    let wrote = Message::new("bundle.wrote")
+        .arg("path", output.display())
+        .arg("count", manifest.files.len() + 1);
+    say!(out, "{}", t.msg(&wrote));
+    for f in &manifest.files {
+        say!(out, "  {:<40} {}", f.path, t.msg(&f.description));
+    }
+    for m in &manifest.missing {
+        let left_out = Message::new("bundle.left_out").msg("what", m.clone());
+        say!(out, "  {}", t.msg(&left_out));
+    }
+}
+
 /// The run lock, as apply takes it (not for a dry run, which changes
 /// nothing).
 fn undo_lock(
@@ -1358,6 +1379,48 @@ mod tests {
                  [完成] sql.database，用时 1.2s\n",
                 Texts::of(Lang::ZhCn).t("task.sql_database")
             )
+        );
+    }
+
+    /// `glance-wizard bundle`'s list in the language asked, the paths as
+    /// they are; the manifest keeps the English.
+    #[test]
+    fn the_bundle_list_follows_the_language() {
+        let manifest = crate::bundle::Manifest {
+            wizard_version: "0.1.0".into(),
+            created: "2026-11-30T16:50:00Z".into(),
+            missing: vec![Message::new("bundle.no_answers")],
+            files: vec![crate::bundle::ManifestEntry {
+                path: "wizard/journal.json".into(),
+                description: Message::new("bundle.journal"),
+                bytes: 10,
+            }],
+        };
+        let said = |lang| {
+            let mut out = Vec::new();
+            bundle_written(
+                &manifest,
+                Path::new("/tmp/b.tar.gz"),
+                Texts::of(lang),
+                &mut out,
+            );
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(
+            said(Lang::En),
+            "Wrote /tmp/b.tar.gz (2 files):\n  wizard/journal.json                      the wizard's journal\n  \
+             not included: answers: not given (bundle -a ANSWERS.toml adds them and the prechecks)\n"
+        );
+        let chinese = said(Lang::ZhCn);
+        assert!(
+            chinese.starts_with("已写入 /tmp/b.tar.gz（2 个文件）："),
+            "{chinese}"
+        );
+        assert!(chinese.contains("未包含：应答文件：未给出"), "{chinese}");
+        let json = serde_json::to_string(&manifest).unwrap();
+        assert!(
+            json.contains("\"description\":\"the wizard's journal\""),
+            "{json}"
         );
     }
 

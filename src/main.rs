@@ -235,17 +235,8 @@ fn bundle(
         doctor: glance_wizard::doctor::Options::detected(),
     };
     code_or_error(glance_wizard::bundle::build(&options).map(|manifest| {
-        println!(
-            "Wrote {} ({} files):",
-            output.display(),
-            manifest.files.len() + 1
-        );
-        for f in &manifest.files {
-            println!("  {:<40} {}", f.path, f.description);
-        }
-        for m in &manifest.missing {
-            println!("  not included: {m}");
-        }
+        let texts = glance_wizard::ui::i18n::Texts::of(glance_wizard::ui::i18n::Lang::from_env());
+        headless::bundle_written(&manifest, &output, texts, &mut std::io::stdout());
         exit::OK
     }))
 }
