@@ -66,7 +66,9 @@ impl LoadError {
     pub fn render(&self, t: &Texts) -> String {
         match self {
             LoadError::Answers(e) => e.render(t),
-            LoadError::Target(e) => format!("target: {}", t.msg(&e.msg())),
+            LoadError::Target(e) => {
+                t.msg(&Message::new("target_error.prefix").msg("error", e.msg()))
+            }
         }
     }
 
@@ -603,7 +605,7 @@ pub fn reset(state_dir: &Path, task: Option<TaskId>, out: &mut dyn Write) -> any
     let _lock = match RunLock::acquire(state_dir, engine::lock::ORPHAN_WAIT) {
         Ok(l) => l,
         Err(e) => {
-            writeln!(out, "{}", Texts::of(Lang::from_env()).error(&e))?;
+            writeln!(out, "{}", t.error(&e))?;
             return Ok(exit::LOCKED);
         }
     };
@@ -612,7 +614,7 @@ pub fn reset(state_dir: &Path, task: Option<TaskId>, out: &mut dyn Write) -> any
         Err(e) if task.is_none() && Journal::path(state_dir).exists() => {
             // A damaged journal cannot be edited, only set aside.
             let aside = Journal::move_aside(state_dir)?;
-            writeln!(out, "{e}")?;
+            writeln!(out, "{}", t.error(&e))?;
             let moved = Message::new("reset_cli.moved").arg("path", aside.display());
             writeln!(out, "{}", t.msg(&moved))?;
             return Ok(exit::OK);
@@ -933,7 +935,7 @@ mod tests {
         assert_eq!(
             said(Lang::ZhCn),
             "Glance 工作正常：镜像 img-1 已处于 active 状态，其 sha512 与本地文件一致。\n\
-             journal：/s/journal.json\n"
+             Journal：/s/journal.json\n"
         );
     }
 

@@ -370,9 +370,27 @@ fn restore_file(restore: &FileRestore, redactor: &Redactor) -> Result<Message, T
     }
 }
 
-/// Lines as one message, one line each (`undo_error.lines`).
+/// Lines as one message, one line each (`undo_error.lines`). A run of
+/// lines shown as they are (a diff's) is one block: a long diff nests no
+/// deeper than a short one.
 fn joined(lines: Vec<Message>) -> Message {
-    let mut lines = lines.into_iter().rev();
+    let mut blocks: Vec<Message> = Vec::new();
+    let mut block: Option<String> = None;
+    for line in lines {
+        match (line.as_verbatim(), block.as_mut()) {
+            (Some(text), Some(open)) => {
+                open.push('\n');
+                open.push_str(text);
+            }
+            (Some(text), None) => block = Some(text.to_string()),
+            (None, _) => {
+                blocks.extend(block.take().map(Message::verbatim));
+                blocks.push(line);
+            }
+        }
+    }
+    blocks.extend(block.map(Message::verbatim));
+    let mut lines = blocks.into_iter().rev();
     let last = lines.next().unwrap_or_else(|| Message::verbatim(""));
     lines.fold(last, |rest, line| {
         Message::new("undo_error.lines")
