@@ -163,10 +163,11 @@ fn load_secrets(
         let filled = secrets.generate_missing(&needed);
         if !filled.is_empty() {
             secrets.save(&secrets_path).map_err(|e| {
-                AnswersError::single(
-                    "secrets.file",
-                    format!("cannot write {}: {e}", secrets_path.display()),
-                )
+                let rule = crate::answers::Rule::Unwritable {
+                    path: secrets_path.display().to_string(),
+                    error: e.to_string(),
+                };
+                AnswersError::single("secrets.file", rule)
             })?;
             let names: Vec<&str> = filled.iter().map(|n| n.key()).collect();
             notes.push(
