@@ -4,7 +4,7 @@
 //! system's) stay as they came. No lab needed: every server named is in
 //! `.invalid`, so each check fails at once (about 0.1 s).
 
-use std::process::Command;
+mod common;
 
 use glance_wizard::ui::i18n::english_sentences;
 
@@ -43,19 +43,13 @@ const FOREIGN: &[&str] = &[
 ];
 
 fn check(dir: &std::path::Path, locale: &str) -> (Option<i32>, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_glance-wizard"))
+    let out = common::wizard_in(locale)
         .arg("check")
         .arg("--answers")
         .arg(dir.join("answers.toml"))
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env("LANG", locale)
-        .env_remove("OS_PASSWORD")
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.is_empty(), "{stderr}");
-    (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    common::stdout_alone(out)
 }
 
 /// The lines of the checks: after the heading.
@@ -116,15 +110,11 @@ fn apply_without_state_dir(locale: &str) -> (Option<i32>, String, tempfile::Temp
     let secrets = dir.join("answers.secrets.toml");
     std::fs::write(&secrets, "os_password = \"admin-pw-123456\"\n").unwrap();
     std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_glance-wizard"))
+    let out = common::wizard_in(locale)
         .arg("--state-dir")
         .arg(secrets.join("state"))
         .args(["apply", "--generate-passwords", "--answers"])
         .arg(dir.join("answers.toml"))
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env("LANG", locale)
-        .env_remove("OS_PASSWORD")
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -174,13 +164,10 @@ fn an_unknown_release_is_said_in_the_locale_language() {
     std::fs::write(dir.path().join("answers.toml"), answers).unwrap();
     std::fs::write(dir.path().join("answers.secrets.toml"), SECRETS).unwrap();
     let run = |locale: &str| {
-        let out = Command::new(env!("CARGO_BIN_EXE_glance-wizard"))
+        let out = common::wizard_in(locale)
             .arg("check")
             .arg("--answers")
             .arg(dir.path().join("answers.toml"))
-            .env_remove("LC_ALL")
-            .env_remove("LC_MESSAGES")
-            .env("LANG", locale)
             .output()
             .unwrap();
         let said = String::from_utf8_lossy(&out.stdout).to_string()
