@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::secret::Redactor;
+use crate::ui::i18n::Message;
 
 /// How many lines of each of Glance's logs go in.
 pub const LOG_LINES: usize = 1000;
@@ -29,7 +30,9 @@ pub struct Options {
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ManifestEntry {
     pub path: String,
-    pub description: String,
+    /// What it is: a message (English in manifest.json, the locale's
+    /// language on the terminal).
+    pub description: Message,
     pub bytes: usize,
 }
 
@@ -39,7 +42,7 @@ pub struct Manifest {
     pub wizard_version: String,
     pub created: String,
     /// What was left out, and why (a file that could not be read).
-    pub missing: Vec<String>,
+    pub missing: Vec<Message>,
     pub files: Vec<ManifestEntry>,
 }
 
@@ -48,16 +51,16 @@ pub struct Manifest {
 struct Contents {
     redactor: Redactor,
     files: Vec<(ManifestEntry, Vec<u8>)>,
-    missing: Vec<String>,
+    missing: Vec<Message>,
 }
 
 impl Contents {
-    fn add(&mut self, path: &str, description: &str, text: &str) {
+    fn add(&mut self, path: &str, description: Message, text: &str) {
         let scrubbed = crate::doctor::scrub_text(&self.redactor, text);
         self.files.push((
             ManifestEntry {
                 path: path.into(),
-                description: description.into(),
+                description,
                 bytes: scrubbed.len(),
             },
             scrubbed.into_bytes(),
@@ -65,13 +68,20 @@ impl Contents {
     }
 
     /// An INI or TOML file: masked by key first (commented lines too).
-    fn add_keyed(&mut self, path: &str, description: &str, text: &str) {
+    fn add_keyed(&mut self, path: &str, description: Message, text: &str) {
         self.add(path, description, &crate::mask::mask_ini_text(text));
     }
 
-    fn missing(&mut self, what: String) {
+    fn missing(&mut self, what: Message) {
         self.missing.push(what);
     }
+}
+
+/// A file that could not be read, left out.
+fn unreadable(path: &Path, error: std::io::Error) -> Message {
+    Message::new("bundle.unreadable")
+        .arg("path", path.display())
+        .arg("error", error)
 }
 
 /// Builds the bundle and writes it (mode 0600); its manifest.
@@ -96,7 +106,8 @@ pub fn build(options: &Options) -> Result<Manifest, String> {
     }
     for (path, text) in &configs {
         let name = format!("glance-config/{}", file_name(path));
-        contents.add_keyed(&name, &format!("{} (secrets masked)", path.display()), text);
+        let description = Message::new("bundle.config").arg("path", path.display());
+        contents.add_keyed(&name, description, text);
     }
     add_answers(options, loaded.as_ref(), &mut contents);
     add_state(&options.state_dir, &mut contents);
@@ -145,7 +156,7 @@ fn load_answers(options: &Options, contents: &mut Contents) -> Option<crate::hea
             Some(loaded)
         }
         Err(e) => {
-            contents.missing(format!("the answers could not be loaded: {e}"));
+            contents.missing(Message::new("bundle.answers_invalid").arg("error", e));
             None
         }
     }
@@ -177,29 +188,29 @@ fn config_files(dir: &Path) -> Vec<(PathBuf, String)> {
 
 fn add_answers(options: &Options, loaded: Option<&crate::headless::Loaded>, c: &mut Contents) {
     let Some(load) = &options.answers else {
-        c.missing("answers: not given (bundle -a ANSWERS.toml adds them and the prechecks)".into());
+        c.missing(Message::new("bundle.no_answers"));
         return;
     };
     match std::fs::read_to_string(&load.answers) {
         Ok(text) => c.add_keyed(
             "answers/answers.toml",
-            "the answers file (the secrets file is not included)",
+            Message::new("bundle.answers"),
             &text,
         ),
-        Err(e) => c.missing(format!("{}: {e}", load.answers.display())),
+        Err(e) => c.missing(unreadable(&load.answers, e)),
     }
     if let Some(loaded) = loaded {
         let mut text = String::new();
         let _ = crate::headless::print_prechecks(loaded, &mut WriteString(&mut text));
-        c.add("prechecks.txt", "glance-wizard check's prechecks", &text);
+        c.add("prechecks.txt", Message::new("bundle.prechecks"), &text);
     }
 }
 
 /// The journal and the wizard's own logs.
 fn add_state(state_dir: &Path, c: &mut Contents) {
     match crate::fsutil::read_regular(&state_dir.join("journal.json")) {
-        Ok(text) => c.add("wizard/journal.json", "the wizard's journal", &text),
-        Err(e) => c.missing(format!("{}/journal.json: {e}", state_dir.display())),
+        Ok(text) => c.add("wizard/journal.json", Message::new("bundle.journal"), &text),
+        Err(e) => c.missing(unreadable(&state_dir.join("journal.json"), e)),
     }
     let mut logs: Vec<PathBuf> = std::fs::read_dir(state_dir.join("logs"))
         .into_iter()
@@ -211,7 +222,7 @@ fn add_state(state_dir: &Path, c: &mut Contents) {
     for log in logs {
         if let Ok(text) = crate::fsutil::read_regular(&log) {
             let name = format!("wizard/logs/{}", file_name(&log));
-            c.add(&name, "a wizard run's full log", &text);
+            c.add(&name, Message::new("bundle.run_log"), &text);
         }
     }
 }
@@ -234,8 +245,10 @@ fn add_glance_logs(dir: &Path, c: &mut Contents) {
         let lines: Vec<&str> = text.lines().collect();
         let tail = lines[lines.len().saturating_sub(LOG_LINES)..].join("\n");
         let name = format!("glance-logs/{}", file_name(&log));
-        let description = format!("the last {LOG_LINES} lines of {}", log.display());
-        c.add(&name, &description, &(tail + "\n"));
+        let description = Message::new("bundle.glance_log")
+            .arg("lines", LOG_LINES)
+            .arg("path", log.display());
+        c.add(&name, description, &(tail + "\n"));
     }
 }
 
@@ -247,16 +260,16 @@ fn add_system(options: &Options, loaded: Option<&crate::headless::Loaded>, c: &m
     match &profile {
         Ok(p) => c.add(
             "target.txt",
-            "target detection",
+            Message::new("bundle.target"),
             &format!("{}\n{}\n", p.summary(), p.detection.join("\n")),
         ),
         Err(e) => c.add(
             "target.txt",
-            "target detection",
+            Message::new("bundle.target"),
             &format!("not detected: {e}\n"),
         ),
     }
-    c.add("packages.txt", "installed package versions", &packages());
+    c.add("packages.txt", Message::new("bundle.packages"), &packages());
     let service = &options.doctor.api_service;
     let status = match options.doctor.init {
         crate::target::InitSystem::Systemd => {
@@ -266,18 +279,18 @@ fn add_system(options: &Options, loaded: Option<&crate::headless::Loaded>, c: &m
     };
     c.add(
         "service-status.txt",
-        "the glance-api service's status",
+        Message::new("bundle.service"),
         &status,
     );
     let report = crate::doctor::run(&options.doctor);
     c.add(
         "doctor.txt",
-        "glance-wizard doctor",
+        Message::new("bundle.doctor"),
         &crate::doctor::render_english(&report),
     );
     c.add(
         "doctor.json",
-        "glance-wizard doctor --format json",
+        Message::new("bundle.doctor_json"),
         &crate::doctor::render_json(&report),
     );
 }
@@ -345,7 +358,7 @@ fn pack(manifest: &Manifest, files: &[(ManifestEntry, Vec<u8>)]) -> std::io::Res
         .map_or(0, |d| d.as_secs());
     let manifest_entry = ManifestEntry {
         path: "manifest.json".into(),
-        description: String::new(),
+        description: Message::verbatim(""),
         bytes: json.len(),
     };
     for (entry, bytes) in

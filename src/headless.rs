@@ -62,11 +62,13 @@ pub enum LoadError {
 }
 
 impl LoadError {
-    /// In a language (the target's errors stay English).
+    /// In a language.
     pub fn render(&self, t: &Texts) -> String {
         match self {
             LoadError::Answers(e) => e.render(t),
-            LoadError::Target(_) => self.to_string(),
+            LoadError::Target(e) => {
+                t.msg(&Message::new("target_error.prefix").msg("error", e.msg()))
+            }
         }
     }
 
@@ -87,11 +89,12 @@ pub struct Loaded {
 }
 
 fn prompt_secret(name: SecretName) -> Option<Secret> {
-    let first = rpassword::prompt_password(format!("{}: ", name.prompt())).ok()?;
+    let t = Texts::of(Lang::from_env());
+    let first = rpassword::prompt_password(t.msg(&name.prompt())).ok()?;
     if name.is_generatable() {
-        let again = rpassword::prompt_password("Type it again: ").ok()?;
+        let again = rpassword::prompt_password(t.t("prompt.again")).ok()?;
         if again != first {
-            eprintln!("The two entries differ.");
+            eprintln!("{}", t.t("prompt.differ"));
             return None;
         }
     }
@@ -160,10 +163,11 @@ fn load_secrets(
         let filled = secrets.generate_missing(&needed);
         if !filled.is_empty() {
             secrets.save(&secrets_path).map_err(|e| {
-                AnswersError::single(
-                    "secrets.file",
-                    format!("cannot write {}: {e}", secrets_path.display()),
-                )
+                let rule = crate::answers::Rule::Unwritable {
+                    path: secrets_path.display().to_string(),
+                    error: e.to_string(),
+                };
+                AnswersError::single("secrets.file", rule)
             })?;
             let names: Vec<&str> = filled.iter().map(|n| n.key()).collect();
             notes.push(
@@ -644,7 +648,7 @@ pub fn reset(state_dir: &Path, task: Option<TaskId>, out: &mut dyn Write) -> any
     let _lock = match RunLock::acquire(state_dir, engine::lock::ORPHAN_WAIT) {
         Ok(l) => l,
         Err(e) => {
-            writeln!(out, "{}", Texts::of(Lang::from_env()).error(&e))?;
+            writeln!(out, "{}", t.error(&e))?;
             return Ok(exit::LOCKED);
         }
     };
@@ -653,7 +657,7 @@ pub fn reset(state_dir: &Path, task: Option<TaskId>, out: &mut dyn Write) -> any
         Err(e) if task.is_none() && Journal::path(state_dir).exists() => {
             // A damaged journal cannot be edited, only set aside.
             let aside = Journal::move_aside(state_dir)?;
-            writeln!(out, "{e}")?;
+            writeln!(out, "{}", t.error(&e))?;
             let moved = Message::new("reset_cli.moved").arg("path", aside.display());
             writeln!(out, "{}", t.msg(&moved))?;
             return Ok(exit::OK);
@@ -800,6 +804,27 @@ pub fn undo(
         report_undo(&outcome, &prepared.journal, state_dir, t, out);
     }
     exit::for_undo(&outcome)
+}
+
+/// `glance-wizard bundle`'s list of what it wrote, in the locale's
+/// language.
+pub fn bundle_written(
+    manifest: &crate::bundle::Manifest,
+    output: &Path,
+    t: &Texts,
+    out: &mut dyn Write,
+) {
+    let wrote = Message::new("bundle.wrote")
+        .arg("path", output.display())
+        .arg("count", manifest.files.len() + 1);
+    say!(out, "{}", t.msg(&wrote));
+    for f in &manifest.files {
+        say!(out, "  {:<40} {}", f.path, t.msg(&f.description));
+    }
+    for m in &manifest.missing {
+        let left_out = Message::new("bundle.left_out").msg("what", m.clone());
+        say!(out, "  {}", t.msg(&left_out));
+    }
 }
 
 /// The run lock, as apply takes it (not for a dry run, which changes
@@ -953,7 +978,7 @@ mod tests {
         assert_eq!(
             said(Lang::ZhCn),
             "Glance 工作正常：镜像 img-1 已处于 active 状态，其 sha512 与本地文件一致。\n\
-             journal：/s/journal.json\n"
+             Journal：/s/journal.json\n"
         );
     }
 
@@ -1399,6 +1424,48 @@ mod tests {
                  [完成] sql.database，用时 1.2s\n",
                 Texts::of(Lang::ZhCn).t("task.sql_database")
             )
+        );
+    }
+
+    /// `glance-wizard bundle`'s list in the language asked, the paths as
+    /// they are; the manifest keeps the English.
+    #[test]
+    fn the_bundle_list_follows_the_language() {
+        let manifest = crate::bundle::Manifest {
+            wizard_version: "0.1.0".into(),
+            created: "2026-11-30T16:50:00Z".into(),
+            missing: vec![Message::new("bundle.no_answers")],
+            files: vec![crate::bundle::ManifestEntry {
+                path: "wizard/journal.json".into(),
+                description: Message::new("bundle.journal"),
+                bytes: 10,
+            }],
+        };
+        let said = |lang| {
+            let mut out = Vec::new();
+            bundle_written(
+                &manifest,
+                Path::new("/tmp/b.tar.gz"),
+                Texts::of(lang),
+                &mut out,
+            );
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(
+            said(Lang::En),
+            "Wrote /tmp/b.tar.gz (2 files):\n  wizard/journal.json                      the wizard's journal\n  \
+             not included: answers: not given (bundle -a ANSWERS.toml adds them and the prechecks)\n"
+        );
+        let chinese = said(Lang::ZhCn);
+        assert!(
+            chinese.starts_with("已写入 /tmp/b.tar.gz（2 个文件）："),
+            "{chinese}"
+        );
+        assert!(chinese.contains("未包含：应答文件：未给出"), "{chinese}");
+        let json = serde_json::to_string(&manifest).unwrap();
+        assert!(
+            json.contains("\"description\":\"the wizard's journal\""),
+            "{json}"
         );
     }
 

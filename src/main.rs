@@ -235,20 +235,16 @@ fn bundle(
         }),
         doctor: glance_wizard::doctor::Options::detected(),
     };
-    code_or_error(glance_wizard::bundle::build(&options).map(|manifest| {
-        println!(
-            "Wrote {} ({} files):",
-            output.display(),
-            manifest.files.len() + 1
-        );
-        for f in &manifest.files {
-            println!("  {:<40} {}", f.path, f.description);
-        }
-        for m in &manifest.missing {
-            println!("  not included: {m}");
-        }
-        exit::OK
-    }))
+    code_or_error(
+        glance_wizard::bundle::build(&options)
+            .map(|manifest| {
+                let texts =
+                    glance_wizard::ui::i18n::Texts::of(glance_wizard::ui::i18n::Lang::from_env());
+                headless::bundle_written(&manifest, &output, texts, &mut std::io::stdout());
+                exit::OK
+            })
+            .map_err(anyhow::Error::msg),
+    )
 }
 
 /// Loads the answers (or exits saying why) and prints the notes made on
@@ -276,10 +272,13 @@ fn load_with_notes(args: &AnswersArgs) -> headless::Loaded {
     loaded
 }
 
-/// A command's exit code, or its error said and [`exit::ERROR`].
-fn code_or_error<E: std::fmt::Display>(result: Result<i32, E>) -> i32 {
+/// A command's exit code, or its error said (in the locale's language
+/// when its words are a message) and [`exit::ERROR`].
+fn code_or_error<E: Into<anyhow::Error>>(result: Result<i32, E>) -> i32 {
+    use glance_wizard::ui::i18n::{Lang, Texts};
     result.unwrap_or_else(|e| {
-        eprintln!("glance-wizard: {e:#}");
+        let said = Texts::of(Lang::from_env()).error(&e.into());
+        eprintln!("glance-wizard: {said}");
         exit::ERROR
     })
 }

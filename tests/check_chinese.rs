@@ -4,7 +4,7 @@
 //! system's) stay as they came. No lab needed: every server named is in
 //! `.invalid`, so each check fails at once (about 0.1 s).
 
-use std::process::Command;
+mod common;
 
 use glance_wizard::ui::i18n::english_sentences;
 
@@ -43,19 +43,13 @@ const FOREIGN: &[&str] = &[
 ];
 
 fn check(dir: &std::path::Path, locale: &str) -> (Option<i32>, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_glance-wizard"))
+    let out = common::wizard_in(locale)
         .arg("check")
         .arg("--answers")
         .arg(dir.join("answers.toml"))
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env("LANG", locale)
-        .env_remove("OS_PASSWORD")
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.is_empty(), "{stderr}");
-    (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    common::stdout_alone(out)
 }
 
 /// The lines of the checks: after the heading.
@@ -116,15 +110,11 @@ fn apply_without_state_dir(locale: &str) -> (Option<i32>, String, tempfile::Temp
     let secrets = dir.join("answers.secrets.toml");
     std::fs::write(&secrets, "os_password = \"admin-pw-123456\"\n").unwrap();
     std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_glance-wizard"))
+    let out = common::wizard_in(locale)
         .arg("--state-dir")
         .arg(secrets.join("state"))
         .args(["apply", "--generate-passwords", "--answers"])
         .arg(dir.join("answers.toml"))
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env("LANG", locale)
-        .env_remove("OS_PASSWORD")
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -163,4 +153,39 @@ fn apply_says_what_comes_before_the_tasks_in_the_locale_language() {
         secrets.display()
     );
     assert!(en.starts_with(&expected), "{en}");
+}
+
+/// A target that cannot be worked out is said in the locale's language
+/// (exit 4), the release names as they are.
+#[test]
+fn an_unknown_release_is_said_in_the_locale_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let answers = ANSWERS.replace("release = \"zed\"", "release = \"nonsense\"");
+    std::fs::write(dir.path().join("answers.toml"), answers).unwrap();
+    std::fs::write(dir.path().join("answers.secrets.toml"), SECRETS).unwrap();
+    let run = |locale: &str| {
+        let out = common::wizard_in(locale)
+            .arg("check")
+            .arg("--answers")
+            .arg(dir.path().join("answers.toml"))
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.code(), said)
+    };
+    let (code, zh) = run("zh_CN.UTF-8");
+    assert_eq!(code, Some(4), "{zh}");
+    assert!(
+        zh.contains("未知的 Glance 版本 `nonsense`：请使用以下之一：pike"),
+        "{zh}"
+    );
+    let english = english_sentences(&zh);
+    assert!(english.is_empty(), "English: {english:?} in:\n{zh}");
+    let (code, en) = run("C.UTF-8");
+    assert_eq!(code, Some(4), "{en}");
+    assert!(
+        en.contains("target: unknown Glance release `nonsense`: use one of pike"),
+        "{en}"
+    );
 }

@@ -4,26 +4,18 @@
 //! the config directory is an empty one, so the doctor finds the missing
 //! glance-api.conf and can check nothing else (about 0.1 s).
 
-use std::process::Command;
+mod common;
 
 use glance_wizard::ui::i18n::english_sentences;
 
 fn doctor(config_dir: &std::path::Path, locale: &str, json: bool) -> (Option<i32>, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_glance-wizard"));
-    command
-        .arg("doctor")
-        .arg("--config-dir")
-        .arg(config_dir)
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env("LANG", locale);
+    let mut command = common::wizard_in(locale);
+    command.arg("doctor").arg("--config-dir").arg(config_dir);
     if json {
         command.args(["--format", "json"]);
     }
     let out = command.output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.is_empty(), "{stderr}");
-    (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    common::stdout_alone(out)
 }
 
 #[test]
@@ -83,7 +75,7 @@ fn doctor_under_a_chinese_locale_prints_chinese() {
 /// names a database and no Keystone (nothing answers at 127.0.0.1:1, so
 /// no server is asked): what it says on standard error.
 fn write_answers(dir: &std::path::Path, answers: &str, locale: &str) -> (Option<i32>, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_glance-wizard"))
+    let out = common::wizard_in(locale)
         .arg("doctor")
         .arg("--config-dir")
         .arg(dir)
@@ -91,9 +83,6 @@ fn write_answers(dir: &std::path::Path, answers: &str, locale: &str) -> (Option<
         .arg(dir.join("admin-openrc"))
         .arg("--write-answers")
         .arg(dir.join(answers))
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env("LANG", locale)
         .output()
         .unwrap();
     (out.status.code(), String::from_utf8(out.stderr).unwrap())

@@ -362,14 +362,17 @@ impl Run {
             .collect()
     }
 
-    fn lines(&self) -> Vec<&str> {
+    /// What the task showed, line by line: its traces and children's
+    /// output, and its sentences (in English).
+    fn lines(&self) -> Vec<String> {
         self.events
             .iter()
             .filter_map(|e| match e {
-                Event::Output { lines, .. } => Some(lines.split('\n')),
+                Event::Output { lines, .. } => Some(lines.clone()),
+                Event::Narration { sentence, .. } => Some(sentence.english()),
                 _ => None,
             })
-            .flatten()
+            .flat_map(|block| block.split('\n').map(str::to_string).collect::<Vec<_>>())
             .collect()
     }
 
@@ -529,7 +532,8 @@ fn e2e_mirror_faults_are_cleaned_retried_and_healed() {
             retries[0]
         );
         let lines = run.lines();
-        assert!(lines.contains(&"diagnosis: mirror (cleaning the metadata, then retrying)"));
+        let diagnosis = "diagnosis: mirror (cleaning the metadata, then retrying)";
+        assert!(lines.iter().any(|l| l == diagnosis), "{fault:?}:\n{t}");
         let clean = lines
             .iter()
             .position(|l| l.starts_with("$ apt-get") && l.ends_with(" clean"))

@@ -9,8 +9,9 @@
 //! test image to download, a proxy written for the package manager, and no
 //! secrets yet (`<not set>`).
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 
 use glance_wizard::ui::i18n::english_sentences;
 
@@ -52,16 +53,13 @@ const TARGETS: &[(&str, &str)] = &[
 ];
 
 fn plan(dir: &Path, target: (&str, &str), locale: &str, json: bool) -> String {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_glance-wizard"));
+    let mut cmd = common::wizard_in(locale);
     cmd.arg("plan")
         .arg("--answers")
         .arg(dir.join("answers.toml"))
         .arg("--state-dir")
         .arg(dir.join("state"))
-        .args(["--distro", target.0, "--release", target.1])
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env("LANG", locale);
+        .args(["--distro", target.0, "--release", target.1]);
     if json {
         cmd.args(["--format", "json"]);
     }

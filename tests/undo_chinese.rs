@@ -5,8 +5,9 @@
 //! database, its accounts and an endpoint, and found the glance user and
 //! the admin endpoint), and a dry run asks nothing of any server.
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 
 use glance_wizard::engine::outputs::{
     EndpointOutput, MetadefsOutputs, ObjectOutput, Origin, TaskOutputs,
@@ -127,20 +128,14 @@ fn recorded() -> Vec<(TaskId, TaskOutputs)> {
 }
 
 fn dry_run(dir: &Path, state: &Path, locale: &str) -> (Option<i32>, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_glance-wizard"))
+    let out = common::wizard_in(locale)
         .arg("--state-dir")
         .arg(state)
         .args(["undo", "--dry-run", "--answers"])
         .arg(dir.join("answers.toml"))
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env("LANG", locale)
-        .env_remove("OS_PASSWORD")
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.is_empty(), "{stderr}");
-    (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    common::stdout_alone(out)
 }
 
 #[test]
@@ -227,20 +222,14 @@ fn undo_proxy_file(file: &Path, backup: Option<&Path>, locale: &str) -> (Option<
     });
     let outputs = TaskOutputs::Packages(serde_json::from_value(outputs).unwrap());
     record(dir.path(), &state, vec![(TaskId::PackagesInstall, outputs)]);
-    let out = Command::new(env!("CARGO_BIN_EXE_glance-wizard"))
+    let out = common::wizard_in(locale)
         .arg("--state-dir")
         .arg(&state)
         .args(["undo", "--yes", "--answers"])
         .arg(dir.path().join("answers.toml"))
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env("LANG", locale)
-        .env_remove("OS_PASSWORD")
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.is_empty(), "{stderr}");
-    (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    common::stdout_alone(out)
 }
 
 /// Why undo stopped is said in the locale's language: a file edited since
@@ -277,7 +266,11 @@ fn undo_failures_under_a_chinese_locale_are_chinese() {
              restoring the backup would lose these changes (secrets masked):\n"
         ),
         format!("+++ {path} (restored from the backup)\n"),
-        format!("Put the backup back by hand (cp -p {saved} {path}) or keep the file"),
+        // The task that wrote it: forgetting it keeps the file.
+        format!(
+            "Put the backup back by hand (cp -p {saved} {path}) or keep the file as it is \
+             (glance-wizard reset packages.install)"
+        ),
     ] {
         assert!(en.contains(&expected), "no {expected:?} in:\n{en}");
     }
@@ -312,18 +305,13 @@ fn undo_failures_under_a_chinese_locale_are_chinese() {
 }
 
 fn reset(state: &Path, task: &str, locale: &str) -> (Option<i32>, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_glance-wizard"))
+    let out = common::wizard_in(locale)
         .arg("--state-dir")
         .arg(state)
         .args(["reset", task])
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env("LANG", locale)
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.is_empty(), "{stderr}");
-    (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    common::stdout_alone(out)
 }
 
 /// `reset TASK` says what it forgot, or that there is no such checkpoint,

@@ -355,6 +355,21 @@ pub enum Rule {
     /// said, in its words.
     #[error("{}", self.msg().english())]
     Said(String),
+    #[error("{}", self.msg().english())]
+    Unreadable { path: String, error: String },
+    #[error("{}", self.msg().english())]
+    Unwritable { path: String, error: String },
+    /// A secrets file others can read (its mode, octal).
+    #[error("{}", self.msg().english())]
+    SecretsMode { path: String, mode: String },
+    /// Not TOML; where, when the parser knows (never its words: they may
+    /// quote a password).
+    #[error("{}", self.msg().english())]
+    NotToml { path: String, byte: Option<usize> },
+    #[error("{}", self.msg().english())]
+    UnknownSecret { expected: String },
+    #[error("{}", self.msg().english())]
+    NotAString,
 }
 
 impl Rule {
@@ -397,6 +412,35 @@ impl Rule {
             Self::Missing => Message::new("rule.missing"),
             Self::ProxyNamesNoUser => Message::new("rule.proxy_names_no_user"),
             Self::Said(value) => Message::new("rule.said").arg("value", value),
+            Self::Unreadable { path, error } => Message::new("rule.unreadable")
+                .arg("path", path)
+                .arg("error", error),
+            Self::Unwritable { path, error } => Message::new("rule.unwritable")
+                .arg("path", path)
+                .arg("error", error),
+            Self::SecretsMode { path, mode } => Message::new("rule.secrets_mode")
+                .arg("path", path)
+                .arg("mode", mode),
+            Self::NotToml { path, byte: None } => Message::new("rule.not_toml").arg("path", path),
+            Self::NotToml {
+                path,
+                byte: Some(byte),
+            } => Message::new("rule.not_toml_at")
+                .arg("path", path)
+                .arg("byte", byte),
+            Self::UnknownSecret { expected } => {
+                Message::new("rule.unknown_secret").arg("expected", expected)
+            }
+            Self::NotAString => Message::new("rule.not_a_string"),
+        }
+    }
+}
+
+impl Rule {
+    pub fn unreadable(path: &Path, error: std::io::Error) -> Rule {
+        Rule::Unreadable {
+            path: path.display().to_string(),
+            error: error.to_string(),
         }
     }
 }
@@ -792,9 +836,8 @@ impl Answers {
     }
 
     pub fn load(path: &Path) -> Result<Answers, AnswersError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            AnswersError::single("answers", format!("cannot read {}: {e}", path.display()))
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| AnswersError::single("answers", Rule::unreadable(path, e)))?;
         Self::from_toml(&text)
     }
 

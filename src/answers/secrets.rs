@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::secret::Secret;
 
-use super::AnswersError;
+use super::{AnswersError, Rule};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum SecretName {
@@ -54,14 +54,15 @@ impl SecretName {
         )
     }
 
-    pub fn prompt(self) -> &'static str {
-        match self {
-            SecretName::GlanceDbPassword => "Password for the glance database account",
-            SecretName::GlanceServicePassword => "Password for the glance Keystone user",
-            SecretName::DbAdminPassword => "Password of the database administrator",
-            SecretName::OsPassword => "Keystone admin password (OS_PASSWORD)",
-            SecretName::ProxyPassword => "Password of the proxy user",
-        }
+    /// What `--ask-passwords` asks, as a message.
+    pub fn prompt(self) -> crate::ui::i18n::Message {
+        crate::ui::i18n::Message::new(match self {
+            SecretName::GlanceDbPassword => "prompt.glance_db_password",
+            SecretName::GlanceServicePassword => "prompt.glance_service_password",
+            SecretName::DbAdminPassword => "prompt.db_admin_password",
+            SecretName::OsPassword => "prompt.os_password",
+            SecretName::ProxyPassword => "prompt.proxy_password",
+        })
     }
 }
 
@@ -89,51 +90,38 @@ impl Secrets {
             Ok(m) => m,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Secrets::default()),
             Err(e) => {
-                return Err(AnswersError::single(
-                    field,
-                    format!("cannot read {}: {e}", path.display()),
-                ));
+                return Err(AnswersError::single(field, Rule::unreadable(path, e)));
             }
         };
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
-            return Err(AnswersError::single(
-                field,
-                format!(
-                    "{} has mode {mode:04o}; a secrets file must be readable by its owner only: chmod 600 {}",
-                    path.display(),
-                    path.display()
-                ),
-            ));
+            let rule = Rule::SecretsMode {
+                path: path.display().to_string(),
+                mode: format!("{mode:04o}"),
+            };
+            return Err(AnswersError::single(field, rule));
         }
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            AnswersError::single(field, format!("cannot read {}: {e}", path.display()))
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| AnswersError::single(field, Rule::unreadable(path, e)))?;
         let table: BTreeMap<String, toml::Value> = toml::from_str(&text).map_err(|e| {
             // The parser's message may quote the offending line, which can
             // hold a password: give only the position.
-            let at = e
-                .span()
-                .map(|s| format!(" near byte {}", s.start))
-                .unwrap_or_default();
-            AnswersError::single(field, format!("{} is not valid TOML{at}", path.display()))
+            let rule = Rule::NotToml {
+                path: path.display().to_string(),
+                byte: e.span().map(|s| s.start),
+            };
+            AnswersError::single(field, rule)
         })?;
         let mut secrets = Secrets::default();
         for (key, value) in table {
             let Some(name) = SecretName::from_key(&key) else {
-                return Err(AnswersError::single(
-                    format!("secrets.{key}"),
-                    format!(
-                        "unknown secret: expected one of {}",
-                        SecretName::ALL.map(SecretName::key).join(", ")
-                    ),
-                ));
+                let expected = SecretName::ALL.map(SecretName::key).join(", ");
+                let rule = Rule::UnknownSecret { expected };
+                return Err(AnswersError::single(format!("secrets.{key}"), rule));
             };
             let toml::Value::String(value) = value else {
-                return Err(AnswersError::single(
-                    format!("secrets.{key}"),
-                    "must be a string in quotes",
-                ));
+                let rule = Rule::NotAString;
+                return Err(AnswersError::single(format!("secrets.{key}"), rule));
             };
             secrets.set(name, Secret::new(value));
         }
@@ -195,8 +183,17 @@ mod tests {
         let path = dir.path().join("s.toml");
         std::fs::write(&path, "glance_db_password = \"x\"\n").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let err = Secrets::load(&path).unwrap_err().to_string();
-        assert!(err.contains("chmod 600"), "{err}");
+        let refused = Secrets::load(&path).unwrap_err();
+        let err = refused.to_string();
+        let mode = "has mode 0644; a secrets file must be readable by its owner only: chmod 600";
+        assert!(err.contains(mode), "{err}");
+        // In the locale's language too, the command as it is.
+        use crate::ui::i18n::{Lang, Texts};
+        let chinese = refused.render(Texts::of(Lang::ZhCn));
+        assert!(
+            chinese.contains("s.toml 的权限是 0644；密码文件只能由其属主读取：chmod 600"),
+            "{chinese}"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::plan::{FingerprintKey, Plan, TaskId};
+use crate::ui::i18n::{Message, MessageError};
 
 use serde::{Deserialize, Serialize};
 
@@ -105,12 +106,10 @@ impl Journal {
     pub fn load(state_dir: &Path) -> anyhow::Result<Option<Journal>> {
         let path = Self::path(state_dir);
         let damaged = |why: String| {
-            anyhow::anyhow!(
-                "the journal {} is damaged ({why}), so no checkpoint in it can be trusted; \
-                 `glance-wizard reset` moves it aside and the next apply runs every task \
-                 (each task checks what exists before it creates anything)",
-                path.display()
-            )
+            let said = Message::new("journal.damaged")
+                .arg("path", path.display())
+                .arg("why", why);
+            anyhow::Error::from(MessageError(said))
         };
         let text = match crate::fsutil::read_regular(&path) {
             Ok(text) => text,
@@ -118,7 +117,12 @@ impl Journal {
             Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
                 return Err(damaged("not UTF-8".into()));
             }
-            Err(e) => return Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+            Err(e) => {
+                let said = Message::new("journal.unreadable")
+                    .arg("path", path.display())
+                    .arg("error", e);
+                return Err(MessageError(said).into());
+            }
         };
         let mut value: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| damaged(e.to_string()))?;

@@ -33,7 +33,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::time::{Duration, Instant};
 
-use crate::ui::i18n::{Message, Said};
+use crate::ui::i18n::{Message, MessageError};
 
 pub struct RunLock {
     file: File,
@@ -193,7 +193,7 @@ fn wait_for_orphans(
         }
         if started.elapsed() > wait {
             let child = &running[0];
-            return Err(Said(
+            return Err(MessageError(
                 Message::new("lock.orphan_runs")
                     .arg("command", &child.command)
                     .arg("pid", child.pid)
@@ -245,7 +245,7 @@ impl RunLock {
                         && pid != std::process::id()
                         && is_alive(pid)
                     {
-                        return Err(Said(
+                        return Err(MessageError(
                             Message::new("lock.held")
                                 .arg("pid", pid)
                                 .arg("path", path.display()),
@@ -265,7 +265,7 @@ impl RunLock {
                         told = true;
                     }
                     if started.elapsed() > wait {
-                        return Err(Said(
+                        return Err(MessageError(
                             Message::new("lock.still_held").arg("path", path.display()),
                         )
                         .into());

@@ -423,27 +423,9 @@ fn timestamp() -> String {
 /// without allocating per line.
 pub fn write_log(out: &mut Vec<u8>, timestamp: &str, event: &Event) {
     match event {
-        Event::Output { id, lines } => {
-            let mut prefix = Vec::with_capacity(timestamp.len() + id.as_str().len() + 3);
-            prefix.extend_from_slice(timestamp.as_bytes());
-            prefix.extend_from_slice(b" [");
-            prefix.extend_from_slice(id.as_str().as_bytes());
-            prefix.extend_from_slice(b"] ");
-            let bytes = lines.as_bytes();
-            out.reserve(bytes.len() + 1 + bytes.len() / 8 * prefix.len());
-            out.extend_from_slice(&prefix);
-            // Lines are short: a plain scan beats a SIMD search per line.
-            let mut start = 0;
-            for (end, byte) in bytes.iter().enumerate() {
-                if *byte == b'\n' {
-                    out.extend_from_slice(&bytes[start..=end]);
-                    out.extend_from_slice(&prefix);
-                    start = end + 1;
-                }
-            }
-            out.extend_from_slice(&bytes[start..]);
-            out.push(b'\n');
-        }
+        Event::Output { id, lines } => write_block(out, timestamp, *id, lines),
+        // A sentence may hold a multi-line error: each line with its task.
+        Event::Narration { id, sentence } => write_block(out, timestamp, *id, &sentence.english()),
         other => {
             out.extend_from_slice(timestamp.as_bytes());
             out.push(b' ');
@@ -451,6 +433,29 @@ pub fn write_log(out: &mut Vec<u8>, timestamp: &str, event: &Event) {
             out.push(b'\n');
         }
     }
+}
+
+/// Lines joined by `\n`, each with the time and the task's id.
+fn write_block(out: &mut Vec<u8>, timestamp: &str, id: TaskId, lines: &str) {
+    let mut prefix = Vec::with_capacity(timestamp.len() + id.as_str().len() + 3);
+    prefix.extend_from_slice(timestamp.as_bytes());
+    prefix.extend_from_slice(b" [");
+    prefix.extend_from_slice(id.as_str().as_bytes());
+    prefix.extend_from_slice(b"] ");
+    let bytes = lines.as_bytes();
+    out.reserve(bytes.len() + 1 + bytes.len() / 8 * prefix.len());
+    out.extend_from_slice(&prefix);
+    // Lines are short: a plain scan beats a SIMD search per line.
+    let mut start = 0;
+    for (end, byte) in bytes.iter().enumerate() {
+        if *byte == b'\n' {
+            out.extend_from_slice(&bytes[start..=end]);
+            out.extend_from_slice(&prefix);
+            start = end + 1;
+        }
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'\n');
 }
 
 /// What the log says of an event (without the time): one line, or one per
@@ -461,7 +466,12 @@ pub fn log_line(event: &Event) -> String {
             format!("run started: {total} tasks, log {}", log_path.display())
         }
         Event::TaskSkipped { id, reason, .. } => format!("[{id}] skipped: {reason}"),
-        Event::Narration { id, sentence } => format!("[{id}] {sentence}"),
+        Event::Narration { id, sentence } => sentence
+            .english()
+            .split('\n')
+            .map(|line| format!("[{id}] {line}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
         Event::TaskStarted {
             id,
             title,
@@ -733,18 +743,7 @@ impl<'a> Engine<'a> {
         let mut lock_waited = Duration::ZERO;
         loop {
             // Redacted by the runner (`TaskContext::trace`, `tell`).
-            let mut emit_line = |said: runner::Said<'_>| {
-                send(match said {
-                    runner::Said::Trace(lines) => Event::Output {
-                        id: task.id,
-                        lines: lines.to_string(),
-                    },
-                    runner::Said::Sentence(sentence) => Event::Narration {
-                        id: task.id,
-                        sentence,
-                    },
-                })
-            };
+            let mut emit_line = |said: runner::Said<'_>| send(said_event(task.id, said));
             let mut ctx = runner::TaskContext {
                 reach: &self.reach,
                 state_dir: &self.state_dir,
@@ -800,6 +799,17 @@ impl<'a> Engine<'a> {
     }
 }
 
+/// The event of what a task's runner said.
+fn said_event(id: TaskId, said: runner::Said<'_>) -> Event {
+    match said {
+        runner::Said::Trace(lines) => Event::Output {
+            id,
+            lines: lines.to_string(),
+        },
+        runner::Said::Sentence(sentence) => Event::Narration { id, sentence },
+    }
+}
+
 /// Why a task is skipped: done at `finished_at` with the same inputs, and
 /// what its probe `found` in this run.
 pub(crate) fn skip_reason(finished_at: Option<&str>, found: Message) -> Message {
@@ -823,6 +833,27 @@ pub(crate) enum Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A sentence holding a multi-line error is logged as a block is.
+    #[test]
+    fn a_sentence_of_several_lines_is_logged_with_its_task_on_each() {
+        let event = Event::Narration {
+            id: TaskId::PackagesInstall,
+            sentence: Message::new("recheck.broken")
+                .msg("why", Message::verbatim("dpkg-query failed:\nE: lock")),
+        };
+        let mut out = Vec::new();
+        write_log(&mut out, "T", &event);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "T [packages.install] checking it again: dpkg-query failed:\n\
+             T [packages.install] E: lock\n"
+        );
+        assert_eq!(
+            log_line(&event),
+            "[packages.install] checking it again: dpkg-query failed:\n[packages.install] E: lock"
+        );
+    }
 
     /// A block of output is one log line per line, each with the time and
     /// the task, as `log_line` says.

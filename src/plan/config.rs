@@ -242,8 +242,8 @@ mod tests {
             assert_eq!(refused.english(), format!("[DEFAULT] debug: {oslo}"));
             let zh = Texts::of(Lang::ZhCn).msg(&refused);
             let expected = [
-                "[DEFAULT] debug：第 1 个字符处有换行：oslo.config 的值必须写在一行内",
-                "[DEFAULT] debug：第 1 个字符处有控制字符 U+0007：oslo.config 的值中除制表符外不能有控制字符",
+                "[DEFAULT] debug：位置 1（从 0 起计）处有换行：oslo.config 的值必须写在一行内",
+                "[DEFAULT] debug：位置 1（从 0 起计）处有控制字符 U+0007：oslo.config 的值中除制表符外不能有控制字符",
             ];
             assert_eq!(zh, expected[index]);
         }

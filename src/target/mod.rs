@@ -327,12 +327,29 @@ impl Profile {
 
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
-    #[error("unknown distro family `{0}`: use debian, ubuntu or rdo")]
+    #[error("{}", self.msg())]
     UnknownDistro(String),
-    #[error("unknown Glance release `{0}`: use one of {1}")]
+    #[error("{}", self.msg())]
     UnknownRelease(String, String),
     #[error("{0}")]
-    NotDetected(String),
+    NotDetected(Message),
+}
+
+impl TargetError {
+    /// Why, in words to translate (`Display`: English).
+    pub fn msg(&self) -> Message {
+        match self {
+            TargetError::UnknownDistro(family) => {
+                Message::new("target_error.unknown_distro").arg("family", family)
+            }
+            TargetError::UnknownRelease(name, known) => {
+                Message::new("target_error.unknown_release")
+                    .arg("name", name)
+                    .arg("known", known)
+            }
+            TargetError::NotDetected(why) => why.clone(),
+        }
+    }
 }
 
 fn table() -> ProfileTable {
@@ -474,10 +491,9 @@ pub fn detect(distro_choice: &str, release_choice: &str) -> Result<Profile, Targ
             .iter()
             .find_map(|id| find_distro_row(id).ok())
             .ok_or_else(|| {
-                TargetError::NotDetected(format!(
-                    "cannot tell the distro from /etc/os-release (ID/ID_LIKE: {}): set [target] distro",
-                    ids.join(" ")
-                ))
+                TargetError::NotDetected(
+                    Message::new("target_error.os_release").arg("ids", ids.join(" ")),
+                )
             })?;
         detection.push(format!("distro: {} (from /etc/os-release)", found.title));
         found
@@ -498,16 +514,18 @@ pub fn detect(distro_choice: &str, release_choice: &str) -> Result<Profile, Targ
                     .flatten()
             })
             .ok_or_else(|| {
-                TargetError::NotDetected(format!(
-                    "no installed or candidate version of {} was found, so the Glance release is unknown: enable the OpenStack repository for the release you want ({}) or set [target] release",
-                    row.package_probe, newest.repository_setup
-                ))
+                TargetError::NotDetected(
+                    Message::new("target_error.no_version")
+                        .arg("package", &row.package_probe)
+                        .arg("setup", &newest.repository_setup),
+                )
             })?;
         let release = release_from_version(&version).ok_or_else(|| {
-            TargetError::NotDetected(format!(
-                "{} {version} is not a Glance release glance-wizard knows: set [target] release",
-                row.package_probe
-            ))
+            TargetError::NotDetected(
+                Message::new("target_error.unknown_version")
+                    .arg("package", &row.package_probe)
+                    .arg("version", &version),
+            )
         })?;
         detection.push(format!(
             "release: {} (from the {source} {} {version})",

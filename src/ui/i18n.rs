@@ -126,11 +126,12 @@ impl Message {
         Texts::of(Lang::En).msg(self)
     }
 
-    /// An error's words: its message when it is one ([`Said`]), else its
-    /// text with its causes, as it is.
+    /// An error's words: its message when it is one ([`MessageError`]), else its
+    /// text with its causes, as it is. (A context added to a [`MessageError`] is
+    /// not shown: none is added today.)
     pub fn of_error(e: &anyhow::Error) -> Message {
-        match e.downcast_ref::<Said>() {
-            Some(Said(message)) => message.clone(),
+        match e.downcast_ref::<MessageError>() {
+            Some(MessageError(message)) => message.clone(),
             None => Message::verbatim(format!("{e:#}")),
         }
     }
@@ -139,6 +140,14 @@ impl Message {
     /// of a diff, another program's words), as a message.
     pub fn verbatim(text: impl std::fmt::Display) -> Message {
         Message::new("verbatim.text").arg("text", text)
+    }
+
+    /// The text of a [`Message::verbatim`], else `None`.
+    pub fn as_verbatim(&self) -> Option<&str> {
+        match (self.key, self.args.as_slice()) {
+            ("verbatim.text", [("text", Arg::Text(text))]) => Some(text),
+            _ => None,
+        }
     }
 
     /// A message whose key is known only when the program runs (named by
@@ -167,15 +176,15 @@ impl std::fmt::Display for Message {
 /// error, shown by a front end in its language ([`Texts::error`]), in
 /// English by `Display` (logs, and wherever it is printed as it is).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Said(pub Message);
+pub struct MessageError(pub Message);
 
-impl std::fmt::Display for Said {
+impl std::fmt::Display for MessageError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.fmt(f)
     }
 }
 
-impl std::error::Error for Said {}
+impl std::error::Error for MessageError {}
 
 /// One language's strings.
 #[derive(Debug)]
@@ -202,7 +211,7 @@ fn flatten(prefix: &str, table: &toml::Table, out: &mut BTreeMap<String, String>
 }
 
 impl Texts {
-    /// An error in this language when its words are a message ([`Said`]),
+    /// An error in this language when its words are a message ([`MessageError`]),
     /// else as it is (with its causes).
     pub fn error(&self, e: &anyhow::Error) -> String {
         self.msg(&Message::of_error(e))

@@ -406,7 +406,8 @@ pub fn build_app(options: &Options, lang: Lang, theme: Theme) -> App {
         distro: options.distro.clone().unwrap_or_else(|| "auto".into()),
         release: options.release.clone().unwrap_or_else(|| "auto".into()),
     };
-    let profile = target::detect(&target.distro, &target.release).map_err(|e| e.to_string());
+    let profile =
+        target::detect(&target.distro, &target.release).map_err(|e| Texts::of(lang).msg(&e.msg()));
     let mut draft = Draft::from_answers(&default_answers(target), &Secrets::default());
     draft.proxy_test_default = mirror_url();
     let mut app = App::new(

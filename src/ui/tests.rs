@@ -297,21 +297,25 @@ fn run_events(app: &mut App, start: Instant) {
         },
         5,
     );
-    for line in [
-        "$ dpkg-query -W -f=${Status} glance-api",
-        "dpkg-query: no packages found matching glance-api",
-    ] {
-        feed(app, out("packages.install", line), 400);
-    }
-    feed(
-        app,
-        said(
+    feed_package_install(app, &mut feed);
+}
+
+/// The package task's output up to unpacking: a query, its exit status
+/// (a runner's sentence), the package manager's lines, 400 ms apart.
+fn feed_package_install(app: &mut App, feed: &mut impl FnMut(&mut App, Event, u64)) {
+    let exit_status = Message::new("narration.exit_status").arg("code", 1);
+    let events = [
+        out(
             "packages.install",
-            Message::new("narration.exit_status").arg("code", 1),
+            "$ dpkg-query -W -f=${Status} glance-api",
         ),
-        400,
-    );
-    for line in [
+        out(
+            "packages.install",
+            "dpkg-query: no packages found matching glance-api",
+        ),
+        said("packages.install", exit_status),
+    ];
+    let lines = [
         "$ apt-get update",
         "Hit:1 http://deb.debian.org/debian bookworm InRelease",
         "Get:2 http://deb.debian.org/debian bookworm-updates InRelease [55.4 kB]",
@@ -323,8 +327,12 @@ fn run_events(app: &mut App, start: Instant) {
         "  glance-api glance-common python3-glance python3-glance-store",
         "Get:1 http://deb.debian.org/debian bookworm/main amd64 python3-glance-store all 4.1.0-2 [118 kB]",
         "Unpacking glance-common (2:25.1.0-2+deb12u5) ...",
-    ] {
-        feed(app, out("packages.install", line), 400);
+    ];
+    let events = events
+        .into_iter()
+        .chain(lines.map(|line| out("packages.install", line)));
+    for event in events {
+        feed(app, event, 400);
     }
 }
 

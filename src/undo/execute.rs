@@ -6,7 +6,7 @@ use std::io::Read;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use super::items::{Item, account};
+use super::items::{FileRestore, Item, account};
 use crate::engine::runner::TaskContext;
 use crate::engine::runner::clients::{
     Database, Glance, Keystone, KeystoneObject, Packages, Removal, Services,
@@ -59,11 +59,7 @@ pub fn execute(
         Item::DisableServices { spec, services } => {
             disable_services(spec, services, ctx, clients.services)
         }
-        Item::RestoreFile {
-            path,
-            backup,
-            recorded_sha256,
-        } => restore_file(path, backup, recorded_sha256.as_deref(), ctx.redactor),
+        Item::RestoreFile(restore) => restore_file(restore, ctx.redactor),
         Item::RemoveFile {
             path,
             recorded_sha256,
@@ -177,7 +173,7 @@ fn disable_services(
 /// edited by hand; after, at worst a backup equal to the file stays, which
 /// the next apply takes for the original, as it is).
 pub fn after_checkpoint(item: &Item) -> Option<Message> {
-    let Item::RestoreFile { backup, .. } = item else {
+    let Item::RestoreFile(FileRestore { backup, .. }) = item else {
         return None;
     };
     match std::fs::remove_file(backup) {
@@ -280,12 +276,13 @@ fn read_bytes(path: &Path) -> std::io::Result<(Vec<u8>, std::fs::Metadata)> {
 /// Whether `path` can be put back from `backup`: only while it is as
 /// glance-wizard left it (`recorded`, its SHA-256; `None`: not checked).
 /// Links are refused, as everywhere ([`crate::fsutil::open_regular`]).
-pub fn check_file(
-    path: &str,
-    backup: &str,
-    recorded: Option<&str>,
-    redactor: &Redactor,
-) -> Result<FileCheck, TaskError> {
+pub fn check_file(restore: &FileRestore, redactor: &Redactor) -> Result<FileCheck, TaskError> {
+    let FileRestore {
+        path,
+        backup,
+        recorded_sha256: recorded,
+        task,
+    } = restore;
     let (original, meta) = read_bytes(Path::new(backup)).map_err(|e| {
         fatal(
             Message::new("undo_error.backup_unreadable")
@@ -302,7 +299,7 @@ pub fn check_file(
         return Ok(FileCheck::AlreadyRestored);
     }
     let edited = match (&current, recorded) {
-        (Some(now), Some(sha)) => crate::fsutil::sha256_hex(now) != sha,
+        (Some(now), Some(sha)) => crate::fsutil::sha256_hex(now) != *sha,
         _ => false,
     };
     if edited {
@@ -314,7 +311,7 @@ pub fn check_file(
         let remedy = said("undo_said.edited_remedy")
             .arg("path", path)
             .arg("backup", backup)
-            .arg("task", config_task_hint(path));
+            .arg("task", task);
         let diff = diff.iter().map(|line| diff_line(line, path, &restored));
         let lines = std::iter::once(why).chain(diff).chain([remedy]);
         return Ok(FileCheck::Refused(lines.collect()));
@@ -337,15 +334,6 @@ fn diff_line(line: &str, path: &str, restored: &str) -> Message {
     }
 }
 
-/// The task id to forget for a config file, for the refusal's hint.
-fn config_task_hint(path: &str) -> String {
-    let name = Path::new(path)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    format!("config.{}", name.trim_end_matches(".conf"))
-}
-
 /// Deletes a file glance-wizard wrote where there was none, unless it was
 /// edited since (`recorded`: its hash as written; `None` in journals of
 /// older glance-wizards).
@@ -366,13 +354,9 @@ fn remove_file(path: &str, recorded: Option<&str>) -> Result<Message, TaskError>
         .map_err(|e| on_path("undo_error.cannot_delete", path, e))
 }
 
-fn restore_file(
-    path: &str,
-    backup: &str,
-    recorded: Option<&str>,
-    redactor: &Redactor,
-) -> Result<Message, TaskError> {
-    match check_file(path, backup, recorded, redactor)? {
+fn restore_file(restore: &FileRestore, redactor: &Redactor) -> Result<Message, TaskError> {
+    let path = &restore.path;
+    match check_file(restore, redactor)? {
         FileCheck::AlreadyRestored => Ok(said("undo_said.already_restored").arg("path", path)),
         FileCheck::Refused(lines) => Err(TaskError::new(ErrorClass::NeedsUser, joined(lines))),
         FileCheck::Restore { bytes, mode, owner } => {
@@ -380,15 +364,33 @@ fn restore_file(
                 .map_err(|e| on_path("failure.unwritable", path, e))?;
             Ok(said("undo_said.restored")
                 .arg("path", path)
-                .arg("backup", backup)
+                .arg("backup", &restore.backup)
                 .arg("mode", format!("{mode:04o}")))
         }
     }
 }
 
-/// Lines as one message, one line each (`undo_error.lines`).
+/// Lines as one message, one line each (`undo_error.lines`). A run of
+/// lines shown as they are (a diff's) is one block: a long diff nests no
+/// deeper than a short one.
 fn joined(lines: Vec<Message>) -> Message {
-    let mut lines = lines.into_iter().rev();
+    let mut blocks: Vec<Message> = Vec::new();
+    let mut block: Option<String> = None;
+    for line in lines {
+        match (line.as_verbatim(), block.as_mut()) {
+            (Some(text), Some(open)) => {
+                open.push('\n');
+                open.push_str(text);
+            }
+            (Some(text), None) => block = Some(text.to_string()),
+            (None, _) => {
+                blocks.extend(block.take().map(Message::verbatim));
+                blocks.push(line);
+            }
+        }
+    }
+    blocks.extend(block.map(Message::verbatim));
+    let mut lines = blocks.into_iter().rev();
     let last = lines.next().unwrap_or_else(|| Message::verbatim(""));
     lines.fold(last, |rest, line| {
         Message::new("undo_error.lines")

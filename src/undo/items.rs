@@ -7,7 +7,8 @@ use crate::engine::outputs::{
     ServicesOutputs, SqlOutputs, TaskOutputs,
 };
 use crate::plan::{
-    ConfigSpec, Interface, PackagesSpec, RoleSpec, ServiceSpec, SqlSpec, TaskKind, VerifySpec,
+    ConfigSpec, Interface, PackagesSpec, RoleSpec, ServiceSpec, SqlSpec, TaskId, TaskKind,
+    VerifySpec,
 };
 use crate::ui::i18n::Message;
 
@@ -29,14 +30,8 @@ pub enum Item {
         spec: Box<ServiceSpec>,
         services: Vec<String>,
     },
-    /// A file put back byte for byte from its backup. With
-    /// `recorded_sha256`, only when the file is still as glance-wizard
-    /// left it (else refused, with a masked diff).
-    RestoreFile {
-        path: String,
-        backup: String,
-        recorded_sha256: Option<String>,
-    },
+    /// A file put back byte for byte from its backup.
+    RestoreFile(FileRestore),
     /// A file glance-wizard wrote where there was none; with
     /// `recorded_sha256`, only when it is still as glance-wizard left it.
     RemoveFile {
@@ -83,6 +78,19 @@ pub enum Item {
     },
     /// Nothing of its own to take back: why.
     Note(Message),
+}
+
+/// A file to put back byte for byte from its backup: with
+/// `recorded_sha256`, only while it is as glance-wizard left it (else
+/// refused, with a masked diff).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileRestore {
+    pub path: String,
+    pub backup: String,
+    pub recorded_sha256: Option<String>,
+    /// The task that wrote it: `glance-wizard reset TASK` keeps the file
+    /// as it is.
+    pub task: TaskId,
 }
 
 /// What decides items beyond one task's record.
@@ -253,11 +261,12 @@ fn metadefs_item(m: &MetadefsOutputs, context: Context) -> Item {
 
 fn config_item(spec: &ConfigSpec, o: &ConfigOutputs) -> Item {
     match &o.backup {
-        Some(backup) => Item::RestoreFile {
+        Some(backup) => Item::RestoreFile(FileRestore {
             path: spec.path.clone(),
             backup: backup.clone(),
             recorded_sha256: Some(o.sha256.clone()),
-        },
+            task: TaskId::Config(spec.file),
+        }),
         None => Item::Keep(Message::new("undo_item.config_unchanged").arg("path", &spec.path)),
     }
 }
@@ -266,11 +275,12 @@ fn packages_items(spec: &PackagesSpec, o: &PackagesOutputs, context: Context) ->
     let mut items = Vec::new();
     if let Some(file) = &o.proxy_config {
         items.push(match &file.backup {
-            Some(backup) => Item::RestoreFile {
+            Some(backup) => Item::RestoreFile(FileRestore {
                 path: file.path.clone(),
                 backup: backup.clone(),
                 recorded_sha256: file.sha256.clone(),
-            },
+                task: TaskId::PackagesInstall,
+            }),
             None => Item::RemoveFile {
                 path: file.path.clone(),
                 recorded_sha256: file.sha256.clone(),
@@ -376,7 +386,7 @@ impl Item {
             Item::DisableServices { services, .. } => {
                 m("undo_item.disable").arg("services", services.join(" "))
             }
-            Item::RestoreFile { path, backup, .. } => m("undo_item.restore_file")
+            Item::RestoreFile(FileRestore { path, backup, .. }) => m("undo_item.restore_file")
                 .arg("path", path)
                 .arg("backup", backup),
             Item::RemoveFile { path, .. } => m("undo_item.remove_file").arg("path", path),

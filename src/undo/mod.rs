@@ -168,26 +168,17 @@ pub fn preview(steps: &[Step], redactor: &crate::secret::Redactor) -> Vec<Messag
                 "undo_line.item"
             };
             lines.push(Message::new(key).msg("item", item.describe()));
-            if let Item::RestoreFile {
-                path,
-                backup,
-                recorded_sha256,
-            } = item
-            {
-                lines.extend(file_preview(path, backup, recorded_sha256, redactor));
+            if let Item::RestoreFile(restore) = item {
+                lines.extend(file_preview(restore, redactor));
             }
         }
     }
     lines
 }
 
-fn file_preview(
-    path: &str,
-    backup: &str,
-    recorded: &Option<String>,
-    redactor: &crate::secret::Redactor,
-) -> Vec<Message> {
-    let lines = match execute::check_file(path, backup, recorded.as_deref(), redactor) {
+fn file_preview(restore: &items::FileRestore, redactor: &crate::secret::Redactor) -> Vec<Message> {
+    let path = &restore.path;
+    let lines = match execute::check_file(restore, redactor) {
         Ok(FileCheck::Restore { .. }) => return Vec::new(),
         Ok(FileCheck::AlreadyRestored) => {
             let said = Message::new("undo_said.already_restored").arg("path", path);

@@ -617,6 +617,36 @@ fn a_config_file_is_restored_byte_for_byte_and_its_backup_removed() {
     assert!(!backup.exists());
 }
 
+/// A long diff (a packaged config file replaced by a short one) is one
+/// block of the refusal, not one level of nesting per line: rendering it
+/// stays flat and quick in either language.
+#[test]
+fn a_long_diff_is_one_block_of_the_refusal() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, outputs, _) = configured(dir.path());
+    let path = dir.path().join("glance-api.conf");
+    let edited: String = (0..5000).map(|i| format!("# note {i}\n")).collect();
+    std::fs::write(&path, &edited).unwrap();
+    let items = items::items(&config, &outputs, created());
+    let error = World::default().execute(&items[0]).unwrap_err();
+    fn depth(m: &Message) -> usize {
+        1 + m
+            .args
+            .iter()
+            .filter_map(|(_, arg)| match arg {
+                crate::ui::i18n::Arg::Message(inner) => Some(depth(inner)),
+                crate::ui::i18n::Arg::Text(_) => None,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+    assert!(depth(&error.message) < 20, "{}", depth(&error.message));
+    for lang in crate::ui::i18n::Lang::ALL {
+        let shown = crate::ui::i18n::Texts::of(lang).msg(&error.message);
+        assert!(shown.contains("-# note 4999"), "{shown}");
+    }
+}
+
 /// A file edited by hand since glance-wizard wrote it is refused with a
 /// diff of what restoring would lose, every secret masked (the answers'
 /// and a new one typed by hand); nothing changes.

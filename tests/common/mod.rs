@@ -94,6 +94,22 @@ pub fn wizard() -> Command {
     cmd
 }
 
+/// The wizard under `locale` (LANG; LC_ALL and LC_MESSAGES unset), with no
+/// OS_PASSWORD from the environment: the tests of what each language says.
+pub fn wizard_in(locale: &str) -> Command {
+    let mut cmd = wizard();
+    cmd.env("LANG", locale).env_remove("OS_PASSWORD");
+    cmd
+}
+
+/// A run's exit code and standard output; it must have said nothing on
+/// standard error.
+pub fn stdout_alone(out: Output) -> (Option<i32>, String) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.is_empty(), "{stderr}");
+    (out.status.code(), String::from_utf8(out.stdout).unwrap())
+}
+
 /// A scratch directory for one scenario, emptied first so reruns start clean.
 pub fn scratch(name: &str) -> PathBuf {
     let dir = PathBuf::from(format!("/tmp/glance-wizard-e2e/{name}"));

@@ -314,19 +314,24 @@ fn drop_old_accounts(
     Ok(())
 }
 
-pub fn run(
-    spec: &SqlSpec,
-    ctx: &mut TaskContext<'_>,
-    db: &dyn Database,
-) -> Result<TaskOutputs, TaskError> {
-    ctx.tell(match &spec.admin {
+/// How the task logs in as the database's administrator.
+fn connecting(spec: &SqlSpec) -> Message {
+    match &spec.admin {
         DbAdmin::Socket { path, user } => Message::new("narration.connecting_socket")
             .arg("user", user)
             .arg("path", path),
         DbAdmin::Tcp { user, .. } => Message::new("narration.connecting_tcp")
             .arg("user", user)
             .arg("at", format!("{}:{}", spec.host, spec.port)),
-    });
+    }
+}
+
+pub fn run(
+    spec: &SqlSpec,
+    ctx: &mut TaskContext<'_>,
+    db: &dyn Database,
+) -> Result<TaskOutputs, TaskError> {
+    ctx.tell(connecting(spec));
     let mut session = db
         .admin(spec)
         .map_err(|e| e.error_after(Message::new("failure.db_admin_login")))?;

@@ -676,7 +676,10 @@ fn list_images(ctx: &mut TaskContext<'_>, api: &dyn ImageApi) -> Result<(), Task
     let listed = api.list()?;
     ctx.trace(format!("GET {}:", api.url("images")));
     for image in listed {
-        ctx.trace(format!("  {}  {}  {}", image.id, image.name, image.status));
+        // Any project's public image is listed: its name is shown with its
+        // control characters escaped (no line break, no terminal sequence).
+        let name = image.name.escape_debug();
+        ctx.trace(format!("  {}  {name}  {}", image.id, image.status));
     }
     Ok(())
 }
@@ -941,6 +944,27 @@ pub(crate) mod runner_tests {
         w.glance.images.borrow_mut().retain(|i| i.id != kept.id);
         let (third, _) = run_renamed(&TaskOutputs::Image(second));
         assert_eq!(third.unwrap().image().unwrap().replaced, Vec::new());
+    }
+
+    /// Another project's public image named with a line break and a
+    /// terminal sequence is listed on one line, its name escaped (a debug
+    /// build would stop on a sentence-like second line).
+    #[test]
+    fn a_hostile_image_name_in_the_listing_stays_on_its_line() {
+        let w = world();
+        w.glance.images.borrow_mut().push(Image {
+            id: "other-1".into(),
+            name: "evil\nname\u{1b}[2J".into(),
+            status: "active".into(),
+            hash_algo: "sha512".into(),
+            hash_value: String::new(),
+            ours: false,
+        });
+        let clients = verifiers(&w);
+        let (result, said) = in_ctx(None, false, |ctx| run(&spec(&w), ctx, &clients));
+        result.unwrap();
+        let row = said.iter().find(|l| l.contains("other-1")).unwrap();
+        assert_eq!(row, "  other-1  evil\\nname\\u{1b}[2J  active");
     }
 
     #[test]

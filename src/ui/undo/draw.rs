@@ -296,5 +296,6 @@ fn refusal_text(app: &App, refusal: &Refusal) -> String {
         Refusal::NoSession => t.f("undo.no_session", &[("dir", &app.state_dir.display())]),
         Refusal::Changed => t.t("undo.changed"),
         Refusal::Failed(e) => t.msg(e),
+        Refusal::Answers(e) => e.render(t),
     }
 }

@@ -45,6 +45,8 @@ pub enum Refusal {
     /// The journal changed since the preview.
     Changed,
     Failed(Message),
+    /// The saved answers are no longer valid (each field and rule).
+    Answers(crate::answers::AnswersError),
 }
 
 /// How the undo ended.
@@ -303,8 +305,7 @@ pub enum UndoMsg {
 /// The settings of the answers the wizard saved for its install.
 fn session_settings(state_dir: &Path, profile: &Profile) -> Result<Settings, Refusal> {
     let (answers, secrets) = super::load_session(state_dir).ok_or(Refusal::NoSession)?;
-    crate::wizard::settings_from(&answers, &secrets, profile)
-        .map_err(|e| Refusal::Failed(Message::verbatim(e)))
+    crate::wizard::settings_from(&answers, &secrets, profile).map_err(Refusal::Answers)
 }
 
 fn prepared(
