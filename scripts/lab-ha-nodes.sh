@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Two Debian bookworm "controllers" for the export's two-node proof, on this machine:
 #
+#   scripts/lab-ha-nodes.sh root    # only make the cached root (scripts/test.sh, in the background)
 #   scripts/lab-ha-nodes.sh up      # print the inventory lines on stdout
 #   scripts/lab-ha-nodes.sh down
 #
@@ -31,6 +32,16 @@ log() { printf '[lab-ha-nodes] %s\n' "$*" >&2; }
 
 make_root() {
     [[ -f "${ROOT}/.complete" ]] && return 0
+    mkdir -p "${CACHE}"
+    # scripts/test.sh starts `root` in the background: an `up` meanwhile waits for it.
+    local lock
+    exec {lock}>"${CACHE}/bookworm-glance-root.lock"
+    flock "${lock}"
+    [[ -f "${ROOT}/.complete" ]] || build_root
+    exec {lock}>&-
+}
+
+build_root() {
     command -v debootstrap >/dev/null || apt-get install -y -q debootstrap >/dev/null
     rm -rf "${ROOT}"
     log "debootstrap bookworm into ${ROOT} (minutes)"
@@ -85,9 +96,23 @@ forward() {
     echo $! >"${RUN}/socat-${port}.pid"
 }
 
+# The nodes have no route out: the root's package lists are refreshed here, on the host's network,
+# and marked fresh (apt-get update leaves the lists directory's time alone when nothing changed,
+# and that time is what the playbook's apt task compares with its cache_valid_time).
+refresh_lists() {
+    mount -t proc proc "${ROOT}/proc"
+    mount --bind /dev "${ROOT}/dev"
+    local status=0
+    chroot "${ROOT}" apt-get update -q >/dev/null || status=$?
+    umount "${ROOT}/dev" "${ROOT}/proc"
+    ((status == 0)) || { log "apt-get update in ${ROOT} failed"; exit 1; }
+    touch "${ROOT}/var/lib/apt/lists"
+}
+
 up() {
     make_root
     down_quietly
+    refresh_lists
     mkdir -p "${RUN}"
     mount -t tmpfs -o mode=0755 tmpfs "${RUN}"
     mkdir -p "${RUN}/images"
@@ -136,8 +161,9 @@ down_quietly() {
 }
 
 case "${1:-}" in
+root) make_root ;;
 up) up ;;
 haproxy) haproxy_up "$2" ;;
 down) down_quietly ;;
-*) echo "usage: $0 up | haproxy CFG | down" >&2; exit 2 ;;
+*) echo "usage: $0 root | up | haproxy CFG | down" >&2; exit 2 ;;
 esac

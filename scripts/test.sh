@@ -6,7 +6,8 @@
 #    the script that started it) fails this at once: the end-to-end tests would wait for it.
 # 2. cargo fmt --check, cargo clippy -D warnings
 # 3. scripts/lab-tempest.sh install: Tempest's venv, and scripts/ansible-venv.sh: Ansible's venv
-#    for the export's tests (both cached; made in the background during 2)
+#    for the export's tests (both cached; made in the background during 2); the two-node test's
+#    Debian root (scripts/lab-ha-nodes.sh root, cached) is made in the background too
 # 4. cargo nextest run (unit tests in parallel; tests/e2e_*.rs serialised through the `e2e`
 #    test group in .config/nextest.toml; each takes the lab lock), then the doc tests (nextest
 #    does not run those)
@@ -54,6 +55,10 @@ tempest_pid=$!
 ansible_log=$(mktemp)
 bash scripts/ansible-venv.sh >"${ansible_log}" 2>&1 &
 ansible_pid=$!
+# The Debian root of the two-node test (tests/e2e_ansible.rs): cached too; made once (debootstrap
+# and glance-api from deb.debian.org, minutes), meanwhile. Not waited for here: the test's
+# `lab-ha-nodes.sh up` waits for it (a lock) or makes it when this failed.
+bash scripts/lab-ha-nodes.sh root >/dev/null 2>&1 &
 
 step "cargo fmt --check"
 cargo fmt --all --check

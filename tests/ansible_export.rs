@@ -48,8 +48,18 @@ fn export_for(
     init: InitSystem,
     inventory: &str,
 ) -> Result<Export, ExportError> {
+    export_of(ANSWERS, distro, release, init, inventory)
+}
+
+fn export_of(
+    answers: &str,
+    distro: &str,
+    release: &str,
+    init: InitSystem,
+    inventory: &str,
+) -> Result<Export, ExportError> {
     let profile = profile_for(distro, release, init).unwrap();
-    let answers = Answers::from_toml(ANSWERS).unwrap();
+    let answers = Answers::from_toml(answers).unwrap();
     let secrets = secrets();
     let admin = answers.manual_admin_credentials(&secrets).unwrap();
     let settings = answers.resolve(&profile, &secrets, admin).unwrap();
@@ -213,4 +223,33 @@ fn every_task_that_reads_a_secret_has_no_log() {
             );
         }
     }
+}
+
+/// The metadata definitions are loaded as `apply` loads them (the same
+/// command), and not at all with `[database] load_metadefs = false`.
+#[test]
+fn metadefs_are_loaded_only_when_the_answers_ask() {
+    let site = |answers: &str| {
+        let project = export_of(answers, "debian", "zed", InitSystem::SysV, INVENTORY).unwrap();
+        let vars = project
+            .file("group_vars/controllers.yml")
+            .unwrap()
+            .text
+            .clone();
+        (project.file("site.yml").unwrap().text.clone(), vars)
+    };
+    let (loaded, vars) = site(ANSWERS);
+    assert!(
+        loaded.contains("argv: \"{{ glance_metadefs_load }}\""),
+        "{loaded}"
+    );
+    let command = glance_wizard::plan::commands::metadefs_load("/etc/glance/metadefs");
+    let line = format!(
+        "glance_metadefs_load: {}",
+        serde_json::to_string(&command).unwrap()
+    );
+    assert!(vars.contains(&line.replace("\",\"", "\", \"")), "{vars}");
+    let (not_loaded, vars) = site(&format!("{ANSWERS}\n[database]\nload_metadefs = false\n"));
+    assert!(!not_loaded.contains("metadefs"), "{not_loaded}");
+    assert!(!vars.contains("metadefs"), "{vars}");
 }

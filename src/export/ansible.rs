@@ -175,6 +175,8 @@ struct Parts {
     packages: Vec<String>,
     configs: Vec<ConfigSpec>,
     db_check: bool,
+    /// `glance-manage db_load_metadefs`'s command, when the plan loads them.
+    metadefs_load: Option<Vec<String>>,
     services: Vec<String>,
     init: InitSystem,
     verify: VerifySpec,
@@ -187,6 +189,7 @@ impl Parts {
         let mut packages = None;
         let mut configs = Vec::new();
         let mut db_check = false;
+        let mut metadefs_load = None;
         let mut services = None;
         let mut verify = None;
         let mut identity = IdentityParts::default();
@@ -202,8 +205,9 @@ impl Parts {
                 TaskKind::IdentityRole(spec) => identity.role = Some(spec.clone()),
                 TaskKind::IdentityService(spec) => identity.service = Some(spec.clone()),
                 TaskKind::IdentityEndpoints(spec) => identity.endpoints = Some(spec.clone()),
-                // Not exported yet (docs/ansible.md).
-                TaskKind::Metadefs(_) => {}
+                TaskKind::Metadefs(spec) => {
+                    metadefs_load = Some(crate::plan::commands::metadefs_load(&spec.dir))
+                }
             }
         }
         let missing = |what: &str| ExportError::Value {
@@ -219,6 +223,7 @@ impl Parts {
             packages,
             configs,
             db_check,
+            metadefs_load,
             init: services.init,
             services: services.services,
             verify: verify.ok_or_else(|| missing("verify"))?,
@@ -325,6 +330,9 @@ fn group_vars(
     );
     let _ = writeln!(out, "glance_vip: {}", literal(&s.endpoints.vip));
     db_vars(&mut out, &parts.sql, secrets);
+    if let Some(load) = &parts.metadefs_load {
+        let _ = writeln!(out, "glance_metadefs_load: {}", list(load));
+    }
     identity_vars(&mut out, input, &parts.identity, secrets);
     let _ = writeln!(
         out,
@@ -610,11 +618,17 @@ fn site_yml(input: &ExportInput, parts: &Parts) -> String {
     } else {
         DB_SYNC_UNCHECKED
     };
+    let metadefs = if parts.metadefs_load.is_some() {
+        METADEFS
+    } else {
+        ""
+    };
     header
         + &SITE
             .replace("@PACKAGES@", &packages)
             .replace("@SERVICE_MODULE@", service_module)
             .replace("@DB_SYNC@", db_sync)
+            .replace("@METADEFS@", metadefs)
             .replace("@PROXY_NO_LOG@", proxy_no_log)
 }
 
@@ -666,6 +680,31 @@ const DB_SYNC_UNCHECKED: &str =
       retries: 3
       delay: 10
       until: glance_db_sync is succeeded
+";
+
+/// Like the wizard's db.metadefs task: loaded when the database has no
+/// namespace yet (`db_load_metadefs` skips the ones it has, an admin's edits
+/// included, but would report a change on every run).
+const METADEFS: &str = "
+    - name: Count the metadata definition namespaces in the database
+      community.mysql.mysql_query:
+        login_db: \"{{ glance_db_name }}\"
+        query: SELECT COUNT(*) AS namespaces FROM metadef_namespaces
+        login_unix_socket: \"{{ glance_db_login.login_unix_socket | default(omit) }}\"
+        login_host: \"{{ glance_db_login.login_host | default(omit) }}\"
+        login_port: \"{{ glance_db_login.login_port | default(omit) }}\"
+        login_user: \"{{ glance_db_login.login_user }}\"
+        login_password: \"{{ glance_db_login.login_password | default(omit) }}\"
+      delegate_to: \"{{ glance_once_host }}\"
+      no_log: true
+      changed_when: false
+      register: glance_metadefs
+
+    - name: Load the metadata definitions (glance-manage db_load_metadefs)
+      ansible.builtin.command:
+        argv: \"{{ glance_metadefs_load }}\"
+      when: glance_metadefs.query_result[0][0].namespaces | int == 0
+      changed_when: true
 ";
 
 const SITE: &str = include_str!("site.yml.in");

@@ -114,7 +114,8 @@ pub fn admin_token() -> String {
     login(&a.user, &a.password, Some(&a.project)).expect("the admin logs in")
 }
 
-fn get_json(url: &str, token: &str) -> serde_json::Value {
+/// GET `url` with a token: its JSON (the status must be 200).
+pub fn get_json(url: &str, token: &str) -> serde_json::Value {
     let (status, _, body) = call("GET", url, Some(token), None);
     assert_eq!(status, 200, "GET {url}: {body}");
     serde_json::from_str(&body).unwrap()
@@ -318,4 +319,35 @@ pub fn sha512(path: &Path) -> String {
         .next()
         .unwrap()
         .to_string()
+}
+
+/// GET `url` (with a token when given): its status, or why nothing
+/// answered (a refused connection, a timeout).
+pub fn get_status(url: &str, token: Option<&str>) -> Result<u16, String> {
+    let mut request = agent().get(url);
+    if let Some(t) = token {
+        request = request.header("X-Auth-Token", t);
+    }
+    request
+        .call()
+        .map(|r| r.status().as_u16())
+        .map_err(|e| e.to_string())
+}
+
+/// The sha512 (hex) of the body GET `url` answers with a token, or the
+/// status it answered instead.
+pub fn download_sha512(url: &str, token: &str) -> Result<String, u16> {
+    use sha2::{Digest, Sha512};
+    let mut response = agent()
+        .get(url)
+        .header("X-Auth-Token", token)
+        .call()
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    let status = response.status().as_u16();
+    if status != 200 {
+        return Err(status);
+    }
+    let mut hasher = Sha512::new();
+    std::io::copy(&mut response.body_mut().as_reader(), &mut hasher).unwrap();
+    Ok(format!("{:x}", hasher.finalize()))
 }
