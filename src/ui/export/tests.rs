@@ -150,6 +150,11 @@ fn export_names_the_inventory_field() {
         let path = dir.path().join("controllers.toml");
         assert!(text.contains("- inventory: "), "{text}");
         assert!(text.contains("(os error 2)"), "{text}");
+        // In the screen's language (it was English on the Chinese screen).
+        let t = Texts::of(lang);
+        let unreadable = t.t("inventory_file.unreadable");
+        let words = unreadable.split('{').next().unwrap().trim_end();
+        assert!(text.contains(&format!("- inventory: {words}")), "{text}");
         if lang == Lang::ZhCn {
             crate::ui::tests::assert_no_english("missing inventory", &text);
         }
@@ -172,6 +177,18 @@ fn export_writes_the_project() {
         let dir = tmp();
         inventory(dir.path(), ONE_LOCAL);
         let mut a = export_screen(lang, dir.path());
+        // First into a directory that cannot be made (under a file): the
+        // write error, with its path.
+        let blocked = dir.path().join("controllers.toml").join("out");
+        a.export.as_mut().unwrap().output = blocked.display().to_string();
+        write(&mut a);
+        let text = screen(&a);
+        let t = Texts::of(lang);
+        let cannot = t.t("export.write");
+        let words = cannot.split('{').next().unwrap().trim_end();
+        assert!(text.contains(words), "{text}");
+        assert!(!blocked.exists());
+        a.export.as_mut().unwrap().output = dir.path().join("glance-ansible").display().to_string();
         write(&mut a);
         let text = snap("export_written", lang, &a, Some(dir.path()));
         assert!(text.contains("ansible-vault"), "{text}");
