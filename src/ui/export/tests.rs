@@ -108,6 +108,10 @@ fn export_screen_opens_from_done() {
         assert!(text.contains("/root/controllers.toml"), "{text}");
         assert!(text.contains("/root/glance-ansible"), "{text}");
         assert!(a.take_requests().is_empty());
+        key(&mut a, KeyCode::F(1));
+        let help = screen(&a);
+        assert!(help.contains("secrets.yml"), "{help}");
+        key(&mut a, KeyCode::F(1));
         // q is typed (a path may hold one); Esc goes back.
         key(&mut a, KeyCode::Tab);
         ctrl(&mut a, 'u');
