@@ -196,35 +196,24 @@ pub fn export_ansible(
     output: &Path,
     out: &mut dyn Write,
 ) -> i32 {
-    use crate::export::{ExportInput, Inventory, export, write_export};
-    let inventory = match Inventory::load(inventory) {
-        Ok(inventory) => inventory,
-        Err(e) => {
-            eprint!("glance-wizard: {}", e.render(Texts::of(Lang::from_env())));
-            return exit::INVALID_ANSWERS;
-        }
-    };
-    let input = ExportInput {
-        settings: &loaded.settings,
-        profile: &loaded.profile,
-        inventory: &inventory,
-        memcached_on_controllers: loaded.answers.keystone.memcached_servers.is_none(),
-    };
-    let written = export(&input).and_then(|project| write_export(output, &project));
+    use crate::export::{ExportError, Failure, write_project};
     let t = Texts::of(Lang::from_env());
+    let written = write_project(
+        &loaded.answers,
+        &loaded.settings,
+        &loaded.profile,
+        inventory,
+        output,
+    );
     match written {
-        Ok(()) => {
-            let done = Message::new("export.written")
-                .arg("count", inventory.controllers.len())
-                .arg("dir", output.display())
-                .arg("secrets", output.join("secrets.yml").display());
+        Ok(done) => {
             say!(out, "{}", t.msg(&done));
             exit::OK
         }
         Err(e) => {
-            eprintln!("glance-wizard: {}", t.msg(&e.msg()));
+            eprintln!("glance-wizard: {}", e.render(t));
             match e {
-                crate::export::ExportError::Write { .. } => exit::ERROR,
+                Failure::Export(ExportError::Write { .. }) => exit::ERROR,
                 _ => exit::INVALID_ANSWERS,
             }
         }

@@ -83,7 +83,10 @@ pub enum InventoryRule {
     ChrootRootNotAbsolute,
     #[error("{}", self.msg().english())]
     ChrootWithoutRoot,
-    /// What TOML or the file system said, in its words.
+    /// The file cannot be read: the system's words.
+    #[error("{}", self.msg().english())]
+    Unreadable { path: String, error: String },
+    /// What TOML said, in its words.
     #[error("{}", self.msg().english())]
     Said(String),
 }
@@ -98,6 +101,9 @@ impl InventoryRule {
             Self::Unspecified => Message::new("inventory.unspecified"),
             Self::ChrootRootNotAbsolute => Message::new("inventory.chroot_not_absolute"),
             Self::ChrootWithoutRoot => Message::new("inventory.chroot_without_root"),
+            Self::Unreadable { path, error } => Message::new("inventory_file.unreadable")
+                .arg("path", path)
+                .arg("error", error),
             Self::Said(said) => Message::verbatim(said),
         }
     }
@@ -159,8 +165,11 @@ pub struct Inventory {
 impl Inventory {
     pub fn load(path: &Path) -> Result<Inventory, InventoryError> {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            let said = format!("cannot read {}: {e}", path.display());
-            InventoryError::single("inventory", InventoryRule::Said(said))
+            let rule = InventoryRule::Unreadable {
+                path: path.display().to_string(),
+                error: e.to_string(),
+            };
+            InventoryError::single("inventory", rule)
         })?;
         Inventory::from_toml(&text)
     }

@@ -11,6 +11,7 @@ use crossterm::event::{
 };
 
 use super::draft::{Draft, F, Kind, Problem};
+use super::export::ExportView;
 use super::i18n::Texts;
 use super::run::{FailureChoice, RunView, Search};
 use super::theme::Theme;
@@ -39,6 +40,8 @@ pub enum Screen {
     /// `glance-wizard undo`, reached from the welcome screen when a journal
     /// records something.
     Undo,
+    /// `glance-wizard export ansible`, reached from the Done screen.
+    Export,
 }
 
 impl Screen {
@@ -68,6 +71,16 @@ impl Screen {
             Screen::Done => "done",
             Screen::Doctor => "doctor",
             Screen::Undo => "undo",
+            Screen::Export => "export",
+        }
+    }
+
+    /// The key of the screen's F1 help (the Export screen's words are in
+    /// a table of their own).
+    pub fn help_key(self) -> String {
+        match self {
+            Screen::Export => "export_screen.help".into(),
+            s => format!("help.{}", s.name()),
         }
     }
 
@@ -181,6 +194,12 @@ pub enum Request {
     },
     /// Read the journal again (after an undo) for the welcome screen.
     ReadJournal,
+    /// Write the Ansible project of the answers: the inventory file, the
+    /// output directory.
+    Export {
+        inventory: PathBuf,
+        output: PathBuf,
+    },
     Cancel,
 }
 
@@ -200,6 +219,8 @@ pub enum Msg {
     /// The answers of the Glance on this machine, or why there are none.
     Adopted(Result<Box<crate::doctor::adopt::Adopted>, crate::ui::i18n::Message>),
     Undo(UndoMsg),
+    /// The Export screen's project written (its words), or why not.
+    Exported(Result<crate::ui::i18n::Message, super::export::Refusal>),
     /// SIGTERM, SIGHUP or SIGINT from outside.
     Signal,
 }
@@ -268,6 +289,9 @@ pub struct App {
     pub doctor: Pending<crate::doctor::Report>,
     pub doctor_scroll: usize,
     pub undo: UndoView,
+    /// The Export screen, once opened (what was typed is kept when it is
+    /// left and opened again).
+    pub export: Option<ExportView>,
     /// The save dialog's path while it is open.
     pub save_input: Option<String>,
     pub saved: Option<Result<(PathBuf, PathBuf), String>>,
@@ -331,6 +355,7 @@ impl App {
             doctor: Pending::Idle,
             doctor_scroll: 0,
             undo: UndoView::default(),
+            export: None,
             save_input: None,
             saved: None,
             default_save_path: PathBuf::from("glance-wizard-answers.toml"),
@@ -490,6 +515,9 @@ impl App {
                 self.undo.restart();
                 self.request(Request::UndoPreview(self.undo.options()));
             }
+            Screen::Export if self.export.is_none() => {
+                self.export = Some(ExportView::new(&self.answers_dir()));
+            }
             Screen::Prechecks => {
                 self.checks = Pending::Busy;
                 self.check_selected = 0;
@@ -550,6 +578,11 @@ impl App {
             Msg::Doctor(report) => self.doctor = Pending::Ready(report),
             Msg::Adopted(result) => self.adopted(result),
             Msg::Undo(msg) => self.undo_msg(msg),
+            Msg::Exported(result) => {
+                if let Some(view) = &mut self.export {
+                    view.result = Some(result);
+                }
+            }
             Msg::Prechecks(result) => {
                 self.checks = Pending::Ready(match result {
                     Ok(checks) => checks.into_iter().map(check_row).collect(),
@@ -716,11 +749,12 @@ impl App {
             Screen::Run => self.key_run(key),
             Screen::Doctor => self.key_doctor(key),
             Screen::Undo => self.key_undo(key),
-            Screen::Done => {
-                if matches!(key.code, KeyCode::Enter | KeyCode::Char('q') | KeyCode::Esc) {
-                    self.quit_now();
-                }
-            }
+            Screen::Export => self.key_export(key),
+            Screen::Done => match key.code {
+                KeyCode::Char('x') => self.go(Screen::Export),
+                KeyCode::Enter | KeyCode::Char('q') | KeyCode::Esc => self.quit_now(),
+                _ => {}
+            },
         }
     }
 
@@ -946,6 +980,33 @@ impl App {
                     shown,
                 });
             }
+        }
+    }
+
+    fn key_export(&mut self, key: KeyEvent) {
+        let Some(view) = &mut self.export else {
+            return;
+        };
+        match view.key(key) {
+            super::export::Action::Nothing => {}
+            super::export::Action::Back => self.go(Screen::Done),
+            super::export::Action::Write { inventory, output } => {
+                view.result = None;
+                self.request(Request::Export { inventory, output });
+            }
+        }
+    }
+
+    /// The directory of the answers file saved on the review screen, or of
+    /// the one it proposes (the current directory).
+    pub fn answers_dir(&self) -> PathBuf {
+        let file = match &self.saved {
+            Some(Ok((answers, _))) => answers,
+            _ => &self.default_save_path,
+        };
+        match file.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
         }
     }
 

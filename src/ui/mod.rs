@@ -7,6 +7,7 @@
 pub mod app;
 pub mod bench;
 pub mod draft;
+pub mod export;
 pub mod i18n;
 pub mod render;
 pub mod run;
@@ -297,6 +298,8 @@ impl Runtime {
             }
             Request::Undo { options, shown } => self.start_undo(app, options, shown),
             Request::ReadJournal => app.resume = resume_info(&app.state_dir, app.profile()),
+            // A few files written: at once, as the save dialog's file is.
+            Request::Export { inventory, output } => export::perform(app, &inventory, &output),
             Request::Cancel => self.cancel.store(true, Ordering::SeqCst),
             Request::StartRun { skip, verify } => self.start_run(app, skip, verify),
         }

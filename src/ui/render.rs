@@ -100,6 +100,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
         Screen::Done => draw_done(app, frame, body),
         Screen::Doctor => draw_doctor(app, frame, body),
         Screen::Undo => super::undo::draw::draw(app, frame, body),
+        Screen::Export => super::export::draw::draw(app, frame, body),
     }
     draw_hints(app, frame, hints);
     if app.help {
@@ -151,6 +152,7 @@ fn draw_hints(app: &App, frame: &mut Frame, area: Rect) {
             Screen::Done => "hints.done",
             Screen::Doctor => "hints.doctor",
             Screen::Undo => undo_hints(app),
+            Screen::Export => "export_screen.hints",
         }
     };
     let text = fit(&format!(" {}", t.t(key)), area.width as usize);
@@ -1464,7 +1466,7 @@ fn draw_help(app: &App, frame: &mut Frame, area: Rect) {
     let t = app.texts;
     let inner_width = 70;
     let mut text = Vec::new();
-    for l in wrap(&t.t(&format!("help.{}", app.screen.name())), inner_width) {
+    for l in wrap(&t.t(&app.screen.help_key()), inner_width) {
         text.push(Line::raw(l));
     }
     text.push(Line::raw(""));

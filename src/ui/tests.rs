@@ -101,6 +101,8 @@ const FOREIGN: &[&str] = &[
     "openstack image list",
     "openstack user set",
     "Identity server rejected authorization",
+    // std::io::Error's words (an inventory file that is not there).
+    "No such file or directory",
 ];
 
 /// Fails when a Chinese screen shows an English sentence
