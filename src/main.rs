@@ -247,8 +247,6 @@ fn bundle(
     )
 }
 
-/// Loads the answers (or exits saying why) and prints the notes made on
-/// the way.
 /// `glance-wizard export FORMAT`; its exit code.
 fn export(format: ExportFormat, out: &mut dyn std::io::Write) -> i32 {
     match format {
@@ -263,6 +261,8 @@ fn export(format: ExportFormat, out: &mut dyn std::io::Write) -> i32 {
     }
 }
 
+/// Loads the answers (or exits saying why) and prints the notes made on
+/// the way.
 fn load_with_notes(args: &AnswersArgs) -> headless::Loaded {
     let loaded = load_or_exit(&args.options(true));
     let t = glance_wizard::ui::i18n::Texts::of(glance_wizard::ui::i18n::Lang::from_env());
