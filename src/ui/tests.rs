@@ -1356,6 +1356,21 @@ fn the_long_identity_form_scrolls_to_the_focused_field() {
     });
 }
 
+/// F1 on the Identity form says what the VIP is, and the whole popup
+/// (to its bottom border) fits the 80x24 screen in both languages.
+#[test]
+fn the_identity_help_explains_the_vip() {
+    both(|lang| {
+        let mut a = app(lang);
+        a.go(Screen::Identity);
+        key(&mut a, KeyCode::F(1));
+        let text = screen(&a);
+        assert!(text.contains("VIP"), "{text}");
+        let bottom = text.lines().filter(|l| l.contains('└')).count();
+        assert!(bottom >= 2, "the popup and the form both close:\n{text}");
+    });
+}
+
 /// The VIP typed in the form is in the saved answers file, and comes
 /// back from it.
 #[test]
