@@ -15,6 +15,7 @@ pub use save::secrets_file_name;
 
 use crate::ui::i18n::Message;
 use resolve::Missing;
+pub use resolve::endpoint_on;
 mod schema;
 pub mod secrets;
 pub mod types;

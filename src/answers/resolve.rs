@@ -242,15 +242,19 @@ fn keystone_settings(
     }
 }
 
+/// Where an endpoint left unset points: glance-api on the VIP. The one
+/// place for the rule: the wizard's form shows the same default
+/// (`ui::draft`).
+pub fn endpoint_on(vip: &Host) -> HttpUrl {
+    HttpUrl::on_host(vip, GLANCE_API_PORT)
+}
+
 /// Each endpoint defaults to glance-api on the VIP, which defaults to the
 /// controller.
 fn endpoint_settings(fields: &Fields, controller: &Host) -> EndpointSettings {
     let e = &fields.endpoints;
     let vip = e.vip.clone().unwrap_or_else(|| controller.clone());
-    let endpoint = |v: &Option<HttpUrl>| {
-        v.clone()
-            .unwrap_or_else(|| HttpUrl::on_host(&vip, GLANCE_API_PORT))
-    };
+    let endpoint = |v: &Option<HttpUrl>| v.clone().unwrap_or_else(|| endpoint_on(&vip));
     EndpointSettings {
         public: endpoint(&e.public),
         internal: endpoint(&e.internal),

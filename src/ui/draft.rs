@@ -5,8 +5,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::answers::types::{HttpUrl, Store};
-use crate::answers::{AdminAccess, AdminCredentials, Answers, Rule, SecretName, Secrets, validate};
+use crate::answers::types::{Host, HttpUrl, Store};
+use crate::answers::{
+    AdminAccess, AdminCredentials, Answers, Rule, SecretName, Secrets, endpoint_on, validate,
+};
 use crate::escape::url_host;
 use crate::secret::Secret;
 use crate::target::Profile;
@@ -42,6 +44,7 @@ pub enum F {
     WwwAuthUri,
     AuthUrl,
     Memcached,
+    Vip,
     EndpointPublic,
     EndpointInternal,
     EndpointAdmin,
@@ -104,6 +107,7 @@ impl F {
         F::WwwAuthUri,
         F::AuthUrl,
         F::Memcached,
+        F::Vip,
         F::EndpointPublic,
         F::EndpointInternal,
         F::EndpointAdmin,
@@ -164,6 +168,7 @@ impl F {
             F::WwwAuthUri => "www_authenticate_uri",
             F::AuthUrl => "auth_url",
             F::Memcached => "memcached",
+            F::Vip => "vip",
             F::EndpointPublic => "endpoint_public",
             F::EndpointInternal => "endpoint_internal",
             F::EndpointAdmin => "endpoint_admin",
@@ -233,6 +238,7 @@ impl F {
             F::WwwAuthUri => "keystone.www_authenticate_uri",
             F::AuthUrl => "keystone.auth_url",
             F::Memcached => "keystone.memcached_servers",
+            F::Vip => "endpoints.vip",
             F::EndpointPublic => "endpoints.public",
             F::EndpointInternal => "endpoints.internal",
             F::EndpointAdmin => "endpoints.admin",
@@ -262,6 +268,7 @@ impl F {
                 | F::WwwAuthUri
                 | F::AuthUrl
                 | F::Memcached
+                | F::Vip
                 | F::EndpointPublic
                 | F::EndpointInternal
                 | F::EndpointAdmin
@@ -407,8 +414,17 @@ fn stores_of_choice(choice: &str) -> Vec<String> {
     stores
 }
 
+/// An endpoint's default for the VIP as typed: empty while the VIP is not
+/// a host (the VIP's field says why).
+fn glance_api_url(vip: &str) -> String {
+    vip.trim()
+        .parse::<Host>()
+        .map(|vip| endpoint_on(&vip).as_str().to_string())
+        .unwrap_or_default()
+}
+
 /// The derived fields the answers set (`None`: left to the default).
-fn derived_values(a: &Answers) -> [(F, Option<String>); 10] {
+fn derived_values(a: &Answers) -> [(F, Option<String>); 11] {
     let k = &a.keystone;
     [
         (
@@ -425,6 +441,7 @@ fn derived_values(a: &Answers) -> [(F, Option<String>); 10] {
             F::Memcached,
             k.memcached_servers.as_ref().map(|m| m.join(",")),
         ),
+        (F::Vip, a.endpoints.vip.clone()),
         (F::EndpointPublic, a.endpoints.public.clone()),
         (F::EndpointInternal, a.endpoints.internal.clone()),
         (F::EndpointAdmin, a.endpoints.admin.clone()),
@@ -501,7 +518,12 @@ impl Draft {
             F::WwwAuthUri => self.controller_url(5000),
             F::AuthUrl => self.controller_url(profile.map_or(5000, |p| p.release.auth_url_port)),
             F::Memcached => format!("{}:11211", url_host(controller)),
-            F::EndpointPublic | F::EndpointInternal | F::EndpointAdmin => self.controller_url(9292),
+            // As the answers resolve them: the VIP defaults to the
+            // controller, the endpoints to glance-api on the VIP.
+            F::Vip => controller.to_string(),
+            F::EndpointPublic | F::EndpointInternal | F::EndpointAdmin => {
+                glance_api_url(&self.value(F::Vip, profile))
+            }
             F::NoProxy => self.no_proxy_default.clone(),
             // The release's guide's; `file` (every release's) until the
             // release is known.
@@ -622,6 +644,7 @@ impl Draft {
                 .map(str::to_string)
                 .collect()
         });
+        a.endpoints.vip = self.derived_answer(F::Vip);
         a.endpoints.public = self.derived_answer(F::EndpointPublic);
         a.endpoints.internal = self.derived_answer(F::EndpointInternal);
         a.endpoints.admin = self.derived_answer(F::EndpointAdmin);
@@ -748,7 +771,7 @@ pub fn strength_bits(password: &str) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::answers::types::{Host, ProxyUrlError};
+    use crate::answers::types::ProxyUrlError;
     use crate::target::{InitSystem, profile_for};
 
     fn profile() -> Profile {
@@ -819,6 +842,44 @@ mod tests {
         );
     }
 
+    /// The VIP shows the controller until set; the endpoints not edited
+    /// follow it, as the answers resolve them (`endpoint_on`).
+    #[test]
+    fn the_endpoints_follow_the_vip_which_follows_the_controller() {
+        let mut d = lab_draft();
+        d.set(F::ControllerHost, "ctl1".into());
+        assert_eq!(d.value(F::Vip, None), "ctl1");
+        assert!(d.is_default(F::Vip));
+        assert_eq!(d.answers().endpoints.vip, None);
+        d.set(F::EndpointAdmin, "http://admin.example.org:9292".into());
+        d.set(F::Vip, "fd00::10".into());
+        d.set(F::ControllerHost, "ctl2".into());
+        assert_eq!(d.value(F::Vip, None), "fd00::10");
+        assert_eq!(d.value(F::EndpointPublic, None), "http://[fd00::10]:9292");
+        assert_eq!(d.value(F::EndpointInternal, None), "http://[fd00::10]:9292");
+        assert_eq!(
+            d.value(F::EndpointAdmin, None),
+            "http://admin.example.org:9292"
+        );
+        let a = d.answers();
+        assert_eq!(a.endpoints.vip.as_deref(), Some("fd00::10"));
+        assert_eq!(a.endpoints.public, None);
+        // The form shows what the answers resolve to.
+        d.generate(F::DbPassword);
+        d.generate(F::ServicePassword);
+        let stand_in = AdminCredentials {
+            vars: Default::default(),
+            password: Secret::new("stand-in"),
+            origin: crate::ui::i18n::Message::verbatim(""),
+        };
+        let resolved = a.resolve(&profile(), &d.secrets(), stand_in).unwrap();
+        assert_eq!(
+            resolved.endpoints.public.as_str(),
+            d.value(F::EndpointPublic, None)
+        );
+        assert_eq!(resolved.endpoints.vip.as_str(), "fd00::10");
+    }
+
     /// The same bad value typed in the form and written in an answers file
     /// is refused by the same rule, in the same words.
     #[test]
@@ -845,6 +906,7 @@ mod tests {
             (F::AuthUrl, "http://", "\"http://\""),
             (F::Memcached, "controller", "[\"controller\"]"),
             (F::Memcached, "ctl:x", "[\"ctl:x\"]"),
+            (F::Vip, "not a host", "\"not a host\""),
             (F::EndpointPublic, "controller:9292", "\"controller:9292\""),
             (
                 F::EndpointInternal,
@@ -933,6 +995,9 @@ os_auth_url = "http://ctl:5000/v3"
 memcached_servers = ["m1:11211", "m2:11211"]
 [image_store]
 stores = ["file", "http"]
+[endpoints]
+vip = "lb.example.org"
+internal = "http://ctl:9292"
 [test_image]
 source = "/tmp/x.img"
 [proxy]

@@ -474,6 +474,41 @@ fn identity_form() {
     });
 }
 
+/// The VIP field: the controller until set; the endpoints follow it; a
+/// bad value shows the answers' rule for a host under the field.
+#[test]
+fn identity_form_vip() {
+    both(|lang| {
+        let mut a = app(lang);
+        fill_database(&mut a);
+        fill_identity(&mut a);
+        while a.focused() != Some(F::Vip) {
+            key(&mut a, KeyCode::BackTab);
+        }
+        let before = screen(&a);
+        assert!(before.contains("http://controller:9292"), "{before}");
+        ctrl(&mut a, 'u');
+        type_text(&mut a, "lb.example.org");
+        let set = screen(&a);
+        assert_eq!(
+            set.matches("http://lb.example.org:9292").count(),
+            3,
+            "{set}"
+        );
+        type_text(&mut a, " x");
+        // The answers' own rule for a host, in the screen's language.
+        let error = "lb.example.org x".parse::<crate::answers::types::Host>();
+        let rule = a
+            .texts
+            .msg(&crate::answers::Rule::from(error.unwrap_err()).msg());
+        let text = snap("identity_vip", lang, &a);
+        let start: String = rule.chars().take(12).collect();
+        assert!(text.contains(&start), "{rule} not in\n{text}");
+        key(&mut a, KeyCode::PageDown);
+        assert_eq!(a.screen, Screen::Identity, "a bad VIP keeps the form");
+    });
+}
+
 #[test]
 fn image_form() {
     both(|lang| {
@@ -1296,6 +1331,70 @@ fn typed_answers_are_the_answers_apply_replays() {
     let again = Answers::load(&path).unwrap();
     assert_eq!(again.controller, answers.controller);
     assert_eq!(Secrets::load(&secrets_path).unwrap(), secrets);
+}
+
+/// With the OS_* values typed (the longest Identity form), the form
+/// scrolls: the focused field and its rule, down to the last endpoint,
+/// stay on the 80x24 screen.
+#[test]
+fn the_long_identity_form_scrolls_to_the_focused_field() {
+    both(|lang| {
+        let mut a = app(lang);
+        a.go(Screen::Identity);
+        a.draft.set(F::AdminMode, "manual".into());
+        for f in [F::Vip, F::EndpointAdmin] {
+            while a.focused() != Some(f) {
+                key(&mut a, KeyCode::Tab);
+            }
+            let label = a.texts.t(&format!("field.{}.label", f.name()));
+            let rule = a.texts.t(&format!("field.{}.rule", f.name()));
+            let rule_start: String = rule.chars().take(12).collect();
+            let text = screen(&a);
+            assert!(text.contains(&label), "{label} not in\n{text}");
+            assert!(text.contains(&rule_start), "{rule} not in\n{text}");
+        }
+    });
+}
+
+/// F1 on the Identity form says what the VIP is, and the whole popup
+/// (to its bottom border) fits the 80x24 screen in both languages.
+#[test]
+fn the_identity_help_explains_the_vip() {
+    both(|lang| {
+        let mut a = app(lang);
+        a.go(Screen::Identity);
+        key(&mut a, KeyCode::F(1));
+        let text = screen(&a);
+        assert!(text.contains("VIP"), "{text}");
+        let bottom = text.lines().filter(|l| l.contains('└')).count();
+        assert!(bottom >= 2, "the popup and the form both close:\n{text}");
+    });
+}
+
+/// The VIP typed in the form is in the saved answers file, and comes
+/// back from it.
+#[test]
+fn the_vip_typed_is_saved_in_the_answers_file() {
+    let mut a = app(Lang::En);
+    fill_database(&mut a);
+    fill_identity(&mut a);
+    while a.focused() != Some(F::Vip) {
+        key(&mut a, KeyCode::BackTab);
+    }
+    ctrl(&mut a, 'u');
+    type_text(&mut a, "10.231.0.10");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("answers.toml");
+    a.draft.answers().save(&path, &a.draft.secrets()).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let endpoints = text.split("[endpoints]").nth(1).expect("[endpoints]");
+    assert!(endpoints.contains("vip = \"10.231.0.10\""), "{text}");
+    let again = Draft::from_answers(&Answers::load(&path).unwrap(), &Secrets::default());
+    assert_eq!(again.value(F::Vip, None), "10.231.0.10");
+    assert_eq!(
+        again.value(F::EndpointAdmin, None),
+        "http://10.231.0.10:9292"
+    );
 }
 
 #[test]
