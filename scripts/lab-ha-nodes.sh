@@ -41,24 +41,34 @@ make_root() {
     exec {lock}>&-
 }
 
+# A command run in the root with /proc and /dev mounted in a mount namespace of its own: the mounts
+# go with it, even when it is killed (a /dev bind mount left under the root would make the next
+# `rm -rf` of the root empty the host's /dev).
+in_root() {
+    unshare --mount --propagation private -- sh -c \
+        'mount -t proc proc "$0/proc" && mount --bind /dev "$0/dev" && exec chroot "$0" "$@"' \
+        "${ROOT}" "$@"
+}
+
+# Mounts an older version of this script may have left under the root go first; rm stays on the
+# root's own filesystem whatever happens.
+remove_root() {
+    awk -v root="${ROOT}/" 'index($5, root) == 1 { print $5 }' /proc/self/mountinfo |
+        sort -r | xargs -r -n1 umount -l
+    rm -rf --one-file-system "${ROOT}"
+}
+
 build_root() {
     command -v debootstrap >/dev/null || apt-get install -y -q debootstrap >/dev/null
-    rm -rf "${ROOT}"
+    remove_root
     log "debootstrap bookworm into ${ROOT} (minutes)"
     debootstrap --variant=minbase --include=python3 bookworm "${ROOT}" http://deb.debian.org/debian >/dev/null
     # Packages install without starting anything; the playbook starts glance-api.
     printf '#!/bin/sh\nexit 101\n' >"${ROOT}/usr/sbin/policy-rc.d"
     chmod 0755 "${ROOT}/usr/sbin/policy-rc.d"
-    mount -t proc proc "${ROOT}/proc"
-    mount --bind /dev "${ROOT}/dev"
     cp /etc/resolv.conf "${ROOT}/etc/resolv.conf"
     log "apt-get install glance-api haproxy in the root (minutes)"
-    chroot "${ROOT}" sh -c 'apt-get update -q && apt-get install -y -q --no-install-recommends glance-api haproxy python3-apt python3-pymysql' >/dev/null || {
-        umount "${ROOT}/dev" "${ROOT}/proc"
-        exit 1
-    }
-    chroot "${ROOT}" apt-get clean
-    umount "${ROOT}/dev" "${ROOT}/proc"
+    in_root sh -c 'apt-get update -q && apt-get install -y -q --no-install-recommends glance-api haproxy python3-apt python3-pymysql && apt-get clean' >/dev/null
     touch "${ROOT}/.complete"
 }
 
@@ -100,12 +110,7 @@ forward() {
 # and marked fresh (apt-get update leaves the lists directory's time alone when nothing changed,
 # and that time is what the playbook's apt task compares with its cache_valid_time).
 refresh_lists() {
-    mount -t proc proc "${ROOT}/proc"
-    mount --bind /dev "${ROOT}/dev"
-    local status=0
-    chroot "${ROOT}" apt-get update -q >/dev/null || status=$?
-    umount "${ROOT}/dev" "${ROOT}/proc"
-    ((status == 0)) || { log "apt-get update in ${ROOT} failed"; exit 1; }
+    in_root apt-get update -q >/dev/null || { log "apt-get update in ${ROOT} failed"; exit 1; }
     touch "${ROOT}/var/lib/apt/lists"
 }
 
@@ -113,6 +118,8 @@ up() {
     make_root
     down_quietly
     refresh_lists
+    # Nodes half made when something fails are taken down (until the inventory is printed).
+    trap down_quietly EXIT
     mkdir -p "${RUN}"
     mount -t tmpfs -o mode=0755 tmpfs "${RUN}"
     mkdir -p "${RUN}/images"
@@ -126,6 +133,7 @@ up() {
         printf '[[controller]]\nname = "ctl%s"\naddress = "10.231.0.1%s"\nconnection = "chroot"\nhost = "%s"\nchroot_exe = "%s"\n' \
             "$n" "$n" "${RUN}/node$n/root" "${RUN}/chroot-gwctl$n"
     done
+    trap - EXIT
 }
 
 # haproxy CFG: Debian's HAProxy (node 1's files) on the host's network, where the VIP is.

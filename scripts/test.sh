@@ -58,8 +58,9 @@ bash scripts/ansible-venv.sh >"${ansible_log}" 2>&1 &
 ansible_pid=$!
 # The Debian root of the two-node test (tests/e2e_ansible.rs): cached too; made once (debootstrap
 # and glance-api from deb.debian.org, minutes), meanwhile. Not waited for here: the test's
-# `lab-ha-nodes.sh up` waits for it (a lock) or makes it when this failed.
-bash scripts/lab-ha-nodes.sh root >/dev/null 2>&1 &
+# `lab-ha-nodes.sh up` waits for it (a lock) or makes it when this failed (its log says why).
+mkdir -p /var/cache/glance-wizard-lab
+bash scripts/lab-ha-nodes.sh root >/var/cache/glance-wizard-lab/bookworm-glance-root.log 2>&1 &
 
 step "cargo fmt --check"
 cargo fmt --all --check

@@ -167,3 +167,39 @@ fn a_change_of_only_a_secret_is_said_and_hidden() {
     let hits = planted().found_in(&text);
     assert!(hits.is_empty(), "secrets in the plan: {hits:?}\n{text}");
 }
+
+/// The argv sampler the end-to-end secret tests rely on finds a secret in a
+/// process's argv, also when the secret is registered after it first saw
+/// that process (it checks each argv once per set of secrets).
+#[test]
+fn the_argv_sampler_finds_a_secret_registered_late() {
+    use common::leak::{ArgvSampler, Secrets};
+    let secrets = Secrets::default();
+    secrets.add("early", "planted-early-Secret-1");
+    let sampler = ArgvSampler::start(secrets.clone(), std::time::Duration::from_millis(3));
+    let mut child = std::process::Command::new("sh")
+        // Two commands: sh stays (it cannot exec the last one in its place).
+        .args([
+            "-c",
+            "sleep 1; true",
+            "planted-early-Secret-1",
+            "planted-late-Secret-2",
+        ])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    secrets.add("late", "planted-late-Secret-2");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let stats = sampler.finish();
+    child.wait().unwrap();
+    // Each hit starts with its secret's label (the argv after it is masked
+    // with the secrets known then, so it may show the late one in clear).
+    let found = |label: &str| {
+        stats
+            .hits
+            .iter()
+            .any(|h| h.starts_with(&format!("{label} (")))
+    };
+    assert!(found("early"), "{:?}", stats.hits);
+    assert!(found("late"), "{:?}", stats.hits);
+}
