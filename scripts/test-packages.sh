@@ -44,8 +44,11 @@ rpm_files() {
 }
 
 step "the .rpm: rpm -qpi, and the .deb's files"
-rpm -qpi "${rpm}" | tee /dev/stderr | grep -q "^Name *: glance-wizard" || die "rpm -qpi: no name"
-rpm -qpi "${rpm}" | grep -q "^Version *: ${version}" || die "rpm -qpi: not version ${version}"
+# Printed from a variable: `tee /dev/stderr` reopened the log file CI writes to and truncated it.
+rpm_info=$(rpm -qpi "${rpm}")
+printf '%s\n' "${rpm_info}"
+grep -q "^Name *: glance-wizard" <<<"${rpm_info}" || die "rpm -qpi: no name"
+grep -q "^Version *: ${version}" <<<"${rpm_info}" || die "rpm -qpi: not version ${version}"
 diff <(deb_files) <(rpm_files) || die "the .deb (<) and the .rpm (>) hold different files"
 deb_files | grep -qx 'drwx------ /var/lib/glance-wizard' || die "no /var/lib/glance-wizard 0700"
 deb_files | grep -qx '/usr/share/man/man1/glance-wizard.1.gz' || die "no man page"
