@@ -48,11 +48,12 @@ fn export_for(
     init: InitSystem,
     inventory: &str,
 ) -> Result<Export, ExportError> {
-    export_of(ANSWERS, distro, release, init, inventory)
+    export_of(ANSWERS, &secrets(), distro, release, init, inventory)
 }
 
 fn export_of(
     answers: &str,
+    secrets: &Secrets,
     distro: &str,
     release: &str,
     init: InitSystem,
@@ -60,9 +61,8 @@ fn export_of(
 ) -> Result<Export, ExportError> {
     let profile = profile_for(distro, release, init).unwrap();
     let answers = Answers::from_toml(answers).unwrap();
-    let secrets = secrets();
-    let admin = answers.manual_admin_credentials(&secrets).unwrap();
-    let settings = answers.resolve(&profile, &secrets, admin).unwrap();
+    let admin = answers.manual_admin_credentials(secrets).unwrap();
+    let settings = answers.resolve(&profile, secrets, admin).unwrap();
     let inventory = Inventory::from_toml(inventory).unwrap();
     export(&ExportInput {
         settings: &settings,
@@ -161,20 +161,17 @@ fn every_task_that_reads_a_secret_has_no_log() {
     let answers = format!(
         "{ANSWERS}\n[database]\nadmin_access = \"tcp\"\nadmin_user = \"root\"\n\n[proxy]\nhttp_proxy = \"http://gw@proxy.example.net:3128\"\n"
     );
-    let profile = profile_for("debian", "zed", InitSystem::SysV).unwrap();
-    let answers = Answers::from_toml(&answers).unwrap();
     let mut secrets = secrets();
     secrets.set(SecretName::DbAdminPassword, Secret::new("root-pass"));
     secrets.set(SecretName::ProxyPassword, Secret::new("proxy-pass"));
-    let admin = answers.manual_admin_credentials(&secrets).unwrap();
-    let settings = answers.resolve(&profile, &secrets, admin).unwrap();
-    let inventory = Inventory::from_toml(INVENTORY).unwrap();
-    let project = export(&ExportInput {
-        settings: &settings,
-        profile: &profile,
-        inventory: &inventory,
-        memcached_on_controllers: true,
-    })
+    let project = export_of(
+        &answers,
+        &secrets,
+        "debian",
+        "zed",
+        InitSystem::SysV,
+        INVENTORY,
+    )
     .unwrap();
     let secret_file = &project.file("secrets.yml").unwrap().text;
     let mut secret_vars: Vec<String> = secret_file
@@ -230,7 +227,15 @@ fn every_task_that_reads_a_secret_has_no_log() {
 #[test]
 fn metadefs_are_loaded_only_when_the_answers_ask() {
     let site = |answers: &str| {
-        let project = export_of(answers, "debian", "zed", InitSystem::SysV, INVENTORY).unwrap();
+        let project = export_of(
+            answers,
+            &secrets(),
+            "debian",
+            "zed",
+            InitSystem::SysV,
+            INVENTORY,
+        )
+        .unwrap();
         let vars = project
             .file("group_vars/controllers.yml")
             .unwrap()

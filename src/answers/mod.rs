@@ -1070,6 +1070,18 @@ fn field_path_at(text: &str, offset: usize) -> String {
 mod tests {
     use super::*;
 
+    /// The two glance passwords and the Keystone admin's.
+    fn test_secrets() -> Secrets {
+        let mut secrets = Secrets::default();
+        secrets.set(SecretName::GlanceDbPassword, Secret::new("db-password-1"));
+        secrets.set(
+            SecretName::GlanceServicePassword,
+            Secret::new("svc-password-1"),
+        );
+        secrets.set(SecretName::OsPassword, Secret::new("admin-password"));
+        secrets
+    }
+
     fn proxy(no_proxy: &[&str]) -> ProxySettings {
         ProxySettings {
             http_proxy: "http://gw@proxy:3128".into(),
@@ -1135,13 +1147,7 @@ mod tests {
     #[test]
     fn unset_stores_follow_the_release_guide() {
         use crate::target::{InitSystem, profile_for};
-        let mut secrets = Secrets::default();
-        secrets.set(SecretName::GlanceDbPassword, Secret::new("db-password-1"));
-        secrets.set(
-            SecretName::GlanceServicePassword,
-            Secret::new("svc-password-1"),
-        );
-        secrets.set(SecretName::OsPassword, Secret::new("admin-password"));
+        let secrets = test_secrets();
         let resolve = |answers: &Answers, release: &str| {
             let profile = profile_for("debian", release, InitSystem::SysV).unwrap();
             let admin = answers.manual_admin_credentials(&secrets).unwrap();
@@ -1180,13 +1186,7 @@ mod tests {
     #[test]
     fn the_vip_is_where_unset_endpoints_go() {
         use crate::target::{InitSystem, profile_for};
-        let mut secrets = Secrets::default();
-        secrets.set(SecretName::GlanceDbPassword, Secret::new("db-password-1"));
-        secrets.set(
-            SecretName::GlanceServicePassword,
-            Secret::new("svc-password-1"),
-        );
-        secrets.set(SecretName::OsPassword, Secret::new("admin-password"));
+        let secrets = test_secrets();
         let profile = profile_for("debian", "zed", InitSystem::SysV).unwrap();
         let resolve = |answers: &Answers| {
             let admin = answers.manual_admin_credentials(&secrets).unwrap();
