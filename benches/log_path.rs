@@ -14,8 +14,8 @@ use std::time::Instant;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use glance_wizard::engine::runner::stream::{self, LineCutter};
 use glance_wizard::engine::{Event, write_log};
-use glance_wizard::secret::{Redactor, Secret};
-use glance_wizard::ui::run::{LogBuf, RunView};
+use glance_wizard::util::secret::{Redactor, Secret};
+use glance_wizard::tui::run::{LogBuf, RunView};
 
 const LINES: usize = 1_000_000;
 
@@ -122,7 +122,7 @@ fn log_path(c: &mut Criterion) {
                 vec![],
             )]);
             let now = Instant::now();
-            let words = |m: &glance_wizard::ui::i18n::Message| m.key.to_string();
+            let words = |m: &glance_wizard::i18n::Message| m.key.to_string();
             for block in self::blocks(&output, &redactor) {
                 let event = Event::Output {
                     id: glance_wizard::plan::TaskId::PackagesInstall,

@@ -12,22 +12,15 @@
 #![forbid(unsafe_code)]
 
 pub mod answers;
-pub mod bundle;
+pub mod checks;
 pub mod cli;
-pub mod doctor;
 pub mod engine;
-pub mod escape;
 pub mod export;
-mod fsutil;
-pub mod headless;
-mod http;
-mod inherit;
+pub mod host;
+pub mod i18n;
 pub mod ini;
-mod mask;
+pub mod ops;
 pub mod plan;
-pub mod precheck;
-pub mod secret;
-pub mod target;
-pub mod ui;
+pub mod tui;
 pub mod undo;
-pub mod wizard;
+pub mod util;

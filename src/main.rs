@@ -4,7 +4,7 @@ use clap::Parser;
 use std::path::PathBuf;
 
 use glance_wizard::cli::{AnswersArgs, AnswersPrint, Cli, Command, ExportFormat, Format};
-use glance_wizard::headless::{self, LoadOptions, exit};
+use glance_wizard::ops::headless::{self, LoadOptions, exit};
 
 fn load_or_exit(options: &LoadOptions) -> headless::Loaded {
     headless::load(options).unwrap_or_else(|e| std::process::exit(load_failed(&e)))
@@ -25,7 +25,7 @@ fn check(args: &AnswersArgs, format: Format, out: &mut dyn std::io::Write) -> i3
 
 /// Says why the answers could not be loaded; the exit code for it.
 fn load_failed(e: &headless::LoadError) -> i32 {
-    use glance_wizard::ui::i18n::{Lang, Texts};
+    use glance_wizard::i18n::{Lang, Texts};
     let said = e.render(Texts::of(Lang::from_env()));
     eprint!("glance-wizard: {said}");
     if !said.ends_with('\n') {
@@ -35,11 +35,11 @@ fn load_failed(e: &headless::LoadError) -> i32 {
 }
 
 fn main() {
-    glance_wizard::ui::bench::mark_process_start();
+    glance_wizard::tui::bench::mark_process_start();
     let cli = Cli::parse();
     let mut stdout = std::io::stdout();
     let code = match cli.command {
-        None => interactive(glance_wizard::ui::Options {
+        None => interactive(glance_wizard::tui::Options {
             state_dir: cli.state_dir,
             lang: cli.lang,
             distro: cli.distro,
@@ -106,7 +106,7 @@ fn main() {
             code_or_error(headless::status(&cli.state_dir, format, &mut stdout).map(|()| exit::OK))
         }
         Some(Command::BenchRunScreen { log_dir, command }) => {
-            glance_wizard::ui::bench::bench_run_screen(command, log_dir, cli.lang)
+            glance_wizard::tui::bench::bench_run_screen(command, log_dir, cli.lang)
         }
         Some(Command::Reset { task }) => {
             code_or_error(headless::reset(&cli.state_dir, task, &mut stdout))
@@ -127,10 +127,10 @@ fn main() {
 }
 
 /// No command: the wizard, when there is a terminal to draw on.
-fn interactive(options: glance_wizard::ui::Options) -> i32 {
+fn interactive(options: glance_wizard::tui::Options) -> i32 {
     use std::io::IsTerminal;
     if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
-        glance_wizard::ui::run(options)
+        glance_wizard::tui::run(options)
     } else {
         // Not a terminal (a pipe, a script): the wizard cannot draw.
         use clap::CommandFactory;
@@ -182,26 +182,26 @@ fn doctor(
     admin_openrc: Option<PathBuf>,
     write_answers: Option<PathBuf>,
 ) -> i32 {
-    let mut options = glance_wizard::doctor::Options::detected();
+    let mut options = glance_wizard::checks::doctor::Options::detected();
     options.config_dir = config_dir;
     if admin_openrc.is_some() {
         options.admin_openrc = admin_openrc;
     }
-    use glance_wizard::ui::i18n::{Lang, Texts};
-    let report = glance_wizard::doctor::run(&options);
+    use glance_wizard::i18n::{Lang, Texts};
+    let report = glance_wizard::checks::doctor::run(&options);
     // Text in the locale's language; JSON in English (docs/json.md).
     match format {
         Format::Text => print!(
             "{}",
-            glance_wizard::doctor::render_text(&report, Texts::of(Lang::from_env()))
+            glance_wizard::checks::doctor::render_text(&report, Texts::of(Lang::from_env()))
         ),
-        Format::Json => print!("{}", glance_wizard::doctor::render_json(&report)),
+        Format::Json => print!("{}", glance_wizard::checks::doctor::render_json(&report)),
     }
     if let Some(path) = write_answers {
         // Standard error: standard output stays the report (JSON parses).
         // In the locale's language, whatever the report's format.
         let t = Texts::of(Lang::from_env());
-        match glance_wizard::doctor::write_answers(&options, &path) {
+        match glance_wizard::checks::doctor::write_answers(&options, &path) {
             Ok(lines) => lines.iter().for_each(|line| eprintln!("{}", t.msg(line))),
             Err(e) => {
                 eprintln!("{}", t.msg(&e));
@@ -222,7 +222,7 @@ fn bundle(
     secrets: Option<PathBuf>,
     state_dir: PathBuf,
 ) -> i32 {
-    let options = glance_wizard::bundle::Options {
+    let options = glance_wizard::ops::bundle::Options {
         output: output.clone(),
         state_dir,
         answers: answers.map(|answers| LoadOptions {
@@ -233,13 +233,13 @@ fn bundle(
             generate_passwords: false,
             prompt: false,
         }),
-        doctor: glance_wizard::doctor::Options::detected(),
+        doctor: glance_wizard::checks::doctor::Options::detected(),
     };
     code_or_error(
-        glance_wizard::bundle::build(&options)
+        glance_wizard::ops::bundle::build(&options)
             .map(|manifest| {
                 let texts =
-                    glance_wizard::ui::i18n::Texts::of(glance_wizard::ui::i18n::Lang::from_env());
+                    glance_wizard::i18n::Texts::of(glance_wizard::i18n::Lang::from_env());
                 headless::bundle_written(&manifest, &output, texts, &mut std::io::stdout());
                 exit::OK
             })
@@ -265,7 +265,7 @@ fn export(format: ExportFormat, out: &mut dyn std::io::Write) -> i32 {
 /// the way.
 fn load_with_notes(args: &AnswersArgs) -> headless::Loaded {
     let loaded = load_or_exit(&args.options(true));
-    let t = glance_wizard::ui::i18n::Texts::of(glance_wizard::ui::i18n::Lang::from_env());
+    let t = glance_wizard::i18n::Texts::of(glance_wizard::i18n::Lang::from_env());
     for note in &loaded.notes {
         println!("{}", t.msg(note));
     }
@@ -275,7 +275,7 @@ fn load_with_notes(args: &AnswersArgs) -> headless::Loaded {
 /// A command's exit code, or its error said (in the locale's language
 /// when its words are a message) and [`exit::ERROR`].
 fn code_or_error<E: Into<anyhow::Error>>(result: Result<i32, E>) -> i32 {
-    use glance_wizard::ui::i18n::{Lang, Texts};
+    use glance_wizard::i18n::{Lang, Texts};
     result.unwrap_or_else(|e| {
         let said = Texts::of(Lang::from_env()).error(&e.into());
         eprintln!("glance-wizard: {said}");

@@ -8,8 +8,8 @@ use std::path::Path;
 
 use glance_wizard::answers::{Answers, AnswersError, SecretName, Secrets};
 use glance_wizard::plan::{build_plan, render_plan};
-use glance_wizard::secret::Secret;
-use glance_wizard::target::{InitSystem, profile_for};
+use glance_wizard::util::secret::Secret;
+use glance_wizard::host::target::{InitSystem, profile_for};
 
 const PACKAGED_API_CONF: &str = include_str!("fixtures/debian-zed/glance-api.conf");
 
@@ -67,7 +67,7 @@ fn plan_for(path: &Path) -> Result<String, AnswersError> {
     if let Some(password) = &settings.proxy.password {
         assert!(
             !rendered.contains(password.expose())
-                && !rendered.contains(&glance_wizard::escape::percent_encode_userinfo(
+                && !rendered.contains(&glance_wizard::util::escape::percent_encode_userinfo(
                     password.expose()
                 )),
             "plan output leaks the proxy's password"

@@ -6,7 +6,7 @@
 
 mod common;
 
-use glance_wizard::ui::i18n::english_sentences;
+use glance_wizard::i18n::english_sentences;
 
 const ANSWERS: &str = r#"
 [controller]

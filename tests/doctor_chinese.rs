@@ -6,7 +6,7 @@
 
 mod common;
 
-use glance_wizard::ui::i18n::english_sentences;
+use glance_wizard::i18n::english_sentences;
 
 fn doctor(config_dir: &std::path::Path, locale: &str, json: bool) -> (Option<i32>, String) {
     let mut command = common::wizard_in(locale);

@@ -100,7 +100,7 @@ fn assert_db_and_config() {
 fn assert_no_secret(output: &str) {
     let admin = probe::admin().password;
     for secret in [DB_PASSWORD, SERVICE_PASSWORD, admin.as_str()] {
-        let encoded = glance_wizard::escape::percent_encode_userinfo(secret);
+        let encoded = glance_wizard::util::escape::percent_encode_userinfo(secret);
         for form in [secret, encoded.as_str(), &secret.replace('$', "$$")] {
             assert!(
                 !output.contains(form),

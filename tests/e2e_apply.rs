@@ -196,7 +196,7 @@ fn assert_no_secret_in_state(s: &Scenario, output: &str) {
         let forms = [
             secret.to_string(),
             secret.trim().to_string(),
-            glance_wizard::escape::percent_encode_userinfo(secret),
+            glance_wizard::util::escape::percent_encode_userinfo(secret),
         ];
         for (name, text) in &texts {
             for form in &forms {

@@ -525,7 +525,7 @@ fn bundle_holds_no_planted_secret(s: &Scenario, admin_password: &str) {
     for file in walk(&root) {
         let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
         for secret in &secrets {
-            for form in glance_wizard::secret::escaped_forms(secret) {
+            for form in glance_wizard::util::secret::escaped_forms(secret) {
                 assert!(
                     !text.contains(&form),
                     "{} holds a planted secret in the form {form:?}",

@@ -32,8 +32,8 @@ use common::*;
 use glance_wizard::answers::{Answers, SecretName, Secrets, Settings};
 use glance_wizard::engine::{Engine, ErrorKind, Event, Journal, RetryPolicy, RunOutcome};
 use glance_wizard::plan::{Plan, TaskId, TaskKind, build_plan};
-use glance_wizard::secret::Secret;
-use glance_wizard::target::{InitSystem, PackageManager, Profile, profile_for};
+use glance_wizard::util::secret::Secret;
+use glance_wizard::host::target::{InitSystem, PackageManager, Profile, profile_for};
 use glance_wizard::undo;
 
 const PACKAGE: &str = "gw-probe";

@@ -162,7 +162,7 @@ fn refused_answers_output(setup: &Setup) -> String {
         PROXY,
         &format!(
             "http://gw:{}@127.0.0.1:8888",
-            glance_wizard::escape::percent_encode_userinfo(PROXY_PASSWORD)
+            glance_wizard::util::escape::percent_encode_userinfo(PROXY_PASSWORD)
         ),
     );
     std::fs::write(&bad, text).unwrap();

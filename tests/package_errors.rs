@@ -11,7 +11,7 @@ use std::path::Path;
 
 use glance_wizard::engine::runner::packages::classify::{Diagnosis, ProxyEndpoint, classify};
 use glance_wizard::engine::runner::packages::error_for;
-use glance_wizard::target::PackageManager;
+use glance_wizard::host::target::PackageManager;
 
 struct Fixture {
     name: String,
@@ -113,7 +113,7 @@ fn recorded_yum_and_dnf_outputs_are_classified() {
 /// [proxy] keys for network trouble, the CA store for TLS.
 #[test]
 fn messages_say_what_to_do() {
-    let repository = glance_wizard::ui::i18n::Message::verbatim(
+    let repository = glance_wizard::i18n::Message::verbatim(
         "the RDO release package: dnf install centos-release-openstack-epoxy",
     );
     for f in fixtures() {

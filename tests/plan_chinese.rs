@@ -13,7 +13,7 @@ mod common;
 
 use std::path::Path;
 
-use glance_wizard::ui::i18n::english_sentences;
+use glance_wizard::i18n::english_sentences;
 
 const ANSWERS: &str = r#"
 [controller]

@@ -9,8 +9,8 @@ mod common;
 use common::leak;
 use glance_wizard::answers::{Answers, SecretName, Secrets, Settings};
 use glance_wizard::plan::{Plan, TaskKind, apply_config_spec, build_plan, render_plan};
-use glance_wizard::secret::Secret;
-use glance_wizard::target::{InitSystem, profile_for};
+use glance_wizard::util::secret::Secret;
+use glance_wizard::host::target::{InitSystem, profile_for};
 
 const PACKAGED_API_CONF: &str = include_str!("fixtures/debian-zed/glance-api.conf");
 const API_CONF: &str = "/etc/glance/glance-api.conf";
@@ -27,7 +27,7 @@ const DUPLICATE_DB_PASSWORD: &str = "Dup-Conn-Pw-64";
 const MEMCACHE_KEY: &str = "Memcache-Secret-K3y";
 const ADMIN_PASSWORD_IN_AUTHTOKEN: &str = "Legacy-Admin-Pw-90";
 
-fn settings() -> (Settings, glance_wizard::target::Profile) {
+fn settings() -> (Settings, glance_wizard::host::target::Profile) {
     let answers = Answers::from_toml(&format!(
         "[keystone]\nos_auth_url = \"http://controller:5000/v3\"\n\
          [proxy]\nhttp_proxy = \"http://gw@proxy.example.org:3128\"\n\

@@ -13,8 +13,8 @@
 
 use glance_wizard::answers::{Answers, DbAdmin, ImageSource, SecretName, Secrets, Settings};
 use glance_wizard::plan::{FingerprintKey, Plan, build_plan};
-use glance_wizard::secret::Secret;
-use glance_wizard::target::{InitSystem, PackageManager, Profile, profile_for};
+use glance_wizard::util::secret::Secret;
+use glance_wizard::host::target::{InitSystem, PackageManager, Profile, profile_for};
 use proptest::prelude::*;
 
 fn base() -> (Settings, Profile) {
@@ -297,7 +297,7 @@ const CHANGES: &[(&str, Change, &[&str])] = &[
     ),
     (
         "distro.repository",
-        |_, p, v| p.distro.repository = glance_wizard::ui::i18n::Message::verbatim(v),
+        |_, p, v| p.distro.repository = glance_wizard::i18n::Message::verbatim(v),
         &["packages.install"],
     ),
     (

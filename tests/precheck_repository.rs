@@ -5,8 +5,8 @@
 
 mod common;
 
-use glance_wizard::precheck::{Status, repository};
-use glance_wizard::target::{InitSystem, PackageManager, package_version, profile_for};
+use glance_wizard::checks::precheck::{Status, repository};
+use glance_wizard::host::target::{InitSystem, PackageManager, package_version, profile_for};
 
 #[test]
 fn debian_bookworm_repository_check_is_real() {

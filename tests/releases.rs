@@ -14,8 +14,8 @@ use std::path::PathBuf;
 use glance_wizard::answers::{Answers, SecretName, Secrets};
 use glance_wizard::ini::IniDocument;
 use glance_wizard::plan::{TaskId, apply_config_spec, build_plan, config_specs, render_plan};
-use glance_wizard::secret::Secret;
-use glance_wizard::target::{InitSystem, profile_for};
+use glance_wizard::util::secret::Secret;
+use glance_wizard::host::target::{InitSystem, profile_for};
 
 /// The same answers for every case: the defaults (so each release shows
 /// its own guide's stores) plus a bind address, so the WSGI-only release
@@ -177,7 +177,7 @@ fn every_release_is_covered_by_an_era_golden() {
         )
     };
     let covered_keys: Vec<String> = covered.iter().map(|n| key(n)).collect();
-    for name in glance_wizard::target::release_names() {
+    for name in glance_wizard::host::target::release_names() {
         assert!(
             covered_keys.contains(&key(&name)),
             "release {name} is in an era no golden case covers: add a case to tests/releases.rs"

@@ -14,7 +14,7 @@ use glance_wizard::engine::outputs::{
 };
 use glance_wizard::engine::{Journal, TaskRecord, TaskStatus};
 use glance_wizard::plan::{Interface, TaskId, build_plan};
-use glance_wizard::ui::i18n::english_sentences;
+use glance_wizard::i18n::english_sentences;
 
 const ANSWERS: &str = r#"
 [controller]
@@ -42,7 +42,7 @@ fn journal(dir: &Path, state: &Path) {
 /// A journal recording `recorded` as done with these answers, as the
 /// binary plans them.
 fn record(dir: &Path, state: &Path, recorded: Vec<(TaskId, TaskOutputs)>) {
-    let loaded = glance_wizard::headless::load(&glance_wizard::headless::LoadOptions {
+    let loaded = glance_wizard::ops::headless::load(&glance_wizard::ops::headless::LoadOptions {
         answers: dir.join("answers.toml"),
         secrets: None,
         distro: None,

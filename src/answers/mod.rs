@@ -13,7 +13,7 @@ mod resolve;
 mod save;
 pub use save::secrets_file_name;
 
-use crate::ui::i18n::Message;
+use crate::i18n::Message;
 use resolve::Missing;
 pub use resolve::endpoint_on;
 mod schema;
@@ -28,8 +28,8 @@ use std::path::{Path, PathBuf};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::secret::Secret;
-use crate::target::Profile;
+use crate::util::secret::Secret;
+use crate::host::target::Profile;
 
 use fields::{Fields, Problems};
 pub use schema::schema_json;
@@ -477,14 +477,14 @@ pub struct AnswersError(pub Vec<FieldError>);
 
 impl fmt::Display for AnswersError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.render(crate::ui::i18n::Texts::of(crate::ui::i18n::Lang::En)))
+        f.write_str(&self.render(crate::i18n::Texts::of(crate::i18n::Lang::En)))
     }
 }
 
 impl AnswersError {
     /// The problems in a language: a heading, then a line each (the
     /// field's path as written in the file, its rule).
-    pub fn render(&self, t: &crate::ui::i18n::Texts) -> String {
+    pub fn render(&self, t: &crate::i18n::Texts) -> String {
         let mut out = t.f("answers.problems", &[("n", &self.0.len())]);
         out.push('\n');
         for e in &self.0 {
@@ -510,7 +510,7 @@ pub struct AdminCredentials {
     pub vars: BTreeMap<String, String>,
     pub password: Secret,
     /// Where they came from, for messages.
-    pub origin: crate::ui::i18n::Message,
+    pub origin: crate::i18n::Message,
 }
 
 impl AdminCredentials {
@@ -629,8 +629,8 @@ impl serde::Serialize for ImageSource {
             }
             ImageSource::Url(url) => {
                 let mut v = serializer.serialize_struct_variant("ImageSource", 1, "Url", 2)?;
-                v.serialize_field("url", &crate::mask::mask_url_password(url))?;
-                v.serialize_field("password", &crate::mask::url_password(url).map(Secret::new))?;
+                v.serialize_field("url", &crate::util::mask::mask_url_password(url))?;
+                v.serialize_field("password", &crate::util::mask::url_password(url).map(Secret::new))?;
                 v.end()
             }
         }
@@ -642,7 +642,7 @@ impl fmt::Display for ImageSource {
         match self {
             ImageSource::Path(p) => write!(f, "{}", p.display()),
             // Credentials in the URL are never shown.
-            ImageSource::Url(u) => f.write_str(&crate::mask::mask_url_password(u)),
+            ImageSource::Url(u) => f.write_str(&crate::util::mask::mask_url_password(u)),
         }
     }
 }
@@ -695,7 +695,7 @@ impl ProxySettings {
         match (&self.password, url::Url::parse(url)) {
             (Some(password), Ok(mut parsed)) if !parsed.username().is_empty() => {
                 // Encoded here: the url crate leaves `%` as it is.
-                let encoded = crate::escape::percent_encode_userinfo(password.expose());
+                let encoded = crate::util::escape::percent_encode_userinfo(password.expose());
                 match parsed.set_password(Some(&encoded)) {
                     Ok(()) => Secret::new(parsed.as_str().trim_end_matches('/')),
                     // A URL that names a user has a host, so it takes a
@@ -805,14 +805,14 @@ impl Settings {
         }
         all.extend(self.proxy.password.clone());
         if let ImageSource::Url(url) = &self.test_image.source {
-            all.extend(crate::mask::url_password(url).map(Secret::new));
+            all.extend(crate::util::mask::url_password(url).map(Secret::new));
         }
         all
     }
 
     /// A redactor that knows every secret of these settings.
-    pub fn redactor(&self) -> crate::secret::Redactor {
-        let redactor = crate::secret::Redactor::new();
+    pub fn redactor(&self) -> crate::util::secret::Redactor {
+        let redactor = crate::util::secret::Redactor::new();
         for secret in self.secrets() {
             redactor.add(&secret);
         }
@@ -954,7 +954,7 @@ impl Answers {
                 .get(SecretName::OsPassword)
                 .cloned()
                 .unwrap_or_default(),
-            origin: crate::ui::i18n::Message::new("plan.admin_from_answers"),
+            origin: crate::i18n::Message::new("plan.admin_from_answers"),
         })
     }
 }
@@ -991,7 +991,7 @@ impl<'a> CheckedAnswers<'a> {
 
     /// [`CheckedAnswers::resolve`] with each missing password a
     /// [`Secret::not_set`] stand-in, for showing the plan only: see
-    /// [`crate::wizard::plan_preview`], which keeps these settings to itself.
+    /// [`crate::ops::wizard::plan_preview`], which keeps these settings to itself.
     pub(crate) fn resolve_with_stand_ins(
         self,
         profile: &Profile,
@@ -1136,7 +1136,7 @@ mod tests {
             p.proxy_for("http://example.net/")
                 .is_some_and(|u| u.expose().contains("p%40ss"))
         );
-        let redactor = crate::secret::Redactor::new();
+        let redactor = crate::util::secret::Redactor::new();
         redactor.add(p.password.as_ref().unwrap());
         assert_eq!(redactor.redact(&env[0].1), "http://gw:********@proxy:3128");
     }
@@ -1146,7 +1146,7 @@ mod tests {
     /// named, and a list the answers give is kept on every release.
     #[test]
     fn unset_stores_follow_the_release_guide() {
-        use crate::target::{InitSystem, profile_for};
+        use crate::host::target::{InitSystem, profile_for};
         let secrets = test_secrets();
         let resolve = |answers: &Answers, release: &str| {
             let profile = profile_for("debian", release, InitSystem::SysV).unwrap();
@@ -1185,7 +1185,7 @@ mod tests {
     /// is named with its field.
     #[test]
     fn the_vip_is_where_unset_endpoints_go() {
-        use crate::target::{InitSystem, profile_for};
+        use crate::host::target::{InitSystem, profile_for};
         let secrets = test_secrets();
         let profile = profile_for("debian", "zed", InitSystem::SysV).unwrap();
         let resolve = |answers: &Answers| {

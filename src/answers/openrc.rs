@@ -7,7 +7,7 @@
 //! admin's shell would, from that same checked file (`/dev/fd/N`). The
 //! password reaches us through a pipe, never through argv.
 
-use crate::ui::i18n::Message;
+use crate::i18n::Message;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::os::fd::{AsFd, RawFd};
@@ -15,7 +15,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use super::AdminCredentials;
-use crate::secret::Secret;
+use crate::util::secret::Secret;
 
 /// Why an admin-openrc cannot be used. Each names the file (`path`, as
 /// shown) and what to do.
@@ -74,7 +74,7 @@ pub fn load(path: &Path) -> Result<AdminCredentials, OpenrcError> {
         path: shown(path),
         error: e.to_string(),
     };
-    let (mut file, meta) = crate::fsutil::open_regular(path).map_err(|e| match e.kind() {
+    let (mut file, meta) = crate::util::fs::open_regular(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => OpenrcError::Missing { path: shown(path) },
         _ => unreadable(e),
     })?;
@@ -141,7 +141,7 @@ fn credentials(
     Ok(AdminCredentials {
         vars,
         password,
-        origin: crate::ui::i18n::Message::verbatim(path.display()),
+        origin: crate::i18n::Message::verbatim(path.display()),
     })
 }
 
@@ -167,7 +167,7 @@ fn source_with_bash(
         .unchecked()
         .start()
     };
-    let output = crate::inherit::start_child(Some(file.as_fd()), run)
+    let output = crate::util::inherit::start_child(Some(file.as_fd()), run)
         .and_then(|started| started)
         .and_then(|handle| handle.into_output())
         .map_err(|e| OpenrcError::Bash {

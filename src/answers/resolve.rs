@@ -10,8 +10,8 @@ use super::{
     KeystoneSettings, PackageSettings, ProxySettings, Rule, SecretName, Secrets, Settings,
     StoreSettings, TestImageSettings, controller_no_proxy,
 };
-use crate::secret::Secret;
-use crate::target::Profile;
+use crate::util::secret::Secret;
+use crate::host::target::Profile;
 
 /// The ports of the services on the controller that the defaults name.
 const KEYSTONE_PORT: u16 = 5000;
@@ -82,7 +82,7 @@ impl SecretLookup<'_> {
         let release = &self.profile.release;
         if in_url
             && release.refuse_url_encoded_passwords
-            && crate::escape::needs_url_encoding(value.expose())
+            && crate::util::escape::needs_url_encoding(value.expose())
         {
             return Err(PasswordError::NeedsUrlEncoding(release.title.clone()));
         }

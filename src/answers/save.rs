@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use toml_edit::{DocumentMut, Item, Table};
 
 use super::{Answers, Secrets};
-use crate::fsutil::{self, Owner};
+use crate::util::fs::{self as fsutil, Owner};
 
 impl Answers {
     /// Saves the answers to `path` and the secrets to a 0600 file beside it

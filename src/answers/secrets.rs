@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use crate::secret::Secret;
+use crate::util::secret::Secret;
 
 use super::{AnswersError, Rule};
 
@@ -55,8 +55,8 @@ impl SecretName {
     }
 
     /// What `--ask-passwords` asks, as a message.
-    pub fn prompt(self) -> crate::ui::i18n::Message {
-        crate::ui::i18n::Message::new(match self {
+    pub fn prompt(self) -> crate::i18n::Message {
+        crate::i18n::Message::new(match self {
             SecretName::GlanceDbPassword => "prompt.glance_db_password",
             SecretName::GlanceServicePassword => "prompt.glance_service_password",
             SecretName::DbAdminPassword => "prompt.db_admin_password",
@@ -143,7 +143,7 @@ impl Secrets {
             "# glance-wizard secrets: keep this file mode 0600.\n{}",
             toml::to_string(&toml::Value::Table(table)).expect("strings serialize")
         );
-        crate::fsutil::write_atomically(path, text.as_bytes(), 0o600, None)
+        crate::util::fs::write_atomically(path, text.as_bytes(), 0o600, None)
     }
 
     /// Fills blank generatable secrets with random values; returns the
@@ -188,7 +188,7 @@ mod tests {
         let mode = "has mode 0644; a secrets file must be readable by its owner only: chmod 600";
         assert!(err.contains(mode), "{err}");
         // In the locale's language too, the command as it is.
-        use crate::ui::i18n::{Lang, Texts};
+        use crate::i18n::{Lang, Texts};
         let chinese = refused.render(Texts::of(Lang::ZhCn));
         assert!(
             chinese.contains("s.toml 的权限是 0644；密码文件只能由其属主读取：chmod 600"),

@@ -8,7 +8,7 @@
 //! spelling of it. Each error says the rule in words a sysadmin can act on;
 //! the field's name is added by the caller ([`super::FieldError`]).
 
-use crate::ui::i18n::Message;
+use crate::i18n::Message;
 use std::fmt;
 use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU16;
@@ -16,7 +16,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::mask::mask_url_password;
+use crate::util::mask::mask_url_password;
 
 /// A text value whose rule is `$check`: the struct, its parse, and the ways
 /// to read it back as the text it was made from.
@@ -196,7 +196,7 @@ impl AsRef<std::ffi::OsStr> for AbsolutePath {
 impl Host {
     /// The host as it goes in a URL: an IPv6 address in brackets.
     pub fn in_url(&self) -> String {
-        crate::escape::url_host(&self.0)
+        crate::util::escape::url_host(&self.0)
     }
 }
 

@@ -1,11 +1,11 @@
 //! The password rules. Passwords are not parsed into types of their own:
-//! they stay [`Secret`](crate::secret::Secret)s, and these functions say
+//! they stay [`Secret`](crate::util::secret::Secret)s, and these functions say
 //! which rule one breaks. Every other kind of value is parsed by its type in
 //! [`super::types`]. The answers-file loader and the TUI's forms call the
 //! same functions, so a rule is written once.
 
-use crate::secret::MIN_MASKED_CHARS;
-use crate::ui::i18n::Message;
+use crate::util::secret::MIN_MASKED_CHARS;
+use crate::i18n::Message;
 
 /// The longest password accepted: Keystone and MariaDB take much longer
 /// ones, but nobody types more and a limit keeps config lines sane.

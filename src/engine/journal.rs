@@ -9,7 +9,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::plan::{FingerprintKey, Plan, TaskId};
-use crate::ui::i18n::{Message, MessageError};
+use crate::i18n::{Message, MessageError};
 
 use serde::{Deserialize, Serialize};
 
@@ -111,7 +111,7 @@ impl Journal {
                 .arg("why", why);
             anyhow::Error::from(MessageError(said))
         };
-        let text = match crate::fsutil::read_regular(&path) {
+        let text = match crate::util::fs::read_regular(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
@@ -157,11 +157,11 @@ impl Journal {
         Ok(aside)
     }
 
-    /// Writes the journal atomically, mode 0600 ([`crate::fsutil`]).
+    /// Writes the journal atomically, mode 0600 ([`crate::util::fs`]).
     pub fn save(&self, state_dir: &Path) -> anyhow::Result<()> {
         let mut text = serde_json::to_string_pretty(self)?;
         text.push('\n');
-        crate::fsutil::write_atomically(&Self::path(state_dir), text.as_bytes(), 0o600, None)?;
+        crate::util::fs::write_atomically(&Self::path(state_dir), text.as_bytes(), 0o600, None)?;
         Ok(())
     }
 
@@ -193,8 +193,8 @@ impl Journal {
     pub fn key(state_dir: &Path) -> anyhow::Result<FingerprintKey> {
         let path = state_dir.join(KEY_FILE);
         let fresh = FingerprintKey::random();
-        crate::fsutil::create_atomically(&path, fresh.to_hex().as_bytes(), 0o600)?;
-        let (mut file, meta) = crate::fsutil::open_regular(&path)?;
+        crate::util::fs::create_atomically(&path, fresh.to_hex().as_bytes(), 0o600)?;
+        let (mut file, meta) = crate::util::fs::open_regular(&path)?;
         if meta.mode() & 0o077 != 0 {
             file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
         }

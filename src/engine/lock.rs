@@ -7,12 +7,12 @@
 //! holds the lock, and the next run waits for it to finish instead of racing
 //! it into a duplicate endpoint. Daemons (service restarts, package scripts)
 //! never get the copy, or they would hold the lock for ever: the copy exists
-//! only while its one child is started ([`crate::inherit::start_child`]), so
+//! only while its one child is started ([`crate::util::inherit::start_child`]), so
 //! no other child started meanwhile inherits it, and the wizard itself holds
 //! no copy once the child runs.
 //!
 //! The lock file, like every file of the state directory, is opened without
-//! following a link and kept mode 0600 ([`crate::fsutil`]).
+//! following a link and kept mode 0600 ([`crate::util::fs`]).
 //!
 //! Every child the runners start (apt-get, `su … glance-manage db_sync`,
 //! `service glance-api restart`, `openstack …`) is also recorded, by pid and
@@ -33,7 +33,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::time::{Duration, Instant};
 
-use crate::ui::i18n::{Message, MessageError};
+use crate::i18n::{Message, MessageError};
 
 pub struct RunLock {
     file: File,
@@ -105,7 +105,7 @@ fn write_child_file(state_dir: &Path, children: &BTreeMap<u64, Vec<ChildRecord>>
         return;
     }
     let text: String = children.values().flatten().map(ChildRecord::line).collect();
-    let _ = crate::fsutil::write_atomically(&path, text.as_bytes(), 0o600, None);
+    let _ = crate::util::fs::write_atomically(&path, text.as_bytes(), 0o600, None);
 }
 
 /// Removes the record of a child once it has ended (on drop).
@@ -150,7 +150,7 @@ pub fn record_child(state_dir: &Path, pids: &[u32], command: &str) -> ChildGuard
 
 /// The children recorded by an earlier run that still run.
 pub fn orphans(state_dir: &Path) -> Vec<ChildRecord> {
-    crate::fsutil::read_regular(&state_dir.join(CHILD_FILE))
+    crate::util::fs::read_regular(&state_dir.join(CHILD_FILE))
         .unwrap_or_default()
         .lines()
         .filter_map(ChildRecord::parse)
@@ -233,7 +233,7 @@ impl RunLock {
     ) -> anyhow::Result<RunLock> {
         crate::engine::ensure_state_dir(state_dir)?;
         let path = state_dir.join("lock");
-        let mut file = crate::fsutil::open_private(&path, crate::fsutil::Access::ReadWrite)?;
+        let mut file = crate::util::fs::open_private(&path, crate::util::fs::Access::ReadWrite)?;
         let started = Instant::now();
         let mut told = false;
         loop {
@@ -284,7 +284,7 @@ impl RunLock {
     }
 }
 
-/// The locked descriptor, for [`crate::inherit::start_child`] to hand to
+/// The locked descriptor, for [`crate::util::inherit::start_child`] to hand to
 /// one short-lived child.
 impl AsFd for RunLock {
     fn as_fd(&self) -> BorrowedFd<'_> {
@@ -306,7 +306,7 @@ mod tests {
         let err = refused.to_string();
         assert!(err.contains("pid 1"), "{err}");
         // In the screen's or the locale's language.
-        use crate::ui::i18n::{Lang, Texts};
+        use crate::i18n::{Lang, Texts};
         let chinese = Texts::of(Lang::ZhCn).error(&refused);
         assert!(
             chinese.starts_with("另一个 glance-wizard 运行（pid 1）持有"),
@@ -393,7 +393,7 @@ mod tests {
     fn a_lock_left_with_a_child_is_waited_for() {
         let dir = tempfile::tempdir().unwrap();
         let lock = RunLock::acquire(dir.path(), Duration::ZERO).unwrap();
-        let mut child = crate::inherit::start_child(Some(lock.as_fd()), |_| {
+        let mut child = crate::util::inherit::start_child(Some(lock.as_fd()), |_| {
             std::process::Command::new("sleep").arg("1").spawn()
         })
         .unwrap()

@@ -20,8 +20,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::answers::Settings;
 use crate::plan::{Plan, Task, TaskId};
-use crate::secret::Redactor;
-use crate::ui::i18n::Message;
+use crate::util::secret::Redactor;
+use crate::i18n::Message;
 use scheduler::{Slot, WorkerMessage};
 
 pub use journal::{Journal, TaskRecord, TaskStatus};
@@ -299,12 +299,12 @@ impl TaskError {
 pub const DEFAULT_STATE_DIR: &str = "/var/lib/glance-wizard";
 
 /// Creates the state directory, owner-only, or checks the one there (see
-/// [`crate::fsutil::private_dir`]): whoever else could write to it could
+/// [`crate::util::fs::private_dir`]): whoever else could write to it could
 /// plant links to files glance-wizard then writes as root, or rewrite the
 /// journal.
 pub fn ensure_state_dir(state_dir: &Path) -> anyhow::Result<()> {
-    crate::fsutil::private_dir(state_dir)?;
-    crate::fsutil::private_dir(&state_dir.join("logs"))?;
+    crate::util::fs::private_dir(state_dir)?;
+    crate::util::fs::private_dir(&state_dir.join("logs"))?;
     Ok(())
 }
 
@@ -542,7 +542,7 @@ impl<'a> Engine<'a> {
             .state_dir
             .join("logs")
             .join(format!("apply-{}.log", timestamp().replace(':', "")));
-        let log = crate::fsutil::open_private(&log_path, crate::fsutil::Access::Append)?;
+        let log = crate::util::fs::open_private(&log_path, crate::util::fs::Access::Append)?;
         let mut reporter = Reporter {
             sink,
             log,
@@ -947,7 +947,7 @@ mod tests {
     }
 
     /// A plan of stand-in tasks: (id, after).
-    fn plan_of(profile: &crate::target::Profile, tasks: &[(&str, &[&str])]) -> Plan {
+    fn plan_of(profile: &crate::host::target::Profile, tasks: &[(&str, &[&str])]) -> Plan {
         let kind = kind_of(TaskId::IdentityRole);
         Plan {
             profile: profile.clone(),
@@ -955,7 +955,7 @@ mod tests {
                 .iter()
                 .map(|(id, after)| Task {
                     id: stand_in(id),
-                    title: crate::ui::i18n::Message::new("task.run_command").arg("command", id),
+                    title: crate::i18n::Message::new("task.run_command").arg("command", id),
                     kind: kind.clone(),
                     after: after.iter().map(|a| stand_in(a)).collect(),
                 })

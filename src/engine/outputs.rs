@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::answers::types::SqlIdentifier;
 use crate::plan::{EndpointsSpec, Interface, SqlSpec, TaskKind, UserSpec};
-use crate::ui::i18n::Message;
+use crate::i18n::Message;
 
 /// Whether the task made an object or found it there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -196,8 +196,8 @@ pub enum Replaced {
 
 impl Replaced {
     /// What the task does with it, as the plan and the run say it.
-    pub fn msg(&self) -> crate::ui::i18n::Message {
-        use crate::ui::i18n::Message;
+    pub fn msg(&self) -> crate::i18n::Message {
+        use crate::i18n::Message;
         match self {
             Replaced::Database { name } => Message::new("plan.keeps_database").arg("name", name),
             Replaced::Image(ReplacedImage { id, name }) => Message::new("plan.keeps_image")
@@ -494,8 +494,8 @@ impl UserElsewhere {
 
 impl LeftBehind {
     /// What the task will do with it, as the plan says it.
-    pub fn msg(&self) -> crate::ui::i18n::Message {
-        use crate::ui::i18n::Message;
+    pub fn msg(&self) -> crate::i18n::Message {
+        use crate::i18n::Message;
         match self {
             LeftBehind::Endpoint(EndpointElsewhere {
                 interface,

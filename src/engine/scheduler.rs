@@ -13,7 +13,7 @@ use super::{
     timestamp,
 };
 use crate::plan::{Task, TaskId};
-use crate::ui::i18n::Message;
+use crate::i18n::Message;
 
 /// The complete task whose work `cause` is about, unless it was repaired
 /// once already in this run (then the failure stands).

@@ -22,8 +22,8 @@ use crate::plan::{
     ConfigSpec, ConfigValue, EndpointsSpec, Plan, RoleSpec, ServiceEntitySpec, SqlSpec, TaskKind,
     UserSpec, VerifySpec, build_plan,
 };
-use crate::target::{InitSystem, PackageManager, Profile};
-use crate::ui::i18n::Message;
+use crate::host::target::{InitSystem, PackageManager, Profile};
+use crate::i18n::Message;
 
 /// One file of the project, relative to its directory.
 #[derive(Debug, Clone, PartialEq)]
@@ -130,13 +130,13 @@ pub fn write_export(dir: &Path, export: &Export) -> Result<(), ExportError> {
         path: path.display().to_string(),
         source,
     };
-    crate::fsutil::private_dir(&dir.join("group_vars"))
-        .and_then(|()| crate::fsutil::private_dir(dir))
+    crate::util::fs::private_dir(&dir.join("group_vars"))
+        .and_then(|()| crate::util::fs::private_dir(dir))
         .map_err(|e| fail(dir, e))?;
     for f in &export.files {
         let path = dir.join(f.path);
         let mode = if f.secret { 0o600 } else { 0o644 };
-        crate::fsutil::write_atomically(&path, f.text.as_bytes(), mode, None)
+        crate::util::fs::write_atomically(&path, f.text.as_bytes(), mode, None)
             .map_err(|e| fail(&path, e))?;
     }
     Ok(())
@@ -538,7 +538,7 @@ fn inventory_yml(inventory: &Inventory) -> String {
     let mut out = String::from("---\ncontrollers:\n  hosts:\n");
     for c in &inventory.controllers {
         let address = c.address.to_string();
-        let url_host = crate::escape::url_host(&address);
+        let url_host = crate::util::escape::url_host(&address);
         let _ = writeln!(out, "    {}:", literal(&c.name));
         let _ = writeln!(out, "      ansible_connection: {}", c.connection.plugin());
         let host = c.host.clone().unwrap_or_else(|| address.clone());
@@ -710,12 +710,12 @@ const METADEFS: &str = "
 const SITE: &str = include_str!("site.yml.in");
 
 fn haproxy_cfg(input: &ExportInput) -> String {
-    let vip = crate::escape::url_host(&input.settings.endpoints.vip);
+    let vip = crate::util::escape::url_host(&input.settings.endpoints.vip);
     let mut out = format!(
         "# glance-api behind the VIP: add to haproxy.cfg (glance-wizard export).\n# Uploads are long: the client and server timeouts allow an hour.\nfrontend glance_api\n    bind {vip}:9292\n    mode http\n    option httplog\n    timeout client 1h\n    default_backend glance_api_nodes\n\nbackend glance_api_nodes\n    mode http\n    balance roundrobin\n    option httpchk GET /healthcheck\n    http-check expect status 200\n    timeout server 1h\n    timeout connect 5s\n"
     );
     for c in &input.inventory.controllers {
-        let address = crate::escape::url_host(&c.address.to_string());
+        let address = crate::util::escape::url_host(&c.address.to_string());
         let _ = writeln!(
             out,
             "    server {} {address}:9292 check inter 2s fall 2 rise 2",
@@ -741,7 +741,7 @@ fn readme(input: &ExportInput) -> String {
 #[cfg(test)]
 mod tests {
     use super::ExportError;
-    use crate::ui::i18n::{Lang, Texts, english_sentences};
+    use crate::i18n::{Lang, Texts, english_sentences};
 
     /// The export's refusals read the same in English as before they were
     /// messages, and hold no English sentence in Chinese.

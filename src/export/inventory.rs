@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::answers::types::{Host, HostError};
-use crate::ui::i18n::{Message, Texts};
+use crate::i18n::{Message, Texts};
 
 /// How Ansible reaches a controller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -141,7 +141,7 @@ impl InventoryError {
 
 impl std::fmt::Display for InventoryError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.render(Texts::of(crate::ui::i18n::Lang::En)))
+        f.write_str(&self.render(Texts::of(crate::i18n::Lang::En)))
     }
 }
 
@@ -276,8 +276,8 @@ mod tests {
                 "controller[1].host"
             ]
         );
-        let zh = err.render(Texts::of(crate::ui::i18n::Lang::ZhCn));
-        let english = crate::ui::i18n::english_sentences(&zh);
+        let zh = err.render(Texts::of(crate::i18n::Lang::ZhCn));
+        let english = crate::i18n::english_sentences(&zh);
         assert!(english.is_empty(), "{zh}: {english:?}");
         assert!(err.to_string().contains("`ctl1` is named twice"), "{err}");
     }

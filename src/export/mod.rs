@@ -12,8 +12,8 @@ pub use inventory::{Connection, Controller, Inventory, InventoryError, OnceHost}
 use std::path::Path;
 
 use crate::answers::{Answers, Settings};
-use crate::target::Profile;
-use crate::ui::i18n::{Message, Texts};
+use crate::host::target::Profile;
+use crate::i18n::{Message, Texts};
 
 /// Why an export wrote nothing (or, for [`ExportError::Write`], not all).
 #[derive(Debug)]

@@ -3,7 +3,7 @@
 //! admin password travels in the child's environment, the glance user's
 //! password through Keystone's API.
 
-use crate::target::{InitSystem, PackageManager};
+use crate::host::target::{InitSystem, PackageManager};
 
 /// `openstack` arguments; the runner adds `-f json` where it parses output.
 pub fn user_create(domain: &str, user: &str) -> Vec<String> {
@@ -268,7 +268,7 @@ pub fn display(argv: &[String]) -> String {
             {
                 a.clone()
             } else {
-                crate::escape::shell_single_quote(a)
+                crate::util::escape::shell_single_quote(a)
             }
         })
         .collect::<Vec<_>>()

@@ -3,9 +3,9 @@
 use super::ConfigFile;
 use crate::answers::{DbSettings, KeystoneSettings, Settings, StoreSettings};
 use crate::ini::{IniDocument, OsloValueError, oslo_quote};
-use crate::secret::{MASK, Secret};
-use crate::target::{Profile, ReleaseProfile, StoreLayout};
-use crate::ui::i18n::Message;
+use crate::util::secret::{MASK, Secret};
+use crate::host::target::{Profile, ReleaseProfile, StoreLayout};
+use crate::i18n::Message;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum ConfigValue {
@@ -107,7 +107,7 @@ pub fn config_specs(settings: &Settings, profile: &Profile) -> Vec<ConfigSpec> {
 /// `[database] connection`: a URL with the glance account's password.
 fn connection_edit(db: &DbSettings) -> ConfigEdit {
     let url = |password: &str| {
-        crate::escape::database_url(&db.user, password, &db.host, db.port.get(), &db.name)
+        crate::util::escape::database_url(&db.user, password, &db.host, db.port.get(), &db.name)
     };
     secret_edit(
         "database",
@@ -223,7 +223,7 @@ fn oslo_error(error: &OsloValueError) -> Message {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::i18n::{Lang, Texts};
+    use crate::i18n::{Lang, Texts};
 
     /// A value no oslo.config line can carry is refused, naming the option,
     /// in the language asked for; in English as the ini module says it.

@@ -10,12 +10,13 @@ mod report;
 mod spec;
 mod task_id;
 
-use crate::ui::i18n::Message;
+use crate::util::hex::hex;
+use crate::i18n::Message;
 use sha2::{Digest, Sha256};
 
 use crate::answers::{Settings, TestImageSettings};
-use crate::secret::Secret;
-use crate::target::Profile;
+use crate::util::secret::Secret;
+use crate::host::target::Profile;
 
 pub use config::{ConfigEdit, ConfigSpec, ConfigValue, apply_config_spec, config_specs};
 pub use render::{masked_diff, plan_report, render_plan};
@@ -58,7 +59,7 @@ impl Plan {
     /// its upstream tasks' fingerprints.
     pub fn fingerprints(&self, key: &FingerprintKey) -> Vec<String> {
         let key = key.clone();
-        crate::secret::hashing_secrets(
+        crate::util::secret::hashing_secrets(
             move |secret| key.hash(secret),
             || {
                 let mut done: Vec<(TaskId, String)> = Vec::new();
@@ -130,10 +131,6 @@ impl std::fmt::Debug for FingerprintKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("FingerprintKey(..)")
     }
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Builds the plan, in the install guide's order.
@@ -330,7 +327,7 @@ fn services_task(settings: &Settings, profile: &Profile, config_ids: &[TaskId]) 
 fn health_url(settings: &Settings) -> String {
     format!(
         "http://{}:9292/",
-        crate::escape::url_host(&settings.controller)
+        crate::util::escape::url_host(&settings.controller)
     )
 }
 

@@ -10,8 +10,8 @@ use super::{
 };
 use crate::answers::{DbAdmin, ImageSource, Settings};
 use crate::ini::IniDocument;
-use crate::target::Profile;
-use crate::ui::i18n::Message;
+use crate::host::target::Profile;
+use crate::i18n::Message;
 
 /// Renders the plan as text. `read_config` gives a config file's current
 /// text (or `None` when it does not exist yet), so tests can feed fixtures.
@@ -379,7 +379,7 @@ fn verify_lines(spec: &VerifySpec) -> Vec<Message> {
     let file = match &spec.source {
         ImageSource::Path(p) => Message::verbatim(p.display()),
         ImageSource::Url(u) => {
-            lines.push(Message::new("plan.download").arg("url", crate::mask::mask_url_password(u)));
+            lines.push(Message::new("plan.download").arg("url", crate::util::mask::mask_url_password(u)));
             Message::new("plan.downloaded_file")
         }
     };
@@ -442,7 +442,7 @@ pub fn masked_diff(
     before: &str,
     after: &str,
     labels: (&str, &str),
-    redactor: &crate::secret::Redactor,
+    redactor: &crate::util::secret::Redactor,
     not_set_in: Option<&ConfigSpec>,
 ) -> Vec<String> {
     masked_change(before, after, labels, redactor, not_set_in).lines(labels.0)
@@ -453,16 +453,16 @@ fn masked_change(
     before: &str,
     after: &str,
     labels: (&str, &str),
-    redactor: &crate::secret::Redactor,
+    redactor: &crate::util::secret::Redactor,
     not_set_in: Option<&ConfigSpec>,
 ) -> ConfigChange {
-    for secret in crate::mask::ini_secret_values(before)
+    for secret in crate::util::mask::ini_secret_values(before)
         .into_iter()
-        .chain(crate::mask::ini_secret_values(after))
+        .chain(crate::util::mask::ini_secret_values(after))
     {
         redactor.add(&secret);
     }
-    let mask = |text: &str| redactor.redact(&crate::mask::mask_ini_text(text));
+    let mask = |text: &str| redactor.redact(&crate::util::mask::mask_ini_text(text));
     let shown_before = mask(before);
     let shown_after = match not_set_in.map(|spec| not_set_shown(spec, true)) {
         // Masking by key name hid `<not set>` too: shown again.
@@ -499,7 +499,7 @@ fn masked_change(
 /// itself can be written to no config file, and the mask would pass for a
 /// value. `only` keeps just those edits.
 fn not_set_shown(spec: &ConfigSpec, only: bool) -> ConfigSpec {
-    let not_set = |e: &ConfigEdit| e.value.shown().contains(crate::secret::NOT_SET);
+    let not_set = |e: &ConfigEdit| e.value.shown().contains(crate::util::secret::NOT_SET);
     let edits = spec
         .edits
         .iter()

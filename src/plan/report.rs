@@ -9,7 +9,7 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use super::TaskId;
-use crate::ui::i18n::{Lang, Message, Texts};
+use crate::i18n::{Lang, Message, Texts};
 
 /// The whole plan as it is shown. Field names are stable (docs/json.md).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -117,7 +117,7 @@ impl PlanReport {
         let mut out = String::new();
         if !self.passwords_not_set.is_empty() {
             let not_set = Message::new("plan.passwords_not_set")
-                .arg("mask", crate::secret::NOT_SET)
+                .arg("mask", crate::util::secret::NOT_SET)
                 .arg("names", self.passwords_not_set.join(", "));
             let _ = writeln!(out, "{}\n", t.msg(&not_set));
         }

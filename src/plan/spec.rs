@@ -8,8 +8,8 @@
 use serde::Serialize;
 
 use crate::answers::{DbAdmin, ImageSource, ProxySettings};
-use crate::secret::Secret;
-use crate::target::{InitSystem, PackageManager};
+use crate::util::secret::Secret;
+use crate::host::target::{InitSystem, PackageManager};
 
 use super::config::ConfigSpec;
 
@@ -161,7 +161,7 @@ pub struct PackagesSpec {
     pub persist_proxy: Option<ProxySettings>,
     /// The repository Glance comes from and how to enable it, named when
     /// a package is in none.
-    pub repository: crate::ui::i18n::Message,
+    pub repository: crate::i18n::Message,
 }
 
 /// `glance-manage db_sync` (and `db check` where the release has it).

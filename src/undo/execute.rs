@@ -12,10 +12,10 @@ use crate::engine::runner::clients::{
     Database, Glance, Keystone, KeystoneObject, Packages, Removal, Services,
 };
 use crate::engine::{ErrorClass, TaskError};
-use crate::fsutil::Owner;
+use crate::util::fs::Owner;
 use crate::plan::RoleSpec;
-use crate::secret::Redactor;
-use crate::ui::i18n::Message;
+use crate::util::secret::Redactor;
+use crate::i18n::Message;
 
 /// One of undo's lines (`undo_said.*` in assets/i18n).
 fn said(key: &'static str) -> Message {
@@ -267,7 +267,7 @@ pub enum FileCheck {
 }
 
 fn read_bytes(path: &Path) -> std::io::Result<(Vec<u8>, std::fs::Metadata)> {
-    let (mut file, meta) = crate::fsutil::open_regular(path)?;
+    let (mut file, meta) = crate::util::fs::open_regular(path)?;
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes)?;
     Ok((bytes, meta))
@@ -275,7 +275,7 @@ fn read_bytes(path: &Path) -> std::io::Result<(Vec<u8>, std::fs::Metadata)> {
 
 /// Whether `path` can be put back from `backup`: only while it is as
 /// glance-wizard left it (`recorded`, its SHA-256; `None`: not checked).
-/// Links are refused, as everywhere ([`crate::fsutil::open_regular`]).
+/// Links are refused, as everywhere ([`crate::util::fs::open_regular`]).
 pub fn check_file(restore: &FileRestore, redactor: &Redactor) -> Result<FileCheck, TaskError> {
     let FileRestore {
         path,
@@ -299,7 +299,7 @@ pub fn check_file(restore: &FileRestore, redactor: &Redactor) -> Result<FileChec
         return Ok(FileCheck::AlreadyRestored);
     }
     let edited = match (&current, recorded) {
-        (Some(now), Some(sha)) => crate::fsutil::sha256_hex(now) != *sha,
+        (Some(now), Some(sha)) => crate::util::fs::sha256_hex(now) != *sha,
         _ => false,
     };
     if edited {
@@ -345,7 +345,7 @@ fn remove_file(path: &str, recorded: Option<&str>) -> Result<Message, TaskError>
         }
         Err(e) => return Err(on_path("failure.config_unreadable", path, e)),
     };
-    if recorded.is_some_and(|sha| crate::fsutil::sha256_hex(&now) != sha) {
+    if recorded.is_some_and(|sha| crate::util::fs::sha256_hex(&now) != sha) {
         let why = Message::new("undo_error.file_edited").arg("path", path);
         return Err(TaskError::new(ErrorClass::NeedsUser, why));
     }
@@ -360,7 +360,7 @@ fn restore_file(restore: &FileRestore, redactor: &Redactor) -> Result<Message, T
         FileCheck::AlreadyRestored => Ok(said("undo_said.already_restored").arg("path", path)),
         FileCheck::Refused(lines) => Err(TaskError::new(ErrorClass::NeedsUser, joined(lines))),
         FileCheck::Restore { bytes, mode, owner } => {
-            crate::fsutil::write_atomically(Path::new(path), &bytes, mode, Some(owner))
+            crate::util::fs::write_atomically(Path::new(path), &bytes, mode, Some(owner))
                 .map_err(|e| on_path("failure.unwritable", path, e))?;
             Ok(said("undo_said.restored")
                 .arg("path", path)

@@ -10,7 +10,7 @@ use crate::plan::{
     ConfigSpec, Interface, PackagesSpec, RoleSpec, ServiceSpec, SqlSpec, TaskId, TaskKind,
     VerifySpec,
 };
-use crate::ui::i18n::Message;
+use crate::i18n::Message;
 
 /// One object to take back, or a line saying why something stays.
 #[derive(Debug, Clone, PartialEq)]

@@ -12,9 +12,9 @@ use crate::answers::Settings;
 use crate::engine::lock::RunLock;
 use crate::engine::{Journal, RetryPolicy};
 use crate::plan::{TaskId, build_plan};
-use crate::secret::Redactor;
-use crate::target::Profile;
-use crate::ui::i18n::Message;
+use crate::util::secret::Redactor;
+use crate::host::target::Profile;
+use crate::i18n::Message;
 
 /// The journal of the state directory and what undo would do with it.
 #[derive(Debug, Clone)]
@@ -104,7 +104,7 @@ pub fn run_logged(
     use crate::engine::runner::{
         Reach, Said, TaskContext, identity, packages, service, sql, verify,
     };
-    let mut log = crate::fsutil::open_private(log_path, crate::fsutil::Access::Append).ok();
+    let mut log = crate::util::fs::open_private(log_path, crate::util::fs::Access::Append).ok();
     // One sink for undo's lines and the runners' (`SQL> …`, a child's
     // output: as they are), in the order said.
     let sink = std::cell::RefCell::new(|line: &Message| {

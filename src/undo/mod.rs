@@ -26,7 +26,7 @@ use crate::engine::outputs::TaskOutputs;
 use crate::engine::runner::TaskContext;
 use crate::engine::{Journal, RetryPolicy, TaskError};
 use crate::plan::{Plan, TaskId};
-use crate::ui::i18n::Message;
+use crate::i18n::Message;
 
 pub use execute::{Clients, FileCheck};
 pub use items::Item;
@@ -154,7 +154,7 @@ fn replaced_step(task: &crate::plan::Task, outputs: &TaskOutputs) -> Option<Step
 /// The preview: per step, what is taken back and what stays. Restoring a
 /// file is checked now (read only): a file edited by hand since shows
 /// the refusal and its masked diff. One message a line.
-pub fn preview(steps: &[Step], redactor: &crate::secret::Redactor) -> Vec<Message> {
+pub fn preview(steps: &[Step], redactor: &crate::util::secret::Redactor) -> Vec<Message> {
     let mut lines = Vec::new();
     for step in steps {
         lines.push(Message::new("undo_line.task").arg("task", step.id));
@@ -176,7 +176,7 @@ pub fn preview(steps: &[Step], redactor: &crate::secret::Redactor) -> Vec<Messag
     lines
 }
 
-fn file_preview(restore: &items::FileRestore, redactor: &crate::secret::Redactor) -> Vec<Message> {
+fn file_preview(restore: &items::FileRestore, redactor: &crate::util::secret::Redactor) -> Vec<Message> {
     let path = &restore.path;
     let lines = match execute::check_file(restore, redactor) {
         Ok(FileCheck::Restore { .. }) => return Vec::new(),

@@ -532,7 +532,7 @@ fn the_persisted_proxy_file_is_taken_back() {
             proxy_config: Some(WrittenFile {
                 path: path.display().to_string(),
                 backup: backup.map(|b| b.display().to_string()),
-                sha256: Some(crate::fsutil::sha256_hex(&std::fs::read(path).unwrap())),
+                sha256: Some(crate::util::fs::sha256_hex(&std::fs::read(path).unwrap())),
             }),
         })
     };
@@ -581,7 +581,7 @@ fn configured(dir: &Path) -> (TaskKind, TaskOutputs, Vec<u8>) {
             key: "password".into(),
             value: ConfigValue::Secret {
                 shown: "********".into(),
-                secret: crate::secret::Secret::new(SECRET),
+                secret: crate::util::secret::Secret::new(SECRET),
             },
         }],
         comment_out_except: None,
@@ -634,15 +634,15 @@ fn a_long_diff_is_one_block_of_the_refusal() {
             .args
             .iter()
             .filter_map(|(_, arg)| match arg {
-                crate::ui::i18n::Arg::Message(inner) => Some(depth(inner)),
-                crate::ui::i18n::Arg::Text(_) => None,
+                crate::i18n::Arg::Message(inner) => Some(depth(inner)),
+                crate::i18n::Arg::Text(_) => None,
             })
             .max()
             .unwrap_or(0)
     }
     assert!(depth(&error.message) < 20, "{}", depth(&error.message));
-    for lang in crate::ui::i18n::Lang::ALL {
-        let shown = crate::ui::i18n::Texts::of(lang).msg(&error.message);
+    for lang in crate::i18n::Lang::ALL {
+        let shown = crate::i18n::Texts::of(lang).msg(&error.message);
         assert!(shown.contains("-# note 4999"), "{shown}");
     }
 }
@@ -683,11 +683,11 @@ fn a_config_file_edited_since_is_refused_with_a_masked_diff() {
         refusal: None,
     };
     let shown = |lang| -> Vec<String> {
-        let t = crate::ui::i18n::Texts::of(lang);
-        let lines = preview(std::slice::from_ref(&step), &crate::secret::Redactor::new());
+        let t = crate::i18n::Texts::of(lang);
+        let lines = preview(std::slice::from_ref(&step), &crate::util::secret::Redactor::new());
         lines.iter().map(|l| t.msg(l)).collect()
     };
-    let preview = shown(crate::ui::i18n::Lang::En).join("\n");
+    let preview = shown(crate::i18n::Lang::En).join("\n");
     assert!(preview.contains("REFUSED"), "{preview}");
     assert!(
         !preview.contains(SECRET) && !preview.contains("Typed-By-Hand"),
@@ -695,14 +695,14 @@ fn a_config_file_edited_since_is_refused_with_a_masked_diff() {
     );
     // In Chinese every line of ours is Chinese; the diff (the file's own
     // lines, and the diff's headers) stays as it is.
-    let zh = shown(crate::ui::i18n::Lang::ZhCn);
+    let zh = shown(crate::i18n::Lang::ZhCn);
     let ours: Vec<&String> = zh
         .iter()
         .filter(|l| !l.trim_start().starts_with(['-', '+', '@']) && l.starts_with("    "))
         .collect();
     let english: Vec<String> = ours
         .iter()
-        .flat_map(|l| crate::ui::i18n::english_sentences(l))
+        .flat_map(|l| crate::i18n::english_sentences(l))
         .collect();
     assert!(english.is_empty(), "English: {english:?} in:\n{zh:#?}");
     assert!(ours.iter().any(|l| l.contains("已拒绝")), "{zh:#?}");
@@ -809,7 +809,7 @@ pub(crate) fn run_all(
     };
     let (settings, _) = crate::engine::runner::tests::settings();
     let reach = Reach::of(&settings);
-    let redactor = crate::secret::Redactor::new();
+    let redactor = crate::util::secret::Redactor::new();
     let cancel = std::sync::atomic::AtomicBool::new(false);
     let said = std::cell::RefCell::new(Vec::new());
     let mut runner_line = |line: crate::engine::runner::Said<'_>| {

@@ -31,7 +31,7 @@ pub fn forms(secret: &str) -> Vec<String> {
         .collect();
     out.push(full.clone());
     out.push(full.to_lowercase());
-    let wizard_url = glance_wizard::escape::percent_encode_userinfo(secret);
+    let wizard_url = glance_wizard::util::escape::percent_encode_userinfo(secret);
     // oslo.config: `$` doubled (alone or inside the URL), the wizard's quoting.
     out.push(secret.replace('$', "$$"));
     out.push(wizard_url.replace('$', "$$"));

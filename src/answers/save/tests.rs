@@ -1,6 +1,6 @@
 use super::*;
 use crate::answers::SecretName;
-use crate::secret::Secret;
+use crate::util::secret::Secret;
 use std::os::unix::fs::PermissionsExt;
 
 fn mode(path: &Path) -> u32 {

@@ -21,9 +21,9 @@ use crate::engine::{ErrorClass, TaskError};
 use crate::plan::{
     DbAccount, Interface, PackagesSpec, ServiceLogin, ServiceSpec, SqlSpec, VerifySpec,
 };
-use crate::secret::Secret;
-use crate::target::PackageManager;
-use crate::ui::i18n::Message;
+use crate::util::secret::Secret;
+use crate::host::target::PackageManager;
+use crate::i18n::Message;
 
 /// An endpoint as Keystone lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]

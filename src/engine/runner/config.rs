@@ -9,10 +9,10 @@ use std::path::Path;
 use super::{TaskContext, fatal};
 use crate::engine::TaskError;
 use crate::engine::outputs::{ConfigOutputs, TaskOutputs};
-use crate::fsutil::{Owner, write_atomically, write_atomically_then};
+use crate::util::fs::{Owner, write_atomically, write_atomically_then};
 use crate::ini::IniDocument;
 use crate::plan::{ConfigSpec, apply_config_spec};
-use crate::ui::i18n::Message;
+use crate::i18n::Message;
 
 /// The backup of the file as it was before glance-wizard first touched it.
 pub const BACKUP_SUFFIX: &str = ".glance-wizard.orig";
@@ -21,14 +21,14 @@ pub const BACKUP_SUFFIX: &str = ".glance-wizard.orig";
 /// link, and its owner and mode from that same descriptor: a config file
 /// that is a link (or not a regular file) is refused, not edited through.
 fn read_config(path: &Path) -> std::io::Result<(String, std::fs::Metadata)> {
-    let (mut file, meta) = crate::fsutil::open_regular(path)?;
+    let (mut file, meta) = crate::util::fs::open_regular(path)?;
     let mut text = String::new();
     file.read_to_string(&mut text)?;
     Ok((text, meta))
 }
 
 fn sha256_hex(text: &str) -> String {
-    crate::fsutil::sha256_hex(text.as_bytes())
+    crate::util::fs::sha256_hex(text.as_bytes())
 }
 
 /// Whether the file was edited since this task last wrote or checked it:

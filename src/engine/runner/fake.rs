@@ -21,9 +21,9 @@ use super::{ChildResult, Reach, TaskContext, TaskOutputs};
 use crate::answers::ProxySettings;
 use crate::engine::TaskError;
 use crate::plan::{DbAccount, PackagesSpec, ServiceLogin, ServiceSpec, SqlSpec, VerifySpec};
-use crate::secret::{Redactor, Secret};
-use crate::target::PackageManager;
-use crate::ui::i18n::Message;
+use crate::util::secret::{Redactor, Secret};
+use crate::host::target::PackageManager;
+use crate::i18n::Message;
 
 /// Runs `f` with a context that records what the task says; `previous` is
 /// what an earlier run of the task recorded.

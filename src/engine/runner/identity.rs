@@ -19,8 +19,8 @@ use crate::engine::{ErrorClass, TaskError};
 use crate::plan::{
     EndpointSpec, EndpointsSpec, RoleSpec, ServiceEntitySpec, ServiceLogin, UserSpec, commands,
 };
-use crate::secret::Secret;
-use crate::ui::i18n::Message;
+use crate::util::secret::Secret;
+use crate::i18n::Message;
 
 /// Keystone did not answer at `url` (a restart passes by itself).
 fn unreachable_at(url: &str, error: impl std::fmt::Display) -> TaskError {
@@ -1466,7 +1466,7 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
             password: Secret::new("admin-pass"),
-            origin: crate::ui::i18n::Message::verbatim("test"),
+            origin: crate::i18n::Message::verbatim("test"),
         };
         let env = token_env(&admin, "gAAAA-token".into());
         let get = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());

@@ -22,8 +22,8 @@ use rustix::process::{Pid, Signal};
 
 use crate::answers::{AdminCredentials, ProxySettings, Settings};
 use crate::plan::{Task, TaskKind};
-use crate::secret::Redactor;
-use crate::ui::i18n::Message;
+use crate::util::secret::Redactor;
+use crate::i18n::Message;
 
 use super::{ErrorClass, TaskError};
 
@@ -307,7 +307,7 @@ pub(crate) fn kept_observation<T: serde::Serialize + serde::de::DeserializeOwned
     unkeepable: &'static str,
 ) -> Result<T, TaskError> {
     let kept = state_dir.join(file);
-    if let Ok(text) = crate::fsutil::read_regular(&kept)
+    if let Ok(text) = crate::util::fs::read_regular(&kept)
         && let Ok(before) = serde_json::from_str::<T>(&text)
         && accept(&before)
     {
@@ -315,7 +315,7 @@ pub(crate) fn kept_observation<T: serde::Serialize + serde::de::DeserializeOwned
     }
     let before = observe()?;
     let text = serde_json::to_string(&before).expect("plain data serialises");
-    crate::fsutil::write_atomically(&kept, text.as_bytes(), 0o600, None).map_err(|e| {
+    crate::util::fs::write_atomically(&kept, text.as_bytes(), 0o600, None).map_err(|e| {
         fatal(
             Message::new(unkeepable)
                 .arg("path", kept.display())
@@ -436,7 +436,7 @@ pub enum LockCopy {
 }
 
 /// Starts one child (`start`), handing it the run lock when `lock` says so
-/// and never to any other child ([`crate::inherit::start_child`]).
+/// and never to any other child ([`crate::util::inherit::start_child`]).
 fn start_child<T>(
     ctx: &TaskContext<'_>,
     lock: LockCopy,
@@ -448,7 +448,7 @@ fn start_child<T>(
         LockCopy::Given => ctx.lock.map(|l| l.as_fd()),
         LockCopy::Withheld => None,
     };
-    crate::inherit::start_child(fd, |_| start())
+    crate::util::inherit::start_child(fd, |_| start())
         .and_then(|started| started)
         .map_err(|e| {
             let said = Message::new("failure.cannot_start")
@@ -712,7 +712,7 @@ fn openstack_env(ctx: &TaskContext<'_>) -> Vec<(String, String)> {
 pub fn mask_env_secrets(redactor: &Redactor, env: &[(String, String)]) {
     for (name, value) in env {
         if matches!(name.as_str(), "OS_TOKEN" | "OS_PASSWORD") {
-            redactor.add(&crate::secret::Secret::new(value.as_str()));
+            redactor.add(&crate::util::secret::Secret::new(value.as_str()));
         }
     }
 }
@@ -805,8 +805,8 @@ pub fn json_str<'v>(value: &'v serde_json::Value, key: &str) -> &'v str {
 pub(crate) mod tests {
     use super::*;
     use crate::answers::{Answers, SecretName, Secrets};
-    use crate::secret::Secret;
-    use crate::target::{InitSystem, profile_for};
+    use crate::util::secret::Secret;
+    use crate::host::target::{InitSystem, profile_for};
     use std::sync::atomic::AtomicBool;
 
     /// Commands, statements, requests, settings and listings are traces;
@@ -844,7 +844,7 @@ pub(crate) mod tests {
     }
 
     /// Settings for tests: Debian Zed, fixed passwords, no Keystone.
-    pub(crate) fn settings() -> (Settings, crate::target::Profile) {
+    pub(crate) fn settings() -> (Settings, crate::host::target::Profile) {
         let answers =
             Answers::from_toml("[keystone]\nos_auth_url = \"http://controller:5000/v3\"\n")
                 .unwrap();
@@ -1086,7 +1086,7 @@ pub(crate) mod tests {
         let (settings, _) = settings();
         let reach = Reach::of(&settings);
         let redactor = Redactor::new();
-        redactor.add(&crate::secret::Secret::new("s3cret-Value!"));
+        redactor.add(&crate::util::secret::Secret::new("s3cret-Value!"));
         let cancel = AtomicBool::new(false);
         let mut blocks: Vec<String> = Vec::new();
         let mut log = |block: Said<'_>| blocks.push(block.english());

@@ -10,7 +10,7 @@ use super::{ChildResult, Network, TaskContext, fatal, run_streamed, run_streamed
 use crate::engine::outputs::{DbSyncOutputs, MetadefsOutputs, ServicesOutputs, TaskOutputs};
 use crate::engine::{Cause, TaskError};
 use crate::plan::{DbSyncSpec, MetadefsSpec, ServiceSpec, commands};
-use crate::ui::i18n::Message;
+use crate::i18n::Message;
 
 /// The init system, `glance-manage` and HTTP, as real runs use them.
 pub struct System;
@@ -439,7 +439,7 @@ mod tests {
         DbOp, FakeDatabase, FakeServices, MetadefFiles, ServiceOp, in_ctx, in_ctx_at,
     };
     use crate::engine::runner::sql;
-    use crate::target::{InitSystem, PackageManager};
+    use crate::host::target::{InitSystem, PackageManager};
 
     fn sync_spec(check: bool) -> DbSyncSpec {
         DbSyncSpec {
@@ -450,7 +450,7 @@ mod tests {
                 port: 3306,
                 database: "glance".into(),
                 user: "glance".into(),
-                password: crate::secret::Secret::new("db-password-1"),
+                password: crate::util::secret::Secret::new("db-password-1"),
             },
         }
     }
@@ -736,7 +736,7 @@ mod tests {
     ) -> (Result<TaskOutputs, TaskError>, Vec<String>) {
         in_ctx(None, false, |ctx| {
             ctx.redactor
-                .add(&crate::secret::Secret::new("db-password-1"));
+                .add(&crate::util::secret::Secret::new("db-password-1"));
             load_metadefs(&metadefs_spec(), ctx, services, database)
         })
     }

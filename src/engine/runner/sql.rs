@@ -13,9 +13,9 @@ use crate::engine::outputs::{
     AccountOutput, AccountsElsewhere, Origin, Replaced, SqlOutputs, TaskOutputs, sql_server,
 };
 use crate::engine::{ErrorClass, TaskError};
-use crate::escape::sql_string_literal;
+use crate::util::escape::sql_string_literal;
 use crate::plan::{DbAccount, SqlSpec, masked_literal, sql_statements};
-use crate::ui::i18n::Message;
+use crate::i18n::Message;
 
 /// Connects as the database administrator.
 pub fn admin_connection(spec_admin: &DbAdmin, host: &str, port: u16) -> Result<Conn, DbError> {
@@ -409,7 +409,7 @@ mod tests {
     use super::*;
     use crate::engine::ErrorClass;
     use crate::engine::runner::fake::{DbOp, FakeDatabase, in_ctx, in_ctx_at};
-    use crate::secret::Secret;
+    use crate::util::secret::Secret;
 
     fn spec() -> SqlSpec {
         SqlSpec::example("db-password-1")

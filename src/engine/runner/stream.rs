@@ -11,7 +11,7 @@
 
 use std::borrow::Cow;
 
-use crate::secret::Redactor;
+use crate::util::secret::Redactor;
 
 /// Bytes asked for per read of a child's pipe (the pipe's own buffer).
 pub const CHUNK: usize = 64 * 1024;
@@ -232,7 +232,7 @@ impl Captured {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secret::{MASK, Secret};
+    use crate::util::secret::{MASK, Secret};
     use proptest::prelude::*;
 
     fn redactor() -> Redactor {

@@ -17,8 +17,9 @@ use super::{TaskContext, fatal, json_str};
 use crate::answers::ImageSource;
 use crate::engine::outputs::{ImageOutputs, Origin, Replaced, ReplacedImage, TaskOutputs};
 use crate::engine::{Cause, ErrorClass, TaskError};
-use crate::plan::{VerifySpec, commands, hex};
-use crate::ui::i18n::Message;
+use crate::plan::{VerifySpec, commands};
+use crate::util::hex::hex;
+use crate::i18n::Message;
 
 /// The image an earlier run of this task recorded.
 fn recorded_image<'o>(ctx: &TaskContext<'o>) -> Option<&'o ImageOutputs> {
@@ -56,7 +57,7 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
                 .arg("error", e),
         )
     };
-    crate::fsutil::private_dir(&dir).map_err(|e| local(e, "failure.verify.cannot_create", &dir))?;
+    crate::util::fs::private_dir(&dir).map_err(|e| local(e, "failure.verify.cannot_create", &dir))?;
     let target = dir.join(name);
     if downloaded_earlier(&target, ctx) {
         ctx.tell(Message::new("narration.download_reused").arg("path", target.display()));
@@ -65,8 +66,8 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
     // Through the answers' proxy unless the host is in no_proxy; never
     // through a proxy from the environment.
     let (agent, route) =
-        crate::http::agent_for(&ctx.reach.proxy, url, Duration::from_secs(600)).map_err(fatal)?;
-    let shown = crate::mask::mask_url_password(url);
+        crate::host::http::agent_for(&ctx.reach.proxy, url, Duration::from_secs(600)).map_err(fatal)?;
+    let shown = crate::util::mask::mask_url_password(url);
     ctx.tell(
         Message::new("narration.downloading")
             .arg("url", &shown)
@@ -80,7 +81,7 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
         .msg("route", route.msg());
     let field = "[test_image] source";
     let mut response = agent.get(url).call().map_err(|e| {
-        crate::http::NetFault::of(&e, &route).task_error(
+        crate::host::http::NetFault::of(&e, &route).task_error(
             what.clone(),
             &e.to_string(),
             &shown,
@@ -89,10 +90,10 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
         )
     })?;
     let status = response.status().as_u16();
-    if let Some(fault) = crate::http::NetFault::of_status(status) {
+    if let Some(fault) = crate::host::http::NetFault::of_status(status) {
         return Err(fault.task_error(what, &format!("HTTP {status}"), &shown, &route, field));
     }
-    let mut partial = crate::fsutil::temp_beside(&target)
+    let mut partial = crate::util::fs::temp_beside(&target)
         .map_err(|e| local(e, "failure.verify.cannot_create_beside", &target))?;
     std::io::copy(&mut response.body_mut().as_reader(), &mut partial).map_err(|e| {
         TaskError::new(
@@ -122,7 +123,7 @@ fn downloaded_earlier(target: &Path, ctx: &mut TaskContext<'_>) -> bool {
     let Some(recorded) = recorded_image(ctx).map(|i| &i.sha512) else {
         return false;
     };
-    let matches = crate::fsutil::open_regular(target)
+    let matches = crate::util::fs::open_regular(target)
         .and_then(|(file, _)| sha512_of(file))
         .is_ok_and(|hash| hash == *recorded);
     if !matches && std::fs::symlink_metadata(target).is_ok() {
@@ -687,7 +688,7 @@ fn list_images(ctx: &mut TaskContext<'_>, api: &dyn ImageApi) -> Result<(), Task
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secret::Redactor;
+    use crate::util::secret::Redactor;
     use std::io::Write;
     use std::sync::atomic::AtomicBool;
 
@@ -796,7 +797,7 @@ pub(crate) mod runner_tests {
         DbOp, FakeDatabase, FakeGlance, FakeKeystone, GlanceOp, in_ctx,
     };
     use crate::plan::{DbAccount, ServiceLogin};
-    use crate::secret::Secret;
+    use crate::util::secret::Secret;
 
     struct World {
         glance: FakeGlance,

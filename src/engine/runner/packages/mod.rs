@@ -27,8 +27,8 @@ use crate::answers::ProxySettings;
 use crate::engine::outputs::{PackagesOutputs, TaskOutputs, WrittenFile};
 use crate::engine::{ErrorClass, ErrorKind, TaskError};
 use crate::plan::{PackagesSpec, commands};
-use crate::target::PackageManager;
-use crate::ui::i18n::Message;
+use crate::host::target::PackageManager;
+use crate::i18n::Message;
 
 use classify::{Diagnosis, ProxyEndpoint};
 
@@ -376,7 +376,7 @@ mod tests {
             manager_options: vec![],
             query_options: vec![],
             persist_proxy: None,
-            repository: crate::ui::i18n::Message::verbatim("the Debian main archive"),
+            repository: crate::i18n::Message::verbatim("the Debian main archive"),
         }
     }
 

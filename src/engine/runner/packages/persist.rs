@@ -19,8 +19,8 @@ use crate::answers::ProxySettings;
 use crate::engine::runner::config::BACKUP_SUFFIX;
 use crate::ini::IniDocument;
 use crate::plan::commands::proxy_config_path;
-use crate::target::PackageManager;
-use crate::ui::i18n::Message;
+use crate::host::target::PackageManager;
+use crate::i18n::Message;
 
 /// What [`persist_proxy`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,14 +110,14 @@ fn has_password(proxy: &ProxySettings) -> bool {
 }
 
 /// Writes `text` to `path` atomically with `mode`; keeps the owner of the
-/// file it replaces (a link there is refused, see [`crate::fsutil`]).
+/// file it replaces (a link there is refused, see [`crate::util::fs`]).
 fn write_atomically(path: &Path, text: &str, mode: u32) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("/"));
     std::fs::create_dir_all(dir)?;
     let owner = std::fs::symlink_metadata(path)
         .ok()
-        .map(|m| crate::fsutil::Owner::of(&m));
-    crate::fsutil::write_atomically(path, text.as_bytes(), mode, owner)
+        .map(|m| crate::util::fs::Owner::of(&m));
+    crate::util::fs::write_atomically(path, text.as_bytes(), mode, owner)
 }
 
 /// Writes the proxy into the package manager's configuration under `root`
@@ -152,7 +152,7 @@ pub fn persist_proxy(
             path,
             backup,
             changed: false,
-            sha256: crate::fsutil::sha256_hex(after.as_bytes()),
+            sha256: crate::util::fs::sha256_hex(after.as_bytes()),
         });
     }
     if let Some(original) = &before
@@ -168,7 +168,7 @@ pub fn persist_proxy(
         path,
         backup,
         changed: true,
-        sha256: crate::fsutil::sha256_hex(after.as_bytes()),
+        sha256: crate::util::fs::sha256_hex(after.as_bytes()),
     })
 }
 
@@ -181,7 +181,7 @@ mod tests {
     fn proxy(url: &str) -> ProxySettings {
         let mut parsed = url::Url::parse(url).unwrap();
         let password = parsed.password().map(|p| {
-            crate::secret::Secret::new(percent_encoding::percent_decode_str(p).decode_utf8_lossy())
+            crate::util::secret::Secret::new(percent_encoding::percent_decode_str(p).decode_utf8_lossy())
         });
         parsed.set_password(None).unwrap();
         let url = parsed.as_str().trim_end_matches('/');

@@ -1,0 +1,853 @@
+//! The run screen's model: the tasks' states fed by engine events (tasks
+//! may run at the same time: their events interleave), and a bounded log
+//! per task with scrolling and search.
+
+use std::cell::Cell;
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::engine::Event;
+use crate::plan::TaskId;
+use crate::i18n::Message;
+
+/// Lines kept per task; older ones are dropped (the log file has them all).
+pub const MAX_LINES_PER_TASK: usize = 5000;
+/// Bytes of text kept per task (at most twice that in memory).
+pub const MAX_BYTES_PER_TASK: usize = 256 * 1024;
+/// Characters kept per line.
+pub const MAX_LINE_CHARS: usize = 400;
+
+/// Puts a message into the screen's language (`Texts::msg`).
+pub type Words<'a> = dyn Fn(&Message) -> String + 'a;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskState {
+    Pending,
+    Running,
+    Done,
+    Skipped,
+    Failed,
+    Retrying,
+}
+
+#[derive(Debug, Clone)]
+pub struct TaskRow {
+    pub id: TaskId,
+    pub title: String,
+    pub state: TaskState,
+    pub started: Option<Instant>,
+    /// Order of the last start among the tasks (higher: later).
+    pub start_order: u64,
+    pub duration: Option<Duration>,
+    pub retry_until: Option<Instant>,
+    pub attempt: u32,
+}
+
+impl TaskRow {
+    fn new(id: TaskId, title: &str) -> TaskRow {
+        TaskRow {
+            id,
+            title: title.to_string(),
+            state: TaskState::Pending,
+            started: None,
+            start_order: 0,
+            duration: None,
+            retry_until: None,
+            attempt: 1,
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        matches!(self.state, TaskState::Running | TaskState::Retrying)
+    }
+}
+
+/// One task's recent lines: a ring of bytes with line offsets. The text of
+/// the lines kept sits back to back in one buffer, each line followed by
+/// `\n`, so a line costs no allocation, and memory is bounded whatever the
+/// task prints: at most [`MAX_LINES_PER_TASK`] lines and about twice
+/// [`MAX_BYTES_PER_TASK`] bytes. `dropped` counts lines pushed out of the
+/// front, so absolute line numbers stay stable while the buffer scrolls.
+#[derive(Debug, Clone, Default)]
+pub struct LogBuf {
+    /// `text[head..]` holds the kept lines; bytes before `head` are dead
+    /// and are dropped once there are more of them than live ones.
+    text: Vec<u8>,
+    /// Start of each kept line, counted in bytes ever written (`base` is the
+    /// count at `text[0]`).
+    starts: VecDeque<usize>,
+    base: usize,
+    pub dropped: usize,
+}
+
+impl LogBuf {
+    /// Appends one line, or a block of lines joined by `\n`. Lines of the
+    /// block that could not stay (more than [`MAX_LINES_PER_TASK`] come
+    /// after them) are only counted; printable ASCII lines (the usual) are
+    /// copied in one piece: a block of a million lines costs a count of its
+    /// line ends and one copy of its last lines.
+    pub fn push(&mut self, lines: &str) {
+        let bytes = lines.as_bytes();
+        let mut from = 0;
+        if bytes.len() > MAX_LINES_PER_TASK
+            && let Some(cut) = memchr::memrchr_iter(b'\n', bytes).nth(MAX_LINES_PER_TASK - 1)
+        {
+            from = cut + 1;
+            let skipped = count_line_ends(&bytes[..from]);
+            self.dropped += skipped + self.starts.len();
+            self.base += self.text.len();
+            self.text.clear();
+            self.starts.clear();
+        }
+        let kept = &lines[from..];
+        if !self.push_plain(kept.as_bytes()) {
+            for line in kept.split('\n') {
+                self.push_sanitized(line);
+            }
+        }
+        while self.starts.len() > MAX_LINES_PER_TASK
+            || (self.starts.len() > 1
+                && self.base + self.text.len() - self.starts[0] > MAX_BYTES_PER_TASK)
+        {
+            self.starts.pop_front();
+            self.dropped += 1;
+        }
+        let head = self.starts[0] - self.base;
+        if head > MAX_BYTES_PER_TASK {
+            self.text.drain(..head);
+            self.base += head;
+        }
+    }
+
+    /// Lines of printable ASCII, none longer than [`MAX_LINE_CHARS`]: one
+    /// copy. False (nothing pushed) for anything else.
+    fn push_plain(&mut self, bytes: &[u8]) -> bool {
+        let at = self.base + self.text.len();
+        let starts_before = self.starts.len();
+        let mut line_start = 0;
+        let mut plain = true;
+        for (i, b) in bytes.iter().enumerate() {
+            if *b == b'\n' {
+                if i - line_start > MAX_LINE_CHARS {
+                    plain = false;
+                    break;
+                }
+                self.starts.push_back(at + line_start);
+                line_start = i + 1;
+            } else if !(0x20..0x7f).contains(b) {
+                plain = false;
+                break;
+            }
+        }
+        if !plain || bytes.len() - line_start > MAX_LINE_CHARS {
+            self.starts.truncate(starts_before);
+            return false;
+        }
+        self.starts.push_back(at + line_start);
+        self.text.extend_from_slice(bytes);
+        self.text.push(b'\n');
+        true
+    }
+
+    /// One line, tabs expanded, control characters dropped (they would
+    /// break the layout), cut after [`MAX_LINE_CHARS`] characters.
+    fn push_sanitized(&mut self, line: &str) {
+        self.starts.push_back(self.base + self.text.len());
+        let mut utf8 = [0; 4];
+        for (n, c) in line.chars().enumerate() {
+            if n == MAX_LINE_CHARS {
+                self.text.extend_from_slice("…".as_bytes());
+                break;
+            }
+            if c == '\t' {
+                self.text.extend_from_slice(b"    ");
+            } else if !c.is_control() {
+                self.text
+                    .extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+            }
+        }
+        self.text.push(b'\n');
+    }
+
+    /// Lines kept.
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.starts.is_empty()
+    }
+
+    /// Absolute number of the line after the last.
+    pub fn end(&self) -> usize {
+        self.dropped + self.starts.len()
+    }
+
+    pub fn get(&self, absolute: usize) -> Option<&str> {
+        let i = absolute.checked_sub(self.dropped)?;
+        let start = *self.starts.get(i)? - self.base;
+        let end = self
+            .starts
+            .get(i + 1)
+            .map_or(self.text.len(), |next| next - self.base);
+        // Only whole characters are ever written; each line ends in `\n`.
+        std::str::from_utf8(&self.text[start..end - 1]).ok()
+    }
+
+    /// Bytes held (live and dead), for the memory bound's test.
+    pub fn bytes_held(&self) -> usize {
+        self.text.len()
+    }
+}
+
+/// Line ends in `bytes`: counted 255 bytes at a time into a byte, which
+/// the compiler turns into vector instructions (gigabytes per second).
+fn count_line_ends(bytes: &[u8]) -> usize {
+    bytes
+        .chunks(255)
+        .map(|chunk| chunk.iter().fold(0u8, |n, b| n + u8::from(*b == b'\n')) as usize)
+        .sum()
+}
+
+/// Whether `line` contains `query` (already lower case), ignoring case;
+/// without allocating for ASCII lines.
+pub fn contains_ignoring_case(line: &str, query: &str) -> bool {
+    if line.is_ascii() && query.is_ascii() {
+        let (l, q) = (line.as_bytes(), query.as_bytes());
+        return q.is_empty()
+            || l.windows(q.len())
+                .any(|w| w.iter().zip(q).all(|(a, b)| a.to_ascii_lowercase() == *b));
+    }
+    line.to_lowercase().contains(query)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    pub query: String,
+    /// Typing the query (the input line is shown).
+    pub editing: bool,
+    /// The line of the current match, absolute.
+    pub current: Option<usize>,
+    pub not_found: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureChoice {
+    Retry,
+    Edit,
+    Skip,
+    Quit,
+    /// Run again with every finished task probing its work (`apply
+    /// --verify`): the way out when something a finished task set up was
+    /// changed or removed outside the wizard.
+    Recheck,
+}
+
+impl FailureChoice {
+    pub const ALL: [FailureChoice; 5] = [
+        FailureChoice::Retry,
+        FailureChoice::Edit,
+        FailureChoice::Skip,
+        FailureChoice::Quit,
+        FailureChoice::Recheck,
+    ];
+}
+
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub task: TaskId,
+    pub error: Message,
+    pub choice: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RunView {
+    pub tasks: Vec<TaskRow>,
+    pub logs: Vec<LogBuf>,
+    pub selected: usize,
+    /// The selection follows the running task until the admin picks one.
+    pub manual_selection: bool,
+    /// First line shown (absolute); `None` follows the tail.
+    pub top: Option<usize>,
+    /// Rows of the log pane at the last draw, for paging.
+    pub view_height: Cell<usize>,
+    pub search: Option<Search>,
+    pub log_path: Option<PathBuf>,
+    pub started: Option<Instant>,
+    pub finished_in: Option<Duration>,
+    pub failure: Option<Failure>,
+    /// Tasks no other task depends on: safe to skip after a failure.
+    pub skippable: Vec<TaskId>,
+    /// Starts seen, to order the tasks by their last start.
+    starts_seen: u64,
+}
+
+impl RunView {
+    /// Rows for a plan's tasks (id, title, ids it waits for).
+    pub fn new(tasks: &[(TaskId, String, Vec<TaskId>)]) -> RunView {
+        let skippable = tasks
+            .iter()
+            .filter(|(id, _, _)| !tasks.iter().any(|(_, _, after)| after.contains(id)))
+            .map(|(id, _, _)| *id)
+            .collect();
+        RunView {
+            tasks: tasks
+                .iter()
+                .map(|(id, title, _)| TaskRow::new(*id, title))
+                .collect(),
+            logs: vec![LogBuf::default(); tasks.len()],
+            skippable,
+            ..RunView::default()
+        }
+    }
+
+    fn index(&mut self, id: TaskId) -> usize {
+        if let Some(i) = self.tasks.iter().position(|t| t.id == id) {
+            return i;
+        }
+        // A task the view did not know (cannot happen with the same plan).
+        self.tasks.push(TaskRow::new(id, id.as_str()));
+        self.logs.push(LogBuf::default());
+        self.tasks.len() - 1
+    }
+
+    fn select_auto(&mut self, i: usize) {
+        if !self.manual_selection && self.selected != i {
+            self.selected = i;
+            self.top = None;
+            if let Some(s) = &mut self.search {
+                s.current = None;
+            }
+        }
+    }
+
+    /// The running task that started last: the one the log pane follows.
+    pub fn latest_running(&self) -> Option<usize> {
+        self.tasks
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.is_running())
+            .max_by_key(|(_, t)| t.start_order)
+            .map(|(i, _)| i)
+    }
+
+    /// Tasks running now (a retry's wait included).
+    pub fn running_count(&self) -> usize {
+        self.tasks.iter().filter(|t| t.is_running()).count()
+    }
+
+    /// Follows again (the `f` key): the running task that started last, or
+    /// else the failed one.
+    pub fn follow(&mut self) {
+        self.manual_selection = false;
+        let target = self
+            .latest_running()
+            .or_else(|| self.tasks.iter().position(|t| t.state == TaskState::Failed));
+        if let Some(i) = target {
+            self.select_auto(i);
+        }
+        self.top = None;
+    }
+
+    /// The followed task ended: follow another one still running, if any.
+    fn ended(&mut self, i: usize) {
+        if !self.manual_selection
+            && self.selected == i
+            && let Some(next) = self.latest_running()
+        {
+            self.select_auto(next);
+        }
+    }
+
+    /// Applies an engine event; `now` is the UI's clock.
+    pub fn apply(&mut self, event: &Event, now: Instant, words: &Words) {
+        match event {
+            Event::RunStarted { log_path, .. } => {
+                self.log_path = Some(log_path.clone());
+                self.started = Some(now);
+                self.finished_in = None;
+                self.failure = None;
+            }
+            Event::TaskSkipped { id, reason, .. } => {
+                let i = self.index(*id);
+                self.tasks[i].state = TaskState::Skipped;
+                let skipped = Message::new("run.log_skipped").msg("reason", reason.clone());
+                self.logs[i].push(&words(&skipped));
+            }
+            Event::TaskStarted { id, .. } => self.task_started(*id, now),
+            Event::Output { id, lines } => self.output(*id, lines, now),
+            Event::Narration { id, sentence } => self.output(*id, &words(sentence), now),
+            Event::TaskRetrying {
+                id,
+                attempt,
+                wait,
+                reason,
+            } => self.task_retrying(*id, *attempt, *wait, reason, now, words),
+            Event::TaskFinished { id, duration, .. } => {
+                let i = self.task_ended(*id, TaskState::Done, *duration);
+                self.ended(i);
+            }
+            Event::TaskFailed {
+                id,
+                duration,
+                error,
+            } => self.task_failed(*id, *duration, error, words),
+            Event::RunFinished { duration, .. } => {
+                self.finished_in = Some(*duration);
+            }
+        }
+    }
+
+    fn task_started(&mut self, id: TaskId, now: Instant) {
+        let i = self.index(id);
+        self.starts_seen += 1;
+        let t = &mut self.tasks[i];
+        t.state = TaskState::Running;
+        t.started = Some(now);
+        t.start_order = self.starts_seen;
+        t.duration = None;
+        t.retry_until = None;
+        t.attempt = 1;
+        self.select_auto(i);
+    }
+
+    /// A task's output; output after a retry's wait means it runs again.
+    fn output(&mut self, id: TaskId, lines: &str, now: Instant) {
+        let i = self.index(id);
+        let t = &mut self.tasks[i];
+        if t.state == TaskState::Retrying && t.retry_until.is_none_or(|u| now >= u) {
+            t.state = TaskState::Running;
+            t.retry_until = None;
+        }
+        self.logs[i].push(lines);
+    }
+
+    fn task_retrying(
+        &mut self,
+        id: TaskId,
+        attempt: u32,
+        wait: Duration,
+        reason: &Message,
+        now: Instant,
+        words: &Words,
+    ) {
+        let i = self.index(id);
+        let t = &mut self.tasks[i];
+        t.state = TaskState::Retrying;
+        t.retry_until = Some(now + wait);
+        t.attempt = attempt + 1;
+        self.logs[i].push(&words(
+            &Message::new("run.log_retry")
+                .arg("attempt", attempt)
+                .msg("reason", reason.clone())
+                .arg("seconds", wait.as_secs()),
+        ));
+    }
+
+    /// A task finished or failed (`state`): its row shows how long it took.
+    fn task_ended(&mut self, id: TaskId, state: TaskState, duration: Duration) -> usize {
+        let i = self.index(id);
+        let t = &mut self.tasks[i];
+        t.state = state;
+        t.duration = Some(duration);
+        t.retry_until = None;
+        i
+    }
+
+    /// A task failed: its error goes to its log and the view selects it, for
+    /// the failure's choices.
+    fn task_failed(&mut self, id: TaskId, duration: Duration, error: &Message, words: &Words) {
+        let i = self.task_ended(id, TaskState::Failed, duration);
+        for line in words(error).lines() {
+            let said = Message::new("run.log_error").arg("error", line);
+            self.logs[i].push(&words(&said));
+        }
+        self.failure = Some(Failure {
+            task: id,
+            error: error.clone(),
+            choice: 0,
+        });
+        self.manual_selection = false;
+        self.select_auto(i);
+    }
+
+    /// Done and skipped tasks, out of all.
+    pub fn progress(&self) -> (usize, usize) {
+        let done = self
+            .tasks
+            .iter()
+            .filter(|t| matches!(t.state, TaskState::Done | TaskState::Skipped))
+            .count();
+        (done, self.tasks.len())
+    }
+
+    pub fn selected_log(&self) -> Option<&LogBuf> {
+        self.logs.get(self.selected)
+    }
+
+    /// The first line to show for a pane of `height` rows.
+    pub fn first_line(&self, height: usize) -> usize {
+        let Some(log) = self.selected_log() else {
+            return 0;
+        };
+        let tail = log.end().saturating_sub(height).max(log.dropped);
+        match self.top {
+            None => tail,
+            Some(top) => top.clamp(log.dropped, tail),
+        }
+    }
+
+    /// Scrolls the log by `delta` lines (negative: up). Reaching the tail
+    /// follows it again.
+    pub fn scroll(&mut self, delta: isize) {
+        let height = self.view_height.get().max(1);
+        let current = self.first_line(height);
+        let Some(log) = self.selected_log() else {
+            return;
+        };
+        let tail = log.end().saturating_sub(height).max(log.dropped);
+        let next = (current as isize + delta).max(log.dropped as isize) as usize;
+        self.top = if next >= tail { None } else { Some(next) };
+    }
+
+    pub fn page(&mut self, down: bool) {
+        let page = self.view_height.get().saturating_sub(1).max(1) as isize;
+        self.scroll(if down { page } else { -page });
+    }
+
+    pub fn home(&mut self) {
+        if let Some(log) = self.selected_log() {
+            self.top = Some(log.dropped);
+        }
+    }
+
+    pub fn end(&mut self) {
+        self.top = None;
+    }
+
+    pub fn select(&mut self, i: usize) {
+        if i < self.tasks.len() && i != self.selected {
+            self.selected = i;
+            self.top = None;
+            self.manual_selection = true;
+            if let Some(s) = &mut self.search {
+                s.current = None;
+            }
+        }
+    }
+
+    /// Finds the query from the current match (or the view) towards older
+    /// lines (`backwards`) or newer ones, wrapping around.
+    pub fn find(&mut self, backwards: bool) {
+        let height = self.view_height.get().max(1);
+        let first = self.first_line(height);
+        let Some(search) = self.search.clone() else {
+            return;
+        };
+        let Some(log) = self.logs.get(self.selected) else {
+            return;
+        };
+        let query = search.query.to_lowercase();
+        if query.is_empty() {
+            return;
+        }
+        let start = search.current.unwrap_or(if backwards {
+            first + height
+        } else {
+            first.saturating_sub(1)
+        });
+        let (lo, hi) = (log.dropped, log.end());
+        let n = hi - lo;
+        let matches = |i: usize| {
+            log.get(i)
+                .is_some_and(|l| contains_ignoring_case(l, &query))
+        };
+        let mut found = None;
+        for step in 1..=n {
+            let i = if backwards {
+                lo + (start.saturating_sub(lo) + n * 2 - step) % n.max(1)
+            } else {
+                lo + (start.saturating_sub(lo) + step) % n.max(1)
+            };
+            if matches(i) {
+                found = Some(i);
+                break;
+            }
+        }
+        let search = self.search.as_mut().expect("checked above");
+        search.not_found = found.is_none();
+        search.current = found;
+        if let Some(i) = found {
+            // Show the match a third of the way down the pane.
+            let top = i.saturating_sub(height / 3);
+            let tail = hi.saturating_sub(height).max(lo);
+            self.top = if top >= tail { None } else { Some(top) };
+        }
+    }
+
+    /// The first running task, in plan order.
+    pub fn running(&self) -> Option<&TaskRow> {
+        self.tasks.iter().find(|t| t.is_running())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::stand_in;
+
+    fn words(message: &Message) -> String {
+        message.key.to_string()
+    }
+
+    fn view() -> RunView {
+        RunView::new(&[
+            (stand_in("a"), "A".into(), vec![]),
+            (stand_in("b"), "B".into(), vec![stand_in("a")]),
+        ])
+    }
+
+    #[test]
+    fn memory_is_bounded_and_numbers_stay_stable() {
+        let mut v = view();
+        let now = Instant::now();
+        for i in 0..MAX_LINES_PER_TASK + 10 {
+            v.apply(
+                &Event::Output {
+                    id: stand_in("a"),
+                    lines: format!("line {i} {}", "x".repeat(1000)),
+                },
+                now,
+                &words,
+            );
+        }
+        let log = &v.logs[0];
+        // Lines of ~410 bytes: the byte bound is reached first.
+        let kept = log.len();
+        assert!(
+            (MAX_BYTES_PER_TASK / 420..MAX_LINES_PER_TASK).contains(&kept),
+            "{kept}"
+        );
+        assert_eq!(log.dropped + kept, MAX_LINES_PER_TASK + 10);
+        let first = log.dropped;
+        assert!(
+            log.get(first)
+                .unwrap()
+                .starts_with(&format!("line {first} "))
+        );
+        assert_eq!(log.get(first - 1), None);
+        assert!(
+            (first..log.end()).all(|n| log.get(n).unwrap().chars().count() <= MAX_LINE_CHARS + 1)
+        );
+        assert!(log.bytes_held() <= 2 * MAX_BYTES_PER_TASK + 4 * MAX_LINE_CHARS);
+    }
+
+    #[test]
+    fn scrolling_leaves_and_rejoins_the_tail() {
+        let mut v = view();
+        v.view_height.set(5);
+        let now = Instant::now();
+        for i in 0..20 {
+            v.apply(
+                &Event::Output {
+                    id: stand_in("a"),
+                    lines: format!("l{i}"),
+                },
+                now,
+                &words,
+            );
+        }
+        assert_eq!(v.first_line(5), 15);
+        v.page(false);
+        assert_eq!(v.first_line(5), 11);
+        // New lines do not move a scrolled view.
+        v.apply(
+            &Event::Output {
+                id: stand_in("a"),
+                lines: "new".into(),
+            },
+            now,
+            &words,
+        );
+        assert_eq!(v.first_line(5), 11);
+        v.home();
+        assert_eq!(v.first_line(5), 0);
+        v.page(true);
+        v.page(true);
+        v.page(true);
+        v.page(true);
+        v.page(true);
+        assert_eq!(v.top, None, "back at the tail: following again");
+    }
+
+    #[test]
+    fn search_finds_older_lines_first_and_wraps() {
+        let mut v = view();
+        v.view_height.set(3);
+        let now = Instant::now();
+        for line in ["apt-get update", "Err: 1", "ok", "ok", "Err: 2", "ok", "ok"] {
+            v.apply(
+                &Event::Output {
+                    id: stand_in("a"),
+                    lines: line.into(),
+                },
+                now,
+                &words,
+            );
+        }
+        v.search = Some(Search {
+            query: "err".into(),
+            ..Search::default()
+        });
+        v.find(true);
+        assert_eq!(v.search.as_ref().unwrap().current, Some(4));
+        v.find(true);
+        assert_eq!(v.search.as_ref().unwrap().current, Some(1));
+        v.find(true);
+        assert_eq!(v.search.as_ref().unwrap().current, Some(4), "wrapped");
+        v.search.as_mut().unwrap().query = "nothing".into();
+        v.find(true);
+        assert!(v.search.as_ref().unwrap().not_found);
+    }
+
+    fn started(id: &str) -> Event {
+        Event::TaskStarted {
+            id: stand_in(id),
+            title: id.to_uppercase(),
+            index: 1,
+            total: 3,
+        }
+    }
+
+    fn output(id: &str, lines: &str) -> Event {
+        Event::Output {
+            id: stand_in(id),
+            lines: lines.into(),
+        }
+    }
+
+    fn finished(id: &str) -> Event {
+        Event::TaskFinished {
+            id: stand_in(id),
+            duration: Duration::from_millis(100),
+            outputs: crate::engine::outputs::TaskOutputs::DbSync(
+                crate::engine::outputs::DbSyncOutputs { synced: true },
+            ),
+        }
+    }
+
+    fn lines(log: &LogBuf) -> Vec<&str> {
+        (log.dropped..log.end())
+            .map(|n| log.get(n).unwrap())
+            .collect()
+    }
+
+    /// Three tasks at once, their events interleaved: each log gets its own
+    /// lines, the pane follows the task that started last, then the latest
+    /// one still running when it ends; a task the admin picked stays.
+    #[test]
+    fn interleaved_tasks_follow_the_latest_start() {
+        let mut v = RunView::new(&[
+            (stand_in("a"), "A".into(), vec![]),
+            (stand_in("b"), "B".into(), vec![]),
+            (stand_in("c"), "C".into(), vec![stand_in("a")]),
+        ]);
+        let now = Instant::now();
+        let apply = |v: &mut RunView, e: Event| v.apply(&e, now, &words);
+        apply(&mut v, started("a"));
+        apply(&mut v, output("a", "a1"));
+        apply(&mut v, started("b"));
+        assert_eq!(v.selected, 1, "follows the latest start");
+        apply(&mut v, output("a", "a2\na3"));
+        apply(&mut v, output("b", "b1"));
+        assert_eq!((v.running_count(), v.latest_running()), (2, Some(1)));
+        apply(&mut v, finished("b"));
+        assert_eq!(v.selected, 0, "b ended: back to a, still running");
+        apply(&mut v, started("c"));
+        apply(&mut v, output("c", "c1"));
+        assert_eq!(v.selected, 2);
+        apply(&mut v, output("a", "a4"));
+        assert_eq!(lines(&v.logs[0]), ["a1", "a2", "a3", "a4"]);
+        assert_eq!(lines(&v.logs[1]), ["b1"]);
+        assert_eq!(lines(&v.logs[2]), ["c1"]);
+        assert_eq!(v.progress(), (1, 3));
+
+        // Picked by the admin: new starts and ends do not move it.
+        v.select(1);
+        apply(&mut v, finished("c"));
+        apply(&mut v, output("a", "a5"));
+        assert_eq!(v.selected, 1);
+        // `f` follows again: the latest running task.
+        v.follow();
+        assert_eq!((v.selected, v.manual_selection), (0, false));
+        apply(&mut v, finished("a"));
+        assert_eq!(v.selected, 0, "nothing else runs: the last one stays shown");
+        assert_eq!(v.running_count(), 0);
+    }
+
+    /// A block is the same as its lines one by one, whatever its size: long
+    /// blocks (only their end kept), tabs, control characters, long lines.
+    #[test]
+    fn a_block_is_its_lines() {
+        let samples: Vec<String> = vec![
+            "plain".into(),
+            "tab\there".into(),
+            "bell\u{7}and\r".into(),
+            "中文行".into(),
+            "x".repeat(MAX_LINE_CHARS + 5),
+            "y".repeat(MAX_LINE_CHARS),
+            String::new(),
+        ];
+        for n in [
+            1,
+            3,
+            50,
+            MAX_LINES_PER_TASK - 1,
+            MAX_LINES_PER_TASK,
+            MAX_LINES_PER_TASK + 7,
+            3 * MAX_LINES_PER_TASK,
+        ] {
+            let block: Vec<String> = (0..n)
+                .map(|i| format!("{i} {}", samples[i % samples.len()]))
+                .collect();
+            let mut one_by_one = LogBuf::default();
+            one_by_one.push("before");
+            for line in &block {
+                one_by_one.push(line);
+            }
+            let mut at_once = LogBuf::default();
+            at_once.push("before");
+            at_once.push(&block.join("\n"));
+            assert_eq!(lines(&at_once), lines(&one_by_one), "n = {n}");
+            assert_eq!(at_once.dropped, one_by_one.dropped, "n = {n}");
+            assert_eq!(at_once.end(), n + 1);
+        }
+        let mut log = LogBuf::default();
+        log.push("a\tb\u{1b}[0m\n");
+        assert_eq!(lines(&log), ["a    b[0m", ""]);
+    }
+
+    /// A million lines through the ring: memory stays bounded, numbering
+    /// stays exact.
+    #[test]
+    fn a_million_lines_in_bounded_memory() {
+        let mut log = LogBuf::default();
+        let numbers: Vec<String> = (0..1_000_000).map(|i| i.to_string()).collect();
+        for block in numbers.chunks(3000) {
+            log.push(&block.join("\n"));
+        }
+        assert_eq!(log.end(), 1_000_000);
+        assert_eq!(log.get(999_999), Some("999999"));
+        assert_eq!(log.len(), MAX_LINES_PER_TASK);
+        assert!(log.bytes_held() <= 2 * MAX_BYTES_PER_TASK + 4 * MAX_LINE_CHARS);
+        assert!(contains_ignoring_case("Hit:1 HTTP", "http"));
+        assert!(!contains_ignoring_case("Hit:1", "http"));
+        assert!(contains_ignoring_case("错误 ERROR", "error"));
+    }
+
+    #[test]
+    fn only_tasks_nothing_depends_on_are_skippable() {
+        assert_eq!(view().skippable, [stand_in("b")]);
+    }
+}
