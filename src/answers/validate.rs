@@ -102,6 +102,13 @@ pub fn db_password(value: &str) -> Result<(), PasswordError> {
 mod tests {
     use super::*;
 
+    /// A password not set stands in for a secret (`Secret::not_set`) and can never be typed.
+    #[test]
+    fn input_refuses_the_stand_in_of_a_password_not_set() {
+        let stand_in = crate::util::secret::Secret::not_set();
+        assert!(password(stand_in.expose()).is_err());
+    }
+
     #[test]
     fn passwords() {
         assert!(password("it's a \"$ecret\" \\ @/%#;: 中文").is_ok());

@@ -5,6 +5,7 @@
 
 pub mod journal;
 pub mod lock;
+mod net;
 pub mod outputs;
 pub mod pause;
 pub mod runner;

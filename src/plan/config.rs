@@ -7,6 +7,9 @@ use crate::util::secret::{MASK, Secret};
 use crate::host::target::{Profile, ReleaseProfile, StoreLayout};
 use crate::i18n::Message;
 
+/// The backup of a config file as it was before glance-wizard first touched it.
+pub const BACKUP_SUFFIX: &str = ".glance-wizard.orig";
+
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum ConfigValue {
     Plain(String),

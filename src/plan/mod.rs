@@ -18,7 +18,7 @@ use crate::answers::{Settings, TestImageSettings};
 use crate::util::secret::Secret;
 use crate::host::target::Profile;
 
-pub use config::{ConfigEdit, ConfigSpec, ConfigValue, apply_config_spec, config_specs};
+pub use config::{BACKUP_SUFFIX, ConfigEdit, ConfigSpec, ConfigValue, apply_config_spec, config_specs};
 pub use render::{masked_diff, plan_report, render_plan};
 pub use report::{ConfigChange, ConfigReport, PlanReport, TaskReport};
 pub use spec::{

@@ -318,7 +318,7 @@ impl View<'_> {
             format!(
                 "{}{}",
                 spec.path,
-                crate::engine::runner::config::BACKUP_SUFFIX
+                crate::plan::BACKUP_SUFFIX
             ),
         ));
         lines

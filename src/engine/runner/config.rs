@@ -11,11 +11,8 @@ use crate::engine::TaskError;
 use crate::engine::outputs::{ConfigOutputs, TaskOutputs};
 use crate::util::fs::{Owner, write_atomically, write_atomically_then};
 use crate::ini::IniDocument;
-use crate::plan::{ConfigSpec, apply_config_spec};
+use crate::plan::{BACKUP_SUFFIX, ConfigSpec, apply_config_spec};
 use crate::i18n::Message;
-
-/// The backup of the file as it was before glance-wizard first touched it.
-pub const BACKUP_SUFFIX: &str = ".glance-wizard.orig";
 
 /// Reads a config file through a descriptor opened without following a
 /// link, and its owner and mode from that same descriptor: a config file

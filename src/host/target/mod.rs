@@ -6,7 +6,8 @@ use std::process::Command;
 
 use serde::Deserialize;
 
-use crate::answers::types::Store;
+pub mod store;
+use store::Store;
 use crate::i18n::Message;
 
 const PROFILES: &str = include_str!("../../../assets/profiles.toml");
@@ -586,22 +587,6 @@ mod tests {
             }
         }
         assert_eq!(distro_families(), ["debian", "ubuntu", "rdo"]);
-    }
-
-    /// The answers' default `default_store` is one that every release's
-    /// guide enables: answers that set neither store key resolve on every
-    /// release.
-    #[test]
-    fn every_release_enables_the_default_store() {
-        let default = crate::answers::Answers::default().image_store.default_store;
-        for r in releases() {
-            assert!(
-                r.default_stores.iter().any(|s| s.as_str() == default),
-                "{}: {:?}",
-                r.name,
-                r.default_stores
-            );
-        }
     }
 
     /// Every era starts at a known release, the first at the first release,

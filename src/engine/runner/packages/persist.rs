@@ -16,7 +16,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use crate::answers::ProxySettings;
-use crate::engine::runner::config::BACKUP_SUFFIX;
+use crate::plan::BACKUP_SUFFIX;
 use crate::ini::IniDocument;
 use crate::plan::commands::proxy_config_path;
 use crate::host::target::PackageManager;
