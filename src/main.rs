@@ -238,8 +238,7 @@ fn bundle(
     code_or_error(
         glance_wizard::ops::bundle::build(&options)
             .map(|manifest| {
-                let texts =
-                    glance_wizard::i18n::Texts::of(glance_wizard::i18n::Lang::from_env());
+                let texts = glance_wizard::i18n::Texts::of(glance_wizard::i18n::Lang::from_env());
                 headless::bundle_written(&manifest, &output, texts, &mut std::io::stdout());
                 exit::OK
             })

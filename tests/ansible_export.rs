@@ -5,8 +5,8 @@
 
 use glance_wizard::answers::{Answers, SecretName, Secrets};
 use glance_wizard::export::{Export, ExportError, ExportInput, Inventory, export};
-use glance_wizard::util::secret::Secret;
 use glance_wizard::host::target::{InitSystem, profile_for};
+use glance_wizard::util::secret::Secret;
 
 const ANSWERS: &str = r#"
 [endpoints]

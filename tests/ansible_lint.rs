@@ -12,8 +12,8 @@ use std::process::Child;
 
 use glance_wizard::answers::{Answers, SecretName, Secrets};
 use glance_wizard::export::{ExportInput, Inventory, export, write_export};
-use glance_wizard::util::secret::Secret;
 use glance_wizard::host::target::{InitSystem, profile_for};
+use glance_wizard::util::secret::Secret;
 
 const ANSWERS: &str = r#"
 [database]

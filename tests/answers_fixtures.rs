@@ -7,9 +7,9 @@
 use std::path::Path;
 
 use glance_wizard::answers::{Answers, AnswersError, SecretName, Secrets};
+use glance_wizard::host::target::{InitSystem, profile_for};
 use glance_wizard::plan::{build_plan, render_plan};
 use glance_wizard::util::secret::Secret;
-use glance_wizard::host::target::{InitSystem, profile_for};
 
 const PACKAGED_API_CONF: &str = include_str!("fixtures/debian-zed/glance-api.conf");
 

@@ -5,8 +5,8 @@
 use std::process::Command;
 
 use glance_wizard::answers::{Answers, SecretName, Secrets};
-use glance_wizard::util::secret::Secret;
 use glance_wizard::host::target::{InitSystem, profile_for};
+use glance_wizard::util::secret::Secret;
 use proptest::prelude::*;
 
 fn secrets() -> Secrets {

@@ -31,10 +31,10 @@ use std::time::{Duration, Instant};
 use common::*;
 use glance_wizard::answers::{Answers, SecretName, Secrets, Settings};
 use glance_wizard::engine::{Engine, ErrorKind, Event, Journal, RetryPolicy, RunOutcome};
-use glance_wizard::plan::{Plan, TaskId, TaskKind, build_plan};
-use glance_wizard::util::secret::Secret;
 use glance_wizard::host::target::{InitSystem, PackageManager, Profile, profile_for};
+use glance_wizard::plan::{Plan, TaskId, TaskKind, build_plan};
 use glance_wizard::undo;
+use glance_wizard::util::secret::Secret;
 
 const PACKAGE: &str = "gw-probe";
 

@@ -2,9 +2,9 @@
 //! the fingerprints the engine compares with the journal.
 
 use glance_wizard::answers::{Answers, SecretName, Secrets};
+use glance_wizard::host::target::{InitSystem, profile_for};
 use glance_wizard::plan::{FingerprintKey, Plan, build_plan};
 use glance_wizard::util::secret::Secret;
-use glance_wizard::host::target::{InitSystem, profile_for};
 
 fn plan(answers_text: &str, db_password: &str, service_password: &str) -> Plan {
     let answers = Answers::from_toml(answers_text).unwrap();

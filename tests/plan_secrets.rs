@@ -8,9 +8,9 @@ mod common;
 
 use common::leak;
 use glance_wizard::answers::{Answers, SecretName, Secrets, Settings};
+use glance_wizard::host::target::{InitSystem, profile_for};
 use glance_wizard::plan::{Plan, TaskKind, apply_config_spec, build_plan, render_plan};
 use glance_wizard::util::secret::Secret;
-use glance_wizard::host::target::{InitSystem, profile_for};
 
 const PACKAGED_API_CONF: &str = include_str!("fixtures/debian-zed/glance-api.conf");
 const API_CONF: &str = "/etc/glance/glance-api.conf";

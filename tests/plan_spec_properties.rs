@@ -12,9 +12,9 @@
 //! [`Reach`]: glance_wizard::engine::runner::Reach
 
 use glance_wizard::answers::{Answers, DbAdmin, ImageSource, SecretName, Secrets, Settings};
+use glance_wizard::host::target::{InitSystem, PackageManager, Profile, profile_for};
 use glance_wizard::plan::{FingerprintKey, Plan, build_plan};
 use glance_wizard::util::secret::Secret;
-use glance_wizard::host::target::{InitSystem, PackageManager, Profile, profile_for};
 use proptest::prelude::*;
 
 fn base() -> (Settings, Profile) {

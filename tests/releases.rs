@@ -12,10 +12,10 @@
 use std::path::PathBuf;
 
 use glance_wizard::answers::{Answers, SecretName, Secrets};
+use glance_wizard::host::target::{InitSystem, profile_for};
 use glance_wizard::ini::IniDocument;
 use glance_wizard::plan::{TaskId, apply_config_spec, build_plan, config_specs, render_plan};
 use glance_wizard::util::secret::Secret;
-use glance_wizard::host::target::{InitSystem, profile_for};
 
 /// The same answers for every case: the defaults (so each release shows
 /// its own guide's stores) plus a bind address, so the WSGI-only release

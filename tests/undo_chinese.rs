@@ -13,8 +13,8 @@ use glance_wizard::engine::outputs::{
     EndpointOutput, MetadefsOutputs, ObjectOutput, Origin, TaskOutputs,
 };
 use glance_wizard::engine::{Journal, TaskRecord, TaskStatus};
-use glance_wizard::plan::{Interface, TaskId, build_plan};
 use glance_wizard::i18n::english_sentences;
+use glance_wizard::plan::{Interface, TaskId, build_plan};
 
 const ANSWERS: &str = r#"
 [controller]

@@ -28,8 +28,8 @@ use std::path::{Path, PathBuf};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::util::secret::Secret;
 use crate::host::target::Profile;
+use crate::util::secret::Secret;
 
 use fields::{Fields, Problems};
 pub use schema::schema_json;
@@ -630,7 +630,10 @@ impl serde::Serialize for ImageSource {
             ImageSource::Url(url) => {
                 let mut v = serializer.serialize_struct_variant("ImageSource", 1, "Url", 2)?;
                 v.serialize_field("url", &crate::util::mask::mask_url_password(url))?;
-                v.serialize_field("password", &crate::util::mask::url_password(url).map(Secret::new))?;
+                v.serialize_field(
+                    "password",
+                    &crate::util::mask::url_password(url).map(Secret::new),
+                )?;
                 v.end()
             }
         }
@@ -663,7 +666,6 @@ pub struct PackageSettings {
     pub manager_options: Vec<String>,
     pub query_options: Vec<String>,
 }
-
 
 /// Everything the plan needs, validated, with defaults filled in.
 #[derive(Debug, Clone, PartialEq)]

@@ -10,8 +10,8 @@ use super::{
     KeystoneSettings, PackageSettings, ProxySettings, Rule, SecretName, Secrets, Settings,
     StoreSettings, TestImageSettings, controller_no_proxy,
 };
-use crate::util::secret::Secret;
 use crate::host::target::Profile;
+use crate::util::secret::Secret;
 
 /// The ports of the services on the controller that the defaults name.
 const KEYSTONE_PORT: u16 = 5000;

@@ -4,8 +4,8 @@
 //! [`super::types`]. The answers-file loader and the TUI's forms call the
 //! same functions, so a rule is written once.
 
-use crate::util::secret::MIN_MASKED_CHARS;
 use crate::i18n::Message;
+use crate::util::secret::MIN_MASKED_CHARS;
 
 /// The longest password accepted: Keystone and MariaDB take much longer
 /// ones, but nobody types more and a limit keeps config lines sane.

@@ -96,8 +96,10 @@ pub fn run_all(settings: &Settings, profile: &Profile) -> Vec<Check> {
             .arg("init", profile.init.name()),
         field: Some("target.release"),
     });
-    let observed =
-        crate::host::target::package_version(profile.package_manager, &profile.distro.package_probe);
+    let observed = crate::host::target::package_version(
+        profile.package_manager,
+        &profile.distro.package_probe,
+    );
     checks.push(repository(profile, observed));
     checks.push(check(
         "controller name",

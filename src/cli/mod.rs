@@ -10,8 +10,8 @@ use clap::{CommandFactory, Parser, Subcommand};
 use clap_complete::Shell;
 
 use crate::engine::DEFAULT_STATE_DIR;
-use crate::ops::headless::LoadOptions;
 use crate::i18n::Lang;
+use crate::ops::headless::LoadOptions;
 
 /// The program's name: the binary, the man page and the completions.
 pub const BIN_NAME: &str = "glance-wizard";

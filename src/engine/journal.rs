@@ -8,8 +8,8 @@ use std::io::Read;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use crate::plan::{FingerprintKey, Plan, TaskId};
 use crate::i18n::{Message, MessageError};
+use crate::plan::{FingerprintKey, Plan, TaskId};
 
 use serde::{Deserialize, Serialize};
 

@@ -20,9 +20,9 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::answers::Settings;
+use crate::i18n::Message;
 use crate::plan::{Plan, Task, TaskId};
 use crate::util::secret::Redactor;
-use crate::i18n::Message;
 use scheduler::{Slot, WorkerMessage};
 
 pub use journal::{Journal, TaskRecord, TaskStatus};

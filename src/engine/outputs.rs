@@ -6,8 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::answers::types::SqlIdentifier;
-use crate::plan::{EndpointsSpec, Interface, SqlSpec, TaskKind, UserSpec};
 use crate::i18n::Message;
+use crate::plan::{EndpointsSpec, Interface, SqlSpec, TaskKind, UserSpec};
 
 /// Whether the task made an object or found it there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,8 +12,8 @@ use super::{
     Cause, Decision, Engine, ErrorKind, Event, Reporter, RunOutcome, TaskError, pause, runner,
     timestamp,
 };
-use crate::plan::{Task, TaskId};
 use crate::i18n::Message;
+use crate::plan::{Task, TaskId};
 
 /// The complete task whose work `cause` is about, unless it was repaired
 /// once already in this run (then the failure stands).

@@ -17,13 +17,13 @@ use super::inventory::{Connection, Inventory, OnceHost};
 use super::yaml::{expr, list, literal, secret};
 use crate::answers::types::{IpAddress, Store};
 use crate::answers::{DbAdmin, ImageSource, Settings};
+use crate::host::target::{InitSystem, PackageManager, Profile};
+use crate::i18n::Message;
 use crate::ini::oslo_quote;
 use crate::plan::{
     ConfigSpec, ConfigValue, EndpointsSpec, Plan, RoleSpec, ServiceEntitySpec, SqlSpec, TaskKind,
     UserSpec, VerifySpec, build_plan,
 };
-use crate::host::target::{InitSystem, PackageManager, Profile};
-use crate::i18n::Message;
 
 /// One file of the project, relative to its directory.
 #[derive(Debug, Clone, PartialEq)]

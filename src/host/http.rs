@@ -197,7 +197,6 @@ impl NetFault {
             .arg("status", status)
             .msg("route", route.msg())
     }
-
 }
 
 #[cfg(test)]
@@ -247,7 +246,8 @@ mod tests {
         };
         let en = refused.english();
         let zh = Texts::of(Lang::ZhCn).msg(&refused);
-        let shown = crate::util::mask::mask_url_password("ftp://alice:proxy-pw-1@proxy.example:3128");
+        let shown =
+            crate::util::mask::mask_url_password("ftp://alice:proxy-pw-1@proxy.example:3128");
         assert!(en.starts_with(&format!("proxy {shown}: ")), "{en}");
         assert!(zh.starts_with(&format!("代理 {shown}：")), "{zh}");
         assert!(

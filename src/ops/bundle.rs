@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::util::secret::Redactor;
 use crate::i18n::Message;
+use crate::util::secret::Redactor;
 
 /// How many lines of each of Glance's logs go in.
 pub const LOG_LINES: usize = 1000;
@@ -134,7 +134,10 @@ fn file_name(path: &Path) -> String {
 
 /// The answers with their secrets (for masking and the prechecks); a
 /// failure is noted, and the bundle goes on without them.
-fn load_answers(options: &Options, contents: &mut Contents) -> Option<crate::ops::headless::Loaded> {
+fn load_answers(
+    options: &Options,
+    contents: &mut Contents,
+) -> Option<crate::ops::headless::Loaded> {
     let load = options.answers.as_ref()?;
     // The secrets file is read for masking even when the answers are not
     // valid: its values must not leak through the answers or the logs.
@@ -144,7 +147,9 @@ fn load_answers(options: &Options, contents: &mut Contents) -> Option<crate::ops
         }
         if let Ok(table) = text.parse::<toml::Table>() {
             for value in table.values().filter_map(toml::Value::as_str) {
-                contents.redactor.add(&crate::util::secret::Secret::new(value));
+                contents
+                    .redactor
+                    .add(&crate::util::secret::Secret::new(value));
             }
         }
     }

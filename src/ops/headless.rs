@@ -7,19 +7,19 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::answers::{Answers, AnswersError, SecretName, Secrets, Settings};
+use crate::checks::precheck::{self, Status};
 use crate::cli::Format;
 use crate::engine::{
     self, Engine, ErrorKind, Event, EventSink, Journal, RunOutcome, TaskStatus, lock::RunLock,
 };
-use crate::plan::{Plan, TaskId, build_plan};
-use crate::checks::precheck::{self, Status};
-use crate::util::secret::Secret;
 use crate::host::target::{self, Profile};
 use crate::i18n::{Lang, Message, Texts};
 use crate::ops::wizard::checked_settings;
 pub use crate::ops::wizard::{
     admin_credentials, exit, needed_secrets, settings_from, settings_plan_text,
 };
+use crate::plan::{Plan, TaskId, build_plan};
+use crate::util::secret::Secret;
 
 /// `writeln!` for the report on the command line: see [`report`].
 macro_rules! say {

@@ -7,9 +7,9 @@ use std::path::Path;
 use crate::answers::{
     self, AdminCredentials, Answers, AnswersError, CheckedAnswers, SecretName, Secrets, Settings,
 };
+use crate::host::target::Profile;
 use crate::plan::{PlanReport, Task, build_plan, plan_report};
 use crate::util::secret::Secret;
-use crate::host::target::Profile;
 
 /// Exit codes, distinct per way of failing.
 pub mod exit {
@@ -189,8 +189,8 @@ pub fn settings_plan_report(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::render_plan;
     use crate::host::target::{InitSystem, profile_for};
+    use crate::plan::render_plan;
 
     /// The config diff of a plan without passwords shows `<not set>` where
     /// they go, not the mask (which would pass for a value), and never the

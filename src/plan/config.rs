@@ -2,10 +2,10 @@
 
 use super::ConfigFile;
 use crate::answers::{DbSettings, KeystoneSettings, Settings, StoreSettings};
-use crate::ini::{IniDocument, OsloValueError, oslo_quote};
-use crate::util::secret::{MASK, Secret};
 use crate::host::target::{Profile, ReleaseProfile, StoreLayout};
 use crate::i18n::Message;
+use crate::ini::{IniDocument, OsloValueError, oslo_quote};
+use crate::util::secret::{MASK, Secret};
 
 /// The backup of a config file as it was before glance-wizard first touched it.
 pub const BACKUP_SUFFIX: &str = ".glance-wizard.orig";

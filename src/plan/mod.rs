@@ -10,15 +10,17 @@ mod report;
 mod spec;
 mod task_id;
 
-use crate::util::hex::hex;
 use crate::i18n::Message;
+use crate::util::hex::hex;
 use sha2::{Digest, Sha256};
 
 use crate::answers::{Settings, TestImageSettings};
-use crate::util::secret::Secret;
 use crate::host::target::Profile;
+use crate::util::secret::Secret;
 
-pub use config::{BACKUP_SUFFIX, ConfigEdit, ConfigSpec, ConfigValue, apply_config_spec, config_specs};
+pub use config::{
+    BACKUP_SUFFIX, ConfigEdit, ConfigSpec, ConfigValue, apply_config_spec, config_specs,
+};
 pub use render::{masked_diff, plan_report, render_plan};
 pub use report::{ConfigChange, ConfigReport, PlanReport, TaskReport};
 pub use spec::{

@@ -9,9 +9,9 @@ use super::{
     UserSpec, VerifySpec, apply_config_spec, masked_literal, sql_statements,
 };
 use crate::answers::{DbAdmin, ImageSource, Settings};
-use crate::ini::IniDocument;
 use crate::host::target::Profile;
 use crate::i18n::Message;
+use crate::ini::IniDocument;
 
 /// Renders the plan as text. `read_config` gives a config file's current
 /// text (or `None` when it does not exist yet), so tests can feed fixtures.
@@ -315,11 +315,7 @@ impl View<'_> {
         }
         lines.push(Message::new("plan.backup").arg(
             "backup",
-            format!(
-                "{}{}",
-                spec.path,
-                crate::plan::BACKUP_SUFFIX
-            ),
+            format!("{}{}", spec.path, crate::plan::BACKUP_SUFFIX),
         ));
         lines
     }
@@ -379,7 +375,9 @@ fn verify_lines(spec: &VerifySpec) -> Vec<Message> {
     let file = match &spec.source {
         ImageSource::Path(p) => Message::verbatim(p.display()),
         ImageSource::Url(u) => {
-            lines.push(Message::new("plan.download").arg("url", crate::util::mask::mask_url_password(u)));
+            lines.push(
+                Message::new("plan.download").arg("url", crate::util::mask::mask_url_password(u)),
+            );
             Message::new("plan.downloaded_file")
         }
     };

@@ -8,8 +8,8 @@
 use serde::Serialize;
 
 use crate::answers::{DbAdmin, ImageSource, ProxySettings};
-use crate::util::secret::Secret;
 use crate::host::target::{InitSystem, PackageManager};
+use crate::util::secret::Secret;
 
 use super::config::ConfigSpec;
 

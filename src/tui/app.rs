@@ -12,16 +12,16 @@ use crossterm::event::{
 
 use super::draft::{Draft, F, Kind, Problem};
 use super::export::ExportView;
-use crate::i18n::Texts;
 use super::run::{FailureChoice, RunView, Search};
 use super::theme::Theme;
 use super::undo::{Action, UndoMsg, UndoView};
 use crate::answers::FieldError;
 use crate::answers::openrc::OpenrcError;
-use crate::engine::{Event, RunOutcome};
-use crate::plan::TaskId;
 use crate::checks::precheck::{Check, Status};
+use crate::engine::{Event, RunOutcome};
 use crate::host::target::Profile;
+use crate::i18n::Texts;
+use crate::plan::TaskId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Screen {

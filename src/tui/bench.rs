@@ -13,15 +13,15 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::app::{App, Msg, Screen};
 use super::draft::Draft;
-use crate::i18n::{Lang, Texts};
 use super::theme::Theme;
 use super::{ChannelSink, Runtime, drive, run};
 use crate::answers::{Answers, SecretName, Secrets, Settings};
 use crate::engine::outputs::{ServicesOutputs, TaskOutputs};
 use crate::engine::runner::{self, Network, TaskContext};
 use crate::engine::{Engine, Event, TaskError};
-use crate::plan::{Plan, Task};
 use crate::host::target::{InitSystem, Profile, profile_for};
+use crate::i18n::{Lang, Texts};
+use crate::plan::{Plan, Task};
 
 /// The environment variable naming the frame statistics file.
 pub const FRAME_STATS_ENV: &str = "GLANCE_WIZARD_FRAME_STATS";

@@ -9,9 +9,9 @@ use crate::answers::types::{Host, HttpUrl, Store};
 use crate::answers::{
     AdminAccess, AdminCredentials, Answers, Rule, SecretName, Secrets, endpoint_on, validate,
 };
+use crate::host::target::Profile;
 use crate::util::escape::url_host;
 use crate::util::secret::Secret;
-use crate::host::target::Profile;
 
 /// Every field of every form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

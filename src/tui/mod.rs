@@ -44,7 +44,8 @@ fn check_in_background(app: &App, tx: mpsc::SyncSender<Msg>, review: bool) {
     let texts = app.texts;
     std::thread::spawn(move || {
         let Ok(profile) = profile else { return };
-        let settings = crate::ops::wizard::settings_from(&answers, &secrets, &profile).map_err(|e| e.0);
+        let settings =
+            crate::ops::wizard::settings_from(&answers, &secrets, &profile).map_err(|e| e.0);
         let msg = if review {
             Msg::Review(settings.map(|s| {
                 crate::ops::wizard::settings_plan_text(&s, &profile, &state_dir, texts)
@@ -80,14 +81,14 @@ use ratatui::backend::CrosstermBackend;
 
 use crate::answers::{Answers, SecretName, Secrets, TargetAnswers};
 use crate::engine::{self, Engine, EventSink, Journal, TaskStatus, lock::RunLock};
+use crate::host::target::{self, Profile};
 use crate::plan::build_plan;
 use crate::util::secret::MASK;
-use crate::host::target::{self, Profile};
 
-use app::{App, Msg, Outcome, Request, ResumeInfo};
-use draft::Draft;
 use crate::i18n;
 use crate::i18n::{Lang, Texts};
+use app::{App, Msg, Outcome, Request, ResumeInfo};
+use draft::Draft;
 use theme::Theme;
 
 /// What `glance-wizard` with no subcommand was given.

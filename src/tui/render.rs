@@ -751,7 +751,11 @@ fn draw_doctor(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines[skip..].to_vec()), rest);
 }
 
-fn doctor_lines(app: &App, report: &crate::checks::doctor::Report, width: usize) -> Vec<Line<'static>> {
+fn doctor_lines(
+    app: &App,
+    report: &crate::checks::doctor::Report,
+    width: usize,
+) -> Vec<Line<'static>> {
     let t = app.texts;
     let th = &app.theme;
     let mut lines = Vec::new();

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::engine::Event;
-use crate::plan::TaskId;
 use crate::i18n::Message;
+use crate::plan::TaskId;
 
 /// Lines kept per task; older ones are dropped (the log file has them all).
 pub const MAX_LINES_PER_TASK: usize = 5000;

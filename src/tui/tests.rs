@@ -14,14 +14,14 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::app::{App, Msg, Outcome, Pending, Request, ResumeInfo, Screen};
 use super::draft::{Draft, F};
-use crate::i18n::{Lang, Texts};
 use super::render;
 use super::theme::Theme;
 use crate::answers::{Answers, Secrets};
-use crate::engine::Event;
 use crate::checks::precheck::Status;
+use crate::engine::Event;
 use crate::host::target::{InitSystem, profile_for};
 use crate::i18n::Message;
+use crate::i18n::{Lang, Texts};
 
 const SECRET_DB: &str = "Sup3r$ecretDbPass";
 const SECRET_SVC: &str = "An0ther*SvcPass";
@@ -434,11 +434,13 @@ fn the_doctor_screen_adopts_the_glance_it_examined() {
             crate::answers::SecretName::GlanceDbPassword,
             crate::util::secret::Secret::new(SECRET_DB),
         );
-        a.handle(Msg::Adopted(Ok(Box::new(crate::checks::doctor::adopt::Adopted {
-            answers,
-            secrets,
-            defaults: vec![Message::new("doctor_write.test_image")],
-        }))));
+        a.handle(Msg::Adopted(Ok(Box::new(
+            crate::checks::doctor::adopt::Adopted {
+                answers,
+                secrets,
+                defaults: vec![Message::new("doctor_write.test_image")],
+            },
+        ))));
         assert_eq!(a.screen, Screen::Database);
         assert_eq!(a.draft.value(F::DbName, None), "glance_by_hand");
         let text = snap("doctor_adopted", lang, &a);

@@ -12,10 +12,10 @@ use crate::engine::runner::clients::{
     Database, Glance, Keystone, KeystoneObject, Packages, Removal, Services,
 };
 use crate::engine::{ErrorClass, TaskError};
-use crate::util::fs::Owner;
-use crate::plan::RoleSpec;
-use crate::util::secret::Redactor;
 use crate::i18n::Message;
+use crate::plan::RoleSpec;
+use crate::util::fs::Owner;
+use crate::util::secret::Redactor;
 
 /// One of undo's lines (`undo_said.*` in assets/i18n).
 fn said(key: &'static str) -> Message {

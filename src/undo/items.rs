@@ -6,11 +6,11 @@ use crate::engine::outputs::{
     ConfigOutputs, EndpointOutput, ImageOutputs, MetadefsOutputs, Origin, PackagesOutputs,
     ServicesOutputs, SqlOutputs, TaskOutputs,
 };
+use crate::i18n::Message;
 use crate::plan::{
     ConfigSpec, Interface, PackagesSpec, RoleSpec, ServiceSpec, SqlSpec, TaskId, TaskKind,
     VerifySpec,
 };
-use crate::i18n::Message;
 
 /// One object to take back, or a line saying why something stays.
 #[derive(Debug, Clone, PartialEq)]

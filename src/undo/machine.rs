@@ -11,10 +11,10 @@ use super::{Item, Options, Outcome, Step};
 use crate::answers::Settings;
 use crate::engine::lock::RunLock;
 use crate::engine::{Journal, RetryPolicy};
-use crate::plan::{TaskId, build_plan};
-use crate::util::secret::Redactor;
 use crate::host::target::Profile;
 use crate::i18n::Message;
+use crate::plan::{TaskId, build_plan};
+use crate::util::secret::Redactor;
 
 /// The journal of the state directory and what undo would do with it.
 #[derive(Debug, Clone)]

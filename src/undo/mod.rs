@@ -25,8 +25,8 @@ use std::time::Duration;
 use crate::engine::outputs::TaskOutputs;
 use crate::engine::runner::TaskContext;
 use crate::engine::{Journal, RetryPolicy, TaskError};
-use crate::plan::{Plan, TaskId};
 use crate::i18n::Message;
+use crate::plan::{Plan, TaskId};
 
 pub use execute::{Clients, FileCheck};
 pub use items::Item;
@@ -176,7 +176,10 @@ pub fn preview(steps: &[Step], redactor: &crate::util::secret::Redactor) -> Vec<
     lines
 }
 
-fn file_preview(restore: &items::FileRestore, redactor: &crate::util::secret::Redactor) -> Vec<Message> {
+fn file_preview(
+    restore: &items::FileRestore,
+    redactor: &crate::util::secret::Redactor,
+) -> Vec<Message> {
     let path = &restore.path;
     let lines = match execute::check_file(restore, redactor) {
         Ok(FileCheck::Restore { .. }) => return Vec::new(),

@@ -684,7 +684,10 @@ fn a_config_file_edited_since_is_refused_with_a_masked_diff() {
     };
     let shown = |lang| -> Vec<String> {
         let t = crate::i18n::Texts::of(lang);
-        let lines = preview(std::slice::from_ref(&step), &crate::util::secret::Redactor::new());
+        let lines = preview(
+            std::slice::from_ref(&step),
+            &crate::util::secret::Redactor::new(),
+        );
         lines.iter().map(|l| t.msg(l)).collect()
     };
     let preview = shown(crate::i18n::Lang::En).join("\n");

@@ -3,9 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use super::{CheckId, Finding, Options, Report, as_is};
+use crate::i18n::Message;
 use crate::ini::IniDocument;
 use crate::util::secret::{Redactor, Secret};
-use crate::i18n::Message;
 
 /// One config file, parsed.
 pub struct ConfFile {

@@ -7,8 +7,8 @@ use mysql::{Conn, OptsBuilder};
 
 use super::config::{GlanceConf, Value};
 use super::{CheckId, Finding, Report, as_is};
-use crate::util::secret::Secret;
 use crate::i18n::Message;
+use crate::util::secret::Secret;
 
 const SYNC: &str = "su -s /bin/sh -c \"glance-manage db_sync\" glance";
 

@@ -11,8 +11,8 @@ use super::config::GlanceConf;
 use super::identity::Endpoint;
 use super::{CheckId, Finding, Options, Report, as_is};
 use crate::engine::runner::identity::direct_agent;
-use crate::util::secret::Redactor;
 use crate::i18n::Message;
+use crate::util::secret::Redactor;
 
 pub fn memcached(conf: &GlanceConf, report: &mut Report) {
     let Some(servers) = conf.get("keystone_authtoken", "memcached_servers") else {
@@ -86,7 +86,9 @@ pub fn glance_api(
     report: &mut Report,
 ) {
     let start = match options.init {
-        crate::host::target::InitSystem::Systemd => format!("systemctl start {}", options.api_service),
+        crate::host::target::InitSystem::Systemd => {
+            format!("systemctl start {}", options.api_service)
+        }
         crate::host::target::InitSystem::SysV => format!("service {} start", options.api_service),
     };
     let url = format!("{}/healthcheck", api_base(conf));

@@ -11,8 +11,8 @@ use super::{CheckId, Finding, Report, as_is};
 use crate::answers::AdminCredentials;
 use crate::engine::runner::identity::{admin_token, direct_agent, issue_token_with_catalog};
 use crate::engine::runner::json_str;
-use crate::plan::commands;
 use crate::i18n::Message;
+use crate::plan::commands;
 
 const AUTHTOKEN: &str = "keystone_authtoken";
 pub const INTERFACES: [&str; 3] = ["public", "internal", "admin"];

@@ -19,9 +19,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::util::secret::Redactor;
 use crate::host::target::InitSystem;
 use crate::i18n::{Lang, Message, Texts};
+use crate::util::secret::Redactor;
 
 /// Which link of the chain a line is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -18,12 +18,12 @@ use super::packages::persist::Persisted;
 use super::{ChildResult, TaskContext};
 use crate::answers::ProxySettings;
 use crate::engine::{ErrorClass, TaskError};
+use crate::host::target::PackageManager;
+use crate::i18n::Message;
 use crate::plan::{
     DbAccount, Interface, PackagesSpec, ServiceLogin, ServiceSpec, SqlSpec, VerifySpec,
 };
 use crate::util::secret::Secret;
-use crate::host::target::PackageManager;
-use crate::i18n::Message;
 
 /// An endpoint as Keystone lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,10 +9,10 @@ use std::path::Path;
 use super::{TaskContext, fatal};
 use crate::engine::TaskError;
 use crate::engine::outputs::{ConfigOutputs, TaskOutputs};
-use crate::util::fs::{Owner, write_atomically, write_atomically_then};
+use crate::i18n::Message;
 use crate::ini::IniDocument;
 use crate::plan::{BACKUP_SUFFIX, ConfigSpec, apply_config_spec};
-use crate::i18n::Message;
+use crate::util::fs::{Owner, write_atomically, write_atomically_then};
 
 /// Reads a config file through a descriptor opened without following a
 /// link, and its owner and mode from that same descriptor: a config file

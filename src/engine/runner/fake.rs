@@ -20,10 +20,10 @@ use super::packages::persist::Persisted;
 use super::{ChildResult, Reach, TaskContext, TaskOutputs};
 use crate::answers::ProxySettings;
 use crate::engine::TaskError;
-use crate::plan::{DbAccount, PackagesSpec, ServiceLogin, ServiceSpec, SqlSpec, VerifySpec};
-use crate::util::secret::{Redactor, Secret};
 use crate::host::target::PackageManager;
 use crate::i18n::Message;
+use crate::plan::{DbAccount, PackagesSpec, ServiceLogin, ServiceSpec, SqlSpec, VerifySpec};
+use crate::util::secret::{Redactor, Secret};
 
 /// Runs `f` with a context that records what the task says; `previous` is
 /// what an earlier run of the task recorded.

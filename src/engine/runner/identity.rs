@@ -16,11 +16,11 @@ use crate::engine::outputs::{
     TaskOutputs, UserElsewhere,
 };
 use crate::engine::{ErrorClass, TaskError};
+use crate::i18n::Message;
 use crate::plan::{
     EndpointSpec, EndpointsSpec, RoleSpec, ServiceEntitySpec, ServiceLogin, UserSpec, commands,
 };
 use crate::util::secret::Secret;
-use crate::i18n::Message;
 
 /// Keystone did not answer at `url` (a restart passes by itself).
 fn unreachable_at(url: &str, error: impl std::fmt::Display) -> TaskError {

@@ -21,9 +21,9 @@ use std::time::{Duration, Instant};
 use rustix::process::{Pid, Signal};
 
 use crate::answers::{AdminCredentials, ProxySettings, Settings};
+use crate::i18n::Message;
 use crate::plan::{Task, TaskKind};
 use crate::util::secret::Redactor;
-use crate::i18n::Message;
 
 use super::{ErrorClass, TaskError};
 
@@ -805,8 +805,8 @@ pub fn json_str<'v>(value: &'v serde_json::Value, key: &str) -> &'v str {
 pub(crate) mod tests {
     use super::*;
     use crate::answers::{Answers, SecretName, Secrets};
-    use crate::util::secret::Secret;
     use crate::host::target::{InitSystem, profile_for};
+    use crate::util::secret::Secret;
     use std::sync::atomic::AtomicBool;
 
     /// Commands, statements, requests, settings and listings are traces;

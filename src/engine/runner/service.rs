@@ -9,8 +9,8 @@ use super::sql::count_rows;
 use super::{ChildResult, Network, TaskContext, fatal, run_streamed, run_streamed_holding_lock};
 use crate::engine::outputs::{DbSyncOutputs, MetadefsOutputs, ServicesOutputs, TaskOutputs};
 use crate::engine::{Cause, TaskError};
-use crate::plan::{DbSyncSpec, MetadefsSpec, ServiceSpec, commands};
 use crate::i18n::Message;
+use crate::plan::{DbSyncSpec, MetadefsSpec, ServiceSpec, commands};
 
 /// The init system, `glance-manage` and HTTP, as real runs use them.
 pub struct System;

@@ -13,9 +13,9 @@ use crate::engine::outputs::{
     AccountOutput, AccountsElsewhere, Origin, Replaced, SqlOutputs, TaskOutputs, sql_server,
 };
 use crate::engine::{ErrorClass, TaskError};
-use crate::util::escape::sql_string_literal;
-use crate::plan::{DbAccount, SqlSpec, masked_literal, sql_statements};
 use crate::i18n::Message;
+use crate::plan::{DbAccount, SqlSpec, masked_literal, sql_statements};
+use crate::util::escape::sql_string_literal;
 
 /// Connects as the database administrator.
 pub fn admin_connection(spec_admin: &DbAdmin, host: &str, port: u16) -> Result<Conn, DbError> {

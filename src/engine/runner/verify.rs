@@ -17,9 +17,9 @@ use super::{TaskContext, fatal, json_str};
 use crate::answers::ImageSource;
 use crate::engine::outputs::{ImageOutputs, Origin, Replaced, ReplacedImage, TaskOutputs};
 use crate::engine::{Cause, ErrorClass, TaskError};
+use crate::i18n::Message;
 use crate::plan::{VerifySpec, commands};
 use crate::util::hex::hex;
-use crate::i18n::Message;
 
 /// The image an earlier run of this task recorded.
 fn recorded_image<'o>(ctx: &TaskContext<'o>) -> Option<&'o ImageOutputs> {
@@ -57,7 +57,8 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
                 .arg("error", e),
         )
     };
-    crate::util::fs::private_dir(&dir).map_err(|e| local(e, "failure.verify.cannot_create", &dir))?;
+    crate::util::fs::private_dir(&dir)
+        .map_err(|e| local(e, "failure.verify.cannot_create", &dir))?;
     let target = dir.join(name);
     if downloaded_earlier(&target, ctx) {
         ctx.tell(Message::new("narration.download_reused").arg("path", target.display()));
@@ -66,7 +67,8 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
     // Through the answers' proxy unless the host is in no_proxy; never
     // through a proxy from the environment.
     let (agent, route) =
-        crate::host::http::agent_for(&ctx.reach.proxy, url, Duration::from_secs(600)).map_err(fatal)?;
+        crate::host::http::agent_for(&ctx.reach.proxy, url, Duration::from_secs(600))
+            .map_err(fatal)?;
     let shown = crate::util::mask::mask_url_password(url);
     ctx.tell(
         Message::new("narration.downloading")

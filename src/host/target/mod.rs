@@ -7,8 +7,8 @@ use std::process::Command;
 use serde::Deserialize;
 
 pub mod store;
-use store::Store;
 use crate::i18n::Message;
+use store::Store;
 
 const PROFILES: &str = include_str!("../../../assets/profiles.toml");
 

@@ -9,10 +9,10 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::{Loaded, exit, report};
-use crate::cli::Format;
-use crate::plan::PlanReport;
 use crate::checks::precheck::{self, Check, Status};
+use crate::cli::Format;
 use crate::i18n::{Lang, Message, Texts};
+use crate::plan::PlanReport;
 
 /// What `check --format json` prints. Field names are stable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

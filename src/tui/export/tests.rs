@@ -11,11 +11,11 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use unicode_width::UnicodeWidthStr;
 
 use crate::answers::{Answers, SecretName, Secrets};
-use crate::util::secret::Secret;
+use crate::i18n::{Lang, Texts};
 use crate::tui::app::{App, Msg, Request, Screen};
 use crate::tui::draft::Draft;
-use crate::i18n::{Lang, Texts};
 use crate::tui::tests::{app, both, key, screen, type_text};
+use crate::util::secret::Secret;
 
 const ANSWERS: &str = "[keystone]\nos_auth_url = \"http://controller:5000/v3\"\n";
 const SECRETS: [(SecretName, &str); 3] = [

@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
 use super::{Finished, Phase, Preview, Refusal};
-use crate::tui::app::{App, Pending};
 use crate::i18n::Texts;
+use crate::tui::app::{App, Pending};
 use crate::tui::render::{cut, screen_block, wrap};
 use crate::tui::theme::Theme;
 use crate::undo::Outcome;

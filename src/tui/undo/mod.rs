@@ -17,9 +17,9 @@ mod tests;
 use super::app::{Msg, Pending};
 use super::run::LogBuf;
 use crate::answers::Settings;
-use crate::plan::TaskId;
 use crate::host::target::Profile;
 use crate::i18n::{Message, Texts};
+use crate::plan::TaskId;
 use crate::undo::machine::{self, Prepared};
 use crate::undo::{Options, Outcome, Step};
 

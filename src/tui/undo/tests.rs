@@ -14,14 +14,14 @@ use crate::answers::{Answers, SecretName, Secrets};
 use crate::engine::outputs::{EndpointOutput, ObjectOutput, Origin, TaskOutputs};
 use crate::engine::runner::clients::Endpoint;
 use crate::engine::{Journal, TaskError};
-use crate::plan::{Interface, TaskId, build_plan};
-use crate::util::secret::Secret;
 use crate::host::target::{InitSystem, Profile, profile_for};
-use crate::tui::app::{App, Msg, Pending, Request, ResumeInfo, Screen, WelcomeChoice};
 use crate::i18n::Lang;
+use crate::plan::{Interface, TaskId, build_plan};
+use crate::tui::app::{App, Msg, Pending, Request, ResumeInfo, Screen, WelcomeChoice};
 use crate::tui::tests::{app, both, key, screen, type_text};
 use crate::undo::tests::{World, applied, run_all};
 use crate::undo::{Options, Outcome};
+use crate::util::secret::Secret;
 
 const ANSWERS: &str = "[keystone]\nos_auth_url = \"http://controller:5000/v3\"\n";
 const SECRETS: [(SecretName, &str); 3] = [

@@ -26,9 +26,9 @@ use super::{ChildResult, Network, TaskContext, run_streamed};
 use crate::answers::ProxySettings;
 use crate::engine::outputs::{PackagesOutputs, TaskOutputs, WrittenFile};
 use crate::engine::{ErrorClass, ErrorKind, TaskError};
-use crate::plan::{PackagesSpec, commands};
 use crate::host::target::PackageManager;
 use crate::i18n::Message;
+use crate::plan::{PackagesSpec, commands};
 
 use classify::{Diagnosis, ProxyEndpoint};
 

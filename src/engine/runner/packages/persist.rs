@@ -16,11 +16,11 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use crate::answers::ProxySettings;
-use crate::plan::BACKUP_SUFFIX;
-use crate::ini::IniDocument;
-use crate::plan::commands::proxy_config_path;
 use crate::host::target::PackageManager;
 use crate::i18n::Message;
+use crate::ini::IniDocument;
+use crate::plan::BACKUP_SUFFIX;
+use crate::plan::commands::proxy_config_path;
 
 /// What [`persist_proxy`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,7 +181,9 @@ mod tests {
     fn proxy(url: &str) -> ProxySettings {
         let mut parsed = url::Url::parse(url).unwrap();
         let password = parsed.password().map(|p| {
-            crate::util::secret::Secret::new(percent_encoding::percent_decode_str(p).decode_utf8_lossy())
+            crate::util::secret::Secret::new(
+                percent_encoding::percent_decode_str(p).decode_utf8_lossy(),
+            )
         });
         parsed.set_password(None).unwrap();
         let url = parsed.as_str().trim_end_matches('/');

@@ -1,8 +1,8 @@
 use super::*;
 use crate::answers::{Answers, SecretName, Secrets};
-use crate::util::secret::Secret;
 use crate::host::target::{InitSystem, profile_for};
 use crate::i18n::Message;
+use crate::util::secret::Secret;
 
 /// The example under `heading` in docs/json.md: the first ```json block
 /// after it.
