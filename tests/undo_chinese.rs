@@ -42,7 +42,7 @@ fn journal(dir: &Path, state: &Path) {
 /// A journal recording `recorded` as done with these answers, as the
 /// binary plans them.
 fn record(dir: &Path, state: &Path, recorded: Vec<(TaskId, TaskOutputs)>) {
-    let loaded = glance_wizard::ops::headless::load(&glance_wizard::ops::headless::LoadOptions {
+    let loaded = glance_wizard::ops::load::load(&glance_wizard::ops::load::LoadOptions {
         answers: dir.join("answers.toml"),
         secrets: None,
         distro: None,

@@ -881,7 +881,7 @@ impl<'a> CheckedAnswers<'a> {
 
     /// [`CheckedAnswers::resolve`] with each missing password a
     /// [`Secret::not_set`] stand-in, for showing the plan only: see
-    /// [`crate::ops::wizard::plan_preview`], which keeps these settings to itself.
+    /// [`crate::ops::preview::plan_preview`], which keeps these settings to itself.
     pub(crate) fn resolve_with_stand_ins(
         self,
         profile: &Profile,

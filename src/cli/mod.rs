@@ -1,284 +1,170 @@
-//! The command line's definition (clap). It lives in the library so that the
-//! binary, the man page and the shell completions (`glance-wizard man`,
-//! `glance-wizard completions SHELL`, installed by the packages) and the
-//! tests all read the same one.
+//! The command line: its definition (`args`), one file per command saying what the command's
+//! operation (`crate::ops`) did, and the progress printer. What runs and what changes is
+//! decided below, in `ops`; here it is only said.
 
-use std::io::{self, Write};
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::Path;
 
-use clap::{CommandFactory, Parser, Subcommand};
-use clap_complete::Shell;
-
-use crate::engine::DEFAULT_STATE_DIR;
-use crate::i18n::Lang;
-use crate::ops::headless::LoadOptions;
-
-/// The program's name: the binary, the man page and the completions.
-pub const BIN_NAME: &str = "glance-wizard";
-
-fn parse_lang(value: &str) -> Result<Lang, String> {
-    Lang::parse(value).ok_or_else(|| format!("`{value}`: use en or zh-CN"))
+/// `writeln!` for the report on the command line: see [`report`].
+macro_rules! say {
+    ($out:expr, $($arg:tt)*) => {
+        $crate::cli::report($out, format_args!($($arg)*))
+    };
 }
 
-/// Installs and configures the OpenStack Image service (Glance) on a
-/// controller node, step by step, resumable.
-#[derive(Parser, Debug)]
-#[command(name = BIN_NAME, version, about, propagate_version = true)]
-pub struct Cli {
-    /// Where the journal, lock and logs live.
-    #[arg(long, global = true, default_value = DEFAULT_STATE_DIR)]
-    pub state_dir: PathBuf,
-    /// Language of the interactive wizard: en or zh-CN (default: from
-    /// LC_ALL, LC_MESSAGES or LANG).
-    #[arg(long, value_parser = parse_lang)]
-    pub lang: Option<Lang>,
-    /// Distro family for the interactive wizard (default: detected).
-    #[arg(long)]
-    pub distro: Option<String>,
-    /// Glance release for the interactive wizard (default: detected).
-    #[arg(long)]
-    pub release: Option<String>,
-    #[command(subcommand)]
-    pub command: Option<Command>,
+mod answers;
+mod apply;
+pub mod args;
+pub mod bundle;
+pub mod check;
+mod doctor;
+mod export;
+mod lock;
+pub mod plan;
+pub mod progress;
+mod reset;
+pub mod status;
+pub mod undo;
+
+pub use args::*;
+
+use crate::i18n::{Lang, Message, Texts};
+use crate::ops::exit;
+use crate::ops::load::{self, LoadError, LoadOptions, Loaded};
+
+/// Writes one line of the report (stdout, or a test's buffer). A report
+/// that cannot be written (stdout closed: `| head`, a terminal gone) must
+/// not stop or change a run that is changing the system: the run's log file
+/// keeps the whole story, so the line is dropped, here and nowhere else.
+pub(crate) fn report(out: &mut dyn Write, line: std::fmt::Arguments<'_>) {
+    // Ignored on purpose: see above.
+    let _ = out.write_fmt(line).and_then(|()| out.write_all(b"\n"));
 }
 
-#[derive(clap::Args, Debug)]
-pub struct AnswersArgs {
-    /// The answers file (see `glance-wizard answers --template`).
-    #[arg(long, short = 'a')]
-    pub answers: PathBuf,
-    /// The secrets file (default: [secrets] file in the answers).
-    #[arg(long)]
-    pub secrets: Option<PathBuf>,
-    /// Distro family to plan for (debian, ubuntu, rdo) instead of detecting it.
-    #[arg(long)]
-    pub distro: Option<String>,
-    /// Glance release to plan for (zed, 2026.1, ...) instead of detecting it.
-    #[arg(long)]
-    pub release: Option<String>,
-    /// Fill blank glance passwords with strong random values and save them
-    /// to the secrets file.
-    #[arg(long)]
-    pub generate_passwords: bool,
+/// Runs a command (the wizard itself is the binary's, above this layer); its exit code.
+pub fn run(command: Command, state_dir: &Path) -> i32 {
+    let mut stdout = std::io::stdout();
+    match command {
+        Command::Answers(what) => answers::run(&what),
+        Command::Check { args, format } => check::run(&args, format, &mut stdout),
+        Command::Plan { args, format } => plan::run(&args, format, state_dir, &mut stdout),
+        Command::Apply {
+            args,
+            skip_prechecks,
+            jobs,
+            verify,
+        } => {
+            // apply prints the notes itself.
+            let loaded = load_or_exit(&args.options(true));
+            let run = crate::ops::apply::RunOptions {
+                skip_prechecks,
+                jobs: usize::from(jobs),
+                verify,
+            };
+            apply::apply(&loaded, state_dir, &run, &mut stdout)
+        }
+        Command::Export { format } => export::run(format, &mut stdout),
+        Command::Undo {
+            args,
+            dry_run,
+            purge_packages,
+            replaced,
+            yes,
+            tasks,
+        } => {
+            let loaded = load_with_notes(&args);
+            let options = undo::UndoOptions {
+                dry_run,
+                undo: crate::undo::Options {
+                    purge_packages,
+                    only: tasks,
+                    replaced,
+                },
+            };
+            undo::run(&loaded, state_dir, &options, yes)
+        }
+        Command::Doctor {
+            format,
+            config_dir,
+            admin_openrc,
+            write_answers,
+        } => doctor::run(format, config_dir, admin_openrc, write_answers),
+        Command::Bundle {
+            output,
+            answers,
+            secrets,
+        } => bundle::run(output, answers, secrets, state_dir),
+        Command::Status { format } => {
+            code_or_error(status::status(state_dir, format, &mut stdout).map(|()| exit::OK))
+        }
+        Command::Reset { task } => code_or_error(reset::run(state_dir, task, &mut stdout)),
+        Command::Man { dir } => code_or_error(
+            match dir {
+                Some(dir) => write_man_pages(&dir),
+                None => write_man_page(&mut stdout),
+            }
+            .map(|()| exit::OK),
+        ),
+        Command::Completions { shell } => {
+            write_completions(shell, &mut stdout);
+            exit::OK
+        }
+        // The binary runs the wizard's benchmark itself (the wizard is above this layer).
+        Command::BenchRunScreen { .. } => exit::ERROR,
+    }
 }
 
-impl AnswersArgs {
-    pub fn options(&self, prompt: bool) -> LoadOptions {
-        LoadOptions {
-            answers: self.answers.clone(),
-            secrets: self.secrets.clone(),
-            distro: self.distro.clone(),
-            release: self.release.clone(),
-            generate_passwords: self.generate_passwords,
-            prompt,
+fn load_or_exit(options: &LoadOptions) -> Loaded {
+    load::load(options).unwrap_or_else(|e| std::process::exit(load_failed(&e)))
+}
+
+/// Says why the answers could not be loaded; the exit code for it.
+fn load_failed(e: &LoadError) -> i32 {
+    let said = e.render(Texts::of(Lang::from_env()));
+    eprint!("glance-wizard: {said}");
+    if !said.ends_with('\n') {
+        eprintln!();
+    }
+    e.exit_code()
+}
+
+/// Loads the answers (or exits saying why) and prints the notes made on
+/// the way.
+fn load_with_notes(args: &AnswersArgs) -> Loaded {
+    let loaded = load_or_exit(&args.options(true));
+    let t = Texts::of(Lang::from_env());
+    for note in &loaded.notes {
+        println!("{}", t.msg(note));
+    }
+    loaded
+}
+
+/// A command's exit code, or its error said (in the locale's language
+/// when its words are a message) and [`exit::ERROR`].
+fn code_or_error<E: Into<anyhow::Error>>(result: Result<i32, E>) -> i32 {
+    result.unwrap_or_else(|e| {
+        let said = Texts::of(Lang::from_env()).error(&e.into());
+        eprintln!("glance-wizard: {said}");
+        exit::ERROR
+    })
+}
+
+/// The notes made while loading, in the locale's language: on `out` with
+/// text, on stderr with JSON (stdout holds only the document).
+pub(crate) fn say_notes(notes: &[Message], format: Format, out: &mut dyn Write) {
+    let t = Texts::of(Lang::from_env());
+    for note in notes {
+        match format {
+            Format::Text => say!(out, "{}", t.msg(note)),
+            Format::Json => eprintln!("{}", t.msg(note)),
         }
     }
 }
 
-/// What `glance-wizard answers` prints.
-#[derive(clap::Args, Debug)]
-#[group(required = true, multiple = false)]
-pub struct AnswersPrint {
-    /// Print a commented answers file.
-    #[arg(long)]
-    pub template: bool,
-    /// Print the JSON Schema of the answers file (for editors: taplo, Even
-    /// Better TOML; the packages install it as
-    /// /usr/share/glance-wizard/answers.schema.json).
-    #[arg(long)]
-    pub schema: bool,
+/// Pretty JSON of a report made of strings, lists and enums.
+pub(crate) fn json<T: serde::Serialize>(report: &T) -> String {
+    serde_json::to_string_pretty(report).expect("a report is plain data: it always serialises")
 }
 
-/// How a report is printed.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    Text,
-    Json,
-}
-
-#[derive(Subcommand, Debug)]
-pub enum Command {
-    /// Print a commented answers file or its JSON Schema.
-    Answers(AnswersPrint),
-    /// Validate the answers and run the prechecks.
-    Check {
-        #[command(flatten)]
-        args: AnswersArgs,
-        /// text, or json for scripts (fields: docs/json.md).
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-    },
-    /// Print the tasks, commands, statements and config diffs (passwords
-    /// not set yet show as <not set>).
-    Plan {
-        #[command(flatten)]
-        args: AnswersArgs,
-        /// text, or json for scripts (fields: docs/json.md).
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-    },
-    /// Run the plan, resuming after the last finished task.
-    Apply {
-        #[command(flatten)]
-        args: AnswersArgs,
-        /// Do not run the prechecks first.
-        #[arg(long)]
-        skip_prechecks: bool,
-        /// Tasks run at once at most; 1 runs them one after the other in
-        /// plan order.
-        #[arg(long, default_value_t = crate::engine::DEFAULT_JOBS as u16, value_parser = clap::value_parser!(u16).range(1..=16))]
-        jobs: u16,
-        /// Check every task again, even those the journal records as done
-        /// with the same inputs (each probes and repairs what it set up).
-        #[arg(long)]
-        verify: bool,
-    },
-    /// Write the plan for another engine: `export ansible` writes an
-    /// Ansible project for one or more controllers behind a VIP.
-    Export {
-        #[command(subcommand)]
-        format: ExportFormat,
-    },
-    /// Inspect the Glance on this machine (installed by the wizard or by
-    /// hand): every link from its config files to the running service.
-    /// Exit 0 when healthy, 8 when something was found.
-    Doctor {
-        /// text, or json for scripts.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-        /// Glance's config directory.
-        #[arg(long, default_value = "/etc/glance")]
-        config_dir: PathBuf,
-        /// Admin credentials used to list Keystone's services and endpoints
-        /// (default: /root/admin-openrc when it exists; else the service
-        /// user's token).
-        #[arg(long)]
-        admin_openrc: Option<PathBuf>,
-        /// Also write answers that describe this Glance, as its config
-        /// files have it (passwords in a 0600 secrets file beside them), for
-        /// `apply --answers FILE` to adopt it: what is right stays, what was
-        /// found is repaired.
-        #[arg(long, value_name = "FILE")]
-        write_answers: Option<PathBuf>,
-    },
-    /// Write a support bundle: answers (no secrets), journal, logs, Glance's
-    /// config and log tails, package versions, prechecks, doctor, service
-    /// status; every secret masked.
-    Bundle {
-        /// The .tar.gz to write (mode 0600).
-        #[arg(long, short = 'o')]
-        output: PathBuf,
-        /// The answers file, to include it and run the prechecks.
-        #[arg(long, short = 'a')]
-        answers: Option<PathBuf>,
-        /// The secrets file (default: [secrets] file in the answers): read
-        /// to mask its values, never included.
-        #[arg(long)]
-        secrets: Option<PathBuf>,
-    },
-    /// Take back what apply created, in reverse order: only what the
-    /// journal records that glance-wizard created (the test image, the
-    /// services it started, config files from their backups, the persisted
-    /// proxy, endpoints, service, role assignment, user, database accounts
-    /// and database); what it found stays. Shows what it will do and asks
-    /// for the controller's host name first. Resumable: a killed undo
-    /// finishes when run again.
-    Undo {
-        #[command(flatten)]
-        args: AnswersArgs,
-        /// Print what would be taken back; change nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// Also remove the packages glance-wizard installed (those absent
-        /// before; apt purges them).
-        #[arg(long)]
-        purge_packages: bool,
-        /// Only what earlier runs created under answers changed since and
-        /// that holds data (a database, a test image): apply keeps it
-        /// until you confirm this; `plan` lists it.
-        #[arg(long)]
-        replaced: bool,
-        /// Do not ask for the host name (needed without a terminal).
-        #[arg(long, short = 'y')]
-        yes: bool,
-        /// Only these tasks (`glance-wizard status` lists them), e.g.
-        /// verify.image; default: every task the journal records.
-        tasks: Vec<crate::plan::TaskId>,
-    },
-    /// Show the journal: each task that ran, in plan order, with what it
-    /// created or found.
-    Status {
-        /// text, or json for scripts and monitoring (fields: docs/json.md).
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-    },
-    /// Forget checkpoints (all, or one task's).
-    Reset {
-        /// A task id (`glance-wizard status` lists them), e.g. verify.image.
-        task: Option<crate::plan::TaskId>,
-    },
-    /// Print the manual page (roff): `glance-wizard man | man -l -`.
-    Man {
-        /// Write glance-wizard.1 and a page per subcommand
-        /// (glance-wizard-check.1, ...) into DIR instead.
-        #[arg(long, value_name = "DIR")]
-        dir: Option<PathBuf>,
-    },
-    /// Print a shell completion script for SHELL.
-    Completions {
-        #[arg(value_enum)]
-        shell: Shell,
-    },
-    /// Developer tool: the run screen streaming COMMAND's output through
-    /// the engine, runner and log (scripts/bench-run-screen.sh).
-    #[command(hide = true)]
-    BenchRunScreen {
-        /// A new directory for the engine's journal and log (default: a
-        /// temporary one, removed at exit).
-        #[arg(long)]
-        log_dir: Option<PathBuf>,
-        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
-        command: Vec<String>,
-    },
-}
-
-/// What `glance-wizard export` writes.
-#[derive(Subcommand, Debug)]
-pub enum ExportFormat {
-    /// An Ansible project: site.yml, group_vars, inventory, a secrets file
-    /// to encrypt with ansible-vault, an HAProxy snippet, a README.
-    Ansible {
-        #[command(flatten)]
-        args: AnswersArgs,
-        /// The controllers (TOML, see docs/ansible.md).
-        #[arg(long)]
-        inventory: PathBuf,
-        /// The directory to write the project into.
-        #[arg(long, short = 'o')]
-        output: PathBuf,
-    },
-}
-
-/// The command as the man pages show it: without clap's `help`
-/// subcommand, which has no page.
-fn man_command() -> clap::Command {
-    let mut command = Cli::command().disable_help_subcommand(true);
-    command.build();
-    command
-}
-
-/// Writes the manual page, section 1, in roff.
-pub fn write_man_page(out: &mut dyn Write) -> io::Result<()> {
-    clap_mangen::Man::new(man_command()).render(out)
-}
-
-/// Writes glance-wizard.1 and one page per visible subcommand into `dir`
-/// (the main page's SUBCOMMANDS section refers to them).
-pub fn write_man_pages(dir: &std::path::Path) -> io::Result<()> {
-    clap_mangen::generate_to(man_command(), dir)
-}
-
-/// Writes the completion script for `shell`.
-pub fn write_completions(shell: Shell, out: &mut dyn Write) {
-    clap_complete::generate(shell, &mut Cli::command(), BIN_NAME, out);
-}
+#[cfg(test)]
+mod tests;

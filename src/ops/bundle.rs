@@ -22,7 +22,7 @@ pub struct Options {
     pub state_dir: PathBuf,
     /// The answers, when given: they go in (without the secrets file),
     /// and the prechecks run with them.
-    pub answers: Option<crate::ops::headless::LoadOptions>,
+    pub answers: Option<crate::ops::load::LoadOptions>,
     pub doctor: crate::checks::doctor::Options,
 }
 
@@ -134,10 +134,7 @@ fn file_name(path: &Path) -> String {
 
 /// The answers with their secrets (for masking and the prechecks); a
 /// failure is noted, and the bundle goes on without them.
-fn load_answers(
-    options: &Options,
-    contents: &mut Contents,
-) -> Option<crate::ops::headless::Loaded> {
+fn load_answers(options: &Options, contents: &mut Contents) -> Option<crate::ops::load::Loaded> {
     let load = options.answers.as_ref()?;
     // The secrets file is read for masking even when the answers are not
     // valid: its values must not leak through the answers or the logs.
@@ -153,7 +150,7 @@ fn load_answers(
             }
         }
     }
-    match crate::ops::headless::load(load) {
+    match crate::ops::load::load(load) {
         Ok(loaded) => {
             for secret in loaded.settings.secrets() {
                 contents.redactor.add(&secret);
@@ -167,7 +164,7 @@ fn load_answers(
     }
 }
 
-fn secrets_path(load: &crate::ops::headless::LoadOptions) -> PathBuf {
+fn secrets_path(load: &crate::ops::load::LoadOptions) -> PathBuf {
     load.secrets.clone().unwrap_or_else(|| {
         crate::answers::Answers::load(&load.answers)
             .map(|a| a.secrets_path(&load.answers))
@@ -191,7 +188,7 @@ fn config_files(dir: &Path) -> Vec<(PathBuf, String)> {
         .collect()
 }
 
-fn add_answers(options: &Options, loaded: Option<&crate::ops::headless::Loaded>, c: &mut Contents) {
+fn add_answers(options: &Options, loaded: Option<&crate::ops::load::Loaded>, c: &mut Contents) {
     let Some(load) = &options.answers else {
         c.missing(Message::new("bundle.no_answers"));
         return;
@@ -205,8 +202,10 @@ fn add_answers(options: &Options, loaded: Option<&crate::ops::headless::Loaded>,
         Err(e) => c.missing(unreadable(&load.answers, e)),
     }
     if let Some(loaded) = loaded {
-        let mut text = String::new();
-        let _ = crate::ops::headless::print_prechecks(loaded, &mut WriteString(&mut text));
+        let checks = crate::checks::precheck::run_all(&loaded.settings, &loaded.profile);
+        let t = crate::i18n::Texts::of(crate::i18n::Lang::from_env());
+        let lines = crate::checks::text::check_lines(&checks, t);
+        let text: String = lines.iter().map(|line| format!("{line}\n")).collect();
         c.add("prechecks.txt", Message::new("bundle.prechecks"), &text);
     }
 }
@@ -258,7 +257,7 @@ fn add_glance_logs(dir: &Path, c: &mut Contents) {
 }
 
 /// Target detection, package versions, service status, the doctor.
-fn add_system(options: &Options, loaded: Option<&crate::ops::headless::Loaded>, c: &mut Contents) {
+fn add_system(options: &Options, loaded: Option<&crate::ops::load::Loaded>, c: &mut Contents) {
     let profile = loaded
         .map(|l| Ok(l.profile.clone()))
         .unwrap_or_else(|| crate::host::target::detect("auto", "auto"));
@@ -381,18 +380,4 @@ fn pack(manifest: &Manifest, files: &[(ManifestEntry, Vec<u8>)]) -> std::io::Res
         )?;
     }
     tar.into_inner()?.finish()
-}
-
-/// `io::Write` into a String (the prechecks print through one).
-struct WriteString<'s>(&'s mut String);
-
-impl std::io::Write for WriteString<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.push_str(&String::from_utf8_lossy(buf));
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }

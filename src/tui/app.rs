@@ -318,7 +318,7 @@ pub struct App {
 
 /// Exit codes of the wizard, as `apply`'s.
 pub mod code {
-    pub use crate::ops::wizard::exit::*;
+    pub use crate::ops::exit::*;
 }
 
 fn is_ctrl(key: &KeyEvent, c: char) -> bool {

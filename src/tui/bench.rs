@@ -199,7 +199,7 @@ pub fn bench_run_screen(argv: Vec<String>, log_dir: Option<PathBuf>, lang: Optio
         Ok(dirs) => dirs,
         Err(e) => {
             eprintln!("glance-wizard: cannot create a state directory: {e}");
-            return crate::ops::wizard::exit::ERROR;
+            return crate::ops::exit::ERROR;
         }
     };
     let mut app = App::new(

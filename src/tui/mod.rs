@@ -45,10 +45,10 @@ fn check_in_background(app: &App, tx: mpsc::SyncSender<Msg>, review: bool) {
     std::thread::spawn(move || {
         let Ok(profile) = profile else { return };
         let settings =
-            crate::ops::wizard::settings_from(&answers, &secrets, &profile).map_err(|e| e.0);
+            crate::ops::settings::settings_from(&answers, &secrets, &profile).map_err(|e| e.0);
         let msg = if review {
             Msg::Review(settings.map(|s| {
-                crate::ops::wizard::settings_plan_text(&s, &profile, &state_dir, texts)
+                crate::ops::preview::settings_plan_text(&s, &profile, &state_dir, texts)
                     .lines()
                     .map(str::to_string)
                     .collect()
@@ -168,7 +168,7 @@ pub fn resume_info(state_dir: &Path, profile: Option<&Profile>) -> Option<Resume
     let session = load_session(state_dir);
     let total = match (&session, profile) {
         (Some((answers, secrets)), Some(profile)) => {
-            crate::ops::wizard::settings_from(answers, secrets, profile)
+            crate::ops::settings::settings_from(answers, secrets, profile)
                 .ok()
                 .map(|s| build_plan(&s, profile).tasks.len())
         }
@@ -347,7 +347,7 @@ impl Runtime {
         };
         let answers = app.draft.answers();
         let secrets = app.draft.secrets();
-        let settings = match crate::ops::wizard::settings_from(&answers, &secrets, &profile) {
+        let settings = match crate::ops::settings::settings_from(&answers, &secrets, &profile) {
             Ok(s) => s,
             Err(e) => return refuse(app, e.render(app.texts)),
         };
@@ -471,14 +471,14 @@ fn drive(mut app: App, start: impl FnOnce(&mut Runtime, &mut App)) -> (App, i32)
     {
         restore_terminal();
         eprintln!("glance-wizard: cannot set up the terminal: {e}");
-        return (app, crate::ops::wizard::exit::ERROR);
+        return (app, crate::ops::exit::ERROR);
     }
     let mut terminal = match Terminal::new(CrosstermBackend::new(std::io::stdout())) {
         Ok(t) => t,
         Err(e) => {
             restore_terminal();
             eprintln!("glance-wizard: cannot set up the terminal: {e}");
-            return (app, crate::ops::wizard::exit::ERROR);
+            return (app, crate::ops::exit::ERROR);
         }
     };
 
@@ -560,7 +560,7 @@ fn event_loop(
             if let Err(e) = drawn {
                 restore_terminal();
                 eprintln!("glance-wizard: cannot draw: {e}");
-                return crate::ops::wizard::exit::ERROR;
+                return crate::ops::exit::ERROR;
             }
             dirty = false;
             urgent = false;
@@ -596,7 +596,7 @@ fn event_loop(
             }
             // A frame is due, or a tick.
             Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => return crate::ops::wizard::exit::ERROR,
+            Err(RecvTimeoutError::Disconnected) => return crate::ops::exit::ERROR,
         }
         dirty = true;
         for request in app.take_requests() {

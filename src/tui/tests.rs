@@ -182,7 +182,7 @@ fn test_plan() -> crate::plan::Plan {
         crate::util::secret::Secret::new("Adm1nPw#zz"),
     );
     let profile = profile_for("debian", "zed", InitSystem::SysV).unwrap();
-    let settings = crate::ops::wizard::settings_from(&a, &secrets, &profile).unwrap();
+    let settings = crate::ops::settings::settings_from(&a, &secrets, &profile).unwrap();
     crate::plan::build_plan(&settings, &profile)
 }
 
@@ -673,7 +673,7 @@ fn review_lines(t: &Texts) -> Vec<String> {
         crate::util::secret::Secret::new("Adm1nPw#zz"),
     );
     let profile = profile_for("debian", "zed", InitSystem::SysV).unwrap();
-    let settings = crate::ops::wizard::settings_from(&a, &secrets, &profile).unwrap();
+    let settings = crate::ops::settings::settings_from(&a, &secrets, &profile).unwrap();
     let plan = crate::plan::build_plan(&settings, &profile);
     crate::plan::plan_report(&plan, &settings, &|_| None, &|_| Vec::new())
         .text_in(t)
@@ -1197,7 +1197,7 @@ fn help_and_quit_confirmation() {
         assert!(a.take_requests().contains(&Request::Cancel));
         assert_eq!(a.exit, None, "waits for the engine to stop");
         a.handle(Msg::EngineDone(Ok(crate::engine::RunOutcome::Cancelled)));
-        assert_eq!(a.exit, Some(crate::ops::wizard::exit::CANCELLED));
+        assert_eq!(a.exit, Some(crate::ops::exit::CANCELLED));
     });
 }
 
@@ -1508,7 +1508,7 @@ fn exit_codes_match_apply() {
         };
         assert_eq!(
             ui.exit_code(),
-            crate::ops::wizard::exit::for_outcome(&engine),
+            crate::ops::exit::for_outcome(&engine),
             "{task}"
         );
     }
@@ -1518,6 +1518,6 @@ fn exit_codes_match_apply() {
             error: Message::verbatim("")
         }
         .exit_code(),
-        crate::ops::wizard::exit::VERIFY_FAILED
+        crate::ops::exit::VERIFY_FAILED
     );
 }

@@ -147,7 +147,7 @@ pub fn write(
 ) -> Result<Message, Refusal> {
     let profile = profile.as_ref().map_err(|e| Refusal::NoTarget(e.clone()))?;
     let settings =
-        crate::ops::wizard::settings_from(answers, secrets, profile).map_err(Refusal::Answers)?;
+        crate::ops::settings::settings_from(answers, secrets, profile).map_err(Refusal::Answers)?;
     crate::export::write_project(answers, &settings, profile, inventory, output)
         .map_err(Refusal::Export)
 }

@@ -145,8 +145,8 @@ impl UndoView {
     /// `glance-wizard undo`'s).
     pub fn exit_code(&self) -> Option<i32> {
         match &self.phase {
-            Phase::Ended(Ok(f)) => Some(crate::ops::wizard::exit::for_undo(&f.outcome)),
-            Phase::Ended(Err(_)) => Some(crate::ops::wizard::exit::ERROR),
+            Phase::Ended(Ok(f)) => Some(crate::ops::exit::for_undo(&f.outcome)),
+            Phase::Ended(Err(_)) => Some(crate::ops::exit::ERROR),
             _ => None,
         }
     }
@@ -305,7 +305,7 @@ pub enum UndoMsg {
 /// The settings of the answers the wizard saved for its install.
 fn session_settings(state_dir: &Path, profile: &Profile) -> Result<Settings, Refusal> {
     let (answers, secrets) = super::load_session(state_dir).ok_or(Refusal::NoSession)?;
-    crate::ops::wizard::settings_from(&answers, &secrets, profile).map_err(Refusal::Answers)
+    crate::ops::settings::settings_from(&answers, &secrets, profile).map_err(Refusal::Answers)
 }
 
 fn prepared(

@@ -60,7 +60,7 @@ fn installed() -> (tempfile::TempDir, World) {
     answers
         .save(&crate::tui::session_answers_path(state.path()), &secrets)
         .unwrap();
-    let settings = crate::ops::wizard::settings_from(&answers, &secrets, &profile()).unwrap();
+    let settings = crate::ops::settings::settings_from(&answers, &secrets, &profile()).unwrap();
     let plan = build_plan(&settings, &profile());
     let fingerprints = plan.fingerprints(&Journal::key(state.path()).unwrap());
     let (mut journal, world) = applied(&plan, &fingerprints);
@@ -206,22 +206,22 @@ fn dry_run(state: &Path) -> String {
     for (name, value) in SECRETS {
         secrets.set(name, Secret::new(value));
     }
-    let loaded = crate::ops::headless::Loaded {
-        settings: crate::ops::wizard::settings_from(&answers, &secrets, &profile()).unwrap(),
+    let loaded = crate::ops::load::Loaded {
+        settings: crate::ops::settings::settings_from(&answers, &secrets, &profile()).unwrap(),
         answers,
         profile: profile(),
         notes: vec![],
     };
-    let options = crate::ops::headless::UndoOptions {
+    let options = crate::cli::undo::UndoOptions {
         dry_run: true,
         undo: Options::default(),
     };
     let mut out = Vec::new();
-    let code = crate::ops::headless::undo(
+    let code = crate::cli::undo::undo(
         &loaded,
         state,
         &options,
-        crate::ops::headless::Confirm::Given,
+        crate::cli::undo::Confirm::Given,
         &mut out,
     );
     assert_eq!(code, 0);
@@ -334,7 +334,7 @@ fn undo_runs_and_ends_done_or_failed() {
         let text = snap("undo_failed", lang, &a);
         assert!(text.contains("identity.endpoints"), "{text}");
         key(&mut a, KeyCode::Char('q'));
-        assert_eq!(a.exit, Some(crate::ops::wizard::exit::TASK_FAILED));
+        assert_eq!(a.exit, Some(crate::ops::exit::TASK_FAILED));
     });
 }
 
@@ -431,7 +431,7 @@ fn quitting_waits_for_the_undo_and_the_welcome_screen_follows_it() {
         },
         still_recorded: vec![],
     }))));
-    assert_eq!(a.exit, Some(crate::ops::wizard::exit::TASK_FAILED));
+    assert_eq!(a.exit, Some(crate::ops::exit::TASK_FAILED));
 
     both(|lang| {
         let mut a = app(lang);

@@ -1,13 +1,17 @@
-use super::*;
 use crate::answers::{Answers, SecretName, Secrets};
+use crate::checks::precheck::{Check, Status};
+use crate::cli::check::*;
+use crate::cli::json;
 use crate::host::target::{InitSystem, profile_for};
 use crate::i18n::Message;
+use crate::ops::exit;
+use crate::plan::PlanReport;
 use crate::util::secret::Secret;
 
 /// The example under `heading` in docs/json.md: the first ```json block
 /// after it.
 fn documented(heading: &str) -> serde_json::Value {
-    let docs = include_str!("../../../../docs/json.md");
+    let docs = include_str!("../../../docs/json.md");
     let example = docs
         .split(heading)
         .nth(1)

@@ -1,120 +1,12 @@
-//! The core both faces call: answers and secrets in memory to settings,
-//! the plan text, and the exit code of an outcome. The command line
-//! (`headless`) and the interactive wizard (`ui`) present; this decides.
+//! The plan text of settings, against this machine's config files and the journal: what `plan`
+//! prints and the wizard's review shows.
 
 use std::path::Path;
 
-use crate::answers::{
-    self, AdminCredentials, Answers, AnswersError, CheckedAnswers, SecretName, Secrets, Settings,
-};
+use crate::answers::{AnswersError, CheckedAnswers, Secrets, Settings};
 use crate::host::target::Profile;
+use crate::ops::settings::{admin_credentials, needed_secrets};
 use crate::plan::{PlanReport, Task, build_plan, plan_report};
-use crate::util::secret::Secret;
-
-/// Exit codes, distinct per way of failing.
-pub mod exit {
-    use crate::engine::RunOutcome;
-
-    pub const OK: i32 = 0;
-    pub const ERROR: i32 = 1;
-    pub const INVALID_ANSWERS: i32 = 3;
-    pub const PRECHECK_FAILED: i32 = 4;
-    pub const TASK_FAILED: i32 = 5;
-    pub const VERIFY_FAILED: i32 = 6;
-    pub const LOCKED: i32 = 7;
-    /// `doctor` found something that breaks Glance.
-    pub const DOCTOR_FOUND: i32 = 8;
-    /// The user stopped the run, or did not confirm an undo (a wrong host
-    /// name typed, or no terminal to confirm on and no `--yes`).
-    pub const CANCELLED: i32 = 130;
-
-    /// The code for a run's outcome: the one mapping for the command line
-    /// and the interactive wizard.
-    pub fn for_outcome(outcome: &RunOutcome) -> i32 {
-        match outcome {
-            RunOutcome::Verified { .. } => OK,
-            RunOutcome::Failed { task, .. } => for_failed_task(*task),
-            RunOutcome::Cancelled => CANCELLED,
-        }
-    }
-
-    /// The code for an undo's outcome: a step that failed or was refused
-    /// is a failed task, as in apply.
-    pub fn for_undo(outcome: &crate::undo::Outcome) -> i32 {
-        match outcome {
-            crate::undo::Outcome::Done { .. } => OK,
-            crate::undo::Outcome::Failed { .. } => TASK_FAILED,
-        }
-    }
-
-    /// A failed verification is told apart from a failed installation step.
-    pub fn for_failed_task(task: crate::plan::TaskId) -> i32 {
-        if task == crate::plan::TaskId::VerifyImage {
-            VERIFY_FAILED
-        } else {
-            TASK_FAILED
-        }
-    }
-}
-
-/// The Keystone admin credentials the answers point to: the admin-openrc
-/// (read by bash), or the os_* fields with `os_password` from the secrets.
-pub fn admin_credentials(
-    answers: &Answers,
-    secrets: &Secrets,
-) -> Result<AdminCredentials, AnswersError> {
-    if answers.keystone.admin_openrc.is_empty() {
-        Ok(answers
-            .manual_admin_credentials(secrets)
-            .unwrap_or(AdminCredentials {
-                vars: Default::default(),
-                password: Secret::default(),
-                origin: crate::i18n::Message::verbatim("nowhere"),
-            }))
-    } else {
-        answers::openrc::load(Path::new(&answers.keystone.admin_openrc))
-            .map_err(|rule| AnswersError::single("keystone.admin_openrc", rule))
-    }
-}
-
-/// Validated settings from answers and secrets held in memory (the answers
-/// file's loader and the TUI's forms both end here).
-pub fn settings_from(
-    answers: &Answers,
-    secrets: &Secrets,
-    profile: &Profile,
-) -> Result<Settings, AnswersError> {
-    checked_settings(answers.checked()?, secrets, profile)
-}
-
-/// The settings of answers whose fields were already checked: the admin
-/// credentials are read first, then the secrets checked.
-pub(crate) fn checked_settings(
-    answers: CheckedAnswers<'_>,
-    secrets: &Secrets,
-    profile: &Profile,
-) -> Result<Settings, AnswersError> {
-    let admin = admin_credentials(answers.answers(), secrets)?;
-    answers.resolve(profile, secrets, admin)
-}
-
-/// The secrets these answers need.
-pub fn needed_secrets(answers: &Answers) -> Vec<SecretName> {
-    let mut needed = vec![
-        SecretName::GlanceDbPassword,
-        SecretName::GlanceServicePassword,
-    ];
-    if answers.database.admin_access == answers::AdminAccess::Tcp {
-        needed.push(SecretName::DbAdminPassword);
-    }
-    if answers.keystone.admin_openrc.is_empty() {
-        needed.push(SecretName::OsPassword);
-    }
-    if answers.proxy.names_a_user() {
-        needed.push(SecretName::ProxyPassword);
-    }
-    needed
-}
 
 /// The plan of answers whose passwords may not exist yet (`plan` before
 /// the secrets file is written): each missing one shows as
@@ -189,6 +81,7 @@ pub fn settings_plan_report(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::answers::Answers;
     use crate::host::target::{InitSystem, profile_for};
     use crate::plan::render_plan;
 

@@ -1,18 +1,16 @@
-//! `check` and `plan` on the command line, as text or as JSON
-//! (`--format json`, fields in docs/json.md). The JSON is the serde form of
-//! typed reports, built from the same values the text shows (masked the
-//! same way). With JSON, stdout holds the one document: the notes made
-//! while loading (generated passwords) go to stderr.
+//! `glance-wizard check`: the prechecks, as text or as JSON (`--format json`, fields in
+//! docs/json.md). The JSON is the serde form of a typed report, built from the same values the
+//! text shows (masked the same way).
 
 use std::io::Write;
 
 use serde::Serialize;
 
-use super::{Loaded, exit, report};
+use super::{Format, json, say_notes};
 use crate::checks::precheck::{self, Check, Status};
-use crate::cli::Format;
-use crate::i18n::{Lang, Message, Texts};
-use crate::plan::PlanReport;
+use crate::i18n::{Lang, Texts};
+use crate::ops::exit;
+use crate::ops::load::Loaded;
 
 /// What `check --format json` prints. Field names are stable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -108,7 +106,7 @@ pub fn check(loaded: &Loaded, format: Format, out: &mut dyn Write) -> i32 {
     let checks = precheck::run_all(&loaded.settings, &loaded.profile);
     let result = CheckReport::new(target, &checks);
     match format {
-        Format::Text => super::print_checks(&checks, t, out),
+        Format::Text => print_checks(&checks, t, out),
         Format::Json => say!(out, "{}", json(&result)),
     }
     result.exit_code()
@@ -123,36 +121,30 @@ pub fn target_failed(error: &crate::host::target::TargetError, out: &mut dyn Wri
     report.exit_code()
 }
 
-/// `glance-wizard plan` once the report is made: prints it.
-pub fn plan(report: &PlanReport, notes: &[Message], format: Format, out: &mut dyn Write) {
-    say_notes(notes, format, out);
-    match format {
-        Format::Text => {
-            // In the locale's language; JSON is language-neutral.
-            let text = report.text_in(Texts::of(Lang::from_env()));
-            // Ignored on purpose, as in `report`.
-            let _ = out.write_all(text.as_bytes());
-        }
-        Format::Json => say!(out, "{}", json(report)),
+/// Runs the prechecks and prints them in the locale's language; true when
+/// none failed.
+pub fn print_prechecks(loaded: &Loaded, out: &mut dyn Write) -> bool {
+    let checks = precheck::run_all(&loaded.settings, &loaded.profile);
+    print_checks(&checks, Texts::of(Lang::from_env()), out);
+    checks.iter().all(|c| c.status != Status::Fail)
+}
+
+/// The prechecks' lines ([`crate::checks::text::check_lines`]).
+pub fn print_checks(checks: &[precheck::Check], t: &Texts, out: &mut dyn Write) {
+    for line in crate::checks::text::check_lines(checks, t) {
+        say!(out, "{line}");
     }
 }
 
-/// The notes made while loading, in the locale's language: on `out` with
-/// text, on stderr with JSON (stdout holds only the document).
-fn say_notes(notes: &[Message], format: Format, out: &mut dyn Write) {
-    let t = Texts::of(Lang::from_env());
-    for note in notes {
-        match format {
-            Format::Text => say!(out, "{}", t.msg(note)),
-            Format::Json => eprintln!("{}", t.msg(note)),
+/// `glance-wizard check`; its exit code. The notes are printed with the
+/// report.
+pub fn run(args: &super::AnswersArgs, format: Format, out: &mut dyn Write) -> i32 {
+    match crate::ops::load::load(&args.options(true)) {
+        Ok(loaded) => check(&loaded, format, out),
+        // A script reading JSON gets a report with every exit 4.
+        Err(crate::ops::load::LoadError::Target(e)) if format == Format::Json => {
+            target_failed(&e, out)
         }
+        Err(e) => super::load_failed(&e),
     }
 }
-
-/// Pretty JSON of a report made of strings, lists and enums.
-fn json<T: Serialize>(report: &T) -> String {
-    serde_json::to_string_pretty(report).expect("a report is plain data: it always serialises")
-}
-
-#[cfg(test)]
-mod tests;
