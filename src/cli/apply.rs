@@ -14,7 +14,18 @@ use crate::ops::exit;
 use crate::ops::load::Loaded;
 use crate::plan::{Plan, TaskId, build_plan};
 
-/// `glance-wizard apply`: prechecks, then the engine. Returns the exit code.
+/// `glance-wizard apply`; its exit code. The answers' notes are printed with the run's lines.
+pub fn run(
+    args: &super::AnswersArgs,
+    options: &RunOptions,
+    state_dir: &Path,
+    out: &mut dyn Write,
+) -> i32 {
+    let loaded = super::load_or_exit(&args.options(true));
+    apply(&loaded, state_dir, options, out)
+}
+
+/// Prechecks, then the engine. Returns the exit code.
 pub fn apply(loaded: &Loaded, state_dir: &Path, run: &RunOptions, out: &mut dyn Write) -> i32 {
     // Every line in the locale's language.
     let texts = Texts::of(Lang::from_env());

@@ -46,43 +46,6 @@ pub fn run(command: Command, state_dir: &Path) -> i32 {
     let mut stdout = std::io::stdout();
     match command {
         Command::Answers(what) => answers::run(&what),
-        Command::Check { args, format } => check::run(&args, format, &mut stdout),
-        Command::Plan { args, format } => plan::run(&args, format, state_dir, &mut stdout),
-        Command::Apply {
-            args,
-            skip_prechecks,
-            jobs,
-            verify,
-        } => {
-            // apply prints the notes itself.
-            let loaded = load_or_exit(&args.options(true));
-            let run = crate::ops::apply::RunOptions {
-                skip_prechecks,
-                jobs: usize::from(jobs),
-                verify,
-            };
-            apply::apply(&loaded, state_dir, &run, &mut stdout)
-        }
-        Command::Export { format } => export::run(format, &mut stdout),
-        Command::Undo {
-            args,
-            dry_run,
-            purge_packages,
-            replaced,
-            yes,
-            tasks,
-        } => {
-            let loaded = load_with_notes(&args);
-            let options = undo::UndoOptions {
-                dry_run,
-                undo: crate::undo::Options {
-                    purge_packages,
-                    only: tasks,
-                    replaced,
-                },
-            };
-            undo::run(&loaded, state_dir, &options, yes)
-        }
         Command::Doctor {
             format,
             config_dir,
@@ -111,6 +74,45 @@ pub fn run(command: Command, state_dir: &Path) -> i32 {
         }
         // The binary runs the wizard's benchmark itself (the wizard is above this layer).
         Command::BenchRunScreen { .. } => exit::ERROR,
+        on_answers => run_on_answers(on_answers, state_dir, &mut stdout),
+    }
+}
+
+/// The commands that read an answers file.
+fn run_on_answers(command: Command, state_dir: &Path, out: &mut dyn Write) -> i32 {
+    match command {
+        Command::Check { args, format } => check::run(&args, format, out),
+        Command::Plan { args, format } => plan::run(&args, format, state_dir, out),
+        Command::Apply {
+            args,
+            skip_prechecks,
+            jobs,
+            verify,
+        } => {
+            let run = crate::ops::apply::RunOptions {
+                skip_prechecks,
+                jobs: usize::from(jobs),
+                verify,
+            };
+            apply::run(&args, &run, state_dir, out)
+        }
+        Command::Export { format } => export::run(format, out),
+        Command::Undo {
+            args,
+            dry_run,
+            purge_packages,
+            replaced,
+            yes,
+            tasks,
+        } => {
+            let undo = crate::undo::Options {
+                purge_packages,
+                only: tasks,
+                replaced,
+            };
+            undo::run(&args, state_dir, &undo::UndoOptions { dry_run, undo }, yes)
+        }
+        _ => unreachable!("run_on_answers gets the commands that read answers"),
     }
 }
 

@@ -9,6 +9,7 @@ use crate::engine::{self, Journal, lock::RunLock};
 use crate::i18n::{Lang, Message, Texts};
 use crate::ops::exit;
 use crate::ops::load::Loaded;
+use crate::undo::machine::Prepared;
 
 /// How `undo` runs.
 #[derive(Debug, Clone, Default)]
@@ -32,7 +33,7 @@ pub enum Confirm<'a> {
 /// Returns the exit code.
 /// Why undo has nothing to do, and the lines of what stays.
 fn say_nothing_to_undo(
-    prepared: &crate::undo::machine::Prepared,
+    prepared: &Prepared,
     state_dir: &Path,
     options: &crate::undo::Options,
     t: &Texts,
@@ -85,6 +86,32 @@ pub fn undo(
         say_nothing_to_undo(&prepared, state_dir, &options.undo, t, out);
         return exit::OK;
     }
+    say_preview(&prepared, loaded, options, t, out);
+    if options.dry_run {
+        say!(out, "{}", t.t("undo_cli.dry_run"));
+        return exit::OK;
+    }
+    if let Err(code) = confirmed(loaded, confirm, t, out) {
+        return code;
+    }
+    run_steps(
+        loaded,
+        state_dir,
+        &mut prepared,
+        lock.as_ref(),
+        options,
+        out,
+    )
+}
+
+/// What undo will do, step by step, secrets masked.
+fn say_preview(
+    prepared: &Prepared,
+    loaded: &Loaded,
+    options: &UndoOptions,
+    t: &Texts,
+    out: &mut dyn Write,
+) {
     let heading = if options.undo.replaced {
         "undo_cli.heading_replaced"
     } else {
@@ -97,13 +124,18 @@ pub fn undo(
     if prepared.drops_database() {
         say!(out, "{}", t.t("undo_cli.drops_database"));
     }
-    if options.dry_run {
-        say!(out, "{}", t.t("undo_cli.dry_run"));
-        return exit::OK;
-    }
-    if let Err(code) = confirmed(loaded, confirm, t, out) {
-        return code;
-    }
+}
+
+/// The confirmed steps, each line said as it is logged; the exit code of how they ended.
+fn run_steps(
+    loaded: &Loaded,
+    state_dir: &Path,
+    prepared: &mut Prepared,
+    lock: Option<&RunLock>,
+    options: &UndoOptions,
+    out: &mut dyn Write,
+) -> i32 {
+    let t = Texts::of(Lang::from_env());
     let log_path = crate::undo::machine::log_path(state_dir);
     say!(
         out,
@@ -114,8 +146,8 @@ pub fn undo(
         &loaded.settings,
         state_dir,
         &log_path,
-        &mut prepared,
-        lock.as_ref(),
+        prepared,
+        lock,
         &std::sync::atomic::AtomicBool::new(false),
         &mut |line| say!(out, "{}", t.msg(line)),
     );
@@ -229,8 +261,9 @@ fn report_undo_failure(outcome: &crate::undo::Outcome, t: &Texts, out: &mut dyn 
 
 /// `undo`: confirmed by `--yes`, or by the host name typed on the
 /// terminal.
-pub fn run(loaded: &Loaded, state_dir: &Path, options: &UndoOptions, yes: bool) -> i32 {
+pub fn run(args: &super::AnswersArgs, state_dir: &Path, options: &UndoOptions, yes: bool) -> i32 {
     use std::io::{BufRead, IsTerminal};
+    let loaded = super::load_with_notes(args);
     let mut ask = |prompt: &str| {
         print!("{prompt}");
         let _ = std::io::stdout().flush();
@@ -245,5 +278,5 @@ pub fn run(loaded: &Loaded, state_dir: &Path, options: &UndoOptions, yes: bool) 
     } else {
         Confirm::NoTerminal
     };
-    undo(loaded, state_dir, options, confirm, &mut std::io::stdout())
+    undo(&loaded, state_dir, options, confirm, &mut std::io::stdout())
 }

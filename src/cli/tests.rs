@@ -173,7 +173,7 @@ fn status_json_is_the_documented_example() {
         .unwrap()
         .replace(&dir.path().display().to_string(), "/var/lib/glance-wizard");
     insta::assert_snapshot!("status_json", text);
-    let docs = include_str!("../../../docs/json.md");
+    let docs = include_str!("../../docs/json.md");
     let example = docs
         .split("```json\n")
         .nth(1)
