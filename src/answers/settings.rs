@@ -169,7 +169,7 @@ pub struct TestImageSettings {
     pub container_format: ContainerFormat,
 }
 
-/// See [`PackageAnswers`].
+/// See [`PackageAnswers`](super::PackageAnswers).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PackageSettings {
     pub manager_options: Vec<String>,

@@ -112,7 +112,7 @@ pub fn oslo_quote(value: &str) -> Result<String, OsloValueError> {
     Ok(out)
 }
 
-/// What oslo.config returns for an option whose file value (as [`IniDocument::get`] gives it)
+/// What oslo.config returns for an option whose file value (as [`IniDocument::get`](super::IniDocument::get) gives it)
 /// is `file_value`, when that involves no substitution: `\$` and `$$` become `$`, a `$` that
 /// starts no placeholder stays. `None` when the value refers to another option (`$name`,
 /// `${…}`) or might, as with a `$` before a non-ASCII letter, which Python's case-insensitive

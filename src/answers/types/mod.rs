@@ -1,5 +1,5 @@
 //! Parse, don't validate: one type per kind of value in the answers, each
-//! made only by its own rule ([`FromStr`], and serde through the same
+//! made only by its own rule ([`FromStr`](std::str::FromStr), and serde through the same
 //! parse), so that settings built from them cannot hold a value that broke
 //! a rule. The answers file and the TUI's forms parse with these same types.
 //!
