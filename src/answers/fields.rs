@@ -13,7 +13,7 @@ use super::types::{
 use super::{
     AdminAccess, Answers, ControllerAnswers, DatabaseAnswers, EndpointAnswers, FieldError,
     ImageSource, ImageStoreAnswers, KeystoneAnswers, PackageAnswers, ProxyAnswers, Rule,
-    TestImageAnswers, is_url_source, split_list,
+    TestImageAnswers,
 };
 
 /// Every broken rule found so far, in the order the fields were checked.
@@ -393,4 +393,13 @@ fn packages(x: &PackageAnswers, p: &mut Problems) -> Option<PackageFields> {
         manager_options: manager_options?,
         query_options: query_options?,
     })
+}
+
+/// A test image source that is a URL to download (else it is a local path).
+fn is_url_source(source: &str) -> bool {
+    source.starts_with("http://") || source.starts_with("https://")
+}
+
+fn split_list(value: &str) -> impl Iterator<Item = &str> {
+    value.split(',').map(str::trim).filter(|s| !s.is_empty())
 }

@@ -1,14 +1,17 @@
-//! The two halves of [`Answers::resolve`](super::Answers::resolve): the
-//! secrets, checked against their rules, and the settings of each section
-//! with their defaults filled in.
+//! Answers into settings: [`Answers::resolve`] and its variants (the fields
+//! checked first with [`Answers::checked`], the proxy alone), and the two
+//! halves of resolving: the secrets, checked against their rules, and the
+//! settings of each section with their defaults filled in.
 
-use super::fields::{DbAccess, Fields, Problems, ProxyFields, StoreFields, TestImageFields};
+use std::collections::BTreeMap;
+
+use super::fields::{self, DbAccess, Fields, Problems, ProxyFields, StoreFields, TestImageFields};
 use super::types::{Host, HttpUrl, MemcachedServer, ProxyUrl};
 use super::validate::{self, PasswordError};
 use super::{
-    AdminAccess, AdminCredentials, Answers, DbAdmin, DbSettings, EndpointSettings, ImageSource,
-    KeystoneSettings, PackageSettings, ProxySettings, Rule, SecretName, Secrets, Settings,
-    StoreSettings, TestImageSettings, controller_no_proxy,
+    AdminAccess, AdminCredentials, Answers, AnswersError, DbAdmin, DbSettings, EndpointSettings,
+    FieldError, ImageSource, KeystoneSettings, PackageSettings, ProxySettings, Rule, SecretName,
+    Secrets, Settings, StoreSettings, TestImageSettings,
 };
 use crate::host::target::Profile;
 use crate::util::secret::Secret;
@@ -325,4 +328,178 @@ pub(super) fn proxy_settings(
         no_proxy,
         persist: x.persist,
     }
+}
+
+impl Answers {
+    /// Checks every field that does not need secrets or the machine.
+    /// Collects all problems instead of stopping at the first.
+    pub fn validate_fields(&self) -> Vec<FieldError> {
+        let mut problems = Problems::default();
+        fields::parse(self, &mut problems);
+        problems.0
+    }
+
+    /// Validates everything and fills defaults. `admin` are the resolved
+    /// Keystone admin credentials (from the openrc or the os_* fields).
+    pub fn resolve(
+        &self,
+        profile: &Profile,
+        secrets: &Secrets,
+        admin: AdminCredentials,
+    ) -> Result<Settings, AnswersError> {
+        let mut problems = Problems::default();
+        let fields = fields::parse(self, &mut problems);
+        self.resolve_with(fields, problems, profile, secrets, admin, Missing::Refused)
+    }
+
+    /// The proxy alone, as [`Answers::resolve`] makes it (the controller
+    /// always in `no_proxy`): the proxy screen tests it before the rest of
+    /// the form is complete.
+    pub fn proxy(&self, password: Option<Secret>) -> Result<ProxySettings, AnswersError> {
+        let mut problems = Problems::default();
+        let controller = fields::controller(&self.controller, &mut problems);
+        let proxy = fields::proxy(&self.proxy, &mut problems);
+        match (controller, proxy) {
+            (Some(controller), Some(proxy)) if problems.0.is_empty() => {
+                Ok(proxy_settings(proxy, &controller.host, password))
+            }
+            _ => Err(AnswersError(problems.0)),
+        }
+    }
+
+    /// These answers once every field parsed, so that resolving them does
+    /// not parse the fields again.
+    pub fn checked(&self) -> Result<CheckedAnswers<'_>, AnswersError> {
+        let mut problems = Problems::default();
+        match fields::parse(self, &mut problems) {
+            Some(fields) if problems.0.is_empty() => Ok(CheckedAnswers {
+                answers: self,
+                fields,
+            }),
+            _ => Err(AnswersError(problems.0)),
+        }
+    }
+
+    /// The secrets checked after the field `problems` found before, then
+    /// the settings when there is no problem at all (`fields` is `None`
+    /// only when a field's problem was recorded).
+    fn resolve_with(
+        &self,
+        fields: Option<Fields>,
+        mut problems: Problems,
+        profile: &Profile,
+        secrets: &Secrets,
+        admin: AdminCredentials,
+        missing: Missing,
+    ) -> Result<Settings, AnswersError> {
+        let resolved = self.resolve_secrets(profile, secrets, &admin, &mut problems, missing);
+        let store = fields
+            .as_ref()
+            .and_then(|f| store_settings(&f.store, profile, &mut problems));
+        match (fields, store) {
+            (Some(fields), Some(store)) if problems.0.is_empty() => {
+                Ok(Answers::settings(fields, store, profile, admin, resolved))
+            }
+            _ => Err(AnswersError(problems.0)),
+        }
+    }
+
+    /// Keystone admin credentials from the os_* fields (password from the
+    /// secrets), when no admin-openrc is given.
+    pub fn manual_admin_credentials(&self, secrets: &Secrets) -> Option<AdminCredentials> {
+        let k = &self.keystone;
+        if !k.admin_openrc.is_empty() || k.os_auth_url.is_empty() {
+            return None;
+        }
+        let mut vars = BTreeMap::new();
+        for (name, value) in [
+            ("OS_AUTH_URL", &k.os_auth_url),
+            ("OS_USERNAME", &k.os_username),
+            ("OS_PROJECT_NAME", &k.os_project_name),
+            ("OS_USER_DOMAIN_NAME", &k.os_user_domain_name),
+            ("OS_PROJECT_DOMAIN_NAME", &k.os_project_domain_name),
+        ] {
+            vars.insert(name.to_string(), value.clone());
+        }
+        vars.insert("OS_IDENTITY_API_VERSION".into(), "3".into());
+        Some(AdminCredentials {
+            vars,
+            password: secrets
+                .get(SecretName::OsPassword)
+                .cloned()
+                .unwrap_or_default(),
+            origin: crate::i18n::Message::new("plan.admin_from_answers"),
+        })
+    }
+}
+
+/// Answers whose fields all parsed, with their parsed values; made by
+/// [`Answers::checked`].
+#[derive(Debug, Clone)]
+pub struct CheckedAnswers<'a> {
+    answers: &'a Answers,
+    fields: Fields,
+}
+
+impl<'a> CheckedAnswers<'a> {
+    pub fn answers(&self) -> &'a Answers {
+        self.answers
+    }
+
+    /// [`Answers::resolve`] without checking the fields again.
+    pub fn resolve(
+        self,
+        profile: &Profile,
+        secrets: &Secrets,
+        admin: AdminCredentials,
+    ) -> Result<Settings, AnswersError> {
+        self.answers.resolve_with(
+            Some(self.fields),
+            Problems::default(),
+            profile,
+            secrets,
+            admin,
+            Missing::Refused,
+        )
+    }
+
+    /// [`CheckedAnswers::resolve`] with each missing password a
+    /// [`Secret::not_set`] stand-in, for showing the plan only: see
+    /// [`crate::ops::preview::plan_preview`], which keeps these settings to itself.
+    pub(crate) fn resolve_with_stand_ins(
+        self,
+        profile: &Profile,
+        secrets: &Secrets,
+        admin: AdminCredentials,
+    ) -> Result<Settings, AnswersError> {
+        self.answers.resolve_with(
+            Some(self.fields),
+            Problems::default(),
+            profile,
+            secrets,
+            admin,
+            Missing::StandIn,
+        )
+    }
+}
+
+/// Names that must never go through a proxy: the controller's name, its
+/// resolved addresses, localhost and 127.0.0.1.
+pub fn controller_no_proxy(controller: &str) -> Vec<String> {
+    use std::net::ToSocketAddrs;
+    let mut out = vec![controller.to_string()];
+    if let Ok(addrs) = (controller, 0).to_socket_addrs() {
+        for addr in addrs {
+            let ip = addr.ip().to_string();
+            if !out.contains(&ip) {
+                out.push(ip);
+            }
+        }
+    }
+    for fixed in ["localhost", "127.0.0.1"] {
+        if !out.iter().any(|e| e == fixed) {
+            out.push(fixed.to_string());
+        }
+    }
+    out
 }

@@ -7,6 +7,7 @@ use mysql::{Conn, OptsBuilder};
 
 use super::config::{GlanceConf, Value};
 use super::{CheckId, Finding, Report, as_is};
+use crate::checks::probes::{binary_logging, describe_mysql_error as describe};
 use crate::i18n::Message;
 use crate::util::secret::Secret;
 
@@ -41,13 +42,6 @@ pub(crate) fn parse_url(url: &str) -> Result<DbUrl, Message> {
         port: parsed.port().unwrap_or(3306),
         name: parsed.path().trim_start_matches('/').to_string(),
     })
-}
-
-fn describe(e: &mysql::Error) -> String {
-    match e {
-        mysql::Error::MySqlError(m) => format!("ERROR {} ({}): {}", m.code, m.state, m.message),
-        other => other.to_string(),
-    }
 }
 
 fn mysql_code(e: &mysql::Error) -> Option<u16> {
@@ -260,20 +254,6 @@ fn metadefs(conn: &mut Conn, report: &mut Report) {
         }),
         Err(e) => report.not_checked(CheckId::Metadefs, as_is(describe(&e))),
     }
-}
-
-/// Binary logging is on and `log_bin_trust_function_creators` off: the
-/// server refuses the triggers Glance's migrations create to an account
-/// without SUPER (ERROR 1419, launchpad bug 1748347). `Ok(Some(..))` says
-/// what was found. Any account may read these variables.
-pub fn binary_logging(conn: &mut Conn) -> Result<Option<Message>, String> {
-    let row: Option<(u64, u64)> = conn
-        .query_first("SELECT @@GLOBAL.log_bin, @@GLOBAL.log_bin_trust_function_creators")
-        .map_err(|e| describe(&e))?;
-    Ok(match row {
-        Some((1, 0)) => Some(Message::new("doctor_msg.binlog_on")),
-        _ => None,
-    })
 }
 
 /// Why binary logging breaks `db_sync`, and the fix (for the database

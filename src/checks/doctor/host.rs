@@ -10,6 +10,7 @@ use std::time::Duration;
 use super::config::GlanceConf;
 use super::identity::Endpoint;
 use super::{CheckId, Finding, Options, Report, as_is};
+use crate::checks::probes;
 use crate::engine::runner::identity::direct_agent;
 use crate::i18n::Message;
 use crate::util::secret::Redactor;
@@ -24,7 +25,7 @@ pub fn memcached(conf: &GlanceConf, report: &mut Report) {
     };
     for server in servers.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let server = server.strip_prefix("inet:").unwrap_or(server);
-        match crate::checks::precheck::memcached_answers(server) {
+        match probes::memcached_answers(server) {
             Ok(said) => report.pass(CheckId::Memcached, said),
             Err(e) => report.find(Finding {
                 check: CheckId::Memcached,

@@ -400,33 +400,8 @@ fn endpoints(
                 url: json_str(one, "url").into(),
             }),
             [] if !of_interface.is_empty() => elsewhere.extend(of_interface),
-            [] => report.find(Finding {
-                check: CheckId::Endpoints,
-                object: Message::new("doctor_msg.endpoint_in_region")
-                    .arg("interface", interface)
-                    .arg("region", region),
-                problem: Message::new("doctor_msg.endpoint_missing"),
-                why: Message::new("doctor_msg.endpoint_missing_why")
-                    .arg("interface", interface)
-                    .arg("region", region),
-                fix: as_is(format!(
-                    "openstack {}",
-                    commands::display(&commands::endpoint_create(
-                        region, "image", interface, &url_hint
-                    ))
-                )),
-                apply_fixes: true,
-            }),
-            many => report.find(Finding {
-                check: CheckId::Endpoints,
-                object: Message::new("doctor_msg.endpoints_in_region")
-                    .arg("interface", interface)
-                    .arg("region", region),
-                problem: Message::new("doctor_msg.endpoints_many").arg("n", many.len()),
-                why: Message::new("doctor_msg.endpoints_many_why"),
-                fix: Message::new("doctor_msg.endpoints_many_fix"),
-                apply_fixes: false,
-            }),
+            [] => report.find(missing_endpoint(interface, region, &url_hint)),
+            many => report.find(too_many_endpoints(interface, region, many.len())),
         }
     }
     if !elsewhere.is_empty() {
@@ -439,6 +414,42 @@ fn endpoints(
         );
     }
     found
+}
+
+/// No `interface` endpoint of the image service anywhere: the fix creates
+/// it in `region` (with the URL of another endpoint as a hint).
+fn missing_endpoint(interface: &str, region: &str, url_hint: &str) -> Finding {
+    Finding {
+        check: CheckId::Endpoints,
+        object: Message::new("doctor_msg.endpoint_in_region")
+            .arg("interface", interface)
+            .arg("region", region),
+        problem: Message::new("doctor_msg.endpoint_missing"),
+        why: Message::new("doctor_msg.endpoint_missing_why")
+            .arg("interface", interface)
+            .arg("region", region),
+        fix: as_is(format!(
+            "openstack {}",
+            commands::display(&commands::endpoint_create(
+                region, "image", interface, url_hint
+            ))
+        )),
+        apply_fixes: true,
+    }
+}
+
+/// `n` (more than one) `interface` endpoints in `region`.
+fn too_many_endpoints(interface: &str, region: &str, n: usize) -> Finding {
+    Finding {
+        check: CheckId::Endpoints,
+        object: Message::new("doctor_msg.endpoints_in_region")
+            .arg("interface", interface)
+            .arg("region", region),
+        problem: Message::new("doctor_msg.endpoints_many").arg("n", n),
+        why: Message::new("doctor_msg.endpoints_many_why"),
+        fix: Message::new("doctor_msg.endpoints_many_fix"),
+        apply_fixes: false,
+    }
 }
 
 /// Messages as a list (`a, b, c`).

@@ -140,7 +140,9 @@ fn fact(field: &str, name: &str, release: &ReleaseProfile) -> Message {
 }
 
 impl DistroRow {
-    fn resolve(&self, release: &ReleaseProfile) -> DistroProfile {
+    /// The eras that apply to `release` (those from a release up to it),
+    /// merged in order: a later era's field replaces an earlier one's.
+    fn merged_eras(&self, release: &ReleaseProfile) -> DistroEra {
         let order = release_names();
         let index = |name: &str| {
             order
@@ -171,6 +173,13 @@ impl DistroRow {
                 unverified
             );
         }
+        merged
+    }
+
+    /// The distro's profile for `release`: its eras merged, each fact the
+    /// first era must name present, the facts' messages worded for `release`.
+    fn resolve(&self, release: &ReleaseProfile) -> DistroProfile {
+        let merged = self.merged_eras(release);
         let need = |v: Option<String>, what: &str| {
             v.unwrap_or_else(|| panic!("{}: the first era must name {what}", self.family))
         };
@@ -486,58 +495,8 @@ pub fn package_version(pm: PackageManager, package: &str) -> Option<(String, &'s
 /// Detects the target, honouring explicit choices (`auto` means detect).
 pub fn detect(distro_choice: &str, release_choice: &str) -> Result<Profile, TargetError> {
     let mut detection = Vec::new();
-    let row = if distro_choice.is_empty() || distro_choice == "auto" {
-        let ids = os_release_ids();
-        let found = ids
-            .iter()
-            .find_map(|id| find_distro_row(id).ok())
-            .ok_or_else(|| {
-                TargetError::NotDetected(
-                    Message::new("target_error.os_release").arg("ids", ids.join(" ")),
-                )
-            })?;
-        detection.push(format!("distro: {} (from /etc/os-release)", found.title));
-        found
-    } else {
-        let d = find_distro_row(distro_choice)?;
-        detection.push(format!("distro: {} (given)", d.title));
-        d
-    };
-    let release = if release_choice.is_empty() || release_choice == "auto" {
-        // The newest era's package manager asks for the version; yum-era
-        // RDO has no dnf, so yum is the fallback.
-        let newest = row.resolve(releases().last().expect("releases"));
-        let probe_pm = newest.package_manager;
-        let (version, source) = package_version(probe_pm, &row.package_probe)
-            .or_else(|| {
-                (probe_pm == PackageManager::Dnf)
-                    .then(|| package_version(PackageManager::Yum, &row.package_probe))
-                    .flatten()
-            })
-            .ok_or_else(|| {
-                TargetError::NotDetected(
-                    Message::new("target_error.no_version")
-                        .arg("package", &row.package_probe)
-                        .arg("setup", &newest.repository_setup),
-                )
-            })?;
-        let release = release_from_version(&version).ok_or_else(|| {
-            TargetError::NotDetected(
-                Message::new("target_error.unknown_version")
-                    .arg("package", &row.package_probe)
-                    .arg("version", &version),
-            )
-        })?;
-        detection.push(format!(
-            "release: {} (from the {source} {} {version})",
-            release.title, row.package_probe
-        ));
-        release
-    } else {
-        let r = find_release(release_choice)?;
-        detection.push(format!("release: {} (given)", r.title));
-        r
-    };
+    let row = choose_distro(distro_choice, &mut detection)?;
+    let release = choose_release(&row, release_choice, &mut detection)?;
     let distro = row.resolve(&release);
     let init = InitSystem::detect();
     detection.push(format!("init system: {}", init.name()));
@@ -552,6 +511,70 @@ pub fn detect(distro_choice: &str, release_choice: &str) -> Result<Profile, Targ
         init,
         detection,
     })
+}
+
+/// The distro given, or (`auto`, empty) the first of /etc/os-release's ids
+/// that names one; says which in `detection`.
+fn choose_distro(choice: &str, detection: &mut Vec<String>) -> Result<DistroRow, TargetError> {
+    if !choice.is_empty() && choice != "auto" {
+        let d = find_distro_row(choice)?;
+        detection.push(format!("distro: {} (given)", d.title));
+        return Ok(d);
+    }
+    let ids = os_release_ids();
+    let found = ids
+        .iter()
+        .find_map(|id| find_distro_row(id).ok())
+        .ok_or_else(|| {
+            TargetError::NotDetected(
+                Message::new("target_error.os_release").arg("ids", ids.join(" ")),
+            )
+        })?;
+    detection.push(format!("distro: {} (from /etc/os-release)", found.title));
+    Ok(found)
+}
+
+/// The release given, or (`auto`, empty) the one of the Glance package the
+/// distro's package manager knows; says which in `detection`.
+fn choose_release(
+    row: &DistroRow,
+    choice: &str,
+    detection: &mut Vec<String>,
+) -> Result<ReleaseProfile, TargetError> {
+    if !choice.is_empty() && choice != "auto" {
+        let r = find_release(choice)?;
+        detection.push(format!("release: {} (given)", r.title));
+        return Ok(r);
+    }
+    // The newest era's package manager asks for the version; yum-era
+    // RDO has no dnf, so yum is the fallback.
+    let newest = row.resolve(releases().last().expect("releases"));
+    let probe_pm = newest.package_manager;
+    let (version, source) = package_version(probe_pm, &row.package_probe)
+        .or_else(|| {
+            (probe_pm == PackageManager::Dnf)
+                .then(|| package_version(PackageManager::Yum, &row.package_probe))
+                .flatten()
+        })
+        .ok_or_else(|| {
+            TargetError::NotDetected(
+                Message::new("target_error.no_version")
+                    .arg("package", &row.package_probe)
+                    .arg("setup", &newest.repository_setup),
+            )
+        })?;
+    let release = release_from_version(&version).ok_or_else(|| {
+        TargetError::NotDetected(
+            Message::new("target_error.unknown_version")
+                .arg("package", &row.package_probe)
+                .arg("version", &version),
+        )
+    })?;
+    detection.push(format!(
+        "release: {} (from the {source} {} {version})",
+        release.title, row.package_probe
+    ));
+    Ok(release)
 }
 
 #[cfg(test)]
