@@ -8,9 +8,9 @@
 # 3. scripts/lab-tempest.sh install: Tempest's venv, and scripts/ansible-venv.sh: Ansible's venv
 #    for the export's tests (both cached; made in the background during 2); the two-node test's
 #    Debian root (scripts/lab-ha-nodes.sh root, cached) is made in the background too
-# 4. cargo nextest run (unit tests in parallel; tests/e2e_*.rs serialised through the `e2e`
-#    test group in .config/nextest.toml; each takes the lab lock), then the doc tests (nextest
-#    does not run those)
+# 4. cargo nextest run (unit and integration tests in parallel; the end-to-end tests, binary
+#    `e2e` (tests/e2e/), serialised through the `e2e` test group in .config/nextest.toml; each
+#    takes the lab lock), then the doc tests (nextest does not run those)
 # 5. scripts/test-packages.sh (full runs only): the glibc-2.17 release build (reused when
 #    lab-demo.sh made it), the objdump -T check, the .deb installed with dpkg -i and checked
 #    (--version, man, bash completion) then removed, the .rpm's metadata and files
@@ -46,19 +46,20 @@ fi
 locked=()
 [[ -f Cargo.lock ]] && locked=(--locked)
 
-# Tempest for tests/e2e_tempest.rs: a venv from PyPI, cached under /var/cache/glance-wizard-lab.
+# Tempest for tests/e2e/e2e_tempest.rs: a venv from PyPI, cached under /var/cache/glance-wizard-lab.
 # Made once (about 4 minutes here, mostly downloads), in the background while clippy builds.
 tempest_log=$(mktemp)
 bash scripts/lab-tempest.sh install >"${tempest_log}" 2>&1 &
 tempest_pid=$!
-# Ansible for tests/ansible_lint.rs and tests/e2e_ansible.rs: a venv from PyPI, cached there too.
-# Made once (about 9.5 minutes here), at the same time as Tempest's; a cached one costs nothing.
+# Ansible for tests/integration/ansible_lint.rs and tests/e2e/e2e_ansible.rs: a venv from PyPI,
+# cached there too. Made once (about 9.5 minutes here), at the same time as Tempest's; a cached
+# one costs nothing.
 ansible_log=$(mktemp)
 bash scripts/ansible-venv.sh >"${ansible_log}" 2>&1 &
 ansible_pid=$!
-# The Debian root of the two-node test (tests/e2e_ansible.rs): cached too; made once (debootstrap
-# and glance-api from deb.debian.org, minutes), meanwhile. Not waited for here: the test's
-# `lab-ha-nodes.sh up` waits for it (a lock) or makes it when this failed (its log says why).
+# The Debian root of the two-node test (tests/e2e/e2e_ansible.rs): cached too; made once
+# (debootstrap and glance-api from deb.debian.org, minutes), meanwhile. Not waited for here: the
+# test's `lab-ha-nodes.sh up` waits for it (a lock) or makes it when this failed (its log says why).
 mkdir -p /var/cache/glance-wizard-lab
 bash scripts/lab-ha-nodes.sh root >/var/cache/glance-wizard-lab/bookworm-glance-root.log 2>&1 &
 

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod ansible;
+pub mod fixtures;
 pub mod lab_lock;
 pub mod leak;
 pub mod probe;
