@@ -16,6 +16,7 @@ mod check_chinese;
 mod cli_docs;
 mod doctor_chinese;
 mod json_output;
+mod layering;
 mod package_errors;
 mod plan_before_secrets;
 mod plan_chinese;
