@@ -7,11 +7,10 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use super::decide::Decision;
 use super::journal::{Journal, TaskRecord, TaskStatus};
-use super::{
-    Cause, Decision, Engine, ErrorKind, Event, Reporter, RunOutcome, TaskError, pause, runner,
-    timestamp,
-};
+use super::log::{Reporter, timestamp};
+use super::{Cause, Engine, ErrorKind, Event, RunOutcome, TaskError, pause, runner};
 use crate::i18n::Message;
 use crate::plan::{Task, TaskId};
 
