@@ -2,7 +2,7 @@
 //! drift, and what changed upstream in this run.
 
 use super::scheduler::Slot;
-use super::{Engine, Journal, runner};
+use super::{Engine, Journal, TaskRecord, runner};
 use crate::i18n::Message;
 use crate::plan::Task;
 
@@ -63,6 +63,16 @@ impl Engine<'_> {
                 recheck: true,
             };
         }
+        self.decide_on_probe(record, probe)
+    }
+
+    /// A done task, unchanged: skipped when its probe in this run found its
+    /// work in place, else rechecked, saying why.
+    fn decide_on_probe(
+        &self,
+        record: &TaskRecord,
+        probe: &mut Option<Result<Message, Message>>,
+    ) -> Decision {
         // Only what was checked in this run counts (taken: a task run
         // again later in this run is not skipped on this probe).
         match probe.take() {

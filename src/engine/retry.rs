@@ -100,19 +100,7 @@ impl Engine<'_> {
         let mut failures = 0;
         let mut lock_waited = Duration::ZERO;
         loop {
-            // Redacted by the runner (`TaskContext::trace`, `tell`).
-            let mut emit_line = |said: runner::Said<'_>| send(said_event(task.id, said));
-            let mut ctx = runner::TaskContext {
-                reach: &self.reach,
-                state_dir: &self.state_dir,
-                redactor: &self.redactor,
-                cancel: &self.cancel,
-                previous_outputs,
-                lock: self.lock,
-                recheck,
-                log: &mut emit_line,
-            };
-            let result = (self.task_runner)(task, &mut ctx);
+            let result = self.attempt(task, previous_outputs, recheck, &send);
             let wait = match &result {
                 Err(_) if self.cancel.load(Ordering::SeqCst) => None,
                 // Waiting does not fix it: the engine repairs the task whose
@@ -129,32 +117,66 @@ impl Engine<'_> {
                         wait,
                         reason: e.redacted(&self.redactor),
                     });
-                    let deadline = Instant::now() + wait;
-                    while !self.cancel.load(Ordering::SeqCst) {
-                        let left = deadline.saturating_duration_since(Instant::now());
-                        if left.is_zero() {
-                            break;
-                        }
-                        std::thread::sleep(left.min(Duration::from_millis(100)));
-                    }
+                    self.pause_unless_cancelled(wait);
                     attempt += 1;
                 }
-                (Err(mut e), None) if e.retryable() && attempt > 1 => {
-                    e.message = if e.kind == ErrorKind::LockHeld {
-                        Message::new("failure.lock_waited")
-                            .msg("error", e.message)
-                            .arg("seconds", format!("{:.1}", lock_waited.as_secs_f64()))
-                    } else {
-                        Message::new("failure.gave_up")
-                            .msg("error", e.message)
-                            .arg("attempts", attempt)
-                    };
-                    return Err(e);
+                (Err(e), None) if e.retryable() && attempt > 1 => {
+                    return Err(gave_up(e, attempt, lock_waited));
                 }
                 (other, _) => return other,
             }
         }
     }
+
+    /// One attempt at `task`; what its runner says goes to `send`.
+    fn attempt(
+        &self,
+        task: &Task,
+        previous_outputs: Option<&runner::TaskOutputs>,
+        recheck: bool,
+        send: &dyn Fn(Event),
+    ) -> Result<runner::TaskOutputs, TaskError> {
+        // Redacted by the runner (`TaskContext::trace`, `tell`).
+        let mut emit_line = |said: runner::Said<'_>| send(said_event(task.id, said));
+        let mut ctx = runner::TaskContext {
+            reach: &self.reach,
+            state_dir: &self.state_dir,
+            redactor: &self.redactor,
+            cancel: &self.cancel,
+            previous_outputs,
+            lock: self.lock,
+            recheck,
+            log: &mut emit_line,
+        };
+        (self.task_runner)(task, &mut ctx)
+    }
+
+    /// Waits `wait`, or less when the run is cancelled meanwhile.
+    fn pause_unless_cancelled(&self, wait: Duration) {
+        let deadline = Instant::now() + wait;
+        while !self.cancel.load(Ordering::SeqCst) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            std::thread::sleep(left.min(Duration::from_millis(100)));
+        }
+    }
+}
+
+/// A retryable failure that stayed after `attempt` attempts (or a lock
+/// held for `lock_waited`), saying so.
+fn gave_up(mut e: TaskError, attempt: u32, lock_waited: Duration) -> TaskError {
+    e.message = if e.kind == ErrorKind::LockHeld {
+        Message::new("failure.lock_waited")
+            .msg("error", e.message)
+            .arg("seconds", format!("{:.1}", lock_waited.as_secs_f64()))
+    } else {
+        Message::new("failure.gave_up")
+            .msg("error", e.message)
+            .arg("attempts", attempt)
+    };
+    e
 }
 
 /// The event of what a task's runner said.

@@ -331,19 +331,7 @@ fn pump(
         match rx.recv_timeout(CANCEL_POLL) {
             Ok(chunk) => {
                 cutter.extend(&chunk.map_err(reading)?);
-                // Take what else is waiting, up to a block, before cutting:
-                // under a flood, few large blocks; a slow child's lines go
-                // out as they come.
-                while cutter.pending() < stream::BLOCK {
-                    match rx.try_recv() {
-                        Ok(chunk) => cutter.extend(&chunk.map_err(reading)?),
-                        Err(TryRecvError::Empty) => break,
-                        Err(TryRecvError::Disconnected) => {
-                            ended = true;
-                            break;
-                        }
-                    }
-                }
+                ended = take_waiting(rx, &mut cutter, reading)?;
                 if let Some(block) = cutter.take(ctx.redactor) {
                     ctx.trace_redacted(&block);
                     output.push(&block);
@@ -352,20 +340,11 @@ fn pump(
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => ended = true,
         }
-        if ctx.cancelled() {
-            stopper.step(ctx, &reader.pids(), || {
-                // Already gone, or the kill itself failed: the wait below
-                // tells.
-                let _ = reader.kill();
-            });
-            // A grandchild may keep the pipe open after the child is gone:
-            // the child's exit is what counts.
-            if matches!(reader.try_wait(), Ok(Some(_))) {
-                if let Some(block) = cutter.finish(ctx.redactor) {
-                    ctx.trace_redacted(&block);
-                }
-                return Ok(Pumped::Stopped);
+        if ctx.cancelled() && stopped_child(ctx, reader, stopper) {
+            if let Some(block) = cutter.finish(ctx.redactor) {
+                ctx.trace_redacted(&block);
             }
+            return Ok(Pumped::Stopped);
         }
     }
     if let Some(block) = cutter.finish(ctx.redactor) {
@@ -373,6 +352,41 @@ fn pump(
         output.push(&block);
     }
     Ok(Pumped::Ended(output))
+}
+
+/// Takes what else is waiting, up to a block, before cutting: under a
+/// flood, few large blocks; a slow child's lines go out as they come.
+/// True once the output has closed.
+fn take_waiting(
+    rx: &mpsc::Receiver<Chunk>,
+    cutter: &mut stream::LineCutter,
+    reading: impl Fn(std::io::Error) -> TaskError,
+) -> Result<bool, TaskError> {
+    while cutter.pending() < stream::BLOCK {
+        match rx.try_recv() {
+            Ok(chunk) => cutter.extend(&chunk.map_err(&reading)?),
+            Err(TryRecvError::Empty) => break,
+            Err(TryRecvError::Disconnected) => return Ok(true),
+        }
+    }
+    Ok(false)
+}
+
+/// Stops the child of a cancelled run (a step of [`Stopper`]); true once
+/// it is gone.
+fn stopped_child(
+    ctx: &mut TaskContext<'_>,
+    reader: &duct::ReaderHandle,
+    stopper: &mut Stopper,
+) -> bool {
+    stopper.step(ctx, &reader.pids(), || {
+        // Already gone, or the kill itself failed: the wait below
+        // tells.
+        let _ = reader.kill();
+    });
+    // A grandchild may keep the pipe open after the child is gone:
+    // the child's exit is what counts.
+    matches!(reader.try_wait(), Ok(Some(_)))
 }
 
 /// Runs a command and returns its stdout; stderr goes to the log. Stopped

@@ -50,71 +50,94 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
         .filter(|n| !n.is_empty())
         .unwrap_or("test-image");
     let dir = ctx.state_dir.join("images");
-    let local = |e: std::io::Error, key: &'static str, path: &Path| {
-        fatal(
-            Message::new(key)
-                .arg("path", path.display())
-                .arg("error", e),
-        )
-    };
     crate::util::fs::private_dir(&dir)
-        .map_err(|e| local(e, "failure.verify.cannot_create", &dir))?;
+        .map_err(|e| local_error(e, "failure.verify.cannot_create", &dir))?;
     let target = dir.join(name);
     if downloaded_earlier(&target, ctx) {
         ctx.tell(Message::new("narration.download_reused").arg("path", target.display()));
         return Ok(target);
     }
+    let shown = crate::util::mask::mask_url_password(url);
+    let mut response = fetch(url, &shown, ctx)?;
+    save_as(&mut response, &target, &shown)?;
+    Ok(target)
+}
+
+/// A local file or directory the download cannot make or write.
+fn local_error(e: std::io::Error, key: &'static str, path: &Path) -> TaskError {
+    fatal(
+        Message::new(key)
+            .arg("path", path.display())
+            .arg("error", e),
+    )
+}
+
+/// `GET url` (`shown`: with its password masked), answered with success.
+fn fetch(
+    url: &str,
+    shown: &str,
+    ctx: &mut TaskContext<'_>,
+) -> Result<ureq::http::Response<ureq::Body>, TaskError> {
     // Through the answers' proxy unless the host is in no_proxy; never
     // through a proxy from the environment.
     let (agent, route) =
         crate::host::http::agent_for(&ctx.reach.proxy, url, Duration::from_secs(600))
             .map_err(fatal)?;
-    let shown = crate::util::mask::mask_url_password(url);
     ctx.tell(
         Message::new("narration.downloading")
-            .arg("url", &shown)
+            .arg("url", shown)
             .msg("route", route.msg()),
     );
     // Classed by what fixes it: a host that does not resolve or refuses, a
     // proxy that refuses or wants credentials, a 404 stop the run with the
     // field to change; a timeout or a 5xx is retried.
     let what = Message::new("failure.download")
-        .arg("url", &shown)
+        .arg("url", shown)
         .msg("route", route.msg());
     let field = "[test_image] source";
-    let mut response = agent.get(url).call().map_err(|e| {
+    let response = agent.get(url).call().map_err(|e| {
         crate::host::http::NetFault::of(&e, &route).task_error(
             what.clone(),
             &e.to_string(),
-            &shown,
+            shown,
             &route,
             field,
         )
     })?;
     let status = response.status().as_u16();
     if let Some(fault) = crate::host::http::NetFault::of_status(status) {
-        return Err(fault.task_error(what, &format!("HTTP {status}"), &shown, &route, field));
+        return Err(fault.task_error(what, &format!("HTTP {status}"), shown, &route, field));
     }
-    let mut partial = crate::util::fs::temp_beside(&target)
-        .map_err(|e| local(e, "failure.verify.cannot_create_beside", &target))?;
+    Ok(response)
+}
+
+/// Writes the body of `response` to `target`, through a file beside it
+/// renamed once complete.
+fn save_as(
+    response: &mut ureq::http::Response<ureq::Body>,
+    target: &Path,
+    shown: &str,
+) -> Result<(), TaskError> {
+    let mut partial = crate::util::fs::temp_beside(target)
+        .map_err(|e| local_error(e, "failure.verify.cannot_create_beside", target))?;
     std::io::copy(&mut response.body_mut().as_reader(), &mut partial).map_err(|e| {
         TaskError::new(
             ErrorClass::Retryable,
             Message::new("failure.verify.broke_off")
-                .arg("url", &shown)
+                .arg("url", shown)
                 .arg("error", e),
         )
     })?;
     partial
         .as_file()
         .sync_all()
-        .map_err(|e| local(e, "failure.unwritable", partial.path()))?;
+        .map_err(|e| local_error(e, "failure.unwritable", partial.path()))?;
     // The rename replaces whatever is at the name (a link too) without
     // following it.
     partial
-        .persist(&target)
-        .map_err(|e| local(e.error, "failure.unwritable", &target))?;
-    Ok(target)
+        .persist(target)
+        .map_err(|e| local_error(e.error, "failure.unwritable", target))?;
+    Ok(())
 }
 
 /// Whether the file at `target` is the one an earlier run downloaded and

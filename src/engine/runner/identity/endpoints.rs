@@ -59,7 +59,18 @@ pub fn endpoints(
         ));
     }
     work.tell(ctx);
-    for old in &work.take_back {
+    take_back_endpoints(ctx, keystone, &work.take_back)?;
+    Ok(after.outputs(spec, &probe.fixes, ctx.previous_outputs))
+}
+
+/// Removes the endpoints the task created in a region the answers no
+/// longer give, where it moved none (gone already counts as removed).
+fn take_back_endpoints(
+    ctx: &mut TaskContext<'_>,
+    keystone: &dyn Keystone,
+    take_back: &[EndpointElsewhere],
+) -> Result<(), TaskError> {
+    for old in take_back {
         if keystone.delete(ctx, KeystoneObject::Endpoint(&old.id))? == Removal::Done {
             ctx.tell(
                 Message::new("narration.endpoint_taken_back")
@@ -70,7 +81,7 @@ pub fn endpoints(
             );
         }
     }
-    Ok(after.outputs(spec, &probe.fixes, ctx.previous_outputs))
+    Ok(())
 }
 
 /// The endpoints an earlier run of the task created, still in Keystone in a
