@@ -14,7 +14,7 @@ mod service;
 mod token;
 mod user;
 
-pub use client::direct_agent;
+pub use client::{KeystoneApi, direct_agent};
 pub use endpoints::endpoints;
 pub use glance_view::glance_user_view;
 pub use keystone::RealKeystone;
