@@ -276,33 +276,15 @@ impl TaskOutputs {
             vec![m(key).arg("id", &o.id).msg("origin", origin_word(o.origin))]
         };
         match self {
-            TaskOutputs::Sql(s) => {
-                std::iter::once(m("status_object.database").msg("origin", origin_word(s.database)))
-                    .chain(s.accounts.iter().map(|a| {
-                        m("status_object.account")
-                            .arg("host", &a.host)
-                            .msg("origin", origin_word(a.origin))
-                    }))
-                    .collect()
-            }
+            TaskOutputs::Sql(s) => sql_summary(s),
             TaskOutputs::User(o) => object("status_object.user", o),
             TaskOutputs::Role { origin, .. } => {
                 vec![m("status_object.role").msg("origin", origin_word(*origin))]
             }
             TaskOutputs::Service(o) => object("status_object.service", o),
-            TaskOutputs::Endpoints { endpoints } => endpoints
-                .iter()
-                .map(|e| {
-                    let origin = match (&e.previous_url, e.origin) {
-                        (Some(_), _) => m("status_object.updated"),
-                        (None, origin) => origin_word(origin),
-                    };
-                    m("status_object.endpoint")
-                        .arg("interface", e.interface)
-                        .arg("id", &e.id)
-                        .msg("origin", origin)
-                })
-                .collect(),
+            TaskOutputs::Endpoints { endpoints } => {
+                endpoints.iter().map(endpoint_summary).collect()
+            }
             TaskOutputs::Packages(p) => packages_summary(p),
             TaskOutputs::Config(c) => vec![
                 m(if c.changed {
@@ -344,6 +326,31 @@ impl TaskOutputs {
             ],
         }
     }
+}
+
+/// [`TaskOutputs::summary`] of the database task.
+fn sql_summary(s: &SqlOutputs) -> Vec<Message> {
+    let m = Message::new;
+    std::iter::once(m("status_object.database").msg("origin", origin_word(s.database)))
+        .chain(s.accounts.iter().map(|a| {
+            m("status_object.account")
+                .arg("host", &a.host)
+                .msg("origin", origin_word(a.origin))
+        }))
+        .collect()
+}
+
+/// [`TaskOutputs::summary`]'s line of one endpoint.
+fn endpoint_summary(e: &EndpointOutput) -> Message {
+    let m = Message::new;
+    let origin = match (&e.previous_url, e.origin) {
+        (Some(_), _) => m("status_object.updated"),
+        (None, origin) => origin_word(origin),
+    };
+    m("status_object.endpoint")
+        .arg("interface", e.interface)
+        .arg("id", &e.id)
+        .msg("origin", origin)
 }
 
 /// [`TaskOutputs::summary`] of the packages task.

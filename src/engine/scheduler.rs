@@ -7,11 +7,10 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use super::decide::Decision;
 use super::journal::{Journal, TaskRecord, TaskStatus};
-use super::{
-    Cause, Decision, Engine, ErrorKind, Event, Reporter, RunOutcome, TaskError, pause, runner,
-    timestamp,
-};
+use super::log::{Reporter, timestamp};
+use super::{Cause, Engine, ErrorKind, Event, RunOutcome, TaskError, pause, runner};
 use crate::i18n::Message;
 use crate::plan::{Task, TaskId};
 
@@ -233,37 +232,12 @@ impl<'e> Run<'e> {
         );
         let (note, recheck) = match decision {
             Decision::Skip(reason) => {
-                if let Some(outputs) = &self.journal.tasks[&task.id].outputs {
-                    self.outputs.insert(task.id, outputs.clone());
-                }
-                reporter.emit(Event::TaskSkipped {
-                    id: task.id,
-                    title: task.title.english(),
-                    reason,
-                });
-                self.slots[index] = Slot::Complete { changed: false };
+                self.skip(reporter, index, reason);
                 return Ok(None);
             }
             Decision::Run { note, recheck } => (note, recheck),
         };
-        let earlier = self.journal.tasks.get(&task.id);
-        let previous = earlier.and_then(|r| r.outputs.clone());
-        let attempts = earlier.map_or(0, |r| r.attempts) + 1;
-        self.journal.tasks.insert(
-            task.id,
-            TaskRecord {
-                status: TaskStatus::Running,
-                fingerprint: self.fingerprints[index].clone(),
-                started_at: timestamp(),
-                finished_at: None,
-                duration_ms: None,
-                attempts,
-                outputs: previous.clone(),
-                error: None,
-                unverified: false,
-            },
-        );
-        self.journal.save(&self.engine.state_dir)?;
+        let previous = self.record_start(index)?;
         reporter.emit(Event::TaskStarted {
             id: task.id,
             title: task.title.english(),
@@ -282,6 +256,45 @@ impl<'e> Run<'e> {
             previous,
             recheck,
         }))
+    }
+
+    /// Completes a task skipped for `reason` with what it recorded before.
+    fn skip(&mut self, reporter: &mut Reporter<'_>, index: usize, reason: Message) {
+        let task = &self.tasks()[index];
+        if let Some(outputs) = &self.journal.tasks[&task.id].outputs {
+            self.outputs.insert(task.id, outputs.clone());
+        }
+        reporter.emit(Event::TaskSkipped {
+            id: task.id,
+            title: task.title.english(),
+            reason,
+        });
+        self.slots[index] = Slot::Complete { changed: false };
+    }
+
+    /// Records in the journal (saved) that a task is running; returns what
+    /// it recorded last time.
+    fn record_start(&mut self, index: usize) -> anyhow::Result<Option<runner::TaskOutputs>> {
+        let task = &self.tasks()[index];
+        let earlier = self.journal.tasks.get(&task.id);
+        let previous = earlier.and_then(|r| r.outputs.clone());
+        let attempts = earlier.map_or(0, |r| r.attempts) + 1;
+        self.journal.tasks.insert(
+            task.id,
+            TaskRecord {
+                status: TaskStatus::Running,
+                fingerprint: self.fingerprints[index].clone(),
+                started_at: timestamp(),
+                finished_at: None,
+                duration_ms: None,
+                attempts,
+                outputs: previous.clone(),
+                error: None,
+                unverified: false,
+            },
+        );
+        self.journal.save(&self.engine.state_dir)?;
+        Ok(previous)
     }
 
     /// A worker's result: the checkpoint, then what follows from it.

@@ -331,6 +331,31 @@ pub fn run(
     ctx: &mut TaskContext<'_>,
     db: &dyn Database,
 ) -> Result<TaskOutputs, TaskError> {
+    let (mut session, sql_mode) = admin_session(spec, ctx, db)?;
+    let outputs = before_first_run(session.as_mut(), spec, ctx)?;
+    for name in &outputs.replaced {
+        ctx.tell(
+            Replaced::Database {
+                name: name.to_string(),
+            }
+            .msg(),
+        );
+    }
+    create_database_and_accounts(spec, ctx, session.as_mut(), &sql_mode)?;
+    prove_account_login(spec, ctx, db)?;
+    drop_old_accounts(spec, ctx, session.as_mut())?;
+    // Gone or not, the outputs say it now.
+    let _ = std::fs::remove_file(ctx.state_dir.join(BEFORE_FILE));
+    Ok(TaskOutputs::Sql(outputs))
+}
+
+/// Logs in as the database's administrator and says which server it is;
+/// returns the session and the session's sql_mode.
+fn admin_session<'d>(
+    spec: &SqlSpec,
+    ctx: &mut TaskContext<'_>,
+    db: &'d dyn Database,
+) -> Result<(Box<dyn AdminSession + 'd>, String), TaskError> {
     ctx.tell(connecting(spec));
     let mut session = db
         .admin(spec)
@@ -343,15 +368,17 @@ pub fn run(
             .arg("version", &version)
             .arg("sql_mode", &sql_mode),
     );
-    let outputs = before_first_run(session.as_mut(), spec, ctx)?;
-    for name in &outputs.replaced {
-        ctx.tell(
-            Replaced::Database {
-                name: name.to_string(),
-            }
-            .msg(),
-        );
-    }
+    Ok((session, sql_mode))
+}
+
+/// Runs the task's statements (the database, its accounts, their grants),
+/// each shown with the password masked, then flushes the privileges.
+fn create_database_and_accounts(
+    spec: &SqlSpec,
+    ctx: &mut TaskContext<'_>,
+    session: &mut dyn AdminSession,
+    sql_mode: &str,
+) -> Result<(), TaskError> {
     // `IDENTIFIED BY ?` cannot be a placeholder (ERROR 1064), so the
     // password is a literal escaped for the session's sql_mode.
     let no_backslash_escapes = sql_mode.contains("NO_BACKSLASH_ESCAPES");
@@ -378,8 +405,15 @@ pub fn run(
     }
     session.execute("FLUSH PRIVILEGES").map_err(|e| {
         e.error_after(Message::new("failure.db_statement").arg("statement", "FLUSH PRIVILEGES"))
-    })?;
-    // Prove the account works the way Glance will use it.
+    })
+}
+
+/// Proves the account works the way Glance will use it.
+fn prove_account_login(
+    spec: &SqlSpec,
+    ctx: &mut TaskContext<'_>,
+    db: &dyn Database,
+) -> Result<(), TaskError> {
     account_login(db, &spec.account()).map_err(|e| {
         let message = Message::new("failure.db_account_login")
             .arg("account", format!("{}@{}", spec.user, spec.host))
@@ -398,10 +432,7 @@ pub fn run(
                 format!("{}:{}/{}", spec.host, spec.port, spec.database),
             ),
     );
-    drop_old_accounts(spec, ctx, session.as_mut())?;
-    // Gone or not, the outputs say it now.
-    let _ = std::fs::remove_file(ctx.state_dir.join(BEFORE_FILE));
-    Ok(TaskOutputs::Sql(outputs))
+    Ok(())
 }
 
 #[cfg(test)]

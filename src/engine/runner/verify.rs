@@ -50,71 +50,94 @@ fn download(url: &str, ctx: &mut TaskContext<'_>) -> Result<PathBuf, TaskError> 
         .filter(|n| !n.is_empty())
         .unwrap_or("test-image");
     let dir = ctx.state_dir.join("images");
-    let local = |e: std::io::Error, key: &'static str, path: &Path| {
-        fatal(
-            Message::new(key)
-                .arg("path", path.display())
-                .arg("error", e),
-        )
-    };
     crate::util::fs::private_dir(&dir)
-        .map_err(|e| local(e, "failure.verify.cannot_create", &dir))?;
+        .map_err(|e| local_error(e, "failure.verify.cannot_create", &dir))?;
     let target = dir.join(name);
     if downloaded_earlier(&target, ctx) {
         ctx.tell(Message::new("narration.download_reused").arg("path", target.display()));
         return Ok(target);
     }
+    let shown = crate::util::mask::mask_url_password(url);
+    let mut response = fetch(url, &shown, ctx)?;
+    save_as(&mut response, &target, &shown)?;
+    Ok(target)
+}
+
+/// A local file or directory the download cannot make or write.
+fn local_error(e: std::io::Error, key: &'static str, path: &Path) -> TaskError {
+    fatal(
+        Message::new(key)
+            .arg("path", path.display())
+            .arg("error", e),
+    )
+}
+
+/// `GET url` (`shown`: with its password masked), answered with success.
+fn fetch(
+    url: &str,
+    shown: &str,
+    ctx: &mut TaskContext<'_>,
+) -> Result<ureq::http::Response<ureq::Body>, TaskError> {
     // Through the answers' proxy unless the host is in no_proxy; never
     // through a proxy from the environment.
     let (agent, route) =
         crate::host::http::agent_for(&ctx.reach.proxy, url, Duration::from_secs(600))
             .map_err(fatal)?;
-    let shown = crate::util::mask::mask_url_password(url);
     ctx.tell(
         Message::new("narration.downloading")
-            .arg("url", &shown)
+            .arg("url", shown)
             .msg("route", route.msg()),
     );
     // Classed by what fixes it: a host that does not resolve or refuses, a
     // proxy that refuses or wants credentials, a 404 stop the run with the
     // field to change; a timeout or a 5xx is retried.
     let what = Message::new("failure.download")
-        .arg("url", &shown)
+        .arg("url", shown)
         .msg("route", route.msg());
     let field = "[test_image] source";
-    let mut response = agent.get(url).call().map_err(|e| {
+    let response = agent.get(url).call().map_err(|e| {
         crate::host::http::NetFault::of(&e, &route).task_error(
             what.clone(),
             &e.to_string(),
-            &shown,
+            shown,
             &route,
             field,
         )
     })?;
     let status = response.status().as_u16();
     if let Some(fault) = crate::host::http::NetFault::of_status(status) {
-        return Err(fault.task_error(what, &format!("HTTP {status}"), &shown, &route, field));
+        return Err(fault.task_error(what, &format!("HTTP {status}"), shown, &route, field));
     }
-    let mut partial = crate::util::fs::temp_beside(&target)
-        .map_err(|e| local(e, "failure.verify.cannot_create_beside", &target))?;
+    Ok(response)
+}
+
+/// Writes the body of `response` to `target`, through a file beside it
+/// renamed once complete.
+fn save_as(
+    response: &mut ureq::http::Response<ureq::Body>,
+    target: &Path,
+    shown: &str,
+) -> Result<(), TaskError> {
+    let mut partial = crate::util::fs::temp_beside(target)
+        .map_err(|e| local_error(e, "failure.verify.cannot_create_beside", target))?;
     std::io::copy(&mut response.body_mut().as_reader(), &mut partial).map_err(|e| {
         TaskError::new(
             ErrorClass::Retryable,
             Message::new("failure.verify.broke_off")
-                .arg("url", &shown)
+                .arg("url", shown)
                 .arg("error", e),
         )
     })?;
     partial
         .as_file()
         .sync_all()
-        .map_err(|e| local(e, "failure.unwritable", partial.path()))?;
+        .map_err(|e| local_error(e, "failure.unwritable", partial.path()))?;
     // The rename replaces whatever is at the name (a link too) without
     // following it.
     partial
-        .persist(&target)
-        .map_err(|e| local(e.error, "failure.unwritable", &target))?;
-    Ok(target)
+        .persist(target)
+        .map_err(|e| local_error(e.error, "failure.unwritable", target))?;
+    Ok(())
 }
 
 /// Whether the file at `target` is the one an earlier run downloaded and
@@ -688,475 +711,9 @@ fn list_images(ctx: &mut TaskContext<'_>, api: &dyn ImageApi) -> Result<(), Task
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::util::secret::Redactor;
-    use std::io::Write;
-    use std::sync::atomic::AtomicBool;
-
-    /// An HTTP server on 127.0.0.1 that answers each request with `body`;
-    /// the URL of `name` on it.
-    fn serve(body: &'static [u8], name: &str) -> String {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let mut stream = stream.unwrap();
-                let mut request = Vec::new();
-                let mut byte = [0u8; 1];
-                while !request.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap() == 1 {
-                    request.push(byte[0]);
-                }
-                let head = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                );
-                stream.write_all(head.as_bytes()).unwrap();
-                stream.write_all(body).unwrap();
-            }
-        });
-        format!("http://127.0.0.1:{port}/{name}")
-    }
-
-    /// What a run that uploaded a file of sha512 `recorded` left.
-    fn recorded_with(recorded: String) -> TaskOutputs {
-        TaskOutputs::Image(ImageOutputs {
-            id: "img".into(),
-            origin: Origin::Created,
-            status: "active".into(),
-            sha512: recorded,
-            name: None,
-            replaced: Vec::new(),
-        })
-    }
-
-    fn download_with(
-        state: &Path,
-        url: &str,
-        previous: Option<&TaskOutputs>,
-    ) -> (PathBuf, Vec<String>) {
-        let (settings, _) = crate::engine::runner::tests::settings();
-        let reach = crate::engine::runner::Reach::of(&settings);
-        let (redactor, cancel) = (Redactor::new(), AtomicBool::new(false));
-        let mut said = Vec::new();
-        let mut log = |line: super::super::Said<'_>| said.push(line.english());
-        let mut ctx = TaskContext {
-            reach: &reach,
-            state_dir: state,
-            redactor: &redactor,
-            cancel: &cancel,
-            previous_outputs: previous,
-            lock: None,
-            recheck: false,
-            log: &mut log,
-        };
-        let path = download(url, &mut ctx).unwrap();
-        (path, said)
-    }
-
-    /// A file or a link already at the download path is not uploaded as the
-    /// test image: only the file whose sha512 the journal recorded is.
-    #[test]
-    fn a_file_at_the_download_path_is_not_trusted() {
-        let state = tempfile::tempdir().unwrap();
-        let url = serve(b"the real image", "test.img");
-        let images = state.path().join("images");
-        std::fs::create_dir(&images).unwrap();
-        std::fs::write(images.join("test.img"), "planted").unwrap();
-        let (path, _) = download_with(state.path(), &url, None);
-        assert_eq!(std::fs::read(&path).unwrap(), b"the real image");
-
-        let victim = state.path().join("victim");
-        std::fs::write(&victim, "secret").unwrap();
-        std::fs::remove_file(&path).unwrap();
-        std::os::unix::fs::symlink(&victim, &path).unwrap();
-        let recorded = sha512_file(&victim).unwrap();
-        let previous = recorded_with(recorded);
-        let (path, said) = download_with(state.path(), &url, Some(&previous));
-        assert_eq!(std::fs::read(&path).unwrap(), b"the real image");
-        assert!(
-            said.iter().any(|l| l.contains("downloading it again")),
-            "{said:?}"
-        );
-        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "secret");
-
-        // The image the journal recorded is used again, not downloaded.
-        let recorded = sha512_file(&path).unwrap();
-        let previous = recorded_with(recorded);
-        let (_, said) = download_with(state.path(), "http://127.0.0.1:1/test.img", Some(&previous));
-        assert!(said[0].contains("downloaded earlier"), "{said:?}");
-    }
-}
+mod tests;
 
 /// The verify runner against test doubles of Glance, the database and
 /// Keystone (the lab's Glance is tests/e2e_apply.rs's).
 #[cfg(test)]
-pub(crate) mod runner_tests {
-    use super::*;
-    use crate::engine::ErrorClass;
-    use crate::engine::runner::clients::DbFault;
-    use crate::engine::runner::fake::{
-        DbOp, FakeDatabase, FakeGlance, FakeKeystone, GlanceOp, in_ctx,
-    };
-    use crate::plan::{DbAccount, ServiceLogin};
-    use crate::util::secret::Secret;
-
-    struct World {
-        glance: FakeGlance,
-        database: FakeDatabase,
-        keystone: FakeKeystone,
-        image: tempfile::NamedTempFile,
-    }
-
-    /// A Glance with no image, a database and Keystone where the glance
-    /// account and user log in, and a local test image.
-    fn world() -> World {
-        let database = FakeDatabase::default();
-        {
-            let mut db = database.state.borrow_mut();
-            db.schemas.insert("glance".into());
-            db.accounts
-                .insert(("glance".into(), "%".into()), "db-password-1".into());
-            db.grants
-                .insert(("glance".into(), "%".into(), "glance".into()));
-        }
-        let keystone = FakeKeystone::default();
-        keystone.state.borrow_mut().users.push((
-            "u-glance".into(),
-            "glance".into(),
-            "default".into(),
-            "svc-password".into(),
-        ));
-        let mut image = tempfile::NamedTempFile::new().unwrap();
-        std::io::Write::write_all(&mut image, b"cirros, more or less").unwrap();
-        World {
-            glance: FakeGlance::default(),
-            database,
-            keystone,
-            image,
-        }
-    }
-
-    fn spec(w: &World) -> VerifySpec {
-        VerifySpec {
-            source: ImageSource::Path(w.image.path().to_path_buf()),
-            name: "cirros".into(),
-            disk_format: "qcow2".into(),
-            container_format: "bare".into(),
-            region: "RegionOne".into(),
-            public_url: "http://controller:9292".into(),
-            account: DbAccount {
-                host: "controller".into(),
-                port: 3306,
-                database: "glance".into(),
-                user: "glance".into(),
-                password: Secret::new("db-password-1"),
-            },
-            login: ServiceLogin {
-                auth_url: "http://controller:5000/v3".into(),
-                user: "glance".into(),
-                domain: "default".into(),
-                project: "service".into(),
-                password: Secret::new("svc-password"),
-            },
-        }
-    }
-
-    fn verifiers(w: &World) -> Verifiers<'_> {
-        Verifiers {
-            glance: &w.glance,
-            database: &w.database,
-            keystone: &w.keystone,
-        }
-    }
-
-    fn run_in(w: &World, previous: Option<&TaskOutputs>) -> Result<TaskOutputs, TaskError> {
-        let clients = verifiers(w);
-        in_ctx(previous, false, |ctx| run(&spec(w), ctx, &clients)).0
-    }
-
-    /// The task's error when Glance hashes with `algo`, not sha512 (the
-    /// run screen's tests show it).
-    pub(crate) fn image_hashed_with(algo: &str) -> TaskError {
-        let w = world();
-        *w.glance.hash_algo.borrow_mut() = Some(algo.into());
-        run_in(&w, None).unwrap_err()
-    }
-
-    fn probe_in(w: &World, previous: Option<&TaskOutputs>) -> Result<Message, String> {
-        in_ctx(previous, false, |ctx| probe(&spec(w), ctx, &w.glance))
-            .0
-            .map_err(|m| m.english())
-    }
-
-    fn image(id: &str, origin: Origin, w: &World) -> TaskOutputs {
-        TaskOutputs::Image(ImageOutputs {
-            id: id.into(),
-            origin,
-            status: "active".into(),
-            sha512: sha512_file(w.image.path()).unwrap(),
-            name: Some(spec(w).name),
-            replaced: Vec::new(),
-        })
-    }
-
-    /// A changed `[image] name`: a new image is uploaded under it, and the
-    /// one uploaded under the old name stays (it holds data), recorded as
-    /// replaced until it is deleted; the name given again makes it the
-    /// task's own again.
-    #[test]
-    fn an_image_of_an_earlier_name_stays_recorded_as_replaced() {
-        let w = world();
-        let first = run_in(&w, None).unwrap();
-        let renamed = VerifySpec {
-            name: "cirros-renamed".into(),
-            ..spec(&w)
-        };
-        let clients = verifiers(&w);
-        let run_renamed = |previous: &TaskOutputs| {
-            in_ctx(Some(previous), false, |ctx| run(&renamed, ctx, &clients))
-        };
-        let (second, said) = run_renamed(&first);
-        let Some(second) = second.unwrap().image().cloned() else {
-            panic!("no image record")
-        };
-        assert_ne!(second.id, "img-1");
-        let kept = ReplacedImage {
-            id: "img-1".into(),
-            name: "cirros".into(),
-        };
-        assert_eq!(second.replaced, vec![kept.clone()]);
-        assert!(
-            said.iter().any(|l| l.contains("undo --replaced")),
-            "{said:?}"
-        );
-        assert_eq!(w.glance.images.borrow().len(), 2);
-        // The old name again, with its image still there: the task's own
-        // again, and the renamed one is the replaced one.
-        let (back, _) = in_ctx(Some(&TaskOutputs::Image(second.clone())), false, |ctx| {
-            run(&spec(&w), ctx, &clients)
-        });
-        let back = back.unwrap().image().cloned().unwrap();
-        assert_eq!((back.id.as_str(), back.origin), ("img-1", Origin::Created));
-        let renamed_one = ReplacedImage {
-            id: second.id.clone(),
-            name: "cirros-renamed".into(),
-        };
-        assert_eq!(back.replaced, vec![renamed_one]);
-        // Gone (deleted by hand): no longer recorded.
-        w.glance.images.borrow_mut().retain(|i| i.id != kept.id);
-        let (third, _) = run_renamed(&TaskOutputs::Image(second));
-        assert_eq!(third.unwrap().image().unwrap().replaced, Vec::new());
-    }
-
-    /// Another project's public image named with a line break and a
-    /// terminal sequence is listed on one line, its name escaped (a debug
-    /// build would stop on a sentence-like second line).
-    #[test]
-    fn a_hostile_image_name_in_the_listing_stays_on_its_line() {
-        let w = world();
-        w.glance.images.borrow_mut().push(Image {
-            id: "other-1".into(),
-            name: "evil\nname\u{1b}[2J".into(),
-            status: "active".into(),
-            hash_algo: "sha512".into(),
-            hash_value: String::new(),
-            ours: false,
-        });
-        let clients = verifiers(&w);
-        let (result, said) = in_ctx(None, false, |ctx| run(&spec(&w), ctx, &clients));
-        result.unwrap();
-        let row = said.iter().find(|l| l.contains("other-1")).unwrap();
-        assert_eq!(row, "  other-1  evil\\nname\\u{1b}[2J  active");
-    }
-
-    #[test]
-    fn the_image_is_uploaded_then_reused() {
-        let w = world();
-        assert_eq!(
-            probe_in(&w, None),
-            Err("the journal records no image".into())
-        );
-        let first = run_in(&w, None).unwrap();
-        assert_eq!(first, image("img-1", Origin::Created, &w));
-        assert!(probe_in(&w, Some(&first)).is_ok());
-        // A rerun reuses it: this wizard's image stays created by it.
-        assert_eq!(run_in(&w, Some(&first)).unwrap(), first);
-        assert_eq!(w.glance.images.borrow().len(), 1);
-    }
-
-    /// An active image of the name and hash that this wizard did not make
-    /// is found, not created, and left alone.
-    #[test]
-    fn an_image_someone_else_uploaded_is_found() {
-        let w = world();
-        w.glance.images.borrow_mut().push(Image {
-            id: "theirs".into(),
-            name: "cirros".into(),
-            status: "active".into(),
-            hash_algo: "sha512".into(),
-            hash_value: sha512_file(w.image.path()).unwrap(),
-            ours: false,
-        });
-        assert_eq!(
-            run_in(&w, None).unwrap(),
-            image("theirs", Origin::Found, &w)
-        );
-        assert_eq!(w.glance.images.borrow().len(), 1);
-    }
-
-    /// An upload a killed run left is deleted, then the image made again.
-    #[test]
-    fn an_unfinished_upload_of_ours_is_replaced() {
-        let w = world();
-        w.glance.images.borrow_mut().push(Image {
-            id: "left".into(),
-            name: "cirros".into(),
-            status: "queued".into(),
-            ours: true,
-            ..Image::default()
-        });
-        assert_eq!(
-            run_in(&w, None).unwrap(),
-            image("img-1", Origin::Created, &w)
-        );
-        let ids: Vec<String> = w
-            .glance
-            .images
-            .borrow()
-            .iter()
-            .map(|i| i.id.clone())
-            .collect();
-        assert_eq!(ids, ["img-1"]);
-    }
-
-    /// Glance's refusal names the task whose work is broken: the database
-    /// account's, the glance user's, or none.
-    #[test]
-    fn a_refusal_names_the_broken_task() {
-        let refused =
-            || TaskError::fatal("POST http://controller:9292/v2/images: Glance answered HTTP 401");
-        let w = world();
-        w.glance.fail(GlanceOp::Create, refused(), true);
-        assert_eq!(
-            run_in(&w, None).unwrap_err(),
-            refused().with_cause(Cause::GlanceStale)
-        );
-
-        let w = world();
-        w.glance.fail(GlanceOp::Create, refused(), true);
-        w.database
-            .fail(DbOp::AccountLogin, DbFault::AccessDenied, "ERROR 1045");
-        let error = run_in(&w, None).unwrap_err();
-        assert_eq!(
-            (error.class, error.cause),
-            (ErrorClass::Fatal, Some(Cause::DbAccessDenied))
-        );
-
-        let w = world();
-        w.glance.fail(
-            GlanceOp::Upload,
-            TaskError::transient("PUT: HTTP 503"),
-            true,
-        );
-        w.keystone.state.borrow_mut().users[0].3 = "changed".into();
-        let error = run_in(&w, None).unwrap_err();
-        assert_eq!(
-            (error.class, error.cause),
-            (ErrorClass::Retryable, Some(Cause::ServiceUserRefused))
-        );
-
-        // Not a refusal (a 404, say): no login is tried.
-        let w = world();
-        w.glance
-            .fail(GlanceOp::Create, TaskError::fatal("HTTP 404"), false);
-        w.database
-            .fail(DbOp::AccountLogin, DbFault::AccessDenied, "ERROR 1045");
-        assert_eq!(run_in(&w, None).unwrap_err().cause, None);
-    }
-
-    /// The connection's own errors pass unchanged: a missing endpoint names
-    /// the endpoints task; an unreachable Keystone is retried.
-    #[test]
-    fn connection_errors_keep_their_class_and_cause() {
-        for injected in [
-            TaskError::fatal(
-                "the service catalog has no public image endpoint in region RegionOne",
-            )
-            .with_cause(Cause::EndpointMissing),
-            TaskError::transient("cannot reach Keystone at http://controller:5000/v3/auth/tokens"),
-        ] {
-            let w = world();
-            w.glance.fail(GlanceOp::Connect, injected.clone(), false);
-            assert_eq!(run_in(&w, None).unwrap_err(), injected);
-            assert!(w.glance.images.borrow().is_empty());
-        }
-    }
-
-    /// Glance not serving yet is retried within the first call.
-    #[test]
-    fn glance_not_serving_yet_is_waited_for() {
-        let w = world();
-        w.glance
-            .fail_once(GlanceOp::Named, TaskError::transient("HTTP 503"));
-        let clients = Verifiers {
-            glance: &w.glance,
-            database: &w.database,
-            keystone: &w.keystone,
-        };
-        let (result, said) = in_ctx(None, false, |ctx| run(&spec(&w), ctx, &clients));
-        assert_eq!(result.unwrap(), image("img-1", Origin::Created, &w));
-        assert!(
-            said.iter()
-                .any(|l| l.contains("Glance is not serving yet (HTTP 503)")),
-            "{said:?}"
-        );
-        // A refusal is not waited for.
-        let w = world();
-        w.glance
-            .fail(GlanceOp::Named, TaskError::fatal("HTTP 403"), false);
-        assert_eq!(run_in(&w, None).unwrap_err(), TaskError::fatal("HTTP 403"));
-    }
-
-    #[test]
-    fn an_image_hashed_otherwise_is_refused() {
-        let error = image_hashed_with("md5");
-        assert_eq!(error.class, ErrorClass::Fatal);
-        assert!(
-            error
-                .message
-                .english()
-                .contains("not sha512 ([DEFAULT] hashing_algorithm)"),
-            "{}",
-            error.message.english()
-        );
-    }
-
-    #[test]
-    fn the_probe_checks_the_image_and_the_local_file() {
-        let w = world();
-        let first = run_in(&w, None).unwrap();
-        w.glance.images.borrow_mut()[0].status = "deactivated".into();
-        assert_eq!(
-            probe_in(&w, Some(&first)),
-            Err("image img-1 is deactivated".into())
-        );
-        w.glance.images.borrow_mut()[0].status = "active".into();
-        std::fs::write(w.image.path(), "another image").unwrap();
-        let changed = probe_in(&w, Some(&first)).unwrap_err();
-        assert!(
-            changed.ends_with("changed since it was uploaded"),
-            "{changed}"
-        );
-        w.glance.fail(
-            GlanceOp::Get,
-            TaskError::transient("cannot reach Glance"),
-            false,
-        );
-        std::fs::write(w.image.path(), "cirros, more or less").unwrap();
-        assert_eq!(
-            probe_in(&w, Some(&first)),
-            Err("cannot reach Glance".into())
-        );
-    }
-}
+pub(crate) mod runner_tests;

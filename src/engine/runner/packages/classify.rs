@@ -342,54 +342,69 @@ const NOT_FOUND: &[&str] = &[
 /// proxy is, if any.
 pub fn classify(output: &str, proxy: Option<&ProxyEndpoint>) -> Diagnosis {
     let lines: Vec<&str> = output.lines().collect();
-    let diag = |line: &str| evidence(line);
+    access_trouble(&lines, proxy)
+        .or_else(|| not_found(&lines))
+        .or_else(|| network_trouble(&lines, proxy))
+        .unwrap_or(Diagnosis::Unknown)
+}
 
-    if let Some(line) = first_line(&lines, LOCKED) {
-        return Diagnosis::Locked {
+/// A held lock, a proxy that wants credentials, or a TLS problem: the
+/// first [`classify`] looks for.
+fn access_trouble(lines: &[&str], proxy: Option<&ProxyEndpoint>) -> Option<Diagnosis> {
+    let diag = |line: &str| evidence(line);
+    if let Some(line) = first_line(lines, LOCKED) {
+        return Some(Diagnosis::Locked {
             evidence: diag(line),
-        };
+        });
     }
-    if let Some(line) = first_line(&lines, PROXY_AUTH) {
-        return Diagnosis::ProxyAuth {
+    if let Some(line) = first_line(lines, PROXY_AUTH) {
+        return Some(Diagnosis::ProxyAuth {
             evidence: diag(line),
-        };
+        });
     }
     if let Some(p) = proxy
         && let Some(line) = lines
             .iter()
             .find(|l| (l.contains(" 401 ") || l.contains("401 Unauthorized")) && p.named_in(l))
     {
-        return Diagnosis::ProxyAuth {
+        return Some(Diagnosis::ProxyAuth {
             evidence: diag(line),
-        };
+        });
     }
-    if let Some(line) = first_line(&lines, TLS) {
-        return Diagnosis::Tls {
-            evidence: diag(line),
-        };
-    }
+    first_line(lines, TLS).map(|line| Diagnosis::Tls {
+        evidence: diag(line),
+    })
+}
+
+/// Packages in no enabled repository.
+fn not_found(lines: &[&str]) -> Option<Diagnosis> {
     let yum_missing = lines.iter().find(|l| {
         let l = l.trim();
         l.starts_with("No package ") && l.ends_with(" available.")
     });
-    if let Some(line) = first_line(&lines, NOT_FOUND).or(yum_missing.copied()) {
-        return Diagnosis::NotFound {
-            evidence: diag(line),
-            packages: missing_packages(&lines),
-        };
-    }
+    first_line(lines, NOT_FOUND)
+        .or(yum_missing.copied())
+        .map(|line| Diagnosis::NotFound {
+            evidence: evidence(line),
+            packages: missing_packages(lines),
+        })
+}
+
+/// A bad answer from the mirror, or a mirror (or proxy) not reached.
+fn network_trouble(lines: &[&str], proxy: Option<&ProxyEndpoint>) -> Option<Diagnosis> {
+    let diag = |line: &str| evidence(line);
     // A bad answer from the mirror, unless the line is about a connection
     // that never happened (apt prints "Could not connect ... connection
     // timed out" and "Connection failed" for different things).
-    let unreachable_line = first_line(&lines, UNREACHABLE);
+    let unreachable_line = first_line(lines, UNREACHABLE);
     let mirror_line = lines
         .iter()
         .copied()
         .find(|l| first_line(&[l], MIRROR).is_some() && first_line(&[l], UNREACHABLE).is_none());
     if let Some(line) = mirror_line {
-        return Diagnosis::Mirror {
+        return Some(Diagnosis::Mirror {
             evidence: diag(line),
-        };
+        });
     }
     if let Some(line) = unreachable_line {
         let via_proxy = proxy.is_some_and(|p| {
@@ -398,17 +413,14 @@ pub fn classify(output: &str, proxy: Option<&ProxyEndpoint>) -> Diagnosis {
                 .filter(|l| first_line(&[l], UNREACHABLE).is_some())
                 .any(|l| p.named_in(l))
         });
-        return Diagnosis::Unreachable {
+        return Some(Diagnosis::Unreachable {
             evidence: diag(line),
             proxy: via_proxy,
-        };
+        });
     }
-    if let Some(line) = first_line(&lines, GENERIC) {
-        return Diagnosis::Mirror {
-            evidence: diag(line),
-        };
-    }
-    Diagnosis::Unknown
+    first_line(lines, GENERIC).map(|line| Diagnosis::Mirror {
+        evidence: diag(line),
+    })
 }
 
 /// Whether a refresh's output shows trouble even though it exited 0: apt
