@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Ansible for the export's proofs (tests/e2e_ansible.rs, tests/ansible_lint.rs): a Python virtual
+# Ansible for the export's proofs (tests/e2e/e2e_ansible.rs, tests/integration/ansible_lint.rs): a Python virtual
 # environment from PyPI, made with Debian's python3 and kept under /var/cache/glance-wizard-lab/
 # (reused while its pins are the same: a new pin list makes a new venv beside it).
 #

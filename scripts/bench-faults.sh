@@ -9,7 +9,7 @@
 #   - a test image URL whose host does not resolve (no-such-host.invalid).
 # Each run must exit 4 (a precheck failed) and `apply` must start no task: hyperfine is told
 # to expect that exit code. Nothing on the lab is changed. The mid-run figures (a fault that
-# appears after the prechecks) are printed by tests/e2e_prechecks.rs and e2e_packages.rs.
+# appears after the prechecks) are printed by tests/e2e/e2e_prechecks.rs and e2e_packages.rs.
 #
 # Takes the lab lock like the end-to-end tests. Results: target/bench-faults.{json,txt}.
 set -euo pipefail

@@ -4,8 +4,8 @@
 # resolving to 127.0.0.1, and /root/admin-openrc. Glance itself is NOT installed here.
 # Also: tinyproxy on 127.0.0.1:8888 (log /var/log/tinyproxy/tinyproxy.log), the real proxy of
 # the package step's proxy test, and apt-utils (apt-ftparchive) for the test's local mirror.
-# And python3-jsonschema (tests/answers_schema.rs checks the answers schema with it), man-db
-# (tests/cli_docs.rs formats the man page).
+# And python3-jsonschema (tests/integration/answers_schema.rs checks the answers schema with it), man-db
+# (tests/integration/cli_docs.rs formats the man page).
 #
 # Idempotent: safe to run any number of times, on a fresh machine or with everything already
 # running (second run takes a few seconds). Works without systemd (SysV init scripts).

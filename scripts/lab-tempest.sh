@@ -8,7 +8,7 @@
 # install: Tempest ${TEMPEST_VERSION} from PyPI into a venv under
 #   /var/cache/glance-wizard-lab/tempest-${TEMPEST_VERSION}, with Debian's python3. A venv
 #   finished earlier (its .complete marker) is reused; a half-made one is made again.
-#   scripts/test.sh calls it before the tests; tests/e2e_tempest.rs needs it.
+#   scripts/test.sh calls it before the tests; tests/e2e/e2e_tempest.rs needs it.
 # run: WORKDIR is created (0700: tempest.conf holds the lab's admin password, which never goes
 #   on a command line). tempest.conf comes from /root/admin-openrc ($GW_ADMIN_OPENRC) and the
 #   lab's services: Keystone v3 at OS_AUTH_URL, only Glance available (no Nova, Cinder,
@@ -17,7 +17,7 @@
 #   [{"id": TEST_ID, "status": "success|fail|skip|xfail|...", "reason": SKIP_REASON}, ...].
 #   Exit 0 when tempest ran, whatever the tests said: the caller judges the results.
 #
-# Does not take the lab lock: its callers do (tests/e2e_tempest.rs holds it).
+# Does not take the lab lock: its callers do (tests/e2e/e2e_tempest.rs holds it).
 set -euo pipefail
 
 TEMPEST_VERSION=47.0.0
