@@ -10,7 +10,7 @@ use crossterm::event::{
     Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind,
 };
 
-use super::draft::{Draft, F, Kind, Problem};
+use super::draft::{Draft, FormField, Kind, Problem};
 use super::export::ExportView;
 use super::run::{FailureChoice, RunView, Search};
 use super::theme::Theme;
@@ -84,12 +84,12 @@ impl Screen {
         }
     }
 
-    pub fn fields(self) -> &'static [F] {
+    pub fn fields(self) -> &'static [FormField] {
         match self {
-            Screen::Database => F::DATABASE,
-            Screen::Identity => F::IDENTITY,
-            Screen::Image => F::IMAGE,
-            Screen::Proxy => F::PROXY,
+            Screen::Database => FormField::DATABASE,
+            Screen::Identity => FormField::IDENTITY,
+            Screen::Image => FormField::IMAGE,
+            Screen::Proxy => FormField::PROXY,
             _ => &[],
         }
     }
@@ -109,7 +109,7 @@ impl Screen {
     }
 
     /// The screen holding a field.
-    pub fn of_field(f: F) -> Screen {
+    pub fn of_field(f: FormField) -> Screen {
         [
             Screen::Database,
             Screen::Identity,
@@ -240,7 +240,7 @@ pub struct CheckRow {
     pub status: Status,
     pub detail: crate::i18n::Message,
     /// The form field that fixes it.
-    pub field: Option<F>,
+    pub field: Option<FormField>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -389,7 +389,7 @@ impl App {
 
     /// The profile to validate against: the detected one, or a stand-in
     /// when detection failed (the welcome screen says so).
-    pub fn problems(&self) -> BTreeMap<F, Problem> {
+    pub fn problems(&self) -> BTreeMap<FormField, Problem> {
         match &self.profile {
             Ok(p) => self.draft.problems(p),
             Err(_) => {
@@ -441,7 +441,7 @@ impl App {
     }
 
     /// Visible fields of the current form.
-    pub fn visible_fields(&self) -> Vec<F> {
+    pub fn visible_fields(&self) -> Vec<FormField> {
         self.screen
             .fields()
             .iter()
@@ -450,7 +450,7 @@ impl App {
             .collect()
     }
 
-    pub fn focused(&self) -> Option<F> {
+    pub fn focused(&self) -> Option<FormField> {
         let fields = self.visible_fields();
         let i = self.focus.get(&self.screen).copied().unwrap_or(0);
         fields.get(i.min(fields.len().saturating_sub(1))).copied()
@@ -460,7 +460,7 @@ impl App {
         let before = self.focused();
         self.focus.insert(self.screen, i);
         let after = self.focused();
-        if before == Some(F::Openrc) && after != Some(F::Openrc) {
+        if before == Some(FormField::Openrc) && after != Some(FormField::Openrc) {
             self.parse_openrc();
         }
         if let Some(f) = after {
@@ -472,7 +472,7 @@ impl App {
         }
     }
 
-    fn focus_field(&mut self, f: F) {
+    fn focus_field(&mut self, f: FormField) {
         self.go(Screen::of_field(f));
         if let Some(i) = self.visible_fields().iter().position(|x| *x == f) {
             self.set_focus(i);
@@ -480,10 +480,10 @@ impl App {
     }
 
     fn parse_openrc(&mut self) {
-        if self.draft.choice(F::AdminMode) != "openrc" {
+        if self.draft.choice(FormField::AdminMode) != "openrc" {
             return;
         }
-        let path = self.draft.raw(F::Openrc).trim().to_string();
+        let path = self.draft.raw(FormField::Openrc).trim().to_string();
         if self.openrc_parsed_for.as_deref() == Some(path.as_str()) {
             return;
         }
@@ -839,7 +839,7 @@ impl App {
                         _ => return,
                     };
                     self.draft.set(f, values[next].to_string());
-                    if f == F::AdminMode {
+                    if f == FormField::AdminMode {
                         self.parse_openrc();
                     }
                 }
@@ -848,7 +848,7 @@ impl App {
         }
     }
 
-    fn edit_text(&mut self, f: F, key: KeyEvent, profile: Option<&Profile>) {
+    fn edit_text(&mut self, f: FormField, key: KeyEvent, profile: Option<&Profile>) {
         let mut chars: Vec<char> = self.draft.value(f, profile).chars().collect();
         let mut cursor = self.cursor.min(chars.len());
         let mut changed = true;
@@ -893,7 +893,7 @@ impl App {
                 self.draft.editable(f, profile);
             }
             self.draft.set(f, chars.into_iter().collect());
-            if F::PROXY.contains(&f) {
+            if FormField::PROXY.contains(&f) {
                 self.proxy_test = Pending::Idle;
             }
         }
@@ -902,9 +902,9 @@ impl App {
     fn proxy_test(&mut self) {
         let url = self
             .draft
-            .value(F::ProxyTestUrl, self.profile.as_ref().ok());
+            .value(FormField::ProxyTestUrl, self.profile.as_ref().ok());
         let problems = self.problems();
-        for &f in F::PROXY {
+        for &f in FormField::PROXY {
             if problems.contains_key(&f) {
                 self.focus_field(f);
                 self.notice = Some(self.texts.t("form.fix_first"));
@@ -1215,9 +1215,9 @@ fn check_row(c: Check) -> CheckRow {
         status: c.status,
         detail: c.detail,
         field: c.field.and_then(|path| {
-            F::all().find(|f| f.path() == path).or(match path {
-                "database.admin_access" => Some(F::AdminAccess),
-                "keystone.admin_openrc" => Some(F::Openrc),
+            FormField::all().find(|f| f.path() == path).or(match path {
+                "database.admin_access" => Some(FormField::AdminAccess),
+                "keystone.admin_openrc" => Some(FormField::Openrc),
                 _ => None,
             })
         }),

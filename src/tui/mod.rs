@@ -234,7 +234,7 @@ impl Runtime {
         match request {
             Request::ParseOpenrc(path) => parse_openrc(path, tx),
             Request::NoProxyDefault => {
-                let controller = app.draft.raw(draft::F::ControllerHost).to_string();
+                let controller = app.draft.raw(draft::FormField::ControllerHost).to_string();
                 app.draft.no_proxy_default =
                     crate::answers::controller_no_proxy(&controller).join(",");
             }

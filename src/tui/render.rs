@@ -13,7 +13,7 @@ use ratatui::widgets::{Block, Clear, Gauge, Paragraph, Wrap};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::app::{App, Outcome, Pending, ResumeInfo, Screen, WelcomeChoice};
-use super::draft::{F, Kind, Problem, strength_bits};
+use super::draft::{FormField, Kind, Problem, strength_bits};
 use super::run::{Failure, FailureChoice, LogBuf, Search, TaskRow, TaskState};
 use super::theme::Theme;
 pub use super::wrap::wrap;
@@ -332,7 +332,7 @@ fn welcome_choice_lines(app: &App) -> Vec<Line<'static>> {
 }
 
 /// The text a field shows: masked for secrets, always.
-fn shown_value(app: &App, f: F) -> (String, bool) {
+fn shown_value(app: &App, f: FormField) -> (String, bool) {
     let t = app.texts;
     let value = app.draft.value(f, app.profile());
     match f.kind() {
@@ -367,7 +367,7 @@ fn shown_value(app: &App, f: F) -> (String, bool) {
 /// The cursor's char index in the shown (masked) text of a text field:
 /// past a masked URL password it moves by the difference in length, inside
 /// one it stays at the mask's end.
-fn shown_cursor(app: &App, f: F) -> usize {
+fn shown_cursor(app: &App, f: FormField) -> usize {
     let value = app.draft.value(f, app.profile());
     let Some(span) = crate::util::mask::url_password_span(&value) else {
         return app.cursor;
@@ -508,7 +508,7 @@ fn form_scroll(app: &App, form: &FormLines, height: usize) -> usize {
 /// the value.
 fn field_row(
     app: &App,
-    f: F,
+    f: FormField,
     problem: Option<&Problem>,
     is_focused: bool,
     width: usize,
@@ -561,7 +561,7 @@ fn field_row(
 
 /// The focused field's rule, or the problem with its value; for a password
 /// the wizard can generate, its strength and the generate hint.
-fn field_rule(app: &App, f: F, problem: Option<&Problem>) -> String {
+fn field_rule(app: &App, f: FormField, problem: Option<&Problem>) -> String {
     let t = app.texts;
     let mut rule = match problem {
         Some(p) => problem_text(app, p),
@@ -585,10 +585,10 @@ fn field_rule(app: &App, f: F, problem: Option<&Problem>) -> String {
 
 /// What a background check found for this field: the admin-openrc's
 /// variables, or the proxy test's result.
-fn field_status(app: &App, f: F) -> Option<(String, Style)> {
+fn field_status(app: &App, f: FormField) -> Option<(String, Style)> {
     let (t, th) = (app.texts, &app.theme);
     match f {
-        F::Openrc => match &app.openrc {
+        FormField::Openrc => match &app.openrc {
             Pending::Idle => None,
             Pending::Busy => Some((t.t("identity.openrc_reading"), th.dim())),
             Pending::Ready(Ok(vars)) => Some((
@@ -600,7 +600,7 @@ fn field_status(app: &App, f: F) -> Option<(String, Style)> {
             )),
             Pending::Ready(Err(e)) => Some((e.to_string(), th.error())),
         },
-        F::ProxyTestUrl => Some(match &app.proxy_test {
+        FormField::ProxyTestUrl => Some(match &app.proxy_test {
             Pending::Idle => (t.t("proxy.test_hint"), th.dim()),
             Pending::Busy => (t.t("proxy.testing"), th.dim()),
             Pending::Ready(Ok(line)) => {

@@ -13,7 +13,7 @@ use ratatui::backend::TestBackend;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::app::{App, Msg, Outcome, Pending, Request, ResumeInfo, Screen};
-use super::draft::{Draft, F};
+use super::draft::{Draft, FormField};
 use super::render;
 use super::theme::Theme;
 use crate::answers::{Answers, Secrets};
@@ -123,7 +123,7 @@ pub(in crate::tui) fn assert_no_english(name: &str, text: &str) {
 /// Fills the database screen: passwords typed twice (masked).
 fn fill_database(app: &mut App) {
     app.go(Screen::Database);
-    while app.focused() != Some(F::DbPassword) {
+    while app.focused() != Some(FormField::DbPassword) {
         key(app, KeyCode::Tab);
     }
     type_text(app, SECRET_DB);
@@ -142,7 +142,7 @@ fn fill_identity(app: &mut App) {
             ("OS_PASSWORD".into(), crate::util::secret::MASK.into()),
         ]),
     ));
-    while app.focused() != Some(F::ServicePassword) {
+    while app.focused() != Some(FormField::ServicePassword) {
         key(app, KeyCode::Tab);
     }
     type_text(app, SECRET_SVC);
@@ -442,7 +442,7 @@ fn the_doctor_screen_adopts_the_glance_it_examined() {
             },
         ))));
         assert_eq!(a.screen, Screen::Database);
-        assert_eq!(a.draft.value(F::DbName, None), "glance_by_hand");
+        assert_eq!(a.draft.value(FormField::DbName, None), "glance_by_hand");
         let text = snap("doctor_adopted", lang, &a);
         assert!(text.contains("ctl-by-hand"), "{text}");
         let said = a.notice.clone().unwrap_or_default();
@@ -457,7 +457,7 @@ fn database_form() {
         let mut a = app(lang);
         fill_database(&mut a);
         // An invalid controller name: the rule shows under the field.
-        while a.focused() != Some(F::ControllerHost) {
+        while a.focused() != Some(FormField::ControllerHost) {
             key(&mut a, KeyCode::BackTab);
         }
         key(&mut a, KeyCode::End);
@@ -484,7 +484,7 @@ fn identity_form_vip() {
         let mut a = app(lang);
         fill_database(&mut a);
         fill_identity(&mut a);
-        while a.focused() != Some(F::Vip) {
+        while a.focused() != Some(FormField::Vip) {
             key(&mut a, KeyCode::BackTab);
         }
         let before = screen(&a);
@@ -516,7 +516,7 @@ fn image_form() {
     both(|lang| {
         let mut a = app(lang);
         a.go(Screen::Image);
-        while a.focused() != Some(F::TestSource) {
+        while a.focused() != Some(FormField::TestSource) {
             key(&mut a, KeyCode::Tab);
         }
         ctrl(&mut a, 'u');
@@ -650,7 +650,7 @@ fn prechecks_with_a_failure_jump_to_the_fix() {
         snap("prechecks", lang, &a);
         key(&mut a, KeyCode::Enter);
         assert_eq!(a.screen, Screen::Database);
-        assert_eq!(a.focused(), Some(F::AdminAccess));
+        assert_eq!(a.focused(), Some(FormField::AdminAccess));
     });
 }
 
@@ -1343,8 +1343,8 @@ fn the_long_identity_form_scrolls_to_the_focused_field() {
     both(|lang| {
         let mut a = app(lang);
         a.go(Screen::Identity);
-        a.draft.set(F::AdminMode, "manual".into());
-        for f in [F::Vip, F::EndpointAdmin] {
+        a.draft.set(FormField::AdminMode, "manual".into());
+        for f in [FormField::Vip, FormField::EndpointAdmin] {
             while a.focused() != Some(f) {
                 key(&mut a, KeyCode::Tab);
             }
@@ -1380,7 +1380,7 @@ fn the_vip_typed_is_saved_in_the_answers_file() {
     let mut a = app(Lang::En);
     fill_database(&mut a);
     fill_identity(&mut a);
-    while a.focused() != Some(F::Vip) {
+    while a.focused() != Some(FormField::Vip) {
         key(&mut a, KeyCode::BackTab);
     }
     ctrl(&mut a, 'u');
@@ -1392,9 +1392,9 @@ fn the_vip_typed_is_saved_in_the_answers_file() {
     let endpoints = text.split("[endpoints]").nth(1).expect("[endpoints]");
     assert!(endpoints.contains("vip = \"10.231.0.10\""), "{text}");
     let again = Draft::from_answers(&Answers::load(&path).unwrap(), &Secrets::default());
-    assert_eq!(again.value(F::Vip, None), "10.231.0.10");
+    assert_eq!(again.value(FormField::Vip, None), "10.231.0.10");
     assert_eq!(
-        again.value(F::EndpointAdmin, None),
+        again.value(FormField::EndpointAdmin, None),
         "http://10.231.0.10:9292"
     );
 }
@@ -1405,7 +1405,7 @@ fn forms_refuse_to_move_on_with_an_invalid_field() {
     a.go(Screen::Database);
     key(&mut a, KeyCode::PageDown);
     assert_eq!(a.screen, Screen::Database, "passwords missing");
-    assert_eq!(a.focused(), Some(F::DbPassword));
+    assert_eq!(a.focused(), Some(FormField::DbPassword));
     key(&mut a, KeyCode::F(5));
     key(&mut a, KeyCode::PageDown);
     assert_eq!(a.screen, Screen::Identity);
@@ -1457,7 +1457,7 @@ fn hints_fit_in_80_columns() {
             }
             assert!(t.has(&format!("help.{}", s.name())));
         }
-        for f in F::all() {
+        for f in FormField::all() {
             for part in ["label", "rule"] {
                 let key = format!("field.{}.{part}", f.name());
                 assert!(t.has(&key), "{key} missing in {}", lang.code());
