@@ -10,11 +10,11 @@ use crossterm::event::{
     Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind,
 };
 
-use super::draft::{Draft, FormField, Kind, Problem};
+use super::draft::{Draft, FormField, Problem};
 use super::export::ExportView;
-use super::run::{FailureChoice, RunView, Search};
+use super::run::RunView;
 use super::theme::Theme;
-use super::undo::{Action, UndoMsg, UndoView};
+use super::undo::{UndoMsg, UndoView};
 use crate::answers::FieldError;
 use crate::answers::openrc::OpenrcError;
 use crate::checks::precheck::{Check, Status};
@@ -98,12 +98,12 @@ impl Screen {
         !self.fields().is_empty()
     }
 
-    fn next(self) -> Screen {
+    pub(in crate::tui) fn next(self) -> Screen {
         let i = Screen::ALL.iter().position(|s| *s == self).unwrap_or(0);
         Screen::ALL[(i + 1).min(Screen::ALL.len() - 1)]
     }
 
-    fn previous(self) -> Screen {
+    pub(in crate::tui) fn previous(self) -> Screen {
         let i = Screen::ALL.iter().position(|s| *s == self).unwrap_or(0);
         Screen::ALL[i.saturating_sub(1)]
     }
@@ -321,7 +321,7 @@ pub mod code {
     pub use crate::ops::wizard::exit::*;
 }
 
-fn is_ctrl(key: &KeyEvent, c: char) -> bool {
+pub(in crate::tui) fn is_ctrl(key: &KeyEvent, c: char) -> bool {
     key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
 }
 
@@ -379,7 +379,7 @@ impl App {
         std::mem::take(&mut self.requests)
     }
 
-    fn request(&mut self, r: Request) {
+    pub(in crate::tui) fn request(&mut self, r: Request) {
         self.requests.push(r);
     }
 
@@ -404,42 +404,6 @@ impl App {
         }
     }
 
-    pub fn welcome_choices(&self) -> Vec<WelcomeChoice> {
-        let mut choices = self.install_choices();
-        choices.push(WelcomeChoice::Doctor);
-        if self.journal_records_something() {
-            choices.push(WelcomeChoice::Undo);
-        }
-        choices
-    }
-
-    /// The journal records a task (done, failed or running): there may be
-    /// something to undo. Unreadable, it may too (the Undo screen says why
-    /// it cannot).
-    pub fn journal_records_something(&self) -> bool {
-        self.resume
-            .as_ref()
-            .is_some_and(|r| r.done > 0 || r.stopped_at.is_some() || r.error.is_some())
-    }
-
-    fn install_choices(&self) -> Vec<WelcomeChoice> {
-        match &self.resume {
-            Some(r) if r.has_session => {
-                let finished = r.total.is_some_and(|t| r.done >= t) && r.stopped_at.is_none();
-                if finished {
-                    vec![WelcomeChoice::EditSaved, WelcomeChoice::Fresh]
-                } else {
-                    vec![
-                        WelcomeChoice::Resume,
-                        WelcomeChoice::EditSaved,
-                        WelcomeChoice::Fresh,
-                    ]
-                }
-            }
-            _ => vec![WelcomeChoice::Fresh],
-        }
-    }
-
     /// Visible fields of the current form.
     pub fn visible_fields(&self) -> Vec<FormField> {
         self.screen
@@ -456,7 +420,7 @@ impl App {
         fields.get(i.min(fields.len().saturating_sub(1))).copied()
     }
 
-    fn set_focus(&mut self, i: usize) {
+    pub(in crate::tui) fn set_focus(&mut self, i: usize) {
         let before = self.focused();
         self.focus.insert(self.screen, i);
         let after = self.focused();
@@ -472,14 +436,14 @@ impl App {
         }
     }
 
-    fn focus_field(&mut self, f: FormField) {
+    pub(in crate::tui) fn focus_field(&mut self, f: FormField) {
         self.go(Screen::of_field(f));
         if let Some(i) = self.visible_fields().iter().position(|x| *x == f) {
             self.set_focus(i);
         }
     }
 
-    fn parse_openrc(&mut self) {
+    pub(in crate::tui) fn parse_openrc(&mut self) {
         if self.draft.choice(FormField::AdminMode) != "openrc" {
             return;
         }
@@ -535,23 +499,6 @@ impl App {
             let i = self.focus.get(&screen).copied().unwrap_or(0);
             self.set_focus(i);
         }
-    }
-
-    /// Leaves a form for the next screen when every field is valid;
-    /// otherwise shows the first problem.
-    fn next_from_form(&mut self) {
-        let problems = self.problems();
-        if let Some(f) = self
-            .visible_fields()
-            .into_iter()
-            .find(|f| problems.contains_key(f))
-        {
-            self.focus_field(f);
-            self.notice = Some(self.texts.t("form.fix_first"));
-            return;
-        }
-        let next = self.screen.next();
-        self.go(next);
     }
 
     pub fn handle(&mut self, msg: Msg) {
@@ -644,12 +591,12 @@ impl App {
     }
 
     /// Starts the install from the review screen (or a retry).
-    fn start_run(&mut self) {
+    pub(in crate::tui) fn start_run(&mut self) {
         self.start_run_checking(false);
     }
 
     /// Starts the install; `verify`: finished tasks check their work again.
-    fn start_run_checking(&mut self, verify: bool) {
+    pub(in crate::tui) fn start_run_checking(&mut self, verify: bool) {
         self.outcome = None;
         self.engine_running = true;
         self.screen = Screen::Run;
@@ -660,7 +607,7 @@ impl App {
     }
 
     /// Stops the engine or the undo (if one runs) and quits once it has.
-    fn quit_now(&mut self) {
+    pub(in crate::tui) fn quit_now(&mut self) {
         self.confirm_quit = false;
         if self.engine_running {
             self.quitting = true;
@@ -681,7 +628,7 @@ impl App {
     }
 
     /// `q`: asks first while a task runs.
-    fn quit(&mut self) {
+    pub(in crate::tui) fn quit(&mut self) {
         if self.engine_running {
             self.confirm_quit = true;
         } else {
@@ -750,461 +697,7 @@ impl App {
             Screen::Doctor => self.key_doctor(key),
             Screen::Undo => self.key_undo(key),
             Screen::Export => self.key_export(key),
-            Screen::Done => match key.code {
-                KeyCode::Char('x') => self.go(Screen::Export),
-                KeyCode::Enter | KeyCode::Char('q') | KeyCode::Esc => self.quit_now(),
-                _ => {}
-            },
-        }
-    }
-
-    fn key_welcome(&mut self, key: KeyEvent) {
-        let choices = self.welcome_choices();
-        match key.code {
-            KeyCode::Up | KeyCode::BackTab => {
-                self.welcome_choice = self.welcome_choice.saturating_sub(1)
-            }
-            KeyCode::Down | KeyCode::Tab => {
-                self.welcome_choice = (self.welcome_choice + 1).min(choices.len() - 1)
-            }
-            KeyCode::Char('q') | KeyCode::Esc => self.quit(),
-            KeyCode::Enter => {
-                let choice = choices[self.welcome_choice.min(choices.len() - 1)];
-                // The doctor reads the machine as it is: no target needed.
-                if choice == WelcomeChoice::Doctor {
-                    self.go(Screen::Doctor);
-                    return;
-                }
-                if self.profile.is_err() {
-                    self.notice = Some(self.texts.t("welcome.no_target"));
-                    return;
-                }
-                match choice {
-                    WelcomeChoice::Undo => self.go(Screen::Undo),
-                    WelcomeChoice::Resume => {
-                        self.request(Request::LoadSession);
-                        self.start_run();
-                    }
-                    WelcomeChoice::EditSaved => {
-                        self.request(Request::LoadSession);
-                        self.go(Screen::Database);
-                    }
-                    WelcomeChoice::Fresh => self.go(Screen::Database),
-                    WelcomeChoice::Doctor => {}
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn key_form(&mut self, key: KeyEvent) {
-        let fields = self.visible_fields();
-        let Some(f) = self.focused() else {
-            return;
-        };
-        let i = fields.iter().position(|x| *x == f).unwrap_or(0);
-        let profile = self.profile.as_ref().ok().cloned();
-        if self.screen == Screen::Proxy && is_ctrl(&key, 't') {
-            self.proxy_test();
-            return;
-        }
-        match key.code {
-            KeyCode::Tab | KeyCode::Down => self.set_focus((i + 1) % fields.len()),
-            KeyCode::BackTab | KeyCode::Up => self.set_focus((i + fields.len() - 1) % fields.len()),
-            KeyCode::Enter => {
-                if i + 1 < fields.len() {
-                    self.set_focus(i + 1);
-                } else {
-                    self.next_from_form();
-                }
-            }
-            KeyCode::PageDown => self.next_from_form(),
-            KeyCode::Esc => {
-                let previous = self.screen.previous();
-                self.go(previous);
-            }
-            KeyCode::F(5) if f.generatable() => {
-                self.draft.generate(f);
-                self.cursor = self.draft.raw(f).chars().count();
-            }
-            _ => match f.kind() {
-                Kind::Choice(values) => {
-                    let current = values
-                        .iter()
-                        .position(|v| *v == self.draft.value(f, profile.as_ref()))
-                        .unwrap_or(0);
-                    let next = match key.code {
-                        KeyCode::Left => (current + values.len() - 1) % values.len(),
-                        KeyCode::Right | KeyCode::Char(' ') => (current + 1) % values.len(),
-                        _ => return,
-                    };
-                    self.draft.set(f, values[next].to_string());
-                    if f == FormField::AdminMode {
-                        self.parse_openrc();
-                    }
-                }
-                Kind::Text | Kind::Secret => self.edit_text(f, key, profile.as_ref()),
-            },
-        }
-    }
-
-    fn edit_text(&mut self, f: FormField, key: KeyEvent, profile: Option<&Profile>) {
-        let mut chars: Vec<char> = self.draft.value(f, profile).chars().collect();
-        let mut cursor = self.cursor.min(chars.len());
-        let mut changed = true;
-        match key.code {
-            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                chars.clear();
-                cursor = 0;
-            }
-            KeyCode::Char(_) if key.modifiers.contains(KeyModifiers::CONTROL) => return,
-            KeyCode::Char(c) => {
-                chars.insert(cursor, c);
-                cursor += 1;
-            }
-            KeyCode::Backspace if cursor > 0 => {
-                chars.remove(cursor - 1);
-                cursor -= 1;
-            }
-            KeyCode::Delete if cursor < chars.len() => {
-                chars.remove(cursor);
-            }
-            KeyCode::Left => {
-                cursor = cursor.saturating_sub(1);
-                changed = false;
-            }
-            KeyCode::Right => {
-                cursor = (cursor + 1).min(chars.len());
-                changed = false;
-            }
-            KeyCode::Home => {
-                cursor = 0;
-                changed = false;
-            }
-            KeyCode::End => {
-                cursor = chars.len();
-                changed = false;
-            }
-            _ => return,
-        }
-        self.cursor = cursor;
-        if changed {
-            if f.is_derived() {
-                self.draft.editable(f, profile);
-            }
-            self.draft.set(f, chars.into_iter().collect());
-            if FormField::PROXY.contains(&f) {
-                self.proxy_test = Pending::Idle;
-            }
-        }
-    }
-
-    fn proxy_test(&mut self) {
-        let url = self
-            .draft
-            .value(FormField::ProxyTestUrl, self.profile.as_ref().ok());
-        let problems = self.problems();
-        for &f in FormField::PROXY {
-            if problems.contains_key(&f) {
-                self.focus_field(f);
-                self.notice = Some(self.texts.t("form.fix_first"));
-                return;
-            }
-        }
-        self.proxy_test = Pending::Busy;
-        self.request(Request::ProxyTest(url));
-    }
-
-    fn key_doctor(&mut self, key: KeyEvent) {
-        match key.code {
-            KeyCode::Up => self.doctor_scroll = self.doctor_scroll.saturating_sub(1),
-            KeyCode::Down => self.doctor_scroll += 1,
-            KeyCode::PageUp => self.doctor_scroll = self.doctor_scroll.saturating_sub(10),
-            KeyCode::PageDown => self.doctor_scroll += 10,
-            KeyCode::Home => self.doctor_scroll = 0,
-            KeyCode::Char('r') => self.go(Screen::Doctor),
-            KeyCode::Char('a') => self.request(Request::Adopt),
-            KeyCode::Esc => self.go(Screen::Welcome),
-            KeyCode::Char('q') => self.quit(),
-            _ => {}
-        }
-    }
-
-    /// The doctor's Glance adopted: its answers fill the forms (passwords
-    /// too, masked as typed ones are), and the wizard goes on from the first
-    /// form, saying which answers are the wizard's defaults; apply then keeps
-    /// what is right and repairs what the doctor found.
-    fn adopted(
-        &mut self,
-        result: Result<Box<crate::checks::doctor::adopt::Adopted>, crate::i18n::Message>,
-    ) {
-        match result {
-            Ok(adopted) => {
-                // The config says nothing of the target: the one detected
-                // or given on the command line stays.
-                let mut answers = adopted.answers;
-                answers.target = self.draft.answers().target;
-                let proxy_test_default = self.draft.proxy_test_default.clone();
-                self.draft = Draft::from_answers(&answers, &adopted.secrets);
-                self.draft.proxy_test_default = proxy_test_default;
-                let defaults = adopted.defaults.len().to_string();
-                self.go(Screen::Database);
-                self.notice = Some(self.texts.f("doctor.adopted", &[("n", &defaults)]));
-            }
-            Err(why) => {
-                let said = crate::i18n::Message::new("doctor.not_adopted").msg("why", why);
-                self.notice = Some(self.texts.msg(&said));
-            }
-        }
-    }
-
-    fn key_undo(&mut self, key: KeyEvent) {
-        match self.undo.key(key) {
-            Action::Nothing => {}
-            Action::Back => {
-                self.request(Request::ReadJournal);
-                self.go(Screen::Welcome);
-            }
-            Action::Quit => self.quit(),
-            Action::Preview => self.request(Request::UndoPreview(self.undo.options())),
-            Action::Start => {
-                let shown = self
-                    .undo
-                    .actionable()
-                    .map(|p| p.steps.clone())
-                    .unwrap_or_default();
-                self.undo.phase = super::undo::Phase::Running;
-                self.engine_running = true;
-                self.request(Request::Undo {
-                    options: self.undo.options(),
-                    shown,
-                });
-            }
-        }
-    }
-
-    fn key_export(&mut self, key: KeyEvent) {
-        let Some(view) = &mut self.export else {
-            return;
-        };
-        match view.key(key) {
-            super::export::Action::Nothing => {}
-            super::export::Action::Back => self.go(Screen::Done),
-            super::export::Action::Write { inventory, output } => {
-                view.result = None;
-                self.request(Request::Export { inventory, output });
-            }
-        }
-    }
-
-    /// The directory of the answers file saved on the review screen, or of
-    /// the one it proposes (the current directory).
-    pub fn answers_dir(&self) -> PathBuf {
-        let file = match &self.saved {
-            Some(Ok((answers, _))) => answers,
-            _ => &self.default_save_path,
-        };
-        match file.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => PathBuf::from("."),
-        }
-    }
-
-    fn undo_msg(&mut self, msg: UndoMsg) {
-        let done = matches!(msg, UndoMsg::Done(_));
-        self.undo.handle(msg, self.texts);
-        if done {
-            self.engine_running = false;
-            if self.quitting {
-                self.exit = Some(self.exit_code());
-            }
-        }
-    }
-
-    fn key_prechecks(&mut self, key: KeyEvent) {
-        let rows = match &self.checks {
-            Pending::Ready(rows) => rows.clone(),
-            _ => Vec::new(),
-        };
-        match key.code {
-            KeyCode::Up => self.check_selected = self.check_selected.saturating_sub(1),
-            KeyCode::Down => {
-                self.check_selected = (self.check_selected + 1).min(rows.len().saturating_sub(1))
-            }
-            KeyCode::Esc => self.go(Screen::Proxy),
-            KeyCode::Char('q') => self.quit(),
-            KeyCode::Char('r') => self.go(Screen::Prechecks),
-            KeyCode::Enter => {
-                if rows.is_empty() {
-                    return;
-                }
-                let selected = &rows[self.check_selected.min(rows.len() - 1)];
-                if selected.status == Status::Fail {
-                    if let Some(f) = selected.field {
-                        self.focus_field(f);
-                    }
-                } else if let Some(i) = rows.iter().position(|r| r.status == Status::Fail) {
-                    self.check_selected = i;
-                    self.notice = Some(self.texts.t("prechecks.fix_first"));
-                } else {
-                    self.go(Screen::Review);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn key_review(&mut self, key: KeyEvent) {
-        if let Some(path) = &mut self.save_input {
-            match key.code {
-                KeyCode::Esc => self.save_input = None,
-                KeyCode::Enter => {
-                    let path = PathBuf::from(path.trim());
-                    self.request(Request::Save(path));
-                }
-                KeyCode::Backspace => {
-                    path.pop();
-                }
-                KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => path.clear(),
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => path.push(c),
-                _ => {}
-            }
-            return;
-        }
-        let ready = matches!(self.review, Pending::Ready(Ok(_)));
-        match key.code {
-            KeyCode::Up => self.review_scroll = self.review_scroll.saturating_sub(1),
-            KeyCode::Down => self.review_scroll += 1,
-            KeyCode::PageUp => self.review_scroll = self.review_scroll.saturating_sub(15),
-            KeyCode::PageDown => self.review_scroll += 15,
-            KeyCode::Home => self.review_scroll = 0,
-            KeyCode::Esc => self.go(Screen::Prechecks),
-            KeyCode::Char('q') => self.quit(),
-            KeyCode::Char('s') if ready => {
-                self.saved = None;
-                self.save_input = Some(self.default_save_path.display().to_string());
-            }
-            KeyCode::Enter => {
-                if ready {
-                    self.skipped_by_user.clear();
-                    self.start_run();
-                } else if let Pending::Ready(Err(rows)) = &self.review
-                    && let Some(f) = rows.iter().find_map(|r| r.field)
-                {
-                    self.focus_field(f);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn failure_choices(&self) -> Vec<FailureChoice> {
-        FailureChoice::ALL.to_vec()
-    }
-
-    /// Where "edit answers" goes after a task failed.
-    pub fn edit_screen(&self, task: TaskId) -> Screen {
-        if self.network_failure {
-            Screen::Proxy
-        } else {
-            Screen::for_task(task)
-        }
-    }
-
-    pub fn can_skip(&self) -> bool {
-        self.run
-            .failure
-            .as_ref()
-            .is_some_and(|f| self.run.skippable.contains(&f.task))
-    }
-
-    fn key_run(&mut self, key: KeyEvent) {
-        if let Some(search) = &mut self.run.search
-            && search.editing
-        {
-            match key.code {
-                KeyCode::Esc => self.run.search = None,
-                KeyCode::Enter => {
-                    search.editing = false;
-                    search.current = None;
-                    self.run.find(true);
-                }
-                KeyCode::Backspace => {
-                    search.query.pop();
-                }
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    search.query.push(c)
-                }
-                _ => {}
-            }
-            return;
-        }
-        let failed = self.run.failure.is_some() && !self.engine_running;
-        match key.code {
-            KeyCode::Up => self.run.select(self.run.selected.saturating_sub(1)),
-            KeyCode::Down => self.run.select(self.run.selected + 1),
-            KeyCode::PageUp => self.run.page(false),
-            KeyCode::PageDown => self.run.page(true),
-            KeyCode::Home => self.run.home(),
-            KeyCode::End => self.run.end(),
-            KeyCode::Char('/') => {
-                self.run.search = Some(Search {
-                    editing: true,
-                    ..Search::default()
-                })
-            }
-            KeyCode::Char('n') if self.run.search.is_some() => self.run.find(true),
-            KeyCode::Char('N') if self.run.search.is_some() => self.run.find(false),
-            KeyCode::Esc if self.run.search.is_some() => self.run.search = None,
-            KeyCode::Char('f') => self.run.follow(),
-            KeyCode::Char('q') => self.quit(),
-            KeyCode::Left | KeyCode::Right if failed => {
-                let n = self.failure_choices().len();
-                if let Some(f) = &mut self.run.failure {
-                    f.choice = if key.code == KeyCode::Left {
-                        (f.choice + n - 1) % n
-                    } else {
-                        (f.choice + 1) % n
-                    };
-                }
-            }
-            KeyCode::Enter if failed => {
-                let choice = self.run.failure.as_ref().map_or(0, |f| f.choice);
-                self.failure_action(self.failure_choices()[choice]);
-            }
-            KeyCode::Char('r') if failed => self.failure_action(FailureChoice::Retry),
-            KeyCode::Char('e') if failed => self.failure_action(FailureChoice::Edit),
-            KeyCode::Char('s') if failed => self.failure_action(FailureChoice::Skip),
-            KeyCode::Char('v') if failed => self.failure_action(FailureChoice::Recheck),
-            KeyCode::Enter
-                if !self.engine_running && matches!(self.outcome, Some(Outcome::Error(_))) =>
-            {
-                self.go(Screen::Review)
-            }
-            _ => {}
-        }
-    }
-
-    fn failure_action(&mut self, choice: FailureChoice) {
-        let Some(failure) = self.run.failure.clone() else {
-            return;
-        };
-        match choice {
-            FailureChoice::Retry => self.start_run(),
-            FailureChoice::Recheck => self.start_run_checking(true),
-            FailureChoice::Edit => {
-                let screen = self.edit_screen(failure.task);
-                self.go(screen);
-            }
-            FailureChoice::Skip => {
-                if self.can_skip() {
-                    self.skipped_by_user.insert(failure.task);
-                    self.start_run();
-                } else {
-                    self.notice = Some(self.texts.t("run.skip_unsafe"));
-                }
-            }
-            FailureChoice::Quit => self.quit_now(),
+            Screen::Done => self.key_done(key),
         }
     }
 }

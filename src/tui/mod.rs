@@ -7,12 +7,19 @@
 pub mod app;
 pub mod bench;
 pub mod draft;
-pub mod export;
 pub mod render;
-pub mod run;
+pub mod screens;
+pub mod session;
 pub mod theme;
-pub mod undo;
+pub mod widgets;
 mod wrap;
+
+// The screens' models where they were before the screens had folders.
+pub use screens::export;
+pub use screens::run::view as run;
+pub use screens::undo;
+use session::load_session;
+pub use session::session_answers_path;
 
 /// Reads an openrc in the background: the variables the form shows, the
 /// password masked.
@@ -100,12 +107,6 @@ pub struct Options {
     pub release: Option<String>,
 }
 
-/// Where the wizard keeps the answers of its run, so that a run killed
-/// half-way can be resumed with the same answers (secrets beside it, 0600).
-pub fn session_answers_path(state_dir: &Path) -> PathBuf {
-    state_dir.join("wizard-answers.toml")
-}
-
 /// Redraw when nothing happens (elapsed times, spinners): while a task runs,
 /// and otherwise.
 const TICK_RUNNING: Duration = Duration::from_millis(100);
@@ -181,13 +182,6 @@ pub fn resume_info(state_dir: &Path, profile: Option<&Profile>) -> Option<Resume
         has_session: session.is_some(),
         error: None,
     })
-}
-
-fn load_session(state_dir: &Path) -> Option<(Answers, Secrets)> {
-    let path = session_answers_path(state_dir);
-    let answers = Answers::load(&path).ok()?;
-    let secrets = Secrets::load(&answers.secrets_path(&path)).ok()?;
-    Some((answers, secrets))
 }
 
 /// The package mirror the proxy test fetches from: the first http(s) URI

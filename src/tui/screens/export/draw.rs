@@ -10,7 +10,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::{ExportView, Field};
 use crate::tui::app::App;
-use crate::tui::render::{cut, fit, screen_block, wrap};
+use crate::tui::widgets::{cut, fit, screen_block, wrap};
 
 /// Width of the inputs' labels, in cells.
 const LABEL: usize = 18;

@@ -1,5 +1,5 @@
 //! Drawing the Undo screen: pure functions of the [`App`], as in
-//! `ui::render`.
+//! `crate::tui::render`.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
@@ -11,7 +11,7 @@ use unicode_width::UnicodeWidthStr;
 use super::{Finished, Phase, Preview, Refusal};
 use crate::i18n::Texts;
 use crate::tui::app::{App, Pending};
-use crate::tui::render::{cut, screen_block, wrap};
+use crate::tui::widgets::{cut, screen_block, wrap};
 use crate::tui::theme::Theme;
 use crate::undo::Outcome;
 

@@ -1,0 +1,44 @@
+//! The prechecks screen: the checks of the answers on this machine, each
+//! failure leading to the field that fixes it.
+
+pub mod draw;
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use crate::checks::precheck::Status;
+use crate::tui::app::{App, Pending, Screen};
+
+impl App {
+    pub(in crate::tui) fn key_prechecks(&mut self, key: KeyEvent) {
+        let rows = match &self.checks {
+            Pending::Ready(rows) => rows.clone(),
+            _ => Vec::new(),
+        };
+        match key.code {
+            KeyCode::Up => self.check_selected = self.check_selected.saturating_sub(1),
+            KeyCode::Down => {
+                self.check_selected = (self.check_selected + 1).min(rows.len().saturating_sub(1))
+            }
+            KeyCode::Esc => self.go(Screen::Proxy),
+            KeyCode::Char('q') => self.quit(),
+            KeyCode::Char('r') => self.go(Screen::Prechecks),
+            KeyCode::Enter => {
+                if rows.is_empty() {
+                    return;
+                }
+                let selected = &rows[self.check_selected.min(rows.len() - 1)];
+                if selected.status == Status::Fail {
+                    if let Some(f) = selected.field {
+                        self.focus_field(f);
+                    }
+                } else if let Some(i) = rows.iter().position(|r| r.status == Status::Fail) {
+                    self.check_selected = i;
+                    self.notice = Some(self.texts.t("prechecks.fix_first"));
+                } else {
+                    self.go(Screen::Review);
+                }
+            }
+            _ => {}
+        }
+    }
+}

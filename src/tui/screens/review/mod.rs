@@ -1,0 +1,56 @@
+//! The review screen: the plan to run, scrolled; saving the answers;
+//! starting the install.
+
+pub mod draw;
+
+use std::path::PathBuf;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::tui::app::{App, Pending, Request, Screen};
+
+impl App {
+    pub(in crate::tui) fn key_review(&mut self, key: KeyEvent) {
+        if let Some(path) = &mut self.save_input {
+            match key.code {
+                KeyCode::Esc => self.save_input = None,
+                KeyCode::Enter => {
+                    let path = PathBuf::from(path.trim());
+                    self.request(Request::Save(path));
+                }
+                KeyCode::Backspace => {
+                    path.pop();
+                }
+                KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => path.clear(),
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => path.push(c),
+                _ => {}
+            }
+            return;
+        }
+        let ready = matches!(self.review, Pending::Ready(Ok(_)));
+        match key.code {
+            KeyCode::Up => self.review_scroll = self.review_scroll.saturating_sub(1),
+            KeyCode::Down => self.review_scroll += 1,
+            KeyCode::PageUp => self.review_scroll = self.review_scroll.saturating_sub(15),
+            KeyCode::PageDown => self.review_scroll += 15,
+            KeyCode::Home => self.review_scroll = 0,
+            KeyCode::Esc => self.go(Screen::Prechecks),
+            KeyCode::Char('q') => self.quit(),
+            KeyCode::Char('s') if ready => {
+                self.saved = None;
+                self.save_input = Some(self.default_save_path.display().to_string());
+            }
+            KeyCode::Enter => {
+                if ready {
+                    self.skipped_by_user.clear();
+                    self.start_run();
+                } else if let Pending::Ready(Err(rows)) = &self.review
+                    && let Some(f) = rows.iter().find_map(|r| r.field)
+                {
+                    self.focus_field(f);
+                }
+            }
+            _ => {}
+        }
+    }
+}
