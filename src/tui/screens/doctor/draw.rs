@@ -29,6 +29,7 @@ pub(in crate::tui) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines[skip..].to_vec()), rest);
 }
 
+/// The report's lines: the verdict, each finding, then the checks.
 fn doctor_lines(
     app: &App,
     report: &crate::checks::doctor::Report,
@@ -45,49 +46,57 @@ fn doctor_lines(
     }
     for f in &report.findings {
         lines.push(Line::raw(""));
-        let head = t.f(
-            "doctor.line",
-            &[
-                ("mark", &"✗"),
-                ("check", &f.check.label(t)),
-                ("text", &t.msg(&f.object)),
-            ],
-        );
-        lines.extend(
-            wrap(&head, width)
-                .into_iter()
-                .map(|l| Line::styled(l, th.error())),
-        );
-        let mut parts = vec![
-            (t.t("doctor.problem"), t.msg(&f.problem)),
-            (t.t("doctor.why"), t.msg(&f.why)),
-            (t.t("doctor.fix"), t.msg(&f.fix)),
-        ];
-        if f.apply_fixes {
-            parts.push((t.t("doctor.or"), t.t("doctor.apply_hint")));
-        }
-        for (label, text) in parts {
-            for l in wrap(&format!("  {label} {text}"), width) {
-                lines.push(Line::raw(l));
-            }
-        }
+        lines.extend(finding_lines(app, f, width));
     }
     lines.push(Line::raw(""));
     for note in &report.checks {
-        let mark = if note.passed { "✓" } else { "–" };
-        let text = t.f(
-            "doctor.line",
-            &[
-                ("mark", &mark),
-                ("check", &note.check.label(t)),
-                ("text", &t.msg(&note.detail)),
-            ],
-        );
-        lines.extend(
-            wrap(&text, width)
-                .into_iter()
-                .map(|l| Line::styled(l, th.dim())),
-        );
+        lines.extend(note_lines(app, note, width));
     }
     lines
+}
+
+/// A finding: what and where in the error style, then its explanation
+/// (the doctor's own [`finding_parts`](crate::checks::doctor::finding_parts)).
+fn finding_lines(
+    app: &App,
+    f: &crate::checks::doctor::Finding,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let t = app.texts;
+    let head = t.f(
+        "doctor.line",
+        &[
+            ("mark", &"✗"),
+            ("check", &f.check.label(t)),
+            ("text", &t.msg(&f.object)),
+        ],
+    );
+    let mut lines: Vec<Line> = wrap(&head, width)
+        .into_iter()
+        .map(|l| Line::styled(l, app.theme.error()))
+        .collect();
+    for (label, text) in crate::checks::doctor::finding_parts(f, t) {
+        for l in wrap(&format!("  {label} {text}"), width) {
+            lines.push(Line::raw(l));
+        }
+    }
+    lines
+}
+
+/// A check that passed (✓) or could not be made (–), dimmed.
+fn note_lines(app: &App, note: &crate::checks::doctor::Note, width: usize) -> Vec<Line<'static>> {
+    let t = app.texts;
+    let mark = if note.passed { "✓" } else { "–" };
+    let text = t.f(
+        "doctor.line",
+        &[
+            ("mark", &mark),
+            ("check", &note.check.label(t)),
+            ("text", &t.msg(&note.detail)),
+        ],
+    );
+    wrap(&text, width)
+        .into_iter()
+        .map(|l| Line::styled(l, app.theme.dim()))
+        .collect()
 }

@@ -11,8 +11,8 @@ use unicode_width::UnicodeWidthStr;
 use super::{Finished, Phase, Preview, Refusal};
 use crate::i18n::Texts;
 use crate::tui::app::{App, Pending};
-use crate::tui::widgets::{cut, screen_block, wrap};
 use crate::tui::theme::Theme;
+use crate::tui::widgets::{cut, screen_block, wrap};
 use crate::undo::Outcome;
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
