@@ -1,4 +1,4 @@
-//! The run screen: the install as it runs (its state is the [`RunView`]),
+//! The run screen: the install as it runs (its state is the [`RunView`](view::RunView)),
 //! searching the log, and what to do after a failure.
 
 pub mod draw;
@@ -8,7 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::plan::TaskId;
 use crate::tui::app::{App, Outcome, Screen};
-use crate::tui::run::{FailureChoice, Search};
+use view::{FailureChoice, Search};
 
 impl App {
     fn failure_choices(&self) -> Vec<FailureChoice> {
@@ -32,24 +32,8 @@ impl App {
     }
 
     pub(in crate::tui) fn key_run(&mut self, key: KeyEvent) {
-        if let Some(search) = &mut self.run.search
-            && search.editing
-        {
-            match key.code {
-                KeyCode::Esc => self.run.search = None,
-                KeyCode::Enter => {
-                    search.editing = false;
-                    search.current = None;
-                    self.run.find(true);
-                }
-                KeyCode::Backspace => {
-                    search.query.pop();
-                }
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    search.query.push(c)
-                }
-                _ => {}
-            }
+        if self.run.search.as_ref().is_some_and(|s| s.editing) {
+            self.key_run_search(key);
             return;
         }
         let failed = self.run.failure.is_some() && !self.engine_running;
@@ -71,7 +55,42 @@ impl App {
             KeyCode::Esc if self.run.search.is_some() => self.run.search = None,
             KeyCode::Char('f') => self.run.follow(),
             KeyCode::Char('q') => self.quit(),
-            KeyCode::Left | KeyCode::Right if failed => {
+            _ if failed => self.key_run_failed(key),
+            KeyCode::Enter
+                if !self.engine_running && matches!(self.outcome, Some(Outcome::Error(_))) =>
+            {
+                self.go(Screen::Review)
+            }
+            _ => {}
+        }
+    }
+
+    /// The query being typed: Enter searches (from the end, backwards).
+    fn key_run_search(&mut self, key: KeyEvent) {
+        let Some(search) = &mut self.run.search else {
+            return;
+        };
+        match key.code {
+            KeyCode::Esc => self.run.search = None,
+            KeyCode::Enter => {
+                search.editing = false;
+                search.current = None;
+                self.run.find(true);
+            }
+            KeyCode::Backspace => {
+                search.query.pop();
+            }
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                search.query.push(c)
+            }
+            _ => {}
+        }
+    }
+
+    /// After a task failed: ←→ and Enter pick a choice, or its key does.
+    fn key_run_failed(&mut self, key: KeyEvent) {
+        match key.code {
+            KeyCode::Left | KeyCode::Right => {
                 let n = self.failure_choices().len();
                 if let Some(f) = &mut self.run.failure {
                     f.choice = if key.code == KeyCode::Left {
@@ -81,19 +100,14 @@ impl App {
                     };
                 }
             }
-            KeyCode::Enter if failed => {
+            KeyCode::Enter => {
                 let choice = self.run.failure.as_ref().map_or(0, |f| f.choice);
                 self.failure_action(self.failure_choices()[choice]);
             }
-            KeyCode::Char('r') if failed => self.failure_action(FailureChoice::Retry),
-            KeyCode::Char('e') if failed => self.failure_action(FailureChoice::Edit),
-            KeyCode::Char('s') if failed => self.failure_action(FailureChoice::Skip),
-            KeyCode::Char('v') if failed => self.failure_action(FailureChoice::Recheck),
-            KeyCode::Enter
-                if !self.engine_running && matches!(self.outcome, Some(Outcome::Error(_))) =>
-            {
-                self.go(Screen::Review)
-            }
+            KeyCode::Char('r') => self.failure_action(FailureChoice::Retry),
+            KeyCode::Char('e') => self.failure_action(FailureChoice::Edit),
+            KeyCode::Char('s') => self.failure_action(FailureChoice::Skip),
+            KeyCode::Char('v') => self.failure_action(FailureChoice::Recheck),
             _ => {}
         }
     }
