@@ -13,6 +13,10 @@ use crossterm::event::{
 use super::draft::{Draft, FormField, Problem};
 use super::export::ExportView;
 use super::run::RunView;
+use super::screens::doctor::DoctorView;
+use super::screens::form::FormView;
+use super::screens::prechecks::PrechecksView;
+use super::screens::review::ReviewView;
 use super::theme::Theme;
 use super::undo::{UndoMsg, UndoView};
 use crate::answers::FieldError;
@@ -232,6 +236,13 @@ pub enum Pending<T> {
     Ready(T),
 }
 
+/// Nothing asked yet.
+impl<T> Default for Pending<T> {
+    fn default() -> Self {
+        Pending::Idle
+    }
+}
+
 /// One line of the prechecks screen.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckRow {
@@ -276,24 +287,14 @@ pub struct App {
     pub resume: Option<ResumeInfo>,
     pub welcome_choice: usize,
     pub draft: Draft,
-    pub focus: BTreeMap<Screen, usize>,
-    /// Char index of the cursor in the focused text field.
-    pub cursor: usize,
-    pub openrc: Pending<Result<Vec<(String, String)>, OpenrcError>>,
-    openrc_parsed_for: Option<String>,
-    pub proxy_test: Pending<Result<crate::i18n::Message, crate::i18n::Message>>,
-    pub checks: Pending<Vec<CheckRow>>,
-    pub check_selected: usize,
-    pub review: Pending<Result<Vec<String>, Vec<CheckRow>>>,
-    pub review_scroll: usize,
-    pub doctor: Pending<crate::checks::doctor::Report>,
-    pub doctor_scroll: usize,
+    pub form: FormView,
+    pub prechecks: PrechecksView,
+    pub review: ReviewView,
+    pub doctor: DoctorView,
     pub undo: UndoView,
     /// The Export screen, once opened (what was typed is kept when it is
     /// left and opened again).
     pub export: Option<ExportView>,
-    /// The save dialog's path while it is open.
-    pub save_input: Option<String>,
     pub saved: Option<Result<(PathBuf, PathBuf), String>>,
     pub default_save_path: PathBuf,
     pub run: RunView,
@@ -343,20 +344,12 @@ impl App {
             resume: None,
             welcome_choice: 0,
             draft,
-            focus: BTreeMap::new(),
-            cursor: 0,
-            openrc: Pending::Idle,
-            openrc_parsed_for: None,
-            proxy_test: Pending::Idle,
-            checks: Pending::Idle,
-            check_selected: 0,
-            review: Pending::Idle,
-            review_scroll: 0,
-            doctor: Pending::Idle,
-            doctor_scroll: 0,
+            form: FormView::default(),
+            prechecks: PrechecksView::default(),
+            review: ReviewView::default(),
+            doctor: DoctorView::default(),
             undo: UndoView::default(),
             export: None,
-            save_input: None,
             saved: None,
             default_save_path: PathBuf::from("glance-wizard-answers.toml"),
             run: RunView::default(),
@@ -416,19 +409,19 @@ impl App {
 
     pub fn focused(&self) -> Option<FormField> {
         let fields = self.visible_fields();
-        let i = self.focus.get(&self.screen).copied().unwrap_or(0);
+        let i = self.form.focus.get(&self.screen).copied().unwrap_or(0);
         fields.get(i.min(fields.len().saturating_sub(1))).copied()
     }
 
     pub(in crate::tui) fn set_focus(&mut self, i: usize) {
         let before = self.focused();
-        self.focus.insert(self.screen, i);
+        self.form.focus.insert(self.screen, i);
         let after = self.focused();
         if before == Some(FormField::Openrc) && after != Some(FormField::Openrc) {
             self.parse_openrc();
         }
         if let Some(f) = after {
-            self.cursor = self
+            self.form.cursor = self
                 .draft
                 .value(f, self.profile.as_ref().ok())
                 .chars()
@@ -448,15 +441,15 @@ impl App {
             return;
         }
         let path = self.draft.raw(FormField::Openrc).trim().to_string();
-        if self.openrc_parsed_for.as_deref() == Some(path.as_str()) {
+        if self.form.openrc_parsed_for.as_deref() == Some(path.as_str()) {
             return;
         }
-        self.openrc_parsed_for = Some(path.clone());
+        self.form.openrc_parsed_for = Some(path.clone());
         if path.is_empty() {
-            self.openrc = Pending::Idle;
+            self.form.openrc = Pending::Idle;
             return;
         }
-        self.openrc = Pending::Busy;
+        self.form.openrc = Pending::Busy;
         self.request(Request::ParseOpenrc(path));
     }
 
@@ -471,8 +464,8 @@ impl App {
                 self.request(Request::NoProxyDefault);
             }
             Screen::Doctor => {
-                self.doctor = Pending::Busy;
-                self.doctor_scroll = 0;
+                self.doctor.report = Pending::Busy;
+                self.doctor.scroll = 0;
                 self.request(Request::Doctor);
             }
             Screen::Undo => {
@@ -483,20 +476,20 @@ impl App {
                 self.export = Some(ExportView::new(&self.answers_dir()));
             }
             Screen::Prechecks => {
-                self.checks = Pending::Busy;
-                self.check_selected = 0;
+                self.prechecks.rows = Pending::Busy;
+                self.prechecks.selected = 0;
                 self.request(Request::Prechecks);
             }
             Screen::Review => {
-                self.review = Pending::Busy;
-                self.review_scroll = 0;
-                self.save_input = None;
+                self.review.plan = Pending::Busy;
+                self.review.scroll = 0;
+                self.review.save_input = None;
                 self.request(Request::Review);
             }
             _ => {}
         }
         if screen.is_form() {
-            let i = self.focus.get(&screen).copied().unwrap_or(0);
+            let i = self.form.focus.get(&screen).copied().unwrap_or(0);
             self.set_focus(i);
         }
     }
@@ -517,12 +510,12 @@ impl App {
             }
             Msg::EngineDone(result) => self.engine_done(result),
             Msg::Openrc(path, result) => {
-                if self.openrc_parsed_for.as_deref() == Some(path.as_str()) {
-                    self.openrc = Pending::Ready(result);
+                if self.form.openrc_parsed_for.as_deref() == Some(path.as_str()) {
+                    self.form.openrc = Pending::Ready(result);
                 }
             }
-            Msg::ProxyTest(result) => self.proxy_test = Pending::Ready(result),
-            Msg::Doctor(report) => self.doctor = Pending::Ready(report),
+            Msg::ProxyTest(result) => self.form.proxy_test = Pending::Ready(result),
+            Msg::Doctor(report) => self.doctor.report = Pending::Ready(report),
             Msg::Adopted(result) => self.adopted(result),
             Msg::Undo(msg) => self.undo_msg(msg),
             Msg::Exported(result) => {
@@ -531,17 +524,17 @@ impl App {
                 }
             }
             Msg::Prechecks(result) => {
-                self.checks = Pending::Ready(match result {
+                self.prechecks.rows = Pending::Ready(match result {
                     Ok(checks) => checks.into_iter().map(check_row).collect(),
                     Err(errors) => self.error_rows(errors),
                 });
             }
             Msg::Review(result) => {
-                self.review = Pending::Ready(result.map_err(|e| self.error_rows(e)));
+                self.review.plan = Pending::Ready(result.map_err(|e| self.error_rows(e)));
             }
             Msg::Saved(result) => {
                 self.saved = Some(result);
-                self.save_input = None;
+                self.review.save_input = None;
             }
             Msg::RunRefused(why) => {
                 self.engine_running = false;
@@ -640,7 +633,7 @@ impl App {
         match self.screen {
             Screen::Run => self.run.scroll(delta),
             Screen::Review => {
-                self.review_scroll = (self.review_scroll as isize + delta).max(0) as usize;
+                self.review.scroll = (self.review.scroll as isize + delta).max(0) as usize;
             }
             Screen::Undo => {
                 let code = if delta < 0 {

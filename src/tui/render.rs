@@ -92,7 +92,7 @@ fn draw_hints(app: &App, frame: &mut Frame, area: Rect) {
         match app.screen {
             Screen::Run if app.run.search.as_ref().is_some_and(|s| s.editing) => "hints.search",
             Screen::Run if app.run.failure.is_some() && !app.engine_running => "hints.run_failed",
-            Screen::Review if app.save_input.is_some() => "hints.save",
+            Screen::Review if app.review.save_input.is_some() => "hints.save",
             Screen::Welcome => "hints.welcome",
             Screen::Database | Screen::Identity | Screen::Image => "hints.form",
             Screen::Proxy => "hints.proxy",

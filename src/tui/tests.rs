@@ -532,7 +532,7 @@ fn proxy_form_with_a_test_result() {
         a.go(Screen::Proxy);
         type_text(&mut a, "http://proxy.example.org:3128");
         ctrl(&mut a, 't');
-        assert_eq!(a.proxy_test, Pending::Busy);
+        assert_eq!(a.form.proxy_test, Pending::Busy);
         assert!(
             a.take_requests()
                 .contains(&Request::ProxyTest("http://deb.debian.org/debian/".into()))
@@ -646,7 +646,7 @@ fn prechecks_with_a_failure_jump_to_the_fix() {
         a.handle(Msg::Prechecks(Ok(checks())));
         // Enter on a passing check with a failure elsewhere selects it.
         key(&mut a, KeyCode::Enter);
-        assert_eq!(a.check_selected, 3);
+        assert_eq!(a.prechecks.selected, 3);
         snap("prechecks", lang, &a);
         key(&mut a, KeyCode::Enter);
         assert_eq!(a.screen, Screen::Database);

@@ -15,11 +15,11 @@ pub(in crate::tui) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let block = screen_block(app);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let lines = match &app.doctor {
+    let lines = match &app.doctor.report {
         Pending::Ready(report) => doctor_lines(app, report, inner.width as usize),
         _ => vec![Line::styled(app.texts.t("doctor.running"), app.theme.dim())],
     };
-    let skip = app.doctor_scroll.min(lines.len().saturating_sub(1));
+    let skip = app.doctor.scroll.min(lines.len().saturating_sub(1));
     // A notice (why the Glance cannot be adopted) stays above the scroll.
     let notice = notice_lines(app, inner.width as usize);
     let [top, rest] =

@@ -3,19 +3,28 @@
 
 pub mod draw;
 
+use crate::tui::app::Pending;
 use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::tui::app::{App, Request, Screen};
 use crate::tui::draft::Draft;
 
+/// The doctor screen's state: the report (once the doctor is done) and
+/// how far it is scrolled.
+#[derive(Debug, Default)]
+pub struct DoctorView {
+    pub report: Pending<crate::checks::doctor::Report>,
+    pub scroll: usize,
+}
+
 impl App {
     pub(in crate::tui) fn key_doctor(&mut self, key: KeyEvent) {
         match key.code {
-            KeyCode::Up => self.doctor_scroll = self.doctor_scroll.saturating_sub(1),
-            KeyCode::Down => self.doctor_scroll += 1,
-            KeyCode::PageUp => self.doctor_scroll = self.doctor_scroll.saturating_sub(10),
-            KeyCode::PageDown => self.doctor_scroll += 10,
-            KeyCode::Home => self.doctor_scroll = 0,
+            KeyCode::Up => self.doctor.scroll = self.doctor.scroll.saturating_sub(1),
+            KeyCode::Down => self.doctor.scroll += 1,
+            KeyCode::PageUp => self.doctor.scroll = self.doctor.scroll.saturating_sub(10),
+            KeyCode::PageDown => self.doctor.scroll += 10,
+            KeyCode::Home => self.doctor.scroll = 0,
             KeyCode::Char('r') => self.go(Screen::Doctor),
             KeyCode::Char('a') => self.request(Request::Adopt),
             KeyCode::Esc => self.go(Screen::Welcome),

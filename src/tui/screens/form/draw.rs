@@ -184,7 +184,7 @@ fn field_rule(app: &App, f: FormField, problem: Option<&Problem>) -> String {
 fn field_status(app: &App, f: FormField) -> Option<(String, Style)> {
     let (t, th) = (app.texts, &app.theme);
     match f {
-        FormField::Openrc => match &app.openrc {
+        FormField::Openrc => match &app.form.openrc {
             Pending::Idle => None,
             Pending::Busy => Some((t.t("identity.openrc_reading"), th.dim())),
             Pending::Ready(Ok(vars)) => Some((
@@ -196,7 +196,7 @@ fn field_status(app: &App, f: FormField) -> Option<(String, Style)> {
             )),
             Pending::Ready(Err(e)) => Some((e.to_string(), th.error())),
         },
-        FormField::ProxyTestUrl => Some(match &app.proxy_test {
+        FormField::ProxyTestUrl => Some(match &app.form.proxy_test {
             Pending::Idle => (t.t("proxy.test_hint"), th.dim()),
             Pending::Busy => (t.t("proxy.testing"), th.dim()),
             Pending::Ready(Ok(line)) => {
@@ -251,12 +251,12 @@ fn shown_value(app: &App, f: FormField) -> (String, bool) {
 fn shown_cursor(app: &App, f: FormField) -> usize {
     let value = app.draft.value(f, app.profile());
     let Some(span) = crate::util::mask::url_password_span(&value) else {
-        return app.cursor;
+        return app.form.cursor;
     };
     let start = value[..span.start].chars().count();
     let end = value[..span.end].chars().count();
     let mask = crate::util::secret::MASK.chars().count();
-    match app.cursor {
+    match app.form.cursor {
         c if c <= start => c,
         c if c >= end => c - (end - start) + mask,
         _ => start + mask,

@@ -3,11 +3,30 @@
 
 pub mod draw;
 
+use std::collections::BTreeMap;
+
+use crate::answers::openrc::OpenrcError;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::host::target::Profile;
 use crate::tui::app::{App, Pending, Request, Screen, is_ctrl};
 use crate::tui::draft::{FormField, Kind};
+
+/// The form screens' state beside the answers (the [`Draft`]): where the
+/// focus is, the text cursor, and what the identity and proxy forms'
+/// background checks found.
+#[derive(Debug, Default)]
+pub struct FormView {
+    /// The focused field's index on each form.
+    pub focus: BTreeMap<Screen, usize>,
+    /// Char index of the cursor in the focused text field.
+    pub cursor: usize,
+    pub openrc: Pending<Result<Vec<(String, String)>, OpenrcError>>,
+    /// The openrc path read last: a result for another one is dropped.
+    pub(in crate::tui) openrc_parsed_for: Option<String>,
+    pub proxy_test: Pending<Result<crate::i18n::Message, crate::i18n::Message>>,
+}
 
 impl App {
     /// Leaves a form for the next screen when every field is valid;
@@ -55,7 +74,7 @@ impl App {
             }
             KeyCode::F(5) if f.generatable() => {
                 self.draft.generate(f);
-                self.cursor = self.draft.raw(f).chars().count();
+                self.form.cursor = self.draft.raw(f).chars().count();
             }
             _ => match f.kind() {
                 Kind::Choice(values) => {
@@ -80,7 +99,7 @@ impl App {
 
     fn edit_text(&mut self, f: FormField, key: KeyEvent, profile: Option<&Profile>) {
         let mut chars: Vec<char> = self.draft.value(f, profile).chars().collect();
-        let mut cursor = self.cursor.min(chars.len());
+        let mut cursor = self.form.cursor.min(chars.len());
         let mut changed = true;
         match key.code {
             KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
@@ -117,14 +136,14 @@ impl App {
             }
             _ => return,
         }
-        self.cursor = cursor;
+        self.form.cursor = cursor;
         if changed {
             if f.is_derived() {
                 self.draft.editable(f, profile);
             }
             self.draft.set(f, chars.into_iter().collect());
             if FormField::PROXY.contains(&f) {
-                self.proxy_test = Pending::Idle;
+                self.form.proxy_test = Pending::Idle;
             }
         }
     }
@@ -141,7 +160,7 @@ impl App {
                 return;
             }
         }
-        self.proxy_test = Pending::Busy;
+        self.form.proxy_test = Pending::Busy;
         self.request(Request::ProxyTest(url));
     }
 }

@@ -14,9 +14,14 @@ pub(in crate::tui) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let block = screen_block(app);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let (mut lines, mut footer) = match &app.checks {
+    let (mut lines, mut footer) = match &app.prechecks.rows {
         Pending::Ready(rows) => {
-            let lines = check_lines(app, rows, Some(app.check_selected), inner.width as usize);
+            let lines = check_lines(
+                app,
+                rows,
+                Some(app.prechecks.selected),
+                inner.width as usize,
+            );
             let failed = rows.iter().any(|r| r.status == Status::Fail);
             let summary = Line::styled(
                 t.t(if failed {

@@ -17,7 +17,7 @@ pub(in crate::tui) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let block = screen_block(app);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let footer_height = if app.save_input.is_some() || app.saved.is_some() {
+    let footer_height = if app.review.save_input.is_some() || app.saved.is_some() {
         3
     } else {
         1
@@ -25,7 +25,7 @@ pub(in crate::tui) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let [text_area, footer] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(footer_height)]).areas(inner);
     draw_review_body(app, frame, text_area);
-    let lines = if let Some(path) = &app.save_input {
+    let lines = if let Some(path) = &app.review.save_input {
         save_prompt_lines(app, frame, footer, path)
     } else if let Some(saved) = &app.saved {
         saved_lines(app, saved, footer.width as usize)
@@ -41,11 +41,11 @@ fn draw_review_body(app: &App, frame: &mut Frame, area: Rect) {
     let t = app.texts;
     let th = &app.theme;
     let width = area.width as usize;
-    match &app.review {
+    match &app.review.plan {
         Pending::Ready(Ok(text)) => {
             let height = area.height as usize;
             let max = text.len().saturating_sub(height);
-            let scroll = app.review_scroll.min(max);
+            let scroll = app.review.scroll.min(max);
             let lines: Vec<Line> = text
                 .iter()
                 .skip(scroll)

@@ -3,17 +3,28 @@
 
 pub mod draw;
 
+use crate::tui::app::CheckRow;
 use std::path::PathBuf;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::tui::app::{App, Pending, Request, Screen};
 
+/// The review screen's state: the plan's text (or the answers' problems),
+/// how far it is scrolled, and the save dialog.
+#[derive(Debug, Default)]
+pub struct ReviewView {
+    pub plan: Pending<Result<Vec<String>, Vec<CheckRow>>>,
+    pub scroll: usize,
+    /// The save dialog's path while it is open.
+    pub save_input: Option<String>,
+}
+
 impl App {
     pub(in crate::tui) fn key_review(&mut self, key: KeyEvent) {
-        if let Some(path) = &mut self.save_input {
+        if let Some(path) = &mut self.review.save_input {
             match key.code {
-                KeyCode::Esc => self.save_input = None,
+                KeyCode::Esc => self.review.save_input = None,
                 KeyCode::Enter => {
                     let path = PathBuf::from(path.trim());
                     self.request(Request::Save(path));
@@ -27,24 +38,24 @@ impl App {
             }
             return;
         }
-        let ready = matches!(self.review, Pending::Ready(Ok(_)));
+        let ready = matches!(self.review.plan, Pending::Ready(Ok(_)));
         match key.code {
-            KeyCode::Up => self.review_scroll = self.review_scroll.saturating_sub(1),
-            KeyCode::Down => self.review_scroll += 1,
-            KeyCode::PageUp => self.review_scroll = self.review_scroll.saturating_sub(15),
-            KeyCode::PageDown => self.review_scroll += 15,
-            KeyCode::Home => self.review_scroll = 0,
+            KeyCode::Up => self.review.scroll = self.review.scroll.saturating_sub(1),
+            KeyCode::Down => self.review.scroll += 1,
+            KeyCode::PageUp => self.review.scroll = self.review.scroll.saturating_sub(15),
+            KeyCode::PageDown => self.review.scroll += 15,
+            KeyCode::Home => self.review.scroll = 0,
             KeyCode::Esc => self.go(Screen::Prechecks),
             KeyCode::Char('q') => self.quit(),
             KeyCode::Char('s') if ready => {
                 self.saved = None;
-                self.save_input = Some(self.default_save_path.display().to_string());
+                self.review.save_input = Some(self.default_save_path.display().to_string());
             }
             KeyCode::Enter => {
                 if ready {
                     self.skipped_by_user.clear();
                     self.start_run();
-                } else if let Pending::Ready(Err(rows)) = &self.review
+                } else if let Pending::Ready(Err(rows)) = &self.review.plan
                     && let Some(f) = rows.iter().find_map(|r| r.field)
                 {
                     self.focus_field(f);
