@@ -7,6 +7,7 @@
 pub mod app;
 pub mod bench;
 pub mod draft;
+pub mod log_buffer;
 pub mod render;
 pub mod screens;
 pub mod session;

@@ -1,5 +1,5 @@
-//! Drawing the Undo screen: pure functions of the [`App`], as in
-//! `crate::tui::render`.
+//! Drawing the Undo screen: pure functions of the [`App`], as every
+//! screen's.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};

@@ -19,7 +19,7 @@ use crate::host::target::Profile;
 use crate::i18n::{Message, Texts};
 use crate::plan::TaskId;
 use crate::tui::app::{App, Msg, Pending, Request, Screen};
-use crate::tui::run::LogBuf;
+use crate::tui::log_buffer::LogBuf;
 use crate::undo::machine::{self, Prepared};
 use crate::undo::{Options, Outcome, Step};
 
