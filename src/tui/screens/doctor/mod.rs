@@ -2,6 +2,8 @@
 //! its answers into the forms.
 
 pub mod draw;
+#[cfg(test)]
+mod tests;
 
 use crate::tui::app::Pending;
 use crossterm::event::{KeyCode, KeyEvent};

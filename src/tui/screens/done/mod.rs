@@ -1,6 +1,8 @@
 //! The done screen: the install verified.
 
 pub mod draw;
+#[cfg(test)]
+mod tests;
 
 use crossterm::event::{KeyCode, KeyEvent};
 

@@ -2,6 +2,8 @@
 //! text editing and the proxy test. The fields' values are the [`Draft`].
 
 pub mod draw;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 

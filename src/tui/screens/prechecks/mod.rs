@@ -2,6 +2,8 @@
 //! failure leading to the field that fixes it.
 
 pub mod draw;
+#[cfg(test)]
+mod tests;
 
 use crate::tui::app::CheckRow;
 use crossterm::event::{KeyCode, KeyEvent};

@@ -2,6 +2,8 @@
 //! starting the install.
 
 pub mod draw;
+#[cfg(test)]
+mod tests;
 
 use crate::tui::app::CheckRow;
 use std::path::PathBuf;

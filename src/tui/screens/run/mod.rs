@@ -2,6 +2,8 @@
 //! searching the log, and what to do after a failure.
 
 pub mod draw;
+#[cfg(test)]
+mod tests;
 pub mod view;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

@@ -2,6 +2,8 @@
 //! where to go (install, resume, doctor, undo).
 
 pub mod draw;
+#[cfg(test)]
+mod tests;
 
 use crossterm::event::{KeyCode, KeyEvent};
 
