@@ -13,8 +13,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::app::{App, Msg, Screen};
 use super::draft::Draft;
+use super::run;
+use super::runtime::{ChannelSink, Runtime, drive};
 use super::theme::Theme;
-use super::{ChannelSink, Runtime, drive, run};
 use crate::answers::{Answers, SecretName, Secrets, Settings};
 use crate::engine::outputs::{ServicesOutputs, TaskOutputs};
 use crate::engine::runner::{self, Network, TaskContext};

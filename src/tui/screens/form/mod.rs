@@ -1,5 +1,5 @@
 //! The form screens (database, identity, image, proxy): their keys, the
-//! text editing and the proxy test. The fields' values are the [`Draft`].
+//! text editing and the proxy test. The fields' values are the [`Draft`](crate::tui::draft::Draft).
 
 pub mod draw;
 #[cfg(test)]
@@ -15,7 +15,7 @@ use crate::host::target::Profile;
 use crate::tui::app::{App, Pending, Request, Screen, is_ctrl};
 use crate::tui::draft::{FormField, Kind};
 
-/// The form screens' state beside the answers (the [`Draft`]): where the
+/// The form screens' state beside the answers (the [`Draft`](crate::tui::draft::Draft)): where the
 /// focus is, the text cursor, and what the identity and proxy forms'
 /// background checks found.
 #[derive(Debug, Default)]
