@@ -90,19 +90,17 @@ fn draw_hints(app: &App, frame: &mut Frame, area: Rect) {
         "hints.help"
     } else {
         match app.screen {
-            Screen::Run if app.run.search.as_ref().is_some_and(|s| s.editing) => "hints.search",
-            Screen::Run if app.run.failure.is_some() && !app.engine_running => "hints.run_failed",
-            Screen::Review if app.review.save_input.is_some() => "hints.save",
-            Screen::Welcome => "hints.welcome",
-            Screen::Database | Screen::Identity | Screen::Image => "hints.form",
-            Screen::Proxy => "hints.proxy",
-            Screen::Prechecks => "hints.prechecks",
-            Screen::Review => "hints.review",
-            Screen::Run => "hints.run",
-            Screen::Done => "hints.done",
-            Screen::Doctor => "hints.doctor",
+            Screen::Welcome => screens::welcome::draw::hints(app),
+            Screen::Database | Screen::Identity | Screen::Image | Screen::Proxy => {
+                screens::form::draw::hints(app)
+            }
+            Screen::Prechecks => screens::prechecks::draw::hints(app),
+            Screen::Review => screens::review::draw::hints(app),
+            Screen::Run => screens::run::draw::hints(app),
+            Screen::Done => screens::done::draw::hints(app),
+            Screen::Doctor => screens::doctor::draw::hints(app),
             Screen::Undo => screens::undo::hints(app),
-            Screen::Export => "export_screen.hints",
+            Screen::Export => screens::export::draw::hints(app),
         }
     };
     let text = fit(&format!(" {}", t.t(key)), area.width as usize);

@@ -100,3 +100,8 @@ fn note_lines(app: &App, note: &crate::checks::doctor::Note, width: usize) -> Ve
         .map(|l| Line::styled(l, app.theme.dim()))
         .collect()
 }
+
+/// The key hints under the screen (an i18n key).
+pub(in crate::tui) fn hints(_app: &App) -> &'static str {
+    "hints.doctor"
+}

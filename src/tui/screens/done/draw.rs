@@ -78,3 +78,8 @@ fn records_text(app: &App) -> Vec<(String, Style)> {
     }
     text
 }
+
+/// The key hints under the screen (an i18n key).
+pub(in crate::tui) fn hints(_app: &App) -> &'static str {
+    "hints.done"
+}

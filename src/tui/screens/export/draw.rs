@@ -83,3 +83,8 @@ fn styled(text: &str, width: usize, style: Style) -> Vec<Line<'static>> {
         .map(|l| Line::styled(l, style))
         .collect()
 }
+
+/// The key hints under the screen (an i18n key).
+pub(in crate::tui) fn hints(_app: &App) -> &'static str {
+    "export_screen.hints"
+}

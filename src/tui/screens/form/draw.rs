@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::tui::app::{App, Pending};
+use crate::tui::app::{App, Pending, Screen};
 use crate::tui::draft::{FormField, Kind, Problem, strength_bits};
 use crate::tui::widgets::{cut, fit, indented, notice_lines, screen_block, window, wrap};
 
@@ -270,5 +270,14 @@ fn problem_text(app: &App, p: &Problem) -> String {
         Problem::NotANumber => t.t("rule.not_a_number"),
         // The validator's own rule, in the screen's language.
         Problem::Rule(rule) => t.msg(&rule.msg()),
+    }
+}
+
+/// The key hints under the screen (an i18n key).
+pub(in crate::tui) fn hints(app: &App) -> &'static str {
+    if app.screen == Screen::Proxy {
+        "hints.proxy"
+    } else {
+        "hints.form"
     }
 }

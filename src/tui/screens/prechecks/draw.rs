@@ -49,3 +49,8 @@ pub(in crate::tui) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     lines.extend(footer);
     frame.render_widget(Paragraph::new(lines), inner);
 }
+
+/// The key hints under the screen (an i18n key).
+pub(in crate::tui) fn hints(_app: &App) -> &'static str {
+    "hints.prechecks"
+}

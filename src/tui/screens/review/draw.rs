@@ -135,3 +135,12 @@ fn saved_lines(
         )],
     }
 }
+
+/// The key hints under the screen (an i18n key).
+pub(in crate::tui) fn hints(app: &App) -> &'static str {
+    if app.review.save_input.is_some() {
+        "hints.save"
+    } else {
+        "hints.review"
+    }
+}

@@ -395,3 +395,14 @@ fn draw_stopping(app: &App, frame: &mut Frame, area: Rect) {
         r,
     );
 }
+
+/// The key hints under the screen (an i18n key).
+pub(in crate::tui) fn hints(app: &App) -> &'static str {
+    if app.run.search.as_ref().is_some_and(|s| s.editing) {
+        "hints.search"
+    } else if app.run.failure.is_some() && !app.engine_running {
+        "hints.run_failed"
+    } else {
+        "hints.run"
+    }
+}

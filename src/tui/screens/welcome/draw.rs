@@ -136,3 +136,8 @@ fn welcome_choice_lines(app: &App) -> Vec<Line<'static>> {
     }
     lines
 }
+
+/// The key hints under the screen (an i18n key).
+pub(in crate::tui) fn hints(_app: &App) -> &'static str {
+    "hints.welcome"
+}
