@@ -99,7 +99,7 @@ fn draw_hints(app: &App, frame: &mut Frame, area: Rect) {
             Screen::Run => screens::run::draw::hints(app),
             Screen::Done => screens::done::draw::hints(app),
             Screen::Doctor => screens::doctor::draw::hints(app),
-            Screen::Undo => screens::undo::hints(app),
+            Screen::Undo => screens::undo::draw::hints(app),
             Screen::Export => screens::export::draw::hints(app),
         }
     };

@@ -299,3 +299,14 @@ fn refusal_text(app: &App, refusal: &Refusal) -> String {
         Refusal::Answers(e) => e.render(t),
     }
 }
+
+/// The Undo screen's keys in its phase.
+pub(in crate::tui) fn hints(app: &App) -> &'static str {
+    match app.undo.phase {
+        Phase::Preview if matches!(app.undo.preview, Pending::Ready(Err(_))) => "hints.undo_back",
+        Phase::Preview => "hints.undo",
+        Phase::Confirm { .. } => "hints.undo_confirm",
+        Phase::Running => "hints.undo_running",
+        Phase::Ended(_) => "hints.undo_ended",
+    }
+}

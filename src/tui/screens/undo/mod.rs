@@ -383,17 +383,6 @@ pub fn run(
     })
 }
 
-/// The Undo screen's keys in its phase.
-pub(in crate::tui) fn hints(app: &App) -> &'static str {
-    match app.undo.phase {
-        Phase::Preview if matches!(app.undo.preview, Pending::Ready(Err(_))) => "hints.undo_back",
-        Phase::Preview => "hints.undo",
-        Phase::Confirm { .. } => "hints.undo_confirm",
-        Phase::Running => "hints.undo_running",
-        Phase::Ended(_) => "hints.undo_ended",
-    }
-}
-
 /// The Undo screen's keys and results, for the [`App`].
 impl App {
     pub(in crate::tui) fn key_undo(&mut self, key: KeyEvent) {
