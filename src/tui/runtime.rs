@@ -195,6 +195,65 @@ fn mirror_url() -> String {
     String::new()
 }
 
+/// The proxy test: the proxy the form describes now, resolved as apply
+/// will, fetching `url` in the background.
+fn proxy_test_in_background(app: &App, tx: SyncSender<Msg>, url: String) {
+    let password = app.draft.secrets().get(SecretName::ProxyPassword).cloned();
+    let proxy = app.draft.answers().proxy(password);
+    let texts = app.texts;
+    std::thread::spawn(move || {
+        let result = proxy
+            .map_err(|problems| {
+                let said = problems.render(texts);
+                i18n::Message::new("precheck.bad_proxy").arg("error", said)
+            })
+            .and_then(|proxy| crate::checks::precheck::proxy_fetch(&proxy, &url));
+        // The front end is gone when the send fails: nobody to tell.
+        let _ = tx.send(Msg::ProxyTest(result));
+    });
+}
+
+/// The save dialog's answers (and secrets beside them) written to `path`.
+fn save_answers(app: &mut App, path: &Path) {
+    let result = app
+        .draft
+        .answers()
+        .save(path, &app.draft.secrets())
+        .map(|secrets| (path.to_path_buf(), secrets))
+        .map_err(|e| format!("{}: {e}", path.display()));
+    app.handle(Msg::Saved(result));
+}
+
+/// The doctor run on this machine in the background.
+fn doctor_in_background(tx: SyncSender<Msg>) {
+    std::thread::spawn(move || {
+        let options = crate::checks::doctor::Options::detected();
+        let _ = tx.send(Msg::Doctor(crate::checks::doctor::run(&options)));
+    });
+}
+
+/// The answers of the Glance the doctor examined, read in the background.
+fn adopt_in_background(tx: SyncSender<Msg>) {
+    std::thread::spawn(move || {
+        let options = crate::checks::doctor::Options::detected();
+        let adopted = crate::checks::doctor::adopt(&options).map(Box::new);
+        let _ = tx.send(Msg::Adopted(adopted));
+    });
+}
+
+/// What undo would take back, worked out in the background.
+fn undo_preview_in_background(app: &App, tx: SyncSender<Msg>, options: crate::undo::Options) {
+    let (state_dir, profile) = (app.state_dir.clone(), app.profile.clone());
+    std::thread::spawn(move || {
+        let preview = match profile {
+            Ok(profile) => undo::preview(&state_dir, &profile, &options),
+            Err(e) => Err(undo::Refusal::Failed(i18n::Message::verbatim(e))),
+        };
+        // The front end is gone when the send fails: nobody to tell.
+        let _ = tx.send(Msg::Undo(undo::UndoMsg::Preview(preview)));
+    });
+}
+
 /// The runtime: the engine's thread and its cancel flag.
 pub(super) struct Runtime {
     pub(super) tx: SyncSender<Msg>,
@@ -212,65 +271,19 @@ impl Runtime {
                 app.draft.no_proxy_default =
                     crate::answers::controller_no_proxy(&controller).join(",");
             }
-            Request::ProxyTest(url) => {
-                // The proxy the form describes now, resolved as apply will.
-                let password = app.draft.secrets().get(SecretName::ProxyPassword).cloned();
-                let proxy = app.draft.answers().proxy(password);
-                let texts = app.texts;
-                std::thread::spawn(move || {
-                    let result = proxy
-                        .map_err(|problems| {
-                            let said = problems.render(texts);
-                            i18n::Message::new("precheck.bad_proxy").arg("error", said)
-                        })
-                        .and_then(|proxy| crate::checks::precheck::proxy_fetch(&proxy, &url));
-                    // The front end is gone when the send fails: nobody to tell.
-                    let _ = tx.send(Msg::ProxyTest(result));
-                });
-            }
+            Request::ProxyTest(url) => proxy_test_in_background(app, tx, url),
             Request::Prechecks => check_in_background(app, tx, false),
             Request::Review => check_in_background(app, tx, true),
-            Request::Save(path) => {
-                let result = app
-                    .draft
-                    .answers()
-                    .save(&path, &app.draft.secrets())
-                    .map(|secrets| (path.clone(), secrets))
-                    .map_err(|e| format!("{}: {e}", path.display()));
-                app.handle(Msg::Saved(result));
-            }
+            Request::Save(path) => save_answers(app, &path),
             Request::LoadSession => {
                 if let Some((answers, secrets)) = load_session(&app.state_dir) {
                     app.draft = Draft::from_answers(&answers, &secrets);
                     app.draft.proxy_test_default = mirror_url();
                 }
             }
-            Request::Doctor => {
-                let tx = self.tx.clone();
-                std::thread::spawn(move || {
-                    let options = crate::checks::doctor::Options::detected();
-                    let _ = tx.send(Msg::Doctor(crate::checks::doctor::run(&options)));
-                });
-            }
-            Request::Adopt => {
-                let tx = self.tx.clone();
-                std::thread::spawn(move || {
-                    let options = crate::checks::doctor::Options::detected();
-                    let adopted = crate::checks::doctor::adopt(&options).map(Box::new);
-                    let _ = tx.send(Msg::Adopted(adopted));
-                });
-            }
-            Request::UndoPreview(options) => {
-                let (state_dir, profile) = (app.state_dir.clone(), app.profile.clone());
-                std::thread::spawn(move || {
-                    let preview = match profile {
-                        Ok(profile) => undo::preview(&state_dir, &profile, &options),
-                        Err(e) => Err(undo::Refusal::Failed(i18n::Message::verbatim(e))),
-                    };
-                    // The front end is gone when the send fails: nobody to tell.
-                    let _ = tx.send(Msg::Undo(undo::UndoMsg::Preview(preview)));
-                });
-            }
+            Request::Doctor => doctor_in_background(tx),
+            Request::Adopt => adopt_in_background(tx),
+            Request::UndoPreview(options) => undo_preview_in_background(app, tx, options),
             Request::Undo { options, shown } => self.start_undo(app, options, shown),
             Request::ReadJournal => app.resume = resume_info(&app.state_dir, app.profile()),
             // A few files written: at once, as the save dialog's file is.
@@ -440,14 +453,7 @@ pub(super) fn drive(mut app: App, start: impl FnOnce(&mut Runtime, &mut App)) ->
         restore_terminal();
         previous_hook(info);
     }));
-    if let Err(e) = enable_raw_mode()
-        .and_then(|()| execute!(std::io::stdout(), EnterAlternateScreen, EnableMouseCapture))
-    {
-        restore_terminal();
-        eprintln!("glance-wizard: cannot set up the terminal: {e}");
-        return (app, crate::ops::wizard::exit::ERROR);
-    }
-    let mut terminal = match Terminal::new(CrosstermBackend::new(std::io::stdout())) {
+    let mut terminal = match set_up_terminal() {
         Ok(t) => t,
         Err(e) => {
             restore_terminal();
@@ -455,31 +461,8 @@ pub(super) fn drive(mut app: App, start: impl FnOnce(&mut Runtime, &mut App)) ->
             return (app, crate::ops::wizard::exit::ERROR);
         }
     };
-
     let (tx, rx) = mpsc::sync_channel::<Msg>(CHANNEL_CAPACITY);
-    let input_tx = tx.clone();
-    std::thread::spawn(move || {
-        while let Ok(event) = crossterm::event::read() {
-            if input_tx.send(Msg::Input(event)).is_err() {
-                break;
-            }
-        }
-    });
-    if let Ok(mut signals) = signal_hook::iterator::Signals::new([
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-        signal_hook::consts::SIGINT,
-    ]) {
-        let signal_tx = tx.clone();
-        std::thread::spawn(move || {
-            for _ in signals.forever() {
-                if signal_tx.send(Msg::Signal).is_err() {
-                    break;
-                }
-            }
-        });
-    }
-
+    spawn_input_threads(&tx);
     let mut runtime = Runtime {
         tx,
         cancel: Arc::new(AtomicBool::new(false)),
@@ -503,6 +486,40 @@ pub(super) fn drive(mut app: App, start: impl FnOnce(&mut Runtime, &mut App)) ->
     (app, code)
 }
 
+/// Raw mode, the alternate screen and the mouse, and a terminal on stdout.
+fn set_up_terminal() -> std::io::Result<Terminal<CrosstermBackend<std::io::Stdout>>> {
+    enable_raw_mode()?;
+    execute!(std::io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+    Terminal::new(CrosstermBackend::new(std::io::stdout()))
+}
+
+/// The threads that send the terminal's input and the signals from outside
+/// (SIGTERM, SIGHUP, SIGINT) to the loop; each ends when the loop has.
+fn spawn_input_threads(tx: &SyncSender<Msg>) {
+    let input_tx = tx.clone();
+    std::thread::spawn(move || {
+        while let Ok(event) = crossterm::event::read() {
+            if input_tx.send(Msg::Input(event)).is_err() {
+                break;
+            }
+        }
+    });
+    if let Ok(mut signals) = signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+        signal_hook::consts::SIGINT,
+    ]) {
+        let signal_tx = tx.clone();
+        std::thread::spawn(move || {
+            for _ in signals.forever() {
+                if signal_tx.send(Msg::Signal).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+}
+
 /// Waits on messages (input, engine events, results) and draws: at most
 /// once per [`FRAME`] while messages stream in, at once after input, every
 /// tick otherwise. Every message waiting is handled before a frame (within
@@ -524,14 +541,7 @@ fn event_loop(
         if dirty && (urgent || now >= last_frame + FRAME) {
             app.now = now;
             last_frame = now;
-            if let Some(stats) = stats.as_deref_mut() {
-                stats.frame_start();
-            }
-            let drawn = terminal.draw(|frame| render::draw(app, frame));
-            if let Some(stats) = stats.as_deref_mut() {
-                stats.frame_end();
-            }
-            if let Err(e) = drawn {
+            if let Err(e) = draw_frame(app, terminal, stats.as_deref_mut()) {
                 restore_terminal();
                 eprintln!("glance-wizard: cannot draw: {e}");
                 return crate::ops::wizard::exit::ERROR;
@@ -542,13 +552,7 @@ fn event_loop(
         if let Some(code) = app.exit {
             return code;
         }
-        let wake = if dirty {
-            last_frame + FRAME
-        } else if app.engine_running {
-            last_frame + TICK_RUNNING
-        } else {
-            last_frame + TICK
-        };
+        let wake = next_wake(app, dirty, last_frame);
         let mut take = |app: &mut App, msg: Msg| {
             if let Some(stats) = stats.as_deref_mut() {
                 stats.message(&msg);
@@ -576,5 +580,33 @@ fn event_loop(
         for request in app.take_requests() {
             runtime.perform(app, request);
         }
+    }
+}
+
+/// One frame drawn, timed for the frame statistics when they are kept.
+fn draw_frame(
+    app: &App,
+    terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
+    mut stats: Option<&mut bench::FrameStats>,
+) -> std::io::Result<()> {
+    if let Some(stats) = stats.as_deref_mut() {
+        stats.frame_start();
+    }
+    let drawn = terminal.draw(|frame| render::draw(app, frame));
+    if let Some(stats) = stats {
+        stats.frame_end();
+    }
+    drawn.map(|_| ())
+}
+
+/// When the loop draws next if no message comes: the frame due after
+/// messages, else the tick (shorter while a task runs).
+fn next_wake(app: &App, dirty: bool, last_frame: Instant) -> Instant {
+    if dirty {
+        last_frame + FRAME
+    } else if app.engine_running {
+        last_frame + TICK_RUNNING
+    } else {
+        last_frame + TICK
     }
 }
