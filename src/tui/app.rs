@@ -1,6 +1,8 @@
-//! The wizard's state and what each key does. No I/O here: work that
+//! The wizard's state that the screens share, the messages, and which
+//! screen a key goes to (each screen's keys are in its folder under
+//! [`screens`](super::screens), with its own state). No I/O here: work that
 //! touches the machine is asked for as a [`Request`] and done by the
-//! runtime (`ui::run`), whose results come back as [`Msg`]s.
+//! [`runtime`](super::runtime), whose results come back as [`Msg`]s.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -11,14 +13,14 @@ use crossterm::event::{
 };
 
 use super::draft::{Draft, FormField, Problem};
-use super::export::ExportView;
-use super::run::RunView;
 use super::screens::doctor::DoctorView;
+use super::screens::export::ExportView;
 use super::screens::form::FormView;
 use super::screens::prechecks::PrechecksView;
 use super::screens::review::ReviewView;
+use super::screens::run::view::RunView;
+use super::screens::undo::{UndoMsg, UndoView};
 use super::theme::Theme;
-use super::undo::{UndoMsg, UndoView};
 use crate::answers::FieldError;
 use crate::answers::openrc::OpenrcError;
 use crate::checks::precheck::{Check, Status};
@@ -224,7 +226,7 @@ pub enum Msg {
     Adopted(Result<Box<crate::checks::doctor::adopt::Adopted>, crate::i18n::Message>),
     Undo(UndoMsg),
     /// The Export screen's project written (its words), or why not.
-    Exported(Result<crate::i18n::Message, super::export::Refusal>),
+    Exported(Result<crate::i18n::Message, super::screens::export::Refusal>),
     /// SIGTERM, SIGHUP or SIGINT from outside.
     Signal,
 }

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::app::{App, Msg, Screen};
 use super::draft::Draft;
-use super::run;
 use super::runtime::{ChannelSink, Runtime, drive};
+use super::screens::run::view::RunView;
 use super::theme::Theme;
 use crate::answers::{Answers, SecretName, Secrets, Settings};
 use crate::engine::outputs::{ServicesOutputs, TaskOutputs};
@@ -228,7 +228,7 @@ fn bench_app(lang: Lang, profile: &Profile, state_dir: &Path, id: TaskId, title:
         Draft::from_answers(&Answers::default(), &Secrets::default()),
         Instant::now(),
     );
-    app.run = run::RunView::new(&[(id, app.texts.msg(title), vec![])]);
+    app.run = RunView::new(&[(id, app.texts.msg(title), vec![])]);
     app.screen = Screen::Run;
     app.engine_running = true;
     app.exit_on_finish = true;

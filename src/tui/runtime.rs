@@ -24,10 +24,12 @@ use crate::plan::build_plan;
 use crate::util::secret::MASK;
 
 use super::app::{App, Msg, Outcome, Request, ResumeInfo};
-use super::draft::Draft;
+use super::draft::{Draft, FormField};
+use super::screens::run::view::RunView;
+use super::screens::{export, undo};
 use super::session::{load_session, session_answers_path};
 use super::theme::Theme;
-use super::{bench, draft, export, render, run as run_view, undo};
+use super::{bench, render};
 use crate::i18n;
 use crate::i18n::{Lang, Texts};
 
@@ -267,7 +269,7 @@ impl Runtime {
         match request {
             Request::ParseOpenrc(path) => parse_openrc(path, tx),
             Request::NoProxyDefault => {
-                let controller = app.draft.raw(draft::FormField::ControllerHost).to_string();
+                let controller = app.draft.raw(FormField::ControllerHost).to_string();
                 app.draft.no_proxy_default =
                     crate::answers::controller_no_proxy(&controller).join(",");
             }
@@ -353,7 +355,7 @@ impl Runtime {
             .iter()
             .map(|t| (t.id, app.texts.msg(&t.title), t.after.clone()))
             .collect();
-        app.run = run_view::RunView::new(&rows);
+        app.run = RunView::new(&rows);
         self.cancel = Arc::new(AtomicBool::new(false));
         let cancel = Arc::clone(&self.cancel);
         let tx = self.tx.clone();
