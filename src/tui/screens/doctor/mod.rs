@@ -5,10 +5,9 @@ pub mod draw;
 #[cfg(test)]
 mod tests;
 
-use crate::tui::app::Pending;
 use crossterm::event::{KeyCode, KeyEvent};
 
-use crate::tui::app::{App, Request, Screen};
+use crate::tui::app::{App, Pending, Request, Screen};
 use crate::tui::draft::Draft;
 
 /// The doctor screen's state: the report (once the doctor is done) and
@@ -19,6 +18,7 @@ pub struct DoctorView {
     pub scroll: usize,
 }
 
+/// The doctor screen's keys and the adopted answers.
 impl App {
     pub(in crate::tui) fn key_doctor(&mut self, key: KeyEvent) {
         match key.code {

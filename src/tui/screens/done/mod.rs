@@ -8,6 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::tui::app::{App, Screen};
 
+/// The done screen's keys.
 impl App {
     pub(in crate::tui) fn key_done(&mut self, key: KeyEvent) {
         match key.code {

@@ -13,6 +13,8 @@ use crate::tui::widgets::{cut, fit, indented, notice_lines, screen_block, window
 
 const LABEL_WIDTH: usize = 24;
 
+/// A form screen: its intro, a row per visible field (the focused one with its
+/// rule) and the notice, scrolled to the focus.
 pub(in crate::tui) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let block = screen_block(app);
     let inner = block.inner(area);

@@ -1,5 +1,6 @@
 //! The form screens (database, identity, image, proxy): their keys, the
-//! text editing and the proxy test. The fields' values are the [`Draft`](crate::tui::draft::Draft).
+//! text editing and the proxy test. The fields' values are the
+//! [`Draft`](crate::tui::draft::Draft).
 
 pub mod draw;
 #[cfg(test)]
@@ -7,17 +8,16 @@ mod tests;
 
 use std::collections::BTreeMap;
 
-use crate::answers::openrc::OpenrcError;
-
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use crate::answers::openrc::OpenrcError;
 use crate::host::target::Profile;
 use crate::tui::app::{App, Pending, Request, Screen, is_ctrl};
 use crate::tui::draft::{FormField, Kind};
 
-/// The form screens' state beside the answers (the [`Draft`](crate::tui::draft::Draft)): where the
-/// focus is, the text cursor, and what the identity and proxy forms'
-/// background checks found.
+/// The form screens' state beside the answers (the
+/// [`Draft`](crate::tui::draft::Draft)): where the focus is, the text
+/// cursor, and what the identity and proxy forms' background checks found.
 #[derive(Debug, Default)]
 pub struct FormView {
     /// The focused field's index on each form.
@@ -30,6 +30,7 @@ pub struct FormView {
     pub proxy_test: Pending<Result<crate::i18n::Message, crate::i18n::Message>>,
 }
 
+/// The form screens' keys, text editing and proxy test.
 impl App {
     /// Leaves a form for the next screen when every field is valid;
     /// otherwise shows the first problem.

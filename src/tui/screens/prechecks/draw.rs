@@ -9,6 +9,8 @@ use crate::checks::precheck::Status;
 use crate::tui::app::{App, Pending};
 use crate::tui::widgets::{check_lines, notice_line, screen_block};
 
+/// The prechecks: a line per check (more for a warning or failure), the summary
+/// and the notice.
 pub(in crate::tui) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let t = app.texts;
     let block = screen_block(app);

@@ -5,11 +5,10 @@ pub mod draw;
 #[cfg(test)]
 mod tests;
 
-use crate::tui::app::CheckRow;
 use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::checks::precheck::Status;
-use crate::tui::app::{App, Pending, Screen};
+use crate::tui::app::{App, CheckRow, Pending, Screen};
 
 /// The prechecks screen's state: the checks' rows (once they ran) and the
 /// selected one.
@@ -19,6 +18,7 @@ pub struct PrechecksView {
     pub selected: usize,
 }
 
+/// The prechecks screen's keys.
 impl App {
     pub(in crate::tui) fn key_prechecks(&mut self, key: KeyEvent) {
         let rows = match &self.prechecks.rows {

@@ -13,6 +13,7 @@ use crate::tui::app::{App, Pending};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{check_lines, cut, fit, screen_block, window, wrap};
 
+/// The review: the plan's text above, the save dialog or its result below.
 pub(in crate::tui) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let block = screen_block(app);
     let inner = block.inner(area);

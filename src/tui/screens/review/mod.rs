@@ -5,12 +5,11 @@ pub mod draw;
 #[cfg(test)]
 mod tests;
 
-use crate::tui::app::CheckRow;
 use std::path::PathBuf;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::tui::app::{App, Pending, Request, Screen};
+use crate::tui::app::{App, CheckRow, Pending, Request, Screen};
 
 /// The review screen's state: the plan's text (or the answers' problems),
 /// how far it is scrolled, and the save dialog.
@@ -22,6 +21,7 @@ pub struct ReviewView {
     pub save_input: Option<String>,
 }
 
+/// The review screen's keys and save dialog.
 impl App {
     pub(in crate::tui) fn key_review(&mut self, key: KeyEvent) {
         if let Some(path) = &mut self.review.save_input {

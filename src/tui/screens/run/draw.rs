@@ -27,6 +27,8 @@ fn task_glyph(state: TaskState) -> &'static str {
     }
 }
 
+/// The run screen: progress, tasks and log; after a failure its panel, or the
+/// error that stopped the run.
 pub(in crate::tui) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let failed = app.run.failure.is_some() && !app.engine_running;
     let error = matches!(app.outcome, Some(Outcome::Error(_)));

@@ -12,6 +12,7 @@ use crate::plan::TaskId;
 use crate::tui::app::{App, Outcome, Screen};
 use view::{FailureChoice, Search};
 
+/// The run screen's keys, and what a failure allows.
 impl App {
     fn failure_choices(&self) -> Vec<FailureChoice> {
         FailureChoice::ALL.to_vec()

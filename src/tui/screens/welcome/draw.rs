@@ -8,6 +8,7 @@ use ratatui::widgets::Paragraph;
 use crate::tui::app::{App, ResumeInfo, WelcomeChoice};
 use crate::tui::widgets::{fit, notice_line, screen_block, wrap};
 
+/// The welcome screen: the intro, the target, the journal, the choices.
 pub(in crate::tui) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let block = screen_block(app);
     let inner = block.inner(area);

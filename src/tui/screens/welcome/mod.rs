@@ -9,6 +9,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::tui::app::{App, Request, Screen, WelcomeChoice};
 
+/// The welcome screen's choices and keys.
 impl App {
     pub fn welcome_choices(&self) -> Vec<WelcomeChoice> {
         let mut choices = self.install_choices();
