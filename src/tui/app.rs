@@ -511,11 +511,7 @@ impl App {
                 self.run.apply(&event, self.now, &words);
             }
             Msg::EngineDone(result) => self.engine_done(result),
-            Msg::Openrc(path, result) => {
-                if self.form.openrc_parsed_for.as_deref() == Some(path.as_str()) {
-                    self.form.openrc = Pending::Ready(result);
-                }
-            }
+            Msg::Openrc(path, result) => self.openrc_read(&path, result),
             Msg::ProxyTest(result) => self.form.proxy_test = Pending::Ready(result),
             Msg::Doctor(report) => self.doctor.report = Pending::Ready(report),
             Msg::Adopted(result) => self.adopted(result),
@@ -525,12 +521,7 @@ impl App {
                     view.result = Some(result);
                 }
             }
-            Msg::Prechecks(result) => {
-                self.prechecks.rows = Pending::Ready(match result {
-                    Ok(checks) => checks.into_iter().map(check_row).collect(),
-                    Err(errors) => self.error_rows(errors),
-                });
-            }
+            Msg::Prechecks(result) => self.prechecks_done(result),
             Msg::Review(result) => {
                 self.review.plan = Pending::Ready(result.map_err(|e| self.error_rows(e)));
             }
@@ -547,7 +538,7 @@ impl App {
     }
 
     /// Answers problems (from resolving them) as failing rows.
-    fn error_rows(&self, errors: Vec<FieldError>) -> Vec<CheckRow> {
+    pub(in crate::tui) fn error_rows(&self, errors: Vec<FieldError>) -> Vec<CheckRow> {
         errors
             .into_iter()
             .map(|FieldError { field: path, rule }| {
@@ -696,38 +687,3 @@ impl App {
         }
     }
 }
-
-fn check_row(c: Check) -> CheckRow {
-    CheckRow {
-        name_key: format!("check.{}", c.id()),
-        status: c.status,
-        detail: c.detail,
-        field: c.field.and_then(|path| {
-            FormField::all().find(|f| f.path() == path).or(match path {
-                "database.admin_access" => Some(FormField::AdminAccess),
-                "keystone.admin_openrc" => Some(FormField::Openrc),
-                _ => None,
-            })
-        }),
-    }
-}
-
-/// The names `precheck::run_all` gives its checks (their i18n keys are
-/// `check.<name with _>`); a test keeps this list and the translations in
-/// step.
-pub const CHECK_NAMES: &[&str] = &[
-    "root",
-    "target",
-    "repository",
-    "controller name",
-    "database login",
-    "binary logging",
-    "keystone admin",
-    "memcached",
-    "proxy",
-    "mirror via proxy",
-    "test image",
-    "port 9292",
-    "free disk",
-    "answers",
-];

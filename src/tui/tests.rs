@@ -935,7 +935,7 @@ fn hints_fit_in_80_columns() {
                 panic!("label of {} too wide in {}", f.name(), lang.code());
             }
         }
-        for name in super::app::CHECK_NAMES {
+        for name in super::screens::prechecks::CHECK_NAMES {
             let key = format!("check.{}", name.replace(' ', "_"));
             assert!(t.has(&key), "{key} missing in {}", lang.code());
         }

@@ -32,6 +32,18 @@ pub struct FormView {
 
 /// The form screens' keys, text editing and proxy test.
 impl App {
+    /// The openrc's variables read, kept if the path is still the one
+    /// asked about.
+    pub(in crate::tui) fn openrc_read(
+        &mut self,
+        path: &str,
+        result: Result<Vec<(String, String)>, OpenrcError>,
+    ) {
+        if self.form.openrc_parsed_for.as_deref() == Some(path) {
+            self.form.openrc = Pending::Ready(result);
+        }
+    }
+
     /// Leaves a form for the next screen when every field is valid;
     /// otherwise shows the first problem.
     fn next_from_form(&mut self) {

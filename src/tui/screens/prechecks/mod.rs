@@ -7,8 +7,10 @@ mod tests;
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use crate::checks::precheck::Status;
+use crate::answers::FieldError;
+use crate::checks::precheck::{Check, Status};
 use crate::tui::app::{App, CheckRow, Pending, Screen};
+use crate::tui::draft::FormField;
 
 /// The prechecks screen's state: the checks' rows (once they ran) and the
 /// selected one.
@@ -18,8 +20,17 @@ pub struct PrechecksView {
     pub selected: usize,
 }
 
-/// The prechecks screen's keys.
+/// The prechecks screen's keys and results.
 impl App {
+    /// The checks' results, or the answers' problems that kept them from
+    /// running, as the screen's rows.
+    pub(in crate::tui) fn prechecks_done(&mut self, result: Result<Vec<Check>, Vec<FieldError>>) {
+        self.prechecks.rows = Pending::Ready(match result {
+            Ok(checks) => checks.into_iter().map(check_row).collect(),
+            Err(errors) => self.error_rows(errors),
+        });
+    }
+
     pub(in crate::tui) fn key_prechecks(&mut self, key: KeyEvent) {
         let rows = match &self.prechecks.rows {
             Pending::Ready(rows) => rows.clone(),
@@ -54,3 +65,38 @@ impl App {
         }
     }
 }
+
+fn check_row(c: Check) -> CheckRow {
+    CheckRow {
+        name_key: format!("check.{}", c.id()),
+        status: c.status,
+        detail: c.detail,
+        field: c.field.and_then(|path| {
+            FormField::all().find(|f| f.path() == path).or(match path {
+                "database.admin_access" => Some(FormField::AdminAccess),
+                "keystone.admin_openrc" => Some(FormField::Openrc),
+                _ => None,
+            })
+        }),
+    }
+}
+
+/// The names `precheck::run_all` gives its checks (their i18n keys are
+/// `check.<name with _>`); a test keeps this list and the translations in
+/// step.
+pub const CHECK_NAMES: &[&str] = &[
+    "root",
+    "target",
+    "repository",
+    "controller name",
+    "database login",
+    "binary logging",
+    "keystone admin",
+    "memcached",
+    "proxy",
+    "mirror via proxy",
+    "test image",
+    "port 9292",
+    "free disk",
+    "answers",
+];
