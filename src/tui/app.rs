@@ -20,6 +20,7 @@ use super::screens::prechecks::PrechecksView;
 use super::screens::review::ReviewView;
 use super::screens::run::view::RunView;
 use super::screens::undo::{UndoMsg, UndoView};
+use super::screens::welcome::WelcomeView;
 use super::theme::Theme;
 use crate::answers::FieldError;
 use crate::answers::openrc::OpenrcError;
@@ -287,7 +288,7 @@ pub struct App {
     pub profile: Result<Profile, String>,
     pub state_dir: PathBuf,
     pub resume: Option<ResumeInfo>,
-    pub welcome_choice: usize,
+    pub welcome: WelcomeView,
     pub draft: Draft,
     pub form: FormView,
     pub prechecks: PrechecksView,
@@ -344,7 +345,7 @@ impl App {
             profile,
             state_dir,
             resume: None,
-            welcome_choice: 0,
+            welcome: WelcomeView::default(),
             draft,
             form: FormView::default(),
             prechecks: PrechecksView::default(),

@@ -121,7 +121,7 @@ fn welcome_choice_lines(app: &App) -> Vec<Line<'static>> {
             WelcomeChoice::Doctor => "welcome.choice_doctor",
             WelcomeChoice::Undo => "welcome.choice_undo",
         };
-        let selected = i == app.welcome_choice.min(choices.len() - 1);
+        let selected = i == app.welcome.choice.min(choices.len() - 1);
         let text = format!("{} {}", if selected { "›" } else { " " }, t.t(key));
         lines.push(Line::styled(
             text,

@@ -9,6 +9,13 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::tui::app::{App, Request, Screen, WelcomeChoice};
 
+/// The welcome screen's state: the choice selected (the journal it
+/// reads is the [`App`]'s, as the runtime reads it again after an undo).
+#[derive(Debug, Default)]
+pub struct WelcomeView {
+    pub choice: usize,
+}
+
 /// The welcome screen's choices and keys.
 impl App {
     pub fn welcome_choices(&self) -> Vec<WelcomeChoice> {
@@ -51,14 +58,14 @@ impl App {
         let choices = self.welcome_choices();
         match key.code {
             KeyCode::Up | KeyCode::BackTab => {
-                self.welcome_choice = self.welcome_choice.saturating_sub(1)
+                self.welcome.choice = self.welcome.choice.saturating_sub(1)
             }
             KeyCode::Down | KeyCode::Tab => {
-                self.welcome_choice = (self.welcome_choice + 1).min(choices.len() - 1)
+                self.welcome.choice = (self.welcome.choice + 1).min(choices.len() - 1)
             }
             KeyCode::Char('q') | KeyCode::Esc => self.quit(),
             KeyCode::Enter => {
-                let choice = choices[self.welcome_choice.min(choices.len() - 1)];
+                let choice = choices[self.welcome.choice.min(choices.len() - 1)];
                 // The doctor reads the machine as it is: no target needed.
                 if choice == WelcomeChoice::Doctor {
                     self.go(Screen::Doctor);
