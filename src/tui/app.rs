@@ -298,6 +298,9 @@ pub struct App {
     /// The Export screen, once opened (what was typed is kept when it is
     /// left and opened again).
     pub export: Option<ExportView>,
+    /// The answers saved from the review screen (the answers' and the
+    /// secrets' paths), or why they were not: the done and export screens
+    /// read it too.
     pub saved: Option<Result<(PathBuf, PathBuf), String>>,
     pub default_save_path: PathBuf,
     pub run: RunView,
