@@ -1,6 +1,8 @@
-//! The wizard's state and what each key does. No I/O here: work that
+//! The wizard's state that the screens share, the messages, and which
+//! screen a key goes to (each screen's keys are in its folder under
+//! [`screens`](super::screens), with its own state). No I/O here: work that
 //! touches the machine is asked for as a [`Request`] and done by the
-//! runtime (`ui::run`), whose results come back as [`Msg`]s.
+//! [`runtime`](super::runtime), whose results come back as [`Msg`]s.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -10,11 +12,16 @@ use crossterm::event::{
     Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind,
 };
 
-use super::draft::{Draft, F, Kind, Problem};
-use super::export::ExportView;
-use super::run::{FailureChoice, RunView, Search};
+use super::draft::{Draft, FormField, Problem};
+use super::screens::doctor::DoctorView;
+use super::screens::export::ExportView;
+use super::screens::form::FormView;
+use super::screens::prechecks::PrechecksView;
+use super::screens::review::ReviewView;
+use super::screens::run::view::RunView;
+use super::screens::undo::{UndoMsg, UndoView};
+use super::screens::welcome::WelcomeView;
 use super::theme::Theme;
-use super::undo::{Action, UndoMsg, UndoView};
 use crate::answers::FieldError;
 use crate::answers::openrc::OpenrcError;
 use crate::checks::precheck::{Check, Status};
@@ -84,12 +91,12 @@ impl Screen {
         }
     }
 
-    pub fn fields(self) -> &'static [F] {
+    pub fn fields(self) -> &'static [FormField] {
         match self {
-            Screen::Database => F::DATABASE,
-            Screen::Identity => F::IDENTITY,
-            Screen::Image => F::IMAGE,
-            Screen::Proxy => F::PROXY,
+            Screen::Database => FormField::DATABASE,
+            Screen::Identity => FormField::IDENTITY,
+            Screen::Image => FormField::IMAGE,
+            Screen::Proxy => FormField::PROXY,
             _ => &[],
         }
     }
@@ -98,18 +105,18 @@ impl Screen {
         !self.fields().is_empty()
     }
 
-    fn next(self) -> Screen {
+    pub(in crate::tui) fn next(self) -> Screen {
         let i = Screen::ALL.iter().position(|s| *s == self).unwrap_or(0);
         Screen::ALL[(i + 1).min(Screen::ALL.len() - 1)]
     }
 
-    fn previous(self) -> Screen {
+    pub(in crate::tui) fn previous(self) -> Screen {
         let i = Screen::ALL.iter().position(|s| *s == self).unwrap_or(0);
         Screen::ALL[i.saturating_sub(1)]
     }
 
     /// The screen holding a field.
-    pub fn of_field(f: F) -> Screen {
+    pub fn of_field(f: FormField) -> Screen {
         [
             Screen::Database,
             Screen::Identity,
@@ -220,7 +227,7 @@ pub enum Msg {
     Adopted(Result<Box<crate::checks::doctor::adopt::Adopted>, crate::i18n::Message>),
     Undo(UndoMsg),
     /// The Export screen's project written (its words), or why not.
-    Exported(Result<crate::i18n::Message, super::export::Refusal>),
+    Exported(Result<crate::i18n::Message, super::screens::export::Refusal>),
     /// SIGTERM, SIGHUP or SIGINT from outside.
     Signal,
 }
@@ -232,6 +239,13 @@ pub enum Pending<T> {
     Ready(T),
 }
 
+/// Nothing asked yet.
+impl<T> Default for Pending<T> {
+    fn default() -> Self {
+        Pending::Idle
+    }
+}
+
 /// One line of the prechecks screen.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckRow {
@@ -240,7 +254,7 @@ pub struct CheckRow {
     pub status: Status,
     pub detail: crate::i18n::Message,
     /// The form field that fixes it.
-    pub field: Option<F>,
+    pub field: Option<FormField>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -274,26 +288,19 @@ pub struct App {
     pub profile: Result<Profile, String>,
     pub state_dir: PathBuf,
     pub resume: Option<ResumeInfo>,
-    pub welcome_choice: usize,
+    pub welcome: WelcomeView,
     pub draft: Draft,
-    pub focus: BTreeMap<Screen, usize>,
-    /// Char index of the cursor in the focused text field.
-    pub cursor: usize,
-    pub openrc: Pending<Result<Vec<(String, String)>, OpenrcError>>,
-    openrc_parsed_for: Option<String>,
-    pub proxy_test: Pending<Result<crate::i18n::Message, crate::i18n::Message>>,
-    pub checks: Pending<Vec<CheckRow>>,
-    pub check_selected: usize,
-    pub review: Pending<Result<Vec<String>, Vec<CheckRow>>>,
-    pub review_scroll: usize,
-    pub doctor: Pending<crate::checks::doctor::Report>,
-    pub doctor_scroll: usize,
+    pub form: FormView,
+    pub prechecks: PrechecksView,
+    pub review: ReviewView,
+    pub doctor: DoctorView,
     pub undo: UndoView,
     /// The Export screen, once opened (what was typed is kept when it is
     /// left and opened again).
     pub export: Option<ExportView>,
-    /// The save dialog's path while it is open.
-    pub save_input: Option<String>,
+    /// The answers saved from the review screen (the answers' and the
+    /// secrets' paths), or why they were not: the done and export screens
+    /// read it too.
     pub saved: Option<Result<(PathBuf, PathBuf), String>>,
     pub default_save_path: PathBuf,
     pub run: RunView,
@@ -321,7 +328,7 @@ pub mod code {
     pub use crate::ops::exit::*;
 }
 
-fn is_ctrl(key: &KeyEvent, c: char) -> bool {
+pub(in crate::tui) fn is_ctrl(key: &KeyEvent, c: char) -> bool {
     key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
 }
 
@@ -341,22 +348,14 @@ impl App {
             profile,
             state_dir,
             resume: None,
-            welcome_choice: 0,
+            welcome: WelcomeView::default(),
             draft,
-            focus: BTreeMap::new(),
-            cursor: 0,
-            openrc: Pending::Idle,
-            openrc_parsed_for: None,
-            proxy_test: Pending::Idle,
-            checks: Pending::Idle,
-            check_selected: 0,
-            review: Pending::Idle,
-            review_scroll: 0,
-            doctor: Pending::Idle,
-            doctor_scroll: 0,
+            form: FormView::default(),
+            prechecks: PrechecksView::default(),
+            review: ReviewView::default(),
+            doctor: DoctorView::default(),
             undo: UndoView::default(),
             export: None,
-            save_input: None,
             saved: None,
             default_save_path: PathBuf::from("glance-wizard-answers.toml"),
             run: RunView::default(),
@@ -379,7 +378,7 @@ impl App {
         std::mem::take(&mut self.requests)
     }
 
-    fn request(&mut self, r: Request) {
+    pub(in crate::tui) fn request(&mut self, r: Request) {
         self.requests.push(r);
     }
 
@@ -389,7 +388,7 @@ impl App {
 
     /// The profile to validate against: the detected one, or a stand-in
     /// when detection failed (the welcome screen says so).
-    pub fn problems(&self) -> BTreeMap<F, Problem> {
+    pub fn problems(&self) -> BTreeMap<FormField, Problem> {
         match &self.profile {
             Ok(p) => self.draft.problems(p),
             Err(_) => {
@@ -404,44 +403,8 @@ impl App {
         }
     }
 
-    pub fn welcome_choices(&self) -> Vec<WelcomeChoice> {
-        let mut choices = self.install_choices();
-        choices.push(WelcomeChoice::Doctor);
-        if self.journal_records_something() {
-            choices.push(WelcomeChoice::Undo);
-        }
-        choices
-    }
-
-    /// The journal records a task (done, failed or running): there may be
-    /// something to undo. Unreadable, it may too (the Undo screen says why
-    /// it cannot).
-    pub fn journal_records_something(&self) -> bool {
-        self.resume
-            .as_ref()
-            .is_some_and(|r| r.done > 0 || r.stopped_at.is_some() || r.error.is_some())
-    }
-
-    fn install_choices(&self) -> Vec<WelcomeChoice> {
-        match &self.resume {
-            Some(r) if r.has_session => {
-                let finished = r.total.is_some_and(|t| r.done >= t) && r.stopped_at.is_none();
-                if finished {
-                    vec![WelcomeChoice::EditSaved, WelcomeChoice::Fresh]
-                } else {
-                    vec![
-                        WelcomeChoice::Resume,
-                        WelcomeChoice::EditSaved,
-                        WelcomeChoice::Fresh,
-                    ]
-                }
-            }
-            _ => vec![WelcomeChoice::Fresh],
-        }
-    }
-
     /// Visible fields of the current form.
-    pub fn visible_fields(&self) -> Vec<F> {
+    pub fn visible_fields(&self) -> Vec<FormField> {
         self.screen
             .fields()
             .iter()
@@ -450,21 +413,21 @@ impl App {
             .collect()
     }
 
-    pub fn focused(&self) -> Option<F> {
+    pub fn focused(&self) -> Option<FormField> {
         let fields = self.visible_fields();
-        let i = self.focus.get(&self.screen).copied().unwrap_or(0);
+        let i = self.form.focus.get(&self.screen).copied().unwrap_or(0);
         fields.get(i.min(fields.len().saturating_sub(1))).copied()
     }
 
-    fn set_focus(&mut self, i: usize) {
+    pub(in crate::tui) fn set_focus(&mut self, i: usize) {
         let before = self.focused();
-        self.focus.insert(self.screen, i);
+        self.form.focus.insert(self.screen, i);
         let after = self.focused();
-        if before == Some(F::Openrc) && after != Some(F::Openrc) {
+        if before == Some(FormField::Openrc) && after != Some(FormField::Openrc) {
             self.parse_openrc();
         }
         if let Some(f) = after {
-            self.cursor = self
+            self.form.cursor = self
                 .draft
                 .value(f, self.profile.as_ref().ok())
                 .chars()
@@ -472,27 +435,27 @@ impl App {
         }
     }
 
-    fn focus_field(&mut self, f: F) {
+    pub(in crate::tui) fn focus_field(&mut self, f: FormField) {
         self.go(Screen::of_field(f));
         if let Some(i) = self.visible_fields().iter().position(|x| *x == f) {
             self.set_focus(i);
         }
     }
 
-    fn parse_openrc(&mut self) {
-        if self.draft.choice(F::AdminMode) != "openrc" {
+    pub(in crate::tui) fn parse_openrc(&mut self) {
+        if self.draft.choice(FormField::AdminMode) != "openrc" {
             return;
         }
-        let path = self.draft.raw(F::Openrc).trim().to_string();
-        if self.openrc_parsed_for.as_deref() == Some(path.as_str()) {
+        let path = self.draft.raw(FormField::Openrc).trim().to_string();
+        if self.form.openrc_parsed_for.as_deref() == Some(path.as_str()) {
             return;
         }
-        self.openrc_parsed_for = Some(path.clone());
+        self.form.openrc_parsed_for = Some(path.clone());
         if path.is_empty() {
-            self.openrc = Pending::Idle;
+            self.form.openrc = Pending::Idle;
             return;
         }
-        self.openrc = Pending::Busy;
+        self.form.openrc = Pending::Busy;
         self.request(Request::ParseOpenrc(path));
     }
 
@@ -507,8 +470,8 @@ impl App {
                 self.request(Request::NoProxyDefault);
             }
             Screen::Doctor => {
-                self.doctor = Pending::Busy;
-                self.doctor_scroll = 0;
+                self.doctor.report = Pending::Busy;
+                self.doctor.scroll = 0;
                 self.request(Request::Doctor);
             }
             Screen::Undo => {
@@ -519,39 +482,22 @@ impl App {
                 self.export = Some(ExportView::new(&self.answers_dir()));
             }
             Screen::Prechecks => {
-                self.checks = Pending::Busy;
-                self.check_selected = 0;
+                self.prechecks.rows = Pending::Busy;
+                self.prechecks.selected = 0;
                 self.request(Request::Prechecks);
             }
             Screen::Review => {
-                self.review = Pending::Busy;
-                self.review_scroll = 0;
-                self.save_input = None;
+                self.review.plan = Pending::Busy;
+                self.review.scroll = 0;
+                self.review.save_input = None;
                 self.request(Request::Review);
             }
             _ => {}
         }
         if screen.is_form() {
-            let i = self.focus.get(&screen).copied().unwrap_or(0);
+            let i = self.form.focus.get(&screen).copied().unwrap_or(0);
             self.set_focus(i);
         }
-    }
-
-    /// Leaves a form for the next screen when every field is valid;
-    /// otherwise shows the first problem.
-    fn next_from_form(&mut self) {
-        let problems = self.problems();
-        if let Some(f) = self
-            .visible_fields()
-            .into_iter()
-            .find(|f| problems.contains_key(f))
-        {
-            self.focus_field(f);
-            self.notice = Some(self.texts.t("form.fix_first"));
-            return;
-        }
-        let next = self.screen.next();
-        self.go(next);
     }
 
     pub fn handle(&mut self, msg: Msg) {
@@ -569,13 +515,9 @@ impl App {
                 self.run.apply(&event, self.now, &words);
             }
             Msg::EngineDone(result) => self.engine_done(result),
-            Msg::Openrc(path, result) => {
-                if self.openrc_parsed_for.as_deref() == Some(path.as_str()) {
-                    self.openrc = Pending::Ready(result);
-                }
-            }
-            Msg::ProxyTest(result) => self.proxy_test = Pending::Ready(result),
-            Msg::Doctor(report) => self.doctor = Pending::Ready(report),
+            Msg::Openrc(path, result) => self.openrc_read(&path, result),
+            Msg::ProxyTest(result) => self.form.proxy_test = Pending::Ready(result),
+            Msg::Doctor(report) => self.doctor.report = Pending::Ready(report),
             Msg::Adopted(result) => self.adopted(result),
             Msg::Undo(msg) => self.undo_msg(msg),
             Msg::Exported(result) => {
@@ -583,18 +525,13 @@ impl App {
                     view.result = Some(result);
                 }
             }
-            Msg::Prechecks(result) => {
-                self.checks = Pending::Ready(match result {
-                    Ok(checks) => checks.into_iter().map(check_row).collect(),
-                    Err(errors) => self.error_rows(errors),
-                });
-            }
+            Msg::Prechecks(result) => self.prechecks_done(result),
             Msg::Review(result) => {
-                self.review = Pending::Ready(result.map_err(|e| self.error_rows(e)));
+                self.review.plan = Pending::Ready(result.map_err(|e| self.error_rows(e)));
             }
             Msg::Saved(result) => {
                 self.saved = Some(result);
-                self.save_input = None;
+                self.review.save_input = None;
             }
             Msg::RunRefused(why) => {
                 self.engine_running = false;
@@ -605,7 +542,7 @@ impl App {
     }
 
     /// Answers problems (from resolving them) as failing rows.
-    fn error_rows(&self, errors: Vec<FieldError>) -> Vec<CheckRow> {
+    pub(in crate::tui) fn error_rows(&self, errors: Vec<FieldError>) -> Vec<CheckRow> {
         errors
             .into_iter()
             .map(|FieldError { field: path, rule }| {
@@ -644,12 +581,12 @@ impl App {
     }
 
     /// Starts the install from the review screen (or a retry).
-    fn start_run(&mut self) {
+    pub(in crate::tui) fn start_run(&mut self) {
         self.start_run_checking(false);
     }
 
     /// Starts the install; `verify`: finished tasks check their work again.
-    fn start_run_checking(&mut self, verify: bool) {
+    pub(in crate::tui) fn start_run_checking(&mut self, verify: bool) {
         self.outcome = None;
         self.engine_running = true;
         self.screen = Screen::Run;
@@ -660,7 +597,7 @@ impl App {
     }
 
     /// Stops the engine or the undo (if one runs) and quits once it has.
-    fn quit_now(&mut self) {
+    pub(in crate::tui) fn quit_now(&mut self) {
         self.confirm_quit = false;
         if self.engine_running {
             self.quitting = true;
@@ -681,7 +618,7 @@ impl App {
     }
 
     /// `q`: asks first while a task runs.
-    fn quit(&mut self) {
+    pub(in crate::tui) fn quit(&mut self) {
         if self.engine_running {
             self.confirm_quit = true;
         } else {
@@ -693,7 +630,7 @@ impl App {
         match self.screen {
             Screen::Run => self.run.scroll(delta),
             Screen::Review => {
-                self.review_scroll = (self.review_scroll as isize + delta).max(0) as usize;
+                self.review.scroll = (self.review.scroll as isize + delta).max(0) as usize;
             }
             Screen::Undo => {
                 let code = if delta < 0 {
@@ -750,496 +687,7 @@ impl App {
             Screen::Doctor => self.key_doctor(key),
             Screen::Undo => self.key_undo(key),
             Screen::Export => self.key_export(key),
-            Screen::Done => match key.code {
-                KeyCode::Char('x') => self.go(Screen::Export),
-                KeyCode::Enter | KeyCode::Char('q') | KeyCode::Esc => self.quit_now(),
-                _ => {}
-            },
-        }
-    }
-
-    fn key_welcome(&mut self, key: KeyEvent) {
-        let choices = self.welcome_choices();
-        match key.code {
-            KeyCode::Up | KeyCode::BackTab => {
-                self.welcome_choice = self.welcome_choice.saturating_sub(1)
-            }
-            KeyCode::Down | KeyCode::Tab => {
-                self.welcome_choice = (self.welcome_choice + 1).min(choices.len() - 1)
-            }
-            KeyCode::Char('q') | KeyCode::Esc => self.quit(),
-            KeyCode::Enter => {
-                let choice = choices[self.welcome_choice.min(choices.len() - 1)];
-                // The doctor reads the machine as it is: no target needed.
-                if choice == WelcomeChoice::Doctor {
-                    self.go(Screen::Doctor);
-                    return;
-                }
-                if self.profile.is_err() {
-                    self.notice = Some(self.texts.t("welcome.no_target"));
-                    return;
-                }
-                match choice {
-                    WelcomeChoice::Undo => self.go(Screen::Undo),
-                    WelcomeChoice::Resume => {
-                        self.request(Request::LoadSession);
-                        self.start_run();
-                    }
-                    WelcomeChoice::EditSaved => {
-                        self.request(Request::LoadSession);
-                        self.go(Screen::Database);
-                    }
-                    WelcomeChoice::Fresh => self.go(Screen::Database),
-                    WelcomeChoice::Doctor => {}
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn key_form(&mut self, key: KeyEvent) {
-        let fields = self.visible_fields();
-        let Some(f) = self.focused() else {
-            return;
-        };
-        let i = fields.iter().position(|x| *x == f).unwrap_or(0);
-        let profile = self.profile.as_ref().ok().cloned();
-        if self.screen == Screen::Proxy && is_ctrl(&key, 't') {
-            self.proxy_test();
-            return;
-        }
-        match key.code {
-            KeyCode::Tab | KeyCode::Down => self.set_focus((i + 1) % fields.len()),
-            KeyCode::BackTab | KeyCode::Up => self.set_focus((i + fields.len() - 1) % fields.len()),
-            KeyCode::Enter => {
-                if i + 1 < fields.len() {
-                    self.set_focus(i + 1);
-                } else {
-                    self.next_from_form();
-                }
-            }
-            KeyCode::PageDown => self.next_from_form(),
-            KeyCode::Esc => {
-                let previous = self.screen.previous();
-                self.go(previous);
-            }
-            KeyCode::F(5) if f.generatable() => {
-                self.draft.generate(f);
-                self.cursor = self.draft.raw(f).chars().count();
-            }
-            _ => match f.kind() {
-                Kind::Choice(values) => {
-                    let current = values
-                        .iter()
-                        .position(|v| *v == self.draft.value(f, profile.as_ref()))
-                        .unwrap_or(0);
-                    let next = match key.code {
-                        KeyCode::Left => (current + values.len() - 1) % values.len(),
-                        KeyCode::Right | KeyCode::Char(' ') => (current + 1) % values.len(),
-                        _ => return,
-                    };
-                    self.draft.set(f, values[next].to_string());
-                    if f == F::AdminMode {
-                        self.parse_openrc();
-                    }
-                }
-                Kind::Text | Kind::Secret => self.edit_text(f, key, profile.as_ref()),
-            },
-        }
-    }
-
-    fn edit_text(&mut self, f: F, key: KeyEvent, profile: Option<&Profile>) {
-        let mut chars: Vec<char> = self.draft.value(f, profile).chars().collect();
-        let mut cursor = self.cursor.min(chars.len());
-        let mut changed = true;
-        match key.code {
-            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                chars.clear();
-                cursor = 0;
-            }
-            KeyCode::Char(_) if key.modifiers.contains(KeyModifiers::CONTROL) => return,
-            KeyCode::Char(c) => {
-                chars.insert(cursor, c);
-                cursor += 1;
-            }
-            KeyCode::Backspace if cursor > 0 => {
-                chars.remove(cursor - 1);
-                cursor -= 1;
-            }
-            KeyCode::Delete if cursor < chars.len() => {
-                chars.remove(cursor);
-            }
-            KeyCode::Left => {
-                cursor = cursor.saturating_sub(1);
-                changed = false;
-            }
-            KeyCode::Right => {
-                cursor = (cursor + 1).min(chars.len());
-                changed = false;
-            }
-            KeyCode::Home => {
-                cursor = 0;
-                changed = false;
-            }
-            KeyCode::End => {
-                cursor = chars.len();
-                changed = false;
-            }
-            _ => return,
-        }
-        self.cursor = cursor;
-        if changed {
-            if f.is_derived() {
-                self.draft.editable(f, profile);
-            }
-            self.draft.set(f, chars.into_iter().collect());
-            if F::PROXY.contains(&f) {
-                self.proxy_test = Pending::Idle;
-            }
-        }
-    }
-
-    fn proxy_test(&mut self) {
-        let url = self
-            .draft
-            .value(F::ProxyTestUrl, self.profile.as_ref().ok());
-        let problems = self.problems();
-        for &f in F::PROXY {
-            if problems.contains_key(&f) {
-                self.focus_field(f);
-                self.notice = Some(self.texts.t("form.fix_first"));
-                return;
-            }
-        }
-        self.proxy_test = Pending::Busy;
-        self.request(Request::ProxyTest(url));
-    }
-
-    fn key_doctor(&mut self, key: KeyEvent) {
-        match key.code {
-            KeyCode::Up => self.doctor_scroll = self.doctor_scroll.saturating_sub(1),
-            KeyCode::Down => self.doctor_scroll += 1,
-            KeyCode::PageUp => self.doctor_scroll = self.doctor_scroll.saturating_sub(10),
-            KeyCode::PageDown => self.doctor_scroll += 10,
-            KeyCode::Home => self.doctor_scroll = 0,
-            KeyCode::Char('r') => self.go(Screen::Doctor),
-            KeyCode::Char('a') => self.request(Request::Adopt),
-            KeyCode::Esc => self.go(Screen::Welcome),
-            KeyCode::Char('q') => self.quit(),
-            _ => {}
-        }
-    }
-
-    /// The doctor's Glance adopted: its answers fill the forms (passwords
-    /// too, masked as typed ones are), and the wizard goes on from the first
-    /// form, saying which answers are the wizard's defaults; apply then keeps
-    /// what is right and repairs what the doctor found.
-    fn adopted(
-        &mut self,
-        result: Result<Box<crate::checks::doctor::adopt::Adopted>, crate::i18n::Message>,
-    ) {
-        match result {
-            Ok(adopted) => {
-                // The config says nothing of the target: the one detected
-                // or given on the command line stays.
-                let mut answers = adopted.answers;
-                answers.target = self.draft.answers().target;
-                let proxy_test_default = self.draft.proxy_test_default.clone();
-                self.draft = Draft::from_answers(&answers, &adopted.secrets);
-                self.draft.proxy_test_default = proxy_test_default;
-                let defaults = adopted.defaults.len().to_string();
-                self.go(Screen::Database);
-                self.notice = Some(self.texts.f("doctor.adopted", &[("n", &defaults)]));
-            }
-            Err(why) => {
-                let said = crate::i18n::Message::new("doctor.not_adopted").msg("why", why);
-                self.notice = Some(self.texts.msg(&said));
-            }
-        }
-    }
-
-    fn key_undo(&mut self, key: KeyEvent) {
-        match self.undo.key(key) {
-            Action::Nothing => {}
-            Action::Back => {
-                self.request(Request::ReadJournal);
-                self.go(Screen::Welcome);
-            }
-            Action::Quit => self.quit(),
-            Action::Preview => self.request(Request::UndoPreview(self.undo.options())),
-            Action::Start => {
-                let shown = self
-                    .undo
-                    .actionable()
-                    .map(|p| p.steps.clone())
-                    .unwrap_or_default();
-                self.undo.phase = super::undo::Phase::Running;
-                self.engine_running = true;
-                self.request(Request::Undo {
-                    options: self.undo.options(),
-                    shown,
-                });
-            }
-        }
-    }
-
-    fn key_export(&mut self, key: KeyEvent) {
-        let Some(view) = &mut self.export else {
-            return;
-        };
-        match view.key(key) {
-            super::export::Action::Nothing => {}
-            super::export::Action::Back => self.go(Screen::Done),
-            super::export::Action::Write { inventory, output } => {
-                view.result = None;
-                self.request(Request::Export { inventory, output });
-            }
-        }
-    }
-
-    /// The directory of the answers file saved on the review screen, or of
-    /// the one it proposes (the current directory).
-    pub fn answers_dir(&self) -> PathBuf {
-        let file = match &self.saved {
-            Some(Ok((answers, _))) => answers,
-            _ => &self.default_save_path,
-        };
-        match file.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => PathBuf::from("."),
-        }
-    }
-
-    fn undo_msg(&mut self, msg: UndoMsg) {
-        let done = matches!(msg, UndoMsg::Done(_));
-        self.undo.handle(msg, self.texts);
-        if done {
-            self.engine_running = false;
-            if self.quitting {
-                self.exit = Some(self.exit_code());
-            }
-        }
-    }
-
-    fn key_prechecks(&mut self, key: KeyEvent) {
-        let rows = match &self.checks {
-            Pending::Ready(rows) => rows.clone(),
-            _ => Vec::new(),
-        };
-        match key.code {
-            KeyCode::Up => self.check_selected = self.check_selected.saturating_sub(1),
-            KeyCode::Down => {
-                self.check_selected = (self.check_selected + 1).min(rows.len().saturating_sub(1))
-            }
-            KeyCode::Esc => self.go(Screen::Proxy),
-            KeyCode::Char('q') => self.quit(),
-            KeyCode::Char('r') => self.go(Screen::Prechecks),
-            KeyCode::Enter => {
-                if rows.is_empty() {
-                    return;
-                }
-                let selected = &rows[self.check_selected.min(rows.len() - 1)];
-                if selected.status == Status::Fail {
-                    if let Some(f) = selected.field {
-                        self.focus_field(f);
-                    }
-                } else if let Some(i) = rows.iter().position(|r| r.status == Status::Fail) {
-                    self.check_selected = i;
-                    self.notice = Some(self.texts.t("prechecks.fix_first"));
-                } else {
-                    self.go(Screen::Review);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn key_review(&mut self, key: KeyEvent) {
-        if let Some(path) = &mut self.save_input {
-            match key.code {
-                KeyCode::Esc => self.save_input = None,
-                KeyCode::Enter => {
-                    let path = PathBuf::from(path.trim());
-                    self.request(Request::Save(path));
-                }
-                KeyCode::Backspace => {
-                    path.pop();
-                }
-                KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => path.clear(),
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => path.push(c),
-                _ => {}
-            }
-            return;
-        }
-        let ready = matches!(self.review, Pending::Ready(Ok(_)));
-        match key.code {
-            KeyCode::Up => self.review_scroll = self.review_scroll.saturating_sub(1),
-            KeyCode::Down => self.review_scroll += 1,
-            KeyCode::PageUp => self.review_scroll = self.review_scroll.saturating_sub(15),
-            KeyCode::PageDown => self.review_scroll += 15,
-            KeyCode::Home => self.review_scroll = 0,
-            KeyCode::Esc => self.go(Screen::Prechecks),
-            KeyCode::Char('q') => self.quit(),
-            KeyCode::Char('s') if ready => {
-                self.saved = None;
-                self.save_input = Some(self.default_save_path.display().to_string());
-            }
-            KeyCode::Enter => {
-                if ready {
-                    self.skipped_by_user.clear();
-                    self.start_run();
-                } else if let Pending::Ready(Err(rows)) = &self.review
-                    && let Some(f) = rows.iter().find_map(|r| r.field)
-                {
-                    self.focus_field(f);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn failure_choices(&self) -> Vec<FailureChoice> {
-        FailureChoice::ALL.to_vec()
-    }
-
-    /// Where "edit answers" goes after a task failed.
-    pub fn edit_screen(&self, task: TaskId) -> Screen {
-        if self.network_failure {
-            Screen::Proxy
-        } else {
-            Screen::for_task(task)
-        }
-    }
-
-    pub fn can_skip(&self) -> bool {
-        self.run
-            .failure
-            .as_ref()
-            .is_some_and(|f| self.run.skippable.contains(&f.task))
-    }
-
-    fn key_run(&mut self, key: KeyEvent) {
-        if let Some(search) = &mut self.run.search
-            && search.editing
-        {
-            match key.code {
-                KeyCode::Esc => self.run.search = None,
-                KeyCode::Enter => {
-                    search.editing = false;
-                    search.current = None;
-                    self.run.find(true);
-                }
-                KeyCode::Backspace => {
-                    search.query.pop();
-                }
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    search.query.push(c)
-                }
-                _ => {}
-            }
-            return;
-        }
-        let failed = self.run.failure.is_some() && !self.engine_running;
-        match key.code {
-            KeyCode::Up => self.run.select(self.run.selected.saturating_sub(1)),
-            KeyCode::Down => self.run.select(self.run.selected + 1),
-            KeyCode::PageUp => self.run.page(false),
-            KeyCode::PageDown => self.run.page(true),
-            KeyCode::Home => self.run.home(),
-            KeyCode::End => self.run.end(),
-            KeyCode::Char('/') => {
-                self.run.search = Some(Search {
-                    editing: true,
-                    ..Search::default()
-                })
-            }
-            KeyCode::Char('n') if self.run.search.is_some() => self.run.find(true),
-            KeyCode::Char('N') if self.run.search.is_some() => self.run.find(false),
-            KeyCode::Esc if self.run.search.is_some() => self.run.search = None,
-            KeyCode::Char('f') => self.run.follow(),
-            KeyCode::Char('q') => self.quit(),
-            KeyCode::Left | KeyCode::Right if failed => {
-                let n = self.failure_choices().len();
-                if let Some(f) = &mut self.run.failure {
-                    f.choice = if key.code == KeyCode::Left {
-                        (f.choice + n - 1) % n
-                    } else {
-                        (f.choice + 1) % n
-                    };
-                }
-            }
-            KeyCode::Enter if failed => {
-                let choice = self.run.failure.as_ref().map_or(0, |f| f.choice);
-                self.failure_action(self.failure_choices()[choice]);
-            }
-            KeyCode::Char('r') if failed => self.failure_action(FailureChoice::Retry),
-            KeyCode::Char('e') if failed => self.failure_action(FailureChoice::Edit),
-            KeyCode::Char('s') if failed => self.failure_action(FailureChoice::Skip),
-            KeyCode::Char('v') if failed => self.failure_action(FailureChoice::Recheck),
-            KeyCode::Enter
-                if !self.engine_running && matches!(self.outcome, Some(Outcome::Error(_))) =>
-            {
-                self.go(Screen::Review)
-            }
-            _ => {}
-        }
-    }
-
-    fn failure_action(&mut self, choice: FailureChoice) {
-        let Some(failure) = self.run.failure.clone() else {
-            return;
-        };
-        match choice {
-            FailureChoice::Retry => self.start_run(),
-            FailureChoice::Recheck => self.start_run_checking(true),
-            FailureChoice::Edit => {
-                let screen = self.edit_screen(failure.task);
-                self.go(screen);
-            }
-            FailureChoice::Skip => {
-                if self.can_skip() {
-                    self.skipped_by_user.insert(failure.task);
-                    self.start_run();
-                } else {
-                    self.notice = Some(self.texts.t("run.skip_unsafe"));
-                }
-            }
-            FailureChoice::Quit => self.quit_now(),
+            Screen::Done => self.key_done(key),
         }
     }
 }
-
-fn check_row(c: Check) -> CheckRow {
-    CheckRow {
-        name_key: format!("check.{}", c.id()),
-        status: c.status,
-        detail: c.detail,
-        field: c.field.and_then(|path| {
-            F::all().find(|f| f.path() == path).or(match path {
-                "database.admin_access" => Some(F::AdminAccess),
-                "keystone.admin_openrc" => Some(F::Openrc),
-                _ => None,
-            })
-        }),
-    }
-}
-
-/// The names `precheck::run_all` gives its checks (their i18n keys are
-/// `check.<name with _>`); a test keeps this list and the translations in
-/// step.
-pub const CHECK_NAMES: &[&str] = &[
-    "root",
-    "target",
-    "repository",
-    "controller name",
-    "database login",
-    "binary logging",
-    "keystone admin",
-    "memcached",
-    "proxy",
-    "mirror via proxy",
-    "test image",
-    "port 9292",
-    "free disk",
-    "answers",
-];

@@ -6,22 +6,23 @@
 
 use crate::i18n::Message;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::app::{App, Msg, Screen};
 use super::draft::Draft;
+use super::runtime::{ChannelSink, Runtime, drive};
+use super::screens::run::view::RunView;
 use super::theme::Theme;
-use super::{ChannelSink, Runtime, drive, run};
 use crate::answers::{Answers, SecretName, Secrets, Settings};
 use crate::engine::outputs::{ServicesOutputs, TaskOutputs};
 use crate::engine::runner::{self, Network, TaskContext};
 use crate::engine::{Engine, Event, TaskError};
 use crate::host::target::{InitSystem, Profile, profile_for};
 use crate::i18n::{Lang, Texts};
-use crate::plan::{Plan, Task};
+use crate::plan::{Plan, Task, TaskId};
 
 /// The environment variable naming the frame statistics file.
 pub const FRAME_STATS_ENV: &str = "GLANCE_WIZARD_FRAME_STATS";
@@ -202,73 +203,97 @@ pub fn bench_run_screen(argv: Vec<String>, log_dir: Option<PathBuf>, lang: Optio
             return crate::ops::exit::ERROR;
         }
     };
-    let mut app = App::new(
-        Texts::of(lang),
-        Theme::from_env(),
-        Ok(profile.clone()),
-        state_dir.clone(),
-        Draft::from_answers(&Answers::default(), &Secrets::default()),
-        Instant::now(),
-    );
     // The run screen shows plan tasks; the command runs as the last one.
     let id = crate::plan::TaskId::VerifyImage;
     let title =
         Message::new("task.run_command").arg("command", crate::plan::commands::display(&argv));
-    app.run = run::RunView::new(&[(id, app.texts.msg(&title), vec![])]);
+    let app = bench_app(lang, &profile, &state_dir, id, &title);
+    let settings = bench_settings(&profile);
+    let plan = bench_plan(&profile, &settings, id, title);
+    let start = move |runtime: &mut Runtime, _: &mut App| {
+        spawn_bench_engine(runtime, plan, settings, state_dir, argv);
+    };
+    let (_, code) = drive(app, start);
+    drop(temporary);
+    code
+}
+
+/// The app on the run screen with the one task, quitting when it ends.
+fn bench_app(lang: Lang, profile: &Profile, state_dir: &Path, id: TaskId, title: &Message) -> App {
+    let mut app = App::new(
+        Texts::of(lang),
+        Theme::from_env(),
+        Ok(profile.clone()),
+        state_dir.to_path_buf(),
+        Draft::from_answers(&Answers::default(), &Secrets::default()),
+        Instant::now(),
+    );
+    app.run = RunView::new(&[(id, app.texts.msg(title), vec![])]);
     app.screen = Screen::Run;
     app.engine_running = true;
     app.exit_on_finish = true;
-    let settings = bench_settings(&profile);
-    let plan = Plan {
+    app
+}
+
+/// The one-task plan: the task's kind is a real one's, but the bench's
+/// runner takes its place.
+fn bench_plan(profile: &Profile, settings: &Settings, id: TaskId, title: Message) -> Plan {
+    Plan {
         profile: profile.clone(),
         tasks: vec![Task {
             id,
             title,
             // Not run: the bench's runner below takes its place.
-            kind: crate::plan::build_plan(&settings, &profile).tasks[0]
+            kind: crate::plan::build_plan(settings, profile).tasks[0]
                 .kind
                 .clone(),
             after: vec![],
         }],
-    };
-    let start = move |runtime: &mut Runtime, _: &mut App| {
-        runtime.cancel = Arc::new(AtomicBool::new(false));
-        let cancel = Arc::clone(&runtime.cancel);
-        let tx = runtime.tx.clone();
-        let engine_thread = std::thread::Builder::new().name("engine".into());
-        runtime.engine = Some(
-            engine_thread
-                .spawn(move || {
-                    let run_command = move |_: &Task, ctx: &mut TaskContext<'_>| {
-                        let result = runner::run_streamed(ctx, &argv, &[], Network::Direct)?;
-                        if result.success() {
-                            // What a command leaves is nothing the engine follows.
-                            Ok(TaskOutputs::Services(ServicesOutputs {
-                                restarted: vec![],
-                                answering_before: None,
-                                enabled_before: None,
-                            }))
-                        } else {
-                            Err(TaskError::fatal(format!(
-                                "{} exited with {:?}",
-                                argv[0], result.code
-                            )))
-                        }
-                    };
-                    let mut engine = Engine::new(&plan, &settings, &state_dir);
-                    engine.cancel = cancel;
-                    engine.task_runner = &run_command;
-                    let mut sink = ChannelSink(tx.clone());
-                    let result = engine.run(&mut sink).map_err(|e| format!("{e:#}"));
-                    // Fails only when the UI loop has ended: nobody to tell.
-                    let _ = tx.send(Msg::EngineDone(result));
-                })
-                .expect("a thread starts"),
-        );
-    };
-    let (_, code) = drive(app, start);
-    drop(temporary);
-    code
+    }
+}
+
+/// The engine on its thread, as the runtime starts it, with a task runner
+/// that runs `argv` streamed instead of the plan's task.
+fn spawn_bench_engine(
+    runtime: &mut Runtime,
+    plan: Plan,
+    settings: Settings,
+    state_dir: PathBuf,
+    argv: Vec<String>,
+) {
+    runtime.cancel = Arc::new(AtomicBool::new(false));
+    let cancel = Arc::clone(&runtime.cancel);
+    let tx = runtime.tx.clone();
+    let engine_thread = std::thread::Builder::new().name("engine".into());
+    runtime.engine = Some(
+        engine_thread
+            .spawn(move || {
+                let run_command = move |_: &Task, ctx: &mut TaskContext<'_>| {
+                    let result = runner::run_streamed(ctx, &argv, &[], Network::Direct)?;
+                    if result.success() {
+                        // What a command leaves is nothing the engine follows.
+                        Ok(TaskOutputs::Services(ServicesOutputs {
+                            restarted: vec![],
+                            answering_before: None,
+                            enabled_before: None,
+                        }))
+                    } else {
+                        Err(TaskError::fatal(format!(
+                            "{} exited with {:?}",
+                            argv[0], result.code
+                        )))
+                    }
+                };
+                let mut engine = Engine::new(&plan, &settings, &state_dir);
+                engine.cancel = cancel;
+                engine.task_runner = &run_command;
+                let mut sink = ChannelSink(tx.clone());
+                let result = engine.run(&mut sink).map_err(|e| format!("{e:#}"));
+                // Fails only when the UI loop has ended: nobody to tell.
+                let _ = tx.send(Msg::EngineDone(result));
+            })
+            .expect("a thread starts"),
+    );
 }
 
 #[cfg(test)]

@@ -1,9 +1,11 @@
-//! Snapshots of every screen at 80x24 in both languages, drawn on
-//! ratatui's TestBackend from the real app state (the run screen fed with
-//! a scripted sequence of engine events modelled on a real lab run), and
-//! the key handling that moves between them.
+//! The screens' tests' fixtures: the app, keys, the screen drawn at 80x24
+//! on ratatui's TestBackend from the real app state, `snap!` (a snapshot in
+//! both languages), and a scripted sequence of engine events modelled on a
+//! real lab run. Each screen's own tests are in its folder
+//! (`screens/<name>/tests.rs`); here are those of the frame and of more
+//! than one screen: help, quitting, hints, secrets, failure messages, exit
+//! codes.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -12,8 +14,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use super::app::{App, Msg, Outcome, Pending, Request, ResumeInfo, Screen};
-use super::draft::{Draft, F};
+use super::app::{App, Msg, Request, Screen};
+use super::draft::{Draft, FormField};
 use super::render;
 use super::theme::Theme;
 use crate::answers::{Answers, Secrets};
@@ -23,16 +25,16 @@ use crate::host::target::{InitSystem, profile_for};
 use crate::i18n::Message;
 use crate::i18n::{Lang, Texts};
 
-const SECRET_DB: &str = "Sup3r$ecretDbPass";
-const SECRET_SVC: &str = "An0ther*SvcPass";
+pub(in crate::tui) const SECRET_DB: &str = "Sup3r$ecretDbPass";
+pub(in crate::tui) const SECRET_SVC: &str = "An0ther*SvcPass";
 
-fn base_answers() -> Answers {
+pub(in crate::tui) fn base_answers() -> Answers {
     let mut a = Answers::default();
     a.keystone.admin_openrc = "/root/admin-openrc".into();
     a
 }
 
-pub(super) fn app(lang: Lang) -> App {
+pub(in crate::tui) fn app(lang: Lang) -> App {
     let profile = profile_for("debian", "zed", InitSystem::SysV).unwrap();
     let mut draft = Draft::from_answers(&base_answers(), &Secrets::default());
     draft.no_proxy_default = "controller,127.0.0.1,localhost".into();
@@ -49,45 +51,52 @@ pub(super) fn app(lang: Lang) -> App {
     app
 }
 
-pub(super) fn key(app: &mut App, code: KeyCode) {
+pub(in crate::tui) fn key(app: &mut App, code: KeyCode) {
     app.handle(Msg::Input(TermEvent::Key(KeyEvent::new(
         code,
         KeyModifiers::NONE,
     ))));
 }
 
-fn ctrl(app: &mut App, c: char) {
+pub(in crate::tui) fn ctrl(app: &mut App, c: char) {
     app.handle(Msg::Input(TermEvent::Key(KeyEvent::new(
         KeyCode::Char(c),
         KeyModifiers::CONTROL,
     ))));
 }
 
-pub(super) fn type_text(app: &mut App, text: &str) {
+pub(in crate::tui) fn type_text(app: &mut App, text: &str) {
     for c in text.chars() {
         key(app, KeyCode::Char(c));
     }
 }
 
-pub(super) fn screen(app: &App) -> String {
+pub(in crate::tui) fn screen(app: &App) -> String {
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     terminal.draw(|f| render::draw(app, f)).unwrap();
     terminal.backend().to_string()
 }
 
-fn snap(name: &str, lang: Lang, app: &App) -> String {
-    let text = screen(app);
-    insta::assert_snapshot!(format!("{name}_{}", lang.code()), text);
-    if lang == Lang::ZhCn {
-        assert_no_english(name, &text);
-    }
-    text
+/// The screen drawn at 80x24, snapshot as `name` and the language's code
+/// (a macro: the snapshot belongs to the calling test's module), and on the
+/// Chinese screen no English.
+macro_rules! snap {
+    ($name:expr, $lang:expr, $app:expr) => {{
+        let (name, lang): (&str, crate::i18n::Lang) = ($name, $lang);
+        let text = crate::tui::tests::screen($app);
+        insta::assert_snapshot!(format!("{name}_{}", lang.code()), text);
+        if lang == crate::i18n::Lang::ZhCn {
+            crate::tui::tests::assert_no_english(name, &text);
+        }
+        text
+    }};
 }
+pub(in crate::tui) use snap;
 
 /// English that reaches a Chinese screen as it came: the words of other
 /// programs (apt's output in the log pane, a database server's error
 /// quoted in a check) and commands.
-const FOREIGN: &[&str] = &[
+pub(in crate::tui) const FOREIGN: &[&str] = &[
     "Reading package lists",
     "Building dependency tree",
     "The following NEW packages will be installed",
@@ -121,9 +130,9 @@ pub(in crate::tui) fn assert_no_english(name: &str, text: &str) {
 }
 
 /// Fills the database screen: passwords typed twice (masked).
-fn fill_database(app: &mut App) {
+pub(in crate::tui) fn fill_database(app: &mut App) {
     app.go(Screen::Database);
-    while app.focused() != Some(F::DbPassword) {
+    while app.focused() != Some(FormField::DbPassword) {
         key(app, KeyCode::Tab);
     }
     type_text(app, SECRET_DB);
@@ -131,7 +140,7 @@ fn fill_database(app: &mut App) {
     type_text(app, SECRET_DB);
 }
 
-fn fill_identity(app: &mut App) {
+pub(in crate::tui) fn fill_identity(app: &mut App) {
     app.go(Screen::Identity);
     app.handle(Msg::Openrc(
         "/root/admin-openrc".into(),
@@ -142,7 +151,7 @@ fn fill_identity(app: &mut App) {
             ("OS_PASSWORD".into(), crate::util::secret::MASK.into()),
         ]),
     ));
-    while app.focused() != Some(F::ServicePassword) {
+    while app.focused() != Some(FormField::ServicePassword) {
         key(app, KeyCode::Tab);
     }
     type_text(app, SECRET_SVC);
@@ -150,12 +159,14 @@ fn fill_identity(app: &mut App) {
     type_text(app, SECRET_SVC);
 }
 
-fn t0() -> Instant {
+pub(in crate::tui) fn t0() -> Instant {
     Instant::now()
 }
 
 /// The plan's rows, titled in the language of `t`.
-fn plan_rows(t: &Texts) -> Vec<(crate::plan::TaskId, String, Vec<crate::plan::TaskId>)> {
+pub(in crate::tui) fn plan_rows(
+    t: &Texts,
+) -> Vec<(crate::plan::TaskId, String, Vec<crate::plan::TaskId>)> {
     test_plan()
         .tasks
         .iter()
@@ -164,7 +175,7 @@ fn plan_rows(t: &Texts) -> Vec<(crate::plan::TaskId, String, Vec<crate::plan::Ta
 }
 
 /// The plan of the run screens' tests.
-fn test_plan() -> crate::plan::Plan {
+pub(in crate::tui) fn test_plan() -> crate::plan::Plan {
     let mut a = base_answers();
     a.keystone.admin_openrc = String::new();
     a.keystone.os_auth_url = "http://controller:5000/v3".into();
@@ -188,7 +199,7 @@ fn test_plan() -> crate::plan::Plan {
 
 /// Why the engine skips the database task of [`test_plan`] when its
 /// account logs in.
-fn database_skipped() -> Message {
+pub(in crate::tui) fn database_skipped() -> Message {
     let plan = test_plan();
     let spec = plan
         .tasks
@@ -205,11 +216,11 @@ fn database_skipped() -> Message {
 }
 
 /// A task id of the plan.
-fn tid(id: &str) -> crate::plan::TaskId {
+pub(in crate::tui) fn tid(id: &str) -> crate::plan::TaskId {
     id.parse().unwrap()
 }
 
-fn out(id: &str, line: &str) -> Event {
+pub(in crate::tui) fn out(id: &str, line: &str) -> Event {
     Event::Output {
         id: tid(id),
         lines: line.into(),
@@ -217,7 +228,7 @@ fn out(id: &str, line: &str) -> Event {
 }
 
 /// A sentence of a runner's about a task.
-fn said(id: &str, sentence: Message) -> Event {
+pub(in crate::tui) fn said(id: &str, sentence: Message) -> Event {
     Event::Narration {
         id: tid(id),
         sentence,
@@ -225,7 +236,7 @@ fn said(id: &str, sentence: Message) -> Event {
 }
 
 /// A run up to the package install, as the lab's log shows it.
-fn run_events(app: &mut App, start: Instant) {
+pub(in crate::tui) fn run_events(app: &mut App, start: Instant) {
     let rows = plan_rows(app.texts);
     app.run = super::run::RunView::new(&rows);
     app.engine_running = true;
@@ -304,7 +315,10 @@ fn run_events(app: &mut App, start: Instant) {
 
 /// The package task's output up to unpacking: a query, its exit status
 /// (a runner's sentence), the package manager's lines, 400 ms apart.
-fn feed_package_install(app: &mut App, feed: &mut impl FnMut(&mut App, Event, u64)) {
+pub(in crate::tui) fn feed_package_install(
+    app: &mut App,
+    feed: &mut impl FnMut(&mut App, Event, u64),
+) {
     let exit_status = Message::new("narration.exit_status").arg("code", 1);
     let events = [
         out(
@@ -338,216 +352,13 @@ fn feed_package_install(app: &mut App, feed: &mut impl FnMut(&mut App, Event, u6
     }
 }
 
-pub(super) fn both(f: impl Fn(Lang)) {
+pub(in crate::tui) fn both(f: impl Fn(Lang)) {
     for lang in Lang::ALL {
         f(lang);
     }
 }
 
-#[test]
-fn welcome() {
-    both(|lang| {
-        let a = app(lang);
-        snap("welcome", lang, &a);
-    });
-}
-
-#[test]
-fn welcome_with_a_stopped_install() {
-    both(|lang| {
-        let mut a = app(lang);
-        a.resume = Some(ResumeInfo {
-            done: 5,
-            total: Some(10),
-            stopped_at: Some(tid("packages.install")),
-            has_session: true,
-            error: None,
-        });
-        let text = snap("welcome_resume", lang, &a);
-        assert!(text.contains("5/10") || text.contains("5 of 10"), "{text}");
-    });
-}
-
-/// The welcome screen's last choice opens the doctor, which asks the
-/// runtime for a report and shows each finding with its fix (scrolled
-/// with ↓), then the checks that passed.
-#[test]
-fn doctor_from_the_welcome_screen() {
-    both(|lang| {
-        let mut a = app(lang);
-        let last = a.welcome_choices().len() - 1;
-        for _ in 0..last {
-            key(&mut a, KeyCode::Down);
-        }
-        key(&mut a, KeyCode::Enter);
-        assert_eq!(a.screen, Screen::Doctor);
-        assert!(a.take_requests().contains(&Request::Doctor));
-        a.handle(Msg::Doctor(crate::checks::doctor::tests::sample_report()));
-        let text = snap("doctor", lang, &a);
-        assert!(text.contains("[keystone_authtoken] password"), "{text}");
-        assert!(
-            text.contains("glance-wizard apply -a ANSWERS.toml"),
-            "{text}"
-        );
-        // The service user's finding, further down.
-        for _ in 0..2 {
-            key(&mut a, KeyCode::PageDown);
-        }
-        let text = snap("doctor_token", lang, &a);
-        let said = ["✗ service user: ", "✗ 服务用户："];
-        assert!(said.iter().any(|s| text.contains(s)), "{text}");
-        assert!(text.contains("Keystone answered HTTP 401"), "{text}");
-        // The rest: the last finding, then the checks made.
-        key(&mut a, KeyCode::PageDown);
-        let text = snap("doctor_end", lang, &a);
-        assert!(text.contains("/nonexistent/glance-log"), "{text}");
-        key(&mut a, KeyCode::Esc);
-        assert_eq!(a.screen, Screen::Welcome);
-    });
-}
-
-/// `a` on the Doctor screen adopts the Glance it examined: the runtime
-/// reads its answers, the forms are filled with them (the password masked,
-/// never shown) and the wizard goes on from the first form, saying so; a
-/// Glance that cannot be adopted says why and stays.
-#[test]
-fn the_doctor_screen_adopts_the_glance_it_examined() {
-    both(|lang| {
-        let mut a = app(lang);
-        a.go(Screen::Doctor);
-        a.take_requests();
-        key(&mut a, KeyCode::Char('a'));
-        assert_eq!(a.take_requests(), [Request::Adopt]);
-        a.handle(Msg::Adopted(Err(Message::verbatim(
-            "/etc/glance/glance-api.conf: no such file",
-        ))));
-        assert_eq!(a.screen, Screen::Doctor);
-        let refused = screen(&a);
-        assert!(refused.contains("no such file"), "{refused}");
-
-        let answers = crate::answers::Answers::from_toml(
-            "[controller]\nhost = \"ctl-by-hand\"\n[database]\nname = \"glance_by_hand\"\n",
-        )
-        .unwrap();
-        let mut secrets = Secrets::default();
-        secrets.set(
-            crate::answers::SecretName::GlanceDbPassword,
-            crate::util::secret::Secret::new(SECRET_DB),
-        );
-        a.handle(Msg::Adopted(Ok(Box::new(
-            crate::checks::doctor::adopt::Adopted {
-                answers,
-                secrets,
-                defaults: vec![Message::new("doctor_write.test_image")],
-            },
-        ))));
-        assert_eq!(a.screen, Screen::Database);
-        assert_eq!(a.draft.value(F::DbName, None), "glance_by_hand");
-        let text = snap("doctor_adopted", lang, &a);
-        assert!(text.contains("ctl-by-hand"), "{text}");
-        let said = a.notice.clone().unwrap_or_default();
-        assert!(said.contains('1'), "the defaults are counted: {said}");
-        assert!(!text.contains(SECRET_DB), "{text}");
-    });
-}
-
-#[test]
-fn database_form() {
-    both(|lang| {
-        let mut a = app(lang);
-        fill_database(&mut a);
-        // An invalid controller name: the rule shows under the field.
-        while a.focused() != Some(F::ControllerHost) {
-            key(&mut a, KeyCode::BackTab);
-        }
-        key(&mut a, KeyCode::End);
-        type_text(&mut a, "_1");
-        snap("database", lang, &a);
-    });
-}
-
-#[test]
-fn identity_form() {
-    both(|lang| {
-        let mut a = app(lang);
-        fill_database(&mut a);
-        fill_identity(&mut a);
-        snap("identity", lang, &a);
-    });
-}
-
-/// The VIP field: the controller until set; the endpoints follow it; a
-/// bad value shows the answers' rule for a host under the field.
-#[test]
-fn identity_form_vip() {
-    both(|lang| {
-        let mut a = app(lang);
-        fill_database(&mut a);
-        fill_identity(&mut a);
-        while a.focused() != Some(F::Vip) {
-            key(&mut a, KeyCode::BackTab);
-        }
-        let before = screen(&a);
-        assert!(before.contains("http://controller:9292"), "{before}");
-        ctrl(&mut a, 'u');
-        type_text(&mut a, "lb.example.org");
-        let set = screen(&a);
-        assert_eq!(
-            set.matches("http://lb.example.org:9292").count(),
-            3,
-            "{set}"
-        );
-        type_text(&mut a, " x");
-        // The answers' own rule for a host, in the screen's language.
-        let error = "lb.example.org x".parse::<crate::answers::types::Host>();
-        let rule = a
-            .texts
-            .msg(&crate::answers::Rule::from(error.unwrap_err()).msg());
-        let text = snap("identity_vip", lang, &a);
-        let start: String = rule.chars().take(12).collect();
-        assert!(text.contains(&start), "{rule} not in\n{text}");
-        key(&mut a, KeyCode::PageDown);
-        assert_eq!(a.screen, Screen::Identity, "a bad VIP keeps the form");
-    });
-}
-
-#[test]
-fn image_form() {
-    both(|lang| {
-        let mut a = app(lang);
-        a.go(Screen::Image);
-        while a.focused() != Some(F::TestSource) {
-            key(&mut a, KeyCode::Tab);
-        }
-        ctrl(&mut a, 'u');
-        type_text(&mut a, "/root/cirros-0.6.2-x86_64-disk.img");
-        snap("image", lang, &a);
-    });
-}
-
-#[test]
-fn proxy_form_with_a_test_result() {
-    both(|lang| {
-        let mut a = app(lang);
-        a.go(Screen::Proxy);
-        type_text(&mut a, "http://proxy.example.org:3128");
-        ctrl(&mut a, 't');
-        assert_eq!(a.proxy_test, Pending::Busy);
-        assert!(
-            a.take_requests()
-                .contains(&Request::ProxyTest("http://deb.debian.org/debian/".into()))
-        );
-        let route = crate::host::http::Route::through("http://proxy.example.org:3128");
-        a.handle(Msg::ProxyTest(Ok(Message::new("precheck.fetched")
-            .arg("url", "http://deb.debian.org/debian/")
-            .msg("route", route.msg())
-            .arg("status", 200)
-            .arg("seconds", "0.3"))));
-        snap("proxy", lang, &a);
-    });
-}
-
-fn checks() -> Vec<crate::checks::precheck::Check> {
+pub(in crate::tui) fn checks() -> Vec<crate::checks::precheck::Check> {
     use crate::checks::precheck::Check;
     let m = Message::new;
     vec![
@@ -623,7 +434,7 @@ fn checks() -> Vec<crate::checks::precheck::Check> {
 
 /// The test image's URL does not resolve: the request, what went wrong
 /// (the resolver's words) and the remedy.
-fn image_unresolved() -> Message {
+pub(in crate::tui) fn image_unresolved() -> Message {
     let url = "http://no-such-host.invalid/cirros.img";
     let route = crate::host::http::Route::direct();
     let fault = crate::host::http::NetFault::Unresolvable;
@@ -637,25 +448,8 @@ fn image_unresolved() -> Message {
         )
 }
 
-#[test]
-fn prechecks_with_a_failure_jump_to_the_fix() {
-    both(|lang| {
-        let mut a = app(lang);
-        a.go(Screen::Prechecks);
-        assert!(a.take_requests().contains(&Request::Prechecks));
-        a.handle(Msg::Prechecks(Ok(checks())));
-        // Enter on a passing check with a failure elsewhere selects it.
-        key(&mut a, KeyCode::Enter);
-        assert_eq!(a.check_selected, 3);
-        snap("prechecks", lang, &a);
-        key(&mut a, KeyCode::Enter);
-        assert_eq!(a.screen, Screen::Database);
-        assert_eq!(a.focused(), Some(F::AdminAccess));
-    });
-}
-
 /// The review's plan text in the language of `t`.
-fn review_lines(t: &Texts) -> Vec<String> {
+pub(in crate::tui) fn review_lines(t: &Texts) -> Vec<String> {
     let mut a = base_answers();
     a.keystone.admin_openrc = String::new();
     a.keystone.os_auth_url = "http://controller:5000/v3".into();
@@ -682,36 +476,11 @@ fn review_lines(t: &Texts) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn review_and_save() {
-    both(|lang| {
-        let mut a = app(lang);
-        a.go(Screen::Review);
-        a.handle(Msg::Review(Ok(review_lines(a.texts))));
-        snap("review", lang, &a);
-        key(&mut a, KeyCode::Char('s'));
-        snap("review_save", lang, &a);
-        key(&mut a, KeyCode::Enter);
-        assert!(a.take_requests().iter().any(|r| matches!(r, Request::Save(p) if p == &PathBuf::from("/root/glance-wizard-answers.toml"))));
-    });
-}
-
-#[test]
-fn run_screen_follows_the_running_task() {
-    both(|lang| {
-        let mut a = app(lang);
-        let start = t0();
-        run_events(&mut a, start);
-        a.now += Duration::from_secs(3);
-        snap("run", lang, &a);
-    });
-}
-
 /// Tasks run at the same time (the engine's scheduler): their events
 /// interleave, blocks of output included. Every running row has its spinner
 /// and time, the progress counts the running tasks, and the log pane follows
 /// the task that started last and names it.
-fn concurrent_events(app: &mut App, start: Instant) {
+pub(in crate::tui) fn concurrent_events(app: &mut App, start: Instant) {
     let rows = plan_rows(app.texts);
     app.run = super::run::RunView::new(&rows);
     app.engine_running = true;
@@ -782,39 +551,11 @@ fn concurrent_events(app: &mut App, start: Instant) {
     );
 }
 
-#[test]
-fn run_screen_with_tasks_running_at_once() {
-    both(|lang| {
-        let mut a = app(lang);
-        let start = t0();
-        concurrent_events(&mut a, start);
-        let run = &a.run;
-        let id = |i: usize| run.tasks[i].id.as_str();
-        // Followed: the task that started last; each log only its own lines.
-        assert_eq!(id(run.selected), "packages.install");
-        assert_eq!(run.running_count(), 2);
-        let log = |task: &str| {
-            let i = run.tasks.iter().position(|t| t.id == tid(task)).unwrap();
-            let log = &run.logs[i];
-            (log.dropped..log.end())
-                .map(|n| log.get(n).unwrap().to_string())
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(log("identity.user").len(), 2);
-        assert_eq!(log("packages.install").len(), 5);
-        assert_eq!(
-            log("sql.database"),
-            ["SQL> CREATE DATABASE IF NOT EXISTS glance;"]
-        );
-        let text = snap("run_concurrent", lang, &a);
-        assert!(text.contains("packages.install · "), "{text}");
-        assert_eq!(text.matches('▶').count(), 2, "{text}");
-    });
-}
-
 /// A package task's error as its runner makes it (`error_for`), from
 /// what apt said.
-fn apt_error(diagnosis: crate::engine::runner::packages::classify::Diagnosis) -> Message {
+pub(in crate::tui) fn apt_error(
+    diagnosis: crate::engine::runner::packages::classify::Diagnosis,
+) -> Message {
     let profile = profile_for("debian", "zed", InitSystem::SysV).unwrap();
     let repository = profile.distro.repository_msg();
     let error = crate::engine::runner::packages::error_for(
@@ -828,7 +569,7 @@ fn apt_error(diagnosis: crate::engine::runner::packages::classify::Diagnosis) ->
 }
 
 /// apt gave up on a mirror it cannot reach, after the engine's retries.
-fn unreachable_mirror() -> Message {
+pub(in crate::tui) fn unreachable_mirror() -> Message {
     use crate::engine::runner::packages::classify::Diagnosis;
     let error = apt_error(Diagnosis::Unreachable {
         evidence: "Temporary failure resolving 'deb.debian.org'".into(),
@@ -837,78 +578,6 @@ fn unreachable_mirror() -> Message {
     Message::new("failure.gave_up")
         .msg("error", error)
         .arg("attempts", 4)
-}
-
-#[test]
-fn run_screen_with_a_retry_countdown() {
-    both(|lang| {
-        let mut a = app(lang);
-        let start = t0();
-        run_events(&mut a, start);
-        a.handle(Msg::Engine(out("packages.install", "E: Failed to fetch http://deb.debian.org/debian/pool/main/g/glance/glance-api_25.1.0.deb  Temporary failure resolving 'deb.debian.org'")));
-        a.handle(Msg::Engine(Event::TaskRetrying {
-            id: tid("packages.install"),
-            attempt: 1,
-            wait: Duration::from_secs(5),
-            reason: apt_error(crate::engine::runner::packages::classify::Diagnosis::Mirror {
-                evidence: "E: Failed to fetch http://deb.debian.org/debian/pool/main/g/glance/glance-api_25.1.0.deb  Hash Sum mismatch".into(),
-            }),
-        }));
-        a.now += Duration::from_millis(1800);
-        let text = snap("run_retry", lang, &a);
-        assert!(text.contains("↻ packages.install"), "{text}");
-    });
-}
-
-#[test]
-fn run_screen_after_a_failure_offers_the_choices() {
-    both(|lang| {
-        let mut a = app(lang);
-        let start = t0();
-        run_events(&mut a, start);
-        a.handle(Msg::Engine(Event::TaskFailed {
-            id: tid("packages.install"),
-            duration: Duration::from_secs(42),
-            error: unreachable_mirror(),
-        }));
-        a.handle(Msg::Engine(Event::RunFinished {
-            ok: false,
-            duration: Duration::from_secs(51),
-        }));
-        a.handle(Msg::EngineDone(Ok(crate::engine::RunOutcome::Failed {
-            task: tid("packages.install"),
-            error: unreachable_mirror(),
-            kind: crate::engine::ErrorKind::Unreachable,
-        })));
-        snap("run_failed", lang, &a);
-        // Skipping is refused: later tasks depend on the packages.
-        key(&mut a, KeyCode::Char('s'));
-        assert!(a.take_requests().is_empty());
-        // Edit goes to the proxy screen (a package download failed).
-        key(&mut a, KeyCode::Char('e'));
-        assert_eq!(a.screen, Screen::Proxy);
-        // Retry from the run screen starts the engine again.
-        a.screen = Screen::Run;
-        key(&mut a, KeyCode::Char('r'));
-        assert!(
-            a.take_requests()
-                .iter()
-                .any(|r| matches!(r, Request::StartRun { skip, verify: false } if skip.is_empty()))
-        );
-        // `v`: again, every finished task checking its work.
-        a.screen = Screen::Run;
-        a.handle(Msg::EngineDone(Ok(crate::engine::RunOutcome::Failed {
-            task: tid("packages.install"),
-            error: unreachable_mirror(),
-            kind: crate::engine::ErrorKind::Mirror,
-        })));
-        key(&mut a, KeyCode::Char('v'));
-        assert!(
-            a.take_requests()
-                .iter()
-                .any(|r| matches!(r, Request::StartRun { verify: true, .. }))
-        );
-    });
 }
 
 /// Every diagnosis of a package failure and the database's failures, as
@@ -1029,7 +698,7 @@ fn plan_and_failure_templates_are_chinese() {
 
 /// The run screen after task `id` failed with `error`, the first task
 /// to run.
-fn run_failed(lang: Lang, id: &str, error: &crate::engine::TaskError) -> App {
+pub(in crate::tui) fn run_failed(lang: Lang, id: &str, error: &crate::engine::TaskError) -> App {
     let mut a = app(lang);
     let rows = plan_rows(a.texts);
     a.run = super::run::RunView::new(&rows);
@@ -1067,132 +736,17 @@ fn run_failed(lang: Lang, id: &str, error: &crate::engine::TaskError) -> App {
     a
 }
 
-/// The database refuses the administrator's login: the database task's
-/// error as its runner makes it, with the server's own words.
-#[test]
-fn run_screen_after_a_database_refusal() {
-    use crate::engine::runner::clients::{DbError, DbFault};
-    both(|lang| {
-        let refused = DbError {
-            fault: DbFault::AccessDenied,
-            message:
-                "ERROR 1045 (28000): Access denied for user 'root'@'localhost' (using password: NO)"
-                    .into(),
-        };
-        let error = refused.error_after(Message::new("failure.db_admin_login"));
-        let mut a = run_failed(lang, "sql.database", &error);
-        let text = snap("run_failed_db", lang, &a);
-        assert!(text.contains("ERROR 1045 (28000)"), "{text}");
-        // Edit goes to the database screen.
-        key(&mut a, KeyCode::Char('e'));
-        assert_eq!(a.screen, Screen::Database);
-    });
-}
-
-/// `openstack` exits 0 but the endpoints are still missing: the
-/// endpoints task's error as its runner makes it.
-#[test]
-fn run_screen_after_endpoints_left_missing() {
-    let error = crate::engine::runner::identity::runner_tests::endpoints_left_missing();
-    both(|lang| {
-        let a = run_failed(lang, "identity.endpoints", &error);
-        let text = snap("run_failed_endpoints", lang, &a);
-        assert!(text.contains("`openstack`"), "{text}");
-        if lang == Lang::ZhCn {
-            assert_no_english("run_failed_endpoints", &text);
-        }
-    });
-}
-
-/// Glance hashes the test image with md5: the verify task's error as
-/// its runner makes it.
-#[test]
-fn run_screen_after_an_image_hashed_otherwise() {
-    let error = crate::engine::runner::verify::runner_tests::image_hashed_with("md5");
-    both(|lang| {
-        let a = run_failed(lang, "verify.image", &error);
-        let text = snap("run_failed_image_hash", lang, &a);
-        assert!(text.contains("`md5`"), "{text}");
-        if lang == Lang::ZhCn {
-            assert_no_english("run_failed_image_hash", &text);
-        }
-    });
-}
-
-/// A task done in an earlier run: its pane says why it was skipped, in
-/// the screen's language (the engine's reason, the probe's finding).
-#[test]
-fn run_screen_shows_why_a_task_was_skipped() {
-    both(|lang| {
-        let mut a = app(lang);
-        run_events(&mut a, t0());
-        for _ in 0..10 {
-            key(&mut a, KeyCode::Up);
-        }
-        let text = snap("run_skipped", lang, &a);
-        assert!(text.contains("2026-05-01T10:12:03Z"), "{text}");
-        // The pane cuts the line: the whole reason, as the pane has it.
-        let reason = a.texts.msg(&database_skipped());
-        let shown: String = reason.chars().take(12).collect();
-        assert!(text.contains(&shown), "{shown}\n{text}");
-        if lang == Lang::ZhCn {
-            assert_no_english("run_skipped", &text);
-            assert_no_english("the skip reason", &reason);
-        }
-    });
-}
-
-#[test]
-fn run_log_search_and_scroll() {
-    both(|lang| {
-        let mut a = app(lang);
-        let start = t0();
-        run_events(&mut a, start);
-        screen(&a); // sets the pane height
-        key(&mut a, KeyCode::Char('/'));
-        type_text(&mut a, "apt-get");
-        key(&mut a, KeyCode::Enter);
-        let text = snap("run_search", lang, &a);
-        assert!(text.contains("$ apt-get install"), "{text}");
-    });
-}
-
-#[test]
-fn done_screen() {
-    both(|lang| {
-        let mut a = app(lang);
-        run_events(&mut a, t0());
-        a.handle(Msg::EngineDone(Ok(crate::engine::RunOutcome::Verified {
-            outputs: BTreeMap::from([(
-                tid("verify.image"),
-                crate::engine::outputs::TaskOutputs::Image(crate::engine::outputs::ImageOutputs {
-                    id: "5f1a3c9e-0b6d-4e0f-9d8e-2c1b7a6f4e3d".to_string(),
-                    origin: crate::engine::outputs::Origin::Created,
-                    status: "active".to_string(),
-                    sha512: "9a8b7c6d5e4f30211f2e3d4c5b6a79880a1b2c3d".to_string(),
-                    name: None,
-                    replaced: Vec::new(),
-                }),
-            )]),
-        })));
-        assert_eq!(a.screen, Screen::Done);
-        snap("done", lang, &a);
-        key(&mut a, KeyCode::Enter);
-        assert_eq!(a.exit, Some(0));
-    });
-}
-
 #[test]
 fn help_and_quit_confirmation() {
     both(|lang| {
         let mut a = app(lang);
         run_events(&mut a, t0());
         key(&mut a, KeyCode::F(1));
-        snap("help_run", lang, &a);
+        snap!("help_run", lang, &a);
         key(&mut a, KeyCode::Esc);
         key(&mut a, KeyCode::Char('q'));
         assert!(a.confirm_quit, "a running task asks first");
-        snap("confirm_quit", lang, &a);
+        snap!("confirm_quit", lang, &a);
         key(&mut a, KeyCode::Char('y'));
         assert!(a.take_requests().contains(&Request::Cancel));
         assert_eq!(a.exit, None, "waits for the engine to stop");
@@ -1231,7 +785,7 @@ fn help_wraps_latin_words_whole() {
         let mut a = app(lang);
         a.go(Screen::Database);
         key(&mut a, KeyCode::F(1));
-        snap("help_database", lang, &a);
+        snap!("help_database", lang, &a);
     });
 }
 
@@ -1335,29 +889,6 @@ fn typed_answers_are_the_answers_apply_replays() {
     assert_eq!(Secrets::load(&secrets_path).unwrap(), secrets);
 }
 
-/// With the OS_* values typed (the longest Identity form), the form
-/// scrolls: the focused field and its rule, down to the last endpoint,
-/// stay on the 80x24 screen.
-#[test]
-fn the_long_identity_form_scrolls_to_the_focused_field() {
-    both(|lang| {
-        let mut a = app(lang);
-        a.go(Screen::Identity);
-        a.draft.set(F::AdminMode, "manual".into());
-        for f in [F::Vip, F::EndpointAdmin] {
-            while a.focused() != Some(f) {
-                key(&mut a, KeyCode::Tab);
-            }
-            let label = a.texts.t(&format!("field.{}.label", f.name()));
-            let rule = a.texts.t(&format!("field.{}.rule", f.name()));
-            let rule_start: String = rule.chars().take(12).collect();
-            let text = screen(&a);
-            assert!(text.contains(&label), "{label} not in\n{text}");
-            assert!(text.contains(&rule_start), "{rule} not in\n{text}");
-        }
-    });
-}
-
 /// F1 on the Identity form says what the VIP is, and the whole popup
 /// (to its bottom border) fits the 80x24 screen in both languages.
 #[test]
@@ -1371,68 +902,6 @@ fn the_identity_help_explains_the_vip() {
         let bottom = text.lines().filter(|l| l.contains('└')).count();
         assert!(bottom >= 2, "the popup and the form both close:\n{text}");
     });
-}
-
-/// The VIP typed in the form is in the saved answers file, and comes
-/// back from it.
-#[test]
-fn the_vip_typed_is_saved_in_the_answers_file() {
-    let mut a = app(Lang::En);
-    fill_database(&mut a);
-    fill_identity(&mut a);
-    while a.focused() != Some(F::Vip) {
-        key(&mut a, KeyCode::BackTab);
-    }
-    ctrl(&mut a, 'u');
-    type_text(&mut a, "10.231.0.10");
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("answers.toml");
-    a.draft.answers().save(&path, &a.draft.secrets()).unwrap();
-    let text = std::fs::read_to_string(&path).unwrap();
-    let endpoints = text.split("[endpoints]").nth(1).expect("[endpoints]");
-    assert!(endpoints.contains("vip = \"10.231.0.10\""), "{text}");
-    let again = Draft::from_answers(&Answers::load(&path).unwrap(), &Secrets::default());
-    assert_eq!(again.value(F::Vip, None), "10.231.0.10");
-    assert_eq!(
-        again.value(F::EndpointAdmin, None),
-        "http://10.231.0.10:9292"
-    );
-}
-
-#[test]
-fn forms_refuse_to_move_on_with_an_invalid_field() {
-    let mut a = app(Lang::En);
-    a.go(Screen::Database);
-    key(&mut a, KeyCode::PageDown);
-    assert_eq!(a.screen, Screen::Database, "passwords missing");
-    assert_eq!(a.focused(), Some(F::DbPassword));
-    key(&mut a, KeyCode::F(5));
-    key(&mut a, KeyCode::PageDown);
-    assert_eq!(a.screen, Screen::Identity);
-    key(&mut a, KeyCode::Esc);
-    assert_eq!(a.screen, Screen::Database);
-}
-
-#[test]
-fn failure_of_a_task_nothing_depends_on_can_be_skipped() {
-    let mut a = app(Lang::En);
-    run_events(&mut a, t0());
-    a.handle(Msg::Engine(Event::TaskFailed {
-        id: tid("verify.image"),
-        duration: Duration::from_secs(3),
-        error: Message::verbatim("image upload failed"),
-    }));
-    a.handle(Msg::EngineDone(Ok(crate::engine::RunOutcome::Failed {
-        task: tid("verify.image"),
-        error: Message::verbatim("image upload failed"),
-        kind: crate::engine::ErrorKind::Other,
-    })));
-    key(&mut a, KeyCode::Char('s'));
-    assert!(
-        a.take_requests()
-            .iter()
-            .any(|r| matches!(r, Request::StartRun { skip, .. } if skip == &[tid("verify.image")]))
-    );
 }
 
 #[test]
@@ -1457,7 +926,7 @@ fn hints_fit_in_80_columns() {
             }
             assert!(t.has(&format!("help.{}", s.name())));
         }
-        for f in F::all() {
+        for f in FormField::all() {
             for part in ["label", "rule"] {
                 let key = format!("field.{}.{part}", f.name());
                 assert!(t.has(&key), "{key} missing in {}", lang.code());
@@ -1466,28 +935,15 @@ fn hints_fit_in_80_columns() {
                 panic!("label of {} too wide in {}", f.name(), lang.code());
             }
         }
-        for name in super::app::CHECK_NAMES {
+        for name in super::screens::prechecks::CHECK_NAMES {
             let key = format!("check.{}", name.replace(' ', "_"));
             assert!(t.has(&key), "{key} missing in {}", lang.code());
         }
     }
 }
 
-fn part_label_too_wide(label: &str) -> bool {
+pub(in crate::tui) fn part_label_too_wide(label: &str) -> bool {
     label.width() > 24
-}
-
-#[test]
-fn outcome_error_goes_back_to_review() {
-    let mut a = app(Lang::En);
-    a.screen = Screen::Run;
-    a.engine_running = true;
-    a.handle(Msg::RunRefused(
-        "another glance-wizard run (pid 42) holds /var/lib/glance-wizard/lock".into(),
-    ));
-    assert!(matches!(a.outcome, Some(Outcome::Error(_))));
-    key(&mut a, KeyCode::Enter);
-    assert_eq!(a.screen, Screen::Review);
 }
 
 /// The interactive wizard exits with the code `apply` gives for the same

@@ -319,6 +319,22 @@ fn admin_credentials(
     }
 }
 
+/// A finding's explanation in the language of `t`, as (label, text)
+/// pairs: what was found, why it breaks Glance, the fix, and `apply` as
+/// the other fix when it repairs it. The text report and the wizard's
+/// doctor screen lay these out each their own way.
+pub fn finding_parts(f: &Finding, t: &Texts) -> Vec<(String, String)> {
+    let mut parts = vec![
+        (t.t("doctor.problem"), t.msg(&f.problem)),
+        (t.t("doctor.why"), t.msg(&f.why)),
+        (t.t("doctor.fix"), t.msg(&f.fix)),
+    ];
+    if f.apply_fixes {
+        parts.push((t.t("doctor.or"), t.t("doctor.apply_hint")));
+    }
+    parts
+}
+
 /// The report as text in the language of `t` (`doctor` prints it in the
 /// locale's): the findings first, each with its fix.
 pub fn render_text(report: &Report, t: &Texts) -> String {
@@ -350,15 +366,7 @@ pub fn render_text(report: &Report, t: &Texts) -> String {
     for f in &report.findings {
         let head = format!("{}: {}", f.check.label(t), t.msg(&f.object));
         out.push_str(&format!("  {} {head}\n", t.t("doctor_text.fail")));
-        let mut parts = vec![
-            (t.t("doctor.problem"), t.msg(&f.problem)),
-            (t.t("doctor.why"), t.msg(&f.why)),
-            (t.t("doctor.fix"), t.msg(&f.fix)),
-        ];
-        if f.apply_fixes {
-            parts.push((t.t("doctor.or"), t.t("doctor.apply_hint")));
-        }
-        for (label, text) in parts {
+        for (label, text) in finding_parts(f, t) {
             out.push_str(&format!("      {} {text}\n", pad(&label, 6)));
         }
     }

@@ -1,5 +1,5 @@
-//! Drawing the Undo screen: pure functions of the [`App`], as in
-//! `ui::render`.
+//! Drawing the Undo screen: pure functions of the [`App`], as every
+//! screen's.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
@@ -11,8 +11,8 @@ use unicode_width::UnicodeWidthStr;
 use super::{Finished, Phase, Preview, Refusal};
 use crate::i18n::Texts;
 use crate::tui::app::{App, Pending};
-use crate::tui::render::{cut, screen_block, wrap};
 use crate::tui::theme::Theme;
+use crate::tui::widgets::{cut, screen_block, wrap};
 use crate::undo::Outcome;
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
@@ -297,5 +297,16 @@ fn refusal_text(app: &App, refusal: &Refusal) -> String {
         Refusal::Changed => t.t("undo.changed"),
         Refusal::Failed(e) => t.msg(e),
         Refusal::Answers(e) => e.render(t),
+    }
+}
+
+/// The Undo screen's keys in its phase.
+pub(in crate::tui) fn hints(app: &App) -> &'static str {
+    match app.undo.phase {
+        Phase::Preview if matches!(app.undo.preview, Pending::Ready(Err(_))) => "hints.undo_back",
+        Phase::Preview => "hints.undo",
+        Phase::Confirm { .. } => "hints.undo_confirm",
+        Phase::Running => "hints.undo_running",
+        Phase::Ended(_) => "hints.undo_ended",
     }
 }

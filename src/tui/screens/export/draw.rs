@@ -10,7 +10,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::{ExportView, Field};
 use crate::tui::app::App;
-use crate::tui::render::{cut, fit, screen_block, wrap};
+use crate::tui::widgets::{cut, fit, screen_block, wrap};
 
 /// Width of the inputs' labels, in cells.
 const LABEL: usize = 18;
@@ -82,4 +82,9 @@ fn styled(text: &str, width: usize, style: Style) -> Vec<Line<'static>> {
         .into_iter()
         .map(|l| Line::styled(l, style))
         .collect()
+}
+
+/// The key hints under the screen (an i18n key).
+pub(in crate::tui) fn hints(_app: &App) -> &'static str {
+    "export_screen.hints"
 }

@@ -14,12 +14,12 @@ pub mod draw;
 #[cfg(test)]
 mod tests;
 
-use super::app::{Msg, Pending};
-use super::run::LogBuf;
 use crate::answers::Settings;
 use crate::host::target::Profile;
 use crate::i18n::{Message, Texts};
 use crate::plan::TaskId;
+use crate::tui::app::{App, Msg, Pending, Request, Screen};
+use crate::tui::log_buffer::LogBuf;
 use crate::undo::machine::{self, Prepared};
 use crate::undo::{Options, Outcome, Step};
 
@@ -304,7 +304,8 @@ pub enum UndoMsg {
 
 /// The settings of the answers the wizard saved for its install.
 fn session_settings(state_dir: &Path, profile: &Profile) -> Result<Settings, Refusal> {
-    let (answers, secrets) = super::load_session(state_dir).ok_or(Refusal::NoSession)?;
+    let (answers, secrets) =
+        crate::tui::session::load_session(state_dir).ok_or(Refusal::NoSession)?;
     crate::ops::settings::settings_from(&answers, &secrets, profile).map_err(Refusal::Answers)
 }
 
@@ -380,4 +381,43 @@ pub fn run(
         outcome,
         still_recorded: Prepared::still_recorded(&prepared.journal),
     })
+}
+
+/// The Undo screen's keys and results, for the [`App`].
+impl App {
+    pub(in crate::tui) fn key_undo(&mut self, key: KeyEvent) {
+        match self.undo.key(key) {
+            Action::Nothing => {}
+            Action::Back => {
+                self.request(Request::ReadJournal);
+                self.go(Screen::Welcome);
+            }
+            Action::Quit => self.quit(),
+            Action::Preview => self.request(Request::UndoPreview(self.undo.options())),
+            Action::Start => {
+                let shown = self
+                    .undo
+                    .actionable()
+                    .map(|p| p.steps.clone())
+                    .unwrap_or_default();
+                self.undo.phase = Phase::Running;
+                self.engine_running = true;
+                self.request(Request::Undo {
+                    options: self.undo.options(),
+                    shown,
+                });
+            }
+        }
+    }
+
+    pub(in crate::tui) fn undo_msg(&mut self, msg: UndoMsg) {
+        let done = matches!(msg, UndoMsg::Done(_));
+        self.undo.handle(msg, self.texts);
+        if done {
+            self.engine_running = false;
+            if self.quitting {
+                self.exit = Some(self.exit_code());
+            }
+        }
+    }
 }

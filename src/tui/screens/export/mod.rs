@@ -16,6 +16,7 @@ use crate::answers::{AnswersError, Secrets};
 use crate::export::Failure;
 use crate::host::target::Profile;
 use crate::i18n::{Message, Texts};
+use crate::tui::app::{App, Request, Screen};
 
 /// The screen's two inputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,7 +131,7 @@ impl ExportView {
 
 /// The runtime's work for [`crate::tui::app::Request::Export`]: the
 /// project of the answers and secrets in the forms, its result to the app.
-pub fn perform(app: &mut crate::tui::app::App, inventory: &Path, output: &Path) {
+pub fn perform(app: &mut App, inventory: &Path, output: &Path) {
     let (answers, secrets) = (app.draft.answers(), app.draft.secrets());
     let written = write(&answers, &secrets, &app.profile, inventory, output);
     app.handle(crate::tui::app::Msg::Exported(written));
@@ -150,4 +151,34 @@ pub fn write(
         crate::ops::settings::settings_from(answers, secrets, profile).map_err(Refusal::Answers)?;
     crate::export::write_project(answers, &settings, profile, inventory, output)
         .map_err(Refusal::Export)
+}
+
+/// The Export screen's keys, for the [`App`].
+impl App {
+    pub(in crate::tui) fn key_export(&mut self, key: KeyEvent) {
+        let Some(view) = &mut self.export else {
+            return;
+        };
+        match view.key(key) {
+            Action::Nothing => {}
+            Action::Back => self.go(Screen::Done),
+            Action::Write { inventory, output } => {
+                view.result = None;
+                self.request(Request::Export { inventory, output });
+            }
+        }
+    }
+
+    /// The directory of the answers file saved on the review screen, or of
+    /// the one it proposes (the current directory).
+    pub fn answers_dir(&self) -> PathBuf {
+        let file = match &self.saved {
+            Some(Ok((answers, _))) => answers,
+            _ => &self.default_save_path,
+        };
+        match file.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
 }
