@@ -14,7 +14,8 @@ use std::time::Instant;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use glance_wizard::engine::runner::stream::{self, LineCutter};
 use glance_wizard::engine::{Event, write_log};
-use glance_wizard::tui::run::{LogBuf, RunView};
+use glance_wizard::tui::log_buffer::LogBuf;
+use glance_wizard::tui::screens::run::view::RunView;
 use glance_wizard::util::secret::{Redactor, Secret};
 
 const LINES: usize = 1_000_000;

@@ -20,7 +20,7 @@ use glance_wizard::i18n::{Lang, Texts};
 use glance_wizard::plan::TaskId;
 use glance_wizard::tui::app::{App, Screen};
 use glance_wizard::tui::draft::Draft;
-use glance_wizard::tui::run::{RunView, Search};
+use glance_wizard::tui::screens::run::view::{RunView, Search};
 use glance_wizard::tui::theme::Theme;
 use glance_wizard::tui::{app::Msg, render};
 use ratatui::Terminal;

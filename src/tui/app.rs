@@ -4,6 +4,7 @@
 //! touches the machine is asked for as a [`Request`] and done by the
 //! [`runtime`](super::runtime), whose results come back as [`Msg`]s.
 
+use crate::ops::exit;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -273,10 +274,10 @@ impl Outcome {
     /// The same code `apply` gives for the same outcome.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Outcome::Verified(_) => code::OK,
-            Outcome::Failed { task, .. } => code::for_failed_task(*task),
-            Outcome::Cancelled => code::CANCELLED,
-            Outcome::Error(_) => code::ERROR,
+            Outcome::Verified(_) => exit::OK,
+            Outcome::Failed { task, .. } => exit::for_failed_task(*task),
+            Outcome::Cancelled => exit::CANCELLED,
+            Outcome::Error(_) => exit::ERROR,
         }
     }
 }
@@ -321,11 +322,6 @@ pub struct App {
     pub now: Instant,
     pub exit: Option<i32>,
     requests: Vec<Request>,
-}
-
-/// Exit codes of the wizard, as `apply`'s.
-pub mod code {
-    pub use crate::ops::exit::*;
 }
 
 pub(in crate::tui) fn is_ctrl(key: &KeyEvent, c: char) -> bool {
@@ -614,7 +610,7 @@ impl App {
             .as_ref()
             .map(Outcome::exit_code)
             .or_else(|| self.undo.exit_code())
-            .unwrap_or(code::OK)
+            .unwrap_or(exit::OK)
     }
 
     /// `q`: asks first while a task runs.

@@ -26,10 +26,6 @@ mod wrap;
 
 pub use runtime::{Options, build_app, resume_info, run};
 pub use session::session_answers_path;
-// The screens' models where they were before the screens had folders.
-pub use screens::export;
-pub use screens::run::view as run;
-pub use screens::undo;
 
 #[cfg(test)]
 mod tests;

@@ -9,9 +9,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::app::{App, Screen};
 use super::screens;
-// The shared helpers, where they were before the screens had folders.
-use super::widgets::{centered, clear_popup};
-pub use super::widgets::{cut, fit, screen_block, wrap};
+use super::widgets::{centered, clear_popup, fit, wrap};
 
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;

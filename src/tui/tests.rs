@@ -238,7 +238,7 @@ pub(in crate::tui) fn said(id: &str, sentence: Message) -> Event {
 /// A run up to the package install, as the lab's log shows it.
 pub(in crate::tui) fn run_events(app: &mut App, start: Instant) {
     let rows = plan_rows(app.texts);
-    app.run = super::run::RunView::new(&rows);
+    app.run = crate::tui::screens::run::view::RunView::new(&rows);
     app.engine_running = true;
     app.screen = Screen::Run;
     let mut at = start;
@@ -482,7 +482,7 @@ pub(in crate::tui) fn review_lines(t: &Texts) -> Vec<String> {
 /// the task that started last and names it.
 pub(in crate::tui) fn concurrent_events(app: &mut App, start: Instant) {
     let rows = plan_rows(app.texts);
-    app.run = super::run::RunView::new(&rows);
+    app.run = crate::tui::screens::run::view::RunView::new(&rows);
     app.engine_running = true;
     app.screen = Screen::Run;
     let mut at = start;
@@ -701,7 +701,7 @@ fn plan_and_failure_templates_are_chinese() {
 pub(in crate::tui) fn run_failed(lang: Lang, id: &str, error: &crate::engine::TaskError) -> App {
     let mut a = app(lang);
     let rows = plan_rows(a.texts);
-    a.run = super::run::RunView::new(&rows);
+    a.run = crate::tui::screens::run::view::RunView::new(&rows);
     a.engine_running = true;
     a.screen = Screen::Run;
     let row = rows.iter().position(|r| r.0 == tid(id)).unwrap();
@@ -771,7 +771,7 @@ fn help_wraps_latin_words_whole() {
                 t.t("help.common")
             );
             // The popup's inner width (render::draw_help).
-            let lines = render::wrap(&text, 70);
+            let lines = crate::tui::widgets::wrap(&text, 70);
             let words = text.split(|c: char| c == ' ' || c == '\n' || c.width().unwrap_or(0) > 1);
             for word in words.filter(|w| !w.is_empty()) {
                 assert!(

@@ -7,8 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Gauge, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
-use super::view::{Failure, FailureChoice, LogBuf, Search, TaskRow, TaskState};
+use super::view::{Failure, FailureChoice, Search, TaskRow, TaskState};
 use crate::tui::app::{App, Outcome};
+use crate::tui::log_buffer::LogBuf;
 use crate::tui::widgets::{
     clear_popup, cut, error_lines, error_panel, fit, highlight, notice_line, seconds, wrap,
 };

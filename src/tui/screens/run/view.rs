@@ -11,7 +11,7 @@ use crate::i18n::Message;
 use crate::plan::TaskId;
 // The log moved to the tui's shared modules (the undo screen shows one
 // too); its old path stays.
-pub use crate::tui::log_buffer::{LogBuf, MAX_BYTES_PER_TASK, MAX_LINE_CHARS, MAX_LINES_PER_TASK};
+use crate::tui::log_buffer::LogBuf;
 
 /// Puts a message into the screen's language (`Texts::msg`).
 pub type Words<'a> = dyn Fn(&Message) -> String + 'a;

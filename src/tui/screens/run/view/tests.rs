@@ -1,5 +1,6 @@
 use super::*;
 use crate::plan::stand_in;
+use crate::tui::log_buffer::{MAX_BYTES_PER_TASK, MAX_LINE_CHARS, MAX_LINES_PER_TASK};
 
 fn words(message: &Message) -> String {
     message.key.to_string()
