@@ -29,8 +29,6 @@ pub enum Confirm<'a> {
     NoTerminal,
 }
 
-/// `glance-wizard undo`: the preview, the confirmation, then the steps.
-/// Returns the exit code.
 /// Why undo has nothing to do, and the lines of what stays.
 fn say_nothing_to_undo(
     prepared: &Prepared,
@@ -53,6 +51,8 @@ fn say_nothing_to_undo(
     }
 }
 
+/// `glance-wizard undo`: the preview, the confirmation, then the steps.
+/// Returns the exit code.
 pub fn undo(
     loaded: &Loaded,
     state_dir: &Path,
