@@ -57,9 +57,9 @@ fn app(lang: Lang) -> App {
         .iter()
         .map(|id| (task(id), format!("Title of {id}"), vec![]))
         .collect();
-    app.run = RunView::new(&rows);
+    app.run.view = RunView::new(&rows);
     app.screen = Screen::Run;
-    app.engine_running = true;
+    app.run.engine_running = true;
     let feed = |app: &mut App, e: Event| app.handle(Msg::Engine(e));
     feed(
         &mut app,
@@ -126,11 +126,11 @@ fn render(c: &mut Criterion) {
                 black_box(terminal.backend().buffer().area);
             })
         });
-        app.run.search = Some(Search {
+        app.run.view.search = Some(Search {
             query: "python3".into(),
             ..Search::default()
         });
-        app.run.find(true);
+        app.run.view.find(true);
         group.bench_function(format!("search_{w}x{h}"), |b| {
             b.iter(|| {
                 app.now += Duration::from_millis(16);

@@ -5,7 +5,7 @@
 //! [`runtime`](super::runtime), whose results come back as [`Msg`]s.
 
 use crate::ops::exit;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -19,7 +19,7 @@ use super::screens::export::ExportView;
 use super::screens::form::FormView;
 use super::screens::prechecks::PrechecksView;
 use super::screens::review::ReviewView;
-use super::screens::run::view::RunView;
+use super::screens::run::RunScreen;
 use super::screens::undo::{UndoMsg, UndoView};
 use super::screens::welcome::WelcomeView;
 use super::theme::Theme;
@@ -304,13 +304,8 @@ pub struct App {
     /// read it too.
     pub saved: Option<Result<(PathBuf, PathBuf), String>>,
     pub default_save_path: PathBuf,
-    pub run: RunView,
-    pub engine_running: bool,
-    pub outcome: Option<Outcome>,
-    pub skipped_by_user: BTreeSet<TaskId>,
-    /// The last failure was the network's (mirror, proxy, TLS): editing
-    /// goes to the proxy screen.
-    pub network_failure: bool,
+    /// The run screen: the install as it runs, and how it ended.
+    pub run: RunScreen,
     pub help: bool,
     pub confirm_quit: bool,
     /// Quit once the engine has stopped.
@@ -354,11 +349,7 @@ impl App {
             export: None,
             saved: None,
             default_save_path: PathBuf::from("glance-wizard-answers.toml"),
-            run: RunView::default(),
-            engine_running: false,
-            outcome: None,
-            skipped_by_user: BTreeSet::new(),
-            network_failure: false,
+            run: RunScreen::default(),
             help: false,
             confirm_quit: false,
             quitting: false,
@@ -508,7 +499,7 @@ impl App {
             Msg::Engine(event) => {
                 let texts = self.texts;
                 let words = |m: &crate::i18n::Message| texts.msg(m);
-                self.run.apply(&event, self.now, &words);
+                self.run.view.apply(&event, self.now, &words);
             }
             Msg::EngineDone(result) => self.engine_done(result),
             Msg::Openrc(path, result) => self.openrc_read(&path, result),
@@ -529,10 +520,7 @@ impl App {
                 self.saved = Some(result);
                 self.review.save_input = None;
             }
-            Msg::RunRefused(why) => {
-                self.engine_running = false;
-                self.outcome = Some(Outcome::Error(why));
-            }
+            Msg::RunRefused(why) => self.run.refused(why),
             Msg::Signal => self.quit_now(),
         }
     }
@@ -556,24 +544,12 @@ impl App {
     }
 
     fn engine_done(&mut self, result: Result<RunOutcome, String>) {
-        self.engine_running = false;
-        let outcome = match result {
-            Ok(RunOutcome::Verified { outputs }) => {
-                Outcome::Verified(crate::engine::verified_image(&outputs).cloned())
-            }
-            Ok(RunOutcome::Failed { task, error, kind }) => {
-                self.network_failure = kind.needs_proxy_settings();
-                Outcome::Failed { task, error }
-            }
-            Ok(RunOutcome::Cancelled) => Outcome::Cancelled,
-            Err(e) => Outcome::Error(e),
-        };
+        let outcome = self.run.finish(result);
         if self.quitting || self.exit_on_finish {
             self.exit = Some(outcome.exit_code());
         } else if matches!(outcome, Outcome::Verified(_)) {
             self.screen = Screen::Done;
         }
-        self.outcome = Some(outcome);
     }
 
     /// Starts the install from the review screen (or a retry).
@@ -583,19 +559,15 @@ impl App {
 
     /// Starts the install; `verify`: finished tasks check their work again.
     pub(in crate::tui) fn start_run_checking(&mut self, verify: bool) {
-        self.outcome = None;
-        self.engine_running = true;
+        let skip = self.run.start();
         self.screen = Screen::Run;
-        self.request(Request::StartRun {
-            skip: self.skipped_by_user.iter().copied().collect(),
-            verify,
-        });
+        self.request(Request::StartRun { skip, verify });
     }
 
     /// Stops the engine or the undo (if one runs) and quits once it has.
     pub(in crate::tui) fn quit_now(&mut self) {
         self.confirm_quit = false;
-        if self.engine_running {
+        if self.run.engine_running {
             self.quitting = true;
             self.request(Request::Cancel);
         } else {
@@ -606,7 +578,8 @@ impl App {
     /// The exit code now: the install's outcome, else the undo's (as
     /// `apply`'s and `undo`'s).
     pub fn exit_code(&self) -> i32 {
-        self.outcome
+        self.run
+            .outcome
             .as_ref()
             .map(Outcome::exit_code)
             .or_else(|| self.undo.exit_code())
@@ -615,7 +588,7 @@ impl App {
 
     /// `q`: asks first while a task runs.
     pub(in crate::tui) fn quit(&mut self) {
-        if self.engine_running {
+        if self.run.engine_running {
             self.confirm_quit = true;
         } else {
             self.quit_now();
@@ -624,7 +597,7 @@ impl App {
 
     fn wheel(&mut self, delta: isize) {
         match self.screen {
-            Screen::Run => self.run.scroll(delta),
+            Screen::Run => self.run.view.scroll(delta),
             Screen::Review => {
                 self.review.scroll = (self.review.scroll as isize + delta).max(0) as usize;
             }

@@ -228,9 +228,9 @@ fn bench_app(lang: Lang, profile: &Profile, state_dir: &Path, id: TaskId, title:
         Draft::from_answers(&Answers::default(), &Secrets::default()),
         Instant::now(),
     );
-    app.run = RunView::new(&[(id, app.texts.msg(title), vec![])]);
+    app.run.view = RunView::new(&[(id, app.texts.msg(title), vec![])]);
     app.screen = Screen::Run;
-    app.engine_running = true;
+    app.run.engine_running = true;
     app.exit_on_finish = true;
     app
 }

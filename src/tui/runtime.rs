@@ -355,7 +355,7 @@ impl Runtime {
             .iter()
             .map(|t| (t.id, app.texts.msg(&t.title), t.after.clone()))
             .collect();
-        app.run = RunView::new(&rows);
+        app.run.view = RunView::new(&rows);
         self.cancel = Arc::new(AtomicBool::new(false));
         let cancel = Arc::clone(&self.cancel);
         let tx = self.tx.clone();
@@ -427,7 +427,7 @@ pub fn run(options: Options) -> i32 {
     let mut out = std::io::stdout();
     // The last line after the screen is gone; a closed stdout cannot be
     // told anything, and the exit code says the outcome anyway.
-    let _ = match &app.outcome {
+    let _ = match &app.run.outcome {
         Some(Outcome::Verified(image)) => writeln!(
             out,
             "{}",
@@ -606,7 +606,7 @@ fn draw_frame(
 fn next_wake(app: &App, dirty: bool, last_frame: Instant) -> Instant {
     if dirty {
         last_frame + FRAME
-    } else if app.engine_running {
+    } else if app.run.engine_running {
         last_frame + TICK_RUNNING
     } else {
         last_frame + TICK

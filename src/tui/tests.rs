@@ -238,8 +238,8 @@ pub(in crate::tui) fn said(id: &str, sentence: Message) -> Event {
 /// A run up to the package install, as the lab's log shows it.
 pub(in crate::tui) fn run_events(app: &mut App, start: Instant) {
     let rows = plan_rows(app.texts);
-    app.run = crate::tui::screens::run::view::RunView::new(&rows);
-    app.engine_running = true;
+    app.run.view = crate::tui::screens::run::view::RunView::new(&rows);
+    app.run.engine_running = true;
     app.screen = Screen::Run;
     let mut at = start;
     let mut feed = |app: &mut App, e: Event, after_ms: u64| {
@@ -482,8 +482,8 @@ pub(in crate::tui) fn review_lines(t: &Texts) -> Vec<String> {
 /// the task that started last and names it.
 pub(in crate::tui) fn concurrent_events(app: &mut App, start: Instant) {
     let rows = plan_rows(app.texts);
-    app.run = crate::tui::screens::run::view::RunView::new(&rows);
-    app.engine_running = true;
+    app.run.view = crate::tui::screens::run::view::RunView::new(&rows);
+    app.run.engine_running = true;
     app.screen = Screen::Run;
     let mut at = start;
     let mut feed = |app: &mut App, e: Event, after_ms: u64| {
@@ -701,8 +701,8 @@ fn plan_and_failure_templates_are_chinese() {
 pub(in crate::tui) fn run_failed(lang: Lang, id: &str, error: &crate::engine::TaskError) -> App {
     let mut a = app(lang);
     let rows = plan_rows(a.texts);
-    a.run = crate::tui::screens::run::view::RunView::new(&rows);
-    a.engine_running = true;
+    a.run.view = crate::tui::screens::run::view::RunView::new(&rows);
+    a.run.engine_running = true;
     a.screen = Screen::Run;
     let row = rows.iter().position(|r| r.0 == tid(id)).unwrap();
     for event in [

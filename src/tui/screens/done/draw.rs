@@ -40,7 +40,7 @@ pub(in crate::tui) fn draw(app: &App, frame: &mut Frame, area: Rect) {
 fn verified_text(app: &App) -> Vec<(String, Style)> {
     let t = app.texts;
     let th = &app.theme;
-    let Some(Outcome::Verified(image)) = &app.outcome else {
+    let Some(Outcome::Verified(image)) = &app.run.outcome else {
         return Vec::new();
     };
     let Some(image) = image else {
@@ -66,7 +66,7 @@ fn records_text(app: &App) -> Vec<(String, Style)> {
     let t = app.texts;
     let normal = app.theme.normal();
     let mut text = Vec::new();
-    if let Some(log) = &app.run.log_path {
+    if let Some(log) = &app.run.view.log_path {
         text.push((t.f("done.log", &[("path", &log.display())]), normal));
     }
     let journal = crate::engine::Journal::path(&app.state_dir);

@@ -55,7 +55,7 @@ impl App {
             }
             KeyCode::Enter => {
                 if ready {
-                    self.skipped_by_user.clear();
+                    self.run.skipped_by_user.clear();
                     self.start_run();
                 } else if let Pending::Ready(Err(rows)) = &self.review.plan
                     && let Some(f) = rows.iter().find_map(|r| r.field)

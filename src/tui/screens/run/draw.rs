@@ -31,12 +31,12 @@ fn task_glyph(state: TaskState) -> &'static str {
 /// The run screen: progress, tasks and log; after a failure its panel, or the
 /// error that stopped the run.
 pub(in crate::tui) fn draw(app: &App, frame: &mut Frame, area: Rect) {
-    let failed = app.run.failure.is_some() && !app.engine_running;
-    let error = matches!(app.outcome, Some(Outcome::Error(_)));
+    let failed = app.run.failure_shown();
+    let error = app.run.ended_in_error();
     // A failure: its error (the remedy is in it: as many lines as leave
     // the task list and log RUN_MIDDLE_MIN rows), the choices, the recheck
     // choice and the resume note.
-    let bottom = if let (true, Some(failure)) = (failed, &app.run.failure) {
+    let bottom = if let (true, Some(failure)) = (failed, &app.run.view.failure) {
         failure_error_rows(app, failure, area) + 5
     } else if error {
         6
@@ -54,9 +54,9 @@ pub(in crate::tui) fn draw(app: &App, frame: &mut Frame, area: Rect) {
         Layout::horizontal([Constraint::Length(32), Constraint::Fill(1)]).areas(middle);
     draw_task_list(app, frame, tasks_area);
     draw_task_log(app, frame, log_area);
-    if failed && let Some(failure) = &app.run.failure {
+    if failed && let Some(failure) = &app.run.view.failure {
         draw_failure(app, failure, frame, bottom_area);
-    } else if let Some(Outcome::Error(e)) = &app.outcome {
+    } else if let Some(Outcome::Error(e)) = &app.run.outcome {
         draw_run_error(app, e, frame, bottom_area);
     }
     if app.quitting {
@@ -68,7 +68,7 @@ pub(in crate::tui) fn draw(app: &App, frame: &mut Frame, area: Rect) {
 fn draw_run_gauge(app: &App, frame: &mut Frame, area: Rect) {
     let t = app.texts;
     let th = &app.theme;
-    let run = &app.run;
+    let run = &app.run.view;
     let (done, total) = run.progress();
     let elapsed = run
         .finished_in
@@ -104,7 +104,7 @@ fn draw_run_gauge(app: &App, frame: &mut Frame, area: Rect) {
 
 /// The task list, scrolled so that the selected task shows.
 fn draw_task_list(app: &App, frame: &mut Frame, area: Rect) {
-    let run = &app.run;
+    let run = &app.run.view;
     let block = Block::bordered().title(Span::styled(
         format!(" {} ", app.texts.t("run.tasks")),
         app.theme.title(),
@@ -188,7 +188,7 @@ fn task_time(app: &App, task: &TaskRow, state: TaskState) -> String {
 /// and the search line under it while searching.
 fn draw_task_log(app: &App, frame: &mut Frame, area: Rect) {
     let th = &app.theme;
-    let run = &app.run;
+    let run = &app.run.view;
     let title = run.tasks.get(run.selected).map_or(String::new(), |task| {
         format!(" {} · {} ", task.id, task.title)
     });
@@ -226,7 +226,7 @@ fn draw_task_log(app: &App, frame: &mut Frame, area: Rect) {
 /// Reads the pane's height of the last draw, as scrolling does.
 fn log_position(app: &App, log: Option<&LogBuf>) -> String {
     let t = app.texts;
-    let run = &app.run;
+    let run = &app.run.view;
     let end = log.map_or(0, |l| l.end());
     if run.top.is_none() {
         format!(" {} ", t.f("run.following", &[("lines", &end)]))
@@ -243,7 +243,7 @@ fn log_position(app: &App, log: Option<&LogBuf>) -> String {
 /// one as selected).
 fn log_lines(app: &App, log: &LogBuf, height: usize, width: usize) -> Vec<Line<'static>> {
     let th = &app.theme;
-    let run = &app.run;
+    let run = &app.run.view;
     let searching = run.search.as_ref();
     let first = run.first_line(height);
     let query = searching
@@ -354,15 +354,15 @@ fn failure_choices(
             }
             FailureChoice::Retry => ("r", t.t("run.choice_retry")),
             FailureChoice::Edit => {
-                let screen = app.edit_screen(failure.task).name();
+                let screen = app.run.edit_screen(failure.task).name();
                 let short = t.t(&format!("screen.{screen}.short"));
                 ("e", t.f("run.choice_edit", &[("screen", &short)]))
             }
-            FailureChoice::Skip if app.can_skip() => ("s", t.t("run.choice_skip")),
+            FailureChoice::Skip if app.run.can_skip() => ("s", t.t("run.choice_skip")),
             FailureChoice::Skip => ("s", t.t("run.choice_skip_unsafe")),
             FailureChoice::Quit => ("q", t.t("run.choice_quit")),
         };
-        if *c == FailureChoice::Skip && !app.can_skip() {
+        if *c == FailureChoice::Skip && !app.run.can_skip() {
             style = style.patch(th.dim());
         }
         spans.push(Span::styled(format!("[{key}] {text}"), style));
@@ -401,9 +401,9 @@ fn draw_stopping(app: &App, frame: &mut Frame, area: Rect) {
 
 /// The key hints under the screen (an i18n key).
 pub(in crate::tui) fn hints(app: &App) -> &'static str {
-    if app.run.search.as_ref().is_some_and(|s| s.editing) {
+    if app.run.view.search.as_ref().is_some_and(|s| s.editing) {
         "hints.search"
-    } else if app.run.failure.is_some() && !app.engine_running {
+    } else if app.run.failure_shown() {
         "hints.run_failed"
     } else {
         "hints.run"

@@ -26,7 +26,7 @@ fn run_screen_with_tasks_running_at_once() {
         let mut a = app(lang);
         let start = t0();
         concurrent_events(&mut a, start);
-        let run = &a.run;
+        let run = &a.run.view;
         let id = |i: usize| run.tasks[i].id.as_str();
         // Followed: the task that started last; each log only its own lines.
         assert_eq!(id(run.selected), "packages.install");
@@ -238,11 +238,11 @@ fn failure_of_a_task_nothing_depends_on_can_be_skipped() {
 fn outcome_error_goes_back_to_review() {
     let mut a = app(Lang::En);
     a.screen = Screen::Run;
-    a.engine_running = true;
+    a.run.engine_running = true;
     a.handle(Msg::RunRefused(
         "another glance-wizard run (pid 42) holds /var/lib/glance-wizard/lock".into(),
     ));
-    assert!(matches!(a.outcome, Some(Outcome::Error(_))));
+    assert!(matches!(a.run.outcome, Some(Outcome::Error(_))));
     key(&mut a, KeyCode::Enter);
     assert_eq!(a.screen, Screen::Review);
 }

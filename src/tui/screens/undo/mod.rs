@@ -401,7 +401,7 @@ impl App {
                     .map(|p| p.steps.clone())
                     .unwrap_or_default();
                 self.undo.phase = Phase::Running;
-                self.engine_running = true;
+                self.run.engine_running = true;
                 self.request(Request::Undo {
                     options: self.undo.options(),
                     shown,
@@ -414,7 +414,7 @@ impl App {
         let done = matches!(msg, UndoMsg::Done(_));
         self.undo.handle(msg, self.texts);
         if done {
-            self.engine_running = false;
+            self.run.engine_running = false;
             if self.quitting {
                 self.exit = Some(self.exit_code());
             }
