@@ -14,6 +14,7 @@ use crossterm::event::{
 };
 
 use super::draft::{Draft, FormField, Problem};
+use super::saved_answers::SavedAnswers;
 use super::screens::doctor::DoctorView;
 use super::screens::export::ExportView;
 use super::screens::form::FormView;
@@ -299,11 +300,9 @@ pub struct App {
     /// The Export screen, once opened (what was typed is kept when it is
     /// left and opened again).
     pub export: Option<ExportView>,
-    /// The answers saved from the review screen (the answers' and the
-    /// secrets' paths), or why they were not: the done and export screens
-    /// read it too.
-    pub saved: Option<Result<(PathBuf, PathBuf), String>>,
-    pub default_save_path: PathBuf,
+    /// Where the answers were saved from the review screen: the done and
+    /// export screens read it too.
+    pub saved: SavedAnswers,
     /// The run screen: the install as it runs, and how it ended.
     pub run: RunScreen,
     pub help: bool,
@@ -347,8 +346,7 @@ impl App {
             doctor: DoctorView::default(),
             undo: UndoView::default(),
             export: None,
-            saved: None,
-            default_save_path: PathBuf::from("glance-wizard-answers.toml"),
+            saved: SavedAnswers::default(),
             run: RunScreen::default(),
             help: false,
             confirm_quit: false,
@@ -466,7 +464,7 @@ impl App {
                 self.request(Request::UndoPreview(self.undo.options()));
             }
             Screen::Export if self.export.is_none() => {
-                self.export = Some(ExportView::new(&self.answers_dir()));
+                self.export = Some(ExportView::new(&self.saved.dir()));
             }
             Screen::Prechecks => {
                 self.prechecks.rows = Pending::Busy;
@@ -517,7 +515,7 @@ impl App {
                 self.review.plan = Pending::Ready(result.map_err(|e| self.error_rows(e)));
             }
             Msg::Saved(result) => {
-                self.saved = Some(result);
+                self.saved.result = Some(result);
                 self.review.save_input = None;
             }
             Msg::RunRefused(why) => self.run.refused(why),

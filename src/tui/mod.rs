@@ -9,8 +9,8 @@
 //! [`screens`] (one folder per screen: its state, keys, drawing and tests),
 //! [`render`] (the frame around the screen), [`widgets`] (drawing helpers
 //! the screens share), [`theme`]; [`draft`] (the answers being typed) and
-//! [`log_buffer`] (a task's bounded output) are models more than one screen
-//! reads.
+//! [`log_buffer`] (a task's bounded output) and [`saved_answers`] (where the
+//! answers were saved) are models more than one screen reads.
 
 pub mod app;
 pub mod bench;
@@ -18,6 +18,7 @@ pub mod draft;
 pub mod log_buffer;
 pub mod render;
 pub mod runtime;
+pub mod saved_answers;
 pub mod screens;
 pub mod session;
 pub mod theme;

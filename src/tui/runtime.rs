@@ -413,7 +413,7 @@ pub fn build_app(options: &Options, lang: Lang, theme: Theme) -> App {
     );
     app.resume = resume_info(&options.state_dir, app.profile());
     if let Ok(cwd) = std::env::current_dir() {
-        app.default_save_path = cwd.join("glance-wizard-answers.toml");
+        app.saved.default_path = cwd.join("glance-wizard-answers.toml");
     }
     app
 }

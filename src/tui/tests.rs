@@ -47,7 +47,7 @@ pub(in crate::tui) fn app(lang: Lang) -> App {
         draft,
         Instant::now(),
     );
-    app.default_save_path = PathBuf::from("/root/glance-wizard-answers.toml");
+    app.saved.default_path = PathBuf::from("/root/glance-wizard-answers.toml");
     app
 }
 

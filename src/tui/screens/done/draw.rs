@@ -73,7 +73,7 @@ fn records_text(app: &App) -> Vec<(String, Style)> {
     text.push((t.f("done.journal", &[("path", &journal.display())]), normal));
     let session = crate::tui::session::session_answers_path(&app.state_dir);
     text.push((t.f("done.session", &[("path", &session.display())]), normal));
-    if let Some(Ok((answers, _))) = &app.saved {
+    if let Some(answers) = app.saved.answers_file() {
         text.push((t.f("done.saved", &[("path", &answers.display())]), normal));
     }
     text

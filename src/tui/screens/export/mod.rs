@@ -168,17 +168,4 @@ impl App {
             }
         }
     }
-
-    /// The directory of the answers file saved on the review screen, or of
-    /// the one it proposes (the current directory).
-    pub fn answers_dir(&self) -> PathBuf {
-        let file = match &self.saved {
-            Some(Ok((answers, _))) => answers,
-            _ => &self.default_save_path,
-        };
-        match file.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => PathBuf::from("."),
-        }
-    }
 }

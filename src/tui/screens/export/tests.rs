@@ -66,7 +66,7 @@ fn export_screen(lang: Lang, dir: &Path) -> App {
         secrets.set(name, Secret::new(value));
     }
     a.draft = Draft::from_answers(&answers, &secrets);
-    a.default_save_path = dir.join("glance-wizard-answers.toml");
+    a.saved.default_path = dir.join("glance-wizard-answers.toml");
     a.go(Screen::Done);
     key(&mut a, KeyCode::Char('x'));
     assert_eq!(a.screen, Screen::Export);

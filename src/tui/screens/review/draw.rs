@@ -18,7 +18,7 @@ pub(in crate::tui) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let block = screen_block(app);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let footer_height = if app.review.save_input.is_some() || app.saved.is_some() {
+    let footer_height = if app.review.save_input.is_some() || app.saved.result.is_some() {
         3
     } else {
         1
@@ -28,7 +28,7 @@ pub(in crate::tui) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     draw_review_body(app, frame, text_area);
     let lines = if let Some(path) = &app.review.save_input {
         save_prompt_lines(app, frame, footer, path)
-    } else if let Some(saved) = &app.saved {
+    } else if let Some(saved) = &app.saved.result {
         saved_lines(app, saved, footer.width as usize)
     } else {
         vec![Line::styled(app.texts.t("review.footer"), app.theme.dim())]

@@ -50,8 +50,8 @@ impl App {
             KeyCode::Esc => self.go(Screen::Prechecks),
             KeyCode::Char('q') => self.quit(),
             KeyCode::Char('s') if ready => {
-                self.saved = None;
-                self.review.save_input = Some(self.default_save_path.display().to_string());
+                self.saved.result = None;
+                self.review.save_input = Some(self.saved.default_path.display().to_string());
             }
             KeyCode::Enter => {
                 if ready {
