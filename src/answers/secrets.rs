@@ -54,7 +54,7 @@ impl SecretName {
         )
     }
 
-    /// What `--ask-passwords` asks, as a message.
+    /// What the command line asks for this secret when it is missing, as a message.
     pub fn prompt(self) -> crate::i18n::Message {
         crate::i18n::Message::new(match self {
             SecretName::GlanceDbPassword => "prompt.glance_db_password",

@@ -21,7 +21,7 @@ pub fn run(
     state_dir: &Path,
     out: &mut dyn Write,
 ) -> i32 {
-    let loaded = super::load_or_exit(&args.options(true));
+    let loaded = super::load_or_exit(&args.options());
     apply(&loaded, state_dir, options, out)
 }
 

@@ -63,14 +63,15 @@ pub struct AnswersArgs {
 }
 
 impl AnswersArgs {
-    pub fn options(&self, prompt: bool) -> LoadOptions {
+    /// How to load these answers; a missing secret is asked for on the terminal.
+    pub fn options(&self) -> LoadOptions {
         LoadOptions {
             answers: self.answers.clone(),
             secrets: self.secrets.clone(),
             distro: self.distro.clone(),
             release: self.release.clone(),
             generate_passwords: self.generate_passwords,
-            prompt,
+            ask_secret: Some(super::prompt::ask_secret),
         }
     }
 }

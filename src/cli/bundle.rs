@@ -43,7 +43,7 @@ pub fn run(
             distro: None,
             release: None,
             generate_passwords: false,
-            prompt: false,
+            ask_secret: None,
         }),
         doctor: crate::checks::doctor::Options::detected(),
     };

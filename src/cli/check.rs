@@ -139,7 +139,7 @@ pub fn print_checks(checks: &[precheck::Check], t: &Texts, out: &mut dyn Write) 
 /// `glance-wizard check`; its exit code. The notes are printed with the
 /// report.
 pub fn run(args: &super::AnswersArgs, format: Format, out: &mut dyn Write) -> i32 {
-    match crate::ops::load::load(&args.options(true)) {
+    match crate::ops::load::load(&args.options()) {
         Ok(loaded) => check(&loaded, format, out),
         // A script reading JSON gets a report with every exit 4.
         Err(crate::ops::load::LoadError::Target(e)) if format == Format::Json => {

@@ -22,6 +22,7 @@ mod export;
 mod lock;
 pub mod plan;
 pub mod progress;
+mod prompt;
 mod reset;
 pub mod status;
 pub mod undo;
@@ -133,7 +134,7 @@ fn load_failed(e: &LoadError) -> i32 {
 /// Loads the answers (or exits saying why) and prints the notes made on
 /// the way.
 fn load_with_notes(args: &AnswersArgs) -> Loaded {
-    let loaded = load_or_exit(&args.options(true));
+    let loaded = load_or_exit(&args.options());
     let t = Texts::of(Lang::from_env());
     for note in &loaded.notes {
         println!("{}", t.msg(note));

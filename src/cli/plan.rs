@@ -27,7 +27,7 @@ pub fn run(
     state_dir: &std::path::Path,
     out: &mut dyn Write,
 ) -> i32 {
-    match crate::ops::load::plan_preview(&args.options(true), state_dir) {
+    match crate::ops::load::plan_preview(&args.options(), state_dir) {
         Ok((report, notes)) => {
             plan(&report, &notes, format, out);
             crate::ops::exit::OK

@@ -1,12 +1,11 @@
 //! Reading what a command needs: the answers file, the secrets (generated, saved or asked for
 //! as the options say), the admin credentials and the target, every rule checked.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use crate::answers::{Answers, AnswersError, SecretName, Secrets, Settings};
 use crate::host::target::{self, Profile};
-use crate::i18n::{Lang, Message, Texts};
+use crate::i18n::{Message, Texts};
 use crate::ops::exit;
 use crate::ops::settings::{checked_settings, needed_secrets};
 use crate::util::secret::Secret;
@@ -19,8 +18,9 @@ pub struct LoadOptions {
     pub distro: Option<String>,
     pub release: Option<String>,
     pub generate_passwords: bool,
-    /// Ask for missing secrets on the terminal.
-    pub prompt: bool,
+    /// Asks for a missing secret (the command line asks on the terminal); `None` when it
+    /// cannot or the user gave none.
+    pub ask_secret: Option<fn(SecretName) -> Option<Secret>>,
 }
 
 /// Why loading failed, mapped to an exit code by the caller.
@@ -57,19 +57,6 @@ pub struct Loaded {
     pub profile: Profile,
     /// Notes for the user (generated passwords and where they went).
     pub notes: Vec<Message>,
-}
-
-fn prompt_secret(name: SecretName) -> Option<Secret> {
-    let t = Texts::of(Lang::from_env());
-    let first = rpassword::prompt_password(t.msg(&name.prompt())).ok()?;
-    if name.is_generatable() {
-        let again = rpassword::prompt_password(t.t("prompt.again")).ok()?;
-        if again != first {
-            eprintln!("{}", t.t("prompt.differ"));
-            return None;
-        }
-    }
-    Some(Secret::new(first))
 }
 
 /// Reads answers, secrets and admin credentials, detects the target and
@@ -148,10 +135,10 @@ fn load_secrets(
             );
         }
     }
-    if options.prompt && std::io::stdin().is_terminal() {
+    if let Some(ask) = options.ask_secret {
         for name in &needed {
             if secrets.get(*name).is_none()
-                && let Some(value) = prompt_secret(*name)
+                && let Some(value) = ask(*name)
             {
                 secrets.set(*name, value);
             }

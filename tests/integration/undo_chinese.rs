@@ -48,7 +48,7 @@ fn record(dir: &Path, state: &Path, recorded: Vec<(TaskId, TaskOutputs)>) {
         distro: None,
         release: None,
         generate_passwords: false,
-        prompt: false,
+        ask_secret: None,
     })
     .unwrap();
     let plan = build_plan(&loaded.settings, &loaded.profile);
