@@ -562,10 +562,16 @@ impl App {
         self.request(Request::StartRun { skip, verify });
     }
 
+    /// An engine runs, the install's or the undo's: quitting asks first,
+    /// then cancels it.
+    pub fn engine_running(&self) -> bool {
+        self.run.engine_running || self.undo.is_running()
+    }
+
     /// Stops the engine or the undo (if one runs) and quits once it has.
     pub(in crate::tui) fn quit_now(&mut self) {
         self.confirm_quit = false;
-        if self.run.engine_running {
+        if self.engine_running() {
             self.quitting = true;
             self.request(Request::Cancel);
         } else {
@@ -586,7 +592,7 @@ impl App {
 
     /// `q`: asks first while a task runs.
     pub(in crate::tui) fn quit(&mut self) {
-        if self.run.engine_running {
+        if self.engine_running() {
             self.confirm_quit = true;
         } else {
             self.quit_now();

@@ -606,7 +606,7 @@ fn draw_frame(
 fn next_wake(app: &App, dirty: bool, last_frame: Instant) -> Instant {
     if dirty {
         last_frame + FRAME
-    } else if app.run.engine_running {
+    } else if app.engine_running() {
         last_frame + TICK_RUNNING
     } else {
         last_frame + TICK

@@ -20,8 +20,8 @@ use view::{FailureChoice, RunView, Search};
 pub struct RunScreen {
     /// The tasks, their logs, the selection and the search.
     pub view: RunView,
-    /// An engine (the install's, or the undo's) is running: quitting asks
-    /// first, then cancels it.
+    /// The install's engine is running (see [`App::engine_running`] for
+    /// the undo's too).
     pub engine_running: bool,
     /// How the last run ended (none while it runs).
     pub outcome: Option<Outcome>,

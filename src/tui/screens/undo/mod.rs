@@ -230,6 +230,11 @@ impl UndoView {
     }
 
     /// A message of the background work; its lines put into words by `t`.
+    /// The undo's steps are being taken back (its engine runs).
+    pub fn is_running(&self) -> bool {
+        matches!(self.phase, Phase::Running)
+    }
+
     pub fn handle(&mut self, msg: UndoMsg, t: &Texts) {
         match msg {
             UndoMsg::Preview(result) => {
@@ -401,7 +406,6 @@ impl App {
                     .map(|p| p.steps.clone())
                     .unwrap_or_default();
                 self.undo.phase = Phase::Running;
-                self.run.engine_running = true;
                 self.request(Request::Undo {
                     options: self.undo.options(),
                     shown,
@@ -413,11 +417,8 @@ impl App {
     pub(in crate::tui) fn undo_msg(&mut self, msg: UndoMsg) {
         let done = matches!(msg, UndoMsg::Done(_));
         self.undo.handle(msg, self.texts);
-        if done {
-            self.run.engine_running = false;
-            if self.quitting {
-                self.exit = Some(self.exit_code());
-            }
+        if done && self.quitting {
+            self.exit = Some(self.exit_code());
         }
     }
 }

@@ -261,7 +261,7 @@ fn undo_is_confirmed_by_the_host_name_only() {
         type_text(&mut a, " controller");
         key(&mut a, KeyCode::Enter);
         assert_eq!(a.undo.phase, Phase::Running);
-        assert!(a.run.engine_running);
+        assert!(a.engine_running());
         assert_eq!(
             a.take_requests(),
             [Request::Undo {
@@ -302,7 +302,7 @@ fn undo_runs_and_ends_done_or_failed() {
             outcome,
             still_recorded: journal.tasks.keys().copied().collect(),
         }))));
-        assert!(!a.run.engine_running);
+        assert!(!a.engine_running());
         let text = snap("undo_done", lang, &a);
         assert!(text.contains("packages.install"), "{text}");
         key(&mut a, KeyCode::Esc);
